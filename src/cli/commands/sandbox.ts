@@ -1,0 +1,15 @@
+import type { RegisterCommand } from "../context.js";
+import { CliError } from "../io.js";
+
+// Placeholder until the command is implemented (see the issue tracker).
+export const register: RegisterCommand = (program, run) => {
+  program
+    .command("sandbox")
+    .description("sandbox (not implemented yet)")
+    .allowUnknownOption()
+    .action(
+      run(async () => {
+        throw new CliError("'sandbox' is not implemented yet");
+      }),
+    );
+};

@@ -1,0 +1,18 @@
+import type { Command } from "commander";
+import type { CliIO, GlobalOptions } from "./io.js";
+
+export interface CommandContext {
+  io: CliIO;
+  global: GlobalOptions;
+}
+
+/**
+ * Wraps a command action: resolves the global options, runs the action and records its exit code.
+ * Action functions return the exit code; user-facing failures throw CliError (caught once, in main).
+ */
+export type Runner = <A extends unknown[]>(
+  action: (ctx: CommandContext, ...args: A) => Promise<number>,
+) => (...args: A) => Promise<void>;
+
+/** One file per command under src/cli/commands/, each exporting `register`. */
+export type RegisterCommand = (program: Command, run: Runner) => void;

@@ -1,0 +1,84 @@
+import { Command, CommanderError, Option } from "commander";
+import { CliError, processIO, type CliIO, type GlobalOptions } from "./io.js";
+import type { CommandContext, RegisterCommand, Runner } from "./context.js";
+import { register as registerValidate } from "./commands/validate.js";
+import { register as registerPlan } from "./commands/plan.js";
+import { register as registerApply } from "./commands/apply.js";
+import { register as registerDrift } from "./commands/drift.js";
+import { register as registerImport } from "./commands/import.js";
+import { register as registerState } from "./commands/state.js";
+import { register as registerSandbox } from "./commands/sandbox.js";
+import { register as registerDemo } from "./commands/demo.js";
+
+const COMMANDS: readonly RegisterCommand[] = [
+  registerValidate,
+  registerPlan,
+  registerApply,
+  registerDrift,
+  registerImport,
+  registerState,
+  registerSandbox,
+  registerDemo,
+];
+
+/** Redacts anything that looks like a credential from text printed on an unexpected failure. */
+function safeMessage(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.replace(/(authorization|x-api-key|api-key|bearer)(["':=\s]+)[^\s"',}]+/gi, "$1$2[redacted]");
+}
+
+/**
+ * The CLI, runnable in-process: returns the exit code instead of calling process.exit.
+ * This is the only top-level catch in the tool.
+ */
+export async function main(argv: readonly string[], ioOverrides: Partial<CliIO> = {}): Promise<number> {
+  const io: CliIO = { ...processIO(), ...ioOverrides };
+  let exitCode = 0;
+  const program = new Command();
+  program
+    .name("campaignctl")
+    .description("Outreach campaigns as code: validate, plan and apply Extrovert, Puffle and Altur campaigns defined in YAML.")
+    .option("--config <file>", "workspace config file (default: ./campaignctl.yaml)")
+    .option("--no-color", "disable colored output (also NO_COLOR)")
+    .addOption(new Option("-q, --quiet", "print only errors and the requested output").conflicts("verbose"))
+    .option("-v, --verbose", "print details of each request and step on stderr")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    });
+
+  const run: Runner =
+    (action) =>
+    async (...args) => {
+      const o = program.opts<{ config?: string; color: boolean; quiet?: boolean; verbose?: boolean }>();
+      const global: GlobalOptions = {
+        ...(o.config === undefined ? {} : { config: o.config }),
+        color: o.color && !io.env.NO_COLOR && io.stdout.isTTY === true,
+        quiet: o.quiet === true,
+        verbose: o.verbose === true,
+      };
+      const ctx: CommandContext = { io, global };
+      exitCode = await action(ctx, ...args);
+    };
+
+  for (const register of COMMANDS) register(program, run);
+
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit 0; usage errors already printed by commander.
+      return err.exitCode === 0 ? 0 : 1;
+    }
+    if (err instanceof CliError) {
+      io.stderr.write(`error: ${err.message}\n`);
+      return err.exitCode;
+    }
+    io.stderr.write(`error: unexpected failure: ${safeMessage(err)}\n`);
+    if (io.env.CAMPAIGNCTL_DEBUG && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
+    return 1;
+  }
+}

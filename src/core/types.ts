@@ -1,0 +1,85 @@
+import type { JsonObject } from "./json.js";
+
+export const PROVIDERS = ["extrovert", "puffle", "altur"] as const;
+export type ProviderName = (typeof PROVIDERS)[number];
+
+export const KINDS = {
+  extrovert: "ExtrovertCampaign",
+  puffle: "PuffleCampaign",
+  altur: "AlturCampaign",
+} as const satisfies Record<ProviderName, string>;
+export type CampaignKind = (typeof KINDS)[ProviderName];
+
+/** `<provider>/<account>/<metadata.name>` */
+export type Address = string;
+
+export function addressOf(provider: ProviderName, account: string, name: string): Address {
+  return `${provider}/${account}/${name}`;
+}
+
+export interface SourceLocation {
+  file: string;
+  line: number;
+  col: number;
+}
+
+/** One campaign file, loaded and validated. */
+export interface CampaignDecl {
+  address: Address;
+  provider: ProviderName;
+  account: string;
+  kind: CampaignKind;
+  /** metadata.name */
+  name: string;
+  /** The provider-shaped spec exactly as written (managed fields only). */
+  spec: JsonObject;
+  /** Where the document starts. */
+  source: SourceLocation;
+  /** Locate a spec field, e.g. locate(["spec","cycles","mode"]); falls back to the nearest parent. */
+  locate?: (path: readonly (string | number)[]) => SourceLocation;
+}
+
+export interface AccountConfig {
+  provider: ProviderName;
+  name: string;
+  apiKeyEnv: string;
+  baseUrl?: string;
+  requestsPerSecond?: number;
+  concurrency?: number;
+}
+
+export interface SafetyConfig {
+  maxChangePercent: number;
+  minManagedForThreshold: number;
+}
+
+export interface Workspace {
+  /** Absolute path of campaignctl.yaml. */
+  configFile: string;
+  /** Directory holding the config file; relative paths resolve against it. */
+  rootDir: string;
+  /** Absolute path. */
+  campaignsDir: string;
+  /** Absolute path. */
+  stateFile: string;
+  accounts: AccountConfig[];
+  safety: SafetyConfig;
+  campaigns: CampaignDecl[];
+}
+
+/** One record of campaignctl.state.json, keyed by address. */
+export interface StateEntry {
+  provider: ProviderName;
+  account: string;
+  kind: CampaignKind;
+  /** Provider id, always as a string (Altur's integer ids are stringified). */
+  id: string;
+  appliedAt: string;
+  /** The managed spec as last written. */
+  applied: JsonObject;
+}
+
+export interface StateDocument {
+  version: 1;
+  campaigns: Record<Address, StateEntry>;
+}

@@ -1,0 +1,16 @@
+import type { ProviderModule } from "../types.js";
+import { validateSpec } from "./validate.js";
+
+export const altur = {
+  name: "altur",
+  kind: "AlturCampaign",
+  displayName: "Altur",
+  connection: {
+    defaultBaseUrl: "https://api.altur.io/api/v1.0",
+    // Documented on every campaign endpoint: 12 requests per second.
+    defaultRequestsPerSecond: 12,
+    defaultConcurrency: 8,
+    authHeader: (apiKey) => ({ name: "Authorization", value: `api-key ${apiKey}` }),
+  },
+  validateSpec,
+} satisfies ProviderModule;

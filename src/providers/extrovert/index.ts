@@ -1,0 +1,16 @@
+import type { ProviderModule } from "../types.js";
+import { validateSpec } from "./validate.js";
+
+export const extrovert = {
+  name: "extrovert",
+  kind: "ExtrovertCampaign",
+  displayName: "Extrovert",
+  connection: {
+    defaultBaseUrl: "https://prod-nginx-v2.goextrovert.com/webgateway/api/client/v2",
+    // Not documented; the sandbox assumes 10/s per key.
+    defaultRequestsPerSecond: 10,
+    defaultConcurrency: 4,
+    authHeader: (apiKey) => ({ name: "X-API-Key", value: apiKey }),
+  },
+  validateSpec,
+} satisfies ProviderModule;

@@ -1,0 +1,16 @@
+import type { ProviderModule } from "../types.js";
+import { validateSpec } from "./validate.js";
+
+export const puffle = {
+  name: "puffle",
+  kind: "PuffleCampaign",
+  displayName: "Puffle",
+  connection: {
+    defaultBaseUrl: "https://app.puffle.ai",
+    // No global number documented; the sandbox assumes 10/s per key.
+    defaultRequestsPerSecond: 10,
+    defaultConcurrency: 4,
+    authHeader: (apiKey) => ({ name: "Authorization", value: `Bearer ${apiKey}` }),
+  },
+  validateSpec,
+} satisfies ProviderModule;
