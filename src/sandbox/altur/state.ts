@@ -1,0 +1,50 @@
+import type { SimResponse } from "../types.js";
+import type { StoredCampaign, StoredContact } from "./model.js";
+
+/** A stored Idempotency-Key outcome: the original response, replayed verbatim inside the window. */
+export interface IdempotencyRecord {
+  key: string;
+  /** method + path + canonical body of the original request. */
+  fingerprint: string;
+  /** Simulated time (ms since epoch) the original request was answered. */
+  at: number;
+  response: SimResponse;
+}
+
+export interface AlturState {
+  nextCampaignId: number;
+  nextContactId: number;
+  /** Insertion order = id order. */
+  campaigns: Map<number, StoredCampaign>;
+  /** Contacts per campaign id, in insertion order. */
+  contacts: Map<number, StoredContact[]>;
+  idempotency: Map<string, IdempotencyRecord>;
+}
+
+export function emptyState(): AlturState {
+  return {
+    nextCampaignId: 1,
+    nextContactId: 1,
+    campaigns: new Map(),
+    contacts: new Map(),
+    idempotency: new Map(),
+  };
+}
+
+export interface AlturSimulatorOptions {
+  /** Simulated clock in ms since epoch (default Date.now). Drives created_at/updated_at and the idempotency window. */
+  now?: () => number;
+  /**
+   * Plan limit [D: 402 BILLING_LIMIT_REACHED on activate/resume]: the most campaigns that may be
+   * `active` at once. Undefined / null = no limit (the default).
+   */
+  maxActiveCampaigns?: number | null;
+}
+
+/** What every handler gets: the state, the clock and the current options. */
+export interface AlturContext {
+  state: AlturState;
+  nowMs(): number;
+  nowIso(): string;
+  options: { maxActiveCampaigns: number | null };
+}
