@@ -1,6 +1,8 @@
 import type { Severity } from "../core/diagnostics.js";
 import type { JsonObject } from "../core/json.js";
+import type { KindCapabilities } from "../core/capabilities.js";
 import type { CampaignKind, ProviderName } from "../core/types.js";
+import type { ProviderHttp } from "../http/client.js";
 
 /** Path inside `spec`, e.g. ["cycles", "schedule", "mon", "startTime"] or ["sequence_nodes", 2, "delay_days"]. */
 export type SpecPath = readonly (string | number)[];
@@ -31,4 +33,48 @@ export interface ProviderModule {
   displayName: string;
   connection: ConnectionInfo;
   validateSpec: SpecValidator;
+  capabilities: KindCapabilities;
+  createClient(http: ProviderHttp): ProviderClient;
+}
+
+/** A live campaign mapped onto the spec's shape. */
+export interface LiveCampaign {
+  id: string;
+  status?: string;
+  /** Live values in spec shape (lifecycle fields such as status/archived included); nulls kept. */
+  spec: JsonObject;
+  /**
+   * Dotted spec paths this read did not carry (a list item lacks what only the detail GET returns).
+   * The refresh reads the detail only when the spec manages one of them.
+   */
+  missing: readonly string[];
+}
+
+export interface PreflightOutcome {
+  ready: boolean;
+  errors: string[];
+  warnings: string[];
+}
+
+/**
+ * One provider's campaign operations over a ProviderHttp. Methods a provider lacks are absent
+ * (Extrovert cannot list, read, delete or change status).
+ */
+export interface ProviderClient {
+  list?(): Promise<LiveCampaign[]>;
+  /** undefined when the provider answers 404. */
+  get?(id: string): Promise<LiveCampaign | undefined>;
+  /**
+   * Create. `idempotencyKey` is sent where the provider supports it (then the create is retried safely);
+   * otherwise the create is never retried blindly.
+   */
+  create(body: JsonObject, opts: { idempotencyKey: string }): Promise<{ id: string; live?: LiveCampaign }>;
+  /** Returns the campaign when the response carries it. */
+  update(id: string, body: JsonObject): Promise<LiveCampaign | undefined>;
+  /** Lifecycle action (launch, pause, resume, activate, archive). Returns the campaign when the response carries it. */
+  action?(id: string, action: string): Promise<LiveCampaign | undefined>;
+  /** Read-only pre-check for an action (Puffle validate before launch). */
+  preflight?(id: string, action: string): Promise<PreflightOutcome | undefined>;
+  /** Delete (Puffle). */
+  remove?(id: string): Promise<void>;
 }

@@ -1,15 +1,55 @@
+import { Option } from "commander";
+import type { Plan } from "../../core/plan.js";
+import { closeSessions } from "../../engine/session.js";
 import type { RegisterCommand } from "../context.js";
-import { CliError } from "../io.js";
+import { renderPlanJson, renderPlanMarkdown, renderPlanText } from "../render/plan.js";
+import { runPlan, writeFileAtomic } from "../pipeline.js";
 
-// Placeholder until the command is implemented (see the issue tracker).
+/** plan exit codes (DESIGN §6): 0 no changes; 1 error; --detailed-exitcode: 2 applicable changes, 3 blocked or replace. */
+export function planExitCode(plan: Plan, detailed: boolean): number {
+  if (plan.errors.length > 0) return 1;
+  if (!detailed) return 0;
+  const s = plan.summary;
+  if (s.blocked > 0 || s.replace > 0) return 3;
+  return s.create + s.update + s.transition + s.orphan > 0 ? 2 : 0;
+}
+
 export const register: RegisterCommand = (program, run) => {
   program
     .command("plan")
-    .description("plan (not implemented yet)")
-    .allowUnknownOption()
+    .description("read live state and show what apply would change, field by field (never writes)")
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json", "markdown"]).default("text"))
+    .option("--out <file>", "also save the plan (JSON, with a fingerprint of each campaign's live state) for `apply PLANFILE`")
+    .option("--detailed-exitcode", "exit 2 when there are changes to apply, 3 when some are blocked or need replace")
+    .option("--target <address...>", "limit to these addresses (repeatable), e.g. altur/default/q2-reactivation")
+    .option("--recreate-missing", "plan a create for campaigns whose recorded id was deleted outside campaignctl")
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 no changes (or changes without --detailed-exitcode), 1 error,\n" +
+        "            2 changes to apply, 3 blocked changes or replacements (with --detailed-exitcode).\n" +
+        "plan only sends GET requests: the HTTP layer refuses anything else before it leaves the process.",
+    )
     .action(
-      run(async () => {
-        throw new CliError("'plan' is not implemented yet");
+      run(async (ctx, opts: { format: "text" | "json" | "markdown"; out?: string; detailedExitcode?: boolean; target?: string[]; recreateMissing?: boolean }) => {
+        const result = await runPlan(ctx, {
+          readOnly: true,
+          ...(opts.target ? { targets: opts.target } : {}),
+          ...(opts.recreateMissing ? { recreateMissing: true } : {}),
+        });
+        closeSessions(result.sessions);
+        const { plan } = result;
+        if (opts.out !== undefined) {
+          const path = await writeFileAtomic(ctx.io.cwd, opts.out, renderPlanJson(plan));
+          if (!ctx.global.quiet) ctx.io.stderr.write(`Saved the plan to ${path}; apply it with: campaignctl apply ${opts.out}\n`);
+        }
+        const text =
+          opts.format === "json"
+            ? renderPlanJson(plan)
+            : opts.format === "markdown"
+              ? renderPlanMarkdown(plan)
+              : renderPlanText(plan, { color: ctx.global.color, showNoop: ctx.global.verbose });
+        ctx.io.stdout.write(text);
+        return planExitCode(plan, opts.detailedExitcode === true);
       }),
     );
 };

@@ -1,4 +1,6 @@
 import type { ProviderModule } from "../types.js";
+import { capabilities } from "./capabilities.js";
+import { createAlturClient } from "./client.js";
 import { validateSpec } from "./validate.js";
 
 export const altur = {
@@ -13,4 +15,6 @@ export const altur = {
     authHeader: (apiKey) => ({ name: "Authorization", value: `api-key ${apiKey}` }),
   },
   validateSpec,
+  capabilities,
+  createClient: createAlturClient,
 } satisfies ProviderModule;

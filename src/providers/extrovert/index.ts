@@ -1,4 +1,6 @@
 import type { ProviderModule } from "../types.js";
+import { capabilities } from "./capabilities.js";
+import { createExtrovertClient } from "./client.js";
 import { validateSpec } from "./validate.js";
 
 export const extrovert = {
@@ -13,4 +15,6 @@ export const extrovert = {
     authHeader: (apiKey) => ({ name: "X-API-Key", value: apiKey }),
   },
   validateSpec,
+  capabilities,
+  createClient: createExtrovertClient,
 } satisfies ProviderModule;

@@ -1,4 +1,6 @@
 import type { ProviderModule } from "../types.js";
+import { capabilities } from "./capabilities.js";
+import { createPuffleClient } from "./client.js";
 import { validateSpec } from "./validate.js";
 
 export const puffle = {
@@ -13,4 +15,6 @@ export const puffle = {
     authHeader: (apiKey) => ({ name: "Authorization", value: `Bearer ${apiKey}` }),
   },
   validateSpec,
+  capabilities,
+  createClient: createPuffleClient,
 } satisfies ProviderModule;

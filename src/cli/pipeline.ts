@@ -1,0 +1,104 @@
+import { writeFile, rename, rm } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
+import type { Plan } from "../core/plan.js";
+import type { StateDocument, Workspace } from "../core/types.js";
+import { buildPlan } from "../engine/build-plan.js";
+import { accountsInScope, refresh, type RefreshedCampaign } from "../engine/refresh.js";
+import { closeSessions, openSessions, type AccountSession } from "../engine/session.js";
+import { isProviderApiError } from "../http/errors.js";
+import { readState, StateFileError } from "../state/state-file.js";
+import type { CommandContext } from "./context.js";
+import { CliError } from "./io.js";
+import { progressReporter } from "./progress.js";
+import { loadValidWorkspace } from "./workspace.js";
+
+export interface PlanRun {
+  workspace: Workspace;
+  state: StateDocument;
+  sessions: Map<string, AccountSession>;
+  refreshed: RefreshedCampaign[];
+  plan: Plan;
+}
+
+export interface PlanRunOptions {
+  targets?: readonly string[];
+  recreateMissing?: boolean;
+  readOnly: boolean;
+}
+
+export async function loadState(file: string): Promise<StateDocument> {
+  try {
+    return await readState(file);
+  } catch (err) {
+    if (err instanceof StateFileError) throw new CliError(err.message);
+    throw err;
+  }
+}
+
+/** Convert provider failures into one clear CliError (never a stack, never a key). */
+export async function withProviderErrors<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (isProviderApiError(err)) throw new CliError(err.message);
+    throw err;
+  }
+}
+
+export function checkTargets(workspace: Workspace, state: StateDocument, targets: readonly string[] | undefined): void {
+  if (!targets || targets.length === 0) return;
+  const known = new Set([...workspace.campaigns.map((c) => c.address), ...Object.keys(state.campaigns)]);
+  const unknown = targets.filter((t) => !known.has(t));
+  if (unknown.length > 0) {
+    throw new CliError(`unknown --target ${unknown.join(", ")}: addresses look like altur/default/q2-reactivation (see \`campaignctl state list\`)`);
+  }
+}
+
+/** validate → read state → refresh → plan; sessions are left open for the caller (apply) to use. */
+export async function runPlan(ctx: CommandContext, opts: PlanRunOptions): Promise<PlanRun> {
+  const workspace = await loadValidWorkspace(ctx);
+  const state = await loadState(workspace.stateFile);
+  checkTargets(workspace, state, opts.targets);
+  const sessions = openSessions(workspace, accountsInScope(workspace, state, opts.targets), {
+    readOnly: opts.readOnly,
+    env: ctx.io.env,
+    ...(ctx.global.verbose
+      ? {
+          onEvent: (e) => {
+            if (e.type === "response") ctx.io.stderr.write(`${e.provider}/${e.account} ${e.method} ${e.path} → ${e.status} (${Math.round(e.durationMs)} ms)\n`);
+            else if (e.type === "retry") ctx.io.stderr.write(`${e.provider}/${e.account} retry ${e.method} ${e.path} in ${e.delayMs} ms: ${e.reason}\n`);
+          },
+        }
+      : {}),
+  });
+  const progress = progressReporter(ctx.io.stderr, "refreshing", { quiet: ctx.global.quiet });
+  try {
+    const refreshed = await withProviderErrors(() =>
+      refresh(workspace, state, sessions, {
+        ...(opts.targets ? { targets: opts.targets } : {}),
+        ...(opts.recreateMissing ? { recreateMissing: true } : {}),
+        onProgress: (d, t) => progress.update(d, t),
+      }),
+    );
+    return { workspace, state, sessions, refreshed, plan: buildPlan(refreshed) };
+  } catch (err) {
+    closeSessions(sessions);
+    throw err;
+  } finally {
+    progress.done();
+  }
+}
+
+/** Write a file atomically relative to the current directory (temp + rename). */
+export async function writeFileAtomic(cwd: string, file: string, text: string): Promise<string> {
+  const target = resolve(cwd, file);
+  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
+  try {
+    await writeFile(tmp, text, { encoding: "utf8", mode: 0o644 });
+    await rename(tmp, target);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw new CliError(`cannot write ${file}: ${(err as Error).message}`);
+  }
+  return target;
+}

@@ -1,0 +1,84 @@
+import type { JsonObject } from "./json.js";
+
+/**
+ * What one provider allows, as data. The planner enforces all of it in one place; nothing in
+ * src/core knows a provider by name.
+ */
+export interface FieldRule {
+  /** Dotted spec path of a write unit, e.g. "sequence_nodes" or "cycles.cooldown_minutes". */
+  path: string;
+  /** Live statuses in which a change is accepted; omitted = every status. */
+  editableIn?: readonly string[];
+  /** Shown when a change is blocked because the status is not in editableIn. */
+  blockedReason?: string;
+  /** What would unblock it. */
+  unblockHint?: string;
+  /** A warning shown when this field changes while the campaign is in one of `statuses`. */
+  sideEffect?: { statuses: readonly string[]; warning: string };
+}
+
+export interface LifecycleAction {
+  /** Provider action name: launch, pause, resume, activate, archive. */
+  name: string;
+  from: readonly string[];
+  /** Status after the action (for a flag action, the status is unchanged). */
+  to?: string;
+  /** Sets a boolean flag instead of moving the status (Altur archive). */
+  setsFlag?: string;
+  /** Runs before field edits (stopping actions) or after them (starting actions). */
+  phase: "before-edit" | "after-edit" | "last";
+  /** The provider offers a read-only pre-check for this action (Puffle validate before launch). */
+  preflight?: boolean;
+  /** Shown with the step. */
+  warning?: string;
+}
+
+export interface Lifecycle {
+  /** The spec field holding the desired status ("status"), when the kind has one. */
+  statusField?: string;
+  /** Desired status → live statuses that already satisfy it. */
+  satisfies: Readonly<Record<string, readonly string[]>>;
+  actions: readonly LifecycleAction[];
+  /** Boolean spec fields driven by actions, e.g. { archived: "archive" }; setting them back is impossible. */
+  flags?: Readonly<Record<string, string>>;
+  /** Live statuses from which nothing can change, with the reason. */
+  terminal?: Readonly<Record<string, { reason: string; unblock: string }>>;
+  /** Status a newly created campaign starts in. */
+  initialStatus?: string;
+}
+
+export interface KindCapabilities {
+  /** The provider has a read API for campaigns. Extrovert does not: live = last applied (state). */
+  readable: boolean;
+  /** "patch": send only changed write units. "full-body": every update sends the whole body (Extrovert). */
+  updateMode: "patch" | "full-body";
+  /** Dotted paths of objects the provider merges key by key on update (recurse into them when diffing). */
+  mergePaths: readonly string[];
+  /** Dotted paths compared as opaque JSON values (no projection onto the spec's keys). */
+  opaquePaths: readonly string[];
+  /** Dotted paths that can never change after create: a change forces `replace`. */
+  immutable: readonly string[];
+  /** Statuses in which no field may change, with the reason (Altur finished: 409 CAMPAIGN_FINISHED). */
+  readOnlyStatuses: Readonly<Record<string, { reason: string; unblock: string }>>;
+  fields: readonly FieldRule[];
+  lifecycle: Lifecycle;
+  /** Top-level spec fields the create endpoint accepts; the rest go in a follow-up update. */
+  createFields: readonly string[];
+  /** Top-level spec fields required by create (a create missing them is a plan error). */
+  createRequired: readonly string[];
+  /** Defaults the provider applies when a field is omitted; used to fill full-body updates. */
+  defaults: JsonObject;
+  /** Dotted paths of arrays that are sets: compared without regard to order. */
+  unorderedPaths: readonly string[];
+  /**
+   * Top-level spec fields the provider accepts but never returns: their live value is taken from the
+   * last applied state (like every field of an unreadable provider).
+   */
+  writeOnlyFields: readonly string[];
+  /** Spec field holding the campaign's display name (adoption by name). */
+  nameField: string;
+  /** How a replaced campaign's old instance is retired. */
+  retire:
+    | { action: string; order: "before-create" | "after-create"; describe: string }
+    | { manual: string };
+}

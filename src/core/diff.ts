@@ -1,0 +1,99 @@
+import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from "./json.js";
+
+/**
+ * Normalise before comparing (gitops-engine style): live is projected onto the shape the spec
+ * manages — object keys the spec omits are dropped, recursively, array elements pairwise — so
+ * server-owned fields and unmanaged keys never show up as changes. Opaque paths skip the projection.
+ */
+export function projectOnto(desired: JsonValue | undefined, live: JsonValue | undefined): JsonValue | undefined {
+  if (live === undefined) return undefined;
+  if (isJsonObject(desired) && isJsonObject(live)) {
+    const out: JsonObject = {};
+    for (const key of Object.keys(desired)) {
+      const v = projectOnto(desired[key], live[key]);
+      if (v !== undefined) out[key] = v;
+    }
+    return out;
+  }
+  if (Array.isArray(desired) && Array.isArray(live) && desired.length === live.length) {
+    return live.map((item, i) => projectOnto(desired[i], item) ?? null);
+  }
+  return live;
+}
+
+export interface UnitDiff {
+  path: string;
+  before?: JsonValue;
+  after: JsonValue;
+}
+
+export interface DiffOptions {
+  /** Dotted paths where the provider merges key by key: recurse into them. */
+  mergePaths: readonly string[];
+  /** Dotted paths compared whole, without projection. */
+  opaquePaths: readonly string[];
+  /** Dotted paths of arrays compared as sets. */
+  unorderedPaths?: readonly string[];
+  /** Top-level fields to leave out (lifecycle fields handled separately). */
+  skip?: readonly string[];
+}
+
+/**
+ * The write units that differ between desired and live. A unit is a top-level field, or a key
+ * inside a merge path. `before` is the projected live value (what the user can compare against).
+ */
+export function diffUnits(desired: JsonObject, live: JsonObject, opts: DiffOptions, prefix = ""): UnitDiff[] {
+  const out: UnitDiff[] = [];
+  for (const key of Object.keys(desired).sort()) {
+    if (prefix === "" && opts.skip?.includes(key)) continue;
+    const path = prefix === "" ? key : `${prefix}.${key}`;
+    const want = desired[key] as JsonValue;
+    const have = live[key];
+    if (opts.mergePaths.includes(path) && isJsonObject(want) && isJsonObject(have)) {
+      out.push(...diffUnits(want, have, opts, path));
+      continue;
+    }
+    const projected = opts.opaquePaths.includes(path) ? have : projectOnto(want, have);
+    const unordered = opts.unorderedPaths?.includes(path) === true;
+    if (!jsonEqual(unordered ? sortedSet(want) : want, unordered ? sortedSet(projected) : projected)) {
+      out.push(projected === undefined ? { path, after: want } : { path, before: projected, after: want });
+    }
+  }
+  return out;
+}
+
+function sortedSet(v: JsonValue | undefined): JsonValue | undefined {
+  if (!Array.isArray(v)) return v;
+  return [...v].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+}
+
+/** Read a dotted path. */
+export function getPath(obj: JsonObject, path: string): JsonValue | undefined {
+  let cur: JsonValue | undefined = obj;
+  for (const part of path.split(".")) {
+    if (!isJsonObject(cur)) return undefined;
+    cur = cur[part];
+  }
+  return cur;
+}
+
+/** Build a nested body from dotted paths: {"cycles.cooldown_minutes": 60} → {cycles:{cooldown_minutes:60}}. */
+export function bodyFromPaths(entries: readonly (readonly [string, JsonValue])[]): JsonObject {
+  const body: JsonObject = {};
+  for (const [path, value] of entries) {
+    const parts = path.split(".");
+    let cur = body;
+    for (const part of parts.slice(0, -1)) {
+      const next = cur[part];
+      if (isJsonObject(next)) cur = next;
+      else cur = cur[part] = {};
+    }
+    cur[parts[parts.length - 1] as string] = value;
+  }
+  return body;
+}
+
+/** True when `path` is `prefix` or lies below it. */
+export function pathWithin(path: string, prefix: string): boolean {
+  return path === prefix || path.startsWith(`${prefix}.`);
+}

@@ -1,0 +1,100 @@
+import type { JsonObject, JsonValue } from "./json.js";
+import type { Address, CampaignKind, ProviderName } from "./types.js";
+
+/** The closed set of plan actions; each doubles as a glyph in text output. */
+export type PlanAction = "create" | "update" | "transition" | "replace" | "noop" | "orphan";
+
+export const ACTION_GLYPH = {
+  create: "+",
+  update: "~",
+  transition: "~",
+  replace: "-/+",
+  noop: " ",
+  orphan: "-",
+} as const satisfies Record<PlanAction, string>;
+
+export type ChangeClass = "editable" | "blocked" | "immutable";
+
+export interface FieldChange {
+  /** Dotted spec path of the write unit. */
+  path: string;
+  /** Live (or last applied) value; undefined when absent. */
+  before?: JsonValue;
+  after: JsonValue;
+  class: ChangeClass;
+  /** Why it is blocked or immutable — for explaining only. */
+  reason?: string;
+  /** What would unblock it. */
+  unblock?: string;
+}
+
+/** One ordered execution step. */
+export type PlanStep =
+  | { kind: "create"; body: JsonObject }
+  | { kind: "update"; body: JsonObject; fields: string[] }
+  | { kind: "action"; action: string; from?: string; to?: string };
+
+export interface BlockedStep {
+  what: string;
+  reason: string;
+  unblock?: string;
+}
+
+export interface CampaignPlan {
+  address: Address;
+  provider: ProviderName;
+  account: string;
+  kind: CampaignKind;
+  /** Provider id, when the campaign exists. */
+  id?: string;
+  /** Display name (spec name, or the live/last applied name for orphans). */
+  displayName: string;
+  action: PlanAction;
+  /** Live status at plan time. */
+  status?: string;
+  /** How the live counterpart was found. */
+  identity: "state" | "adopted" | "new" | "recreate";
+  changes: FieldChange[];
+  steps: PlanStep[];
+  blocked: BlockedStep[];
+  warnings: string[];
+  notes: string[];
+  /** Fields that force the replace. */
+  replaceFields?: string[];
+  /** Hash of the live state the plan was computed from (apply refuses a plan when it changed). */
+  fingerprint?: string;
+  /** The managed spec that apply will record in state once the steps succeed. */
+  desired?: JsonObject;
+}
+
+export interface PlanSummary {
+  create: number;
+  update: number;
+  transition: number;
+  replace: number;
+  noop: number;
+  orphan: number;
+  blocked: number;
+}
+
+export interface Plan {
+  formatVersion: 1;
+  createdAt: string;
+  campaigns: CampaignPlan[];
+  summary: PlanSummary;
+  /** Problems found while refreshing that do not stop the whole plan (e.g. ambiguous names). */
+  errors: { address: Address; message: string }[];
+}
+
+export function hasChanges(c: CampaignPlan): boolean {
+  return c.action !== "noop";
+}
+
+export function summarize(campaigns: readonly CampaignPlan[]): PlanSummary {
+  const s: PlanSummary = { create: 0, update: 0, transition: 0, replace: 0, noop: 0, orphan: 0, blocked: 0 };
+  for (const c of campaigns) {
+    s[c.action] += 1;
+    if (c.blocked.length > 0) s.blocked += 1;
+  }
+  return s;
+}

@@ -1,0 +1,188 @@
+import { describe, expect, it } from "vitest";
+import { capabilities as altur } from "../providers/altur/capabilities.js";
+import { capabilities as extrovert } from "../providers/extrovert/capabilities.js";
+import { capabilities as puffle } from "../providers/puffle/capabilities.js";
+import type { KindCapabilities } from "./capabilities.js";
+import type { JsonObject } from "./json.js";
+import { lifecyclePath, planCampaign, type PlanCampaignInput } from "./planner.js";
+import type { CampaignKind, ProviderName } from "./types.js";
+
+function input(provider: ProviderName, caps: KindCapabilities, spec: JsonObject | undefined, live?: { status?: string; spec: JsonObject }, extra: Partial<PlanCampaignInput> = {}): PlanCampaignInput {
+  const kind = ({ extrovert: "ExtrovertCampaign", puffle: "PuffleCampaign", altur: "AlturCampaign" } as const)[provider] as CampaignKind;
+  return {
+    address: `${provider}/default/c`,
+    provider,
+    account: "default",
+    kind,
+    caps,
+    ...(spec ? { spec } : {}),
+    ...(live ? { live: { id: "1", ...(live.status ? { status: live.status } : {}), spec: live.spec } } : {}),
+    identity: live ? "state" : "new",
+    ...extra,
+  };
+}
+
+const alturLive = {
+  name: "A",
+  agent_id: "agent_demo_01",
+  integration_id: "integ_phone_01",
+  integration_type: "phone_call",
+  retries: 1,
+  timezone: "America/Mexico_City",
+  scheduling: { mon: { startTime: "09:00", stopTime: "17:00", active: true }, tue: { active: false } },
+  cycles: { enabled: true, mode: "cooldown", max_iterations: 3, cooldown_minutes: 720, filter_statuses: ["voicemail", "failed"] },
+  archived: false,
+};
+const alturSpec = { name: "A", agent_id: "agent_demo_01", integration_id: "integ_phone_01", integration_type: "phone_call", retries: 1 };
+
+describe("planCampaign", () => {
+  it.each([
+    ["altur unchanged → noop", input("altur", altur, alturSpec, { status: "active", spec: alturLive }), "noop", []],
+    ["altur retries change → update with one field", input("altur", altur, { ...alturSpec, retries: 2 }, { status: "active", spec: alturLive }), "update", ["retries"]],
+    [
+      "altur nested cycles field → only that sub-field",
+      input("altur", altur, { ...alturSpec, cycles: { cooldown_minutes: 60 } }, { status: "active", spec: alturLive }),
+      "update",
+      ["cycles.cooldown_minutes"],
+    ],
+    [
+      "altur filter_statuses order ignored",
+      input("altur", altur, { ...alturSpec, cycles: { filter_statuses: ["failed", "voicemail"] } }, { status: "active", spec: alturLive }),
+      "noop",
+      [],
+    ],
+    ["altur agent_id change → replace", input("altur", altur, { ...alturSpec, agent_id: "agent_x" }, { status: "active", spec: alturLive }), "replace", ["agent_id"]],
+    [
+      "altur cycles.mode change → replace",
+      input("altur", altur, { ...alturSpec, cycles: { mode: "scheduled" } }, { status: "active", spec: alturLive }),
+      "replace",
+      ["cycles.mode"],
+    ],
+    ["puffle draft-only edit on draft → update", input("puffle", puffle, { name: "P", stop_on_reply: false }, { status: "draft", spec: { name: "P", stop_on_reply: true } }), "update", ["stop_on_reply"]],
+    ["puffle type change → replace", input("puffle", puffle, { name: "P", type: "email" }, { status: "draft", spec: { name: "P", type: "linkedin" } }), "replace", ["type"]],
+  ])("%s", (_name, inp, action, paths) => {
+    const plan = planCampaign(inp);
+    expect(plan.action).toBe(action);
+    expect(plan.changes.map((c) => c.path)).toEqual(paths);
+  });
+
+  it("sends a PATCH body with only the changed sub-field of a merged object", () => {
+    const plan = planCampaign(input("altur", altur, { ...alturSpec, cycles: { cooldown_minutes: 60 }, scheduling: { tue: { startTime: "10:00", stopTime: "12:00", active: true } } }, { status: "active", spec: alturLive }));
+    expect(plan.steps).toEqual([
+      {
+        kind: "update",
+        fields: ["cycles.cooldown_minutes", "scheduling.tue"],
+        body: { cycles: { cooldown_minutes: 60 }, scheduling: { tue: { startTime: "10:00", stopTime: "12:00", active: true } } },
+      },
+    ]);
+  });
+
+  it("blocks any change to a finished Altur campaign, with the reason and no steps", () => {
+    const plan = planCampaign(input("altur", altur, { ...alturSpec, retries: 3 }, { status: "finished", spec: alturLive }));
+    expect(plan.action).toBe("update");
+    expect(plan.changes[0]).toMatchObject({ path: "retries", class: "blocked", reason: expect.stringContaining("CAMPAIGN_FINISHED") });
+    expect(plan.steps).toEqual([]);
+    expect(plan.blocked.map((b) => b.what)).toEqual(["retries"]);
+  });
+
+  it("blocks a draft-only Puffle field on an active campaign but still sends the editable one", () => {
+    const plan = planCampaign(
+      input("puffle", puffle, { name: "New", sequence_nodes: [{ type: "end" }] }, { status: "active", spec: { name: "Old", sequence_nodes: [{ type: "message", body: "hi" }, { type: "end" }] } }),
+    );
+    expect(plan.changes.map((c) => [c.path, c.class])).toEqual([
+      ["name", "editable"],
+      ["sequence_nodes", "blocked"],
+    ]);
+    expect(plan.changes[1]?.reason).toMatch(/silently ignores/);
+    expect(plan.steps).toEqual([{ kind: "update", body: { name: "New" }, fields: ["name"] }]);
+    // State records what is true after apply: the blocked field keeps its live value.
+    expect(plan.desired?.sequence_nodes).toEqual([{ type: "message", body: "hi" }, { type: "end" }]);
+  });
+
+  it("compares Puffle nodes by content: server fields the spec omits are ignored", () => {
+    const plan = planCampaign(
+      input("puffle", puffle, { name: "P", sequence_nodes: [{ type: "message", body: "hi" }, { type: "end" }] }, {
+        status: "draft",
+        spec: { name: "P", sequence_nodes: [{ type: "message", body: "hi", subject: null, ai_node: null }, { type: "end", body: null }] },
+      }),
+    );
+    expect(plan.action).toBe("noop");
+  });
+
+  it("orders draft-only edits before launch", () => {
+    const plan = planCampaign(input("puffle", puffle, { name: "P", stop_on_reply: false, status: "active" }, { status: "draft", spec: { name: "P", stop_on_reply: true } }));
+    expect(plan.steps.map((s) => (s.kind === "action" ? s.action : s.kind))).toEqual(["update", "launch"]);
+  });
+
+  it("pauses before an edit that would wake prospects, and warns only when the edit runs while active", () => {
+    const hours = { timezone: "UTC", days: {} };
+    const paused = planCampaign(input("puffle", puffle, { name: "P", operating_hours: hours, status: "paused" }, { status: "active", spec: { name: "P", operating_hours: null } }));
+    expect(paused.steps.map((s) => (s.kind === "action" ? s.action : s.kind))).toEqual(["pause", "update"]);
+    expect(paused.warnings).toEqual([]);
+    const active = planCampaign(input("puffle", puffle, { name: "P", operating_hours: hours }, { status: "active", spec: { name: "P", operating_hours: null } }));
+    expect(active.warnings.join()).toMatch(/wakes sleeping prospects/);
+  });
+
+  it("shows a launch the provider's pre-check rejects as blocked with its reasons", () => {
+    const plan = planCampaign(
+      input("puffle", puffle, { name: "P", status: "active" }, { status: "draft", spec: { name: "P" } }, { preflight: { launch: { ready: false, errors: ["no pending prospects"] } } }),
+    );
+    expect(plan.steps).toEqual([]);
+    expect(plan.blocked[0]).toMatchObject({ what: "launch", reason: expect.stringContaining("no pending prospects") });
+    expect(plan.action).toBe("transition");
+  });
+
+  it("plans a create with follow-up update and lifecycle steps", () => {
+    const spec = { type: "email", name: "E", sender_account_ids: ["a"], sequence_nodes: [{ type: "end" }], status: "paused" };
+    const plan = planCampaign(input("puffle", puffle, spec));
+    expect(plan.action).toBe("create");
+    expect(plan.steps).toEqual([
+      { kind: "create", body: { type: "email", name: "E", sender_account_ids: ["a"] } },
+      { kind: "update", body: { sequence_nodes: [{ type: "end" }] }, fields: ["sequence_nodes"] },
+      { kind: "action", action: "launch", from: "draft", to: "active" },
+      { kind: "action", action: "pause", from: "active", to: "paused" },
+    ]);
+  });
+
+  it("Extrovert update is one full body from defaults, last applied and spec", () => {
+    const applied = { ownerId: "o", type: "KEYWORD", name: "X", userStyleId: "s", userContextId: "c", postMaxAgeDays: 30, skipTeammatesLeads: false, isIndirectEngagementEnabled: false };
+    const plan = planCampaign(input("extrovert", extrovert, { ownerId: "o", type: "KEYWORD", name: "Y" }, { spec: applied }));
+    expect(plan.action).toBe("update");
+    expect(plan.steps).toEqual([{ kind: "update", fields: ["name"], body: { ...applied, name: "Y" } }]);
+  });
+
+  it("Extrovert create without the full body is blocked, naming the missing fields", () => {
+    const plan = planCampaign(input("extrovert", extrovert, { ownerId: "o", type: "KEYWORD", name: "Y" }));
+    expect(plan.steps).toEqual([]);
+    expect(plan.blocked[0]?.reason).toMatch(/userStyleId/);
+  });
+
+  it("archiving is an action, and un-archiving is blocked", () => {
+    const arch = planCampaign(input("altur", altur, { ...alturSpec, archived: true }, { status: "inactive", spec: alturLive }));
+    expect(arch.steps).toEqual([{ kind: "action", action: "archive", from: "inactive" }]);
+    const un = planCampaign(input("altur", altur, { ...alturSpec, archived: false }, { status: "inactive", spec: { ...alturLive, archived: true } }));
+    expect(un.steps).toEqual([]);
+    expect(un.blocked[0]?.what).toBe("archived: true → false");
+  });
+
+  it("an orphan is reported, never acted on", () => {
+    const plan = planCampaign(input("altur", altur, undefined, { status: "active", spec: alturLive }));
+    expect(plan.action).toBe("orphan");
+    expect(plan.steps).toEqual([]);
+  });
+});
+
+describe("lifecyclePath", () => {
+  it.each([
+    [altur, "pending", "active", ["activate"]],
+    [altur, "inactive", "active", ["resume"]],
+    [altur, "cooldown", "active", []],
+    [altur, "active", "inactive", ["pause"]],
+    [altur, "finished", "active", undefined],
+    [puffle, "draft", "paused", ["launch", "pause"]],
+    [puffle, "active", "draft", undefined],
+    [puffle, "launching", "active", []],
+  ] as const)("%#: %s → %s", (caps, from, to, expected) => {
+    expect(lifecyclePath(caps, from, to)?.map((a) => a.name)).toEqual(expected);
+  });
+});

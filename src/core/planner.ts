@@ -1,0 +1,352 @@
+import type { KindCapabilities, LifecycleAction } from "./capabilities.js";
+import { bodyFromPaths, diffUnits, getPath, pathWithin, type UnitDiff } from "./diff.js";
+import { isJsonObject, type JsonObject, type JsonValue } from "./json.js";
+import type { BlockedStep, CampaignPlan, FieldChange, PlanAction, PlanStep } from "./plan.js";
+import type { Address, CampaignKind, ProviderName, StateEntry } from "./types.js";
+
+/** The live counterpart as the planner sees it: already normalised to the spec's shape. */
+export interface LiveView {
+  id: string;
+  status?: string;
+  /** Live (or, for unreadable providers, last applied) values in spec shape, lifecycle fields included. */
+  spec: JsonObject;
+  fingerprint?: string;
+}
+
+/** Result of a provider's read-only pre-check for an action (Puffle validate before launch). */
+export interface PreflightResult {
+  ready: boolean;
+  errors: string[];
+  warnings?: string[];
+}
+
+export interface PlanCampaignInput {
+  address: Address;
+  provider: ProviderName;
+  account: string;
+  kind: CampaignKind;
+  caps: KindCapabilities;
+  /** The declared spec; undefined for an orphan (in state, not in Git). */
+  spec?: JsonObject;
+  live?: LiveView;
+  state?: StateEntry;
+  identity: CampaignPlan["identity"];
+  preflight?: Readonly<Record<string, PreflightResult>>;
+  notes?: readonly string[];
+}
+
+/** Spec fields that are driven by lifecycle actions, not by field writes. */
+export function lifecycleFields(caps: KindCapabilities): string[] {
+  const fields = Object.keys(caps.lifecycle.flags ?? {});
+  if (caps.lifecycle.statusField) fields.push(caps.lifecycle.statusField);
+  return fields;
+}
+
+/** Shortest sequence of status actions from `from` to any status satisfying `desired`. */
+export function lifecyclePath(caps: KindCapabilities, from: string, desired: string): LifecycleAction[] | undefined {
+  const goal = caps.lifecycle.satisfies[desired] ?? [desired];
+  if (goal.includes(from)) return [];
+  const statusActions = caps.lifecycle.actions.filter((a) => a.to !== undefined);
+  const seen = new Set([from]);
+  let frontier: { status: string; path: LifecycleAction[] }[] = [{ status: from, path: [] }];
+  while (frontier.length > 0) {
+    const next: typeof frontier = [];
+    for (const { status, path } of frontier) {
+      for (const action of statusActions) {
+        const to = action.to as string;
+        if (!action.from.includes(status) || seen.has(to)) continue;
+        const p = [...path, action];
+        if (goal.includes(to)) return p;
+        seen.add(to);
+        next.push({ status: to, path: p });
+      }
+    }
+    frontier = next;
+  }
+  return undefined;
+}
+
+function ruleFor(caps: KindCapabilities, path: string) {
+  return caps.fields.find((r) => pathWithin(path, r.path) || pathWithin(r.path, path));
+}
+
+function isImmutable(caps: KindCapabilities, path: string): boolean {
+  return caps.immutable.some((imm) => pathWithin(path, imm) || pathWithin(imm, path));
+}
+
+interface LifecyclePlan {
+  before: LifecycleAction[];
+  after: LifecycleAction[];
+  blocked: BlockedStep[];
+  warnings: string[];
+}
+
+function planLifecycle(
+  caps: KindCapabilities,
+  spec: JsonObject,
+  liveStatus: string | undefined,
+  liveSpec: JsonObject | undefined,
+  preflight: Readonly<Record<string, PreflightResult>> | undefined,
+): LifecyclePlan {
+  const result: LifecyclePlan = { before: [], after: [], blocked: [], warnings: [] };
+  const { statusField, flags } = caps.lifecycle;
+  const desired = statusField ? spec[statusField] : undefined;
+  if (typeof desired === "string" && liveStatus !== undefined) {
+    const path = lifecyclePath(caps, liveStatus, desired);
+    if (path === undefined) {
+      const terminal = caps.lifecycle.terminal?.[liveStatus];
+      result.blocked.push({
+        what: `status ${liveStatus} → ${desired}`,
+        reason: terminal?.reason ?? `no transition leads from ${liveStatus} to ${desired}`,
+        unblock: terminal?.unblock ?? `set ${statusField}: ${liveStatus} in the spec, or replace the campaign`,
+      });
+    } else {
+      // Stopping actions that lead the path run before the edits; the rest after, in path order.
+      let i = 0;
+      while (i < path.length && path[i]?.phase === "before-edit") i += 1;
+      result.before = path.slice(0, i);
+      result.after = path.slice(i);
+      const failing = result.after.findIndex((a) => a.preflight && preflight?.[a.name]?.ready === false);
+      if (failing >= 0) {
+        const action = result.after[failing] as LifecycleAction;
+        const check = preflight?.[action.name] as PreflightResult;
+        result.blocked.push({
+          what: action.name,
+          reason: `the provider's pre-check says ${action.name} would fail: ${check.errors.join("; ")}`,
+          unblock: `fix what the pre-check reports, then re-run plan`,
+        });
+        result.after = result.after.slice(0, failing);
+      }
+      for (const a of [...result.before, ...result.after]) if (a.warning) result.warnings.push(a.warning);
+    }
+  }
+  for (const [flag, actionName] of Object.entries(flags ?? {})) {
+    const want = spec[flag];
+    const have = liveSpec?.[flag] === true;
+    if (want === true && !have) {
+      const action = caps.lifecycle.actions.find((a) => a.name === actionName);
+      if (action) result.after.push(action);
+    } else if (want === false && have) {
+      result.blocked.push({
+        what: `${flag}: true → false`,
+        reason: `${flag} cannot be undone through the API`,
+        unblock: `set ${flag}: true, or create a new campaign under another name`,
+      });
+    }
+  }
+  return result;
+}
+
+function actionStep(a: LifecycleAction, from: string | undefined): PlanStep {
+  return { kind: "action", action: a.name, ...(from === undefined ? {} : { from }), ...(a.to === undefined ? {} : { to: a.to }) };
+}
+
+function withoutFields(spec: JsonObject, fields: readonly string[]): JsonObject {
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(spec)) if (!fields.includes(k)) out[k] = v;
+  return out;
+}
+
+/** The spec as it will be after apply: blocked units keep their live value. */
+function resultingSpec(spec: JsonObject, blockedUnits: readonly UnitDiff[]): JsonObject {
+  if (blockedUnits.length === 0) return spec;
+  const out = structuredClone(spec);
+  for (const u of blockedUnits) {
+    const parts = u.path.split(".");
+    let cur: JsonValue | undefined = out;
+    for (const p of parts.slice(0, -1)) cur = isJsonObject(cur) ? cur[p] : undefined;
+    if (!isJsonObject(cur)) continue;
+    const last = parts[parts.length - 1] as string;
+    if (u.before === undefined) delete cur[last];
+    else cur[last] = u.before;
+  }
+  return out;
+}
+
+function base(input: PlanCampaignInput, displayName: string): CampaignPlan {
+  return {
+    address: input.address,
+    provider: input.provider,
+    account: input.account,
+    kind: input.kind,
+    ...(input.live ? { id: input.live.id } : input.state ? { id: input.state.id } : {}),
+    displayName,
+    action: "noop",
+    ...(input.live?.status === undefined ? {} : { status: input.live.status }),
+    identity: input.identity,
+    changes: [],
+    steps: [],
+    blocked: [],
+    warnings: [],
+    notes: [...(input.notes ?? [])],
+    ...(input.live?.fingerprint === undefined ? {} : { fingerprint: input.live.fingerprint }),
+  };
+}
+
+/** Full body for providers whose update replaces everything: defaults ⊕ last applied/live ⊕ spec. */
+function fullBody(caps: KindCapabilities, spec: JsonObject, live: JsonObject | undefined): JsonObject {
+  return { ...caps.defaults, ...(live ?? {}), ...spec };
+}
+
+function planCreate(input: PlanCampaignInput, spec: JsonObject, plan: CampaignPlan): CampaignPlan {
+  const { caps } = input;
+  const lc = lifecycleFields(caps);
+  const fields = withoutFields(spec, lc);
+  const body = caps.updateMode === "full-body" ? { ...caps.defaults, ...fields } : fields;
+  const missing = caps.createRequired.filter((f) => body[f] === undefined);
+  plan.action = "create";
+  plan.changes = Object.keys(spec)
+    .sort()
+    .map((path) => ({ path, after: spec[path] as JsonValue, class: "editable" as const }));
+  if (missing.length > 0) {
+    plan.blocked.push({
+      what: "create",
+      reason: `creating this campaign needs ${missing.map((m) => `\`${m}\``).join(", ")}, which the spec does not set`,
+      unblock: "add the missing fields to the spec",
+    });
+    return plan;
+  }
+  const createBody: JsonObject = {};
+  const later: [string, JsonValue][] = [];
+  for (const [k, v] of Object.entries(body)) {
+    if (caps.createFields.includes(k)) createBody[k] = v;
+    else later.push([k, v]);
+  }
+  plan.steps.push({ kind: "create", body: createBody });
+  if (later.length > 0) {
+    plan.steps.push({ kind: "update", body: bodyFromPaths(later), fields: later.map(([k]) => k).sort() });
+  }
+  const lifecycle = planLifecycle(caps, spec, caps.lifecycle.initialStatus, undefined, undefined);
+  let status = caps.lifecycle.initialStatus;
+  for (const a of [...lifecycle.before, ...lifecycle.after]) {
+    plan.steps.push(actionStep(a, status));
+    if (a.to) status = a.to;
+    if (a.preflight) plan.notes.push(`the provider's pre-check for ${a.name} runs after the create, before ${a.name}`);
+  }
+  plan.blocked.push(...lifecycle.blocked);
+  plan.warnings.push(...lifecycle.warnings);
+  plan.desired = caps.updateMode === "full-body" ? { ...body, ...pick(spec, lc) } : spec;
+  return plan;
+}
+
+function pick(spec: JsonObject, fields: readonly string[]): JsonObject {
+  const out: JsonObject = {};
+  for (const f of fields) if (spec[f] !== undefined) out[f] = spec[f] as JsonValue;
+  return out;
+}
+
+/** Plan one campaign. Pure: no I/O, deterministic for the same input. */
+export function planCampaign(input: PlanCampaignInput): CampaignPlan {
+  const { caps, spec, live } = input;
+  const nameOf = (o: JsonObject | undefined) => {
+    const v = o?.[caps.nameField];
+    return typeof v === "string" ? v : undefined;
+  };
+  const plan = base(input, nameOf(spec) ?? nameOf(live?.spec) ?? nameOf(input.state?.applied) ?? input.address);
+
+  if (spec === undefined) {
+    plan.action = "orphan";
+    plan.notes.push("in state but no longer in Git: left alone unless apply runs with --prune");
+    return plan;
+  }
+  if (live === undefined) return planCreate(input, spec, plan);
+
+  const lc = lifecycleFields(caps);
+  const status = live.status;
+  const lifecycle = planLifecycle(caps, spec, status, live.spec, input.preflight);
+  // Status at the time the field edits run (after the stopping actions that precede them).
+  const editStatus = lifecycle.before.reduce<string | undefined>((s, a) => a.to ?? s, status);
+
+  const units = diffUnits(spec, live.spec, {
+    mergePaths: caps.mergePaths,
+    opaquePaths: caps.opaquePaths,
+    unorderedPaths: caps.unorderedPaths,
+    skip: lc,
+  });
+  const terminal = status === undefined ? undefined : caps.readOnlyStatuses[status];
+  const changes: FieldChange[] = units.map((u) => {
+    const change: FieldChange = { path: u.path, ...(u.before === undefined ? {} : { before: u.before }), after: u.after, class: "editable" };
+    if (isImmutable(caps, u.path)) {
+      return { ...change, class: "immutable", reason: "cannot change after the campaign is created", unblock: "apply with --allow-replace to create a new campaign and retire this one" };
+    }
+    if (terminal) return { ...change, class: "blocked", reason: terminal.reason, unblock: terminal.unblock };
+    const rule = ruleFor(caps, u.path);
+    if (rule?.editableIn && (editStatus === undefined || !rule.editableIn.includes(editStatus))) {
+      return {
+        ...change,
+        class: "blocked",
+        reason: rule.blockedReason ?? `cannot change while the campaign is ${editStatus}`,
+        ...(rule.unblockHint === undefined ? {} : { unblock: rule.unblockHint }),
+      };
+    }
+    if (rule?.sideEffect && editStatus !== undefined && rule.sideEffect.statuses.includes(editStatus)) {
+      plan.warnings.push(rule.sideEffect.warning);
+    }
+    return change;
+  });
+
+  // Lifecycle field changes are shown as changes too, so the reader sees before → after.
+  for (const f of lc) {
+    if (spec[f] === undefined) continue;
+    const before = f === caps.lifecycle.statusField ? status : live.spec[f];
+    const satisfied =
+      f === caps.lifecycle.statusField
+        ? (caps.lifecycle.satisfies[spec[f] as string] ?? [spec[f]]).includes(before as string)
+        : (spec[f] === true) === (before === true);
+    if (!satisfied) {
+      const blocked = lifecycle.blocked.find((b) => b.what.startsWith(`${f}:`) || b.what.startsWith("status"));
+      changes.push({
+        path: f,
+        ...(before === undefined ? {} : { before: before as JsonValue }),
+        after: spec[f] as JsonValue,
+        class: blocked ? "blocked" : "editable",
+        ...(blocked ? { reason: blocked.reason, ...(blocked.unblock ? { unblock: blocked.unblock } : {}) } : {}),
+      });
+    }
+  }
+  plan.changes = changes.sort((a, b) => a.path.localeCompare(b.path));
+
+  const immutable = changes.filter((c) => c.class === "immutable");
+  if (immutable.length > 0) {
+    plan.action = "replace";
+    plan.replaceFields = immutable.map((c) => c.path);
+    plan.notes.push(`${plan.replaceFields.join(", ")} cannot change in place: replace creates a new campaign (only with --allow-replace)`);
+    plan.desired = spec;
+    return plan;
+  }
+
+  const editable = units.filter((u) => changes.find((c) => c.path === u.path)?.class === "editable");
+  const blockedUnits = units.filter((u) => changes.find((c) => c.path === u.path)?.class === "blocked");
+  for (const c of changes) {
+    if (c.class === "blocked" && !lc.includes(c.path)) {
+      plan.blocked.push({ what: c.path, reason: c.reason ?? "blocked", ...(c.unblock ? { unblock: c.unblock } : {}) });
+    }
+  }
+  plan.blocked.push(...lifecycle.blocked);
+  plan.warnings.push(...lifecycle.warnings);
+
+  let cur = status;
+  for (const a of lifecycle.before) {
+    plan.steps.push(actionStep(a, cur));
+    cur = a.to ?? cur;
+  }
+  if (editable.length > 0) {
+    const fields = editable.map((u) => u.path);
+    const body =
+      caps.updateMode === "full-body"
+        ? fullBody(caps, withoutFields(spec, lc), withoutFields(live.spec, lc))
+        : bodyFromPaths(editable.map((u) => [u.path, getPath(spec, u.path) as JsonValue] as const));
+    plan.steps.push({ kind: "update", body, fields });
+  }
+  for (const a of lifecycle.after) {
+    plan.steps.push(actionStep(a, cur));
+    cur = a.to ?? cur;
+  }
+
+  const resulting = resultingSpec(spec, blockedUnits);
+  plan.desired = caps.updateMode === "full-body" ? { ...fullBody(caps, withoutFields(resulting, lc), withoutFields(live.spec, lc)), ...pick(resulting, lc) } : resulting;
+  const action: PlanAction =
+    units.length > 0 ? "update" : plan.steps.length > 0 || plan.changes.length > 0 ? "transition" : "noop";
+  plan.action = action;
+  return plan;
+}

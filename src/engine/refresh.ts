@@ -1,0 +1,234 @@
+import { createHash } from "node:crypto";
+import { pathWithin } from "../core/diff.js";
+import { isJsonObject, stableStringify, type JsonObject, type JsonValue } from "../core/json.js";
+import type { LiveView, PreflightResult } from "../core/planner.js";
+import { lifecyclePath } from "../core/planner.js";
+import type { CampaignPlan } from "../core/plan.js";
+import type { Address, CampaignDecl, StateDocument, StateEntry, Workspace } from "../core/types.js";
+import type { LiveCampaign } from "../providers/types.js";
+import { accountKey, type AccountSession } from "./session.js";
+
+/** One address after reading the provider: what Git wants, what state remembers, what is live. */
+export interface RefreshedCampaign {
+  address: Address;
+  decl?: CampaignDecl;
+  state?: StateEntry;
+  session: AccountSession;
+  identity: CampaignPlan["identity"];
+  live?: LiveView;
+  preflight?: Record<string, PreflightResult>;
+  notes: string[];
+  /** Set when the address cannot be planned (ambiguous name, id deleted outside campaignctl). */
+  error?: string;
+}
+
+export interface RefreshOptions {
+  /** Limit to these addresses (plan/apply --target). */
+  targets?: readonly string[];
+  recreateMissing?: boolean;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export function fingerprintOf(live: { id: string; status?: string; spec: JsonObject }): string {
+  return createHash("sha256").update(stableStringify({ id: live.id, status: live.status ?? null, spec: live.spec })).digest("hex").slice(0, 32);
+}
+
+/** The dotted paths a spec manages: top-level keys, and keys inside merge paths. */
+function managedPaths(spec: JsonObject, mergePaths: readonly string[], prefix = ""): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(spec)) {
+    const path = prefix === "" ? k : `${prefix}.${k}`;
+    if (mergePaths.includes(path) && isJsonObject(v)) out.push(...managedPaths(v, mergePaths, path));
+    else out.push(path);
+  }
+  return out;
+}
+
+function setPath(obj: JsonObject, path: string, value: JsonValue): void {
+  const parts = path.split(".");
+  let cur = obj;
+  for (const p of parts.slice(0, -1)) {
+    const next = cur[p];
+    cur = isJsonObject(next) ? next : (cur[p] = {});
+  }
+  cur[parts[parts.length - 1] as string] = value;
+}
+
+function getPath(obj: JsonObject | undefined, path: string): JsonValue | undefined {
+  let cur: JsonValue | undefined = obj;
+  for (const p of path.split(".")) cur = isJsonObject(cur) ? cur[p] : undefined;
+  return cur;
+}
+
+/**
+ * Fill what a read did not carry from state where that is sound: immutable fields cannot have
+ * changed since they were applied, and write-only fields are only ever known from what we wrote.
+ * Returns the managed paths still unknown (they need a detail GET).
+ */
+function fillFromState(session: AccountSession, live: LiveCampaign, spec: JsonObject | undefined, state: StateEntry | undefined): string[] {
+  const caps = session.module.capabilities;
+  for (const f of caps.writeOnlyFields) {
+    const v = state?.applied[f];
+    if (v !== undefined) live.spec[f] = v;
+  }
+  if (!spec) return [];
+  const unknown: string[] = [];
+  for (const path of managedPaths(spec, caps.mergePaths)) {
+    const lacking = live.missing.filter((m) => pathWithin(m, path) || pathWithin(path, m));
+    if (lacking.length === 0 || caps.writeOnlyFields.includes(path)) continue;
+    for (const m of lacking) {
+      const fromState = getPath(state?.applied, m);
+      if (caps.immutable.some((imm) => pathWithin(m, imm)) && fromState !== undefined) setPath(live.spec, m, fromState);
+      else unknown.push(m);
+    }
+  }
+  return unknown;
+}
+
+function toView(live: LiveCampaign): LiveView {
+  return { id: live.id, ...(live.status === undefined ? {} : { status: live.status }), spec: live.spec, fingerprint: fingerprintOf(live) };
+}
+
+async function refreshAccount(
+  session: AccountSession,
+  items: { address: Address; decl?: CampaignDecl; state?: StateEntry }[],
+  claimedIds: ReadonlySet<string>,
+  opts: RefreshOptions,
+  tick: () => void,
+): Promise<RefreshedCampaign[]> {
+  const caps = session.module.capabilities;
+  const client = session.client;
+  if (!caps.readable || !client.list) {
+    return items.map(({ address, decl, state }) => {
+      tick();
+      const notes = [`${session.module.displayName} has no read API: compared with the last applied body in state, not with live`];
+      if (!state) return { address, ...(decl ? { decl } : {}), session, identity: "new", notes } satisfies RefreshedCampaign;
+      const live = { id: state.id, spec: structuredClone(state.applied), missing: [] };
+      return { address, ...(decl ? { decl } : {}), state, session, identity: "state", live: toView(live), notes } satisfies RefreshedCampaign;
+    });
+  }
+
+  const listed = await client.list();
+  const byId = new Map(listed.map((c) => [c.id, c]));
+  const nameField = caps.nameField;
+
+  return Promise.all(
+    items.map(async ({ address, decl, state }): Promise<RefreshedCampaign> => {
+      const base = { address, ...(decl ? { decl } : {}), ...(state ? { state } : {}), session, notes: [] as string[] };
+      try {
+        let live: LiveCampaign | undefined;
+        let identity: CampaignPlan["identity"] = "new";
+        if (state) {
+          identity = "state";
+          live = byId.get(state.id);
+          if (!live && client.get) live = await client.get(state.id);
+          if (!live) {
+            if (!decl) {
+              return { ...base, identity, notes: [`recorded id ${state.id} no longer exists at ${session.module.displayName}: it was deleted outside campaignctl`] };
+            }
+            if (!opts.recreateMissing) {
+              return {
+                ...base,
+                identity,
+                error: `recorded id ${state.id} no longer exists at ${session.module.displayName} (deleted outside campaignctl?); run with --recreate-missing to create it again, or \`campaignctl state forget ${address}\``,
+              };
+            }
+            identity = "recreate";
+          }
+        } else if (decl) {
+          const name = decl.spec[nameField];
+          const wantsArchived = decl.spec.archived === true;
+          const candidates = listed.filter(
+            (c) => c.spec[nameField] === name && !claimedIds.has(c.id) && (wantsArchived || c.spec.archived !== true),
+          );
+          if (candidates.length > 1) {
+            return {
+              ...base,
+              identity,
+              error: `${candidates.length} live ${session.module.displayName} campaigns are named ${JSON.stringify(name)} (ids ${candidates.map((c) => c.id).join(", ")}); bind one with \`campaignctl state adopt ${address} --id ID\``,
+            };
+          }
+          if (candidates.length === 1) {
+            live = candidates[0];
+            identity = "adopted";
+            base.notes.push(`adopted live campaign ${live?.id} by its exact name`);
+          }
+        }
+        if (live && decl) {
+          const unknown = fillFromState(session, live, decl.spec, state);
+          if (unknown.length > 0 && client.get) {
+            const detail = await client.get(live.id);
+            if (detail) {
+              fillFromState(session, detail, decl.spec, state);
+              live = detail;
+            }
+          }
+        } else if (live) {
+          fillFromState(session, live, undefined, state);
+        }
+        const result: RefreshedCampaign = { ...base, identity, ...(live ? { live: toView(live) } : {}) };
+        // Read-only pre-checks for actions the plan is going to need (Puffle validate before launch).
+        const statusField = caps.lifecycle.statusField;
+        const desired = statusField && decl ? decl.spec[statusField] : undefined;
+        if (live?.status !== undefined && typeof desired === "string" && client.preflight) {
+          for (const action of lifecyclePath(caps, live.status, desired) ?? []) {
+            if (!action.preflight) continue;
+            const outcome = await client.preflight(live.id, action.name);
+            if (outcome) (result.preflight ??= {})[action.name] = outcome;
+          }
+        }
+        return result;
+      } finally {
+        tick();
+      }
+    }),
+  );
+}
+
+/** Read live state for every declared and recorded campaign in scope, account by account, in parallel. */
+export async function refresh(
+  workspace: Workspace,
+  state: StateDocument,
+  sessions: Map<string, AccountSession>,
+  opts: RefreshOptions = {},
+): Promise<RefreshedCampaign[]> {
+  const inScope = (address: string) => !opts.targets || opts.targets.length === 0 || opts.targets.includes(address);
+  const groups = new Map<string, { address: Address; decl?: CampaignDecl; state?: StateEntry }[]>();
+  const add = (key: string, item: { address: Address; decl?: CampaignDecl; state?: StateEntry }) => {
+    const list = groups.get(key) ?? [];
+    list.push(item);
+    groups.set(key, list);
+  };
+  const declared = new Map(workspace.campaigns.map((d) => [d.address, d]));
+  for (const decl of workspace.campaigns) {
+    if (!inScope(decl.address)) continue;
+    const entry = state.campaigns[decl.address];
+    add(accountKey(decl.provider, decl.account), { address: decl.address, decl, ...(entry ? { state: entry } : {}) });
+  }
+  for (const [address, entry] of Object.entries(state.campaigns)) {
+    if (declared.has(address) || !inScope(address)) continue;
+    add(accountKey(entry.provider, entry.account), { address, state: entry });
+  }
+  const claimed = new Set(Object.values(state.campaigns).map((e) => e.id));
+  const total = [...groups.values()].reduce((n, g) => n + g.length, 0);
+  let done = 0;
+  const tick = () => opts.onProgress?.(++done, total);
+  const results = await Promise.all(
+    [...groups.entries()].map(([key, items]) => {
+      const session = sessions.get(key);
+      if (!session) throw new Error(`no session for ${key}`);
+      return refreshAccount(session, items, claimed, opts, tick);
+    }),
+  );
+  return results.flat().sort((a, b) => a.address.localeCompare(b.address));
+}
+
+/** Accounts a refresh in scope will talk to. */
+export function accountsInScope(workspace: Workspace, state: StateDocument, targets?: readonly string[]): string[] {
+  const inScope = (a: string) => !targets || targets.length === 0 || targets.includes(a);
+  const keys = new Set<string>();
+  for (const d of workspace.campaigns) if (inScope(d.address)) keys.add(accountKey(d.provider, d.account));
+  for (const [a, e] of Object.entries(state.campaigns)) if (inScope(a)) keys.add(accountKey(e.provider, e.account));
+  return [...keys];
+}
+

@@ -1,0 +1,66 @@
+import { CliError } from "../cli/io.js";
+import type { AccountConfig, ProviderName, Workspace } from "../core/types.js";
+import { createHttpClient, type HttpClient, type HttpEvent } from "../http/client.js";
+import { PROVIDERS } from "../providers/registry.js";
+import type { ProviderClient, ProviderModule } from "../providers/types.js";
+
+/** One provider account, connected: its module (knowledge), HTTP client (transport) and campaign client. */
+export interface AccountSession {
+  key: string;
+  account: AccountConfig;
+  module: ProviderModule;
+  http: HttpClient;
+  client: ProviderClient;
+}
+
+export interface SessionOptions {
+  readOnly: boolean;
+  env: Record<string, string | undefined>;
+  onEvent?: (e: HttpEvent) => void;
+  /** Test hook: shorter timeouts/backoff. */
+  timeoutMs?: number;
+}
+
+export function accountKey(provider: ProviderName, account: string): string {
+  return `${provider}/${account}`;
+}
+
+/**
+ * Open a session for each account in `keys` (provider/account). A missing API key variable is a
+ * user error naming the variable — never the value.
+ */
+export function openSessions(workspace: Workspace, keys: Iterable<string>, opts: SessionOptions): Map<string, AccountSession> {
+  const sessions = new Map<string, AccountSession>();
+  const missingKeys: string[] = [];
+  for (const key of [...new Set(keys)].sort()) {
+    const account = workspace.accounts.find((a) => accountKey(a.provider, a.name) === key);
+    if (!account) throw new CliError(`no account ${key} in ${workspace.configFile} (state or campaigns refer to it)`);
+    const apiKey = opts.env[account.apiKeyEnv];
+    if (apiKey === undefined || apiKey === "") {
+      missingKeys.push(`${account.apiKeyEnv} (account ${key})`);
+      continue;
+    }
+    const module = PROVIDERS[account.provider];
+    const http = createHttpClient({
+      provider: account.provider,
+      account: account.name,
+      baseUrl: (account.baseUrl ?? module.connection.defaultBaseUrl).replace(/\/+$/, ""),
+      auth: module.connection.authHeader(apiKey),
+      requestsPerSecond: account.requestsPerSecond ?? module.connection.defaultRequestsPerSecond,
+      concurrency: account.concurrency ?? module.connection.defaultConcurrency,
+      readOnly: opts.readOnly,
+      userAgent: "campaignctl/0.1",
+      ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
+      ...(opts.onEvent === undefined ? {} : { onEvent: opts.onEvent }),
+    });
+    sessions.set(key, { key, account, module, http, client: module.createClient(http) });
+  }
+  if (missingKeys.length > 0) {
+    throw new CliError(`API key not set: export ${missingKeys.join(", ")} (keys are read from the environment, never from files)`);
+  }
+  return sessions;
+}
+
+export function closeSessions(sessions: Map<string, AccountSession>): void {
+  for (const s of sessions.values()) s.http.close();
+}

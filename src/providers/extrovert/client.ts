@@ -1,0 +1,27 @@
+import type { ProviderHttp } from "../../http/client.js";
+import { asObject, idString } from "../mapping.js";
+import type { ProviderClient } from "../types.js";
+
+/** Fields the create accepts but the update body does not (immutable after create). */
+const CREATE_ONLY = new Set(["ownerId", "type"]);
+
+/**
+ * Extrovert documents create and a full-body update only: no read, list, delete or status calls.
+ * The update body must be complete; the planner builds it from spec, state and defaults.
+ */
+export function createExtrovertClient(http: ProviderHttp): ProviderClient {
+  return {
+    async create(body) {
+      // No idempotency mechanism: never retried blindly; an ambiguous failure is reported with the adopt command.
+      const res = await http.request<{ data?: unknown }>({ method: "POST", path: "/campaign", body, operation: "create campaign", retry: "never" });
+      return { id: idString(asObject(res.body.data).id) };
+    },
+    async update(id, body) {
+      const wire: Record<string, unknown> = { id };
+      for (const [k, v] of Object.entries(body)) if (!CREATE_ONLY.has(k)) wire[k] = v;
+      await http.request({ method: "PATCH", path: `/campaign/${encodeURIComponent(id)}`, body: wire, operation: `update campaign ${id}`, retry: "safe" });
+      // data: null — the response carries nothing to verify against.
+      return undefined;
+    },
+  };
+}

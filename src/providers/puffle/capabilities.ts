@@ -1,0 +1,53 @@
+import type { KindCapabilities } from "../../core/capabilities.js";
+
+const DRAFT_ONLY = ["skip_other_campaigns", "stop_on_reply", "open_tracking", "signature", "sender_account_ids", "sequence_nodes"];
+
+/** providers/puffle.md §4.3 (editability), §5 (lifecycle), §10 (immutable fields). */
+export const capabilities: KindCapabilities = {
+  readable: true,
+  updateMode: "patch",
+  mergePaths: [],
+  opaquePaths: ["operating_hours"],
+  immutable: ["type"],
+  readOnlyStatuses: {},
+  fields: [
+    ...DRAFT_ONLY.map((path) => ({
+      path,
+      editableIn: ["draft"],
+      blockedReason: `Puffle silently ignores ${path} once a campaign has left draft (it answers 200 and changes nothing)`,
+      unblockHint:
+        "revert it in Git to keep this campaign, or delete the campaign in Puffle and apply again to recreate it as a draft (drops its prospects and history)",
+    })),
+    {
+      path: "operating_hours",
+      sideEffect: {
+        statuses: ["active", "launching"],
+        warning: "operating_hours on an active Puffle campaign wakes sleeping prospects: expect a burst of sends within about 30 s",
+      },
+    },
+  ],
+  lifecycle: {
+    statusField: "status",
+    satisfies: { draft: ["draft"], active: ["active", "launching"], paused: ["paused"] },
+    actions: [
+      { name: "launch", from: ["draft"], to: "active", phase: "after-edit", preflight: true },
+      { name: "pause", from: ["active"], to: "paused", phase: "before-edit" },
+      { name: "resume", from: ["paused"], to: "active", phase: "after-edit" },
+    ],
+    terminal: {
+      completed: { reason: "completed Puffle campaigns are terminal: no action leads out of completed", unblock: "create a new campaign under another metadata.name" },
+    },
+    initialStatus: "draft",
+  },
+  createFields: ["type", "name", "sender_account_ids", "skip_other_campaigns", "operating_hours", "daily_limit", "stop_on_reply", "open_tracking", "signature"],
+  createRequired: ["type", "name", "sender_account_ids"],
+  defaults: {},
+  unorderedPaths: ["sender_account_ids"],
+  writeOnlyFields: ["account_limits"],
+  nameField: "name",
+  retire: {
+    action: "delete",
+    order: "before-create",
+    describe: "Puffle names are unique, so the old campaign is deleted (with its prospects) before the new one is created",
+  },
+};

@@ -1,0 +1,90 @@
+import type { JsonObject, JsonValue } from "../../core/json.js";
+import type { ProviderHttp } from "../../http/client.js";
+import { absentKeys, asObject, idString, pickPresent } from "../mapping.js";
+import type { LiveCampaign, PreflightOutcome, ProviderClient } from "../types.js";
+
+const FIELDS = [
+  "type", "name", "status", "skip_other_campaigns", "operating_hours", "daily_limit", "stop_on_reply",
+  "open_tracking", "signature",
+];
+/** Server-owned node fields: ids and positions are the server's, content is compared. */
+const NODE_SERVER_FIELDS = new Set(["id", "campaign_id", "position", "created_at", "updated_at"]);
+
+function node(raw: unknown): JsonObject {
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(asObject(raw))) if (!NODE_SERVER_FIELDS.has(k) && v !== undefined) out[k] = v as JsonValue;
+  return out;
+}
+
+/** Campaign object (+ sequence nodes when the response has them) → spec shape. */
+export function fromCampaign(raw: unknown, nodes?: unknown): LiveCampaign {
+  const c = asObject(raw);
+  const spec = pickPresent(c, FIELDS);
+  const missing = absentKeys(c, FIELDS);
+  if (Array.isArray(c.sender_accounts)) spec.sender_account_ids = c.sender_accounts.map((a) => idString(asObject(a).id));
+  else if (Array.isArray(c.sender_account_ids)) spec.sender_account_ids = c.sender_account_ids as string[];
+  else missing.push("sender_account_ids");
+  const seq = Array.isArray(nodes) ? nodes : Array.isArray(c.sequence_nodes) ? c.sequence_nodes : undefined;
+  if (seq) {
+    spec.sequence_nodes = [...seq]
+      .sort((a, b) => Number(asObject(a).position ?? 0) - Number(asObject(b).position ?? 0))
+      .map(node);
+  } else {
+    missing.push("sequence_nodes");
+  }
+  // account_limits is write-only: the campaign object never carries it (its value comes from state).
+  return { id: idString(c.id), ...(typeof c.status === "string" ? { status: c.status } : {}), spec, missing };
+}
+
+function messages(list: unknown): string[] {
+  if (!Array.isArray(list)) return [];
+  return list.map((e) => (typeof e === "string" ? e : String(asObject(e).message ?? JSON.stringify(e))));
+}
+
+export function createPuffleClient(http: ProviderHttp): ProviderClient {
+  const path = (id: string) => `/api/campaigns/${encodeURIComponent(id)}`;
+  return {
+    async list() {
+      const res = await http.request<{ campaigns?: unknown[] }>({ method: "GET", path: "/api/campaigns", operation: "list campaigns", retry: "safe" });
+      return (res.body.campaigns ?? []).map((c) => fromCampaign(c));
+    },
+    async get(id) {
+      const res = await http.request<{ campaign?: unknown; sequence_nodes?: unknown }>({
+        method: "GET",
+        path: path(id),
+        operation: `read campaign ${id}`,
+        retry: "safe",
+        expectStatus: [404],
+      });
+      return res.status === 404 ? undefined : fromCampaign(res.body.campaign, res.body.sequence_nodes ?? []);
+    },
+    async create(body) {
+      // No idempotency key: a create is never retried blindly (apply looks the name up instead).
+      const res = await http.request<{ campaign?: unknown }>({ method: "POST", path: "/api/campaigns", body, operation: "create campaign", retry: "never" });
+      const live = fromCampaign(res.body.campaign);
+      return { id: live.id, live };
+    },
+    async update(id, body) {
+      const res = await http.request<{ campaign?: unknown }>({ method: "PATCH", path: path(id), body, operation: `update campaign ${id}`, retry: "safe" });
+      return res.body.campaign === undefined ? undefined : fromCampaign(res.body.campaign);
+    },
+    async action(id, action) {
+      const res = await http.request<{ campaign?: unknown }>({ method: "POST", path: `${path(id)}/${action}`, operation: `${action} campaign ${id}`, retry: "safe" });
+      return res.body.campaign === undefined ? undefined : fromCampaign(res.body.campaign);
+    },
+    async preflight(id, action) {
+      if (action !== "launch") return undefined;
+      const res = await http.request<{ ready?: boolean; errors?: unknown; warnings?: unknown }>({
+        method: "GET",
+        path: `${path(id)}/validate`,
+        operation: `validate campaign ${id} before launch`,
+        retry: "safe",
+      });
+      const outcome: PreflightOutcome = { ready: res.body.ready === true, errors: messages(res.body.errors), warnings: messages(res.body.warnings) };
+      return outcome;
+    },
+    async remove(id) {
+      await http.request({ method: "DELETE", path: path(id), operation: `delete campaign ${id}`, retry: "safe", expectStatus: [404] });
+    },
+  };
+}
