@@ -1,0 +1,441 @@
+import http from "node:http";
+import https from "node:https";
+import { setTimeout as sleepMs } from "node:timers/promises";
+import got, { RequestError, TimeoutError } from "got";
+import type { Got, Response } from "got";
+import type { ProviderName } from "../core/types.js";
+import { ProviderApiError, ReadOnlyViolation } from "./errors.js";
+import type { FailureKind, HttpMethod, ProviderHttpErrorInit } from "./errors.js";
+import { Pacer, Semaphore, monotonicNow } from "./pacing.js";
+import type { Clock } from "./pacing.js";
+import {
+  DEFAULT_BACKOFF,
+  DEFAULT_RETRY_AFTER_MS,
+  NonJsonBody,
+  RETRYABLE_STATUSES,
+  backoffDelay,
+  parseErrorBody,
+  parseRetryAfter,
+  redact,
+  tolerantParseJson,
+  truncate,
+} from "./retry.js";
+import type { BackoffOptions } from "./retry.js";
+
+export interface HttpClientOptions {
+  provider: ProviderName;
+  account: string;
+  /** e.g. http://127.0.0.1:4012/api/v1.0 — request paths are appended. */
+  baseUrl: string;
+  /** From the provider's `connection.authHeader(apiKey)`. */
+  auth: { name: string; value: string };
+  requestsPerSecond: number;
+  /** Max requests in flight at once. */
+  concurrency: number;
+  /** plan/drift: any non-GET rejects with ReadOnlyViolation before anything is sent. */
+  readOnly: boolean;
+  /** Per attempt. Default 30 000. */
+  timeoutMs?: number;
+  /** Retries after the first attempt. Default 5. */
+  maxRetries?: number;
+  /** Backoff between retries without Retry-After. Default 200 ms × 2^n with jitter, capped at 10 s. */
+  backoff?: Partial<BackoffOptions>;
+  /** A Retry-After longer than this is not waited for: the request fails (retryable). Default 60 000. */
+  maxRetryAfterMs?: number;
+  userAgent?: string;
+  /** Verbose logging / progress. Never receives headers, bodies or the key. Exceptions are ignored. */
+  onEvent?: (e: HttpEvent) => void;
+  /** Test hooks. */
+  now?: Clock;
+  random?: () => number;
+}
+
+export interface RequestSpec {
+  method: HttpMethod;
+  /** Appended to baseUrl; starts with "/". Put query parameters in `query`. */
+  path: string;
+  query?: Record<string, string | number | undefined>;
+  /** Sent as JSON when not undefined. */
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Human words for errors: "list campaigns", "update campaign 12". */
+  operation: string;
+  /**
+   * "safe": the request may be repeated (GET, PATCH, lifecycle calls whose effect the caller re-checks,
+   * creates carrying an Idempotency-Key). "never": repeated only when the answer proves the server did
+   * not act (429, or a connection refused before anything was sent).
+   */
+  retry: "safe" | "never";
+  /** Statuses returned to the caller instead of thrown, besides 2xx (e.g. [404]). Never retried. */
+  expectStatus?: number[];
+}
+
+export interface HttpResponse<T = unknown> {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** Parsed JSON; null for an empty body; the raw text when a body is not JSON. */
+  body: T;
+}
+
+export interface HttpStats {
+  /** Attempts sent (retries included). */
+  requests: number;
+  /** Attempts that were repeats of an earlier one. */
+  retries: number;
+  /** 429 answers received. */
+  throttled: number;
+}
+
+export interface ProviderHttp {
+  request<T = unknown>(spec: RequestSpec): Promise<HttpResponse<T>>;
+  readonly stats: Readonly<HttpStats>;
+}
+
+export interface HttpClient extends ProviderHttp {
+  /** Requests waiting for a pacing slot right now (for progress display). */
+  readonly queued: number;
+  /** Close idle keep-alive connections. The client stays usable. */
+  close(): void;
+}
+
+interface EventBase {
+  provider: ProviderName;
+  account: string;
+  method: HttpMethod;
+  /** Path without query string. */
+  path: string;
+  operation: string;
+  /** 1-based attempt number. */
+  attempt: number;
+}
+
+export type HttpEvent =
+  | (EventBase & { type: "request" })
+  | (EventBase & { type: "response"; status: number; durationMs: number })
+  | (EventBase & { type: "network-error"; kind: FailureKind; networkCode: string; durationMs: number })
+  | (EventBase & { type: "retry"; reason: string; delayMs: number })
+  | (EventBase & { type: "throttle"; retryAfterMs: number });
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_RETRIES = 5;
+const DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
+
+const CONNECT_NEVER_REACHED = new Set(["ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL"]);
+const RESET_CODES = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED", "ERR_STREAM_PREMATURE_CLOSE"]);
+
+type Outcome = { response: Response<unknown> } | { error: unknown };
+
+/** A failed attempt, classified. */
+interface Failure {
+  kind: FailureKind;
+  status?: number;
+  networkCode?: string;
+  /** Transient: trying again later may succeed. */
+  retryable: boolean;
+  /** This request may be repeated now (policy + proof that a "never" request did not act). */
+  mayRetry: boolean;
+  /** The request may have reached the server although no answer came back. */
+  mayHaveReached: boolean;
+  retryAfterMs?: number;
+  body?: unknown;
+  detail?: string;
+}
+
+export function createHttpClient(opts: HttpClientOptions): HttpClient {
+  return new GotProviderHttp(opts);
+}
+
+class GotProviderHttp implements HttpClient {
+  readonly stats: HttpStats = { requests: 0, retries: 0, throttled: 0 };
+  private readonly base: URL;
+  private readonly hostLabel: string;
+  private readonly got: Got;
+  private readonly pacer: Pacer;
+  private readonly slots: Semaphore;
+  private readonly agents: { http: http.Agent; https: https.Agent };
+  /** No keep-alive: a "never" request gets its own connection, so a reset cannot come from a stale idle socket. */
+  private readonly freshAgents: { http: http.Agent; https: https.Agent };
+  private readonly secrets: string[];
+  private readonly timeoutMs: number;
+  private readonly maxRetries: number;
+  private readonly maxRetryAfterMs: number;
+  private readonly backoff: BackoffOptions;
+  private readonly now: Clock;
+  private readonly random: () => number;
+  /** Some answer has come back from this provider: a later ECONNREFUSED is a restart, not a wrong URL. */
+  private everAnswered = false;
+
+  constructor(private readonly opts: HttpClientOptions) {
+    let base: URL;
+    try {
+      base = new URL(opts.baseUrl);
+    } catch {
+      throw new TypeError(`${opts.provider}: invalid provider URL ${JSON.stringify(opts.baseUrl)}`);
+    }
+    if (base.protocol !== "http:" && base.protocol !== "https:") {
+      throw new TypeError(`${opts.provider}: provider URL must be http(s), got ${base.protocol}`);
+    }
+    base.search = "";
+    base.hash = "";
+    this.base = base;
+    this.hostLabel = `${base.hostname}:${base.port || (base.protocol === "https:" ? "443" : "80")}`;
+    this.now = opts.now ?? monotonicNow;
+    this.random = opts.random ?? Math.random;
+    this.pacer = new Pacer(opts.requestsPerSecond, this.now);
+    this.slots = new Semaphore(opts.concurrency);
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.maxRetries = opts.maxRetries ?? DEFAULT_MAX_RETRIES;
+    this.maxRetryAfterMs = opts.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
+    this.backoff = { ...DEFAULT_BACKOFF, ...opts.backoff };
+
+    // The key, and the key without its scheme word ("Bearer x" → "x"), longest first.
+    const value = opts.auth.value;
+    const tail = value.includes(" ") ? value.slice(value.indexOf(" ") + 1).trim() : "";
+    this.secrets = [value, tail].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+
+    this.agents = {
+      http: new http.Agent({ keepAlive: true, maxSockets: opts.concurrency }),
+      https: new https.Agent({ keepAlive: true, maxSockets: opts.concurrency }),
+    };
+    this.freshAgents = {
+      http: new http.Agent({ keepAlive: false }),
+      https: new https.Agent({ keepAlive: false }),
+    };
+    this.got = got.extend({
+      retry: { limit: 0 },
+      throwHttpErrors: false,
+      followRedirect: false,
+      responseType: "json",
+      parseJson: tolerantParseJson,
+      timeout: { request: this.timeoutMs },
+      agent: this.agents,
+      headers: {
+        "user-agent": opts.userAgent ?? "campaignctl",
+        accept: "application/json",
+      },
+    });
+  }
+
+  get queued(): number {
+    return this.pacer.queued;
+  }
+
+  close(): void {
+    this.agents.http.destroy();
+    this.agents.https.destroy();
+    this.freshAgents.http.destroy();
+    this.freshAgents.https.destroy();
+  }
+
+  async request<T = unknown>(spec: RequestSpec): Promise<HttpResponse<T>> {
+    const path = spec.path.split("?")[0] ?? spec.path;
+    const init: ProviderHttpErrorInit = {
+      provider: this.opts.provider,
+      account: this.opts.account,
+      operation: spec.operation,
+      method: spec.method,
+      path,
+    };
+    // Before any queueing, pacing or I/O.
+    if (this.opts.readOnly && spec.method !== "GET") throw new ReadOnlyViolation(init);
+
+    const url = this.urlFor(spec);
+    for (let attempt = 1; ; attempt++) {
+      const ev: EventBase = { ...init, attempt };
+      const outcome = await this.attempt(spec, url, ev);
+
+      let failure: Failure;
+      if ("response" in outcome) {
+        const res = outcome.response;
+        this.everAnswered = true;
+        const status = res.statusCode;
+        if ((status >= 200 && status < 300) || spec.expectStatus?.includes(status)) {
+          return { status, headers: { ...res.headers }, body: responseBody(res.body) as T };
+        }
+        failure = this.classifyStatus(spec, res, ev);
+      } else {
+        failure = this.classifyError(spec, outcome.error);
+      }
+
+      const retryAfterTooLong = failure.retryAfterMs !== undefined && failure.retryAfterMs > this.maxRetryAfterMs;
+      if (!failure.mayRetry || attempt > this.maxRetries || retryAfterTooLong) {
+        throw this.toError(init, spec, failure, attempt);
+      }
+      const delayMs = failure.retryAfterMs ?? backoffDelay(attempt - 1, this.backoff, this.random);
+      this.stats.retries++;
+      this.emit({ ...ev, type: "retry", reason: reasonOf(failure), delayMs });
+      // The concurrency slot is free while we wait; the pacer (and any 429 hold) governs the restart.
+      await sleepMs(delayMs);
+    }
+  }
+
+  /** One attempt: a concurrency slot, then a pacing slot, then the wire. */
+  private async attempt(spec: RequestSpec, url: URL, ev: EventBase): Promise<Outcome> {
+    await this.slots.acquire();
+    try {
+      await this.pacer.take();
+      this.stats.requests++;
+      this.emit({ ...ev, type: "request" });
+      const started = this.now();
+      try {
+        const response = (await this.got(url, {
+          method: spec.method,
+          ...(spec.retry === "never" ? { agent: this.freshAgents } : {}),
+          ...(spec.body !== undefined ? { json: spec.body } : {}),
+          headers: { ...spec.headers, [this.opts.auth.name.toLowerCase()]: this.opts.auth.value },
+        })) as Response<unknown>;
+        this.emit({ ...ev, type: "response", status: response.statusCode, durationMs: this.now() - started });
+        return { response };
+      } catch (error) {
+        const { kind, code } = networkKind(error);
+        this.emit({ ...ev, type: "network-error", kind, networkCode: code, durationMs: this.now() - started });
+        return { error };
+      }
+    } finally {
+      this.slots.release();
+    }
+  }
+
+  private classifyStatus(spec: RequestSpec, res: Response<unknown>, ev: EventBase): Failure {
+    const status = res.statusCode;
+    const body = redact(res.body, this.secrets);
+    const retryAfterMs = parseRetryAfter(res.headers["retry-after"]);
+    if (status === 429) {
+      // The server refused without acting: any request may be repeated, and the whole account waits.
+      this.stats.throttled++;
+      const waitMs = retryAfterMs ?? DEFAULT_RETRY_AFTER_MS;
+      this.pacer.hold(this.now() + Math.min(waitMs, this.maxRetryAfterMs));
+      this.emit({ ...ev, type: "throttle", retryAfterMs: waitMs });
+      return { kind: "http", status, retryable: true, mayRetry: true, mayHaveReached: false, retryAfterMs: waitMs, body };
+    }
+    const retryable = RETRYABLE_STATUSES.has(status);
+    const failure: Failure = {
+      kind: "http",
+      status,
+      retryable,
+      // A 5xx on a create does not prove the server did nothing: only "safe" requests are repeated.
+      mayRetry: retryable && spec.retry === "safe",
+      mayHaveReached: false,
+      body,
+    };
+    if (retryAfterMs !== undefined) failure.retryAfterMs = retryAfterMs;
+    return failure;
+  }
+
+  private classifyError(spec: RequestSpec, error: unknown): Failure {
+    const { kind, code } = networkKind(error);
+    const safe = spec.retry === "safe";
+    switch (kind) {
+      case "connect": {
+        // Nothing was sent. A refusal after this provider has answered before is a restart or an
+        // overloaded listener: worth retrying, even for a create. A refusal on first contact or a DNS
+        // failure is a wrong URL: fail fast.
+        const transient = code === "ECONNREFUSED" && this.everAnswered;
+        const detail =
+          code === "ECONNREFUSED"
+            ? `connection refused by ${this.hostLabel} — is the provider URL right?`
+            : `cannot reach ${this.base.hostname} (${code}) — is the provider URL right?`;
+        return { kind, networkCode: code, retryable: transient, mayRetry: transient, mayHaveReached: false, detail };
+      }
+      case "timeout": {
+        const connected = error instanceof RequestError && error.timings?.connect !== undefined;
+        const secs = this.timeoutMs >= 1000 ? `${+(this.timeoutMs / 1000).toFixed(1)} s` : `${this.timeoutMs} ms`;
+        return {
+          kind,
+          networkCode: code,
+          retryable: true,
+          mayRetry: safe || !connected,
+          mayHaveReached: connected,
+          detail: `no answer from ${this.hostLabel} within ${secs}`,
+        };
+      }
+      case "reset":
+        return {
+          kind,
+          networkCode: code,
+          retryable: true,
+          mayRetry: safe,
+          mayHaveReached: true,
+          detail: `connection reset by ${this.hostLabel} (${code}) before an answer`,
+        };
+      default:
+        return {
+          kind,
+          networkCode: code,
+          retryable: false,
+          mayRetry: false,
+          mayHaveReached: false,
+          detail: `network error talking to ${this.hostLabel} (${code})`,
+        };
+    }
+  }
+
+  private toError(init: ProviderHttpErrorInit, spec: RequestSpec, f: Failure, attempts: number): ProviderApiError {
+    const parsed = f.status !== undefined ? parseErrorBody(f.body) : {};
+    const fallback = f.status !== undefined ? http.STATUS_CODES[f.status] : undefined;
+    const providerMessage = parsed.message ?? fallback;
+    let body: unknown = f.body;
+    if (body instanceof NonJsonBody) body = truncate(body.text);
+    if (body === "") body = undefined;
+    return new ProviderApiError({
+      ...init,
+      kind: f.kind,
+      status: f.status,
+      code: parsed.code,
+      providerMessage: providerMessage === undefined ? undefined : redact(providerMessage, this.secrets),
+      retryable: f.retryable,
+      // Only a request that may have reached the server, may have an effect (not a GET), and whose
+      // effect nobody will find out about by repeating it, is ambiguous.
+      ambiguous: f.mayHaveReached && spec.method !== "GET",
+      attempts,
+      networkCode: f.networkCode,
+      body,
+      retryAfterMs: f.retryAfterMs,
+      detail: f.detail,
+    });
+  }
+
+  private urlFor(spec: RequestSpec): URL {
+    if (!spec.path.startsWith("/")) {
+      throw new TypeError(`${this.opts.provider}: request path must start with "/", got ${JSON.stringify(spec.path)}`);
+    }
+    const url = new URL(this.base.href.replace(/\/+$/, "") + spec.path);
+    for (const [k, v] of Object.entries(spec.query ?? {})) {
+      if (v !== undefined) url.searchParams.append(k, String(v));
+    }
+    return url;
+  }
+
+  private emit(e: HttpEvent): void {
+    if (!this.opts.onEvent) return;
+    try {
+      this.opts.onEvent(e);
+    } catch {
+      // Logging must never break a request.
+    }
+  }
+}
+
+function responseBody(body: unknown): unknown {
+  if (body === "" || body === undefined) return null;
+  if (body instanceof NonJsonBody) return body.text;
+  return body;
+}
+
+function networkKind(error: unknown): { kind: FailureKind; code: string } {
+  const code =
+    (error !== null && typeof error === "object" && typeof (error as { code?: unknown }).code === "string"
+      ? (error as { code: string }).code
+      : undefined) ?? "UNKNOWN";
+  if (error instanceof TimeoutError || code === "ETIMEDOUT") return { kind: "timeout", code: "ETIMEDOUT" };
+  if (code === "ECONNREFUSED" || CONNECT_NEVER_REACHED.has(code)) return { kind: "connect", code };
+  if (RESET_CODES.has(code)) return { kind: "reset", code };
+  return { kind: "network", code };
+}
+
+function reasonOf(f: Failure): string {
+  if (f.status !== undefined) {
+    return f.retryAfterMs !== undefined ? `${f.status} (Retry-After ${f.retryAfterMs} ms)` : String(f.status);
+  }
+  return f.kind === "timeout" ? "timeout" : (f.networkCode ?? f.kind);
+}

@@ -1,0 +1,150 @@
+/** Retry policy helpers and tolerant body handling. Pure functions, no I/O. */
+
+/** Statuses retried (with backoff) for `retry: "safe"` requests. 429 is also retried for "never". */
+export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
+
+export const DEFAULT_RETRY_AFTER_MS = 1000;
+
+/**
+ * `Retry-After` in milliseconds from now: delta-seconds ("1", "2.5") or an HTTP date. Undefined when
+ * absent or unparseable; never negative.
+ */
+export function parseRetryAfter(
+  value: string | string[] | undefined,
+  nowMs: number = Date.now(),
+): number | undefined {
+  const raw = (Array.isArray(value) ? value[0] : value)?.trim();
+  if (!raw) return undefined;
+  if (/^\d+(\.\d+)?$/.test(raw)) return Math.round(Number(raw) * 1000);
+  const at = Date.parse(raw);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, at - nowMs);
+}
+
+export interface BackoffOptions {
+  /** First retry waits about this long (ms). Default 200. */
+  baseMs: number;
+  /** Upper bound of one wait (ms). Default 10 000. */
+  capMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 200, capMs: 10_000 };
+
+/**
+ * Exponential backoff with "equal jitter": retry n (0-based) waits between half and all of
+ * min(cap, base × 2^n), so concurrent clients spread out but never retry immediately.
+ */
+export function backoffDelay(retryIndex: number, opts: BackoffOptions, random: () => number = Math.random): number {
+  const ceiling = Math.min(opts.capMs, opts.baseMs * 2 ** retryIndex);
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+/** What the tolerant JSON parser returns for a body that is not JSON. */
+export class NonJsonBody {
+  constructor(readonly text: string) {}
+}
+
+/** got's `parseJson` hook: never throws, so a non-JSON answer (an HTML 502 page) cannot crash a request. */
+export function tolerantParseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return new NonJsonBody(text);
+  }
+}
+
+export const MAX_ERROR_TEXT = 500;
+
+export function truncate(text: string, max: number = MAX_ERROR_TEXT): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters)`;
+}
+
+/** One readable line from a non-JSON error body (tags removed, whitespace collapsed, truncated). */
+export function plainText(text: string, max = 200): string {
+  const flat = text
+    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, " ")
+    .replace(/<[^>]+>/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+  return truncate(flat, max);
+}
+
+export interface ParsedErrorBody {
+  /** Provider error code, e.g. Altur "IMMUTABLE_FIELD", Puffle "NAME_CONFLICT", Extrovert "400". */
+  code?: string;
+  /** Provider's human message. */
+  message?: string;
+}
+
+const CODE_LIKE = /^[A-Z][A-Z0-9_]*$/;
+
+function str(v: unknown): string | undefined {
+  if (typeof v === "string" && v.trim() !== "") return v.trim();
+  if (typeof v === "number" && Number.isFinite(v)) return String(v);
+  return undefined;
+}
+
+/**
+ * Code and message from an error body, for the three documented shapes and common others:
+ * - Altur  `{ success:false, error:"IMMUTABLE_FIELD", message:"agent_id cannot be changed", field }`
+ *   (also the documented `{ error:<int>, message }`);
+ * - Puffle `{ error:"<human message>", code?:"UPPER_SNAKE" }`;
+ * - Extrovert `{ status:"error", data:null, message, statusCode }`;
+ * - nested `{ error: { code, message } }`; non-JSON text → message only.
+ */
+export function parseErrorBody(body: unknown): ParsedErrorBody {
+  if (body instanceof NonJsonBody) {
+    const message = plainText(body.text);
+    return message ? { message } : {};
+  }
+  if (typeof body === "string") {
+    const message = plainText(body);
+    return message ? { message } : {};
+  }
+  if (body === null || typeof body !== "object" || Array.isArray(body)) return {};
+  const o = body as Record<string, unknown>;
+  const err = o.error;
+
+  if (err !== null && typeof err === "object" && !Array.isArray(err)) {
+    const inner = err as Record<string, unknown>;
+    return compact(str(inner.code) ?? str(o.code), str(inner.message) ?? str(o.message));
+  }
+
+  let code = str(o.code);
+  let message = str(o.message);
+  const errText = str(err);
+  if (errText !== undefined) {
+    if (code === undefined && (typeof err === "number" || CODE_LIKE.test(errText))) code = errText;
+    else if (message === undefined) message = errText;
+  }
+  if (code === undefined) code = str(o.statusCode);
+  return compact(code, message);
+}
+
+function compact(code: string | undefined, message: string | undefined): ParsedErrorBody {
+  const out: ParsedErrorBody = {};
+  if (code !== undefined) out.code = truncate(code, 100);
+  if (message !== undefined) out.message = truncate(message, MAX_ERROR_TEXT);
+  return out;
+}
+
+/** Replace every occurrence of any secret in strings, deeply (objects, arrays). */
+export function redact<T>(value: T, secrets: readonly string[]): T {
+  if (secrets.length === 0) return value;
+  const walk = (v: unknown): unknown => {
+    if (typeof v === "string") {
+      let s = v;
+      for (const secret of secrets) s = s.split(secret).join("[redacted]");
+      return s;
+    }
+    if (Array.isArray(v)) return v.map(walk);
+    if (v instanceof NonJsonBody) return new NonJsonBody(walk(v.text) as string);
+    if (v !== null && typeof v === "object") {
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) out[walk(k) as string] = walk(x);
+      return out;
+    }
+    return v;
+  };
+  return walk(value) as T;
+}
