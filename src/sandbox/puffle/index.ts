@@ -1,19 +1,13 @@
 import type { ProviderSimulator } from "../types.js";
+import { PuffleSimulator, type PuffleSimulatorOptions } from "./simulator.js";
 
-/** Placeholder simulator: answers every request with 404 until the real one lands. */
-export function createPuffleSimulator(): ProviderSimulator {
-  return {
-    provider: "puffle",
-    basePaths: [""],
-    publicBasePath: "",
-    defaultRequestsPerSecond: 10,
-    authenticate: () => true,
-    error: (status, message, code) => ({ status, body: { error: code ?? "ERROR", message } }),
-    handle: () => ({ status: 404, body: { error: "NOT_FOUND", message: "not implemented" } }),
-    listCampaigns: () => [],
-    forceStatus: () => false,
-    reset: () => {},
-    snapshot: () => ({}),
-    restore: () => {},
-  };
+export type { PuffleSimulatorOptions } from "./simulator.js";
+export { FIXTURE_SENDER_IDS } from "./model.js";
+
+/**
+ * The Puffle API simulator (providers/puffle.md). Options exist for tests: an injected clock and the
+ * time a launch spends in `launching` (default 0 ms: the next read already shows `active`).
+ */
+export function createPuffleSimulator(options: PuffleSimulatorOptions = {}): ProviderSimulator {
+  return new PuffleSimulator(options);
 }
