@@ -311,7 +311,13 @@ export function planCampaign(input: PlanCampaignInput): CampaignPlan {
     plan.action = "replace";
     plan.replaceFields = immutable.map((c) => c.path);
     plan.notes.push(`${plan.replaceFields.join(", ")} cannot change in place: replace creates a new campaign (only with --allow-replace)`);
-    plan.desired = spec;
+    const retire = caps.retire;
+    plan.notes.push("manual" in retire ? `the old campaign stays: ${retire.manual}` : retire.describe);
+    // The steps that build the new campaign; apply adds the retirement of the old one around them.
+    const fresh = planCreate({ ...input, identity: "new" }, spec, base({ ...input, identity: "new" }, plan.displayName));
+    plan.steps = fresh.steps;
+    plan.blocked.push(...fresh.blocked);
+    plan.desired = fresh.desired ?? spec;
     return plan;
   }
 

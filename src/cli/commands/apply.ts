@@ -1,15 +1,156 @@
-import type { RegisterCommand } from "../context.js";
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { isJsonObject } from "../../core/json.js";
+import { summarize, type CampaignPlan, type Plan } from "../../core/plan.js";
+import { applyExitCode, executePlan, safetyRefusal, type CampaignOutcome } from "../../engine/apply.js";
+import { closeSessions } from "../../engine/session.js";
+import { StateLockedError, withStateLock, writeState } from "../../state/state-file.js";
+import type { CommandContext, RegisterCommand } from "../context.js";
 import { CliError } from "../io.js";
+import { loadState, runPlan, withProviderErrors } from "../pipeline.js";
+import { renderPlanText } from "../render/plan.js";
+import { style } from "../render/style.js";
 
-// Placeholder until the command is implemented (see the issue tracker).
+interface ApplyFlags {
+  autoApprove?: boolean;
+  prune?: boolean;
+  allowReplace?: boolean;
+  force?: boolean;
+  target?: string[];
+  recreateMissing?: boolean;
+}
+
+async function readPlanFile(cwd: string, file: string): Promise<Plan> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(resolve(cwd, file), "utf8"));
+  } catch (err) {
+    throw new CliError(`cannot read plan file ${file}: ${(err as Error).message}`);
+  }
+  if (!isJsonObject(raw) || raw.formatVersion !== 1 || !Array.isArray(raw.campaigns)) {
+    throw new CliError(`${file} is not a campaignctl plan (expected formatVersion 1, written by \`campaignctl plan --out\`)`);
+  }
+  return raw as unknown as Plan;
+}
+
+/** A saved plan may be applied only if nothing it touches changed since it was made. */
+function staleAddresses(saved: Plan, fresh: Plan): string[] {
+  const now = new Map(fresh.campaigns.map((c) => [c.address, c]));
+  const stale: string[] = [];
+  for (const c of saved.campaigns) {
+    if (c.action === "noop") continue;
+    const f = now.get(c.address);
+    if (!f || f.fingerprint !== c.fingerprint || f.id !== c.id) stale.push(c.address);
+  }
+  for (const e of fresh.errors) if (saved.campaigns.some((c) => c.address === e.address)) stale.push(e.address);
+  return [...new Set(stale)].sort();
+}
+
+async function confirm(ctx: CommandContext): Promise<boolean> {
+  ctx.io.stderr.write("\nDo you want to apply these changes? Only 'yes' will be accepted: ");
+  const rl = createInterface({ input: ctx.io.stdin, terminal: false });
+  const answer = await new Promise<string>((res) => {
+    rl.once("line", (line) => res(line));
+    rl.once("close", () => res(""));
+  });
+  rl.close();
+  return answer.trim() === "yes";
+}
+
+function outcomeLine(o: CampaignOutcome, color: boolean): string {
+  const s = style(color);
+  const head =
+    o.status === "applied"
+      ? s.green("✓")
+      : o.status === "failed"
+        ? s.red("✗")
+        : o.status === "blocked"
+          ? s.magenta("!")
+          : s.yellow("-");
+  const lines = [`${head} ${o.address}: ${o.status}${o.done.length ? ` — ${o.done.join(", ")}` : ""}`];
+  if (o.message) lines.push(`    ${o.message}`);
+  for (const b of o.blocked) lines.push(`    blocked ${b.what}: ${b.reason}${b.unblock ? ` (to unblock: ${b.unblock})` : ""}`);
+  for (const w of o.warnings) lines.push(`    warning: ${w}`);
+  return lines.join("\n");
+}
+
 export const register: RegisterCommand = (program, run) => {
   program
     .command("apply")
-    .description("apply (not implemented yet)")
-    .allowUnknownOption()
+    .description("make live match Git: execute a fresh plan (after confirmation) or a saved PLANFILE, verifying every write")
+    .argument("[planfile]", "a plan saved with `campaignctl plan --out FILE` (refused if anything it touches changed since)")
+    .option("--auto-approve", "do not ask for confirmation (required when stdin is not a terminal)")
+    .option("--prune", "retire campaigns that are in state but no longer in Git (Altur: archive, Puffle: delete)")
+    .option("--allow-replace", "execute replacements (an immutable field changed: create new, retire old)")
+    .option("--force", "apply even when the change set exceeds safety.maxChangePercent")
+    .option("--target <address...>", "limit to these addresses (repeatable)")
+    .option("--recreate-missing", "re-create campaigns whose recorded id was deleted outside campaignctl")
+    .addHelpText("after", "\nExit codes: 0 everything applied and verified, 1 something failed, 3 applied what it could but blocked changes remain.")
     .action(
-      run(async () => {
-        throw new CliError("'apply' is not implemented yet");
+      run(async (ctx, planfile: string | undefined, flags: ApplyFlags) => {
+        const saved = planfile === undefined ? undefined : await readPlanFile(ctx.io.cwd, planfile);
+        const targets = flags.target ?? (saved ? saved.campaigns.map((c) => c.address) : undefined);
+        const result = await runPlan(ctx, {
+          readOnly: false,
+          ...(targets ? { targets } : {}),
+          ...(flags.recreateMissing ? { recreateMissing: true } : {}),
+        });
+        const { workspace, sessions } = result;
+        try {
+          let plan = result.plan;
+          if (saved) {
+            const stale = staleAddresses(saved, plan);
+            if (stale.length > 0) {
+              throw new CliError(`the saved plan is stale: ${stale.join(", ")} changed since it was made; run \`campaignctl plan --out\` again`);
+            }
+            const keep = new Set(saved.campaigns.map((c) => c.address));
+            const campaigns: CampaignPlan[] = saved.campaigns.filter((c) => keep.has(c.address));
+            plan = { ...saved, campaigns, summary: summarize(campaigns), errors: [] };
+          } else {
+            if (!ctx.global.quiet || !flags.autoApprove) ctx.io.stdout.write(renderPlanText(plan, { color: ctx.global.color }));
+          }
+          if (plan.errors.length > 0) throw new CliError(`refusing to apply: ${plan.errors.length} campaign(s) could not be planned (see above)`);
+          const pending = plan.campaigns.filter((c) => c.action !== "noop");
+          if (pending.length === 0) {
+            if (!ctx.global.quiet) ctx.io.stderr.write("Nothing to apply.\n");
+            return 0;
+          }
+          const refusal = safetyRefusal(plan, Object.keys(result.state.campaigns).length, workspace.safety, { prune: flags.prune === true });
+          if (refusal && !flags.force) throw new CliError(refusal);
+          if (!saved && !flags.autoApprove) {
+            if (ctx.io.stdin.isTTY !== true) {
+              throw new CliError("stdin is not a terminal, so apply cannot ask for confirmation: pass --auto-approve, or apply a saved plan file");
+            }
+            if (!(await confirm(ctx))) {
+              ctx.io.stderr.write("Apply cancelled.\n");
+              return 1;
+            }
+          }
+          const outcomes = await withStateLock(workspace.stateFile, async () => {
+            // Re-read under the lock: another apply may have finished since we planned.
+            const state = await loadState(workspace.stateFile);
+            return withProviderErrors(() =>
+              executePlan(plan, sessions, state, {
+                allowReplace: flags.allowReplace === true,
+                prune: flags.prune === true,
+                saveState: (doc) => writeState(workspace.stateFile, doc),
+                ...(ctx.global.quiet ? {} : { onStep: (address, what) => ctx.io.stderr.write(`${address}: ${what}\n`) }),
+              }),
+            );
+          }).catch((err) => {
+            if (err instanceof StateLockedError) throw new CliError(err.message);
+            throw err;
+          });
+          ctx.io.stdout.write(`\n${outcomes.map((o) => outcomeLine(o, ctx.global.color)).join("\n")}\n`);
+          const count = (s: CampaignOutcome["status"]) => outcomes.filter((o) => o.status === s).length;
+          ctx.io.stdout.write(
+            `\nApply finished: ${count("applied")} applied, ${count("failed")} failed, ${count("blocked")} blocked, ${count("skipped")} skipped, ${count("manual")} need manual action.\n`,
+          );
+          return applyExitCode(outcomes);
+        } finally {
+          closeSessions(sessions);
+        }
       }),
     );
 };

@@ -1,0 +1,353 @@
+import { randomUUID } from "node:crypto";
+import type { LifecycleAction } from "../core/capabilities.js";
+import { bodyFromPaths, diffUnits, getPath, pathWithin } from "../core/diff.js";
+import type { JsonObject, JsonValue } from "../core/json.js";
+import type { BlockedStep, CampaignPlan, Plan, PlanStep } from "../core/plan.js";
+import type { SafetyConfig, StateDocument, StateEntry } from "../core/types.js";
+import { isProviderApiError } from "../http/errors.js";
+import type { LiveCampaign } from "../providers/types.js";
+import { accountKey, type AccountSession } from "./session.js";
+
+export type OutcomeStatus = "applied" | "failed" | "blocked" | "skipped" | "manual";
+
+export interface CampaignOutcome {
+  address: string;
+  status: OutcomeStatus;
+  id?: string;
+  /** What was done, in order, e.g. "created id 12", "updated retries", "activate (pending → active)". */
+  done: string[];
+  /** Why it failed, was skipped, or what a person must do. */
+  message?: string;
+  blocked: BlockedStep[];
+  warnings: string[];
+}
+
+export interface ApplyOptions {
+  allowReplace: boolean;
+  prune: boolean;
+  /** Persist state after each campaign (atomic write, called serially). */
+  saveState: (doc: StateDocument) => Promise<void>;
+  onOutcome?: (o: CampaignOutcome) => void;
+  onStep?: (address: string, what: string) => void;
+  now?: () => Date;
+  /** Campaigns worked on at once (requests are paced per account by the HTTP layer anyway). */
+  parallel?: number;
+}
+
+/** A write that the provider accepted but that did not take (silent ignore), or an unverifiable outcome. */
+export class VerificationError extends Error {
+  override name = "VerificationError";
+}
+
+/** A blocked step discovered at apply time (e.g. Puffle's pre-check refuses the launch). */
+class BlockedAtApply extends Error {
+  constructor(readonly blocked: BlockedStep) {
+    super(blocked.reason);
+  }
+}
+
+/** Refuse large change sets without --force (octoDNS-style threshold). Returns the refusal or undefined. */
+export function safetyRefusal(plan: Plan, managed: number, safety: SafetyConfig, opts: { prune: boolean }): string | undefined {
+  if (managed < safety.minManagedForThreshold || managed === 0) return undefined;
+  const risky = plan.campaigns.filter(
+    (c) => c.action === "update" || c.action === "transition" || c.action === "replace" || (c.action === "orphan" && opts.prune),
+  ).length;
+  const percent = (risky * 100) / managed;
+  if (percent <= safety.maxChangePercent) return undefined;
+  return `this apply would change ${risky} of ${managed} managed campaigns (${percent.toFixed(0)}%), above safety.maxChangePercent ${safety.maxChangePercent}%; review the plan and re-run with --force if it is intended`;
+}
+
+function describe(step: PlanStep): string {
+  if (step.kind === "create") return "create";
+  if (step.kind === "update") return `update ${step.fields.join(", ")}`;
+  return step.from !== undefined && step.to !== undefined ? `${step.action} (${step.from} → ${step.to})` : step.action;
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+/** Runs one campaign's steps against its provider and records the result in state. */
+class CampaignRun {
+  private id: string | undefined;
+  private live: LiveCampaign | undefined;
+  readonly outcome: CampaignOutcome;
+
+  constructor(
+    private readonly plan: CampaignPlan,
+    private readonly session: AccountSession,
+    private readonly state: StateDocument,
+    private readonly claimedIds: Set<string>,
+    private readonly opts: ApplyOptions,
+    private readonly persist: () => Promise<void>,
+  ) {
+    this.id = plan.action === "replace" ? undefined : plan.id;
+    this.outcome = { address: plan.address, status: "applied", done: [], blocked: [...plan.blocked], warnings: [...plan.warnings] };
+  }
+
+  private get caps() {
+    return this.session.module.capabilities;
+  }
+
+  private get client() {
+    return this.session.client;
+  }
+
+  private step(what: string): void {
+    this.outcome.done.push(what);
+    this.opts.onStep?.(this.plan.address, what);
+  }
+
+  private async record(applied: JsonObject): Promise<void> {
+    if (this.id === undefined) return;
+    const entry: StateEntry = {
+      provider: this.plan.provider,
+      account: this.plan.account,
+      kind: this.plan.kind,
+      id: this.id,
+      appliedAt: (this.opts.now?.() ?? new Date()).toISOString(),
+      applied,
+    };
+    this.state.campaigns[this.plan.address] = entry;
+    await this.persist();
+  }
+
+  /** Re-read when the write's response did not carry what we must check. */
+  private async readBack(fields: readonly string[]): Promise<LiveCampaign | undefined> {
+    const carried = this.live && !fields.some((f) => this.live?.missing.some((m) => pathWithin(m, f) || pathWithin(f, m)));
+    if (carried) return this.live;
+    if (!this.client.get || this.id === undefined) return undefined;
+    const fresh = await this.client.get(this.id);
+    if (!fresh) throw new VerificationError(`campaign ${this.id} disappeared right after the write`);
+    this.live = fresh;
+    return fresh;
+  }
+
+  private async create(body: JsonObject): Promise<void> {
+    const nameField = this.caps.nameField;
+    const key = randomUUID();
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const created = await this.client.create(body, { idempotencyKey: key });
+        this.id = created.id;
+        this.live = created.live;
+        break;
+      } catch (err) {
+        const uncertain = isProviderApiError(err) && (err.retryable || err.ambiguous);
+        if (!uncertain) throw err;
+        if (!this.client.list) {
+          throw new Error(
+            `the create may or may not have reached ${this.session.module.displayName} (${errorText(err)}). ` +
+              `It is not retried blindly: check the dashboard, and if the campaign exists bind it with ` +
+              `\`campaignctl state adopt ${this.plan.address} --id <ID>\`; otherwise run apply again.`,
+          );
+        }
+        // Look the name up before trying again: the failed attempt may have created it.
+        const found = (await this.client.list()).filter((c) => c.spec[nameField] === body[nameField] && !this.claimedIds.has(c.id));
+        if (found.length === 1) {
+          this.id = found[0]?.id;
+          this.live = found[0];
+          this.step(`found the campaign the interrupted create made (id ${this.id})`);
+          break;
+        }
+        if (found.length > 1) throw new Error(`after an interrupted create, ${found.length} campaigns named ${JSON.stringify(body[nameField])} exist; bind one with campaignctl state adopt`);
+        if (attempt >= 3) throw err;
+      }
+    }
+    if (this.id === undefined) throw new Error("create returned no id");
+    this.claimedIds.add(this.id);
+    this.step(`created id ${this.id}`);
+    // Record the id at once: a crash after this point must not lose it.
+    await this.record(body);
+  }
+
+  private async update(step: Extract<PlanStep, { kind: "update" }>): Promise<void> {
+    if (this.id === undefined) throw new Error("update without an id");
+    this.live = await this.client.update(this.id, step.body);
+    this.step(`updated ${step.fields.join(", ")}`);
+    await this.verifyFields(step.fields);
+  }
+
+  private async verifyFields(fields: readonly string[]): Promise<void> {
+    const desired = this.plan.desired ?? {};
+    const checkable = fields.filter((f) => !this.caps.writeOnlyFields.includes(f.split(".")[0] as string));
+    if (checkable.length === 0) return;
+    const live = await this.readBack(checkable);
+    if (!live) {
+      this.outcome.warnings.push(`${this.session.module.displayName} has no read API: the write was accepted but cannot be verified`);
+      return;
+    }
+    const want = bodyFromPaths(checkable.map((f) => [f, getPath(desired, f) as JsonValue] as const));
+    const diffs = diffUnits(want, live.spec, { mergePaths: this.caps.mergePaths, opaquePaths: this.caps.opaquePaths, unorderedPaths: this.caps.unorderedPaths });
+    if (diffs.length > 0) {
+      const list = diffs.map((d) => `${d.path} (sent ${JSON.stringify(d.after)}, provider has ${JSON.stringify(d.before ?? null)})`).join("; ");
+      throw new VerificationError(`the provider accepted the write but ${list} did not take — it silently ignored the change`);
+    }
+  }
+
+  private actionDef(name: string): LifecycleAction | undefined {
+    return this.caps.lifecycle.actions.find((a) => a.name === name);
+  }
+
+  private reached(live: LiveCampaign, def: LifecycleAction | undefined): boolean {
+    if (!def) return true;
+    if (def.setsFlag) return live.spec[def.setsFlag] === true;
+    if (def.to === undefined) return true;
+    return live.status === def.to || (this.caps.lifecycle.satisfies[def.to] ?? []).includes(live.status ?? "");
+  }
+
+  private async action(step: Extract<PlanStep, { kind: "action" }>): Promise<void> {
+    if (this.id === undefined || !this.client.action) throw new Error(`${step.action} is not available for ${this.session.module.displayName}`);
+    const def = this.actionDef(step.action);
+    if (def?.preflight && this.client.preflight) {
+      const check = await this.client.preflight(this.id, step.action);
+      if (check && !check.ready) {
+        throw new BlockedAtApply({
+          what: step.action,
+          reason: `the provider's pre-check says ${step.action} would fail: ${check.errors.join("; ") || "not ready"}`,
+          unblock: "fix what the pre-check reports (e.g. add prospects), then run apply again",
+        });
+      }
+    }
+    try {
+      this.live = await this.client.action(this.id, step.action);
+    } catch (err) {
+      // A retried non-idempotent action (activate after a reset) may have taken the first time: re-check.
+      const now = this.client.get && isProviderApiError(err) ? await this.client.get(this.id) : undefined;
+      if (!now || !this.reached(now, def)) throw err;
+      this.live = now;
+    }
+    const live = this.live && this.live.status !== undefined ? this.live : await this.readBack(["status"]);
+    if (live && !this.reached(live, def)) {
+      throw new VerificationError(`${step.action} was accepted but the campaign is ${live.status}, not ${def?.to ?? def?.setsFlag}`);
+    }
+    this.step(describe(step));
+  }
+
+  /** The managed spec as it now is: what was planned, with the lifecycle fields as actually reached. */
+  private finalApplied(): JsonObject {
+    const applied = structuredClone(this.plan.desired ?? {});
+    const statusField = this.caps.lifecycle.statusField;
+    const want = statusField ? applied[statusField] : undefined;
+    const status = this.live?.status ?? this.plan.status;
+    if (statusField && typeof want === "string" && status !== undefined) {
+      const ok = (this.caps.lifecycle.satisfies[want] ?? [want]).includes(status);
+      if (!ok) applied[statusField] = status;
+    }
+    for (const flag of Object.keys(this.caps.lifecycle.flags ?? {})) {
+      if (applied[flag] !== undefined && this.live && this.live.spec[flag] !== undefined) applied[flag] = this.live.spec[flag] as JsonValue;
+    }
+    return applied;
+  }
+
+  private async retire(oldId: string): Promise<void> {
+    const retire = this.caps.retire;
+    if ("manual" in retire) {
+      this.outcome.warnings.push(`old campaign ${oldId} is still there: ${retire.manual}`);
+      return;
+    }
+    if (retire.action === "delete") {
+      if (!this.client.remove) throw new Error("delete is not available");
+      await this.client.remove(oldId);
+    } else {
+      if (!this.client.action) throw new Error(`${retire.action} is not available`);
+      await this.client.action(oldId, retire.action);
+    }
+    this.step(`${retire.action === "delete" ? "deleted" : `${retire.action}d`} old campaign ${oldId}`);
+  }
+
+  async run(): Promise<CampaignOutcome> {
+    const p = this.plan;
+    try {
+      if (p.action === "orphan") return await this.prune();
+      if (p.action === "replace" && !this.opts.allowReplace) {
+        this.outcome.status = "skipped";
+        this.outcome.message = `needs replacement (${p.replaceFields?.join(", ")} changed); re-run with --allow-replace`;
+        return this.outcome;
+      }
+      const retire = this.caps.retire;
+      const oldId = p.action === "replace" ? p.id : undefined;
+      if (oldId !== undefined && !("manual" in retire) && retire.order === "before-create") await this.retire(oldId);
+      for (const step of p.steps) {
+        if (step.kind === "create") await this.create(step.body);
+        else if (step.kind === "update") await this.update(step);
+        else await this.action(step);
+      }
+      if (oldId !== undefined && ("manual" in retire || retire.order === "after-create")) await this.retire(oldId);
+      await this.record(this.finalApplied());
+      if (this.outcome.blocked.length > 0) this.outcome.status = "blocked";
+    } catch (err) {
+      if (err instanceof BlockedAtApply) {
+        this.outcome.blocked.push(err.blocked);
+        this.outcome.status = "blocked";
+      } else {
+        this.outcome.status = "failed";
+        this.outcome.message = errorText(err);
+      }
+      // Keep what did happen: the id and the fields written before the failure.
+      if (this.id !== undefined && this.state.campaigns[p.address]?.id !== this.id) await this.record(p.steps[0]?.kind === "create" ? p.steps[0].body : {});
+      if (this.outcome.status === "blocked" && this.id !== undefined) await this.record(this.finalApplied());
+    }
+    return this.outcome;
+  }
+
+  private async prune(): Promise<CampaignOutcome> {
+    const p = this.plan;
+    if (!this.opts.prune) {
+      this.outcome.status = "skipped";
+      this.outcome.message = "no longer in Git; run apply with --prune to retire it";
+      return this.outcome;
+    }
+    const retire = this.caps.retire;
+    if ("manual" in retire || p.id === undefined) {
+      this.outcome.status = "manual";
+      this.outcome.message = "manual" in retire ? retire.manual : "no id recorded";
+      return this.outcome;
+    }
+    if (p.status !== undefined || this.caps.readable) await this.retire(p.id);
+    delete this.state.campaigns[p.address];
+    await this.persist();
+    return this.outcome;
+  }
+}
+
+/** Execute a plan. Independent campaigns keep going when one fails; state is saved after each. */
+export async function executePlan(plan: Plan, sessions: Map<string, AccountSession>, state: StateDocument, opts: ApplyOptions): Promise<CampaignOutcome[]> {
+  let chain = Promise.resolve();
+  const persist = () => {
+    const next = chain.then(() => opts.saveState(state));
+    chain = next.catch(() => undefined);
+    return next;
+  };
+  const claimed = new Set(Object.values(state.campaigns).map((e) => e.id));
+  const work = plan.campaigns.filter((c) => c.action !== "noop" || c.blocked.length > 0);
+  const outcomes: CampaignOutcome[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < work.length) {
+      const c = work[next++] as CampaignPlan;
+      const session = sessions.get(accountKey(c.provider, c.account));
+      let outcome: CampaignOutcome;
+      if (!session) {
+        outcome = { address: c.address, status: "failed", done: [], message: `no session for ${c.provider}/${c.account}`, blocked: [], warnings: [] };
+      } else if (c.action === "noop") {
+        outcome = { address: c.address, status: "blocked", done: [], blocked: [...c.blocked], warnings: [...c.warnings] };
+      } else {
+        outcome = await new CampaignRun(c, session, state, claimed, opts, persist).run();
+      }
+      outcomes.push(outcome);
+      opts.onOutcome?.(outcome);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.parallel ?? 8, work.length)) }, worker));
+  await chain;
+  return outcomes.sort((a, b) => a.address.localeCompare(b.address));
+}
+
+/** apply exit code (DESIGN §6): 0 all applied and verified; 1 anything failed; 3 applied what it could, blocked remain. */
+export function applyExitCode(outcomes: readonly CampaignOutcome[]): number {
+  if (outcomes.some((o) => o.status === "failed")) return 1;
+  if (outcomes.some((o) => o.status === "blocked" || (o.status === "skipped" && o.message?.includes("--allow-replace")))) return 3;
+  return 0;
+}
