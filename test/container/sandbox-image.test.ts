@@ -1,0 +1,274 @@
+/**
+ * Container suite: builds the sandbox image (Dockerfile) with testcontainers, starts it with host
+ * networking, and exercises it end to end from outside the container — the way users run the sandbox
+ * in their own CI, as a separate host.
+ *
+ * Runtime: any Docker-compatible API (DOCKER_HOST). In CI, .ci/run sets up podman and a local Node base
+ * image first (scripts/ci/setup-container-runtime.sh) and exports DOCKER_HOST, CAMPAIGNCTL_BASE_IMAGE,
+ * TESTCONTAINERS_RYUK_DISABLED and TESTCONTAINERS_HOST_OVERRIDE. Without a runtime the suite is skipped
+ * with a message — except with CI=true, where a missing runtime fails it.
+ *
+ * Network safety: before testcontainers is asked anything, the suite computes the host testcontainers
+ * will use and refuses to start unless it (and the runtime endpoint) is a loopback address; every
+ * request the suite sends goes through `http()`/`runCli()` to the 127.0.0.1 URLs of the start-up line.
+ *
+ * End-to-end flow, in order (the steps share the one container):
+ *   start-up line → health check → documented request per provider with its auth header → 401s →
+ *   request log → control endpoints (a change made through the sandbox API: create, force status,
+ *   faults, reset) → CLI `validate` against a workspace pointed at the container → clean stop on SIGTERM.
+ * To add once the commands land (same workspace, same container, before the stop step):
+ *   plan (changes) → apply --auto-approve → plan --detailed-exitcode exits 0 (empty) → a change made
+ *   through the sandbox API (PATCH the Altur campaign, or POST /__sandbox/campaigns/{id}/status) →
+ *   drift exits 2 naming the changed address.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { randomUUID } from "node:crypto";
+import type { ContainerRuntimeClient } from "testcontainers";
+import { assertLoopbackHost, assertLoopbackOnly, detectRuntime, isLoopbackAddress } from "./runtime.js";
+import {
+  Wait,
+  assertLoopbackUrl,
+  buildSandboxImage,
+  containerHealthcheck,
+  freePortBlock,
+  http,
+  parseStartupLine,
+  removeDir,
+  runtimeClient,
+  stageImageContext,
+  type SandboxUrls,
+  type StartedTestContainer,
+} from "./sandbox-container.js";
+
+const runtime = detectRuntime();
+const inCi = process.env.CI === "true";
+const skip = !runtime.available && !inCi;
+if (skip) {
+  console.warn(`[container suite] SKIPPED: ${runtime.reason}. In CI (CI=true) this fails instead.`);
+}
+
+// A fresh key per run: the suite also checks it never appears in the container's output or request log.
+const API_KEY = `sbx-${randomUUID()}`;
+const EXTROVERT_OWNER = "e0000000-0000-4000-8000-000000000001";
+
+const auth = {
+  extrovert: (key: string) => ({ "x-api-key": key }),
+  puffle: (key: string) => ({ authorization: `Bearer ${key}` }),
+  altur: (key: string) => ({ authorization: `api-key ${key}` }),
+};
+
+function asRecord(value: unknown): Record<string, unknown> {
+  expect(value, "a JSON object").toBeTypeOf("object");
+  expect(value).not.toBeNull();
+  return value as Record<string, unknown>;
+}
+
+/** The request log from GET /__sandbox/requests (a list, or an object holding `requests`). */
+function logEntries(body: unknown): Record<string, unknown>[] {
+  const list = Array.isArray(body) ? body : asRecord(body).requests;
+  expect(Array.isArray(list), "request log is a list").toBe(true);
+  return (list as unknown[]).map(asRecord);
+}
+
+describe.skipIf(skip)("sandbox image in a container (testcontainers, host network, 127.0.0.1 only)", () => {
+  let client: ContainerRuntimeClient;
+  let context: string | undefined;
+  let container: StartedTestContainer | undefined;
+  let stopped = false;
+  let port = 0;
+  let urls: SandboxUrls;
+  let output = "";
+  const timings: Record<string, number> = {};
+
+  const control = (provider: keyof SandboxUrls, path: string): string => `${new URL(urls[provider]).origin}/__sandbox${path}`;
+
+  beforeAll(async () => {
+    if (!runtime.available) {
+      throw new Error(`CI=true and ${runtime.reason}: the container suite must run in CI`);
+    }
+    // Network safety first: nothing is asked of testcontainers unless the host it will use is loopback.
+    await assertLoopbackOnly(runtime);
+    let t = Date.now();
+    client = await runtimeClient();
+    await assertLoopbackHost(client.info.containerRuntime.host, "the host testcontainers resolved");
+    for (const ip of client.info.containerRuntime.hostIps) {
+      if (!isLoopbackAddress(ip.address)) throw new Error(`refusing to start: testcontainers resolved host IP ${ip.address}`);
+    }
+
+    context = stageImageContext();
+    const image = await buildSandboxImage(context, process.env.CAMPAIGNCTL_BASE_IMAGE);
+    timings.buildMs = Date.now() - t;
+
+    t = Date.now();
+    port = await freePortBlock();
+    container = await image
+      .withNetworkMode("host")
+      .withCommand(["--port", String(port), "--api-key", API_KEY])
+      .withWaitStrategy(Wait.forLogMessage(/"extrovert"\s*:/))
+      .withStartupTimeout(60_000)
+      .start();
+    const stream = await container.logs();
+    stream.on("data", (chunk: Buffer | string) => {
+      output += chunk.toString();
+    });
+    for (let i = 0; i < 50 && !output.includes('"extrovert"'); i += 1) await new Promise((r) => setTimeout(r, 100));
+    urls = parseStartupLine(output);
+    for (const url of Object.values(urls)) assertLoopbackUrl(url);
+    timings.startMs = Date.now() - t;
+    console.info(`[container suite] image built in ${timings.buildMs} ms, container answering in ${timings.startMs} ms`);
+  }, 300_000);
+
+  afterAll(async () => {
+    if (container && !stopped) await container.stop({ timeout: 10_000 }).catch(() => undefined);
+    removeDir(context);
+  }, 60_000);
+
+  it("prints the start-up line with 127.0.0.1 URLs on the requested ports", () => {
+    expect(urls).toEqual({
+      extrovert: `http://127.0.0.1:${port}/webgateway/api/client/v2`,
+      puffle: `http://127.0.0.1:${port + 1}`,
+      altur: `http://127.0.0.1:${port + 2}/api/v1.0`,
+    });
+  });
+
+  it("runs as uid 1000 (not root) with the app read-only to it", async () => {
+    const id = await container!.exec(["node", "-e", "process.stdout.write(String(process.getuid()))"]);
+    expect(id.exitCode).toBe(0);
+    expect(id.stdout.trim()).toBe("1000");
+    const write = await container!.exec(["node", "-e", "require('fs').writeFileSync('/app/x', '')"]);
+    expect(write.exitCode).not.toBe(0);
+  });
+
+  it("passes the image's own health check (node, no curl)", async () => {
+    const test = await containerHealthcheck(client, container!.getId());
+    expect(test?.[0]).toBe("CMD");
+    expect(test?.[1]).toBe("node");
+    const result = await container!.exec(test!.slice(1));
+    expect(result.exitCode, result.output).toBe(0);
+  });
+
+  it("answers a documented request per provider with its documented auth header", async () => {
+    const members = await http("GET", `${urls.extrovert}/user/team-members`, { headers: auth.extrovert(API_KEY) });
+    expect(members.status, members.text).toBe(200);
+    expect(members.text).toContain(EXTROVERT_OWNER);
+
+    const puffle = await http("GET", `${urls.puffle}/api/campaigns`, { headers: auth.puffle(API_KEY) });
+    expect(puffle.status, puffle.text).toBe(200);
+    expect(Array.isArray(asRecord(puffle.body).campaigns)).toBe(true);
+
+    const altur = await http("GET", `${urls.altur}/campaigns`, { headers: auth.altur(API_KEY) });
+    expect(altur.status, altur.text).toBe(200);
+    const page = asRecord(altur.body);
+    expect(Array.isArray(page.campaigns)).toBe(true);
+    expect(page.pagination).toBeTypeOf("object");
+  });
+
+  it("answers 401 without the key, with a wrong key, and with another provider's header form", async () => {
+    const cases: [string, string, Record<string, string>][] = [
+      ["extrovert none", `${urls.extrovert}/user/team-members`, {}],
+      ["extrovert wrong", `${urls.extrovert}/user/team-members`, auth.extrovert("wrong-key")],
+      ["extrovert bearer", `${urls.extrovert}/user/team-members`, auth.puffle(API_KEY)],
+      ["puffle none", `${urls.puffle}/api/campaigns`, {}],
+      ["puffle wrong", `${urls.puffle}/api/campaigns`, auth.puffle("wrong-key")],
+      ["puffle x-api-key", `${urls.puffle}/api/campaigns`, auth.extrovert(API_KEY)],
+      ["altur none", `${urls.altur}/campaigns`, {}],
+      ["altur wrong", `${urls.altur}/campaigns`, auth.altur("wrong-key")],
+      ["altur bearer", `${urls.altur}/campaigns`, auth.puffle(API_KEY)],
+    ];
+    for (const [name, url, headers] of cases) {
+      const res = await http("GET", url, { headers });
+      expect(res.status, `${name}: ${res.text}`).toBe(401);
+    }
+  });
+
+  it("logs requests with method, path and status, never the API key", async () => {
+    const cleared = await http("DELETE", control("altur", "/requests"));
+    expect(cleared.status).toBeLessThan(300);
+    await http("GET", `${urls.altur}/campaigns?pageSize=5`, { headers: auth.altur(API_KEY) });
+    await http("GET", `${urls.altur}/campaigns`, {});
+
+    const log = await http("GET", control("altur", "/requests"));
+    expect(log.status).toBe(200);
+    const entries = logEntries(log.body);
+    expect(entries.map((e) => [e.method, e.path, e.status])).toEqual([
+      ["GET", "/api/v1.0/campaigns", 200],
+      ["GET", "/api/v1.0/campaigns", 401],
+    ]);
+    expect(asRecord(entries[0]!.query).pageSize).toBe("5");
+    expect(log.text).not.toContain(API_KEY);
+    expect(output).not.toContain(API_KEY);
+  });
+
+  it("takes a change made through the sandbox API and shows it on the control endpoints", async () => {
+    const created = await http("POST", `${urls.altur}/campaigns`, {
+      headers: auth.altur(API_KEY),
+      body: {
+        name: "container suite campaign",
+        agent_id: "agent_demo_01",
+        integration_id: "integ_phone_01",
+        integration_type: "phone_call",
+        retries: 1,
+      },
+    });
+    expect(created.status, created.text).toBe(201);
+    const campaign = asRecord(asRecord(created.body).campaign);
+    const id = campaign.id;
+    expect(id).toBeTypeOf("number");
+    expect(campaign.status).toBe("pending");
+
+    const forced = await http("POST", control("altur", `/campaigns/${String(id)}/status`), { body: { status: "finished" } });
+    expect(forced.status, forced.text).toBeLessThan(300);
+    const detail = await http("GET", `${urls.altur}/campaigns/${String(id)}`, { headers: auth.altur(API_KEY) });
+    expect(asRecord(asRecord(detail.body).campaign).status).toBe("finished");
+    const patch = await http("PATCH", `${urls.altur}/campaigns/${String(id)}`, {
+      headers: auth.altur(API_KEY),
+      body: { retries: 2 },
+    });
+    expect(patch.status).toBe(409);
+    expect(asRecord(patch.body).error).toBe("CAMPAIGN_FINISHED");
+
+    const stored = await http("GET", control("altur", "/campaigns"));
+    expect(stored.status).toBe(200);
+    expect(stored.text).toContain("container suite campaign");
+  });
+
+  it("injects faults when asked and stops when they are cleared", async () => {
+    const on = await http("PUT", control("puffle", "/faults"), {
+      body: { latencyMs: 0, errorRate: 1, errorStatus: 503, resetRate: 0, requestsPerSecond: null },
+    });
+    expect(on.status, on.text).toBeLessThan(300);
+    const failed = await http("GET", `${urls.puffle}/api/campaigns`, { headers: auth.puffle(API_KEY) });
+    expect(failed.status).toBe(503);
+
+    const off = await http("PUT", control("puffle", "/faults"), {
+      body: { latencyMs: 0, errorRate: 0, errorStatus: 503, resetRate: 0, requestsPerSecond: null },
+    });
+    expect(off.status, off.text).toBeLessThan(300);
+    const ok = await http("GET", `${urls.puffle}/api/campaigns`, { headers: auth.puffle(API_KEY) });
+    expect(ok.status).toBe(200);
+  });
+
+  it("forgets everything on reset and keeps its fixtures", async () => {
+    const reset = await http("POST", control("altur", "/reset"));
+    expect(reset.status, reset.text).toBeLessThan(300);
+    const stored = await http("GET", control("altur", "/campaigns"));
+    expect(stored.text).not.toContain("container suite campaign");
+    const members = await http("GET", `${urls.extrovert}/user/team-members`, { headers: auth.extrovert(API_KEY) });
+    expect(members.text).toContain(EXTROVERT_OWNER);
+  });
+
+  it("stops cleanly on SIGTERM (exit code 0, well before the kill timeout)", async () => {
+    const id = container!.getId();
+    const started = Date.now();
+    await container!.stop({ timeout: 10_000, remove: false });
+    stopped = true;
+    const elapsed = Date.now() - started;
+    const info = await client.container.dockerode.getContainer(id).inspect();
+    await client.container.dockerode
+      .getContainer(id)
+      .remove({ force: true })
+      .catch(() => undefined);
+    expect(info.State.ExitCode).toBe(0);
+    expect(elapsed).toBeLessThan(9_000);
+  });
+});
