@@ -52,8 +52,8 @@ function isSocket(path: string): boolean {
 }
 
 /** Synchronous (usable at collection time, for describe.skipIf): which endpoint testcontainers will use. */
-export function detectRuntime(env: Env = process.env): RuntimeProbe {
-  const props = readTestcontainersProperties();
+export function detectRuntime(env: Env = process.env, home: string = homedir()): RuntimeProbe {
+  const props = readTestcontainersProperties(home);
   const tcHost = props["tc.host"];
   const probe = (endpoint: string, source: string): RuntimeProbe => {
     if (endpoint.startsWith("unix://")) {
@@ -69,8 +69,8 @@ export function detectRuntime(env: Env = process.env): RuntimeProbe {
   const candidates = [
     "/var/run/docker.sock",
     ...(env.XDG_RUNTIME_DIR ? [join(env.XDG_RUNTIME_DIR, "docker.sock")] : []),
-    join(homedir(), ".docker", "run", "docker.sock"),
-    join(homedir(), ".docker", "desktop", "docker.sock"),
+    join(home, ".docker", "run", "docker.sock"),
+    join(home, ".docker", "desktop", "docker.sock"),
     join("/run", "user", String(userInfo().uid), "docker.sock"),
   ];
   const found = candidates.find(isSocket);
@@ -120,14 +120,18 @@ export async function assertLoopbackHost(host: string, what: string): Promise<vo
  * asking the runtime anything. Throws where testcontainers would look up a bridge gateway (a private
  * address) because TESTCONTAINERS_HOST_OVERRIDE is unset on a machine carrying /.dockerenv.
  */
-export function predictTestcontainersHost(probe: RuntimeProbe, env: Env = process.env): { host: string; why: string } {
+export function predictTestcontainersHost(
+  probe: RuntimeProbe,
+  env: Env = process.env,
+  inContainer: boolean = existsSync("/.dockerenv"),
+): { host: string; why: string } {
   if (probe.endpoint === undefined) throw new Error("no container runtime endpoint");
   const url = new URL(probe.endpoint);
   if (!probe.tcHost && env.TESTCONTAINERS_HOST_OVERRIDE !== undefined) {
     return { host: env.TESTCONTAINERS_HOST_OVERRIDE, why: "TESTCONTAINERS_HOST_OVERRIDE" };
   }
   if (url.protocol === "unix:" || url.protocol === "npipe:") {
-    if (existsSync("/.dockerenv")) {
+    if (inContainer) {
       throw new Error(
         "refusing to start: /.dockerenv exists and TESTCONTAINERS_HOST_OVERRIDE is not set, so testcontainers " +
           "would connect to a bridge gateway address (a private range); set TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1",
@@ -142,13 +146,17 @@ export function predictTestcontainersHost(probe: RuntimeProbe, env: Env = proces
  * The whole pre-flight guard: the API endpoint (when not a unix socket) and the host testcontainers will
  * use must be loopback. Runs before testcontainers is asked anything.
  */
-export async function assertLoopbackOnly(probe: RuntimeProbe, env: Env = process.env): Promise<string> {
+export async function assertLoopbackOnly(
+  probe: RuntimeProbe,
+  env: Env = process.env,
+  inContainer: boolean = existsSync("/.dockerenv"),
+): Promise<string> {
   if (probe.endpoint === undefined) throw new Error("no container runtime endpoint");
   const url = new URL(probe.endpoint);
   if (url.protocol !== "unix:" && url.protocol !== "npipe:") {
     await assertLoopbackHost(url.hostname, `the container runtime endpoint (${probe.source})`);
   }
-  const { host, why } = predictTestcontainersHost(probe, env);
+  const { host, why } = predictTestcontainersHost(probe, env, inContainer);
   await assertLoopbackHost(host, `the host testcontainers would use (from ${why})`);
   return host;
 }
