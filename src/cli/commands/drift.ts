@@ -1,15 +1,58 @@
+import { Option } from "commander";
+import { driftOf, driftReport, type DriftReport } from "../../core/drift.js";
+import { closeSessions } from "../../engine/session.js";
 import type { RegisterCommand } from "../context.js";
-import { CliError } from "../io.js";
+import { renderDriftMarkdown, renderDriftText } from "../render/drift.js";
+import { runPlan } from "../pipeline.js";
 
-// Placeholder until the command is implemented (see the issue tracker).
+/** drift exit codes (DESIGN §6): 0 in sync, 2 drift found, 1 error. */
+export function driftExitCode(r: DriftReport): number {
+  if (r.errors.length > 0) return 1;
+  return r.summary.drifted > 0 ? 2 : 0;
+}
+
 export const register: RegisterCommand = (program, run) => {
   program
     .command("drift")
-    .description("drift (not implemented yet)")
-    .allowUnknownOption()
+    .description("compare Git, the last applied state and live; classify every difference (read-only)")
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json", "markdown"]).default("text"))
+    .option("--target <address...>", "limit to these addresses (repeatable)")
+    .addHelpText(
+      "after",
+      "\nClasses: pending (Git changed, not applied), out-of-band (live changed since apply, e.g. a UI edit),\n" +
+        "conflict (both), blocked (cannot be applied in the current status).\n" +
+        "Extrovert has no read API: its drift can only be pending.\n" +
+        "Exit codes: 0 in sync, 2 drift found, 1 error.",
+    )
     .action(
-      run(async () => {
-        throw new CliError("'drift' is not implemented yet");
+      run(async (ctx, opts: { format: "text" | "json" | "markdown"; target?: string[] }) => {
+        const result = await runPlan(ctx, { readOnly: true, ...(opts.target ? { targets: opts.target } : {}) });
+        closeSessions(result.sessions);
+        const plans = new Map(result.plan.campaigns.map((c) => [c.address, c]));
+        const campaigns = result.refreshed
+          .filter((r) => !r.error)
+          .map((r) => {
+            const plan = plans.get(r.address);
+            return driftOf({
+              address: r.address,
+              provider: r.session.module.name,
+              caps: r.session.module.capabilities,
+              ...(r.decl ? { git: r.decl.spec } : {}),
+              ...(r.state ? { applied: r.state.applied } : {}),
+              ...(r.live ? { live: r.live } : {}),
+              ...(plan ? { plan } : {}),
+              notes: r.notes,
+            });
+          });
+        const report = driftReport(campaigns, result.plan.errors);
+        const text =
+          opts.format === "json"
+            ? `${JSON.stringify(report, null, 2)}\n`
+            : opts.format === "markdown"
+              ? renderDriftMarkdown(report)
+              : renderDriftText(report, { color: ctx.global.color });
+        ctx.io.stdout.write(text);
+        return driftExitCode(report);
       }),
     );
 };

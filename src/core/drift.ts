@@ -1,0 +1,143 @@
+import type { KindCapabilities } from "./capabilities.js";
+import { diffUnits, getPath, projectOnto } from "./diff.js";
+import { jsonEqual, type JsonObject, type JsonValue } from "./json.js";
+import type { CampaignPlan } from "./plan.js";
+import { lifecycleFields } from "./planner.js";
+import type { Address, ProviderName } from "./types.js";
+
+/**
+ * pending: Git changed since the last apply (live still as applied).
+ * out-of-band: live changed since the last apply (e.g. an edit in the provider's UI).
+ * conflict: both changed, differently.
+ * blocked: the difference cannot be applied in the campaign's current status.
+ */
+export type DriftClass = "pending" | "out-of-band" | "conflict" | "blocked";
+
+export interface DriftField {
+  path: string;
+  git?: JsonValue;
+  applied?: JsonValue;
+  live?: JsonValue;
+  class: DriftClass;
+  reason?: string;
+}
+
+export interface CampaignDrift {
+  address: Address;
+  provider: ProviderName;
+  id?: string;
+  status?: string;
+  /** Whole-campaign drift: not created yet, deleted outside campaignctl, or no longer in Git. */
+  summary?: string;
+  fields: DriftField[];
+  notes: string[];
+}
+
+export interface DriftInput {
+  address: Address;
+  provider: ProviderName;
+  caps: KindCapabilities;
+  git?: JsonObject;
+  applied?: JsonObject;
+  live?: { id: string; status?: string; spec: JsonObject };
+  /** The plan for this address, for the blocked classification. */
+  plan?: CampaignPlan;
+  notes?: readonly string[];
+}
+
+function classify(git: JsonValue | undefined, applied: JsonValue | undefined, live: JsonValue | undefined, hasState: boolean): DriftClass | undefined {
+  if (jsonEqual(git, live)) return undefined;
+  if (!hasState) return "pending";
+  const gitMoved = !jsonEqual(git, applied);
+  const liveMoved = !jsonEqual(live, applied);
+  if (gitMoved && !liveMoved) return "pending";
+  if (liveMoved && !gitMoved) return "out-of-band";
+  return "conflict";
+}
+
+/** Three-way comparison of Git, last applied state and live for one campaign. Pure. */
+export function driftOf(input: DriftInput): CampaignDrift {
+  const { caps, git, applied, live } = input;
+  const out: CampaignDrift = {
+    address: input.address,
+    provider: input.provider,
+    ...(live ? { id: live.id } : {}),
+    ...(live?.status === undefined ? {} : { status: live.status }),
+    fields: [],
+    notes: [...(input.notes ?? [])],
+  };
+  if (!git) {
+    out.summary = live ? "in state but no longer in Git (orphan)" : "in state, no longer in Git, and gone live";
+    return out;
+  }
+  if (!live) {
+    out.summary = applied ? "recorded in state but not found live (deleted outside campaignctl)" : "declared in Git, not created yet";
+    return out;
+  }
+  const lc = lifecycleFields(caps);
+  const opts = { mergePaths: caps.mergePaths, opaquePaths: caps.opaquePaths, unorderedPaths: caps.unorderedPaths, skip: lc };
+  const paths = new Set(diffUnits(git, live.spec, opts).map((u) => u.path));
+  if (applied) for (const u of diffUnits(git, applied, opts)) paths.add(u.path);
+  for (const path of [...paths].sort()) {
+    const g = getPath(git, path);
+    const a = applied ? projectOnto(g, getPath(applied, path)) : undefined;
+    const l = projectOnto(g, getPath(live.spec, path));
+    const cls = classify(g, a, l, applied !== undefined);
+    if (!cls) continue;
+    const planned = input.plan?.changes.find((c) => c.path === path);
+    const field: DriftField = { path, ...(g === undefined ? {} : { git: g }), ...(a === undefined ? {} : { applied: a }), ...(l === undefined ? {} : { live: l }), class: cls };
+    if (planned?.class === "blocked" || planned?.class === "immutable") {
+      field.reason = `${cls}; ${planned.reason ?? "cannot be applied in the current status"}`;
+      field.class = "blocked";
+    }
+    out.fields.push(field);
+  }
+  const statusField = caps.lifecycle.statusField;
+  const want = statusField ? git[statusField] : undefined;
+  if (statusField && typeof want === "string" && live.status !== undefined) {
+    const ok = (caps.lifecycle.satisfies[want] ?? [want]).includes(live.status);
+    if (!ok) {
+      const was = applied?.[statusField];
+      const cls: DriftClass = was === undefined || was === live.status ? "pending" : was === want ? "out-of-band" : "conflict";
+      const blocked = input.plan?.blocked.find((b) => b.what.startsWith("status") || b.what === statusField || caps.lifecycle.actions.some((a) => a.name === b.what));
+      out.fields.push({
+        path: statusField,
+        git: want,
+        ...(was === undefined ? {} : { applied: was }),
+        live: live.status,
+        class: blocked ? "blocked" : cls,
+        ...(blocked ? { reason: `${cls}; ${blocked.reason}` } : {}),
+      });
+    }
+  }
+  for (const flag of Object.keys(caps.lifecycle.flags ?? {})) {
+    const g = git[flag];
+    if (g === undefined || (g === true) === (live.spec[flag] === true)) continue;
+    const a = applied?.[flag];
+    const cls = classify(g, a, live.spec[flag] ?? false, applied !== undefined) ?? "pending";
+    out.fields.push({ path: flag, git: g, ...(a === undefined ? {} : { applied: a }), live: live.spec[flag] ?? false, class: cls });
+  }
+  return out;
+}
+
+export function hasDrift(d: CampaignDrift): boolean {
+  return d.summary !== undefined || d.fields.length > 0;
+}
+
+export interface DriftReport {
+  formatVersion: 1;
+  checkedAt: string;
+  campaigns: CampaignDrift[];
+  summary: { checked: number; inSync: number; drifted: number } & Record<DriftClass, number>;
+  errors: { address: Address; message: string }[];
+}
+
+export function driftReport(campaigns: CampaignDrift[], errors: DriftReport["errors"], now: Date = new Date()): DriftReport {
+  const summary: DriftReport["summary"] = { checked: campaigns.length, inSync: 0, drifted: 0, pending: 0, "out-of-band": 0, conflict: 0, blocked: 0 };
+  for (const c of campaigns) {
+    if (hasDrift(c)) summary.drifted += 1;
+    else summary.inSync += 1;
+    for (const f of c.fields) summary[f.class] += 1;
+  }
+  return { formatVersion: 1, checkedAt: now.toISOString(), campaigns: [...campaigns].sort((a, b) => a.address.localeCompare(b.address)), summary, errors };
+}

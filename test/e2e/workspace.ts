@@ -1,0 +1,119 @@
+import { mkdtemp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { stringify } from "yaml";
+import { main } from "../../src/cli/main.js";
+import { startSandbox } from "../../src/sandbox/server.js";
+
+export type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
+
+export const KEYS = { EXTROVERT_API_KEY: "sandbox", PUFFLE_API_KEY: "sandbox", ALTUR_API_KEY: "sandbox" };
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A throwaway workspace wired to a running sandbox, with helpers to run the CLI in-process. */
+export class TestWorkspace {
+  private constructor(
+    readonly dir: string,
+    readonly sandbox: Sandbox,
+  ) {}
+
+  static async create(sandbox: Sandbox, extraConfig: Record<string, unknown> = {}): Promise<TestWorkspace> {
+    const dir = await mkdtemp(join(tmpdir(), "campaignctl-e2e-"));
+    const ws = new TestWorkspace(dir, sandbox);
+    await mkdir(join(dir, "campaigns"), { recursive: true });
+    await writeFile(
+      join(dir, "campaignctl.yaml"),
+      stringify({
+        apiVersion: "campaignctl/v1",
+        accounts: [
+          { provider: "extrovert", apiKeyEnv: "EXTROVERT_API_KEY", baseUrl: sandbox.urls.extrovert, requestsPerSecond: 50 },
+          { provider: "puffle", apiKeyEnv: "PUFFLE_API_KEY", baseUrl: sandbox.urls.puffle, requestsPerSecond: 50 },
+          { provider: "altur", apiKeyEnv: "ALTUR_API_KEY", baseUrl: sandbox.urls.altur },
+        ],
+        ...extraConfig,
+      }),
+    );
+    return ws;
+  }
+
+  async write(name: string, kind: string, spec: Record<string, unknown>, account?: string): Promise<void> {
+    const file = join(this.dir, "campaigns", `${name}.yaml`);
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, stringify({ apiVersion: "campaignctl/v1", kind, metadata: { name, ...(account ? { account } : {}) }, spec }));
+  }
+
+  async remove(name: string): Promise<void> {
+    await rm(join(this.dir, "campaigns", `${name}.yaml`));
+  }
+
+  async run(args: string[], env: Record<string, string | undefined> = {}): Promise<RunResult> {
+    let stdout = "";
+    let stderr = "";
+    const { Readable } = await import("node:stream");
+    const code = await main(args, {
+      cwd: this.dir,
+      env: { ...KEYS, ...env },
+      stdout: { write: (s: string) => ((stdout += s), true), isTTY: false },
+      stderr: { write: (s: string) => ((stderr += s), true), isTTY: false },
+      stdin: Object.assign(Readable.from([]), { isTTY: false }),
+    });
+    return { code, stdout, stderr };
+  }
+
+  async state(): Promise<{ campaigns: Record<string, { id: string; applied: Record<string, unknown> }> }> {
+    return JSON.parse(await readFile(join(this.dir, "campaignctl.state.json"), "utf8"));
+  }
+
+  async dispose(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+export interface LoggedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  body: unknown;
+  status: number;
+  headers: Record<string, string>;
+}
+
+export async function requestLog(sb: Sandbox, provider: "extrovert" | "puffle" | "altur"): Promise<LoggedRequest[]> {
+  const res = await fetch(`${sb.origins[provider]}/__sandbox/requests`);
+  return (await res.json()) as LoggedRequest[];
+}
+
+export async function clearLogs(sb: Sandbox): Promise<void> {
+  for (const p of ["extrovert", "puffle", "altur"] as const) await fetch(`${sb.origins[p]}/__sandbox/requests`, { method: "DELETE" });
+}
+
+export async function resetSandbox(sb: Sandbox): Promise<void> {
+  for (const p of ["extrovert", "puffle", "altur"] as const) await fetch(`${sb.origins[p]}/__sandbox/reset`, { method: "POST" });
+}
+
+export async function forceStatus(sb: Sandbox, provider: "puffle" | "altur", id: string, status: string): Promise<void> {
+  const res = await fetch(`${sb.origins[provider]}/__sandbox/campaigns/${id}/status`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ status }) });
+  if (!res.ok) throw new Error(`force status failed: ${res.status} ${await res.text()}`);
+}
+
+export async function storedCampaigns(sb: Sandbox, provider: "extrovert" | "puffle" | "altur"): Promise<Record<string, unknown>[]> {
+  const res = await fetch(`${sb.origins[provider]}/__sandbox/campaigns`);
+  return (await res.json()) as Record<string, unknown>[];
+}
+
+/** Call a provider API as a person in the provider's UI would (an out-of-band edit). */
+export async function providerCall(sb: Sandbox, provider: "puffle" | "altur", method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const auth = provider === "puffle" ? "Bearer sandbox" : "api-key sandbox";
+  const res = await fetch(`${sb.urls[provider]}${path}`, {
+    method,
+    headers: { authorization: auth, "content-type": "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
