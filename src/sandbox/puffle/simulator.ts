@@ -189,6 +189,8 @@ export class PuffleSimulator implements ProviderSimulator {
   }
 
   error(status: number, message: string, code?: string): SimResponse {
+    // The rate-limit answer is `{ "error": "Too many requests" }` whatever the framework calls it [A].
+    if (status === 429) return errorResponse(429, "Too many requests", code ?? "RATE_LIMITED");
     return errorResponse(status, message, code);
   }
 
