@@ -970,11 +970,12 @@ export class PuffleSimulator implements ProviderSimulator {
     }
     // Partial content update; the delay-total rule is not checked here (validate/launch do) [D].
     const patch = parseNodeContent(b, node.type, "node");
-    const { id, campaign_id, position, type, ...current } = node;
+    const { id: _id, campaign_id: _campaign, position: _position, type: _type, ...current } = node;
     const next = mergeNodeContent(node.type, current, patch);
-    Object.assign(node, next);
-    void [id, campaign_id, position, type];
-    this.touch(c);
+    if (JSON.stringify(next) !== JSON.stringify(current)) {
+      Object.assign(node, next);
+      this.touch(c);
+    }
     const view = structuredClone(node);
     return ok({ node: { ...view, purpose: view.ai_node?.["purpose"] ?? null, output_type: view.ai_node?.["output_type"] ?? null } });
   }
