@@ -8,8 +8,13 @@ import type { ProviderHttp } from "../http/client.js";
 export type SpecPath = readonly (string | number)[];
 
 export interface SpecCheckContext {
-  /** Report a problem at a spec path; the loader turns it into a located Diagnostic. */
-  report(path: SpecPath, code: string, message: string, severity?: Severity): void;
+  /**
+   * Report a problem at a spec path; the loader turns it into a located Diagnostic. `at` says what
+   * the position points at: the value (default), or the key when the field itself is the problem
+   * (e.g. a field that does not belong to the campaign's channel). A path that does not exist is
+   * located at its nearest existing parent.
+   */
+  report(path: SpecPath, code: string, message: string, severity?: Severity, at?: "value" | "key"): void;
 }
 
 /**

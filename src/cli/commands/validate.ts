@@ -1,15 +1,30 @@
+import { Option } from "commander";
+import { hasErrors } from "../../core/diagnostics.js";
+import { loadWorkspace } from "../../config/workspace.js";
 import type { RegisterCommand } from "../context.js";
-import { CliError } from "../io.js";
+import { DIAGNOSTIC_FORMATS, renderDiagnostics, summarize, type DiagnosticFormat } from "../render/diagnostics.js";
 
-// Placeholder until the command is implemented (see the issue tracker).
+/**
+ * `campaignctl validate`: every offline check (YAML, JSON Schemas, provider rules, workspace rules),
+ * all problems at once. Diagnostics on stdout, a one-line summary on stderr. Exit 1 on any error.
+ * Never touches the network.
+ */
 export const register: RegisterCommand = (program, run) => {
   program
     .command("validate")
-    .description("validate (not implemented yet)")
-    .allowUnknownOption()
+    .description("check the workspace config and every campaign file offline (YAML, schemas, provider rules)")
+    .addOption(new Option("--format <format>", "output format").choices(DIAGNOSTIC_FORMATS).default("text"))
     .action(
-      run(async () => {
-        throw new CliError("'validate' is not implemented yet");
+      run(async (ctx, options: { format: DiagnosticFormat }) => {
+        const { io, global } = ctx;
+        const result = await loadWorkspace({ cwd: io.cwd, ...(global.config === undefined ? {} : { configPath: global.config }) });
+        const output = renderDiagnostics(result.diagnostics, options.format, { cwd: io.cwd, color: global.color });
+        if (output !== "") io.stdout.write(output);
+        if (!global.quiet) {
+          const count = result.workspace?.campaigns.length ?? result.fileCount;
+          io.stderr.write(`${summarize(result.diagnostics, count)}\n`);
+        }
+        return hasErrors(result.diagnostics) ? 1 : 0;
       }),
     );
 };

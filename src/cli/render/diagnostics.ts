@@ -1,0 +1,112 @@
+import { isAbsolute, relative } from "node:path";
+import { sortDiagnostics, type Diagnostic } from "../../core/diagnostics.js";
+
+export const DIAGNOSTIC_FORMATS = ["text", "json", "github"] as const;
+export type DiagnosticFormat = (typeof DIAGNOSTIC_FORMATS)[number];
+
+export interface RenderOptions {
+  /** Printed paths are relative to this directory. */
+  cwd: string;
+  /** ANSI colours for the text format. */
+  color?: boolean;
+}
+
+/** The file as printed: relative to cwd, with forward slashes. */
+export function displayFile(file: string | undefined, cwd: string): string | undefined {
+  if (file === undefined) return undefined;
+  const shown = isAbsolute(file) ? relative(cwd, file) || "." : file;
+  return shown.split("\\").join("/");
+}
+
+/** `path:line:col` (as much of it as is known). */
+export function formatLocation(d: Diagnostic, cwd: string): string | undefined {
+  const file = displayFile(d.file, cwd);
+  if (file === undefined) return undefined;
+  if (d.line === undefined) return file;
+  return d.col === undefined ? `${file}:${d.line}` : `${file}:${d.line}:${d.col}`;
+}
+
+const RED = "\u001b[31m";
+const YELLOW = "\u001b[33m";
+const RESET = "\u001b[0m";
+
+/** `path:line:col: error CODE message`, one per line, sorted by file and position. */
+export function renderText(diags: readonly Diagnostic[], { cwd, color = false }: RenderOptions): string {
+  return sortDiagnostics(diags)
+    .map((d) => {
+      const where = formatLocation(d, cwd);
+      const severity = color ? `${d.severity === "error" ? RED : YELLOW}${d.severity}${RESET}` : d.severity;
+      return `${where === undefined ? "" : `${where}: `}${severity} ${d.code} ${d.message}\n`;
+    })
+    .join("");
+}
+
+/** A stable JSON list: every entry has the same keys in the same order; unknown parts are null. */
+export function renderJson(diags: readonly Diagnostic[], { cwd }: RenderOptions): string {
+  const list = sortDiagnostics(diags).map((d) => ({
+    severity: d.severity,
+    code: d.code,
+    message: d.message,
+    file: displayFile(d.file, cwd) ?? null,
+    line: d.line ?? null,
+    col: d.col ?? null,
+  }));
+  return `${JSON.stringify(list, null, 2)}\n`;
+}
+
+/** GitHub Actions workflow commands: `::error file=…,line=…,col=…::CODE message`. */
+export function renderGithub(diags: readonly Diagnostic[], { cwd }: RenderOptions): string {
+  return sortDiagnostics(diags)
+    .map((d) => {
+      const props = [
+        ["file", displayFile(d.file, cwd)],
+        ["line", d.line],
+        ["col", d.col],
+      ]
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => `${k}=${escapeProperty(String(v))}`)
+        .join(",");
+      return `::${d.severity}${props ? ` ${props}` : ""}::${escapeData(`${d.code} ${d.message}`)}\n`;
+    })
+    .join("");
+}
+
+export function renderDiagnostics(diags: readonly Diagnostic[], format: DiagnosticFormat, options: RenderOptions): string {
+  switch (format) {
+    case "json":
+      return renderJson(diags, options);
+    case "github":
+      return renderGithub(diags, options);
+    case "text":
+      return renderText(diags, options);
+  }
+}
+
+// https://github.com/actions/toolkit/blob/main/packages/core/src/command.ts
+function escapeData(s: string): string {
+  return s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+}
+
+function escapeProperty(s: string): string {
+  return escapeData(s).replace(/:/g, "%3A").replace(/,/g, "%2C");
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/**
+ * One line for stderr: "8 campaigns valid", "8 campaigns valid, 1 warning" or
+ * "3 errors, 1 warning in 2 files".
+ */
+export function summarize(diags: readonly Diagnostic[], campaignCount: number): string {
+  const errors = diags.filter((d) => d.severity === "error").length;
+  const warnings = diags.length - errors;
+  if (errors === 0) {
+    const valid = `${plural(campaignCount, "campaign")} valid`;
+    return warnings === 0 ? valid : `${valid}, ${plural(warnings, "warning")}`;
+  }
+  const files = new Set(diags.map((d) => d.file).filter((f) => f !== undefined)).size;
+  const counts = warnings === 0 ? plural(errors, "error") : `${plural(errors, "error")}, ${plural(warnings, "warning")}`;
+  return files === 0 ? counts : `${counts} in ${plural(files, "file")}`;
+}

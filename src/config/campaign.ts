@@ -1,0 +1,79 @@
+import type { Diagnostic } from "../core/diagnostics.js";
+import { isJsonObject, type JsonObject } from "../core/json.js";
+import { addressOf, type CampaignDecl } from "../core/types.js";
+import { providerForKind } from "../providers/registry.js";
+import type { SpecCheckContext } from "../providers/types.js";
+import { explainSchemaErrors } from "./schema-errors.js";
+import { validateCampaignSchema } from "./schemas.js";
+import { makeDiagnostic, parseYamlMapping, type DocPath, type Position, type Target, type YamlSource } from "./source.js";
+
+export const DEFAULT_ACCOUNT = "default";
+
+export interface CampaignCheckInput {
+  /** The file the document came from, as diagnostics should name it. */
+  file: string;
+  /** The parsed document (plain JSON-like value). */
+  value: unknown;
+  /** Source positions; without it (a document built in memory) diagnostics carry no line/col. */
+  source?: YamlSource;
+}
+
+export interface CampaignCheckResult {
+  /** Present when the document has no errors (warnings allowed). */
+  decl?: CampaignDecl;
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Validates one already-parsed campaign document: the JSON Schema (envelope + the spec of its kind),
+ * then the provider's offline rules. Workspace rules (duplicate addresses, unknown accounts) are the
+ * caller's: see loadWorkspace.
+ */
+export function checkCampaignDocument({ file, value, source }: CampaignCheckInput): CampaignCheckResult {
+  const diagnostics: Diagnostic[] = [];
+  const at = (path: DocPath, target: Target = "value"): Position | undefined => source?.locate(path, target);
+
+  const issues = explainSchemaErrors(validateCampaignSchema(value), value);
+  for (const issue of issues) diagnostics.push(makeDiagnostic("error", issue.code, issue.message, file, at(issue.path, issue.target)));
+
+  if (!isJsonObject(value)) return { diagnostics };
+  const provider = typeof value.kind === "string" ? providerForKind(value.kind) : undefined;
+  const spec = value.spec;
+  const specIsValid = !issues.some((i) => i.path[0] === "spec") && isJsonObject(spec);
+  if (provider && specIsValid) {
+    const ctx: SpecCheckContext = {
+      report(path, code, message, severity = "error", target = "value") {
+        diagnostics.push(makeDiagnostic(severity, code, message, file, at(["spec", ...path], target)));
+      },
+    };
+    provider.validateSpec(spec, ctx);
+  }
+
+  if (!provider || !specIsValid || diagnostics.some((d) => d.severity === "error")) return { diagnostics };
+  const metadata = value.metadata as JsonObject;
+  const name = metadata.name as string;
+  const account = typeof metadata.account === "string" ? metadata.account : DEFAULT_ACCOUNT;
+  const start = source?.start() ?? { line: 1, col: 1 };
+  const decl: CampaignDecl = {
+    address: addressOf(provider.name, account, name),
+    provider: provider.name,
+    account,
+    kind: provider.kind,
+    name,
+    spec: spec as JsonObject,
+    source: { file, ...start },
+    locate: (path) => ({ file, ...(source?.locate(path) ?? start) }),
+  };
+  return { decl, diagnostics };
+}
+
+/** Parses campaign YAML text (one document) and validates it: what `import` checks before writing a file. */
+export function checkCampaignText(text: string, file: string): CampaignCheckResult {
+  const parsed = parseYamlMapping(text, file);
+  if (parsed.value === undefined) return { diagnostics: parsed.diagnostics };
+  const result = checkCampaignDocument({ file, value: parsed.value, ...(parsed.source ? { source: parsed.source } : {}) });
+  const diagnostics = [...parsed.diagnostics, ...result.diagnostics];
+  // A file holding several documents is an error even when the first one is fine.
+  if (diagnostics.some((d) => d.severity === "error")) return { diagnostics };
+  return { ...result, diagnostics };
+}

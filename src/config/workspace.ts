@@ -1,0 +1,297 @@
+import { readFile, readdir, realpath, stat } from "node:fs/promises";
+import { dirname, join, relative, resolve } from "node:path";
+import type { Diagnostic } from "../core/diagnostics.js";
+import { isJsonObject, type JsonObject } from "../core/json.js";
+import { PROVIDERS as PROVIDER_NAMES, type AccountConfig, type CampaignDecl, type ProviderName, type SafetyConfig, type Workspace } from "../core/types.js";
+import { PROVIDERS } from "../providers/registry.js";
+import { checkCampaignText, DEFAULT_ACCOUNT } from "./campaign.js";
+import { explainSchemaErrors } from "./schema-errors.js";
+import { validateConfigSchema } from "./schemas.js";
+import { decodeText, makeDiagnostic, parseYamlMapping, type DocPath, type Position } from "./source.js";
+
+export const CONFIG_FILE_NAME = "campaignctl.yaml";
+export const DEFAULT_CAMPAIGNS_DIR = "campaigns";
+export const DEFAULT_STATE_FILE = "campaignctl.state.json";
+export const DEFAULT_SAFETY: SafetyConfig = { maxChangePercent: 30, minManagedForThreshold: 10 };
+
+export interface LoadWorkspaceOptions {
+  /** Directory relative paths (and printed paths) start from. */
+  cwd: string;
+  /** --config FILE; default `<cwd>/campaignctl.yaml`. */
+  configPath?: string;
+}
+
+export interface LoadWorkspaceResult {
+  /** Present when nothing is wrong (warnings allowed). */
+  workspace?: Workspace;
+  /** Every problem found, files in sorted order; `file` is absolute. */
+  diagnostics: Diagnostic[];
+  /** How many campaign files were read (for summaries, also when there are errors). */
+  fileCount: number;
+}
+
+const CONFIG_SHAPE = "apiVersion, campaignsDir, stateFile, accounts and safety";
+
+/**
+ * Loads campaignctl.yaml and every campaign file under its campaignsDir, validating everything
+ * offline: YAML, the JSON Schemas, each provider's rules and the workspace rules. Never touches the
+ * network and never throws for bad input: every problem becomes a located Diagnostic.
+ */
+export async function loadWorkspace({ cwd, configPath }: LoadWorkspaceOptions): Promise<LoadWorkspaceResult> {
+  const diagnostics: Diagnostic[] = [];
+  const rel = (p: string): string => relative(cwd, p) || ".";
+  const configFile = resolve(cwd, configPath ?? CONFIG_FILE_NAME);
+
+  // 1. The config file.
+  const bytes = await readBytes(configFile);
+  if ("error" in bytes) {
+    const missing = bytes.code === "ENOENT";
+    const message = missing
+      ? configPath === undefined
+        ? `no ${CONFIG_FILE_NAME} in ${rel(cwd) === "." ? "the current directory" : rel(cwd)}; create one (see README) or pass --config FILE`
+        : `config file ${rel(configFile)} does not exist`
+      : `cannot read config file ${rel(configFile)}: ${bytes.error}`;
+    diagnostics.push(makeDiagnostic("error", missing ? "CONFIG_NOT_FOUND" : "FILE_UNREADABLE", message, configFile));
+    return { diagnostics, fileCount: 0 };
+  }
+  const decoded = decodeText(bytes.data, configFile);
+  diagnostics.push(...decoded.diagnostics);
+  if (decoded.text === undefined) return { diagnostics, fileCount: 0 };
+  const parsed = parseYamlMapping(decoded.text, configFile, CONFIG_SHAPE, "workspace config");
+  diagnostics.push(...parsed.diagnostics);
+  if (!isJsonObject(parsed.value)) return { diagnostics, fileCount: 0 };
+  const config = parsed.value;
+  const configAt = (path: DocPath): Position | undefined => parsed.source?.locate(path);
+  const configIssues = explainSchemaErrors(validateConfigSchema(config), config);
+  for (const issue of configIssues) {
+    diagnostics.push(makeDiagnostic("error", issue.code, issue.message, configFile, parsed.source?.locate(issue.path, issue.target)));
+  }
+  const issuesUnder = (key: string): boolean => configIssues.some((i) => i.path[0] === key);
+
+  // 2. Paths, accounts and safety, with defaults.
+  const rootDir = dirname(configFile);
+  const campaignsDirSetting = typeof config.campaignsDir === "string" ? config.campaignsDir : DEFAULT_CAMPAIGNS_DIR;
+  const campaignsDir = resolve(rootDir, campaignsDirSetting);
+  const stateFile = resolve(rootDir, typeof config.stateFile === "string" ? config.stateFile : DEFAULT_STATE_FILE);
+  const accounts = readAccounts(config);
+  const safety: SafetyConfig = { ...DEFAULT_SAFETY, ...(isJsonObject(config.safety) ? (config.safety as Partial<SafetyConfig>) : {}) };
+
+  const firstAccount = new Map<string, number>();
+  accounts.forEach((account, index) => {
+    if (!account) return;
+    const key = `${account.provider}/${account.name}`;
+    const first = firstAccount.get(key);
+    if (first === undefined) {
+      firstAccount.set(key, index);
+      return;
+    }
+    const firstPos = configAt(["accounts", first]);
+    diagnostics.push(
+      makeDiagnostic(
+        "error",
+        "DUPLICATE_ACCOUNT",
+        `duplicate account "${key}": accounts[${first}]${firstPos ? ` (line ${firstPos.line})` : ""} already defines ${account.provider} account "${account.name}"; account names must be unique per provider`,
+        configFile,
+        configAt(["accounts", index, "name"]),
+      ),
+    );
+  });
+
+  // 3. Campaign files.
+  if (issuesUnder("campaignsDir")) return { diagnostics, fileCount: 0 };
+  const listing = await listCampaignFiles(campaignsDir, configFile);
+  for (const problem of listing.problems) {
+    if (problem.path === campaignsDir) {
+      const code = problem.code === "ENOENT" ? "CAMPAIGNS_DIR_NOT_FOUND" : "DIR_UNREADABLE";
+      const what = "campaignsDir" in config ? "campaignsDir" : `campaignsDir (default "${DEFAULT_CAMPAIGNS_DIR}")`;
+      const message =
+        problem.code === "ENOENT"
+          ? `campaigns directory ${rel(campaignsDir)} does not exist (${what}, relative to ${rel(configFile)})`
+          : `cannot read campaigns directory ${rel(campaignsDir)}: ${problem.reason}`;
+      diagnostics.push(makeDiagnostic("error", code, message, configFile, configAt(["campaignsDir"])));
+    } else {
+      const code = problem.kind === "file" ? "FILE_UNREADABLE" : "DIR_UNREADABLE";
+      const message = `cannot read ${problem.kind === "file" ? "file" : "directory"} ${rel(problem.path)}: ${problem.reason}`;
+      diagnostics.push(makeDiagnostic("error", code, message, problem.path));
+    }
+  }
+  if (listing.problems.length === 0 && listing.files.length === 0) {
+    diagnostics.push(
+      makeDiagnostic("warning", "NO_CAMPAIGNS", `no campaign files (*.yaml, *.yml) under ${rel(campaignsDir)}`, configFile, configAt(["campaignsDir"])),
+    );
+  }
+
+  const campaigns: CampaignDecl[] = [];
+  for (const file of listing.files) {
+    const result = await loadCampaignFile(file);
+    diagnostics.push(...result.diagnostics);
+    if (result.decl) campaigns.push(result.decl);
+  }
+
+  // 4. Workspace rules.
+  const byAddress = new Map<string, CampaignDecl>();
+  for (const decl of campaigns) {
+    const first = byAddress.get(decl.address);
+    if (first) {
+      const where = first.locate?.(["metadata", "name"]) ?? first.source;
+      diagnostics.push(
+        makeDiagnostic(
+          "error",
+          "DUPLICATE_ADDRESS",
+          `campaign address "${decl.address}" is already defined in ${rel(where.file)}:${where.line}:${where.col}; metadata.name must be unique per provider account`,
+          decl.source.file,
+          decl.locate?.(["metadata", "name"]),
+        ),
+      );
+    } else {
+      byAddress.set(decl.address, decl);
+    }
+    if (!issuesUnder("accounts") && !accounts.some((a) => a?.provider === decl.provider && a.name === decl.account)) {
+      const configured = [...new Set(accounts.filter((a) => a?.provider === decl.provider).map((a) => `"${a!.name}"`))];
+      const provider = PROVIDERS[decl.provider].displayName;
+      const known = configured.length > 0 ? `configured ${provider} accounts: ${configured.join(", ")}` : `it configures no ${provider} account`;
+      diagnostics.push(
+        makeDiagnostic(
+          "error",
+          "UNKNOWN_ACCOUNT",
+          `no ${decl.provider} account named "${decl.account}" in ${rel(configFile)}; ${known}`,
+          decl.source.file,
+          decl.locate?.(["metadata", "account"]),
+        ),
+      );
+    }
+  }
+
+  const fileCount = listing.files.length;
+  if (diagnostics.some((d) => d.severity === "error")) return { diagnostics, fileCount };
+  const workspace: Workspace = {
+    configFile,
+    rootDir,
+    campaignsDir,
+    stateFile,
+    accounts: accounts.filter((a): a is AccountConfig => a !== undefined),
+    safety,
+    campaigns,
+  };
+  return { workspace, diagnostics, fileCount };
+}
+
+/** Reads, parses and checks one campaign file (schema + provider rules; no workspace rules). */
+export async function loadCampaignFile(file: string): Promise<{ decl?: CampaignDecl; diagnostics: Diagnostic[] }> {
+  const bytes = await readBytes(file);
+  if ("error" in bytes) {
+    return { diagnostics: [makeDiagnostic("error", "FILE_UNREADABLE", `cannot read file: ${bytes.error}`, file)] };
+  }
+  const decoded = decodeText(bytes.data, file);
+  return decoded.text === undefined ? { diagnostics: decoded.diagnostics } : checkCampaignText(decoded.text, file);
+}
+
+/** Accounts by index (undefined where an entry is too broken to use), defaults filled. */
+function readAccounts(config: JsonObject): (AccountConfig | undefined)[] {
+  if (!Array.isArray(config.accounts)) return [];
+  return config.accounts.map((entry) => {
+    if (!isJsonObject(entry) || !PROVIDER_NAMES.includes(entry.provider as ProviderName)) return undefined;
+    const name = entry.name === undefined ? DEFAULT_ACCOUNT : entry.name;
+    if (typeof name !== "string") return undefined;
+    const account: AccountConfig = {
+      provider: entry.provider as ProviderName,
+      name,
+      apiKeyEnv: typeof entry.apiKeyEnv === "string" ? entry.apiKeyEnv : "",
+    };
+    if (typeof entry.baseUrl === "string") account.baseUrl = entry.baseUrl;
+    if (typeof entry.requestsPerSecond === "number") account.requestsPerSecond = entry.requestsPerSecond;
+    if (typeof entry.concurrency === "number") account.concurrency = entry.concurrency;
+    return account;
+  });
+}
+
+type ReadResult = { data: Uint8Array } | { error: string; code: string };
+
+async function readBytes(file: string): Promise<ReadResult> {
+  try {
+    return { data: await readFile(file) };
+  } catch (err) {
+    return { error: reason(err), code: errorCode(err) };
+  }
+}
+
+interface ListingProblem {
+  path: string;
+  kind: "file" | "dir";
+  code: string;
+  reason: string;
+}
+
+const CAMPAIGN_FILE = /\.ya?ml$/i;
+
+/**
+ * Every *.yaml / *.yml below `root`, recursively, sorted by path. Hidden entries (".git", ".#x.yaml")
+ * and the config file itself are skipped; symlinked directories are followed once. Anything that
+ * cannot be read is a problem, never silently skipped: a campaign that vanished from the listing
+ * would look deleted.
+ */
+async function listCampaignFiles(root: string, configFile: string): Promise<{ files: string[]; problems: ListingProblem[] }> {
+  const files: string[] = [];
+  const problems: ListingProblem[] = [];
+  const seen = new Set<string>();
+
+  async function walk(dir: string): Promise<void> {
+    let real: string;
+    try {
+      const info = await stat(dir);
+      if (!info.isDirectory()) {
+        problems.push({ path: dir, kind: "dir", code: "ENOTDIR", reason: "not a directory" });
+        return;
+      }
+      real = await realpath(dir);
+      if (seen.has(real)) return;
+      seen.add(real);
+      const entries = await readdir(dir, { withFileTypes: true });
+      entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      for (const entry of entries) {
+        if (entry.name.startsWith(".")) continue;
+        const path = join(dir, entry.name);
+        let isDir = entry.isDirectory();
+        let isFile = entry.isFile();
+        if (entry.isSymbolicLink()) {
+          try {
+            const target = await stat(path);
+            isDir = target.isDirectory();
+            isFile = target.isFile();
+          } catch (err) {
+            const kind = CAMPAIGN_FILE.test(entry.name) ? "file" : "dir";
+            problems.push({ path, kind, code: errorCode(err), reason: reason(err) });
+            continue;
+          }
+        }
+        if (isDir) await walk(path);
+        else if (isFile && CAMPAIGN_FILE.test(entry.name) && path !== configFile) files.push(path);
+      }
+    } catch (err) {
+      problems.push({ path: dir, kind: "dir", code: errorCode(err), reason: reason(err) });
+    }
+  }
+
+  await walk(root);
+  return { files, problems };
+}
+
+function errorCode(err: unknown): string {
+  return typeof err === "object" && err !== null && "code" in err ? String((err as { code: unknown }).code) : "EUNKNOWN";
+}
+
+const REASONS: Record<string, string> = {
+  ENOENT: "no such file or directory",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  ELOOP: "too many levels of symbolic links",
+  EISDIR: "it is a directory",
+  ENOTDIR: "not a directory",
+  EMFILE: "too many open files",
+};
+
+/** A short reason without the absolute path Node puts into its messages. */
+function reason(err: unknown): string {
+  const code = errorCode(err);
+  return `${REASONS[code] ?? "read failed"} (${code})`;
+}
