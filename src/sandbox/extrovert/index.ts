@@ -1,19 +1,393 @@
-import type { ProviderSimulator } from "../types.js";
+import { randomUUID, timingSafeEqual } from "node:crypto";
+import type { ProviderSimulator, SimRequest, SimResponse } from "../types.js";
+import { ExtrovertFailure, badRequest, failure, notFound, show, success } from "./envelope.js";
+import {
+  fixtureContexts,
+  fixtureStyles,
+  fixtureTeamMembers,
+  fixtureTopics,
+  type CampaignRecord,
+  type ContextRecord,
+  type StyleRecord,
+  type TeamMember,
+  type TopicRecord,
+} from "./fixtures.js";
+import {
+  CAMPAIGN_WRITE_FIELDS,
+  REGISTRATION_TYPES,
+  createCampaignShape,
+  createContextShape,
+  createStyleShape,
+  createTopicShape,
+  toggleBulkShape,
+  updateCampaignShape,
+  updateContextShape,
+  updateStyleShape,
+} from "./shapes.js";
+import { isUuid, validateBody } from "./validate.js";
 
-/** Placeholder simulator: answers every request with 404 until the real one lands. */
-export function createExtrovertSimulator(): ProviderSimulator {
+export { FIXTURE_IDS as EXTROVERT_FIXTURE_IDS } from "./fixtures.js";
+
+/**
+ * Simulator of the Extrovert client API v2 (providers/extrovert.md). Everything documented [D]/[K] is
+ * enforced as written; where the docs are silent the [A] assumptions of the reference are implemented.
+ *
+ * Simulator-only extensions, NOT part of the real API (§5 [A]): GET /campaign, GET /campaign/{id},
+ * GET /style[/{id}], GET /context[/{id}], GET /monitored-topics[/{id}]. They exist so tests can assert state.
+ * Out of scope: the prospect-list / prospects endpoints.
+ */
+export interface ExtrovertSimulatorOptions {
+  /** Clock for createdAt/updatedAt (tests). */
+  now?: () => Date;
+}
+
+interface State {
+  members: TeamMember[];
+  campaigns: Map<string, CampaignRecord>;
+  styles: Map<string, StyleRecord>;
+  contexts: Map<string, ContextRecord>;
+  topics: Map<string, TopicRecord>;
+}
+
+interface Snapshot {
+  version: 1;
+  campaigns: CampaignRecord[];
+  styles: StyleRecord[];
+  contexts: ContextRecord[];
+  topics: TopicRecord[];
+}
+
+type Handler = (req: SimRequest, params: readonly string[]) => SimResponse;
+
+interface Route {
+  pattern: RegExp;
+  methods: Readonly<Record<string, Handler>>;
+}
+
+const byId = <T extends { id: string }>(items: readonly T[]): Map<string, T> => new Map(items.map((i) => [i.id, i]));
+
+function freshState(): State {
+  return {
+    members: fixtureTeamMembers(),
+    campaigns: new Map(),
+    styles: byId(fixtureStyles()),
+    contexts: byId(fixtureContexts()),
+    topics: byId(fixtureTopics()),
+  };
+}
+
+function keyMatches(given: string | undefined, expected: string): boolean {
+  if (given === undefined) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function pathId(raw: string, what: string): string {
+  let id: string;
+  try {
+    id = decodeURIComponent(raw);
+  } catch {
+    throw badRequest(`${what} must be a UUID (got ${show(raw)})`);
+  }
+  if (!isUuid(id)) throw badRequest(`${what} must be a UUID (got ${show(id)})`);
+  return id;
+}
+
+function recordsOf(data: Record<string, unknown>, key: string): { id: string }[] {
+  const list = data[key];
+  if (list === undefined) return [];
+  if (!Array.isArray(list) || !list.every((r) => typeof r === "object" && r !== null && typeof (r as { id?: unknown }).id === "string")) {
+    throw new Error(`extrovert snapshot: "${key}" must be a list of records with a string id`);
+  }
+  return list as { id: string }[];
+}
+
+export function createExtrovertSimulator(options: ExtrovertSimulatorOptions = {}): ProviderSimulator {
+  const now = (): string => (options.now ?? (() => new Date()))().toISOString();
+  let state = freshState();
+
+  const requireMember = (id: string, field: string): void => {
+    if (!state.members.some((m) => m.id === id)) throw notFound(`${field}: team member ${id} not found`);
+  };
+  const requireStyle = (id: string): void => {
+    if (!state.styles.has(id)) throw notFound(`userStyleId: style ${id} not found`);
+  };
+  const requireContext = (id: string): void => {
+    if (!state.contexts.has(id)) throw notFound(`userContextId: context ${id} not found`);
+  };
+  const requireTopics = (ids: readonly string[], field: string): void => {
+    const missing = ids.filter((id) => !state.topics.has(id));
+    if (missing.length > 0) throw notFound(`${field}: monitored topic ${missing.join(", ")} not found`);
+  };
+  const requireCampaign = (id: string): CampaignRecord => {
+    const campaign = state.campaigns.get(id);
+    if (campaign === undefined) throw notFound(`campaign ${id} not found`);
+    return campaign;
+  };
+  /** References inside a campaign body: style, context, monitored topics → 404 when unknown [A]. */
+  const checkCampaignRefs = (body: Record<string, unknown>): void => {
+    requireStyle(body.userStyleId as string);
+    requireContext(body.userContextId as string);
+    const filter = body.postActivityFilter as { monitoredTopicIds: string[] };
+    requireTopics(filter.monitoredTopicIds, "postActivityFilter.monitoredTopicIds");
+  };
+  /** The writable fields of a body, in canonical order, deep-copied. */
+  const writeFields = (body: Record<string, unknown>): Record<string, unknown> => {
+    const out: Record<string, unknown> = {};
+    for (const key of CAMPAIGN_WRITE_FIELDS) if (body[key] !== undefined) out[key] = structuredClone(body[key]);
+    return out;
+  };
+
+  const createCampaign: Handler = (req) => {
+    const body = validateBody(req.body, createCampaignShape);
+    requireMember(body.ownerId as string, "ownerId");
+    checkCampaignRefs(body);
+    const at = now();
+    const id = randomUUID();
+    const record: CampaignRecord = {
+      id,
+      ownerId: body.ownerId as string,
+      type: body.type as string,
+      ...writeFields(body),
+      status: "ACTIVE",
+      createdAt: at,
+      updatedAt: at,
+    };
+    state.campaigns.set(id, record);
+    return success(201, { id });
+  };
+
+  /** Full replacement [K]: every required field, body id = path id [D/A], ownerId/type refused [D/K]. */
+  const updateCampaign: Handler = (req, [rawId = ""]) => {
+    const id = pathId(rawId, "id");
+    const body = validateBody(req.body, updateCampaignShape);
+    if (body.id !== id) throw badRequest(`id in the body (${show(body.id)}) must equal the id in the path (${show(id)})`);
+    const current = requireCampaign(id);
+    checkCampaignRefs(body);
+    const { id: keptId, ownerId, type, status, createdAt } = current;
+    state.campaigns.set(id, { id: keptId, ownerId, type, ...writeFields(body), status, createdAt, updatedAt: now() });
+    return success(200, null);
+  };
+
+  /** Replaces the whole set of monitored topics (not a delta) [D]; one set shared with postActivityFilter [A §9.8]. */
+  const toggleBulk: Handler = (req, [rawId = ""]) => {
+    const id = pathId(rawId, "campaignId");
+    const body = validateBody(req.body, toggleBulkShape);
+    if (body.campaignId !== id) {
+      throw badRequest(`campaignId in the body (${show(body.campaignId)}) must equal the campaignId in the path (${show(id)})`);
+    }
+    const current = requireCampaign(id);
+    const topicIds = body.monitoredTopicIds as string[];
+    requireTopics(topicIds, "monitoredTopicIds");
+    // rejectAllPosts is a one-off action on posts awaiting approval, not stored state [D].
+    const filter = { ...(current.postActivityFilter as Record<string, unknown>), monitoredTopicIds: [...topicIds] };
+    state.campaigns.set(id, { ...current, postActivityFilter: filter, updatedAt: now() });
+    return success(200, null);
+  };
+
+  const getCampaign: Handler = (_req, [rawId = ""]) => success(200, structuredClone(requireCampaign(pathId(rawId, "id"))));
+  const listCampaigns: Handler = () => success(200, structuredClone([...state.campaigns.values()]));
+
+  const createStyle: Handler = (req) => {
+    const body = validateBody(req.body, createStyleShape);
+    requireMember(body.userId as string, "userId");
+    const at = now();
+    const record: StyleRecord = {
+      id: randomUUID(),
+      userId: body.userId as string,
+      name: body.name as string,
+      isLearningModeEnabled: body.isLearningModeEnabled as boolean,
+      createdAt: at,
+      updatedAt: at,
+    };
+    if (typeof body.styleInstructionsForComments === "string") record.styleInstructionsForComments = body.styleInstructionsForComments;
+    if (typeof body.styleInstructionsForDm === "string") record.styleInstructionsForDm = body.styleInstructionsForDm;
+    state.styles.set(record.id, record);
+    return success(201, { id: record.id });
+  };
+
+  /** Instructions: omitted = keep current, "" = clear [D]. */
+  const updateStyle: Handler = (req, [rawId = ""]) => {
+    const id = pathId(rawId, "id");
+    const body = validateBody(req.body, updateStyleShape);
+    if (body.id !== id) throw badRequest(`id in the body (${show(body.id)}) must equal the id in the path (${show(id)})`);
+    const current = state.styles.get(id);
+    if (current === undefined) throw notFound(`style ${id} not found`);
+    const next: StyleRecord = {
+      ...current,
+      name: body.name as string,
+      isLearningModeEnabled: body.isLearningModeEnabled as boolean,
+      updatedAt: now(),
+    };
+    if (typeof body.styleInstructionsForComments === "string") next.styleInstructionsForComments = body.styleInstructionsForComments;
+    if (typeof body.styleInstructionsForDm === "string") next.styleInstructionsForDm = body.styleInstructionsForDm;
+    state.styles.set(id, next);
+    return success(200, null);
+  };
+
+  const createContext: Handler = (req) => {
+    const body = validateBody(req.body, createContextShape);
+    requireMember(body.userId as string, "userId");
+    const at = now();
+    const record: ContextRecord = {
+      id: randomUUID(),
+      userId: body.userId as string,
+      name: body.name as string,
+      contextAboutCompany: body.contextAboutCompany as string,
+      contextAboutUser: body.contextAboutUser as string,
+      createdAt: at,
+      updatedAt: at,
+    };
+    state.contexts.set(record.id, record);
+    return success(201, { id: record.id });
+  };
+
+  /** Texts fully replace the previous values [D]. */
+  const updateContext: Handler = (req, [rawId = ""]) => {
+    const id = pathId(rawId, "id");
+    const body = validateBody(req.body, updateContextShape);
+    if (body.id !== id) throw badRequest(`id in the body (${show(body.id)}) must equal the id in the path (${show(id)})`);
+    const current = state.contexts.get(id);
+    if (current === undefined) throw notFound(`context ${id} not found`);
+    state.contexts.set(id, {
+      ...current,
+      name: body.name as string,
+      contextAboutCompany: body.contextAboutCompany as string,
+      contextAboutUser: body.contextAboutUser as string,
+      updatedAt: now(),
+    });
+    return success(200, null);
+  };
+
+  const createTopic: Handler = (req) => {
+    const body = validateBody(req.body, createTopicShape);
+    requireMember(body.ownerId as string, "ownerId");
+    const at = now();
+    const record: TopicRecord = {
+      id: randomUUID(),
+      ownerId: body.ownerId as string,
+      name: body.name as string,
+      description: body.description as string,
+      createdAt: at,
+      updatedAt: at,
+    };
+    state.topics.set(record.id, record);
+    return success(201, { id: record.id });
+  };
+
+  const getFrom =
+    <T>(map: () => Map<string, T>, what: string): Handler =>
+    (_req, [rawId = ""]) => {
+      const id = pathId(rawId, "id");
+      const item = map().get(id);
+      if (item === undefined) throw notFound(`${what} ${id} not found`);
+      return success(200, structuredClone(item));
+    };
+  const listFrom =
+    <T>(map: () => Map<string, T>): Handler =>
+    () =>
+      success(200, structuredClone([...map().values()]));
+
+  const teamMembers: Handler = (req) => {
+    const filter = req.query.get("registrationType");
+    if (filter !== null && !(REGISTRATION_TYPES as readonly string[]).includes(filter)) {
+      throw badRequest(`registrationType must be one of the following values: ${REGISTRATION_TYPES.join(", ")} (got ${show(filter)})`);
+    }
+    const members = state.members.filter((m) => filter === null || m.registrationType === filter);
+    return success(200, structuredClone(members));
+  };
+
+  const routes: readonly Route[] = [
+    { pattern: /^\/campaign$/, methods: { POST: createCampaign, GET: listCampaigns } },
+    { pattern: /^\/campaign\/([^/]+)$/, methods: { PATCH: updateCampaign, GET: getCampaign } },
+    { pattern: /^\/campaign-topic\/([^/]+)\/toggle-bulk$/, methods: { POST: toggleBulk } },
+    { pattern: /^\/style$/, methods: { POST: createStyle, GET: listFrom(() => state.styles) } },
+    { pattern: /^\/style\/([^/]+)$/, methods: { PATCH: updateStyle, GET: getFrom(() => state.styles, "style") } },
+    { pattern: /^\/context$/, methods: { POST: createContext, GET: listFrom(() => state.contexts) } },
+    { pattern: /^\/context\/([^/]+)$/, methods: { PATCH: updateContext, GET: getFrom(() => state.contexts, "context") } },
+    { pattern: /^\/monitored-topics$/, methods: { POST: createTopic, GET: listFrom(() => state.topics) } },
+    { pattern: /^\/monitored-topics\/([^/]+)$/, methods: { GET: getFrom(() => state.topics, "monitored topic") } },
+    { pattern: /^\/user\/team-members$/, methods: { GET: teamMembers } },
+  ];
+
+  const route = (req: SimRequest): SimResponse => {
+    // Express-style non-strict routing: one trailing slash is ignored.
+    const path = req.path.length > 1 && req.path.endsWith("/") ? req.path.slice(0, -1) : req.path;
+    for (const { pattern, methods } of routes) {
+      const match = pattern.exec(path);
+      if (match === null) continue;
+      const handler = methods[req.method.toUpperCase()];
+      if (handler === undefined) {
+        const allow = Object.keys(methods).join(", ");
+        return failure(405, `Method ${req.method.toUpperCase()} is not allowed on ${path} (allowed: ${allow})`, { Allow: allow });
+      }
+      return handler(req, match.slice(1));
+    }
+    return failure(404, `Cannot ${req.method.toUpperCase()} ${path}`);
+  };
+
   return {
     provider: "extrovert",
-    basePaths: [""],
-    publicBasePath: "",
+    basePaths: ["/webgateway/api/client/v2", "/api/client/v2", "/client/v2"],
+    publicBasePath: "/webgateway/api/client/v2",
     defaultRequestsPerSecond: 10,
-    authenticate: () => true,
-    error: (status, message, code) => ({ status, body: { error: code ?? "ERROR", message } }),
-    handle: () => ({ status: 404, body: { error: "NOT_FOUND", message: "not implemented" } }),
-    listCampaigns: () => [],
-    forceStatus: () => false,
-    reset: () => {},
-    snapshot: () => ({}),
-    restore: () => {},
+
+    /** `X-API-Key: <key>` [D]; header names arrive lower-cased. */
+    authenticate: (headers, apiKey) => keyMatches(headers["x-api-key"], apiKey),
+
+    error: (status, message) => failure(status, message),
+
+    handle(req) {
+      try {
+        return route(req);
+      } catch (err) {
+        if (err instanceof ExtrovertFailure) return err.toResponse();
+        throw err;
+      }
+    },
+
+    listCampaigns: () => structuredClone([...state.campaigns.values()]),
+
+    /**
+     * Extrovert documents no campaign statuses (the API stores ACTIVE and never changes it [A]); the
+     * control endpoint may force any UPPER_CASE word, e.g. PAUSED, to simulate a dashboard action.
+     */
+    forceStatus(id, status) {
+      const campaign = state.campaigns.get(id);
+      if (campaign === undefined) return false;
+      if (!/^[A-Z][A-Z_]{0,31}$/.test(status)) {
+        throw new Error(`Extrovert has no documented campaign statuses; use an UPPER_CASE word such as ACTIVE or PAUSED (got ${show(status)})`);
+      }
+      state.campaigns.set(id, { ...campaign, status, updatedAt: now() });
+      return true;
+    },
+
+    reset() {
+      state = freshState();
+    },
+
+    snapshot(): Snapshot {
+      return structuredClone({
+        version: 1,
+        campaigns: [...state.campaigns.values()],
+        styles: [...state.styles.values()],
+        contexts: [...state.contexts.values()],
+        topics: [...state.topics.values()],
+      });
+    },
+
+    restore(data) {
+      if (typeof data !== "object" || data === null || Array.isArray(data)) throw new Error("extrovert snapshot must be an object");
+      const snap = data as Record<string, unknown>;
+      if (snap.version !== 1) throw new Error(`extrovert snapshot: unsupported version ${show(snap.version)}`);
+      const next = freshState();
+      // Fixtures stay; stored records (including edited fixtures) overlay them.
+      for (const r of recordsOf(snap, "campaigns")) next.campaigns.set(r.id, structuredClone(r) as CampaignRecord);
+      for (const r of recordsOf(snap, "styles")) next.styles.set(r.id, structuredClone(r) as StyleRecord);
+      for (const r of recordsOf(snap, "contexts")) next.contexts.set(r.id, structuredClone(r) as ContextRecord);
+      for (const r of recordsOf(snap, "topics")) next.topics.set(r.id, structuredClone(r) as TopicRecord);
+      state = next;
+    },
   };
 }
