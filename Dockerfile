@@ -39,10 +39,11 @@ USER 1000:1000
 
 EXPOSE 4010 4011 4012
 
-# No curl in the image: node asks the Extrovert listener's control endpoint. The port and host are
-# read from the running sandbox's own command line, so --port/--host overrides are followed.
+# No curl in the image: node asks the Extrovert listener's control endpoint GET /__sandbox/faults (small,
+# no side effects, not logged). Port and host are read from the running sandbox's own command line, so
+# --port/--host overrides are followed.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
-  CMD ["node", "-e", "const fs=require('fs');let a=[];for(const d of fs.readdirSync('/proc')){if(!Number.isInteger(+d)||d===String(process.pid))continue;let c=[];try{c=fs.readFileSync('/proc/'+d+'/cmdline','utf8').split('\\0')}catch{}if(c.includes('sandbox')&&c.some(x=>x.endsWith('campaignctl.js'))){a=c;break}}const opt=(k,dflt)=>{let v=dflt;a.forEach((x,i)=>{if(x===k&&i+1<a.length)v=a[i+1];else if(x.startsWith(k+'='))v=x.slice(k.length+1)});return v};let host=opt('--host','127.0.0.1');if(host==='0.0.0.0'||host==='::')host='127.0.0.1';const req=require('http').get({host,port:Number(opt('--port','4010')),path:'/__sandbox/requests',timeout:2500},r=>{r.resume();process.exit(r.statusCode===200?0:1)});req.on('timeout',()=>req.destroy());req.on('error',()=>process.exit(1))"]
+  CMD ["node", "-e", "const fs=require('fs');let a=[];for(const d of fs.readdirSync('/proc')){if(!Number.isInteger(+d)||d===String(process.pid))continue;let c=[];try{c=fs.readFileSync('/proc/'+d+'/cmdline','utf8').split('\\0')}catch{}if(c.includes('sandbox')&&c.some(x=>x.endsWith('campaignctl.js'))){a=c;break}}const opt=(k,dflt)=>{let v=dflt;a.forEach((x,i)=>{if(x===k&&i+1<a.length)v=a[i+1];else if(x.startsWith(k+'='))v=x.slice(k.length+1)});return v};let host=opt('--host','127.0.0.1');if(host==='0.0.0.0'||host==='::')host='127.0.0.1';const req=require('http').get({host,port:Number(opt('--port','4010')),path:'/__sandbox/faults',timeout:2500},r=>{r.resume();process.exit(r.statusCode===200?0:1)});req.on('timeout',()=>req.destroy());req.on('error',()=>process.exit(1))"]
 
 ENTRYPOINT ["node", "/app/bin/campaignctl.js", "sandbox", "--host", "127.0.0.1"]
 CMD []

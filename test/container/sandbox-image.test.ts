@@ -13,16 +13,17 @@
  * request the suite sends goes through `http()`/`runCli()` to the 127.0.0.1 URLs of the start-up line.
  *
  * End-to-end flow, in order (the steps share the one container):
- *   start-up line → health check → documented request per provider with its auth header → 401s →
- *   request log → control endpoints (a change made through the sandbox API: create, force status,
- *   faults, reset) → CLI `validate` against a workspace pointed at the container → clean stop on SIGTERM.
- * To add once the commands land (same workspace, same container, before the stop step):
- *   plan (changes) → apply --auto-approve → plan --detailed-exitcode exits 0 (empty) → a change made
- *   through the sandbox API (PATCH the Altur campaign, or POST /__sandbox/campaigns/{id}/status) →
- *   drift exits 2 naming the changed address.
+ *   start-up line → uid / health check → documented request per provider with its auth header → 401s →
+ *   request log → control endpoints (create, force status, faults, reset) → the CLI on the host against
+ *   the container: validate (no request sent) → plan --detailed-exitcode exits 2 (GETs only) →
+ *   apply --auto-approve → plan --detailed-exitcode exits 0 → a change made through the sandbox API
+ *   (an out-of-band edit, as in the provider's UI) → drift exits 2 naming exactly that change →
+ *   clean stop on SIGTERM.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { ContainerRuntimeClient } from "testcontainers";
 import { assertLoopbackHost, assertLoopbackOnly, detectRuntime, isLoopbackAddress } from "./runtime.js";
 import {
@@ -34,8 +35,10 @@ import {
   http,
   parseStartupLine,
   removeDir,
+  runCli,
   runtimeClient,
   stageImageContext,
+  writeWorkspace,
   type SandboxUrls,
   type StartedTestContainer,
 } from "./sandbox-container.js";
@@ -63,6 +66,81 @@ function asRecord(value: unknown): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
+// One campaign per provider, in the files a user writes (DESIGN.md section 2), on the sandbox fixtures.
+const CAMPAIGNS: Record<string, string> = {
+  "altur-calls.yaml": `apiVersion: campaignctl/v1
+kind: AlturCampaign
+metadata:
+  name: container-calls
+spec:
+  name: "Container suite - calls"
+  agent_id: agent_demo_01
+  integration_id: integ_phone_01
+  integration_type: phone_call
+  status: active
+  retries: 2
+  first_message: "Hello from the container suite"
+  scheduling:
+    mon: { startTime: "09:00", stopTime: "17:00", active: true }
+`,
+  "puffle-emails.yaml": `apiVersion: campaignctl/v1
+kind: PuffleCampaign
+metadata:
+  name: container-emails
+spec:
+  type: email
+  name: "Container suite - emails"
+  sender_account_ids:
+    - f0000000-0000-4000-8000-000000000002
+  daily_limit: 30
+  sequence_nodes:
+    - type: email
+      subject: "Hello"
+      body: "Hi {{first_name}}, this is the container suite."
+    - type: delay
+      delay_days: 1
+    - type: end
+`,
+  "extrovert-founders.yaml": `apiVersion: campaignctl/v1
+kind: ExtrovertCampaign
+metadata:
+  name: container-founders
+spec:
+  ownerId: ${EXTROVERT_OWNER}
+  type: TARGET_USER
+  name: "Container suite - founders"
+  userStyleId: e0000000-0000-4000-8000-000000000002
+  userContextId: e0000000-0000-4000-8000-000000000003
+  postMaxAgeDays: 30
+  skipTeammatesLeads: true
+  isIndirectEngagementEnabled: false
+  postActivityFilter:
+    emotionTypes: []
+    monitoredTopicIds: []
+    isShowImportantTargetUsersFirstEnabled: true
+    isShowDirectPostFirstEnabled: true
+    minPostLikes: 5
+  connectingSettings:
+    isSendConnectionRequestEnabled: false
+    sendConnectionRequestOnDirectCommentCount: 2
+    isSendConnectionRequestOnIndirectCommentEnabled: false
+    sendConnectionRequestOnIndirectCommentCount: 3
+    isSendConnectionRequestOnTimeoutEnabled: false
+    sendConnectionRequestOnTimeoutDays: 14
+    isSendConnectionRequestOnNoPostsEnabled: false
+  dmSettings:
+    isGenerateDmEnabled: false
+    isGenerateDmOnConnectEnabled: false
+    generateDmOnConnectAfterDaysCount: 1
+    isGenerateDmOnRelevantPostEnabled: false
+    generateDmOnRelevantPostAfterDaysCount: 2
+    isGenerateDmOnTimeoutEnabled: false
+    generateDmOnTimeoutAfterDaysCount: 7
+  applyCommentIntervalH: 48
+`,
+};
+const ADDRESSES = ["altur/default/container-calls", "extrovert/default/container-founders", "puffle/default/container-emails"];
+
 /** The request log from GET /__sandbox/requests (a list, or an object holding `requests`). */
 function logEntries(body: unknown): Record<string, unknown>[] {
   const list = Array.isArray(body) ? body : asRecord(body).requests;
@@ -75,6 +153,8 @@ describe.skipIf(skip)("sandbox image in a container (testcontainers, host networ
   let context: string | undefined;
   let container: StartedTestContainer | undefined;
   let stopped = false;
+  let workspace: string | undefined;
+  let cliEnv: Record<string, string> = {};
   let port = 0;
   let urls: SandboxUrls;
   let output = "";
@@ -121,6 +201,7 @@ describe.skipIf(skip)("sandbox image in a container (testcontainers, host networ
   afterAll(async () => {
     if (container && !stopped) await container.stop({ timeout: 10_000 }).catch(() => undefined);
     removeDir(context);
+    removeDir(workspace);
   }, 60_000);
 
   it("prints the start-up line with 127.0.0.1 URLs on the requested ports", () => {
@@ -255,6 +336,88 @@ describe.skipIf(skip)("sandbox image in a container (testcontainers, host networ
     expect(stored.text).not.toContain("container suite campaign");
     const members = await http("GET", `${urls.extrovert}/user/team-members`, { headers: auth.extrovert(API_KEY) });
     expect(members.text).toContain(EXTROVERT_OWNER);
+  });
+
+  describe("the CLI on the host against the container", () => {
+    const providers = ["extrovert", "puffle", "altur"] as const;
+    const clearLogs = async (): Promise<void> => {
+      for (const p of providers) expect((await http("DELETE", control(p, "/requests"))).status).toBeLessThan(300);
+    };
+    const logs = async (): Promise<Record<string, unknown>[]> => {
+      const all: Record<string, unknown>[] = [];
+      for (const p of providers) all.push(...logEntries((await http("GET", control(p, "/requests"))).body));
+      return all;
+    };
+    const cli = async (...args: string[]) => {
+      const result = await runCli(args, workspace!, cliEnv);
+      expect(result.stdout + result.stderr, "API key in the CLI's output").not.toContain(API_KEY);
+      return result;
+    };
+
+    beforeAll(() => {
+      workspace = writeWorkspace(urls, CAMPAIGNS);
+      cliEnv = { EXTROVERT_API_KEY: API_KEY, PUFFLE_API_KEY: API_KEY, ALTUR_API_KEY: API_KEY };
+    });
+
+    it("validate: exits 0 and sends no request", async () => {
+      await clearLogs();
+      const result = await cli("validate");
+      expect(result.code, result.stderr).toBe(0);
+      expect(await logs()).toEqual([]);
+    });
+
+    it("plan --detailed-exitcode: exits 2 with the three creates, reading only (GET)", async () => {
+      await clearLogs();
+      const result = await cli("plan", "--detailed-exitcode", "--format", "json");
+      expect(result.code, result.stderr).toBe(2);
+      const plan = asRecord(JSON.parse(result.stdout));
+      const actions = (plan.campaigns as unknown[]).map(asRecord).map((c) => [c.address, c.action]);
+      expect(actions.sort()).toEqual(ADDRESSES.map((a) => [a, "create"]));
+      const sent = await logs();
+      expect(sent.length).toBeGreaterThan(0);
+      expect(sent.filter((e) => e.method !== "GET")).toEqual([]);
+    });
+
+    it("apply --auto-approve: exits 0, records the three ids, and the campaigns exist in the container", async () => {
+      const result = await cli("apply", "--auto-approve");
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      const state = asRecord(JSON.parse(readFileSync(join(workspace!, "campaignctl.state.json"), "utf8")));
+      expect(Object.keys(asRecord(state.campaigns)).sort()).toEqual(ADDRESSES);
+      expect(readFileSync(join(workspace!, "campaignctl.state.json"), "utf8")).not.toContain(API_KEY);
+      for (const [p, name] of [
+        ["altur", "Container suite - calls"],
+        ["puffle", "Container suite - emails"],
+        ["extrovert", "Container suite - founders"],
+      ] as const) {
+        expect((await http("GET", control(p, "/campaigns"))).text).toContain(name);
+      }
+      const altur = await http("GET", `${urls.altur}/campaigns`, { headers: auth.altur(API_KEY) });
+      const live = (asRecord(altur.body).campaigns as unknown[]).map(asRecord);
+      expect(live.map((c) => [c.name, c.status])).toEqual([["Container suite - calls", "active"]]);
+    });
+
+    it("plan right after apply: exits 0, no changes", async () => {
+      await clearLogs();
+      const result = await cli("plan", "--detailed-exitcode");
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      expect((await logs()).filter((e) => e.method !== "GET")).toEqual([]);
+    });
+
+    it("drift after a change made through the sandbox API: exits 2 and names exactly that change", async () => {
+      const state = asRecord(JSON.parse(readFileSync(join(workspace!, "campaignctl.state.json"), "utf8")));
+      const id = String(asRecord(asRecord(state.campaigns)["altur/default/container-calls"]).id);
+      const edit = await http("PATCH", `${urls.altur}/campaigns/${id}`, { headers: auth.altur(API_KEY), body: { retries: 4 } });
+      expect(edit.status, edit.text).toBe(200);
+
+      const result = await cli("drift", "--format", "json");
+      expect(result.code, result.stderr).toBe(2);
+      const report = asRecord(JSON.parse(result.stdout));
+      const drifted = (report.campaigns as unknown[])
+        .map(asRecord)
+        .filter((c) => Array.isArray(c.fields) && c.fields.length > 0)
+        .map((c) => ({ address: c.address, fields: (c.fields as unknown[]).map(asRecord).map((f) => [f.path, f.class, f.live]) }));
+      expect(drifted).toEqual([{ address: "altur/default/container-calls", fields: [["retries", "out-of-band", 4]] }]);
+    });
   });
 
   it("stops cleanly on SIGTERM (exit code 0, well before the kill timeout)", async () => {
