@@ -147,9 +147,8 @@ export function createAlturSimulator(options: AlturSimulatorOptions = {}): Altur
     },
 
     error(status, message, code) {
-      if (status === 429) {
-        return errorResponse(429, "RATE_LIMITED", "Too many requests", {}, { "Retry-After": "1" });
-      }
+      // [A] 429 body; the framework adds Retry-After.
+      if (status === 429) return errorResponse(429, "RATE_LIMITED", "Too many requests");
       return errorResponse(status, code ?? defaultCode(status), message);
     },
 
