@@ -137,10 +137,13 @@ class CampaignRun {
         const uncertain = isProviderApiError(err) && (err.retryable || err.ambiguous);
         if (!uncertain) throw err;
         if (!this.client.list) {
+          const name = this.session.module.displayName;
           throw new Error(
-            `the create may or may not have reached ${this.session.module.displayName} (${errorText(err)}). ` +
-              `It is not retried blindly: check the dashboard, and if the campaign exists bind it with ` +
-              `\`campaignctl state adopt ${this.plan.address} --id <ID>\`; otherwise run apply again.`,
+            err.ambiguous
+              ? `the create may or may not have reached ${name} (${errorText(err)}), and ${name} cannot be read back to check. ` +
+                  `It is not retried blindly: look for the campaign in the dashboard; if it exists, bind it with ` +
+                  `\`campaignctl state adopt ${this.plan.address} --id <ID>\`, otherwise run apply again.`
+              : `${errorText(err)}; ${name} creates are not retried automatically (no idempotency key, no read API): run apply again.`,
           );
         }
         // Look the name up before trying again: the failed attempt may have created it.

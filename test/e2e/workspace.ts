@@ -31,8 +31,8 @@ export class TestWorkspace {
       stringify({
         apiVersion: "campaignctl/v1",
         accounts: [
-          { provider: "extrovert", apiKeyEnv: "EXTROVERT_API_KEY", baseUrl: sandbox.urls.extrovert, requestsPerSecond: 50 },
-          { provider: "puffle", apiKeyEnv: "PUFFLE_API_KEY", baseUrl: sandbox.urls.puffle, requestsPerSecond: 50 },
+          { provider: "extrovert", apiKeyEnv: "EXTROVERT_API_KEY", baseUrl: sandbox.urls.extrovert },
+          { provider: "puffle", apiKeyEnv: "PUFFLE_API_KEY", baseUrl: sandbox.urls.puffle },
           { provider: "altur", apiKeyEnv: "ALTUR_API_KEY", baseUrl: sandbox.urls.altur },
         ],
         ...extraConfig,

@@ -1,0 +1,157 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { executePlan } from "../../src/engine/apply.js";
+import { openSessions, closeSessions } from "../../src/engine/session.js";
+import { loadWorkspace } from "../../src/config/workspace.js";
+import { emptyState } from "../../src/state/state-file.js";
+import type { JsonObject } from "../../src/core/json.js";
+import type { Plan } from "../../src/core/plan.js";
+import { startSandbox } from "../../src/sandbox/server.js";
+import { alturPhone, puffleEmail } from "./specs.js";
+import { clearLogs, forceStatus, KEYS, providerCall, requestLog, resetSandbox, storedCampaigns, TestWorkspace, type Sandbox } from "./workspace.js";
+
+let sb: Sandbox;
+let ws: TestWorkspace;
+
+beforeAll(async () => {
+  sb = await startSandbox({ port: 0 });
+});
+afterAll(async () => {
+  await sb.stop();
+});
+beforeEach(async () => {
+  await resetSandbox(sb);
+  ws = await TestWorkspace.create(sb);
+});
+afterEach(async () => {
+  await ws.dispose();
+});
+
+describe("apply", () => {
+  it("a launch the provider's pre-check refuses is blocked (exit 3), then goes through once prospects exist", async () => {
+    await ws.write("email-nurture", "PuffleCampaign", { ...puffleEmail, status: "active" });
+    const first = await ws.run(["apply", "--auto-approve"]);
+    expect(first.code, first.stdout + first.stderr).toBe(3);
+    expect(first.stdout).toMatch(/blocked launch: .*pending prospect/i);
+    const id = (await ws.state()).campaigns["puffle/default/email-nurture"]?.id as string;
+    expect((await storedCampaigns(sb, "puffle"))[0]).toMatchObject({ status: "draft" });
+
+    // Still blocked on the next plan, with the provider's reason, and nothing is sent.
+    const plan = await ws.run(["plan", "--detailed-exitcode"]);
+    expect(plan.code).toBe(3);
+    expect(plan.stdout).toMatch(/launch blocked: the provider's pre-check says launch would fail/);
+
+    const added = await providerCall(sb, "puffle", "POST", `/api/campaigns/${id}/leads`, { prospects: [{ email: "ada@example.com", first_name: "Ada" }] });
+    expect(added.status).toBeLessThan(300);
+    const second = await ws.run(["apply", "--auto-approve"]);
+    expect(second.code, second.stdout + second.stderr).toBe(0);
+    expect((await storedCampaigns(sb, "puffle"))[0]).toMatchObject({ status: "active" });
+    expect((await ws.run(["plan", "--detailed-exitcode"])).code).toBe(0);
+  });
+
+  it("refuses to run without confirmation when stdin is not a terminal", async () => {
+    await ws.write("q2", "AlturCampaign", alturPhone);
+    const res = await ws.run(["apply"]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/stdin is not a terminal.*--auto-approve/);
+    expect(await storedCampaigns(sb, "altur")).toHaveLength(0);
+  });
+
+  it("applies a saved plan, and refuses a stale one naming the campaign that changed", async () => {
+    await ws.write("q2", "AlturCampaign", alturPhone);
+    expect((await ws.run(["apply", "--auto-approve"])).code).toBe(0);
+    const id = (await ws.state()).campaigns["altur/default/q2"]?.id as string;
+
+    await ws.write("q2", "AlturCampaign", { ...alturPhone, retries: 2 });
+    expect((await ws.run(["plan", "--out", "plan.json"])).code).toBe(0);
+    // Someone edits the campaign in the provider's UI after the plan was made.
+    expect((await providerCall(sb, "altur", "PATCH", `/campaigns/${id}`, { description: "edited in the UI" })).status).toBe(200);
+    await clearLogs(sb);
+    const stale = await ws.run(["apply", "plan.json"]);
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toMatch(/stale: altur\/default\/q2 changed since/);
+    expect((await requestLog(sb, "altur")).filter((r) => r.method !== "GET")).toEqual([]);
+
+    expect((await ws.run(["plan", "--out", "plan.json"])).code).toBe(0);
+    const ok = await ws.run(["apply", "plan.json"]);
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    expect((await storedCampaigns(sb, "altur"))[0]).toMatchObject({ retries: 2, description: "edited in the UI" });
+  });
+
+  it("orphans are reported and kept, and retired only with --prune", async () => {
+    await ws.write("q2", "AlturCampaign", alturPhone);
+    await ws.write("nurture", "PuffleCampaign", puffleEmail);
+    expect((await ws.run(["apply", "--auto-approve"])).code).toBe(0);
+    await ws.remove("q2");
+    await ws.remove("nurture");
+    const plan = await ws.run(["plan", "--detailed-exitcode"]);
+    expect(plan.code).toBe(2);
+    expect(plan.stdout).toMatch(/altur\/default\/q2.*no longer in Git/);
+    const kept = await ws.run(["apply", "--auto-approve"]);
+    expect(kept.code).toBe(0);
+    expect(Object.keys((await ws.state()).campaigns)).toHaveLength(2);
+    const pruned = await ws.run(["apply", "--auto-approve", "--prune"]);
+    expect(pruned.code, pruned.stdout + pruned.stderr).toBe(0);
+    expect((await storedCampaigns(sb, "altur"))[0]).toMatchObject({ archived: true });
+    expect(await storedCampaigns(sb, "puffle")).toHaveLength(0);
+    expect((await ws.state()).campaigns).toEqual({});
+  });
+
+  it("refuses a change set above safety.maxChangePercent without --force", async () => {
+    const small = await TestWorkspace.create(sb, { safety: { maxChangePercent: 30, minManagedForThreshold: 3 } });
+    try {
+      for (const n of ["a", "b", "c", "d"]) await small.write(n, "AlturCampaign", { ...alturPhone, name: `Campaign ${n}`, status: undefined });
+      expect((await small.run(["apply", "--auto-approve"])).code).toBe(0);
+      for (const n of ["a", "b"]) await small.write(n, "AlturCampaign", { ...alturPhone, name: `Campaign ${n}`, status: undefined, retries: 5 });
+      const refused = await small.run(["apply", "--auto-approve"]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/2 of 4 managed campaigns \(50%\), above safety.maxChangePercent 30%/);
+      const forced = await small.run(["apply", "--auto-approve", "--force"]);
+      expect(forced.code).toBe(0);
+    } finally {
+      await small.dispose();
+    }
+  });
+
+  it("verification catches a write the provider silently ignored and fails the campaign naming the field", async () => {
+    await ws.write("nurture", "PuffleCampaign", puffleEmail);
+    expect((await ws.run(["apply", "--auto-approve"])).code).toBe(0);
+    const id = (await ws.state()).campaigns["puffle/default/nurture"]?.id as string;
+    await forceStatus(sb, "puffle", id, "active");
+    // A plan made while the campaign was still a draft, executed after it went live.
+    const { workspace } = await loadWorkspace({ cwd: ws.dir });
+    if (!workspace) throw new Error("workspace did not load");
+    const sessions = openSessions(workspace, ["puffle/default"], { readOnly: false, env: KEYS });
+    const plan: Plan = {
+      formatVersion: 1,
+      createdAt: new Date().toISOString(),
+      summary: { create: 0, update: 1, transition: 0, replace: 0, noop: 0, orphan: 0, blocked: 0 },
+      errors: [],
+      campaigns: [
+        {
+          address: "puffle/default/nurture",
+          provider: "puffle",
+          account: "default",
+          kind: "PuffleCampaign",
+          id,
+          displayName: "Email nurture",
+          action: "update",
+          status: "draft",
+          identity: "state",
+          changes: [{ path: "stop_on_reply", before: true, after: false, class: "editable" }],
+          steps: [{ kind: "update", body: { stop_on_reply: false }, fields: ["stop_on_reply"] }],
+          blocked: [],
+          warnings: [],
+          notes: [],
+          desired: { ...puffleEmail, stop_on_reply: false } as unknown as JsonObject,
+        },
+      ],
+    };
+    try {
+      const state = emptyState();
+      const outcomes = await executePlan(plan, sessions, state, { allowReplace: false, prune: false, saveState: async () => {} });
+      expect(outcomes[0]).toMatchObject({ status: "failed", message: expect.stringMatching(/stop_on_reply .*did not take.*silently ignored/) });
+    } finally {
+      closeSessions(sessions);
+    }
+  });
+});

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSandbox } from "../../src/sandbox/server.js";
+import { alturPhone, extrovertTarget, puffleEmail } from "./specs.js";
+import { storedCampaigns, TestWorkspace, type Sandbox } from "./workspace.js";
+
+let sb: Sandbox;
+
+beforeAll(async () => {
+  sb = await startSandbox({ port: 0 });
+});
+afterAll(async () => {
+  await sb.stop();
+});
+
+async function setFaults(faults: Record<string, unknown>): Promise<void> {
+  for (const p of ["extrovert", "puffle", "altur"] as const) {
+    const res = await fetch(`${sb.origins[p]}/__sandbox/faults`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(faults) });
+    expect(res.status).toBe(200);
+  }
+}
+
+describe("apply under injected faults (20% 503, 5% connection resets)", () => {
+  it("either finishes or fails clearly; re-running converges; nothing is created twice; state always parses", async () => {
+    const ws = await TestWorkspace.create(sb);
+    try {
+      for (let i = 1; i <= 5; i += 1) await ws.write(`altur-${i}`, "AlturCampaign", { ...alturPhone, name: `Altur wave ${i}` });
+      for (let i = 1; i <= 4; i += 1) await ws.write(`puffle-${i}`, "PuffleCampaign", { ...puffleEmail, name: `Puffle nurture ${i}` });
+      for (let i = 1; i <= 4; i += 1) await ws.write(`extrovert-${i}`, "ExtrovertCampaign", { ...extrovertTarget, name: `Extrovert ${i}` });
+
+      await setFaults({ errorRate: 0.2, errorStatus: 503, resetRate: 0.05 });
+      const codes: number[] = [];
+      for (let run = 0; run < 8; run += 1) {
+        const res = await ws.run(["apply", "--auto-approve"]);
+        codes.push(res.code);
+        // Never a stack trace, never a key; a failure names what failed.
+        expect(res.stderr + res.stdout).not.toMatch(/\n\s+at .*\.(ts|js):\d+/);
+        expect(res.stderr + res.stdout).not.toContain("api-key sandbox");
+        if (res.code !== 0) expect(res.stdout + res.stderr).toMatch(/failed|error/);
+        // The state file parses after every run and records every campaign that exists live.
+        const state = await ws.state().catch(() => ({ campaigns: {} }));
+        for (const provider of ["altur", "puffle"] as const) {
+          const ids = new Set(Object.values(state.campaigns).map((e) => e.id));
+          for (const c of await storedCampaigns(sb, provider)) expect(ids.has(String(c.id)), `${provider} ${String(c.id)} missing from state`).toBe(true);
+        }
+        if (res.code === 0) break;
+      }
+      expect(codes.at(-1), `exit codes per run: ${codes.join(", ")}`).toBe(0);
+
+      await setFaults({ errorRate: 0, resetRate: 0 });
+      // The faults really fired: providers answered some requests with the injected 503.
+      let injected = 0;
+      for (const p of ["extrovert", "puffle", "altur"] as const) {
+        const log = (await (await fetch(`${sb.origins[p]}/__sandbox/requests`)).json()) as { status: number }[];
+        injected += log.filter((r) => r.status === 503).length;
+      }
+      expect(injected).toBeGreaterThan(0);
+      for (const [provider, n] of [["altur", 5], ["puffle", 4], ["extrovert", 4]] as const) {
+        const stored = await storedCampaigns(sb, provider);
+        expect(stored, provider).toHaveLength(n);
+        expect(new Set(stored.map((c) => c.name)).size).toBe(n);
+      }
+      const state = await ws.state();
+      expect(Object.keys(state.campaigns)).toHaveLength(13);
+      const plan = await ws.run(["plan", "--detailed-exitcode"]);
+      expect(plan.code, plan.stdout).toBe(0);
+    } finally {
+      await ws.dispose();
+      await setFaults({ errorRate: 0, resetRate: 0 });
+    }
+  });
+});
