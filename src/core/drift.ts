@@ -130,14 +130,16 @@ export interface DriftReport {
   campaigns: CampaignDrift[];
   summary: { checked: number; inSync: number; drifted: number } & Record<DriftClass, number>;
   errors: { address: Address; message: string }[];
+  /** What this report cannot see, e.g. providers without a read API. */
+  limitations: string[];
 }
 
-export function driftReport(campaigns: CampaignDrift[], errors: DriftReport["errors"], now: Date = new Date()): DriftReport {
+export function driftReport(campaigns: CampaignDrift[], errors: DriftReport["errors"], now: Date = new Date(), limitations: string[] = []): DriftReport {
   const summary: DriftReport["summary"] = { checked: campaigns.length, inSync: 0, drifted: 0, pending: 0, "out-of-band": 0, conflict: 0, blocked: 0 };
   for (const c of campaigns) {
     if (hasDrift(c)) summary.drifted += 1;
     else summary.inSync += 1;
     for (const f of c.fields) summary[f.class] += 1;
   }
-  return { formatVersion: 1, checkedAt: now.toISOString(), campaigns: [...campaigns].sort((a, b) => a.address.localeCompare(b.address)), summary, errors };
+  return { formatVersion: 1, checkedAt: now.toISOString(), campaigns: [...campaigns].sort((a, b) => a.address.localeCompare(b.address)), summary, errors, limitations };
 }

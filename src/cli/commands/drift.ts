@@ -44,7 +44,16 @@ export const register: RegisterCommand = (program, run) => {
               notes: r.notes,
             });
           });
-        const report = driftReport(campaigns, result.plan.errors);
+        const limitations: string[] = [];
+        for (const session of result.sessions.values()) {
+          if (session.module.capabilities.readable) continue;
+          const n = result.refreshed.filter((r) => r.session === session).length;
+          if (n === 0) continue;
+          limitations.push(
+            `${session.module.displayName} (${session.key}) has no read API: its ${n} campaign(s) are compared with the last applied state only, so edits made in its dashboard cannot be detected; only pending drift is reported.`,
+          );
+        }
+        const report = driftReport(campaigns, result.plan.errors, new Date(), limitations);
         const text =
           opts.format === "json"
             ? `${JSON.stringify(report, null, 2)}\n`

@@ -22,6 +22,7 @@ export function renderDriftText(r: DriftReport, opts: { color: boolean }): strin
     out.push("");
   }
   for (const e of r.errors) out.push(`${s.red("error:")} ${e.address}: ${e.message}`);
+  for (const l of r.limitations) out.push(s.dim(`note: ${l}`));
   out.push(r.summary.drifted === 0 && r.errors.length === 0 ? `No drift: ${counts(r)}.` : `Drift: ${counts(r)}.`);
   return `${out.join("\n")}\n`;
 }
@@ -47,6 +48,7 @@ export function renderDriftMarkdown(r: DriftReport, limit = MARKDOWN_LIMIT): str
   const s = r.summary;
   let text = `### campaignctl drift report\n\nChecked ${r.checkedAt}.\n\n| checked | in sync | drifted | pending | out-of-band | conflict | blocked |\n|---:|---:|---:|---:|---:|---:|---:|\n| ${s.checked} | ${s.inSync} | ${s.drifted} | ${s.pending} | ${s["out-of-band"]} | ${s.conflict} | ${s.blocked} |\n\n`;
   text += "*pending*: Git changed, not applied yet · *out-of-band*: live changed since the last apply (e.g. a UI edit) · *conflict*: both · *blocked*: cannot be applied in the current status\n\n";
+  for (const l of r.limitations) text += `> **Note:** ${l}\n\n`;
   for (const e of r.errors) text += `- :x: \`${e.address}\`: ${e.message}\n`;
   if (r.errors.length) text += "\n";
   const drifted = r.campaigns.filter(hasDrift);
