@@ -1,15 +1,276 @@
-import type { RegisterCommand } from "../context.js";
+import { isAbsolute, relative } from "node:path";
+import { Option } from "commander";
+import type { KindCapabilities } from "../../core/capabilities.js";
+import { diffUnits, pathWithin, projectOnto } from "../../core/diff.js";
+import { isJsonObject, stableStringify, type JsonObject, type JsonValue } from "../../core/json.js";
+import type { Address, CampaignDecl, StateDocument, StateEntry, Workspace } from "../../core/types.js";
+import { editDistance } from "../../config/suggest.js";
+import { accountKey, closeSessions, openSessions } from "../../engine/session.js";
+import { PROVIDERS } from "../../providers/registry.js";
+import { StateLockedError, withStateLock, writeState } from "../../state/state-file.js";
+import type { CommandContext, RegisterCommand } from "../context.js";
 import { CliError } from "../io.js";
+import { loadState, withProviderErrors } from "../pipeline.js";
+import { loadValidWorkspace } from "../workspace.js";
 
-// Placeholder until the command is implemented (see the issue tracker).
+/**
+ * `campaignctl state list | show ADDR | adopt ADDR --id ID | forget ADDR` — inspect and edit the
+ * state file (DESIGN §4). adopt and forget hold the state lock and write atomically; nothing here
+ * ever writes to a provider (adopt reads through a read-only session).
+ */
+
+/** Up to five recorded/declared addresses close to `address` (typos, another account or provider). */
+export function nearMatches(address: string, candidates: Iterable<string>): string[] {
+  const name = address.split("/").at(-1) ?? address;
+  const scored: { c: string; d: number }[] = [];
+  for (const c of new Set(candidates)) {
+    if (c === address) continue;
+    const d = editDistance(address.toLowerCase(), c.toLowerCase());
+    const sameName = (c.split("/").at(-1) ?? "") === name;
+    const contains = name.length >= 3 && c.includes(name);
+    if (sameName || contains || d <= Math.max(2, Math.floor(address.length / 4))) scored.push({ c, d: sameName ? 0 : d });
+  }
+  return scored
+    .sort((a, b) => a.d - b.d || a.c.localeCompare(b.c))
+    .slice(0, 5)
+    .map((s) => s.c);
+}
+
+function unknownAddress(address: string, what: string, candidates: Iterable<string>): CliError {
+  const near = nearMatches(address, candidates);
+  const hint = near.length > 0 ? `; did you mean ${near.join(", ")}?` : "";
+  return new CliError(`${address} ${what}${hint} (addresses look like <provider>/<account>/<metadata.name>; see \`campaignctl state list\`)`);
+}
+
+/**
+ * Live values projected onto the fields the spec manages, the same way the planner compares them:
+ * keys the spec omits are dropped (recursively, through merge paths), opaque paths are kept whole,
+ * and fields live does not report (write-only) are left out so the next plan sends them.
+ */
+export function projectLive(spec: JsonObject, live: JsonObject, caps: Pick<KindCapabilities, "mergePaths" | "opaquePaths">, prefix = ""): JsonObject {
+  const out: JsonObject = {};
+  for (const key of Object.keys(spec)) {
+    const path = prefix === "" ? key : `${prefix}.${key}`;
+    const want = spec[key] as JsonValue;
+    const have = live[key];
+    if (have === undefined) continue;
+    if (caps.mergePaths.includes(path) && isJsonObject(want) && isJsonObject(have)) {
+      out[key] = projectLive(want, have, caps, path);
+      continue;
+    }
+    const value = caps.opaquePaths.includes(path) ? have : projectOnto(want, have);
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
+/** A path as the user would type it: relative to the current directory when it lies below it. */
+function shown(ctx: CommandContext, file: string): string {
+  const rel = relative(ctx.io.cwd, file);
+  return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? file : rel;
+}
+
+function alignedRows(rows: readonly string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join("  ").trimEnd()).join("\n") + "\n";
+}
+
+async function lockedUpdate<T>(workspace: Workspace, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await withStateLock(workspace.stateFile, fn);
+  } catch (err) {
+    if (err instanceof StateLockedError) throw new CliError(err.message);
+    throw err;
+  }
+}
+
+function list(ctx: CommandContext, workspace: Workspace, state: StateDocument, format: "text" | "json"): number {
+  const addresses = Object.keys(state.campaigns).sort();
+  if (addresses.length === 0 && !ctx.global.quiet) {
+    ctx.io.stderr.write(`No campaigns recorded in ${shown(ctx, workspace.stateFile)} yet: apply, import or \`campaignctl state adopt\` records them.\n`);
+  }
+  if (format === "json") {
+    const rows = addresses.map((address) => {
+      const e = state.campaigns[address] as StateEntry;
+      return { address, provider: e.provider, account: e.account, kind: e.kind, id: e.id, appliedAt: e.appliedAt };
+    });
+    ctx.io.stdout.write(`${stableStringify(rows, 2)}\n`);
+    return 0;
+  }
+  if (addresses.length === 0) return 0;
+  const rows = [["ADDRESS", "ID", "KIND", "APPLIED AT"]];
+  for (const address of addresses) {
+    const e = state.campaigns[address] as StateEntry;
+    rows.push([address, e.id, e.kind, e.appliedAt]);
+  }
+  ctx.io.stdout.write(alignedRows(rows));
+  return 0;
+}
+
+function show(ctx: CommandContext, workspace: Workspace, state: StateDocument, address: string): number {
+  const entry = state.campaigns[address];
+  if (!entry) {
+    throw unknownAddress(address, `is not recorded in ${shown(ctx, workspace.stateFile)}`, [...Object.keys(state.campaigns), ...workspace.campaigns.map((c) => c.address)]);
+  }
+  ctx.io.stdout.write(`${stableStringify(entry, 2)}\n`);
+  return 0;
+}
+
+interface Adoption {
+  id: string;
+  applied: JsonObject;
+  verified: boolean;
+}
+
+/** Read the campaign by id through a read-only session, or (unreadable provider) take the declared spec. */
+async function readForAdoption(ctx: CommandContext, workspace: Workspace, decl: CampaignDecl, id: string): Promise<Adoption> {
+  const module = PROVIDERS[decl.provider];
+  if (!module.capabilities.readable) return { id, applied: structuredClone(decl.spec), verified: false };
+  const sessions = openSessions(workspace, [accountKey(decl.provider, decl.account)], { readOnly: true, env: ctx.io.env });
+  try {
+    const session = sessions.get(accountKey(decl.provider, decl.account));
+    const get = session?.client.get?.bind(session.client);
+    if (!get) return { id, applied: structuredClone(decl.spec), verified: false };
+    const live = await withProviderErrors(() => get(id));
+    if (!live) {
+      throw new CliError(`${module.displayName} has no campaign with id ${id} (account ${decl.account} answered 404); check the id, nothing was recorded`);
+    }
+    return { id: live.id, applied: projectLive(decl.spec, live.spec, module.capabilities), verified: true };
+  } finally {
+    closeSessions(sessions);
+  }
+}
+
+async function adopt(ctx: CommandContext, address: string, rawId: string): Promise<number> {
+  const workspace = await loadValidWorkspace(ctx);
+  const decl = workspace.campaigns.find((c) => c.address === address);
+  if (!decl) {
+    throw unknownAddress(address, "is not declared in any campaign file (adopt binds a declared campaign to an existing id)", workspace.campaigns.map((c) => c.address));
+  }
+  const id = rawId.trim();
+  if (id === "") throw new CliError("--id must not be empty");
+  const module = PROVIDERS[decl.provider];
+  const caps = module.capabilities;
+
+  const result = await lockedUpdate(workspace, async () => {
+    const state = await loadState(workspace.stateFile);
+    const taken = (candidate: string) =>
+      Object.entries(state.campaigns).find(([a, e]) => a !== address && e.provider === decl.provider && e.account === decl.account && e.id === candidate);
+    const before = taken(id);
+    if (before) {
+      throw new CliError(`${module.displayName} id ${id} is already bound to ${before[0]}; one live campaign can back only one address (run \`campaignctl state forget ${before[0]}\` first if that binding is wrong)`);
+    }
+    const current = state.campaigns[address];
+    if (current && current.id !== id) {
+      throw new CliError(`${address} is already bound to id ${current.id}; run \`campaignctl state forget ${address}\` first to bind it to ${id}`);
+    }
+    const adoption = await readForAdoption(ctx, workspace, decl, id);
+    // The provider may spell the id differently (Altur integers): check the canonical form too.
+    const after = adoption.id !== id ? taken(adoption.id) : undefined;
+    if (after) throw new CliError(`${module.displayName} id ${adoption.id} is already bound to ${after[0]}`);
+    const entry: StateEntry = {
+      provider: decl.provider,
+      account: decl.account,
+      kind: decl.kind,
+      id: adoption.id,
+      appliedAt: new Date().toISOString(),
+      applied: adoption.applied,
+    };
+    await writeState(workspace.stateFile, { version: 1, campaigns: { ...state.campaigns, [address]: entry } });
+    return { adoption, rebound: current !== undefined };
+  });
+
+  const { adoption } = result;
+  ctx.io.stdout.write(`${address} is now bound to ${module.displayName} campaign ${adoption.id}${result.rebound ? " (recorded values refreshed)" : ""}.\n`);
+  if (!adoption.verified) {
+    ctx.io.stderr.write(
+      `warning: ${module.displayName} has no read API, so campaignctl could not verify that campaign ${adoption.id} exists or what it contains. ` +
+        `The declared spec was recorded as last applied: plans will assume the live campaign matches ${shown(ctx, decl.source.file)}. ` +
+        `If it does not, the first apply that changes the file sends the whole body and overwrites it.\n`,
+    );
+    return 0;
+  }
+  const opts = { mergePaths: caps.mergePaths, opaquePaths: caps.opaquePaths, unorderedPaths: caps.unorderedPaths };
+  const differing = diffUnits(decl.spec, adoption.applied, opts).map((u) => u.path);
+  if (differing.length === 0) {
+    ctx.io.stdout.write("Live matches the campaign file: the next plan shows no changes for it.\n");
+    return 0;
+  }
+  ctx.io.stdout.write(`Live differs from the campaign file in ${differing.join(", ")}: \`campaignctl plan\` shows the changes apply would make.\n`);
+  const immutable = differing.filter((p) => caps.immutable.some((imm) => pathWithin(p, imm) || pathWithin(imm, p)));
+  if (immutable.length > 0) {
+    ctx.io.stderr.write(
+      `warning: ${immutable.join(", ")} cannot change after a campaign is created, so the next plan proposes a replace; check that ${adoption.id} is the campaign you meant.\n`,
+    );
+  }
+  return 0;
+}
+
+async function forget(ctx: CommandContext, address: string): Promise<number> {
+  const workspace = await loadValidWorkspace(ctx);
+  const removed = await lockedUpdate(workspace, async () => {
+    const state = await loadState(workspace.stateFile);
+    const entry = state.campaigns[address];
+    if (!entry) {
+      throw unknownAddress(address, `is not recorded in ${shown(ctx, workspace.stateFile)}`, [...Object.keys(state.campaigns), ...workspace.campaigns.map((c) => c.address)]);
+    }
+    const campaigns: Record<Address, StateEntry> = { ...state.campaigns };
+    delete campaigns[address];
+    await writeState(workspace.stateFile, { version: 1, campaigns });
+    return entry;
+  });
+  const module = PROVIDERS[removed.provider];
+  ctx.io.stdout.write(
+    `Forgot ${address} (${module.displayName} id ${removed.id}). The live campaign is untouched: campaignctl no longer tracks it.\n`,
+  );
+  const decl = workspace.campaigns.find((c) => c.address === address);
+  if (decl) {
+    const next = module.capabilities.readable
+      ? `the next plan adopts a live ${module.displayName} campaign with exactly the same name, or plans a create when there is none`
+      : `the next plan creates a NEW ${module.displayName} campaign (it cannot look campaigns up); bind it again with \`campaignctl state adopt ${address} --id ${removed.id}\` or remove the file`;
+    ctx.io.stderr.write(`warning: ${address} is still declared in ${shown(ctx, decl.source.file)}: ${next}.\n`);
+  }
+  return 0;
+}
+
 export const register: RegisterCommand = (program, run) => {
-  program
+  const state = program
     .command("state")
-    .description("state (not implemented yet)")
-    .allowUnknownOption()
+    .description("inspect and edit campaignctl.state.json: list, show, adopt an existing campaign, forget one")
+    .addHelpText("after", "\nadopt reads the provider (read-only); forget never touches the live campaign.");
+
+  state
+    .command("list")
+    .description("one line per recorded address: address, id, kind, applied at")
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
     .action(
-      run(async () => {
-        throw new CliError("'state' is not implemented yet");
+      run(async (ctx, opts: { format: "text" | "json" }) => {
+        const workspace = await loadValidWorkspace(ctx);
+        return list(ctx, workspace, await loadState(workspace.stateFile), opts.format);
       }),
     );
+
+  state
+    .command("show")
+    .description("print the recorded entry of ADDR as JSON (id, applied values, applied at)")
+    .argument("<address>", "e.g. altur/default/q2-reactivation")
+    .action(
+      run(async (ctx, address: string) => {
+        const workspace = await loadValidWorkspace(ctx);
+        return show(ctx, workspace, await loadState(workspace.stateFile), address);
+      }),
+    );
+
+  state
+    .command("adopt")
+    .description("bind a declared campaign address to an existing live campaign id (verified read-only where the provider can be read)")
+    .argument("<address>", "a campaign declared in the campaign files, e.g. extrovert/default/founders-engagement")
+    .requiredOption("--id <id>", "the provider's campaign id")
+    .action(run(async (ctx, address: string, opts: { id: string }) => adopt(ctx, address, opts.id)));
+
+  state
+    .command("forget")
+    .description("remove ADDR from the state file (the live campaign is not touched)")
+    .argument("<address>", "a recorded address, see `campaignctl state list`")
+    .action(run(async (ctx, address: string) => forget(ctx, address)));
 };
