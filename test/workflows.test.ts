@@ -278,7 +278,7 @@ describe("workflow structure", () => {
     const upload = steps(wf).find((x) => x.uses === "actions/upload-artifact@v4");
     expect(String(upload?.with?.path)).toContain("plan.json");
     const comment = steps(wf).find((x) => x.uses === "actions/github-script@v7");
-    expect(comment?.if).toBe("always()");
+    expect(comment?.if).toBe("${{ !cancelled() }}");
     expect(String(comment?.with?.script)).toContain("<!-- campaignctl-plan -->");
     const gate = steps(wf).at(-1)!;
     expect(gate.run).toMatch(/0\|2\)/);
