@@ -152,7 +152,7 @@ export function parseYamlMapping(text: string, file: string, expected: string = 
         "YAML_MULTIPLE_DOCUMENTS",
         `file holds ${nonEmpty.length} YAML documents; only one ${what} per file is allowed — move each into its own file`,
         file,
-        at(second.contents?.range?.[0] ?? 0),
+        at(second.range[0]),
       ),
     );
   }

@@ -50,7 +50,7 @@ export async function loadWorkspace({ cwd, configPath }: LoadWorkspaceOptions): 
       ? configPath === undefined
         ? `no ${CONFIG_FILE_NAME} in ${rel(cwd) === "." ? "the current directory" : rel(cwd)}; create one (see README) or pass --config FILE`
         : `config file ${rel(configFile)} does not exist`
-      : `cannot read config file ${rel(configFile)}: ${bytes.error}`;
+      : `cannot read the config file: ${bytes.error}`;
     diagnostics.push(makeDiagnostic("error", missing ? "CONFIG_NOT_FOUND" : "FILE_UNREADABLE", message, configFile));
     return { diagnostics, fileCount: 0 };
   }
@@ -111,7 +111,7 @@ export async function loadWorkspace({ cwd, configPath }: LoadWorkspaceOptions): 
       diagnostics.push(makeDiagnostic("error", code, message, configFile, configAt(["campaignsDir"])));
     } else {
       const code = problem.kind === "file" ? "FILE_UNREADABLE" : "DIR_UNREADABLE";
-      const message = `cannot read ${problem.kind === "file" ? "file" : "directory"} ${rel(problem.path)}: ${problem.reason}`;
+      const message = `cannot read this ${problem.kind === "file" ? "file" : "directory"}: ${problem.reason}`;
       diagnostics.push(makeDiagnostic("error", code, message, problem.path));
     }
   }
@@ -180,7 +180,7 @@ export async function loadWorkspace({ cwd, configPath }: LoadWorkspaceOptions): 
 export async function loadCampaignFile(file: string): Promise<{ decl?: CampaignDecl; diagnostics: Diagnostic[] }> {
   const bytes = await readBytes(file);
   if ("error" in bytes) {
-    return { diagnostics: [makeDiagnostic("error", "FILE_UNREADABLE", `cannot read file: ${bytes.error}`, file)] };
+    return { diagnostics: [makeDiagnostic("error", "FILE_UNREADABLE", `cannot read this file: ${bytes.error}`, file)] };
   }
   const decoded = decodeText(bytes.data, file);
   return decoded.text === undefined ? { diagnostics: decoded.diagnostics } : checkCampaignText(decoded.text, file);
