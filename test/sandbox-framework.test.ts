@@ -642,7 +642,7 @@ describe("campaignctl sandbox", () => {
 
     const res = await fetch(`${urls.extrovert}/user/team-members`, { headers: { "X-API-Key": "sandbox" } });
     expect(res.status).toBe(200);
-    expect((await res.json()).data[0].id).toBe(OWNER);
+    expect(((await res.json()) as any).data[0].id).toBe(OWNER);
     expect(stderr.text).toMatch(/Ctrl-C/);
     expect(stderr.text).toMatch(/X-API-Key: sandbox/);
 
@@ -682,11 +682,11 @@ describe("campaignctl sandbox", () => {
           body: JSON.stringify(extrovertCampaign("Via CLI")),
         });
         expect(res.status).toBe(201);
-        id = (await res.json()).data.id;
+        id = ((await res.json()) as any).data.id;
       });
       await run(async (urls) => {
         const res = await fetch(`${urls.extrovert}/campaign/${id}`, { headers: { "X-API-Key": "sandbox" } });
-        expect((await res.json()).data.name).toBe("Via CLI");
+        expect(((await res.json()) as any).data.name).toBe("Via CLI");
       });
     } finally {
       await rm(dir, { recursive: true, force: true });
