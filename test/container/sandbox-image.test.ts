@@ -35,6 +35,7 @@ import {
   http,
   parseStartupLine,
   removeDir,
+  removeSandboxImage,
   runCli,
   runtimeClient,
   stageImageContext,
@@ -200,6 +201,8 @@ describe.skipIf(skip)("sandbox image in a container (testcontainers, host networ
 
   afterAll(async () => {
     if (container && !stopped) await container.stop({ timeout: 10_000 }).catch(() => undefined);
+    // No image left behind (each run builds its own; the base image stays for the next run).
+    if (client) await removeSandboxImage(client);
     removeDir(context);
     removeDir(workspace);
   }, 60_000);
