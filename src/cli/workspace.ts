@@ -1,14 +1,9 @@
-import { relative } from "node:path";
-import { hasErrors, sortDiagnostics, type Diagnostic } from "../core/diagnostics.js";
+import { hasErrors } from "../core/diagnostics.js";
 import type { Workspace } from "../core/types.js";
 import { loadWorkspace } from "../config/workspace.js";
 import type { CommandContext } from "./context.js";
 import { CliError } from "./io.js";
-
-function line(d: Diagnostic, cwd: string): string {
-  const where = d.file ? `${relative(cwd, d.file) || d.file}${d.line ? `:${d.line}:${d.col ?? 1}` : ""}: ` : "";
-  return `${where}${d.severity} ${d.code} ${d.message}`;
-}
+import { renderText } from "./render/diagnostics.js";
 
 /**
  * Load and validate the workspace (offline, before any network call). Problems are printed on
@@ -16,12 +11,11 @@ function line(d: Diagnostic, cwd: string): string {
  */
 export async function loadValidWorkspace(ctx: CommandContext): Promise<Workspace> {
   const { workspace, diagnostics } = await loadWorkspace({ cwd: ctx.io.cwd, ...(ctx.global.config === undefined ? {} : { configPath: ctx.global.config }) });
-  const sorted = sortDiagnostics(diagnostics);
-  const shown = ctx.global.quiet ? sorted.filter((d) => d.severity === "error") : sorted;
-  for (const d of shown) ctx.io.stderr.write(`${line(d, ctx.io.cwd)}\n`);
+  const shown = ctx.global.quiet ? diagnostics.filter((d) => d.severity === "error") : diagnostics;
+  if (shown.length > 0) ctx.io.stderr.write(renderText(shown, { cwd: ctx.io.cwd, color: false }));
   if (hasErrors(diagnostics) || !workspace) {
     const n = diagnostics.filter((d) => d.severity === "error").length;
-    throw new CliError(`the workspace has ${n} error${n === 1 ? "" : "s"}; fix them (see \`campaignctl validate\`) before planning`);
+    throw new CliError(`the workspace has ${n} error${n === 1 ? "" : "s"}; fix them (see \`campaignctl validate\`) before going on`);
   }
   return workspace;
 }
