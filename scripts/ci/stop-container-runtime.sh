@@ -13,6 +13,16 @@ fi
 if ! tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'podman system service'; then
   exit 0
 fi
+# Ryuk is disabled, so remove what a crashed test run may have left: containers testcontainers labelled
+# (with host networking, a leftover sandbox would keep its ports).
+if command -v podman >/dev/null; then
+  leftovers="$(podman ps -aq --filter label=org.testcontainers=true 2>/dev/null || true)"
+  if [[ -n "$leftovers" ]]; then
+    printf '[container-runtime] removing leftover test containers: %s\n' "$(echo $leftovers)" >&2
+    # shellcheck disable=SC2086
+    podman rm -f -t 2 $leftovers >/dev/null 2>&1 || true
+  fi
+fi
 kill -TERM "$pid" 2>/dev/null || exit 0
 for _ in $(seq 1 50); do
   kill -0 "$pid" 2>/dev/null || { printf '[container-runtime] stopped podman system service (PID %s)\n' "$pid" >&2; exit 0; }
