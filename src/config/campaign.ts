@@ -1,6 +1,6 @@
 import type { Diagnostic } from "../core/diagnostics.js";
 import { isJsonObject, type JsonObject } from "../core/json.js";
-import { addressOf, type CampaignDecl } from "../core/types.js";
+import { addressOf, type CampaignDecl, type SourceLocation } from "../core/types.js";
 import { providerForKind } from "../providers/registry.js";
 import type { SpecCheckContext } from "../providers/types.js";
 import { explainSchemaErrors } from "./schema-errors.js";
@@ -74,6 +74,14 @@ export function checkCampaignText(text: string, file: string): CampaignCheckResu
   const result = checkCampaignDocument({ file, value: parsed.value, ...(parsed.source ? { source: parsed.source } : {}) });
   const diagnostics = [...parsed.diagnostics, ...result.diagnostics];
   // A file holding several documents is an error even when the first one is fine.
-  if (diagnostics.some((d) => d.severity === "error")) return { diagnostics };
-  return { ...result, diagnostics };
+  if (!result.decl || diagnostics.some((d) => d.severity === "error")) return { diagnostics };
+  // Keep the text, not the syntax tree (about 17 KB per campaign): later positions are rare, so the
+  // tree is rebuilt the first time one is asked for.
+  let source: YamlSource | undefined;
+  const start = result.decl.source;
+  const locate = (path: DocPath): SourceLocation => {
+    source ??= parseYamlMapping(text, file).source;
+    return { file, ...(source?.locate(path) ?? start) };
+  };
+  return { decl: { ...result.decl, locate }, diagnostics };
 }

@@ -122,8 +122,7 @@ export async function loadWorkspace({ cwd, configPath }: LoadWorkspaceOptions): 
   }
 
   const campaigns: CampaignDecl[] = [];
-  for (const file of listing.files) {
-    const result = await loadCampaignFile(file);
+  for (const result of await mapConcurrent(listing.files, READ_CONCURRENCY, loadCampaignFile)) {
     diagnostics.push(...result.diagnostics);
     if (result.decl) campaigns.push(result.decl);
   }
@@ -184,6 +183,23 @@ export async function loadCampaignFile(file: string): Promise<{ decl?: CampaignD
   }
   const decoded = decodeText(bytes.data, file);
   return decoded.text === undefined ? { diagnostics: decoded.diagnostics } : checkCampaignText(decoded.text, file);
+}
+
+/** Files read at once: enough to keep the disk busy while parsing, few enough for any ulimit. */
+const READ_CONCURRENCY = 16;
+
+/** `fn` over `items` with at most `limit` in flight; results in input order. */
+async function mapConcurrent<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 /** Accounts by index (undefined where an entry is too broken to use), defaults filled. */
