@@ -167,7 +167,7 @@ export function parseYamlMapping(text: string, file: string, expected: string = 
         makeDiagnostic("error", "YAML_DUPLICATE_KEY", `duplicate key ${JSON.stringify(key)}${first}; a key may appear only once in a mapping`, file, at(start)),
       );
     } else {
-      diagnostics.push(makeDiagnostic("error", "YAML_SYNTAX", `invalid YAML: ${lowerFirst(err.message)}`, file, at(start)));
+      diagnostics.push(makeDiagnostic("error", "YAML_SYNTAX", `invalid YAML: ${yamlReason(err.message)}`, file, at(start)));
     }
   }
   for (const warning of doc.warnings) {
@@ -186,11 +186,22 @@ export function parseYamlMapping(text: string, file: string, expected: string = 
     );
     return { diagnostics };
   }
+  // Keys must be plain values: a list or mapping as a key has no field name to check against.
+  let complexKey = false;
+  visit(doc, {
+    Pair(_, pair) {
+      if (!isMap(pair.key) && !isSeq(pair.key)) return;
+      complexKey = true;
+      const what = isSeq(pair.key) ? "a list" : "a mapping";
+      diagnostics.push(makeDiagnostic("error", "YAML_COMPLEX_KEY", `a mapping key must be a plain name, got ${what}`, file, at(pair.key.range?.[0] ?? 0)));
+    },
+  });
+  if (complexKey) return { diagnostics };
   try {
     return { value: doc.toJS({ maxAliasCount: 100 }), source, diagnostics };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    diagnostics.push(makeDiagnostic("error", "YAML_SYNTAX", `invalid YAML: ${lowerFirst(message)}`, file, source.start()));
+    diagnostics.push(makeDiagnostic("error", "YAML_SYNTAX", `invalid YAML: ${yamlReason(message)}`, file, source.start()));
     return { diagnostics };
   }
 }
@@ -222,6 +233,11 @@ function describeNode(node: unknown): string {
     return typeof node.value === "string" ? `the text ${JSON.stringify(truncate(node.value))}` : `the value ${String(node.value)}`;
   }
   return "something else";
+}
+
+/** yaml's message, minus JavaScript jargon. */
+function yamlReason(message: string): string {
+  return /call stack/i.test(message) ? "the document is nested too deeply" : lowerFirst(message);
 }
 
 function lowerFirst(s: string): string {
