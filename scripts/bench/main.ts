@@ -1,0 +1,169 @@
+/**
+ * `npm run bench` — the speed figures of DESIGN.md section 9 and issue 4:
+ *   1. refresh: plan against the in-process sandbox with 1,000 Altur, 1,000 Puffle and 200 Extrovert
+ *      campaigns, per provider: requests, 429s, detail GETs, wall time vs. requests ÷ requests-per-second;
+ *   2. planner: 10,000 campaigns planned with no network, CPU time and memory; rendering.
+ * Tables on stdout, progress on stderr. Exit 0 unless something errors (a missed target is reported, not failed).
+ */
+import { parseArgs } from "node:util";
+import { cpus } from "node:os";
+import { runPlannerBench, type PlannerBenchResult } from "./planner.js";
+import { runRefreshBench, type RefreshBenchResult } from "./refresh.js";
+import { int, mb, millis, secs, table } from "./table.js";
+
+const USAGE = `usage: npm run bench -- [--only refresh|planner] [--rps N] [--scale F] [--planner-count N]
+
+  --only refresh|planner  run one benchmark (default: both, planner first)
+  --rps N                 refresh at N requests/second on every provider, sandbox and client alike
+                          (default: the documented limits, Extrovert 10/s, Puffle 10/s, Altur 12/s;
+                          the default run takes about 100 s because Puffle needs ~1,000 detail reads)
+  --scale F               refresh with F × (1,000 Altur, 1,000 Puffle, 200 Extrovert) campaigns (default 1)
+  --planner-count N       campaigns for the planner benchmark (default 10,000)
+`;
+
+const WALL_TARGET = 1.2;
+const PLAN_CPU_TARGET_MS = 1000;
+const MEMORY_TARGET_MB = 300;
+
+const progress = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
+const out = (text: string): void => void process.stdout.write(text);
+
+function positive(name: string, raw: string | undefined, fallback: number | undefined): number | undefined {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} must be a positive number, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+class UsageError extends Error {}
+
+function printPlanner(r: PlannerBenchResult): void {
+  const mix = Object.entries(r.byProvider).map(([p, n]) => `${int(n)} ${p}`).join(", ");
+  out(`\nPlanner — ${int(r.count)} campaigns (${mix}), no network\n\n`);
+  const cpuPlan = r.planCold.cpuMs + r.sortSummary.cpuMs;
+  out(
+    table(
+      ["step", "CPU", "wall", "output"],
+      [
+        ["build the inputs (setup, not planning)", millis(r.build.cpuMs), millis(r.build.wallMs), ""],
+        ["planCampaign × all (cold, first run)", millis(r.planCold.cpuMs), millis(r.planCold.wallMs), ""],
+        ["sort + summary", millis(r.sortSummary.cpuMs), millis(r.sortSummary.wallMs), ""],
+        ["planCampaign × all (warm, best of 3)", millis(r.planWarm.cpuMs), millis(r.planWarm.wallMs), ""],
+        ["buildPlan (the real one, after warm-up)", millis(r.buildPlanCold.cpuMs), millis(r.buildPlanCold.wallMs), ""],
+        ...r.renders.map((x) => [`render ${x.format}`, millis(x.cpuMs), millis(x.wallMs), `${int(x.chars)} chars`]),
+      ],
+    ),
+  );
+  const s = r.summary;
+  out(`\nplan summary: ${s.create} create, ${s.update} update, ${s.transition} transition, ${s.replace} replace, ${s.noop} noop, ${s.orphan} orphan; ${s.blocked} with blocked changes\n`);
+  const m = r.memory;
+  out(
+    `memory: baseline RSS ${mb(m.baselineRssMb)} (heap ${mb(m.baselineHeapMb)}); heap after planning ${mb(m.heapAfterPlanMb)}; ` +
+      `peak RSS ${mb(m.peakRssPlanMb)} through planning, ${mb(m.peakRssMb)} including rendering; peak heap sampled ${mb(m.peakHeapMb)}\n`,
+  );
+  out(
+    cpuPlan < PLAN_CPU_TARGET_MS
+      ? `target met: planning CPU ${millis(cpuPlan)} (cold planCampaign + sort/summary) < 1 s\n`
+      : `TARGET MISSED: planning CPU ${millis(cpuPlan)} (cold planCampaign + sort/summary) ≥ 1 s\n`,
+  );
+  out(
+    m.peakRssMb < MEMORY_TARGET_MB
+      ? `target met: peak RSS ${mb(m.peakRssMb)} (whole process, rendering included) < ${MEMORY_TARGET_MB} MB\n`
+      : `TARGET MISSED: peak RSS ${mb(m.peakRssMb)} (whole process, rendering included) ≥ ${MEMORY_TARGET_MB} MB\n`,
+  );
+}
+
+function printRefresh(r: RefreshBenchResult, rpsOverride: number | undefined): void {
+  out(`\nRefresh — plan (read-only) against the in-process sandbox, ${rpsOverride === undefined ? "documented limits" : `limits raised to ${rpsOverride}/s with --rps`} on both sides\n\n`);
+  const rows = r.figures.map((f) => {
+    const ratio = f.requests === 0 ? "n/a" : (f.wallMs / f.boundMs).toFixed(3);
+    return [
+      f.provider,
+      int(f.campaigns),
+      `${f.requestsPerSecond}/s`,
+      int(f.requests),
+      int(f.retries),
+      `${int(f.throttled)} / ${int(f.sandbox429)}`,
+      int(f.listGets),
+      `${int(f.detailGets)} (${int(f.detailGetsExpected)})`,
+      int(f.otherGets),
+      f.requests === 0 ? "-" : secs(f.wallMs),
+      secs(f.boundMs),
+      ratio,
+    ];
+  });
+  out(table(["provider", "campaigns", "limit", "requests", "retries", "429 client/sandbox", "list GETs", "detail GETs (expected)", "other GETs", "wall", "bound", "wall/bound"], rows));
+  out(
+    `\nbound = requests ÷ limit. wall = first request start → last response, from the client's own events.\n` +
+      `other GETs = Puffle's read-only GET …/validate before a planned launch. Extrovert has no read API: 0 requests.\n` +
+      `plan total ${secs(r.planMs)}: ${secs(r.loadMs)} loading and validating the workspace and state, ` +
+      `then the refresh, then ${millis(r.afterRefreshMs)} planning.\n`,
+  );
+  const s = r.summary;
+  out(`plan summary: ${s.create} create, ${s.update} update, ${s.transition} transition, ${s.replace} replace, ${s.noop} noop, ${s.orphan} orphan; ${s.blocked} with blocked changes; ${r.errors.length} errors\n`);
+  for (const e of r.errors.slice(0, 5)) out(`  plan error: ${e.address}: ${e.message}\n`);
+  for (const f of r.figures) {
+    if (f.requests === 0) continue;
+    const ratio = f.wallMs / f.boundMs;
+    const problems = [
+      ...(ratio > WALL_TARGET ? [`wall/bound ${ratio.toFixed(3)} > ${WALL_TARGET}`] : []),
+      ...(f.throttled + f.sandbox429 > 0 ? [`${f.throttled} 429s seen by the client, ${f.sandbox429} in the sandbox log`] : []),
+      ...(f.detailGets !== f.detailGetsExpected ? [`${f.detailGets} detail GETs where ${f.detailGetsExpected} were expected`] : []),
+    ];
+    out(problems.length === 0 ? `target met: ${f.provider} wall/bound ${ratio.toFixed(3)} ≤ ${WALL_TARGET}, no 429s\n` : `TARGET MISSED: ${f.provider}: ${problems.join("; ")}\n`);
+  }
+}
+
+async function run(): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        only: { type: "string" },
+        rps: { type: "string" },
+        scale: { type: "string" },
+        "planner-count": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    process.stderr.write(`bench: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    out(USAGE);
+    return 0;
+  }
+  let rps: number | undefined;
+  let scale: number;
+  let plannerCount: number;
+  try {
+    if (values.only !== undefined && values.only !== "refresh" && values.only !== "planner") throw new UsageError(`--only must be refresh or planner, got ${JSON.stringify(values.only)}`);
+    rps = positive("rps", values.rps, undefined);
+    scale = positive("scale", values.scale, 1)!;
+    plannerCount = Math.round(positive("planner-count", values["planner-count"], 10_000)!);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`bench: ${err.message}\n${USAGE}`);
+      return 2;
+    }
+    throw err;
+  }
+
+  out(`campaignctl benchmarks — Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model.trim() ?? "unknown CPU"}), ${new Date().toISOString()}\n`);
+  // The planner first: its memory figures then describe a fresh process, not one that also ran a sandbox.
+  if (values.only !== "refresh") printPlanner(runPlannerBench(plannerCount, progress));
+  if (values.only !== "planner") printRefresh(await runRefreshBench({ scale, ...(rps === undefined ? {} : { rps }), progress }), rps);
+  return 0;
+}
+
+run().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`bench: failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);
