@@ -1,0 +1,288 @@
+import { readFileSync } from "node:fs";
+import { Document, isPair, isScalar, Scalar, visit } from "yaml";
+import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from "../core/json.js";
+import type { CampaignKind, ProviderName } from "../core/types.js";
+import type { LiveCampaign, ProviderModule } from "../providers/types.js";
+
+/**
+ * `campaignctl import`: turn a live campaign (already mapped onto the spec's shape by the provider's
+ * client) into the spec a user would write — only the fields the campaign schema lets a user manage,
+ * without nulls, empty values and provider defaults — and render it as a campaign file.
+ *
+ * What each provider fills in by itself and how its live statuses map onto a desired `status` is
+ * data (IMPORT_RULES), one entry per readable provider.
+ */
+
+export interface StatusMapping {
+  /** The desired status to write; omitted = import without `status`. */
+  to?: string;
+  /** A comment written at the top of the file explaining why the status was left out. */
+  note?: string;
+}
+
+export interface ImportRules {
+  /** Live status → what the imported spec says. A status missing here is imported without `status`, with a note. */
+  status: Readonly<Record<string, StatusMapping>>;
+  /**
+   * Values the provider fills in when a field is omitted: a live value equal to one of them is left
+   * out of the imported spec. Dotted paths; `*` matches any key or list index.
+   */
+  defaults: readonly { path: string; value: JsonValue }[];
+  /** Extra comments for the file (fields the provider never returns, ...). */
+  notes?: (spec: JsonObject) => string[];
+}
+
+/** Readable providers only: Extrovert has no read API, so there is nothing to import from. */
+export const IMPORT_RULES: Readonly<Record<ProviderName, ImportRules | undefined>> = {
+  extrovert: undefined,
+  puffle: {
+    status: {
+      draft: { to: "draft" },
+      launching: { to: "active" },
+      active: { to: "active" },
+      paused: { to: "paused" },
+      completed: {
+        note: "status: not imported — the campaign is completed, which is final at Puffle (no action leads out of it); campaignctl leaves it as it is.",
+      },
+    },
+    // providers/puffle.md §7: the server gives every node the fields of its type with these values.
+    defaults: [
+      { path: "sequence_nodes.*.include_message", value: false },
+      { path: "sequence_nodes.*.is_reply", value: false },
+      { path: "sequence_nodes.*.delay_days", value: 0 },
+      { path: "sequence_nodes.*.delay_hours", value: 0 },
+      { path: "sequence_nodes.*.delay_minutes", value: 0 },
+    ],
+    notes: (spec) =>
+      spec.type === "email"
+        ? ["account_limits: not imported — Puffle never returns per-sender limits; add them here to manage them."]
+        : [],
+  },
+  altur: {
+    status: {
+      active: { to: "active" },
+      cooldown: { to: "active" },
+      inactive: { to: "inactive" },
+      pending: { note: "status: not imported — the campaign has not been activated yet (pending); add `status: active` to start it." },
+      ready: { note: "status: not imported — the campaign has not been activated yet (ready); add `status: active` to start it." },
+      finished: {
+        note: "status: not imported — the campaign is finished, and Altur keeps finished campaigns read-only; campaignctl leaves it as it is.",
+      },
+    },
+    // providers/altur.md §4.1 and §5: default time zone, missing weekdays, campaigns without cycles.
+    defaults: [
+      { path: "timezone", value: "America/Mexico_City" },
+      { path: "scheduling.*", value: { active: false } },
+      { path: "cycles.schedule.*", value: { active: false } },
+      { path: "cycles", value: { enabled: false } },
+      { path: "archived", value: false },
+    ],
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// The campaign schema: which spec fields a user can manage.
+
+type SchemaNode = Record<string, unknown>;
+
+let schemaRoot: SchemaNode | undefined;
+
+/** schemas/campaign.schema.json of this package (src/engine and dist/engine both sit two levels below it). */
+export const PACKAGE_CAMPAIGN_SCHEMA = new URL("../../schemas/campaign.schema.json", import.meta.url);
+
+function root(): SchemaNode {
+  schemaRoot ??= JSON.parse(readFileSync(PACKAGE_CAMPAIGN_SCHEMA, "utf8")) as SchemaNode;
+  return schemaRoot;
+}
+
+function resolveRef(node: SchemaNode): SchemaNode {
+  let cur = node;
+  for (let i = 0; i < 16 && typeof cur.$ref === "string"; i += 1) {
+    const ref = cur.$ref as string;
+    if (!ref.startsWith("#/")) break;
+    let target: unknown = root();
+    for (const part of ref.slice(2).split("/")) target = isJsonObject(target) ? (target as SchemaNode)[part] : undefined;
+    if (!isJsonObject(target)) break;
+    cur = target as SchemaNode;
+  }
+  return cur;
+}
+
+/** The schema of `spec` for one kind (the `then` branch of the envelope's allOf). */
+export function specSchema(kind: CampaignKind): SchemaNode {
+  const branches = Array.isArray(root().allOf) ? (root().allOf as SchemaNode[]) : [];
+  for (const branch of branches) {
+    const cond = (branch.if as SchemaNode | undefined)?.properties as Record<string, SchemaNode> | undefined;
+    if (cond?.kind?.const !== kind) continue;
+    const spec = ((branch.then as SchemaNode | undefined)?.properties as Record<string, SchemaNode> | undefined)?.spec;
+    if (spec) return resolveRef(spec);
+  }
+  throw new Error(`schemas/campaign.schema.json has no spec schema for ${kind}`);
+}
+
+/** Keep only what the schema describes: object keys listed in `properties` (in schema order), recursively. */
+export function projectOnSchema(value: JsonValue, node: SchemaNode): JsonValue {
+  const schema = resolveRef(node);
+  const props = schema.properties as Record<string, SchemaNode> | undefined;
+  if (isJsonObject(value) && props && schema.additionalProperties === false) {
+    const out: JsonObject = {};
+    for (const [key, sub] of Object.entries(props)) {
+      const v = value[key];
+      if (v !== undefined) out[key] = projectOnSchema(v, sub);
+    }
+    return out;
+  }
+  if (Array.isArray(value) && isJsonObject(schema.items)) {
+    return value.map((item) => projectOnSchema(item, schema.items as SchemaNode));
+  }
+  return value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cleaning: nulls, empty values and provider defaults.
+
+function matches(pattern: readonly string[], path: readonly (string | number)[]): boolean {
+  return pattern.length === path.length && pattern.every((p, i) => p === "*" || p === String(path[i]));
+}
+
+function isEmpty(v: JsonValue): boolean {
+  return v === "" || (Array.isArray(v) && v.length === 0) || (isJsonObject(v) && Object.keys(v).length === 0);
+}
+
+/** Drop nulls, empty strings/lists/objects and values equal to a provider default, bottom-up. */
+export function withoutDefaults(value: JsonValue, defaults: ImportRules["defaults"], path: (string | number)[] = []): JsonValue | undefined {
+  if (value === null) return undefined;
+  let out: JsonValue = value;
+  if (isJsonObject(value)) {
+    const obj: JsonObject = {};
+    for (const [k, v] of Object.entries(value)) {
+      const cleaned = withoutDefaults(v, defaults, [...path, k]);
+      if (cleaned !== undefined) obj[k] = cleaned;
+    }
+    out = obj;
+  } else if (Array.isArray(value)) {
+    // List items keep their place (a list is compared item by item); only their insides are cleaned.
+    out = value.map((item, i) => (isJsonObject(item) ? (withoutDefaults(item, defaults, [...path, i]) ?? {}) : item));
+  }
+  if (isEmpty(out)) return undefined;
+  if (defaults.some((d) => matches(d.path.split("."), path) && jsonEqual(d.value, out))) return undefined;
+  return out;
+}
+
+export interface ImportedSpec {
+  spec: JsonObject;
+  /** Comments for the top of the file. */
+  notes: string[];
+}
+
+/**
+ * The spec a user would write for this live campaign: the schema's fields only, without nulls,
+ * empty values and provider defaults, with the desired status derived from the live one.
+ */
+export function importedSpec(module: ProviderModule, live: LiveCampaign, rules: ImportRules): ImportedSpec {
+  const caps = module.capabilities;
+  const lifecycle = new Set([...(caps.lifecycle.statusField ? [caps.lifecycle.statusField] : []), ...Object.keys(caps.lifecycle.flags ?? {})]);
+  const projected = projectOnSchema(live.spec, specSchema(module.kind)) as JsonObject;
+  const cleaned = (withoutDefaults(projected, rules.defaults) ?? {}) as JsonObject;
+  const notes: string[] = [];
+
+  // Desired status from the live one.
+  const statusField = caps.lifecycle.statusField;
+  const lifecycleValues: JsonObject = {};
+  if (statusField) {
+    const liveStatus = live.status ?? (typeof live.spec[statusField] === "string" ? (live.spec[statusField] as string) : undefined);
+    const mapped = liveStatus === undefined ? undefined : rules.status[liveStatus];
+    if (mapped?.to !== undefined) lifecycleValues[statusField] = mapped.to;
+    else if (mapped?.note) notes.push(mapped.note);
+    else if (liveStatus !== undefined) notes.push(`status: not imported — campaignctl does not know the live status "${liveStatus}".`);
+  }
+  for (const flag of Object.keys(caps.lifecycle.flags ?? {})) {
+    if (cleaned[flag] !== undefined) lifecycleValues[flag] = cleaned[flag] as JsonValue;
+  }
+
+  // Field order: the schema's, with the lifecycle fields right after the display name.
+  const spec: JsonObject = {};
+  for (const [k, v] of Object.entries(cleaned)) {
+    if (lifecycle.has(k)) continue;
+    spec[k] = v;
+    if (k === caps.nameField) Object.assign(spec, lifecycleValues);
+  }
+  if (spec[caps.nameField] === undefined) Object.assign(spec, lifecycleValues);
+  notes.push(...(rules.notes?.(spec) ?? []));
+  return { spec, notes };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Names.
+
+export const NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const MAX_NAME = 63;
+
+/** A metadata.name from a display name: lowercase ASCII letters and digits joined by single dashes, ≤ 63 characters. */
+export function slugify(text: string, max = MAX_NAME): string {
+  const ascii = text
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "");
+  return ascii.slice(0, max).replace(/-+$/g, "");
+}
+
+/** `base`, or `base-2`, `base-3`, … (shortened to stay within 63 characters) — the first one `taken` rejects not. */
+export function uniqueName(base: string, taken: (name: string) => boolean): string {
+  for (let n = 1; n < 100_000; n += 1) {
+    const suffix = n === 1 ? "" : `-${n}`;
+    const stem = base.slice(0, MAX_NAME - suffix.length).replace(/-+$/g, "");
+    const candidate = `${stem}${suffix}`;
+    if (NAME_PATTERN.test(candidate) && !taken(candidate)) return candidate;
+  }
+  throw new Error(`no free name for ${base}`);
+}
+
+/** The metadata.name for a live campaign: a slug of its display name, or `<provider>-<id>` when that is empty. */
+export function baseName(displayName: unknown, provider: ProviderName, id: string): string {
+  const fromName = typeof displayName === "string" ? slugify(displayName) : "";
+  return fromName !== "" ? fromName : slugify(`${provider}-${id}`) || provider;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The file.
+
+export interface CampaignFileInput {
+  /** `$schema` reference, relative to the written file. */
+  schemaRef: string;
+  /** Comment lines (without `#`) written after the schema line. */
+  comments: readonly string[];
+  kind: CampaignKind;
+  name: string;
+  account: string;
+  spec: JsonObject;
+}
+
+/** Strings YAML 1.1 readers would take for something else (times as sexagesimal numbers, yes/no). */
+const AMBIGUOUS = /^(\d{1,2}(:\d{2})+|y|n|yes|no|on|off|true|false|null|~)$/i;
+
+/** Campaign YAML in the style of the examples: block structure, short records and short lists inline. */
+export function renderCampaignFile(input: CampaignFileInput): string {
+  const metadata: JsonObject = { name: input.name, account: input.account };
+  const doc = new Document({ apiVersion: "campaignctl/v1", kind: input.kind, metadata, spec: input.spec });
+  visit(doc, {
+    Map(_, node, path) {
+      // Records below the spec's own fields (a weekday window, an ai_node): `mon: { startTime: "09:00", … }`.
+      if (path.length >= 7 && isPair(path[path.length - 1]) && node.items.length > 0 && node.items.length <= 3 && node.items.every((p) => isScalar(p.value))) {
+        node.flow = true;
+      }
+    },
+    Seq(_, node) {
+      if (node.items.length > 0 && node.items.length <= 6 && node.items.every((i) => isScalar(i) && typeof i.value === "string" && i.value.length <= 24)) {
+        node.flow = true;
+      }
+    },
+    Scalar(_, node) {
+      if (typeof node.value === "string" && AMBIGUOUS.test(node.value)) node.type = Scalar.QUOTE_DOUBLE;
+    },
+  });
+  const header = [`# yaml-language-server: $schema=${input.schemaRef}`, ...input.comments.map((c) => `# ${c}`)].join("\n");
+  return `${header}\n${doc.toString({ lineWidth: 0 })}`;
+}
