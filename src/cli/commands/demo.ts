@@ -1,15 +1,292 @@
-import type { RegisterCommand } from "../context.js";
-import { CliError } from "../io.js";
+import { existsSync } from "node:fs";
+import { cp, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { parse as parseYaml, stringify } from "yaml";
+import { isJsonObject } from "../../core/json.js";
+import { PROVIDERS as PROVIDER_NAMES, type ProviderName } from "../../core/types.js";
+import { providerForKind, PROVIDERS } from "../../providers/registry.js";
+import { startSandbox, SandboxError, type RunningSandbox } from "../../sandbox/server.js";
+import type { CommandContext, RegisterCommand } from "../context.js";
+import { CliError, type Output } from "../io.js";
 
-// Placeholder until the command is implemented (see the issue tracker).
+/**
+ * `campaignctl demo` (DESIGN §8): the whole tool in a few seconds, with no credentials. Starts the
+ * sandbox in-process on free ports, copies the repository's example campaigns into a temporary
+ * workspace wired to it, and walks through validate → plan → apply → plan → an edit made "in the
+ * provider's UI" → drift → apply → plan. Every step is the real CLI (`main()` in-process) and its real
+ * output, indented; the demo checks each exit code and stops with the step's name when one is off.
+ */
+
+/** The package's example campaigns: <package root>/campaigns (src/cli/commands and dist/cli/commands sit three levels below). */
+const EXAMPLES_DIR = new URL("../../../campaigns/", import.meta.url);
+
+/** The sandbox's API key. A throwaway value that only the in-process sandbox accepts. */
+const DEMO_KEY = "sandbox";
+
+const ENV_NAMES: Readonly<Record<ProviderName, string>> = {
+  extrovert: "EXTROVERT_API_KEY",
+  puffle: "PUFFLE_API_KEY",
+  altur: "ALTUR_API_KEY",
+};
+
+interface StepResult {
+  code: number;
+  output: string;
+}
+
+class DemoStepError extends CliError {}
+
+interface Example {
+  provider: ProviderName;
+  account: string;
+  name: string;
+  spec: Record<string, unknown>;
+}
+
+async function yamlFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await yamlFiles(path)));
+    else if (/\.ya?ml$/.test(entry.name)) out.push(path);
+  }
+  return out.sort();
+}
+
+/** What the demo needs to know of each example (its provider account, name and spec). */
+async function readExamples(dir: string): Promise<Example[]> {
+  const out: Example[] = [];
+  for (const file of await yamlFiles(dir)) {
+    let doc: unknown;
+    try {
+      doc = parseYaml(await readFile(file, "utf8"));
+    } catch {
+      continue; // validate reports it
+    }
+    if (!isJsonObject(doc) || typeof doc.kind !== "string" || !isJsonObject(doc.metadata) || !isJsonObject(doc.spec)) continue;
+    const module = providerForKind(doc.kind);
+    if (!module || typeof doc.metadata.name !== "string") continue;
+    const account = typeof doc.metadata.account === "string" ? doc.metadata.account : "default";
+    out.push({ provider: module.name, account, name: doc.metadata.name, spec: doc.spec });
+  }
+  return out;
+}
+
+export async function runDemo(ctx: CommandContext): Promise<number> {
+  const { io, global } = ctx;
+  const color = global.color;
+  const paint = (code: string, s: string) => (color ? `\u001b[${code}m${s}\u001b[0m` : s);
+  const out = (s = "") => io.stdout.write(`${s}\n`);
+  const started = Date.now();
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+  const examples = fileURLToPath(EXAMPLES_DIR);
+  if (!existsSync(examples)) {
+    throw new CliError(`the example campaigns are not part of this installation (looked for ${examples}); run the demo from a checkout of the campaignctl repository`);
+  }
+
+  let sandbox: RunningSandbox | undefined;
+  let workspace: string | undefined;
+  let step = 0;
+  try {
+    workspace = await mkdtemp(join(tmpdir(), "campaignctl-demo-"));
+    try {
+      sandbox = await startSandbox({ port: 0, apiKey: DEMO_KEY, log: (line) => void io.stderr.write(`${line}\n`) });
+    } catch (err) {
+      if (err instanceof SandboxError) throw new CliError(`cannot start the sandbox: ${err.message}`);
+      throw err;
+    }
+    const sb = sandbox;
+    const ws = workspace;
+    await cp(examples, join(ws, "campaigns"), { recursive: true });
+    const declared = await readExamples(join(ws, "campaigns"));
+    const accounts = new Set(declared.map((e) => `${e.provider}/${e.account}`));
+    for (const p of PROVIDER_NAMES) accounts.add(`${p}/default`);
+    await writeFile(
+      join(ws, "campaignctl.yaml"),
+      "# The demo's workspace: every account points at the in-process sandbox.\n" +
+        stringify({
+          apiVersion: "campaignctl/v1",
+          campaignsDir: "campaigns",
+          accounts: [...accounts].sort().map((key) => {
+            const [provider, name] = key.split("/") as [ProviderName, string];
+            return { provider, name, apiKeyEnv: ENV_NAMES[provider], baseUrl: sb.urls[provider] };
+          }),
+        }),
+    );
+    // Only the sandbox's key, never the user's environment (and so never a real key).
+    const env: Record<string, string> = Object.fromEntries(PROVIDER_NAMES.map((p) => [ENV_NAMES[p], DEMO_KEY]));
+
+    out(paint("1", "campaignctl demo") + " — campaigns as code, end to end, against the built-in sandbox (no credentials, nothing leaves 127.0.0.1)");
+    out(`  sandbox:   ${PROVIDER_NAMES.map((p) => `${PROVIDERS[p].displayName} ${sb.urls[p]}`).join(", ")}`);
+    out(`  workspace: ${ws} (${declared.length} example campaigns copied from the repository's campaigns/)`);
+
+    const heading = (title: string, what: string) => {
+      step += 1;
+      out();
+      out(`${paint("1;36", `Step ${step}: ${title}`)} — ${what}`);
+    };
+    const indent = (text: string) =>
+      text
+        .replace(/\n+$/, "")
+        .split("\n")
+        .map((l) => (l === "" ? "" : `    ${l}`))
+        .join("\n");
+
+    /** Run the CLI in-process in the demo workspace; its output is captured and printed indented. */
+    const cli = async (args: string[], expected: number, explain: Record<number, string> = {}): Promise<StepResult> => {
+      out(`  ${paint("2", "$")} campaignctl ${args.join(" ")}`);
+      let output = "";
+      const capture = (tty: boolean): Output => ({ write: (s: string) => ((output += s), true), isTTY: tty });
+      const t0 = Date.now();
+      const { main } = await import("../main.js");
+      const code = await main([...(color ? [] : ["--no-color"]), ...args], {
+        cwd: ws,
+        env,
+        stdout: capture(color),
+        stderr: capture(false),
+        stdin: Object.assign(Readable.from([]), { isTTY: false }),
+      });
+      if (output.trim() !== "") out(indent(output));
+      const took = paint("2", `(${seconds(Date.now() - t0)})`);
+      if (code !== expected) {
+        out(`  ${paint("31", `exit ${code}, expected ${expected}`)} ${took}`);
+        throw new DemoStepError(`demo step ${step} (campaignctl ${args.join(" ")}) exited ${code} instead of ${expected}; its output is above`);
+      }
+      out(`  ${paint("32", `exit ${code}`)}${explain[code] ? ` — ${explain[code]}` : ""} ${took}`);
+      return { code, output };
+    };
+
+    /** A provider API call, made the way a person's browser would, shown as the equivalent curl line. */
+    const providerCall = async (provider: ProviderName, method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> => {
+      const auth = PROVIDERS[provider].connection.authHeader(DEMO_KEY);
+      const shownAuth = auth.value.replace(DEMO_KEY, `$${ENV_NAMES[provider]}`);
+      const data = body === undefined ? "" : ` -H "Content-Type: application/json" -d '${JSON.stringify(body)}'`;
+      out(`  ${paint("2", "$")} curl -X ${method} ${sb.urls[provider]}${path} -H "${auth.name}: ${shownAuth}"${data}`);
+      const res = await fetch(`${sb.urls[provider]}${path}`, {
+        method,
+        headers: { [auth.name]: auth.value, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await res.text();
+      let parsed: unknown = {};
+      try {
+        parsed = text === "" ? {} : JSON.parse(text);
+      } catch {
+        parsed = {};
+      }
+      if (res.status >= 300) throw new DemoStepError(`demo step ${step}: ${method} ${path} answered ${res.status}: ${text.slice(0, 300)}`);
+      return { status: res.status, body: isJsonObject(parsed) ? parsed : {} };
+    };
+
+    const stateIds = async (): Promise<Record<string, string>> => {
+      const raw = JSON.parse(await readFile(join(ws, "campaignctl.state.json"), "utf8")) as { campaigns: Record<string, { id: string }> };
+      return Object.fromEntries(Object.entries(raw.campaigns).map(([a, e]) => [a, e.id]));
+    };
+    const addressOf = (e: Example) => `${e.provider}/${e.account}/${e.name}`;
+
+    // 1-2: offline validation, then a read-only plan.
+    heading("validate", "check every campaign file offline: YAML, schemas, each provider's documented rules");
+    await cli(["validate"], 0);
+    heading("plan", "read the three providers (GET requests only) and show what apply would do");
+    await cli(["plan", "--detailed-exitcode"], 2, { 2: "changes to apply (exit 2 with --detailed-exitcode)" });
+
+    // 3: apply. Puffle cannot launch a campaign without prospects: its pre-check blocks the launch.
+    const puffleToLaunch = declared.filter((e) => e.provider === "puffle" && (e.spec.status === "active" || e.spec.status === "paused"));
+    heading("apply", "create every campaign, then launch, pause or activate it as its file says");
+    const first = await cli(["apply", "--auto-approve"], puffleToLaunch.length > 0 ? 3 : 0, {
+      3: "applied what it could; the Puffle launches are blocked, as they would be in production",
+    });
+    if (first.code === 3) {
+      out(
+        "  Puffle refuses to launch a campaign that has no prospects (its read-only pre-check, GET …/validate,\n" +
+          "  says so, and the plan showed it as blocked). campaignctl creates the campaigns as drafts and leaves\n" +
+          "  the launch for when prospects exist — prospect lists are data, not configuration.",
+      );
+
+      // 4: a user uploads the prospect lists, through Puffle's documented roster endpoint.
+      heading("upload prospects", "a user uploads the prospect lists in Puffle (POST /api/campaigns/{id}/leads)");
+      const ids = await stateIds();
+      for (const e of puffleToLaunch) {
+        const id = ids[addressOf(e)];
+        if (id === undefined) throw new DemoStepError(`demo step ${step}: ${addressOf(e)} was not recorded in the state file by the first apply`);
+        const email = e.spec.type === "email";
+        const prospects = ["ada", "grace", "linus"].map((n) =>
+          email ? { email: `${n}@example.com`, first_name: n[0]!.toUpperCase() + n.slice(1) } : { linkedin_url: `https://www.linkedin.com/in/${n}-example`, first_name: n[0]!.toUpperCase() + n.slice(1) },
+        );
+        const res = await providerCall("puffle", "POST", `/api/campaigns/${id}/leads`, { prospects });
+        out(`    → ${res.status} ${JSON.stringify(res.body)}  (${e.name})`);
+      }
+
+      heading("apply", "again: the pre-check passes now, so the launches (and the pause after one) go through");
+      await cli(["apply", "--auto-approve"], 0, { 0: "everything applied and verified" });
+    }
+
+    heading("plan", "right after apply: nothing left to do");
+    await cli(["plan", "--detailed-exitcode"], 0, { 0: "no changes" });
+
+    // An edit made outside campaignctl, as someone in the provider's dashboard would.
+    heading("edit in the provider's UI", "someone changes a campaign in the provider's dashboard, outside Git");
+    const ids = await stateIds();
+    const altur = declared.find((e) => e.provider === "altur" && typeof e.spec.retries === "number" && ids[addressOf(e)] !== undefined);
+    const renamable = declared.find((e) => (e.provider === "altur" || e.provider === "puffle") && typeof e.spec.name === "string" && ids[addressOf(e)] !== undefined);
+    let edited: string;
+    if (altur) {
+      const retries = altur.spec.retries as number;
+      const next = retries >= 5 ? retries - 1 : retries + 1;
+      const res = await providerCall("altur", "PATCH", `/campaigns/${ids[addressOf(altur)]}`, { retries: next });
+      out(`    → ${res.status}: retries of ${addressOf(altur)} is now ${next} at Altur; Git still says ${retries}`);
+      edited = addressOf(altur);
+    } else if (renamable) {
+      const path = renamable.provider === "altur" ? `/campaigns/${ids[addressOf(renamable)]}` : `/api/campaigns/${ids[addressOf(renamable)]}`;
+      const res = await providerCall(renamable.provider, "PATCH", path, { name: `${String(renamable.spec.name)} (edited in the UI)` });
+      out(`    → ${res.status}: ${addressOf(renamable)} was renamed at ${PROVIDERS[renamable.provider].displayName}`);
+      edited = addressOf(renamable);
+    } else {
+      throw new DemoStepError(`demo step ${step}: the example campaigns hold no Puffle or Altur campaign to edit`);
+    }
+
+    heading("drift", "compare Git, the last applied state and live: the UI edit is out-of-band");
+    const drift = await cli(["drift"], 2, { 2: "drift found (a scheduled workflow turns this into a GitHub issue)" });
+    if (!drift.output.includes("out-of-band") || !drift.output.includes(edited)) {
+      throw new DemoStepError(`demo step ${step}: drift did not report the edit of ${edited} as out-of-band`);
+    }
+
+    heading("apply", "Git is the source of truth: apply puts the edited field back");
+    await cli(["apply", "--auto-approve"], 0, { 0: "reconciled" });
+
+    heading("plan", "in sync again");
+    await cli(["plan", "--detailed-exitcode"], 0, { 0: "no changes" });
+
+    out();
+    out(`${paint("1;32", "Demo finished")} in ${seconds(Date.now() - started)}: every step behaved as expected.`);
+    out("Next: point campaignctl.yaml at your accounts (README → File formats), or run `campaignctl sandbox`");
+    out("and try plan/apply/drift/import against it yourself.");
+    return 0;
+  } catch (err) {
+    if (err instanceof DemoStepError || !(err instanceof CliError)) {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new CliError(err instanceof DemoStepError ? why : `demo ${step === 0 ? "setup" : `step ${step}`} failed: ${why}`);
+    }
+    throw err;
+  } finally {
+    await sandbox?.stop().catch(() => undefined);
+    if (workspace) await rm(workspace, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
 export const register: RegisterCommand = (program, run) => {
   program
     .command("demo")
-    .description("demo (not implemented yet)")
-    .allowUnknownOption()
-    .action(
-      run(async () => {
-        throw new CliError("'demo' is not implemented yet");
-      }),
-    );
+    .description("walk through validate → plan → apply → drift → apply on the built-in sandbox, with the example campaigns (no credentials, a few seconds)")
+    .addHelpText(
+      "after",
+      "\nStarts the sandbox in-process on free ports, copies the repository's campaigns/ into a temporary\n" +
+        "workspace, runs each step through the real CLI and prints its output. Cleans up afterwards.\n" +
+        "Exit codes: 0 every step behaved as expected, 1 a step did not (its name is in the message).",
+    )
+    .action(run(async (ctx: CommandContext) => runDemo(ctx)));
 };
