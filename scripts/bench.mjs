@@ -6,6 +6,7 @@
 // dist/, then run by plain node with --expose-gc. Measuring the compiled tool this way keeps the
 // figures honest: under tsx, its loader thread alone adds ~45 MB of RSS, which would distort the
 // planner's memory figure against its 300 MB target. Arguments are passed on (see --help).
+// BENCH_NODE_FLAGS adds node flags to the measured process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -39,7 +40,8 @@ for (const file of readdirSync(benchDir).filter((f) => f.endsWith(".ts"))) {
   writeFileSync(join(outDir, file.replace(/\.ts$/, ".js")), js);
 }
 
-const result = spawnSync(process.execPath, ["--expose-gc", join(outDir, "main.js"), ...process.argv.slice(2)], { cwd: root, stdio: "inherit" });
+const extraFlags = (process.env.BENCH_NODE_FLAGS ?? "").split(/\s+/).filter((f) => f !== "");
+const result = spawnSync(process.execPath, ["--expose-gc", ...extraFlags, join(outDir, "main.js"), ...process.argv.slice(2)], { cwd: root, stdio: "inherit" });
 rmSync(outDir, { recursive: true, force: true });
 if (result.error) {
   process.stderr.write(`bench: cannot start node: ${result.error.message}\n`);

@@ -2,7 +2,7 @@
  * Planner benchmark (no network): 10,000 refreshed campaigns built in memory, then the pure planner,
  * the plan's sorting and summary, and the three renderers — CPU time and memory.
  */
-import { performance } from "node:perf_hooks";
+import { PerformanceObserver, performance } from "node:perf_hooks";
 import { renderPlanJson, renderPlanMarkdown, renderPlanText } from "../../src/cli/render/plan.js";
 import type { JsonObject } from "../../src/core/json.js";
 import { summarize, type CampaignPlan, type Plan, type PlanSummary } from "../../src/core/plan.js";
@@ -14,8 +14,15 @@ import { closeSessions, openSessions, type AccountSession } from "../../src/engi
 import { alturSpec, extrovertSpec, fileName, puffleSpec } from "./fixtures.js";
 
 export interface Measure {
+  /** Process CPU (user + system, every thread: V8's compiler and GC helper threads included). */
   cpuMs: number;
   wallMs: number;
+  /** Main-thread GC pauses inside the step (filled in once the GC observer has delivered). */
+  gcMs: number;
+  gcCount: number;
+  /** performance.now() window of the step. */
+  from: number;
+  to: number;
 }
 
 export interface PlannerBenchResult {
@@ -25,8 +32,8 @@ export interface PlannerBenchResult {
   planCold: Measure;
   planWarm: Measure;
   sortSummary: Measure;
-  buildPlanCold: Measure;
-  renders: { format: string; cpuMs: number; wallMs: number; chars: number }[];
+  buildPlanWarm: Measure;
+  renders: (Measure & { format: string; chars: number })[];
   summary: PlanSummary;
   memory: {
     baselineRssMb: number;
@@ -44,11 +51,33 @@ const MB = 1024 * 1024;
 
 function measure<T>(fn: () => T): [T, Measure] {
   const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
+  const from = performance.now();
   const value = fn();
-  const wallMs = performance.now() - t0;
+  const to = performance.now();
   const cpu = process.cpuUsage(cpu0);
-  return [value, { cpuMs: (cpu.user + cpu.system) / 1000, wallMs }];
+  return [value, { cpuMs: (cpu.user + cpu.system) / 1000, wallMs: to - from, gcMs: 0, gcCount: 0, from, to }];
+}
+
+/** Collects GC pauses; PerformanceObserver delivers asynchronously, so steps are attributed after a flush. */
+class GcMeter {
+  private readonly pauses: { start: number; duration: number }[] = [];
+  private readonly observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) this.pauses.push({ start: e.startTime, duration: e.duration });
+  });
+
+  constructor() {
+    this.observer.observe({ entryTypes: ["gc"] });
+  }
+
+  async attribute(steps: readonly Measure[]): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    this.observer.disconnect();
+    for (const m of steps) {
+      const inside = this.pauses.filter((p) => p.start >= m.from && p.start < m.to);
+      m.gcCount = inside.length;
+      m.gcMs = inside.reduce((sum, p) => sum + p.duration, 0);
+    }
+  }
 }
 
 function gc(): void {
@@ -199,8 +228,9 @@ function sortAndSummarize(campaigns: CampaignPlan[]): Plan {
   return { formatVersion: 1, createdAt: new Date().toISOString(), campaigns, summary: summarize(campaigns), errors: [] };
 }
 
-export function runPlannerBench(count: number, progress: (line: string) => void): PlannerBenchResult {
+export async function runPlannerBench(count: number, progress: (line: string) => void): Promise<PlannerBenchResult> {
   gc();
+  const gcMeter = new GcMeter();
   const baseline = process.memoryUsage();
   let peakHeap = baseline.heapUsed;
   const sample = () => {
@@ -234,13 +264,13 @@ export function runPlannerBench(count: number, progress: (line: string) => void)
     const peakRssPlan = process.resourceUsage().maxRSS * 1024;
 
     progress("planning (warm, best of 3)");
-    let planWarm: Measure = { cpuMs: Number.POSITIVE_INFINITY, wallMs: Number.POSITIVE_INFINITY };
+    const warm: Measure[] = [];
     for (let k = 0; k < 3; k++) {
-      const [, m] = measure(() => inputs.map((input) => planCampaign(input)));
+      warm.push(measure(() => inputs.map((input) => planCampaign(input)))[1]);
       sample();
-      if (m.cpuMs < planWarm.cpuMs) planWarm = m;
     }
-    const [, buildPlanCold] = measure(() => buildPlan(refreshed));
+    const planWarm = warm.reduce((best, m) => (m.cpuMs < best.cpuMs ? m : best));
+    const [, buildPlanWarm] = measure(() => buildPlan(refreshed));
     sample();
 
     progress("rendering text, JSON and markdown");
@@ -254,6 +284,7 @@ export function runPlannerBench(count: number, progress: (line: string) => void)
       sample();
       renders.push({ format, ...m, chars: out.length });
     }
+    await gcMeter.attribute([build, planCold, sortSummary, planWarm, buildPlanWarm, ...renders]);
     return {
       count,
       byProvider,
@@ -261,7 +292,7 @@ export function runPlannerBench(count: number, progress: (line: string) => void)
       planCold,
       planWarm,
       sortSummary,
-      buildPlanCold,
+      buildPlanWarm,
       renders,
       summary: plan.summary,
       memory: {

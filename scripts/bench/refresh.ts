@@ -284,7 +284,17 @@ export async function runRefreshBench(opts: RefreshBenchOptions): Promise<Refres
       global: { color: false, quiet: false, verbose: true },
     };
     const started = performance.now();
-    const run = await runPlan(ctx, { readOnly: true });
+    const ticker = setInterval(() => {
+      const done = PROVIDERS.map((p) => `${p} ${sink.events.filter((e) => e.provider === p).length}`).join(", ");
+      opts.progress(`  ${((performance.now() - started) / 1000).toFixed(0)} s: responses so far ${done}`);
+    }, 10_000);
+    ticker.unref();
+    let run;
+    try {
+      run = await runPlan(ctx, { readOnly: true });
+    } finally {
+      clearInterval(ticker);
+    }
     const finished = performance.now();
     closeSessions(run.sessions);
 
