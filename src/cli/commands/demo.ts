@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { cp, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -91,6 +91,14 @@ export async function runDemo(ctx: CommandContext): Promise<number> {
   let sandbox: RunningSandbox | undefined;
   let workspace: string | undefined;
   let step = 0;
+  // Ctrl-C in the middle: remove the temporary workspace before the process goes (the sandbox dies with it).
+  const interrupted = (signal: NodeJS.Signals) => {
+    if (workspace) rmSync(workspace, { recursive: true, force: true });
+    io.stderr.write(`\ndemo interrupted (${signal}); temporary workspace removed\n`);
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  };
+  process.once("SIGINT", interrupted);
+  process.once("SIGTERM", interrupted);
   try {
     workspace = await mkdtemp(join(tmpdir(), "campaignctl-demo-"));
     try {
@@ -214,9 +222,11 @@ export async function runDemo(ctx: CommandContext): Promise<number> {
         const id = ids[addressOf(e)];
         if (id === undefined) throw new DemoStepError(`demo step ${step}: ${addressOf(e)} was not recorded in the state file by the first apply`);
         const email = e.spec.type === "email";
-        const prospects = ["ada", "grace", "linus"].map((n) =>
-          email ? { email: `${n}@example.com`, first_name: n[0]!.toUpperCase() + n.slice(1) } : { linkedin_url: `https://www.linkedin.com/in/${n}-example`, first_name: n[0]!.toUpperCase() + n.slice(1) },
-        );
+        // Distinct people per campaign (Puffle may skip prospects already in another running campaign).
+        const prospects = ["ada", "grace", "linus"].map((n) => {
+          const first_name = n[0]!.toUpperCase() + n.slice(1);
+          return email ? { email: `${n}.${e.name}@example.com`, first_name } : { linkedin_url: `https://www.linkedin.com/in/${n}-${e.name}`, first_name };
+        });
         const res = await providerCall("puffle", "POST", `/api/campaigns/${id}/leads`, { prospects });
         out(`    → ${res.status} ${JSON.stringify(res.body)}  (${e.name})`);
       }
@@ -273,6 +283,8 @@ export async function runDemo(ctx: CommandContext): Promise<number> {
     }
     throw err;
   } finally {
+    process.off("SIGINT", interrupted);
+    process.off("SIGTERM", interrupted);
     await sandbox?.stop().catch(() => undefined);
     if (workspace) await rm(workspace, { recursive: true, force: true }).catch(() => undefined);
   }
