@@ -5,13 +5,15 @@
  *   2. planner: 10,000 campaigns planned with no network, CPU time and memory; rendering.
  * Tables on stdout, progress on stderr. Exit 0 unless something errors (a missed target is reported, not failed).
  */
-import { parseArgs } from "node:util";
+import { spawn } from "node:child_process";
 import { cpus } from "node:os";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { runPlannerBench, type Measure, type PlannerBenchResult } from "./planner.js";
 import { runRefreshBench, type RefreshBenchResult } from "./refresh.js";
 import { int, mb, millis, secs, table } from "./table.js";
 
-const USAGE = `usage: npm run bench -- [--only refresh|planner] [--rps N] [--scale F] [--planner-count N]
+const USAGE = `usage: npm run bench -- [--only refresh|planner] [--rps N] [--scale F] [--planner-count N] [--planner-runs N]
 
   --only refresh|planner  run one benchmark (default: both, planner first)
   --rps N                 refresh at N requests/second on every provider, sandbox and client alike
@@ -19,6 +21,8 @@ const USAGE = `usage: npm run bench -- [--only refresh|planner] [--rps N] [--sca
                           the default run takes about 100 s because Puffle needs ~1,000 detail reads)
   --scale F               refresh with F × (1,000 Altur, 1,000 Puffle, 200 Extrovert) campaigns (default 1)
   --planner-count N       campaigns for the planner benchmark (default 10,000)
+  --planner-runs N        planner runs, each in a fresh process (a cold start is once per process);
+                          the table shows the median run (default 5)
 `;
 
 const WALL_TARGET = 1.2;
@@ -37,10 +41,50 @@ function positive(name: string, raw: string | undefined, fallback: number | unde
 
 class UsageError extends Error {}
 
-function printPlanner(r: PlannerBenchResult): void {
+const median = (xs: readonly number[]): number => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const planningCpu = (r: PlannerBenchResult): number => r.planCold.cpuMs + r.sortSummary.cpuMs;
+const spread = (xs: readonly number[], fmt: (n: number) => string): string =>
+  `min ${fmt(Math.min(...xs))}, median ${fmt(median(xs))}, max ${fmt(Math.max(...xs))}`;
+
+/** One planner run in a fresh process (this script with --planner-child); its result comes back as JSON on stdout. */
+function plannerChild(count: number): Promise<PlannerBenchResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), "--planner-child", "--planner-count", String(count)], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let text = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code !== 0) return reject(new Error(`planner run exited with ${code}`));
+      try {
+        resolve(JSON.parse(text) as PlannerBenchResult);
+      } catch {
+        reject(new Error(`planner run printed no result: ${text.slice(0, 200)}`));
+      }
+    });
+  });
+}
+
+async function plannerRuns(count: number, runs: number): Promise<PlannerBenchResult[]> {
+  const results: PlannerBenchResult[] = [];
+  for (let k = 1; k <= runs; k++) {
+    progress(`planner run ${k}/${runs}: ${int(count)} campaigns in a fresh process`);
+    results.push(await plannerChild(count));
+  }
+  return results;
+}
+
+function printPlanner(runs: readonly PlannerBenchResult[]): void {
+  // The run with the median cold planning CPU, shown whole so its figures belong together.
+  const byCpu = [...runs].sort((a, b) => planningCpu(a) - planningCpu(b));
+  const r = byCpu[Math.floor((byCpu.length - 1) / 2)]!;
   const mix = Object.entries(r.byProvider).map(([p, n]) => `${int(n)} ${p}`).join(", ");
-  out(`\nPlanner — ${int(r.count)} campaigns (${mix}), no network\n\n`);
-  const cpuPlan = r.planCold.cpuMs + r.sortSummary.cpuMs;
+  out(`\nPlanner — ${int(r.count)} campaigns (${mix}), no network; the median of ${runs.length} run${runs.length === 1 ? "" : "s"}, each in a fresh process\n\n`);
   const row = (label: string, m: Measure, output = ""): string[] => [label, millis(m.cpuMs), millis(m.wallMs), `${millis(m.gcMs)} (${m.gcCount})`, output];
   out(
     table(
@@ -66,15 +110,21 @@ function printPlanner(r: PlannerBenchResult): void {
     `memory: baseline RSS ${mb(m.baselineRssMb)} (heap ${mb(m.baselineHeapMb)}); heap after planning ${mb(m.heapAfterPlanMb)}; ` +
       `peak RSS ${mb(m.peakRssPlanMb)} through planning, ${mb(m.peakRssMb)} including rendering; peak heap sampled ${mb(m.peakHeapMb)}\n`,
   );
+  const cpu = runs.map(planningCpu);
+  const wall = runs.map((x) => x.planCold.wallMs + x.sortSummary.wallMs);
+  const rss = runs.map((x) => x.memory.peakRssMb);
+  if (runs.length > 1) {
+    out(`over ${runs.length} runs — cold planning (planCampaign × all + sort/summary): CPU ${spread(cpu, millis)}; wall ${spread(wall, millis)}; peak RSS ${spread(rss, mb)}\n`);
+  }
   out(
-    cpuPlan < PLAN_CPU_TARGET_MS
-      ? `target met: planning CPU ${millis(cpuPlan)} (cold planCampaign + sort/summary) < 1 s\n`
-      : `TARGET MISSED: planning CPU ${millis(cpuPlan)} (cold planCampaign + sort/summary) ≥ 1 s\n`,
+    median(cpu) < PLAN_CPU_TARGET_MS
+      ? `target met: cold planning CPU ${millis(median(cpu))} (median) < 1 s${Math.max(...cpu) >= PLAN_CPU_TARGET_MS ? `; the slowest run took ${millis(Math.max(...cpu))}` : ""}\n`
+      : `TARGET MISSED: cold planning CPU ${millis(median(cpu))} (median) ≥ 1 s\n`,
   );
   out(
-    m.peakRssMb < MEMORY_TARGET_MB
-      ? `target met: peak RSS ${mb(m.peakRssMb)} (whole process, rendering included) < ${MEMORY_TARGET_MB} MB\n`
-      : `TARGET MISSED: peak RSS ${mb(m.peakRssMb)} (whole process, rendering included) ≥ ${MEMORY_TARGET_MB} MB\n`,
+    Math.max(...rss) < MEMORY_TARGET_MB
+      ? `target met: peak RSS ${mb(Math.max(...rss))} (worst run, whole process, rendering included) < ${MEMORY_TARGET_MB} MB\n`
+      : `TARGET MISSED: peak RSS ${mb(Math.max(...rss))} (worst run, whole process, rendering included) ≥ ${MEMORY_TARGET_MB} MB\n`,
   );
 }
 
@@ -128,6 +178,8 @@ async function run(): Promise<number> {
         rps: { type: "string" },
         scale: { type: "string" },
         "planner-count": { type: "string" },
+        "planner-runs": { type: "string" },
+        "planner-child": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -143,11 +195,13 @@ async function run(): Promise<number> {
   let rps: number | undefined;
   let scale: number;
   let plannerCount: number;
+  let plannerRunCount: number;
   try {
     if (values.only !== undefined && values.only !== "refresh" && values.only !== "planner") throw new UsageError(`--only must be refresh or planner, got ${JSON.stringify(values.only)}`);
     rps = positive("rps", values.rps, undefined);
     scale = positive("scale", values.scale, 1)!;
     plannerCount = Math.round(positive("planner-count", values["planner-count"], 10_000)!);
+    plannerRunCount = Math.round(positive("planner-runs", values["planner-runs"], 5)!);
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`bench: ${err.message}\n${USAGE}`);
@@ -156,9 +210,13 @@ async function run(): Promise<number> {
     throw err;
   }
 
+  if (values["planner-child"]) {
+    out(JSON.stringify(await runPlannerBench(plannerCount, () => {})));
+    return 0;
+  }
   out(`campaignctl benchmarks — Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model.trim() ?? "unknown CPU"}), ${new Date().toISOString()}\n`);
   // The planner first: its memory figures then describe a fresh process, not one that also ran a sandbox.
-  if (values.only !== "refresh") printPlanner(await runPlannerBench(plannerCount, progress));
+  if (values.only !== "refresh") printPlanner(await plannerRuns(plannerCount, plannerRunCount));
   if (values.only !== "planner") printRefresh(await runRefreshBench({ scale, ...(rps === undefined ? {} : { rps }), progress }), rps);
   return 0;
 }
