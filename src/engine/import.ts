@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { Document, isPair, isScalar, Scalar, visit } from "yaml";
 import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from "../core/json.js";
 import type { CampaignKind, ProviderName } from "../core/types.js";
-import type { LiveCampaign, ProviderModule } from "../providers/types.js";
+import type { ImportRules, LiveCampaign, ProviderModule } from "../providers/types.js";
 
 /**
  * `campaignctl import`: turn a live campaign (already mapped onto the spec's shape by the provider's
@@ -10,75 +10,8 @@ import type { LiveCampaign, ProviderModule } from "../providers/types.js";
  * without nulls, empty values and provider defaults — and render it as a campaign file.
  *
  * What each provider fills in by itself and how its live statuses map onto a desired `status` is
- * data (IMPORT_RULES), one entry per readable provider.
+ * data: `importRules` of the provider's module (src/providers/<provider>/import-rules.ts).
  */
-
-export interface StatusMapping {
-  /** The desired status to write; omitted = import without `status`. */
-  to?: string;
-  /** A comment written at the top of the file explaining why the status was left out. */
-  note?: string;
-}
-
-export interface ImportRules {
-  /** Live status → what the imported spec says. A status missing here is imported without `status`, with a note. */
-  status: Readonly<Record<string, StatusMapping>>;
-  /**
-   * Values the provider fills in when a field is omitted: a live value equal to one of them is left
-   * out of the imported spec. Dotted paths; `*` matches any key or list index.
-   */
-  defaults: readonly { path: string; value: JsonValue }[];
-  /** Extra comments for the file (fields the provider never returns, ...). */
-  notes?: (spec: JsonObject) => string[];
-}
-
-/** Readable providers only: Extrovert has no read API, so there is nothing to import from. */
-export const IMPORT_RULES: Readonly<Record<ProviderName, ImportRules | undefined>> = {
-  extrovert: undefined,
-  puffle: {
-    status: {
-      draft: { to: "draft" },
-      launching: { to: "active" },
-      active: { to: "active" },
-      paused: { to: "paused" },
-      completed: {
-        note: "status: not imported — the campaign is completed, which is final at Puffle (no action leads out of it); campaignctl leaves it as it is.",
-      },
-    },
-    // providers/puffle.md §7: the server gives every node the fields of its type with these values.
-    defaults: [
-      { path: "sequence_nodes.*.include_message", value: false },
-      { path: "sequence_nodes.*.is_reply", value: false },
-      { path: "sequence_nodes.*.delay_days", value: 0 },
-      { path: "sequence_nodes.*.delay_hours", value: 0 },
-      { path: "sequence_nodes.*.delay_minutes", value: 0 },
-    ],
-    notes: (spec) =>
-      spec.type === "email"
-        ? ["account_limits: not imported — Puffle never returns per-sender limits; add them here to manage them."]
-        : [],
-  },
-  altur: {
-    status: {
-      active: { to: "active" },
-      cooldown: { to: "active" },
-      inactive: { to: "inactive" },
-      pending: { note: "status: not imported — the campaign has not been activated yet (pending); add `status: active` to start it." },
-      ready: { note: "status: not imported — the campaign has not been activated yet (ready); add `status: active` to start it." },
-      finished: {
-        note: "status: not imported — the campaign is finished, and Altur keeps finished campaigns read-only; campaignctl leaves it as it is.",
-      },
-    },
-    // providers/altur.md §4.1 and §5: default time zone, missing weekdays, campaigns without cycles.
-    defaults: [
-      { path: "timezone", value: "America/Mexico_City" },
-      { path: "scheduling.*", value: { active: false } },
-      { path: "cycles.schedule.*", value: { active: false } },
-      { path: "cycles", value: { enabled: false } },
-      { path: "archived", value: false },
-    ],
-  },
-};
 
 // ---------------------------------------------------------------------------------------------
 // The campaign schema: which spec fields a user can manage.

@@ -1,5 +1,5 @@
 import type { Severity } from "../core/diagnostics.js";
-import type { JsonObject } from "../core/json.js";
+import type { JsonObject, JsonValue } from "../core/json.js";
 import type { KindCapabilities } from "../core/capabilities.js";
 import type { CampaignKind, ProviderName } from "../core/types.js";
 import type { ProviderHttp } from "../http/client.js";
@@ -40,7 +40,29 @@ export interface ProviderModule {
   validateSpec: SpecValidator;
   capabilities: KindCapabilities;
   createClient(http: ProviderHttp): ProviderClient;
+  /** How `campaignctl import` turns a live campaign into a spec; absent for providers that cannot be read. */
+  importRules?: ImportRules;
 }
+
+export interface StatusMapping {
+  /** The desired status to write; omitted = import without `status`. */
+  to?: string;
+  /** A comment written at the top of the file explaining why the status was left out. */
+  note?: string;
+}
+
+export interface ImportRules {
+  /** Live status → what the imported spec says. A status missing here is imported without `status`, with a note. */
+  status: Readonly<Record<string, StatusMapping>>;
+  /**
+   * Values the provider fills in when a field is omitted: a live value equal to one of them is left
+   * out of the imported spec. Dotted paths; `*` matches any key or list index.
+   */
+  defaults: readonly { path: string; value: JsonValue }[];
+  /** Extra comments for the file (fields the provider never returns, ...). */
+  notes?: (spec: JsonObject) => string[];
+}
+
 
 /** A live campaign mapped onto the spec's shape. */
 export interface LiveCampaign {

@@ -7,7 +7,7 @@ import { hasErrors, type Diagnostic } from "../../core/diagnostics.js";
 import { isJsonObject, type JsonObject } from "../../core/json.js";
 import { addressOf, PROVIDERS as PROVIDER_NAMES, type Address, type ProviderName, type StateDocument, type StateEntry, type Workspace } from "../../core/types.js";
 import { checkCampaignText, CONFIG_FILE_NAME, DEFAULT_CAMPAIGNS_DIR, loadWorkspace } from "../../config/index.js";
-import { baseName, IMPORT_RULES, importedSpec, PACKAGE_CAMPAIGN_SCHEMA, renderCampaignFile, uniqueName, type ImportRules } from "../../engine/import.js";
+import { baseName, importedSpec, PACKAGE_CAMPAIGN_SCHEMA, renderCampaignFile, uniqueName } from "../../engine/import.js";
 import { accountKey, closeSessions, openSessions, type AccountSession } from "../../engine/session.js";
 import type { LiveCampaign } from "../../providers/types.js";
 import { PROVIDERS } from "../../providers/registry.js";
@@ -191,7 +191,7 @@ interface Written {
 async function runImport(ctx: CommandContext, opts: ImportOptions): Promise<number> {
   const provider = parseProvider(opts.provider);
   const module = PROVIDERS[provider];
-  const rules: ImportRules | undefined = IMPORT_RULES[provider];
+  const rules = module.importRules;
   if (!module.capabilities.readable || !rules) {
     throw new CliError(
       `${module.displayName} has no read API, so campaignctl cannot import its campaigns. Write the campaign file yourself, then bind it to the existing campaign with \`campaignctl state adopt ${provider}/${opts.account}/NAME --id ID\` (the id is in ${module.displayName}'s dashboard).`,

@@ -1,5 +1,6 @@
 import type { ProviderModule } from "../types.js";
 import { capabilities } from "./capabilities.js";
+import { importRules } from "./import-rules.js";
 import { createAlturClient } from "./client.js";
 import { validateSpec } from "./validate.js";
 
@@ -16,5 +17,6 @@ export const altur = {
   },
   validateSpec,
   capabilities,
+  importRules,
   createClient: createAlturClient,
 } satisfies ProviderModule;
