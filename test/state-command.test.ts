@@ -13,8 +13,9 @@ import { main } from "../src/cli/main.js";
 import type { ProviderName } from "../src/core/types.js";
 import { startSandbox, type RunningSandbox } from "../src/sandbox/server.js";
 import { withStateLock } from "../src/state/state-file.js";
+import { extrovertTarget as extrovert } from "./e2e/specs.js";
+import { KEYS } from "./e2e/workspace.js";
 
-const KEYS = { EXTROVERT_API_KEY: "sandbox", PUFFLE_API_KEY: "sandbox", ALTUR_API_KEY: "sandbox" };
 
 const altur = (name: string, extra: Record<string, unknown> = {}) => ({
   name,
@@ -41,42 +42,6 @@ const puffle = {
   ],
 };
 
-const extrovert = {
-  ownerId: "e0000000-0000-4000-8000-000000000001",
-  type: "TARGET_USER",
-  name: "Founders engagement",
-  userStyleId: "e0000000-0000-4000-8000-000000000002",
-  userContextId: "e0000000-0000-4000-8000-000000000003",
-  postMaxAgeDays: 30,
-  skipTeammatesLeads: true,
-  isIndirectEngagementEnabled: false,
-  postActivityFilter: {
-    emotionTypes: [],
-    monitoredTopicIds: [],
-    isShowImportantTargetUsersFirstEnabled: true,
-    isShowDirectPostFirstEnabled: true,
-    minPostLikes: 10,
-  },
-  connectingSettings: {
-    isSendConnectionRequestEnabled: true,
-    sendConnectionRequestOnDirectCommentCount: 2,
-    isSendConnectionRequestOnIndirectCommentEnabled: false,
-    sendConnectionRequestOnIndirectCommentCount: 3,
-    isSendConnectionRequestOnTimeoutEnabled: false,
-    sendConnectionRequestOnTimeoutDays: 14,
-    isSendConnectionRequestOnNoPostsEnabled: false,
-  },
-  dmSettings: {
-    isGenerateDmEnabled: false,
-    isGenerateDmOnConnectEnabled: false,
-    generateDmOnConnectAfterDaysCount: 1,
-    isGenerateDmOnRelevantPostEnabled: false,
-    generateDmOnRelevantPostAfterDaysCount: 1,
-    isGenerateDmOnTimeoutEnabled: false,
-    generateDmOnTimeoutAfterDaysCount: 7,
-  },
-  applyCommentIntervalH: 48,
-};
 
 interface Run {
   code: number;

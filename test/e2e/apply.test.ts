@@ -1,25 +1,17 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { executePlan } from "../../src/engine/apply.js";
 import { openSessions, closeSessions } from "../../src/engine/session.js";
 import { loadWorkspace } from "../../src/config/workspace.js";
 import { emptyState } from "../../src/state/state-file.js";
 import type { JsonObject } from "../../src/core/json.js";
 import type { Plan } from "../../src/core/plan.js";
-import { startSandbox } from "../../src/sandbox/server.js";
+import { useSandbox } from "../support/sandbox.js";
 import { alturPhone, puffleEmail } from "./specs.js";
-import { clearLogs, forceStatus, KEYS, providerCall, requestLog, resetSandbox, storedCampaigns, TestWorkspace, type Sandbox } from "./workspace.js";
+import { clearLogs, KEYS, TestWorkspace } from "./workspace.js";
 
-let sb: Sandbox;
+const sb = useSandbox();
 let ws: TestWorkspace;
-
-beforeAll(async () => {
-  sb = await startSandbox({ port: 0 });
-});
-afterAll(async () => {
-  await sb.stop();
-});
 beforeEach(async () => {
-  await resetSandbox(sb);
   ws = await TestWorkspace.create(sb);
 });
 afterEach(async () => {
@@ -33,18 +25,18 @@ describe("apply", () => {
     expect(first.code, first.stdout + first.stderr).toBe(3);
     expect(first.stdout).toMatch(/blocked launch: .*pending prospect/i);
     const id = (await ws.state()).campaigns["puffle/default/email-nurture"]?.id as string;
-    expect((await storedCampaigns(sb, "puffle"))[0]).toMatchObject({ status: "draft" });
+    expect((await sb.campaigns("puffle"))[0]).toMatchObject({ status: "draft" });
 
     // Still blocked on the next plan, with the provider's reason, and nothing is sent.
     const plan = await ws.run(["plan", "--detailed-exitcode"]);
     expect(plan.code).toBe(3);
     expect(plan.stdout).toMatch(/launch blocked: the provider's pre-check says launch would fail/);
 
-    const added = await providerCall(sb, "puffle", "POST", `/api/campaigns/${id}/leads`, { prospects: [{ email: "ada@example.com", first_name: "Ada" }] });
+    const added = await sb.request("puffle", "POST", `/api/campaigns/${id}/leads`, { prospects: [{ email: "ada@example.com", first_name: "Ada" }] });
     expect(added.status).toBeLessThan(300);
     const second = await ws.run(["apply", "--auto-approve"]);
     expect(second.code, second.stdout + second.stderr).toBe(0);
-    expect((await storedCampaigns(sb, "puffle"))[0]).toMatchObject({ status: "active" });
+    expect((await sb.campaigns("puffle"))[0]).toMatchObject({ status: "active" });
     expect((await ws.run(["plan", "--detailed-exitcode"])).code).toBe(0);
   });
 
@@ -53,7 +45,7 @@ describe("apply", () => {
     const res = await ws.run(["apply"]);
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/stdin is not a terminal.*--auto-approve/);
-    expect(await storedCampaigns(sb, "altur")).toHaveLength(0);
+    expect(await sb.campaigns("altur")).toHaveLength(0);
   });
 
   it("applies a saved plan, and refuses a stale one naming the campaign that changed", async () => {
@@ -64,17 +56,17 @@ describe("apply", () => {
     await ws.write("q2", "AlturCampaign", { ...alturPhone, retries: 2 });
     expect((await ws.run(["plan", "--out", "plan.json"])).code).toBe(0);
     // Someone edits the campaign in the provider's UI after the plan was made.
-    expect((await providerCall(sb, "altur", "PATCH", `/campaigns/${id}`, { description: "edited in the UI" })).status).toBe(200);
+    expect((await sb.request("altur", "PATCH", `/campaigns/${id}`, { description: "edited in the UI" })).status).toBe(200);
     await clearLogs(sb);
     const stale = await ws.run(["apply", "plan.json"]);
     expect(stale.code).toBe(1);
     expect(stale.stderr).toMatch(/stale: altur\/default\/q2 changed since/);
-    expect((await requestLog(sb, "altur")).filter((r) => r.method !== "GET")).toEqual([]);
+    expect((await sb.requests("altur")).filter((r) => r.method !== "GET")).toEqual([]);
 
     expect((await ws.run(["plan", "--out", "plan.json"])).code).toBe(0);
     const ok = await ws.run(["apply", "plan.json"]);
     expect(ok.code, ok.stdout + ok.stderr).toBe(0);
-    expect((await storedCampaigns(sb, "altur"))[0]).toMatchObject({ retries: 2, description: "edited in the UI" });
+    expect((await sb.campaigns("altur"))[0]).toMatchObject({ retries: 2, description: "edited in the UI" });
   });
 
   it("orphans are reported and kept, and retired only with --prune", async () => {
@@ -91,8 +83,8 @@ describe("apply", () => {
     expect(Object.keys((await ws.state()).campaigns)).toHaveLength(2);
     const pruned = await ws.run(["apply", "--auto-approve", "--prune"]);
     expect(pruned.code, pruned.stdout + pruned.stderr).toBe(0);
-    expect((await storedCampaigns(sb, "altur"))[0]).toMatchObject({ archived: true });
-    expect(await storedCampaigns(sb, "puffle")).toHaveLength(0);
+    expect((await sb.campaigns("altur"))[0]).toMatchObject({ archived: true });
+    expect(await sb.campaigns("puffle")).toHaveLength(0);
     expect((await ws.state()).campaigns).toEqual({});
   });
 
@@ -116,7 +108,7 @@ describe("apply", () => {
     await ws.write("nurture", "PuffleCampaign", puffleEmail);
     expect((await ws.run(["apply", "--auto-approve"])).code).toBe(0);
     const id = (await ws.state()).campaigns["puffle/default/nurture"]?.id as string;
-    await forceStatus(sb, "puffle", id, "active");
+    await sb.forceStatus("puffle", id, "active");
     // A plan made while the campaign was still a draft, executed after it went live.
     const { workspace } = await loadWorkspace({ cwd: ws.dir });
     if (!workspace) throw new Error("workspace did not load");

@@ -1,22 +1,14 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { driftOf, driftReport, type CampaignDrift } from "../../src/core/drift.js";
 import { capabilities as altur } from "../../src/providers/altur/capabilities.js";
-import { startSandbox } from "../../src/sandbox/server.js";
+import { useSandbox } from "../support/sandbox.js";
 import { renderDriftMarkdown } from "../../src/cli/render/drift.js";
 import { alturPhone, extrovertTarget, puffleEmail } from "./specs.js";
-import { clearLogs, forceStatus, providerCall, requestLog, resetSandbox, TestWorkspace, type Sandbox } from "./workspace.js";
+import { clearLogs, TestWorkspace } from "./workspace.js";
 
-let sb: Sandbox;
+const sb = useSandbox();
 let ws: TestWorkspace;
-
-beforeAll(async () => {
-  sb = await startSandbox({ port: 0 });
-});
-afterAll(async () => {
-  await sb.stop();
-});
 beforeEach(async () => {
-  await resetSandbox(sb);
   ws = await TestWorkspace.create(sb);
   await ws.write("q2", "AlturCampaign", alturPhone);
   await ws.write("nurture", "PuffleCampaign", puffleEmail);
@@ -42,12 +34,12 @@ describe("drift", () => {
     expect(res.code, res.stdout).toBe(0);
     expect(res.stdout).toMatch(/No drift: 3 checked, 3 in sync/);
     expect(res.stdout).toMatch(/Extrovert \(extrovert\/default\) has no read API/);
-    for (const p of ["altur", "puffle", "extrovert"] as const) expect((await requestLog(sb, p)).every((r) => r.method === "GET")).toBe(true);
+    for (const p of ["altur", "puffle", "extrovert"] as const) expect((await sb.requests(p)).every((r) => r.method === "GET")).toBe(true);
   });
 
   it("an edit through the provider's API is out-of-band", async () => {
     const id = (await ws.state()).campaigns["altur/default/q2"]?.id as string;
-    await providerCall(sb, "altur", "PATCH", `/campaigns/${id}`, { retries: 4 });
+    await sb.request("altur", "PATCH", `/campaigns/${id}`, { retries: 4 });
     const { code, report } = await drift();
     expect(code).toBe(2);
     expect(fieldsOf(report, "altur/default/q2")).toEqual([{ path: "retries", git: 1, applied: 1, live: 4, class: "out-of-band" }]);
@@ -57,13 +49,13 @@ describe("drift", () => {
     await ws.write("q2", "AlturCampaign", { ...alturPhone, retries: 2 });
     expect(fieldsOf((await drift()).report, "altur/default/q2")).toEqual([{ path: "retries", git: 2, applied: 1, live: 1, class: "pending" }]);
     const id = (await ws.state()).campaigns["altur/default/q2"]?.id as string;
-    await providerCall(sb, "altur", "PATCH", `/campaigns/${id}`, { retries: 4 });
+    await sb.request("altur", "PATCH", `/campaigns/${id}`, { retries: 4 });
     expect(fieldsOf((await drift()).report, "altur/default/q2")).toEqual([{ path: "retries", git: 2, applied: 1, live: 4, class: "conflict" }]);
   });
 
   it("a difference that cannot be applied in the current status is blocked", async () => {
     const id = (await ws.state()).campaigns["puffle/default/nurture"]?.id as string;
-    await forceStatus(sb, "puffle", id, "active");
+    await sb.forceStatus("puffle", id, "active");
     await ws.write("nurture", "PuffleCampaign", { ...puffleEmail, status: undefined, stop_on_reply: false });
     const fields = fieldsOf((await drift()).report, "puffle/default/nurture");
     expect(fields).toEqual([expect.objectContaining({ path: "stop_on_reply", class: "blocked", reason: expect.stringMatching(/^pending; Puffle silently ignores/) })]);

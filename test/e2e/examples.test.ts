@@ -1,16 +1,10 @@
 import { cp } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSandbox } from "../../src/sandbox/server.js";
-import { providerCall, storedCampaigns, TestWorkspace, type Sandbox } from "./workspace.js";
+import { describe, expect, it } from "vitest";
+import { useSandbox } from "../support/sandbox.js";
+import { TestWorkspace } from "./workspace.js";
 
-let sb: Sandbox;
-beforeAll(async () => {
-  sb = await startSandbox({ port: 0 });
-});
-afterAll(async () => {
-  await sb.stop();
-});
+const sb = useSandbox();
 
 describe("the repository's example campaigns", () => {
   it("apply from empty, then a second plan is empty (Puffle launches once prospects are uploaded)", async () => {
@@ -30,10 +24,10 @@ describe("the repository's example campaigns", () => {
       const declared = ["altur", "puffle", "extrovert"].map((p) => Object.keys(state.campaigns).filter((a) => a.startsWith(`${p}/`)).length);
       expect(declared.every((n) => n >= 2)).toBe(true);
       // A person uploads the prospect lists of the blocked campaigns (Puffle's documented roster endpoint).
-      for (const c of await storedCampaigns(sb, "puffle")) {
+      for (const c of await sb.campaigns("puffle")) {
         if (c.status !== "draft") continue;
         const email = c.type === "email";
-        const res = await providerCall(sb, "puffle", "POST", `/api/campaigns/${String(c.id)}/leads`, {
+        const res = await sb.request("puffle", "POST", `/api/campaigns/${String(c.id)}/leads`, {
           prospects: [email ? { email: "ada@example.com", first_name: "Ada" } : { linkedin_url: "https://www.linkedin.com/in/ada-example", first_name: "Ada" }],
         });
         expect(res.status).toBeLessThan(300);

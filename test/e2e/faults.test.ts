@@ -1,22 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSandbox } from "../../src/sandbox/server.js";
+import { describe, expect, it } from "vitest";
+import type { FaultSettings } from "../../src/sandbox/types.js";
+import { useSandbox } from "../support/sandbox.js";
 import { alturPhone, extrovertTarget, puffleEmail } from "./specs.js";
-import { storedCampaigns, TestWorkspace, type Sandbox } from "./workspace.js";
+import { TestWorkspace } from "./workspace.js";
 
-let sb: Sandbox;
+const sb = useSandbox();
 
-beforeAll(async () => {
-  sb = await startSandbox({ port: 0 });
-});
-afterAll(async () => {
-  await sb.stop();
-});
-
-async function setFaults(faults: Record<string, unknown>): Promise<void> {
-  for (const p of ["extrovert", "puffle", "altur"] as const) {
-    const res = await fetch(`${sb.origins[p]}/__sandbox/faults`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(faults) });
-    expect(res.status).toBe(200);
-  }
+async function setFaults(faults: Partial<FaultSettings>): Promise<void> {
+  for (const p of ["extrovert", "puffle", "altur"] as const) await sb.setFaults(p, faults);
 }
 
 describe("apply under injected faults (20% 503, 5% connection resets)", () => {
@@ -40,7 +31,7 @@ describe("apply under injected faults (20% 503, 5% connection resets)", () => {
         const state = await ws.state().catch(() => ({ campaigns: {} }));
         for (const provider of ["altur", "puffle"] as const) {
           const ids = new Set(Object.values(state.campaigns).map((e) => e.id));
-          for (const c of await storedCampaigns(sb, provider)) expect(ids.has(String(c.id)), `${provider} ${String(c.id)} missing from state`).toBe(true);
+          for (const c of await sb.campaigns(provider)) expect(ids.has(String(c.id)), `${provider} ${String(c.id)} missing from state`).toBe(true);
         }
         if (res.code === 0) break;
       }
@@ -50,12 +41,12 @@ describe("apply under injected faults (20% 503, 5% connection resets)", () => {
       // The faults really fired: providers answered some requests with the injected 503.
       let injected = 0;
       for (const p of ["extrovert", "puffle", "altur"] as const) {
-        const log = (await (await fetch(`${sb.origins[p]}/__sandbox/requests`)).json()) as { status: number }[];
+        const log = await sb.requests(p);
         injected += log.filter((r) => r.status === 503).length;
       }
       expect(injected).toBeGreaterThan(0);
       for (const [provider, n] of [["altur", 5], ["puffle", 4], ["extrovert", 4]] as const) {
-        const stored = await storedCampaigns(sb, provider);
+        const stored = await sb.campaigns(provider);
         expect(stored, provider).toHaveLength(n);
         expect(new Set(stored.map((c) => c.name)).size).toBe(n);
       }

@@ -1,23 +1,15 @@
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { writeNewFile } from "../../src/cli/commands/import.js";
-import { startSandbox } from "../../src/sandbox/server.js";
+import { useSandbox } from "../support/sandbox.js";
 import { extrovertTarget } from "./specs.js";
-import { clearLogs, forceStatus, providerCall, requestLog, resetSandbox, TestWorkspace, type Sandbox } from "./workspace.js";
+import { clearLogs, TestWorkspace } from "./workspace.js";
 
-let sb: Sandbox;
+const sb = useSandbox();
 let ws: TestWorkspace;
-
-beforeAll(async () => {
-  sb = await startSandbox({ port: 0 });
-});
-afterAll(async () => {
-  await sb.stop();
-});
 beforeEach(async () => {
-  await resetSandbox(sb);
   ws = await TestWorkspace.create(sb);
 });
 afterEach(async () => {
@@ -54,10 +46,10 @@ async function setRateLimit(requestsPerSecond: number | null): Promise<void> {
 async function seedCampaigns(): Promise<{ puffle: Record<string, string>; altur: Record<string, string> }> {
   const puffle: Record<string, string> = {};
   // Active email campaign with prospects.
-  const active = await ok(providerCall(sb, "puffle", "POST", "/api/campaigns", { type: "email", name: "Q2 Reactivation", sender_account_ids: [EMAIL_SENDER], daily_limit: 40, open_tracking: false, signature: "Ana, Customer Success" }));
+  const active = await ok(sb.request("puffle", "POST", "/api/campaigns", { type: "email", name: "Q2 Reactivation", sender_account_ids: [EMAIL_SENDER], daily_limit: 40, open_tracking: false, signature: "Ana, Customer Success" }));
   puffle.active = active.campaign.id;
   await ok(
-    providerCall(sb, "puffle", "PATCH", `/api/campaigns/${puffle.active}`, {
+    sb.request("puffle", "PATCH", `/api/campaigns/${puffle.active}`, {
       sequence_nodes: [
         { type: "email", subject: "Quick question", body: "Hi %first_name%,\n\nDo you still use our product?\n" },
         { type: "delay", delay_days: 2 },
@@ -66,11 +58,11 @@ async function seedCampaigns(): Promise<{ puffle: Record<string, string>; altur:
       ],
     }),
   );
-  await ok(providerCall(sb, "puffle", "POST", `/api/campaigns/${puffle.active}/leads`, { prospects: [{ email: "ada@example.com", first_name: "Ada" }, { email: "bob@example.com" }] }));
-  await ok(providerCall(sb, "puffle", "POST", `/api/campaigns/${puffle.active}/launch`));
+  await ok(sb.request("puffle", "POST", `/api/campaigns/${puffle.active}/leads`, { prospects: [{ email: "ada@example.com", first_name: "Ada" }, { email: "bob@example.com" }] }));
+  await ok(sb.request("puffle", "POST", `/api/campaigns/${puffle.active}/launch`));
   // Paused LinkedIn campaign with operating hours.
   const paused = await ok(
-    providerCall(sb, "puffle", "POST", "/api/campaigns", {
+    sb.request("puffle", "POST", "/api/campaigns", {
       type: "linkedin",
       name: "CTO outreach (DACH) — Ärzte & Co",
       sender_account_ids: [LINKEDIN_SENDER],
@@ -80,21 +72,21 @@ async function seedCampaigns(): Promise<{ puffle: Record<string, string>; altur:
   );
   puffle.paused = paused.campaign.id;
   await ok(
-    providerCall(sb, "puffle", "PATCH", `/api/campaigns/${puffle.paused}`, {
+    sb.request("puffle", "PATCH", `/api/campaigns/${puffle.paused}`, {
       sequence_nodes: [{ type: "connection_request", include_message: true, body: "Hi {{first_name}}!" }, { type: "delay", delay_hours: 36 }, { type: "message", body: "Thanks for connecting." }, { type: "end" }],
     }),
   );
-  await ok(providerCall(sb, "puffle", "POST", `/api/campaigns/${puffle.paused}/leads`, { prospects: [{ linkedin_url: "https://www.linkedin.com/in/ada-example" }] }));
-  await ok(providerCall(sb, "puffle", "POST", `/api/campaigns/${puffle.paused}/launch`));
-  await ok(providerCall(sb, "puffle", "POST", `/api/campaigns/${puffle.paused}/pause`));
+  await ok(sb.request("puffle", "POST", `/api/campaigns/${puffle.paused}/leads`, { prospects: [{ linkedin_url: "https://www.linkedin.com/in/ada-example" }] }));
+  await ok(sb.request("puffle", "POST", `/api/campaigns/${puffle.paused}/launch`));
+  await ok(sb.request("puffle", "POST", `/api/campaigns/${puffle.paused}/pause`));
   // A draft as Puffle seeds it, and a finished one.
-  puffle.draft = (await ok(providerCall(sb, "puffle", "POST", "/api/campaigns", { type: "email", name: "Draft ideas", sender_account_ids: [EMAIL_SENDER] }))).campaign.id;
-  puffle.completed = (await ok(providerCall(sb, "puffle", "POST", "/api/campaigns", { type: "email", name: "Black Friday 2024", sender_account_ids: [EMAIL_SENDER] }))).campaign.id;
-  await forceStatus(sb, "puffle", puffle.completed as string, "completed");
+  puffle.draft = (await ok(sb.request("puffle", "POST", "/api/campaigns", { type: "email", name: "Draft ideas", sender_account_ids: [EMAIL_SENDER] }))).campaign.id;
+  puffle.completed = (await ok(sb.request("puffle", "POST", "/api/campaigns", { type: "email", name: "Black Friday 2024", sender_account_ids: [EMAIL_SENDER] }))).campaign.id;
+  await sb.forceStatus("puffle", puffle.completed as string, "completed");
 
   const altur: Record<string, string> = {};
   const scheduled = await ok(
-    providerCall(sb, "altur", "POST", "/campaigns", {
+    sb.request("altur", "POST", "/campaigns", {
       name: "Renewals – July",
       agent_id: "agent_demo_01",
       integration_id: "integ_phone_01",
@@ -115,9 +107,9 @@ async function seedCampaigns(): Promise<{ puffle: Record<string, string>; altur:
     }),
   );
   altur.scheduled = String(scheduled.campaign.id);
-  await ok(providerCall(sb, "altur", "POST", `/campaigns/${altur.scheduled}/activate`));
+  await ok(sb.request("altur", "POST", `/campaigns/${altur.scheduled}/activate`));
   const wa = await ok(
-    providerCall(sb, "altur", "POST", "/campaigns", {
+    sb.request("altur", "POST", "/campaigns", {
       name: "Appointment reminders",
       agent_id: "agent_demo_01",
       integration_id: "integ_wa_01",
@@ -128,14 +120,14 @@ async function seedCampaigns(): Promise<{ puffle: Record<string, string>; altur:
     }),
   );
   altur.whatsapp = String(wa.campaign.id);
-  const paused2 = await ok(providerCall(sb, "altur", "POST", "/campaigns", { name: "Win-back", agent_id: "agent_demo_01", integration_id: "integ_phone_01", integration_type: "phone_call", retries: 1 }));
+  const paused2 = await ok(sb.request("altur", "POST", "/campaigns", { name: "Win-back", agent_id: "agent_demo_01", integration_id: "integ_phone_01", integration_type: "phone_call", retries: 1 }));
   altur.inactive = String(paused2.campaign.id);
-  await ok(providerCall(sb, "altur", "POST", `/campaigns/${altur.inactive}/activate`));
-  await ok(providerCall(sb, "altur", "POST", `/campaigns/${altur.inactive}/pause`));
-  await ok(providerCall(sb, "altur", "POST", `/campaigns/${altur.inactive}/archive`));
-  const finished = await ok(providerCall(sb, "altur", "POST", "/campaigns", { name: "Q1 survey", agent_id: "agent_demo_01", integration_id: "integ_phone_01", integration_type: "phone_call" }));
+  await ok(sb.request("altur", "POST", `/campaigns/${altur.inactive}/activate`));
+  await ok(sb.request("altur", "POST", `/campaigns/${altur.inactive}/pause`));
+  await ok(sb.request("altur", "POST", `/campaigns/${altur.inactive}/archive`));
+  const finished = await ok(sb.request("altur", "POST", "/campaigns", { name: "Q1 survey", agent_id: "agent_demo_01", integration_id: "integ_phone_01", integration_type: "phone_call" }));
   altur.finished = String(finished.campaign.id);
-  await forceStatus(sb, "altur", altur.finished as string, "finished");
+  await sb.forceStatus("altur", altur.finished as string, "finished");
   return { puffle, altur };
 }
 
@@ -161,7 +153,7 @@ describe("import", () => {
     expect(altur.stdout).toMatch(/Imported 4 Altur campaigns/);
     // Reads only: list + one detail GET per campaign.
     for (const p of ["puffle", "altur"] as const) {
-      const log = await requestLog(sb, p);
+      const log = await sb.requests(p);
       expect(log.every((r) => r.method === "GET")).toBe(true);
       expect(log.filter((r) => /\/campaigns\/[^/]+$/.test(r.path))).toHaveLength(4);
     }
@@ -322,7 +314,7 @@ describe("import", () => {
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/Extrovert has no read API/);
     expect(res.stderr).toMatch(/campaignctl state adopt extrovert\/default\/NAME --id ID/);
-    const log = await requestLog(sb, "extrovert");
+    const log = await sb.requests("extrovert");
     expect(log).toEqual([]);
   });
 

@@ -1,19 +1,11 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startSandbox } from "../../src/sandbox/server.js";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { useSandbox } from "../support/sandbox.js";
 import { alturPhone, extrovertTarget, puffleEmail } from "./specs.js";
-import { clearLogs, forceStatus, providerCall, requestLog, resetSandbox, storedCampaigns, TestWorkspace, type Sandbox } from "./workspace.js";
+import { clearLogs, TestWorkspace } from "./workspace.js";
 
-let sb: Sandbox;
+const sb = useSandbox();
 let ws: TestWorkspace;
-
-beforeAll(async () => {
-  sb = await startSandbox({ port: 0 });
-});
-afterAll(async () => {
-  await sb.stop();
-});
 beforeEach(async () => {
-  await resetSandbox(sb);
   ws = await TestWorkspace.create(sb);
 });
 afterEach(async () => {
@@ -27,7 +19,7 @@ describe("contract: create → plan empty → change → plan shows it → apply
     await ws.write("q2-reactivation", "AlturCampaign", alturPhone);
     const created = await ws.run(["apply", "--auto-approve"]);
     expect(created.code, created.stdout + created.stderr).toBe(0);
-    const [campaign] = await storedCampaigns(sb, "altur");
+    const [campaign] = await sb.campaigns("altur");
     expect(campaign).toMatchObject({ name: "Q2 Reactivation", status: "active", retries: 1 });
 
     const again = await ws.run(["plan", "--detailed-exitcode"]);
@@ -44,7 +36,7 @@ describe("contract: create → plan empty → change → plan shows it → apply
     await clearLogs(sb);
     const applied = await ws.run(["apply", "--auto-approve"]);
     expect(applied.code, applied.stdout + applied.stderr).toBe(0);
-    const log = await requestLog(sb, "altur");
+    const log = await sb.requests("altur");
     expect(writes(log)).toEqual([expect.objectContaining({ method: "PATCH", body: { retries: 3, cycles: { cooldown_minutes: 60 } }, status: 200 })]);
 
     const final = await ws.run(["plan", "--detailed-exitcode"]);
@@ -55,7 +47,7 @@ describe("contract: create → plan empty → change → plan shows it → apply
     await ws.write("email-nurture", "PuffleCampaign", puffleEmail);
     const created = await ws.run(["apply", "--auto-approve"]);
     expect(created.code, created.stdout + created.stderr).toBe(0);
-    const [stored] = await storedCampaigns(sb, "puffle");
+    const [stored] = await sb.campaigns("puffle");
     expect((stored as { sequence_nodes: unknown[] }).sequence_nodes).toHaveLength(4);
     expect((await ws.run(["plan", "--detailed-exitcode"])).code).toBe(0);
 
@@ -63,7 +55,7 @@ describe("contract: create → plan empty → change → plan shows it → apply
     await clearLogs(sb);
     const applied = await ws.run(["apply", "--auto-approve"]);
     expect(applied.code, applied.stdout + applied.stderr).toBe(0);
-    expect(writes(await requestLog(sb, "puffle"))).toEqual([expect.objectContaining({ method: "PATCH", body: { name: "Email nurture v2" } })]);
+    expect(writes(await sb.requests("puffle"))).toEqual([expect.objectContaining({ method: "PATCH", body: { name: "Email nurture v2" } })]);
     expect((await ws.run(["plan", "--detailed-exitcode"])).code).toBe(0);
   });
 
@@ -82,7 +74,7 @@ describe("contract: create → plan empty → change → plan shows it → apply
     await clearLogs(sb);
     const applied = await ws.run(["apply", "--auto-approve"]);
     expect(applied.code, applied.stdout + applied.stderr).toBe(0);
-    const log = writes(await requestLog(sb, "extrovert"));
+    const log = writes(await sb.requests("extrovert"));
     expect(log).toHaveLength(1);
     const { ownerId: _o, type: _t, ...updatable } = extrovertTarget;
     expect(log[0]).toMatchObject({ method: "PATCH", path: expect.stringContaining(`/campaign/${id}`), body: { ...updatable, id, name: "Founders engagement v2" } });
@@ -98,7 +90,7 @@ describe("plan", () => {
     await clearLogs(sb);
     const res = await ws.run(["plan", "--detailed-exitcode"]);
     expect(res.code, res.stdout + res.stderr).toBe(2);
-    const all = [...(await requestLog(sb, "altur")), ...(await requestLog(sb, "puffle")), ...(await requestLog(sb, "extrovert"))];
+    const all = [...(await sb.requests("altur")), ...(await sb.requests("puffle")), ...(await sb.requests("extrovert"))];
     expect(all.every((r) => r.method === "GET")).toBe(true);
     expect(all.map((r) => r.path).sort()).toEqual(["/api/campaigns", "/api/v1.0/campaigns"]);
   });
@@ -107,7 +99,7 @@ describe("plan", () => {
     await ws.write("email-nurture", "PuffleCampaign", puffleEmail);
     expect((await ws.run(["apply", "--auto-approve"])).code).toBe(0);
     const id = (await ws.state()).campaigns["puffle/default/email-nurture"]?.id as string;
-    await forceStatus(sb, "puffle", id, "active");
+    await sb.forceStatus("puffle", id, "active");
     await ws.write("email-nurture", "PuffleCampaign", { ...puffleEmail, status: "active", stop_on_reply: false });
     const plan = await ws.run(["plan", "--detailed-exitcode", "--format", "json"]);
     expect(plan.code).toBe(3);
@@ -116,7 +108,7 @@ describe("plan", () => {
     await clearLogs(sb);
     const applied = await ws.run(["apply", "--auto-approve"]);
     expect(applied.code).toBe(3);
-    expect(writes(await requestLog(sb, "puffle"))).toEqual([]);
+    expect(writes(await sb.requests("puffle"))).toEqual([]);
   });
 
   it("an Altur agent_id change is a replace, executed only with --allow-replace (create new, archive old)", async () => {
@@ -129,10 +121,10 @@ describe("plan", () => {
     expect(JSON.parse(plan.stdout).campaigns[0]).toMatchObject({ action: "replace", replaceFields: ["integration_id", "integration_type"] });
     const refused = await ws.run(["apply", "--auto-approve"]);
     expect(refused.code).toBe(3);
-    expect(await storedCampaigns(sb, "altur")).toHaveLength(1);
+    expect(await sb.campaigns("altur")).toHaveLength(1);
     const replaced = await ws.run(["apply", "--auto-approve", "--allow-replace"]);
     expect(replaced.code, replaced.stdout + replaced.stderr).toBe(0);
-    const stored = await storedCampaigns(sb, "altur");
+    const stored = await sb.campaigns("altur");
     expect(stored).toHaveLength(2);
     expect(stored.find((c) => String(c.id) === oldId)).toMatchObject({ archived: true });
     const newId = (await ws.state()).campaigns["altur/default/q2-reactivation"]?.id;
@@ -144,7 +136,7 @@ describe("plan", () => {
     await ws.write("q2-reactivation", "AlturCampaign", alturPhone);
     expect((await ws.run(["apply", "--auto-approve"])).code).toBe(0);
     const id = (await ws.state()).campaigns["altur/default/q2-reactivation"]?.id as string;
-    await forceStatus(sb, "altur", id, "finished");
+    await sb.forceStatus("altur", id, "finished");
     await ws.write("q2-reactivation", "AlturCampaign", { ...alturPhone, status: undefined, retries: 4 });
     const plan = await ws.run(["plan", "--detailed-exitcode", "--format", "json"]);
     expect(plan.code).toBe(3);
@@ -152,7 +144,7 @@ describe("plan", () => {
   });
 
   it("adopts a live campaign with exactly the same name instead of creating it", async () => {
-    const made = await providerCall(sb, "altur", "POST", "/campaigns", {
+    const made = await sb.request("altur", "POST", "/campaigns", {
       name: "Q2 Reactivation",
       agent_id: "agent_demo_01",
       integration_id: "integ_phone_01",
@@ -167,13 +159,13 @@ describe("plan", () => {
     expect(c).toMatchObject({ identity: "adopted", id: String(made.body.campaign.id), action: "update" });
     expect(c.changes.map((ch: { path: string }) => ch.path)).toEqual(["first_message", "retries", "scheduling.mon", "scheduling.tue", "timezone"]);
     expect((await ws.run(["apply", "--auto-approve"])).code).toBe(0);
-    expect(await storedCampaigns(sb, "altur")).toHaveLength(1);
+    expect(await sb.campaigns("altur")).toHaveLength(1);
   });
 
   it("two live campaigns with the same name are a clear error naming both ids", async () => {
     const body = { name: "Q2 Reactivation", agent_id: "agent_demo_01", integration_id: "integ_phone_01", integration_type: "phone_call" };
-    const a = await providerCall(sb, "altur", "POST", "/campaigns", body);
-    const b = await providerCall(sb, "altur", "POST", "/campaigns", body);
+    const a = await sb.request("altur", "POST", "/campaigns", body);
+    const b = await sb.request("altur", "POST", "/campaigns", body);
     await ws.write("q2-reactivation", "AlturCampaign", alturPhone);
     const plan = await ws.run(["plan"]);
     expect(plan.code).toBe(1);

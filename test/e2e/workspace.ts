@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { stringify } from "yaml";
 import { main } from "../../src/cli/main.js";
-import { startSandbox } from "../../src/sandbox/server.js";
+import type { TestSandbox } from "../support/sandbox.js";
 
-export type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
+export type Sandbox = TestSandbox;
 
 export const KEYS = { EXTROVERT_API_KEY: "sandbox", PUFFLE_API_KEY: "sandbox", ALTUR_API_KEY: "sandbox" };
 
@@ -74,46 +74,7 @@ export class TestWorkspace {
   }
 }
 
-export interface LoggedRequest {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  body: unknown;
-  status: number;
-  headers: Record<string, string>;
-}
-
-export async function requestLog(sb: Sandbox, provider: "extrovert" | "puffle" | "altur"): Promise<LoggedRequest[]> {
-  const res = await fetch(`${sb.origins[provider]}/__sandbox/requests`);
-  return (await res.json()) as LoggedRequest[];
-}
-
+/** Clear every provider's request log. */
 export async function clearLogs(sb: Sandbox): Promise<void> {
-  for (const p of ["extrovert", "puffle", "altur"] as const) await fetch(`${sb.origins[p]}/__sandbox/requests`, { method: "DELETE" });
-}
-
-export async function resetSandbox(sb: Sandbox): Promise<void> {
-  for (const p of ["extrovert", "puffle", "altur"] as const) await fetch(`${sb.origins[p]}/__sandbox/reset`, { method: "POST" });
-}
-
-export async function forceStatus(sb: Sandbox, provider: "puffle" | "altur", id: string, status: string): Promise<void> {
-  const res = await fetch(`${sb.origins[provider]}/__sandbox/campaigns/${id}/status`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ status }) });
-  if (!res.ok) throw new Error(`force status failed: ${res.status} ${await res.text()}`);
-}
-
-export async function storedCampaigns(sb: Sandbox, provider: "extrovert" | "puffle" | "altur"): Promise<Record<string, unknown>[]> {
-  const res = await fetch(`${sb.origins[provider]}/__sandbox/campaigns`);
-  return (await res.json()) as Record<string, unknown>[];
-}
-
-/** Call a provider API as a person in the provider's UI would (an out-of-band edit). */
-export async function providerCall(sb: Sandbox, provider: "puffle" | "altur", method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const auth = provider === "puffle" ? "Bearer sandbox" : "api-key sandbox";
-  const res = await fetch(`${sb.urls[provider]}${path}`, {
-    method,
-    headers: { authorization: auth, "content-type": "application/json" },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
+  for (const p of ["extrovert", "puffle", "altur"] as const) await sb.clearRequests(p);
 }
