@@ -142,6 +142,7 @@ function actionStep(a: LifecycleAction, from: string | undefined): PlanStep {
 }
 
 function withoutFields(spec: JsonObject, fields: readonly string[]): JsonObject {
+  if (fields.length === 0) return spec;
   const out: JsonObject = {};
   for (const [k, v] of Object.entries(spec)) if (!fields.includes(k)) out[k] = v;
   return out;
@@ -163,29 +164,40 @@ function resultingSpec(spec: JsonObject, blockedUnits: readonly UnitDiff[]): Jso
   return out;
 }
 
+/**
+ * Every plan object gets the same keys in the same order (absent ones undefined, which JSON drops):
+ * one hidden class for all of them keeps the planner's hot path monomorphic.
+ */
 function base(input: PlanCampaignInput, displayName: string): CampaignPlan {
   return {
     address: input.address,
     provider: input.provider,
     account: input.account,
     kind: input.kind,
-    ...(input.live ? { id: input.live.id } : input.state ? { id: input.state.id } : {}),
+    id: input.live ? input.live.id : input.state?.id,
     displayName,
     action: "noop",
-    ...(input.live?.status === undefined ? {} : { status: input.live.status }),
+    status: input.live?.status,
     identity: input.identity,
     changes: [],
     steps: [],
     blocked: [],
     warnings: [],
     notes: [...(input.notes ?? [])],
-    ...(input.live?.fingerprint === undefined ? {} : { fingerprint: input.live.fingerprint }),
+    replaceFields: undefined,
+    fingerprint: input.live?.fingerprint,
+    desired: undefined,
   };
+}
+
+/** A field change with a fixed shape (see base). */
+function change(u: UnitDiff, cls: FieldChange["class"], reason?: string, unblock?: string): FieldChange {
+  return { path: u.path, before: u.before, after: u.after, class: cls, reason, unblock };
 }
 
 /** Full body for providers whose update replaces everything: defaults ⊕ last applied/live ⊕ spec. */
 function fullBody(caps: KindCapabilities, spec: JsonObject, live: JsonObject | undefined): JsonObject {
-  return { ...caps.defaults, ...(live ?? {}), ...spec };
+  return Object.assign({}, caps.defaults, live, spec);
 }
 
 function planCreate(input: PlanCampaignInput, spec: JsonObject, plan: CampaignPlan): CampaignPlan {
@@ -265,24 +277,18 @@ export function planCampaign(input: PlanCampaignInput): CampaignPlan {
   });
   const terminal = status === undefined ? undefined : caps.readOnlyStatuses[status];
   const changes: FieldChange[] = units.map((u) => {
-    const change: FieldChange = { path: u.path, ...(u.before === undefined ? {} : { before: u.before }), after: u.after, class: "editable" };
     if (isImmutable(caps, u.path)) {
-      return { ...change, class: "immutable", reason: "cannot change after the campaign is created", unblock: "apply with --allow-replace to create a new campaign and retire this one" };
+      return change(u, "immutable", "cannot change after the campaign is created", "apply with --allow-replace to create a new campaign and retire this one");
     }
-    if (terminal) return { ...change, class: "blocked", reason: terminal.reason, unblock: terminal.unblock };
+    if (terminal) return change(u, "blocked", terminal.reason, terminal.unblock);
     const rule = ruleFor(caps, u.path);
     if (rule?.editableIn && (editStatus === undefined || !rule.editableIn.includes(editStatus))) {
-      return {
-        ...change,
-        class: "blocked",
-        reason: rule.blockedReason ?? `cannot change while the campaign is ${editStatus}`,
-        ...(rule.unblockHint === undefined ? {} : { unblock: rule.unblockHint }),
-      };
+      return change(u, "blocked", rule.blockedReason ?? `cannot change while the campaign is ${editStatus}`, rule.unblockHint);
     }
     if (rule?.sideEffect && editStatus !== undefined && rule.sideEffect.statuses.includes(editStatus)) {
       plan.warnings.push(rule.sideEffect.warning);
     }
-    return change;
+    return change(u, "editable");
   });
 
   // Lifecycle field changes are shown as changes too, so the reader sees before → after.
@@ -331,6 +337,11 @@ export function planCampaign(input: PlanCampaignInput): CampaignPlan {
   plan.blocked.push(...lifecycle.blocked);
   plan.warnings.push(...lifecycle.warnings);
 
+  // What the campaign will hold after apply: blocked units keep their live value. For full-body
+  // providers this is also the update body, built once.
+  const resulting = resultingSpec(spec, blockedUnits);
+  const full = caps.updateMode === "full-body" ? fullBody(caps, withoutFields(resulting, lc), withoutFields(live.spec, lc)) : undefined;
+
   let cur = status;
   for (const a of lifecycle.before) {
     plan.steps.push(actionStep(a, cur));
@@ -338,19 +349,14 @@ export function planCampaign(input: PlanCampaignInput): CampaignPlan {
   }
   if (editable.length > 0) {
     const fields = editable.map((u) => u.path);
-    const body =
-      caps.updateMode === "full-body"
-        ? fullBody(caps, withoutFields(spec, lc), withoutFields(live.spec, lc))
-        : bodyFromPaths(editable.map((u) => [u.path, getPath(spec, u.path) as JsonValue] as const));
+    const body = full ?? bodyFromPaths(editable.map((u) => [u.path, getPath(spec, u.path) as JsonValue] as const));
     plan.steps.push({ kind: "update", body, fields });
   }
   for (const a of lifecycle.after) {
     plan.steps.push(actionStep(a, cur));
     cur = a.to ?? cur;
   }
-
-  const resulting = resultingSpec(spec, blockedUnits);
-  plan.desired = caps.updateMode === "full-body" ? { ...fullBody(caps, withoutFields(resulting, lc), withoutFields(live.spec, lc)), ...pick(resulting, lc) } : resulting;
+  plan.desired = full === undefined ? resulting : lc.length === 0 ? full : { ...full, ...pick(resulting, lc) };
   const action: PlanAction =
     units.length > 0 ? "update" : plan.steps.length > 0 || plan.changes.length > 0 ? "transition" : "noop";
   plan.action = action;
