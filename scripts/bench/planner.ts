@@ -8,7 +8,7 @@ import type { JsonObject } from "../../src/core/json.js";
 import { summarize, type CampaignPlan, type Plan, type PlanSummary } from "../../src/core/plan.js";
 import { planCampaign, type LiveView, type PlanCampaignInput } from "../../src/core/planner.js";
 import { KINDS, PROVIDERS, type ProviderName, type StateEntry, type Workspace } from "../../src/core/types.js";
-import { buildPlan } from "../../src/engine/build-plan.js";
+import { buildPlan, plannerInput } from "../../src/engine/build-plan.js";
 import { fingerprintOf, type RefreshedCampaign } from "../../src/engine/refresh.js";
 import { closeSessions, openSessions, type AccountSession } from "../../src/engine/session.js";
 import { alturSpec, extrovertSpec, fileName, puffleSpec } from "./fixtures.js";
@@ -202,24 +202,6 @@ function refreshedCampaign(i: number, sessions: Map<string, AccountSession>): Re
     ...(view ? { live: view } : {}),
     ...(preflight ? { preflight } : {}),
     notes,
-  };
-}
-
-/** Exactly what buildPlan hands the planner for one refreshed campaign. */
-function plannerInput(r: RefreshedCampaign): PlanCampaignInput {
-  const provider = r.session.module.name;
-  return {
-    address: r.address,
-    provider,
-    account: r.session.account.name,
-    kind: KINDS[provider],
-    caps: r.session.module.capabilities,
-    ...(r.decl ? { spec: r.decl.spec } : {}),
-    ...(r.live ? { live: r.live } : {}),
-    ...(r.state ? { state: r.state } : {}),
-    identity: r.identity,
-    ...(r.preflight ? { preflight: r.preflight } : {}),
-    notes: r.notes,
   };
 }
 
