@@ -271,7 +271,12 @@ class CampaignRun {
       }
       const retire = this.caps.retire;
       const oldId = p.action === "replace" ? p.id : undefined;
-      if (oldId !== undefined && !("manual" in retire) && retire.order === "before-create") await this.retire(oldId);
+      if (oldId !== undefined && !("manual" in retire) && retire.order === "before-create") {
+        await this.retire(oldId);
+        // The recorded id is gone now: if the create below fails, the next plan must plan a create, not report a deletion.
+        delete this.state.campaigns[p.address];
+        await this.persist();
+      }
       for (const step of p.steps) {
         if (step.kind === "create") await this.create(step.body);
         else if (step.kind === "update") await this.update(step);
@@ -308,7 +313,9 @@ class CampaignRun {
       this.outcome.message = "manual" in retire ? retire.manual : "no id recorded";
       return this.outcome;
     }
-    if (p.status !== undefined || this.caps.readable) await this.retire(p.id);
+    // Retire only what was read live; an orphan already gone at the provider just leaves state.
+    if (p.status !== undefined) await this.retire(p.id);
+    else this.step(`campaign ${p.id} is already gone at ${this.session.module.displayName}; removed from state`);
     delete this.state.campaigns[p.address];
     await this.persist();
     return this.outcome;

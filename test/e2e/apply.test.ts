@@ -88,6 +88,49 @@ describe("apply", () => {
     expect((await ws.state()).campaigns).toEqual({});
   });
 
+  it("a Puffle type change is replaced with --allow-replace: the old campaign is deleted first (names are unique), then recreated", async () => {
+    await ws.write("nurture", "PuffleCampaign", puffleEmail);
+    expect((await ws.run(["apply", "--auto-approve"])).code).toBe(0);
+    const oldId = (await ws.state()).campaigns["puffle/default/nurture"]?.id;
+    const linkedin = {
+      type: "linkedin",
+      name: puffleEmail.name,
+      sender_account_ids: ["f0000000-0000-4000-8000-000000000001"],
+      sequence_nodes: [{ type: "message", body: "Hi {{first_name}}" }, { type: "end" }],
+      status: "draft",
+    };
+    await ws.write("nurture", "PuffleCampaign", linkedin);
+    const plan = await ws.run(["plan", "--detailed-exitcode", "--format", "json"]);
+    expect(plan.code).toBe(3);
+    expect(JSON.parse(plan.stdout).campaigns[0]).toMatchObject({ action: "replace", replaceFields: ["type"] });
+    await clearLogs(sb);
+    const replaced = await ws.run(["apply", "--auto-approve", "--allow-replace"]);
+    expect(replaced.code, replaced.stdout + replaced.stderr).toBe(0);
+    const writes = (await sb.requests("puffle")).filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`);
+    expect(writes[0]).toBe(`DELETE /api/campaigns/${oldId}`);
+    expect(writes[1]).toBe("POST /api/campaigns");
+    const stored = await sb.campaigns("puffle");
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatchObject({ type: "linkedin", name: puffleEmail.name });
+    expect((await ws.state()).campaigns["puffle/default/nurture"]?.id).toBe(String(stored[0].id));
+    expect((await ws.run(["plan", "--detailed-exitcode"])).code).toBe(0);
+  });
+
+  it("pruning an orphan that is already gone at the provider only removes it from state", async () => {
+    await ws.write("q2", "AlturCampaign", alturPhone);
+    await ws.write("nurture", "PuffleCampaign", puffleEmail);
+    expect((await ws.run(["apply", "--auto-approve"])).code).toBe(0);
+    const id = (await ws.state()).campaigns["puffle/default/nurture"]?.id as string;
+    expect((await sb.request("puffle", "DELETE", `/api/campaigns/${id}`)).status).toBe(200);
+    await ws.remove("nurture");
+    await clearLogs(sb);
+    const pruned = await ws.run(["apply", "--auto-approve", "--prune"]);
+    expect(pruned.code, pruned.stdout + pruned.stderr).toBe(0);
+    expect(pruned.stdout).toMatch(/already gone at Puffle; removed from state/);
+    expect((await sb.requests("puffle")).filter((r) => r.method !== "GET")).toEqual([]);
+    expect(Object.keys((await ws.state()).campaigns)).toEqual(["altur/default/q2"]);
+  });
+
   it("refuses a change set above safety.maxChangePercent without --force", async () => {
     const small = await TestWorkspace.create(sb, { safety: { maxChangePercent: 30, minManagedForThreshold: 3 } });
     try {
