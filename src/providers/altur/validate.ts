@@ -1,5 +1,6 @@
 import type { AlturCycles, AlturSpec, AlturWeekSchedule } from "../../core/generated/campaign.js";
 import { closest } from "../../config/suggest.js";
+import { reportOtherChannelFields } from "../channel-fields.js";
 import type { SpecCheckContext, SpecPath, SpecValidator } from "../types.js";
 
 type Channel = AlturSpec["integration_type"];
@@ -12,7 +13,6 @@ const CHANNEL_FIELDS: Record<Channel, readonly (keyof AlturSpec)[]> = {
 
 const SCHEDULE_FIELDS = ["schedule", "schedule_start_date", "schedule_end_date"] as const satisfies readonly (keyof AlturCycles)[];
 
-const list = (items: readonly string[]): string => items.join(", ");
 
 /**
  * Offline Altur rules: channel-only fields, cycles (mode required when enabled, schedule fields
@@ -23,18 +23,8 @@ export const validateSpec: SpecValidator = (raw, ctx) => {
   // Runs after the JSON Schema passed, so the spec has the generated type's shape.
   const spec = raw as unknown as AlturSpec;
   const channel = spec.integration_type;
-  const other: Channel = channel === "phone_call" ? "whatsapp" : "phone_call";
 
-  for (const field of CHANNEL_FIELDS[other]) {
-    if (spec[field] === undefined) continue;
-    ctx.report(
-      [field],
-      "ALTUR_CHANNEL_FIELD",
-      `${field} applies only to ${other} campaigns, but this campaign's integration_type is ${channel} (Altur rejects it with INVALID_REQUEST); fields for ${channel} campaigns: ${list(CHANNEL_FIELDS[channel])}`,
-      "error",
-      "key",
-    );
-  }
+  reportOtherChannelFields(raw, ctx, { code: "ALTUR_CHANNEL_FIELD", channelField: "integration_type", fields: CHANNEL_FIELDS, consequence: "Altur rejects it with INVALID_REQUEST" });
 
   if (spec.timezone !== undefined && !isTimeZone(spec.timezone)) {
     const suggestion = closest(spec.timezone, timeZones());

@@ -1,4 +1,5 @@
 import type { PuffleSequenceNode, PuffleSpec } from "../../core/generated/campaign.js";
+import { reportOtherChannelFields } from "../channel-fields.js";
 import type { SpecCheckContext, SpecValidator } from "../types.js";
 
 type Channel = PuffleSpec["type"];
@@ -37,18 +38,8 @@ export const validateSpec: SpecValidator = (raw, ctx) => {
   // Runs after the JSON Schema passed, so the spec has the generated type's shape.
   const spec = raw as unknown as PuffleSpec;
   const channel = spec.type;
-  const other: Channel = channel === "email" ? "linkedin" : "email";
 
-  for (const field of CHANNEL_FIELDS[other]) {
-    if (spec[field] === undefined) continue;
-    ctx.report(
-      [field],
-      "PUFFLE_CHANNEL_FIELD",
-      `${field} applies only to ${other} campaigns, but this campaign's type is ${channel} (Puffle would silently ignore it); fields for ${channel} campaigns: ${list(CHANNEL_FIELDS[channel])}`,
-      "error",
-      "key",
-    );
-  }
+  reportOtherChannelFields(raw, ctx, { code: "PUFFLE_CHANNEL_FIELD", channelField: "type", fields: CHANNEL_FIELDS, consequence: "Puffle would silently ignore it" });
 
   const nodes = spec.sequence_nodes;
   if (nodes === undefined) return;
