@@ -13,7 +13,7 @@ import { main } from "../src/cli/main.js";
 import type { ProviderName } from "../src/core/types.js";
 import { startSandbox, type RunningSandbox } from "../src/sandbox/server.js";
 import { withStateLock } from "../src/state/state-file.js";
-import { extrovertTarget as extrovert } from "./e2e/specs.js";
+import { extrovertTarget as extrovert, puffleEmail } from "./e2e/specs.js";
 import { KEYS } from "./e2e/workspace.js";
 
 
@@ -28,19 +28,8 @@ const altur = (name: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-const puffle = {
-  type: "email",
-  name: "Email nurture",
-  sender_account_ids: ["f0000000-0000-4000-8000-000000000002"],
-  daily_limit: 40,
-  stop_on_reply: true,
-  sequence_nodes: [
-    { type: "email", subject: "Quick question", body: "Hi %first_name%, ..." },
-    { type: "delay", delay_days: 2 },
-    { type: "email", subject: "Re: Quick question", body: "Following up.", is_reply: true },
-    { type: "end" },
-  ],
-};
+// The shared e2e Puffle spec without a desired status (adoption compares fields only).
+const { status: _status, ...puffle } = puffleEmail;
 
 
 interface Run {
