@@ -24,6 +24,8 @@ export interface PlanRunOptions {
   targets?: readonly string[];
   recreateMissing?: boolean;
   readOnly: boolean;
+  /** --prune / --no-prune; undefined: the workspace's `prune` setting. */
+  prune?: boolean;
 }
 
 export async function loadState(file: string): Promise<StateDocument> {
@@ -80,7 +82,9 @@ export async function runPlan(ctx: CommandContext, opts: PlanRunOptions): Promis
         onProgress: (d, t) => progress.update(d, t),
       }),
     );
-    return { workspace, state, sessions, refreshed, plan: buildPlan(refreshed) };
+    const plan = buildPlan(refreshed);
+    plan.prune = opts.prune ?? workspace.prune;
+    return { workspace, state, sessions, refreshed, plan };
   } catch (err) {
     closeSessions(sessions);
     throw err;

@@ -30,7 +30,7 @@ export interface LoadWorkspaceResult {
   fileCount: number;
 }
 
-const CONFIG_SHAPE = "apiVersion, campaignsDir, stateFile, accounts and safety";
+const CONFIG_SHAPE = "apiVersion, campaignsDir, stateFile, accounts, safety and prune";
 
 /**
  * Loads campaignctl.yaml and every campaign file under its campaignsDir, validating everything
@@ -170,6 +170,7 @@ export async function loadWorkspace({ cwd, configPath }: LoadWorkspaceOptions): 
     stateFile,
     accounts: accounts.filter((a): a is AccountConfig => a !== undefined),
     safety,
+    prune: config.prune === true,
     campaigns,
   };
   return { workspace, diagnostics, fileCount };

@@ -15,10 +15,21 @@ export function projectOnto(desired: JsonValue | undefined, live: JsonValue | un
     }
     return out;
   }
-  if (Array.isArray(desired) && Array.isArray(live) && desired.length === live.length) {
-    return live.map((item, i) => projectOnto(desired[i], item) ?? null);
+  if (Array.isArray(desired) && Array.isArray(live)) {
+    // Records are projected onto a desired record of the same kind (same `type`): the one at the
+    // same position, else the first of that kind. A record of a kind the spec does not hold stays
+    // whole, so `before` never shows a step's content cut down to another step's keys.
+    return live.map((item, i) => {
+      const template = sameKind(desired[i], item) ? desired[i] : desired.find((d) => sameKind(d, item));
+      return template === undefined ? item : (projectOnto(template, item) ?? null);
+    });
   }
   return live;
+}
+
+function sameKind(a: JsonValue | undefined, b: JsonValue): boolean {
+  if (!isJsonObject(a) || !isJsonObject(b)) return false;
+  return a.type === b.type;
 }
 
 export interface UnitDiff {

@@ -65,6 +65,8 @@ export interface CampaignPlan {
   fingerprint?: string;
   /** The managed spec that apply will record in state once the steps succeed. */
   desired?: JsonObject;
+  /** Orphans only: "api" when apply --prune retires it, "manual" when the provider cannot (Extrovert). */
+  retire?: "api" | "manual";
 }
 
 export interface PlanSummary {
@@ -84,9 +86,16 @@ export interface Plan {
   summary: PlanSummary;
   /** Problems found while refreshing that do not stop the whole plan (e.g. ambiguous names). */
   errors: { address: Address; message: string }[];
+  /** Whether the apply this plan was made for retires orphans (--prune, or `prune: true` in the workspace). */
+  prune?: boolean;
 }
 
-export function hasChanges(c: CampaignPlan): boolean {
+/**
+ * Whether apply would do something for this campaign. An orphan is a change only when apply retires
+ * it (prune on, and the provider can); otherwise it is a note.
+ */
+export function isChange(c: CampaignPlan, prune: boolean): boolean {
+  if (c.action === "orphan") return prune && c.retire !== "manual";
   return c.action !== "noop";
 }
 

@@ -187,6 +187,7 @@ function base(input: PlanCampaignInput, displayName: string): CampaignPlan {
     replaceFields: undefined,
     fingerprint: input.live?.fingerprint,
     desired: undefined,
+    retire: undefined,
   };
 }
 
@@ -258,7 +259,14 @@ export function planCampaign(input: PlanCampaignInput): CampaignPlan {
 
   if (spec === undefined) {
     plan.action = "orphan";
-    plan.notes.push("in state but no longer in Git: left alone unless apply runs with --prune");
+    const retire = caps.retire;
+    if ("manual" in retire) {
+      plan.retire = "manual";
+      plan.notes.push(`in state but no longer in Git, and apply cannot retire it: ${retire.manual}; then run \`campaignctl state forget ${input.address}\``);
+    } else {
+      plan.retire = "api";
+      plan.notes.push("in state but no longer in Git: apply retires it only with --prune (or `prune: true` in campaignctl.yaml)");
+    }
     return plan;
   }
   if (live === undefined) return planCreate(input, spec, plan);

@@ -75,9 +75,14 @@ describe("apply", () => {
     expect((await ws.run(["apply", "--auto-approve"])).code).toBe(0);
     await ws.remove("q2");
     await ws.remove("nurture");
+    // Apply will not touch them (prune off): a note, not a change.
     const plan = await ws.run(["plan", "--detailed-exitcode"]);
-    expect(plan.code).toBe(2);
-    expect(plan.stdout).toMatch(/altur\/default\/q2.*no longer in Git/);
+    expect(plan.code, plan.stdout).toBe(0);
+    expect(plan.stdout).toMatch(/altur\/default\/q2.*no longer in Git: apply leaves it alone \(prune is off\)/);
+    expect(plan.stdout).toContain("Note: 2 no longer in Git, left alone (prune is off).");
+    const md = await ws.run(["plan", "--format", "markdown"]);
+    expect(md.stdout).toContain("**Note:** 2 campaign(s) are in state but no longer in Git. Apply leaves them alone");
+    expect(md.stdout).not.toContain("<details>");
     const kept = await ws.run(["apply", "--auto-approve"]);
     expect(kept.code).toBe(0);
     expect(Object.keys((await ws.state()).campaigns)).toHaveLength(2);
@@ -86,6 +91,30 @@ describe("apply", () => {
     expect((await sb.campaigns("altur"))[0]).toMatchObject({ archived: true });
     expect(await sb.campaigns("puffle")).toHaveLength(0);
     expect((await ws.state()).campaigns).toEqual({});
+  });
+
+  it("`prune: true` in campaignctl.yaml makes orphans changes that apply retires; --no-prune overrides it", async () => {
+    const pruning = await TestWorkspace.create(sb, { prune: true });
+    try {
+      await pruning.write("q2", "AlturCampaign", alturPhone);
+      await pruning.write("nurture", "PuffleCampaign", puffleEmail);
+      expect((await pruning.run(["apply", "--auto-approve"])).code).toBe(0);
+      await pruning.remove("nurture");
+      const plan = await pruning.run(["plan", "--detailed-exitcode"]);
+      expect(plan.code, plan.stdout).toBe(2);
+      expect(plan.stdout).toContain("puffle/default/nurture");
+      expect(plan.stdout).toContain("apply retires it (prune is on)");
+      expect(plan.stdout).toContain("1 to retire");
+      const kept = await pruning.run(["apply", "--auto-approve", "--no-prune"]);
+      expect(kept.code, kept.stdout + kept.stderr).toBe(0);
+      expect(await sb.campaigns("puffle")).toHaveLength(1);
+      const pruned = await pruning.run(["apply", "--auto-approve"]);
+      expect(pruned.code, pruned.stdout + pruned.stderr).toBe(0);
+      expect(await sb.campaigns("puffle")).toHaveLength(0);
+      expect(Object.keys((await pruning.state()).campaigns)).toEqual(["altur/default/q2"]);
+    } finally {
+      await pruning.dispose();
+    }
   });
 
   it("a Puffle type change is replaced with --allow-replace: the old campaign is deleted first (names are unique), then recreated", async () => {

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { isJsonObject } from "../../core/json.js";
-import { summarize, type CampaignPlan, type Plan } from "../../core/plan.js";
+import { isChange, summarize, type CampaignPlan, type Plan } from "../../core/plan.js";
 import { applyExitCode, executePlan, safetyRefusal, type CampaignOutcome } from "../../engine/apply.js";
 import { closeSessions } from "../../engine/session.js";
 import { StateLockedError, withStateLock, writeState } from "../../state/state-file.js";
@@ -81,7 +81,8 @@ export const register: RegisterCommand = (program, run) => {
     .description("make live match Git: execute a fresh plan (after confirmation) or a saved PLANFILE, verifying every write")
     .argument("[planfile]", "a plan saved with `campaignctl plan --out FILE` (refused if anything it touches changed since)")
     .option("--auto-approve", "do not ask for confirmation (required when stdin is not a terminal)")
-    .option("--prune", "retire campaigns that are in state but no longer in Git (Altur: archive, Puffle: delete)")
+    .option("--prune", "retire campaigns that are in state but no longer in Git (Altur: archive, Puffle: delete); default: `prune` in campaignctl.yaml")
+    .option("--no-prune", "leave such campaigns alone even when campaignctl.yaml says `prune: true`")
     .option("--allow-replace", "execute replacements (an immutable field changed: create new, retire old)")
     .option("--force", "apply even when the change set exceeds safety.maxChangePercent")
     .option("--target <address...>", "limit to these addresses (repeatable)")
@@ -93,10 +94,12 @@ export const register: RegisterCommand = (program, run) => {
         const targets = flags.target ?? (saved ? saved.campaigns.map((c) => c.address) : undefined);
         const result = await runPlan(ctx, {
           readOnly: false,
+          ...(flags.prune === undefined ? {} : { prune: flags.prune }),
           ...(targets ? { targets } : {}),
           ...(flags.recreateMissing ? { recreateMissing: true } : {}),
         });
         const { workspace, sessions } = result;
+        const prune = flags.prune ?? workspace.prune;
         try {
           let plan = result.plan;
           if (saved) {
@@ -106,17 +109,17 @@ export const register: RegisterCommand = (program, run) => {
             }
             const keep = new Set(saved.campaigns.map((c) => c.address));
             const campaigns: CampaignPlan[] = saved.campaigns.filter((c) => keep.has(c.address));
-            plan = { ...saved, campaigns, summary: summarize(campaigns), errors: [] };
+            plan = { ...saved, campaigns, summary: summarize(campaigns), errors: [], prune };
           } else {
             if (!ctx.global.quiet || !flags.autoApprove) ctx.io.stdout.write(renderPlanText(plan, { color: ctx.global.color }));
           }
           if (plan.errors.length > 0) throw new CliError(`refusing to apply: ${plan.errors.length} campaign(s) could not be planned (see above)`);
-          const pending = plan.campaigns.filter((c) => c.action !== "noop");
+          const pending = plan.campaigns.filter((c) => isChange(c, prune));
           if (pending.length === 0) {
             if (!ctx.global.quiet) ctx.io.stderr.write("Nothing to apply.\n");
             return 0;
           }
-          const refusal = safetyRefusal(plan, Object.keys(result.state.campaigns).length, workspace.safety, { prune: flags.prune === true });
+          const refusal = safetyRefusal(plan, Object.keys(result.state.campaigns).length, workspace.safety, { prune });
           if (refusal && !flags.force) throw new CliError(refusal);
           if (!saved && !flags.autoApprove) {
             if (ctx.io.stdin.isTTY !== true) {
@@ -133,7 +136,7 @@ export const register: RegisterCommand = (program, run) => {
             return withProviderErrors(() =>
               executePlan(plan, sessions, state, {
                 allowReplace: flags.allowReplace === true,
-                prune: flags.prune === true,
+                prune,
                 saveState: (doc) => writeState(workspace.stateFile, doc),
                 ...(ctx.global.quiet ? {} : { onStep: (address, what) => ctx.io.stderr.write(`${address}: ${what}\n`) }),
               }),

@@ -1,5 +1,5 @@
 import { Option } from "commander";
-import type { Plan } from "../../core/plan.js";
+import { isChange, type Plan } from "../../core/plan.js";
 import { closeSessions } from "../../engine/session.js";
 import type { RegisterCommand } from "../context.js";
 import { renderPlanJson, renderPlanMarkdown, renderPlanText } from "../render/plan.js";
@@ -11,7 +11,8 @@ export function planExitCode(plan: Plan, detailed: boolean): number {
   if (!detailed) return 0;
   const s = plan.summary;
   if (s.blocked > 0 || s.replace > 0) return 3;
-  return s.create + s.update + s.transition + s.orphan > 0 ? 2 : 0;
+  // An orphan apply will not touch (prune off, or a provider that cannot retire it) is a note, not a change.
+  return plan.campaigns.some((c) => isChange(c, plan.prune === true)) ? 2 : 0;
 }
 
 export const register: RegisterCommand = (program, run) => {
@@ -46,7 +47,7 @@ export const register: RegisterCommand = (program, run) => {
           opts.format === "json"
             ? renderPlanJson(plan)
             : opts.format === "markdown"
-              ? renderPlanMarkdown(plan)
+              ? renderPlanMarkdown(plan, opts.out === undefined ? {} : { planFile: opts.out })
               : renderPlanText(plan, { color: ctx.global.color, showNoop: ctx.global.verbose });
         ctx.io.stdout.write(text);
         return planExitCode(plan, opts.detailedExitcode === true);

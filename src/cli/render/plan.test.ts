@@ -3,6 +3,7 @@ import { summarize, type CampaignPlan, type Plan } from "../../core/plan.js";
 import { planCampaign } from "../../core/planner.js";
 import { capabilities as altur } from "../../providers/altur/capabilities.js";
 import { capabilities as puffle } from "../../providers/puffle/capabilities.js";
+import { capabilities as extrovert } from "../../providers/extrovert/capabilities.js";
 import { planExitCode } from "../commands/plan.js";
 import { renderPlanJson, renderPlanMarkdown, renderPlanText } from "./plan.js";
 
@@ -43,7 +44,7 @@ describe("plan text", () => {
     expect(text).toContain("      ! stop_on_reply: true → false  (blocked)");
     expect(text).toMatch(/why: Puffle silently ignores stop_on_reply/);
     expect(text).not.toContain("altur/default/same");
-    expect(text).toContain("Plan: 1 to create, 2 to update, 0 to transition, 0 to replace, 0 orphaned, 1 unchanged; 1 with blocked changes.");
+    expect(text).toContain("Plan: 1 to create, 2 to update, 0 to transition, 0 to replace, 1 unchanged; 1 with blocked changes.");
   });
 
   it("says so when there is nothing to do, and colours only when asked", () => {
@@ -80,11 +81,17 @@ describe("plan markdown", () => {
     expect(md).toContain("~ retries: 1 → 2");
   });
 
-  it("stays under 60,000 characters for thousands of campaigns and notes the cut", () => {
+  it("stays under 60,000 characters for thousands of campaigns, moving whole campaigns to a 'not shown' list", () => {
     const many = Array.from({ length: 3000 }, (_, i) => ({ ...update, address: `altur/default/c${i}` }));
-    const md = renderPlanMarkdown(plan(many));
+    const md = renderPlanMarkdown(plan(many), { planFile: "plan.json" });
     expect(md.length).toBeLessThan(60_000);
-    expect(md).toMatch(/Output cut to stay under 60,000 characters: \d+ more campaign\(s\) not shown/);
+    const shown = md.match(/<details>/g)?.length ?? 0;
+    expect(shown).toBeGreaterThan(100);
+    expect(md).toContain(`**Not shown** (to keep this comment under 60,000 characters): ${3000 - shown} campaign(s). See the full plan with \`campaignctl show plan.json\``);
+    // The first hidden campaign is named; every shown block is complete.
+    expect(md).toContain(`- \`~\` altur/default/c${shown} — will be updated in place`);
+    expect(md.match(/<\/details>/g)?.length).toBe(shown);
+    expect(md).toMatch(/- … and \d+ more\n$/);
   });
 
   it("reports no changes briefly", () => {
@@ -106,5 +113,33 @@ describe("plan exit codes", () => {
 
   it("is 1 when any campaign could not be planned", () => {
     expect(planExitCode({ ...plan([update]), errors: [{ address: "a", message: "ambiguous" }] }, true)).toBe(1);
+  });
+});
+
+describe("orphans", () => {
+  const orphan = (provider: "extrovert" | "puffle") =>
+    planCampaign({
+      address: `${provider}/default/gone`,
+      provider,
+      account: "default",
+      kind: provider === "puffle" ? "PuffleCampaign" : "ExtrovertCampaign",
+      caps: provider === "puffle" ? puffle : extrovert,
+      state: { id: "x1", applied: {} } as never,
+      identity: "state",
+    });
+
+  it("are notes while prune is off: no change for the exit code, no details block", () => {
+    const p = plan([orphan("puffle"), noop]);
+    expect(planExitCode(p, true)).toBe(0);
+    expect(renderPlanText(p, { color: false })).toContain("No changes. Live matches Git for 1 campaign. Note: 1 no longer in Git, left alone (prune is off).");
+    expect(renderPlanMarkdown(p)).not.toContain("<details>");
+    expect(planExitCode({ ...p, prune: true }, true)).toBe(2);
+  });
+
+  it("an Extrovert orphan (no delete API) names the exact `state forget` to run, and is never a change", () => {
+    const p = { ...plan([orphan("extrovert")]), prune: true };
+    expect(planExitCode(p, true)).toBe(0);
+    expect(p.campaigns[0]?.notes.join("\n")).toContain("then run `campaignctl state forget extrovert/default/gone`");
+    expect(renderPlanMarkdown(p)).toContain("then run `campaignctl state forget extrovert/default/gone`");
   });
 });

@@ -1,10 +1,17 @@
-import { ACTION_GLYPH, type CampaignPlan, type FieldChange, type Plan, type PlanStep } from "../../core/plan.js";
-import { showValue, style, type Style } from "./style.js";
+import { ACTION_GLYPH, isChange, type CampaignPlan, type FieldChange, type Plan, type PlanStep } from "../../core/plan.js";
+import { providerForKind } from "../../providers/registry.js";
+import { style, type Style } from "./style.js";
+import { fieldDiff, type DiffLine } from "./value-diff.js";
 
 const MARKDOWN_LIMIT = 60_000;
 
-function glyphFor(c: CampaignPlan): string {
-  return ACTION_GLYPH[c.action];
+function glyphFor(c: CampaignPlan, prune: boolean): string {
+  return c.action === "orphan" && !prune ? "#" : ACTION_GLYPH[c.action];
+}
+
+/** The note that tells how to stop tracking an orphan the provider cannot retire (Extrovert). */
+function manualHint(c: CampaignPlan): string | undefined {
+  return c.action === "orphan" && c.retire === "manual" ? c.notes.find((n) => n.includes("state forget")) : undefined;
 }
 
 function colorFor(s: Style, c: CampaignPlan): (x: string) => string {
@@ -22,18 +29,58 @@ function colorFor(s: Style, c: CampaignPlan): (x: string) => string {
   }
 }
 
-function changeLine(ch: FieldChange, s: Style): string[] {
-  if (ch.class === "blocked") {
-    const lines = [`      ${s.magenta("!")} ${ch.path}: ${showValue(ch.before)} → ${showValue(ch.after)}  ${s.magenta("(blocked)")}`];
-    if (ch.reason) lines.push(`          ${s.dim(`why: ${ch.reason}`)}`);
-    if (ch.unblock) lines.push(`          ${s.dim(`to unblock: ${ch.unblock}`)}`);
-    return lines;
+/** Set-valued paths of a campaign's kind (compared and shown as added/removed members). */
+function setPathsFor(c: CampaignPlan): readonly string[] {
+  return providerForKind(c.kind)?.capabilities.unorderedPaths ?? [];
+}
+
+/** Control characters inside a line of text shown raw (multi-line values) are escaped, never printed. */
+function safeLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f\u2028\u2029]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** The nested diff of one field change, with the class shown on its first line. */
+export function changeDiff(c: CampaignPlan, ch: FieldChange): DiffLine[] {
+  const lines = fieldDiff(ch.path, ch.before, ch.after, { setPaths: setPathsFor(c) });
+  const first = lines[0];
+  if (first && ch.class === "blocked") first.mark = "!";
+  if (first && ch.class === "immutable") first.mark = "-/+";
+  return lines;
+}
+
+function classSuffix(ch: FieldChange): string {
+  return ch.class === "blocked" ? "(blocked)" : ch.class === "immutable" ? "(forces replacement)" : "";
+}
+
+function markColor(s: Style, line: DiffLine): (x: string) => string {
+  if (line.quiet) return s.dim;
+  switch (line.mark) {
+    case "+":
+      return s.green;
+    case "-":
+    case "-/+":
+      return s.red;
+    case "~":
+      return s.yellow;
+    case "!":
+      return s.magenta;
+    default:
+      return (x) => x;
   }
-  if (ch.class === "immutable") {
-    return [`      ${s.red("-/+")} ${ch.path}: ${showValue(ch.before)} → ${showValue(ch.after)}  ${s.red("(forces replacement)")}`];
-  }
-  if (ch.before === undefined) return [`      ${s.green("+")} ${ch.path}: ${showValue(ch.after)}`];
-  return [`      ${s.yellow("~")} ${ch.path}: ${showValue(ch.before)} → ${showValue(ch.after)}`];
+}
+
+function changeLines(c: CampaignPlan, ch: FieldChange, s: Style): string[] {
+  const suffix = classSuffix(ch);
+  const lines = changeDiff(c, ch).map((l, i) => {
+    const color = markColor(s, l);
+    const text = safeLine(l.text);
+    const tail = i === 0 && suffix ? `  ${color(suffix)}` : "";
+    return `      ${"    ".repeat(l.depth)}${color(l.mark)} ${l.quiet ? s.dim(text) : text}${tail}`;
+  });
+  if (ch.reason && ch.class === "blocked") lines.push(`          ${s.dim(`why: ${ch.reason}`)}`);
+  if (ch.unblock && ch.class === "blocked") lines.push(`          ${s.dim(`to unblock: ${ch.unblock}`)}`);
+  return lines;
 }
 
 export function describeStep(step: PlanStep): string {
@@ -52,7 +99,7 @@ function campaignHeader(c: CampaignPlan): string {
   return `${c.address}${bits.length ? ` (${bits.join(", ")})` : ""}`;
 }
 
-function verb(c: CampaignPlan): string {
+function verb(c: CampaignPlan, prune: boolean): string {
   switch (c.action) {
     case "create":
       return "will be created";
@@ -63,7 +110,8 @@ function verb(c: CampaignPlan): string {
     case "replace":
       return "must be replaced (only with --allow-replace)";
     case "orphan":
-      return "is no longer in Git (kept unless --prune)";
+      if (!prune) return "is no longer in Git: apply leaves it alone (prune is off)";
+      return manualHint(c) ? "is no longer in Git: retire it by hand (the provider cannot)" : "is no longer in Git: apply retires it (prune is on)";
     case "noop":
       return "is in sync";
   }
@@ -71,19 +119,26 @@ function verb(c: CampaignPlan): string {
 
 export function summaryLine(plan: Plan): string {
   const s = plan.summary;
-  const parts = [`${s.create} to create`, `${s.update} to update`, `${s.transition} to transition`, `${s.replace} to replace`, `${s.orphan} orphaned`, `${s.noop} unchanged`];
-  return `Plan: ${parts.join(", ")}${s.blocked ? `; ${s.blocked} with blocked changes` : ""}.`;
+  const prune = plan.prune === true;
+  const parts = [`${s.create} to create`, `${s.update} to update`, `${s.transition} to transition`, `${s.replace} to replace`];
+  const manual = plan.campaigns.filter((c) => c.action === "orphan" && c.retire === "manual").length;
+  if (prune) parts.push(`${s.orphan - manual} to retire`);
+  parts.push(`${s.noop} unchanged`);
+  const kept = prune ? manual : s.orphan;
+  const note = kept > 0 ? ` Note: ${kept} no longer in Git, left alone (${prune ? "the provider cannot retire them" : "prune is off"}).` : "";
+  return `Plan: ${parts.join(", ")}${s.blocked ? `; ${s.blocked} with blocked changes` : ""}.${note}`;
 }
 
 export function renderPlanText(plan: Plan, opts: { color: boolean; showNoop?: boolean }): string {
   const s = style(opts.color);
+  const prune = plan.prune === true;
   const out: string[] = [];
   const shown = plan.campaigns.filter((c) => c.action !== "noop" || c.blocked.length > 0 || opts.showNoop);
   for (const c of shown) {
-    const color = colorFor(s, c);
-    out.push(`  ${s.bold(`# ${campaignHeader(c)}`)} ${verb(c)}`);
-    out.push(`  ${color(glyphFor(c))} ${c.kind} ${JSON.stringify(c.displayName)}`);
-    for (const ch of c.changes) out.push(...changeLine(ch, s));
+    const color = isChange(c, prune) ? colorFor(s, c) : s.dim;
+    out.push(`  ${s.bold(`# ${campaignHeader(c)}`)} ${verb(c, prune)}`);
+    out.push(`  ${color(glyphFor(c, prune))} ${c.kind} ${JSON.stringify(c.displayName)}`);
+    for (const ch of c.changes) out.push(...changeLines(c, ch, s));
     const steps = c.steps.map(describeStep);
     if (steps.length > 0 && c.action !== "replace") out.push(`      ${s.dim(`steps: ${steps.join(" → ")}`)}`);
     for (const b of c.blocked.filter((b) => !c.changes.some((ch) => ch.path === b.what))) {
@@ -96,9 +151,13 @@ export function renderPlanText(plan: Plan, opts: { color: boolean; showNoop?: bo
   }
   for (const e of plan.errors) out.push(`${s.red("error:")} ${e.address}: ${e.message}`);
   if (plan.errors.length > 0) out.push("");
-  const changed = plan.campaigns.filter((c) => c.action !== "noop").length;
+  const changed = plan.campaigns.filter((c) => isChange(c, prune)).length;
   if (changed === 0 && plan.summary.blocked === 0 && plan.errors.length === 0) {
-    out.push(`No changes. Live matches Git for ${plan.campaigns.length} campaign${plan.campaigns.length === 1 ? "" : "s"}.`);
+    const inSync = plan.campaigns.filter((c) => c.action !== "orphan").length;
+    const kept = plan.campaigns.length - inSync;
+    out.push(
+      `No changes. Live matches Git for ${inSync} campaign${inSync === 1 ? "" : "s"}.${kept > 0 ? ` Note: ${kept} no longer in Git, left alone (${prune ? "the provider cannot retire them" : "prune is off"}).` : ""}`,
+    );
   } else {
     out.push(s.bold(summaryLine(plan)));
   }
@@ -114,48 +173,107 @@ function mdEscape(s: string): string {
   return s.replace(/[|<>`]/g, (ch) => `\\${ch}`);
 }
 
-function markdownDetails(c: CampaignPlan): string {
-  const lines: string[] = [];
-  for (const ch of c.changes) {
-    const mark = ch.class === "blocked" ? "!" : ch.class === "immutable" ? "-/+" : ch.before === undefined ? "+" : "~";
-    lines.push(`${mark} ${ch.path}: ${showValue(ch.before, 200)} → ${showValue(ch.after, 200)}${ch.class === "editable" ? "" : `  (${ch.class})`}`);
-    if (ch.reason) lines.push(`    why: ${ch.reason}`);
-    if (ch.unblock) lines.push(`    to unblock: ${ch.unblock}`);
-  }
-  if (c.steps.length > 0) lines.push(`steps: ${c.steps.map(describeStep).join(" → ")}`);
-  for (const b of c.blocked.filter((b) => !c.changes.some((ch) => ch.path === b.what))) lines.push(`! ${b.what} blocked: ${b.reason}`);
-  for (const w of c.warnings) lines.push(`warning: ${w}`);
-  for (const n of c.notes) lines.push(`note: ${n}`);
-  const body = lines.join("\n").replace(/```/g, "'''");
-  return `<details><summary><code>${glyphFor(c).trim() || "="}</code> <b>${mdEscape(c.address)}</b> — ${verb(c)}</summary>\n\n\`\`\`diff\n${body}\n\`\`\`\n</details>\n`;
+/** Our own sentences (which may hold `code`): only what would turn into HTML or a table is escaped. */
+function htmlEscape(s: string): string {
+  return s.replace(/[|<>]/g, (ch) => `\\${ch}`);
 }
 
-/** For pull-request comments: summary first, one <details> per campaign, under 60,000 characters. */
-export function renderPlanMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
+/** A code fence longer than any run of backticks inside, so values are shown exactly as they are. */
+function fenceFor(body: string): string {
+  let longest = 0;
+  for (const m of body.matchAll(/`+/g)) longest = Math.max(longest, m[0].length);
+  return "`".repeat(Math.max(3, longest + 1));
+}
+
+function markdownDetails(c: CampaignPlan, prune: boolean): string {
+  const lines: string[] = [];
+  for (const ch of c.changes) {
+    const suffix = classSuffix(ch);
+    changeDiff(c, ch).forEach((l, i) => {
+      lines.push(`${l.mark} ${"    ".repeat(l.depth)}${safeLine(l.text)}${i === 0 && suffix ? `  ${suffix}` : ""}`);
+    });
+    if (ch.class === "blocked" && ch.reason) lines.push(`    why: ${ch.reason}`);
+    if (ch.class === "blocked" && ch.unblock) lines.push(`    to unblock: ${ch.unblock}`);
+  }
+  if (c.steps.length > 0 && c.action !== "orphan") lines.push(`steps: ${c.steps.map(describeStep).join(" → ")}`);
+  for (const b of c.blocked.filter((b) => !c.changes.some((ch) => ch.path === b.what))) {
+    lines.push(`! ${b.what} blocked: ${b.reason}`);
+    if (b.unblock) lines.push(`    to unblock: ${b.unblock}`);
+  }
+  for (const w of c.warnings) lines.push(`warning: ${w}`);
+  for (const n of c.notes) lines.push(`note: ${n}`);
+  const body = lines.join("\n");
+  const fence = fenceFor(body);
+  return `<details><summary><code>${glyphFor(c, prune).trim() || "="}</code> <b>${mdEscape(c.address)}</b> — ${verb(c, prune)}</summary>\n\n${fence}diff\n${body}\n${fence}\n</details>\n`;
+}
+
+export interface MarkdownOptions {
+  /** Characters the comment must stay under (GitHub rejects comments over 65,536). */
+  limit?: number;
+  /** The plan file saved with --out, named in the "not shown" list. */
+  planFile?: string;
+}
+
+/**
+ * For pull-request comments: summary first, one <details> per campaign, under 60,000 characters.
+ * A campaign that does not fit is moved whole to a "not shown" list; no value is ever cut.
+ * Nothing is masked: a plan holds the managed spec fields only (never an API key, never prospects).
+ */
+export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): string {
+  const limit = opts.limit ?? MARKDOWN_LIMIT;
+  const prune = plan.prune === true;
   const s = plan.summary;
   const head: string[] = ["### campaignctl plan", ""];
-  const changed = plan.campaigns.filter((c) => c.action !== "noop" || c.blocked.length > 0);
+  const changed = plan.campaigns.filter((c) => isChange(c, prune) || c.blocked.length > 0);
+  const kept = plan.campaigns.filter((c) => c.action === "orphan" && !isChange(c, prune));
   if (changed.length === 0 && plan.errors.length === 0) {
-    head.push(`**No changes.** Live matches Git for ${plan.campaigns.length} campaigns.`, "");
+    const inSync = plan.campaigns.length - plan.campaigns.filter((c) => c.action === "orphan").length;
+    head.push(`**No changes.** Live matches Git for ${inSync} campaign${inSync === 1 ? "" : "s"}.`, "");
+    if (kept.length > 0) head.push(...orphanNoteMarkdown(kept, prune));
     return `${head.join("\n")}\n`;
   }
-  head.push("| create | update | transition | replace | orphan | unchanged | blocked |", "|---:|---:|---:|---:|---:|---:|---:|");
-  head.push(`| ${s.create} | ${s.update} | ${s.transition} | ${s.replace} | ${s.orphan} | ${s.noop} | ${s.blocked} |`, "");
+  const retire = prune ? s.orphan : 0;
+  head.push("| create | update | transition | replace | retire | unchanged | blocked |", "|---:|---:|---:|---:|---:|---:|---:|");
+  head.push(`| ${s.create} | ${s.update} | ${s.transition} | ${s.replace} | ${retire} | ${s.noop} | ${s.blocked} |`, "");
   if (s.blocked > 0) head.push(`> **${s.blocked} campaign(s) have blocked changes** that apply will not send; see the details.`, "");
   if (s.replace > 0) head.push(`> **${s.replace} campaign(s) need replacement**, which apply runs only with \`--allow-replace\`.`, "");
+  if (kept.length > 0) head.push(...orphanNoteMarkdown(kept, prune));
   for (const e of plan.errors) head.push(`- :x: \`${e.address}\`: ${mdEscape(e.message)}`);
   if (plan.errors.length > 0) head.push("");
   let text = `${head.join("\n")}\n`;
-  const reserve = 300;
-  let shown = 0;
+  // Room kept for the "not shown" list (addresses, then a count when even the list is too long).
+  const reserve = 2_500;
+  const hidden: CampaignPlan[] = [];
   for (const c of changed) {
-    const block = markdownDetails(c);
-    if (text.length + block.length + reserve > limit) break;
-    text += block;
-    shown += 1;
+    const block = markdownDetails(c, prune);
+    if (hidden.length > 0 || text.length + block.length + reserve > limit) hidden.push(c);
+    else text += block;
   }
-  if (shown < changed.length) {
-    text += `\n> Output cut to stay under ${limit.toLocaleString("en-US")} characters: ${changed.length - shown} more campaign(s) not shown. Run \`campaignctl plan\` for the full plan.\n`;
+  if (hidden.length > 0) {
+    const where = opts.planFile
+      ? `\`campaignctl show ${opts.planFile}\` (the plan file saved with \`--out\`; in the plan workflow it is in the run's \`campaignctl-plan\` artifact)`
+      : "`campaignctl plan` (or `campaignctl show PLANFILE` for a plan saved with `--out`)";
+    const lines = ["", `**Not shown** (to keep this comment under ${limit.toLocaleString("en-US")} characters): ${hidden.length} campaign(s). See the full plan with ${where}:`, ""];
+    let room = limit - text.length - lines.join("\n").length - 200;
+    let listed = 0;
+    for (const c of hidden) {
+      const line = `- \`${glyphFor(c, prune).trim()}\` ${mdEscape(c.address)} — ${verb(c, prune)}`;
+      if (room - line.length - 1 < 0) break;
+      lines.push(line);
+      room -= line.length + 1;
+      listed += 1;
+    }
+    if (listed < hidden.length) lines.push(`- … and ${hidden.length - listed} more`);
+    text += `${lines.join("\n")}\n`;
   }
   return text;
+}
+
+function orphanNoteMarkdown(kept: readonly CampaignPlan[], prune: boolean): string[] {
+  const why = prune ? "the provider cannot retire them" : "prune is off: `prune: false` in campaignctl.yaml, no `--prune`";
+  const lines = [`> **Note:** ${kept.length} campaign(s) are in state but no longer in Git. Apply leaves them alone (${why}):`];
+  for (const c of kept.slice(0, 50)) lines.push(`> - ${mdEscape(c.address)}${c.id === undefined ? "" : ` (id ${mdEscape(c.id)})`}${manualHint(c) ? ` — ${htmlEscape(manualHint(c) as string)}` : ""}`);
+  if (kept.length > 50) lines.push(`> - … and ${kept.length - 50} more`);
+  lines.push("");
+  return lines;
 }

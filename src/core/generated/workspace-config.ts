@@ -23,6 +23,10 @@ export interface WorkspaceConfig {
    */
   accounts?: Account[];
   safety?: Safety;
+  /**
+   * What apply (and so merge-to-apply) does with campaigns that are in state but no longer in Git: true retires them (Altur: archive, Puffle: delete), false leaves them alone and the plan shows them as notes. `apply --prune` / `--no-prune` override it.
+   */
+  prune?: boolean;
 }
 /**
  * A provider account and how to reach it. The API key itself never goes in a file: it is read from the environment variable named by `apiKeyEnv`.
