@@ -83,7 +83,7 @@ export async function runPlan(ctx: CommandContext, opts: PlanRunOptions): Promis
       }),
     );
     const plan = buildPlan(refreshed);
-    plan.prune = opts.prune ?? workspace.prune;
+    plan.prune = opts.prune ?? workspace.prune === true;
     return { workspace, state, sessions, refreshed, plan };
   } catch (err) {
     closeSessions(sessions);

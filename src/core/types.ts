@@ -64,8 +64,8 @@ export interface Workspace {
   stateFile: string;
   accounts: AccountConfig[];
   safety: SafetyConfig;
-  /** Retire orphans on apply (`prune` in campaignctl.yaml, default false). */
-  prune: boolean;
+  /** Retire orphans on apply (`prune` in campaignctl.yaml; absent = false). */
+  prune?: boolean;
   campaigns: CampaignDecl[];
 }
 

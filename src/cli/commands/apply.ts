@@ -99,7 +99,7 @@ export const register: RegisterCommand = (program, run) => {
           ...(flags.recreateMissing ? { recreateMissing: true } : {}),
         });
         const { workspace, sessions } = result;
-        const prune = flags.prune ?? workspace.prune;
+        const prune = flags.prune ?? workspace.prune === true;
         try {
           let plan = result.plan;
           if (saved) {
