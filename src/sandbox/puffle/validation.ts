@@ -317,3 +317,18 @@ export function missingContent(node: NodeRecord): boolean {
       return false;
   }
 }
+
+export function parseQueryInt(raw: string | null, name: string, min: number, max: number, fallback: number): number {
+  if (raw === null || raw === "") return fallback;
+  if (!/^\d+$/.test(raw)) throw invalid(`${name} must be an integer between ${min} and ${max} (got "${raw.slice(0, 40)}")`);
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw invalid(`${name} must be an integer between ${min} and ${max} (got ${raw.slice(0, 40)})`);
+  return n;
+}
+
+export function isCalendarDate(value: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!m) return false;
+  const d = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
+}
