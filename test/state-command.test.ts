@@ -144,7 +144,7 @@ describe("state list", () => {
     expect(r.stderr).toMatch(/No campaigns recorded in .*campaignctl\.state\.json yet/);
     const j = await cli(["state", "list", "--format", "json"]);
     expect(j.code).toBe(0);
-    expect(JSON.parse(j.stdout)).toEqual([]);
+    expect(JSON.parse(j.stdout)).toEqual({ formatVersion: 1, campaigns: [] });
     expect(existsSync(stateFile())).toBe(false);
   });
 
@@ -167,12 +167,13 @@ describe("state list", () => {
     }
 
     const j = await cli(["state", "list", "--format", "json"]);
-    expect(JSON.parse(j.stdout)).toEqual(
-      ["altur/default/alpha", "altur/default/zeta", "puffle/default/nurture"].map((address) => {
+    expect(JSON.parse(j.stdout)).toEqual({
+      formatVersion: 1,
+      campaigns: ["altur/default/alpha", "altur/default/zeta", "puffle/default/nurture"].map((address) => {
         const e = doc.campaigns[address]!;
         return { address, provider: e.provider, account: "default", kind: e.kind, id: e.id, appliedAt: e.appliedAt };
       }),
-    );
+    });
   });
 });
 

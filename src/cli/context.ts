@@ -4,6 +4,11 @@ import type { CliIO, GlobalOptions } from "./io.js";
 export interface CommandContext {
   io: CliIO;
   global: GlobalOptions;
+  /**
+   * The CLI itself, runnable in-process (demo drives it), passed down by main so that no command
+   * imports main (no import cycle). Absent when a command is run outside main (benchmarks).
+   */
+  cli?: (argv: readonly string[], io?: Partial<CliIO>) => Promise<number>;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { CliError, processIO, type CliIO, type GlobalOptions } from "./io.js";
 import type { CommandContext, RegisterCommand, Runner } from "./context.js";
@@ -9,17 +10,29 @@ import { register as registerImport } from "./commands/import.js";
 import { register as registerState } from "./commands/state.js";
 import { register as registerSandbox } from "./commands/sandbox.js";
 import { register as registerDemo } from "./commands/demo.js";
+import { register as registerShow } from "./commands/show.js";
 
 const COMMANDS: readonly RegisterCommand[] = [
   registerValidate,
   registerPlan,
   registerApply,
+  registerShow,
   registerDrift,
   registerImport,
   registerState,
   registerSandbox,
   registerDemo,
 ];
+
+/** The package version (package.json sits two levels above both src/cli/ and dist/cli/). */
+export function cliVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: unknown };
+    return typeof pkg.version === "string" ? pkg.version : "unknown";
+  } catch {
+    return "unknown";
+  }
+}
 
 /** Redacts anything that looks like a credential from text printed on an unexpected failure. */
 function safeMessage(err: unknown): string {
@@ -42,6 +55,7 @@ export async function main(argv: readonly string[], ioOverrides: Partial<CliIO> 
     .option("--no-color", "disable colored output (also NO_COLOR)")
     .addOption(new Option("-q, --quiet", "print only errors and the requested output").conflicts("verbose"))
     .option("-v, --verbose", "print details of each request and step on stderr")
+    .version(cliVersion(), "-V, --version", "print the version and exit")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
     .configureOutput({
@@ -59,12 +73,17 @@ export async function main(argv: readonly string[], ioOverrides: Partial<CliIO> 
         quiet: o.quiet === true,
         verbose: o.verbose === true,
       };
-      const ctx: CommandContext = { io, global };
+      const ctx: CommandContext = { io, global, cli: main };
       exitCode = await action(ctx, ...args);
     };
 
   for (const register of COMMANDS) register(program, run);
 
+  // A bare `campaignctl` is a request for help, not a usage error.
+  if (argv.length === 0) {
+    io.stdout.write(program.helpInformation());
+    return 0;
+  }
   try {
     await program.parseAsync([...argv], { from: "user" });
     return exitCode;

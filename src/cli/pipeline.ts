@@ -10,6 +10,7 @@ import { readState, StateFileError } from "../state/state-file.js";
 import type { CommandContext } from "./context.js";
 import { CliError } from "./io.js";
 import { progressReporter } from "./progress.js";
+import { selectAddresses } from "./targets.js";
 import { loadValidWorkspace } from "./workspace.js";
 
 export interface PlanRun {
@@ -21,7 +22,10 @@ export interface PlanRun {
 }
 
 export interface PlanRunOptions {
+  /** --target ADDR|GLOB... */
   targets?: readonly string[];
+  /** --exclude ADDR|GLOB... */
+  exclude?: readonly string[];
   recreateMissing?: boolean;
   readOnly: boolean;
   /** --prune / --no-prune; undefined: the workspace's `prune` setting. */
@@ -47,21 +51,21 @@ export async function withProviderErrors<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-export function checkTargets(workspace: Workspace, state: StateDocument, targets: readonly string[] | undefined): void {
-  if (!targets || targets.length === 0) return;
-  const known = new Set([...workspace.campaigns.map((c) => c.address), ...Object.keys(state.campaigns)]);
-  const unknown = targets.filter((t) => !known.has(t));
-  if (unknown.length > 0) {
-    throw new CliError(`unknown --target ${unknown.join(", ")}: addresses look like altur/default/q2-reactivation (see \`campaignctl state list\`)`);
+/** The concrete addresses --target/--exclude select (undefined: all); errors name near matches. */
+export function checkTargets(workspace: Workspace, state: StateDocument, targets: readonly string[] | undefined, exclude?: readonly string[]): string[] | undefined {
+  const selected = selectAddresses(workspace, state, targets, exclude);
+  if (selected !== undefined && selected.length === 0) {
+    throw new CliError(`--target/--exclude leave no campaign to work on (see \`campaignctl state list\` and the campaign files)`);
   }
+  return selected;
 }
 
 /** validate → read state → refresh → plan; sessions are left open for the caller (apply) to use. */
 export async function runPlan(ctx: CommandContext, opts: PlanRunOptions): Promise<PlanRun> {
   const workspace = await loadValidWorkspace(ctx);
   const state = await loadState(workspace.stateFile);
-  checkTargets(workspace, state, opts.targets);
-  const sessions = openSessions(workspace, accountsInScope(workspace, state, opts.targets), {
+  const targets = checkTargets(workspace, state, opts.targets, opts.exclude);
+  const sessions = openSessions(workspace, accountsInScope(workspace, state, targets), {
     readOnly: opts.readOnly,
     env: ctx.io.env,
     ...(ctx.global.verbose
@@ -77,7 +81,7 @@ export async function runPlan(ctx: CommandContext, opts: PlanRunOptions): Promis
   try {
     const refreshed = await withProviderErrors(() =>
       refresh(workspace, state, sessions, {
-        ...(opts.targets ? { targets: opts.targets } : {}),
+        ...(targets ? { targets } : {}),
         ...(opts.recreateMissing ? { recreateMissing: true } : {}),
         onProgress: (d, t) => progress.update(d, t),
       }),

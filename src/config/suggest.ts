@@ -40,3 +40,20 @@ export function closest(word: string, candidates: Iterable<string>): string | un
   }
   return bestDistance <= limit ? best : undefined;
 }
+
+/** Up to five known addresses close to `address` (typos, another account or provider). */
+export function nearMatches(address: string, candidates: Iterable<string>): string[] {
+  const name = address.split("/").at(-1) ?? address;
+  const scored: { c: string; d: number }[] = [];
+  for (const c of new Set(candidates)) {
+    if (c === address) continue;
+    const d = editDistance(address.toLowerCase(), c.toLowerCase());
+    const sameName = (c.split("/").at(-1) ?? "") === name;
+    const contains = name.length >= 3 && c.includes(name);
+    if (sameName || contains || d <= Math.max(2, Math.floor(address.length / 4))) scored.push({ c, d: sameName ? 0 : d });
+  }
+  return scored
+    .sort((a, b) => a.d - b.d || a.c.localeCompare(b.c))
+    .slice(0, 5)
+    .map((s) => s.c);
+}

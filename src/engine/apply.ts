@@ -20,6 +20,8 @@ export interface CampaignOutcome {
   message?: string;
   blocked: BlockedStep[];
   warnings: string[];
+  /** Fields read back from the provider after the write and found as sent. */
+  verified: string[];
 }
 
 export interface ApplyOptions {
@@ -83,7 +85,7 @@ class CampaignRun {
     private readonly persist: () => Promise<void>,
   ) {
     this.id = plan.action === "replace" ? undefined : plan.id;
-    this.outcome = { address: plan.address, status: "applied", done: [], blocked: [...plan.blocked], warnings: [...plan.warnings] };
+    this.outcome = { address: plan.address, status: "applied", done: [], blocked: [...plan.blocked], warnings: [...plan.warnings], verified: [] };
   }
 
   private get caps() {
@@ -101,6 +103,7 @@ class CampaignRun {
 
   private async record(applied: JsonObject): Promise<void> {
     if (this.id === undefined) return;
+    this.outcome.id = this.id;
     const entry: StateEntry = {
       provider: this.plan.provider,
       account: this.plan.account,
@@ -187,6 +190,7 @@ class CampaignRun {
       const list = diffs.map((d) => `${d.path} (sent ${JSON.stringify(d.after)}, provider has ${JSON.stringify(d.before ?? null)})`).join("; ");
       throw new VerificationError(`the provider accepted the write but ${list} did not take — it silently ignored the change`);
     }
+    for (const f of checkable) if (!this.outcome.verified.includes(f)) this.outcome.verified.push(f);
   }
 
   private actionDef(name: string): LifecycleAction | undefined {
@@ -340,12 +344,13 @@ export async function executePlan(plan: Plan, sessions: Map<string, AccountSessi
       const session = sessions.get(accountKey(c.provider, c.account));
       let outcome: CampaignOutcome;
       if (!session) {
-        outcome = { address: c.address, status: "failed", done: [], message: `no session for ${c.provider}/${c.account}`, blocked: [], warnings: [] };
+        outcome = { address: c.address, status: "failed", done: [], message: `no session for ${c.provider}/${c.account}`, blocked: [], warnings: [], verified: [] };
       } else if (c.action === "noop") {
-        outcome = { address: c.address, status: "blocked", done: [], blocked: [...c.blocked], warnings: [...c.warnings] };
+        outcome = { address: c.address, status: "blocked", done: [], blocked: [...c.blocked], warnings: [...c.warnings], verified: [] };
       } else {
         outcome = await new CampaignRun(c, session, state, claimed, opts, persist).run();
       }
+      if (outcome.id === undefined && c.id !== undefined && c.action !== "replace") outcome.id = c.id;
       outcomes.push(outcome);
       opts.onOutcome?.(outcome);
     }

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
+import { Option } from "commander";
 import { isJsonObject } from "../../core/json.js";
 import { isChange, summarize, type CampaignPlan, type Plan } from "../../core/plan.js";
 import { applyExitCode, executePlan, safetyRefusal, type CampaignOutcome } from "../../engine/apply.js";
@@ -9,6 +10,7 @@ import { StateLockedError, withStateLock, writeState } from "../../state/state-f
 import type { CommandContext, RegisterCommand } from "../context.js";
 import { CliError } from "../io.js";
 import { loadState, runPlan, withProviderErrors } from "../pipeline.js";
+import { progressReporter } from "../progress.js";
 import { renderPlanText } from "../render/plan.js";
 import { style } from "../render/style.js";
 
@@ -18,10 +20,29 @@ interface ApplyFlags {
   allowReplace?: boolean;
   force?: boolean;
   target?: string[];
+  exclude?: string[];
   recreateMissing?: boolean;
+  format: "text" | "json";
 }
 
-async function readPlanFile(cwd: string, file: string): Promise<Plan> {
+/** `apply --format json` (formatVersion 1, documented in the README): one outcome per campaign. */
+export function renderApplyJson(outcomes: readonly CampaignOutcome[], exitCode: number, now: Date = new Date()): string {
+  const summary = { applied: 0, failed: 0, blocked: 0, skipped: 0, manual: 0 };
+  for (const o of outcomes) summary[o.status] += 1;
+  const campaigns = outcomes.map((o) => ({
+    address: o.address,
+    status: o.status,
+    id: o.id,
+    done: o.done,
+    verified: o.verified,
+    message: o.message,
+    blocked: o.blocked,
+    warnings: o.warnings,
+  }));
+  return `${JSON.stringify({ formatVersion: 1, finishedAt: now.toISOString(), exitCode, summary, campaigns }, null, 2)}\n`;
+}
+
+export async function readPlanFile(cwd: string, file: string): Promise<Plan> {
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(resolve(cwd, file), "utf8"));
@@ -85,14 +106,18 @@ export const register: RegisterCommand = (program, run) => {
     .option("--no-prune", "leave such campaigns alone even when campaignctl.yaml says `prune: true`")
     .option("--allow-replace", "execute replacements (an immutable field changed: create new, retire old)")
     .option("--force", "apply even when the change set exceeds safety.maxChangePercent")
-    .option("--target <address...>", "limit to these addresses (repeatable)")
+    .option("--target <address...>", "limit to these addresses or globs (repeatable), e.g. altur/* or puffle/default/email-*")
+    .option("--exclude <address...>", "leave out these addresses or globs (repeatable)")
+    .addOption(new Option("--format <format>", "output format of the result (json: formatVersion 1, see README)").choices(["text", "json"]).default("text"))
     .option("--recreate-missing", "re-create campaigns whose recorded id was deleted outside campaignctl")
     .addHelpText("after", "\nExit codes: 0 everything applied and verified, 1 something failed, 3 applied what it could but blocked changes remain.")
     .action(
       run(async (ctx, planfile: string | undefined, flags: ApplyFlags) => {
         const saved = planfile === undefined ? undefined : await readPlanFile(ctx.io.cwd, planfile);
+        const json = flags.format === "json";
         const targets = flags.target ?? (saved ? saved.campaigns.map((c) => c.address) : undefined);
         const result = await runPlan(ctx, {
+          ...(flags.exclude ? { exclude: flags.exclude } : {}),
           readOnly: false,
           ...(flags.prune === undefined ? {} : { prune: flags.prune }),
           ...(targets ? { targets } : {}),
@@ -111,12 +136,15 @@ export const register: RegisterCommand = (program, run) => {
             const campaigns: CampaignPlan[] = saved.campaigns.filter((c) => keep.has(c.address));
             plan = { ...saved, campaigns, summary: summarize(campaigns), errors: [], prune };
           } else {
-            if (!ctx.global.quiet || !flags.autoApprove) ctx.io.stdout.write(renderPlanText(plan, { color: ctx.global.color }));
+            // With --format json, stdout carries only the result document: the plan goes to stderr.
+            const planOut = json ? ctx.io.stderr : ctx.io.stdout;
+            if (!ctx.global.quiet || !flags.autoApprove) planOut.write(renderPlanText(plan, { color: json ? false : ctx.global.color }));
           }
           if (plan.errors.length > 0) throw new CliError(`refusing to apply: ${plan.errors.length} campaign(s) could not be planned (see above)`);
           const pending = plan.campaigns.filter((c) => isChange(c, prune));
           if (pending.length === 0) {
             if (!ctx.global.quiet) ctx.io.stderr.write("Nothing to apply.\n");
+            if (json) ctx.io.stdout.write(renderApplyJson([], 0));
             return 0;
           }
           const refusal = safetyRefusal(plan, Object.keys(result.state.campaigns).length, workspace.safety, { prune });
@@ -130,6 +158,8 @@ export const register: RegisterCommand = (program, run) => {
               return 1;
             }
           }
+          const progress = progressReporter(ctx.io.stderr, "applying", { quiet: ctx.global.quiet });
+          let finished = 0;
           const outcomes = await withStateLock(workspace.stateFile, async () => {
             // Re-read under the lock: another apply may have finished since we planned.
             const state = await loadState(workspace.stateFile);
@@ -138,19 +168,27 @@ export const register: RegisterCommand = (program, run) => {
                 allowReplace: flags.allowReplace === true,
                 prune,
                 saveState: (doc) => writeState(workspace.stateFile, doc),
-                ...(ctx.global.quiet ? {} : { onStep: (address, what) => ctx.io.stderr.write(`${address}: ${what}\n`) }),
+                ...(ctx.global.quiet ? {} : { onStep: (address, what) => progress.line(`${address}: ${what}`) }),
+                onOutcome: () => progress.update(++finished, Math.max(finished, pending.length)),
               }),
             );
-          }).catch((err) => {
-            if (err instanceof StateLockedError) throw new CliError(err.message);
-            throw err;
-          });
+          })
+            .catch((err) => {
+              if (err instanceof StateLockedError) throw new CliError(err.message);
+              throw err;
+            })
+            .finally(() => progress.done());
+          const code = applyExitCode(outcomes);
+          if (json) {
+            ctx.io.stdout.write(renderApplyJson(outcomes, code));
+            return code;
+          }
           ctx.io.stdout.write(`\n${outcomes.map((o) => outcomeLine(o, ctx.global.color)).join("\n")}\n`);
           const count = (s: CampaignOutcome["status"]) => outcomes.filter((o) => o.status === s).length;
           ctx.io.stdout.write(
             `\nApply finished: ${count("applied")} applied, ${count("failed")} failed, ${count("blocked")} blocked, ${count("skipped")} skipped, ${count("manual")} need manual action.\n`,
           );
-          return applyExitCode(outcomes);
+          return code;
         } finally {
           closeSessions(sessions);
         }

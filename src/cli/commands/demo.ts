@@ -150,8 +150,8 @@ export async function runDemo(ctx: CommandContext): Promise<number> {
       let output = "";
       const capture = (tty: boolean): Output => ({ write: (s: string) => ((output += s), true), isTTY: tty });
       const t0 = Date.now();
-      const { main } = await import("../main.js");
-      const code = await main([...(color ? [] : ["--no-color"]), ...args], {
+      if (!ctx.cli) throw new Error("the demo runs the CLI in-process and needs it passed down by main()");
+      const code = await ctx.cli([...(color ? [] : ["--no-color"]), ...args], {
         cwd: ws,
         env,
         stdout: capture(color),

@@ -16,7 +16,8 @@ export const register: RegisterCommand = (program, run) => {
     .command("drift")
     .description("compare Git, the last applied state and live; classify every difference (read-only)")
     .addOption(new Option("--format <format>", "output format").choices(["text", "json", "markdown"]).default("text"))
-    .option("--target <address...>", "limit to these addresses (repeatable)")
+    .option("--target <address...>", "limit to these addresses or globs (repeatable)")
+    .option("--exclude <address...>", "leave out these addresses or globs (repeatable)")
     .addHelpText(
       "after",
       "\nClasses: pending (Git changed, not applied), out-of-band (live changed since apply, e.g. a UI edit),\n" +
@@ -25,8 +26,8 @@ export const register: RegisterCommand = (program, run) => {
         "Exit codes: 0 in sync, 2 drift found, 1 error.",
     )
     .action(
-      run(async (ctx, opts: { format: "text" | "json" | "markdown"; target?: string[] }) => {
-        const result = await runPlan(ctx, { readOnly: true, ...(opts.target ? { targets: opts.target } : {}) });
+      run(async (ctx, opts: { format: "text" | "json" | "markdown"; target?: string[]; exclude?: string[] }) => {
+        const result = await runPlan(ctx, { readOnly: true, ...(opts.target ? { targets: opts.target } : {}), ...(opts.exclude ? { exclude: opts.exclude } : {}) });
         closeSessions(result.sessions);
         const plans = new Map(result.plan.campaigns.map((c) => [c.address, c]));
         const campaigns = result.refreshed

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { link, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Option } from "commander";
 import { parse as parseYaml } from "yaml";
 import { hasErrors, type Diagnostic } from "../../core/diagnostics.js";
 import { isJsonObject, type JsonObject } from "../../core/json.js";
@@ -31,6 +32,7 @@ export interface ImportOptions {
   id?: string[];
   all?: boolean;
   dir?: string;
+  format?: "text" | "json";
 }
 
 /** A path as the user would type it: relative to the current directory when it lies below it. */
@@ -225,6 +227,9 @@ async function runImport(ctx: CommandContext, opts: ImportOptions): Promise<numb
   let failed = 0;
   let skippedFiles = 0;
   const written: Written[] = [];
+  // For --format json: every campaign looked at, and what became of it.
+  const skippedList: { id: string; name: string; reason: string }[] = [];
+  const failedList: { id: string; name: string; reason: string }[] = [];
   const err = (line: string) => ctx.io.stderr.write(`${line}\n`);
   try {
     await withStateLock(workspace.stateFile, async () => {
@@ -232,7 +237,10 @@ async function runImport(ctx: CommandContext, opts: ImportOptions): Promise<numb
       const listed = await withProviderErrors(list);
       const candidates = select(ctx, workspace, state, session, listed, opts);
       const managed = candidates.filter((c) => c.managedAs !== undefined);
-      for (const c of managed) if (!ctx.global.quiet) err(`skipped ${describe(session, c.live)}: ${c.managedAs}`);
+      for (const c of managed) {
+        skippedList.push({ id: c.live.id, name: displayNameOf(session, c.live), reason: c.managedAs as string });
+        if (!ctx.global.quiet) err(`skipped ${describe(session, c.live)}: ${c.managedAs}`);
+      }
       const todo = candidates
         .filter((c) => c.managedAs === undefined)
         .map((c) => c.live)
@@ -261,6 +269,7 @@ async function runImport(ctx: CommandContext, opts: ImportOptions): Promise<numb
         const live = details[i];
         if (!live) {
           failed += 1;
+          failedList.push({ id: listedLive.id, name: displayNameOf(session, listedLive), reason: "disappeared while importing (the provider answered 404)" });
           err(`error: ${describe(session, listedLive)} disappeared while importing (the provider answered 404); nothing written for it`);
           continue;
         }
@@ -275,6 +284,7 @@ async function runImport(ctx: CommandContext, opts: ImportOptions): Promise<numb
         const problems: Diagnostic[] = check.diagnostics;
         if (!check.decl || hasErrors(problems)) {
           failed += 1;
+          failedList.push({ id: live.id, name: displayNameOf(session, live), reason: `does not make a valid campaign file: ${problems.filter((d) => d.severity === "error").map((d) => d.message).join("; ")}` });
           err(`error: ${describe(session, live)} does not make a valid campaign file, so it was not imported:`);
           ctx.io.stderr.write(renderText(problems, { cwd: ctx.io.cwd }).replace(/^/gm, "  "));
           continue;
@@ -285,6 +295,7 @@ async function runImport(ctx: CommandContext, opts: ImportOptions): Promise<numb
         });
         if (outcome === "exists") {
           skippedFiles += 1;
+          skippedList.push({ id: live.id, name: displayNameOf(session, live), reason: `${shown(ctx, file)} already exists and is never overwritten` });
           err(`skipped ${describe(session, live)}: ${shown(ctx, file)} already exists and is never overwritten`);
           continue;
         }
@@ -306,6 +317,21 @@ async function runImport(ctx: CommandContext, opts: ImportOptions): Promise<numb
     closeSessions(sessions);
   }
 
+  const code = failed > 0 || skippedFiles > 0 ? 1 : 0;
+  if (opts.format === "json") {
+    const doc = {
+      formatVersion: 1,
+      provider,
+      account: opts.account,
+      exitCode: code,
+      imported: written.map((w) => ({ address: w.address, id: w.id, file: shown(ctx, w.file), name: displayNameOf(session, w.live) })),
+      skipped: skippedList,
+      failed: failedList,
+    };
+    ctx.io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+    if (code !== 0) err(`import incomplete: ${failed} failed, ${skippedFiles} skipped because the file exists (see above)`);
+    return code;
+  }
   if (written.length > 0) {
     const rows = written.map((w) => [w.address, w.id, shown(ctx, w.file), JSON.stringify(displayNameOf(session, w.live))]);
     const widths = [0, 1, 2].map((c) => Math.max(...rows.map((r) => (r[c] ?? "").length)));
@@ -331,6 +357,7 @@ export const register: RegisterCommand = (program, run) => {
     .option("--account <name>", "provider account from campaignctl.yaml", "default")
     .option("--id <id...>", "import these campaign ids (repeatable)")
     .option("--all", "import every campaign of the account that campaignctl does not manage yet")
+    .addOption(new Option("--format <format>", "output format of the result (json: formatVersion 1, see README)").choices(["text", "json"]).default("text"))
     .option("--dir <dir>", "write the files here (inside campaignsDir; default: campaignsDir itself; relative to the current directory)")
     .addHelpText(
       "after",

@@ -22,7 +22,8 @@ export const register: RegisterCommand = (program, run) => {
     .addOption(new Option("--format <format>", "output format").choices(["text", "json", "markdown"]).default("text"))
     .option("--out <file>", "also save the plan (JSON, with a fingerprint of each campaign's live state) for `apply PLANFILE`")
     .option("--detailed-exitcode", "exit 2 when there are changes to apply, 3 when some are blocked or need replace")
-    .option("--target <address...>", "limit to these addresses (repeatable), e.g. altur/default/q2-reactivation")
+    .option("--target <address...>", "limit to these addresses or globs (repeatable), e.g. altur/default/q2-reactivation, altur/*/*, puffle/default/email-*")
+    .option("--exclude <address...>", "leave out these addresses or globs (repeatable)")
     .option("--recreate-missing", "plan a create for campaigns whose recorded id was deleted outside campaignctl")
     .addHelpText(
       "after",
@@ -31,9 +32,10 @@ export const register: RegisterCommand = (program, run) => {
         "plan only sends GET requests: the HTTP layer refuses anything else before it leaves the process.",
     )
     .action(
-      run(async (ctx, opts: { format: "text" | "json" | "markdown"; out?: string; detailedExitcode?: boolean; target?: string[]; recreateMissing?: boolean }) => {
+      run(async (ctx, opts: { format: "text" | "json" | "markdown"; out?: string; detailedExitcode?: boolean; target?: string[]; exclude?: string[]; recreateMissing?: boolean }) => {
         const result = await runPlan(ctx, {
           readOnly: true,
+          ...(opts.exclude ? { exclude: opts.exclude } : {}),
           ...(opts.target ? { targets: opts.target } : {}),
           ...(opts.recreateMissing ? { recreateMissing: true } : {}),
         });

@@ -4,8 +4,9 @@ import type { KindCapabilities } from "../../core/capabilities.js";
 import { diffUnits, pathWithin, projectOnto } from "../../core/diff.js";
 import { isJsonObject, stableStringify, type JsonObject, type JsonValue } from "../../core/json.js";
 import type { Address, CampaignDecl, StateDocument, StateEntry, Workspace } from "../../core/types.js";
-import { editDistance } from "../../config/suggest.js";
+import { nearMatches } from "../../config/suggest.js";
 import { accountKey, closeSessions, openSessions } from "../../engine/session.js";
+import { NAME_PATTERN } from "../../engine/import.js";
 import { PROVIDERS } from "../../providers/registry.js";
 import { StateLockedError, withStateLock, writeState } from "../../state/state-file.js";
 import type { CommandContext, RegisterCommand } from "../context.js";
@@ -19,22 +20,8 @@ import { loadValidWorkspace } from "../workspace.js";
  * ever writes to a provider (adopt reads through a read-only session).
  */
 
-/** Up to five recorded/declared addresses close to `address` (typos, another account or provider). */
-export function nearMatches(address: string, candidates: Iterable<string>): string[] {
-  const name = address.split("/").at(-1) ?? address;
-  const scored: { c: string; d: number }[] = [];
-  for (const c of new Set(candidates)) {
-    if (c === address) continue;
-    const d = editDistance(address.toLowerCase(), c.toLowerCase());
-    const sameName = (c.split("/").at(-1) ?? "") === name;
-    const contains = name.length >= 3 && c.includes(name);
-    if (sameName || contains || d <= Math.max(2, Math.floor(address.length / 4))) scored.push({ c, d: sameName ? 0 : d });
-  }
-  return scored
-    .sort((a, b) => a.d - b.d || a.c.localeCompare(b.c))
-    .slice(0, 5)
-    .map((s) => s.c);
-}
+/** Up to five recorded/declared addresses close to `address` (kept here for existing importers). */
+export { nearMatches };
 
 function unknownAddress(address: string, what: string, candidates: Iterable<string>): CliError {
   const near = nearMatches(address, candidates);
@@ -94,7 +81,7 @@ function list(ctx: CommandContext, workspace: Workspace, state: StateDocument, f
       const e = state.campaigns[address] as StateEntry;
       return { address, provider: e.provider, account: e.account, kind: e.kind, id: e.id, appliedAt: e.appliedAt };
     });
-    ctx.io.stdout.write(`${stableStringify(rows, 2)}\n`);
+    ctx.io.stdout.write(`${stableStringify({ formatVersion: 1, campaigns: rows }, 2)}\n`);
     return 0;
   }
   if (addresses.length === 0) return 0;
@@ -233,10 +220,45 @@ async function forget(ctx: CommandContext, address: string): Promise<number> {
   return 0;
 }
 
+async function mv(ctx: CommandContext, from: string, to: string): Promise<number> {
+  const workspace = await loadValidWorkspace(ctx);
+  const parts = to.split("/");
+  const moved = await lockedUpdate(workspace, async () => {
+    const state = await loadState(workspace.stateFile);
+    const entry = state.campaigns[from];
+    if (!entry) {
+      throw unknownAddress(from, `is not recorded in ${shown(ctx, workspace.stateFile)}`, [...Object.keys(state.campaigns), ...workspace.campaigns.map((c) => c.address)]);
+    }
+    if (from === to) throw new CliError(`${from} and ${to} are the same address: nothing to move`);
+    if (parts.length !== 3 || parts[0] !== entry.provider || parts[1] !== entry.account || !NAME_PATTERN.test(parts[2] ?? "")) {
+      throw new CliError(
+        `${to} is not an address for this campaign: state mv keeps the provider and account, so NEW must look like ${entry.provider}/${entry.account}/<metadata.name> (lowercase letters, digits and '-')`,
+      );
+    }
+    const taken = state.campaigns[to];
+    if (taken) {
+      throw new CliError(`${to} is already recorded (id ${taken.id}); run \`campaignctl state forget ${to}\` first if that binding is wrong`);
+    }
+    // Same order, the key replaced in place; every other field of the state document is kept.
+    const campaigns: Record<Address, StateEntry> = {};
+    for (const [address, e] of Object.entries(state.campaigns)) campaigns[address === from ? to : address] = e;
+    await writeState(workspace.stateFile, { ...state, campaigns });
+    return entry;
+  });
+  const module = PROVIDERS[moved.provider];
+  ctx.io.stdout.write(`Moved ${from} to ${to} (${module.displayName} id ${moved.id}). The live campaign is untouched.\n`);
+  if (!workspace.campaigns.some((c) => c.address === to)) {
+    ctx.io.stderr.write(
+      `warning: ${to} is not declared in any campaign file: set metadata.name: ${parts[2]} in the file that declared ${from}, or the next plan shows ${to} as no longer in Git.\n`,
+    );
+  }
+  return 0;
+}
+
 export const register: RegisterCommand = (program, run) => {
   const state = program
     .command("state")
-    .description("inspect and edit campaignctl.state.json: list, show, adopt an existing campaign, forget one")
+    .description("inspect and edit campaignctl.state.json: list, show, adopt an existing campaign, move one to a new address, forget one")
     .addHelpText("after", "\nadopt reads the provider (read-only); forget never touches the live campaign.");
 
   state
@@ -267,6 +289,13 @@ export const register: RegisterCommand = (program, run) => {
     .argument("<address>", "a campaign declared in the campaign files, e.g. extrovert/default/founders-engagement")
     .requiredOption("--id <id>", "the provider's campaign id")
     .action(run(async (ctx, address: string, opts: { id: string }) => adopt(ctx, address, opts.id)));
+
+  state
+    .command("mv")
+    .description("re-key a recorded campaign from OLD to NEW after renaming its metadata.name (the live campaign is not touched)")
+    .argument("<old>", "the recorded address, e.g. altur/default/q2")
+    .argument("<new>", "the new address, same provider and account, e.g. altur/default/q2-reactivation")
+    .action(run(async (ctx, from: string, to: string) => mv(ctx, from, to)));
 
   state
     .command("forget")

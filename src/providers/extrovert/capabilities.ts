@@ -21,7 +21,8 @@ export const capabilities: KindCapabilities = {
   createRequired: BODY_FIELDS.filter((f) => f !== "applyCommentIntervalH"),
   // Documented: postMaxAgeDays is ignored at runtime, "pass 30"; indirect engagement defaults to false.
   defaults: { postMaxAgeDays: 30, isIndirectEngagementEnabled: false },
-  unorderedPaths: [],
+  // Shown as added/removed members in plans (the planner compares postActivityFilter whole).
+  unorderedPaths: ["postActivityFilter.monitoredTopicIds"],
   writeOnlyFields: [],
   nameField: "name",
   retire: { manual: "Extrovert's API cannot delete or stop a campaign: remove the old one in the Extrovert dashboard" },
