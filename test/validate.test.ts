@@ -33,6 +33,7 @@ describe("validate: every class of bad input gets exactly the expected located d
       "not-a-mapping",
       "out-of-range",
       "puffle-rules",
+      "schema-and-rules",
       "unknown-account",
       "unknown-fields",
       "unreadable-entries",

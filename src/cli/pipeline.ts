@@ -5,7 +5,8 @@ import type { StateDocument, Workspace } from "../core/types.js";
 import { buildPlan } from "../engine/build-plan.js";
 import { accountsInScope, refresh, type RefreshedCampaign } from "../engine/refresh.js";
 import { closeSessions, openSessions, type AccountSession } from "../engine/session.js";
-import { isProviderApiError } from "../http/errors.js";
+import { isProviderApiError, type ProviderApiError } from "../http/errors.js";
+import { PROVIDERS } from "../providers/registry.js";
 import { readState, StateFileError } from "../state/state-file.js";
 import type { CommandContext } from "./context.js";
 import { CliError } from "./io.js";
@@ -41,12 +42,35 @@ export async function loadState(file: string): Promise<StateDocument> {
   }
 }
 
+/**
+ * A provider failure in plain words, with what the workspace knows: a 401/403 names the environment
+ * variable that held the key; an answer shaped like another provider's API says the URL is wrong.
+ */
+export function explainProviderError(err: ProviderApiError, workspace?: Workspace): string {
+  const module = PROVIDERS[err.provider];
+  const account = workspace?.accounts.find((a) => a.provider === err.provider && a.name === err.account);
+  const where = account ? `account ${err.provider}/${err.account}` : `${err.provider}/${err.account}`;
+  const hints: string[] = [];
+  if (err.body !== undefined && module.connection.isOwnErrorBody?.(err.body) === false) {
+    const other = Object.values(PROVIDERS).find((p) => p.name !== err.provider && p.connection.isOwnErrorBody?.(err.body) === true);
+    if (other) {
+      hints.push(
+        `the answer has the shape of ${other.displayName}'s API, not ${module.displayName}'s: is baseUrl of ${where} (${account?.baseUrl ?? module.connection.defaultBaseUrl}) pointing at ${other.displayName}?`,
+      );
+    }
+  }
+  if ((err.status === 401 || err.status === 403) && account) {
+    hints.push(`${module.displayName} refused the API key read from ${account.apiKeyEnv} (${where}): check that ${account.apiKeyEnv} holds a valid ${module.displayName} key`);
+  }
+  return hints.length === 0 ? err.message : `${err.message} — ${hints.join("; ")}`;
+}
+
 /** Convert provider failures into one clear CliError (never a stack, never a key). */
-export async function withProviderErrors<T>(fn: () => Promise<T>): Promise<T> {
+export async function withProviderErrors<T>(fn: () => Promise<T>, workspace?: Workspace): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (isProviderApiError(err)) throw new CliError(err.message);
+    if (isProviderApiError(err)) throw new CliError(explainProviderError(err, workspace));
     throw err;
   }
 }
@@ -79,12 +103,14 @@ export async function runPlan(ctx: CommandContext, opts: PlanRunOptions): Promis
   });
   const progress = progressReporter(ctx.io.stderr, "refreshing", { quiet: ctx.global.quiet });
   try {
-    const refreshed = await withProviderErrors(() =>
-      refresh(workspace, state, sessions, {
+    const refreshed = await withProviderErrors(
+      () =>
+        refresh(workspace, state, sessions, {
         ...(targets ? { targets } : {}),
         ...(opts.recreateMissing ? { recreateMissing: true } : {}),
         onProgress: (d, t) => progress.update(d, t),
       }),
+      workspace,
     );
     const plan = buildPlan(refreshed);
     plan.prune = opts.prune ?? workspace.prune === true;

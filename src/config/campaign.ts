@@ -40,13 +40,25 @@ export function checkCampaignDocument({ file, value, source }: CampaignCheckInpu
   const provider = typeof value.kind === "string" ? providerForKind(value.kind) : undefined;
   const spec = value.spec;
   const specIsValid = !issues.some((i) => i.path[0] === "spec") && isJsonObject(spec);
-  if (provider && specIsValid) {
+  if (provider && isJsonObject(spec)) {
+    // The provider's rules run together with the schema, so one run reports everything: on the
+    // fields without a schema error (a field the schema rejects is reported by the schema only).
+    const broken = new Set(issues.filter((i) => i.path[0] === "spec" && i.path.length > 1).map((i) => String(i.path[1])));
+    const checked: JsonObject = {};
+    for (const [k, v] of Object.entries(spec)) if (!broken.has(k)) checked[k] = v;
+    const ruleDiagnostics: Diagnostic[] = [];
     const ctx: SpecCheckContext = {
       report(path, code, message, severity = "error", target = "value") {
-        diagnostics.push(makeDiagnostic(severity, code, message, file, at(["spec", ...path], target)));
+        ruleDiagnostics.push(makeDiagnostic(severity, code, message, file, at(["spec", ...path], target)));
       },
     };
-    provider.validateSpec(spec, ctx);
+    try {
+      provider.validateSpec(checked, ctx);
+      diagnostics.push(...ruleDiagnostics);
+    } catch {
+      // A rule written for schema-valid input tripped over a broken one: the schema errors stand alone.
+      if (specIsValid) throw new Error(`provider rules failed on a schema-valid spec in ${file}`);
+    }
   }
 
   if (!provider || !specIsValid || diagnostics.some((d) => d.severity === "error")) return { diagnostics };

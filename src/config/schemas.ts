@@ -35,8 +35,29 @@ function compile(): Compiled {
   // Editor-facing annotation (VS Code / yaml-language-server show it when a pattern fails);
   // the CLI uses the same text.
   ajv.addKeyword({ keyword: "patternErrorMessage", schemaType: "string" });
-  const load = (file: string): object => JSON.parse(readFileSync(new URL(file, SCHEMA_DIR), "utf8")) as object;
+  const load = (file: string): object => withoutEditorParity(JSON.parse(readFileSync(new URL(file, SCHEMA_DIR), "utf8"))) as object;
   return { campaign: ajv.compile(load(CAMPAIGN_SCHEMA_FILE)), config: ajv.compile(load(CONFIG_SCHEMA_FILE)) };
+}
+
+export const EDITOR_PARITY = "editor parity:";
+
+/**
+ * The schemas also state some provider rules (channel-only fields, node types per channel) as
+ * `if`/`then` so that editors flag them; those subschemas carry a `$comment` starting with
+ * "editor parity:". validate leaves them out, because the provider rules report the same problems
+ * with better messages (and located at the key).
+ */
+export function withoutEditorParity(node: unknown): unknown {
+  if (Array.isArray(node)) {
+    return node
+      .filter((n) => !(n !== null && typeof n === "object" && typeof (n as { $comment?: unknown }).$comment === "string" && ((n as { $comment: string }).$comment.startsWith(EDITOR_PARITY))))
+      .map(withoutEditorParity);
+  }
+  if (node === null || typeof node !== "object") return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) out[k] = withoutEditorParity(v);
+  if (Array.isArray(out.allOf) && out.allOf.length === 0) delete out.allOf;
+  return out;
 }
 
 function validator(which: keyof Compiled): SchemaValidator {

@@ -170,14 +170,20 @@ export function parseYamlMapping(text: string, file: string, expected: string = 
       diagnostics.push(makeDiagnostic("error", "YAML_SYNTAX", `invalid YAML: ${yamlReason(err.message)}`, file, at(start)));
     }
   }
+  let unknownTag = false;
   for (const warning of doc.warnings) {
-    const message =
-      warning.code === "TAG_RESOLVE_FAILED"
-        ? `unknown YAML tag ${JSON.stringify(text.slice(warning.pos[0], warning.pos[1]).trim())} is ignored; the value is used as written`
-        : lowerFirst(warning.message);
-    diagnostics.push(makeDiagnostic("warning", "YAML_WARNING", message, file, at(warning.pos[0])));
+    if (warning.code === "TAG_RESOLVE_FAILED") {
+      // An unknown tag would otherwise be dropped and the tagged text used as the value: an error.
+      unknownTag = true;
+      const tag = text.slice(warning.pos[0], warning.pos[1]).trim().split(/\s/)[0] ?? "";
+      diagnostics.push(
+        makeDiagnostic("error", "YAML_UNKNOWN_TAG", `unknown YAML tag ${JSON.stringify(tag)}: campaign files use plain YAML values; remove the tag (quote the value if it starts with !)`, file, at(warning.pos[0])),
+      );
+      continue;
+    }
+    diagnostics.push(makeDiagnostic("warning", "YAML_WARNING", lowerFirst(warning.message), file, at(warning.pos[0])));
   }
-  if (doc.errors.length > 0) return { diagnostics };
+  if (doc.errors.length > 0 || unknownTag) return { diagnostics };
 
   const source = new YamlSource(doc, lineCounter);
   if (!isMap(doc.contents)) {

@@ -67,6 +67,8 @@ export interface CampaignPlan {
   desired?: JsonObject;
   /** Orphans only: "api" when apply --prune retires it, "manual" when the provider cannot (Extrovert). */
   retire?: "api" | "manual";
+  /** A rename: the address this campaign is recorded under in state; apply re-keys the entry. */
+  movedFrom?: Address;
 }
 
 export interface PlanSummary {
@@ -96,7 +98,7 @@ export interface Plan {
  */
 export function isChange(c: CampaignPlan, prune: boolean): boolean {
   if (c.action === "orphan") return prune && c.retire !== "manual";
-  return c.action !== "noop";
+  return c.action !== "noop" || c.movedFrom !== undefined;
 }
 
 export function summarize(campaigns: readonly CampaignPlan[]): PlanSummary {

@@ -33,6 +33,8 @@ export interface PlanCampaignInput {
   identity: CampaignPlan["identity"];
   preflight?: Readonly<Record<string, PreflightResult>>;
   notes?: readonly string[];
+  /** The address the same campaign was recorded under before a rename (metadata.name changed). */
+  movedFrom?: Address;
 }
 
 /** Spec fields that are driven by lifecycle actions, not by field writes. */
@@ -188,6 +190,7 @@ function base(input: PlanCampaignInput, displayName: string): CampaignPlan {
     fingerprint: input.live?.fingerprint,
     desired: undefined,
     retire: undefined,
+    movedFrom: input.movedFrom,
   };
 }
 
@@ -256,6 +259,11 @@ export function planCampaign(input: PlanCampaignInput): CampaignPlan {
     return typeof v === "string" ? v : undefined;
   };
   const plan = base(input, nameOf(spec) ?? nameOf(live?.spec) ?? nameOf(input.state?.applied) ?? input.address);
+  if (input.movedFrom !== undefined) {
+    plan.notes.push(
+      `moved from ${input.movedFrom} (its metadata.name changed; same campaign, id ${plan.id ?? "?"}): apply re-keys the state entry, nothing is created or retired (or run \`campaignctl state mv ${input.movedFrom} ${input.address}\`)`,
+    );
+  }
 
   if (spec === undefined) {
     plan.action = "orphan";

@@ -268,6 +268,7 @@ class CampaignRun {
     const p = this.plan;
     try {
       if (p.action === "orphan") return await this.prune();
+      if (p.movedFrom !== undefined) await this.moveState(p.movedFrom);
       if (p.action === "replace" && !this.opts.allowReplace) {
         this.outcome.status = "skipped";
         this.outcome.message = `needs replacement (${p.replaceFields?.join(", ")} changed); re-run with --allow-replace`;
@@ -304,7 +305,17 @@ class CampaignRun {
     return this.outcome;
   }
 
-  private async prune(): Promise<CampaignOutcome> {
+  /** A rename: the entry recorded under the old address now lives under the new one. */
+  private async moveState(from: string): Promise<void> {
+    const entry = this.state.campaigns[from];
+    if (!entry || this.state.campaigns[this.plan.address]) return;
+    delete this.state.campaigns[from];
+    this.state.campaigns[this.plan.address] = entry;
+    await this.persist();
+    this.step(`moved in state from ${from}`);
+  }
+
+    private async prune(): Promise<CampaignOutcome> {
     const p = this.plan;
     if (!this.opts.prune) {
       this.outcome.status = "skipped";
@@ -335,7 +346,7 @@ export async function executePlan(plan: Plan, sessions: Map<string, AccountSessi
     return next;
   };
   const claimed = new Set(Object.values(state.campaigns).map((e) => e.id));
-  const work = plan.campaigns.filter((c) => c.action !== "noop" || c.blocked.length > 0);
+  const work = plan.campaigns.filter((c) => c.action !== "noop" || c.blocked.length > 0 || c.movedFrom !== undefined);
   const outcomes: CampaignOutcome[] = [];
   let next = 0;
   const worker = async () => {
@@ -345,7 +356,7 @@ export async function executePlan(plan: Plan, sessions: Map<string, AccountSessi
       let outcome: CampaignOutcome;
       if (!session) {
         outcome = { address: c.address, status: "failed", done: [], message: `no session for ${c.provider}/${c.account}`, blocked: [], warnings: [], verified: [] };
-      } else if (c.action === "noop") {
+      } else if (c.action === "noop" && c.movedFrom === undefined) {
         outcome = { address: c.address, status: "blocked", done: [], blocked: [...c.blocked], warnings: [...c.warnings], verified: [] };
       } else {
         outcome = await new CampaignRun(c, session, state, claimed, opts, persist).run();

@@ -17,6 +17,7 @@ export function plannerInput(r: RefreshedCampaign): PlanCampaignInput {
     ...(r.state ? { state: r.state } : {}),
     identity: r.identity,
     ...(r.preflight ? { preflight: r.preflight } : {}),
+    ...(r.movedFrom ? { movedFrom: r.movedFrom } : {}),
     notes: r.notes,
   };
 }

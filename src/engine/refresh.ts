@@ -18,6 +18,8 @@ export interface RefreshedCampaign {
   live?: LiveView;
   preflight?: Record<string, PreflightResult>;
   notes: string[];
+  /** The address this campaign was recorded under before its metadata.name changed (a rename). */
+  movedFrom?: Address;
   /** Set when the address cannot be planned (ambiguous name, id deleted outside campaignctl). */
   error?: string;
 }
@@ -89,9 +91,44 @@ function toView(live: LiveCampaign): LiveView {
   return { id: live.id, ...(live.status === undefined ? {} : { status: live.status }), spec: live.spec, fingerprint: fingerprintOf(live) };
 }
 
+type RefreshItem = { address: Address; decl?: CampaignDecl; state?: StateEntry; movedFrom?: Address };
+
+/**
+ * Renames (metadata.name edited): a declared campaign with no state entry whose display name is the
+ * name of exactly one orphan of the same account (recorded, no longer declared) is that orphan at a
+ * new address. The pair becomes one item at the new address carrying the orphan's state entry and
+ * `movedFrom`, so the plan offers a move instead of a create plus an orphan. The orphan's name is
+ * read live when the provider can be read, else taken from what was last applied.
+ */
+function detectMoves(items: readonly RefreshItem[], nameField: string, liveById: (id: string) => LiveCampaign | undefined): RefreshItem[] {
+  const orphans = new Map<string, RefreshItem[]>();
+  for (const it of items) {
+    if (!it.state || it.decl) continue;
+    const name = liveById(it.state.id)?.spec[nameField] ?? it.state.applied[nameField];
+    if (typeof name !== "string") continue;
+    orphans.set(name, [...(orphans.get(name) ?? []), it]);
+  }
+  if (orphans.size === 0) return [...items];
+  const newcomers = new Map<string, RefreshItem[]>();
+  for (const it of items) {
+    const name = it.decl && !it.state ? it.decl.spec[nameField] : undefined;
+    if (typeof name === "string" && orphans.has(name)) newcomers.set(name, [...(newcomers.get(name) ?? []), it]);
+  }
+  const folded = new Set<RefreshItem>();
+  const moved = new Map<RefreshItem, RefreshItem>();
+  for (const [name, list] of newcomers) {
+    const old = orphans.get(name) ?? [];
+    if (list.length !== 1 || old.length !== 1) continue;
+    const [fresh, gone] = [list[0] as RefreshItem, old[0] as RefreshItem];
+    folded.add(gone);
+    moved.set(fresh, { ...fresh, state: gone.state as StateEntry, movedFrom: gone.address });
+  }
+  return items.filter((it) => !folded.has(it)).map((it) => moved.get(it) ?? it);
+}
+
 async function refreshAccount(
   session: AccountSession,
-  items: { address: Address; decl?: CampaignDecl; state?: StateEntry }[],
+  items: RefreshItem[],
   claimedIds: ReadonlySet<string>,
   opts: RefreshOptions,
   tick: () => void,
@@ -99,12 +136,12 @@ async function refreshAccount(
   const caps = session.module.capabilities;
   const client = session.client;
   if (!caps.readable || !client.list) {
-    return items.map(({ address, decl, state }) => {
+    return detectMoves(items, caps.nameField, () => undefined).map(({ address, decl, state, movedFrom }) => {
       tick();
       const notes = [`${session.module.displayName} has no read API: compared with the last applied body in state, not with live`];
       if (!state) return { address, ...(decl ? { decl } : {}), session, identity: "new", notes } satisfies RefreshedCampaign;
       const live = { id: state.id, spec: structuredClone(state.applied), missing: [] };
-      return { address, ...(decl ? { decl } : {}), state, session, identity: "state", live: toView(live), notes } satisfies RefreshedCampaign;
+      return { address, ...(decl ? { decl } : {}), state, ...(movedFrom ? { movedFrom } : {}), session, identity: "state", live: toView(live), notes } satisfies RefreshedCampaign;
     });
   }
 
@@ -113,8 +150,8 @@ async function refreshAccount(
   const nameField = caps.nameField;
 
   return Promise.all(
-    items.map(async ({ address, decl, state }): Promise<RefreshedCampaign> => {
-      const base = { address, ...(decl ? { decl } : {}), ...(state ? { state } : {}), session, notes: [] as string[] };
+    detectMoves(items, nameField, (id) => byId.get(id)).map(async ({ address, decl, state, movedFrom }): Promise<RefreshedCampaign> => {
+      const base = { address, ...(decl ? { decl } : {}), ...(state ? { state } : {}), ...(movedFrom ? { movedFrom } : {}), session, notes: [] as string[] };
       try {
         let live: LiveCampaign | undefined;
         let identity: CampaignPlan["identity"] = "new";

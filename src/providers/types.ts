@@ -30,6 +30,11 @@ export interface ConnectionInfo {
   defaultConcurrency: number;
   /** Header name and value that carry the API key. */
   authHeader(apiKey: string): { name: string; value: string };
+  /**
+   * Whether a parsed error body has this provider's error shape. Used to say "this URL answers like
+   * another provider's API" when an account's baseUrl points at the wrong provider.
+   */
+  isOwnErrorBody?(body: unknown): boolean;
 }
 
 export interface ProviderModule {

@@ -212,3 +212,92 @@ describe("import --format json", () => {
     expect(JSON.parse(again.stdout)).toMatchObject({ imported: [], skipped: [{ id, name: "Imported nurture", reason: expect.stringMatching(/^already managed as puffle\/default\/imported-nurture/) }] });
   });
 });
+
+describe("rename detection", () => {
+  it("a changed metadata.name is planned as a move of the same campaign, not a create plus an orphan", async () => {
+    await ws.write("q2", "AlturCampaign", alturPhone);
+    await ws.write("nurture", "PuffleCampaign", puffleEmail);
+    expect((await ws.run(["apply", "--auto-approve"])).code).toBe(0);
+    const before = (await ws.state()).campaigns;
+    await ws.remove("q2");
+    await ws.write("q2-reactivation", "AlturCampaign", { ...alturPhone, retries: 2 });
+    await ws.remove("nurture");
+    await ws.write("email-nurture", "PuffleCampaign", puffleEmail);
+
+    const plan = await ws.run(["plan", "--detailed-exitcode", "--format", "json"]);
+    expect(plan.code, plan.stderr).toBe(2);
+    const doc = JSON.parse(plan.stdout);
+    expect(doc.campaigns.map((c: { address: string; action: string; movedFrom?: string; id?: string }) => [c.address, c.action, c.movedFrom, c.id])).toEqual([
+      ["altur/default/q2-reactivation", "update", "altur/default/q2", before["altur/default/q2"]?.id],
+      ["puffle/default/email-nurture", "noop", "puffle/default/nurture", before["puffle/default/nurture"]?.id],
+    ]);
+    const text = await ws.run(["plan"]);
+    expect(text.stdout).toContain("# altur/default/q2-reactivation (id");
+    expect(text.stdout).toContain("moves from altur/default/q2 (same campaign, state re-keyed) and will be updated in place");
+    expect(text.stdout).toContain("~ retries: 1 → 2");
+    expect(text.stdout).not.toContain("no longer in Git");
+
+    await clearLogs(sb);
+    const applied = await ws.run(["apply", "--auto-approve", "--prune"]);
+    expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+    // Nothing created, nothing retired: one PATCH for the edited field.
+    expect((await sb.requests("altur")).filter((r) => r.method !== "GET").map((r) => r.method)).toEqual(["PATCH"]);
+    expect((await sb.requests("puffle")).filter((r) => r.method !== "GET")).toEqual([]);
+    const after = (await ws.state()).campaigns;
+    expect(Object.keys(after).sort()).toEqual(["altur/default/q2-reactivation", "puffle/default/email-nurture"]);
+    expect(after["altur/default/q2-reactivation"]?.id).toBe(before["altur/default/q2"]?.id);
+    expect((await ws.run(["plan", "--detailed-exitcode"])).code).toBe(0);
+  });
+});
+
+describe("rename detection without a read API", () => {
+  it("an Extrovert rename is matched by the last applied name and re-keyed, never created twice", async () => {
+    await ws.write("founders", "ExtrovertCampaign", extrovertTarget);
+    expect((await ws.run(["apply", "--auto-approve"])).code).toBe(0);
+    const id = (await ws.state()).campaigns["extrovert/default/founders"]?.id;
+    await ws.remove("founders");
+    await ws.write("founders-engagement", "ExtrovertCampaign", extrovertTarget);
+    const plan = await ws.run(["plan", "--detailed-exitcode"]);
+    expect(plan.code, plan.stdout + plan.stderr).toBe(2);
+    expect(plan.stdout).toContain("moves from extrovert/default/founders (same campaign, state re-keyed) and is in sync");
+    await clearLogs(sb);
+    const applied = await ws.run(["apply", "--auto-approve"]);
+    expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+    expect(await sb.requests("extrovert")).toEqual([]);
+    expect(Object.keys((await ws.state()).campaigns)).toEqual(["extrovert/default/founders-engagement"]);
+    expect((await ws.state()).campaigns["extrovert/default/founders-engagement"]?.id).toBe(id);
+    expect((await ws.run(["plan", "--detailed-exitcode"])).code).toBe(0);
+  });
+});
+
+describe("provider errors say what to fix", () => {
+  it("a 401 names the environment variable that held the key", async () => {
+    await ws.write("q2", "AlturCampaign", alturPhone);
+    const r = await ws.run(["plan"], { ALTUR_API_KEY: "not-the-key" });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: altur: .*401.* — Altur refused the API key read from ALTUR_API_KEY \(account altur\/default\): check that ALTUR_API_KEY holds a valid Altur key\n$/);
+    expect(r.stderr).not.toContain("not-the-key");
+  });
+
+  it("a URL pointing at another provider's API says so from the shape of the answer", async () => {
+    const wrong = await TestWorkspace.create(sb, {
+      accounts: [
+        { provider: "puffle", apiKeyEnv: "PUFFLE_API_KEY", baseUrl: sb.urls.altur },
+        { provider: "altur", apiKeyEnv: "ALTUR_API_KEY", baseUrl: sb.urls.puffle },
+      ],
+    });
+    try {
+      await wrong.write("q2", "AlturCampaign", alturPhone);
+      const a = await wrong.run(["plan", "--target", "altur/default/q2"]);
+      expect(a.code).toBe(1);
+      expect(a.stderr).toContain(`the answer has the shape of Puffle's API, not Altur's: is baseUrl of account altur/default (${sb.urls.puffle}) pointing at Puffle?`);
+      await wrong.remove("q2");
+      await wrong.write("nurture", "PuffleCampaign", puffleEmail);
+      const p = await wrong.run(["plan"]);
+      expect(p.code).toBe(1);
+      expect(p.stderr).toContain("the answer has the shape of Altur's API, not Puffle's");
+    } finally {
+      await wrong.dispose();
+    }
+  });
+});

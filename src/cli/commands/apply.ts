@@ -171,6 +171,7 @@ export const register: RegisterCommand = (program, run) => {
                 ...(ctx.global.quiet ? {} : { onStep: (address, what) => progress.line(`${address}: ${what}`) }),
                 onOutcome: () => progress.update(++finished, Math.max(finished, pending.length)),
               }),
+              workspace,
             );
           })
             .catch((err) => {

@@ -234,7 +234,7 @@ async function runImport(ctx: CommandContext, opts: ImportOptions): Promise<numb
   try {
     await withStateLock(workspace.stateFile, async () => {
       const state = await loadState(workspace.stateFile);
-      const listed = await withProviderErrors(list);
+      const listed = await withProviderErrors(list, workspace);
       const candidates = select(ctx, workspace, state, session, listed, opts);
       const managed = candidates.filter((c) => c.managedAs !== undefined);
       for (const c of managed) {
@@ -257,7 +257,7 @@ async function runImport(ctx: CommandContext, opts: ImportOptions): Promise<numb
       }
 
       // Every manageable field: a detail read per campaign (list items lack some fields).
-      const details = await withProviderErrors(() => Promise.all(todo.map((live) => get(live.id))));
+      const details = await withProviderErrors(() => Promise.all(todo.map((live) => get(live.id))), workspace);
 
       await mkdir(dir, { recursive: true });
       const addresses = new Set<string>([...workspace.campaigns.map((c) => c.address), ...Object.keys(state.campaigns)]);

@@ -118,7 +118,7 @@ async function readForAdoption(ctx: CommandContext, workspace: Workspace, decl: 
     const session = sessions.get(accountKey(decl.provider, decl.account));
     const get = session?.client.get?.bind(session.client);
     if (!get) return { id, applied: structuredClone(decl.spec), verified: false };
-    const live = await withProviderErrors(() => get(id));
+    const live = await withProviderErrors(() => get(id), workspace);
     if (!live) {
       throw new CliError(`${module.displayName} has no campaign with id ${id} (account ${decl.account} answered 404); check the id, nothing was recorded`);
     }

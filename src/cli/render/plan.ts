@@ -6,6 +6,7 @@ import { fieldDiff, type DiffLine } from "./value-diff.js";
 const MARKDOWN_LIMIT = 60_000;
 
 function glyphFor(c: CampaignPlan, prune: boolean): string {
+  if (c.action === "noop" && c.movedFrom !== undefined) return "~";
   return c.action === "orphan" && !prune ? "#" : ACTION_GLYPH[c.action];
 }
 
@@ -100,6 +101,11 @@ function campaignHeader(c: CampaignPlan): string {
 }
 
 function verb(c: CampaignPlan, prune: boolean): string {
+  const v = actionVerb(c, prune);
+  return c.movedFrom === undefined ? v : `moves from ${c.movedFrom} (same campaign, state re-keyed) and ${v}`;
+}
+
+function actionVerb(c: CampaignPlan, prune: boolean): string {
   switch (c.action) {
     case "create":
       return "will be created";
@@ -123,6 +129,8 @@ export function summaryLine(plan: Plan): string {
   const parts = [`${s.create} to create`, `${s.update} to update`, `${s.transition} to transition`, `${s.replace} to replace`];
   const manual = plan.campaigns.filter((c) => c.action === "orphan" && c.retire === "manual").length;
   if (prune) parts.push(`${s.orphan - manual} to retire`);
+  const moved = plan.campaigns.filter((c) => c.movedFrom !== undefined).length;
+  if (moved > 0) parts.push(`${moved} to move`);
   parts.push(`${s.noop} unchanged`);
   const kept = prune ? manual : s.orphan;
   const note = kept > 0 ? ` Note: ${kept} no longer in Git, left alone (${prune ? "the provider cannot retire them" : "prune is off"}).` : "";
@@ -133,7 +141,7 @@ export function renderPlanText(plan: Plan, opts: { color: boolean; showNoop?: bo
   const s = style(opts.color);
   const prune = plan.prune === true;
   const out: string[] = [];
-  const shown = plan.campaigns.filter((c) => c.action !== "noop" || c.blocked.length > 0 || opts.showNoop);
+  const shown = plan.campaigns.filter((c) => c.action !== "noop" || c.blocked.length > 0 || c.movedFrom !== undefined || opts.showNoop);
   for (const c of shown) {
     const color = isChange(c, prune) ? colorFor(s, c) : s.dim;
     out.push(`  ${s.bold(`# ${campaignHeader(c)}`)} ${verb(c, prune)}`);
@@ -236,6 +244,8 @@ export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): stri
   head.push("| create | update | transition | replace | retire | unchanged | blocked |", "|---:|---:|---:|---:|---:|---:|---:|");
   head.push(`| ${s.create} | ${s.update} | ${s.transition} | ${s.replace} | ${retire} | ${s.noop} | ${s.blocked} |`, "");
   if (s.blocked > 0) head.push(`> **${s.blocked} campaign(s) have blocked changes** that apply will not send; see the details.`, "");
+  const moved = plan.campaigns.filter((c) => c.movedFrom !== undefined).length;
+  if (moved > 0) head.push(`> **${moved} campaign(s) renamed** (metadata.name changed): apply re-keys them in state; nothing is created or retired for that.`, "");
   if (s.replace > 0) head.push(`> **${s.replace} campaign(s) need replacement**, which apply runs only with \`--allow-replace\`.`, "");
   if (kept.length > 0) head.push(...orphanNoteMarkdown(kept, prune));
   for (const e of plan.errors) head.push(`- :x: \`${e.address}\`: ${mdEscape(e.message)}`);

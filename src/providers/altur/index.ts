@@ -1,3 +1,4 @@
+import { isJsonObject } from "../../core/json.js";
 import type { ProviderModule } from "../types.js";
 import { capabilities } from "./capabilities.js";
 import { importRules } from "./import-rules.js";
@@ -14,6 +15,8 @@ export const altur = {
     defaultRequestsPerSecond: 12,
     defaultConcurrency: 8,
     authHeader: (apiKey) => ({ name: "Authorization", value: `api-key ${apiKey}` }),
+    // Error body [A, altur.md §2]: { success: false, error: "<CODE>" | <int>, message }.
+    isOwnErrorBody: (body) => isJsonObject(body) && body.success === false && (typeof body.error === "string" || typeof body.error === "number"),
   },
   validateSpec,
   capabilities,

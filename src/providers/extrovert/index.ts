@@ -1,3 +1,4 @@
+import { isJsonObject } from "../../core/json.js";
 import type { ProviderModule } from "../types.js";
 import { capabilities } from "./capabilities.js";
 import { createExtrovertClient } from "./client.js";
@@ -13,6 +14,8 @@ export const extrovert = {
     defaultRequestsPerSecond: 10,
     defaultConcurrency: 4,
     authHeader: (apiKey) => ({ name: "X-API-Key", value: apiKey }),
+    // Envelope on every answer: { status: "success" | "error", data, message, statusCode }.
+    isOwnErrorBody: (body) => isJsonObject(body) && body.status === "error" && typeof body.statusCode === "number",
   },
   validateSpec,
   capabilities,

@@ -1,3 +1,4 @@
+import { isJsonObject } from "../../core/json.js";
 import type { ProviderModule } from "../types.js";
 import { capabilities } from "./capabilities.js";
 import { importRules } from "./import-rules.js";
@@ -14,6 +15,8 @@ export const puffle = {
     defaultRequestsPerSecond: 10,
     defaultConcurrency: 4,
     authHeader: (apiKey) => ({ name: "Authorization", value: `Bearer ${apiKey}` }),
+    // Error body: { error: "<human message>", code?: "UPPER_SNAKE" } — no success flag, no statusCode.
+    isOwnErrorBody: (body) => isJsonObject(body) && typeof body.error === "string" && !("success" in body) && !("statusCode" in body),
   },
   validateSpec,
   capabilities,
