@@ -84,11 +84,32 @@ export function checkTargets(workspace: Workspace, state: StateDocument, targets
   return selected;
 }
 
+/**
+ * A selection that names a renamed campaign by its new address also takes in the orphan it was
+ * renamed from (same account, same recorded name), so that the refresh can pair them as a move
+ * instead of planning a second campaign.
+ */
+export function withRenameSources(workspace: Workspace, state: StateDocument, targets: string[] | undefined): string[] | undefined {
+  if (targets === undefined) return undefined;
+  const declared = new Set(workspace.campaigns.map((c) => c.address));
+  const chosen = new Set(targets);
+  const extra: string[] = [];
+  for (const decl of workspace.campaigns) {
+    if (!chosen.has(decl.address) || state.campaigns[decl.address]) continue;
+    const nameField = PROVIDERS[decl.provider].capabilities.nameField;
+    for (const [address, entry] of Object.entries(state.campaigns)) {
+      if (declared.has(address) || chosen.has(address) || entry.provider !== decl.provider || entry.account !== decl.account) continue;
+      if (entry.applied[nameField] !== undefined && entry.applied[nameField] === decl.spec[nameField]) extra.push(address);
+    }
+  }
+  return extra.length === 0 ? targets : [...targets, ...extra];
+}
+
 /** validate → read state → refresh → plan; sessions are left open for the caller (apply) to use. */
 export async function runPlan(ctx: CommandContext, opts: PlanRunOptions): Promise<PlanRun> {
   const workspace = await loadValidWorkspace(ctx);
   const state = await loadState(workspace.stateFile);
-  const targets = checkTargets(workspace, state, opts.targets, opts.exclude);
+  const targets = withRenameSources(workspace, state, checkTargets(workspace, state, opts.targets, opts.exclude));
   const sessions = openSessions(workspace, accountsInScope(workspace, state, targets), {
     readOnly: opts.readOnly,
     env: ctx.io.env,

@@ -325,7 +325,8 @@ class CampaignRun {
     const retire = this.caps.retire;
     if ("manual" in retire || p.id === undefined) {
       this.outcome.status = "manual";
-      this.outcome.message = "manual" in retire ? retire.manual : "no id recorded";
+      this.outcome.message =
+        "manual" in retire ? `${retire.manual}; then run \`campaignctl state forget ${p.address}\`` : "no id recorded";
       return this.outcome;
     }
     // Retire only what was read live; an orphan already gone at the provider just leaves state.

@@ -301,3 +301,39 @@ describe("provider errors say what to fix", () => {
     }
   });
 });
+
+describe("renames inside a selection or a saved plan", () => {
+  it("--target NEW also takes in the orphan it was renamed from; apply PLANFILE of a rename is not stale", async () => {
+    await ws.write("q2", "AlturCampaign", alturPhone);
+    expect((await ws.run(["apply", "--auto-approve"])).code).toBe(0);
+    await ws.remove("q2");
+    await ws.write("q2-reactivation", "AlturCampaign", alturPhone);
+    const plan = await ws.run(["plan", "--format", "json", "--target", "altur/default/q2-reactivation", "--out", "plan.json"]);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(JSON.parse(plan.stdout).campaigns).toMatchObject([{ address: "altur/default/q2-reactivation", action: "noop", movedFrom: "altur/default/q2" }]);
+    await clearLogs(sb);
+    const applied = await ws.run(["apply", "plan.json"]);
+    expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+    expect((await sb.requests("altur")).filter((r) => r.method !== "GET")).toEqual([]);
+    expect(Object.keys((await ws.state()).campaigns)).toEqual(["altur/default/q2-reactivation"]);
+  });
+});
+
+describe("an Extrovert orphan", () => {
+  it("is a note telling the exact state forget to run, even with --prune; apply sends nothing", async () => {
+    await ws.write("founders", "ExtrovertCampaign", extrovertTarget);
+    expect((await ws.run(["apply", "--auto-approve"])).code).toBe(0);
+    await ws.remove("founders");
+    const plan = await ws.run(["plan", "--detailed-exitcode"]);
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toContain("then run `campaignctl state forget extrovert/default/founders`");
+    await clearLogs(sb);
+    const applied = await ws.run(["apply", "--auto-approve", "--prune"]);
+    expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+    expect(applied.stderr).toContain("Nothing to apply.");
+    expect(await sb.requests("extrovert")).toEqual([]);
+    const forget = await ws.run(["state", "forget", "extrovert/default/founders"]);
+    expect(forget.code).toBe(0);
+    expect((await ws.state()).campaigns).toEqual({});
+  });
+});
