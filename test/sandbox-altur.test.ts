@@ -55,6 +55,22 @@ async function create(body: Record<string, unknown> = {}, base: Record<string, u
   return res.body.campaign;
 }
 
+/** The documented list item of one campaign (status, archived, retries, ... live only there). */
+async function listed(id: number): Promise<any> {
+  return (await api("GET", "/campaigns?pageSize=100")).body.campaigns.find((c: any) => c.id === id);
+}
+
+/** Everything the simulator stores about one campaign — the test-only control view, not an Altur response. */
+async function stored(id: number): Promise<any> {
+  return (await sb.campaigns("altur")).find((c: any) => c.id === id);
+}
+
+/** The documented detail keys (providers/altur.md §3.1): no status, archived, retries, timezone, integration_type, cycles.mode. */
+const DETAIL_KEYS = ["agent", "created_at", "cycles", "id", "integration", "name", "scheduling"];
+const DETAIL_CYCLE_KEYS = [
+  "cooldown_minutes", "enabled", "filter_statuses", "filter_tags", "max_iterations", "schedule", "schedule_end_date", "schedule_start_date",
+];
+
 function expectError(res: Reply, status: number, code: string, extra: Record<string, unknown> = {}): void {
   expect(res.status, JSON.stringify(res.body)).toBe(status);
   expect(res.body).toMatchObject({ success: false, error: code, ...extra });
@@ -117,7 +133,7 @@ describe("Altur create — POST /campaigns", () => {
     expect(phone.agent).toEqual({ id: "agent_demo_01", name: expect.any(String) });
     expect(phone.integration).toEqual({ id: "integ_phone_01" });
     expect(wa.integration).toEqual({ id: "integ_wa_01" });
-    expect(wa.integration_type).toBe("whatsapp");
+    expect((await stored(wa.id)).integration_type).toBe("whatsapp");
   });
 
   it("create: 201 + detail, status pending, archived false, default timezone America/Mexico_City, incrementing integer ids", async () => {
@@ -125,7 +141,10 @@ describe("Altur create — POST /campaigns", () => {
     expect(res.status).toBe(201);
     expect(res.body.success).toBe(true);
     const c = res.body.campaign;
-    expect(c).toMatchObject({
+    expect(Object.keys(c).sort()).toEqual(DETAIL_KEYS);
+    expect(c).toMatchObject({ name: "Phone campaign", cycles: { enabled: false } });
+    expect(await listed(c.id)).toMatchObject({ status: "pending", archived: false, timezone: "America/Mexico_City", retries: 2, first_message: "Hola" });
+    expect(await stored(c.id)).toMatchObject({
       name: "Phone campaign",
       status: "pending",
       archived: false,
@@ -242,12 +261,16 @@ describe("Altur create — POST /campaigns", () => {
   it("create: cycles with enabled false or omitted → the rest of the block is ignored", async () => {
     for (const cycles of [{ enabled: false, mode: "cooldown", max_iterations: 999 }, { mode: "scheduled", schedule: "junk" }]) {
       const c = await create({ cycles });
-      expect(c.cycles).toMatchObject({ enabled: false, mode: null, max_iterations: null });
+      expect(c.cycles).toMatchObject({ enabled: false, max_iterations: null });
+      expect((await stored(c.id)).cycles).toMatchObject({ enabled: false, mode: null });
     }
     const on = await create({ cycles: COOLDOWN_CYCLES });
-    expect(on.cycles).toMatchObject({ ...COOLDOWN_CYCLES, schedule: null, current_iteration: 0, last_iteration_at: null });
+    const { mode, ...documented } = COOLDOWN_CYCLES;
+    expect(on.cycles).toEqual({ ...documented, filter_tags: [], schedule: null, schedule_start_date: null, schedule_end_date: null });
+    expect((await stored(on.id)).cycles).toMatchObject({ mode, current_iteration: 0, last_iteration_at: null });
     const scheduled = await create({ cycles: SCHEDULED_CYCLES });
-    expect(scheduled.cycles).toMatchObject({ mode: "scheduled", schedule_start_date: "2030-01-01", schedule_end_date: "2030-01-31" });
+    expect((await stored(scheduled.id)).cycles.mode).toBe("scheduled");
+    expect(scheduled.cycles).toMatchObject({ schedule_start_date: "2030-01-01", schedule_end_date: "2030-01-31" });
     expect(scheduled.cycles.schedule.mon).toEqual({ startTime: "09:00", stopTime: "12:00", active: true });
     expect(scheduled.cycles.schedule.sun).toEqual({ active: false });
   });
@@ -305,22 +328,16 @@ describe("Altur detail and list", () => {
     expectError(await api("GET", "/campaigns/999"), 404, "NOT_FOUND");
   });
 
-  it("detail: the §3 shape plus the simulator fields", async () => {
-    const c = await create({ cycles: SCHEDULED_CYCLES, message_limit: 250, description: "d" });
-    const { body } = await api("GET", `/campaigns/${c.id}`);
-    expect(Object.keys(body.campaign).sort()).toEqual(
-      [
-        "agent", "archived", "created_at", "cycles", "description", "first_message", "id", "integration",
-        "integration_type", "message_limit", "name", "retries", "scheduling", "status", "template",
-        "template_alt", "timezone", "updated_at",
-      ].sort(),
-    );
-    expect(Object.keys(body.campaign.cycles).sort()).toEqual(
-      [
-        "cooldown_minutes", "current_iteration", "enabled", "filter_statuses", "filter_tags", "last_iteration_at",
-        "max_iterations", "mode", "schedule", "schedule_end_date", "schedule_start_date",
-      ].sort(),
-    );
+  it("detail: exactly the documented §3.1 keys — no status, archived, retries, timezone, integration_type or cycles.mode", async () => {
+    for (const body of [{ cycles: SCHEDULED_CYCLES, message_limit: 250, description: "d" }, {}]) {
+      const c = await create(body);
+      const res = await api("GET", `/campaigns/${c.id}`);
+      expect(Object.keys(res.body).sort()).toEqual(["campaign", "success"]);
+      expect(Object.keys(res.body.campaign).sort()).toEqual(DETAIL_KEYS);
+      expect(Object.keys(res.body.campaign.cycles).sort()).toEqual(DETAIL_CYCLE_KEYS);
+      expect(Object.keys(res.body.campaign.integration)).toEqual(["id"]);
+      expect(Object.keys(res.body.campaign.agent).sort()).toEqual(["id", "name"]);
+    }
   });
 
   it("list: flat item shape with exactly the documented keys; archived campaigns included with archived: true", async () => {
@@ -517,11 +534,13 @@ describe("Altur PATCH /campaigns/{id}", () => {
     expect(res.status).toBe(200);
     expect(res.body.success).toBe(true);
     const after = res.body.campaign;
-    expect(after).toMatchObject({ description: "before", retries: 3, name: PHONE.name });
+    expect(Object.keys(after).sort()).toEqual(DETAIL_KEYS);
+    expect(after).toMatchObject({ name: PHONE.name });
+    expect(await listed(c.id)).toMatchObject({ description: "before", retries: 3 });
     expect(after.scheduling.mon).toEqual({ startTime: "09:00", stopTime: "17:00", active: true });
     expect(after.scheduling.tue).toEqual({ active: false });
+    expect((await stored(c.id)).cycles.mode).toBe("scheduled");
     expect(after.cycles).toMatchObject({
-      mode: "scheduled",
       max_iterations: 3,
       cooldown_minutes: 60,
       filter_tags: ["a"],
@@ -556,7 +575,8 @@ describe("Altur PATCH /campaigns/{id}", () => {
       await forceStatus(c.id, status);
       const res = await api("PATCH", `/campaigns/${c.id}`, { body: { name: `edited while ${status}` } });
       expect(res.status).toBe(200);
-      expect(res.body.campaign).toMatchObject({ name: `edited while ${status}`, status });
+      expect(res.body.campaign).toMatchObject({ name: `edited while ${status}` });
+      expect(await listed(c.id)).toMatchObject({ name: `edited while ${status}`, status });
     },
   );
 });
@@ -587,17 +607,20 @@ describe("Altur lifecycle — POST /campaigns/{id}/{action}", () => {
   it.each(table.map((r) => [r.action, r.from, r.outcome] as const))("transition table: %s from %s → %s", async (action, from, outcome) => {
     const c = await create();
     await forceStatus(c.id, from);
-    const before = (await api("GET", `/campaigns/${c.id}`)).body.campaign;
+    const before = await stored(c.id);
     const res = await api("POST", `/campaigns/${c.id}/${action}`);
     if (outcome === REJECT) {
       expectError(res, 409, "INVALID_STATUS_TRANSITION", { current_status: from });
       expect(Array.isArray(res.body.valid_targets)).toBe(true);
-      expect((await api("GET", `/campaigns/${c.id}`)).body.campaign).toEqual(before);
+      expect(await stored(c.id)).toEqual(before);
     } else {
       const to = outcome.split(" ")[0];
       expect(res.status).toBe(200);
-      expect(res.body).toMatchObject({ success: true, campaign: { id: c.id, status: to } });
-      if (outcome.includes("no-op")) expect(res.body.campaign).toEqual(before);
+      // The documented lifecycle response is the detail object: no status; the list carries it.
+      expect(res.body).toMatchObject({ success: true, campaign: { id: c.id } });
+      expect(Object.keys(res.body.campaign).sort()).toEqual(DETAIL_KEYS);
+      expect((await listed(c.id)).status).toBe(to);
+      if (outcome.includes("no-op")) expect(await stored(c.id)).toEqual(before);
     }
   });
 
@@ -623,7 +646,8 @@ describe("Altur lifecycle — POST /campaigns/{id}/{action}", () => {
       for (let i = 0; i < 2; i++) {
         const res = await api("POST", `/campaigns/${c.id}/archive`);
         expect(res.status).toBe(200);
-        expect(res.body).toMatchObject({ success: true, campaign: { archived: true, status } });
+        expect(res.body).toMatchObject({ success: true, campaign: { id: c.id } });
+        expect(await listed(c.id)).toMatchObject({ archived: true, status });
       }
     },
   );
@@ -631,8 +655,8 @@ describe("Altur lifecycle — POST /campaigns/{id}/{action}", () => {
   it("lifecycle actions still work on an archived campaign", async () => {
     const c = await create();
     await api("POST", `/campaigns/${c.id}/archive`);
-    const res = await api("POST", `/campaigns/${c.id}/activate`);
-    expect(res.body.campaign).toMatchObject({ status: "active", archived: true });
+    expect((await api("POST", `/campaigns/${c.id}/activate`)).status).toBe(200);
+    expect(await listed(c.id)).toMatchObject({ status: "active", archived: true });
   });
 
   it("unknown action → 400 UNKNOWN_ACTION", async () => {
@@ -711,9 +735,9 @@ describe("Altur contacts — /campaigns/{id}/contacts", () => {
   it("pending → ready once the campaign has a contact in queue", async () => {
     const c = await create();
     await api("POST", `/campaigns/${c.id}/contacts`, { body: { contacts: [{ contact: "bad" }] } });
-    expect((await api("GET", `/campaigns/${c.id}`)).body.campaign.status).toBe("pending");
+    expect((await listed(c.id)).status).toBe("pending");
     await api("POST", `/campaigns/${c.id}/contacts`, { body: { contacts: [{ contact: "+525512345678" }] } });
-    expect((await api("GET", `/campaigns/${c.id}`)).body.campaign.status).toBe("ready");
+    expect((await listed(c.id)).status).toBe("ready");
   });
 
   it("add: Idempotency-Key replay returns the original summary and adds nothing", async () => {
@@ -803,7 +827,7 @@ describe("Altur control hooks and persistence", () => {
     });
     expect(res.status).toBe(400);
     await forceStatus(c.id, "cooldown");
-    expect((await api("GET", `/campaigns/${c.id}`)).body.campaign.status).toBe("cooldown");
+    expect((await listed(c.id)).status).toBe("cooldown");
   });
 
   it("snapshot/restore keeps campaigns, contacts, id counters and idempotency records", async () => {

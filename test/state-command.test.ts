@@ -219,8 +219,8 @@ describe("state adopt", () => {
     expect(r.stdout).toContain(`altur/default/q2 is now bound to Altur campaign ${id}.`);
     expect(r.stdout).toContain("Live differs from the campaign file in name, retries");
 
-    // Read-only: one GET of that id, nothing else.
-    expect((await requests("altur")).map((e) => `${e.method} ${e.path}`)).toEqual([`GET /api/v1.0/campaigns/${id}`]);
+    // Read-only: the detail of that id, and the list (the documented detail lacks retries, status, ...).
+    expect((await requests("altur")).map((e) => `${e.method} ${e.path}`)).toEqual([`GET /api/v1.0/campaigns/${id}`, "GET /api/v1.0/campaigns"]);
 
     const entry = (await state()).campaigns["altur/default/q2"]!;
     expect(entry).toMatchObject({ provider: "altur", account: "default", kind: "AlturCampaign", id });

@@ -71,8 +71,11 @@ export interface KindCapabilities {
   /** Dotted paths of arrays that are sets: compared without regard to order. */
   unorderedPaths: readonly string[];
   /**
-   * Top-level spec fields the provider accepts but never returns: their live value is taken from the
-   * last applied state (like every field of an unreadable provider).
+   * Dotted spec paths the provider accepts but no read returns (Altur `message_limit`,
+   * `integration_type`, `cycles.mode`): their live value is taken from the last applied state (like
+   * every field of an unreadable provider); they never trigger a detail read, and a write of them is
+   * not verified. Unknown and not in state: an immutable one is taken from the spec, a mutable one is
+   * written as the spec says.
    */
   writeOnlyFields: readonly string[];
   /** Spec field holding the campaign's display name (adoption by name). */

@@ -26,6 +26,8 @@ export interface FieldChange {
   reason?: string;
   /** What would unblock it. */
   unblock?: string;
+  /** The provider did not return this field (and state does not know it): `before` is unknown, not absent. */
+  beforeUnknown?: true;
 }
 
 /** One ordered execution step. */

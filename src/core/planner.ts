@@ -11,6 +11,11 @@ export interface LiveView {
   /** Live (or, for unreadable providers, last applied) values in spec shape, lifecycle fields included. */
   spec: JsonObject;
   fingerprint?: string;
+  /**
+   * Dotted paths the provider did not return and nothing else could tell (not in state): their live
+   * value is unknown. A change on them is shown as "(unknown) → value", never as a removal or a replace.
+   */
+  unknown?: readonly string[];
 }
 
 /** Result of a provider's read-only pre-check for an action (Puffle validate before launch). */
@@ -195,8 +200,8 @@ function base(input: PlanCampaignInput, displayName: string): CampaignPlan {
 }
 
 /** A field change with a fixed shape (see base). */
-function change(u: UnitDiff, cls: FieldChange["class"], reason?: string, unblock?: string): FieldChange {
-  return { path: u.path, before: u.before, after: u.after, class: cls, reason, unblock };
+function change(u: UnitDiff, cls: FieldChange["class"], reason?: string, unblock?: string, beforeUnknown?: true): FieldChange {
+  return { path: u.path, before: u.before, after: u.after, class: cls, reason, unblock, beforeUnknown };
 }
 
 /** Full body for providers whose update replaces everything: defaults ⊕ last applied/live ⊕ spec. */
@@ -292,7 +297,10 @@ export function planCampaign(input: PlanCampaignInput): CampaignPlan {
     skip: lc,
   });
   const terminal = status === undefined ? undefined : caps.readOnlyStatuses[status];
+  const unknownPaths = live.unknown ?? [];
   const changes: FieldChange[] = units.map((u) => {
+    const unknown = u.before === undefined && unknownPaths.some((p) => pathWithin(p, u.path) || pathWithin(u.path, p)) ? true : undefined;
+    if (unknown) return change(u, "editable", undefined, undefined, true);
     if (isImmutable(caps, u.path)) {
       return change(u, "immutable", "cannot change after the campaign is created", "apply with --allow-replace to create a new campaign and retire this one");
     }

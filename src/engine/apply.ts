@@ -5,6 +5,7 @@ import type { JsonObject, JsonValue } from "../core/json.js";
 import type { BlockedStep, CampaignPlan, Plan, PlanStep } from "../core/plan.js";
 import type { SafetyConfig, StateDocument, StateEntry } from "../core/types.js";
 import { isProviderApiError } from "../http/errors.js";
+import { mergeLive } from "../providers/mapping.js";
 import type { LiveCampaign } from "../providers/types.js";
 import { accountKey, type AccountSession } from "./session.js";
 
@@ -116,15 +117,74 @@ class CampaignRun {
     await this.persist();
   }
 
-  /** Re-read when the write's response did not carry what we must check. */
+  /** Re-read when the write's response did not carry what we must check; the fresh read is merged onto the answer. */
   private async readBack(fields: readonly string[]): Promise<LiveCampaign | undefined> {
     const carried = this.live && !fields.some((f) => this.live?.missing.some((m) => pathWithin(m, f) || pathWithin(f, m)));
     if (carried) return this.live;
-    if (!this.client.get || this.id === undefined) return undefined;
+    if (!this.client.get || this.id === undefined) return this.live;
     const fresh = await this.client.get(this.id);
     if (!fresh) throw new VerificationError(`campaign ${this.id} disappeared right after the write`);
-    this.live = fresh;
-    return fresh;
+    this.live = this.live ? mergeLive(fresh, this.live) : fresh;
+    return this.live;
+  }
+
+  /**
+   * The campaign with the status (or flag) a lifecycle action sets, read from where the provider
+   * keeps it: the action's answer when it carries it, else the list view (Altur: status and archived
+   * live only in the list, §3.4), else a detail read. undefined when no read carries it.
+   */
+  private async observeLifecycle(def: LifecycleAction | undefined, answer: LiveCampaign | undefined): Promise<LiveCampaign | undefined> {
+    const carries = (l: LiveCampaign | undefined) =>
+      l !== undefined && (def?.setsFlag ? l.spec[def.setsFlag] !== undefined : l.status !== undefined);
+    if (carries(answer)) return answer;
+    if (this.id === undefined) return undefined;
+    if (this.client.lookup) {
+      const listed = await this.client.lookup(this.id, {
+        ...(def?.to === undefined ? {} : { status: def.to }),
+        spec: this.plan.desired ?? {},
+      });
+      if (!listed) throw new VerificationError(`campaign ${this.id} is not in ${this.session.module.displayName}'s campaign list right after ${def?.name ?? "the action"}`);
+      return answer ? mergeLive(listed, answer) : listed;
+    }
+    const fresh = this.client.get ? await this.client.get(this.id) : undefined;
+    return carries(fresh) ? fresh : undefined;
+  }
+
+  /** Live campaigns with the exact name of `body` that no state entry claims (archived ones left out). */
+  private async unclaimedNamed(body: JsonObject): Promise<LiveCampaign[]> {
+    const nameField = this.caps.nameField;
+    const listed = this.client.list ? await this.client.list() : [];
+    return listed.filter((c) => c.spec[nameField] === body[nameField] && !this.claimedIds.has(c.id) && c.spec.archived !== true);
+  }
+
+  /**
+   * The create was accepted but its answer carries no recognisable id (Altur's create answer is
+   * undocumented): the campaign exists, so find it by its exact name before anything else — the id
+   * is never lost. Two lookups a moment apart, for a list that lags behind the create.
+   */
+  private async resolveCreatedId(body: JsonObject): Promise<void> {
+    const name = this.session.module.displayName;
+    const title = JSON.stringify(body[this.caps.nameField]);
+    for (let attempt = 1; attempt <= 2; attempt += 1) {
+      const found = await this.unclaimedNamed(body);
+      if (found.length === 1) {
+        this.id = found[0]?.id;
+        this.live = found[0];
+        this.step(`${name} answered the create without an id; found the new campaign by its name (id ${this.id})`);
+        return;
+      }
+      if (found.length > 1) {
+        throw new Error(
+          `${name} accepted the create but answered without an id, and ${found.length} unclaimed campaigns are named ${title} ` +
+            `(ids ${found.map((c) => c.id).join(", ")}); bind the new one with \`campaignctl state adopt ${this.plan.address} --id <ID>\``,
+        );
+      }
+      if (attempt === 1) await new Promise((r) => setTimeout(r, 1000));
+    }
+    throw new Error(
+      `${name} accepted the create but answered without an id, and no campaign named ${title} is listed yet; ` +
+        `run plan again in a moment: the next plan adopts it by its name`,
+    );
   }
 
   private async create(body: JsonObject): Promise<void> {
@@ -133,6 +193,10 @@ class CampaignRun {
     for (let attempt = 1; ; attempt += 1) {
       try {
         const created = await this.client.create(body, { idempotencyKey: key });
+        if (created.id === undefined) {
+          await this.resolveCreatedId(body);
+          break;
+        }
         this.id = created.id;
         this.live = created.live;
         break;
@@ -150,7 +214,7 @@ class CampaignRun {
           );
         }
         // Look the name up before trying again: the failed attempt may have created it.
-        const found = (await this.client.list()).filter((c) => c.spec[nameField] === body[nameField] && !this.claimedIds.has(c.id));
+        const found = await this.unclaimedNamed(body);
         if (found.length === 1) {
           this.id = found[0]?.id;
           this.live = found[0];
@@ -175,14 +239,33 @@ class CampaignRun {
     await this.verifyFields(step.fields);
   }
 
+  /**
+   * Read-back verification of a field write: checks only what a response carries (the write's answer,
+   * else a fresh read merged onto it), and says plainly what it could not verify. A field the
+   * response does not carry is unknown — never "did not take".
+   */
   private async verifyFields(fields: readonly string[]): Promise<void> {
     const desired = this.plan.desired ?? {};
-    const checkable = fields.filter((f) => !this.caps.writeOnlyFields.includes(f.split(".")[0] as string));
+    const name = this.session.module.displayName;
+    const writeOnly = fields.filter((f) => this.caps.writeOnlyFields.some((w) => pathWithin(f, w)));
+    if (writeOnly.length > 0) {
+      this.outcome.warnings.push(`${writeOnly.join(", ")}: accepted; ${name} returns no value for it, so the write cannot be verified`);
+    }
+    let checkable = fields.filter((f) => !writeOnly.includes(f));
     if (checkable.length === 0) return;
     const live = await this.readBack(checkable);
     if (!live) {
-      this.outcome.warnings.push(`${this.session.module.displayName} has no read API: the write was accepted but cannot be verified`);
+      this.outcome.warnings.push(`${name} has no read API: the write was accepted but cannot be verified`);
       return;
+    }
+    const carried = (f: string) => !live.missing.some((m) => pathWithin(m, f) || pathWithin(f, m));
+    const unverified = checkable.filter((f) => !carried(f));
+    if (unverified.length > 0) {
+      this.outcome.warnings.push(
+        `${unverified.join(", ")}: accepted; not verified — ${name}'s answer and campaign detail do not carry it (the next plan compares it with the campaign list)`,
+      );
+      checkable = checkable.filter(carried);
+      if (checkable.length === 0) return;
     }
     const want = bodyFromPaths(checkable.map((f) => [f, getPath(desired, f) as JsonValue] as const));
     const diffs = diffUnits(want, live.spec, { mergePaths: this.caps.mergePaths, opaquePaths: this.caps.opaquePaths, unorderedPaths: this.caps.unorderedPaths });
@@ -217,17 +300,23 @@ class CampaignRun {
         });
       }
     }
+    let answer: LiveCampaign | undefined;
     try {
-      this.live = await this.client.action(this.id, step.action);
+      answer = await this.client.action(this.id, step.action);
     } catch (err) {
-      // A retried non-idempotent action (activate after a reset) may have taken the first time: re-check.
-      const now = this.client.get && isProviderApiError(err) ? await this.client.get(this.id) : undefined;
+      // A retried non-idempotent action (activate after a reset) may have taken the first time, and a 409
+      // whose current status already is the wanted one means the same: re-check where the status lives.
+      const now = isProviderApiError(err) ? await this.observeLifecycle(def, undefined).catch(() => undefined) : undefined;
       if (!now || !this.reached(now, def)) throw err;
-      this.live = now;
+      answer = now;
     }
-    const live = this.live && this.live.status !== undefined ? this.live : await this.readBack(["status"]);
-    if (live && !this.reached(live, def)) {
-      throw new VerificationError(`${step.action} was accepted but the campaign is ${live.status}, not ${def?.to ?? def?.setsFlag}`);
+    const live = await this.observeLifecycle(def, answer);
+    if (live) this.live = live;
+    if (!live) {
+      this.outcome.warnings.push(`${step.action}: accepted; not verified — no ${this.session.module.displayName} answer carries the campaign's ${def?.setsFlag ?? "status"}`);
+    } else if (!this.reached(live, def)) {
+      const now = def?.setsFlag ? `${def.setsFlag}: ${JSON.stringify(live.spec[def.setsFlag])}` : live.status;
+      throw new VerificationError(`${step.action} was accepted but the campaign is ${now}, not ${def?.to ?? def?.setsFlag}`);
     }
     this.step(describe(step));
   }

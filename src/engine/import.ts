@@ -118,6 +118,13 @@ export function importedSpec(module: ProviderModule, live: LiveCampaign, rules: 
   const projected = projectOnSchema(live.spec, specSchema(module.kind)) as JsonObject;
   const cleaned = (withoutDefaults(projected, rules.defaults) ?? {}) as JsonObject;
   const notes: string[] = [];
+  if (rules.complete) {
+    notes.push(...rules.complete(cleaned));
+    // Keep the schema's field order for what was filled in.
+    const ordered = projectOnSchema(cleaned, specSchema(module.kind)) as JsonObject;
+    for (const k of Object.keys(cleaned)) delete cleaned[k];
+    Object.assign(cleaned, ordered);
+  }
 
   // Desired status from the live one.
   const statusField = caps.lifecycle.statusField;

@@ -5,6 +5,8 @@ import type { LiveView, PreflightResult } from "../core/planner.js";
 import { lifecyclePath } from "../core/planner.js";
 import type { CampaignPlan } from "../core/plan.js";
 import type { Address, CampaignDecl, StateDocument, StateEntry, Workspace } from "../core/types.js";
+import type { KindCapabilities } from "../core/capabilities.js";
+import { mergeLive } from "../providers/mapping.js";
 import type { LiveCampaign } from "../providers/types.js";
 import { accountKey, type AccountSession } from "./session.js";
 
@@ -62,33 +64,88 @@ function getPath(obj: JsonObject | undefined, path: string): JsonValue | undefin
   return cur;
 }
 
+function isWriteOnly(caps: KindCapabilities, path: string): boolean {
+  return caps.writeOnlyFields.some((w) => pathWithin(path, w));
+}
+
+function isImmutablePath(caps: KindCapabilities, path: string): boolean {
+  return caps.immutable.some((imm) => pathWithin(path, imm));
+}
+
+/** The missing paths (leaf paths a read did not carry) that touch what the spec manages. */
+function lackingManaged(caps: KindCapabilities, live: LiveCampaign, spec: JsonObject): string[] {
+  const managed = managedPaths(spec, caps.mergePaths);
+  return live.missing.filter((m) => managed.some((path) => pathWithin(m, path) || pathWithin(path, m)));
+}
+
 /**
- * Fill what a read did not carry from state where that is sound: immutable fields cannot have
- * changed since they were applied, and write-only fields are only ever known from what we wrote.
- * Returns the managed paths still unknown (they need a detail GET).
+ * A key the provider did not return is unknown — never a change. Fill what is sound from state:
+ * write-only fields are only ever known from what we wrote, immutable fields cannot have changed since
+ * they were applied. With `final` (no other read is coming), the rest is settled too: any field we
+ * applied is compared with the last applied value (drift on it cannot be seen, and a note says so),
+ * and an immutable field known from nowhere is taken from the spec — it is never planned as a replace
+ * on its own. Returns the managed paths still unknown (before `final`: those a detail read may carry).
  */
-function fillFromState(session: AccountSession, live: LiveCampaign, spec: JsonObject | undefined, state: StateEntry | undefined): string[] {
+function fillUnknown(
+  session: AccountSession,
+  live: LiveCampaign,
+  spec: JsonObject | undefined,
+  state: StateEntry | undefined,
+  final: boolean,
+  notes: string[],
+): string[] {
   const caps = session.module.capabilities;
   for (const f of caps.writeOnlyFields) {
-    const v = state?.applied[f];
-    if (v !== undefined) live.spec[f] = v;
+    const v = getPath(state?.applied, f);
+    if (v !== undefined && getPath(live.spec, f) === undefined) setPath(live.spec, f, v);
   }
   if (!spec) return [];
   const unknown: string[] = [];
-  for (const path of managedPaths(spec, caps.mergePaths)) {
-    const lacking = live.missing.filter((m) => pathWithin(m, path) || pathWithin(path, m));
-    if (lacking.length === 0 || caps.writeOnlyFields.includes(path)) continue;
-    for (const m of lacking) {
-      const fromState = getPath(state?.applied, m);
-      if (caps.immutable.some((imm) => pathWithin(m, imm)) && fromState !== undefined) setPath(live.spec, m, fromState);
-      else unknown.push(m);
+  const fromState: string[] = [];
+  const fromSpec: string[] = [];
+  for (const m of lackingManaged(caps, live, spec)) {
+    const applied = getPath(state?.applied, m);
+    const wanted = getPath(spec, m);
+    if ((isWriteOnly(caps, m) || isImmutablePath(caps, m)) && applied !== undefined) {
+      setPath(live.spec, m, applied);
+      continue;
     }
+    if (!final) {
+      // A write-only field is returned by no read: a detail read would not tell it either.
+      if (!isWriteOnly(caps, m)) unknown.push(m);
+      continue;
+    }
+    if (applied !== undefined) {
+      setPath(live.spec, m, applied);
+      fromState.push(m);
+    } else if (isImmutablePath(caps, m) && wanted !== undefined) {
+      setPath(live.spec, m, wanted);
+      fromSpec.push(m);
+    } else {
+      unknown.push(m);
+    }
+  }
+  const name = session.module.displayName;
+  if (fromState.length > 0) {
+    notes.push(`${fromState.join(", ")}: not returned by ${name}; compared with the last applied value (a change made outside campaignctl cannot be seen)`);
+  }
+  if (fromSpec.length > 0) {
+    notes.push(`${fromSpec.join(", ")}: not returned by ${name} and not recorded in state; assumed as in the spec (cannot be checked, never planned as a replace)`);
+  }
+  if (final && unknown.length > 0) {
+    notes.push(`${unknown.join(", ")}: not returned by ${name}; written as the spec says, since the live value is unknown`);
   }
   return unknown;
 }
 
-function toView(live: LiveCampaign): LiveView {
-  return { id: live.id, ...(live.status === undefined ? {} : { status: live.status }), spec: live.spec, fingerprint: fingerprintOf(live) };
+function toView(live: LiveCampaign, unknown: readonly string[] = []): LiveView {
+  return {
+    id: live.id,
+    ...(live.status === undefined ? {} : { status: live.status }),
+    spec: live.spec,
+    fingerprint: fingerprintOf(live),
+    ...(unknown.length > 0 ? { unknown: [...unknown] } : {}),
+  };
 }
 
 type RefreshItem = { address: Address; decl?: CampaignDecl; state?: StateEntry; movedFrom?: Address };
@@ -191,19 +248,20 @@ async function refreshAccount(
             base.notes.push(`adopted live campaign ${live?.id} by its exact name`);
           }
         }
+        let unknown: string[] = [];
         if (live && decl) {
-          const unknown = fillFromState(session, live, decl.spec, state);
-          if (unknown.length > 0 && client.get) {
+          // The list view first; a detail read only when it may carry what the list lacks. The two
+          // views are merged (the detail never replaces the list: status and more live only there).
+          const needsDetail = fillUnknown(session, live, decl.spec, state, false, base.notes);
+          if (needsDetail.length > 0 && client.get && byId.has(live.id)) {
             const detail = await client.get(live.id);
-            if (detail) {
-              fillFromState(session, detail, decl.spec, state);
-              live = detail;
-            }
+            if (detail) live = mergeLive(live, detail);
           }
+          unknown = fillUnknown(session, live, decl.spec, state, true, base.notes);
         } else if (live) {
-          fillFromState(session, live, undefined, state);
+          fillUnknown(session, live, undefined, state, true, base.notes);
         }
-        const result: RefreshedCampaign = { ...base, identity, ...(live ? { live: toView(live) } : {}) };
+        const result: RefreshedCampaign = { ...base, identity, ...(live ? { live: toView(live, unknown) } : {}) };
         // Read-only pre-checks for actions the plan is going to need (Puffle validate before launch).
         const statusField = caps.lifecycle.statusField;
         const desired = statusField && decl ? decl.spec[statusField] : undefined;

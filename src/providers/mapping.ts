@@ -1,4 +1,41 @@
 import { isJsonObject, type JsonObject, type JsonValue } from "../core/json.js";
+import type { ProviderName } from "../core/types.js";
+import type { LiveCampaign } from "./types.js";
+
+/**
+ * A 2xx answer the client cannot use as it stands (a listing that may be partial, a campaign without
+ * an id). Printed as one line, `<provider>: <operation>: unexpected answer: <why>`.
+ */
+export class ProviderAnswerError extends Error {
+  override name = "ProviderAnswerError";
+  constructor(
+    readonly provider: ProviderName,
+    readonly operation: string,
+    readonly why: string,
+  ) {
+    super(`${provider}: ${operation}: unexpected answer: ${why}`);
+  }
+}
+
+function mergeObjects(primary: JsonObject, secondary: JsonObject): JsonObject {
+  const out: JsonObject = { ...secondary };
+  for (const [k, v] of Object.entries(primary)) {
+    const other = secondary[k];
+    out[k] = isJsonObject(v) && isJsonObject(other) ? mergeObjects(v, other) : v;
+  }
+  return out;
+}
+
+/**
+ * One campaign seen through two responses (e.g. Altur's list item and its detail): every key either
+ * carries, `primary` winning where both do; status from whichever has it (primary first); a path is
+ * still missing only when neither carried it. Never replaces one view with the other.
+ */
+export function mergeLive(primary: LiveCampaign, secondary: LiveCampaign): LiveCampaign {
+  const status = primary.status ?? secondary.status;
+  const missing = primary.missing.filter((m) => secondary.missing.includes(m));
+  return { id: primary.id, ...(status === undefined ? {} : { status }), spec: mergeObjects(primary.spec, secondary.spec), missing };
+}
 
 /** Copy the listed keys that are present (nulls kept, undefined dropped). */
 export function pickPresent(source: Record<string, unknown>, keys: readonly string[]): JsonObject {

@@ -66,6 +66,12 @@ export interface ImportRules {
   defaults: readonly { path: string; value: JsonValue }[];
   /** Extra comments for the file (fields the provider never returns, ...). */
   notes?: (spec: JsonObject) => string[];
+  /**
+   * Fill required fields no read returns (Altur `integration_type`, `cycles.mode`) with what the
+   * other fields imply, in place, before the file is written; returns one comment per filled field
+   * saying it could not be read and what it was inferred from.
+   */
+  complete?: (spec: JsonObject) => string[];
 }
 
 
@@ -98,9 +104,16 @@ export interface ProviderClient {
   get?(id: string): Promise<LiveCampaign | undefined>;
   /**
    * Create. `idempotencyKey` is sent where the provider supports it (then the create is retried safely);
-   * otherwise the create is never retried blindly.
+   * otherwise the create is never retried blindly. `id` is undefined when the answer carries no
+   * recognisable id: the campaign exists, and apply finds it by name before anything else.
    */
-  create(body: JsonObject, opts: { idempotencyKey: string }): Promise<{ id: string; live?: LiveCampaign }>;
+  create(body: JsonObject, opts: { idempotencyKey: string }): Promise<{ id?: string; live?: LiveCampaign }>;
+  /**
+   * Find one campaign in the provider's list view, where some providers keep what the detail lacks
+   * (Altur: status, archived, retries, ...), narrowed by the list filters the hint allows (the
+   * expected status, the spec's owner). Without id (`create` answered without one) apply uses `list`.
+   */
+  lookup?(id: string, hint: { status?: string; spec?: JsonObject }): Promise<LiveCampaign | undefined>;
   /** Returns the campaign when the response carries it. */
   update(id: string, body: JsonObject): Promise<LiveCampaign | undefined>;
   /** Lifecycle action (launch, pause, resume, activate, archive). Returns the campaign when the response carries it. */

@@ -248,10 +248,13 @@ describe("import", () => {
       agent_id: "agent_demo_01",
       integration_id: "integ_wa_01",
       integration_type: "whatsapp",
-      message_limit: 1000,
       template: "appointment_reminder_v2",
       scheduling: { sat: { startTime: "09:00", stopTime: "13:00", active: true } },
     });
+    // Fields no documented Altur response carries are inferred (and said so) or left out with a comment.
+    expect(wa.text).toMatch(/^# integration_type: Altur does not return it; inferred from its WhatsApp template/m);
+    expect(wa.text).toMatch(/^# message_limit, template_alt: Altur does not return them/m);
+    expect(scheduled.text).toMatch(/^# cycles\.mode: Altur does not return it; scheduled is inferred from the cycle schedule/m);
     expect(wa.text).toMatch(/status: not imported — the campaign has not been activated yet \(pending\)/);
     expect((await readCampaign("win-back.yaml")).doc.spec).toMatchObject({ status: "inactive", archived: true, retries: 1 });
     const finished = await readCampaign("q1-survey.yaml");

@@ -10,6 +10,7 @@ import { addressOf, PROVIDERS as PROVIDER_NAMES, type Address, type ProviderName
 import { checkCampaignText, CONFIG_FILE_NAME, DEFAULT_CAMPAIGNS_DIR, loadWorkspace } from "../../config/index.js";
 import { baseName, importedSpec, PACKAGE_CAMPAIGN_SCHEMA, renderCampaignFile, uniqueName } from "../../engine/import.js";
 import { accountKey, closeSessions, openSessions, type AccountSession } from "../../engine/session.js";
+import { mergeLive } from "../../providers/mapping.js";
 import type { LiveCampaign } from "../../providers/types.js";
 import { PROVIDERS } from "../../providers/registry.js";
 import { StateLockedError, withStateLock, writeState } from "../../state/state-file.js";
@@ -266,7 +267,9 @@ async function runImport(ctx: CommandContext, opts: ImportOptions): Promise<numb
         used.has(name) || addresses.has(addressOf(provider, opts.account, name)) || existsSync(join(dir, `${name}.yaml`)) || existsSync(join(dir, `${name}.yml`));
 
       for (const [i, listedLive] of todo.entries()) {
-        const live = details[i];
+        const detail = details[i];
+        // Both views together: the list item carries what the detail lacks (Altur: status, retries, ...).
+        const live = detail ? mergeLive(listedLive, detail) : undefined;
         if (!live) {
           failed += 1;
           failedList.push({ id: listedLive.id, name: displayNameOf(session, listedLive), reason: "disappeared while importing (the provider answered 404)" });

@@ -1,12 +1,13 @@
 import { isAbsolute, relative } from "node:path";
 import { Option } from "commander";
 import type { KindCapabilities } from "../../core/capabilities.js";
-import { diffUnits, pathWithin, projectOnto } from "../../core/diff.js";
+import { diffUnits, getPath, pathWithin, projectOnto } from "../../core/diff.js";
 import { isJsonObject, stableStringify, type JsonObject, type JsonValue } from "../../core/json.js";
 import type { Address, CampaignDecl, StateDocument, StateEntry, Workspace } from "../../core/types.js";
 import { nearMatches } from "../../config/suggest.js";
 import { accountKey, closeSessions, openSessions } from "../../engine/session.js";
 import { NAME_PATTERN } from "../../engine/import.js";
+import { mergeLive } from "../../providers/mapping.js";
 import { PROVIDERS } from "../../providers/registry.js";
 import { StateLockedError, withStateLock, writeState } from "../../state/state-file.js";
 import type { CommandContext, RegisterCommand } from "../context.js";
@@ -107,6 +108,20 @@ interface Adoption {
   id: string;
   applied: JsonObject;
   verified: boolean;
+  /** Paths no read returned: unknown, so never reported as differing. */
+  missing?: readonly string[];
+  /** Immutable paths no read returned, recorded as the spec says. */
+  assumed?: readonly string[];
+}
+
+function setPathIn(obj: JsonObject, path: string, value: JsonValue): void {
+  const parts = path.split(".");
+  let cur = obj;
+  for (const p of parts.slice(0, -1)) {
+    const next = cur[p];
+    cur = isJsonObject(next) ? next : (cur[p] = {});
+  }
+  cur[parts[parts.length - 1] as string] = value;
 }
 
 /** Read the campaign by id through a read-only session, or (unreadable provider) take the declared spec. */
@@ -118,11 +133,23 @@ async function readForAdoption(ctx: CommandContext, workspace: Workspace, decl: 
     const session = sessions.get(accountKey(decl.provider, decl.account));
     const get = session?.client.get?.bind(session.client);
     if (!get) return { id, applied: structuredClone(decl.spec), verified: false };
-    const live = await withProviderErrors(() => get(id), workspace);
-    if (!live) {
+    const detail = await withProviderErrors(() => get(id), workspace);
+    if (!detail) {
       throw new CliError(`${module.displayName} has no campaign with id ${id} (account ${decl.account} answered 404); check the id, nothing was recorded`);
     }
-    return { id: live.id, applied: projectLive(decl.spec, live.spec, module.capabilities), verified: true };
+    // The list view carries what the detail lacks (Altur: status, retries, timezone, ...): both, merged.
+    const lookup = session?.client.lookup?.bind(session.client);
+    const listed = lookup ? await withProviderErrors(() => lookup(detail.id, { spec: decl.spec }), workspace) : undefined;
+    const live = listed ? mergeLive(listed, detail) : detail;
+    const applied = projectLive(decl.spec, live.spec, module.capabilities);
+    // An immutable field no read returns (Altur integration_type, cycles.mode) is recorded as the spec
+    // says — like the refresh does — so it never plans a replace; a mutable one stays unrecorded and the
+    // next apply writes it.
+    const caps = module.capabilities;
+    const assumed = live.missing.filter((m) => caps.immutable.some((imm) => pathWithin(m, imm)) && getPath(decl.spec, m) !== undefined);
+    for (const m of assumed) setPathIn(applied, m, getPath(decl.spec, m) as JsonValue);
+    const missing = live.missing.filter((m) => !assumed.includes(m));
+    return { id: live.id, applied, verified: true, missing, assumed };
   } finally {
     closeSessions(sessions);
   }
@@ -178,7 +205,13 @@ async function adopt(ctx: CommandContext, address: string, rawId: string): Promi
     return 0;
   }
   const opts = { mergePaths: caps.mergePaths, opaquePaths: caps.opaquePaths, unorderedPaths: caps.unorderedPaths };
-  const differing = diffUnits(decl.spec, adoption.applied, opts).map((u) => u.path);
+  if (adoption.assumed && adoption.assumed.length > 0) {
+    ctx.io.stdout.write(`${adoption.assumed.join(", ")}: not returned by ${module.displayName}; recorded as the campaign file says (cannot be checked).\n`);
+  }
+  const unknown = adoption.missing ?? [];
+  const differing = diffUnits(decl.spec, adoption.applied, opts)
+    .map((u) => u.path)
+    .filter((p) => !unknown.some((m) => pathWithin(m, p) || pathWithin(p, m)));
   if (differing.length === 0) {
     ctx.io.stdout.write("Live matches the campaign file: the next plan shows no changes for it.\n");
     return 0;

@@ -44,6 +44,11 @@ function safeLine(text: string): string {
 /** The nested diff of one field change, with the class shown on its first line. */
 export function changeDiff(c: CampaignPlan, ch: FieldChange): DiffLine[] {
   const lines = fieldDiff(ch.path, ch.before, ch.after, { setPaths: setPathsFor(c) });
+  if (ch.beforeUnknown && lines[0]) {
+    // The provider does not return this field: the live value is unknown, not absent.
+    lines[0].mark = "~";
+    lines[0].text = lines[0].text.replace(`${ch.path}:`, `${ch.path}: (unknown) →`);
+  }
   const first = lines[0];
   if (first && ch.class === "blocked") first.mark = "!";
   if (first && ch.class === "immutable") first.mark = "-/+";

@@ -38,7 +38,8 @@ export const capabilities: KindCapabilities = {
   createRequired: ["name", "agent_id", "integration_id", "integration_type"],
   defaults: {},
   unorderedPaths: ["cycles.filter_statuses", "cycles.filter_tags"],
-  writeOnlyFields: [],
+  // §3.3: returned by neither the list item nor the detail (nor PATCH/lifecycle answers).
+  writeOnlyFields: ["integration_type", "message_limit", "template_alt", "cycles.mode"],
   nameField: "name",
   retire: { action: "archive", order: "after-create", describe: "Altur has no delete: the old campaign is archived after the new one is created" },
 };

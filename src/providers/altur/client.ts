@@ -1,8 +1,16 @@
-import type { JsonObject } from "../../core/json.js";
+import type { JsonObject, JsonValue } from "../../core/json.js";
 import type { ProviderHttp } from "../../http/client.js";
-import { absentKeys, asObject, idString, pickPresent } from "../mapping.js";
+import { ProviderAnswerError, absentKeys, asObject, pickPresent } from "../mapping.js";
 import type { LiveCampaign, ProviderClient } from "../types.js";
 
+/**
+ * Altur's two read shapes (providers/altur.md §3): the flat list item (GET /campaigns) and the nested
+ * detail (GET /campaigns/{id}, also the `campaign` of PATCH and lifecycle answers). Neither contains
+ * the other, so each is mapped onto the spec's shape with what it carries, and what it lacks is
+ * reported in `missing` — never read as null, never invented. The refresh merges both views.
+ */
+
+/** Top-level spec fields a response may carry under the same name (status/archived: list only). */
 const TOP_FIELDS = [
   "name", "description", "timezone", "retries", "message_limit", "first_message", "template", "template_alt",
   "scheduling", "integration_type", "status", "archived",
@@ -12,69 +20,180 @@ const CYCLE_FIELDS = [
   "schedule_start_date", "schedule_end_date",
 ];
 
-/** Detail shape (GET /campaigns/{id}, PATCH and lifecycle responses) → spec shape. */
-export function fromDetail(raw: unknown): LiveCampaign {
-  const c = asObject(raw);
-  const spec = pickPresent(c, TOP_FIELDS);
-  const agent = asObject(c.agent);
-  const integration = asObject(c.integration);
-  if (agent.id !== undefined) spec.agent_id = agent.id as string;
-  if (integration.id !== undefined) spec.integration_id = integration.id as string;
-  const missing = absentKeys(c, TOP_FIELDS);
-  if (c.cycles === undefined || c.cycles === null) {
-    spec.cycles = { enabled: false };
-  } else {
-    spec.cycles = pickPresent(asObject(c.cycles), CYCLE_FIELDS);
+/** Flat list keys → cycles sub-field, every published revision (§3.2): EN/ES-B first, then ES-A. */
+const LIST_CYCLE_KEYS: readonly (readonly [string, string])[] = [
+  ["cycle_enabled", "enabled"],
+  ["cycle_max_iterations", "max_iterations"],
+  ["cycle_cooldown_minutes", "cooldown_minutes"],
+  ["cycle_cooldown", "cooldown_minutes"],
+  ["cycle_filter_statuses", "filter_statuses"],
+  ["cycle_status_filters", "filter_statuses"],
+  ["cycle_filter_tags", "filter_tags"],
+  ["cycle_tag_filters", "filter_tags"],
+];
+
+/** A weekday map with the older `endTime` spelling (list revision ES-A) read as `stopTime`. */
+function normaliseWeek(v: unknown): JsonValue | undefined {
+  if (v === undefined) return undefined;
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return v as JsonValue;
+  const out: JsonObject = {};
+  for (const [day, raw] of Object.entries(v as Record<string, unknown>)) {
+    const d = asObject(raw);
+    if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+      out[day] = raw as JsonValue;
+      continue;
+    }
+    const copy: JsonObject = { ...(d as JsonObject) };
+    if (copy.stopTime === undefined && copy.endTime !== undefined) copy.stopTime = copy.endTime;
+    delete copy.endTime;
+    out[day] = copy;
   }
-  return { id: idString(c.id), ...(typeof c.status === "string" ? { status: c.status } : {}), spec, missing };
+  return out;
 }
 
-const LIST_CYCLE_KEYS: Record<string, string> = {
-  cycle_enabled: "enabled",
-  cycle_max_iterations: "max_iterations",
-  cycle_cooldown_minutes: "cooldown_minutes",
-  cycle_filter_statuses: "filter_statuses",
-  cycle_filter_tags: "filter_tags",
-};
+function readTop(c: Record<string, unknown>): { spec: JsonObject; missing: string[] } {
+  const spec = pickPresent(c, TOP_FIELDS);
+  if (spec.scheduling !== undefined) spec.scheduling = normaliseWeek(spec.scheduling) as JsonValue;
+  return { spec, missing: absentKeys(c, TOP_FIELDS) };
+}
+
+function readId(c: Record<string, unknown>, what: string): string {
+  const id = c.id;
+  if (typeof id === "number" || (typeof id === "string" && id !== "")) return String(id);
+  throw new ProviderAnswerError("altur", what, `a campaign without an id (got ${JSON.stringify(id ?? null)})`);
+}
+
+/** Detail shape (GET /campaigns/{id}, PATCH and lifecycle responses) → spec shape. */
+export function fromDetail(raw: unknown, what = "read campaign"): LiveCampaign {
+  const c = asObject(raw);
+  const { spec, missing } = readTop(c);
+  const agent = asObject(c.agent);
+  const integration = asObject(c.integration);
+  if (agent.id !== undefined) spec.agent_id = agent.id as JsonValue;
+  else missing.push("agent_id");
+  if (integration.id !== undefined) spec.integration_id = integration.id as JsonValue;
+  else if (c.integration_id !== undefined) spec.integration_id = c.integration_id as JsonValue;
+  else missing.push("integration_id");
+  if (c.cycles !== undefined && c.cycles !== null && typeof c.cycles === "object") {
+    const cycles = pickPresent(asObject(c.cycles), CYCLE_FIELDS);
+    if (cycles.schedule !== undefined) cycles.schedule = normaliseWeek(cycles.schedule) as JsonValue;
+    spec.cycles = cycles;
+    missing.push(...absentKeys(cycles, CYCLE_FIELDS, "cycles."));
+  } else {
+    missing.push(...CYCLE_FIELDS.map((k) => `cycles.${k}`));
+  }
+  const status = typeof c.status === "string" ? { status: c.status } : {};
+  return { id: readId(c, what), ...status, spec, missing };
+}
 
 /** Flat list item (GET /campaigns) → spec shape; what the list lacks is reported in `missing`. */
 export function fromListItem(raw: unknown): LiveCampaign {
   const c = asObject(raw);
-  const spec = pickPresent(c, TOP_FIELDS);
+  const { spec, missing } = readTop(c);
   const agent = asObject(c.agent);
-  if (agent.id !== undefined) spec.agent_id = agent.id as string;
-  const missing = absentKeys(c, TOP_FIELDS);
-  if (c.integration !== undefined && asObject(c.integration).id !== undefined) spec.integration_id = asObject(c.integration).id as string;
+  if (agent.id !== undefined) spec.agent_id = agent.id as JsonValue;
+  else missing.push("agent_id");
+  const integration = asObject(c.integration);
+  if (integration.id !== undefined) spec.integration_id = integration.id as JsonValue;
+  else if (c.integration_id !== undefined) spec.integration_id = c.integration_id as JsonValue;
   else missing.push("integration_id");
   const cycles: JsonObject = {};
-  for (const [flat, key] of Object.entries(LIST_CYCLE_KEYS)) {
-    if (c[flat] !== undefined) cycles[key] = c[flat] as JsonObject[string];
+  for (const [flat, key] of LIST_CYCLE_KEYS) {
+    if (c[flat] !== undefined && cycles[key] === undefined) cycles[key] = c[flat] as JsonValue;
   }
   spec.cycles = cycles;
-  for (const key of CYCLE_FIELDS) if (cycles[key] === undefined) missing.push(`cycles.${key}`);
-  return { id: idString(c.id), ...(typeof c.status === "string" ? { status: c.status } : {}), spec, missing };
+  missing.push(...absentKeys(cycles, CYCLE_FIELDS, "cycles."));
+  const status = typeof c.status === "string" ? { status: c.status } : {};
+  return { id: readId(c, "list campaigns"), ...status, spec, missing };
+}
+
+/** The new campaign's id in a create answer — undocumented (§4.1): `campaign.id`, then `id`, `campaign_id`, `data.id`. */
+export function createdId(body: unknown): string | undefined {
+  const b = asObject(body);
+  for (const v of [asObject(b.campaign).id, b.id, b.campaign_id, asObject(b.data).id]) {
+    if (typeof v === "number" || (typeof v === "string" && v !== "")) return String(v);
+  }
+  return undefined;
+}
+
+interface ListPage {
+  campaigns?: unknown;
+  total_count?: unknown;
+  pagination?: unknown;
+}
+
+/**
+ * Walk GET /campaigns (§2): the request paging parameters are undocumented and two response schemes
+ * are published, so the walk follows whichever pointer the answer carries — `next_cursor` (sent back as
+ * `cursor`) or `next_page` (sent back as `pageIndex`) — while `has_next` (older: `has_more`) is true.
+ * A listing that may be partial is an error, never a silent end: a "more" flag without a usable
+ * pointer, a pointer or page seen before, no end marker at all (unless `total_count` proves the list
+ * complete), or fewer campaigns than `total_count`. `stop` ends the walk early (a lookup by id).
+ */
+async function walkList(
+  http: ProviderHttp,
+  filters: Record<string, string>,
+  stop?: (c: LiveCampaign) => boolean,
+): Promise<LiveCampaign[]> {
+  const operation = "list campaigns";
+  const fail = (why: string) => new ProviderAnswerError("altur", operation, `${why}; refusing to go on with a listing that may be partial`);
+  const out: LiveCampaign[] = [];
+  const seenIds = new Set<string>();
+  const seenPointers = new Set<string>();
+  let pointer: Record<string, string | number> = {};
+  let total: number | undefined;
+  for (let page = 1; ; page += 1) {
+    const res = await http.request<ListPage>({
+      method: "GET",
+      path: "/campaigns",
+      query: { ...filters, pageSize: 100, ...pointer },
+      operation,
+      retry: "safe",
+    });
+    const body = asObject(res.body) as ListPage;
+    if (!Array.isArray(body.campaigns)) throw fail(`page ${page} has no \`campaigns\` list`);
+    if (typeof body.total_count === "number") total = body.total_count;
+    let fresh = 0;
+    for (const item of body.campaigns) {
+      const live = fromListItem(item);
+      if (seenIds.has(live.id)) continue;
+      seenIds.add(live.id);
+      fresh += 1;
+      out.push(live);
+      if (stop?.(live)) return out;
+    }
+    if (body.campaigns.length > 0 && fresh === 0) throw fail(`page ${page} repeats campaigns already listed`);
+    const p = asObject(body.pagination);
+    const more = typeof p.has_next === "boolean" ? p.has_next : typeof p.has_more === "boolean" ? p.has_more : undefined;
+    if (more === undefined) {
+      if (total !== undefined && out.length >= total) return out;
+      throw fail(`page ${page} carries no end marker (no pagination.has_next or has_more)`);
+    }
+    if (!more) {
+      if (total !== undefined && out.length < total) {
+        throw fail(`the listing ended after ${out.length} campaigns but total_count says ${total}`);
+      }
+      return out;
+    }
+    let key: string;
+    if (typeof p.next_cursor === "string" && p.next_cursor !== "") {
+      pointer = { cursor: p.next_cursor };
+      key = `cursor:${p.next_cursor}`;
+    } else if (typeof p.next_page === "number" && Number.isInteger(p.next_page)) {
+      pointer = { pageIndex: p.next_page };
+      key = `page:${p.next_page}`;
+    } else {
+      throw fail(`page ${page} says there are more campaigns but gives no next_cursor or next_page`);
+    }
+    if (seenPointers.has(key)) throw fail(`page ${page} points back to a page already read (${key})`);
+    seenPointers.add(key);
+  }
 }
 
 export function createAlturClient(http: ProviderHttp): ProviderClient {
   return {
-    async list() {
-      const out: LiveCampaign[] = [];
-      let cursor: string | undefined;
-      for (let page = 0; page < 100_000; page += 1) {
-        const res = await http.request<{ campaigns?: unknown[]; pagination?: { has_next?: boolean; has_more?: boolean; next_cursor?: string | null } }>({
-          method: "GET",
-          path: "/campaigns",
-          query: { pageSize: 100, ...(cursor === undefined ? {} : { cursor }) },
-          operation: "list campaigns",
-          retry: "safe",
-        });
-        for (const item of res.body.campaigns ?? []) out.push(fromListItem(item));
-        const p = res.body.pagination ?? {};
-        const next = p.next_cursor ?? undefined;
-        if (!(p.has_next ?? p.has_more) || next === undefined || next === null) break;
-        cursor = next;
-      }
-      return out;
+    list() {
+      return walkList(http, {});
     },
     async get(id) {
       const res = await http.request<{ campaign?: unknown }>({
@@ -84,11 +203,26 @@ export function createAlturClient(http: ProviderHttp): ProviderClient {
         retry: "safe",
         expectStatus: [404],
       });
-      return res.status === 404 ? undefined : fromDetail(res.body.campaign);
+      return res.status === 404 ? undefined : fromDetail({ id, ...asObject(asObject(res.body).campaign) }, `read campaign ${id}`);
+    },
+    async lookup(id, hint) {
+      // Status and archived live only in the list item (§3.4): find the campaign there, narrowed by the
+      // documented filters — the expected status first, then the agent alone.
+      const agentId: Record<string, string> = typeof hint.spec?.agent_id === "string" ? { agentId: hint.spec.agent_id } : {};
+      const tries: Record<string, string>[] = [];
+      if (hint.status !== undefined) tries.push({ ...agentId, status: hint.status });
+      tries.push(agentId);
+      if (agentId.agentId !== undefined) tries.push({});
+      let listed: LiveCampaign | undefined;
+      for (const filters of tries) {
+        listed = (await walkList(http, filters, (c) => c.id === id)).find((c) => c.id === id);
+        if (listed) break;
+      }
+      return listed;
     },
     async create(body, { idempotencyKey }) {
       // The Idempotency-Key makes a retried create return the original campaign: safe to retry.
-      const res = await http.request<{ campaign?: unknown }>({
+      const res = await http.request<unknown>({
         method: "POST",
         path: "/campaigns",
         body,
@@ -96,8 +230,13 @@ export function createAlturClient(http: ProviderHttp): ProviderClient {
         operation: "create campaign",
         retry: "safe",
       });
-      const live = fromDetail(res.body.campaign);
-      return { id: live.id, live };
+      // The create answer is undocumented (§4.1): take the id wherever it is; without one, apply finds
+      // the campaign by its exact name instead.
+      const id = createdId(res.body);
+      if (id === undefined) return {};
+      const campaign = asObject(res.body).campaign;
+      const live = campaign !== undefined && asObject(campaign).id !== undefined ? fromDetail(campaign, "create campaign") : undefined;
+      return { id, ...(live ? { live } : {}) };
     },
     async update(id, body) {
       const res = await http.request<{ campaign?: unknown }>({
@@ -107,7 +246,8 @@ export function createAlturClient(http: ProviderHttp): ProviderClient {
         operation: `update campaign ${id}`,
         retry: "safe",
       });
-      return fromDetail(res.body.campaign);
+      const campaign = asObject(res.body).campaign;
+      return campaign === undefined ? undefined : fromDetail({ id, ...asObject(campaign) }, `update campaign ${id}`);
     },
     async action(id, action) {
       const res = await http.request<{ campaign?: unknown }>({
@@ -116,7 +256,8 @@ export function createAlturClient(http: ProviderHttp): ProviderClient {
         operation: `${action} campaign ${id}`,
         retry: "safe",
       });
-      return fromDetail(res.body.campaign);
+      const campaign = asObject(res.body).campaign;
+      return campaign === undefined ? undefined : fromDetail({ id, ...asObject(campaign) }, `${action} campaign ${id}`);
     },
   };
 }

@@ -26,7 +26,7 @@ import {
 } from "./contacts.js";
 import { AlturFailure, defaultCode, errorResponse } from "./errors.js";
 import { withIdempotency } from "./idempotency.js";
-import { STATUSES, contactOf, type CampaignStatus, type StoredCampaign, type StoredContact } from "./model.js";
+import { STATUSES, contactOf, storedViewOf, type CampaignStatus, type StoredCampaign, type StoredContact } from "./model.js";
 import { emptyState, type AlturContext, type AlturSimulatorOptions, type AlturState, type IdempotencyRecord } from "./state.js";
 import { isObject } from "./validate.js";
 
@@ -163,7 +163,8 @@ export function createAlturSimulator(options: AlturSimulatorOptions = {}): Altur
     },
 
     listCampaigns() {
-      return [...ctx.state.campaigns.values()].map(detailOf);
+      // Test-only view (GET /__sandbox/campaigns): every stored value, not an Altur response shape.
+      return [...ctx.state.campaigns.values()].map(storedViewOf);
     },
 
     forceStatus(id, status) {

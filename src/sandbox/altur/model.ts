@@ -141,12 +141,42 @@ function agentOf(c: StoredCampaign): Agent {
 }
 
 /**
- * Detail shape [D §3 + A]: id, name, integration{id}, agent{id,name}, created_at, scheduling, cycles{…},
- * plus status, archived, description, timezone, retries, message_limit, integration_type,
- * first_message, template, template_alt, cycles.mode/schedule_start_date/schedule_end_date/
- * current_iteration/last_iteration_at, updated_at. No `analytics` (no snapshot is ever available).
+ * Detail shape [D §3.1] — GET /campaigns/{id}, create, PATCH and lifecycle responses — exactly the keys
+ * of the documented example: id, name, integration{id}, agent{id,name}, created_at, scheduling,
+ * cycles{enabled, max_iterations, cooldown_minutes, filter_statuses, filter_tags, schedule,
+ * schedule_start_date, schedule_end_date}. No status, archived, description, timezone, retries,
+ * message_limit, first_message, template, template_alt, integration_type, cycles.mode, updated_at.
+ * No `analytics` (the simulator never has a snapshot). A campaign without cycles [A]: the same keys,
+ * `enabled: false`, nulls and empty lists.
  */
 export function detailOf(c: StoredCampaign): Record<string, unknown> {
+  const cy = c.cycles;
+  return {
+    id: c.id,
+    name: c.name,
+    integration: { id: c.integration_id },
+    agent: { ...agentOf(c) },
+    created_at: c.created_at,
+    scheduling: copyWeek(c.scheduling),
+    cycles: {
+      enabled: cy !== null,
+      max_iterations: cy ? cy.max_iterations : null,
+      cooldown_minutes: cy ? cy.cooldown_minutes : null,
+      filter_statuses: cy ? [...cy.filter_statuses] : [],
+      filter_tags: cy ? [...cy.filter_tags] : [],
+      schedule: cy?.schedule ? copyWeek(cy.schedule) : null,
+      schedule_start_date: cy ? cy.schedule_start_date : null,
+      schedule_end_date: cy ? cy.schedule_end_date : null,
+    },
+  };
+}
+
+/**
+ * Everything the simulator stores, in one object — NOT an Altur response. Only for the test-only
+ * control endpoint GET /__sandbox/campaigns (and `listCampaigns()`), so tests can assert values no
+ * documented response carries (status in a detail, integration_type, cycles.mode, message_limit, ...).
+ */
+export function storedViewOf(c: StoredCampaign): Record<string, unknown> {
   const cy = c.cycles;
   return {
     id: c.id,
