@@ -253,16 +253,27 @@ class CampaignRun {
     }
     let checkable = fields.filter((f) => !writeOnly.includes(f));
     if (checkable.length === 0) return;
-    const live = await this.readBack(checkable);
+    let live = await this.readBack(checkable);
     if (!live) {
       this.outcome.warnings.push(`${name} has no read API: the write was accepted but cannot be verified`);
       return;
     }
-    const carried = (f: string) => !live.missing.some((m) => pathWithin(m, f) || pathWithin(f, m));
+    const carries = (l: LiveCampaign, f: string) => !l.missing.some((m) => pathWithin(m, f) || pathWithin(f, m));
+    // Fields only the list view carries (Altur retries, timezone, texts): look the campaign up there.
+    if (checkable.some((f) => !carries(live as LiveCampaign, f)) && this.client.lookup && this.id !== undefined) {
+      const status = live.status ?? this.plan.status;
+      const listed = await this.client.lookup(this.id, { ...(status === undefined ? {} : { status }), spec: desired });
+      if (listed) {
+        live = mergeLive(listed, live);
+        this.live = live;
+      }
+    }
+    const seen = live;
+    const carried = (f: string) => carries(seen, f);
     const unverified = checkable.filter((f) => !carried(f));
     if (unverified.length > 0) {
       this.outcome.warnings.push(
-        `${unverified.join(", ")}: accepted; not verified — ${name}'s answer and campaign detail do not carry it (the next plan compares it with the campaign list)`,
+        `${unverified.join(", ")}: accepted; not verified — no ${name} answer carries ${unverified.length === 1 ? "it" : "them"}`,
       );
       checkable = checkable.filter(carried);
       if (checkable.length === 0) return;
