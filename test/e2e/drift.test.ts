@@ -53,6 +53,24 @@ describe("drift", () => {
     expect(fieldsOf((await drift()).report, "altur/default/q2")).toEqual([{ path: "retries", git: 2, applied: 1, live: 4, class: "conflict" }]);
   });
 
+  it("text and markdown show each comparison as a whole nested diff, never a cut value", async () => {
+    await ws.write("q2", "AlturCampaign", { ...alturPhone, retries: 2 });
+    const id = (await ws.state()).campaigns["altur/default/q2"]?.id as string;
+    const long = `Hola, te llamo de parte de Acme. ${"Tenemos una oferta para renovar tu contrato este mes. ".repeat(3)}`;
+    await sb.request("altur", "PATCH", `/campaigns/${id}`, { retries: 4, first_message: long });
+    const text = await ws.run(["drift"]);
+    expect(text.code).toBe(2);
+    expect(text.stdout).toContain(
+      ["    conflict retries", "        # last applied → Git", "        ~ retries: 1 → 2", "        # last applied → live", "        ~ retries: 1 → 4"].join("\n"),
+    );
+    expect(text.stdout).toContain(`            + ${JSON.stringify(long)}`);
+    const md = await ws.run(["drift", "--format", "markdown"]);
+    expect(md.stdout).toContain(["```diff", "# out-of-band: first_message", "#   last applied → live", "~ first_message:"].join("\n"));
+    expect(md.stdout).toContain(["# conflict: retries", "#   last applied → Git", "~ retries: 1 → 2", "#   last applied → live", "~ retries: 1 → 4"].join("\n"));
+    expect(md.stdout).toContain(`+     ${JSON.stringify(long)}`);
+    expect(md.stdout).not.toContain("…");
+  });
+
   it("a difference that cannot be applied in the current status is blocked", async () => {
     const id = (await ws.state()).campaigns["puffle/default/nurture"]?.id as string;
     await sb.forceStatus("puffle", id, "active");
