@@ -7,6 +7,7 @@ import http from "node:http";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startSandbox } from "../src/sandbox/server.js";
 import { createPuffleSimulator } from "../src/sandbox/puffle/index.js";
+import { TEST_PUFFLE_LAUNCH_DELAY_MS } from "./support/sandbox.js";
 
 const KEY = "sandbox";
 const LI = "f0000000-0000-4000-8000-000000000001";
@@ -97,11 +98,25 @@ async function readyCampaign(type: "linkedin" | "email", extra: Record<string, u
   return c;
 }
 
+/** Poll the campaign (as a client must) until the asynchronous launch has finished. */
+async function untilActive(id: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const status = (await read(id)).campaign.status;
+    if (status !== "launching") {
+      expect(status).toBe("active");
+      return;
+    }
+    if (Date.now() > deadline) throw new Error(`campaign ${id} is still launching after 10 s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 async function launched(type: "linkedin" | "email"): Promise<any> {
   const c = await readyCampaign(type);
   const res = await api("POST", `/api/campaigns/${c.id}/launch`);
   expect(res.status, JSON.stringify(res.body)).toBe(200);
-  expect((await read(c.id)).campaign.status).toBe("active");
+  await untilActive(c.id);
   return c;
 }
 
@@ -115,7 +130,8 @@ function expectError(res: Reply, status: number, code?: string, message?: string
 }
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0 });
+  // Launches are asynchronous, as at Puffle: short but non-zero.
+  sandbox = await startSandbox({ port: 0, puffleLaunchDelayMs: TEST_PUFFLE_LAUNCH_DELAY_MS });
   base = sandbox.urls.puffle;
   origin = sandbox.origins.puffle;
 });
@@ -200,9 +216,15 @@ describe("fixtures", () => {
     const li = await api("GET", "/api/accounts?type=linkedin");
     expect(li.body.accounts).toHaveLength(1);
     expect(li.body.accounts[0]).toMatchObject({ id: LI, type: "linkedin", status: "connected", is_premium: false, has_sales_navigator: false });
+    // The older path answers the same { accounts } envelope [D].
     const email = await api("GET", "/api/senders?type=email");
-    expect(email.body.senders.map((s: any) => s.id)).toEqual([EM1, EM2]);
-    for (const s of email.body.senders) expect(s).toMatchObject({ type: "email", status: "active", warmup_status: "completed", has_inbox: true });
+    expect(Object.keys(email.body)).toEqual(["accounts"]);
+    expect(email.body.accounts.map((s: any) => s.id)).toEqual([EM1, EM2]);
+    for (const s of email.body.accounts) {
+      expect(s).toMatchObject({ type: "email", status: "active", warmup_status: "completed", agentmail_inbox_id: expect.any(String) });
+      expect(s).not.toHaveProperty("has_inbox");
+    }
+    expect((await api("GET", "/api/email/accounts")).body.accounts.map((s: any) => s.id)).toEqual([EM1, EM2]);
     expectError(await api("GET", "/api/accounts?type=fax"), 400, "VALIDATION_ERROR", /type/);
   });
 
@@ -213,7 +235,11 @@ describe("fixtures", () => {
     expect(res.body.accounts).toHaveLength(3);
     expect(res.body.schedules).toHaveLength(1);
     expect(res.body.schedules[0].operating_hours).toEqual({ timezone: "Europe/Berlin", days: {} });
-    expect(res.body.weekly_stats).toBeTypeOf("object");
+    expect(res.body.weekly_stats).toEqual([]);
+    const li = res.body.accounts.find((a: any) => a.id === LI);
+    expect(li).toMatchObject({ weekly_connection_limit: 80, weekly_message_limit: 100, weekly_stats: { connections_sent: 0, messages_sent: 0 }, daily_stats: { sent: 0, daily_limit: 30 } });
+    expect(li.limits).toMatchObject({ recommended_connection_limit: 80, recommended_message_limit: 100 });
+    expect(li).not.toHaveProperty("usage");
   });
 });
 
@@ -367,7 +393,7 @@ describe("list and get", () => {
     expect(body.campaign).not.toHaveProperty("sequence_nodes");
     expect(body.sequence_nodes.map((n: any) => n.type)).toEqual(["connection_request", "end"]);
     expect(body.prospects_by_status).toEqual({ pending: 2 });
-    expect(body.prospects_by_node).toEqual({ __none__: 2 });
+    expect(body.prospects_by_node).toEqual({ __none__: { pending: 2 } });
   });
 
   it("nodes carry every documented field", async () => {
@@ -583,15 +609,18 @@ describe("PATCH", () => {
     expect(end).toMatchObject({ body: null });
   });
 
-  it("PATCH arrays are capped at 50 items (sender_account_ids, sequence_nodes, account_limits)", async () => {
+  it("only account_limits is capped at 50 entries; sender_account_ids and sequence_nodes take more", async () => {
     const c = await create("email");
     const fiftyOne = <T>(x: T) => Array.from({ length: 51 }, () => x);
-    expectError(await api("PATCH", `/api/campaigns/${c.id}`, { body: { sender_account_ids: fiftyOne(EM1) } }), 400, undefined, /sender_account_ids.*50/);
-    expectError(await api("PATCH", `/api/campaigns/${c.id}`, { body: { sequence_nodes: [...fiftyOne({ type: "email", subject: "s", body: "b" }).slice(1), { type: "end" }] } }), 400, undefined, /sequence_nodes.*50/);
     expectError(await api("PATCH", `/api/campaigns/${c.id}`, { body: { account_limits: fiftyOne({ account_id: EM1, daily_limit: 5 }) } }), 400, undefined, /account_limits.*50/);
-    const fifty = [...Array.from({ length: 49 }, (_, i) => ({ type: "email", subject: `s${i}`, body: "b" })), { type: "end" }];
-    expect((await api("PATCH", `/api/campaigns/${c.id}`, { body: { sequence_nodes: fifty } })).status).toBe(200);
-    expect((await read(c.id)).sequence_nodes).toHaveLength(50);
+    expect((await api("PATCH", `/api/campaigns/${c.id}`, { body: { account_limits: fiftyOne({ account_id: EM1, daily_limit: 5 }).slice(1) } })).status).toBe(200);
+    // 51 sender ids (duplicates of the fixtures: the sandbox has three senders) are accepted and de-duplicated.
+    const senders = await api("PATCH", `/api/campaigns/${c.id}`, { body: { sender_account_ids: fiftyOne(EM1) } });
+    expect(senders.status, JSON.stringify(senders.body)).toBe(200);
+    const many = [...Array.from({ length: 60 }, (_, i) => ({ type: "email", subject: `s${i}`, body: "b" })), { type: "end" }];
+    expect((await api("PATCH", `/api/campaigns/${c.id}`, { body: { sequence_nodes: many } })).status).toBe(200);
+    expect((await read(c.id)).sequence_nodes).toHaveLength(61);
+    expect((await api("POST", `/api/campaigns/${c.id}/sequence/nodes`, { body: { type: "email", subject: "62nd", body: "b" } })).status).toBe(201);
   });
 
   it("name: at least 1 and at most 255 characters", async () => {
@@ -667,17 +696,19 @@ describe("PATCH", () => {
     });
     expect(res.status).toBe(200);
     const usage = await api("GET", `/api/campaigns/${c.id}/account-usage?date=2030-01-15`);
-    expect(usage.body.date).toBe("2030-01-15");
+    expect(Object.keys(usage.body)).toEqual(["accounts"]);
     expect(usage.body.accounts).toEqual([
       { account_id: EM1, email: "sandy@outbound.example.com", daily_limit: 15, sent_today: 0, status: "active" },
       { account_id: EM2, email: "sam@outbound.example.com", daily_limit: 20, sent_today: 0, status: "active" },
     ]);
     const senders = await api("GET", `/api/campaigns/${c.id}/senders`);
     expect(senders.body).toMatchObject({ campaign_type: "email", campaign_total_sent: 0 });
-    expect(senders.body.senders.map((s: any) => [s.id, s.daily_limit, s.daily_limit_override])).toEqual([
-      [EM1, 15, 15],
-      [EM2, 20, 20],
+    // Items are keyed by account_id [D]; daily_limit shows the campaign's override [A].
+    expect(senders.body.senders.map((s: any) => [s.account_id, s.daily_limit, s.campaign_messages_sent])).toEqual([
+      [EM1, 15, null],
+      [EM2, 20, null],
     ]);
+    expect(Object.keys(senders.body).sort()).toEqual(["campaign_total_sent", "campaign_type", "senders"]);
     expectError(await api("GET", `/api/campaigns/${c.id}/account-usage?date=2030-02-30`), 400, undefined, /date/);
   });
 
@@ -732,12 +763,17 @@ describe("validate", () => {
     expect(res.status).toBe(200);
     expect(res.body.ready).toBe(true);
     expect(res.body.errors).toEqual([]);
+    // The nine documented keys [D]; not every value is a boolean.
     expect(res.body.checks).toEqual({
-      status_ready: true,
-      senders_ready: true,
-      has_pending_prospects: true,
-      sequence_ready: true,
+      is_draft: true,
+      has_sender_accounts: true,
+      sender_accounts_ready: true,
+      has_prospects: true,
+      prospect_count: 1,
+      has_sendable_nodes: true,
+      all_nodes_have_content: true,
       messages_generated: false,
+      message_count: 0,
     });
     // messages_generated is a warning only
     expect(res.body.warnings).toHaveLength(1);
@@ -752,7 +788,7 @@ describe("validate", () => {
       const res = await api("GET", `/api/campaigns/${c.id}/validate`);
       expect(res.body.ready).toBe(false);
       expect(res.body.errors).toEqual([`Campaign is ${status} — must be draft to launch`]);
-      expect(res.body.checks.status_ready).toBe(false);
+      expect(res.body.checks).toEqual({ is_draft: false });
     }
   });
 
@@ -763,7 +799,15 @@ describe("validate", () => {
     });
     const res = await api("GET", `/api/campaigns/${c.id}/validate`);
     expect(res.body.ready).toBe(false);
-    expect(res.body.checks).toMatchObject({ status_ready: true, senders_ready: false, has_pending_prospects: false, sequence_ready: false });
+    expect(res.body.checks).toMatchObject({
+      is_draft: true,
+      has_sender_accounts: false,
+      sender_accounts_ready: false,
+      has_prospects: false,
+      prospect_count: 0,
+      has_sendable_nodes: true,
+      all_nodes_have_content: false,
+    });
     expect(res.body.errors).toEqual(["The campaign has no sender accounts", "The campaign has no pending prospects", "Nodes with missing content at positions 2, 3"]);
   });
 
@@ -772,7 +816,7 @@ describe("validate", () => {
     await addProspects(c.id, [person(1)]);
     await api("PATCH", `/api/campaigns/${c.id}`, { body: { sequence_nodes: [{ type: "end" }] } });
     const res = await api("GET", `/api/campaigns/${c.id}/validate`);
-    expect(res.body.checks.sequence_ready).toBe(false);
+    expect(res.body.checks).toMatchObject({ has_sendable_nodes: false, all_nodes_have_content: true });
     expect(res.body.errors).toEqual(["The sequence has no sendable nodes"]);
   });
 
@@ -791,7 +835,7 @@ describe("validate", () => {
     const delay = (await read(c.id)).sequence_nodes[1];
     expect((await api("PUT", `/api/campaigns/${c.id}/sequence/nodes/${delay.id}`, { body: { delay_days: 0 } })).status).toBe(200);
     const res = await api("GET", `/api/campaigns/${c.id}/validate`);
-    expect(res.body.checks.sequence_ready).toBe(false);
+    expect(res.body.ready).toBe(false);
     expect(res.body.errors).toEqual(["Delay node at position 1 must total at least 1 minute and at most 30 days"]);
     expectError(await api("POST", `/api/campaigns/${c.id}/launch`), 400, "INVALID_DELAY");
   });
@@ -799,14 +843,51 @@ describe("validate", () => {
 
 // -----------------------------------------------------------------------------------------------
 describe("launch, pause, resume", () => {
-  it("launch moves draft → launching → active; the next read shows active", async () => {
+  it("launch moves draft → launching, then active in the background; a pause meanwhile → 400 and changes nothing", async () => {
     const c = await readyCampaign("linkedin");
     const res = await api("POST", `/api/campaigns/${c.id}/launch`);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ success: true, prospectsToProcess: 1 });
     expect(res.body.message).toBeTypeOf("string");
     expect(res.body.runId).toBeTypeOf("string");
-    expect((await read(c.id)).campaign.status).toBe("active");
+    expect((await read(c.id)).campaign.status).toBe("launching");
+    expectError(await api("POST", `/api/campaigns/${c.id}/pause`), 400, "INVALID_STATUS", "Only active campaigns can be paused");
+    await untilActive(c.id);
+    expect((await api("POST", `/api/campaigns/${c.id}/pause`)).status).toBe(200);
+  });
+
+  it("by default a launch takes 5 s: a naive launch-then-pause fails, as at Puffle", () => {
+    let now = Date.parse("2030-01-01T00:00:00Z");
+    const sim = createPuffleSimulator({ now: () => now });
+    const call = (method: string, path: string, body?: unknown) => sim.handle({ method, path, query: new URLSearchParams(), headers: {}, body });
+    const id = (call("POST", "/api/campaigns", { type: "linkedin", name: "Naive", sender_account_ids: [LI] }).body as any).campaign.id;
+    call("POST", `/api/campaigns/${id}/leads`, { prospects: [person(1)] });
+    expect(call("POST", `/api/campaigns/${id}/launch`).status).toBe(200);
+    now += 1000;
+    expect(call("POST", `/api/campaigns/${id}/pause`).status).toBe(400);
+    now += 4000;
+    expect(call("POST", `/api/campaigns/${id}/pause`).status).toBe(200);
+    expect(sim.settings?.get()).toEqual({ launchDelayMs: 5000, launchOutcome: "active" });
+  });
+
+  it("launchOutcome rollback: the background dispatch fails and the campaign falls back to draft (then launches again)", async () => {
+    const c = await readyCampaign("email");
+    expect((await control("PUT", "/settings", { launchDelayMs: 100, launchOutcome: "rollback" })).body).toEqual({ launchDelayMs: 100, launchOutcome: "rollback" });
+    expect((await api("POST", `/api/campaigns/${c.id}/launch`)).status).toBe(200);
+    expect((await read(c.id)).campaign.status).toBe("launching");
+    await new Promise((r) => setTimeout(r, 150));
+    expect((await read(c.id)).campaign.status).toBe("draft");
+    await control("PUT", "/settings", { launchOutcome: "active" });
+    expect((await api("POST", `/api/campaigns/${c.id}/launch`)).status).toBe(200);
+    await untilActive(c.id);
+    // Bad settings are refused; reset restores the start-up settings.
+    const bad = await control("PUT", "/settings", { launchDelayMs: -1 });
+    expect([bad.status, bad.body.error]).toEqual([400, expect.stringMatching(/launchDelayMs/)]);
+    const unknown = await control("PUT", "/settings", { speed: 1 });
+    expect([unknown.status, unknown.body.error]).toEqual([400, expect.stringMatching(/unknown setting/)]);
+    await control("PUT", "/settings", { launchOutcome: "rollback" });
+    await control("POST", "/reset");
+    expect((await control("GET", "/settings")).body).toEqual({ launchDelayMs: TEST_PUFFLE_LAUNCH_DELAY_MS, launchOutcome: "active" });
   });
 
   it("launching stays visible until launchDelayMs has passed on the simulator clock", () => {

@@ -218,6 +218,13 @@ function readAccounts(config: JsonObject): (AccountConfig | undefined)[] {
     if (typeof entry.baseUrl === "string") account.baseUrl = entry.baseUrl;
     if (typeof entry.requestsPerSecond === "number") account.requestsPerSecond = entry.requestsPerSecond;
     if (typeof entry.concurrency === "number") account.concurrency = entry.concurrency;
+    if (isJsonObject(entry.statusWait)) {
+      const { timeoutSeconds, pollSeconds } = entry.statusWait;
+      account.statusWait = {
+        ...(typeof timeoutSeconds === "number" ? { timeoutSeconds } : {}),
+        ...(typeof pollSeconds === "number" ? { pollSeconds } : {}),
+      };
+    }
     return account;
   });
 }

@@ -31,6 +31,23 @@ export interface LifecycleAction {
   preflight?: boolean;
   /** Shown with the step. */
   warning?: string;
+  /** The action finishes in the background (see SettleRule): the plan waits for `to` right after it. */
+  settles?: SettleRule;
+}
+
+/**
+ * An action that the provider accepts at once but completes later: the status first moves to one of
+ * `through` and reaches the action's `to` in the background (Puffle launch: draft → launching →
+ * active). Apply polls until `to` before any later step; a status in `rollback` means the background
+ * step failed. Timing defaults; an account's `statusWait` overrides them.
+ */
+export interface SettleRule {
+  through: readonly string[];
+  rollback: readonly string[];
+  /** Give up after this long (the campaign is left as it is and reported). */
+  timeoutSeconds: number;
+  /** Longest pause between two reads; the first read comes after at most 2 s, then the pause doubles up to this. */
+  pollSeconds: number;
 }
 
 export interface Lifecycle {

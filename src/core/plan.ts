@@ -34,7 +34,9 @@ export interface FieldChange {
 export type PlanStep =
   | { kind: "create"; body: JsonObject }
   | { kind: "update"; body: JsonObject; fields: string[] }
-  | { kind: "action"; action: string; from?: string; to?: string };
+  | { kind: "action"; action: string; from?: string; to?: string }
+  /** Poll until the status is `until` (an action that completes in the background, e.g. Puffle launch). */
+  | { kind: "wait"; after: string; until: string; through: string[] };
 
 export interface BlockedStep {
   what: string;

@@ -111,7 +111,24 @@ describe("planCampaign", () => {
 
   it("orders draft-only edits before launch", () => {
     const plan = planCampaign(input("puffle", puffle, { name: "P", stop_on_reply: false, status: "active" }, { status: "draft", spec: { name: "P", stop_on_reply: true } }));
-    expect(plan.steps.map((s) => (s.kind === "action" ? s.action : s.kind))).toEqual(["update", "launch"]);
+    expect(plan.steps.map((s) => (s.kind === "action" ? s.action : s.kind))).toEqual(["update", "launch", "wait"]);
+  });
+
+  it("a launch completes in the background: the plan waits for active before the pause, and plans from launching", () => {
+    const wait = { kind: "wait", after: "launch", until: "active", through: ["launching"] };
+    const fromDraft = planCampaign(input("puffle", puffle, { name: "P", status: "paused" }, { status: "draft", spec: { name: "P" } }));
+    expect(fromDraft.steps).toEqual([
+      { kind: "action", action: "launch", from: "draft", to: "active" },
+      wait,
+      { kind: "action", action: "pause", from: "active", to: "paused" },
+    ]);
+    // Still launching (e.g. an earlier apply gave up waiting): wait, then pause — never "no transition".
+    const launching = planCampaign(input("puffle", puffle, { name: "P", status: "paused" }, { status: "launching", spec: { name: "P" } }));
+    expect(launching.steps).toEqual([wait, { kind: "action", action: "pause", from: "active", to: "paused" }]);
+    expect(launching.blocked).toEqual([]);
+    expect(launching.action).toBe("transition");
+    // launching already satisfies active: nothing to do.
+    expect(planCampaign(input("puffle", puffle, { name: "P", status: "active" }, { status: "launching", spec: { name: "P" } })).action).toBe("noop");
   });
 
   it("pauses before an edit that would wake prospects, and warns only when the edit runs while active", () => {
@@ -140,6 +157,7 @@ describe("planCampaign", () => {
       { kind: "create", body: { type: "email", name: "E", sender_account_ids: ["a"] } },
       { kind: "update", body: { sequence_nodes: [{ type: "end" }] }, fields: ["sequence_nodes"] },
       { kind: "action", action: "launch", from: "draft", to: "active" },
+      { kind: "wait", after: "launch", until: "active", through: ["launching"] },
       { kind: "action", action: "pause", from: "active", to: "paused" },
     ]);
   });

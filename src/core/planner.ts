@@ -82,6 +82,8 @@ function isImmutable(caps: KindCapabilities, path: string): boolean {
 }
 
 interface LifecyclePlan {
+  /** The live status is on its way to this action's `to` (e.g. Puffle `launching`): wait for it first. */
+  settling?: LifecycleAction;
   before: LifecycleAction[];
   after: LifecycleAction[];
   blocked: BlockedStep[];
@@ -99,7 +101,11 @@ function planLifecycle(
   const { statusField, flags } = caps.lifecycle;
   const desired = statusField ? spec[statusField] : undefined;
   if (typeof desired === "string" && liveStatus !== undefined) {
-    const path = lifecyclePath(caps, liveStatus, desired);
+    // A status that only passes (launching) is planned from where it is going, after a wait.
+    const goal = caps.lifecycle.satisfies[desired] ?? [desired];
+    const settling = goal.includes(liveStatus) ? undefined : caps.lifecycle.actions.find((a) => a.to !== undefined && a.settles?.through.includes(liveStatus));
+    if (settling) result.settling = settling;
+    const path = lifecyclePath(caps, settling?.to ?? liveStatus, desired);
     if (path === undefined) {
       const terminal = caps.lifecycle.terminal?.[liveStatus];
       result.blocked.push({
@@ -146,6 +152,18 @@ function planLifecycle(
 
 function actionStep(a: LifecycleAction, from: string | undefined): PlanStep {
   return { kind: "action", action: a.name, ...(from === undefined ? {} : { from }), ...(a.to === undefined ? {} : { to: a.to }) };
+}
+
+/** The wait for an action that completes in the background (settles), or undefined. */
+function waitStep(a: LifecycleAction): PlanStep | undefined {
+  return a.settles && a.to !== undefined ? { kind: "wait", after: a.name, until: a.to, through: [...a.settles.through] } : undefined;
+}
+
+/** An action step, followed by its wait when the action completes in the background. */
+function pushAction(steps: PlanStep[], a: LifecycleAction, from: string | undefined): void {
+  steps.push(actionStep(a, from));
+  const wait = waitStep(a);
+  if (wait) steps.push(wait);
 }
 
 function withoutFields(spec: JsonObject, fields: readonly string[]): JsonObject {
@@ -240,7 +258,7 @@ function planCreate(input: PlanCampaignInput, spec: JsonObject, plan: CampaignPl
   const lifecycle = planLifecycle(caps, spec, caps.lifecycle.initialStatus, undefined, undefined);
   let status = caps.lifecycle.initialStatus;
   for (const a of [...lifecycle.before, ...lifecycle.after]) {
-    plan.steps.push(actionStep(a, status));
+    pushAction(plan.steps, a, status);
     if (a.to) status = a.to;
     if (a.preflight) plan.notes.push(`the provider's pre-check for ${a.name} runs after the create, before ${a.name}`);
   }
@@ -287,8 +305,8 @@ export function planCampaign(input: PlanCampaignInput): CampaignPlan {
   const lc = lifecycleFields(caps);
   const status = live.status;
   const lifecycle = planLifecycle(caps, spec, status, live.spec, input.preflight);
-  // Status at the time the field edits run (after the stopping actions that precede them).
-  const editStatus = lifecycle.before.reduce<string | undefined>((s, a) => a.to ?? s, status);
+  // Status at the time the field edits run (after the wait and the stopping actions that precede them).
+  const editStatus = lifecycle.before.reduce<string | undefined>((s, a) => a.to ?? s, lifecycle.settling?.to ?? status);
 
   const units = diffUnits(spec, live.spec, {
     mergePaths: caps.mergePaths,
@@ -367,8 +385,13 @@ export function planCampaign(input: PlanCampaignInput): CampaignPlan {
   const full = caps.updateMode === "full-body" ? fullBody(caps, withoutFields(resulting, lc), withoutFields(live.spec, lc)) : undefined;
 
   let cur = status;
+  const settleFirst = lifecycle.settling ? waitStep(lifecycle.settling) : undefined;
+  if (settleFirst && lifecycle.settling?.to !== undefined) {
+    plan.steps.push(settleFirst);
+    cur = lifecycle.settling.to;
+  }
   for (const a of lifecycle.before) {
-    plan.steps.push(actionStep(a, cur));
+    pushAction(plan.steps, a, cur);
     cur = a.to ?? cur;
   }
   if (editable.length > 0) {
@@ -377,7 +400,7 @@ export function planCampaign(input: PlanCampaignInput): CampaignPlan {
     plan.steps.push({ kind: "update", body, fields });
   }
   for (const a of lifecycle.after) {
-    plan.steps.push(actionStep(a, cur));
+    pushAction(plan.steps, a, cur);
     cur = a.to ?? cur;
   }
   plan.desired = full === undefined ? resulting : lc.length === 0 ? full : { ...full, ...pick(resulting, lc) };

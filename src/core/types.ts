@@ -46,6 +46,8 @@ export interface AccountConfig {
   baseUrl?: string;
   requestsPerSecond?: number;
   concurrency?: number;
+  /** How apply waits for a background status change (Puffle launch); provider defaults otherwise. */
+  statusWait?: { timeoutSeconds?: number; pollSeconds?: number };
 }
 
 export interface SafetyConfig {

@@ -32,9 +32,21 @@ export interface ApplyOptions {
   saveState: (doc: StateDocument) => Promise<void>;
   onOutcome?: (o: CampaignOutcome) => void;
   onStep?: (address: string, what: string) => void;
+  /** Progress of a wait step (status polls); `done` once it is over, however it ended. */
+  onWait?: (address: string, progress: WaitProgress) => void;
+  /** Test hook for the pause between status polls (default: a timer). */
+  sleep?: (ms: number) => Promise<void>;
   now?: () => Date;
   /** Campaigns worked on at once (requests are paced per account by the HTTP layer anyway). */
   parallel?: number;
+}
+
+export interface WaitProgress {
+  status: string | undefined;
+  until: string;
+  elapsedMs: number;
+  timeoutMs: number;
+  done: boolean;
 }
 
 /** A write that the provider accepted but that did not take (silent ignore), or an unverifiable outcome. */
@@ -63,6 +75,7 @@ export function safetyRefusal(plan: Plan, managed: number, safety: SafetyConfig,
 function describe(step: PlanStep): string {
   if (step.kind === "create") return "create";
   if (step.kind === "update") return `update ${step.fields.join(", ")}`;
+  if (step.kind === "wait") return `wait for ${step.until}`;
   return step.from !== undefined && step.to !== undefined ? `${step.action} (${step.from} → ${step.to})` : step.action;
 }
 
@@ -332,6 +345,73 @@ class CampaignRun {
     this.step(describe(step));
   }
 
+  /**
+   * Poll until the campaign reaches `step.until` (an action that completes in the background, e.g.
+   * Puffle launch → active), bounded by the action's SettleRule or the account's `statusWait`. A
+   * rollback status, any other status, or the timeout stops the campaign's remaining steps: nothing
+   * that needs `until` (e.g. a pause) is sent early.
+   */
+  private async wait(step: Extract<PlanStep, { kind: "wait" }>): Promise<void> {
+    if (this.id === undefined || !this.client.get) throw new Error(`cannot wait for ${step.until}: ${this.session.module.displayName} campaigns cannot be read`);
+    const rule = this.actionDef(step.after)?.settles;
+    const cfg = this.session.account.statusWait;
+    const timeoutMs = Math.max(0, (cfg?.timeoutSeconds ?? rule?.timeoutSeconds ?? 180) * 1000);
+    const maxPollMs = Math.max(1, (cfg?.pollSeconds ?? rule?.pollSeconds ?? 30) * 1000);
+    const rollback = rule?.rollback ?? [];
+    const sleep = this.opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    const started = Date.now();
+    const seconds = () => ((Date.now() - started) / 1000).toFixed(1);
+    const report = (status: string | undefined, done: boolean) =>
+      this.opts.onWait?.(this.plan.address, { status, until: step.until, elapsedMs: Date.now() - started, timeoutMs, done });
+    let interval = Math.min(2000, maxPollMs);
+    let live = this.live?.status !== undefined ? this.live : await this.client.get(this.id);
+    let polls = 0;
+    try {
+      for (;;) {
+        if (!live) throw new VerificationError(`campaign ${this.id} disappeared while waiting for it to become ${step.until}`);
+        const status = live.status;
+        if (status === step.until) break;
+        if (status !== undefined && rollback.includes(status)) {
+          const why = await this.providerReason(step.after);
+          throw new VerificationError(
+            `${step.after} did not complete: the campaign fell back to ${status} after ${seconds()} s${why}; nothing after the ${step.after} was sent — fix the cause and run apply again`,
+          );
+        }
+        if (status !== undefined && !step.through.includes(status)) {
+          throw new VerificationError(`after ${step.after} the campaign is ${status}, not ${step.until} (waited ${seconds()} s); the steps after it were not sent`);
+        }
+        const elapsed = Date.now() - started;
+        if (elapsed >= timeoutMs) {
+          throw new VerificationError(
+            `the campaign is still ${status ?? "in an unknown status"} ${seconds()} s after ${step.after} (limit ${timeoutMs / 1000} s, ${polls} reads); ` +
+              `the steps that need it ${step.until} were not sent early — run apply again once it is ${step.until} (statusWait.timeoutSeconds sets the limit)`,
+          );
+        }
+        report(status, false);
+        await sleep(Math.min(interval, timeoutMs - elapsed));
+        interval = Math.min(interval * 2, maxPollMs);
+        polls += 1;
+        live = await this.client.get(this.id);
+      }
+    } finally {
+      report(live?.status, true);
+    }
+    this.live = live;
+    this.step(`${step.through.join("/")} → ${step.until} after ${seconds()} s (${polls} read${polls === 1 ? "" : "s"})`);
+  }
+
+  /** The provider's own account of why an action cannot proceed (its pre-check), as a clause; empty when it gives none. */
+  private async providerReason(action: string): Promise<string> {
+    if (this.id === undefined || !this.client.preflight) return "";
+    try {
+      const check = await this.client.preflight(this.id, action);
+      const said = [...(check?.errors ?? []), ...(check?.warnings ?? [])];
+      return said.length > 0 ? ` (${this.session.module.displayName} says: ${said.join("; ")})` : ` (${this.session.module.displayName} gives no reason)`;
+    } catch {
+      return "";
+    }
+  }
+
   /** The managed spec as it now is: what was planned, with the lifecycle fields as actually reached. */
   private finalApplied(): JsonObject {
     const applied = structuredClone(this.plan.desired ?? {});
@@ -385,6 +465,7 @@ class CampaignRun {
       for (const step of p.steps) {
         if (step.kind === "create") await this.create(step.body);
         else if (step.kind === "update") await this.update(step);
+        else if (step.kind === "wait") await this.wait(step);
         else await this.action(step);
       }
       if (oldId !== undefined && ("manual" in retire || retire.order === "after-create")) await this.retire(oldId);

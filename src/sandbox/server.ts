@@ -31,6 +31,8 @@ export interface SandboxOptions {
   dataFile?: string;
   /** Where framework diagnostics go (a simulator exception, a failed data write). Default: stderr. */
   log?: (line: string) => void;
+  /** How long a Puffle launch stays `launching` (ms); default the simulator's (5000). */
+  puffleLaunchDelayMs?: number;
 }
 
 export interface RunningSandbox {
@@ -150,7 +152,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
 
   const simulators: Record<ProviderName, ProviderSimulator> = {
     extrovert: createExtrovertSimulator(),
-    puffle: createPuffleSimulator(),
+    puffle: createPuffleSimulator(opts.puffleLaunchDelayMs === undefined ? {} : { launchDelayMs: opts.puffleLaunchDelayMs }),
     altur: createAlturSimulator(),
   };
 
@@ -291,6 +293,17 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
       l.faults = merged.settings;
       return send(res, { status: 200, body: l.faults });
     }
+    if (sub === "/settings") {
+      const settings = l.sim.settings;
+      if (!settings) return send(res, controlError(404, `the ${l.provider} simulator has no settings`));
+      if (method === "GET") return send(res, { status: 200, body: settings.get() });
+      if (method !== "PUT") return wrongMethod("GET, PUT");
+      try {
+        return send(res, { status: 200, body: settings.update(json) });
+      } catch (err) {
+        return send(res, controlError(400, `invalid settings: ${err instanceof Error ? err.message : String(err)}`));
+      }
+    }
     if (sub === "/campaigns") {
       if (method !== "GET") return wrongMethod("GET");
       return send(res, { status: 200, body: l.sim.listCampaigns() });
@@ -320,7 +333,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     }
     return send(
       res,
-      controlError(404, `unknown control endpoint ${path}; known: /__sandbox/requests, /__sandbox/reset, /__sandbox/campaigns, /__sandbox/campaigns/{id}/status, /__sandbox/faults`),
+      controlError(404, `unknown control endpoint ${path}; known: /__sandbox/requests, /__sandbox/reset, /__sandbox/campaigns, /__sandbox/campaigns/{id}/status, /__sandbox/faults, /__sandbox/settings`),
     );
   };
 

@@ -45,8 +45,14 @@ export interface ProviderSimulator {
   listCampaigns(): unknown[];
   /** Force a status (POST /__sandbox/campaigns/{id}/status). Returns false for unknown id; throws Error with a message for an unknown status value. */
   forceStatus(id: string, status: string): boolean;
-  /** Drop all campaigns and reinstall fixtures. */
+  /** Drop all campaigns and reinstall fixtures (and the settings given at start). */
   reset(): void;
+  /**
+   * Run-time behaviour settings (GET/PUT /__sandbox/settings), e.g. Puffle's launch delay. `update`
+   * merges a partial object and returns the settings now in force; it throws Error with a message
+   * for an unknown key or a bad value. Simulators without settings omit this.
+   */
+  settings?: { get(): Record<string, unknown>; update(patch: unknown): Record<string, unknown> };
   /** Serializable state for --data persistence. */
   snapshot(): unknown;
   restore(data: unknown): void;

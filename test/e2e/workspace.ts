@@ -22,23 +22,39 @@ export class TestWorkspace {
     readonly sandbox: Sandbox,
   ) {}
 
+  private extraConfig: Record<string, unknown> = {};
+  /** Puffle launches are asynchronous in the sandbox: poll often so the suite stays fast. */
+  private statusWait: Record<string, number> = { pollSeconds: 0.1 };
+
   static async create(sandbox: Sandbox, extraConfig: Record<string, unknown> = {}): Promise<TestWorkspace> {
     const dir = await mkdtemp(join(tmpdir(), "campaignctl-e2e-"));
     const ws = new TestWorkspace(dir, sandbox);
+    ws.extraConfig = extraConfig;
     await mkdir(join(dir, "campaigns"), { recursive: true });
+    await ws.writeConfig();
+    return ws;
+  }
+
+  /** Change the Puffle account's statusWait (how apply waits for a launch to become active). */
+  async setStatusWait(wait: Record<string, number>): Promise<void> {
+    this.statusWait = wait;
+    await this.writeConfig();
+  }
+
+  private async writeConfig(): Promise<void> {
+    const urls = this.sandbox.urls;
     await writeFile(
-      join(dir, "campaignctl.yaml"),
+      join(this.dir, "campaignctl.yaml"),
       stringify({
         apiVersion: "campaignctl/v1",
         accounts: [
-          { provider: "extrovert", apiKeyEnv: "EXTROVERT_API_KEY", baseUrl: sandbox.urls.extrovert },
-          { provider: "puffle", apiKeyEnv: "PUFFLE_API_KEY", baseUrl: sandbox.urls.puffle },
-          { provider: "altur", apiKeyEnv: "ALTUR_API_KEY", baseUrl: sandbox.urls.altur },
+          { provider: "extrovert", apiKeyEnv: "EXTROVERT_API_KEY", baseUrl: urls.extrovert },
+          { provider: "puffle", apiKeyEnv: "PUFFLE_API_KEY", baseUrl: urls.puffle, statusWait: this.statusWait },
+          { provider: "altur", apiKeyEnv: "ALTUR_API_KEY", baseUrl: urls.altur },
         ],
-        ...extraConfig,
+        ...this.extraConfig,
       }),
     );
-    return ws;
   }
 
   async write(name: string, kind: string, spec: Record<string, unknown>, account?: string): Promise<void> {

@@ -27,7 +27,15 @@ export interface TestSandboxOptions {
   dataFile?: string;
   /** false: requestsPerSecond 0 (unlimited) on every provider after start and after each reset(). Default true. */
   rateLimits?: boolean;
+  /**
+   * How long a Puffle launch stays `launching` (ms). Default TEST_PUFFLE_LAUNCH_DELAY_MS: short for a
+   * fast suite, but non-zero, so every launch is asynchronous as at Puffle.
+   */
+  puffleLaunchDelayMs?: number;
 }
+
+/** The suite's Puffle launch delay: asynchronous (launch → launching → active), short enough to be fast. */
+export const TEST_PUFFLE_LAUNCH_DELAY_MS = 300;
 
 export interface Reply {
   status: number;
@@ -60,6 +68,8 @@ export interface TestSandbox extends RunningSandbox {
   clearRequests(provider: ProviderName): Promise<void>;
   /** PUT /__sandbox/faults of one provider (partial settings merge); returns the settings now in force. */
   setFaults(provider: ProviderName, faults: Partial<FaultSettings>): Promise<FaultSettings>;
+  /** PUT /__sandbox/settings of one provider (partial merge); returns the settings now in force. */
+  setSettings(provider: ProviderName, settings: Record<string, unknown>): Promise<Record<string, unknown>>;
   /** GET /__sandbox/campaigns of one provider. */
   campaigns(provider: ProviderName): Promise<any[]>;
   /** POST /__sandbox/campaigns/{id}/status; throws on anything but success. */
@@ -92,6 +102,7 @@ export async function startTestSandbox(opts: TestSandboxOptions = {}): Promise<T
     host: "127.0.0.1",
     port: 0,
     apiKey,
+    puffleLaunchDelayMs: opts.puffleLaunchDelayMs ?? TEST_PUFFLE_LAUNCH_DELAY_MS,
     ...(opts.dataFile === undefined ? {} : { dataFile: opts.dataFile }),
   });
 
@@ -134,6 +145,9 @@ export async function startTestSandbox(opts: TestSandboxOptions = {}): Promise<T
     },
     async setFaults(provider, faults) {
       return ok(await control(provider, "PUT", "/faults", faults), "PUT /__sandbox/faults").body as FaultSettings;
+    },
+    async setSettings(provider, settings) {
+      return ok(await control(provider, "PUT", "/settings", settings), "PUT /__sandbox/settings").body as Record<string, unknown>;
     },
     async campaigns(provider) {
       return ok(await control(provider, "GET", "/campaigns"), "GET /__sandbox/campaigns").body as any[];

@@ -4,7 +4,7 @@ import { createInterface } from "node:readline";
 import { Option } from "commander";
 import { isJsonObject } from "../../core/json.js";
 import { isChange, summarize, type CampaignPlan, type Plan } from "../../core/plan.js";
-import { applyExitCode, executePlan, safetyRefusal, type CampaignOutcome } from "../../engine/apply.js";
+import { applyExitCode, executePlan, safetyRefusal, type CampaignOutcome, type WaitProgress } from "../../engine/apply.js";
 import { closeSessions } from "../../engine/session.js";
 import { StateLockedError, withStateLock, writeState } from "../../state/state-file.js";
 import type { CommandContext, RegisterCommand } from "../context.js";
@@ -160,6 +160,18 @@ export const register: RegisterCommand = (program, run) => {
           }
           const progress = progressReporter(ctx.io.stderr, "applying", { quiet: ctx.global.quiet });
           let finished = 0;
+          // A wait for a background status change (Puffle launch): one line when it starts; the
+          // counter above keeps ticking the seconds on a terminal while apply polls.
+          const waiting = new Set<string>();
+          const onWait = (address: string, w: WaitProgress): void => {
+            if (w.done) {
+              waiting.delete(address);
+              return;
+            }
+            if (waiting.has(address) || ctx.global.quiet) return;
+            waiting.add(address);
+            progress.line(`${address}: ${w.status ?? "status unknown"}, waiting until ${w.until} (at most ${Math.ceil(w.timeoutMs / 1000)} s)`);
+          };
           const outcomes = await withStateLock(workspace.stateFile, async () => {
             // Re-read under the lock: another apply may have finished since we planned.
             const state = await loadState(workspace.stateFile);
@@ -170,6 +182,7 @@ export const register: RegisterCommand = (program, run) => {
                 saveState: (doc) => writeState(workspace.stateFile, doc),
                 ...(ctx.global.quiet ? {} : { onStep: (address, what) => progress.line(`${address}: ${what}`) }),
                 onOutcome: () => progress.update(++finished, Math.max(finished, pending.length)),
+                onWait,
               }),
               workspace,
             );

@@ -11,6 +11,7 @@ export interface SandboxCommandOptions {
   port?: string;
   data?: string;
   apiKey?: string;
+  puffleLaunchDelay?: string;
 }
 
 /** Stop functions of every `sandbox` command running in this process (see stopSandboxCommands). */
@@ -70,6 +71,10 @@ export async function runSandbox(ctx: CommandContext, options: SandboxCommandOpt
   if (host.trim() === "") throw new CliError("invalid --host: empty");
   const apiKey = options.apiKey ?? DEFAULT_SANDBOX_API_KEY;
   if (apiKey === "") throw new CliError("invalid --api-key: empty");
+  const launchDelayMs = options.puffleLaunchDelay === undefined ? undefined : Number(options.puffleLaunchDelay);
+  if (launchDelayMs !== undefined && (!Number.isInteger(launchDelayMs) || launchDelayMs < 0)) {
+    throw new CliError(`invalid --puffle-launch-delay ${JSON.stringify(options.puffleLaunchDelay)}: expected whole milliseconds >= 0`);
+  }
   const dataFile = options.data === undefined ? undefined : isAbsolute(options.data) ? options.data : resolve(io.cwd, options.data);
 
   let sandbox;
@@ -79,6 +84,7 @@ export async function runSandbox(ctx: CommandContext, options: SandboxCommandOpt
       port,
       apiKey,
       ...(dataFile === undefined ? {} : { dataFile }),
+      ...(launchDelayMs === undefined ? {} : { puffleLaunchDelayMs: launchDelayMs }),
       log: (line) => void io.stderr.write(`${line}\n`),
     });
   } catch (err) {
@@ -99,7 +105,7 @@ export async function runSandbox(ctx: CommandContext, options: SandboxCommandOpt
         const h = PROVIDERS[p].connection.authHeader(shownKey);
         return `  ${p.padEnd(9)}  ${urls[p].padEnd(width)}  ${h.name}: ${h.value}`;
       }),
-      `Control endpoints (no key) on each port, e.g. ${origins.extrovert}/__sandbox/requests, /__sandbox/reset, /__sandbox/campaigns, /__sandbox/faults`,
+      `Control endpoints (no key) on each port, e.g. ${origins.extrovert}/__sandbox/requests, /__sandbox/reset, /__sandbox/campaigns, /__sandbox/faults, /__sandbox/settings`,
       dataFile === undefined ? "State is kept in memory only (use --data FILE to keep it across restarts)." : `State is kept in ${dataFile}.`,
     ];
     if (!LOOPBACK.test(host)) lines.push(`warning: listening on ${host}, not loopback: other machines may reach the sandbox.`);
@@ -120,5 +126,6 @@ export const register: RegisterCommand = (program, run) => {
     .option("--port <port>", `base port: Extrovert on it, Puffle on +1, Altur on +2 (0 = free ports)`, String(DEFAULT_SANDBOX_PORT))
     .option("--data <file>", "keep the simulated state in this file across restarts")
     .option("--api-key <key>", `API key every request must carry (default "${DEFAULT_SANDBOX_API_KEY}")`)
+    .option("--puffle-launch-delay <ms>", "how long a Puffle launch stays `launching` before it is `active` (default 5000)")
     .action(run(async (ctx: CommandContext, options: SandboxCommandOptions) => runSandbox(ctx, options)));
 };

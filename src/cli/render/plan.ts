@@ -97,6 +97,8 @@ export function describeStep(step: PlanStep): string {
       return `update ${step.fields.join(", ")}`;
     case "action":
       return step.from !== undefined && step.to !== undefined ? `${step.action} (${step.from} → ${step.to})` : step.action;
+    case "wait":
+      return `wait until ${step.until} (${step.through.join("/")} → ${step.until})`;
   }
 }
 

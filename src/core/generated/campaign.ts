@@ -183,10 +183,9 @@ export interface PuffleSpec {
    */
   name: string;
   /**
-   * Ids of the connected sender accounts (LinkedIn profiles or email inboxes, matching `type`). Draft only.
+   * Ids of the connected sender accounts (LinkedIn profiles or email inboxes, matching `type`). Draft only. Puffle documents no maximum.
    *
    * @minItems 1
-   * @maxItems 50
    */
   sender_account_ids: PuffleUuid[];
   /**
@@ -222,9 +221,7 @@ export interface PuffleSpec {
    */
   account_limits?: PuffleAccountLimit[];
   /**
-   * The whole sequence, in order (positions follow the list order; node ids are Puffle's). Must end with exactly one `end` node. Draft only.
-   *
-   * @maxItems 50
+   * The whole sequence, in order (positions follow the list order; node ids are Puffle's). Must end with exactly one `end` node. Draft only. Puffle documents no maximum.
    */
   sequence_nodes?: PuffleSequenceNode[];
   /**

@@ -56,6 +56,19 @@ export interface Account {
    * Most requests in flight at once for this account.
    */
   concurrency?: number;
+  /**
+   * How apply waits for a status change the provider completes in the background (Puffle launch: launching → active) before any step that needs it. Defaults: the provider's (Puffle: 180 s, reads at most 30 s apart).
+   */
+  statusWait?: {
+    /**
+     * Give up after this many seconds; the campaign is reported and left as it is.
+     */
+    timeoutSeconds?: number;
+    /**
+     * Longest pause between two status reads; the first read comes after at most 2 s.
+     */
+    pollSeconds?: number;
+  };
 }
 /**
  * Thresholds that make apply refuse mass changes unless --force is given.

@@ -30,7 +30,16 @@ export const capabilities: KindCapabilities = {
     statusField: "status",
     satisfies: { draft: ["draft"], active: ["active", "launching"], paused: ["paused"] },
     actions: [
-      { name: "launch", from: ["draft"], to: "active", phase: "after-edit", preflight: true },
+      {
+        name: "launch",
+        from: ["draft"],
+        to: "active",
+        phase: "after-edit",
+        preflight: true,
+        // providers/puffle.md §4.6: 200 means "launch started"; launching → active in the background,
+        // typically within about 2 minutes (docs advise polling every 30 s); a failed dispatch rolls back to draft.
+        settles: { through: ["launching"], rollback: ["draft"], timeoutSeconds: 180, pollSeconds: 30 },
+      },
       { name: "pause", from: ["active"], to: "paused", phase: "before-edit" },
       { name: "resume", from: ["paused"], to: "active", phase: "after-edit" },
     ],

@@ -74,13 +74,20 @@ export function createPuffleClient(http: ProviderHttp): ProviderClient {
     },
     async preflight(id, action) {
       if (action !== "launch") return undefined;
-      const res = await http.request<{ ready?: boolean; errors?: unknown; warnings?: unknown }>({
+      const res = await http.request<{ ready?: boolean; checks?: unknown; errors?: unknown; warnings?: unknown }>({
         method: "GET",
         path: `${path(id)}/validate`,
         operation: `validate campaign ${id} before launch`,
         retry: "safe",
       });
       const outcome: PreflightOutcome = { ready: res.body.ready === true, errors: messages(res.body.errors), warnings: messages(res.body.warnings) };
+      // The docs disagree on a launch without pending prospects (400 vs an immediate, terminal
+      // `completed`; providers/puffle.md §4.6): never launch one, whatever `ready` says.
+      const checks = asObject(res.body.checks);
+      if (outcome.ready && (checks.has_prospects === false || checks.prospect_count === 0)) {
+        outcome.ready = false;
+        outcome.errors.push("the campaign has no pending prospects (validate: has_prospects false); Puffle may end such a launch at once in completed");
+      }
       return outcome;
     },
     async remove(id) {

@@ -2,7 +2,7 @@
 import type { SimResponse } from "../types.js";
 import {
   CAMPAIGN_TYPES,
-  MAX_PATCH_ARRAY,
+  MAX_ACCOUNT_LIMITS,
   SANDBOX_USER_ID,
   type AccountLimit,
   type CampaignRecord,
@@ -40,11 +40,12 @@ export function listCampaignsRoute(db: PuffleStore): SimResponse {
 export function getCampaign(db: PuffleStore, { params }: RouteContext): SimResponse {
   const c = db.ownCampaign(params["campaignId"]!);
   const byStatus: Record<string, number> = {};
-  const byNode: Record<string, number> = {};
+  // Per node id (or __none__), counts keyed by prospect status [D example].
+  const byNode: Record<string, Record<string, number>> = {};
   for (const p of db.prospectsOf(c)) {
     byStatus[p.status] = (byStatus[p.status] ?? 0) + 1;
-    const key = p.current_node_id ?? "__none__";
-    byNode[key] = (byNode[key] ?? 0) + 1;
+    const node = (byNode[p.current_node_id ?? "__none__"] ??= {});
+    node[p.status] = (node[p.status] ?? 0) + 1;
   }
   return ok({
     campaign: db.campaignView(c),
@@ -56,7 +57,7 @@ export function getCampaign(db: PuffleStore, { params }: RouteContext): SimRespo
 
 /** `sender_account_ids`: UUIDs of existing senders whose type matches the campaign [D]. */
 export function parseSenderIds(db: PuffleStore, value: unknown, type: CampaignType): string[] {
-  const list = expectArray(value, "sender_account_ids", 0, MAX_PATCH_ARRAY);
+  const list = expectArray(value, "sender_account_ids", 0, Number.MAX_SAFE_INTEGER);
   const ids: string[] = [];
   list.forEach((raw, i) => {
     const id = expectUuid(raw, `sender_account_ids[${i}]`);
@@ -75,7 +76,7 @@ export function parseSenderIds(db: PuffleStore, value: unknown, type: CampaignTy
 
 /** `account_limits`: ≤ 50 entries, daily_limit 1–500 [A]; a duplicate account_id keeps the last value [K]. */
 export function parseAccountLimits(db: PuffleStore, value: unknown): AccountLimit[] {
-  const list = expectArray(value, "account_limits", 0, MAX_PATCH_ARRAY);
+  const list = expectArray(value, "account_limits", 0, MAX_ACCOUNT_LIMITS);
   const out = new Map<string, number>();
   list.forEach((raw, i) => {
     if (!isObject(raw)) throw invalid(`account_limits[${i}] must be an object with account_id and daily_limit`);
@@ -92,7 +93,7 @@ export function parseAccountLimits(db: PuffleStore, value: unknown): AccountLimi
 
 /** Whole-sequence replacement, fully validated (§4.3, §7). */
 export function parseSequence(db: PuffleStore, value: unknown, type: CampaignType, campaignId: string): NodeRecord[] {
-  const list = expectArray(value, "sequence_nodes", 1, MAX_PATCH_ARRAY);
+  const list = expectArray(value, "sequence_nodes", 1, Number.MAX_SAFE_INTEGER);
   const nodes = list.map((raw, i) => {
     const at = `sequence_nodes[${i}]`;
     if (!isObject(raw)) throw invalid(`${at} must be an object`);

@@ -94,6 +94,28 @@ export function createPuffleSimulator(options: PuffleSimulatorOptions = {}): Pro
 
     reset() {
       db.load(emptyState());
+      db.settings = { ...db.initialSettings };
+    },
+
+    settings: {
+      get: () => ({ ...db.settings }),
+      update(patch) {
+        if (typeof patch !== "object" || patch === null || Array.isArray(patch)) throw new Error('expected an object such as {"launchDelayMs": 300}');
+        const next = { ...db.settings };
+        for (const [key, value] of Object.entries(patch)) {
+          if (key === "launchDelayMs") {
+            if (typeof value !== "number" || !Number.isInteger(value) || value < 0) throw new Error("launchDelayMs must be whole milliseconds >= 0");
+            next.launchDelayMs = value;
+          } else if (key === "launchOutcome") {
+            if (value !== "active" && value !== "rollback") throw new Error('launchOutcome must be "active" or "rollback"');
+            next.launchOutcome = value;
+          } else {
+            throw new Error(`unknown setting ${JSON.stringify(key)}; known: launchDelayMs, launchOutcome`);
+          }
+        }
+        db.settings = next;
+        return { ...next };
+      },
     },
 
     snapshot(): PuffleState {

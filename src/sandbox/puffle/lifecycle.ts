@@ -25,7 +25,9 @@ export function settleLaunches(db: PuffleStore): void {
     if (!c || c.status !== "launching" || due == null) {
       db.launching.delete(id);
     } else if (now >= due) {
-      c.status = "active";
+      // A failed background dispatch rolls the status back to draft [D]; otherwise the launch is done.
+      c.status = c.launch?.rolls_back ? "draft" : "active";
+      if (c.launch?.rolls_back) c.launch = null;
       c.updated_at = db.iso(due);
       db.launching.delete(id);
     }
@@ -38,12 +40,17 @@ interface ReadinessError {
 }
 
 interface Readiness {
+  /** The nine documented keys of GET …/validate [D]. */
   checks: {
-    status_ready: boolean;
-    senders_ready: boolean;
-    has_pending_prospects: boolean;
-    sequence_ready: boolean;
+    is_draft: boolean;
+    has_sender_accounts: boolean;
+    sender_accounts_ready: boolean;
+    has_prospects: boolean;
+    prospect_count: number;
+    has_sendable_nodes: boolean;
+    all_nodes_have_content: boolean;
     messages_generated: boolean;
+    message_count: number;
   };
   errors: ReadinessError[];
   warnings: string[];
@@ -159,11 +166,16 @@ export function readiness(db: PuffleStore, c: CampaignRecord, mode: "validate" |
 
   return {
     checks: {
-      status_ready: c.status === "draft",
-      senders_ready: senders.length > 0 && senderErrors.length === 0,
-      has_pending_prospects: pending.length > 0,
-      sequence_ready: sequenceErrors.length === 0,
+      is_draft: c.status === "draft",
+      has_sender_accounts: senders.length > 0,
+      sender_accounts_ready: senders.length > 0 && senderErrors.length === 0,
+      has_prospects: pending.length > 0,
+      prospect_count: prospects.length,
+      has_sendable_nodes: sending.length > 0,
+      all_nodes_have_content: missing.length === 0,
       messages_generated: messagesGenerated,
+      // Nothing generates draft messages in the sandbox.
+      message_count: 0,
     },
     errors,
     warnings,
@@ -180,9 +192,10 @@ export function validateRoute(db: PuffleStore, { params }: RouteContext): SimRes
   const c = db.ownCampaign(params["campaignId"]!);
   const r = readiness(db, c, "validate");
   if (c.status !== "draft") {
+    // Short-circuit: the other checks are skipped [D]; which keys remain is not shown, so only is_draft [A].
     return ok({
       ready: false,
-      checks: r.checks,
+      checks: { is_draft: false },
       errors: [notDraftMessage(c)],
       warnings: [],
     });
@@ -221,7 +234,8 @@ export function launch(db: PuffleStore, { params }: RouteContext): SimResponse {
   c.launch = {
     run_id: runId,
     started_at: now,
-    completes_at: now + db.launchDelayMs,
+    completes_at: now + db.settings.launchDelayMs,
+    ...(db.settings.launchOutcome === "rollback" ? { rolls_back: true } : {}),
   };
   c.updated_at = at;
   db.launching.add(c.id);

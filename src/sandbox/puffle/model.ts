@@ -49,8 +49,14 @@ export const TERMINAL_PROSPECT_STATUSES: readonly ProspectStatus[] = [
 /** Delay totals: ≥ 1 minute and ≤ 30 days [D]. */
 export const MIN_DELAY_MINUTES = 1;
 export const MAX_DELAY_MINUTES = 30 * 24 * 60;
-/** PATCH array cap [D for one array; A: sender_account_ids and sequence_nodes; K: account_limits]. */
-export const MAX_PATCH_ARRAY = 50;
+/** `account_limits` holds at most 50 entries per call [K, seed 002]; no other array is capped. */
+export const MAX_ACCOUNT_LIMITS = 50;
+/**
+ * How long a launch stays `launching` by default [A]: the docs say "typically within about 2
+ * minutes"; 5 s is long enough that a client pausing right after the launch gets 400 (as it would
+ * at Puffle) and short enough for `campaignctl demo`. Tests set shorter, non-zero delays.
+ */
+export const DEFAULT_LAUNCH_DELAY_MS = 5000;
 export const MAX_NAME_LENGTH = 255;
 /** A launch started within this window that is still running answers 409 [D]. */
 export const LAUNCH_LOCK_MS = 2 * 60 * 1000;
@@ -101,6 +107,8 @@ export interface LaunchRun {
   started_at: number;
   /** Epoch ms when launching → active happens; null = never (a status forced to `launching`). */
   completes_at: number | null;
+  /** The background dispatch fails at completes_at: the campaign rolls back to draft (sandbox setting launchOutcome). */
+  rolls_back?: boolean;
 }
 
 export interface CampaignRecord {

@@ -1,6 +1,5 @@
 /** Fine-grained sequence node endpoints, draft only (providers/puffle.md §7). */
 import type { SimResponse } from "../types.js";
-import { MAX_PATCH_ARRAY } from "./model.js";
 import { ok } from "./responses.js";
 import type { RouteContext } from "./routes.js";
 import type { PuffleStore } from "./store.js";
@@ -34,7 +33,6 @@ export function addNode(db: PuffleStore, { req, params }: RouteContext): SimResp
     const problem = delayProblem(content);
     if (problem) throw invalid(problem, "INVALID_DELAY");
   }
-  if (list.length >= MAX_PATCH_ARRAY) throw invalid(`A sequence holds at most ${MAX_PATCH_ARRAY} nodes`);
   list.splice(position, 0, db.makeNode(c.id, position, type, content));
   db.renumber(list);
   db.touch(c);

@@ -6,7 +6,7 @@ import { UUID_RE } from "./model.js";
 import { addNode, deleteNode, moveNode, updateNode } from "./nodes.js";
 import { addProspects, deleteProspects, listProspects, notSimulated, patchProspect } from "./prospects.js";
 import { errorResponse } from "./responses.js";
-import { accountUsage, campaignSenders, listSenders, settings } from "./senders.js";
+import { accountUsage, campaignSenders, listAccounts, listEmailAccounts, settings } from "./senders.js";
 import type { PuffleStore } from "./store.js";
 
 export interface RouteContext {
@@ -26,12 +26,13 @@ export function buildRoutes(s: PuffleStore): Route[] {
   return [
     {
       pattern: ["api", "accounts"],
-      methods: { GET: (x) => listSenders(s, x, "accounts") },
+      methods: { GET: (x) => listAccounts(s, x) },
     },
     {
       pattern: ["api", "senders"],
-      methods: { GET: (x) => listSenders(s, x, "senders") },
+      methods: { GET: (x) => listAccounts(s, x) },
     },
+    { pattern: ["api", "email", "accounts"], methods: { GET: (x) => listEmailAccounts(s) } },
     {
       pattern: ["api", "campaigns"],
       methods: {

@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import {
   CAMPAIGN_STATUSES,
   CAMPAIGN_TYPES,
+  DEFAULT_LAUNCH_DELAY_MS,
   SANDBOX_USER_ID,
   emptyState,
   fixtureSenders,
@@ -20,11 +21,17 @@ import {
 } from "./model.js";
 import { ApiError, isObject, type NodeContent, type Obj } from "./validation.js";
 
-export interface PuffleSimulatorOptions {
+/** Behaviour a test or a person may change at run time (PUT /__sandbox/settings on the Puffle port). */
+export interface PuffleSettings {
+  /** Time a launch stays `launching` (default DEFAULT_LAUNCH_DELAY_MS; 0 = the next read shows the outcome). */
+  launchDelayMs: number;
+  /** "active" (default): the launch completes; "rollback": the background dispatch fails and the campaign falls back to draft. */
+  launchOutcome: "active" | "rollback";
+}
+
+export interface PuffleSimulatorOptions extends Partial<PuffleSettings> {
   /** Clock in epoch milliseconds (default Date.now). */
   now?: () => number;
-  /** Time a launch stays `launching` before it is `active` (default 0: the next read shows `active`). */
-  launchDelayMs?: number;
   /** Id factory (default crypto.randomUUID). Must return UUIDs matching the documented pattern. */
   newId?: () => string;
 }
@@ -35,7 +42,9 @@ export function clone<T>(value: T): T {
 
 export class PuffleStore {
   readonly now: () => number;
-  launchDelayMs: number;
+  /** The settings given at construction; reset() returns to them. */
+  readonly initialSettings: PuffleSettings;
+  settings: PuffleSettings;
   readonly newId: () => string;
 
   seq = 0;
@@ -50,7 +59,11 @@ export class PuffleStore {
 
   constructor(options: PuffleSimulatorOptions = {}) {
     this.now = options.now ?? Date.now;
-    this.launchDelayMs = Math.max(0, options.launchDelayMs ?? 0);
+    this.initialSettings = {
+      launchDelayMs: Math.max(0, options.launchDelayMs ?? DEFAULT_LAUNCH_DELAY_MS),
+      launchOutcome: options.launchOutcome ?? "active",
+    };
+    this.settings = { ...this.initialSettings };
     this.newId = options.newId ?? randomUUID;
     this.load(emptyState());
   }
