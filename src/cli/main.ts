@@ -34,6 +34,17 @@ export function cliVersion(): string {
   }
 }
 
+/** True when argv names no command: nothing, or only global options (`--config FILE` included). */
+function onlyGlobalOptions(argv: readonly string[]): boolean {
+  const flags = new Set(["--no-color", "-q", "--quiet", "-v", "--verbose"]);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === "--config") i += 1;
+    else if (!a.startsWith("--config=") && !flags.has(a)) return false;
+  }
+  return true;
+}
+
 /** Redacts anything that looks like a credential from text printed on an unexpected failure. */
 function safeMessage(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
@@ -79,8 +90,8 @@ export async function main(argv: readonly string[], ioOverrides: Partial<CliIO> 
 
   for (const register of COMMANDS) register(program, run);
 
-  // A bare `campaignctl` is a request for help, not a usage error.
-  if (argv.length === 0) {
+  // A bare `campaignctl` (global options at most) is a request for help, not a usage error.
+  if (onlyGlobalOptions(argv)) {
     io.stdout.write(program.helpInformation());
     return 0;
   }

@@ -37,6 +37,14 @@ describe("version and help", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("Usage: campaignctl [options] [command]");
     expect(r.stdout).toContain("show [options] <planfile>");
+    for (const args of [["--no-color"], ["--config", "campaignctl.yaml", "-q"]]) {
+      const g = await ws.run(args);
+      expect(g.code).toBe(0);
+      expect(g.stdout).toContain("Usage: campaignctl [options] [command]");
+    }
+    const unknown = await ws.run(["plna"]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/unknown command 'plna'/);
   });
 });
 
