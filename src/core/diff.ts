@@ -20,6 +20,7 @@ export function projectOnto(desired: JsonValue | undefined, live: JsonValue | un
     // same position, else the first of that kind. A record of a kind the spec does not hold stays
     // whole, so `before` never shows a step's content cut down to another step's keys.
     return live.map((item, i) => {
+      if (!isJsonObject(item)) return item;
       const template = sameKind(desired[i], item) ? desired[i] : desired.find((d) => sameKind(d, item));
       return template === undefined ? item : (projectOnto(template, item) ?? null);
     });

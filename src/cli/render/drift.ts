@@ -112,8 +112,12 @@ export function renderDriftMarkdown(r: DriftReport, limit = MARKDOWN_LIMIT): str
   const reserve = 2_500;
   const hidden: CampaignDrift[] = [];
   for (const c of drifted) {
+    if (hidden.length > 0) {
+      hidden.push(c);
+      continue;
+    }
     const block = section(c);
-    if (hidden.length > 0 || text.length + block.length + reserve > limit) hidden.push(c);
+    if (text.length + block.length + reserve > limit) hidden.push(c);
     else text += block;
   }
   if (hidden.length > 0) {

@@ -31,8 +31,14 @@ function colorFor(s: Style, c: CampaignPlan): (x: string) => string {
 }
 
 /** Set-valued paths of a campaign's kind (compared and shown as added/removed members). */
+const SET_PATHS = new Map<string, readonly string[]>();
 function setPathsFor(c: CampaignPlan): readonly string[] {
-  return providerForKind(c.kind)?.capabilities.unorderedPaths ?? [];
+  let paths = SET_PATHS.get(c.kind);
+  if (paths === undefined) {
+    paths = providerForKind(c.kind)?.capabilities.unorderedPaths ?? [];
+    SET_PATHS.set(c.kind, paths);
+  }
+  return paths;
 }
 
 /** Control characters inside a line of text shown raw (multi-line values) are escaped, never printed. */
@@ -262,8 +268,13 @@ export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): stri
   const reserve = 2_500;
   const hidden: CampaignPlan[] = [];
   for (const c of changed) {
+    // Once one campaign did not fit, the rest are listed, not rendered (keeps thousands cheap).
+    if (hidden.length > 0) {
+      hidden.push(c);
+      continue;
+    }
     const block = markdownDetails(c, prune);
-    if (hidden.length > 0 || text.length + block.length + reserve > limit) hidden.push(c);
+    if (text.length + block.length + reserve > limit) hidden.push(c);
     else text += block;
   }
   if (hidden.length > 0) {
