@@ -130,6 +130,18 @@ describe("generated TypeScript types", () => {
   });
 });
 
+describe("precompiled schema validators", () => {
+  it("match the schemas: regenerating gives exactly the committed file", async () => {
+    const url = pathToFileURL(join(REPO_ROOT, "scripts", "gen-validators.mjs")).href;
+    const { generateValidators } = (await import(url)) as { generateValidators: () => Promise<Record<string, string>> };
+    const files = await generateValidators();
+    expect(Object.keys(files)).toEqual(["src/config/generated/validators.ts"]);
+    for (const [path, content] of Object.entries(files)) {
+      expect(readFileSync(join(REPO_ROOT, path), "utf8"), `${path} is stale: run npm run gen:validators`).toBe(content);
+    }
+  });
+});
+
 describe("campaigns/ examples", () => {
   const files: string[] = [];
   const collect = (dir: string): void => {

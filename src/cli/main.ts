@@ -2,27 +2,42 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { CliError, processIO, type CliIO, type GlobalOptions } from "./io.js";
 import type { CommandContext, RegisterCommand, Runner } from "./context.js";
-import { register as registerValidate } from "./commands/validate.js";
-import { register as registerPlan } from "./commands/plan.js";
-import { register as registerApply } from "./commands/apply.js";
-import { register as registerDrift } from "./commands/drift.js";
-import { register as registerImport } from "./commands/import.js";
-import { register as registerState } from "./commands/state.js";
-import { register as registerSandbox } from "./commands/sandbox.js";
-import { register as registerDemo } from "./commands/demo.js";
-import { register as registerShow } from "./commands/show.js";
+/**
+ * Each command's module, loaded only when that command runs (or all of them for the overview help):
+ * `campaignctl validate` never loads the HTTP client, `--help` loads no parser, schema or client.
+ * Keys are the command names, in the order the help lists them.
+ */
+const COMMANDS: Record<string, () => Promise<{ register: RegisterCommand }>> = {
+  validate: () => import("./commands/validate.js"),
+  plan: () => import("./commands/plan.js"),
+  apply: () => import("./commands/apply.js"),
+  show: () => import("./commands/show.js"),
+  drift: () => import("./commands/drift.js"),
+  import: () => import("./commands/import.js"),
+  state: () => import("./commands/state.js"),
+  sandbox: () => import("./commands/sandbox.js"),
+  demo: () => import("./commands/demo.js"),
+};
 
-const COMMANDS: readonly RegisterCommand[] = [
-  registerValidate,
-  registerPlan,
-  registerApply,
-  registerShow,
-  registerDrift,
-  registerImport,
-  registerState,
-  registerSandbox,
-  registerDemo,
-];
+/** Global options that take a value (the command name is the first other word). */
+const VALUE_OPTIONS = new Set(["--config"]);
+
+/** The commands to register for `argv`: the one named, or every one (help, a typo, no command). */
+async function commandsFor(argv: readonly string[]): Promise<RegisterCommand[]> {
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i]!;
+    if (VALUE_OPTIONS.has(word)) {
+      i++;
+      continue;
+    }
+    if (word === "--") break;
+    if (word.startsWith("-")) continue;
+    const load = Object.hasOwn(COMMANDS, word) ? COMMANDS[word] : undefined;
+    if (load) return [(await load()).register];
+    break;
+  }
+  return Promise.all(Object.values(COMMANDS).map(async (load) => (await load()).register));
+}
 
 /** The package version (package.json sits two levels above both src/cli/ and dist/cli/). */
 export function cliVersion(): string {
@@ -88,7 +103,7 @@ export async function main(argv: readonly string[], ioOverrides: Partial<CliIO> 
       exitCode = await action(ctx, ...args);
     };
 
-  for (const register of COMMANDS) register(program, run);
+  for (const register of await commandsFor(argv)) register(program, run);
 
   // A bare `campaignctl` (global options at most) is a request for help, not a usage error.
   if (onlyGlobalOptions(argv)) {

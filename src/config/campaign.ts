@@ -5,6 +5,7 @@ import { providerForKind } from "../providers/registry.js";
 import type { SpecCheckContext } from "../providers/types.js";
 import { explainSchemaErrors } from "./schema-errors.js";
 import { validateCampaignSchema } from "./schemas.js";
+import { parseYamlFast } from "./fast-yaml.js";
 import { makeDiagnostic, parseYamlMapping, type DocPath, type Position, type Target, type YamlSource } from "./source.js";
 
 export const DEFAULT_ACCOUNT = "default";
@@ -79,21 +80,36 @@ export function checkCampaignDocument({ file, value, source }: CampaignCheckInpu
   return { decl, diagnostics };
 }
 
-/** Parses campaign YAML text (one document) and validates it: what `import` checks before writing a file. */
+/**
+ * Parses campaign YAML text (one document) and validates it: what `import` checks before writing a file.
+ * A file that is valid takes the fast parse (./fast-yaml.ts); any diagnostic, or a construct the fast
+ * parse does not vouch for, and the file is checked again from scratch with the positional parser, so
+ * every message and position is the positional parser's.
+ */
 export function checkCampaignText(text: string, file: string): CampaignCheckResult {
+  const fast = parseYamlFast(text);
+  if (fast) {
+    const result = checkCampaignDocument({ file, value: fast.value });
+    if (result.decl && result.diagnostics.length === 0) return { decl: withLazySource(result.decl, text, file, fast.start), diagnostics: [] };
+  }
   const parsed = parseYamlMapping(text, file);
   if (parsed.value === undefined) return { diagnostics: parsed.diagnostics };
   const result = checkCampaignDocument({ file, value: parsed.value, ...(parsed.source ? { source: parsed.source } : {}) });
   const diagnostics = [...parsed.diagnostics, ...result.diagnostics];
   // A file holding several documents is an error even when the first one is fine.
   if (!result.decl || diagnostics.some((d) => d.severity === "error")) return { diagnostics };
-  // Keep the text, not the syntax tree (about 17 KB per campaign): later positions are rare, so the
-  // tree is rebuilt the first time one is asked for.
+  return { decl: withLazySource(result.decl, text, file, result.decl.source), diagnostics };
+}
+
+/**
+ * Keep the text, not the syntax tree (about 17 KB per campaign): later positions are rare, so the
+ * tree is built the first time one is asked for.
+ */
+function withLazySource(decl: CampaignDecl, text: string, file: string, start: Position): CampaignDecl {
   let source: YamlSource | undefined;
-  const start = result.decl.source;
   const locate = (path: DocPath): SourceLocation => {
     source ??= parseYamlMapping(text, file).source;
     return { file, ...(source?.locate(path) ?? start) };
   };
-  return { decl: { ...result.decl, locate }, diagnostics };
+  return { ...decl, source: { file, line: start.line, col: start.col }, locate };
 }

@@ -1,4 +1,5 @@
-import { LineCounter, isMap, isPair, isScalar, isSeq, parseAllDocuments, visit, type Document, type Node as YamlNode } from "yaml";
+import type { Document, LineCounter, Node as YamlNode } from "yaml";
+import { yamlLib } from "./yaml-lib.js";
 import type { Diagnostic, Severity } from "../core/diagnostics.js";
 
 /** A path into a document: mapping keys and sequence indexes, e.g. ["spec", "sequence_nodes", 2, "type"]. */
@@ -54,24 +55,24 @@ export class YamlSource {
 }
 
 function child(node: unknown, segment: string | number): { key?: YamlNode; value: unknown } | undefined {
-  if (isMap(node)) {
-    const pair = node.items.find((p) => isPair(p) && keyText(p.key) === String(segment));
+  if (yamlLib().isMap(node)) {
+    const pair = node.items.find((p) => yamlLib().isPair(p) && keyText(p.key) === String(segment));
     return pair ? { key: pair.key as YamlNode, value: pair.value } : undefined;
   }
-  if (isSeq(node) && typeof segment === "number") {
+  if (yamlLib().isSeq(node) && typeof segment === "number") {
     return segment < node.items.length ? { value: node.items[segment] } : undefined;
   }
   return undefined;
 }
 
 function keyText(key: unknown): string | undefined {
-  if (isScalar(key)) return String(key.value);
+  if (yamlLib().isScalar(key)) return String(key.value);
   return key === null || key === undefined ? undefined : String(key);
 }
 
 /** `key:` with nothing after it: point at the key, the value has no place of its own. */
 function isEmptyScalar(node: unknown): boolean {
-  return isScalar(node) && node.value === null && (node.source === "" || node.source === undefined);
+  return yamlLib().isScalar(node) && node.value === null && (node.source === "" || node.source === undefined);
 }
 
 export function makeDiagnostic(
@@ -133,8 +134,8 @@ const FILE_SHAPE = "apiVersion, kind, metadata and spec";
  * (for messages). YAML errors stop the file: its structure is uncertain after them.
  */
 export function parseYamlMapping(text: string, file: string, expected: string = FILE_SHAPE, what = "campaign"): ParsedYaml {
-  const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const lineCounter = new (yamlLib().LineCounter)();
+  const docs = yamlLib().parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const diagnostics: Diagnostic[] = [];
   const at = (offset: number): Position => lineCounter.linePos(offset);
 
@@ -186,7 +187,7 @@ export function parseYamlMapping(text: string, file: string, expected: string = 
   if (doc.errors.length > 0 || unknownTag) return { diagnostics };
 
   const source = new YamlSource(doc, lineCounter);
-  if (!isMap(doc.contents)) {
+  if (!yamlLib().isMap(doc.contents)) {
     diagnostics.push(
       makeDiagnostic("error", "YAML_NOT_MAPPING", `expected a mapping with ${expected}, got ${describeNode(doc.contents)}`, file, source.start()),
     );
@@ -194,11 +195,11 @@ export function parseYamlMapping(text: string, file: string, expected: string = 
   }
   // Keys must be plain values: a list or mapping as a key has no field name to check against.
   let complexKey = false;
-  visit(doc, {
+  yamlLib().visit(doc, {
     Pair(_, pair) {
-      if (!isMap(pair.key) && !isSeq(pair.key)) return;
+      if (!yamlLib().isMap(pair.key) && !yamlLib().isSeq(pair.key)) return;
       complexKey = true;
-      const what = isSeq(pair.key) ? "a list" : "a mapping";
+      const what = yamlLib().isSeq(pair.key) ? "a list" : "a mapping";
       diagnostics.push(makeDiagnostic("error", "YAML_COMPLEX_KEY", `a mapping key must be a plain name, got ${what}`, file, at(pair.key.range?.[0] ?? 0)));
     },
   });
@@ -215,14 +216,14 @@ export function parseYamlMapping(text: string, file: string, expected: string = 
 /** The key whose second occurrence starts at `offset`, and where its first occurrence is. */
 function findDuplicateKey(doc: Document.Parsed, offset: number): { key: string; firstOffset: number } | undefined {
   let found: { key: string; firstOffset: number } | undefined;
-  visit(doc, {
+  yamlLib().visit(doc, {
     Map(_, map) {
       const index = map.items.findIndex((p) => (p.key as YamlNode | null)?.range?.[0] === offset);
       if (index === -1) return undefined;
       const key = keyText(map.items[index]!.key) ?? "";
       const first = map.items.find((p) => keyText(p.key) === key);
       found = { key, firstOffset: (first?.key as YamlNode | undefined)?.range?.[0] ?? offset };
-      return visit.BREAK;
+      return yamlLib().visit.BREAK;
     },
   });
   return found;
@@ -233,8 +234,8 @@ function isEmptyDocument(doc: Document.Parsed): boolean {
 }
 
 function describeNode(node: unknown): string {
-  if (isSeq(node)) return "a list";
-  if (isScalar(node)) {
+  if (yamlLib().isSeq(node)) return "a list";
+  if (yamlLib().isScalar(node)) {
     if (node.value === null) return "an empty value";
     return typeof node.value === "string" ? `the text ${JSON.stringify(truncate(node.value))}` : `the value ${String(node.value)}`;
   }

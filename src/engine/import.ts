@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { Document, isPair, isScalar, Scalar, visit } from "yaml";
+import { yamlLib } from "../config/yaml-lib.js";
 import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from "../core/json.js";
 import type { CampaignKind, ProviderName } from "../core/types.js";
 import type { ImportRules, LiveCampaign, ProviderModule } from "../providers/types.js";
@@ -206,6 +206,7 @@ const AMBIGUOUS = /^(\d{1,2}(:\d{2})+|y|n|yes|no|on|off|true|false|null|~)$/i;
 /** Campaign YAML in the style of the examples: block structure, short records and short lists inline. */
 export function renderCampaignFile(input: CampaignFileInput): string {
   const metadata: JsonObject = { name: input.name, account: input.account };
+  const { Document, isPair, isScalar, Scalar, visit } = yamlLib();
   const doc = new Document({ apiVersion: "campaignctl/v1", kind: input.kind, metadata, spec: input.spec });
   visit(doc, {
     Map(_, node, path) {

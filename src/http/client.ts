@@ -1,7 +1,6 @@
 import http from "node:http";
 import https from "node:https";
 import { setTimeout as sleepMs } from "node:timers/promises";
-import got, { RequestError, TimeoutError } from "got";
 import type { Got, Response } from "got";
 import type { ProviderName } from "../core/types.js";
 import { ProviderApiError, ReadOnlyViolation } from "./errors.js";
@@ -141,6 +140,18 @@ interface Failure {
   detail?: string;
 }
 
+/**
+ * got (and its dozen dependencies) is loaded with the first request, not when the CLI starts:
+ * `--help`, `validate` and a plan that fails validation never need it.
+ */
+type GotModule = typeof import("got");
+let gotModule: GotModule | undefined;
+let gotLoading: Promise<GotModule> | undefined;
+async function loadGot(): Promise<GotModule> {
+  gotLoading ??= import("got").then((m) => (gotModule = m));
+  return gotLoading;
+}
+
 export function createHttpClient(opts: HttpClientOptions): HttpClient {
   return new GotProviderHttp(opts);
 }
@@ -149,7 +160,8 @@ class GotProviderHttp implements HttpClient {
   readonly stats: HttpStats = { requests: 0, retries: 0, throttled: 0 };
   private readonly base: URL;
   private readonly hostLabel: string;
-  private readonly got: Got;
+  private got: Got | undefined;
+  private readonly gotOptions: Parameters<Got["extend"]>[0];
   private readonly pacer: Pacer;
   private readonly slots: Semaphore;
   private readonly agents: { http: http.Agent; https: https.Agent };
@@ -201,7 +213,7 @@ class GotProviderHttp implements HttpClient {
       http: new http.Agent({ keepAlive: false }),
       https: new https.Agent({ keepAlive: false }),
     };
-    this.got = got.extend({
+    this.gotOptions = {
       retry: { limit: 0 },
       throwHttpErrors: false,
       followRedirect: false,
@@ -213,7 +225,12 @@ class GotProviderHttp implements HttpClient {
         "user-agent": opts.userAgent ?? "campaignctl",
         accept: "application/json",
       },
-    });
+    };
+  }
+
+  private async client(): Promise<Got> {
+    this.got ??= (await loadGot()).default.extend(this.gotOptions);
+    return this.got;
   }
 
   get queued(): number {
@@ -278,7 +295,7 @@ class GotProviderHttp implements HttpClient {
       this.emit({ ...ev, type: "request" });
       const started = this.now();
       try {
-        const response = (await this.got(url, {
+        const response = (await (await this.client())(url, {
           method: spec.method,
           ...(spec.retry === "never" ? { agent: this.freshAgents } : {}),
           ...(spec.body !== undefined ? { json: spec.body } : {}),
@@ -338,7 +355,7 @@ class GotProviderHttp implements HttpClient {
         return { kind, networkCode: code, retryable: transient, mayRetry: transient, mayHaveReached: false, detail };
       }
       case "timeout": {
-        const connected = error instanceof RequestError && error.timings?.connect !== undefined;
+        const connected = gotModule !== undefined && error instanceof gotModule.RequestError && error.timings?.connect !== undefined;
         const secs = this.timeoutMs >= 1000 ? `${+(this.timeoutMs / 1000).toFixed(1)} s` : `${this.timeoutMs} ms`;
         return {
           kind,
@@ -427,7 +444,7 @@ function networkKind(error: unknown): { kind: FailureKind; code: string } {
     (error !== null && typeof error === "object" && typeof (error as { code?: unknown }).code === "string"
       ? (error as { code: string }).code
       : undefined) ?? "UNKNOWN";
-  if (error instanceof TimeoutError || code === "ETIMEDOUT") return { kind: "timeout", code: "ETIMEDOUT" };
+  if ((gotModule !== undefined && error instanceof gotModule.TimeoutError) || code === "ETIMEDOUT") return { kind: "timeout", code: "ETIMEDOUT" };
   if (code === "ECONNREFUSED" || CONNECT_NEVER_REACHED.has(code)) return { kind: "connect", code };
   if (RESET_CODES.has(code)) return { kind: "reset", code };
   return { kind: "network", code };

@@ -53,8 +53,8 @@ export class SandboxError extends Error {
   }
 }
 
-export const DEFAULT_SANDBOX_PORT = 4010;
-export const DEFAULT_SANDBOX_API_KEY = "sandbox";
+export { DEFAULT_SANDBOX_API_KEY, DEFAULT_SANDBOX_PORT } from "./defaults.js";
+import { DEFAULT_SANDBOX_API_KEY, DEFAULT_SANDBOX_PORT } from "./defaults.js";
 const MAX_LOG_ENTRIES = 10_000;
 /** Request headers never written to the request log. */
 const SECRET_HEADERS = new Set(["authorization", "proxy-authorization", "x-api-key", "cookie"]);

@@ -1,7 +1,6 @@
 import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
 import { readFile, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import lockfile from "proper-lockfile";
 import { isJsonObject, stableStringify } from "../core/json.js";
 import { KINDS, PROVIDERS, type Address, type StateDocument, type StateEntry } from "../core/types.js";
 
@@ -100,6 +99,8 @@ export class StateLockedError extends Error {
 export async function withStateLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
   let release: () => Promise<void>;
   try {
+    // Loaded here, not at start-up: it patches fs (graceful-fs) and only writers need it.
+    const { default: lockfile } = await import("proper-lockfile");
     release = await lockfile.lock(file, { realpath: false, stale: 120_000, update: 30_000, retries: 0 });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ELOCKED") throw new StateLockedError(file);

@@ -4,11 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { parse as parseYaml, stringify } from "yaml";
+import { yamlLib } from "../../config/yaml-lib.js";
 import { isJsonObject } from "../../core/json.js";
 import { PROVIDERS as PROVIDER_NAMES, type ProviderName } from "../../core/types.js";
 import { providerForKind, PROVIDERS } from "../../providers/registry.js";
-import { startSandbox, SandboxError, type RunningSandbox } from "../../sandbox/server.js";
+import type { RunningSandbox } from "../../sandbox/server.js";
 import type { CommandContext, RegisterCommand } from "../context.js";
 import { CliError, type Output } from "../io.js";
 
@@ -62,7 +62,7 @@ async function readExamples(dir: string): Promise<Example[]> {
   for (const file of await yamlFiles(dir)) {
     let doc: unknown;
     try {
-      doc = parseYaml(await readFile(file, "utf8"));
+      doc = yamlLib().parse(await readFile(file, "utf8"));
     } catch {
       continue; // validate reports it
     }
@@ -101,6 +101,8 @@ export async function runDemo(ctx: CommandContext): Promise<number> {
   process.once("SIGTERM", interrupted);
   try {
     workspace = await mkdtemp(join(tmpdir(), "campaignctl-demo-"));
+    // The simulators load with the command, not with the CLI.
+    const { SandboxError, startSandbox } = await import("../../sandbox/server.js");
     try {
       sandbox = await startSandbox({ port: 0, apiKey: DEMO_KEY, log: (line) => void io.stderr.write(`${line}\n`) });
     } catch (err) {
@@ -116,7 +118,7 @@ export async function runDemo(ctx: CommandContext): Promise<number> {
     await writeFile(
       join(ws, "campaignctl.yaml"),
       "# The demo's workspace: every account points at the in-process sandbox.\n" +
-        stringify({
+        yamlLib().stringify({
           apiVersion: "campaignctl/v1",
           campaignsDir: "campaigns",
           accounts: [...accounts].sort().map((key) => {

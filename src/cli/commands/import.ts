@@ -3,7 +3,7 @@ import { link, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Option } from "commander";
-import { parse as parseYaml } from "yaml";
+import { yamlLib } from "../../config/yaml-lib.js";
 import { hasErrors, type Diagnostic } from "../../core/diagnostics.js";
 import { isJsonObject, type JsonObject } from "../../core/json.js";
 import { addressOf, PROVIDERS as PROVIDER_NAMES, type Address, type ProviderName, type StateDocument, type StateEntry, type Workspace } from "../../core/types.js";
@@ -65,7 +65,7 @@ async function loadImportWorkspace(ctx: CommandContext): Promise<Workspace> {
   const errors = result.diagnostics.filter((d) => d.severity === "error");
   if (!result.workspace && errors.length > 0 && errors.every((d) => d.code === "CAMPAIGNS_DIR_NOT_FOUND")) {
     const configFile = resolve(ctx.io.cwd, ctx.global.config ?? CONFIG_FILE_NAME);
-    const config: unknown = parseYaml(await readFile(configFile, "utf8"));
+    const config: unknown = yamlLib().parse(await readFile(configFile, "utf8"));
     const setting = isJsonObject(config) && typeof config.campaignsDir === "string" ? config.campaignsDir : DEFAULT_CAMPAIGNS_DIR;
     await mkdir(resolve(dirname(configFile), setting), { recursive: true });
     result = await loadWorkspace(opts);

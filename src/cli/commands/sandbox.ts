@@ -3,7 +3,7 @@ import type { CommandContext, RegisterCommand } from "../context.js";
 import { CliError } from "../io.js";
 import { PROVIDERS as PROVIDER_NAMES } from "../../core/types.js";
 import { PROVIDERS } from "../../providers/registry.js";
-import { DEFAULT_SANDBOX_API_KEY, DEFAULT_SANDBOX_PORT, SandboxError, startSandbox } from "../../sandbox/server.js";
+import { DEFAULT_SANDBOX_API_KEY, DEFAULT_SANDBOX_PORT } from "../../sandbox/defaults.js";
 
 /** Options as commander hands them over (strings, unvalidated). */
 export interface SandboxCommandOptions {
@@ -77,6 +77,8 @@ export async function runSandbox(ctx: CommandContext, options: SandboxCommandOpt
   }
   const dataFile = options.data === undefined ? undefined : isAbsolute(options.data) ? options.data : resolve(io.cwd, options.data);
 
+  // The simulators load with the command, not with the CLI.
+  const { SandboxError, startSandbox } = await import("../../sandbox/server.js");
   let sandbox;
   try {
     sandbox = await startSandbox({

@@ -1,0 +1,16 @@
+import { createRequire } from "node:module";
+
+/**
+ * The `yaml` package, loaded on first use rather than when the CLI starts (`--help` never needs it,
+ * and valid campaign files take the fast path of ./fast-yaml.ts). Loaded through require — the
+ * package's CommonJS build, the same one Node's ESM import of "yaml" resolves to — so callers stay
+ * synchronous.
+ */
+type YamlModule = typeof import("yaml");
+let loaded: YamlModule | undefined;
+const require = createRequire(import.meta.url);
+
+export function yamlLib(): YamlModule {
+  loaded ??= require("yaml") as YamlModule;
+  return loaded;
+}
