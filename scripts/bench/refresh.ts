@@ -114,7 +114,9 @@ function scenario(counts: Record<ProviderName, number>): Seeded[] {
     }
     if (i % 100 === 50) file = { ...live, status: "active" }; // draft → launch: asks GET …/validate first
     const inState = i % 11 !== 5;
-    out.push({ provider: "puffle", name: fileName("puffle", i), live, liveStatus: live.status as string, file, inState, needsDetail: live.sequence_nodes !== undefined });
+    // The sequence is only in the detail; state (observed status, see KindCapabilities.frozenReads) vouches for it while frozen.
+    const frozen = inState && (MODULES.puffle.capabilities.frozenReads ?? []).some((r) => r.paths.includes("sequence_nodes") && r.statuses.includes(live.status as string));
+    out.push({ provider: "puffle", name: fileName("puffle", i), live, liveStatus: live.status as string, file, inState, needsDetail: live.sequence_nodes !== undefined && !frozen });
   }
   for (let i = 0; i < counts.extrovert; i++) {
     const live = extrovertSpec(i);
@@ -186,7 +188,8 @@ async function writeWorkspace(dir: string, sb: RunningSandbox, items: Seeded[], 
     const caps = MODULES[s.provider].capabilities;
     // What apply would have recorded: the managed spec (Extrovert: the full body it sent).
     const applied = caps.updateMode === "full-body" ? { ...caps.defaults, ...s.live } : s.live;
-    campaigns[`${s.provider}/${ACCOUNT}/${s.name}`] = { provider: s.provider, account: ACCOUNT, kind: KINDS[s.provider], id: s.id, appliedAt, applied };
+    const observed = s.liveStatus === undefined ? {} : { observed: { status: s.liveStatus } };
+    campaigns[`${s.provider}/${ACCOUNT}/${s.name}`] = { provider: s.provider, account: ACCOUNT, kind: KINDS[s.provider], id: s.id, appliedAt, applied, ...observed };
   }
   await writeFile(join(dir, "campaignctl.state.json"), `${JSON.stringify({ version: 1, campaigns }, null, 2)}\n`);
 }

@@ -97,6 +97,13 @@ export interface KindCapabilities {
   writeOnlyFields: readonly string[];
   /** Spec field holding the campaign's display name (adoption by name). */
   nameField: string;
+  /**
+   * Reads the refresh may skip: while a campaign is in one of `statuses`, the provider cannot change
+   * `paths` (documented, not assumed). When the list shows the campaign in such a status, state
+   * observed it in such a status at the last apply, and the spec still wants the value recorded then,
+   * the recorded value is what the provider holds, so no detail GET is sent for these paths.
+   */
+  frozenReads?: readonly { paths: readonly string[]; statuses: readonly string[]; basis: string }[];
   /** How a replaced campaign's old instance is retired. */
   retire:
     | { action: string; order: "before-create" | "after-create"; describe: string }

@@ -81,6 +81,16 @@ export interface StateEntry {
   appliedAt: string;
   /** The managed spec as last written. */
   applied: JsonObject;
+  /**
+   * What the provider showed when this entry was recorded (the live status after the apply's last
+   * step). The refresh uses it to skip detail reads that cannot change the plan (see
+   * KindCapabilities.frozenReads). Absent in entries written before it existed: then nothing is skipped.
+   */
+  observed?: ObservedLive;
+}
+
+export interface ObservedLive {
+  status?: string;
 }
 
 export interface StateDocument {

@@ -125,6 +125,8 @@ class CampaignRun {
       id: this.id,
       appliedAt: (this.opts.now?.() ?? new Date()).toISOString(),
       applied,
+      // The status the provider last showed: lets the next refresh skip reads that cannot change the plan.
+      ...(this.live?.status === undefined ? {} : { observed: { status: this.live.status } }),
     };
     this.state.campaigns[this.plan.address] = entry;
     await this.persist();

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { pathWithin } from "../core/diff.js";
-import { isJsonObject, stableStringify, type JsonObject, type JsonValue } from "../core/json.js";
+import { isJsonObject, jsonEqual, stableStringify, type JsonObject, type JsonValue } from "../core/json.js";
 import type { LiveView, PreflightResult } from "../core/planner.js";
 import { lifecyclePath } from "../core/planner.js";
 import type { CampaignPlan } from "../core/plan.js";
@@ -106,7 +106,7 @@ function fillUnknown(
   for (const m of lackingManaged(caps, live, spec)) {
     const applied = getPath(state?.applied, m);
     const wanted = getPath(spec, m);
-    if ((isWriteOnly(caps, m) || isImmutablePath(caps, m)) && applied !== undefined) {
+    if ((isWriteOnly(caps, m) || isImmutablePath(caps, m) || frozenSince(caps, live, state, m, spec)) && applied !== undefined) {
       setPath(live.spec, m, applied);
       continue;
     }
@@ -136,6 +136,19 @@ function fillUnknown(
     notes.push(`${unknown.join(", ")}: not returned by ${name}; written as the spec says, since the live value is unknown`);
   }
   return unknown;
+}
+
+/**
+ * A path the provider has not been able to change since the last apply recorded it (a frozen read,
+ * see KindCapabilities.frozenReads), and that the spec still wants as recorded: at that apply the live
+ * value matched the recorded one (written and verified, or unchanged), so the plan is the same with
+ * the recorded value as with a detail GET.
+ */
+function frozenSince(caps: AccountSession["module"]["capabilities"], live: LiveCampaign, state: StateEntry | undefined, path: string, spec: JsonObject): boolean {
+  const seen = state?.observed?.status;
+  if (seen === undefined || live.status === undefined) return false;
+  const rule = caps.frozenReads?.find((r) => r.paths.some((p) => pathWithin(path, p)) && r.statuses.includes(seen) && r.statuses.includes(live.status!));
+  return rule !== undefined && jsonEqual(getPath(spec, path), getPath(state?.applied, path));
 }
 
 function toView(live: LiveCampaign, unknown: readonly string[] = []): LiveView {

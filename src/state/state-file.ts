@@ -35,7 +35,9 @@ function checkEntry(file: string, address: string, raw: unknown): StateEntry {
   if (address !== `${p}/${account}/${address.split("/")[2] ?? ""}` || address.split("/").length !== 3) {
     throw new StateFileError(file, `${where}: the address does not match provider "${p}" and account "${account}"`);
   }
-  return { provider: p, account, kind: KINDS[p], id, appliedAt, applied };
+  // Optional and advisory (it only lets the refresh skip reads): anything malformed is dropped, not refused.
+  const observed = isJsonObject(raw.observed) && typeof raw.observed.status === "string" ? { observed: { status: raw.observed.status } } : {};
+  return { provider: p, account, kind: KINDS[p], id, appliedAt, applied, ...observed };
 }
 
 /** Read the state file; a missing file is an empty state. */

@@ -54,6 +54,15 @@ export const capabilities: KindCapabilities = {
   unorderedPaths: ["sender_account_ids"],
   writeOnlyFields: ["account_limits"],
   nameField: "name",
+  frozenReads: [
+    {
+      // launching is left out: the docs do not say what PATCH does then (the simulator assumes "like active").
+      paths: ["sequence_nodes"],
+      statuses: ["active", "paused", "completed"],
+      basis:
+        "providers/puffle.md §4.3: sequence_nodes is draft-only and silently ignored in active, paused and completed; §5: no action leads back to draft",
+    },
+  ],
   retire: {
     action: "delete",
     order: "before-create",

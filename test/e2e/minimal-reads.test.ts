@@ -1,0 +1,79 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { useSandbox } from "../support/sandbox.js";
+import { puffleEmail } from "./specs.js";
+import { clearLogs, TestWorkspace } from "./workspace.js";
+
+const sb = useSandbox();
+let ws: TestWorkspace;
+beforeEach(async () => {
+  ws = await TestWorkspace.create(sb);
+});
+afterEach(async () => {
+  await ws.dispose();
+});
+
+const ADDRESS = "puffle/default/nurture";
+
+async function puffleGets(): Promise<string[]> {
+  return (await sb.requests("puffle")).filter((r) => r.method === "GET").map((r) => r.path);
+}
+
+describe("minimal reads: detail GETs that cannot change the plan are skipped", () => {
+  it("a Puffle campaign seen active at the last apply and listed active or paused is planned without its detail GET", async () => {
+    await ws.write("nurture", "PuffleCampaign", { ...puffleEmail, status: "draft" });
+    expect((await ws.run(["apply", "--auto-approve"])).code).toBe(0);
+    const id = (await ws.state()).campaigns[ADDRESS]?.id as string;
+    expect(((await ws.state()).campaigns[ADDRESS] as { observed?: unknown } | undefined)?.observed).toEqual({ status: "draft" });
+
+    // Seen in draft: the sequence may have been edited in the UI since, so the detail is read.
+    await clearLogs(sb);
+    expect((await ws.run(["plan", "--detailed-exitcode"])).code).toBe(0);
+    expect(await puffleGets()).toEqual(["/api/campaigns", `/api/campaigns/${id}`]);
+
+    // Launch through apply: the entry now records active.
+    expect((await sb.request("puffle", "POST", `/api/campaigns/${id}/leads`, { prospects: [{ email: "ada@example.com" }] })).status).toBeLessThan(300);
+    await ws.write("nurture", "PuffleCampaign", { ...puffleEmail, status: "active" });
+    const launched = await ws.run(["apply", "--auto-approve"]);
+    expect(launched.code, launched.stdout + launched.stderr).toBe(0);
+    expect(((await ws.state()).campaigns[ADDRESS] as { observed?: unknown } | undefined)?.observed).toEqual({ status: "active" });
+
+    await clearLogs(sb);
+    const quiet = await ws.run(["plan", "--detailed-exitcode"]);
+    expect(quiet.code, quiet.stdout).toBe(0);
+    expect(await puffleGets()).toEqual(["/api/campaigns"]);
+
+    // Paused in the UI: still no detail read; the plan resumes it.
+    expect((await sb.request("puffle", "POST", `/api/campaigns/${id}/pause`)).status).toBe(200);
+    await clearLogs(sb);
+    const resume = await ws.run(["plan", "--detailed-exitcode"]);
+    expect(resume.code).toBe(2);
+    expect(resume.stdout).toMatch(/resume/);
+    expect(await puffleGets()).toEqual(["/api/campaigns"]);
+
+    // A different sequence in Git: the live one must be read to show what is blocked.
+    await ws.write("nurture", "PuffleCampaign", { ...puffleEmail, status: "paused", sequence_nodes: [{ type: "email", subject: "New", body: "Hi" }, { type: "end" }] });
+    await clearLogs(sb);
+    const blocked = await ws.run(["plan", "--detailed-exitcode"]);
+    expect(blocked.code).toBe(3);
+    expect(blocked.stdout).toMatch(/sequence_nodes/);
+    expect(blocked.stdout).toContain("Quick question");
+    expect(await puffleGets()).toEqual(["/api/campaigns", `/api/campaigns/${id}`]);
+  });
+
+  it("entries without an observed status (older state files) keep every detail read", async () => {
+    await ws.write("nurture", "PuffleCampaign", { ...puffleEmail, status: "draft" });
+    expect((await ws.run(["apply", "--auto-approve"])).code).toBe(0);
+    const file = join(ws.dir, "campaignctl.state.json");
+    const state = JSON.parse(await readFile(file, "utf8")) as { campaigns: Record<string, { id: string; observed?: unknown }> };
+    const entry = state.campaigns[ADDRESS]!;
+    await sb.forceStatus("puffle", entry.id, "active");
+    delete entry.observed;
+    await writeFile(file, JSON.stringify(state));
+    await clearLogs(sb);
+    await ws.write("nurture", "PuffleCampaign", { ...puffleEmail, status: "active" });
+    expect((await ws.run(["plan", "--detailed-exitcode"])).code).toBe(0);
+    expect(await puffleGets()).toEqual(["/api/campaigns", `/api/campaigns/${entry.id}`]);
+  });
+});
