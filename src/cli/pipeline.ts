@@ -1,4 +1,4 @@
-import { writeFile, rename, rm } from "node:fs/promises";
+import { open, writeFile, rename, rm } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Plan } from "../core/plan.js";
 import type { StateDocument, Workspace } from "../core/types.js";
@@ -9,7 +9,7 @@ import { isProviderApiError, type ProviderApiError } from "../http/errors.js";
 import { PROVIDERS } from "../providers/registry.js";
 import { readState, StateFileError } from "../state/state-file.js";
 import type { CommandContext } from "./context.js";
-import { CliError } from "./io.js";
+import { CliError, type Output } from "./io.js";
 import { progressReporter } from "./progress.js";
 import { selectAddresses } from "./targets.js";
 import { loadValidWorkspace } from "./workspace.js";
@@ -156,4 +156,60 @@ export async function writeFileAtomic(cwd: string, file: string, text: string): 
     throw new CliError(`cannot write ${file}: ${(err as Error).message}`);
   }
   return target;
+}
+
+/** Written at once: large enough to keep syscalls few, small enough not to matter for memory. */
+const CHUNK_BYTES = 1 << 16;
+
+/**
+ * Write one pass of `chunks` to a file (atomically: temp + rename, like writeFileAtomic) and, when
+ * `also` is given, to that output too, so a document is produced once for both and never held whole.
+ * Waits for `also` to drain when it is a stream that asks for it.
+ */
+export async function writeChunksAtomic(cwd: string, file: string, chunks: Iterable<string>, also?: Output): Promise<string> {
+  const target = resolve(cwd, file);
+  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
+  let handle;
+  try {
+    handle = await open(tmp, "w", 0o644);
+    let pending = "";
+    const flush = async (): Promise<void> => {
+      if (pending === "") return;
+      const text = pending;
+      pending = "";
+      await handle!.write(text, null, "utf8");
+      if (also) await writeDrained(also, text);
+    };
+    for (const chunk of chunks) {
+      pending += chunk;
+      if (pending.length >= CHUNK_BYTES) await flush();
+    }
+    await flush();
+    await handle.close();
+    handle = undefined;
+    await rename(tmp, target);
+  } catch (err) {
+    await handle?.close().catch(() => undefined);
+    await rm(tmp, { force: true });
+    throw new CliError(`cannot write ${file}: ${(err as Error).message}`);
+  }
+  return target;
+}
+
+/** Write `chunks` to an output, waiting for it to drain when it is a stream that asks for it. */
+export async function writeChunks(out: Output, chunks: Iterable<string>): Promise<void> {
+  let pending = "";
+  for (const chunk of chunks) {
+    pending += chunk;
+    if (pending.length >= CHUNK_BYTES) {
+      await writeDrained(out, pending);
+      pending = "";
+    }
+  }
+  if (pending !== "") await writeDrained(out, pending);
+}
+
+async function writeDrained(out: Output, text: string): Promise<void> {
+  const stream = out as Output & { once?: (event: "drain", fn: () => void) => unknown };
+  if (out.write(text) === false && typeof stream.once === "function") await new Promise<void>((done) => stream.once!("drain", done));
 }

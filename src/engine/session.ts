@@ -1,6 +1,7 @@
 import { CliError } from "../cli/io.js";
 import type { AccountConfig, ProviderName, Workspace } from "../core/types.js";
 import { createHttpClient, type HttpClient, type HttpEvent } from "../http/client.js";
+import { defaultConcurrency } from "../http/pacing.js";
 import { PROVIDERS } from "../providers/registry.js";
 import type { ProviderClient, ProviderModule } from "../providers/types.js";
 
@@ -41,13 +42,14 @@ export function openSessions(workspace: Workspace, keys: Iterable<string>, opts:
       continue;
     }
     const module = PROVIDERS[account.provider];
+    const rate = account.requestsPerSecond ?? module.connection.defaultRequestsPerSecond;
     const http = createHttpClient({
       provider: account.provider,
       account: account.name,
       baseUrl: (account.baseUrl ?? module.connection.defaultBaseUrl).replace(/\/+$/, ""),
       auth: module.connection.authHeader(apiKey),
-      requestsPerSecond: account.requestsPerSecond ?? module.connection.defaultRequestsPerSecond,
-      concurrency: account.concurrency ?? module.connection.defaultConcurrency,
+      requestsPerSecond: rate,
+      concurrency: account.concurrency ?? defaultConcurrency(rate, module.connection.typicalLatencyMs),
       readOnly: opts.readOnly,
       userAgent: "campaignctl/0.1",
       ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),

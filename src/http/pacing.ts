@@ -7,6 +7,15 @@
  * capacity of 2 or more (the providers: capacity = rate) therefore never answers 429 because of us.
  */
 
+/**
+ * Default requests in flight for an account paced at `requestsPerSecond`: Little's law says
+ * rate × latency are in flight on average when the pacing is the limit; twice that leaves room for
+ * slow answers (with 4 slots at 500 ms, Puffle's 10/s was capped at 8/s). At least 2.
+ */
+export function defaultConcurrency(requestsPerSecond: number, typicalLatencyMs: number): number {
+  return Math.max(2, Math.ceil((requestsPerSecond * typicalLatencyMs * 2) / 1000));
+}
+
 export type Clock = () => number;
 
 export const monotonicNow: Clock = () => performance.now();

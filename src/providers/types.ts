@@ -27,7 +27,12 @@ export type SpecValidator = (spec: JsonObject, ctx: SpecCheckContext) => void;
 export interface ConnectionInfo {
   defaultBaseUrl: string;
   defaultRequestsPerSecond: number;
-  defaultConcurrency: number;
+  /**
+   * Typical time a request takes (ms), for sizing the default concurrency: by Little's law a client
+   * needs rate × latency requests in flight to use its rate, so the default is twice that (see
+   * defaultConcurrency in src/http/pacing.ts) and pacing, not concurrency, is the limit.
+   */
+  typicalLatencyMs: number;
   /** Header name and value that carry the API key. */
   authHeader(apiKey: string): { name: string; value: string };
   /**

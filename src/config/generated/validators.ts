@@ -12,7 +12,7 @@ export function validators() {
   const exports = {};
 
 exports.campaign = validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/campaign.schema.json","title":"CampaignDocument","description":"One campaign managed by campaignctl. Exactly one campaign per file; `spec` uses the provider's own field names, and only the fields written here are managed.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"kind":{"description":"Which provider runs this campaign: ExtrovertCampaign (LinkedIn engagement), PuffleCampaign (LinkedIn or email sequences) or AlturCampaign (AI phone-call or WhatsApp agent). Selects the fields allowed in `spec`.","type":"string","enum":["ExtrovertCampaign","PuffleCampaign","AlturCampaign"]},"metadata":{"$ref":"#/$defs/Metadata","description":"campaignctl's own bookkeeping for the campaign: its key and the provider account it lives in."},"spec":{"description":"The campaign as the provider's API describes it (field names exactly as the provider spells them). Fields left out are never changed and never reported as drift.","type":"object"}},"allOf":[{"if":{"properties":{"kind":{"const":"ExtrovertCampaign"}},"required":["kind"]},"then":{"properties":{"spec":{"$ref":"#/$defs/ExtrovertSpec"}}}},{"if":{"properties":{"kind":{"const":"PuffleCampaign"}},"required":["kind"]},"then":{"properties":{"spec":{"$ref":"#/$defs/PuffleSpec"}}}},{"if":{"properties":{"kind":{"const":"AlturCampaign"}},"required":["kind"]},"then":{"properties":{"spec":{"$ref":"#/$defs/AlturSpec"}}}}],"$defs":{"Metadata":{"description":"campaignctl's key for the campaign. The address `<provider>/<account>/<name>` must be unique in the workspace.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The campaign's stable key inside campaignctl (not the name shown by the provider; that is `spec.name`). Lowercase letters, digits and '-', 1-63 characters, starting and ending with a letter or digit. Renaming it makes campaignctl treat the campaign as a different one.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)"},"account":{"description":"Name of the provider account (from `accounts` in campaignctl.yaml) that owns the campaign.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"}}},"Uuid":{"description":"A UUID such as 3c90c3cc-0d44-4b50-8888-8dd25736052a.","type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$","patternErrorMessage":"must be a UUID such as 3c90c3cc-0d44-4b50-8888-8dd25736052a"},"PuffleUuid":{"description":"A UUID as Puffle accepts it: version 1-8 with the RFC 4122 variant (e.g. f0000000-0000-4000-8000-000000000001), or the nil/max UUID.","type":"string","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$","patternErrorMessage":"must be a UUID of version 1-8 with the RFC 4122 variant, such as f0000000-0000-4000-8000-000000000001"},"ExtrovertSpec":{"description":"An Extrovert LinkedIn engagement campaign: the body of POST /api/client/v2/campaign. Extrovert replaces the whole campaign on every update, so campaignctl fills fields left out here from the last applied value.","type":"object","additionalProperties":false,"required":["ownerId","type","name"],"properties":{"ownerId":{"$ref":"#/$defs/Uuid","description":"Id of the team member who owns the campaign (see GET /user/team-members). Fixed at creation: changing it means replacing the campaign."},"type":{"description":"TARGET_USER: engage with a list of chosen LinkedIn profiles (a \"Prospects campaign\"). KEYWORD: find posts about monitored topics (a \"Topic campaign\"). Fixed at creation: changing it means replacing the campaign.","type":"string","enum":["TARGET_USER","KEYWORD"]},"name":{"description":"Name of the campaign in the Extrovert dashboard.","type":"string","minLength":1},"userStyleId":{"$ref":"#/$defs/Uuid","description":"Id of the writing Style used for generated comments and messages."},"userContextId":{"$ref":"#/$defs/Uuid","description":"Id of the Context (what the company and the user do) given to the AI."},"postMaxAgeDays":{"description":"Legacy setting the API still insists on; Extrovert ignores its value. Leave it at 30.","type":"integer","exclusiveMinimum":0,"default":30},"skipTeammatesLeads":{"description":"Skip prospects that a teammate already targets, so nobody is contacted twice. Meaningful for TARGET_USER campaigns only; keep it false for KEYWORD campaigns.","type":"boolean"},"isIndirectEngagementEnabled":{"description":"Also comment on posts by the people a prospect interacts with most (posts the prospect probably sees). Meaningful for TARGET_USER campaigns only; keep it false for KEYWORD campaigns.","type":"boolean"},"postActivityFilter":{"$ref":"#/$defs/ExtrovertPostActivityFilter","description":"Which posts qualify for engagement. Write the whole object: Extrovert replaces it as a unit."},"connectingSettings":{"$ref":"#/$defs/ExtrovertConnectingSettings","description":"Automatic LinkedIn connection requests (TARGET_USER campaigns). Write the whole object: Extrovert replaces it as a unit."},"dmSettings":{"$ref":"#/$defs/ExtrovertDmSettings","description":"Automatic drafting of direct messages (TARGET_USER campaigns). Write the whole object: Extrovert replaces it as a unit."},"applyCommentIntervalH":{"description":"Minimum number of hours between two automated comments. The dashboard only offers whole days, so use a multiple of 24 (24, 48, 72). Leave it out to switch the spacing off; TARGET_USER campaigns only.","type":"integer","exclusiveMinimum":0}}},"ExtrovertPostActivityFilter":{"description":"Filter deciding which posts the campaign engages with. Every field is required because Extrovert replaces the object whole.","type":"object","additionalProperties":false,"required":["emotionTypes","monitoredTopicIds","isShowImportantTargetUsersFirstEnabled","isShowDirectPostFirstEnabled","minPostLikes"],"properties":{"emotionTypes":{"description":"Post emotion types to engage with (Extrovert does not publish the list of values; [] means no filter).","type":"array","items":{"type":"string","description":"An emotion type."}},"monitoredTopicIds":{"description":"Ids of the monitored topics a KEYWORD campaign watches.","type":"array","items":{"$ref":"#/$defs/Uuid","description":"Id of a monitored topic."}},"isShowImportantTargetUsersFirstEnabled":{"description":"List posts by the most important prospects first.","type":"boolean"},"isShowDirectPostFirstEnabled":{"description":"List posts written by prospects themselves before indirect posts.","type":"boolean"},"minPostLikes":{"description":"Only engage with posts that have at least this many likes.","type":"integer","minimum":0}}},"ExtrovertConnectingSettings":{"description":"When the campaign sends LinkedIn connection requests. Every field is required because Extrovert replaces the object whole.","type":"object","additionalProperties":false,"required":["isSendConnectionRequestEnabled","sendConnectionRequestOnDirectCommentCount","isSendConnectionRequestOnIndirectCommentEnabled","sendConnectionRequestOnIndirectCommentCount","isSendConnectionRequestOnTimeoutEnabled","sendConnectionRequestOnTimeoutDays","isSendConnectionRequestOnNoPostsEnabled"],"properties":{"isSendConnectionRequestEnabled":{"description":"Master switch for automatic connection requests.","type":"boolean"},"sendConnectionRequestOnDirectCommentCount":{"description":"Send a request after this many comments on the prospect's own posts.","type":"integer","minimum":0},"isSendConnectionRequestOnIndirectCommentEnabled":{"description":"Also count comments on indirect posts (posts the prospect interacted with).","type":"boolean"},"sendConnectionRequestOnIndirectCommentCount":{"description":"Send a request after this many comments on indirect posts.","type":"integer","minimum":0},"isSendConnectionRequestOnTimeoutEnabled":{"description":"Send a request after a number of days even without enough comments.","type":"boolean"},"sendConnectionRequestOnTimeoutDays":{"description":"Days to wait before the timeout request.","type":"integer","minimum":0},"isSendConnectionRequestOnNoPostsEnabled":{"description":"Send a request to prospects who do not post at all.","type":"boolean"}}},"ExtrovertDmSettings":{"description":"When the campaign drafts direct messages. Every field is required because Extrovert replaces the object whole.","type":"object","additionalProperties":false,"required":["isGenerateDmEnabled","isGenerateDmOnConnectEnabled","generateDmOnConnectAfterDaysCount","isGenerateDmOnRelevantPostEnabled","generateDmOnRelevantPostAfterDaysCount","isGenerateDmOnTimeoutEnabled","generateDmOnTimeoutAfterDaysCount"],"properties":{"isGenerateDmEnabled":{"description":"Master switch for drafted direct messages (needs DM playbook entries to be useful).","type":"boolean"},"isGenerateDmOnConnectEnabled":{"description":"Draft a message once the prospect accepts the connection request.","type":"boolean"},"generateDmOnConnectAfterDaysCount":{"description":"Days to wait after the connection is accepted.","type":"integer","minimum":0},"isGenerateDmOnRelevantPostEnabled":{"description":"Draft a message when the prospect publishes a relevant post.","type":"boolean"},"generateDmOnRelevantPostAfterDaysCount":{"description":"Days to wait after the relevant post.","type":"integer","minimum":0},"isGenerateDmOnTimeoutEnabled":{"description":"Draft a message after a number of days regardless of activity.","type":"boolean"},"generateDmOnTimeoutAfterDaysCount":{"description":"Days to wait before the timeout message.","type":"integer","minimum":0}}},"PuffleSpec":{"description":"A Puffle sequence campaign (LinkedIn or email): the fields of POST and PATCH /api/campaigns plus the desired lifecycle `status`. Several fields can only change while the campaign is a draft; campaignctl shows such changes as blocked afterwards.","type":"object","additionalProperties":false,"required":["type","name","sender_account_ids"],"properties":{"type":{"description":"Channel of the campaign: linkedin or email. Fixed at creation: changing it means replacing the campaign.","type":"string","enum":["linkedin","email"]},"name":{"description":"Name of the campaign; unique among your Puffle campaigns. Editable in every status.","type":"string","minLength":1,"maxLength":255},"sender_account_ids":{"description":"Ids of the connected sender accounts (LinkedIn profiles or email inboxes, matching `type`). Draft only.","type":"array","minItems":1,"maxItems":50,"items":{"$ref":"#/$defs/PuffleUuid","description":"Id of a sender account."}},"skip_other_campaigns":{"description":"LinkedIn only, draft only: skip prospects who are already in another active LinkedIn campaign.","type":"boolean"},"operating_hours":{"description":"LinkedIn only: the weekly sending schedule, kept as an opaque JSON object (Puffle does not document its shape). Editable in every status; changing it on an active campaign wakes sleeping prospects at once.","type":["object","null"]},"daily_limit":{"description":"Email only: most prospects contacted per day across all senders (1-500). Editable in every status.","type":"integer","minimum":1,"maximum":500},"stop_on_reply":{"description":"Email only, draft only: stop the sequence for a prospect who replies.","type":"boolean"},"open_tracking":{"description":"Email only, draft only: add an open-tracking pixel to emails.","type":"boolean"},"signature":{"description":"Email only, draft only: signature template (supports %sender_*% and %first_name% variables); null for none.","type":["string","null"]},"account_limits":{"description":"Email only: per-sender daily limits overriding `daily_limit` (at most 50 entries). Editable in every status.","type":"array","maxItems":50,"items":{"$ref":"#/$defs/PuffleAccountLimit","description":"A daily limit for one sender account."}},"sequence_nodes":{"description":"The whole sequence, in order (positions follow the list order; node ids are Puffle's). Must end with exactly one `end` node. Draft only.","type":"array","maxItems":50,"items":{"$ref":"#/$defs/PuffleSequenceNode","description":"One step of the sequence."}},"status":{"description":"Desired lifecycle: draft (never launched), active (launch or resume) or paused. Leave it out to let campaignctl ignore the status.","type":"string","enum":["draft","active","paused"]}}},"PuffleAccountLimit":{"description":"A per-sender daily limit.","type":"object","additionalProperties":false,"required":["account_id","daily_limit"],"properties":{"account_id":{"$ref":"#/$defs/PuffleUuid","description":"Id of one of the campaign's sender accounts."},"daily_limit":{"description":"Most emails this sender sends per day for the campaign (1-500).","type":"integer","minimum":1,"maximum":500}}},"PuffleSequenceNode":{"description":"One sequence step, without the id, position and campaign_id Puffle assigns. LinkedIn campaigns use connection_request, message, delay, ai and end; email campaigns use email, delay, ai and end.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Kind of step. Cannot change on an existing node (campaignctl replaces the node instead).","type":"string","enum":["connection_request","message","email","delay","ai","end"]},"subject":{"description":"email nodes: subject line (placeholders such as {{first_name}} allowed).","type":["string","null"]},"body":{"description":"connection_request, message and email nodes: the text sent.","type":["string","null"]},"body_html":{"description":"email nodes: HTML version of the body.","type":["string","null"]},"signature":{"description":"email nodes: signature for this step.","type":["string","null"]},"from_name":{"description":"email nodes: sender name shown to the recipient.","type":["string","null"]},"reply_to":{"description":"email nodes: Reply-To address.","type":["string","null"]},"cc":{"description":"email nodes: Cc recipients (Puffle does not document the shape: a string or a list of addresses).","type":["string","array","null"],"items":{"type":"string","description":"An email address."}},"bcc":{"description":"email nodes: Bcc recipients (Puffle does not document the shape: a string or a list of addresses).","type":["string","array","null"],"items":{"type":"string","description":"An email address."}},"attachments":{"description":"email nodes: attachments, as Puffle returns them.","type":"array","items":{"description":"One attachment (shape not documented by Puffle)."}},"include_message":{"description":"connection_request nodes: send `body` as the connection note.","type":"boolean"},"is_reply":{"description":"email nodes: send as a reply in the thread of the previous email.","type":"boolean"},"delay_days":{"description":"delay nodes: days to wait. days + hours + minutes must total between 1 minute and 30 days.","type":"integer","minimum":0},"delay_hours":{"description":"delay nodes: hours to wait (added to days and minutes).","type":"integer","minimum":0},"delay_minutes":{"description":"delay nodes: minutes to wait (added to days and hours).","type":"integer","minimum":0},"ai_node":{"description":"ai nodes: what the AI step writes.","type":["object","null"],"additionalProperties":false,"properties":{"purpose":{"description":"Instructions: what the generated message should achieve.","type":"string"},"output_type":{"description":"What the step produces, e.g. email.","type":"string"}}}}},"AlturSpec":{"description":"An Altur AI-agent campaign (phone calls or WhatsApp): the fields of POST and PATCH /campaigns plus the desired lifecycle `status` and `archived`.","type":"object","additionalProperties":false,"required":["name","agent_id","integration_id","integration_type"],"properties":{"name":{"description":"Name of the campaign (at most 255 characters).","type":"string","minLength":1,"maxLength":255},"agent_id":{"description":"Public id of the AI agent that runs the campaign. Fixed at creation: changing it means replacing the campaign.","type":"string","minLength":1},"integration_id":{"description":"Public id of the agent's phone or WhatsApp integration. Fixed at creation.","type":"string","minLength":1},"integration_type":{"description":"Channel: phone_call or whatsapp. Fixed at creation. Decides which other fields are allowed.","type":"string","enum":["phone_call","whatsapp"]},"description":{"description":"Free-text description.","type":"string"},"timezone":{"description":"IANA time zone of the calling windows, e.g. America/Mexico_City (Altur's default).","type":"string","minLength":1},"retries":{"description":"How often an unanswered contact is tried again (0-5).","type":"integer","minimum":0,"maximum":5},"message_limit":{"description":"Message limit of the campaign (1-10000).","type":"integer","minimum":1,"maximum":10000},"first_message":{"description":"phone_call only: the agent's opening line when the call is answered.","type":"string"},"template":{"description":"whatsapp only: name of the WhatsApp message template.","type":"string"},"template_alt":{"description":"whatsapp only: name of the alternate template.","type":"string"},"scheduling":{"$ref":"#/$defs/AlturWeekSchedule","description":"Weekly windows in which the agent may contact people, per weekday (mon..sun); weekdays left out are inactive."},"cycles":{"$ref":"#/$defs/AlturCycles","description":"phone_call only: repeated dialling rounds. Can only be enabled at creation; `enabled` and `mode` cannot change afterwards."},"status":{"description":"Desired lifecycle: active (activate or resume) or inactive (pause). Leave it out to let campaignctl ignore the status.","type":"string","enum":["active","inactive"]},"archived":{"description":"true archives the campaign (Altur has no delete). Archiving cannot be undone through the API.","type":"boolean"}}},"AlturDayWindow":{"description":"Calling window for one weekday.","type":"object","additionalProperties":false,"required":["active"],"properties":{"startTime":{"description":"Start of the window, HH:MM (24-hour), in the campaign's time zone.","type":"string","pattern":"^([01][0-9]|2[0-3]):[0-5][0-9]$","patternErrorMessage":"must be a 24-hour time HH:MM, such as 09:00 or 17:30"},"stopTime":{"description":"End of the window, HH:MM (24-hour); later than startTime.","type":"string","pattern":"^([01][0-9]|2[0-3]):[0-5][0-9]$","patternErrorMessage":"must be a 24-hour time HH:MM, such as 09:00 or 17:30"},"active":{"description":"Whether the agent works on this weekday. When true, startTime and stopTime are required.","type":"boolean"}}},"AlturWeekSchedule":{"description":"A window per weekday.","type":"object","additionalProperties":false,"properties":{"mon":{"$ref":"#/$defs/AlturDayWindow","description":"Monday."},"tue":{"$ref":"#/$defs/AlturDayWindow","description":"Tuesday."},"wed":{"$ref":"#/$defs/AlturDayWindow","description":"Wednesday."},"thu":{"$ref":"#/$defs/AlturDayWindow","description":"Thursday."},"fri":{"$ref":"#/$defs/AlturDayWindow","description":"Friday."},"sat":{"$ref":"#/$defs/AlturDayWindow","description":"Saturday."},"sun":{"$ref":"#/$defs/AlturDayWindow","description":"Sunday."}}},"AlturCycles":{"description":"Repeated dialling rounds over the contacts (phone_call campaigns). When `enabled` is false or left out, every other field is ignored.","type":"object","additionalProperties":false,"properties":{"enabled":{"description":"Turn cycles on. Only possible at creation; cannot change afterwards.","type":"boolean"},"mode":{"description":"cooldown: start the next round a fixed time after the previous one. scheduled: run rounds inside `schedule` between the schedule dates. Required when enabled; cannot change afterwards.","type":"string","enum":["cooldown","scheduled"]},"max_iterations":{"description":"Most rounds to run (1-50).","type":"integer","minimum":1,"maximum":50},"cooldown_minutes":{"description":"Minutes between two rounds (1-43200, i.e. up to 30 days).","type":"integer","minimum":1,"maximum":43200},"filter_statuses":{"description":"Contact statuses dialled again in the next round (e.g. voicemail, failed).","type":"array","items":{"type":"string","description":"A contact status."}},"filter_tags":{"description":"Only contacts with these tags are dialled again.","type":"array","items":{"type":"string","description":"A contact tag."}},"schedule":{"$ref":"#/$defs/AlturWeekSchedule","description":"scheduled mode only: weekly windows in which rounds run."},"schedule_start_date":{"description":"scheduled mode only: first day of the rounds, YYYY-MM-DD.","type":"string","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}$","patternErrorMessage":"must be a date YYYY-MM-DD, such as 2025-07-01"},"schedule_end_date":{"description":"scheduled mode only: last day of the rounds, YYYY-MM-DD (not before the start date).","type":"string","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}$","patternErrorMessage":"must be a date YYYY-MM-DD, such as 2025-07-01"}}}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/campaign.schema.json","title":"CampaignDocument","description":"One campaign managed by campaignctl. Exactly one campaign per file; `spec` uses the provider's own field names, and only the fields written here are managed.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"kind":{"description":"Which provider runs this campaign: ExtrovertCampaign (LinkedIn engagement), PuffleCampaign (LinkedIn or email sequences) or AlturCampaign (AI phone-call or WhatsApp agent). Selects the fields allowed in `spec`.","type":"string","enum":["ExtrovertCampaign","PuffleCampaign","AlturCampaign"]},"metadata":{"$ref":"#/$defs/Metadata","description":"campaignctl's own bookkeeping for the campaign: its key and the provider account it lives in."},"spec":{"description":"The campaign as the provider's API describes it (field names exactly as the provider spells them). Fields left out are never changed and never reported as drift.","type":"object"}},"allOf":[{"if":{"properties":{"kind":{"const":"ExtrovertCampaign"}},"required":["kind"]},"then":{"properties":{"spec":{"$ref":"#/$defs/ExtrovertSpec"}}}},{"if":{"properties":{"kind":{"const":"PuffleCampaign"}},"required":["kind"]},"then":{"properties":{"spec":{"$ref":"#/$defs/PuffleSpec"}}}},{"if":{"properties":{"kind":{"const":"AlturCampaign"}},"required":["kind"]},"then":{"properties":{"spec":{"$ref":"#/$defs/AlturSpec"}}}}],"$defs":{"Metadata":{"description":"campaignctl's key for the campaign. The address `<provider>/<account>/<name>` must be unique in the workspace.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The campaign's stable key inside campaignctl (not the name shown by the provider; that is `spec.name`). Lowercase letters, digits and '-', 1-63 characters, starting and ending with a letter or digit. Renaming it makes campaignctl treat the campaign as a different one.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)"},"account":{"description":"Name of the provider account (from `accounts` in campaignctl.yaml) that owns the campaign.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"}}},"Uuid":{"description":"A UUID such as 3c90c3cc-0d44-4b50-8888-8dd25736052a.","type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$","patternErrorMessage":"must be a UUID such as 3c90c3cc-0d44-4b50-8888-8dd25736052a"},"PuffleUuid":{"description":"A UUID as Puffle accepts it: version 1-8 with the RFC 4122 variant (e.g. f0000000-0000-4000-8000-000000000001), or the nil/max UUID.","type":"string","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$","patternErrorMessage":"must be a UUID of version 1-8 with the RFC 4122 variant, such as f0000000-0000-4000-8000-000000000001"},"ExtrovertSpec":{"description":"An Extrovert LinkedIn engagement campaign: the body of POST /api/client/v2/campaign. Extrovert replaces the whole campaign on every update, so campaignctl fills fields left out here from the last applied value.","type":"object","additionalProperties":false,"required":["ownerId","type","name"],"properties":{"ownerId":{"$ref":"#/$defs/Uuid","description":"Id of the team member who owns the campaign (see GET /user/team-members). Fixed at creation: changing it means replacing the campaign."},"type":{"description":"TARGET_USER: engage with a list of chosen LinkedIn profiles (a \"Prospects campaign\"). KEYWORD: find posts about monitored topics (a \"Topic campaign\"). Fixed at creation: changing it means replacing the campaign.","type":"string","enum":["TARGET_USER","KEYWORD"]},"name":{"description":"Name of the campaign in the Extrovert dashboard.","type":"string","minLength":1},"userStyleId":{"$ref":"#/$defs/Uuid","description":"Id of the writing Style used for generated comments and messages."},"userContextId":{"$ref":"#/$defs/Uuid","description":"Id of the Context (what the company and the user do) given to the AI."},"postMaxAgeDays":{"description":"Legacy setting the API still insists on; Extrovert ignores its value. Leave it at 30.","type":"integer","exclusiveMinimum":0,"default":30},"skipTeammatesLeads":{"description":"Skip prospects that a teammate already targets, so nobody is contacted twice. Meaningful for TARGET_USER campaigns only; keep it false for KEYWORD campaigns.","type":"boolean"},"isIndirectEngagementEnabled":{"description":"Also comment on posts by the people a prospect interacts with most (posts the prospect probably sees). Meaningful for TARGET_USER campaigns only; keep it false for KEYWORD campaigns.","type":"boolean"},"postActivityFilter":{"$ref":"#/$defs/ExtrovertPostActivityFilter","description":"Which posts qualify for engagement. Write the whole object: Extrovert replaces it as a unit."},"connectingSettings":{"$ref":"#/$defs/ExtrovertConnectingSettings","description":"Automatic LinkedIn connection requests (TARGET_USER campaigns). Write the whole object: Extrovert replaces it as a unit."},"dmSettings":{"$ref":"#/$defs/ExtrovertDmSettings","description":"Automatic drafting of direct messages (TARGET_USER campaigns). Write the whole object: Extrovert replaces it as a unit."},"applyCommentIntervalH":{"description":"Minimum number of hours between two automated comments. The dashboard only offers whole days, so use a multiple of 24 (24, 48, 72). Leave it out to switch the spacing off; TARGET_USER campaigns only.","type":"integer","exclusiveMinimum":0}}},"ExtrovertPostActivityFilter":{"description":"Filter deciding which posts the campaign engages with. Every field is required because Extrovert replaces the object whole.","type":"object","additionalProperties":false,"required":["emotionTypes","monitoredTopicIds","isShowImportantTargetUsersFirstEnabled","isShowDirectPostFirstEnabled","minPostLikes"],"properties":{"emotionTypes":{"description":"Post emotion types to engage with (Extrovert does not publish the list of values; [] means no filter).","type":"array","items":{"type":"string","description":"An emotion type."}},"monitoredTopicIds":{"description":"Ids of the monitored topics a KEYWORD campaign watches.","type":"array","items":{"$ref":"#/$defs/Uuid","description":"Id of a monitored topic."}},"isShowImportantTargetUsersFirstEnabled":{"description":"List posts by the most important prospects first.","type":"boolean"},"isShowDirectPostFirstEnabled":{"description":"List posts written by prospects themselves before indirect posts.","type":"boolean"},"minPostLikes":{"description":"Only engage with posts that have at least this many likes.","type":"integer","minimum":0}}},"ExtrovertConnectingSettings":{"description":"When the campaign sends LinkedIn connection requests. Every field is required because Extrovert replaces the object whole.","type":"object","additionalProperties":false,"required":["isSendConnectionRequestEnabled","sendConnectionRequestOnDirectCommentCount","isSendConnectionRequestOnIndirectCommentEnabled","sendConnectionRequestOnIndirectCommentCount","isSendConnectionRequestOnTimeoutEnabled","sendConnectionRequestOnTimeoutDays","isSendConnectionRequestOnNoPostsEnabled"],"properties":{"isSendConnectionRequestEnabled":{"description":"Master switch for automatic connection requests.","type":"boolean"},"sendConnectionRequestOnDirectCommentCount":{"description":"Send a request after this many comments on the prospect's own posts.","type":"integer","minimum":0},"isSendConnectionRequestOnIndirectCommentEnabled":{"description":"Also count comments on indirect posts (posts the prospect interacted with).","type":"boolean"},"sendConnectionRequestOnIndirectCommentCount":{"description":"Send a request after this many comments on indirect posts.","type":"integer","minimum":0},"isSendConnectionRequestOnTimeoutEnabled":{"description":"Send a request after a number of days even without enough comments.","type":"boolean"},"sendConnectionRequestOnTimeoutDays":{"description":"Days to wait before the timeout request.","type":"integer","minimum":0},"isSendConnectionRequestOnNoPostsEnabled":{"description":"Send a request to prospects who do not post at all.","type":"boolean"}}},"ExtrovertDmSettings":{"description":"When the campaign drafts direct messages. Every field is required because Extrovert replaces the object whole.","type":"object","additionalProperties":false,"required":["isGenerateDmEnabled","isGenerateDmOnConnectEnabled","generateDmOnConnectAfterDaysCount","isGenerateDmOnRelevantPostEnabled","generateDmOnRelevantPostAfterDaysCount","isGenerateDmOnTimeoutEnabled","generateDmOnTimeoutAfterDaysCount"],"properties":{"isGenerateDmEnabled":{"description":"Master switch for drafted direct messages (needs DM playbook entries to be useful).","type":"boolean"},"isGenerateDmOnConnectEnabled":{"description":"Draft a message once the prospect accepts the connection request.","type":"boolean"},"generateDmOnConnectAfterDaysCount":{"description":"Days to wait after the connection is accepted.","type":"integer","minimum":0},"isGenerateDmOnRelevantPostEnabled":{"description":"Draft a message when the prospect publishes a relevant post.","type":"boolean"},"generateDmOnRelevantPostAfterDaysCount":{"description":"Days to wait after the relevant post.","type":"integer","minimum":0},"isGenerateDmOnTimeoutEnabled":{"description":"Draft a message after a number of days regardless of activity.","type":"boolean"},"generateDmOnTimeoutAfterDaysCount":{"description":"Days to wait before the timeout message.","type":"integer","minimum":0}}},"PuffleSpec":{"description":"A Puffle sequence campaign (LinkedIn or email): the fields of POST and PATCH /api/campaigns plus the desired lifecycle `status`. Several fields can only change while the campaign is a draft; campaignctl shows such changes as blocked afterwards.","type":"object","additionalProperties":false,"required":["type","name","sender_account_ids"],"properties":{"type":{"description":"Channel of the campaign: linkedin or email. Fixed at creation: changing it means replacing the campaign.","type":"string","enum":["linkedin","email"]},"name":{"description":"Name of the campaign; unique among your Puffle campaigns. Editable in every status.","type":"string","minLength":1,"maxLength":255},"sender_account_ids":{"description":"Ids of the connected sender accounts (LinkedIn profiles or email inboxes, matching `type`). Draft only. Puffle documents no maximum.","type":"array","minItems":1,"items":{"$ref":"#/$defs/PuffleUuid","description":"Id of a sender account."}},"skip_other_campaigns":{"description":"LinkedIn only, draft only: skip prospects who are already in another active LinkedIn campaign.","type":"boolean"},"operating_hours":{"description":"LinkedIn only: the weekly sending schedule, kept as an opaque JSON object (Puffle does not document its shape). Editable in every status; changing it on an active campaign wakes sleeping prospects at once.","type":["object","null"]},"daily_limit":{"description":"Email only: most prospects contacted per day across all senders (1-500). Editable in every status.","type":"integer","minimum":1,"maximum":500},"stop_on_reply":{"description":"Email only, draft only: stop the sequence for a prospect who replies.","type":"boolean"},"open_tracking":{"description":"Email only, draft only: add an open-tracking pixel to emails.","type":"boolean"},"signature":{"description":"Email only, draft only: signature template (supports %sender_*% and %first_name% variables); null for none.","type":["string","null"]},"account_limits":{"description":"Email only: per-sender daily limits overriding `daily_limit` (at most 50 entries). Editable in every status.","type":"array","maxItems":50,"items":{"$ref":"#/$defs/PuffleAccountLimit","description":"A daily limit for one sender account."}},"sequence_nodes":{"description":"The whole sequence, in order (positions follow the list order; node ids are Puffle's). Must end with exactly one `end` node. Draft only. Puffle documents no maximum.","type":"array","items":{"$ref":"#/$defs/PuffleSequenceNode","description":"One step of the sequence."}},"status":{"description":"Desired lifecycle: draft (never launched), active (launch or resume) or paused. Leave it out to let campaignctl ignore the status.","type":"string","enum":["draft","active","paused"]}}},"PuffleAccountLimit":{"description":"A per-sender daily limit.","type":"object","additionalProperties":false,"required":["account_id","daily_limit"],"properties":{"account_id":{"$ref":"#/$defs/PuffleUuid","description":"Id of one of the campaign's sender accounts."},"daily_limit":{"description":"Most emails this sender sends per day for the campaign (1-500).","type":"integer","minimum":1,"maximum":500}}},"PuffleSequenceNode":{"description":"One sequence step, without the id, position and campaign_id Puffle assigns. LinkedIn campaigns use connection_request, message, delay, ai and end; email campaigns use email, delay, ai and end.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Kind of step. Cannot change on an existing node (campaignctl replaces the node instead).","type":"string","enum":["connection_request","message","email","delay","ai","end"]},"subject":{"description":"email nodes: subject line (placeholders such as {{first_name}} allowed).","type":["string","null"]},"body":{"description":"connection_request, message and email nodes: the text sent.","type":["string","null"]},"body_html":{"description":"email nodes: HTML version of the body.","type":["string","null"]},"signature":{"description":"email nodes: signature for this step.","type":["string","null"]},"from_name":{"description":"email nodes: sender name shown to the recipient.","type":["string","null"]},"reply_to":{"description":"email nodes: Reply-To address.","type":["string","null"]},"cc":{"description":"email nodes: Cc recipients (Puffle does not document the shape: a string or a list of addresses).","type":["string","array","null"],"items":{"type":"string","description":"An email address."}},"bcc":{"description":"email nodes: Bcc recipients (Puffle does not document the shape: a string or a list of addresses).","type":["string","array","null"],"items":{"type":"string","description":"An email address."}},"attachments":{"description":"email nodes: attachments, as Puffle returns them.","type":"array","items":{"description":"One attachment (shape not documented by Puffle)."}},"include_message":{"description":"connection_request nodes: send `body` as the connection note.","type":"boolean"},"is_reply":{"description":"email nodes: send as a reply in the thread of the previous email.","type":"boolean"},"delay_days":{"description":"delay nodes: days to wait. days + hours + minutes must total between 1 minute and 30 days.","type":"integer","minimum":0},"delay_hours":{"description":"delay nodes: hours to wait (added to days and minutes).","type":"integer","minimum":0},"delay_minutes":{"description":"delay nodes: minutes to wait (added to days and hours).","type":"integer","minimum":0},"ai_node":{"description":"ai nodes: what the AI step writes.","type":["object","null"],"additionalProperties":false,"properties":{"purpose":{"description":"Instructions: what the generated message should achieve.","type":"string"},"output_type":{"description":"What the step produces, e.g. email.","type":"string"}}}}},"AlturSpec":{"description":"An Altur AI-agent campaign (phone calls or WhatsApp): the fields of POST and PATCH /campaigns plus the desired lifecycle `status` and `archived`.","type":"object","additionalProperties":false,"required":["name","agent_id","integration_id","integration_type"],"properties":{"name":{"description":"Name of the campaign (at most 255 characters).","type":"string","minLength":1,"maxLength":255},"agent_id":{"description":"Public id of the AI agent that runs the campaign. Fixed at creation: changing it means replacing the campaign.","type":"string","minLength":1},"integration_id":{"description":"Public id of the agent's phone or WhatsApp integration. Fixed at creation.","type":"string","minLength":1},"integration_type":{"description":"Channel: phone_call or whatsapp. Fixed at creation. Decides which other fields are allowed.","type":"string","enum":["phone_call","whatsapp"]},"description":{"description":"Free-text description.","type":"string"},"timezone":{"description":"IANA time zone of the calling windows, e.g. America/Mexico_City (Altur's default).","type":"string","minLength":1},"retries":{"description":"How often an unanswered contact is tried again (0-5).","type":"integer","minimum":0,"maximum":5},"message_limit":{"description":"Message limit of the campaign (1-10000).","type":"integer","minimum":1,"maximum":10000},"first_message":{"description":"phone_call only: the agent's opening line when the call is answered.","type":"string"},"template":{"description":"whatsapp only: name of the WhatsApp message template.","type":"string"},"template_alt":{"description":"whatsapp only: name of the alternate template.","type":"string"},"scheduling":{"$ref":"#/$defs/AlturWeekSchedule","description":"Weekly windows in which the agent may contact people, per weekday (mon..sun); weekdays left out are inactive."},"cycles":{"$ref":"#/$defs/AlturCycles","description":"phone_call only: repeated dialling rounds. Can only be enabled at creation; `enabled` and `mode` cannot change afterwards."},"status":{"description":"Desired lifecycle: active (activate or resume) or inactive (pause). Leave it out to let campaignctl ignore the status.","type":"string","enum":["active","inactive"]},"archived":{"description":"true archives the campaign (Altur has no delete). Archiving cannot be undone through the API.","type":"boolean"}}},"AlturDayWindow":{"description":"Calling window for one weekday.","type":"object","additionalProperties":false,"required":["active"],"properties":{"startTime":{"description":"Start of the window, HH:MM (24-hour), in the campaign's time zone.","type":"string","pattern":"^([01][0-9]|2[0-3]):[0-5][0-9]$","patternErrorMessage":"must be a 24-hour time HH:MM, such as 09:00 or 17:30"},"stopTime":{"description":"End of the window, HH:MM (24-hour); later than startTime.","type":"string","pattern":"^([01][0-9]|2[0-3]):[0-5][0-9]$","patternErrorMessage":"must be a 24-hour time HH:MM, such as 09:00 or 17:30"},"active":{"description":"Whether the agent works on this weekday. When true, startTime and stopTime are required.","type":"boolean"}}},"AlturWeekSchedule":{"description":"A window per weekday.","type":"object","additionalProperties":false,"properties":{"mon":{"$ref":"#/$defs/AlturDayWindow","description":"Monday."},"tue":{"$ref":"#/$defs/AlturDayWindow","description":"Tuesday."},"wed":{"$ref":"#/$defs/AlturDayWindow","description":"Wednesday."},"thu":{"$ref":"#/$defs/AlturDayWindow","description":"Thursday."},"fri":{"$ref":"#/$defs/AlturDayWindow","description":"Friday."},"sat":{"$ref":"#/$defs/AlturDayWindow","description":"Saturday."},"sun":{"$ref":"#/$defs/AlturDayWindow","description":"Sunday."}}},"AlturCycles":{"description":"Repeated dialling rounds over the contacts (phone_call campaigns). When `enabled` is false or left out, every other field is ignored.","type":"object","additionalProperties":false,"properties":{"enabled":{"description":"Turn cycles on. Only possible at creation; cannot change afterwards.","type":"boolean"},"mode":{"description":"cooldown: start the next round a fixed time after the previous one. scheduled: run rounds inside `schedule` between the schedule dates. Required when enabled; cannot change afterwards.","type":"string","enum":["cooldown","scheduled"]},"max_iterations":{"description":"Most rounds to run (1-50).","type":"integer","minimum":1,"maximum":50},"cooldown_minutes":{"description":"Minutes between two rounds (1-43200, i.e. up to 30 days).","type":"integer","minimum":1,"maximum":43200},"filter_statuses":{"description":"Contact statuses dialled again in the next round (e.g. voicemail, failed).","type":"array","items":{"type":"string","description":"A contact status."}},"filter_tags":{"description":"Only contacts with these tags are dialled again.","type":"array","items":{"type":"string","description":"A contact tag."}},"schedule":{"$ref":"#/$defs/AlturWeekSchedule","description":"scheduled mode only: weekly windows in which rounds run."},"schedule_start_date":{"description":"scheduled mode only: first day of the rounds, YYYY-MM-DD.","type":"string","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}$","patternErrorMessage":"must be a date YYYY-MM-DD, such as 2025-07-01"},"schedule_end_date":{"description":"scheduled mode only: last day of the rounds, YYYY-MM-DD (not before the start date).","type":"string","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}$","patternErrorMessage":"must be a date YYYY-MM-DD, such as 2025-07-01"}}}}};
 const schema55 = {"description":"campaignctl's key for the campaign. The address `<provider>/<account>/<name>` must be unique in the workspace.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The campaign's stable key inside campaignctl (not the name shown by the provider; that is `spec.name`). Lowercase letters, digits and '-', 1-63 characters, starting and ending with a letter or digit. Renaming it makes campaignctl treat the campaign as a different one.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)"},"account":{"description":"Name of the provider account (from `accounts` in campaignctl.yaml) that owns the campaign.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"}}};
 const schema32 = {"description":"An Extrovert LinkedIn engagement campaign: the body of POST /api/client/v2/campaign. Extrovert replaces the whole campaign on every update, so campaignctl fills fields left out here from the last applied value.","type":"object","additionalProperties":false,"required":["ownerId","type","name"],"properties":{"ownerId":{"$ref":"#/$defs/Uuid","description":"Id of the team member who owns the campaign (see GET /user/team-members). Fixed at creation: changing it means replacing the campaign."},"type":{"description":"TARGET_USER: engage with a list of chosen LinkedIn profiles (a \"Prospects campaign\"). KEYWORD: find posts about monitored topics (a \"Topic campaign\"). Fixed at creation: changing it means replacing the campaign.","type":"string","enum":["TARGET_USER","KEYWORD"]},"name":{"description":"Name of the campaign in the Extrovert dashboard.","type":"string","minLength":1},"userStyleId":{"$ref":"#/$defs/Uuid","description":"Id of the writing Style used for generated comments and messages."},"userContextId":{"$ref":"#/$defs/Uuid","description":"Id of the Context (what the company and the user do) given to the AI."},"postMaxAgeDays":{"description":"Legacy setting the API still insists on; Extrovert ignores its value. Leave it at 30.","type":"integer","exclusiveMinimum":0,"default":30},"skipTeammatesLeads":{"description":"Skip prospects that a teammate already targets, so nobody is contacted twice. Meaningful for TARGET_USER campaigns only; keep it false for KEYWORD campaigns.","type":"boolean"},"isIndirectEngagementEnabled":{"description":"Also comment on posts by the people a prospect interacts with most (posts the prospect probably sees). Meaningful for TARGET_USER campaigns only; keep it false for KEYWORD campaigns.","type":"boolean"},"postActivityFilter":{"$ref":"#/$defs/ExtrovertPostActivityFilter","description":"Which posts qualify for engagement. Write the whole object: Extrovert replaces it as a unit."},"connectingSettings":{"$ref":"#/$defs/ExtrovertConnectingSettings","description":"Automatic LinkedIn connection requests (TARGET_USER campaigns). Write the whole object: Extrovert replaces it as a unit."},"dmSettings":{"$ref":"#/$defs/ExtrovertDmSettings","description":"Automatic drafting of direct messages (TARGET_USER campaigns). Write the whole object: Extrovert replaces it as a unit."},"applyCommentIntervalH":{"description":"Minimum number of hours between two automated comments. The dashboard only offers whole days, so use a multiple of 24 (24, 48, 72). Leave it out to switch the spacing off; TARGET_USER campaigns only.","type":"integer","exclusiveMinimum":0}}};
 const schema33 = {"description":"A UUID such as 3c90c3cc-0d44-4b50-8888-8dd25736052a.","type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$","patternErrorMessage":"must be a UUID such as 3c90c3cc-0d44-4b50-8888-8dd25736052a"};
@@ -956,7 +956,7 @@ return errors === 0;
 }
 validate21.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema40 = {"description":"A Puffle sequence campaign (LinkedIn or email): the fields of POST and PATCH /api/campaigns plus the desired lifecycle `status`. Several fields can only change while the campaign is a draft; campaignctl shows such changes as blocked afterwards.","type":"object","additionalProperties":false,"required":["type","name","sender_account_ids"],"properties":{"type":{"description":"Channel of the campaign: linkedin or email. Fixed at creation: changing it means replacing the campaign.","type":"string","enum":["linkedin","email"]},"name":{"description":"Name of the campaign; unique among your Puffle campaigns. Editable in every status.","type":"string","minLength":1,"maxLength":255},"sender_account_ids":{"description":"Ids of the connected sender accounts (LinkedIn profiles or email inboxes, matching `type`). Draft only.","type":"array","minItems":1,"maxItems":50,"items":{"$ref":"#/$defs/PuffleUuid","description":"Id of a sender account."}},"skip_other_campaigns":{"description":"LinkedIn only, draft only: skip prospects who are already in another active LinkedIn campaign.","type":"boolean"},"operating_hours":{"description":"LinkedIn only: the weekly sending schedule, kept as an opaque JSON object (Puffle does not document its shape). Editable in every status; changing it on an active campaign wakes sleeping prospects at once.","type":["object","null"]},"daily_limit":{"description":"Email only: most prospects contacted per day across all senders (1-500). Editable in every status.","type":"integer","minimum":1,"maximum":500},"stop_on_reply":{"description":"Email only, draft only: stop the sequence for a prospect who replies.","type":"boolean"},"open_tracking":{"description":"Email only, draft only: add an open-tracking pixel to emails.","type":"boolean"},"signature":{"description":"Email only, draft only: signature template (supports %sender_*% and %first_name% variables); null for none.","type":["string","null"]},"account_limits":{"description":"Email only: per-sender daily limits overriding `daily_limit` (at most 50 entries). Editable in every status.","type":"array","maxItems":50,"items":{"$ref":"#/$defs/PuffleAccountLimit","description":"A daily limit for one sender account."}},"sequence_nodes":{"description":"The whole sequence, in order (positions follow the list order; node ids are Puffle's). Must end with exactly one `end` node. Draft only.","type":"array","maxItems":50,"items":{"$ref":"#/$defs/PuffleSequenceNode","description":"One step of the sequence."}},"status":{"description":"Desired lifecycle: draft (never launched), active (launch or resume) or paused. Leave it out to let campaignctl ignore the status.","type":"string","enum":["draft","active","paused"]}}};
+const schema40 = {"description":"A Puffle sequence campaign (LinkedIn or email): the fields of POST and PATCH /api/campaigns plus the desired lifecycle `status`. Several fields can only change while the campaign is a draft; campaignctl shows such changes as blocked afterwards.","type":"object","additionalProperties":false,"required":["type","name","sender_account_ids"],"properties":{"type":{"description":"Channel of the campaign: linkedin or email. Fixed at creation: changing it means replacing the campaign.","type":"string","enum":["linkedin","email"]},"name":{"description":"Name of the campaign; unique among your Puffle campaigns. Editable in every status.","type":"string","minLength":1,"maxLength":255},"sender_account_ids":{"description":"Ids of the connected sender accounts (LinkedIn profiles or email inboxes, matching `type`). Draft only. Puffle documents no maximum.","type":"array","minItems":1,"items":{"$ref":"#/$defs/PuffleUuid","description":"Id of a sender account."}},"skip_other_campaigns":{"description":"LinkedIn only, draft only: skip prospects who are already in another active LinkedIn campaign.","type":"boolean"},"operating_hours":{"description":"LinkedIn only: the weekly sending schedule, kept as an opaque JSON object (Puffle does not document its shape). Editable in every status; changing it on an active campaign wakes sleeping prospects at once.","type":["object","null"]},"daily_limit":{"description":"Email only: most prospects contacted per day across all senders (1-500). Editable in every status.","type":"integer","minimum":1,"maximum":500},"stop_on_reply":{"description":"Email only, draft only: stop the sequence for a prospect who replies.","type":"boolean"},"open_tracking":{"description":"Email only, draft only: add an open-tracking pixel to emails.","type":"boolean"},"signature":{"description":"Email only, draft only: signature template (supports %sender_*% and %first_name% variables); null for none.","type":["string","null"]},"account_limits":{"description":"Email only: per-sender daily limits overriding `daily_limit` (at most 50 entries). Editable in every status.","type":"array","maxItems":50,"items":{"$ref":"#/$defs/PuffleAccountLimit","description":"A daily limit for one sender account."}},"sequence_nodes":{"description":"The whole sequence, in order (positions follow the list order; node ids are Puffle's). Must end with exactly one `end` node. Draft only. Puffle documents no maximum.","type":"array","items":{"$ref":"#/$defs/PuffleSequenceNode","description":"One step of the sequence."}},"status":{"description":"Desired lifecycle: draft (never launched), active (launch or resume) or paused. Leave it out to let campaignctl ignore the status.","type":"string","enum":["draft","active","paused"]}}};
 const schema41 = {"description":"A UUID as Puffle accepts it: version 1-8 with the RFC 4122 variant (e.g. f0000000-0000-4000-8000-000000000001), or the nil/max UUID.","type":"string","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$","patternErrorMessage":"must be a UUID of version 1-8 with the RFC 4122 variant, such as f0000000-0000-4000-8000-000000000001"};
 const schema44 = {"description":"One sequence step, without the id, position and campaign_id Puffle assigns. LinkedIn campaigns use connection_request, message, delay, ai and end; email campaigns use email, delay, ai and end.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Kind of step. Cannot change on an existing node (campaignctl replaces the node instead).","type":"string","enum":["connection_request","message","email","delay","ai","end"]},"subject":{"description":"email nodes: subject line (placeholders such as {{first_name}} allowed).","type":["string","null"]},"body":{"description":"connection_request, message and email nodes: the text sent.","type":["string","null"]},"body_html":{"description":"email nodes: HTML version of the body.","type":["string","null"]},"signature":{"description":"email nodes: signature for this step.","type":["string","null"]},"from_name":{"description":"email nodes: sender name shown to the recipient.","type":["string","null"]},"reply_to":{"description":"email nodes: Reply-To address.","type":["string","null"]},"cc":{"description":"email nodes: Cc recipients (Puffle does not document the shape: a string or a list of addresses).","type":["string","array","null"],"items":{"type":"string","description":"An email address."}},"bcc":{"description":"email nodes: Bcc recipients (Puffle does not document the shape: a string or a list of addresses).","type":["string","array","null"],"items":{"type":"string","description":"An email address."}},"attachments":{"description":"email nodes: attachments, as Puffle returns them.","type":"array","items":{"description":"One attachment (shape not documented by Puffle)."}},"include_message":{"description":"connection_request nodes: send `body` as the connection note.","type":"boolean"},"is_reply":{"description":"email nodes: send as a reply in the thread of the previous email.","type":"boolean"},"delay_days":{"description":"delay nodes: days to wait. days + hours + minutes must total between 1 minute and 30 days.","type":"integer","minimum":0},"delay_hours":{"description":"delay nodes: hours to wait (added to days and minutes).","type":"integer","minimum":0},"delay_minutes":{"description":"delay nodes: minutes to wait (added to days and hours).","type":"integer","minimum":0},"ai_node":{"description":"ai nodes: what the AI step writes.","type":["object","null"],"additionalProperties":false,"properties":{"purpose":{"description":"Instructions: what the generated message should achieve.","type":"string"},"output_type":{"description":"What the step produces, e.g. email.","type":"string"}}}}};
 const pattern8 = new RegExp("^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$", "u");
@@ -1196,8 +1196,8 @@ errors++;
 if(data.sender_account_ids !== undefined){
 let data2 = data.sender_account_ids;
 if(Array.isArray(data2)){
-if(data2.length > 50){
-const err9 = {instancePath:instancePath+"/sender_account_ids",schemaPath:"#/properties/sender_account_ids/maxItems",keyword:"maxItems",params:{limit: 50},message:"must NOT have more than 50 items",schema:50,parentSchema:schema40.properties.sender_account_ids,data:data2};
+if(data2.length < 1){
+const err9 = {instancePath:instancePath+"/sender_account_ids",schemaPath:"#/properties/sender_account_ids/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema40.properties.sender_account_ids,data:data2};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1206,8 +1206,12 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(data2.length < 1){
-const err10 = {instancePath:instancePath+"/sender_account_ids",schemaPath:"#/properties/sender_account_ids/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema40.properties.sender_account_ids,data:data2};
+const len0 = data2.length;
+for(let i0=0; i0<len0; i0++){
+let data3 = data2[i0];
+if(typeof data3 === "string"){
+if(!pattern8.test(data3)){
+const err10 = {instancePath:instancePath+"/sender_account_ids/" + i0,schemaPath:"#/$defs/PuffleUuid/pattern",keyword:"pattern",params:{pattern: "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"},message:"must match pattern \""+"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"+"\"",schema:"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$",parentSchema:schema41,data:data3};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1216,12 +1220,9 @@ vErrors.push(err10);
 }
 errors++;
 }
-const len0 = data2.length;
-for(let i0=0; i0<len0; i0++){
-let data3 = data2[i0];
-if(typeof data3 === "string"){
-if(!pattern8.test(data3)){
-const err11 = {instancePath:instancePath+"/sender_account_ids/" + i0,schemaPath:"#/$defs/PuffleUuid/pattern",keyword:"pattern",params:{pattern: "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"},message:"must match pattern \""+"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"+"\"",schema:"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$",parentSchema:schema41,data:data3};
+}
+else {
+const err11 = {instancePath:instancePath+"/sender_account_ids/" + i0,schemaPath:"#/$defs/PuffleUuid/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.type,parentSchema:schema41,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1231,8 +1232,9 @@ vErrors.push(err11);
 errors++;
 }
 }
+}
 else {
-const err12 = {instancePath:instancePath+"/sender_account_ids/" + i0,schemaPath:"#/$defs/PuffleUuid/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.type,parentSchema:schema41,data:data3};
+const err12 = {instancePath:instancePath+"/sender_account_ids",schemaPath:"#/properties/sender_account_ids/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema40.properties.sender_account_ids.type,parentSchema:schema40.properties.sender_account_ids,data:data2};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1242,9 +1244,10 @@ vErrors.push(err12);
 errors++;
 }
 }
-}
-else {
-const err13 = {instancePath:instancePath+"/sender_account_ids",schemaPath:"#/properties/sender_account_ids/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema40.properties.sender_account_ids.type,parentSchema:schema40.properties.sender_account_ids,data:data2};
+if(data.skip_other_campaigns !== undefined){
+let data4 = data.skip_other_campaigns;
+if(typeof data4 !== "boolean"){
+const err13 = {instancePath:instancePath+"/skip_other_campaigns",schemaPath:"#/properties/skip_other_campaigns/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema40.properties.skip_other_campaigns.type,parentSchema:schema40.properties.skip_other_campaigns,data:data4};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1254,10 +1257,10 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data.skip_other_campaigns !== undefined){
-let data4 = data.skip_other_campaigns;
-if(typeof data4 !== "boolean"){
-const err14 = {instancePath:instancePath+"/skip_other_campaigns",schemaPath:"#/properties/skip_other_campaigns/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema40.properties.skip_other_campaigns.type,parentSchema:schema40.properties.skip_other_campaigns,data:data4};
+if(data.operating_hours !== undefined){
+let data5 = data.operating_hours;
+if((!(data5 && typeof data5 == "object" && !Array.isArray(data5))) && (data5 !== null)){
+const err14 = {instancePath:instancePath+"/operating_hours",schemaPath:"#/properties/operating_hours/type",keyword:"type",params:{type: schema40.properties.operating_hours.type},message:"must be object,null",schema:schema40.properties.operating_hours.type,parentSchema:schema40.properties.operating_hours,data:data5};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1267,10 +1270,10 @@ vErrors.push(err14);
 errors++;
 }
 }
-if(data.operating_hours !== undefined){
-let data5 = data.operating_hours;
-if((!(data5 && typeof data5 == "object" && !Array.isArray(data5))) && (data5 !== null)){
-const err15 = {instancePath:instancePath+"/operating_hours",schemaPath:"#/properties/operating_hours/type",keyword:"type",params:{type: schema40.properties.operating_hours.type},message:"must be object,null",schema:schema40.properties.operating_hours.type,parentSchema:schema40.properties.operating_hours,data:data5};
+if(data.daily_limit !== undefined){
+let data6 = data.daily_limit;
+if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
+const err15 = {instancePath:instancePath+"/daily_limit",schemaPath:"#/properties/daily_limit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema40.properties.daily_limit.type,parentSchema:schema40.properties.daily_limit,data:data6};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1279,11 +1282,9 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-if(data.daily_limit !== undefined){
-let data6 = data.daily_limit;
-if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
-const err16 = {instancePath:instancePath+"/daily_limit",schemaPath:"#/properties/daily_limit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema40.properties.daily_limit.type,parentSchema:schema40.properties.daily_limit,data:data6};
+if((typeof data6 == "number") && (isFinite(data6))){
+if(data6 > 500 || isNaN(data6)){
+const err16 = {instancePath:instancePath+"/daily_limit",schemaPath:"#/properties/daily_limit/maximum",keyword:"maximum",params:{comparison: "<=", limit: 500},message:"must be <= 500",schema:500,parentSchema:schema40.properties.daily_limit,data:data6};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1292,9 +1293,8 @@ vErrors.push(err16);
 }
 errors++;
 }
-if((typeof data6 == "number") && (isFinite(data6))){
-if(data6 > 500 || isNaN(data6)){
-const err17 = {instancePath:instancePath+"/daily_limit",schemaPath:"#/properties/daily_limit/maximum",keyword:"maximum",params:{comparison: "<=", limit: 500},message:"must be <= 500",schema:500,parentSchema:schema40.properties.daily_limit,data:data6};
+if(data6 < 1 || isNaN(data6)){
+const err17 = {instancePath:instancePath+"/daily_limit",schemaPath:"#/properties/daily_limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema40.properties.daily_limit,data:data6};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1303,8 +1303,12 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(data6 < 1 || isNaN(data6)){
-const err18 = {instancePath:instancePath+"/daily_limit",schemaPath:"#/properties/daily_limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema40.properties.daily_limit,data:data6};
+}
+}
+if(data.stop_on_reply !== undefined){
+let data7 = data.stop_on_reply;
+if(typeof data7 !== "boolean"){
+const err18 = {instancePath:instancePath+"/stop_on_reply",schemaPath:"#/properties/stop_on_reply/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema40.properties.stop_on_reply.type,parentSchema:schema40.properties.stop_on_reply,data:data7};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1314,11 +1318,10 @@ vErrors.push(err18);
 errors++;
 }
 }
-}
-if(data.stop_on_reply !== undefined){
-let data7 = data.stop_on_reply;
-if(typeof data7 !== "boolean"){
-const err19 = {instancePath:instancePath+"/stop_on_reply",schemaPath:"#/properties/stop_on_reply/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema40.properties.stop_on_reply.type,parentSchema:schema40.properties.stop_on_reply,data:data7};
+if(data.open_tracking !== undefined){
+let data8 = data.open_tracking;
+if(typeof data8 !== "boolean"){
+const err19 = {instancePath:instancePath+"/open_tracking",schemaPath:"#/properties/open_tracking/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema40.properties.open_tracking.type,parentSchema:schema40.properties.open_tracking,data:data8};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1328,10 +1331,10 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data.open_tracking !== undefined){
-let data8 = data.open_tracking;
-if(typeof data8 !== "boolean"){
-const err20 = {instancePath:instancePath+"/open_tracking",schemaPath:"#/properties/open_tracking/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema40.properties.open_tracking.type,parentSchema:schema40.properties.open_tracking,data:data8};
+if(data.signature !== undefined){
+let data9 = data.signature;
+if((typeof data9 !== "string") && (data9 !== null)){
+const err20 = {instancePath:instancePath+"/signature",schemaPath:"#/properties/signature/type",keyword:"type",params:{type: schema40.properties.signature.type},message:"must be string,null",schema:schema40.properties.signature.type,parentSchema:schema40.properties.signature,data:data9};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1341,29 +1344,16 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data.signature !== undefined){
-let data9 = data.signature;
-if((typeof data9 !== "string") && (data9 !== null)){
-const err21 = {instancePath:instancePath+"/signature",schemaPath:"#/properties/signature/type",keyword:"type",params:{type: schema40.properties.signature.type},message:"must be string,null",schema:schema40.properties.signature.type,parentSchema:schema40.properties.signature,data:data9};
+if(data.account_limits !== undefined){
+let data10 = data.account_limits;
+if(Array.isArray(data10)){
+if(data10.length > 50){
+const err21 = {instancePath:instancePath+"/account_limits",schemaPath:"#/properties/account_limits/maxItems",keyword:"maxItems",params:{limit: 50},message:"must NOT have more than 50 items",schema:50,parentSchema:schema40.properties.account_limits,data:data10};
 if(vErrors === null){
 vErrors = [err21];
 }
 else {
 vErrors.push(err21);
-}
-errors++;
-}
-}
-if(data.account_limits !== undefined){
-let data10 = data.account_limits;
-if(Array.isArray(data10)){
-if(data10.length > 50){
-const err22 = {instancePath:instancePath+"/account_limits",schemaPath:"#/properties/account_limits/maxItems",keyword:"maxItems",params:{limit: 50},message:"must NOT have more than 50 items",schema:50,parentSchema:schema40.properties.account_limits,data:data10};
-if(vErrors === null){
-vErrors = [err22];
-}
-else {
-vErrors.push(err22);
 }
 errors++;
 }
@@ -1376,7 +1366,25 @@ errors = vErrors.length;
 }
 }
 else {
-const err23 = {instancePath:instancePath+"/account_limits",schemaPath:"#/properties/account_limits/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema40.properties.account_limits.type,parentSchema:schema40.properties.account_limits,data:data10};
+const err22 = {instancePath:instancePath+"/account_limits",schemaPath:"#/properties/account_limits/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema40.properties.account_limits.type,parentSchema:schema40.properties.account_limits,data:data10};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+if(data.sequence_nodes !== undefined){
+let data12 = data.sequence_nodes;
+if(Array.isArray(data12)){
+const len2 = data12.length;
+for(let i2=0; i2<len2; i2++){
+let data13 = data12[i2];
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+if(data13.type === undefined){
+const err23 = {instancePath:instancePath+"/sequence_nodes/" + i2,schemaPath:"#/$defs/PuffleSequenceNode/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema44.required,parentSchema:schema44,data:data13};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1385,12 +1393,9 @@ vErrors.push(err23);
 }
 errors++;
 }
-}
-if(data.sequence_nodes !== undefined){
-let data12 = data.sequence_nodes;
-if(Array.isArray(data12)){
-if(data12.length > 50){
-const err24 = {instancePath:instancePath+"/sequence_nodes",schemaPath:"#/properties/sequence_nodes/maxItems",keyword:"maxItems",params:{limit: 50},message:"must NOT have more than 50 items",schema:50,parentSchema:schema40.properties.sequence_nodes,data:data12};
+for(const key1 in data13){
+if(!(func1.call(schema44.properties, key1))){
+const err24 = {instancePath:instancePath+"/sequence_nodes/" + i2,schemaPath:"#/$defs/PuffleSequenceNode/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema44,data:data13};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1399,12 +1404,11 @@ vErrors.push(err24);
 }
 errors++;
 }
-const len2 = data12.length;
-for(let i2=0; i2<len2; i2++){
-let data13 = data12[i2];
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-if(data13.type === undefined){
-const err25 = {instancePath:instancePath+"/sequence_nodes/" + i2,schemaPath:"#/$defs/PuffleSequenceNode/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema44.required,parentSchema:schema44,data:data13};
+}
+if(data13.type !== undefined){
+let data14 = data13.type;
+if(typeof data14 !== "string"){
+const err25 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/type",schemaPath:"#/$defs/PuffleSequenceNode/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.type.type,parentSchema:schema44.properties.type,data:data14};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1413,9 +1417,8 @@ vErrors.push(err25);
 }
 errors++;
 }
-for(const key1 in data13){
-if(!(func1.call(schema44.properties, key1))){
-const err26 = {instancePath:instancePath+"/sequence_nodes/" + i2,schemaPath:"#/$defs/PuffleSequenceNode/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema44,data:data13};
+if(!((((((data14 === "connection_request") || (data14 === "message")) || (data14 === "email")) || (data14 === "delay")) || (data14 === "ai")) || (data14 === "end"))){
+const err26 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/type",schemaPath:"#/$defs/PuffleSequenceNode/properties/type/enum",keyword:"enum",params:{allowedValues: schema44.properties.type.enum},message:"must be equal to one of the allowed values",schema:schema44.properties.type.enum,parentSchema:schema44.properties.type,data:data14};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1425,10 +1428,10 @@ vErrors.push(err26);
 errors++;
 }
 }
-if(data13.type !== undefined){
-let data14 = data13.type;
-if(typeof data14 !== "string"){
-const err27 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/type",schemaPath:"#/$defs/PuffleSequenceNode/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.type.type,parentSchema:schema44.properties.type,data:data14};
+if(data13.subject !== undefined){
+let data15 = data13.subject;
+if((typeof data15 !== "string") && (data15 !== null)){
+const err27 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/subject",schemaPath:"#/$defs/PuffleSequenceNode/properties/subject/type",keyword:"type",params:{type: schema44.properties.subject.type},message:"must be string,null",schema:schema44.properties.subject.type,parentSchema:schema44.properties.subject,data:data15};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1437,8 +1440,11 @@ vErrors.push(err27);
 }
 errors++;
 }
-if(!((((((data14 === "connection_request") || (data14 === "message")) || (data14 === "email")) || (data14 === "delay")) || (data14 === "ai")) || (data14 === "end"))){
-const err28 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/type",schemaPath:"#/$defs/PuffleSequenceNode/properties/type/enum",keyword:"enum",params:{allowedValues: schema44.properties.type.enum},message:"must be equal to one of the allowed values",schema:schema44.properties.type.enum,parentSchema:schema44.properties.type,data:data14};
+}
+if(data13.body !== undefined){
+let data16 = data13.body;
+if((typeof data16 !== "string") && (data16 !== null)){
+const err28 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/body",schemaPath:"#/$defs/PuffleSequenceNode/properties/body/type",keyword:"type",params:{type: schema44.properties.body.type},message:"must be string,null",schema:schema44.properties.body.type,parentSchema:schema44.properties.body,data:data16};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1448,10 +1454,10 @@ vErrors.push(err28);
 errors++;
 }
 }
-if(data13.subject !== undefined){
-let data15 = data13.subject;
-if((typeof data15 !== "string") && (data15 !== null)){
-const err29 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/subject",schemaPath:"#/$defs/PuffleSequenceNode/properties/subject/type",keyword:"type",params:{type: schema44.properties.subject.type},message:"must be string,null",schema:schema44.properties.subject.type,parentSchema:schema44.properties.subject,data:data15};
+if(data13.body_html !== undefined){
+let data17 = data13.body_html;
+if((typeof data17 !== "string") && (data17 !== null)){
+const err29 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/body_html",schemaPath:"#/$defs/PuffleSequenceNode/properties/body_html/type",keyword:"type",params:{type: schema44.properties.body_html.type},message:"must be string,null",schema:schema44.properties.body_html.type,parentSchema:schema44.properties.body_html,data:data17};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -1461,10 +1467,10 @@ vErrors.push(err29);
 errors++;
 }
 }
-if(data13.body !== undefined){
-let data16 = data13.body;
-if((typeof data16 !== "string") && (data16 !== null)){
-const err30 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/body",schemaPath:"#/$defs/PuffleSequenceNode/properties/body/type",keyword:"type",params:{type: schema44.properties.body.type},message:"must be string,null",schema:schema44.properties.body.type,parentSchema:schema44.properties.body,data:data16};
+if(data13.signature !== undefined){
+let data18 = data13.signature;
+if((typeof data18 !== "string") && (data18 !== null)){
+const err30 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/signature",schemaPath:"#/$defs/PuffleSequenceNode/properties/signature/type",keyword:"type",params:{type: schema44.properties.signature.type},message:"must be string,null",schema:schema44.properties.signature.type,parentSchema:schema44.properties.signature,data:data18};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -1474,10 +1480,10 @@ vErrors.push(err30);
 errors++;
 }
 }
-if(data13.body_html !== undefined){
-let data17 = data13.body_html;
-if((typeof data17 !== "string") && (data17 !== null)){
-const err31 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/body_html",schemaPath:"#/$defs/PuffleSequenceNode/properties/body_html/type",keyword:"type",params:{type: schema44.properties.body_html.type},message:"must be string,null",schema:schema44.properties.body_html.type,parentSchema:schema44.properties.body_html,data:data17};
+if(data13.from_name !== undefined){
+let data19 = data13.from_name;
+if((typeof data19 !== "string") && (data19 !== null)){
+const err31 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/from_name",schemaPath:"#/$defs/PuffleSequenceNode/properties/from_name/type",keyword:"type",params:{type: schema44.properties.from_name.type},message:"must be string,null",schema:schema44.properties.from_name.type,parentSchema:schema44.properties.from_name,data:data19};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -1487,10 +1493,10 @@ vErrors.push(err31);
 errors++;
 }
 }
-if(data13.signature !== undefined){
-let data18 = data13.signature;
-if((typeof data18 !== "string") && (data18 !== null)){
-const err32 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/signature",schemaPath:"#/$defs/PuffleSequenceNode/properties/signature/type",keyword:"type",params:{type: schema44.properties.signature.type},message:"must be string,null",schema:schema44.properties.signature.type,parentSchema:schema44.properties.signature,data:data18};
+if(data13.reply_to !== undefined){
+let data20 = data13.reply_to;
+if((typeof data20 !== "string") && (data20 !== null)){
+const err32 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/reply_to",schemaPath:"#/$defs/PuffleSequenceNode/properties/reply_to/type",keyword:"type",params:{type: schema44.properties.reply_to.type},message:"must be string,null",schema:schema44.properties.reply_to.type,parentSchema:schema44.properties.reply_to,data:data20};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -1500,10 +1506,10 @@ vErrors.push(err32);
 errors++;
 }
 }
-if(data13.from_name !== undefined){
-let data19 = data13.from_name;
-if((typeof data19 !== "string") && (data19 !== null)){
-const err33 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/from_name",schemaPath:"#/$defs/PuffleSequenceNode/properties/from_name/type",keyword:"type",params:{type: schema44.properties.from_name.type},message:"must be string,null",schema:schema44.properties.from_name.type,parentSchema:schema44.properties.from_name,data:data19};
+if(data13.cc !== undefined){
+let data21 = data13.cc;
+if(((typeof data21 !== "string") && (!(Array.isArray(data21)))) && (data21 !== null)){
+const err33 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/cc",schemaPath:"#/$defs/PuffleSequenceNode/properties/cc/type",keyword:"type",params:{type: schema44.properties.cc.type},message:"must be string,array,null",schema:schema44.properties.cc.type,parentSchema:schema44.properties.cc,data:data21};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -1512,11 +1518,12 @@ vErrors.push(err33);
 }
 errors++;
 }
-}
-if(data13.reply_to !== undefined){
-let data20 = data13.reply_to;
-if((typeof data20 !== "string") && (data20 !== null)){
-const err34 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/reply_to",schemaPath:"#/$defs/PuffleSequenceNode/properties/reply_to/type",keyword:"type",params:{type: schema44.properties.reply_to.type},message:"must be string,null",schema:schema44.properties.reply_to.type,parentSchema:schema44.properties.reply_to,data:data20};
+if(Array.isArray(data21)){
+const len3 = data21.length;
+for(let i3=0; i3<len3; i3++){
+let data22 = data21[i3];
+if(typeof data22 !== "string"){
+const err34 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/cc/" + i3,schemaPath:"#/$defs/PuffleSequenceNode/properties/cc/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.cc.items.type,parentSchema:schema44.properties.cc.items,data:data22};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -1526,10 +1533,12 @@ vErrors.push(err34);
 errors++;
 }
 }
-if(data13.cc !== undefined){
-let data21 = data13.cc;
-if(((typeof data21 !== "string") && (!(Array.isArray(data21)))) && (data21 !== null)){
-const err35 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/cc",schemaPath:"#/$defs/PuffleSequenceNode/properties/cc/type",keyword:"type",params:{type: schema44.properties.cc.type},message:"must be string,array,null",schema:schema44.properties.cc.type,parentSchema:schema44.properties.cc,data:data21};
+}
+}
+if(data13.bcc !== undefined){
+let data23 = data13.bcc;
+if(((typeof data23 !== "string") && (!(Array.isArray(data23)))) && (data23 !== null)){
+const err35 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/bcc",schemaPath:"#/$defs/PuffleSequenceNode/properties/bcc/type",keyword:"type",params:{type: schema44.properties.bcc.type},message:"must be string,array,null",schema:schema44.properties.bcc.type,parentSchema:schema44.properties.bcc,data:data23};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -1538,12 +1547,12 @@ vErrors.push(err35);
 }
 errors++;
 }
-if(Array.isArray(data21)){
-const len3 = data21.length;
-for(let i3=0; i3<len3; i3++){
-let data22 = data21[i3];
-if(typeof data22 !== "string"){
-const err36 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/cc/" + i3,schemaPath:"#/$defs/PuffleSequenceNode/properties/cc/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.cc.items.type,parentSchema:schema44.properties.cc.items,data:data22};
+if(Array.isArray(data23)){
+const len4 = data23.length;
+for(let i4=0; i4<len4; i4++){
+let data24 = data23[i4];
+if(typeof data24 !== "string"){
+const err36 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/bcc/" + i4,schemaPath:"#/$defs/PuffleSequenceNode/properties/bcc/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.bcc.items.type,parentSchema:schema44.properties.bcc.items,data:data24};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -1555,10 +1564,10 @@ errors++;
 }
 }
 }
-if(data13.bcc !== undefined){
-let data23 = data13.bcc;
-if(((typeof data23 !== "string") && (!(Array.isArray(data23)))) && (data23 !== null)){
-const err37 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/bcc",schemaPath:"#/$defs/PuffleSequenceNode/properties/bcc/type",keyword:"type",params:{type: schema44.properties.bcc.type},message:"must be string,array,null",schema:schema44.properties.bcc.type,parentSchema:schema44.properties.bcc,data:data23};
+if(data13.attachments !== undefined){
+let data25 = data13.attachments;
+if(!(Array.isArray(data25))){
+const err37 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/attachments",schemaPath:"#/$defs/PuffleSequenceNode/properties/attachments/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema44.properties.attachments.type,parentSchema:schema44.properties.attachments,data:data25};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -1567,12 +1576,11 @@ vErrors.push(err37);
 }
 errors++;
 }
-if(Array.isArray(data23)){
-const len4 = data23.length;
-for(let i4=0; i4<len4; i4++){
-let data24 = data23[i4];
-if(typeof data24 !== "string"){
-const err38 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/bcc/" + i4,schemaPath:"#/$defs/PuffleSequenceNode/properties/bcc/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.bcc.items.type,parentSchema:schema44.properties.bcc.items,data:data24};
+}
+if(data13.include_message !== undefined){
+let data26 = data13.include_message;
+if(typeof data26 !== "boolean"){
+const err38 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/include_message",schemaPath:"#/$defs/PuffleSequenceNode/properties/include_message/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema44.properties.include_message.type,parentSchema:schema44.properties.include_message,data:data26};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -1582,12 +1590,10 @@ vErrors.push(err38);
 errors++;
 }
 }
-}
-}
-if(data13.attachments !== undefined){
-let data25 = data13.attachments;
-if(!(Array.isArray(data25))){
-const err39 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/attachments",schemaPath:"#/$defs/PuffleSequenceNode/properties/attachments/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema44.properties.attachments.type,parentSchema:schema44.properties.attachments,data:data25};
+if(data13.is_reply !== undefined){
+let data27 = data13.is_reply;
+if(typeof data27 !== "boolean"){
+const err39 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/is_reply",schemaPath:"#/$defs/PuffleSequenceNode/properties/is_reply/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema44.properties.is_reply.type,parentSchema:schema44.properties.is_reply,data:data27};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -1597,10 +1603,10 @@ vErrors.push(err39);
 errors++;
 }
 }
-if(data13.include_message !== undefined){
-let data26 = data13.include_message;
-if(typeof data26 !== "boolean"){
-const err40 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/include_message",schemaPath:"#/$defs/PuffleSequenceNode/properties/include_message/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema44.properties.include_message.type,parentSchema:schema44.properties.include_message,data:data26};
+if(data13.delay_days !== undefined){
+let data28 = data13.delay_days;
+if(!(((typeof data28 == "number") && (!(data28 % 1) && !isNaN(data28))) && (isFinite(data28)))){
+const err40 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/delay_days",schemaPath:"#/$defs/PuffleSequenceNode/properties/delay_days/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema44.properties.delay_days.type,parentSchema:schema44.properties.delay_days,data:data28};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -1609,11 +1615,9 @@ vErrors.push(err40);
 }
 errors++;
 }
-}
-if(data13.is_reply !== undefined){
-let data27 = data13.is_reply;
-if(typeof data27 !== "boolean"){
-const err41 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/is_reply",schemaPath:"#/$defs/PuffleSequenceNode/properties/is_reply/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema44.properties.is_reply.type,parentSchema:schema44.properties.is_reply,data:data27};
+if((typeof data28 == "number") && (isFinite(data28))){
+if(data28 < 0 || isNaN(data28)){
+const err41 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/delay_days",schemaPath:"#/$defs/PuffleSequenceNode/properties/delay_days/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema44.properties.delay_days,data:data28};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -1623,10 +1627,11 @@ vErrors.push(err41);
 errors++;
 }
 }
-if(data13.delay_days !== undefined){
-let data28 = data13.delay_days;
-if(!(((typeof data28 == "number") && (!(data28 % 1) && !isNaN(data28))) && (isFinite(data28)))){
-const err42 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/delay_days",schemaPath:"#/$defs/PuffleSequenceNode/properties/delay_days/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema44.properties.delay_days.type,parentSchema:schema44.properties.delay_days,data:data28};
+}
+if(data13.delay_hours !== undefined){
+let data29 = data13.delay_hours;
+if(!(((typeof data29 == "number") && (!(data29 % 1) && !isNaN(data29))) && (isFinite(data29)))){
+const err42 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/delay_hours",schemaPath:"#/$defs/PuffleSequenceNode/properties/delay_hours/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema44.properties.delay_hours.type,parentSchema:schema44.properties.delay_hours,data:data29};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -1635,9 +1640,9 @@ vErrors.push(err42);
 }
 errors++;
 }
-if((typeof data28 == "number") && (isFinite(data28))){
-if(data28 < 0 || isNaN(data28)){
-const err43 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/delay_days",schemaPath:"#/$defs/PuffleSequenceNode/properties/delay_days/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema44.properties.delay_days,data:data28};
+if((typeof data29 == "number") && (isFinite(data29))){
+if(data29 < 0 || isNaN(data29)){
+const err43 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/delay_hours",schemaPath:"#/$defs/PuffleSequenceNode/properties/delay_hours/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema44.properties.delay_hours,data:data29};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -1648,10 +1653,10 @@ errors++;
 }
 }
 }
-if(data13.delay_hours !== undefined){
-let data29 = data13.delay_hours;
-if(!(((typeof data29 == "number") && (!(data29 % 1) && !isNaN(data29))) && (isFinite(data29)))){
-const err44 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/delay_hours",schemaPath:"#/$defs/PuffleSequenceNode/properties/delay_hours/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema44.properties.delay_hours.type,parentSchema:schema44.properties.delay_hours,data:data29};
+if(data13.delay_minutes !== undefined){
+let data30 = data13.delay_minutes;
+if(!(((typeof data30 == "number") && (!(data30 % 1) && !isNaN(data30))) && (isFinite(data30)))){
+const err44 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/delay_minutes",schemaPath:"#/$defs/PuffleSequenceNode/properties/delay_minutes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema44.properties.delay_minutes.type,parentSchema:schema44.properties.delay_minutes,data:data30};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -1660,9 +1665,9 @@ vErrors.push(err44);
 }
 errors++;
 }
-if((typeof data29 == "number") && (isFinite(data29))){
-if(data29 < 0 || isNaN(data29)){
-const err45 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/delay_hours",schemaPath:"#/$defs/PuffleSequenceNode/properties/delay_hours/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema44.properties.delay_hours,data:data29};
+if((typeof data30 == "number") && (isFinite(data30))){
+if(data30 < 0 || isNaN(data30)){
+const err45 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/delay_minutes",schemaPath:"#/$defs/PuffleSequenceNode/properties/delay_minutes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema44.properties.delay_minutes,data:data30};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -1673,10 +1678,10 @@ errors++;
 }
 }
 }
-if(data13.delay_minutes !== undefined){
-let data30 = data13.delay_minutes;
-if(!(((typeof data30 == "number") && (!(data30 % 1) && !isNaN(data30))) && (isFinite(data30)))){
-const err46 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/delay_minutes",schemaPath:"#/$defs/PuffleSequenceNode/properties/delay_minutes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema44.properties.delay_minutes.type,parentSchema:schema44.properties.delay_minutes,data:data30};
+if(data13.ai_node !== undefined){
+let data31 = data13.ai_node;
+if((!(data31 && typeof data31 == "object" && !Array.isArray(data31))) && (data31 !== null)){
+const err46 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/ai_node",schemaPath:"#/$defs/PuffleSequenceNode/properties/ai_node/type",keyword:"type",params:{type: schema44.properties.ai_node.type},message:"must be object,null",schema:schema44.properties.ai_node.type,parentSchema:schema44.properties.ai_node,data:data31};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -1685,9 +1690,10 @@ vErrors.push(err46);
 }
 errors++;
 }
-if((typeof data30 == "number") && (isFinite(data30))){
-if(data30 < 0 || isNaN(data30)){
-const err47 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/delay_minutes",schemaPath:"#/$defs/PuffleSequenceNode/properties/delay_minutes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema44.properties.delay_minutes,data:data30};
+if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
+for(const key2 in data31){
+if(!((key2 === "purpose") || (key2 === "output_type"))){
+const err47 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/ai_node",schemaPath:"#/$defs/PuffleSequenceNode/properties/ai_node/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema44.properties.ai_node,data:data31};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -1697,11 +1703,10 @@ vErrors.push(err47);
 errors++;
 }
 }
-}
-if(data13.ai_node !== undefined){
-let data31 = data13.ai_node;
-if((!(data31 && typeof data31 == "object" && !Array.isArray(data31))) && (data31 !== null)){
-const err48 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/ai_node",schemaPath:"#/$defs/PuffleSequenceNode/properties/ai_node/type",keyword:"type",params:{type: schema44.properties.ai_node.type},message:"must be object,null",schema:schema44.properties.ai_node.type,parentSchema:schema44.properties.ai_node,data:data31};
+if(data31.purpose !== undefined){
+let data32 = data31.purpose;
+if(typeof data32 !== "string"){
+const err48 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/ai_node/purpose",schemaPath:"#/$defs/PuffleSequenceNode/properties/ai_node/properties/purpose/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.ai_node.properties.purpose.type,parentSchema:schema44.properties.ai_node.properties.purpose,data:data32};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -1710,10 +1715,11 @@ vErrors.push(err48);
 }
 errors++;
 }
-if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
-for(const key2 in data31){
-if(!((key2 === "purpose") || (key2 === "output_type"))){
-const err49 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/ai_node",schemaPath:"#/$defs/PuffleSequenceNode/properties/ai_node/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema44.properties.ai_node,data:data31};
+}
+if(data31.output_type !== undefined){
+let data33 = data31.output_type;
+if(typeof data33 !== "string"){
+const err49 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/ai_node/output_type",schemaPath:"#/$defs/PuffleSequenceNode/properties/ai_node/properties/output_type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.ai_node.properties.output_type.type,parentSchema:schema44.properties.ai_node.properties.output_type,data:data33};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -1723,10 +1729,11 @@ vErrors.push(err49);
 errors++;
 }
 }
-if(data31.purpose !== undefined){
-let data32 = data31.purpose;
-if(typeof data32 !== "string"){
-const err50 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/ai_node/purpose",schemaPath:"#/$defs/PuffleSequenceNode/properties/ai_node/properties/purpose/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.ai_node.properties.purpose.type,parentSchema:schema44.properties.ai_node.properties.purpose,data:data32};
+}
+}
+}
+else {
+const err50 = {instancePath:instancePath+"/sequence_nodes/" + i2,schemaPath:"#/$defs/PuffleSequenceNode/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema44.type,parentSchema:schema44,data:data13};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -1736,10 +1743,9 @@ vErrors.push(err50);
 errors++;
 }
 }
-if(data31.output_type !== undefined){
-let data33 = data31.output_type;
-if(typeof data33 !== "string"){
-const err51 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/ai_node/output_type",schemaPath:"#/$defs/PuffleSequenceNode/properties/ai_node/properties/output_type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.ai_node.properties.output_type.type,parentSchema:schema44.properties.ai_node.properties.output_type,data:data33};
+}
+else {
+const err51 = {instancePath:instancePath+"/sequence_nodes",schemaPath:"#/properties/sequence_nodes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema40.properties.sequence_nodes.type,parentSchema:schema40.properties.sequence_nodes,data:data12};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -1749,11 +1755,10 @@ vErrors.push(err51);
 errors++;
 }
 }
-}
-}
-}
-else {
-const err52 = {instancePath:instancePath+"/sequence_nodes/" + i2,schemaPath:"#/$defs/PuffleSequenceNode/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema44.type,parentSchema:schema44,data:data13};
+if(data.status !== undefined){
+let data34 = data.status;
+if(typeof data34 !== "string"){
+const err52 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema40.properties.status.type,parentSchema:schema40.properties.status,data:data34};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -1762,10 +1767,8 @@ vErrors.push(err52);
 }
 errors++;
 }
-}
-}
-else {
-const err53 = {instancePath:instancePath+"/sequence_nodes",schemaPath:"#/properties/sequence_nodes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema40.properties.sequence_nodes.type,parentSchema:schema40.properties.sequence_nodes,data:data12};
+if(!(((data34 === "draft") || (data34 === "active")) || (data34 === "paused"))){
+const err53 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema40.properties.status.enum},message:"must be equal to one of the allowed values",schema:schema40.properties.status.enum,parentSchema:schema40.properties.status,data:data34};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -1775,37 +1778,14 @@ vErrors.push(err53);
 errors++;
 }
 }
-if(data.status !== undefined){
-let data34 = data.status;
-if(typeof data34 !== "string"){
-const err54 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema40.properties.status.type,parentSchema:schema40.properties.status,data:data34};
+}
+else {
+const err54 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema40.type,parentSchema:schema40,data};
 if(vErrors === null){
 vErrors = [err54];
 }
 else {
 vErrors.push(err54);
-}
-errors++;
-}
-if(!(((data34 === "draft") || (data34 === "active")) || (data34 === "paused"))){
-const err55 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema40.properties.status.enum},message:"must be equal to one of the allowed values",schema:schema40.properties.status.enum,parentSchema:schema40.properties.status,data:data34};
-if(vErrors === null){
-vErrors = [err55];
-}
-else {
-vErrors.push(err55);
-}
-errors++;
-}
-}
-}
-else {
-const err56 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema40.type,parentSchema:schema40,data};
-if(vErrors === null){
-vErrors = [err56];
-}
-else {
-vErrors.push(err56);
 }
 errors++;
 }
@@ -3644,8 +3624,8 @@ return errors === 0;
 validate20.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 exports.config = validate36;
-const schema56 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/campaignctl.schema.json","title":"WorkspaceConfig","description":"campaignctl workspace configuration (campaignctl.yaml): where the campaign files and the state file live, and which provider accounts exist. Relative paths resolve against this file's directory.","type":"object","additionalProperties":false,"required":["apiVersion"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"campaignsDir":{"description":"Directory holding the campaign files; every *.yaml and *.yml below it is read, recursively.","type":"string","minLength":1,"default":"campaigns"},"stateFile":{"description":"Where apply records the provider id and last applied spec of each campaign. Meant to be committed.","type":"string","minLength":1,"default":"campaignctl.state.json"},"accounts":{"description":"One entry per provider account. A campaign names its account in `metadata.account` (default \"default\").","type":"array","items":{"$ref":"#/$defs/Account","description":"A provider account."},"default":[]},"safety":{"$ref":"#/$defs/Safety","description":"Guards against mass changes: apply refuses them without --force."},"prune":{"description":"What apply (and so merge-to-apply) does with campaigns that are in state but no longer in Git: true retires them (Altur: archive, Puffle: delete), false leaves them alone and the plan shows them as notes. `apply --prune` / `--no-prune` override it.","type":"boolean","default":false}},"$defs":{"Account":{"description":"A provider account and how to reach it. The API key itself never goes in a file: it is read from the environment variable named by `apiKeyEnv`.","type":"object","additionalProperties":false,"required":["provider","apiKeyEnv"],"properties":{"provider":{"description":"Which provider this account belongs to.","type":"string","enum":["extrovert","puffle","altur"]},"name":{"description":"Account name, unique per provider; campaigns refer to it in `metadata.account`.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key (for example ALTUR_API_KEY). Never the key itself.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be the name of an environment variable (letters, digits and _, not starting with a digit), not the key itself"},"baseUrl":{"description":"API base URL. Defaults to the provider's production URL; point it at `campaignctl sandbox` for tests.","type":"string","format":"uri","pattern":"^https?://","patternErrorMessage":"must be an absolute http(s) URL such as https://api.altur.io/api/v1.0"},"requestsPerSecond":{"description":"Client-side rate limit for this account. Defaults to the provider's documented or assumed limit (Altur documents 12/s).","type":"number","exclusiveMinimum":0},"concurrency":{"description":"Most requests in flight at once for this account.","type":"integer","minimum":1}}},"Safety":{"description":"Thresholds that make apply refuse mass changes unless --force is given.","type":"object","additionalProperties":false,"properties":{"maxChangePercent":{"description":"Refuse to update, replace or delete more than this percentage of the managed campaigns.","type":"number","minimum":0,"maximum":100,"default":30},"minManagedForThreshold":{"description":"Apply the percentage guard only when at least this many campaigns are managed.","type":"integer","minimum":0,"default":10}}}}};
-const schema57 = {"description":"A provider account and how to reach it. The API key itself never goes in a file: it is read from the environment variable named by `apiKeyEnv`.","type":"object","additionalProperties":false,"required":["provider","apiKeyEnv"],"properties":{"provider":{"description":"Which provider this account belongs to.","type":"string","enum":["extrovert","puffle","altur"]},"name":{"description":"Account name, unique per provider; campaigns refer to it in `metadata.account`.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key (for example ALTUR_API_KEY). Never the key itself.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be the name of an environment variable (letters, digits and _, not starting with a digit), not the key itself"},"baseUrl":{"description":"API base URL. Defaults to the provider's production URL; point it at `campaignctl sandbox` for tests.","type":"string","format":"uri","pattern":"^https?://","patternErrorMessage":"must be an absolute http(s) URL such as https://api.altur.io/api/v1.0"},"requestsPerSecond":{"description":"Client-side rate limit for this account. Defaults to the provider's documented or assumed limit (Altur documents 12/s).","type":"number","exclusiveMinimum":0},"concurrency":{"description":"Most requests in flight at once for this account.","type":"integer","minimum":1}}};
+const schema56 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/campaignctl.schema.json","title":"WorkspaceConfig","description":"campaignctl workspace configuration (campaignctl.yaml): where the campaign files and the state file live, and which provider accounts exist. Relative paths resolve against this file's directory.","type":"object","additionalProperties":false,"required":["apiVersion"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"campaignsDir":{"description":"Directory holding the campaign files; every *.yaml and *.yml below it is read, recursively.","type":"string","minLength":1,"default":"campaigns"},"stateFile":{"description":"Where apply records the provider id and last applied spec of each campaign. Meant to be committed.","type":"string","minLength":1,"default":"campaignctl.state.json"},"accounts":{"description":"One entry per provider account. A campaign names its account in `metadata.account` (default \"default\").","type":"array","items":{"$ref":"#/$defs/Account","description":"A provider account."},"default":[]},"safety":{"$ref":"#/$defs/Safety","description":"Guards against mass changes: apply refuses them without --force."},"prune":{"description":"What apply (and so merge-to-apply) does with campaigns that are in state but no longer in Git: true retires them (Altur: archive, Puffle: delete), false leaves them alone and the plan shows them as notes. `apply --prune` / `--no-prune` override it.","type":"boolean","default":false}},"$defs":{"Account":{"description":"A provider account and how to reach it. The API key itself never goes in a file: it is read from the environment variable named by `apiKeyEnv`.","type":"object","additionalProperties":false,"required":["provider","apiKeyEnv"],"properties":{"provider":{"description":"Which provider this account belongs to.","type":"string","enum":["extrovert","puffle","altur"]},"name":{"description":"Account name, unique per provider; campaigns refer to it in `metadata.account`.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key (for example ALTUR_API_KEY). Never the key itself.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be the name of an environment variable (letters, digits and _, not starting with a digit), not the key itself"},"baseUrl":{"description":"API base URL. Defaults to the provider's production URL; point it at `campaignctl sandbox` for tests.","type":"string","format":"uri","pattern":"^https?://","patternErrorMessage":"must be an absolute http(s) URL such as https://api.altur.io/api/v1.0"},"requestsPerSecond":{"description":"Client-side rate limit for this account. Defaults to the provider's documented or assumed limit (Altur documents 12/s).","type":"number","exclusiveMinimum":0},"concurrency":{"description":"Most requests in flight at once for this account. Defaults to twice requestsPerSecond × the provider's typical latency (500 ms assumed), at least 2: enough that the rate, not this, is the limit.","type":"integer","minimum":1},"statusWait":{"description":"How apply waits for a status change the provider completes in the background (Puffle launch: launching → active) before any step that needs it. Defaults: the provider's (Puffle: 180 s, reads at most 30 s apart).","type":"object","additionalProperties":false,"properties":{"timeoutSeconds":{"description":"Give up after this many seconds; the campaign is reported and left as it is.","type":"number","minimum":0},"pollSeconds":{"description":"Longest pause between two status reads; the first read comes after at most 2 s.","type":"number","exclusiveMinimum":0}}}}},"Safety":{"description":"Thresholds that make apply refuse mass changes unless --force is given.","type":"object","additionalProperties":false,"properties":{"maxChangePercent":{"description":"Refuse to update, replace or delete more than this percentage of the managed campaigns.","type":"number","minimum":0,"maximum":100,"default":30},"minManagedForThreshold":{"description":"Apply the percentage guard only when at least this many campaigns are managed.","type":"integer","minimum":0,"default":10}}}}};
+const schema57 = {"description":"A provider account and how to reach it. The API key itself never goes in a file: it is read from the environment variable named by `apiKeyEnv`.","type":"object","additionalProperties":false,"required":["provider","apiKeyEnv"],"properties":{"provider":{"description":"Which provider this account belongs to.","type":"string","enum":["extrovert","puffle","altur"]},"name":{"description":"Account name, unique per provider; campaigns refer to it in `metadata.account`.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key (for example ALTUR_API_KEY). Never the key itself.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be the name of an environment variable (letters, digits and _, not starting with a digit), not the key itself"},"baseUrl":{"description":"API base URL. Defaults to the provider's production URL; point it at `campaignctl sandbox` for tests.","type":"string","format":"uri","pattern":"^https?://","patternErrorMessage":"must be an absolute http(s) URL such as https://api.altur.io/api/v1.0"},"requestsPerSecond":{"description":"Client-side rate limit for this account. Defaults to the provider's documented or assumed limit (Altur documents 12/s).","type":"number","exclusiveMinimum":0},"concurrency":{"description":"Most requests in flight at once for this account. Defaults to twice requestsPerSecond × the provider's typical latency (500 ms assumed), at least 2: enough that the rate, not this, is the limit.","type":"integer","minimum":1},"statusWait":{"description":"How apply waits for a status change the provider completes in the background (Puffle launch: launching → active) before any step that needs it. Defaults: the provider's (Puffle: 180 s, reads at most 30 s apart).","type":"object","additionalProperties":false,"properties":{"timeoutSeconds":{"description":"Give up after this many seconds; the campaign is reported and left as it is.","type":"number","minimum":0},"pollSeconds":{"description":"Longest pause between two status reads; the first read comes after at most 2 s.","type":"number","exclusiveMinimum":0}}}}};
 const schema58 = {"description":"Thresholds that make apply refuse mass changes unless --force is given.","type":"object","additionalProperties":false,"properties":{"maxChangePercent":{"description":"Refuse to update, replace or delete more than this percentage of the managed campaigns.","type":"number","minimum":0,"maximum":100,"default":30},"minManagedForThreshold":{"description":"Apply the percentage guard only when at least this many campaigns are managed.","type":"integer","minimum":0,"default":10}}};
 const pattern29 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
 const pattern30 = new RegExp("^https?://", "u");
@@ -3776,7 +3756,7 @@ vErrors.push(err8);
 errors++;
 }
 for(const key1 in data4){
-if(!((((((key1 === "provider") || (key1 === "name")) || (key1 === "apiKeyEnv")) || (key1 === "baseUrl")) || (key1 === "requestsPerSecond")) || (key1 === "concurrency"))){
+if(!(((((((key1 === "provider") || (key1 === "name")) || (key1 === "apiKeyEnv")) || (key1 === "baseUrl")) || (key1 === "requestsPerSecond")) || (key1 === "concurrency")) || (key1 === "statusWait"))){
 const err9 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema57,data:data4};
 if(vErrors === null){
 vErrors = [err9];
@@ -3945,9 +3925,12 @@ errors++;
 }
 }
 }
-}
-else {
-const err23 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema57.type,parentSchema:schema57,data:data4};
+if(data4.statusWait !== undefined){
+let data11 = data4.statusWait;
+if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
+for(const key2 in data11){
+if(!((key2 === "timeoutSeconds") || (key2 === "pollSeconds"))){
+const err23 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait",schemaPath:"#/$defs/Account/properties/statusWait/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema57.properties.statusWait,data:data11};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -3957,9 +3940,11 @@ vErrors.push(err23);
 errors++;
 }
 }
-}
-else {
-const err24 = {instancePath:instancePath+"/accounts",schemaPath:"#/properties/accounts/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema56.properties.accounts.type,parentSchema:schema56.properties.accounts,data:data3};
+if(data11.timeoutSeconds !== undefined){
+let data12 = data11.timeoutSeconds;
+if((typeof data12 == "number") && (isFinite(data12))){
+if(data12 < 0 || isNaN(data12)){
+const err24 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/timeoutSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/timeoutSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema57.properties.statusWait.properties.timeoutSeconds,data:data12};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -3969,12 +3954,8 @@ vErrors.push(err24);
 errors++;
 }
 }
-if(data.safety !== undefined){
-let data11 = data.safety;
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-for(const key2 in data11){
-if(!((key2 === "maxChangePercent") || (key2 === "minManagedForThreshold"))){
-const err25 = {instancePath:instancePath+"/safety",schemaPath:"#/$defs/Safety/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema58,data:data11};
+else {
+const err25 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/timeoutSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/timeoutSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema57.properties.statusWait.properties.timeoutSeconds.type,parentSchema:schema57.properties.statusWait.properties.timeoutSeconds,data:data12};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -3984,11 +3965,11 @@ vErrors.push(err25);
 errors++;
 }
 }
-if(data11.maxChangePercent !== undefined){
-let data12 = data11.maxChangePercent;
-if((typeof data12 == "number") && (isFinite(data12))){
-if(data12 > 100 || isNaN(data12)){
-const err26 = {instancePath:instancePath+"/safety/maxChangePercent",schemaPath:"#/$defs/Safety/properties/maxChangePercent/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema58.properties.maxChangePercent,data:data12};
+if(data11.pollSeconds !== undefined){
+let data13 = data11.pollSeconds;
+if((typeof data13 == "number") && (isFinite(data13))){
+if(data13 <= 0 || isNaN(data13)){
+const err26 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/pollSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/pollSeconds/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema57.properties.statusWait.properties.pollSeconds,data:data13};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -3997,8 +3978,9 @@ vErrors.push(err26);
 }
 errors++;
 }
-if(data12 < 0 || isNaN(data12)){
-const err27 = {instancePath:instancePath+"/safety/maxChangePercent",schemaPath:"#/$defs/Safety/properties/maxChangePercent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema58.properties.maxChangePercent,data:data12};
+}
+else {
+const err27 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/pollSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/pollSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema57.properties.statusWait.properties.pollSeconds.type,parentSchema:schema57.properties.statusWait.properties.pollSeconds,data:data13};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -4008,8 +3990,9 @@ vErrors.push(err27);
 errors++;
 }
 }
+}
 else {
-const err28 = {instancePath:instancePath+"/safety/maxChangePercent",schemaPath:"#/$defs/Safety/properties/maxChangePercent/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema58.properties.maxChangePercent.type,parentSchema:schema58.properties.maxChangePercent,data:data12};
+const err28 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait",schemaPath:"#/$defs/Account/properties/statusWait/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema57.properties.statusWait.type,parentSchema:schema57.properties.statusWait,data:data11};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -4019,10 +4002,9 @@ vErrors.push(err28);
 errors++;
 }
 }
-if(data11.minManagedForThreshold !== undefined){
-let data13 = data11.minManagedForThreshold;
-if(!(((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))) && (isFinite(data13)))){
-const err29 = {instancePath:instancePath+"/safety/minManagedForThreshold",schemaPath:"#/$defs/Safety/properties/minManagedForThreshold/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema58.properties.minManagedForThreshold.type,parentSchema:schema58.properties.minManagedForThreshold,data:data13};
+}
+else {
+const err29 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema57.type,parentSchema:schema57,data:data4};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -4031,9 +4013,10 @@ vErrors.push(err29);
 }
 errors++;
 }
-if((typeof data13 == "number") && (isFinite(data13))){
-if(data13 < 0 || isNaN(data13)){
-const err30 = {instancePath:instancePath+"/safety/minManagedForThreshold",schemaPath:"#/$defs/Safety/properties/minManagedForThreshold/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema58.properties.minManagedForThreshold,data:data13};
+}
+}
+else {
+const err30 = {instancePath:instancePath+"/accounts",schemaPath:"#/properties/accounts/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema56.properties.accounts.type,parentSchema:schema56.properties.accounts,data:data3};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -4043,10 +4026,12 @@ vErrors.push(err30);
 errors++;
 }
 }
-}
-}
-else {
-const err31 = {instancePath:instancePath+"/safety",schemaPath:"#/$defs/Safety/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema58.type,parentSchema:schema58,data:data11};
+if(data.safety !== undefined){
+let data14 = data.safety;
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+for(const key3 in data14){
+if(!((key3 === "maxChangePercent") || (key3 === "minManagedForThreshold"))){
+const err31 = {instancePath:instancePath+"/safety",schemaPath:"#/$defs/Safety/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema58,data:data14};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -4056,10 +4041,11 @@ vErrors.push(err31);
 errors++;
 }
 }
-if(data.prune !== undefined){
-let data14 = data.prune;
-if(typeof data14 !== "boolean"){
-const err32 = {instancePath:instancePath+"/prune",schemaPath:"#/properties/prune/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema56.properties.prune.type,parentSchema:schema56.properties.prune,data:data14};
+if(data14.maxChangePercent !== undefined){
+let data15 = data14.maxChangePercent;
+if((typeof data15 == "number") && (isFinite(data15))){
+if(data15 > 100 || isNaN(data15)){
+const err32 = {instancePath:instancePath+"/safety/maxChangePercent",schemaPath:"#/$defs/Safety/properties/maxChangePercent/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema58.properties.maxChangePercent,data:data15};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -4068,15 +4054,86 @@ vErrors.push(err32);
 }
 errors++;
 }
-}
-}
-else {
-const err33 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema56.type,parentSchema:schema56,data};
+if(data15 < 0 || isNaN(data15)){
+const err33 = {instancePath:instancePath+"/safety/maxChangePercent",schemaPath:"#/$defs/Safety/properties/maxChangePercent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema58.properties.maxChangePercent,data:data15};
 if(vErrors === null){
 vErrors = [err33];
 }
 else {
 vErrors.push(err33);
+}
+errors++;
+}
+}
+else {
+const err34 = {instancePath:instancePath+"/safety/maxChangePercent",schemaPath:"#/$defs/Safety/properties/maxChangePercent/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema58.properties.maxChangePercent.type,parentSchema:schema58.properties.maxChangePercent,data:data15};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+if(data14.minManagedForThreshold !== undefined){
+let data16 = data14.minManagedForThreshold;
+if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
+const err35 = {instancePath:instancePath+"/safety/minManagedForThreshold",schemaPath:"#/$defs/Safety/properties/minManagedForThreshold/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema58.properties.minManagedForThreshold.type,parentSchema:schema58.properties.minManagedForThreshold,data:data16};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+if((typeof data16 == "number") && (isFinite(data16))){
+if(data16 < 0 || isNaN(data16)){
+const err36 = {instancePath:instancePath+"/safety/minManagedForThreshold",schemaPath:"#/$defs/Safety/properties/minManagedForThreshold/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema58.properties.minManagedForThreshold,data:data16};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err37 = {instancePath:instancePath+"/safety",schemaPath:"#/$defs/Safety/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema58.type,parentSchema:schema58,data:data14};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+if(data.prune !== undefined){
+let data17 = data.prune;
+if(typeof data17 !== "boolean"){
+const err38 = {instancePath:instancePath+"/prune",schemaPath:"#/properties/prune/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema56.properties.prune.type,parentSchema:schema56.properties.prune,data:data17};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+}
+else {
+const err39 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema56.type,parentSchema:schema56,data};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
 }
 errors++;
 }

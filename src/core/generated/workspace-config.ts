@@ -53,7 +53,7 @@ export interface Account {
    */
   requestsPerSecond?: number;
   /**
-   * Most requests in flight at once for this account.
+   * Most requests in flight at once for this account. Defaults to twice requestsPerSecond × the provider's typical latency (500 ms assumed), at least 2: enough that the rate, not this, is the limit.
    */
   concurrency?: number;
   /**

@@ -13,7 +13,8 @@ export const altur = {
     defaultBaseUrl: "https://api.altur.io/api/v1.0",
     // Documented on every campaign endpoint: 12 requests per second.
     defaultRequestsPerSecond: 12,
-    defaultConcurrency: 8,
+    // Not documented: 500 ms assumed (the latency the issue 15 measurements used).
+    typicalLatencyMs: 500,
     authHeader: (apiKey) => ({ name: "Authorization", value: `api-key ${apiKey}` }),
     // Error body [A, altur.md §2]: { success: false, error: "<CODE>" | <int>, message }.
     isOwnErrorBody: (body) => isJsonObject(body) && body.success === false && (typeof body.error === "string" || typeof body.error === "number"),

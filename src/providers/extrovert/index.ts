@@ -12,7 +12,8 @@ export const extrovert = {
     defaultBaseUrl: "https://prod-nginx-v2.goextrovert.com/webgateway/api/client/v2",
     // Not documented; the sandbox assumes 10/s per key.
     defaultRequestsPerSecond: 10,
-    defaultConcurrency: 4,
+    // Not documented: 500 ms assumed (the latency the issue 15 measurements used).
+    typicalLatencyMs: 500,
     authHeader: (apiKey) => ({ name: "X-API-Key", value: apiKey }),
     // Envelope on every answer: { status: "success" | "error", data, message, statusCode }.
     isOwnErrorBody: (body) => isJsonObject(body) && body.status === "error" && typeof body.statusCode === "number",

@@ -13,7 +13,8 @@ export const puffle = {
     defaultBaseUrl: "https://app.puffle.ai",
     // No global number documented; the sandbox assumes 10/s per key.
     defaultRequestsPerSecond: 10,
-    defaultConcurrency: 4,
+    // Not documented: 500 ms assumed (the latency the issue 15 measurements used).
+    typicalLatencyMs: 500,
     authHeader: (apiKey) => ({ name: "Authorization", value: `Bearer ${apiKey}` }),
     // Error body: { error: "<human message>", code?: "UPPER_SNAKE" } — no success flag, no statusCode.
     isOwnErrorBody: (body) => isJsonObject(body) && typeof body.error === "string" && !("success" in body) && !("statusCode" in body),
