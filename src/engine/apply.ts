@@ -532,25 +532,37 @@ export async function executePlan(plan: Plan, sessions: Map<string, AccountSessi
   const claimed = new Set(Object.values(state.campaigns).map((e) => e.id));
   const work = plan.campaigns.filter((c) => c.action !== "noop" || c.blocked.length > 0 || c.movedFrom !== undefined);
   const outcomes: CampaignOutcome[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < work.length) {
-      const c = work[next++] as CampaignPlan;
-      const session = sessions.get(accountKey(c.provider, c.account));
-      let outcome: CampaignOutcome;
-      if (!session) {
-        outcome = { address: c.address, status: "failed", done: [], message: `no session for ${c.provider}/${c.account}`, blocked: [], warnings: [], verified: [] };
-      } else if (c.action === "noop" && c.movedFrom === undefined) {
-        outcome = { address: c.address, status: "blocked", done: [], blocked: [...c.blocked], warnings: [...c.warnings], verified: [] };
-      } else {
-        outcome = await new CampaignRun(c, session, state, claimed, opts, persist).run();
-      }
-      if (outcome.id === undefined && c.id !== undefined && c.action !== "replace") outcome.id = c.id;
-      outcomes.push(outcome);
-      opts.onOutcome?.(outcome);
-    }
+  // One worker pool per account, as wide as the account's own concurrency (or --parallel): accounts
+  // run side by side, each at its own rate, and a slow one never holds another's campaigns back. A
+  // campaign's steps stay in order inside its run.
+  const byAccount = new Map<string, CampaignPlan[]>();
+  for (const c of work) {
+    const key = accountKey(c.provider, c.account);
+    byAccount.set(key, [...(byAccount.get(key) ?? []), c]);
+  }
+  const pool = async (key: string, items: CampaignPlan[]): Promise<void> => {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < items.length) await runOne(items[next++] as CampaignPlan);
+    };
+    const width = opts.parallel ?? sessions.get(key)?.concurrency ?? 8;
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(width, items.length)) }, worker));
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.parallel ?? 8, work.length)) }, worker));
+  const runOne = async (c: CampaignPlan): Promise<void> => {
+    const session = sessions.get(accountKey(c.provider, c.account));
+    let outcome: CampaignOutcome;
+    if (!session) {
+      outcome = { address: c.address, status: "failed", done: [], message: `no session for ${c.provider}/${c.account}`, blocked: [], warnings: [], verified: [] };
+    } else if (c.action === "noop" && c.movedFrom === undefined) {
+      outcome = { address: c.address, status: "blocked", done: [], blocked: [...c.blocked], warnings: [...c.warnings], verified: [] };
+    } else {
+      outcome = await new CampaignRun(c, session, state, claimed, opts, persist).run();
+    }
+    if (outcome.id === undefined && c.id !== undefined && c.action !== "replace") outcome.id = c.id;
+    outcomes.push(outcome);
+    opts.onOutcome?.(outcome);
+  };
+  await Promise.all([...byAccount].map(([key, items]) => pool(key, items)));
   await chain;
   return outcomes.sort((a, b) => a.address.localeCompare(b.address));
 }

@@ -12,6 +12,8 @@ export interface AccountSession {
   module: ProviderModule;
   http: HttpClient;
   client: ProviderClient;
+  /** Requests in flight at most (configured or sized to the rate): also apply's worker pool for the account. */
+  concurrency: number;
 }
 
 export interface SessionOptions {
@@ -43,19 +45,20 @@ export function openSessions(workspace: Workspace, keys: Iterable<string>, opts:
     }
     const module = PROVIDERS[account.provider];
     const rate = account.requestsPerSecond ?? module.connection.defaultRequestsPerSecond;
+    const concurrency = account.concurrency ?? defaultConcurrency(rate, module.connection.typicalLatencyMs);
     const http = createHttpClient({
       provider: account.provider,
       account: account.name,
       baseUrl: (account.baseUrl ?? module.connection.defaultBaseUrl).replace(/\/+$/, ""),
       auth: module.connection.authHeader(apiKey),
       requestsPerSecond: rate,
-      concurrency: account.concurrency ?? defaultConcurrency(rate, module.connection.typicalLatencyMs),
+      concurrency,
       readOnly: opts.readOnly,
       userAgent: "campaignctl/0.1",
       ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
       ...(opts.onEvent === undefined ? {} : { onEvent: opts.onEvent }),
     });
-    sessions.set(key, { key, account, module, http, client: module.createClient(http) });
+    sessions.set(key, { key, account, module, http, client: module.createClient(http), concurrency });
   }
   if (missingKeys.length > 0) {
     throw new CliError(`API key not set: export ${missingKeys.join(", ")} (keys are read from the environment, never from files)`);
