@@ -2,7 +2,8 @@
  * `npm run bench` — the speed figures of DESIGN.md section 9 and issue 4:
  *   1. refresh: plan against the in-process sandbox with 1,000 Altur, 1,000 Puffle and 200 Extrovert
  *      campaigns, per provider: requests, 429s, detail GETs, wall time vs. requests ÷ requests-per-second;
- *   2. planner: 10,000 campaigns planned with no network, CPU time and memory; rendering.
+ *   2. planner: 10,000 campaigns planned with no network, CPU time and memory; rendering;
+ *   3. startup: the built CLI in fresh processes, `--help` and `validate` of 1,000 files, against their targets.
  * Tables on stdout, progress on stderr. Exit 0 unless something errors (a missed target is reported, not failed).
  */
 import { spawn } from "node:child_process";
@@ -11,11 +12,12 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { runPlannerBench, type Measure, type PlannerBenchResult } from "./planner.js";
 import { runRefreshBench, type RefreshBenchResult } from "./refresh.js";
+import { runStartupBench, type StartupBenchResult } from "./startup.js";
 import { int, mb, millis, secs, table } from "./table.js";
 
-const USAGE = `usage: npm run bench -- [--only refresh|planner] [--rps N] [--scale F] [--planner-count N] [--planner-runs N]
+const USAGE = `usage: npm run bench -- [--only refresh|planner|startup] [--rps N] [--scale F] [--planner-count N] [--planner-runs N] [--startup-runs N]
 
-  --only refresh|planner  run one benchmark (default: both, planner first)
+  --only refresh|planner|startup  run one benchmark (default: all, planner first)
   --rps N                 refresh at N requests/second on every provider, sandbox and client alike
                           (default: the documented limits, Extrovert 10/s, Puffle 10/s, Altur 12/s;
                           the default run takes about 100 s because Puffle needs ~1,000 detail reads)
@@ -23,7 +25,11 @@ const USAGE = `usage: npm run bench -- [--only refresh|planner] [--rps N] [--sca
   --planner-count N       campaigns for the planner benchmark (default 10,000)
   --planner-runs N        planner runs, each in a fresh process (a cold start is once per process);
                           the table shows the median run (default 5)
+  --startup-runs N        fresh processes per startup figure; the median is compared with the target (default 7)
 `;
+
+/** plan on the bench scenario: at most this × the slowest provider's bound (requests ÷ limit). */
+const PLAN_TARGET = 1.1;
 
 const WALL_TARGET = 1.2;
 const PLAN_CPU_TARGET_MS = 1000;
@@ -128,6 +134,29 @@ function printPlanner(runs: readonly PlannerBenchResult[]): void {
   );
 }
 
+function printStartup(r: StartupBenchResult): void {
+  out(`\nStartup — the built CLI in fresh processes (wall per run; the machine's load counts too)\n\n`);
+  out(
+    table(
+      ["command", "runs", "min", "median", "max", "target", "median/target"],
+      r.figures.map((f) => [
+        f.what,
+        int(f.runs.length),
+        millis(Math.min(...f.runs)),
+        millis(median(f.runs)),
+        millis(Math.max(...f.runs)),
+        f.targetMs === undefined ? "-" : millis(f.targetMs),
+        f.targetMs === undefined ? "-" : (median(f.runs) / f.targetMs).toFixed(2),
+      ]),
+    ),
+  );
+  for (const f of r.figures) {
+    if (f.targetMs === undefined) continue;
+    const m = median(f.runs);
+    out(m <= f.targetMs ? `target met: ${f.what} ${millis(m)} (median) ≤ ${millis(f.targetMs)}\n` : `TARGET MISSED: ${f.what} ${millis(m)} (median) > ${millis(f.targetMs)}\n`);
+  }
+}
+
 function printRefresh(r: RefreshBenchResult, rpsOverride: number | undefined): void {
   out(`\nRefresh — plan (read-only) against the in-process sandbox, ${rpsOverride === undefined ? "documented limits" : `limits raised to ${rpsOverride}/s with --rps`} on both sides\n\n`);
   const rows = r.figures.map((f) => {
@@ -157,6 +186,14 @@ function printRefresh(r: RefreshBenchResult, rpsOverride: number | undefined): v
   const s = r.summary;
   out(`plan summary: ${s.create} create, ${s.update} update, ${s.transition} transition, ${s.replace} replace, ${s.noop} noop, ${s.orphan} orphan; ${s.blocked} with blocked changes; ${r.errors.length} errors\n`);
   for (const e of r.errors.slice(0, 5)) out(`  plan error: ${e.address}: ${e.message}\n`);
+  const slowest = r.figures.reduce((a, b) => (b.boundMs > a.boundMs ? b : a));
+  if (slowest.boundMs > 0) {
+    const ratio = r.planMs / slowest.boundMs;
+    out(
+      `${ratio <= PLAN_TARGET ? "target met" : "TARGET MISSED"}: plan total ${secs(r.planMs)} = ${ratio.toFixed(3)} × the slowest provider's bound ` +
+        `(${slowest.provider} ${secs(slowest.boundMs)}), target ≤ ${PLAN_TARGET}\n`,
+    );
+  }
   for (const f of r.figures) {
     if (f.requests === 0) continue;
     const ratio = f.wallMs / f.boundMs;
@@ -179,6 +216,7 @@ async function run(): Promise<number> {
         scale: { type: "string" },
         "planner-count": { type: "string" },
         "planner-runs": { type: "string" },
+        "startup-runs": { type: "string" },
         "planner-child": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -196,12 +234,14 @@ async function run(): Promise<number> {
   let scale: number;
   let plannerCount: number;
   let plannerRunCount: number;
+  let startupRunCount: number;
   try {
-    if (values.only !== undefined && values.only !== "refresh" && values.only !== "planner") throw new UsageError(`--only must be refresh or planner, got ${JSON.stringify(values.only)}`);
+    if (values.only !== undefined && !["refresh", "planner", "startup"].includes(values.only)) throw new UsageError(`--only must be refresh, planner or startup, got ${JSON.stringify(values.only)}`);
     rps = positive("rps", values.rps, undefined);
     scale = positive("scale", values.scale, 1)!;
     plannerCount = Math.round(positive("planner-count", values["planner-count"], 10_000)!);
     plannerRunCount = Math.round(positive("planner-runs", values["planner-runs"], 5)!);
+    startupRunCount = Math.round(positive("startup-runs", values["startup-runs"], 7)!);
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`bench: ${err.message}\n${USAGE}`);
@@ -216,8 +256,10 @@ async function run(): Promise<number> {
   }
   out(`campaignctl benchmarks — Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model.trim() ?? "unknown CPU"}), ${new Date().toISOString()}\n`);
   // The planner first: its memory figures then describe a fresh process, not one that also ran a sandbox.
-  if (values.only !== "refresh") printPlanner(await plannerRuns(plannerCount, plannerRunCount));
-  if (values.only !== "planner") printRefresh(await runRefreshBench({ scale, ...(rps === undefined ? {} : { rps }), progress }), rps);
+  const runs = (which: string): boolean => values.only === undefined || values.only === which;
+  if (runs("planner")) printPlanner(await plannerRuns(plannerCount, plannerRunCount));
+  if (runs("startup")) printStartup(await runStartupBench(startupRunCount, progress));
+  if (runs("refresh")) printRefresh(await runRefreshBench({ scale, ...(rps === undefined ? {} : { rps }), progress }), rps);
   return 0;
 }
 

@@ -1,0 +1,67 @@
+/**
+ * Startup benchmark: the built CLI as a user runs it, in fresh processes — `--help`, and `validate`
+ * over 1,000 campaign files (400 Altur, 400 Puffle, 200 Extrovert from the bench fixtures). Wall
+ * time per run (median of N), next to a bare `node -e ""` on the same machine for scale.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { stringify } from "yaml";
+import { alturSpec, extrovertSpec, fileName, puffleSpec } from "./fixtures.js";
+
+export interface StartupFigure {
+  what: string;
+  runs: number[];
+  targetMs?: number;
+}
+
+export interface StartupBenchResult {
+  figures: StartupFigure[];
+  validateFiles: number;
+}
+
+const KINDS = { altur: "AlturCampaign", puffle: "PuffleCampaign", extrovert: "ExtrovertCampaign" } as const;
+
+function timed(args: readonly string[], cwd: string): number {
+  const start = performance.now();
+  const res = spawnSync(process.execPath, args, { cwd, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+  const ms = performance.now() - start;
+  if (res.status !== 0) throw new Error(`${args.join(" ")} exited with ${res.status}: ${res.stderr.slice(0, 300)}`);
+  return ms;
+}
+
+export async function runStartupBench(runs: number, progress: (line: string) => void): Promise<StartupBenchResult> {
+  const bin = join(process.cwd(), "bin", "campaignctl.js");
+  const dir = await mkdtemp(join(tmpdir(), "campaignctl-bench-startup-"));
+  try {
+    const counts = { altur: 400, puffle: 400, extrovert: 200 };
+    await writeFile(
+      join(dir, "campaignctl.yaml"),
+      stringify({ apiVersion: "campaignctl/v1", accounts: Object.keys(counts).map((p) => ({ provider: p, apiKeyEnv: `${p.toUpperCase()}_API_KEY` })) }),
+    );
+    for (const [provider, n] of Object.entries(counts) as [keyof typeof counts, number][]) {
+      await mkdir(join(dir, "campaigns", provider), { recursive: true });
+      const spec = provider === "altur" ? alturSpec : provider === "puffle" ? puffleSpec : extrovertSpec;
+      for (let i = 0; i < n; i++) {
+        const name = fileName(provider, i);
+        await writeFile(join(dir, "campaigns", provider, `${name}.yaml`), stringify({ apiVersion: "campaignctl/v1", kind: KINDS[provider], metadata: { name }, spec: spec(i) }));
+      }
+    }
+    const figures: StartupFigure[] = [
+      { what: 'node -e "" (for scale)', runs: [] },
+      { what: "campaignctl --help", runs: [], targetMs: 300 },
+      { what: "campaignctl validate (1,000 files)", runs: [], targetMs: 1200 },
+    ];
+    for (let k = 1; k <= runs; k++) {
+      progress(`startup run ${k}/${runs}`);
+      figures[0]!.runs.push(timed(["-e", ""], dir));
+      figures[1]!.runs.push(timed([bin, "--help"], dir));
+      figures[2]!.runs.push(timed([bin, "validate", "--quiet"], dir));
+    }
+    return { figures, validateFiles: 1000 };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
