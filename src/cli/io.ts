@@ -32,4 +32,22 @@ export interface GlobalOptions {
   color: boolean;
   quiet: boolean;
   verbose: boolean;
+  /** --request-timeout / CAMPAIGNCTL_REQUEST_TIMEOUT: per request, all attempts (ms). */
+  requestTimeoutMs?: number;
+  /** --timeout / CAMPAIGNCTL_TIMEOUT: the command's provider work as a whole (ms). */
+  timeoutMs?: number;
+}
+
+/** Default time budgets (documented in README "Limits"). */
+export const DEFAULT_REQUEST_TIMEOUT_S = 60;
+export const DEFAULT_COMMAND_TIMEOUT_S = 3600;
+
+/** A time budget in seconds from a flag or variable: a number from 0.1 to 86400 (one day). */
+export function parseSeconds(raw: string | undefined, what: string): number | undefined {
+  if (raw === undefined || raw.trim() === "") return undefined;
+  const n = Number(raw);
+  if (!/^\s*\d+(\.\d+)?\s*$/.test(raw) || !(n >= 0.1 && n <= 86_400)) {
+    throw new CliError(`${what} must be a number of seconds from 0.1 to 86400, got ${JSON.stringify(raw.slice(0, 40))}`);
+  }
+  return Math.round(n * 1000);
 }

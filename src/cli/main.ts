@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
-import { CliError, processIO, type CliIO, type GlobalOptions } from "./io.js";
+import { CliError, DEFAULT_COMMAND_TIMEOUT_S, DEFAULT_REQUEST_TIMEOUT_S, parseSeconds, processIO, type CliIO, type GlobalOptions } from "./io.js";
 import type { CommandContext, RegisterCommand, Runner } from "./context.js";
 /**
  * Each command's module, loaded only when that command runs (or all of them for the overview help):
@@ -82,6 +82,8 @@ export async function main(argv: readonly string[], ioOverrides: Partial<CliIO> 
     .addOption(new Option("-q, --quiet", "print only errors and the requested output").conflicts("verbose"))
     .option("-v, --verbose", "print details of each request and step on stderr")
     .version(cliVersion(), "-V, --version", "print the version and exit")
+    .option("--request-timeout <seconds>", `give up on a provider request after this long, retries included (default ${DEFAULT_REQUEST_TIMEOUT_S}; also CAMPAIGNCTL_REQUEST_TIMEOUT)`)
+    .option("--timeout <seconds>", `give up on the command's provider work after this long (default ${DEFAULT_COMMAND_TIMEOUT_S}; also CAMPAIGNCTL_TIMEOUT)`)
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
     .configureOutput({
@@ -92,8 +94,12 @@ export async function main(argv: readonly string[], ioOverrides: Partial<CliIO> 
   const run: Runner =
     (action) =>
     async (...args) => {
-      const o = program.opts<{ config?: string; color: boolean; quiet?: boolean; verbose?: boolean }>();
+      const o = program.opts<{ config?: string; color: boolean; quiet?: boolean; verbose?: boolean; requestTimeout?: string; timeout?: string }>();
+      const requestTimeoutMs = parseSeconds(o.requestTimeout ?? io.env.CAMPAIGNCTL_REQUEST_TIMEOUT, o.requestTimeout !== undefined ? "--request-timeout" : "CAMPAIGNCTL_REQUEST_TIMEOUT");
+      const timeoutMs = parseSeconds(o.timeout ?? io.env.CAMPAIGNCTL_TIMEOUT, o.timeout !== undefined ? "--timeout" : "CAMPAIGNCTL_TIMEOUT");
       const global: GlobalOptions = {
+        ...(requestTimeoutMs === undefined ? {} : { requestTimeoutMs }),
+        ...(timeoutMs === undefined ? {} : { timeoutMs }),
         ...(o.config === undefined ? {} : { config: o.config }),
         color: o.color && !io.env.NO_COLOR && io.stdout.isTTY === true,
         quiet: o.quiet === true,

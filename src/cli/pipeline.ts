@@ -4,7 +4,7 @@ import type { Plan } from "../core/plan.js";
 import type { StateDocument, Workspace } from "../core/types.js";
 import { buildPlan } from "../engine/build-plan.js";
 import { accountsInScope, refresh, type RefreshedCampaign } from "../engine/refresh.js";
-import { closeSessions, openSessions, type AccountSession } from "../engine/session.js";
+import { closeSessions, openSessions, timeLimits, type AccountSession } from "../engine/session.js";
 import { isProviderApiError, type ProviderApiError } from "../http/errors.js";
 import { PROVIDERS } from "../providers/registry.js";
 import { readState, StateFileError } from "../state/state-file.js";
@@ -113,6 +113,7 @@ export async function runPlan(ctx: CommandContext, opts: PlanRunOptions): Promis
   const sessions = openSessions(workspace, accountsInScope(workspace, state, targets), {
     readOnly: opts.readOnly,
     env: ctx.io.env,
+    ...timeLimits(ctx.global),
     ...(ctx.global.verbose
       ? {
           onEvent: (e) => {

@@ -237,7 +237,8 @@ class CampaignRun {
           break;
         }
         if (found.length > 1) throw new Error(`after an interrupted create, ${found.length} campaigns named ${JSON.stringify(body[nameField])} exist; bind one with campaignctl state adopt`);
-        if (attempt >= 3) throw err;
+        // A 2xx we could not read: the provider acted, so sending the create again could duplicate it.
+        if (attempt >= 3 || err.kind === "answer") throw err;
       }
     }
     if (this.id === undefined) throw new Error("create returned no id");

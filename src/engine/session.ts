@@ -1,7 +1,7 @@
 import { CliError } from "../cli/io.js";
 import type { AccountConfig, ProviderName, Workspace } from "../core/types.js";
 import { createHttpClient, type HttpClient, type HttpEvent } from "../http/client.js";
-import { defaultConcurrency } from "../http/pacing.js";
+import { defaultConcurrency, monotonicNow } from "../http/pacing.js";
 import { PROVIDERS } from "../providers/registry.js";
 import type { ProviderClient, ProviderModule } from "../providers/types.js";
 
@@ -22,6 +22,20 @@ export interface SessionOptions {
   onEvent?: (e: HttpEvent) => void;
   /** Test hook: shorter timeouts/backoff. */
   timeoutMs?: number;
+  /** Per request, all attempts (default 60 s). */
+  requestBudgetMs?: number;
+  /** All provider work of the command, counted from when the sessions open (default 1 h). */
+  commandBudgetMs?: number;
+}
+
+const DEFAULT_COMMAND_BUDGET_MS = 3_600_000;
+
+/** The time budgets of the global options, for openSessions. */
+export function timeLimits(global: { requestTimeoutMs?: number; timeoutMs?: number }): Pick<SessionOptions, "requestBudgetMs" | "commandBudgetMs"> {
+  return {
+    ...(global.requestTimeoutMs === undefined ? {} : { requestBudgetMs: global.requestTimeoutMs }),
+    ...(global.timeoutMs === undefined ? {} : { commandBudgetMs: global.timeoutMs }),
+  };
 }
 
 export function accountKey(provider: ProviderName, account: string): string {
@@ -35,6 +49,9 @@ export function accountKey(provider: ProviderName, account: string): string {
 export function openSessions(workspace: Workspace, keys: Iterable<string>, opts: SessionOptions): Map<string, AccountSession> {
   const sessions = new Map<string, AccountSession>();
   const missingKeys: string[] = [];
+  const commandBudgetMs = opts.commandBudgetMs ?? DEFAULT_COMMAND_BUDGET_MS;
+  const deadline = monotonicNow() + commandBudgetMs;
+  const deadlineLabel = `the command's ${+(commandBudgetMs / 1000).toFixed(1)} s time limit (--timeout)`;
   for (const key of [...new Set(keys)].sort()) {
     const account = workspace.accounts.find((a) => accountKey(a.provider, a.name) === key);
     if (!account) throw new CliError(`no account ${key} in ${workspace.configFile} (state or campaigns refer to it)`);
@@ -56,6 +73,9 @@ export function openSessions(workspace: Workspace, keys: Iterable<string>, opts:
       readOnly: opts.readOnly,
       userAgent: "campaignctl/0.1",
       ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
+      ...(opts.requestBudgetMs === undefined ? {} : { requestBudgetMs: opts.requestBudgetMs }),
+      deadline,
+      deadlineLabel,
       ...(opts.onEvent === undefined ? {} : { onEvent: opts.onEvent }),
     });
     sessions.set(key, { key, account, module, http, client: module.createClient(http), concurrency });

@@ -20,6 +20,8 @@ import {
   truncate,
 } from "./retry.js";
 import type { BackoffOptions } from "./retry.js";
+import type { ResponseCheck } from "./response-schema.js";
+import { excerpt } from "../core/text.js";
 
 export interface HttpClientOptions {
   provider: ProviderName;
@@ -35,6 +37,20 @@ export interface HttpClientOptions {
   readOnly: boolean;
   /** Per attempt. Default 30 000. */
   timeoutMs?: number;
+  /**
+   * Per request, all attempts and the waits between them, counted from the first attempt sent (time
+   * spent queueing for a pacing slot does not count). Default 60 000: a stalled provider fails within
+   * about a minute instead of 6 × timeoutMs.
+   */
+  requestBudgetMs?: number;
+  /**
+   * The command's time budget: an absolute time on the `now` clock after which no attempt starts and
+   * no attempt runs on. `deadlineLabel` names it in the message ("the command's 600 s time limit").
+   */
+  deadline?: number;
+  deadlineLabel?: string;
+  /** Largest response body read, in bytes; a bigger one is cut off while streaming. Default 64 MiB. */
+  maxResponseBytes?: number;
   /** Retries after the first attempt. Default 5. */
   maxRetries?: number;
   /** Backoff between retries without Retry-After. Default 200 ms × 2^n with jitter, capped at 10 s. */
@@ -67,6 +83,11 @@ export interface RequestSpec {
   retry: "safe" | "never";
   /** Statuses returned to the caller instead of thrown, besides 2xx (e.g. [404]). Never retried. */
   expectStatus?: number[];
+  /**
+   * What a 2xx body must hold (the provider's response schema for this endpoint). A body that is
+   * not JSON or fails the check rejects with ProviderApiError kind "answer"; never retried.
+   */
+  response?: ResponseCheck;
 }
 
 export interface HttpResponse<T = unknown> {
@@ -118,11 +139,15 @@ export type HttpEvent =
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_RETRIES = 5;
 const DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
+export const DEFAULT_REQUEST_BUDGET_MS = 60_000;
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+/** An attempt is not started with less time than this left in a budget. */
+const MIN_ATTEMPT_MS = 250;
 
 const CONNECT_NEVER_REACHED = new Set(["ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL"]);
 const RESET_CODES = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED", "ERR_STREAM_PREMATURE_CLOSE"]);
 
-type Outcome = { response: Response<unknown> } | { error: unknown };
+type Outcome = { response: Response<unknown> } | { error: unknown } | { tooLarge: { status: number; contentType: string | undefined } };
 
 /** A failed attempt, classified. */
 interface Failure {
@@ -138,6 +163,8 @@ interface Failure {
   retryAfterMs?: number;
   body?: unknown;
   detail?: string;
+  /** Why no further attempt was made although one was allowed (a time budget ran out). */
+  note?: string;
 }
 
 /**
@@ -169,6 +196,8 @@ class GotProviderHttp implements HttpClient {
   private readonly freshAgents: { http: http.Agent; https: https.Agent };
   private readonly secrets: string[];
   private readonly timeoutMs: number;
+  private readonly requestBudgetMs: number;
+  private readonly maxResponseBytes: number;
   private readonly maxRetries: number;
   private readonly maxRetryAfterMs: number;
   private readonly backoff: BackoffOptions;
@@ -196,6 +225,8 @@ class GotProviderHttp implements HttpClient {
     this.pacer = new Pacer(opts.requestsPerSecond, this.now);
     this.slots = new Semaphore(opts.concurrency);
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.requestBudgetMs = opts.requestBudgetMs ?? DEFAULT_REQUEST_BUDGET_MS;
+    this.maxResponseBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.maxRetries = opts.maxRetries ?? DEFAULT_MAX_RETRIES;
     this.maxRetryAfterMs = opts.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
     this.backoff = { ...DEFAULT_BACKOFF, ...opts.backoff };
@@ -203,7 +234,7 @@ class GotProviderHttp implements HttpClient {
     // The key, and the key without its scheme word ("Bearer x" → "x"), longest first.
     const value = opts.auth.value;
     const tail = value.includes(" ") ? value.slice(value.indexOf(" ") + 1).trim() : "";
-    this.secrets = [value, tail].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+    this.secrets = secretForms([value, tail]);
 
     this.agents = {
       http: new http.Agent({ keepAlive: true, maxSockets: opts.concurrency }),
@@ -257,19 +288,36 @@ class GotProviderHttp implements HttpClient {
     if (this.opts.readOnly && spec.method !== "GET") throw new ReadOnlyViolation(init);
 
     const url = this.urlFor(spec);
+    /** When the first attempt went out: the per-request budget counts from here. */
+    let firstSentAt: number | undefined;
     for (let attempt = 1; ; attempt++) {
       const ev: EventBase = { ...init, attempt };
-      const outcome = await this.attempt(spec, url, ev);
+      const outcome = await this.attempt(spec, url, ev, () => {
+        firstSentAt ??= this.now();
+        return this.limitFor(firstSentAt);
+      });
+      if ("expired" in outcome) {
+        throw this.toError(init, spec, this.outOfTime(outcome.expired, outcome.reached), outcome.sent ? attempt : attempt - 1);
+      }
 
       let failure: Failure;
-      if ("response" in outcome) {
+      if ("tooLarge" in outcome) {
+        this.everAnswered = true;
+        failure = this.answerFailure(spec, outcome.tooLarge.status, outcome.tooLarge.contentType, undefined,
+          `the body is larger than the ${formatBytes(this.maxResponseBytes)} limit`);
+      } else if ("response" in outcome) {
         const res = outcome.response;
         this.everAnswered = true;
         const status = res.statusCode;
-        if ((status >= 200 && status < 300) || spec.expectStatus?.includes(status)) {
-          return { status, headers: { ...res.headers }, body: responseBody(res.body) as T };
+        const is2xx = status >= 200 && status < 300;
+        if (is2xx || spec.expectStatus?.includes(status)) {
+          const body = responseBody(res.body);
+          const problem = is2xx && spec.response ? checkAnswer(spec.response, res.body) : undefined;
+          if (problem === undefined) return { status, headers: { ...res.headers }, body: body as T };
+          failure = this.answerFailure(spec, status, headerText(res.headers["content-type"]), res.rawBody, problem);
+        } else {
+          failure = this.classifyStatus(spec, res, ev);
         }
-        failure = this.classifyStatus(spec, res, ev);
       } else {
         failure = this.classifyError(spec, outcome.error);
       }
@@ -279,6 +327,11 @@ class GotProviderHttp implements HttpClient {
         throw this.toError(init, spec, failure, attempt);
       }
       const delayMs = failure.retryAfterMs ?? backoffDelay(attempt - 1, this.backoff, this.random);
+      const limit = this.limitFor(firstSentAt ?? this.now());
+      if (this.now() + delayMs + MIN_ATTEMPT_MS > limit.at) {
+        // Waiting and trying again would overrun the budget: give up now, saying why.
+        throw this.toError(init, spec, { ...failure, note: this.budgetWords(limit.which) }, attempt);
+      }
       this.stats.retries++;
       this.emit({ ...ev, type: "retry", reason: reasonOf(failure), delayMs });
       // The concurrency slot is free while we wait; the pacer (and any 429 hold) governs the restart.
@@ -286,26 +339,103 @@ class GotProviderHttp implements HttpClient {
     }
   }
 
+  /** The earlier of the request's own budget and the command's deadline. */
+  private limitFor(firstSentAt: number): { at: number; which: "request" | "command" } {
+    const own = firstSentAt + this.requestBudgetMs;
+    if (this.opts.deadline !== undefined && this.opts.deadline < own) return { at: this.opts.deadline, which: "command" };
+    return { at: own, which: "request" };
+  }
+
+  private budgetWords(which: "request" | "command"): string {
+    return which === "command"
+      ? `${this.opts.deadlineLabel ?? "the command's time limit"} ran out`
+      : `gave up after the ${seconds(this.requestBudgetMs)} per-request time limit`;
+  }
+
+  private outOfTime(which: "request" | "command", reached: boolean): Failure {
+    return {
+      kind: "timeout",
+      networkCode: "ETIMEDOUT",
+      retryable: true,
+      mayRetry: false,
+      mayHaveReached: reached,
+      detail: `${this.budgetWords(which)} before ${this.hostLabel} answered`,
+    };
+  }
+
+  /** A 2xx whose body is not what the endpoint documents. */
+  private answerFailure(spec: RequestSpec, status: number, contentType: string | undefined, raw: Buffer | undefined, problem: string): Failure {
+    const parts = [problem, `HTTP ${status}`, `content type ${contentType ? excerpt(contentType, 40) : "not given"}`];
+    if (raw !== undefined) {
+      const head = redact(raw.subarray(0, 240).toString("utf8"), this.secrets);
+      parts.push(raw.length === 0 ? "empty body" : `body starts ${JSON.stringify(excerpt(head, 60))}`);
+    }
+    return {
+      kind: "answer",
+      status,
+      retryable: false,
+      mayRetry: false,
+      // The provider acted on a write (it answered 2xx) but we cannot read what it did.
+      mayHaveReached: spec.method !== "GET",
+      detail: parts.join("; "),
+    };
+  }
+
   /** One attempt: a concurrency slot, then a pacing slot, then the wire. */
-  private async attempt(spec: RequestSpec, url: URL, ev: EventBase): Promise<Outcome> {
+  private async attempt(
+    spec: RequestSpec,
+    url: URL,
+    ev: EventBase,
+    limit: () => { at: number; which: "request" | "command" },
+  ): Promise<Outcome | { expired: "request" | "command"; reached: boolean; sent: boolean }> {
     await this.slots.acquire();
     try {
       await this.pacer.take();
+      const { at, which } = limit();
+      const left = at - this.now();
+      if (left < MIN_ATTEMPT_MS) return { expired: which, reached: false, sent: false };
       this.stats.requests++;
       this.emit({ ...ev, type: "request" });
       const started = this.now();
+      let tooLarge: { status: number; contentType: string | undefined } | undefined;
       try {
-        const response = (await (await this.client())(url, {
+        const pending = (await this.client())(url, {
           method: spec.method,
           ...(spec.retry === "never" ? { agent: this.freshAgents } : {}),
           ...(spec.body !== undefined ? { json: spec.body } : {}),
           headers: { ...spec.headers, [this.opts.auth.name.toLowerCase()]: this.opts.auth.value },
-        })) as Response<unknown>;
+          timeout: { request: Math.max(1, Math.min(this.timeoutMs, Math.floor(left))) },
+        });
+        let status = 0;
+        let contentType: string | undefined;
+        pending.on("request", (req: http.ClientRequest) => {
+          req.once("response", (r: http.IncomingMessage) => {
+            status = r.statusCode ?? 0;
+            contentType = headerText(r.headers["content-type"]);
+          });
+        });
+        // Stream-checked: the body is cut off as soon as it passes the cap (or announces more).
+        pending.on("downloadProgress", (p: { transferred: number; total?: number }) => {
+          if (tooLarge === undefined && (p.transferred > this.maxResponseBytes || (p.total ?? 0) > this.maxResponseBytes)) {
+            tooLarge = { status, contentType };
+            pending.cancel();
+          }
+        });
+        const response = (await pending) as Response<unknown>;
         this.emit({ ...ev, type: "response", status: response.statusCode, durationMs: this.now() - started });
         return { response };
       } catch (error) {
+        if (tooLarge !== undefined && (error as { name?: unknown })?.name === "CancelError") {
+          this.emit({ ...ev, type: "response", status: tooLarge.status, durationMs: this.now() - started });
+          return { tooLarge };
+        }
         const { kind, code } = networkKind(error);
         this.emit({ ...ev, type: "network-error", kind, networkCode: code, durationMs: this.now() - started });
+        if (kind === "timeout" && this.now() - started < this.timeoutMs - 5 && at - this.now() < MIN_ATTEMPT_MS) {
+          // The attempt was cut short by a budget, not by its own timeout.
+          const connected = gotModule !== undefined && error instanceof gotModule.RequestError && error.timings?.connect !== undefined;
+          return { expired: which, reached: connected, sent: true };
+        }
         return { error };
       }
     } finally {
@@ -409,6 +539,7 @@ class GotProviderHttp implements HttpClient {
       body,
       retryAfterMs: f.retryAfterMs,
       detail: f.detail,
+      note: f.note,
     });
   }
 
@@ -455,4 +586,38 @@ function reasonOf(f: Failure): string {
     return f.retryAfterMs !== undefined ? `${f.status} (Retry-After ${f.retryAfterMs} ms)` : String(f.status);
   }
   return f.kind === "timeout" ? "timeout" : (f.networkCode ?? f.kind);
+}
+
+/** Undefined when the answer is what the endpoint needs; else what is wrong with it. */
+function checkAnswer(check: ResponseCheck, raw: unknown): string | undefined {
+  if (raw instanceof NonJsonBody) return raw.text.trim() === "" ? "the body is empty" : "the body is not JSON";
+  return check.check(raw === "" || raw === undefined ? null : raw);
+}
+
+function headerText(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v.join(", ") : v;
+}
+
+function seconds(ms: number): string {
+  return ms >= 1000 ? `${+(ms / 1000).toFixed(1)} s` : `${ms} ms`;
+}
+
+function formatBytes(n: number): string {
+  return n >= 1024 * 1024 ? `${+(n / (1024 * 1024)).toFixed(1)} MiB` : n >= 1024 ? `${+(n / 1024).toFixed(1)} KiB` : `${n} bytes`;
+}
+
+/**
+ * Every form a provider might echo a key back in: raw, URL-encoded, base64 (padded and not) and
+ * base64url — longest first, so "Bearer x" is replaced before "x".
+ */
+export function secretForms(keys: readonly string[]): string[] {
+  const forms = new Set<string>();
+  for (const key of keys) {
+    if (key.length < 4) continue;
+    const b64 = Buffer.from(key, "utf8").toString("base64");
+    for (const f of [key, encodeURIComponent(key), b64, b64.replace(/=+$/, ""), Buffer.from(key, "utf8").toString("base64url")]) {
+      if (f.length >= 4) forms.add(f);
+    }
+  }
+  return [...forms].sort((a, b) => b.length - a.length);
 }

@@ -57,8 +57,13 @@ export type FailureKind =
   | "connect"
   /** The connection broke before a complete answer (reset, hang-up). */
   | "reset"
-  /** No complete answer within `timeoutMs`. */
+  /** No complete answer within `timeoutMs`, or a time budget (per request, per command) ran out. */
   | "timeout"
+  /**
+   * A 2xx answer that is not what the endpoint documents (not JSON, lacks what the client needs, too
+   * large): `status` is set, `detail` says what was wrong, the content type and the first bytes.
+   */
+  | "answer"
   /** Anything else below HTTP (TLS, protocol errors). */
   | "network";
 
@@ -76,8 +81,10 @@ export interface ProviderApiErrorInit extends ProviderHttpErrorInit {
   body?: unknown;
   /** Retry-After of the last answer, in ms, when the provider sent one. */
   retryAfterMs?: number;
-  /** Plain-words description used in the message when there is no HTTP status. */
+  /** Plain-words description used in the message when there is no HTTP status (and for kind "answer"). */
   detail?: string;
+  /** Added to the message's tail, e.g. that a time budget ran out before another attempt. */
+  note?: string | undefined;
 }
 
 /**
@@ -122,6 +129,10 @@ export class ProviderApiError extends ProviderHttpError {
   }
 
   private static format(init: ProviderApiErrorInit): string {
+    if (init.kind === "answer") {
+      const msg = `${init.provider}: ${init.operation}: unexpected answer (${init.detail ?? "not the documented shape"})`;
+      return init.ambiguous ? `${msg} — the provider may have acted on the request; check before retrying` : msg;
+    }
     const head = `${init.provider}: ${init.operation} failed: `;
     let what: string;
     if (init.status !== undefined) {
@@ -134,6 +145,7 @@ export class ProviderApiError extends ProviderHttpError {
     }
     const tail: string[] = [];
     if (init.attempts > 1) tail.push(`after ${init.attempts} attempts`);
+    if (init.note) tail.push(init.note);
     let msg = head + what;
     if (tail.length > 0) msg += ` (${tail.join(", ")})`;
     if (init.ambiguous) msg += " — the request may have reached the provider; check before retrying";

@@ -9,7 +9,7 @@ import { isJsonObject, type JsonObject } from "../../core/json.js";
 import { addressOf, PROVIDERS as PROVIDER_NAMES, type Address, type ProviderName, type StateDocument, type StateEntry, type Workspace } from "../../core/types.js";
 import { checkCampaignText, CONFIG_FILE_NAME, DEFAULT_CAMPAIGNS_DIR, loadWorkspace } from "../../config/index.js";
 import { baseName, importedSpec, PACKAGE_CAMPAIGN_SCHEMA, renderCampaignFile, uniqueName } from "../../engine/import.js";
-import { accountKey, closeSessions, openSessions, type AccountSession } from "../../engine/session.js";
+import { accountKey, closeSessions, openSessions, timeLimits, type AccountSession } from "../../engine/session.js";
 import { mergeLive } from "../../providers/mapping.js";
 import type { LiveCampaign } from "../../providers/types.js";
 import { PROVIDERS } from "../../providers/registry.js";
@@ -218,7 +218,7 @@ async function runImport(ctx: CommandContext, opts: ImportOptions): Promise<numb
   }
   const schemaFile = schemaFileFor(workspace);
 
-  const sessions = openSessions(workspace, [key], { readOnly: true, env: ctx.io.env });
+  const sessions = openSessions(workspace, [key], { readOnly: true, env: ctx.io.env, ...timeLimits(ctx.global) });
   const session = sessions.get(key) as AccountSession;
   const client = session.client;
   if (!client.list || !client.get) throw new CliError(`${module.displayName} cannot be read: nothing to import`);

@@ -5,7 +5,7 @@ import { diffUnits, getPath, pathWithin, projectOnto } from "../../core/diff.js"
 import { isJsonObject, stableStringify, type JsonObject, type JsonValue } from "../../core/json.js";
 import type { Address, CampaignDecl, StateDocument, StateEntry, Workspace } from "../../core/types.js";
 import { nearMatches } from "../../config/suggest.js";
-import { accountKey, closeSessions, openSessions } from "../../engine/session.js";
+import { accountKey, closeSessions, openSessions, timeLimits } from "../../engine/session.js";
 import { NAME_PATTERN } from "../../engine/import.js";
 import { mergeLive } from "../../providers/mapping.js";
 import { PROVIDERS } from "../../providers/registry.js";
@@ -128,7 +128,7 @@ function setPathIn(obj: JsonObject, path: string, value: JsonValue): void {
 async function readForAdoption(ctx: CommandContext, workspace: Workspace, decl: CampaignDecl, id: string): Promise<Adoption> {
   const module = PROVIDERS[decl.provider];
   if (!module.capabilities.readable) return { id, applied: structuredClone(decl.spec), verified: false };
-  const sessions = openSessions(workspace, [accountKey(decl.provider, decl.account)], { readOnly: true, env: ctx.io.env });
+  const sessions = openSessions(workspace, [accountKey(decl.provider, decl.account)], { readOnly: true, env: ctx.io.env, ...timeLimits(ctx.global) });
   try {
     const session = sessions.get(accountKey(decl.provider, decl.account));
     const get = session?.client.get?.bind(session.client);

@@ -2,6 +2,7 @@ import type { JsonObject, JsonValue } from "../../core/json.js";
 import type { ProviderHttp } from "../../http/client.js";
 import { ProviderAnswerError, absentKeys, asObject, pickPresent } from "../mapping.js";
 import type { LiveCampaign, ProviderClient } from "../types.js";
+import { ALTUR_RESPONSES as R } from "./responses.js";
 
 /**
  * Altur's two read shapes (providers/altur.md §3): the flat list item (GET /campaigns) and the nested
@@ -149,6 +150,7 @@ async function walkList(
       query: { ...filters, pageSize: 100, ...pointer },
       operation,
       retry: "safe",
+      response: R.listCampaigns,
     });
     const body = asObject(res.body) as ListPage;
     if (!Array.isArray(body.campaigns)) throw fail(`page ${page} has no \`campaigns\` list`);
@@ -202,6 +204,7 @@ export function createAlturClient(http: ProviderHttp): ProviderClient {
         operation: `read campaign ${id}`,
         retry: "safe",
         expectStatus: [404],
+        response: R.detail,
       });
       return res.status === 404 ? undefined : fromDetail({ id, ...asObject(asObject(res.body).campaign) }, `read campaign ${id}`);
     },
@@ -229,6 +232,7 @@ export function createAlturClient(http: ProviderHttp): ProviderClient {
         headers: { "Idempotency-Key": idempotencyKey },
         operation: "create campaign",
         retry: "safe",
+        response: R.created,
       });
       // The create answer is undocumented (§4.1): take the id wherever it is; without one, apply finds
       // the campaign by its exact name instead.
@@ -245,6 +249,7 @@ export function createAlturClient(http: ProviderHttp): ProviderClient {
         body,
         operation: `update campaign ${id}`,
         retry: "safe",
+        response: R.written,
       });
       const campaign = asObject(res.body).campaign;
       return campaign === undefined ? undefined : fromDetail({ id, ...asObject(campaign) }, `update campaign ${id}`);
@@ -255,6 +260,7 @@ export function createAlturClient(http: ProviderHttp): ProviderClient {
         path: `/campaigns/${encodeURIComponent(id)}/${action}`,
         operation: `${action} campaign ${id}`,
         retry: "safe",
+        response: R.written,
       });
       const campaign = asObject(res.body).campaign;
       return campaign === undefined ? undefined : fromDetail({ id, ...asObject(campaign) }, `${action} campaign ${id}`);

@@ -1,6 +1,7 @@
 import type { ProviderHttp } from "../../http/client.js";
 import { asObject, idString } from "../mapping.js";
 import type { ProviderClient } from "../types.js";
+import { EXTROVERT_RESPONSES as R } from "./responses.js";
 
 /** Fields the create accepts but the update body does not (immutable after create). */
 const CREATE_ONLY = new Set(["ownerId", "type"]);
@@ -13,13 +14,13 @@ export function createExtrovertClient(http: ProviderHttp): ProviderClient {
   return {
     async create(body) {
       // No idempotency mechanism: never retried blindly; an ambiguous failure is reported with the adopt command.
-      const res = await http.request<{ data?: unknown }>({ method: "POST", path: "/campaign", body, operation: "create campaign", retry: "never" });
+      const res = await http.request<{ data?: unknown }>({ method: "POST", path: "/campaign", body, operation: "create campaign", retry: "never", response: R.created });
       return { id: idString(asObject(res.body.data).id) };
     },
     async update(id, body) {
       const wire: Record<string, unknown> = { id };
       for (const [k, v] of Object.entries(body)) if (!CREATE_ONLY.has(k)) wire[k] = v;
-      await http.request({ method: "PATCH", path: `/campaign/${encodeURIComponent(id)}`, body: wire, operation: `update campaign ${id}`, retry: "safe" });
+      await http.request({ method: "PATCH", path: `/campaign/${encodeURIComponent(id)}`, body: wire, operation: `update campaign ${id}`, retry: "safe", response: R.updated });
       // data: null — the response carries nothing to verify against.
       return undefined;
     },

@@ -2,6 +2,7 @@ import type { JsonObject, JsonValue } from "../../core/json.js";
 import type { ProviderHttp } from "../../http/client.js";
 import { absentKeys, asObject, idString, pickPresent } from "../mapping.js";
 import type { LiveCampaign, PreflightOutcome, ProviderClient } from "../types.js";
+import { PUFFLE_RESPONSES as R } from "./responses.js";
 
 const FIELDS = [
   "type", "name", "status", "skip_other_campaigns", "operating_hours", "daily_limit", "stop_on_reply",
@@ -45,7 +46,7 @@ export function createPuffleClient(http: ProviderHttp): ProviderClient {
   const path = (id: string) => `/api/campaigns/${encodeURIComponent(id)}`;
   return {
     async list() {
-      const res = await http.request<{ campaigns?: unknown[] }>({ method: "GET", path: "/api/campaigns", operation: "list campaigns", retry: "safe" });
+      const res = await http.request<{ campaigns?: unknown[] }>({ method: "GET", path: "/api/campaigns", operation: "list campaigns", retry: "safe", response: R.listCampaigns });
       return (res.body.campaigns ?? []).map((c) => fromCampaign(c));
     },
     async get(id) {
@@ -55,21 +56,22 @@ export function createPuffleClient(http: ProviderHttp): ProviderClient {
         operation: `read campaign ${id}`,
         retry: "safe",
         expectStatus: [404],
+        response: R.getCampaign,
       });
       return res.status === 404 ? undefined : fromCampaign(res.body.campaign, res.body.sequence_nodes ?? []);
     },
     async create(body) {
       // No idempotency key: a create is never retried blindly (apply looks the name up instead).
-      const res = await http.request<{ campaign?: unknown }>({ method: "POST", path: "/api/campaigns", body, operation: "create campaign", retry: "never" });
+      const res = await http.request<{ campaign?: unknown }>({ method: "POST", path: "/api/campaigns", body, operation: "create campaign", retry: "never", response: R.createCampaign });
       const live = fromCampaign(res.body.campaign);
       return { id: live.id, live };
     },
     async update(id, body) {
-      const res = await http.request<{ campaign?: unknown }>({ method: "PATCH", path: path(id), body, operation: `update campaign ${id}`, retry: "safe" });
+      const res = await http.request<{ campaign?: unknown }>({ method: "PATCH", path: path(id), body, operation: `update campaign ${id}`, retry: "safe", response: R.campaignOrAck });
       return res.body.campaign === undefined ? undefined : fromCampaign(res.body.campaign);
     },
     async action(id, action) {
-      const res = await http.request<{ campaign?: unknown }>({ method: "POST", path: `${path(id)}/${action}`, operation: `${action} campaign ${id}`, retry: "safe" });
+      const res = await http.request<{ campaign?: unknown }>({ method: "POST", path: `${path(id)}/${action}`, operation: `${action} campaign ${id}`, retry: "safe", response: R.campaignOrAck });
       return res.body.campaign === undefined ? undefined : fromCampaign(res.body.campaign);
     },
     async preflight(id, action) {
@@ -79,6 +81,7 @@ export function createPuffleClient(http: ProviderHttp): ProviderClient {
         path: `${path(id)}/validate`,
         operation: `validate campaign ${id} before launch`,
         retry: "safe",
+        response: R.validate,
       });
       const outcome: PreflightOutcome = { ready: res.body.ready === true, errors: messages(res.body.errors), warnings: messages(res.body.warnings) };
       // The docs disagree on a launch without pending prospects (400 vs an immediate, terminal
@@ -91,7 +94,7 @@ export function createPuffleClient(http: ProviderHttp): ProviderClient {
       return outcome;
     },
     async remove(id) {
-      await http.request({ method: "DELETE", path: path(id), operation: `delete campaign ${id}`, retry: "safe", expectStatus: [404] });
+      await http.request({ method: "DELETE", path: path(id), operation: `delete campaign ${id}`, retry: "safe", expectStatus: [404], response: R.deleted });
     },
   };
 }

@@ -1,0 +1,38 @@
+/**
+ * Text that came from outside (file names, provider strings) made safe for one line of terminal or
+ * CI log output: control characters (newline, CR, ESC, DEL, C1, bidi overrides, line/paragraph
+ * separators) become visible escapes, so a file name or a provider message can never start a new
+ * line (`::error …` workflow commands), move the cursor or recolour the terminal.
+ */
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+export function printable(s: string): string {
+  return s.replace(UNSAFE, (c) => {
+    switch (c) {
+      case "\n":
+        return "\\n";
+      case "\r":
+        return "\\r";
+      case "\t":
+        return "\\t";
+      default:
+        return `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+    }
+  });
+}
+
+/** True when `s` holds a character `printable` would escape. */
+export function hasUnsafeChars(s: string): boolean {
+  UNSAFE.lastIndex = 0;
+  const found = UNSAFE.test(s);
+  UNSAFE.lastIndex = 0;
+  return found;
+}
+
+/** At most `max` characters of `s` (by code point), printable, with "…" when cut. */
+export function excerpt(s: string, max = 60): string {
+  const chars = [...s.slice(0, max * 2)];
+  const cut = chars.length > max || s.length > max * 2;
+  return printable(chars.slice(0, max).join("")) + (cut ? "…" : "");
+}

@@ -1,0 +1,108 @@
+import { Ajv2020 } from "ajv/dist/2020.js";
+import type { ErrorObject, ValidateFunction } from "ajv";
+
+/**
+ * Response schemas: what a provider client needs from a 2xx answer, checked at the boundary (in the
+ * HTTP client) before the client reads it. Each provider keeps its schemas as data in
+ * `src/providers/<p>/responses.ts`, derived from the documented shapes in the provider references:
+ * permissive about extra keys, requiring only what the client reads (an absent optional key is
+ * "unknown", not an error). A body that is not JSON, or lacks what is required, fails the request
+ * with a ProviderApiError of kind "answer" — never read as an empty list.
+ */
+
+/** A JSON Schema (draft 2020-12 subset: type, required, properties, items, enum, anyOf). */
+export type JsonSchema = boolean | { [keyword: string]: unknown };
+
+export interface ResponseCheck {
+  /** Undefined when the body is acceptable, else plain words saying what is wrong ("campaigns is null, expected a list"). */
+  check(body: unknown): string | undefined;
+}
+
+let ajv: Ajv2020 | undefined;
+
+function compiler(): Ajv2020 {
+  // Not strict: schemas are small hand-written data; first error only (allErrors off keeps it linear).
+  ajv ??= new Ajv2020({ allErrors: false, strict: false, logger: false });
+  return ajv;
+}
+
+/** Compiles a schema lazily (at the first answer it checks). */
+export function responseSchema(schema: JsonSchema): ResponseCheck {
+  let validate: ValidateFunction | undefined;
+  return {
+    check(body) {
+      validate ??= compiler().compile(schema);
+      if (validate(body)) return undefined;
+      const err = validate.errors?.[0];
+      return err ? describeError(err, body) : "the answer does not have the documented shape";
+    },
+  };
+}
+
+/** Named schemas for one provider's endpoints: `{ listCampaigns: {...}, ... }` → checks. */
+export function responseSchemas<K extends string>(schemas: Record<K, JsonSchema>): Record<K, ResponseCheck> {
+  const out = {} as Record<K, ResponseCheck>;
+  for (const key of Object.keys(schemas) as K[]) out[key] = responseSchema(schemas[key]);
+  return out;
+}
+
+/** `/campaigns/3/id` → `campaigns[3].id`; "" → "the answer". */
+function pathText(pointer: string): string {
+  if (pointer === "") return "the answer";
+  return pointer
+    .split("/")
+    .slice(1)
+    .map((seg) => seg.replace(/~1/g, "/").replace(/~0/g, "~"))
+    .reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : acc === "" ? seg : `${acc}.${seg}`), "");
+}
+
+function valueAt(body: unknown, pointer: string): unknown {
+  let v = body;
+  for (const raw of pointer.split("/").slice(1)) {
+    const seg = raw.replace(/~1/g, "/").replace(/~0/g, "~");
+    if (v === null || typeof v !== "object") return undefined;
+    v = (v as Record<string, unknown>)[seg];
+  }
+  return v;
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  object: "an object",
+  array: "a list",
+  string: "a string",
+  integer: "an integer",
+  number: "a number",
+  boolean: "true or false",
+  null: "null",
+};
+
+export function describeJsonValue(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "a list";
+  if (typeof v === "object") return "an object";
+  if (typeof v === "string") return "a string";
+  if (typeof v === "number") return Number.isInteger(v) ? "an integer" : "a number";
+  if (typeof v === "boolean") return String(v);
+  return typeof v;
+}
+
+function describeError(err: ErrorObject, body: unknown): string {
+  const where = pathText(err.instancePath);
+  switch (err.keyword) {
+    case "required": {
+      const missing = String((err.params as { missingProperty?: unknown }).missingProperty);
+      return err.instancePath === "" ? `no "${missing}" key` : `${where} has no "${missing}" key`;
+    }
+    case "type": {
+      const t = (err.params as { type?: unknown }).type;
+      const wanted = (Array.isArray(t) ? t : [t]).map((x) => TYPE_WORDS[String(x)] ?? String(x)).join(" or ");
+      return `${where} is ${describeJsonValue(valueAt(body, err.instancePath))}, expected ${wanted}`;
+    }
+    case "enum":
+      return `${where} has an undocumented value`;
+    case "minLength":
+      return `${where} is empty`;
+    default:
+      return `${where} ${err.message ?? "does not have the documented shape"}`;
+  }
+}

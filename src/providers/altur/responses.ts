@@ -1,0 +1,38 @@
+import { responseSchemas, type JsonSchema } from "../../http/response-schema.js";
+
+/**
+ * What the Altur client needs from each 2xx answer (docs: /work/shared/providers/altur.md §2–§4).
+ * Extra keys are fine; optional keys may be absent. Only what the client reads is required.
+ */
+const id: JsonSchema = { type: ["string", "integer"] };
+/** §3.1 detail object: nothing in it is certain (the client knows the id it asked for). */
+const detail: JsonSchema = { type: "object", properties: { id } };
+/** §3.2 list item: id and name (campaigns are adopted by name — an item without one would look absent and be created again). */
+const listItem: JsonSchema = { type: "object", required: ["id", "name"], properties: { id, name: { type: "string" }, status: { type: "string" } } };
+
+export const ALTUR_RESPONSES = responseSchemas({
+  /** GET /campaigns → `{ total_count, campaigns: [...], pagination{ has_next|has_more, next_cursor, ... } }`. */
+  listCampaigns: {
+    type: "object",
+    required: ["campaigns"],
+    properties: {
+      campaigns: { type: "array", items: listItem },
+      total_count: { type: "integer" },
+      pagination: {
+        type: ["object", "null"],
+        properties: {
+          has_next: { type: "boolean" },
+          has_more: { type: "boolean" },
+          next_cursor: { type: ["string", "null"] },
+          next_page: { type: ["integer", "string", "null"] },
+        },
+      },
+    },
+  },
+  /** GET /campaigns/{id} → `{ success, campaign: <detail> }`. */
+  detail: { type: "object", required: ["campaign"], properties: { campaign: detail } },
+  /** PATCH, lifecycle → `{ success, campaign: <detail> }`; the client copes without the campaign (re-reads). */
+  written: { type: "object", properties: { campaign: detail } },
+  /** POST /campaigns: response undocumented (§4.1); the id is read tolerantly (`campaign.id`, then `id`). */
+  created: { type: "object", properties: { campaign: { type: ["object", "null"] } } },
+});

@@ -1,0 +1,34 @@
+import { responseSchemas, type JsonSchema } from "../../http/response-schema.js";
+
+/**
+ * What the Puffle client needs from each 2xx answer (docs: /work/shared/providers/puffle.md §3–§4).
+ * Extra keys are fine; optional keys may be absent. Only what the client reads is required.
+ */
+const id: JsonSchema = { type: ["string", "integer"] };
+/** A campaign object: the id always; the rest is optional (an absent key is unknown, not a change). */
+const campaign: JsonSchema = {
+  type: "object",
+  required: ["id"],
+  properties: { id, name: { type: "string" }, status: { type: "string" }, sender_accounts: { type: ["array", "null"] }, sequence_nodes: { type: ["array", "null"] } },
+};
+/** A list item: id and name (campaigns are adopted by name — an item without one would look absent and be created again). */
+const listItem: JsonSchema = { ...campaign, required: ["id", "name"] };
+
+export const PUFFLE_RESPONSES = responseSchemas({
+  /** GET /api/campaigns → `{ campaigns: [...] }`, all campaigns, `[]` valid. */
+  listCampaigns: { type: "object", required: ["campaigns"], properties: { campaigns: { type: "array", items: listItem } } },
+  /** GET /api/campaigns/{id} → `{ campaign, sequence_nodes, prospects_by_status, prospects_by_node }`. */
+  getCampaign: { type: "object", required: ["campaign"], properties: { campaign, sequence_nodes: { type: ["array", "null"] } } },
+  /** POST /api/campaigns → `{ campaign: { ..., sequence_nodes } }`. */
+  createCampaign: { type: "object", required: ["campaign"], properties: { campaign } },
+  /** PATCH, pause, resume → `{ campaign }`; launch → `{ success, message, runId, ... }` (no campaign). */
+  campaignOrAck: { type: "object", properties: { campaign } },
+  /** GET /api/campaigns/{id}/validate → `{ ready, checks, errors, warnings }`. */
+  validate: {
+    type: "object",
+    required: ["ready"],
+    properties: { ready: { type: "boolean" }, errors: { type: "array" }, warnings: { type: "array" }, checks: { type: "object" } },
+  },
+  /** DELETE → `{ success: true }`; the client needs nothing but a JSON answer. */
+  deleted: {},
+});
