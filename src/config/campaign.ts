@@ -4,11 +4,15 @@ import { addressOf, type CampaignDecl, type SourceLocation } from "../core/types
 import { providerForKind } from "../providers/registry.js";
 import type { SpecCheckContext } from "../providers/types.js";
 import { explainSchemaErrors } from "./schema-errors.js";
+import { LIMITS } from "./files.js";
 import { validateCampaignSchema } from "./schemas.js";
 import { parseYamlFast } from "./fast-yaml.js";
 import { makeDiagnostic, parseYamlMapping, type DocPath, type Position, type Target, type YamlSource } from "./source.js";
 
 export const DEFAULT_ACCOUNT = "default";
+
+/** ajv errors looked at per document (the keys-per-mapping limit keeps real counts far below). */
+const MAX_SCHEMA_ERRORS = 2000;
 
 export interface CampaignCheckInput {
   /** The file the document came from, as diagnostics should name it. */
@@ -34,8 +38,12 @@ export function checkCampaignDocument({ file, value, source }: CampaignCheckInpu
   const diagnostics: Diagnostic[] = [];
   const at = (path: DocPath, target: Target = "value"): Position | undefined => source?.locate(path, target);
 
-  const issues = explainSchemaErrors(validateCampaignSchema(value), value);
-  for (const issue of issues) diagnostics.push(makeDiagnostic("error", issue.code, issue.message, file, at(issue.path, issue.target)));
+  const issues = explainSchemaErrors(validateCampaignSchema(value).slice(0, MAX_SCHEMA_ERRORS), value);
+  for (const issue of issues.slice(0, LIMITS.diagnosticsPerFile)) diagnostics.push(makeDiagnostic("error", issue.code, issue.message, file, at(issue.path, issue.target)));
+  if (issues.length > LIMITS.diagnosticsPerFile) {
+    const more = issues.length - LIMITS.diagnosticsPerFile;
+    diagnostics.push(makeDiagnostic("error", "TOO_MANY_PROBLEMS", `${more} more problem${more === 1 ? "" : "s"} in this file not listed (the first ${LIMITS.diagnosticsPerFile} are shown)`, file, at([])));
+  }
 
   if (!isJsonObject(value)) return { diagnostics };
   const provider = typeof value.kind === "string" ? providerForKind(value.kind) : undefined;

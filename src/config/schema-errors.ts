@@ -104,7 +104,7 @@ function unknownField(parent: DocPath, field: string, schema: Schema | undefined
     path: [...parent, field],
     target: "key",
     code: "SCHEMA_UNKNOWN_FIELD",
-    message: `unknown field ${JSON.stringify(field)} ${place}${hint}`,
+    message: `unknown field ${JSON.stringify(truncate(field, 80))} ${place}${hint}`,
   };
 }
 

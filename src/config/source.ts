@@ -1,6 +1,7 @@
 import type { Document, LineCounter, Node as YamlNode } from "yaml";
 import { yamlLib } from "./yaml-lib.js";
 import type { Diagnostic, Severity } from "../core/diagnostics.js";
+import { LIMITS } from "./files.js";
 
 /** A path into a document: mapping keys and sequence indexes, e.g. ["spec", "sequence_nodes", 2, "type"]. */
 export type DocPath = readonly (string | number)[];
@@ -134,8 +135,11 @@ const FILE_SHAPE = "apiVersion, kind, metadata and spec";
  * (for messages). YAML errors stop the file: its structure is uncertain after them.
  */
 export function parseYamlMapping(text: string, file: string, expected: string = FILE_SHAPE, what = "campaign"): ParsedYaml {
+  const tooBig = prescan(text, file);
+  if (tooBig) return { diagnostics: [tooBig] };
   const lineCounter = new (yamlLib().LineCounter)();
-  const docs = yamlLib().parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // Duplicate keys are found below in one linear pass (yaml's own check compares every pair of keys).
+  const docs = yamlLib().parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const diagnostics: Diagnostic[] = [];
   const at = (offset: number): Position => lineCounter.linePos(offset);
 
@@ -194,7 +198,14 @@ export function parseYamlMapping(text: string, file: string, expected: string = 
     return { diagnostics };
   }
   // Keys must be plain values: a list or mapping as a key has no field name to check against.
+  // The size limits are checked in the same single pass, before anything else looks at the values.
   let complexKey = false;
+  let overLimit = 0;
+  let duplicates = 0;
+  const limit = (code: string, message: string, offset: number | undefined): void => {
+    overLimit += 1;
+    if (overLimit <= 10) diagnostics.push(makeDiagnostic("error", code, message, file, at(offset ?? 0)));
+  };
   yamlLib().visit(doc, {
     Pair(_, pair) {
       if (!yamlLib().isMap(pair.key) && !yamlLib().isSeq(pair.key)) return;
@@ -202,8 +213,47 @@ export function parseYamlMapping(text: string, file: string, expected: string = 
       const what = yamlLib().isSeq(pair.key) ? "a list" : "a mapping";
       diagnostics.push(makeDiagnostic("error", "YAML_COMPLEX_KEY", `a mapping key must be a plain name, got ${what}`, file, at(pair.key.range?.[0] ?? 0)));
     },
+    Map(_, map) {
+      if (map.items.length > LIMITS.keysPerMapping) {
+        limit("LIMIT_KEYS", `this mapping has ${map.items.length} keys; the limit is ${LIMITS.keysPerMapping} per mapping`, map.range?.[0]);
+        return;
+      }
+      const first = new Map<string, number>();
+      for (const pair of map.items) {
+        const k = pair.key as YamlNode | null;
+        if (!yamlLib().isScalar(k)) continue;
+        const id = `${typeof k.value}:${String(k.value)}`;
+        const offset = k.range?.[0] ?? 0;
+        const seen = first.get(id);
+        if (seen === undefined) {
+          first.set(id, offset);
+          continue;
+        }
+        duplicates += 1;
+        diagnostics.push(
+          makeDiagnostic(
+            "error",
+            "YAML_DUPLICATE_KEY",
+            `duplicate key ${JSON.stringify(String(k.value))} (first defined on line ${at(seen).line}); a key may appear only once in a mapping`,
+            file,
+            at(offset),
+          ),
+        );
+      }
+    },
+    Seq(_, seq) {
+      if (seq.items.length > LIMITS.sequenceLength) {
+        limit("LIMIT_ITEMS", `this list has ${seq.items.length} items; the limit is ${LIMITS.sequenceLength} per list`, seq.range?.[0]);
+      }
+    },
+    Scalar(_, scalar) {
+      if (typeof scalar.value === "string" && scalar.value.length > LIMITS.stringLength) {
+        limit("LIMIT_STRING", `this text is ${scalar.value.length} characters long; the limit is ${LIMITS.stringLength} per value`, scalar.range?.[0]);
+      }
+    },
   });
-  if (complexKey) return { diagnostics };
+  if (overLimit > 10) diagnostics.push(makeDiagnostic("error", "LIMIT_EXCEEDED", `${overLimit - 10} more values over a size limit are not listed`, file, source.start()));
+  if (complexKey || overLimit > 0 || duplicates > 0) return { diagnostics };
   try {
     return { value: doc.toJS({ maxAliasCount: 100 }), source, diagnostics };
   } catch (err) {
@@ -211,6 +261,37 @@ export function parseYamlMapping(text: string, file: string, expected: string = 
     diagnostics.push(makeDiagnostic("error", "YAML_SYNTAX", `invalid YAML: ${yamlReason(message)}`, file, source.start()));
     return { diagnostics };
   }
+}
+
+/**
+ * Limits checked on the raw text before the YAML parser sees it (parsing is the expensive part: a
+ * megabyte of one-line keys or `[1,1,1,…]` takes seconds). Linear, a few milliseconds per megabyte.
+ */
+function prescan(text: string, file: string): Diagnostic | undefined {
+  let lines = 1;
+  let commas = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) {
+      lines += 1;
+      if (lines > LIMITS.linesPerFile) {
+        return makeDiagnostic("error", "LIMIT_LINES", `the file has more than ${LIMITS.linesPerFile} lines; the limit is ${LIMITS.linesPerFile} per file`, file, { line: lines, col: 1 });
+      }
+    } else if (c === 44) {
+      commas += 1;
+      if (commas > LIMITS.commasPerFile) {
+        const before = text.lastIndexOf("\n", i);
+        return makeDiagnostic(
+          "error",
+          "LIMIT_ITEMS",
+          `the file has more than ${LIMITS.commasPerFile} commas; flow lists and mappings ([a, b], {k: v}) are limited to ${LIMITS.commasPerFile} entries per file`,
+          file,
+          { line: lines, col: i - before },
+        );
+      }
+    }
+  }
+  return undefined;
 }
 
 /** The key whose second occurrence starts at `offset`, and where its first occurrence is. */
@@ -237,7 +318,9 @@ function describeNode(node: unknown): string {
   if (yamlLib().isSeq(node)) return "a list";
   if (yamlLib().isScalar(node)) {
     if (node.value === null) return "an empty value";
-    return typeof node.value === "string" ? `the text ${JSON.stringify(truncate(node.value))}` : `the value ${String(node.value)}`;
+    // Never quoted: the file may be anything (an .env line, a token) that happens to end in .yaml.
+    if (typeof node.value === "string") return `plain text (${node.value.length} characters, not shown)`;
+    return typeof node.value === "number" || typeof node.value === "boolean" ? `the value ${String(node.value)}` : "a plain value";
   }
   return "something else";
 }

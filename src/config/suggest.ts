@@ -16,6 +16,9 @@ export function editDistance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
+/** Words longer than this get no "did you mean" (keeps diagnostics linear in input size). */
+export const MAX_SUGGEST_LENGTH = 64;
+
 /** Case, `_` and `-` do not count: `agentId` matches `agent_id`, `StartTime` matches `startTime`. */
 function fold(s: string): string {
   return s.toLowerCase().replace(/[_-]/g, "");
@@ -26,6 +29,8 @@ function fold(s: string): string {
  * 2 for words of 5+ characters, 3 for 9+), else undefined. Ties go to the first candidate.
  */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  // No field or value name is this long: a huge word is not a typo, and comparing it costs O(length²).
+  if (word.length > MAX_SUGGEST_LENGTH) return undefined;
   const w = fold(word);
   const limit = w.length >= 9 ? 3 : w.length >= 5 ? 2 : 1;
   let best: string | undefined;

@@ -1,4 +1,4 @@
-import { readFile, readdir, realpath, stat } from "node:fs/promises";
+import { lstat, readdir, realpath, stat } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import type { Diagnostic } from "../core/diagnostics.js";
 import { isJsonObject, type JsonObject } from "../core/json.js";
@@ -8,6 +8,7 @@ import { checkCampaignText, DEFAULT_ACCOUNT } from "./campaign.js";
 import { explainSchemaErrors } from "./schema-errors.js";
 import { validateConfigSchema } from "./schemas.js";
 import { decodeText, makeDiagnostic, parseYamlMapping, type DocPath, type Position } from "./source.js";
+import { errorCode, fileTypeWords, isInside, readWorkspaceFile, reason, resolveInside } from "./files.js";
 
 export const CONFIG_FILE_NAME = "campaignctl.yaml";
 export const DEFAULT_CAMPAIGNS_DIR = "campaigns";
@@ -43,15 +44,17 @@ export async function loadWorkspace({ cwd, configPath }: LoadWorkspaceOptions): 
   const configFile = resolve(cwd, configPath ?? CONFIG_FILE_NAME);
 
   // 1. The config file.
-  const bytes = await readBytes(configFile);
-  if ("error" in bytes) {
-    const missing = bytes.code === "ENOENT";
+  const bytes = await readWorkspaceFile(configFile, { what: "config file" });
+  if ("code" in bytes) {
+    const missing = bytes.errno === "ENOENT";
     const message = missing
       ? configPath === undefined
         ? `no ${CONFIG_FILE_NAME} in ${rel(cwd) === "." ? "the current directory" : rel(cwd)}; create one (see README) or pass --config FILE`
         : `config file ${rel(configFile)} does not exist`
-      : `cannot read the config file: ${bytes.error}`;
-    diagnostics.push(makeDiagnostic("error", missing ? "CONFIG_NOT_FOUND" : "FILE_UNREADABLE", message, configFile));
+      : bytes.code === "FILE_UNREADABLE"
+        ? bytes.message.replace("cannot read this file", "cannot read the config file")
+        : bytes.message;
+    diagnostics.push(makeDiagnostic("error", missing ? "CONFIG_NOT_FOUND" : bytes.code, message, configFile));
     return { diagnostics, fileCount: 0 };
   }
   const decoded = decodeText(bytes.data, configFile);
@@ -99,9 +102,19 @@ export async function loadWorkspace({ cwd, configPath }: LoadWorkspaceOptions): 
 
   // 3. Campaign files.
   if (issuesUnder("campaignsDir")) return { diagnostics, fileCount: 0 };
-  const listing = await listCampaignFiles(campaignsDir, configFile);
+  const { roots, escapes } = await workspaceRoots(rootDir, campaignsDir);
+  if (escapes) {
+    const message = `campaigns directory ${rel(campaignsDir)} is a symbolic link to a place outside the workspace; it is not followed — campaign files must be inside the workspace`;
+    diagnostics.push(makeDiagnostic("error", "SYMLINK_OUTSIDE_WORKSPACE", message, configFile, configAt(["campaignsDir"]) ?? { line: 1, col: 1 }));
+    return { diagnostics, fileCount: 0 };
+  }
+  const stateProblem = await checkStateFile(stateFile, roots);
+  if (stateProblem) diagnostics.push(makeDiagnostic("error", stateProblem.code, stateProblem.message, configFile, configAt(["stateFile"]) ?? { line: 1, col: 1 }));
+  const listing = await listCampaignFiles(campaignsDir, configFile, roots);
   for (const problem of listing.problems) {
-    if (problem.path === campaignsDir) {
+    if (problem.diagnostic) {
+      diagnostics.push(makeDiagnostic("error", problem.diagnostic.code, problem.diagnostic.message, problem.path));
+    } else if (problem.path === campaignsDir) {
       const code = problem.code === "ENOENT" ? "CAMPAIGNS_DIR_NOT_FOUND" : "DIR_UNREADABLE";
       const what = "campaignsDir" in config ? "campaignsDir" : `campaignsDir (default "${DEFAULT_CAMPAIGNS_DIR}")`;
       const message =
@@ -122,7 +135,7 @@ export async function loadWorkspace({ cwd, configPath }: LoadWorkspaceOptions): 
   }
 
   const campaigns: CampaignDecl[] = [];
-  for (const result of await mapConcurrent(listing.files, READ_CONCURRENCY, loadCampaignFile)) {
+  for (const result of await mapConcurrent(listing.files, READ_CONCURRENCY, (file) => loadCampaignFile(file))) {
     diagnostics.push(...result.diagnostics);
     if (result.decl) campaigns.push(result.decl);
   }
@@ -177,10 +190,10 @@ export async function loadWorkspace({ cwd, configPath }: LoadWorkspaceOptions): 
 }
 
 /** Reads, parses and checks one campaign file (schema + provider rules; no workspace rules). */
-export async function loadCampaignFile(file: string): Promise<{ decl?: CampaignDecl; diagnostics: Diagnostic[] }> {
-  const bytes = await readBytes(file);
-  if ("error" in bytes) {
-    return { diagnostics: [makeDiagnostic("error", "FILE_UNREADABLE", `cannot read this file: ${bytes.error}`, file)] };
+export async function loadCampaignFile(file: string, roots?: readonly string[]): Promise<{ decl?: CampaignDecl; diagnostics: Diagnostic[] }> {
+  const bytes = await readWorkspaceFile(file, { what: "campaign file", ...(roots ? { roots } : {}) });
+  if ("code" in bytes) {
+    return { diagnostics: [makeDiagnostic("error", bytes.code, bytes.message, file)] };
   }
   const decoded = decodeText(bytes.data, file);
   return decoded.text === undefined ? { diagnostics: decoded.diagnostics } : checkCampaignText(decoded.text, file);
@@ -229,32 +242,55 @@ function readAccounts(config: JsonObject): (AccountConfig | undefined)[] {
   });
 }
 
-type ReadResult = { data: Uint8Array } | { error: string; code: string };
-
-async function readBytes(file: string): Promise<ReadResult> {
-  try {
-    return { data: await readFile(file) };
-  } catch (err) {
-    return { error: reason(err), code: errorCode(err) };
-  }
-}
-
 interface ListingProblem {
   path: string;
   kind: "file" | "dir";
   code: string;
   reason: string;
+  /** A ready-made diagnostic (symlink leaving the workspace, a non-regular "campaign file"). */
+  diagnostic?: { code: string; message: string };
+}
+
+/**
+ * The directories campaign files may really live in: the workspace (the config file's folder) and
+ * the configured campaignsDir (which may be elsewhere, e.g. `--config conf/x.yaml` with `../defs`),
+ * both with symlinks resolved.
+ */
+async function workspaceRoots(rootDir: string, campaignsDir: string): Promise<{ roots: string[]; escapes: boolean }> {
+  const realRoot = await realpath(rootDir).catch(() => rootDir);
+  const realCampaigns = await realpath(campaignsDir).catch(() => campaignsDir);
+  // A campaignsDir written as a path inside the workspace must really be inside it: a committed
+  // `campaigns -> /` link is not walked. One written as a path outside (`../defs`) is the user's choice.
+  if (isInside(campaignsDir, rootDir)) return { roots: [realRoot], escapes: !isInside(realCampaigns, realRoot) };
+  return { roots: [...new Set([realRoot, realCampaigns])], escapes: false };
+}
+
+/** A state file that is a link out of the workspace, or not a regular file, is refused before anything reads it. */
+async function checkStateFile(stateFile: string, roots: readonly string[]): Promise<{ code: string; message: string } | undefined> {
+  const info = await lstat(stateFile).catch(() => undefined);
+  if (!info) return undefined;
+  if (info.isSymbolicLink()) {
+    const inside = await resolveInside(stateFile, roots);
+    if ("code" in inside && inside.code === "SYMLINK_OUTSIDE_WORKSPACE") {
+      return { code: inside.code, message: `stateFile ${JSON.stringify(stateFile)} is a symbolic link to a file outside the workspace; it is not followed` };
+    }
+  }
+  const target = await stat(stateFile).catch(() => undefined);
+  if (target && !target.isFile()) return { code: "NOT_A_REGULAR_FILE", message: `stateFile is ${fileTypeWords(target)}, not a regular file` };
+  return undefined;
 }
 
 const CAMPAIGN_FILE = /\.ya?ml$/i;
 
 /**
  * Every *.yaml / *.yml below `root`, recursively, sorted by path. Hidden entries (".git", ".#x.yaml")
- * and the config file itself are skipped; symlinked directories are followed once. Anything that
+ * and the config file itself are skipped; symlinks are resolved first: one that leaves the workspace is
+ * an error naming the link (never followed), one inside it is followed once. A *.yaml that is not a
+ * regular file (a directory, a FIFO, a device) is an error, never skipped and never opened. Anything that
  * cannot be read is a problem, never silently skipped: a campaign that vanished from the listing
  * would look deleted.
  */
-async function listCampaignFiles(root: string, configFile: string): Promise<{ files: string[]; problems: ListingProblem[] }> {
+async function listCampaignFiles(root: string, configFile: string, roots: readonly string[]): Promise<{ files: string[]; problems: ListingProblem[] }> {
   const files: string[] = [];
   const problems: ListingProblem[] = [];
   const seen = new Set<string>();
@@ -275,21 +311,37 @@ async function listCampaignFiles(root: string, configFile: string): Promise<{ fi
       for (const entry of entries) {
         if (entry.name.startsWith(".")) continue;
         const path = join(dir, entry.name);
-        let isDir = entry.isDirectory();
-        let isFile = entry.isFile();
+        const named = CAMPAIGN_FILE.test(entry.name);
+        let info: { isDirectory(): boolean; isFile(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean } = entry;
+        let linked = "";
         if (entry.isSymbolicLink()) {
+          // Resolved before anything else: a link out of the workspace is named, never followed.
+          const inside = await resolveInside(path, roots);
+          if ("code" in inside) {
+            if (inside.code === "SYMLINK_OUTSIDE_WORKSPACE") {
+              problems.push({ path, kind: named ? "file" : "dir", code: inside.code, reason: "", diagnostic: { code: inside.code, message: inside.message.replace("to a file", named ? "to a file" : "to a place") } });
+            } else {
+              problems.push({ path, kind: named ? "file" : "dir", code: inside.errno ?? "EUNKNOWN", reason: inside.message.replace(/^cannot read this file: /, "") });
+            }
+            continue;
+          }
           try {
-            const target = await stat(path);
-            isDir = target.isDirectory();
-            isFile = target.isFile();
+            info = await stat(inside.real);
+            linked = "a symbolic link to ";
           } catch (err) {
-            const kind = CAMPAIGN_FILE.test(entry.name) ? "file" : "dir";
-            problems.push({ path, kind, code: errorCode(err), reason: reason(err) });
+            problems.push({ path, kind: named ? "file" : "dir", code: errorCode(err), reason: reason(err) });
             continue;
           }
         }
-        if (isDir) await walk(path);
-        else if (isFile && CAMPAIGN_FILE.test(entry.name) && path !== configFile) files.push(path);
+        if (named && !info.isFile()) {
+          // A "campaign file" that cannot hold a campaign: say so instead of skipping it or hanging on it.
+          const message = `this is ${linked}${fileTypeWords(info)}, not a campaign file; rename or remove it (campaign files are regular *.yaml / *.yml files)`;
+          problems.push({ path, kind: "file", code: "NOT_A_REGULAR_FILE", reason: "", diagnostic: { code: "NOT_A_REGULAR_FILE", message } });
+        } else if (info.isDirectory()) {
+          await walk(path);
+        } else if (named && path !== configFile) {
+          files.push(path);
+        }
       }
     } catch (err) {
       problems.push({ path: dir, kind: "dir", code: errorCode(err), reason: reason(err) });
@@ -298,24 +350,4 @@ async function listCampaignFiles(root: string, configFile: string): Promise<{ fi
 
   await walk(root);
   return { files, problems };
-}
-
-function errorCode(err: unknown): string {
-  return typeof err === "object" && err !== null && "code" in err ? String((err as { code: unknown }).code) : "EUNKNOWN";
-}
-
-const REASONS: Record<string, string> = {
-  ENOENT: "no such file or directory",
-  EACCES: "permission denied",
-  EPERM: "operation not permitted",
-  ELOOP: "too many levels of symbolic links",
-  EISDIR: "it is a directory",
-  ENOTDIR: "not a directory",
-  EMFILE: "too many open files",
-};
-
-/** A short reason without the absolute path Node puts into its messages. */
-function reason(err: unknown): string {
-  const code = errorCode(err);
-  return `${REASONS[code] ?? "read failed"} (${code})`;
 }

@@ -21,7 +21,7 @@ import {
 } from "./retry.js";
 import type { BackoffOptions } from "./retry.js";
 import type { ResponseCheck } from "./response-schema.js";
-import { excerpt } from "../core/text.js";
+import { excerpt, printable } from "../core/text.js";
 
 export interface HttpClientOptions {
   provider: ProviderName;
@@ -215,6 +215,10 @@ class GotProviderHttp implements HttpClient {
     }
     if (base.protocol !== "http:" && base.protocol !== "https:") {
       throw new TypeError(`${opts.provider}: provider URL must be http(s), got ${base.protocol}`);
+    }
+    if (base.username !== "" || base.password !== "") {
+      // Credentials in the URL would replace the provider's auth header and end up in logs.
+      throw new TypeError(`${opts.provider}: the provider URL must not contain user:password@ — the API key is read from apiKeyEnv`);
     }
     base.search = "";
     base.hash = "";
@@ -528,8 +532,9 @@ class GotProviderHttp implements HttpClient {
       ...init,
       kind: f.kind,
       status: f.status,
-      code: parsed.code,
-      providerMessage: providerMessage === undefined ? undefined : redact(providerMessage, this.secrets),
+      // Provider text is printed: secrets out, control characters escaped (no forged log lines).
+      code: parsed.code === undefined ? undefined : printable(redact(parsed.code, this.secrets)),
+      providerMessage: providerMessage === undefined ? undefined : printable(redact(providerMessage, this.secrets)),
       retryable: f.retryable,
       // Only a request that may have reached the server, may have an effect (not a GET), and whose
       // effect nobody will find out about by repeating it, is ambiguous.

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
-import { link, mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { link, mkdir, readFile, realpath, rm, writeFile } from "node:fs/promises";
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Option } from "commander";
 import { yamlLib } from "../../config/yaml-lib.js";
@@ -40,6 +40,22 @@ export interface ImportOptions {
 function shown(ctx: CommandContext, file: string): string {
   const rel = relative(ctx.io.cwd, file);
   return (rel === "" ? "." : rel.startsWith("..") || isAbsolute(rel) ? file : rel).split(sep).join("/");
+}
+
+/** The real path of `path`, resolving its nearest existing ancestor (the rest does not exist yet). */
+async function realpathOfExisting(path: string): Promise<string> {
+  let head = path;
+  const rest: string[] = [];
+  for (;;) {
+    try {
+      return join(await realpath(head), ...rest.reverse());
+    } catch {
+      const parent = dirname(head);
+      if (parent === head) return path;
+      rest.push(basename(head));
+      head = parent;
+    }
+  }
 }
 
 function within(path: string, dir: string): boolean {
@@ -211,7 +227,8 @@ async function runImport(ctx: CommandContext, opts: ImportOptions): Promise<numb
     throw new CliError(`no ${provider} account named "${opts.account}" in ${shown(ctx, workspace.configFile)}; ${known}`);
   }
   const dir = opts.dir === undefined ? workspace.campaignsDir : resolve(ctx.io.cwd, opts.dir);
-  if (!within(dir, workspace.campaignsDir)) {
+  // Symlinks resolved before the check: `--dir campaigns/link` with link -> /elsewhere is outside.
+  if (!within(dir, workspace.campaignsDir) || !within(await realpathOfExisting(dir), await realpathOfExisting(workspace.campaignsDir))) {
     throw new CliError(
       `--dir ${shown(ctx, dir)} is outside the workspace's campaigns directory ${shown(ctx, workspace.campaignsDir)}: plan and apply read campaign files only there, so imported campaigns would be recorded in state without a file (orphans that \`apply --prune\` retires). Use a folder inside ${shown(ctx, workspace.campaignsDir)}.`,
     );

@@ -1,5 +1,6 @@
 import { isAbsolute, relative } from "node:path";
 import { sortDiagnostics, type Diagnostic } from "../../core/diagnostics.js";
+import { printable } from "../../core/text.js";
 
 export const DIAGNOSTIC_FORMATS = ["text", "json", "github"] as const;
 export type DiagnosticFormat = (typeof DIAGNOSTIC_FORMATS)[number];
@@ -34,9 +35,11 @@ const RESET = "\u001b[0m";
 export function renderText(diags: readonly Diagnostic[], { cwd, color = false }: RenderOptions): string {
   return sortDiagnostics(diags)
     .map((d) => {
+      // File names and messages may hold anything (a newline in a file name, a provider's text):
+      // escaped, so one diagnostic is always one line and cannot forge `::error` workflow commands.
       const where = formatLocation(d, cwd);
       const severity = color ? `${d.severity === "error" ? RED : YELLOW}${d.severity}${RESET}` : d.severity;
-      return `${where === undefined ? "" : `${where}: `}${severity} ${d.code} ${d.message}\n`;
+      return `${where === undefined ? "" : `${printable(where)}: `}${severity} ${printable(d.code)} ${printable(d.message)}\n`;
     })
     .join("");
 }

@@ -49,11 +49,11 @@ export interface Account {
    */
   baseUrl?: string;
   /**
-   * Client-side rate limit for this account. Defaults to the provider's documented or assumed limit (Altur documents 12/s).
+   * Client-side rate limit for this account, 0.1 to 1000 requests per second. Defaults to the provider's documented or assumed limit (Altur documents 12/s).
    */
   requestsPerSecond?: number;
   /**
-   * Most requests in flight at once for this account. Defaults to twice requestsPerSecond × the provider's typical latency (500 ms assumed), at least 2: enough that the rate, not this, is the limit.
+   * Most requests in flight at once for this account, 1 to 100. Defaults to twice requestsPerSecond × the provider's typical latency (500 ms assumed), at least 2: enough that the rate, not this, is the limit.
    */
   concurrency?: number;
   /**
