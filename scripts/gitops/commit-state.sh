@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Commits the state file written by `campaignctl apply` and pushes it to the branch it was applied from.
+# Used by .github/workflows/apply.yml (written into campaigns repositories by `campaignctl init`).
+#
+#   STATE_FILE     the state file (default campaignctl.state.json)
+#   BRANCH         the branch to push to (default main)
+#   APPLY_OUTCOME  outcome of the apply step, recorded in the commit message (default unknown)
+#   RUN_URL        link to the workflow run, recorded in the commit message (optional)
+#   PUSH_TOKEN     token to fetch and push with (optional; over https://github.com only). It is handed
+#                  to git for this script's own commands only (GIT_CONFIG_* variables), never written
+#                  to .git/config, so the checkout can run with persist-credentials: false.
+#   REMOTE         the remote (default origin)
+#   ATTEMPTS       push attempts (default 3)
+#
+# Never rebases or merges. HEAD is the commit that was applied (BASE); the state commit goes on top of it.
+# When the push is rejected because the branch moved on:
+#   - if the state file on the branch is NEWER than BASE's (another run recorded state meanwhile:
+#     a higher `serial`, or — for state files without a serial — different content), it refuses, loudly,
+#     and exits 1: writing ours would overwrite theirs. The workflow keeps our file as an artifact.
+#   - otherwise (the branch moved on with other files only) our state file is committed afresh on top of
+#     the branch's new head, and the push is retried.
+# Exit 0: pushed, or nothing to commit. Exit 1: refused or failed, with a ::error line saying why.
+set -euo pipefail
+
+STATE_FILE="${STATE_FILE:-campaignctl.state.json}"
+BRANCH="${BRANCH:-main}"
+REMOTE="${REMOTE:-origin}"
+ATTEMPTS="${ATTEMPTS:-3}"
+APPLY_OUTCOME="${APPLY_OUTCOME:-unknown}"
+
+fail() {
+  echo "::error title=campaignctl state::$1"
+  {
+    echo "### campaignctl: state file NOT committed"
+    echo
+    echo "$1"
+  } >>"${GITHUB_STEP_SUMMARY:-/dev/null}"
+  exit 1
+}
+
+if [[ -n "${PUSH_TOKEN:-}" ]]; then
+  header="AUTHORIZATION: basic $(printf 'x-access-token:%s' "$PUSH_TOKEN" | base64 | tr -d '\n')"
+  echo "::add-mask::$header"
+  export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0="http.https://github.com/.extraheader" GIT_CONFIG_VALUE_0="$header"
+fi
+
+if [[ -z "$(git status --porcelain -- "$STATE_FILE")" ]]; then
+  echo "$STATE_FILE unchanged; nothing to commit."
+  exit 0
+fi
+
+base="$(git rev-parse HEAD)"
+ours="$(mktemp)"
+trap 'rm -f "$ours"' EXIT
+cp -- "$STATE_FILE" "$ours"
+
+# The state file's serial in a commit ("" when the file or the serial is missing).
+serial_at() {
+  git show "$1:$STATE_FILE" 2>/dev/null | node -e '
+    let t = ""; process.stdin.on("data", (c) => (t += c)).on("end", () => {
+      try { const s = JSON.parse(t).serial; if (Number.isInteger(s)) process.stdout.write(String(s)); } catch {}
+    });' || true
+}
+
+# True when the state file at commit $1 is newer than the one the applied commit had (BASE).
+newer_state_at() {
+  local theirs mine
+  theirs="$(serial_at "$1")"
+  mine="$(serial_at "$base")"
+  if [[ -n "$theirs" && -n "$mine" ]]; then
+    [[ "$theirs" -gt "$mine" ]]
+  else
+    # No serial to compare (state files from before it existed): any change since BASE is newer.
+    ! git diff --quiet "$base" "$1" -- "$STATE_FILE"
+  fi
+}
+
+commit_state() { # commit_state PARENT: a commit of our state file on top of PARENT, checked out
+  git checkout --quiet --detach "$1"
+  cp -- "$ours" "$STATE_FILE"
+  git add -- "$STATE_FILE"
+  GIT_AUTHOR_NAME="github-actions[bot]" GIT_AUTHOR_EMAIL="41898282+github-actions[bot]@users.noreply.github.com" \
+    GIT_COMMITTER_NAME="github-actions[bot]" GIT_COMMITTER_EMAIL="41898282+github-actions[bot]@users.noreply.github.com" \
+    git commit --quiet -m "campaignctl: record state after apply of ${base} [skip ci]" \
+    -m "Apply outcome: ${APPLY_OUTCOME}.${RUN_URL:+ Workflow run: ${RUN_URL}}"
+}
+
+commit_state "$base"
+for ((attempt = 1; attempt <= ATTEMPTS; attempt++)); do
+  if git push --quiet "$REMOTE" "HEAD:refs/heads/$BRANCH"; then
+    echo "Committed $STATE_FILE to $BRANCH as $(git rev-parse HEAD)."
+    echo "pushed=$(git rev-parse HEAD)" >>"${GITHUB_OUTPUT:-/dev/null}"
+    exit 0
+  fi
+  echo "Push rejected (attempt $attempt of $ATTEMPTS); fetching $BRANCH."
+  git fetch --quiet "$REMOTE" "refs/heads/$BRANCH" || fail "Could not fetch $BRANCH to retry the push of $STATE_FILE. It is attached to this run as the campaignctl-state artifact: commit it by hand before the next apply."
+  remote_head="$(git rev-parse FETCH_HEAD)"
+  if newer_state_at "$remote_head"; then
+    fail "$BRANCH has a newer $STATE_FILE than the one this apply started from (commit $base): another run recorded state meanwhile, and pushing would overwrite it. This run's state is attached as the campaignctl-state artifact: merge what it adds into $STATE_FILE by hand (or run \`campaignctl apply\` again, which reads live), then commit."
+  fi
+  commit_state "$remote_head"
+done
+fail "Could not push $STATE_FILE to $BRANCH after $ATTEMPTS attempts. It is attached to this run as the campaignctl-state artifact: commit it by hand before the next apply."

@@ -1,0 +1,228 @@
+import { existsSync } from "node:fs";
+import { chmod, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { basename, dirname, join, posix, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { PROVIDERS as PROVIDER_NAMES, type ProviderName } from "../../core/types.js";
+import type { RegisterCommand } from "../context.js";
+import { CliError } from "../io.js";
+import { PACKAGE, PACKAGE_ROOT } from "../package-info.js";
+
+/**
+ * `campaignctl init [DIR]`: writes a new campaigns repository that uses campaignctl as a dependency
+ * (pinned to this version): package.json, campaignctl.yaml, one example campaign per chosen provider,
+ * .gitignore, and the GitOps workflows with their scripts — the very files campaignctl's own repository
+ * runs (.github/workflows/{plan,apply,drift}.yml, scripts/gitops/), shipped in the package.
+ * Never overwrites a file unless --force.
+ */
+
+/** The example written for each provider: one of the package's own example campaigns (campaigns/). */
+const EXAMPLES: Readonly<Record<ProviderName, string>> = {
+  extrovert: "extrovert/ai-agents-topic.yaml",
+  puffle: "puffle/email-webinar-invite.yaml",
+  altur: "altur/q2-reactivation.yaml",
+};
+
+const ENV_NAMES: Readonly<Record<ProviderName, string>> = {
+  extrovert: "EXTROVERT_API_KEY",
+  puffle: "PUFFLE_API_KEY",
+  altur: "ALTUR_API_KEY",
+};
+
+/** Copied verbatim from the package: the workflows and the scripts they run. */
+const WORKFLOWS = ["plan.yml", "apply.yml", "drift.yml"].map((f) => `.github/workflows/${f}`);
+const SCRIPTS_DIR = "scripts/gitops";
+
+const SCHEMA_LINE = /^# yaml-language-server: \$schema=.*$/m;
+
+interface InitOptions {
+  providers?: string;
+  force?: boolean;
+}
+
+/** The `$schema` reference from a file at `file` (relative to the repository root) to one of the installed package's schemas. */
+export function schemaRef(file: string, schema: string): string {
+  return posix.relative(posix.dirname(file), `node_modules/campaignctl/schemas/${schema}`);
+}
+
+function parseProviders(list: string | undefined): ProviderName[] {
+  if (list === undefined) return [...PROVIDER_NAMES];
+  const names = list
+    .split(/[,\s]+/)
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== "");
+  if (names.length === 0) throw new CliError(`--providers needs at least one of ${PROVIDER_NAMES.join(", ")}`);
+  const unknown = names.filter((n) => !(PROVIDER_NAMES as readonly string[]).includes(n));
+  if (unknown.length > 0) {
+    throw new CliError(`--providers: unknown provider ${unknown.map((u) => JSON.stringify(u)).join(", ")} (choose from ${PROVIDER_NAMES.join(", ")})`);
+  }
+  return PROVIDER_NAMES.filter((p) => names.includes(p));
+}
+
+/** An npm package name from a directory name (lower case, URL-safe), or "campaigns". */
+function packageName(dir: string): string {
+  const name = basename(dir)
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, "-")
+    .replace(/^[._-]+|[-]+$/g, "");
+  return name === "" ? "campaigns" : name.slice(0, 214);
+}
+
+function packageJson(dir: string): string {
+  const pkg = {
+    name: packageName(dir),
+    private: true,
+    description: "Outreach campaigns as code, managed with campaignctl",
+    scripts: {
+      validate: "campaignctl validate",
+      plan: "campaignctl plan",
+      apply: "campaignctl apply",
+      drift: "campaignctl drift",
+    },
+    dependencies: { [PACKAGE.name]: PACKAGE.version },
+  };
+  return `${JSON.stringify(pkg, null, 2)}\n`;
+}
+
+function workspaceConfig(providers: readonly ProviderName[]): string {
+  const lines = [
+    `# yaml-language-server: $schema=${schemaRef("campaignctl.yaml", "campaignctl.schema.json")}`,
+    "# Workspace config for campaignctl: one account per provider, production URLs (no baseUrl).",
+    "# API keys come from the environment variables named below, never from this file (in GitHub",
+    "# Actions: secrets of the same names). Reference: node_modules/campaignctl/README.md, File formats.",
+    "apiVersion: campaignctl/v1",
+    "campaignsDir: campaigns",
+    "stateFile: campaignctl.state.json",
+    "accounts:",
+  ];
+  for (const p of providers) {
+    lines.push(`  - provider: ${p}`, "    name: default", `    apiKeyEnv: ${ENV_NAMES[p]}`);
+  }
+  lines.push("safety:", "  maxChangePercent: 30", "  minManagedForThreshold: 10", "");
+  return lines.join("\n");
+}
+
+const GITIGNORE = `node_modules/
+# Written by the workflows and by local runs of \`campaignctl plan --out\` / \`drift --out\`
+plan.json
+plan.md
+plan.err
+drift.json
+drift.md
+drift.err
+*.tmp
+.campaignctl-*.tmp
+# campaignctl.state.json is NOT ignored: commit it (the apply workflow does).
+`;
+
+async function exampleCampaign(provider: ProviderName, file: string): Promise<string> {
+  const source = new URL(`campaigns/${EXAMPLES[provider]}`, PACKAGE_ROOT);
+  const text = await readFile(source, "utf8");
+  const header = [
+    `# yaml-language-server: $schema=${schemaRef(file, "campaign.schema.json")}`,
+    "# An example written by `campaignctl init`: replace the ids with your own account's (or bring your",
+    "# existing campaigns in with `campaignctl import`) and delete what you do not need.",
+  ].join("\n");
+  return SCHEMA_LINE.test(text) ? text.replace(SCHEMA_LINE, header) : `${header}\n${text}`;
+}
+
+/** Every file init writes: path relative to DIR → content. */
+async function filesToWrite(dir: string, providers: readonly ProviderName[]): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  files.set("package.json", packageJson(dir));
+  files.set("campaignctl.yaml", workspaceConfig(providers));
+  files.set(".gitignore", GITIGNORE);
+  for (const p of providers) {
+    const file = `campaigns/${EXAMPLES[p]}`;
+    files.set(file, await exampleCampaign(p, file));
+  }
+  for (const wf of WORKFLOWS) files.set(wf, await readFile(new URL(wf, PACKAGE_ROOT), "utf8"));
+  const scripts = (await readdir(new URL(`${SCRIPTS_DIR}/`, PACKAGE_ROOT))).filter((f) => /\.(sh|cjs)$/.test(f)).sort();
+  for (const s of scripts) files.set(`${SCRIPTS_DIR}/${s}`, await readFile(new URL(`${SCRIPTS_DIR}/${s}`, PACKAGE_ROOT), "utf8"));
+  return files;
+}
+
+function nextSteps(dir: string, cwd: string, providers: readonly ProviderName[]): string {
+  const rel = relative(cwd, dir).startsWith("..") ? dir : relative(cwd, dir);
+  const readKeys = providers.filter((p) => p !== "extrovert").map((p) => ENV_NAMES[p]);
+  return [
+    "",
+    "Next steps:",
+    ...(rel === "" ? [] : [`  cd ${rel.includes(" ") ? JSON.stringify(rel) : rel}`]),
+    `  npm install                  # installs campaignctl ${PACKAGE.version}; commit package-lock.json (the workflows run npm ci)`,
+    "  npx campaignctl validate     # offline checks of campaignctl.yaml and campaigns/",
+    ...(readKeys.length > 0 ? [`  export ${readKeys.map((k) => `${k}=…`).join(" ")}`] : []),
+    "  npx campaignctl plan         # what apply would change (read-only)",
+    "  git init && git add -A && git commit -m 'campaigns as code'",
+    "",
+    "On GitHub: add the API keys as secrets (" + providers.map((p) => ENV_NAMES[p]).join(", ") + "), ideally as",
+    "secrets of the environments campaignctl-production (apply; deployment branch main) and campaignctl-plan",
+    "(plan and drift, which never need EXTROVERT_API_KEY). See campaignctl's README, \"Start a campaigns repository\".",
+    "",
+  ].join("\n");
+}
+
+export const register: RegisterCommand = (program, run) => {
+  program
+    .command("init")
+    .argument("[dir]", "directory of the new campaigns repository (created if missing)", ".")
+    .description("write a new campaigns repository: package.json, campaignctl.yaml, example campaigns, GitHub workflows")
+    .option("--providers <list>", `providers to set up, comma-separated (default: all: ${PROVIDER_NAMES.join(",")})`)
+    .option("--force", "overwrite files that already exist (without it, init writes nothing when any would be overwritten)")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Writes, in DIR:",
+        `  package.json                  depends on campaignctl ${PACKAGE.version} (pinned) and nothing else`,
+        "  campaignctl.yaml              one account per provider; keys from EXTROVERT_API_KEY, PUFFLE_API_KEY, ALTUR_API_KEY",
+        "  campaigns/<provider>/*.yaml   one example campaign per provider, with $schema comments for editors",
+        "  .gitignore",
+        "  .github/workflows/plan.yml    plan on pull request (one sticky comment)",
+        "  .github/workflows/apply.yml   apply on merge to main, state committed back",
+        "  .github/workflows/drift.yml   hourly drift check (one issue while drift remains)",
+        "  scripts/gitops/               the scripts those workflows run",
+        "",
+        "Examples:",
+        "  campaignctl init my-campaigns",
+        "  campaignctl init --providers puffle,altur",
+        "  npx campaignctl@" + PACKAGE.version + " init my-campaigns   # without installing campaignctl first",
+      ].join("\n"),
+    )
+    .action(
+      run(async (ctx, dirArg: string, opts: InitOptions) => {
+        const { io, global } = ctx;
+        const providers = parseProviders(opts.providers);
+        const dir = resolve(io.cwd, dirArg);
+        if (existsSync(dir) && !(await isDirectory(dir))) throw new CliError(`${dirArg} exists and is not a directory`);
+        const files = await filesToWrite(dir, providers);
+        const existing = [...files.keys()].filter((f) => existsSync(join(dir, f)));
+        if (existing.length > 0 && opts.force !== true) {
+          throw new CliError(
+            `init would overwrite ${existing.length} existing file(s) in ${dir}; nothing was written:\n` +
+              existing.map((f) => `  ${f}`).join("\n") +
+              "\nRun it in an empty directory, move those files away, or pass --force to overwrite them.",
+          );
+        }
+        for (const [file, text] of files) {
+          const path = join(dir, file);
+          await mkdir(dirname(path), { recursive: true });
+          await writeFile(path, text, opts.force === true ? {} : { flag: "wx" });
+          if (file.endsWith(".sh")) await chmod(path, 0o755);
+        }
+        if (!global.quiet) {
+          const overwritten = new Set(existing);
+          io.stdout.write(`Wrote a campaigns repository for ${providers.join(", ")} in ${dir}:\n`);
+          for (const f of files.keys()) io.stdout.write(`  ${f}${overwritten.has(f) ? " (overwritten)" : ""}\n`);
+          io.stdout.write(nextSteps(dir, io.cwd, providers));
+        }
+        return 0;
+      }),
+    );
+};
+
+async function isDirectory(path: string): Promise<boolean> {
+  return (await stat(path)).isDirectory();
+}
+
+/** For tests: where the copied templates come from. */
+export const TEMPLATE_ROOT = fileURLToPath(PACKAGE_ROOT);
