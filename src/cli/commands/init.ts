@@ -18,7 +18,7 @@ import { PACKAGE, PACKAGE_ROOT } from "../package-info.js";
 /** The example written for each provider: one of the package's own example campaigns (campaigns/). */
 const EXAMPLES: Readonly<Record<ProviderName, string>> = {
   extrovert: "extrovert/ai-agents-topic.yaml",
-  puffle: "puffle/email-webinar-invite.yaml",
+  puffle: "puffle/linkedin-cto-outreach.yaml",
   altur: "altur/q2-reactivation.yaml",
 };
 
