@@ -310,7 +310,8 @@ describe("apply.sh", () => {
 
   it("refuses a target that is not an address, and a non-boolean flag, before running anything", async () => {
     const dir = workspace();
-    for (const env of [{ INPUT_TARGET: "altur/default/one; rm -rf /" }, { INPUT_TARGET: "$(id)" }, { INPUT_PRUNE: "yes" }]) {
+    const cases: Record<string, string>[] = [{ INPUT_TARGET: "altur/default/one; rm -rf /" }, { INPUT_TARGET: "$(id)" }, { INPUT_PRUNE: "yes" }];
+    for (const env of cases) {
       const r = await applySh(dir, env);
       expect(r.status, JSON.stringify(env)).toBe(1);
       expect(r.stderr + r.stdout).toMatch(/::error title=campaignctl apply::/);
