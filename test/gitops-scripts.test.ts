@@ -301,11 +301,22 @@ describe("apply.sh", () => {
 
   it("a manual run passes target (spaces or commas) and the boolean inputs as separate arguments", async () => {
     const dir = workspace();
-    const r = await applySh(dir, { INPUT_TARGET: "altur/default/two,", INPUT_FORCE: "true", INPUT_PRUNE: "false", INPUT_ALLOW_REPLACE: "true" });
+    const r = await applySh(dir, { INPUT_TARGET: "altur/default/two,", INPUT_FORCE: "true", INPUT_PRUNE: "campaignctl.yaml", INPUT_ALLOW_REPLACE: "true" });
     expect(r.stdout).toContain("campaignctl apply --auto-approve --allow-replace --force --target altur/default/two\n");
     expect(r.status, r.stderr).toBe(0);
     const posts = (await sb.requests("altur")).filter((e) => e.method === "POST");
     expect(posts.map((e) => (e.body as { name: string }).name)).toEqual(["Apply script two"]);
+  });
+
+  it("prune: true → --prune, false → --no-prune (whatever campaignctl.yaml says)", async () => {
+    const dir = workspace();
+    writeFileSync(join(dir, "campaignctl.yaml"), readFileSync(join(dir, "campaignctl.yaml"), "utf8") + "prune: true\n");
+    const no = await applySh(dir, { INPUT_PRUNE: "false" });
+    expect(no.stdout).toContain("campaignctl apply --auto-approve --no-prune\n");
+    expect(no.status, no.stderr).toBe(0);
+    const yes = await applySh(dir, { INPUT_PRUNE: "true", INPUT_TARGET: "altur/default/one" });
+    expect(yes.stdout).toContain("campaignctl apply --auto-approve --prune --target altur/default/one\n");
+    expect(yes.status, yes.stderr).toBe(0);
   });
 
   it("refuses a target that is not an address, and a non-boolean flag, before running anything", async () => {

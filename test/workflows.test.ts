@@ -357,7 +357,7 @@ describe("workflow structure", () => {
     expect(push.branches).toEqual(["main"]);
     for (const p of push.paths) expect((loadWorkflow("plan.yml").on.pull_request as { paths: string[] }).paths).toContain(p);
     const inputs = (wf.on.workflow_dispatch as { inputs: Record<string, { type: string }> }).inputs;
-    expect(Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, v.type]))).toEqual({ prune: "boolean", "allow-replace": "boolean", force: "boolean", target: "string" });
+    expect(Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, v.type]))).toEqual({ prune: "choice", "allow-replace": "boolean", force: "boolean", target: "string" });
     expect(wf.concurrency).toEqual({ group: "campaignctl-live", "cancel-in-progress": false });
     expect(loadWorkflow("drift.yml").concurrency).toEqual(wf.concurrency);
     expect(wf.permissions).toEqual({ contents: "write" });

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Stages the build context of the sandbox image (Dockerfile at the repo root) in OUTDIR:
-//   Dockerfile, package.json, package-lock.json, bin/, dist/, schemas/, data/ (empty)
+// Stages the build context of the images (Dockerfile: the sandbox; Dockerfile.cli: the CLI) in OUTDIR:
+//   Dockerfile, Dockerfile.cli, package.json, package-lock.json, bin/, dist/, schemas/, campaigns/,
+//   scripts/gitops/, .github/workflows/{plan,apply,drift}.yml, data/ (empty)
 //   and node_modules/ holding the PRODUCTION dependencies only.
 // Production dependencies are taken from the installed node_modules/ by the lockfile: every top-level
 // package entry of package-lock.json not marked `dev` (nested node_modules come with their parent).
@@ -35,12 +36,17 @@ rmSync(outDir, { recursive: true, force: true });
 mkdirSync(join(outDir, "node_modules"), { recursive: true });
 mkdirSync(join(outDir, "data"), { recursive: true });
 
-for (const file of ["Dockerfile", "package.json", "package-lock.json"]) {
+for (const file of ["Dockerfile", "Dockerfile.cli", "package.json", "package-lock.json"]) {
   if (existsSync(join(root, file))) cpSync(join(root, file), join(outDir, file));
 }
 const skipMaps = (src) => !src.endsWith(".map");
-for (const dir of ["bin", "dist", "schemas"]) {
+for (const dir of ["bin", "dist", "schemas", "campaigns", "scripts/gitops"]) {
   cpSync(join(root, dir), join(outDir, dir), { recursive: true, filter: skipMaps });
+}
+// The workflows `campaignctl init` writes (not ci.yml, which is this repository's own).
+mkdirSync(join(outDir, ".github", "workflows"), { recursive: true });
+for (const file of ["plan.yml", "apply.yml", "drift.yml"]) {
+  cpSync(join(root, ".github", "workflows", file), join(outDir, ".github", "workflows", file));
 }
 
 const lock = JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8"));
@@ -58,4 +64,4 @@ for (const [key, entry] of Object.entries(lock.packages ?? {})) {
   cpSync(src, join(outDir, key), { recursive: true, dereference: false });
   copied += 1;
 }
-process.stderr.write(`staged the sandbox image context in ${outDir} (${copied} production packages)\n`);
+process.stderr.write(`staged the image context in ${outDir} (${copied} production packages)\n`);

@@ -2,6 +2,8 @@
 # Runs `campaignctl apply --auto-approve` for .github/workflows/apply.yml, with the options of a manual
 # run (workflow_dispatch inputs, passed as environment variables; a push run has none of them):
 #   INPUT_PRUNE=true          --prune          retire campaigns that are in state but no longer in Git
+#   INPUT_PRUNE=false         --no-prune       leave them alone, whatever campaignctl.yaml says
+#   INPUT_PRUNE=campaignctl.yaml (or empty)    as `prune:` in campaignctl.yaml says (push runs)
 #   INPUT_ALLOW_REPLACE=true  --allow-replace  execute replacements (create new, retire old)
 #   INPUT_FORCE=true          --force          apply even above safety.maxChangePercent
 #   INPUT_TARGET="a b,c"      --target a b c   only these addresses (provider/account/name), separated
@@ -20,7 +22,10 @@ is_true() {
 }
 
 args=(apply --auto-approve)
-if is_true "${INPUT_PRUNE:-}"; then args+=(--prune); fi
+case "${INPUT_PRUNE:-}" in
+  "" | campaignctl.yaml) ;;
+  *) if is_true "$INPUT_PRUNE"; then args+=(--prune); else args+=(--no-prune); fi ;;
+esac
 if is_true "${INPUT_ALLOW_REPLACE:-}"; then args+=(--allow-replace); fi
 if is_true "${INPUT_FORCE:-}"; then args+=(--force); fi
 target_list="${INPUT_TARGET:-}"
