@@ -96,7 +96,12 @@ describe("campaign.schema.json contract", () => {
       "ownerId", "type", "name", "userStyleId", "userContextId", "postMaxAgeDays", "skipTeammatesLeads",
       "isIndirectEngagementEnabled", "postActivityFilter", "connectingSettings", "dmSettings", "applyCommentIntervalH",
     ]);
-    expect(defs.ExtrovertSpec!.required).toEqual(["ownerId", "type", "name"]);
+    // What a create needs and has no documented default (providers/extrovert.md §4); TARGET_USER also
+    // skipTeammatesLeads. The rest is filled: defaults, last applied values, or the "off" forms.
+    expect(defs.ExtrovertSpec!.required).toEqual(["ownerId", "type", "name", "userStyleId", "userContextId", "postActivityFilter"]);
+    expect(defs.ExtrovertSpec!.allOf).toEqual([
+      expect.objectContaining({ if: expect.objectContaining({ properties: { type: { const: "TARGET_USER" } } }), then: expect.objectContaining({ required: ["skipTeammatesLeads"] }) }),
+    ]);
     for (const nested of ["ExtrovertPostActivityFilter", "ExtrovertConnectingSettings", "ExtrovertDmSettings"]) {
       expect(defs[nested]!.required).toEqual(Object.keys(props(nested)));
     }

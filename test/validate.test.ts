@@ -80,7 +80,9 @@ describe("validate output formats", () => {
     dir = await prepareCase("extrovert-rules");
     await writeFile(
       join(dir, "campaigns", "broken.yaml"),
-      'apiVersion: campaignctl/v1\nkind: ExtrovertCampaign\nmetadata:\n  name: "bad, name: here"\nspec:\n  ownerId: e0000000-0000-4000-8000-000000000001\n  type: TARGET_USER\n  name: "x"\n  postMaxAgeDays: 0\n',
+      'apiVersion: campaignctl/v1\nkind: ExtrovertCampaign\nmetadata:\n  name: "bad, name: here"\nspec:\n  ownerId: e0000000-0000-4000-8000-000000000001\n  type: TARGET_USER\n  name: "x"\n  postMaxAgeDays: 0\n' +
+        "  userStyleId: e0000000-0000-4000-8000-000000000002\n  userContextId: e0000000-0000-4000-8000-000000000003\n  skipTeammatesLeads: true\n" +
+        "  postActivityFilter: { emotionTypes: [], monitoredTopicIds: [], isShowImportantTargetUsersFirstEnabled: false, isShowDirectPostFirstEnabled: false, minPostLikes: 0 }\n",
     );
   });
   afterAll(() => removeDir(dir));

@@ -1,4 +1,4 @@
-import type { JsonObject } from "./json.js";
+import type { JsonObject, JsonValue } from "./json.js";
 
 /**
  * What one provider allows, as data. The planner enforces all of it in one place; nothing in
@@ -85,6 +85,13 @@ export interface KindCapabilities {
   createRequired: readonly string[];
   /** Defaults the provider applies when a field is omitted; used to fill full-body updates. */
   defaults: JsonObject;
+  /**
+   * Full-body providers: top-level fields whose omission from the spec switches a feature off, with
+   * what the body carries then (null: the field is left out of the body). They are never refilled from
+   * the last applied body — removing one from the file plans it as switched off. Extrovert:
+   * `applyCommentIntervalH` (left out), `connectingSettings`/`dmSettings` (every automation disabled).
+   */
+  offWhenOmitted?: Readonly<Record<string, JsonValue | null>>;
   /** Dotted paths of arrays that are sets: compared without regard to order. */
   unorderedPaths: readonly string[];
   /**

@@ -37,6 +37,8 @@ export interface UnitDiff {
   path: string;
   before?: JsonValue;
   after: JsonValue;
+  /** The field is left out of the body from now on (the feature is switched off); `after` is null. */
+  off?: true;
 }
 
 export interface DiffOptions {

@@ -28,6 +28,8 @@ export interface FieldChange {
   unblock?: string;
   /** The provider did not return this field (and state does not know it): `before` is unknown, not absent. */
   beforeUnknown?: true;
+  /** An optional field the spec no longer sets: it is left out of the full body, switching the feature off (`after` null). */
+  switchedOff?: true;
 }
 
 /** One ordered execution step. */

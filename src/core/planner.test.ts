@@ -162,17 +162,49 @@ describe("planCampaign", () => {
     ]);
   });
 
+  const filter = { emotionTypes: [], monitoredTopicIds: ["t"], isShowImportantTargetUsersFirstEnabled: false, isShowDirectPostFirstEnabled: true, minPostLikes: 25 };
+  const connectingOff = {
+    isSendConnectionRequestEnabled: false, sendConnectionRequestOnDirectCommentCount: 1, isSendConnectionRequestOnIndirectCommentEnabled: false,
+    sendConnectionRequestOnIndirectCommentCount: 1, isSendConnectionRequestOnTimeoutEnabled: false, sendConnectionRequestOnTimeoutDays: 1,
+    isSendConnectionRequestOnNoPostsEnabled: false,
+  };
+  const dmOff = {
+    isGenerateDmEnabled: false, isGenerateDmOnConnectEnabled: false, generateDmOnConnectAfterDaysCount: 1, isGenerateDmOnRelevantPostEnabled: false,
+    generateDmOnRelevantPostAfterDaysCount: 1, isGenerateDmOnTimeoutEnabled: false, generateDmOnTimeoutAfterDaysCount: 1,
+  };
+  const keyword = { ownerId: "o", type: "KEYWORD", name: "X", userStyleId: "s", userContextId: "c", postActivityFilter: filter };
+  const keywordApplied = { ...keyword, postMaxAgeDays: 30, skipTeammatesLeads: false, isIndirectEngagementEnabled: false, connectingSettings: connectingOff, dmSettings: dmOff };
+
   it("Extrovert update is one full body from defaults, last applied and spec", () => {
-    const applied = { ownerId: "o", type: "KEYWORD", name: "X", userStyleId: "s", userContextId: "c", postMaxAgeDays: 30, skipTeammatesLeads: false, isIndirectEngagementEnabled: false };
-    const plan = planCampaign(input("extrovert", extrovert, { ownerId: "o", type: "KEYWORD", name: "Y" }, { spec: applied }));
+    const applied = { ...keywordApplied, postMaxAgeDays: 7 };
+    const plan = planCampaign(input("extrovert", extrovert, { ...keyword, name: "Y" }, { spec: applied }));
     expect(plan.action).toBe("update");
+    // postMaxAgeDays (required, no meaning) keeps its last applied value; the settings their off form.
     expect(plan.steps).toEqual([{ kind: "update", fields: ["name"], body: { ...applied, name: "Y" } }]);
   });
 
-  it("Extrovert create without the full body is blocked, naming the missing fields", () => {
-    const plan = planCampaign(input("extrovert", extrovert, { ownerId: "o", type: "KEYWORD", name: "Y" }));
-    expect(plan.steps).toEqual([]);
-    expect(plan.blocked[0]?.reason).toMatch(/userStyleId/);
+  it("Extrovert KEYWORD spec without connectingSettings/dmSettings is creatable: both sent with every automation disabled", () => {
+    const plan = planCampaign(input("extrovert", extrovert, keyword));
+    expect(plan.blocked).toEqual([]);
+    expect(plan.steps).toEqual([{ kind: "create", body: keywordApplied }]);
+    expect(plan.desired).toEqual(keywordApplied);
+  });
+
+  it("Extrovert: an optional field removed from the file is planned as switched off, not refilled from the last applied body", () => {
+    const target = { ...keywordApplied, type: "TARGET_USER", skipTeammatesLeads: true };
+    const spec = { ...keyword, type: "TARGET_USER", skipTeammatesLeads: true };
+    const plan = planCampaign(input("extrovert", extrovert, spec, { spec: { ...target, applyCommentIntervalH: 48 } }));
+    expect(plan.action).toBe("update");
+    expect(plan.changes).toEqual([expect.objectContaining({ path: "applyCommentIntervalH", before: 48, after: null, switchedOff: true })]);
+    expect(plan.steps).toEqual([{ kind: "update", fields: ["applyCommentIntervalH"], body: target }]);
+    expect(plan.desired).not.toHaveProperty("applyCommentIntervalH");
+    // Kept in the file: kept in the body.
+    const kept = planCampaign(input("extrovert", extrovert, { ...spec, applyCommentIntervalH: 48, name: "Z" }, { spec: { ...target, applyCommentIntervalH: 48 } }));
+    expect(kept.steps).toEqual([{ kind: "update", fields: ["name"], body: { ...target, applyCommentIntervalH: 48, name: "Z" } }]);
+    // Settings objects dropped from the file go back to every automation disabled.
+    const on = { ...connectingOff, isSendConnectionRequestEnabled: true };
+    const dropped = planCampaign(input("extrovert", extrovert, spec, { spec: { ...target, connectingSettings: on } }));
+    expect(dropped.changes.map((c) => [c.path, c.after])).toEqual([["connectingSettings", connectingOff]]);
   });
 
   it("archiving is an action, and un-archiving is blocked", () => {

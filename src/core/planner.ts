@@ -219,19 +219,39 @@ function base(input: PlanCampaignInput, displayName: string): CampaignPlan {
 
 /** A field change with a fixed shape (see base). */
 function change(u: UnitDiff, cls: FieldChange["class"], reason?: string, unblock?: string, beforeUnknown?: true): FieldChange {
-  return { path: u.path, before: u.before, after: u.after, class: cls, reason, unblock, beforeUnknown };
+  return { path: u.path, before: u.before, after: u.after, class: cls, reason, unblock, beforeUnknown, switchedOff: u.off };
 }
 
-/** Full body for providers whose update replaces everything: defaults ⊕ last applied/live ⊕ spec. */
+/**
+ * Full body for providers whose update replaces everything (Extrovert): documented defaults ⊕ the last
+ * applied value of every field the body must carry ⊕ the "off" form of each optional feature the
+ * spec leaves out ⊕ the spec. An optional field left out of the spec is never refilled from the last
+ * applied body: that would make the feature impossible to switch off.
+ */
 function fullBody(caps: KindCapabilities, spec: JsonObject, live: JsonObject | undefined): JsonObject {
-  return Object.assign({}, caps.defaults, live, spec);
+  const off = caps.offWhenOmitted ?? {};
+  const out: JsonObject = { ...caps.defaults };
+  if (live) {
+    for (const [k, v] of Object.entries(live)) if (caps.createRequired.includes(k) && !(k in off)) out[k] = v;
+  }
+  for (const [k, v] of Object.entries(off)) if (v !== null) out[k] = v;
+  return Object.assign(out, spec);
+}
+
+/** Full-body providers: fields live (last applied) has that the new full body leaves out — switched off. */
+function switchedOff(target: JsonObject, live: JsonObject, skip: readonly string[]): UnitDiff[] {
+  const out: UnitDiff[] = [];
+  for (const k of Object.keys(live).sort()) {
+    if (target[k] === undefined && !skip.includes(k) && live[k] !== undefined) out.push({ path: k, before: live[k] as JsonValue, after: null, off: true });
+  }
+  return out;
 }
 
 function planCreate(input: PlanCampaignInput, spec: JsonObject, plan: CampaignPlan): CampaignPlan {
   const { caps } = input;
   const lc = lifecycleFields(caps);
   const fields = withoutFields(spec, lc);
-  const body = caps.updateMode === "full-body" ? { ...caps.defaults, ...fields } : fields;
+  const body = caps.updateMode === "full-body" ? fullBody(caps, fields, undefined) : fields;
   const missing = caps.createRequired.filter((f) => body[f] === undefined);
   plan.action = "create";
   plan.changes = Object.keys(spec)
@@ -308,12 +328,16 @@ export function planCampaign(input: PlanCampaignInput): CampaignPlan {
   // Status at the time the field edits run (after the wait and the stopping actions that precede them).
   const editStatus = lifecycle.before.reduce<string | undefined>((s, a) => a.to ?? s, lifecycle.settling?.to ?? status);
 
-  const units = diffUnits(spec, live.spec, {
+  // Full-body providers compare the whole body the update would send (so a default or an "off"
+  // form the spec implies is a change too), and plan the optional fields the spec dropped as off.
+  const target = caps.updateMode === "full-body" ? { ...fullBody(caps, withoutFields(spec, lc), withoutFields(live.spec, lc)), ...pick(spec, lc) } : spec;
+  const units = diffUnits(target, live.spec, {
     mergePaths: caps.mergePaths,
     opaquePaths: caps.opaquePaths,
     unorderedPaths: caps.unorderedPaths,
     skip: lc,
   });
+  if (caps.updateMode === "full-body") units.push(...switchedOff(target, live.spec, lc));
   const terminal = status === undefined ? undefined : caps.readOnlyStatuses[status];
   const unknownPaths = live.unknown ?? [];
   const changes: FieldChange[] = units.map((u) => {

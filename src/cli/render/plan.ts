@@ -1,7 +1,7 @@
 import { ACTION_GLYPH, isChange, type CampaignPlan, type FieldChange, type Plan, type PlanStep } from "../../core/plan.js";
 import { providerForKind } from "../../providers/registry.js";
 import { style, type Style } from "./style.js";
-import { fieldDiff, type DiffLine } from "./value-diff.js";
+import { fieldDiff, scalarText, type DiffLine } from "./value-diff.js";
 
 const MARKDOWN_LIMIT = 60_000;
 
@@ -49,6 +49,13 @@ function safeLine(text: string): string {
 
 /** The nested diff of one field change, with the class shown on its first line. */
 export function changeDiff(c: CampaignPlan, ch: FieldChange): DiffLine[] {
+  if (ch.switchedOff) {
+    // An optional field the spec dropped (Extrovert full body): it is left out, switching the feature off.
+    if (ch.before === null || typeof ch.before !== "object") return [{ depth: 0, mark: "~", text: `${ch.path}: ${scalarText(ch.before ?? null)} → (off)` }];
+    const gone = fieldDiff(ch.path, ch.before, undefined, { setPaths: setPathsFor(c) });
+    if (gone[0]) gone[0].text = `${gone[0].text} → (off)`;
+    return gone;
+  }
   const lines = fieldDiff(ch.path, ch.before, ch.after, { setPaths: setPathsFor(c) });
   if (ch.beforeUnknown && lines[0]) {
     // The provider does not return this field: the live value is unknown, not absent.

@@ -45,7 +45,7 @@ export interface Metadata {
   account?: string;
 }
 /**
- * An Extrovert LinkedIn engagement campaign: the body of POST /api/client/v2/campaign. Extrovert replaces the whole campaign on every update, so campaignctl fills fields left out here from the last applied value.
+ * An Extrovert LinkedIn engagement campaign: the body of POST /api/client/v2/campaign. Extrovert replaces the whole campaign on every update, so campaignctl sends the whole body every time: postMaxAgeDays, isIndirectEngagementEnabled and (KEYWORD) skipTeammatesLeads left out here keep their last applied value or the documented default; connectingSettings and dmSettings left out are sent with every automation disabled; applyCommentIntervalH left out switches comment spacing off.
  */
 export interface ExtrovertSpec {
   ownerId: Uuid;
@@ -57,21 +57,21 @@ export interface ExtrovertSpec {
    * Name of the campaign in the Extrovert dashboard.
    */
   name: string;
-  userStyleId?: Uuid;
-  userContextId?: Uuid;
+  userStyleId: Uuid;
+  userContextId: Uuid;
   /**
    * Legacy setting the API still insists on; Extrovert ignores its value. Leave it at 30.
    */
   postMaxAgeDays?: number;
   /**
-   * Skip prospects that a teammate already targets, so nobody is contacted twice. Meaningful for TARGET_USER campaigns only; keep it false for KEYWORD campaigns.
+   * Skip prospects that a teammate already targets, so nobody is contacted twice. Required for TARGET_USER campaigns; for KEYWORD campaigns it does not apply: leave it out (sent as false).
    */
   skipTeammatesLeads?: boolean;
   /**
    * Also comment on posts by the people a prospect interacts with most (posts the prospect probably sees). Meaningful for TARGET_USER campaigns only; keep it false for KEYWORD campaigns.
    */
   isIndirectEngagementEnabled?: boolean;
-  postActivityFilter?: ExtrovertPostActivityFilter;
+  postActivityFilter: ExtrovertPostActivityFilter;
   connectingSettings?: ExtrovertConnectingSettings;
   dmSettings?: ExtrovertDmSettings;
   /**
