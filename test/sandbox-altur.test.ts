@@ -164,7 +164,18 @@ describe("Altur create — POST /campaigns", () => {
     expect(detail.body).toEqual({ success: true, campaign: c });
   });
 
-  it.each(["name", "agent_id", "integration_id", "integration_type"])(
+  it("create: integration_type may be left out (the create page's own example omits it) — the channel is the integration's", async () => {
+    const { integration_type: _phone, ...phone } = PHONE;
+    const c = await create({}, phone);
+    expect((await stored(c.id)).integration_type).toBe("phone_call");
+    const { integration_type: _wa, ...wa } = WHATSAPP;
+    const w = await create({ template: "t" }, wa);
+    expect((await stored(w.id)).integration_type).toBe("whatsapp");
+    expectError(await api("POST", "/campaigns", { body: { ...phone, template: "t" } }), 400, "INVALID_REQUEST", { field: "template" });
+    expectError(await api("POST", "/campaigns", { body: { ...phone, integration_id: "integ_nope" } }), 404, "NOT_FOUND");
+  });
+
+  it.each(["name", "agent_id", "integration_id"])(
     "create: %s is required → 400 VALIDATION_ERROR with field",
     async (field) => {
       const body: Record<string, unknown> = { ...PHONE };

@@ -17,7 +17,7 @@ afterEach(async () => {
   await ws.dispose();
 });
 
-const writes = (log: { method: string }[]) => log.filter((r) => r.method !== "GET");
+const writes = <T extends { method: string }>(log: T[]) => log.filter((r) => r.method !== "GET");
 
 /** A topic campaign with only what the schema requires for KEYWORD. */
 const keyword = {

@@ -38,7 +38,11 @@ import {
   type Obj,
 } from "./validate.js";
 
-const REQUIRED_CREATE = ["name", "agent_id", "integration_id", "integration_type"] as const;
+/**
+ * Required on create [A]. `integration_type` is listed on the create page but its own example omits it
+ * (altur.md §4.1): when it is left out, the channel is the integration's.
+ */
+const REQUIRED_CREATE = ["name", "agent_id", "integration_id"] as const;
 const MUTABLE = [
   "name",
   "description",
@@ -51,7 +55,7 @@ const MUTABLE = [
   "scheduling",
   "cycles",
 ] as const;
-const CREATE_KEYS = [...REQUIRED_CREATE, ...MUTABLE] as const;
+const CREATE_KEYS = [...REQUIRED_CREATE, "integration_type", ...MUTABLE] as const;
 
 /** [D] immutable after creation; [A §7] id and created_at too. */
 const IMMUTABLE_TOP = ["agent_id", "integration_id", "integration_type", "id", "created_at"] as const;
@@ -149,7 +153,14 @@ export function createCampaign(ctx: AlturContext, body: unknown): StoredCampaign
   const name = readString(b.name, "name", { max: 255, nonEmpty: true });
   const agentId = readString(b.agent_id, "agent_id", { nonEmpty: true });
   const integrationId = readString(b.integration_id, "integration_id", { nonEmpty: true });
-  const type = readEnum(b.integration_type, "integration_type", CHANNELS);
+  let type: Channel;
+  if (has(b, "integration_type")) {
+    type = readEnum(b.integration_type, "integration_type", CHANNELS);
+  } else {
+    const integration = INTEGRATIONS.find((i) => i.id === integrationId);
+    if (!integration) throw notFound(`integration "${integrationId}" not found`);
+    type = integration.type;
+  }
   rejectOtherChannel(b, type);
 
   const description = has(b, "description") ? readNullableString(b.description, "description") : null;
