@@ -150,7 +150,8 @@ describe("a one-key edit inside an object", () => {
       kind: "ExtrovertCampaign",
       caps: extrovert,
       spec: { name: "Founders", connectingSettings: { ...settings, sendConnectionRequestOnTimeoutDays: 14 } },
-      live: { id: "e-1", spec: { name: "Founders", connectingSettings: settings } },
+      // The last applied full body: what the spec leaves out is at its default / off form already.
+      live: { id: "e-1", spec: { ...extrovert.defaults, dmSettings: extrovert.offWhenOmitted?.dmSettings ?? null, name: "Founders", connectingSettings: settings } },
       identity: "state",
     });
     expect(renderPlanText(plan([c]), { color: false })).toContain(
