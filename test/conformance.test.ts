@@ -182,11 +182,15 @@ describe("Altur: the client parses every documented example response", () => {
       ["no end marker", { "GET /campaigns?|": { campaigns: [item(1)], pagination: {} } }, /no end marker/],
       ["more without a pointer", { "GET /campaigns?|": { campaigns: [item(1)], pagination: { has_next: true } } }, /no next_cursor or next_page/],
       ["an end short of total_count", { "GET /campaigns?|": { total_count: 5, campaigns: [item(1)], pagination: { has_next: false } } }, /total_count says 5/],
-      ["no campaigns list", { "GET /campaigns?|": { total_count: 0 } }, /no `campaigns` list/],
     ])("a listing that may be partial is an error, never a silent end: %s", async (_what, canned, message) => {
       pages = Object.fromEntries(Object.entries(canned).map(([k, v]) => [k, { status: 200, body: v }]));
       await expect(createAlturClient(alturHttp(url)).list!()).rejects.toThrow(message);
       await expect(createAlturClient(alturHttp(url)).list!()).rejects.toThrow(/^altur: list campaigns: unexpected answer: .*refusing to go on with a listing that may be partial$/);
+    });
+
+    it("a list answer without a campaigns list is an unexpected answer, never an empty account", async () => {
+      pages = { "GET /campaigns": { status: 200, body: { total_count: 0 } } };
+      await expect(createAlturClient(alturHttp(url)).list!()).rejects.toThrow(/^altur: list campaigns: unexpected answer/);
     });
 
     it("the documented error body (integer `error`) is read: status, message", async () => {

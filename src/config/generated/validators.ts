@@ -12,9 +12,9 @@ export function validators() {
   const exports = {};
 
 exports.campaign = validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/campaign.schema.json","title":"CampaignDocument","description":"One campaign managed by campaignctl. Exactly one campaign per file; `spec` uses the provider's own field names, and only the fields written here are managed.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"kind":{"description":"Which provider runs this campaign: ExtrovertCampaign (LinkedIn engagement), PuffleCampaign (LinkedIn or email sequences) or AlturCampaign (AI phone-call or WhatsApp agent). Selects the fields allowed in `spec`.","type":"string","enum":["ExtrovertCampaign","PuffleCampaign","AlturCampaign"]},"metadata":{"$ref":"#/$defs/Metadata","description":"campaignctl's own bookkeeping for the campaign: its key and the provider account it lives in."},"spec":{"description":"The campaign as the provider's API describes it (field names exactly as the provider spells them). Fields left out are never changed and never reported as drift.","type":"object"}},"allOf":[{"if":{"properties":{"kind":{"const":"ExtrovertCampaign"}},"required":["kind"]},"then":{"properties":{"spec":{"$ref":"#/$defs/ExtrovertSpec"}}}},{"if":{"properties":{"kind":{"const":"PuffleCampaign"}},"required":["kind"]},"then":{"properties":{"spec":{"$ref":"#/$defs/PuffleSpec"}}}},{"if":{"properties":{"kind":{"const":"AlturCampaign"}},"required":["kind"]},"then":{"properties":{"spec":{"$ref":"#/$defs/AlturSpec"}}}}],"$defs":{"Metadata":{"description":"campaignctl's key for the campaign. The address `<provider>/<account>/<name>` must be unique in the workspace.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The campaign's stable key inside campaignctl (not the name shown by the provider; that is `spec.name`). Lowercase letters, digits and '-', 1-63 characters, starting and ending with a letter or digit. Renaming it makes campaignctl treat the campaign as a different one.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)"},"account":{"description":"Name of the provider account (from `accounts` in campaignctl.yaml) that owns the campaign.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"}}},"Uuid":{"description":"A UUID such as 3c90c3cc-0d44-4b50-8888-8dd25736052a.","type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$","patternErrorMessage":"must be a UUID such as 3c90c3cc-0d44-4b50-8888-8dd25736052a"},"PuffleUuid":{"description":"A UUID as Puffle accepts it: version 1-8 with the RFC 4122 variant (e.g. f0000000-0000-4000-8000-000000000001), or the nil/max UUID.","type":"string","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$","patternErrorMessage":"must be a UUID of version 1-8 with the RFC 4122 variant, such as f0000000-0000-4000-8000-000000000001"},"ExtrovertSpec":{"description":"An Extrovert LinkedIn engagement campaign: the body of POST /api/client/v2/campaign. Extrovert replaces the whole campaign on every update, so campaignctl fills fields left out here from the last applied value.","type":"object","additionalProperties":false,"required":["ownerId","type","name"],"properties":{"ownerId":{"$ref":"#/$defs/Uuid","description":"Id of the team member who owns the campaign (see GET /user/team-members). Fixed at creation: changing it means replacing the campaign."},"type":{"description":"TARGET_USER: engage with a list of chosen LinkedIn profiles (a \"Prospects campaign\"). KEYWORD: find posts about monitored topics (a \"Topic campaign\"). Fixed at creation: changing it means replacing the campaign.","type":"string","enum":["TARGET_USER","KEYWORD"]},"name":{"description":"Name of the campaign in the Extrovert dashboard.","type":"string","minLength":1},"userStyleId":{"$ref":"#/$defs/Uuid","description":"Id of the writing Style used for generated comments and messages."},"userContextId":{"$ref":"#/$defs/Uuid","description":"Id of the Context (what the company and the user do) given to the AI."},"postMaxAgeDays":{"description":"Legacy setting the API still insists on; Extrovert ignores its value. Leave it at 30.","type":"integer","exclusiveMinimum":0,"default":30},"skipTeammatesLeads":{"description":"Skip prospects that a teammate already targets, so nobody is contacted twice. Meaningful for TARGET_USER campaigns only; keep it false for KEYWORD campaigns.","type":"boolean"},"isIndirectEngagementEnabled":{"description":"Also comment on posts by the people a prospect interacts with most (posts the prospect probably sees). Meaningful for TARGET_USER campaigns only; keep it false for KEYWORD campaigns.","type":"boolean"},"postActivityFilter":{"$ref":"#/$defs/ExtrovertPostActivityFilter","description":"Which posts qualify for engagement. Write the whole object: Extrovert replaces it as a unit."},"connectingSettings":{"$ref":"#/$defs/ExtrovertConnectingSettings","description":"Automatic LinkedIn connection requests (TARGET_USER campaigns). Write the whole object: Extrovert replaces it as a unit."},"dmSettings":{"$ref":"#/$defs/ExtrovertDmSettings","description":"Automatic drafting of direct messages (TARGET_USER campaigns). Write the whole object: Extrovert replaces it as a unit."},"applyCommentIntervalH":{"description":"Minimum number of hours between two automated comments. The dashboard only offers whole days, so use a multiple of 24 (24, 48, 72). Leave it out to switch the spacing off; TARGET_USER campaigns only.","type":"integer","exclusiveMinimum":0}}},"ExtrovertPostActivityFilter":{"description":"Filter deciding which posts the campaign engages with. Every field is required because Extrovert replaces the object whole.","type":"object","additionalProperties":false,"required":["emotionTypes","monitoredTopicIds","isShowImportantTargetUsersFirstEnabled","isShowDirectPostFirstEnabled","minPostLikes"],"properties":{"emotionTypes":{"description":"Post emotion types to engage with (Extrovert does not publish the list of values; [] means no filter).","type":"array","items":{"type":"string","description":"An emotion type."}},"monitoredTopicIds":{"description":"Ids of the monitored topics a KEYWORD campaign watches.","type":"array","items":{"$ref":"#/$defs/Uuid","description":"Id of a monitored topic."}},"isShowImportantTargetUsersFirstEnabled":{"description":"List posts by the most important prospects first.","type":"boolean"},"isShowDirectPostFirstEnabled":{"description":"List posts written by prospects themselves before indirect posts.","type":"boolean"},"minPostLikes":{"description":"Only engage with posts that have at least this many likes.","type":"integer","minimum":0}}},"ExtrovertConnectingSettings":{"description":"When the campaign sends LinkedIn connection requests. Every field is required because Extrovert replaces the object whole.","type":"object","additionalProperties":false,"required":["isSendConnectionRequestEnabled","sendConnectionRequestOnDirectCommentCount","isSendConnectionRequestOnIndirectCommentEnabled","sendConnectionRequestOnIndirectCommentCount","isSendConnectionRequestOnTimeoutEnabled","sendConnectionRequestOnTimeoutDays","isSendConnectionRequestOnNoPostsEnabled"],"properties":{"isSendConnectionRequestEnabled":{"description":"Master switch for automatic connection requests.","type":"boolean"},"sendConnectionRequestOnDirectCommentCount":{"description":"Send a request after this many comments on the prospect's own posts.","type":"integer","minimum":0},"isSendConnectionRequestOnIndirectCommentEnabled":{"description":"Also count comments on indirect posts (posts the prospect interacted with).","type":"boolean"},"sendConnectionRequestOnIndirectCommentCount":{"description":"Send a request after this many comments on indirect posts.","type":"integer","minimum":0},"isSendConnectionRequestOnTimeoutEnabled":{"description":"Send a request after a number of days even without enough comments.","type":"boolean"},"sendConnectionRequestOnTimeoutDays":{"description":"Days to wait before the timeout request.","type":"integer","minimum":0},"isSendConnectionRequestOnNoPostsEnabled":{"description":"Send a request to prospects who do not post at all.","type":"boolean"}}},"ExtrovertDmSettings":{"description":"When the campaign drafts direct messages. Every field is required because Extrovert replaces the object whole.","type":"object","additionalProperties":false,"required":["isGenerateDmEnabled","isGenerateDmOnConnectEnabled","generateDmOnConnectAfterDaysCount","isGenerateDmOnRelevantPostEnabled","generateDmOnRelevantPostAfterDaysCount","isGenerateDmOnTimeoutEnabled","generateDmOnTimeoutAfterDaysCount"],"properties":{"isGenerateDmEnabled":{"description":"Master switch for drafted direct messages (needs DM playbook entries to be useful).","type":"boolean"},"isGenerateDmOnConnectEnabled":{"description":"Draft a message once the prospect accepts the connection request.","type":"boolean"},"generateDmOnConnectAfterDaysCount":{"description":"Days to wait after the connection is accepted.","type":"integer","minimum":0},"isGenerateDmOnRelevantPostEnabled":{"description":"Draft a message when the prospect publishes a relevant post.","type":"boolean"},"generateDmOnRelevantPostAfterDaysCount":{"description":"Days to wait after the relevant post.","type":"integer","minimum":0},"isGenerateDmOnTimeoutEnabled":{"description":"Draft a message after a number of days regardless of activity.","type":"boolean"},"generateDmOnTimeoutAfterDaysCount":{"description":"Days to wait before the timeout message.","type":"integer","minimum":0}}},"PuffleSpec":{"description":"A Puffle sequence campaign (LinkedIn or email): the fields of POST and PATCH /api/campaigns plus the desired lifecycle `status`. Several fields can only change while the campaign is a draft; campaignctl shows such changes as blocked afterwards.","type":"object","additionalProperties":false,"required":["type","name","sender_account_ids"],"properties":{"type":{"description":"Channel of the campaign: linkedin or email. Fixed at creation: changing it means replacing the campaign.","type":"string","enum":["linkedin","email"]},"name":{"description":"Name of the campaign; unique among your Puffle campaigns. Editable in every status.","type":"string","minLength":1,"maxLength":255},"sender_account_ids":{"description":"Ids of the connected sender accounts (LinkedIn profiles or email inboxes, matching `type`). Draft only. Puffle documents no maximum.","type":"array","minItems":1,"items":{"$ref":"#/$defs/PuffleUuid","description":"Id of a sender account."}},"skip_other_campaigns":{"description":"LinkedIn only, draft only: skip prospects who are already in another active LinkedIn campaign.","type":"boolean"},"operating_hours":{"description":"LinkedIn only: the weekly sending schedule, kept as an opaque JSON object (Puffle does not document its shape). Editable in every status; changing it on an active campaign wakes sleeping prospects at once.","type":["object","null"]},"daily_limit":{"description":"Email only: most prospects contacted per day across all senders (1-500). Editable in every status.","type":"integer","minimum":1,"maximum":500},"stop_on_reply":{"description":"Email only, draft only: stop the sequence for a prospect who replies.","type":"boolean"},"open_tracking":{"description":"Email only, draft only: add an open-tracking pixel to emails.","type":"boolean"},"signature":{"description":"Email only, draft only: signature template (supports %sender_*% and %first_name% variables); null for none.","type":["string","null"]},"account_limits":{"description":"Email only: per-sender daily limits overriding `daily_limit` (at most 50 entries). Editable in every status.","type":"array","maxItems":50,"items":{"$ref":"#/$defs/PuffleAccountLimit","description":"A daily limit for one sender account."}},"sequence_nodes":{"description":"The whole sequence, in order (positions follow the list order; node ids are Puffle's). Must end with exactly one `end` node. Draft only. Puffle documents no maximum.","type":"array","items":{"$ref":"#/$defs/PuffleSequenceNode","description":"One step of the sequence."}},"status":{"description":"Desired lifecycle: draft (never launched), active (launch or resume) or paused. Leave it out to let campaignctl ignore the status.","type":"string","enum":["draft","active","paused"]}}},"PuffleAccountLimit":{"description":"A per-sender daily limit.","type":"object","additionalProperties":false,"required":["account_id","daily_limit"],"properties":{"account_id":{"$ref":"#/$defs/PuffleUuid","description":"Id of one of the campaign's sender accounts."},"daily_limit":{"description":"Most emails this sender sends per day for the campaign (1-500).","type":"integer","minimum":1,"maximum":500}}},"PuffleSequenceNode":{"description":"One sequence step, without the id, position and campaign_id Puffle assigns. LinkedIn campaigns use connection_request, message, delay, ai and end; email campaigns use email, delay, ai and end.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Kind of step. Cannot change on an existing node (campaignctl replaces the node instead).","type":"string","enum":["connection_request","message","email","delay","ai","end"]},"subject":{"description":"email nodes: subject line (placeholders such as {{first_name}} allowed).","type":["string","null"]},"body":{"description":"connection_request, message and email nodes: the text sent.","type":["string","null"]},"body_html":{"description":"email nodes: HTML version of the body.","type":["string","null"]},"signature":{"description":"email nodes: signature for this step.","type":["string","null"]},"from_name":{"description":"email nodes: sender name shown to the recipient.","type":["string","null"]},"reply_to":{"description":"email nodes: Reply-To address.","type":["string","null"]},"cc":{"description":"email nodes: Cc recipients (Puffle does not document the shape: a string or a list of addresses).","type":["string","array","null"],"items":{"type":"string","description":"An email address."}},"bcc":{"description":"email nodes: Bcc recipients (Puffle does not document the shape: a string or a list of addresses).","type":["string","array","null"],"items":{"type":"string","description":"An email address."}},"attachments":{"description":"email nodes: attachments, as Puffle returns them.","type":"array","items":{"description":"One attachment (shape not documented by Puffle)."}},"include_message":{"description":"connection_request nodes: send `body` as the connection note.","type":"boolean"},"is_reply":{"description":"email nodes: send as a reply in the thread of the previous email.","type":"boolean"},"delay_days":{"description":"delay nodes: days to wait. days + hours + minutes must total between 1 minute and 30 days.","type":"integer","minimum":0},"delay_hours":{"description":"delay nodes: hours to wait (added to days and minutes).","type":"integer","minimum":0},"delay_minutes":{"description":"delay nodes: minutes to wait (added to days and hours).","type":"integer","minimum":0},"ai_node":{"description":"ai nodes: what the AI step writes.","type":["object","null"],"additionalProperties":false,"properties":{"purpose":{"description":"Instructions: what the generated message should achieve.","type":"string"},"output_type":{"description":"What the step produces, e.g. email.","type":"string"}}}}},"AlturSpec":{"description":"An Altur AI-agent campaign (phone calls or WhatsApp): the fields of POST and PATCH /campaigns plus the desired lifecycle `status` and `archived`.","type":"object","additionalProperties":false,"required":["name","agent_id","integration_id","integration_type"],"properties":{"name":{"description":"Name of the campaign (at most 255 characters).","type":"string","minLength":1,"maxLength":255},"agent_id":{"description":"Public id of the AI agent that runs the campaign. Fixed at creation: changing it means replacing the campaign.","type":"string","minLength":1},"integration_id":{"description":"Public id of the agent's phone or WhatsApp integration. Fixed at creation.","type":"string","minLength":1},"integration_type":{"description":"Channel: phone_call or whatsapp. Fixed at creation. Decides which other fields are allowed.","type":"string","enum":["phone_call","whatsapp"]},"description":{"description":"Free-text description.","type":"string"},"timezone":{"description":"IANA time zone of the calling windows, e.g. America/Mexico_City (Altur's default).","type":"string","minLength":1},"retries":{"description":"How often an unanswered contact is tried again (0-5).","type":"integer","minimum":0,"maximum":5},"message_limit":{"description":"Message limit of the campaign (1-10000).","type":"integer","minimum":1,"maximum":10000},"first_message":{"description":"phone_call only: the agent's opening line when the call is answered.","type":"string"},"template":{"description":"whatsapp only: name of the WhatsApp message template.","type":"string"},"template_alt":{"description":"whatsapp only: name of the alternate template.","type":"string"},"scheduling":{"$ref":"#/$defs/AlturWeekSchedule","description":"Weekly windows in which the agent may contact people, per weekday (mon..sun); weekdays left out are inactive."},"cycles":{"$ref":"#/$defs/AlturCycles","description":"phone_call only: repeated dialling rounds. Can only be enabled at creation; `enabled` and `mode` cannot change afterwards."},"status":{"description":"Desired lifecycle: active (activate or resume) or inactive (pause). Leave it out to let campaignctl ignore the status.","type":"string","enum":["active","inactive"]},"archived":{"description":"true archives the campaign (Altur has no delete). Archiving cannot be undone through the API.","type":"boolean"}}},"AlturDayWindow":{"description":"Calling window for one weekday.","type":"object","additionalProperties":false,"required":["active"],"properties":{"startTime":{"description":"Start of the window, HH:MM (24-hour), in the campaign's time zone.","type":"string","pattern":"^([01][0-9]|2[0-3]):[0-5][0-9]$","patternErrorMessage":"must be a 24-hour time HH:MM, such as 09:00 or 17:30"},"stopTime":{"description":"End of the window, HH:MM (24-hour); later than startTime.","type":"string","pattern":"^([01][0-9]|2[0-3]):[0-5][0-9]$","patternErrorMessage":"must be a 24-hour time HH:MM, such as 09:00 or 17:30"},"active":{"description":"Whether the agent works on this weekday. When true, startTime and stopTime are required.","type":"boolean"}}},"AlturWeekSchedule":{"description":"A window per weekday.","type":"object","additionalProperties":false,"properties":{"mon":{"$ref":"#/$defs/AlturDayWindow","description":"Monday."},"tue":{"$ref":"#/$defs/AlturDayWindow","description":"Tuesday."},"wed":{"$ref":"#/$defs/AlturDayWindow","description":"Wednesday."},"thu":{"$ref":"#/$defs/AlturDayWindow","description":"Thursday."},"fri":{"$ref":"#/$defs/AlturDayWindow","description":"Friday."},"sat":{"$ref":"#/$defs/AlturDayWindow","description":"Saturday."},"sun":{"$ref":"#/$defs/AlturDayWindow","description":"Sunday."}}},"AlturCycles":{"description":"Repeated dialling rounds over the contacts (phone_call campaigns). When `enabled` is false or left out, every other field is ignored.","type":"object","additionalProperties":false,"properties":{"enabled":{"description":"Turn cycles on. Only possible at creation; cannot change afterwards.","type":"boolean"},"mode":{"description":"cooldown: start the next round a fixed time after the previous one. scheduled: run rounds inside `schedule` between the schedule dates. Required when enabled; cannot change afterwards.","type":"string","enum":["cooldown","scheduled"]},"max_iterations":{"description":"Most rounds to run (1-50).","type":"integer","minimum":1,"maximum":50},"cooldown_minutes":{"description":"Minutes between two rounds (1-43200, i.e. up to 30 days).","type":"integer","minimum":1,"maximum":43200},"filter_statuses":{"description":"Contact statuses dialled again in the next round (e.g. voicemail, failed).","type":"array","items":{"type":"string","description":"A contact status."}},"filter_tags":{"description":"Only contacts with these tags are dialled again.","type":"array","items":{"type":"string","description":"A contact tag."}},"schedule":{"$ref":"#/$defs/AlturWeekSchedule","description":"scheduled mode only: weekly windows in which rounds run."},"schedule_start_date":{"description":"scheduled mode only: first day of the rounds, YYYY-MM-DD.","type":"string","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}$","patternErrorMessage":"must be a date YYYY-MM-DD, such as 2025-07-01"},"schedule_end_date":{"description":"scheduled mode only: last day of the rounds, YYYY-MM-DD (not before the start date).","type":"string","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}$","patternErrorMessage":"must be a date YYYY-MM-DD, such as 2025-07-01"}}}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/campaign.schema.json","title":"CampaignDocument","description":"One campaign managed by campaignctl. Exactly one campaign per file; `spec` uses the provider's own field names, and only the fields written here are managed.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"kind":{"description":"Which provider runs this campaign: ExtrovertCampaign (LinkedIn engagement), PuffleCampaign (LinkedIn or email sequences) or AlturCampaign (AI phone-call or WhatsApp agent). Selects the fields allowed in `spec`.","type":"string","enum":["ExtrovertCampaign","PuffleCampaign","AlturCampaign"]},"metadata":{"$ref":"#/$defs/Metadata","description":"campaignctl's own bookkeeping for the campaign: its key and the provider account it lives in."},"spec":{"description":"The campaign as the provider's API describes it (field names exactly as the provider spells them). Fields left out are never changed and never reported as drift.","type":"object"}},"allOf":[{"if":{"properties":{"kind":{"const":"ExtrovertCampaign"}},"required":["kind"]},"then":{"properties":{"spec":{"$ref":"#/$defs/ExtrovertSpec"}}}},{"if":{"properties":{"kind":{"const":"PuffleCampaign"}},"required":["kind"]},"then":{"properties":{"spec":{"$ref":"#/$defs/PuffleSpec"}}}},{"if":{"properties":{"kind":{"const":"AlturCampaign"}},"required":["kind"]},"then":{"properties":{"spec":{"$ref":"#/$defs/AlturSpec"}}}}],"$defs":{"Metadata":{"description":"campaignctl's key for the campaign. The address `<provider>/<account>/<name>` must be unique in the workspace.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The campaign's stable key inside campaignctl (not the name shown by the provider; that is `spec.name`). Lowercase letters, digits and '-', 1-63 characters, starting and ending with a letter or digit. Renaming it makes campaignctl treat the campaign as a different one.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)"},"account":{"description":"Name of the provider account (from `accounts` in campaignctl.yaml) that owns the campaign.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"}}},"Uuid":{"description":"A UUID such as 3c90c3cc-0d44-4b50-8888-8dd25736052a.","type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$","patternErrorMessage":"must be a UUID such as 3c90c3cc-0d44-4b50-8888-8dd25736052a"},"PuffleUuid":{"description":"A UUID as Puffle accepts it: version 1-8 with the RFC 4122 variant (e.g. f0000000-0000-4000-8000-000000000001), or the nil/max UUID.","type":"string","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$","patternErrorMessage":"must be a UUID of version 1-8 with the RFC 4122 variant, such as f0000000-0000-4000-8000-000000000001"},"ExtrovertSpec":{"description":"An Extrovert LinkedIn engagement campaign: the body of POST /api/client/v2/campaign. Extrovert replaces the whole campaign on every update, so campaignctl sends the whole body every time: postMaxAgeDays, isIndirectEngagementEnabled and (KEYWORD) skipTeammatesLeads left out here keep their last applied value or the documented default; connectingSettings and dmSettings left out are sent with every automation disabled; applyCommentIntervalH left out switches comment spacing off.","type":"object","additionalProperties":false,"required":["ownerId","type","name","userStyleId","userContextId","postActivityFilter"],"properties":{"ownerId":{"$ref":"#/$defs/Uuid","description":"Id of the team member who owns the campaign (see GET /user/team-members). Fixed at creation: changing it means replacing the campaign."},"type":{"description":"TARGET_USER: engage with a list of chosen LinkedIn profiles (a \"Prospects campaign\"). KEYWORD: find posts about monitored topics (a \"Topic campaign\"). Fixed at creation: changing it means replacing the campaign.","type":"string","enum":["TARGET_USER","KEYWORD"]},"name":{"description":"Name of the campaign in the Extrovert dashboard.","type":"string","minLength":1},"userStyleId":{"$ref":"#/$defs/Uuid","description":"Id of the writing Style used for generated comments and messages."},"userContextId":{"$ref":"#/$defs/Uuid","description":"Id of the Context (what the company and the user do) given to the AI."},"postMaxAgeDays":{"description":"Legacy setting the API still insists on; Extrovert ignores its value. Leave it at 30.","type":"integer","exclusiveMinimum":0,"default":30},"skipTeammatesLeads":{"description":"Skip prospects that a teammate already targets, so nobody is contacted twice. Required for TARGET_USER campaigns; for KEYWORD campaigns it does not apply: leave it out (sent as false).","type":"boolean"},"isIndirectEngagementEnabled":{"description":"Also comment on posts by the people a prospect interacts with most (posts the prospect probably sees). Meaningful for TARGET_USER campaigns only; keep it false for KEYWORD campaigns.","type":"boolean"},"postActivityFilter":{"$ref":"#/$defs/ExtrovertPostActivityFilter","description":"Which posts qualify for engagement. Write the whole object: Extrovert replaces it as a unit."},"connectingSettings":{"$ref":"#/$defs/ExtrovertConnectingSettings","description":"Automatic LinkedIn connection requests (TARGET_USER campaigns). Write the whole object: Extrovert replaces it as a unit. Leave it out (always, for KEYWORD campaigns) to send it with every automation disabled."},"dmSettings":{"$ref":"#/$defs/ExtrovertDmSettings","description":"Automatic drafting of direct messages (TARGET_USER campaigns). Write the whole object: Extrovert replaces it as a unit. Leave it out (always, for KEYWORD campaigns) to send it with every automation disabled."},"applyCommentIntervalH":{"description":"Minimum number of hours between two automated comments. The dashboard only offers whole days, so use a multiple of 24 (24, 48, 72). Leave it out to switch the spacing off; TARGET_USER campaigns only.","type":"integer","exclusiveMinimum":0}},"allOf":[{"if":{"properties":{"type":{"const":"TARGET_USER"}},"required":["type"]},"then":{"properties":{"skipTeammatesLeads":{"description":"Required for TARGET_USER campaigns."}},"required":["skipTeammatesLeads"]}}]},"ExtrovertPostActivityFilter":{"description":"Filter deciding which posts the campaign engages with. Every field is required because Extrovert replaces the object whole.","type":"object","additionalProperties":false,"required":["emotionTypes","monitoredTopicIds","isShowImportantTargetUsersFirstEnabled","isShowDirectPostFirstEnabled","minPostLikes"],"properties":{"emotionTypes":{"description":"Post emotion types to engage with (Extrovert does not publish the list of values; [] means no filter).","type":"array","items":{"type":"string","description":"An emotion type."}},"monitoredTopicIds":{"description":"Ids of the monitored topics a KEYWORD campaign watches.","type":"array","items":{"$ref":"#/$defs/Uuid","description":"Id of a monitored topic."}},"isShowImportantTargetUsersFirstEnabled":{"description":"List posts by the most important prospects first.","type":"boolean"},"isShowDirectPostFirstEnabled":{"description":"List posts written by prospects themselves before indirect posts.","type":"boolean"},"minPostLikes":{"description":"Only engage with posts that have at least this many likes.","type":"integer","minimum":0}}},"ExtrovertConnectingSettings":{"description":"When the campaign sends LinkedIn connection requests. Every field is required because Extrovert replaces the object whole.","type":"object","additionalProperties":false,"required":["isSendConnectionRequestEnabled","sendConnectionRequestOnDirectCommentCount","isSendConnectionRequestOnIndirectCommentEnabled","sendConnectionRequestOnIndirectCommentCount","isSendConnectionRequestOnTimeoutEnabled","sendConnectionRequestOnTimeoutDays","isSendConnectionRequestOnNoPostsEnabled"],"properties":{"isSendConnectionRequestEnabled":{"description":"Master switch for automatic connection requests.","type":"boolean"},"sendConnectionRequestOnDirectCommentCount":{"description":"Send a request after this many comments on the prospect's own posts.","type":"integer","minimum":0},"isSendConnectionRequestOnIndirectCommentEnabled":{"description":"Also count comments on indirect posts (posts the prospect interacted with).","type":"boolean"},"sendConnectionRequestOnIndirectCommentCount":{"description":"Send a request after this many comments on indirect posts.","type":"integer","minimum":0},"isSendConnectionRequestOnTimeoutEnabled":{"description":"Send a request after a number of days even without enough comments.","type":"boolean"},"sendConnectionRequestOnTimeoutDays":{"description":"Days to wait before the timeout request.","type":"integer","minimum":0},"isSendConnectionRequestOnNoPostsEnabled":{"description":"Send a request to prospects who do not post at all.","type":"boolean"}}},"ExtrovertDmSettings":{"description":"When the campaign drafts direct messages. Every field is required because Extrovert replaces the object whole.","type":"object","additionalProperties":false,"required":["isGenerateDmEnabled","isGenerateDmOnConnectEnabled","generateDmOnConnectAfterDaysCount","isGenerateDmOnRelevantPostEnabled","generateDmOnRelevantPostAfterDaysCount","isGenerateDmOnTimeoutEnabled","generateDmOnTimeoutAfterDaysCount"],"properties":{"isGenerateDmEnabled":{"description":"Master switch for drafted direct messages (needs DM playbook entries to be useful).","type":"boolean"},"isGenerateDmOnConnectEnabled":{"description":"Draft a message once the prospect accepts the connection request.","type":"boolean"},"generateDmOnConnectAfterDaysCount":{"description":"Days to wait after the connection is accepted.","type":"integer","minimum":0},"isGenerateDmOnRelevantPostEnabled":{"description":"Draft a message when the prospect publishes a relevant post.","type":"boolean"},"generateDmOnRelevantPostAfterDaysCount":{"description":"Days to wait after the relevant post.","type":"integer","minimum":0},"isGenerateDmOnTimeoutEnabled":{"description":"Draft a message after a number of days regardless of activity.","type":"boolean"},"generateDmOnTimeoutAfterDaysCount":{"description":"Days to wait before the timeout message.","type":"integer","minimum":0}}},"PuffleSpec":{"description":"A Puffle sequence campaign (LinkedIn or email): the fields of POST and PATCH /api/campaigns plus the desired lifecycle `status`. Several fields can only change while the campaign is a draft; campaignctl shows such changes as blocked afterwards.","type":"object","additionalProperties":false,"required":["type","name","sender_account_ids"],"properties":{"type":{"description":"Channel of the campaign: linkedin or email. Fixed at creation: changing it means replacing the campaign.","type":"string","enum":["linkedin","email"]},"name":{"description":"Name of the campaign; unique among your Puffle campaigns. Editable in every status.","type":"string","minLength":1,"maxLength":255},"sender_account_ids":{"description":"Ids of the connected sender accounts (LinkedIn profiles or email inboxes, matching `type`). Draft only. Puffle documents no maximum.","type":"array","minItems":1,"items":{"$ref":"#/$defs/PuffleUuid","description":"Id of a sender account."}},"skip_other_campaigns":{"description":"LinkedIn only, draft only: skip prospects who are already in another active LinkedIn campaign.","type":"boolean"},"operating_hours":{"description":"LinkedIn only: the weekly sending schedule, kept as an opaque JSON object (Puffle does not document its shape). Editable in every status; changing it on an active campaign wakes sleeping prospects at once.","type":["object","null"]},"daily_limit":{"description":"Email only: most prospects contacted per day across all senders (1-500). Editable in every status.","type":"integer","minimum":1,"maximum":500},"stop_on_reply":{"description":"Email only, draft only: stop the sequence for a prospect who replies.","type":"boolean"},"open_tracking":{"description":"Email only, draft only: add an open-tracking pixel to emails.","type":"boolean"},"signature":{"description":"Email only, draft only: signature template (supports %sender_*% and %first_name% variables); null for none.","type":["string","null"]},"account_limits":{"description":"Email only: per-sender daily limits overriding `daily_limit` (at most 50 entries). Editable in every status.","type":"array","maxItems":50,"items":{"$ref":"#/$defs/PuffleAccountLimit","description":"A daily limit for one sender account."}},"sequence_nodes":{"description":"The whole sequence, in order (positions follow the list order; node ids are Puffle's). Must end with exactly one `end` node. Draft only. Puffle documents no maximum.","type":"array","items":{"$ref":"#/$defs/PuffleSequenceNode","description":"One step of the sequence."}},"status":{"description":"Desired lifecycle: draft (never launched), active (launch or resume) or paused. Leave it out to let campaignctl ignore the status.","type":"string","enum":["draft","active","paused"]}}},"PuffleAccountLimit":{"description":"A per-sender daily limit.","type":"object","additionalProperties":false,"required":["account_id","daily_limit"],"properties":{"account_id":{"$ref":"#/$defs/PuffleUuid","description":"Id of one of the campaign's sender accounts."},"daily_limit":{"description":"Most emails this sender sends per day for the campaign (1-500).","type":"integer","minimum":1,"maximum":500}}},"PuffleSequenceNode":{"description":"One sequence step, without the id, position and campaign_id Puffle assigns. LinkedIn campaigns use connection_request, message, delay, ai and end; email campaigns use email, delay, ai and end.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Kind of step. Cannot change on an existing node (campaignctl replaces the node instead).","type":"string","enum":["connection_request","message","email","delay","ai","end"]},"subject":{"description":"email nodes: subject line (placeholders such as {{first_name}} allowed).","type":["string","null"]},"body":{"description":"connection_request, message and email nodes: the text sent.","type":["string","null"]},"body_html":{"description":"email nodes: HTML version of the body.","type":["string","null"]},"signature":{"description":"email nodes: signature for this step.","type":["string","null"]},"from_name":{"description":"email nodes: sender name shown to the recipient.","type":["string","null"]},"reply_to":{"description":"email nodes: Reply-To address.","type":["string","null"]},"cc":{"description":"email nodes: Cc recipients (Puffle does not document the shape: a string or a list of addresses).","type":["string","array","null"],"items":{"type":"string","description":"An email address."}},"bcc":{"description":"email nodes: Bcc recipients (Puffle does not document the shape: a string or a list of addresses).","type":["string","array","null"],"items":{"type":"string","description":"An email address."}},"attachments":{"description":"email nodes: attachments, as Puffle returns them.","type":"array","items":{"description":"One attachment (shape not documented by Puffle)."}},"include_message":{"description":"connection_request nodes: send `body` as the connection note.","type":"boolean"},"is_reply":{"description":"email nodes: send as a reply in the thread of the previous email.","type":"boolean"},"delay_days":{"description":"delay nodes: days to wait. days + hours + minutes must total between 1 minute and 30 days.","type":"integer","minimum":0},"delay_hours":{"description":"delay nodes: hours to wait (added to days and minutes).","type":"integer","minimum":0},"delay_minutes":{"description":"delay nodes: minutes to wait (added to days and hours).","type":"integer","minimum":0},"ai_node":{"description":"ai nodes: what the AI step writes.","type":["object","null"],"additionalProperties":false,"properties":{"purpose":{"description":"Instructions: what the generated message should achieve.","type":"string"},"output_type":{"description":"What the step produces, e.g. email.","type":"string"}}}}},"AlturSpec":{"description":"An Altur AI-agent campaign (phone calls or WhatsApp): the fields of POST and PATCH /campaigns plus the desired lifecycle `status` and `archived`.","type":"object","additionalProperties":false,"required":["name","agent_id","integration_id","integration_type"],"properties":{"name":{"description":"Name of the campaign (at most 255 characters).","type":"string","minLength":1,"maxLength":255},"agent_id":{"description":"Public id of the AI agent that runs the campaign. Fixed at creation: changing it means replacing the campaign.","type":"string","minLength":1},"integration_id":{"description":"Public id of the agent's phone or WhatsApp integration. Fixed at creation.","type":"string","minLength":1},"integration_type":{"description":"Channel: phone_call or whatsapp. Fixed at creation. Decides which other fields are allowed.","type":"string","enum":["phone_call","whatsapp"]},"description":{"description":"Free-text description.","type":"string"},"timezone":{"description":"IANA time zone of the calling windows, e.g. America/Mexico_City (Altur's default).","type":"string","minLength":1},"retries":{"description":"How often an unanswered contact is tried again (0-5).","type":"integer","minimum":0,"maximum":5},"message_limit":{"description":"Message limit of the campaign (1-10000).","type":"integer","minimum":1,"maximum":10000},"first_message":{"description":"phone_call only: the agent's opening line when the call is answered.","type":"string"},"template":{"description":"whatsapp only: name of the WhatsApp message template.","type":"string"},"template_alt":{"description":"whatsapp only: name of the alternate template.","type":"string"},"scheduling":{"$ref":"#/$defs/AlturWeekSchedule","description":"Weekly windows in which the agent may contact people, per weekday (mon..sun); weekdays left out are inactive."},"cycles":{"$ref":"#/$defs/AlturCycles","description":"phone_call only: repeated dialling rounds. Can only be enabled at creation; `enabled` and `mode` cannot change afterwards."},"status":{"description":"Desired lifecycle: active (activate or resume) or inactive (pause). Leave it out to let campaignctl ignore the status.","type":"string","enum":["active","inactive"]},"archived":{"description":"true archives the campaign (Altur has no delete). Archiving cannot be undone through the API.","type":"boolean"}}},"AlturDayWindow":{"description":"Calling window for one weekday.","type":"object","additionalProperties":false,"required":["active"],"properties":{"startTime":{"description":"Start of the window, HH:MM (24-hour), in the campaign's time zone.","type":"string","pattern":"^([01][0-9]|2[0-3]):[0-5][0-9]$","patternErrorMessage":"must be a 24-hour time HH:MM, such as 09:00 or 17:30"},"stopTime":{"description":"End of the window, HH:MM (24-hour); later than startTime.","type":"string","pattern":"^([01][0-9]|2[0-3]):[0-5][0-9]$","patternErrorMessage":"must be a 24-hour time HH:MM, such as 09:00 or 17:30"},"active":{"description":"Whether the agent works on this weekday. When true, startTime and stopTime are required.","type":"boolean"}}},"AlturWeekSchedule":{"description":"A window per weekday.","type":"object","additionalProperties":false,"properties":{"mon":{"$ref":"#/$defs/AlturDayWindow","description":"Monday."},"tue":{"$ref":"#/$defs/AlturDayWindow","description":"Tuesday."},"wed":{"$ref":"#/$defs/AlturDayWindow","description":"Wednesday."},"thu":{"$ref":"#/$defs/AlturDayWindow","description":"Thursday."},"fri":{"$ref":"#/$defs/AlturDayWindow","description":"Friday."},"sat":{"$ref":"#/$defs/AlturDayWindow","description":"Saturday."},"sun":{"$ref":"#/$defs/AlturDayWindow","description":"Sunday."}}},"AlturCycles":{"description":"Repeated dialling rounds over the contacts (phone_call campaigns). When `enabled` is false or left out, every other field is ignored.","type":"object","additionalProperties":false,"properties":{"enabled":{"description":"Turn cycles on. Only possible at creation; cannot change afterwards.","type":"boolean"},"mode":{"description":"cooldown: start the next round a fixed time after the previous one. scheduled: run rounds inside `schedule` between the schedule dates. Required when enabled; cannot change afterwards.","type":"string","enum":["cooldown","scheduled"]},"max_iterations":{"description":"Most rounds to run (1-50).","type":"integer","minimum":1,"maximum":50},"cooldown_minutes":{"description":"Minutes between two rounds (1-43200, i.e. up to 30 days).","type":"integer","minimum":1,"maximum":43200},"filter_statuses":{"description":"Contact statuses dialled again in the next round (e.g. voicemail, failed).","type":"array","items":{"type":"string","description":"A contact status."}},"filter_tags":{"description":"Only contacts with these tags are dialled again.","type":"array","items":{"type":"string","description":"A contact tag."}},"schedule":{"$ref":"#/$defs/AlturWeekSchedule","description":"scheduled mode only: weekly windows in which rounds run."},"schedule_start_date":{"description":"scheduled mode only: first day of the rounds, YYYY-MM-DD.","type":"string","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}$","patternErrorMessage":"must be a date YYYY-MM-DD, such as 2025-07-01"},"schedule_end_date":{"description":"scheduled mode only: last day of the rounds, YYYY-MM-DD (not before the start date).","type":"string","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}$","patternErrorMessage":"must be a date YYYY-MM-DD, such as 2025-07-01"}}}}};
 const schema55 = {"description":"campaignctl's key for the campaign. The address `<provider>/<account>/<name>` must be unique in the workspace.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The campaign's stable key inside campaignctl (not the name shown by the provider; that is `spec.name`). Lowercase letters, digits and '-', 1-63 characters, starting and ending with a letter or digit. Renaming it makes campaignctl treat the campaign as a different one.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)"},"account":{"description":"Name of the provider account (from `accounts` in campaignctl.yaml) that owns the campaign.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"}}};
-const schema32 = {"description":"An Extrovert LinkedIn engagement campaign: the body of POST /api/client/v2/campaign. Extrovert replaces the whole campaign on every update, so campaignctl fills fields left out here from the last applied value.","type":"object","additionalProperties":false,"required":["ownerId","type","name"],"properties":{"ownerId":{"$ref":"#/$defs/Uuid","description":"Id of the team member who owns the campaign (see GET /user/team-members). Fixed at creation: changing it means replacing the campaign."},"type":{"description":"TARGET_USER: engage with a list of chosen LinkedIn profiles (a \"Prospects campaign\"). KEYWORD: find posts about monitored topics (a \"Topic campaign\"). Fixed at creation: changing it means replacing the campaign.","type":"string","enum":["TARGET_USER","KEYWORD"]},"name":{"description":"Name of the campaign in the Extrovert dashboard.","type":"string","minLength":1},"userStyleId":{"$ref":"#/$defs/Uuid","description":"Id of the writing Style used for generated comments and messages."},"userContextId":{"$ref":"#/$defs/Uuid","description":"Id of the Context (what the company and the user do) given to the AI."},"postMaxAgeDays":{"description":"Legacy setting the API still insists on; Extrovert ignores its value. Leave it at 30.","type":"integer","exclusiveMinimum":0,"default":30},"skipTeammatesLeads":{"description":"Skip prospects that a teammate already targets, so nobody is contacted twice. Meaningful for TARGET_USER campaigns only; keep it false for KEYWORD campaigns.","type":"boolean"},"isIndirectEngagementEnabled":{"description":"Also comment on posts by the people a prospect interacts with most (posts the prospect probably sees). Meaningful for TARGET_USER campaigns only; keep it false for KEYWORD campaigns.","type":"boolean"},"postActivityFilter":{"$ref":"#/$defs/ExtrovertPostActivityFilter","description":"Which posts qualify for engagement. Write the whole object: Extrovert replaces it as a unit."},"connectingSettings":{"$ref":"#/$defs/ExtrovertConnectingSettings","description":"Automatic LinkedIn connection requests (TARGET_USER campaigns). Write the whole object: Extrovert replaces it as a unit."},"dmSettings":{"$ref":"#/$defs/ExtrovertDmSettings","description":"Automatic drafting of direct messages (TARGET_USER campaigns). Write the whole object: Extrovert replaces it as a unit."},"applyCommentIntervalH":{"description":"Minimum number of hours between two automated comments. The dashboard only offers whole days, so use a multiple of 24 (24, 48, 72). Leave it out to switch the spacing off; TARGET_USER campaigns only.","type":"integer","exclusiveMinimum":0}}};
+const schema32 = {"description":"An Extrovert LinkedIn engagement campaign: the body of POST /api/client/v2/campaign. Extrovert replaces the whole campaign on every update, so campaignctl sends the whole body every time: postMaxAgeDays, isIndirectEngagementEnabled and (KEYWORD) skipTeammatesLeads left out here keep their last applied value or the documented default; connectingSettings and dmSettings left out are sent with every automation disabled; applyCommentIntervalH left out switches comment spacing off.","type":"object","additionalProperties":false,"required":["ownerId","type","name","userStyleId","userContextId","postActivityFilter"],"properties":{"ownerId":{"$ref":"#/$defs/Uuid","description":"Id of the team member who owns the campaign (see GET /user/team-members). Fixed at creation: changing it means replacing the campaign."},"type":{"description":"TARGET_USER: engage with a list of chosen LinkedIn profiles (a \"Prospects campaign\"). KEYWORD: find posts about monitored topics (a \"Topic campaign\"). Fixed at creation: changing it means replacing the campaign.","type":"string","enum":["TARGET_USER","KEYWORD"]},"name":{"description":"Name of the campaign in the Extrovert dashboard.","type":"string","minLength":1},"userStyleId":{"$ref":"#/$defs/Uuid","description":"Id of the writing Style used for generated comments and messages."},"userContextId":{"$ref":"#/$defs/Uuid","description":"Id of the Context (what the company and the user do) given to the AI."},"postMaxAgeDays":{"description":"Legacy setting the API still insists on; Extrovert ignores its value. Leave it at 30.","type":"integer","exclusiveMinimum":0,"default":30},"skipTeammatesLeads":{"description":"Skip prospects that a teammate already targets, so nobody is contacted twice. Required for TARGET_USER campaigns; for KEYWORD campaigns it does not apply: leave it out (sent as false).","type":"boolean"},"isIndirectEngagementEnabled":{"description":"Also comment on posts by the people a prospect interacts with most (posts the prospect probably sees). Meaningful for TARGET_USER campaigns only; keep it false for KEYWORD campaigns.","type":"boolean"},"postActivityFilter":{"$ref":"#/$defs/ExtrovertPostActivityFilter","description":"Which posts qualify for engagement. Write the whole object: Extrovert replaces it as a unit."},"connectingSettings":{"$ref":"#/$defs/ExtrovertConnectingSettings","description":"Automatic LinkedIn connection requests (TARGET_USER campaigns). Write the whole object: Extrovert replaces it as a unit. Leave it out (always, for KEYWORD campaigns) to send it with every automation disabled."},"dmSettings":{"$ref":"#/$defs/ExtrovertDmSettings","description":"Automatic drafting of direct messages (TARGET_USER campaigns). Write the whole object: Extrovert replaces it as a unit. Leave it out (always, for KEYWORD campaigns) to send it with every automation disabled."},"applyCommentIntervalH":{"description":"Minimum number of hours between two automated comments. The dashboard only offers whole days, so use a multiple of 24 (24, 48, 72). Leave it out to switch the spacing off; TARGET_USER campaigns only.","type":"integer","exclusiveMinimum":0}},"allOf":[{"if":{"properties":{"type":{"const":"TARGET_USER"}},"required":["type"]},"then":{"properties":{"skipTeammatesLeads":{"description":"Required for TARGET_USER campaigns."}},"required":["skipTeammatesLeads"]}}]};
 const schema33 = {"description":"A UUID such as 3c90c3cc-0d44-4b50-8888-8dd25736052a.","type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$","patternErrorMessage":"must be a UUID such as 3c90c3cc-0d44-4b50-8888-8dd25736052a"};
 const schema38 = {"description":"When the campaign sends LinkedIn connection requests. Every field is required because Extrovert replaces the object whole.","type":"object","additionalProperties":false,"required":["isSendConnectionRequestEnabled","sendConnectionRequestOnDirectCommentCount","isSendConnectionRequestOnIndirectCommentEnabled","sendConnectionRequestOnIndirectCommentCount","isSendConnectionRequestOnTimeoutEnabled","sendConnectionRequestOnTimeoutDays","isSendConnectionRequestOnNoPostsEnabled"],"properties":{"isSendConnectionRequestEnabled":{"description":"Master switch for automatic connection requests.","type":"boolean"},"sendConnectionRequestOnDirectCommentCount":{"description":"Send a request after this many comments on the prospect's own posts.","type":"integer","minimum":0},"isSendConnectionRequestOnIndirectCommentEnabled":{"description":"Also count comments on indirect posts (posts the prospect interacted with).","type":"boolean"},"sendConnectionRequestOnIndirectCommentCount":{"description":"Send a request after this many comments on indirect posts.","type":"integer","minimum":0},"isSendConnectionRequestOnTimeoutEnabled":{"description":"Send a request after a number of days even without enough comments.","type":"boolean"},"sendConnectionRequestOnTimeoutDays":{"description":"Days to wait before the timeout request.","type":"integer","minimum":0},"isSendConnectionRequestOnNoPostsEnabled":{"description":"Send a request to prospects who do not post at all.","type":"boolean"}}};
 const schema39 = {"description":"When the campaign drafts direct messages. Every field is required because Extrovert replaces the object whole.","type":"object","additionalProperties":false,"required":["isGenerateDmEnabled","isGenerateDmOnConnectEnabled","generateDmOnConnectAfterDaysCount","isGenerateDmOnRelevantPostEnabled","generateDmOnRelevantPostAfterDaysCount","isGenerateDmOnTimeoutEnabled","generateDmOnTimeoutAfterDaysCount"],"properties":{"isGenerateDmEnabled":{"description":"Master switch for drafted direct messages (needs DM playbook entries to be useful).","type":"boolean"},"isGenerateDmOnConnectEnabled":{"description":"Draft a message once the prospect accepts the connection request.","type":"boolean"},"generateDmOnConnectAfterDaysCount":{"description":"Days to wait after the connection is accepted.","type":"integer","minimum":0},"isGenerateDmOnRelevantPostEnabled":{"description":"Draft a message when the prospect publishes a relevant post.","type":"boolean"},"generateDmOnRelevantPostAfterDaysCount":{"description":"Days to wait after the relevant post.","type":"integer","minimum":0},"isGenerateDmOnTimeoutEnabled":{"description":"Draft a message after a number of days regardless of activity.","type":"boolean"},"generateDmOnTimeoutAfterDaysCount":{"description":"Days to wait before the timeout message.","type":"integer","minimum":0}}};
@@ -244,9 +244,13 @@ evaluated0.props = undefined;
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
+const _errs2 = errors;
+let valid1 = true;
+const _errs3 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.ownerId === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "ownerId"},message:"must have required property '"+"ownerId"+"'",schema:schema32.required,parentSchema:schema32,data};
+let missing0;
+if((data.type === undefined) && (missing0 = "type")){
+const err0 = {};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -255,8 +259,10 @@ vErrors.push(err0);
 }
 errors++;
 }
-if(data.type === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema32.required,parentSchema:schema32,data};
+else {
+if(data.type !== undefined){
+if("TARGET_USER" !== data.type){
+const err1 = {};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -265,8 +271,24 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(data.name === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema32.required,parentSchema:schema32,data};
+}
+}
+}
+var _valid0 = _errs3 === errors;
+errors = _errs2;
+if(vErrors !== null){
+if(_errs2){
+vErrors.length = _errs2;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs5 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.skipTeammatesLeads === undefined){
+const err2 = {instancePath,schemaPath:"#/allOf/0/then/required",keyword:"required",params:{missingProperty: "skipTeammatesLeads"},message:"must have required property '"+"skipTeammatesLeads"+"'",schema:schema32.allOf[0].then.required,parentSchema:schema32.allOf[0].then,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -275,9 +297,17 @@ vErrors.push(err2);
 }
 errors++;
 }
-for(const key0 in data){
-if(!(func1.call(schema32.properties, key0))){
-const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema32,data};
+}
+var _valid0 = _errs5 === errors;
+valid1 = _valid0;
+if(valid1){
+var props0 = {};
+props0.skipTeammatesLeads = true;
+props0.type = true;
+}
+}
+if(!valid1){
+const err3 = {instancePath,schemaPath:"#/allOf/0/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema32.allOf[0].if,parentSchema:schema32.allOf[0],data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -286,12 +316,9 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-if(data.ownerId !== undefined){
-let data0 = data.ownerId;
-if(typeof data0 === "string"){
-if(!pattern4.test(data0)){
-const err4 = {instancePath:instancePath+"/ownerId",schemaPath:"#/$defs/Uuid/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\"",schema:"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",parentSchema:schema33,data:data0};
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.ownerId === undefined){
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "ownerId"},message:"must have required property '"+"ownerId"+"'",schema:schema32.required,parentSchema:schema32,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -300,9 +327,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-else {
-const err5 = {instancePath:instancePath+"/ownerId",schemaPath:"#/$defs/Uuid/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.type,parentSchema:schema33,data:data0};
+if(data.type === undefined){
+const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema32.required,parentSchema:schema32,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -311,11 +337,8 @@ vErrors.push(err5);
 }
 errors++;
 }
-}
-if(data.type !== undefined){
-let data1 = data.type;
-if(typeof data1 !== "string"){
-const err6 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.type.type,parentSchema:schema32.properties.type,data:data1};
+if(data.name === undefined){
+const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema32.required,parentSchema:schema32,data};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -324,8 +347,8 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!((data1 === "TARGET_USER") || (data1 === "KEYWORD"))){
-const err7 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema32.properties.type.enum},message:"must be equal to one of the allowed values",schema:schema32.properties.type.enum,parentSchema:schema32.properties.type,data:data1};
+if(data.userStyleId === undefined){
+const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "userStyleId"},message:"must have required property '"+"userStyleId"+"'",schema:schema32.required,parentSchema:schema32,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -334,12 +357,8 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-if(data.name !== undefined){
-let data2 = data.name;
-if(typeof data2 === "string"){
-if(func2(data2) < 1){
-const err8 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema32.properties.name,data:data2};
+if(data.userContextId === undefined){
+const err8 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "userContextId"},message:"must have required property '"+"userContextId"+"'",schema:schema32.required,parentSchema:schema32,data};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -348,9 +367,8 @@ vErrors.push(err8);
 }
 errors++;
 }
-}
-else {
-const err9 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.name.type,parentSchema:schema32.properties.name,data:data2};
+if(data.postActivityFilter === undefined){
+const err9 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "postActivityFilter"},message:"must have required property '"+"postActivityFilter"+"'",schema:schema32.required,parentSchema:schema32,data};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -359,12 +377,9 @@ vErrors.push(err9);
 }
 errors++;
 }
-}
-if(data.userStyleId !== undefined){
-let data3 = data.userStyleId;
-if(typeof data3 === "string"){
-if(!pattern4.test(data3)){
-const err10 = {instancePath:instancePath+"/userStyleId",schemaPath:"#/$defs/Uuid/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\"",schema:"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",parentSchema:schema33,data:data3};
+for(const key0 in data){
+if(!(func1.call(schema32.properties, key0))){
+const err10 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema32,data};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -374,8 +389,11 @@ vErrors.push(err10);
 errors++;
 }
 }
-else {
-const err11 = {instancePath:instancePath+"/userStyleId",schemaPath:"#/$defs/Uuid/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.type,parentSchema:schema33,data:data3};
+if(data.ownerId !== undefined){
+let data1 = data.ownerId;
+if(typeof data1 === "string"){
+if(!pattern4.test(data1)){
+const err11 = {instancePath:instancePath+"/ownerId",schemaPath:"#/$defs/Uuid/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\"",schema:"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",parentSchema:schema33,data:data1};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -385,11 +403,8 @@ vErrors.push(err11);
 errors++;
 }
 }
-if(data.userContextId !== undefined){
-let data4 = data.userContextId;
-if(typeof data4 === "string"){
-if(!pattern4.test(data4)){
-const err12 = {instancePath:instancePath+"/userContextId",schemaPath:"#/$defs/Uuid/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\"",schema:"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",parentSchema:schema33,data:data4};
+else {
+const err12 = {instancePath:instancePath+"/ownerId",schemaPath:"#/$defs/Uuid/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.type,parentSchema:schema33,data:data1};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -399,8 +414,10 @@ vErrors.push(err12);
 errors++;
 }
 }
-else {
-const err13 = {instancePath:instancePath+"/userContextId",schemaPath:"#/$defs/Uuid/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.type,parentSchema:schema33,data:data4};
+if(data.type !== undefined){
+let data2 = data.type;
+if(typeof data2 !== "string"){
+const err13 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.type.type,parentSchema:schema32.properties.type,data:data2};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -409,11 +426,8 @@ vErrors.push(err13);
 }
 errors++;
 }
-}
-if(data.postMaxAgeDays !== undefined){
-let data5 = data.postMaxAgeDays;
-if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
-const err14 = {instancePath:instancePath+"/postMaxAgeDays",schemaPath:"#/properties/postMaxAgeDays/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema32.properties.postMaxAgeDays.type,parentSchema:schema32.properties.postMaxAgeDays,data:data5};
+if(!((data2 === "TARGET_USER") || (data2 === "KEYWORD"))){
+const err14 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema32.properties.type.enum},message:"must be equal to one of the allowed values",schema:schema32.properties.type.enum,parentSchema:schema32.properties.type,data:data2};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -422,9 +436,12 @@ vErrors.push(err14);
 }
 errors++;
 }
-if((typeof data5 == "number") && (isFinite(data5))){
-if(data5 <= 0 || isNaN(data5)){
-const err15 = {instancePath:instancePath+"/postMaxAgeDays",schemaPath:"#/properties/postMaxAgeDays/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema32.properties.postMaxAgeDays,data:data5};
+}
+if(data.name !== undefined){
+let data3 = data.name;
+if(typeof data3 === "string"){
+if(func2(data3) < 1){
+const err15 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema32.properties.name,data:data3};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -434,11 +451,8 @@ vErrors.push(err15);
 errors++;
 }
 }
-}
-if(data.skipTeammatesLeads !== undefined){
-let data6 = data.skipTeammatesLeads;
-if(typeof data6 !== "boolean"){
-const err16 = {instancePath:instancePath+"/skipTeammatesLeads",schemaPath:"#/properties/skipTeammatesLeads/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema32.properties.skipTeammatesLeads.type,parentSchema:schema32.properties.skipTeammatesLeads,data:data6};
+else {
+const err16 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.name.type,parentSchema:schema32.properties.name,data:data3};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -448,15 +462,103 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data.isIndirectEngagementEnabled !== undefined){
-let data7 = data.isIndirectEngagementEnabled;
-if(typeof data7 !== "boolean"){
-const err17 = {instancePath:instancePath+"/isIndirectEngagementEnabled",schemaPath:"#/properties/isIndirectEngagementEnabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema32.properties.isIndirectEngagementEnabled.type,parentSchema:schema32.properties.isIndirectEngagementEnabled,data:data7};
+if(data.userStyleId !== undefined){
+let data4 = data.userStyleId;
+if(typeof data4 === "string"){
+if(!pattern4.test(data4)){
+const err17 = {instancePath:instancePath+"/userStyleId",schemaPath:"#/$defs/Uuid/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\"",schema:"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",parentSchema:schema33,data:data4};
 if(vErrors === null){
 vErrors = [err17];
 }
 else {
 vErrors.push(err17);
+}
+errors++;
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/userStyleId",schemaPath:"#/$defs/Uuid/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.type,parentSchema:schema33,data:data4};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+if(data.userContextId !== undefined){
+let data5 = data.userContextId;
+if(typeof data5 === "string"){
+if(!pattern4.test(data5)){
+const err19 = {instancePath:instancePath+"/userContextId",schemaPath:"#/$defs/Uuid/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\"",schema:"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",parentSchema:schema33,data:data5};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+else {
+const err20 = {instancePath:instancePath+"/userContextId",schemaPath:"#/$defs/Uuid/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.type,parentSchema:schema33,data:data5};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+if(data.postMaxAgeDays !== undefined){
+let data6 = data.postMaxAgeDays;
+if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
+const err21 = {instancePath:instancePath+"/postMaxAgeDays",schemaPath:"#/properties/postMaxAgeDays/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema32.properties.postMaxAgeDays.type,parentSchema:schema32.properties.postMaxAgeDays,data:data6};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+if((typeof data6 == "number") && (isFinite(data6))){
+if(data6 <= 0 || isNaN(data6)){
+const err22 = {instancePath:instancePath+"/postMaxAgeDays",schemaPath:"#/properties/postMaxAgeDays/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema32.properties.postMaxAgeDays,data:data6};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+}
+if(data.skipTeammatesLeads !== undefined){
+let data7 = data.skipTeammatesLeads;
+if(typeof data7 !== "boolean"){
+const err23 = {instancePath:instancePath+"/skipTeammatesLeads",schemaPath:"#/properties/skipTeammatesLeads/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema32.properties.skipTeammatesLeads.type,parentSchema:schema32.properties.skipTeammatesLeads,data:data7};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+if(data.isIndirectEngagementEnabled !== undefined){
+let data8 = data.isIndirectEngagementEnabled;
+if(typeof data8 !== "boolean"){
+const err24 = {instancePath:instancePath+"/isIndirectEngagementEnabled",schemaPath:"#/properties/isIndirectEngagementEnabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema32.properties.isIndirectEngagementEnabled.type,parentSchema:schema32.properties.isIndirectEngagementEnabled,data:data8};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
 }
 errors++;
 }
@@ -468,81 +570,10 @@ errors = vErrors.length;
 }
 }
 if(data.connectingSettings !== undefined){
-let data9 = data.connectingSettings;
-if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
-if(data9.isSendConnectionRequestEnabled === undefined){
-const err18 = {instancePath:instancePath+"/connectingSettings",schemaPath:"#/$defs/ExtrovertConnectingSettings/required",keyword:"required",params:{missingProperty: "isSendConnectionRequestEnabled"},message:"must have required property '"+"isSendConnectionRequestEnabled"+"'",schema:schema38.required,parentSchema:schema38,data:data9};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-if(data9.sendConnectionRequestOnDirectCommentCount === undefined){
-const err19 = {instancePath:instancePath+"/connectingSettings",schemaPath:"#/$defs/ExtrovertConnectingSettings/required",keyword:"required",params:{missingProperty: "sendConnectionRequestOnDirectCommentCount"},message:"must have required property '"+"sendConnectionRequestOnDirectCommentCount"+"'",schema:schema38.required,parentSchema:schema38,data:data9};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-if(data9.isSendConnectionRequestOnIndirectCommentEnabled === undefined){
-const err20 = {instancePath:instancePath+"/connectingSettings",schemaPath:"#/$defs/ExtrovertConnectingSettings/required",keyword:"required",params:{missingProperty: "isSendConnectionRequestOnIndirectCommentEnabled"},message:"must have required property '"+"isSendConnectionRequestOnIndirectCommentEnabled"+"'",schema:schema38.required,parentSchema:schema38,data:data9};
-if(vErrors === null){
-vErrors = [err20];
-}
-else {
-vErrors.push(err20);
-}
-errors++;
-}
-if(data9.sendConnectionRequestOnIndirectCommentCount === undefined){
-const err21 = {instancePath:instancePath+"/connectingSettings",schemaPath:"#/$defs/ExtrovertConnectingSettings/required",keyword:"required",params:{missingProperty: "sendConnectionRequestOnIndirectCommentCount"},message:"must have required property '"+"sendConnectionRequestOnIndirectCommentCount"+"'",schema:schema38.required,parentSchema:schema38,data:data9};
-if(vErrors === null){
-vErrors = [err21];
-}
-else {
-vErrors.push(err21);
-}
-errors++;
-}
-if(data9.isSendConnectionRequestOnTimeoutEnabled === undefined){
-const err22 = {instancePath:instancePath+"/connectingSettings",schemaPath:"#/$defs/ExtrovertConnectingSettings/required",keyword:"required",params:{missingProperty: "isSendConnectionRequestOnTimeoutEnabled"},message:"must have required property '"+"isSendConnectionRequestOnTimeoutEnabled"+"'",schema:schema38.required,parentSchema:schema38,data:data9};
-if(vErrors === null){
-vErrors = [err22];
-}
-else {
-vErrors.push(err22);
-}
-errors++;
-}
-if(data9.sendConnectionRequestOnTimeoutDays === undefined){
-const err23 = {instancePath:instancePath+"/connectingSettings",schemaPath:"#/$defs/ExtrovertConnectingSettings/required",keyword:"required",params:{missingProperty: "sendConnectionRequestOnTimeoutDays"},message:"must have required property '"+"sendConnectionRequestOnTimeoutDays"+"'",schema:schema38.required,parentSchema:schema38,data:data9};
-if(vErrors === null){
-vErrors = [err23];
-}
-else {
-vErrors.push(err23);
-}
-errors++;
-}
-if(data9.isSendConnectionRequestOnNoPostsEnabled === undefined){
-const err24 = {instancePath:instancePath+"/connectingSettings",schemaPath:"#/$defs/ExtrovertConnectingSettings/required",keyword:"required",params:{missingProperty: "isSendConnectionRequestOnNoPostsEnabled"},message:"must have required property '"+"isSendConnectionRequestOnNoPostsEnabled"+"'",schema:schema38.required,parentSchema:schema38,data:data9};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-for(const key1 in data9){
-if(!(((((((key1 === "isSendConnectionRequestEnabled") || (key1 === "sendConnectionRequestOnDirectCommentCount")) || (key1 === "isSendConnectionRequestOnIndirectCommentEnabled")) || (key1 === "sendConnectionRequestOnIndirectCommentCount")) || (key1 === "isSendConnectionRequestOnTimeoutEnabled")) || (key1 === "sendConnectionRequestOnTimeoutDays")) || (key1 === "isSendConnectionRequestOnNoPostsEnabled"))){
-const err25 = {instancePath:instancePath+"/connectingSettings",schemaPath:"#/$defs/ExtrovertConnectingSettings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema38,data:data9};
+let data10 = data.connectingSettings;
+if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
+if(data10.isSendConnectionRequestEnabled === undefined){
+const err25 = {instancePath:instancePath+"/connectingSettings",schemaPath:"#/$defs/ExtrovertConnectingSettings/required",keyword:"required",params:{missingProperty: "isSendConnectionRequestEnabled"},message:"must have required property '"+"isSendConnectionRequestEnabled"+"'",schema:schema38.required,parentSchema:schema38,data:data10};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -551,11 +582,8 @@ vErrors.push(err25);
 }
 errors++;
 }
-}
-if(data9.isSendConnectionRequestEnabled !== undefined){
-let data10 = data9.isSendConnectionRequestEnabled;
-if(typeof data10 !== "boolean"){
-const err26 = {instancePath:instancePath+"/connectingSettings/isSendConnectionRequestEnabled",schemaPath:"#/$defs/ExtrovertConnectingSettings/properties/isSendConnectionRequestEnabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.isSendConnectionRequestEnabled.type,parentSchema:schema38.properties.isSendConnectionRequestEnabled,data:data10};
+if(data10.sendConnectionRequestOnDirectCommentCount === undefined){
+const err26 = {instancePath:instancePath+"/connectingSettings",schemaPath:"#/$defs/ExtrovertConnectingSettings/required",keyword:"required",params:{missingProperty: "sendConnectionRequestOnDirectCommentCount"},message:"must have required property '"+"sendConnectionRequestOnDirectCommentCount"+"'",schema:schema38.required,parentSchema:schema38,data:data10};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -564,11 +592,8 @@ vErrors.push(err26);
 }
 errors++;
 }
-}
-if(data9.sendConnectionRequestOnDirectCommentCount !== undefined){
-let data11 = data9.sendConnectionRequestOnDirectCommentCount;
-if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){
-const err27 = {instancePath:instancePath+"/connectingSettings/sendConnectionRequestOnDirectCommentCount",schemaPath:"#/$defs/ExtrovertConnectingSettings/properties/sendConnectionRequestOnDirectCommentCount/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.sendConnectionRequestOnDirectCommentCount.type,parentSchema:schema38.properties.sendConnectionRequestOnDirectCommentCount,data:data11};
+if(data10.isSendConnectionRequestOnIndirectCommentEnabled === undefined){
+const err27 = {instancePath:instancePath+"/connectingSettings",schemaPath:"#/$defs/ExtrovertConnectingSettings/required",keyword:"required",params:{missingProperty: "isSendConnectionRequestOnIndirectCommentEnabled"},message:"must have required property '"+"isSendConnectionRequestOnIndirectCommentEnabled"+"'",schema:schema38.required,parentSchema:schema38,data:data10};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -577,9 +602,8 @@ vErrors.push(err27);
 }
 errors++;
 }
-if((typeof data11 == "number") && (isFinite(data11))){
-if(data11 < 0 || isNaN(data11)){
-const err28 = {instancePath:instancePath+"/connectingSettings/sendConnectionRequestOnDirectCommentCount",schemaPath:"#/$defs/ExtrovertConnectingSettings/properties/sendConnectionRequestOnDirectCommentCount/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema38.properties.sendConnectionRequestOnDirectCommentCount,data:data11};
+if(data10.sendConnectionRequestOnIndirectCommentCount === undefined){
+const err28 = {instancePath:instancePath+"/connectingSettings",schemaPath:"#/$defs/ExtrovertConnectingSettings/required",keyword:"required",params:{missingProperty: "sendConnectionRequestOnIndirectCommentCount"},message:"must have required property '"+"sendConnectionRequestOnIndirectCommentCount"+"'",schema:schema38.required,parentSchema:schema38,data:data10};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -588,12 +612,8 @@ vErrors.push(err28);
 }
 errors++;
 }
-}
-}
-if(data9.isSendConnectionRequestOnIndirectCommentEnabled !== undefined){
-let data12 = data9.isSendConnectionRequestOnIndirectCommentEnabled;
-if(typeof data12 !== "boolean"){
-const err29 = {instancePath:instancePath+"/connectingSettings/isSendConnectionRequestOnIndirectCommentEnabled",schemaPath:"#/$defs/ExtrovertConnectingSettings/properties/isSendConnectionRequestOnIndirectCommentEnabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.isSendConnectionRequestOnIndirectCommentEnabled.type,parentSchema:schema38.properties.isSendConnectionRequestOnIndirectCommentEnabled,data:data12};
+if(data10.isSendConnectionRequestOnTimeoutEnabled === undefined){
+const err29 = {instancePath:instancePath+"/connectingSettings",schemaPath:"#/$defs/ExtrovertConnectingSettings/required",keyword:"required",params:{missingProperty: "isSendConnectionRequestOnTimeoutEnabled"},message:"must have required property '"+"isSendConnectionRequestOnTimeoutEnabled"+"'",schema:schema38.required,parentSchema:schema38,data:data10};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -602,11 +622,8 @@ vErrors.push(err29);
 }
 errors++;
 }
-}
-if(data9.sendConnectionRequestOnIndirectCommentCount !== undefined){
-let data13 = data9.sendConnectionRequestOnIndirectCommentCount;
-if(!(((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))) && (isFinite(data13)))){
-const err30 = {instancePath:instancePath+"/connectingSettings/sendConnectionRequestOnIndirectCommentCount",schemaPath:"#/$defs/ExtrovertConnectingSettings/properties/sendConnectionRequestOnIndirectCommentCount/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.sendConnectionRequestOnIndirectCommentCount.type,parentSchema:schema38.properties.sendConnectionRequestOnIndirectCommentCount,data:data13};
+if(data10.sendConnectionRequestOnTimeoutDays === undefined){
+const err30 = {instancePath:instancePath+"/connectingSettings",schemaPath:"#/$defs/ExtrovertConnectingSettings/required",keyword:"required",params:{missingProperty: "sendConnectionRequestOnTimeoutDays"},message:"must have required property '"+"sendConnectionRequestOnTimeoutDays"+"'",schema:schema38.required,parentSchema:schema38,data:data10};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -615,9 +632,8 @@ vErrors.push(err30);
 }
 errors++;
 }
-if((typeof data13 == "number") && (isFinite(data13))){
-if(data13 < 0 || isNaN(data13)){
-const err31 = {instancePath:instancePath+"/connectingSettings/sendConnectionRequestOnIndirectCommentCount",schemaPath:"#/$defs/ExtrovertConnectingSettings/properties/sendConnectionRequestOnIndirectCommentCount/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema38.properties.sendConnectionRequestOnIndirectCommentCount,data:data13};
+if(data10.isSendConnectionRequestOnNoPostsEnabled === undefined){
+const err31 = {instancePath:instancePath+"/connectingSettings",schemaPath:"#/$defs/ExtrovertConnectingSettings/required",keyword:"required",params:{missingProperty: "isSendConnectionRequestOnNoPostsEnabled"},message:"must have required property '"+"isSendConnectionRequestOnNoPostsEnabled"+"'",schema:schema38.required,parentSchema:schema38,data:data10};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -626,12 +642,9 @@ vErrors.push(err31);
 }
 errors++;
 }
-}
-}
-if(data9.isSendConnectionRequestOnTimeoutEnabled !== undefined){
-let data14 = data9.isSendConnectionRequestOnTimeoutEnabled;
-if(typeof data14 !== "boolean"){
-const err32 = {instancePath:instancePath+"/connectingSettings/isSendConnectionRequestOnTimeoutEnabled",schemaPath:"#/$defs/ExtrovertConnectingSettings/properties/isSendConnectionRequestOnTimeoutEnabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.isSendConnectionRequestOnTimeoutEnabled.type,parentSchema:schema38.properties.isSendConnectionRequestOnTimeoutEnabled,data:data14};
+for(const key1 in data10){
+if(!(((((((key1 === "isSendConnectionRequestEnabled") || (key1 === "sendConnectionRequestOnDirectCommentCount")) || (key1 === "isSendConnectionRequestOnIndirectCommentEnabled")) || (key1 === "sendConnectionRequestOnIndirectCommentCount")) || (key1 === "isSendConnectionRequestOnTimeoutEnabled")) || (key1 === "sendConnectionRequestOnTimeoutDays")) || (key1 === "isSendConnectionRequestOnNoPostsEnabled"))){
+const err32 = {instancePath:instancePath+"/connectingSettings",schemaPath:"#/$defs/ExtrovertConnectingSettings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema38,data:data10};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -641,10 +654,10 @@ vErrors.push(err32);
 errors++;
 }
 }
-if(data9.sendConnectionRequestOnTimeoutDays !== undefined){
-let data15 = data9.sendConnectionRequestOnTimeoutDays;
-if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
-const err33 = {instancePath:instancePath+"/connectingSettings/sendConnectionRequestOnTimeoutDays",schemaPath:"#/$defs/ExtrovertConnectingSettings/properties/sendConnectionRequestOnTimeoutDays/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.sendConnectionRequestOnTimeoutDays.type,parentSchema:schema38.properties.sendConnectionRequestOnTimeoutDays,data:data15};
+if(data10.isSendConnectionRequestEnabled !== undefined){
+let data11 = data10.isSendConnectionRequestEnabled;
+if(typeof data11 !== "boolean"){
+const err33 = {instancePath:instancePath+"/connectingSettings/isSendConnectionRequestEnabled",schemaPath:"#/$defs/ExtrovertConnectingSettings/properties/isSendConnectionRequestEnabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.isSendConnectionRequestEnabled.type,parentSchema:schema38.properties.isSendConnectionRequestEnabled,data:data11};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -653,9 +666,11 @@ vErrors.push(err33);
 }
 errors++;
 }
-if((typeof data15 == "number") && (isFinite(data15))){
-if(data15 < 0 || isNaN(data15)){
-const err34 = {instancePath:instancePath+"/connectingSettings/sendConnectionRequestOnTimeoutDays",schemaPath:"#/$defs/ExtrovertConnectingSettings/properties/sendConnectionRequestOnTimeoutDays/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema38.properties.sendConnectionRequestOnTimeoutDays,data:data15};
+}
+if(data10.sendConnectionRequestOnDirectCommentCount !== undefined){
+let data12 = data10.sendConnectionRequestOnDirectCommentCount;
+if(!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFinite(data12)))){
+const err34 = {instancePath:instancePath+"/connectingSettings/sendConnectionRequestOnDirectCommentCount",schemaPath:"#/$defs/ExtrovertConnectingSettings/properties/sendConnectionRequestOnDirectCommentCount/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.sendConnectionRequestOnDirectCommentCount.type,parentSchema:schema38.properties.sendConnectionRequestOnDirectCommentCount,data:data12};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -664,12 +679,9 @@ vErrors.push(err34);
 }
 errors++;
 }
-}
-}
-if(data9.isSendConnectionRequestOnNoPostsEnabled !== undefined){
-let data16 = data9.isSendConnectionRequestOnNoPostsEnabled;
-if(typeof data16 !== "boolean"){
-const err35 = {instancePath:instancePath+"/connectingSettings/isSendConnectionRequestOnNoPostsEnabled",schemaPath:"#/$defs/ExtrovertConnectingSettings/properties/isSendConnectionRequestOnNoPostsEnabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.isSendConnectionRequestOnNoPostsEnabled.type,parentSchema:schema38.properties.isSendConnectionRequestOnNoPostsEnabled,data:data16};
+if((typeof data12 == "number") && (isFinite(data12))){
+if(data12 < 0 || isNaN(data12)){
+const err35 = {instancePath:instancePath+"/connectingSettings/sendConnectionRequestOnDirectCommentCount",schemaPath:"#/$defs/ExtrovertConnectingSettings/properties/sendConnectionRequestOnDirectCommentCount/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema38.properties.sendConnectionRequestOnDirectCommentCount,data:data12};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -680,8 +692,10 @@ errors++;
 }
 }
 }
-else {
-const err36 = {instancePath:instancePath+"/connectingSettings",schemaPath:"#/$defs/ExtrovertConnectingSettings/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.type,parentSchema:schema38,data:data9};
+if(data10.isSendConnectionRequestOnIndirectCommentEnabled !== undefined){
+let data13 = data10.isSendConnectionRequestOnIndirectCommentEnabled;
+if(typeof data13 !== "boolean"){
+const err36 = {instancePath:instancePath+"/connectingSettings/isSendConnectionRequestOnIndirectCommentEnabled",schemaPath:"#/$defs/ExtrovertConnectingSettings/properties/isSendConnectionRequestOnIndirectCommentEnabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.isSendConnectionRequestOnIndirectCommentEnabled.type,parentSchema:schema38.properties.isSendConnectionRequestOnIndirectCommentEnabled,data:data13};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -691,11 +705,10 @@ vErrors.push(err36);
 errors++;
 }
 }
-if(data.dmSettings !== undefined){
-let data17 = data.dmSettings;
-if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
-if(data17.isGenerateDmEnabled === undefined){
-const err37 = {instancePath:instancePath+"/dmSettings",schemaPath:"#/$defs/ExtrovertDmSettings/required",keyword:"required",params:{missingProperty: "isGenerateDmEnabled"},message:"must have required property '"+"isGenerateDmEnabled"+"'",schema:schema39.required,parentSchema:schema39,data:data17};
+if(data10.sendConnectionRequestOnIndirectCommentCount !== undefined){
+let data14 = data10.sendConnectionRequestOnIndirectCommentCount;
+if(!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14)))){
+const err37 = {instancePath:instancePath+"/connectingSettings/sendConnectionRequestOnIndirectCommentCount",schemaPath:"#/$defs/ExtrovertConnectingSettings/properties/sendConnectionRequestOnIndirectCommentCount/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.sendConnectionRequestOnIndirectCommentCount.type,parentSchema:schema38.properties.sendConnectionRequestOnIndirectCommentCount,data:data14};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -704,8 +717,9 @@ vErrors.push(err37);
 }
 errors++;
 }
-if(data17.isGenerateDmOnConnectEnabled === undefined){
-const err38 = {instancePath:instancePath+"/dmSettings",schemaPath:"#/$defs/ExtrovertDmSettings/required",keyword:"required",params:{missingProperty: "isGenerateDmOnConnectEnabled"},message:"must have required property '"+"isGenerateDmOnConnectEnabled"+"'",schema:schema39.required,parentSchema:schema39,data:data17};
+if((typeof data14 == "number") && (isFinite(data14))){
+if(data14 < 0 || isNaN(data14)){
+const err38 = {instancePath:instancePath+"/connectingSettings/sendConnectionRequestOnIndirectCommentCount",schemaPath:"#/$defs/ExtrovertConnectingSettings/properties/sendConnectionRequestOnIndirectCommentCount/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema38.properties.sendConnectionRequestOnIndirectCommentCount,data:data14};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -714,8 +728,12 @@ vErrors.push(err38);
 }
 errors++;
 }
-if(data17.generateDmOnConnectAfterDaysCount === undefined){
-const err39 = {instancePath:instancePath+"/dmSettings",schemaPath:"#/$defs/ExtrovertDmSettings/required",keyword:"required",params:{missingProperty: "generateDmOnConnectAfterDaysCount"},message:"must have required property '"+"generateDmOnConnectAfterDaysCount"+"'",schema:schema39.required,parentSchema:schema39,data:data17};
+}
+}
+if(data10.isSendConnectionRequestOnTimeoutEnabled !== undefined){
+let data15 = data10.isSendConnectionRequestOnTimeoutEnabled;
+if(typeof data15 !== "boolean"){
+const err39 = {instancePath:instancePath+"/connectingSettings/isSendConnectionRequestOnTimeoutEnabled",schemaPath:"#/$defs/ExtrovertConnectingSettings/properties/isSendConnectionRequestOnTimeoutEnabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.isSendConnectionRequestOnTimeoutEnabled.type,parentSchema:schema38.properties.isSendConnectionRequestOnTimeoutEnabled,data:data15};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -724,8 +742,11 @@ vErrors.push(err39);
 }
 errors++;
 }
-if(data17.isGenerateDmOnRelevantPostEnabled === undefined){
-const err40 = {instancePath:instancePath+"/dmSettings",schemaPath:"#/$defs/ExtrovertDmSettings/required",keyword:"required",params:{missingProperty: "isGenerateDmOnRelevantPostEnabled"},message:"must have required property '"+"isGenerateDmOnRelevantPostEnabled"+"'",schema:schema39.required,parentSchema:schema39,data:data17};
+}
+if(data10.sendConnectionRequestOnTimeoutDays !== undefined){
+let data16 = data10.sendConnectionRequestOnTimeoutDays;
+if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
+const err40 = {instancePath:instancePath+"/connectingSettings/sendConnectionRequestOnTimeoutDays",schemaPath:"#/$defs/ExtrovertConnectingSettings/properties/sendConnectionRequestOnTimeoutDays/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.sendConnectionRequestOnTimeoutDays.type,parentSchema:schema38.properties.sendConnectionRequestOnTimeoutDays,data:data16};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -734,8 +755,9 @@ vErrors.push(err40);
 }
 errors++;
 }
-if(data17.generateDmOnRelevantPostAfterDaysCount === undefined){
-const err41 = {instancePath:instancePath+"/dmSettings",schemaPath:"#/$defs/ExtrovertDmSettings/required",keyword:"required",params:{missingProperty: "generateDmOnRelevantPostAfterDaysCount"},message:"must have required property '"+"generateDmOnRelevantPostAfterDaysCount"+"'",schema:schema39.required,parentSchema:schema39,data:data17};
+if((typeof data16 == "number") && (isFinite(data16))){
+if(data16 < 0 || isNaN(data16)){
+const err41 = {instancePath:instancePath+"/connectingSettings/sendConnectionRequestOnTimeoutDays",schemaPath:"#/$defs/ExtrovertConnectingSettings/properties/sendConnectionRequestOnTimeoutDays/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema38.properties.sendConnectionRequestOnTimeoutDays,data:data16};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -744,8 +766,12 @@ vErrors.push(err41);
 }
 errors++;
 }
-if(data17.isGenerateDmOnTimeoutEnabled === undefined){
-const err42 = {instancePath:instancePath+"/dmSettings",schemaPath:"#/$defs/ExtrovertDmSettings/required",keyword:"required",params:{missingProperty: "isGenerateDmOnTimeoutEnabled"},message:"must have required property '"+"isGenerateDmOnTimeoutEnabled"+"'",schema:schema39.required,parentSchema:schema39,data:data17};
+}
+}
+if(data10.isSendConnectionRequestOnNoPostsEnabled !== undefined){
+let data17 = data10.isSendConnectionRequestOnNoPostsEnabled;
+if(typeof data17 !== "boolean"){
+const err42 = {instancePath:instancePath+"/connectingSettings/isSendConnectionRequestOnNoPostsEnabled",schemaPath:"#/$defs/ExtrovertConnectingSettings/properties/isSendConnectionRequestOnNoPostsEnabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.isSendConnectionRequestOnNoPostsEnabled.type,parentSchema:schema38.properties.isSendConnectionRequestOnNoPostsEnabled,data:data17};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -754,8 +780,10 @@ vErrors.push(err42);
 }
 errors++;
 }
-if(data17.generateDmOnTimeoutAfterDaysCount === undefined){
-const err43 = {instancePath:instancePath+"/dmSettings",schemaPath:"#/$defs/ExtrovertDmSettings/required",keyword:"required",params:{missingProperty: "generateDmOnTimeoutAfterDaysCount"},message:"must have required property '"+"generateDmOnTimeoutAfterDaysCount"+"'",schema:schema39.required,parentSchema:schema39,data:data17};
+}
+}
+else {
+const err43 = {instancePath:instancePath+"/connectingSettings",schemaPath:"#/$defs/ExtrovertConnectingSettings/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.type,parentSchema:schema38,data:data10};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -764,9 +792,12 @@ vErrors.push(err43);
 }
 errors++;
 }
-for(const key2 in data17){
-if(!(((((((key2 === "isGenerateDmEnabled") || (key2 === "isGenerateDmOnConnectEnabled")) || (key2 === "generateDmOnConnectAfterDaysCount")) || (key2 === "isGenerateDmOnRelevantPostEnabled")) || (key2 === "generateDmOnRelevantPostAfterDaysCount")) || (key2 === "isGenerateDmOnTimeoutEnabled")) || (key2 === "generateDmOnTimeoutAfterDaysCount"))){
-const err44 = {instancePath:instancePath+"/dmSettings",schemaPath:"#/$defs/ExtrovertDmSettings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema39,data:data17};
+}
+if(data.dmSettings !== undefined){
+let data18 = data.dmSettings;
+if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
+if(data18.isGenerateDmEnabled === undefined){
+const err44 = {instancePath:instancePath+"/dmSettings",schemaPath:"#/$defs/ExtrovertDmSettings/required",keyword:"required",params:{missingProperty: "isGenerateDmEnabled"},message:"must have required property '"+"isGenerateDmEnabled"+"'",schema:schema39.required,parentSchema:schema39,data:data18};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -775,11 +806,8 @@ vErrors.push(err44);
 }
 errors++;
 }
-}
-if(data17.isGenerateDmEnabled !== undefined){
-let data18 = data17.isGenerateDmEnabled;
-if(typeof data18 !== "boolean"){
-const err45 = {instancePath:instancePath+"/dmSettings/isGenerateDmEnabled",schemaPath:"#/$defs/ExtrovertDmSettings/properties/isGenerateDmEnabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema39.properties.isGenerateDmEnabled.type,parentSchema:schema39.properties.isGenerateDmEnabled,data:data18};
+if(data18.isGenerateDmOnConnectEnabled === undefined){
+const err45 = {instancePath:instancePath+"/dmSettings",schemaPath:"#/$defs/ExtrovertDmSettings/required",keyword:"required",params:{missingProperty: "isGenerateDmOnConnectEnabled"},message:"must have required property '"+"isGenerateDmOnConnectEnabled"+"'",schema:schema39.required,parentSchema:schema39,data:data18};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -788,11 +816,8 @@ vErrors.push(err45);
 }
 errors++;
 }
-}
-if(data17.isGenerateDmOnConnectEnabled !== undefined){
-let data19 = data17.isGenerateDmOnConnectEnabled;
-if(typeof data19 !== "boolean"){
-const err46 = {instancePath:instancePath+"/dmSettings/isGenerateDmOnConnectEnabled",schemaPath:"#/$defs/ExtrovertDmSettings/properties/isGenerateDmOnConnectEnabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema39.properties.isGenerateDmOnConnectEnabled.type,parentSchema:schema39.properties.isGenerateDmOnConnectEnabled,data:data19};
+if(data18.generateDmOnConnectAfterDaysCount === undefined){
+const err46 = {instancePath:instancePath+"/dmSettings",schemaPath:"#/$defs/ExtrovertDmSettings/required",keyword:"required",params:{missingProperty: "generateDmOnConnectAfterDaysCount"},message:"must have required property '"+"generateDmOnConnectAfterDaysCount"+"'",schema:schema39.required,parentSchema:schema39,data:data18};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -801,11 +826,8 @@ vErrors.push(err46);
 }
 errors++;
 }
-}
-if(data17.generateDmOnConnectAfterDaysCount !== undefined){
-let data20 = data17.generateDmOnConnectAfterDaysCount;
-if(!(((typeof data20 == "number") && (!(data20 % 1) && !isNaN(data20))) && (isFinite(data20)))){
-const err47 = {instancePath:instancePath+"/dmSettings/generateDmOnConnectAfterDaysCount",schemaPath:"#/$defs/ExtrovertDmSettings/properties/generateDmOnConnectAfterDaysCount/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.generateDmOnConnectAfterDaysCount.type,parentSchema:schema39.properties.generateDmOnConnectAfterDaysCount,data:data20};
+if(data18.isGenerateDmOnRelevantPostEnabled === undefined){
+const err47 = {instancePath:instancePath+"/dmSettings",schemaPath:"#/$defs/ExtrovertDmSettings/required",keyword:"required",params:{missingProperty: "isGenerateDmOnRelevantPostEnabled"},message:"must have required property '"+"isGenerateDmOnRelevantPostEnabled"+"'",schema:schema39.required,parentSchema:schema39,data:data18};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -814,9 +836,8 @@ vErrors.push(err47);
 }
 errors++;
 }
-if((typeof data20 == "number") && (isFinite(data20))){
-if(data20 < 0 || isNaN(data20)){
-const err48 = {instancePath:instancePath+"/dmSettings/generateDmOnConnectAfterDaysCount",schemaPath:"#/$defs/ExtrovertDmSettings/properties/generateDmOnConnectAfterDaysCount/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema39.properties.generateDmOnConnectAfterDaysCount,data:data20};
+if(data18.generateDmOnRelevantPostAfterDaysCount === undefined){
+const err48 = {instancePath:instancePath+"/dmSettings",schemaPath:"#/$defs/ExtrovertDmSettings/required",keyword:"required",params:{missingProperty: "generateDmOnRelevantPostAfterDaysCount"},message:"must have required property '"+"generateDmOnRelevantPostAfterDaysCount"+"'",schema:schema39.required,parentSchema:schema39,data:data18};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -825,12 +846,8 @@ vErrors.push(err48);
 }
 errors++;
 }
-}
-}
-if(data17.isGenerateDmOnRelevantPostEnabled !== undefined){
-let data21 = data17.isGenerateDmOnRelevantPostEnabled;
-if(typeof data21 !== "boolean"){
-const err49 = {instancePath:instancePath+"/dmSettings/isGenerateDmOnRelevantPostEnabled",schemaPath:"#/$defs/ExtrovertDmSettings/properties/isGenerateDmOnRelevantPostEnabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema39.properties.isGenerateDmOnRelevantPostEnabled.type,parentSchema:schema39.properties.isGenerateDmOnRelevantPostEnabled,data:data21};
+if(data18.isGenerateDmOnTimeoutEnabled === undefined){
+const err49 = {instancePath:instancePath+"/dmSettings",schemaPath:"#/$defs/ExtrovertDmSettings/required",keyword:"required",params:{missingProperty: "isGenerateDmOnTimeoutEnabled"},message:"must have required property '"+"isGenerateDmOnTimeoutEnabled"+"'",schema:schema39.required,parentSchema:schema39,data:data18};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -839,11 +856,8 @@ vErrors.push(err49);
 }
 errors++;
 }
-}
-if(data17.generateDmOnRelevantPostAfterDaysCount !== undefined){
-let data22 = data17.generateDmOnRelevantPostAfterDaysCount;
-if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){
-const err50 = {instancePath:instancePath+"/dmSettings/generateDmOnRelevantPostAfterDaysCount",schemaPath:"#/$defs/ExtrovertDmSettings/properties/generateDmOnRelevantPostAfterDaysCount/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.generateDmOnRelevantPostAfterDaysCount.type,parentSchema:schema39.properties.generateDmOnRelevantPostAfterDaysCount,data:data22};
+if(data18.generateDmOnTimeoutAfterDaysCount === undefined){
+const err50 = {instancePath:instancePath+"/dmSettings",schemaPath:"#/$defs/ExtrovertDmSettings/required",keyword:"required",params:{missingProperty: "generateDmOnTimeoutAfterDaysCount"},message:"must have required property '"+"generateDmOnTimeoutAfterDaysCount"+"'",schema:schema39.required,parentSchema:schema39,data:data18};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -852,9 +866,9 @@ vErrors.push(err50);
 }
 errors++;
 }
-if((typeof data22 == "number") && (isFinite(data22))){
-if(data22 < 0 || isNaN(data22)){
-const err51 = {instancePath:instancePath+"/dmSettings/generateDmOnRelevantPostAfterDaysCount",schemaPath:"#/$defs/ExtrovertDmSettings/properties/generateDmOnRelevantPostAfterDaysCount/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema39.properties.generateDmOnRelevantPostAfterDaysCount,data:data22};
+for(const key2 in data18){
+if(!(((((((key2 === "isGenerateDmEnabled") || (key2 === "isGenerateDmOnConnectEnabled")) || (key2 === "generateDmOnConnectAfterDaysCount")) || (key2 === "isGenerateDmOnRelevantPostEnabled")) || (key2 === "generateDmOnRelevantPostAfterDaysCount")) || (key2 === "isGenerateDmOnTimeoutEnabled")) || (key2 === "generateDmOnTimeoutAfterDaysCount"))){
+const err51 = {instancePath:instancePath+"/dmSettings",schemaPath:"#/$defs/ExtrovertDmSettings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema39,data:data18};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -864,11 +878,10 @@ vErrors.push(err51);
 errors++;
 }
 }
-}
-if(data17.isGenerateDmOnTimeoutEnabled !== undefined){
-let data23 = data17.isGenerateDmOnTimeoutEnabled;
-if(typeof data23 !== "boolean"){
-const err52 = {instancePath:instancePath+"/dmSettings/isGenerateDmOnTimeoutEnabled",schemaPath:"#/$defs/ExtrovertDmSettings/properties/isGenerateDmOnTimeoutEnabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema39.properties.isGenerateDmOnTimeoutEnabled.type,parentSchema:schema39.properties.isGenerateDmOnTimeoutEnabled,data:data23};
+if(data18.isGenerateDmEnabled !== undefined){
+let data19 = data18.isGenerateDmEnabled;
+if(typeof data19 !== "boolean"){
+const err52 = {instancePath:instancePath+"/dmSettings/isGenerateDmEnabled",schemaPath:"#/$defs/ExtrovertDmSettings/properties/isGenerateDmEnabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema39.properties.isGenerateDmEnabled.type,parentSchema:schema39.properties.isGenerateDmEnabled,data:data19};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -878,10 +891,10 @@ vErrors.push(err52);
 errors++;
 }
 }
-if(data17.generateDmOnTimeoutAfterDaysCount !== undefined){
-let data24 = data17.generateDmOnTimeoutAfterDaysCount;
-if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){
-const err53 = {instancePath:instancePath+"/dmSettings/generateDmOnTimeoutAfterDaysCount",schemaPath:"#/$defs/ExtrovertDmSettings/properties/generateDmOnTimeoutAfterDaysCount/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.generateDmOnTimeoutAfterDaysCount.type,parentSchema:schema39.properties.generateDmOnTimeoutAfterDaysCount,data:data24};
+if(data18.isGenerateDmOnConnectEnabled !== undefined){
+let data20 = data18.isGenerateDmOnConnectEnabled;
+if(typeof data20 !== "boolean"){
+const err53 = {instancePath:instancePath+"/dmSettings/isGenerateDmOnConnectEnabled",schemaPath:"#/$defs/ExtrovertDmSettings/properties/isGenerateDmOnConnectEnabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema39.properties.isGenerateDmOnConnectEnabled.type,parentSchema:schema39.properties.isGenerateDmOnConnectEnabled,data:data20};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -890,9 +903,11 @@ vErrors.push(err53);
 }
 errors++;
 }
-if((typeof data24 == "number") && (isFinite(data24))){
-if(data24 < 0 || isNaN(data24)){
-const err54 = {instancePath:instancePath+"/dmSettings/generateDmOnTimeoutAfterDaysCount",schemaPath:"#/$defs/ExtrovertDmSettings/properties/generateDmOnTimeoutAfterDaysCount/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema39.properties.generateDmOnTimeoutAfterDaysCount,data:data24};
+}
+if(data18.generateDmOnConnectAfterDaysCount !== undefined){
+let data21 = data18.generateDmOnConnectAfterDaysCount;
+if(!(((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21))) && (isFinite(data21)))){
+const err54 = {instancePath:instancePath+"/dmSettings/generateDmOnConnectAfterDaysCount",schemaPath:"#/$defs/ExtrovertDmSettings/properties/generateDmOnConnectAfterDaysCount/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.generateDmOnConnectAfterDaysCount.type,parentSchema:schema39.properties.generateDmOnConnectAfterDaysCount,data:data21};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -901,11 +916,9 @@ vErrors.push(err54);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err55 = {instancePath:instancePath+"/dmSettings",schemaPath:"#/$defs/ExtrovertDmSettings/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data:data17};
+if((typeof data21 == "number") && (isFinite(data21))){
+if(data21 < 0 || isNaN(data21)){
+const err55 = {instancePath:instancePath+"/dmSettings/generateDmOnConnectAfterDaysCount",schemaPath:"#/$defs/ExtrovertDmSettings/properties/generateDmOnConnectAfterDaysCount/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema39.properties.generateDmOnConnectAfterDaysCount,data:data21};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -915,10 +928,11 @@ vErrors.push(err55);
 errors++;
 }
 }
-if(data.applyCommentIntervalH !== undefined){
-let data25 = data.applyCommentIntervalH;
-if(!(((typeof data25 == "number") && (!(data25 % 1) && !isNaN(data25))) && (isFinite(data25)))){
-const err56 = {instancePath:instancePath+"/applyCommentIntervalH",schemaPath:"#/properties/applyCommentIntervalH/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema32.properties.applyCommentIntervalH.type,parentSchema:schema32.properties.applyCommentIntervalH,data:data25};
+}
+if(data18.isGenerateDmOnRelevantPostEnabled !== undefined){
+let data22 = data18.isGenerateDmOnRelevantPostEnabled;
+if(typeof data22 !== "boolean"){
+const err56 = {instancePath:instancePath+"/dmSettings/isGenerateDmOnRelevantPostEnabled",schemaPath:"#/$defs/ExtrovertDmSettings/properties/isGenerateDmOnRelevantPostEnabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema39.properties.isGenerateDmOnRelevantPostEnabled.type,parentSchema:schema39.properties.isGenerateDmOnRelevantPostEnabled,data:data22};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -927,9 +941,11 @@ vErrors.push(err56);
 }
 errors++;
 }
-if((typeof data25 == "number") && (isFinite(data25))){
-if(data25 <= 0 || isNaN(data25)){
-const err57 = {instancePath:instancePath+"/applyCommentIntervalH",schemaPath:"#/properties/applyCommentIntervalH/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema32.properties.applyCommentIntervalH,data:data25};
+}
+if(data18.generateDmOnRelevantPostAfterDaysCount !== undefined){
+let data23 = data18.generateDmOnRelevantPostAfterDaysCount;
+if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){
+const err57 = {instancePath:instancePath+"/dmSettings/generateDmOnRelevantPostAfterDaysCount",schemaPath:"#/$defs/ExtrovertDmSettings/properties/generateDmOnRelevantPostAfterDaysCount/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.generateDmOnRelevantPostAfterDaysCount.type,parentSchema:schema39.properties.generateDmOnRelevantPostAfterDaysCount,data:data23};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -938,16 +954,102 @@ vErrors.push(err57);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err58 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.type,parentSchema:schema32,data};
+if((typeof data23 == "number") && (isFinite(data23))){
+if(data23 < 0 || isNaN(data23)){
+const err58 = {instancePath:instancePath+"/dmSettings/generateDmOnRelevantPostAfterDaysCount",schemaPath:"#/$defs/ExtrovertDmSettings/properties/generateDmOnRelevantPostAfterDaysCount/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema39.properties.generateDmOnRelevantPostAfterDaysCount,data:data23};
 if(vErrors === null){
 vErrors = [err58];
 }
 else {
 vErrors.push(err58);
+}
+errors++;
+}
+}
+}
+if(data18.isGenerateDmOnTimeoutEnabled !== undefined){
+let data24 = data18.isGenerateDmOnTimeoutEnabled;
+if(typeof data24 !== "boolean"){
+const err59 = {instancePath:instancePath+"/dmSettings/isGenerateDmOnTimeoutEnabled",schemaPath:"#/$defs/ExtrovertDmSettings/properties/isGenerateDmOnTimeoutEnabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema39.properties.isGenerateDmOnTimeoutEnabled.type,parentSchema:schema39.properties.isGenerateDmOnTimeoutEnabled,data:data24};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+}
+if(data18.generateDmOnTimeoutAfterDaysCount !== undefined){
+let data25 = data18.generateDmOnTimeoutAfterDaysCount;
+if(!(((typeof data25 == "number") && (!(data25 % 1) && !isNaN(data25))) && (isFinite(data25)))){
+const err60 = {instancePath:instancePath+"/dmSettings/generateDmOnTimeoutAfterDaysCount",schemaPath:"#/$defs/ExtrovertDmSettings/properties/generateDmOnTimeoutAfterDaysCount/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.generateDmOnTimeoutAfterDaysCount.type,parentSchema:schema39.properties.generateDmOnTimeoutAfterDaysCount,data:data25};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+if((typeof data25 == "number") && (isFinite(data25))){
+if(data25 < 0 || isNaN(data25)){
+const err61 = {instancePath:instancePath+"/dmSettings/generateDmOnTimeoutAfterDaysCount",schemaPath:"#/$defs/ExtrovertDmSettings/properties/generateDmOnTimeoutAfterDaysCount/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema39.properties.generateDmOnTimeoutAfterDaysCount,data:data25};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err62 = {instancePath:instancePath+"/dmSettings",schemaPath:"#/$defs/ExtrovertDmSettings/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data:data18};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+}
+if(data.applyCommentIntervalH !== undefined){
+let data26 = data.applyCommentIntervalH;
+if(!(((typeof data26 == "number") && (!(data26 % 1) && !isNaN(data26))) && (isFinite(data26)))){
+const err63 = {instancePath:instancePath+"/applyCommentIntervalH",schemaPath:"#/properties/applyCommentIntervalH/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema32.properties.applyCommentIntervalH.type,parentSchema:schema32.properties.applyCommentIntervalH,data:data26};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+if((typeof data26 == "number") && (isFinite(data26))){
+if(data26 <= 0 || isNaN(data26)){
+const err64 = {instancePath:instancePath+"/applyCommentIntervalH",schemaPath:"#/properties/applyCommentIntervalH/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema32.properties.applyCommentIntervalH,data:data26};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err65 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.type,parentSchema:schema32,data};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
 }
 errors++;
 }
