@@ -1,7 +1,7 @@
 import { responseSchemas, type JsonSchema } from "../../http/response-schema.js";
 
 /**
- * What the Altur client needs from each 2xx answer (docs: /work/shared/providers/altur.md §2–§4).
+ * What the Altur client needs from each 2xx answer (docs: shared/providers/altur.md §2–§4).
  * Extra keys are fine; optional keys may be absent. Only what the client reads is required.
  */
 const id: JsonSchema = { type: ["string", "integer"] };

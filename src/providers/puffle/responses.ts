@@ -1,7 +1,7 @@
 import { responseSchemas, type JsonSchema } from "../../http/response-schema.js";
 
 /**
- * What the Puffle client needs from each 2xx answer (docs: /work/shared/providers/puffle.md §3–§4).
+ * What the Puffle client needs from each 2xx answer (docs: shared/providers/puffle.md §3–§4).
  * Extra keys are fine; optional keys may be absent. Only what the client reads is required.
  */
 const id: JsonSchema = { type: ["string", "integer"] };
