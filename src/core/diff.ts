@@ -82,13 +82,24 @@ function sortedSet(v: JsonValue | undefined): JsonValue | undefined {
 }
 
 /** Read a dotted path. */
-export function getPath(obj: JsonObject, path: string): JsonValue | undefined {
+export function getPath(obj: JsonObject | undefined, path: string): JsonValue | undefined {
   let cur: JsonValue | undefined = obj;
   for (const part of path.split(".")) {
     if (!isJsonObject(cur)) return undefined;
     cur = cur[part];
   }
   return cur;
+}
+
+/** Write a dotted path, creating (or replacing non-object) parents: setPath(o, "cycles.mode", "cooldown"). */
+export function setPath(obj: JsonObject, path: string, value: JsonValue): void {
+  const parts = path.split(".");
+  let cur = obj;
+  for (const p of parts.slice(0, -1)) {
+    const next = cur[p];
+    cur = isJsonObject(next) ? next : (cur[p] = {});
+  }
+  cur[parts[parts.length - 1] as string] = value;
 }
 
 /** Build a nested body from dotted paths: {"cycles.cooldown_minutes": 60} → {cycles:{cooldown_minutes:60}}. */

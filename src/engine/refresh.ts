@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { pathWithin } from "../core/diff.js";
+import { getPath, pathWithin, setPath } from "../core/diff.js";
 import { isJsonObject, jsonEqual, stableStringify, type JsonObject, type JsonValue } from "../core/json.js";
 import type { LiveView, PreflightResult } from "../core/planner.js";
 import { lifecyclePath } from "../core/planner.js";
@@ -46,22 +46,6 @@ function managedPaths(spec: JsonObject, mergePaths: readonly string[], prefix = 
     else out.push(path);
   }
   return out;
-}
-
-function setPath(obj: JsonObject, path: string, value: JsonValue): void {
-  const parts = path.split(".");
-  let cur = obj;
-  for (const p of parts.slice(0, -1)) {
-    const next = cur[p];
-    cur = isJsonObject(next) ? next : (cur[p] = {});
-  }
-  cur[parts[parts.length - 1] as string] = value;
-}
-
-function getPath(obj: JsonObject | undefined, path: string): JsonValue | undefined {
-  let cur: JsonValue | undefined = obj;
-  for (const p of path.split(".")) cur = isJsonObject(cur) ? cur[p] : undefined;
-  return cur;
 }
 
 function isWriteOnly(caps: KindCapabilities, path: string): boolean {

@@ -1,7 +1,7 @@
 import { isAbsolute, relative } from "node:path";
 import { Option } from "commander";
 import type { KindCapabilities } from "../../core/capabilities.js";
-import { diffUnits, getPath, pathWithin, projectOnto } from "../../core/diff.js";
+import { diffUnits, getPath, pathWithin, projectOnto, setPath } from "../../core/diff.js";
 import { isJsonObject, stableStringify, type JsonObject, type JsonValue } from "../../core/json.js";
 import type { Address, CampaignDecl, StateDocument, StateEntry, Workspace } from "../../core/types.js";
 import { nearMatches } from "../../config/suggest.js";
@@ -114,16 +114,6 @@ interface Adoption {
   assumed?: readonly string[];
 }
 
-function setPathIn(obj: JsonObject, path: string, value: JsonValue): void {
-  const parts = path.split(".");
-  let cur = obj;
-  for (const p of parts.slice(0, -1)) {
-    const next = cur[p];
-    cur = isJsonObject(next) ? next : (cur[p] = {});
-  }
-  cur[parts[parts.length - 1] as string] = value;
-}
-
 /** Read the campaign by id through a read-only session, or (unreadable provider) take the declared spec. */
 async function readForAdoption(ctx: CommandContext, workspace: Workspace, decl: CampaignDecl, id: string): Promise<Adoption> {
   const module = PROVIDERS[decl.provider];
@@ -147,7 +137,7 @@ async function readForAdoption(ctx: CommandContext, workspace: Workspace, decl: 
     // next apply writes it.
     const caps = module.capabilities;
     const assumed = live.missing.filter((m) => caps.immutable.some((imm) => pathWithin(m, imm)) && getPath(decl.spec, m) !== undefined);
-    for (const m of assumed) setPathIn(applied, m, getPath(decl.spec, m) as JsonValue);
+    for (const m of assumed) setPath(applied, m, getPath(decl.spec, m) as JsonValue);
     const missing = live.missing.filter((m) => !assumed.includes(m));
     return { id: live.id, applied, verified: true, missing, assumed };
   } finally {
