@@ -333,6 +333,24 @@ describe("retries", () => {
     c.close();
   });
 
+  it("retries a GET answered 500 (reading twice changes nothing), but not a PATCH answered 500", async () => {
+    const s = await serve((req, res, _seen, i) => {
+      if (req.method === "GET" && i < 2) json(res, 500, { error: "internal" });
+      else if (req.method === "PATCH") json(res, 500, { error: "internal" });
+      else json(res, 200, { ok: true });
+    });
+    const c = client(s.url);
+    const r = await c.request({ method: "GET", path: "/campaigns/1", operation: "get campaign 1", retry: "safe" });
+    expect(r.body).toEqual({ ok: true });
+    expect(s.seen.map((x) => x.method)).toEqual(["GET", "GET", "GET"]);
+    const e = (await rejection(
+      c.request({ method: "PATCH", path: "/campaigns/1", body: { a: 1 }, operation: "update campaign 1", retry: "safe" }),
+    )) as ProviderApiError;
+    expect(e).toMatchObject({ status: 500, retryable: false, attempts: 1 });
+    expect(s.seen.map((x) => x.method)).toEqual(["GET", "GET", "GET", "PATCH"]);
+    c.close();
+  });
+
   it("does not retry a 503 on a create: definite answer, not ambiguous", async () => {
     const s = await serve((_req, res) => json(res, 503, { error: "LinkedIn unavailable" }, { "retry-after": "1" }));
     const c = client(s.url, { provider: "puffle" });

@@ -16,16 +16,8 @@ export function processIO(): CliIO {
   return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd() };
 }
 
-/** A user-facing failure: printed as `error: <message>` (no stack) and mapped to an exit code. */
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-    this.name = "CliError";
-  }
-}
+/** A user-facing failure (defined in core so lower layers raise it too; the CLI prints it without a stack). */
+export { UserError as CliError } from "../core/errors.js";
 
 export interface GlobalOptions {
   config?: string;

@@ -28,9 +28,12 @@ export interface PlanRunOptions {
   /** --exclude ADDR|GLOB... */
   exclude?: readonly string[];
   recreateMissing?: boolean;
+  recreatePending?: boolean;
   readOnly: boolean;
   /** --prune / --no-prune; undefined: the workspace's `prune` setting. */
   prune?: boolean;
+  /** The state already read (apply reads it under its lock); read from the state file when absent. */
+  state?: StateDocument;
 }
 
 export async function loadState(file: string): Promise<StateDocument> {
@@ -106,9 +109,9 @@ export function withRenameSources(workspace: Workspace, state: StateDocument, ta
 }
 
 /** validate → read state → refresh → plan; sessions are left open for the caller (apply) to use. */
-export async function runPlan(ctx: CommandContext, opts: PlanRunOptions): Promise<PlanRun> {
-  const workspace = await loadValidWorkspace(ctx);
-  const state = await loadState(workspace.stateFile);
+export async function runPlan(ctx: CommandContext, opts: PlanRunOptions, loaded?: Workspace): Promise<PlanRun> {
+  const workspace = loaded ?? (await loadValidWorkspace(ctx));
+  const state = opts.state ?? (await loadState(workspace.stateFile));
   const targets = withRenameSources(workspace, state, checkTargets(workspace, state, opts.targets, opts.exclude));
   const sessions = openSessions(workspace, accountsInScope(workspace, state, targets), {
     readOnly: opts.readOnly,
@@ -130,12 +133,15 @@ export async function runPlan(ctx: CommandContext, opts: PlanRunOptions): Promis
         refresh(workspace, state, sessions, {
         ...(targets ? { targets } : {}),
         ...(opts.recreateMissing ? { recreateMissing: true } : {}),
+        ...(opts.recreatePending ? { recreatePending: true } : {}),
         onProgress: (d, t) => progress.update(d, t),
       }),
       workspace,
     );
     const plan = buildPlan(refreshed);
     plan.prune = opts.prune ?? workspace.prune === true;
+    // Which state the plan was made from: a saved plan is refused against another lineage or a newer serial.
+    plan.state = { serial: state.serial ?? 0, ...(state.lineage === undefined ? {} : { lineage: state.lineage }) };
     return { workspace, state, sessions, refreshed, plan };
   } catch (err) {
     closeSessions(sessions);

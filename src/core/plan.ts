@@ -96,6 +96,8 @@ export interface Plan {
   errors: { address: Address; message: string }[];
   /** Whether the apply this plan was made for retires orphans (--prune, or `prune: true` in the workspace). */
   prune?: boolean;
+  /** The state the plan was made from (DESIGN §12): `lineage` absent when that state was never written. */
+  state?: { serial: number; lineage?: string };
 }
 
 /**

@@ -93,7 +93,31 @@ export interface ObservedLive {
   status?: string;
 }
 
+/**
+ * A create that was recorded before it was sent and whose answer has not been recorded yet (DESIGN §12).
+ * The next apply resolves it before anything else.
+ */
+export interface PendingCreate {
+  provider: ProviderName;
+  account: string;
+  kind: CampaignKind;
+  /** The name the campaign was created with (exact-name lookup on Puffle and Altur). */
+  name: string;
+  /** sha256 of the body sent (stable JSON), first 32 hex digits. */
+  digest: string;
+  /** The Idempotency-Key sent with it (derived from lineage, address, digest and serial; never random). */
+  idempotencyKey: string;
+  /** When the create was about to be sent. */
+  at: string;
+}
+
 export interface StateDocument {
   version: 1;
+  /** Incremented on every write of the state file; 0 (or absent) before the first one. */
+  serial?: number;
+  /** Random, fixed at the first write: which workspace this state belongs to. */
+  lineage?: string;
   campaigns: Record<Address, StateEntry>;
+  /** Creates sent (or about to be) whose answer is not recorded; omitted when empty. */
+  pending?: Record<Address, PendingCreate>;
 }

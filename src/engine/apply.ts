@@ -1,9 +1,9 @@
-import { randomUUID } from "node:crypto";
+import { createHash } from "node:crypto";
 import type { LifecycleAction } from "../core/capabilities.js";
 import { bodyFromPaths, diffUnits, getPath, pathWithin } from "../core/diff.js";
-import type { JsonObject, JsonValue } from "../core/json.js";
+import { stableStringify, type JsonObject, type JsonValue } from "../core/json.js";
 import type { BlockedStep, CampaignPlan, Plan, PlanStep } from "../core/plan.js";
-import type { SafetyConfig, StateDocument, StateEntry } from "../core/types.js";
+import type { Address, PendingCreate, SafetyConfig, StateDocument, StateEntry } from "../core/types.js";
 import { isProviderApiError } from "../http/errors.js";
 import { mergeLive } from "../providers/mapping.js";
 import type { LiveCampaign } from "../providers/types.js";
@@ -25,11 +25,28 @@ export interface CampaignOutcome {
   verified: string[];
 }
 
+/**
+ * Where apply records what it did (the state journal, src/state/journal.ts). Every method either makes
+ * the change durable before it returns or throws (StateWriteError); set/delete/unpend keep the change
+ * in `doc` even when they throw, so a later successful write still includes it.
+ */
+export interface StateRecorder {
+  readonly doc: StateDocument;
+  readonly serial: number;
+  readonly lineage: string;
+  /** Set while writes fail: no create may start (its id could not be recorded). */
+  readonly failure: Error | undefined;
+  pending(address: Address, p: PendingCreate): void;
+  set(address: Address, entry: StateEntry): void;
+  delete(address: Address): void;
+  unpend(address: Address): void;
+}
+
 export interface ApplyOptions {
   allowReplace: boolean;
   prune: boolean;
-  /** Persist state after each campaign (atomic write, called serially). */
-  saveState: (doc: StateDocument) => Promise<void>;
+  /** Aborted on the first SIGINT/SIGTERM: no new campaign or step starts; what is in flight finishes. */
+  signal?: AbortSignal;
   onOutcome?: (o: CampaignOutcome) => void;
   onStep?: (address: string, what: string) => void;
   /** Progress of a wait step (status polls); `done` once it is over, however it ended. */
@@ -79,6 +96,32 @@ function describe(step: PlanStep): string {
   return step.from !== undefined && step.to !== undefined ? `${step.action} (${step.from} → ${step.to})` : step.action;
 }
 
+/** First 32 hex digits of sha256 over the stable JSON of a create body. */
+export function bodyDigest(body: JsonObject): string {
+  return createHash("sha256").update(stableStringify(body)).digest("hex").slice(0, 32);
+}
+
+/**
+ * The Idempotency-Key of a create: a UUID-shaped hash of the state lineage, the address, the body and
+ * the state serial the create was first recorded at. Deterministic, so the next run replays the same key
+ * for a pending create with the same body; distinct for a later, deliberate re-create.
+ */
+export function idempotencyKeyFor(lineage: string, address: string, digest: string, serial: number): string {
+  const h = createHash("sha256").update(`${lineage}\n${address}\n${digest}\n${serial}`).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16] ?? "0", 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** The first signal arrived before this step: nothing more is started. */
+class Interrupted extends Error {
+  constructor(what: string) {
+    super(`interrupted before ${what}: run apply again to finish`);
+  }
+}
+
+function isStateWriteError(err: unknown): boolean {
+  return err instanceof Error && err.name === "StateWriteError";
+}
+
 function errorText(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
@@ -93,10 +136,9 @@ class CampaignRun {
   constructor(
     private readonly plan: CampaignPlan,
     private readonly session: AccountSession,
-    private readonly state: StateDocument,
+    private readonly store: StateRecorder,
     private readonly claimedIds: Set<string>,
     private readonly opts: ApplyOptions,
-    private readonly persist: () => Promise<void>,
   ) {
     this.id = plan.action === "replace" ? undefined : plan.id;
     this.outcome = { address: plan.address, status: "applied", done: [], blocked: [...plan.blocked], warnings: [...plan.warnings], verified: [] };
@@ -110,12 +152,17 @@ class CampaignRun {
     return this.session.client;
   }
 
+  private checkSignal(what: string): void {
+    if (this.opts.signal?.aborted) throw new Interrupted(what);
+  }
+
   private step(what: string): void {
     this.outcome.done.push(what);
     this.opts.onStep?.(this.plan.address, what);
   }
 
-  private async record(applied: JsonObject): Promise<void> {
+  /** Record the id and applied spec; a failed write keeps it in memory (printed at the end if it never lands). */
+  private record(applied: JsonObject): void {
     if (this.id === undefined) return;
     this.outcome.id = this.id;
     const entry: StateEntry = {
@@ -128,8 +175,11 @@ class CampaignRun {
       // The status the provider last showed: lets the next refresh skip reads that cannot change the plan.
       ...(this.live?.status === undefined ? {} : { observed: { status: this.live.status } }),
     };
-    this.state.campaigns[this.plan.address] = entry;
-    await this.persist();
+    try {
+      this.store.set(this.plan.address, entry);
+    } catch (err) {
+      if (!isStateWriteError(err)) throw err;
+    }
   }
 
   /** Re-read when the write's response did not carry what we must check; the fresh read is merged onto the answer. */
@@ -202,9 +252,58 @@ class CampaignRun {
     );
   }
 
+  /** Record the create as pending before it is sent; returns its deterministic Idempotency-Key. */
+  private recordPending(body: JsonObject): string {
+    const address = this.plan.address;
+    if (this.store.failure) {
+      throw new Error(`not created: the state cannot be written (${this.store.failure.message}), so the new id could not be recorded`);
+    }
+    const digest = bodyDigest(body);
+    const prior = this.store.doc.pending?.[address];
+    const idempotencyKey = prior && prior.digest === digest ? prior.idempotencyKey : idempotencyKeyFor(this.store.lineage, address, digest, this.store.serial);
+    const name = body[this.caps.nameField];
+    try {
+      this.store.pending(address, {
+        provider: this.plan.provider,
+        account: this.plan.account,
+        kind: this.plan.kind,
+        name: typeof name === "string" ? name : this.plan.displayName,
+        digest,
+        idempotencyKey,
+        at: (this.opts.now?.() ?? new Date()).toISOString(),
+      });
+    } catch (err) {
+      if (!isStateWriteError(err)) throw err;
+      throw new Error(`not created: the pending create could not be recorded (${errorText(err)})`);
+    }
+    return idempotencyKey;
+  }
+
   private async create(body: JsonObject): Promise<void> {
     const nameField = this.caps.nameField;
-    const key = randomUUID();
+    const key = this.recordPending(body);
+    try {
+      await this.send(body, key, nameField);
+    } catch (err) {
+      // The provider answered with an error: nothing was created, nothing is pending. Anything else
+      // (a reset, a timeout, a lost answer) may have created it: the pending record stays for the next run.
+      if (isProviderApiError(err) && !err.ambiguous) {
+        try {
+          this.store.unpend(this.plan.address);
+        } catch {
+          /* still pending on disk: the next run looks it up */
+        }
+      }
+      throw err;
+    }
+    if (this.id === undefined) throw new Error("create returned no id");
+    this.claimedIds.add(this.id);
+    this.step(`created id ${this.id}`);
+    // Record the id at once: a crash after this point must not lose it.
+    this.record(body);
+  }
+
+  private async send(body: JsonObject, key: string, nameField: string): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {
       try {
         const created = await this.client.create(body, { idempotencyKey: key });
@@ -220,12 +319,11 @@ class CampaignRun {
         if (!uncertain) throw err;
         if (!this.client.list) {
           const name = this.session.module.displayName;
+          if (!err.ambiguous) throw err;
           throw new Error(
-            err.ambiguous
-              ? `the create may or may not have reached ${name} (${errorText(err)}), and ${name} cannot be read back to check. ` +
-                  `It is not retried blindly: look for the campaign in the dashboard; if it exists, bind it with ` +
-                  `\`campaignctl state adopt ${this.plan.address} --id <ID>\`, otherwise run apply again.`
-              : `${errorText(err)}; ${name} creates are not retried automatically (no idempotency key, no read API): run apply again.`,
+            `the create may or may not have reached ${name} (${errorText(err)}), and ${name} cannot be read back to check. ` +
+              `It is not retried blindly: look for the campaign in the dashboard; if it exists, bind it with ` +
+              `\`campaignctl state adopt ${this.plan.address} --id <ID>\`, otherwise run \`campaignctl apply --recreate-pending\`.`,
           );
         }
         // Look the name up before trying again: the failed attempt may have created it.
@@ -241,11 +339,6 @@ class CampaignRun {
         if (attempt >= 3 || err.kind === "answer") throw err;
       }
     }
-    if (this.id === undefined) throw new Error("create returned no id");
-    this.claimedIds.add(this.id);
-    this.step(`created id ${this.id}`);
-    // Record the id at once: a crash after this point must not lose it.
-    await this.record(body);
   }
 
   private async update(step: Extract<PlanStep, { kind: "update" }>): Promise<void> {
@@ -450,8 +543,9 @@ class CampaignRun {
   async run(): Promise<CampaignOutcome> {
     const p = this.plan;
     try {
+      if (p.movedFrom !== undefined) this.moveState(p.movedFrom);
+      if (p.action === "noop") return this.recordAdoption();
       if (p.action === "orphan") return await this.prune();
-      if (p.movedFrom !== undefined) await this.moveState(p.movedFrom);
       if (p.action === "replace" && !this.opts.allowReplace) {
         this.outcome.status = "skipped";
         this.outcome.message = `needs replacement (${p.replaceFields?.join(", ")} changed); re-run with --allow-replace`;
@@ -462,44 +556,65 @@ class CampaignRun {
       if (oldId !== undefined && !("manual" in retire) && retire.order === "before-create") {
         await this.retire(oldId);
         // The recorded id is gone now: if the create below fails, the next plan must plan a create, not report a deletion.
-        delete this.state.campaigns[p.address];
-        await this.persist();
+        this.store.delete(p.address);
       }
       for (const step of p.steps) {
+        this.checkSignal(describe(step));
         if (step.kind === "create") await this.create(step.body);
         else if (step.kind === "update") await this.update(step);
         else if (step.kind === "wait") await this.wait(step);
         else await this.action(step);
       }
-      if (oldId !== undefined && ("manual" in retire || retire.order === "after-create")) await this.retire(oldId);
-      await this.record(this.finalApplied());
+      if (oldId !== undefined && ("manual" in retire || retire.order === "after-create")) {
+        this.checkSignal(`retiring old campaign ${oldId}`);
+        await this.retire(oldId);
+      }
+      this.record(this.finalApplied());
       if (this.outcome.blocked.length > 0) this.outcome.status = "blocked";
     } catch (err) {
       if (err instanceof BlockedAtApply) {
         this.outcome.blocked.push(err.blocked);
         this.outcome.status = "blocked";
+      } else if (err instanceof Interrupted) {
+        this.outcome.status = "skipped";
+        this.outcome.message = err.message;
       } else {
         this.outcome.status = "failed";
         this.outcome.message = errorText(err);
       }
       // Keep what did happen: the id and the fields written before the failure.
-      if (this.id !== undefined && this.state.campaigns[p.address]?.id !== this.id) await this.record(p.steps[0]?.kind === "create" ? p.steps[0].body : {});
-      if (this.outcome.status === "blocked" && this.id !== undefined) await this.record(this.finalApplied());
+      if (this.id !== undefined && this.store.doc.campaigns[p.address]?.id !== this.id) this.record(p.steps[0]?.kind === "create" ? p.steps[0].body : {});
+      if (this.outcome.status === "blocked" && this.id !== undefined) this.record(this.finalApplied());
     }
     return this.outcome;
   }
 
   /** A rename: the entry recorded under the old address now lives under the new one. */
-  private async moveState(from: string): Promise<void> {
-    const entry = this.state.campaigns[from];
-    if (!entry || this.state.campaigns[this.plan.address]) return;
-    delete this.state.campaigns[from];
-    this.state.campaigns[this.plan.address] = entry;
-    await this.persist();
+  private moveState(from: string): void {
+    const entry = this.store.doc.campaigns[from];
+    if (!entry || this.store.doc.campaigns[this.plan.address]) return;
+    try {
+      this.store.set(this.plan.address, entry);
+      this.store.delete(from);
+    } catch (err) {
+      if (!isStateWriteError(err)) throw err;
+    }
     this.step(`moved in state from ${from}`);
   }
 
-    private async prune(): Promise<CampaignOutcome> {
+  /** A campaign adopted by its name is recorded even when nothing changes (else every plan adopts it again). */
+  private recordAdoption(): CampaignOutcome {
+    const p = this.plan;
+    if (p.identity === "adopted" && p.id !== undefined && this.store.doc.campaigns[p.address]?.id !== p.id) {
+      this.claimedIds.add(p.id);
+      this.record(p.desired ?? {});
+      this.step(`recorded adopted campaign ${p.id}`);
+    }
+    if (this.outcome.blocked.length > 0) this.outcome.status = "blocked";
+    return this.outcome;
+  }
+
+  private async prune(): Promise<CampaignOutcome> {
     const p = this.plan;
     if (!this.opts.prune) {
       this.outcome.status = "skipped";
@@ -514,28 +629,57 @@ class CampaignRun {
       return this.outcome;
     }
     // Retire only what was read live; an orphan already gone at the provider just leaves state.
+    this.checkSignal(`retiring ${p.id}`);
     if (p.status !== undefined) await this.retire(p.id);
     else this.step(`campaign ${p.id} is already gone at ${this.session.module.displayName}; removed from state`);
-    delete this.state.campaigns[p.address];
-    await this.persist();
+    this.store.delete(p.address);
     return this.outcome;
   }
 }
 
-/** Execute a plan. Independent campaigns keep going when one fails; state is saved after each. */
-export async function executePlan(plan: Plan, sessions: Map<string, AccountSession>, state: StateDocument, opts: ApplyOptions): Promise<CampaignOutcome[]> {
-  let chain = Promise.resolve();
-  const persist = () => {
-    const next = chain.then(() => opts.saveState(state));
-    chain = next.catch(() => undefined);
-    return next;
-  };
-  const claimed = new Set(Object.values(state.campaigns).map((e) => e.id));
-  const work = plan.campaigns.filter((c) => c.action !== "noop" || c.blocked.length > 0 || c.movedFrom !== undefined);
+/** What every campaign of one apply shares: the state, the ids taken, the options. */
+export interface ApplyContext {
+  store: StateRecorder;
+  /** Ids bound to some address (never adopt or claim one twice). */
+  claimed: Set<string>;
+  opts: ApplyOptions;
+}
+
+export function applyContext(store: StateRecorder, opts: ApplyOptions): ApplyContext {
+  return { store, claimed: new Set(Object.values(store.doc.campaigns).map((e) => e.id)), opts };
+}
+
+/** Campaigns of a plan that apply works on: changes, blocked no-ops, and adoptions to record. */
+export function applicableCampaigns(plan: Plan): CampaignPlan[] {
+  return plan.campaigns.filter((c) => c.action !== "noop" || c.blocked.length > 0 || c.identity === "adopted" || c.movedFrom !== undefined);
+}
+
+/**
+ * Run one campaign's steps and record the results. Safe to call from several worker pools at once
+ * (per account, say): the recorder serialises writes, and every campaign touches only its own address.
+ */
+export async function applyCampaign(c: CampaignPlan, session: AccountSession | undefined, ctx: ApplyContext): Promise<CampaignOutcome> {
+  let outcome: CampaignOutcome;
+  if (ctx.opts.signal?.aborted && c.action !== "noop") {
+    outcome = { address: c.address, status: "skipped", done: [], message: "not started: apply was interrupted; run apply again", blocked: [], warnings: [], verified: [] };
+  } else if (!session) {
+    outcome = { address: c.address, status: "failed", done: [], message: `no session for ${c.provider}/${c.account}`, blocked: [], warnings: [], verified: [] };
+  } else {
+    outcome = await new CampaignRun(c, session, ctx.store, ctx.claimed, ctx.opts).run();
+  }
+  if (outcome.id === undefined && c.id !== undefined && c.action !== "replace") outcome.id = c.id;
+  ctx.opts.onOutcome?.(outcome);
+  return outcome;
+}
+
+/** Execute a plan. Independent campaigns keep going when one fails; every change is recorded as it happens. */
+export async function executePlan(plan: Plan, sessions: Map<string, AccountSession>, store: StateRecorder, opts: ApplyOptions): Promise<CampaignOutcome[]> {
+  const ctx = applyContext(store, opts);
+  const work = applicableCampaigns(plan);
   const outcomes: CampaignOutcome[] = [];
   // One worker pool per account, as wide as the account's own concurrency (or --parallel): accounts
   // run side by side, each at its own rate, and a slow one never holds another's campaigns back. A
-  // campaign's steps stay in order inside its run.
+  // campaign's steps stay in order inside its run (applyCampaign).
   const byAccount = new Map<string, CampaignPlan[]>();
   for (const c of work) {
     const key = accountKey(c.provider, c.account);
@@ -544,27 +688,15 @@ export async function executePlan(plan: Plan, sessions: Map<string, AccountSessi
   const pool = async (key: string, items: CampaignPlan[]): Promise<void> => {
     let next = 0;
     const worker = async (): Promise<void> => {
-      while (next < items.length) await runOne(items[next++] as CampaignPlan);
+      while (next < items.length) {
+        const c = items[next++] as CampaignPlan;
+        outcomes.push(await applyCampaign(c, sessions.get(key), ctx));
+      }
     };
     const width = opts.parallel ?? sessions.get(key)?.concurrency ?? 8;
     await Promise.all(Array.from({ length: Math.max(1, Math.min(width, items.length)) }, worker));
   };
-  const runOne = async (c: CampaignPlan): Promise<void> => {
-    const session = sessions.get(accountKey(c.provider, c.account));
-    let outcome: CampaignOutcome;
-    if (!session) {
-      outcome = { address: c.address, status: "failed", done: [], message: `no session for ${c.provider}/${c.account}`, blocked: [], warnings: [], verified: [] };
-    } else if (c.action === "noop" && c.movedFrom === undefined) {
-      outcome = { address: c.address, status: "blocked", done: [], blocked: [...c.blocked], warnings: [...c.warnings], verified: [] };
-    } else {
-      outcome = await new CampaignRun(c, session, state, claimed, opts, persist).run();
-    }
-    if (outcome.id === undefined && c.id !== undefined && c.action !== "replace") outcome.id = c.id;
-    outcomes.push(outcome);
-    opts.onOutcome?.(outcome);
-  };
   await Promise.all([...byAccount].map(([key, items]) => pool(key, items)));
-  await chain;
   return outcomes.sort((a, b) => a.address.localeCompare(b.address));
 }
 

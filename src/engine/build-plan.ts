@@ -28,7 +28,14 @@ export function buildPlan(refreshed: readonly RefreshedCampaign[], now: Date = n
   const errors: Plan["errors"] = [];
   for (const r of refreshed) {
     if (r.error) errors.push({ address: r.address, message: r.error });
-    else campaigns.push(planCampaign(plannerInput(r)));
+    else {
+      const c = planCampaign(plannerInput(r));
+      if (r.blockedCreate && c.action === "create") {
+        c.steps = [];
+        c.blocked.push(r.blockedCreate);
+      }
+      campaigns.push(c);
+    }
   }
   campaigns.sort((a, b) => a.address.localeCompare(b.address));
   return { formatVersion: 1, createdAt: now.toISOString(), campaigns, summary: summarize(campaigns), errors };

@@ -3,9 +3,10 @@ import { getPath, pathWithin, setPath } from "../core/diff.js";
 import { isJsonObject, jsonEqual, stableStringify, type JsonObject, type JsonValue } from "../core/json.js";
 import type { LiveView, PreflightResult } from "../core/planner.js";
 import { lifecyclePath } from "../core/planner.js";
-import type { CampaignPlan } from "../core/plan.js";
-import type { Address, CampaignDecl, StateDocument, StateEntry, Workspace } from "../core/types.js";
+import type { BlockedStep, CampaignPlan } from "../core/plan.js";
+import type { Address, CampaignDecl, PendingCreate, StateDocument, StateEntry, Workspace } from "../core/types.js";
 import type { KindCapabilities } from "../core/capabilities.js";
+import { isProviderApiError } from "../http/errors.js";
 import { mergeLive } from "../providers/mapping.js";
 import type { LiveCampaign } from "../providers/types.js";
 import { accountKey, type AccountSession } from "./session.js";
@@ -22,14 +23,18 @@ export interface RefreshedCampaign {
   notes: string[];
   /** The address this campaign was recorded under before its metadata.name changed (a rename). */
   movedFrom?: Address;
-  /** Set when the address cannot be planned (ambiguous name, id deleted outside campaignctl). */
+  /** Set when the address cannot be planned (ambiguous name, id deleted outside campaignctl, a read that failed). */
   error?: string;
+  /** A create an earlier apply sent whose answer was lost, on a provider that cannot be looked up: plan no create. */
+  blockedCreate?: BlockedStep;
 }
 
 export interface RefreshOptions {
   /** Limit to these addresses (plan/apply --target). */
   targets?: readonly string[];
   recreateMissing?: boolean;
+  /** Re-create campaigns whose earlier create was sent but never answered, on providers that cannot be read. */
+  recreatePending?: boolean;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -145,7 +150,7 @@ function toView(live: LiveCampaign, unknown: readonly string[] = []): LiveView {
   };
 }
 
-type RefreshItem = { address: Address; decl?: CampaignDecl; state?: StateEntry; movedFrom?: Address };
+type RefreshItem = { address: Address; decl?: CampaignDecl; state?: StateEntry; movedFrom?: Address; pending?: PendingCreate };
 
 /**
  * Renames (metadata.name edited): a declared campaign with no state entry whose display name is the
@@ -190,23 +195,46 @@ async function refreshAccount(
   const caps = session.module.capabilities;
   const client = session.client;
   if (!caps.readable || !client.list) {
-    return detectMoves(items, caps.nameField, () => undefined).map(({ address, decl, state, movedFrom }) => {
+    return detectMoves(items, caps.nameField, () => undefined).map(({ address, decl, state, movedFrom, pending }) => {
       tick();
       const notes = [`${session.module.displayName} has no read API: compared with the last applied body in state, not with live`];
+      if (!state && pending && !opts.recreatePending) {
+        const name = session.module.displayName;
+        const blockedCreate: BlockedStep = {
+          what: "create",
+          reason:
+            `an earlier apply sent this create at ${pending.at} (name ${JSON.stringify(pending.name)}) and was stopped before its answer was recorded; ` +
+            `${name} cannot be read back, so campaignctl cannot tell whether the campaign exists and will not create it blindly`,
+          unblock: `if it exists in the ${name} dashboard, run \`campaignctl state adopt ${address} --id <ID>\`; if it does not, run \`campaignctl apply --recreate-pending\``,
+        };
+        return { address, ...(decl ? { decl } : {}), session, identity: "new", notes, blockedCreate } satisfies RefreshedCampaign;
+      }
       if (!state) return { address, ...(decl ? { decl } : {}), session, identity: "new", notes } satisfies RefreshedCampaign;
       const live = { id: state.id, spec: structuredClone(state.applied), missing: [] };
       return { address, ...(decl ? { decl } : {}), state, ...(movedFrom ? { movedFrom } : {}), session, identity: "state", live: toView(live), notes } satisfies RefreshedCampaign;
     });
   }
 
-  const listed = await client.list();
+  let listed: LiveCampaign[];
+  try {
+    listed = await client.list();
+  } catch (err) {
+    if (!isProviderApiError(err)) throw err;
+    // Never plan from a partial list (it would plan creates for campaigns that exist): skip the account.
+    return items.map(({ address, decl, state }) => {
+      tick();
+      const error = `not planned: listing ${session.module.displayName} account ${session.account.name} failed (${err.message}); run again`;
+      return { address, ...(decl ? { decl } : {}), ...(state ? { state } : {}), session, identity: state ? "state" : "new", notes: [], error };
+    });
+  }
   const byId = new Map(listed.map((c) => [c.id, c]));
   const nameField = caps.nameField;
 
   return Promise.all(
-    detectMoves(items, nameField, (id) => byId.get(id)).map(async ({ address, decl, state, movedFrom }): Promise<RefreshedCampaign> => {
+    detectMoves(items, nameField, (id) => byId.get(id)).map(async ({ address, decl, state, movedFrom, pending }): Promise<RefreshedCampaign> => {
       const base = { address, ...(decl ? { decl } : {}), ...(state ? { state } : {}), ...(movedFrom ? { movedFrom } : {}), session, notes: [] as string[] };
       try {
+        if (pending && !state) base.notes.push(`an earlier apply sent a create at ${pending.at} whose answer was not recorded: looked it up by its exact name`);
         let live: LiveCampaign | undefined;
         let identity: CampaignPlan["identity"] = "new";
         if (state) {
@@ -270,6 +298,10 @@ async function refreshAccount(
           }
         }
         return result;
+      } catch (err) {
+        if (!isProviderApiError(err)) throw err;
+        // One failed read (after the HTTP layer's retries) skips this campaign, not the whole run.
+        return { ...base, identity: state ? "state" : "new", error: `not planned: reading it failed (${err.message}); run again` };
       } finally {
         tick();
       }
@@ -285,8 +317,8 @@ export async function refresh(
   opts: RefreshOptions = {},
 ): Promise<RefreshedCampaign[]> {
   const inScope = (address: string) => !opts.targets || opts.targets.length === 0 || opts.targets.includes(address);
-  const groups = new Map<string, { address: Address; decl?: CampaignDecl; state?: StateEntry }[]>();
-  const add = (key: string, item: { address: Address; decl?: CampaignDecl; state?: StateEntry }) => {
+  const groups = new Map<string, RefreshItem[]>();
+  const add = (key: string, item: RefreshItem) => {
     const list = groups.get(key) ?? [];
     list.push(item);
     groups.set(key, list);
@@ -295,7 +327,8 @@ export async function refresh(
   for (const decl of workspace.campaigns) {
     if (!inScope(decl.address)) continue;
     const entry = state.campaigns[decl.address];
-    add(accountKey(decl.provider, decl.account), { address: decl.address, decl, ...(entry ? { state: entry } : {}) });
+    const pending = state.pending?.[decl.address];
+    add(accountKey(decl.provider, decl.account), { address: decl.address, decl, ...(entry ? { state: entry } : {}), ...(pending ? { pending } : {}) });
   }
   for (const [address, entry] of Object.entries(state.campaigns)) {
     if (declared.has(address) || !inScope(address)) continue;

@@ -1,4 +1,4 @@
-import { CliError } from "../cli/io.js";
+import { UserError } from "../core/errors.js";
 import type { AccountConfig, ProviderName, Workspace } from "../core/types.js";
 import { createHttpClient, type HttpClient, type HttpEvent } from "../http/client.js";
 import { defaultConcurrency, monotonicNow } from "../http/pacing.js";
@@ -54,7 +54,7 @@ export function openSessions(workspace: Workspace, keys: Iterable<string>, opts:
   const deadlineLabel = `the command's ${+(commandBudgetMs / 1000).toFixed(1)} s time limit (--timeout)`;
   for (const key of [...new Set(keys)].sort()) {
     const account = workspace.accounts.find((a) => accountKey(a.provider, a.name) === key);
-    if (!account) throw new CliError(`no account ${key} in ${workspace.configFile} (state or campaigns refer to it)`);
+    if (!account) throw new UserError(`no account ${key} in ${workspace.configFile} (state or campaigns refer to it)`);
     const module = PROVIDERS[account.provider];
     let apiKey = opts.env[account.apiKeyEnv];
     if (apiKey === undefined || apiKey === "") {
@@ -86,7 +86,7 @@ export function openSessions(workspace: Workspace, keys: Iterable<string>, opts:
     sessions.set(key, { key, account, module, http, client: module.createClient(http), concurrency });
   }
   if (missingKeys.length > 0) {
-    throw new CliError(`API key not set: export ${missingKeys.join(", ")} (keys are read from the environment, never from files)`);
+    throw new UserError(`API key not set: export ${missingKeys.join(", ")} (keys are read from the environment, never from files)`);
   }
   return sessions;
 }

@@ -11,7 +11,7 @@ import {
   DEFAULT_BACKOFF,
   DEFAULT_RETRY_AFTER_MS,
   NonJsonBody,
-  RETRYABLE_STATUSES,
+  isRetryableStatus,
   backoffDelay,
   parseErrorBody,
   parseRetryAfter,
@@ -459,7 +459,7 @@ class GotProviderHttp implements HttpClient {
       this.emit({ ...ev, type: "throttle", retryAfterMs: waitMs });
       return { kind: "http", status, retryable: true, mayRetry: true, mayHaveReached: false, retryAfterMs: waitMs, body };
     }
-    const retryable = RETRYABLE_STATUSES.has(status);
+    const retryable = isRetryableStatus(status, spec.method);
     const failure: Failure = {
       kind: "http",
       status,

@@ -3,6 +3,14 @@
 /** Statuses retried (with backoff) for `retry: "safe"` requests. 429 is also retried for "never". */
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
 
+/**
+ * Whether an answer with this status is worth repeating: 429/502/503/504 for any request, and also 500
+ * for a GET (reading twice changes nothing; a 500 on a write may have half-happened, so only GETs).
+ */
+export function isRetryableStatus(status: number, method: string): boolean {
+  return RETRYABLE_STATUSES.has(status) || (status === 500 && method === "GET");
+}
+
 export const DEFAULT_RETRY_AFTER_MS = 1000;
 
 /**

@@ -1,8 +1,12 @@
+import { randomUUID } from "node:crypto";
 import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
 import { readFile, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { isJsonObject, stableStringify } from "../core/json.js";
-import { KINDS, PROVIDERS, type Address, type StateDocument, type StateEntry } from "../core/types.js";
+import { KINDS, PROVIDERS, type Address, type PendingCreate, type StateDocument, type StateEntry } from "../core/types.js";
+import { journalFileOf, replayJournal } from "./journal.js";
+
+export { StateLockedError, withStateLock } from "./lock.js";
 
 /** The state file is missing a field, has the wrong shape, or is not JSON. */
 export class StateFileError extends Error {
@@ -16,39 +20,52 @@ export class StateFileError extends Error {
 }
 
 export function emptyState(): StateDocument {
-  return { version: 1, campaigns: {} };
+  return { version: 1, serial: 0, campaigns: {} };
 }
 
-function checkEntry(file: string, address: string, raw: unknown): StateEntry {
-  const where = `campaigns["${address}"]`;
-  if (!isJsonObject(raw)) throw new StateFileError(file, `${where} is not an object`);
-  const { provider, account, kind, id, appliedAt, applied } = raw;
+function checkAddress(file: string, where: string, address: string, provider: string, account: string): void {
+  if (address !== `${provider}/${account}/${address.split("/")[2] ?? ""}` || address.split("/").length !== 3) {
+    throw new StateFileError(file, `${where}: the address does not match provider "${provider}" and account "${account}"`);
+  }
+}
+
+function checkProvider(file: string, where: string, raw: Record<string, unknown>): StateEntry["provider"] {
+  const { provider, account, kind } = raw;
   if (typeof provider !== "string" || !(PROVIDERS as readonly string[]).includes(provider)) {
     throw new StateFileError(file, `${where}.provider must be one of ${PROVIDERS.join(", ")}`);
   }
   const p = provider as StateEntry["provider"];
   if (typeof account !== "string" || account === "") throw new StateFileError(file, `${where}.account must be a non-empty string`);
   if (kind !== KINDS[p]) throw new StateFileError(file, `${where}.kind must be ${KINDS[p]}`);
+  return p;
+}
+
+export function checkEntry(file: string, address: string, raw: unknown, where = `campaigns["${address}"]`): StateEntry {
+  if (!isJsonObject(raw)) throw new StateFileError(file, `${where} is not an object`);
+  const p = checkProvider(file, where, raw);
+  const { account, id, appliedAt, applied } = raw as Record<string, unknown> & { account: string };
   if (typeof id !== "string" || id === "") throw new StateFileError(file, `${where}.id must be a non-empty string`);
   if (typeof appliedAt !== "string") throw new StateFileError(file, `${where}.appliedAt must be a string`);
   if (!isJsonObject(applied)) throw new StateFileError(file, `${where}.applied must be an object`);
-  if (address !== `${p}/${account}/${address.split("/")[2] ?? ""}` || address.split("/").length !== 3) {
-    throw new StateFileError(file, `${where}: the address does not match provider "${p}" and account "${account}"`);
-  }
+  checkAddress(file, where, address, p, account);
   // Optional and advisory (it only lets the refresh skip reads): anything malformed is dropped, not refused.
   const observed = isJsonObject(raw.observed) && typeof raw.observed.status === "string" ? { observed: { status: raw.observed.status } } : {};
   return { provider: p, account, kind: KINDS[p], id, appliedAt, applied, ...observed };
 }
 
-/** Read the state file; a missing file is an empty state. */
-export async function readState(file: string): Promise<StateDocument> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return emptyState();
-    throw new StateFileError(file, `cannot read: ${(err as Error).message}`);
+export function checkPending(file: string, address: string, raw: unknown, where = `pending["${address}"]`): PendingCreate {
+  if (!isJsonObject(raw)) throw new StateFileError(file, `${where} is not an object`);
+  const p = checkProvider(file, where, raw);
+  const { account, name, digest, idempotencyKey, at } = raw as Record<string, unknown> & { account: string };
+  for (const [k, v] of Object.entries({ name, digest, idempotencyKey, at })) {
+    if (typeof v !== "string") throw new StateFileError(file, `${where}.${k} must be a string`);
   }
+  checkAddress(file, where, address, p, account);
+  return { provider: p, account, kind: KINDS[p], name: name as string, digest: digest as string, idempotencyKey: idempotencyKey as string, at: at as string };
+}
+
+/** Parse the text of a state file (no journal). */
+export function parseState(file: string, text: string): StateDocument {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -58,59 +75,107 @@ export async function readState(file: string): Promise<StateDocument> {
   if (!isJsonObject(raw) || raw.version !== 1 || !isJsonObject(raw.campaigns)) {
     throw new StateFileError(file, `expected {"version": 1, "campaigns": {...}}`);
   }
+  const { serial, lineage } = raw;
+  if (serial !== undefined && (typeof serial !== "number" || !Number.isInteger(serial) || serial < 0)) {
+    throw new StateFileError(file, `serial must be a non-negative integer`);
+  }
+  if (lineage !== undefined && (typeof lineage !== "string" || lineage === "")) throw new StateFileError(file, `lineage must be a non-empty string`);
   const campaigns: Record<Address, StateEntry> = {};
   for (const [address, entry] of Object.entries(raw.campaigns)) campaigns[address] = checkEntry(file, address, entry);
-  return { version: 1, campaigns };
+  const doc: StateDocument = { version: 1, serial: serial ?? 0, ...(lineage === undefined ? {} : { lineage }), campaigns };
+  if (raw.pending !== undefined) {
+    if (!isJsonObject(raw.pending)) throw new StateFileError(file, `pending must be an object`);
+    const pending: Record<Address, PendingCreate> = {};
+    for (const [address, p] of Object.entries(raw.pending)) pending[address] = checkPending(file, address, p);
+    if (Object.keys(pending).length > 0) doc.pending = pending;
+  }
+  return doc;
 }
 
-/** Serialise with sorted keys and a trailing newline (stable diffs when committed). */
-export function serializeState(doc: StateDocument): string {
-  return `${stableStringify(doc, 2)}\n`;
+/** Read the state file alone (no journal); a missing file is an empty state. */
+export async function readStateFile(file: string): Promise<StateDocument> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return emptyState();
+    throw new StateFileError(file, `cannot read: ${(err as Error).message}`);
+  }
+  return parseState(file, text);
 }
 
 /**
- * Write atomically: a temp file in the same directory, fsync, rename over the target.
- * A crash leaves either the old file or the new one, never a half-written file.
+ * Read the state as it now is: the state file, plus the records of a journal an interrupted apply left
+ * next to it (replayed in memory; nothing is written). A missing file is an empty state.
+ */
+export async function readState(file: string): Promise<StateDocument> {
+  const doc = await readStateFile(file);
+  await replayJournal(file, doc);
+  return doc;
+}
+
+/** Serialise with sorted keys and a trailing newline (stable diffs when committed). Empty `pending` is left out. */
+export function serializeState(doc: StateDocument): string {
+  const { pending, ...rest } = doc;
+  const out = pending && Object.keys(pending).length > 0 ? { ...rest, pending } : rest;
+  return `${stableStringify(out, 2)}\n`;
+}
+
+/** A write of the state (or its journal) failed: ENOSPC, EACCES, EIO, EFBIG… */
+export class StateWriteError extends Error {
+  constructor(
+    readonly file: string,
+    override readonly cause: unknown,
+  ) {
+    super(`cannot write ${file}: ${(cause as Error)?.message ?? String(cause)}`);
+    this.name = "StateWriteError";
+  }
+}
+
+/** Write all of `text` (a short write is retried; the next one reports the error). */
+export function writeAll(fd: number, text: string): void {
+  const buf = Buffer.from(text, "utf8");
+  let off = 0;
+  while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+}
+
+function fsyncDir(dir: string): void {
+  try {
+    const fd = openSync(dir, "r");
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    /* not supported everywhere (e.g. some network file systems): the rename is still atomic */
+  }
+}
+
+/**
+ * Write the state file atomically: a temp file in the same directory, fsync, rename over the target,
+ * then drop the journal it supersedes. Sets `serial` to one more than the document's, and `lineage`
+ * when the document has none (the first write). A crash leaves either the old file or the new one;
+ * a failed write removes its temp file and throws StateWriteError (the old file and journal stay).
  */
 export async function writeState(file: string, doc: StateDocument): Promise<void> {
+  const next: StateDocument = { ...doc, serial: (doc.serial ?? 0) + 1, lineage: doc.lineage ?? randomUUID() };
   const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  const fd = openSync(tmp, "w", 0o644);
   try {
-    writeSync(fd, serializeState(doc));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
+    const fd = openSync(tmp, "w", 0o644);
+    try {
+      writeAll(fd, serializeState(next));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     await rename(tmp, file);
   } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw new StateWriteError(file, err);
   }
-}
-
-/** Another process holds the state lock. */
-export class StateLockedError extends Error {
-  constructor(readonly file: string) {
-    super(`${file} is locked by another campaignctl apply; wait for it to finish (or remove ${file}.lock if that process died)`);
-    this.name = "StateLockedError";
-  }
-}
-
-/** Hold an exclusive lock on the state file while `fn` runs (apply, state adopt/forget, import). */
-export async function withStateLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
-  let release: () => Promise<void>;
-  try {
-    // Loaded here, not at start-up: it patches fs (graceful-fs) and only writers need it.
-    const { default: lockfile } = await import("proper-lockfile");
-    release = await lockfile.lock(file, { realpath: false, stale: 120_000, update: 30_000, retries: 0 });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ELOCKED") throw new StateLockedError(file);
-    throw err;
-  }
-  try {
-    return await fn();
-  } finally {
-    await release().catch(() => undefined);
-  }
+  fsyncDir(dirname(file));
+  doc.serial = next.serial;
+  doc.lineage = next.lineage;
+  await rm(journalFileOf(file), { force: true }).catch(() => undefined);
 }

@@ -2,7 +2,10 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { executePlan } from "../../src/engine/apply.js";
 import { openSessions, closeSessions } from "../../src/engine/session.js";
 import { loadWorkspace } from "../../src/config/workspace.js";
-import { emptyState } from "../../src/state/state-file.js";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { StateStore } from "../../src/state/journal.js";
 import type { JsonObject } from "../../src/core/json.js";
 import type { Plan } from "../../src/core/plan.js";
 import { useSandbox } from "../support/sandbox.js";
@@ -211,8 +214,11 @@ describe("apply", () => {
       ],
     };
     try {
-      const state = emptyState();
-      const outcomes = await executePlan(plan, sessions, state, { allowReplace: false, prune: false, saveState: async () => {} });
+      const dir = await mkdtemp(join(tmpdir(), "campaignctl-apply-"));
+      const store = await StateStore.open(join(dir, "campaignctl.state.json"));
+      const outcomes = await executePlan(plan, sessions, store, { allowReplace: false, prune: false });
+      store.close();
+      await rm(dir, { recursive: true, force: true });
       expect(outcomes[0]).toMatchObject({ status: "failed", message: expect.stringMatching(/stop_on_reply .*did not take.*silently ignored/) });
     } finally {
       closeSessions(sessions);

@@ -4,15 +4,19 @@ import { createInterface } from "node:readline";
 import { Option } from "commander";
 import { isJsonObject } from "../../core/json.js";
 import { isChange, summarize, type CampaignPlan, type Plan } from "../../core/plan.js";
-import { applyExitCode, executePlan, safetyRefusal, type CampaignOutcome, type WaitProgress } from "../../engine/apply.js";
-import { closeSessions } from "../../engine/session.js";
-import { StateLockedError, withStateLock, writeState } from "../../state/state-file.js";
+import type { StateDocument } from "../../core/types.js";
+import { applicableCampaigns, applyExitCode, executePlan, safetyRefusal, type CampaignOutcome, type WaitProgress } from "../../engine/apply.js";
+import { resolveUndeclaredPending } from "../../engine/pending.js";
+import { closeSessions, type AccountSession } from "../../engine/session.js";
+import { StateStore } from "../../state/journal.js";
+import { acquireStateLock } from "../../state/lock.js";
 import type { CommandContext, RegisterCommand } from "../context.js";
 import { CliError } from "../io.js";
-import { loadState, runPlan, withProviderErrors } from "../pipeline.js";
+import { runPlan, withProviderErrors } from "../pipeline.js";
 import { progressReporter } from "../progress.js";
 import { renderPlanText } from "../render/plan.js";
 import { style } from "../render/style.js";
+import { loadValidWorkspace } from "../workspace.js";
 
 interface ApplyFlags {
   autoApprove?: boolean;
@@ -22,6 +26,8 @@ interface ApplyFlags {
   target?: string[];
   exclude?: string[];
   recreateMissing?: boolean;
+  recreatePending?: boolean;
+  lockTimeout?: string;
   format: "text" | "json";
 }
 
@@ -40,6 +46,97 @@ export function renderApplyJson(outcomes: readonly CampaignOutcome[], exitCode: 
     warnings: o.warnings,
   }));
   return `${JSON.stringify({ formatVersion: 1, finishedAt: now.toISOString(), exitCode, summary, campaigns }, null, 2)}\n`;
+}
+
+/** Seconds to wait for the state lock when --lock-timeout is not given. */
+const DEFAULT_LOCK_WAIT_S = 60;
+/** After the first signal, how long requests in flight may take before the state is written anyway. */
+const SIGNAL_GRACE_MS = 15_000;
+
+/** A saved plan is applied only to the state it was made from (DESIGN §12): same lineage, no newer serial. */
+function checkPlanState(file: string, saved: Plan, state: StateDocument): void {
+  const made = saved.state;
+  if (!made) return;
+  const serial = state.serial ?? 0;
+  if (made.lineage !== undefined && state.lineage !== undefined && made.lineage !== state.lineage) {
+    throw new CliError(
+      `${file} was made against another state (lineage ${made.lineage}; this workspace's state has lineage ${state.lineage}): ` +
+        `it belongs to another workspace or a replaced state file; run \`campaignctl plan --out\` here`,
+    );
+  }
+  if (made.serial < serial) {
+    throw new CliError(
+      `${file} is older than the state: it was made at state serial ${made.serial}, the state is now at serial ${serial} ` +
+        `(another apply, import or state command wrote it since); run \`campaignctl plan --out\` again`,
+    );
+  }
+}
+
+/** First SIGINT/SIGTERM: stop starting work, finish what is in flight (bounded), record, exit 130/143. Second: exit at once. */
+function interruptHandler(ctx: CommandContext) {
+  const controller = new AbortController();
+  let code: number | undefined;
+  let graceTimer: NodeJS.Timeout | undefined;
+  let graceResolve: () => void = () => undefined;
+  const graceOver = new Promise<void>((res) => (graceResolve = res));
+  const onSignal = (sig: NodeJS.Signals) => {
+    const c = sig === "SIGINT" ? 130 : 143;
+    if (code !== undefined) {
+      ctx.io.stderr.write(`\n${sig} again: exiting now. Creates in flight are recorded as pending; the next apply resolves them.\n`);
+      process.exit(c);
+    }
+    code = c;
+    ctx.io.stderr.write(
+      `\n${sig}: starting nothing new; waiting up to ${SIGNAL_GRACE_MS / 1000} s for requests in flight, then recording the state (${sig} again exits at once).\n`,
+    );
+    controller.abort();
+    graceTimer = setTimeout(graceResolve, SIGNAL_GRACE_MS);
+    graceTimer.unref();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return {
+    signal: controller.signal,
+    get code() {
+      return code;
+    },
+    /** Resolves when the grace period after the first signal is over (never without a signal). */
+    graceOver,
+    /** Resolves on the first signal (never without one). */
+    aborted: new Promise<void>((res) => controller.signal.addEventListener("abort", () => res(), { once: true })),
+    dispose() {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      if (graceTimer) clearTimeout(graceTimer);
+    },
+  };
+}
+
+/** Write the state file, trying a few times (a full disk may free up); false when it never worked. */
+async function persist(store: StateStore): Promise<boolean> {
+  for (let attempt = 1; attempt <= 3; attempt += 1) {
+    try {
+      await store.compact();
+      return true;
+    } catch {
+      if (attempt < 3) await new Promise((r) => setTimeout(r, 300 * attempt));
+    }
+  }
+  return false;
+}
+
+/** Say exactly which ids the state file is missing and how to bind each one later. */
+function reportUnrecorded(ctx: CommandContext, store: StateStore): void {
+  const lines = [
+    `error: the state could not be written: ${store.failure?.message ?? "unknown error"}`,
+    `These campaigns exist at their providers but are not in ${store.file}. Once it can be written again, bind each one (nothing is created twice):`,
+  ];
+  for (const { address, entry } of store.uncommitted()) lines.push(`  campaignctl state adopt ${address} --id ${entry.id}`);
+  for (const [address, p] of Object.entries(store.doc.pending ?? {})) {
+    lines.push(`  ${address}: a create was sent at ${p.at} but its answer was not recorded; if it exists, \`campaignctl state adopt ${address} --id <ID>\``);
+  }
+  if (store.journalHolds()) lines.push(`The journal ${store.journalFile} holds all of it: keep that file; the next campaignctl run next to it folds it into the state.`);
+  ctx.io.stderr.write(`${lines.join("\n")}\n`);
 }
 
 export async function readPlanFile(cwd: string, file: string): Promise<Plan> {
@@ -110,102 +207,171 @@ export const register: RegisterCommand = (program, run) => {
     .option("--exclude <address...>", "leave out these addresses or globs (repeatable)")
     .addOption(new Option("--format <format>", "output format of the result (json: formatVersion 1, see README)").choices(["text", "json"]).default("text"))
     .option("--recreate-missing", "re-create campaigns whose recorded id was deleted outside campaignctl")
-    .addHelpText("after", "\nExit codes: 0 everything applied and verified, 1 something failed, 3 applied what it could but blocked changes remain.")
+    .option("--recreate-pending", "create again Extrovert campaigns whose earlier create was interrupted before its answer (may duplicate)")
+    .option("--lock-timeout <seconds>", `how long to wait for another apply's state lock (default ${DEFAULT_LOCK_WAIT_S})`)
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 everything applied and verified, 1 something failed, 3 applied what it could but blocked changes remain,\n130/143 stopped by SIGINT/SIGTERM (what was done is recorded).",
+    )
     .action(
       run(async (ctx, planfile: string | undefined, flags: ApplyFlags) => {
         const saved = planfile === undefined ? undefined : await readPlanFile(ctx.io.cwd, planfile);
-        const json = flags.format === "json";
-        const targets = flags.target ?? (saved ? saved.campaigns.map((c) => c.address) : undefined);
-        const result = await runPlan(ctx, {
-          ...(flags.exclude ? { exclude: flags.exclude } : {}),
-          readOnly: false,
-          ...(flags.prune === undefined ? {} : { prune: flags.prune }),
-          ...(targets ? { targets } : {}),
-          ...(flags.recreateMissing ? { recreateMissing: true } : {}),
+        const lockWaitS = flags.lockTimeout === undefined ? DEFAULT_LOCK_WAIT_S : Number(flags.lockTimeout);
+        if (!Number.isFinite(lockWaitS) || lockWaitS < 0) throw new CliError(`--lock-timeout must be a number of seconds (got ${JSON.stringify(flags.lockTimeout)})`);
+        const workspace = await loadValidWorkspace(ctx);
+        const note = (text: string) => ctx.io.stderr.write(`${text}\n`);
+        // One lock over the whole apply: taken before the refresh, released after the last state write.
+        const lock = await acquireStateLock(workspace.stateFile, {
+          waitMs: lockWaitS * 1000,
+          command: "apply",
+          onNote: note,
+          retryHint: "wait for it to finish, or run again with --lock-timeout SECONDS to wait longer",
         });
-        const { workspace, sessions } = result;
-        const prune = flags.prune ?? workspace.prune === true;
+        const interrupt = interruptHandler(ctx);
+        let store: StateStore | undefined;
+        let sessions: Map<string, AccountSession> | undefined;
         try {
-          let plan = result.plan;
-          if (saved) {
-            const stale = staleAddresses(saved, plan);
-            if (stale.length > 0) {
-              throw new CliError(`the saved plan is stale: ${stale.join(", ")} changed since it was made; run \`campaignctl plan --out\` again`);
-            }
-            const keep = new Set(saved.campaigns.map((c) => c.address));
-            const campaigns: CampaignPlan[] = saved.campaigns.filter((c) => keep.has(c.address));
-            plan = { ...saved, campaigns, summary: summarize(campaigns), errors: [], prune };
-          } else {
-            // With --format json, stdout carries only the result document: the plan goes to stderr.
-            const planOut = json ? ctx.io.stderr : ctx.io.stdout;
-            if (!ctx.global.quiet || !flags.autoApprove) planOut.write(renderPlanText(plan, { color: json ? false : ctx.global.color }));
-          }
-          if (plan.errors.length > 0) throw new CliError(`refusing to apply: ${plan.errors.length} campaign(s) could not be planned (see above)`);
-          const pending = plan.campaigns.filter((c) => isChange(c, prune));
-          if (pending.length === 0) {
-            if (!ctx.global.quiet) ctx.io.stderr.write("Nothing to apply.\n");
-            if (json) ctx.io.stdout.write(renderApplyJson([], 0));
-            return 0;
-          }
-          const refusal = safetyRefusal(plan, Object.keys(result.state.campaigns).length, workspace.safety, { prune });
-          if (refusal && !flags.force) throw new CliError(refusal);
-          if (!saved && !flags.autoApprove) {
-            if (ctx.io.stdin.isTTY !== true) {
-              throw new CliError("stdin is not a terminal, so apply cannot ask for confirmation: pass --auto-approve, or apply a saved plan file");
-            }
-            if (!(await confirm(ctx))) {
-              ctx.io.stderr.write("Apply cancelled.\n");
-              return 1;
-            }
-          }
-          const progress = progressReporter(ctx.io.stderr, "applying", { quiet: ctx.global.quiet });
-          let finished = 0;
-          // A wait for a background status change (Puffle launch): one line when it starts; the
-          // counter above keeps ticking the seconds on a terminal while apply polls.
-          const waiting = new Set<string>();
-          const onWait = (address: string, w: WaitProgress): void => {
-            if (w.done) {
-              waiting.delete(address);
-              return;
-            }
-            if (waiting.has(address) || ctx.global.quiet) return;
-            waiting.add(address);
-            progress.line(`${address}: ${w.status ?? "status unknown"}, waiting until ${w.until} (at most ${Math.ceil(w.timeoutMs / 1000)} s)`);
-          };
-          const outcomes = await withStateLock(workspace.stateFile, async () => {
-            // Re-read under the lock: another apply may have finished since we planned.
-            const state = await loadState(workspace.stateFile);
-            return withProviderErrors(() =>
-              executePlan(plan, sessions, state, {
-                allowReplace: flags.allowReplace === true,
-                prune,
-                saveState: (doc) => writeState(workspace.stateFile, doc),
-                ...(ctx.global.quiet ? {} : { onStep: (address, what) => progress.line(`${address}: ${what}`) }),
-                onOutcome: () => progress.update(++finished, Math.max(finished, pending.length)),
-                onWait,
-              }),
-              workspace,
-            );
-          })
-            .catch((err) => {
-              if (err instanceof StateLockedError) throw new CliError(err.message);
-              throw err;
-            })
-            .finally(() => progress.done());
-          const code = applyExitCode(outcomes);
-          if (json) {
-            ctx.io.stdout.write(renderApplyJson(outcomes, code));
-            return code;
-          }
-          ctx.io.stdout.write(`\n${outcomes.map((o) => outcomeLine(o, ctx.global.color)).join("\n")}\n`);
-          const count = (s: CampaignOutcome["status"]) => outcomes.filter((o) => o.status === s).length;
-          ctx.io.stdout.write(
-            `\nApply finished: ${count("applied")} applied, ${count("failed")} failed, ${count("blocked")} blocked, ${count("skipped")} skipped, ${count("manual")} need manual action.\n`,
+          store = await StateStore.open(workspace.stateFile, { onNote: (t) => note(`note: ${t}`) }).catch((err) => {
+            throw err instanceof Error && err.name === "StateFileError" ? new CliError(err.message) : err;
+          });
+          if (saved && planfile !== undefined) checkPlanState(planfile, saved, store.doc);
+          const targets = flags.target ?? (saved ? saved.campaigns.map((c) => c.address) : undefined);
+          // A signal during the refresh: nothing was applied yet, so there is nothing to wait for.
+          const planning = runPlan(
+            ctx,
+            {
+              ...(flags.exclude ? { exclude: flags.exclude } : {}),
+              readOnly: false,
+              state: store.doc,
+              ...(flags.prune === undefined ? {} : { prune: flags.prune }),
+              ...(targets ? { targets } : {}),
+              ...(flags.recreateMissing ? { recreateMissing: true } : {}),
+              ...(flags.recreatePending ? { recreatePending: true } : {}),
+            },
+            workspace,
           );
-          return code;
+          planning.then((r) => interrupt.signal.aborted && closeSessions(r.sessions)).catch(() => undefined);
+          const result = await Promise.race([planning, interrupt.aborted.then(() => undefined)]);
+          if (result === undefined) return await finish(ctx, store, undefined, interrupt.code);
+          sessions = result.sessions;
+          const outcomes = await applyRun(ctx, flags, saved, result, store, interrupt);
+          if (outcomes === "cancelled") return (await finish(ctx, store, undefined, undefined)) || 1;
+          return await finish(ctx, store, outcomes, interrupt.code, flags.format === "json");
         } finally {
-          closeSessions(sessions);
+          interrupt.dispose();
+          if (sessions) closeSessions(sessions);
+          store?.close();
+          await lock.release().catch(() => undefined);
         }
       }),
     );
 };
+
+type RunResult = Awaited<ReturnType<typeof runPlan>>;
+
+/** Everything between the refresh and the final state write; returns the outcomes (empty when nothing ran). */
+async function applyRun(
+  ctx: CommandContext,
+  flags: ApplyFlags,
+  saved: Plan | undefined,
+  result: RunResult,
+  store: StateStore,
+  interrupt: ReturnType<typeof interruptHandler>,
+): Promise<CampaignOutcome[] | undefined | "cancelled"> {
+  const { workspace, sessions } = result;
+  const prune = flags.prune ?? workspace.prune === true;
+  if (interrupt.signal.aborted) return undefined;
+  // Interrupted creates of addresses no longer declared: bind what exists, forget what does not.
+  for (const line of await withProviderErrors(() => resolveUndeclaredPending(workspace, store, sessions), workspace)) ctx.io.stderr.write(`note: ${line}\n`);
+  let plan = result.plan;
+  if (saved) {
+    const stale = staleAddresses(saved, plan);
+    if (stale.length > 0) {
+      throw new CliError(`the saved plan is stale: ${stale.join(", ")} changed since it was made; run \`campaignctl plan --out\` again`);
+    }
+    const keep = new Set(saved.campaigns.map((c) => c.address));
+    const campaigns: CampaignPlan[] = saved.campaigns.filter((c) => keep.has(c.address));
+    plan = { ...saved, campaigns, summary: summarize(campaigns), errors: [], prune };
+  } else {
+    // With --format json, stdout carries only the result document: the plan goes to stderr.
+    const planOut = flags.format === "json" ? ctx.io.stderr : ctx.io.stdout;
+    if (!ctx.global.quiet || !flags.autoApprove) planOut.write(renderPlanText(plan, { color: flags.format === "json" ? false : ctx.global.color }));
+  }
+  // Campaigns that could not be read or planned are reported as failed; the others proceed.
+  const unplanned: CampaignOutcome[] = plan.errors.map((e) => ({ address: e.address, status: "failed", done: [], message: e.message, blocked: [], warnings: [], verified: [] }));
+  const work = applicableCampaigns(plan);
+  if (!work.some((c) => isChange(c, prune) || c.blocked.length > 0 || c.identity === "adopted")) {
+    if (unplanned.length === 0 && !ctx.global.quiet) ctx.io.stderr.write("Nothing to apply.\n");
+    return unplanned;
+  }
+  const refusal = safetyRefusal(plan, Object.keys(store.doc.campaigns).length, workspace.safety, { prune });
+  if (refusal && !flags.force) throw new CliError(refusal);
+  const changes = plan.campaigns.some((c) => isChange(c, prune));
+  if (!saved && !flags.autoApprove && changes) {
+    if (ctx.io.stdin.isTTY !== true) {
+      throw new CliError("stdin is not a terminal, so apply cannot ask for confirmation: pass --auto-approve, or apply a saved plan file");
+    }
+    if (!(await confirm(ctx))) {
+      ctx.io.stderr.write("Apply cancelled.\n");
+      return "cancelled";
+    }
+  }
+  const progress = progressReporter(ctx.io.stderr, "applying", { quiet: ctx.global.quiet });
+  let finished = 0;
+  const total = work.length;
+  // A wait for a background status change (Puffle launch): one line when it starts; the
+  // counter above keeps ticking the seconds on a terminal while apply polls.
+  const waiting = new Set<string>();
+  const onWait = (address: string, w: WaitProgress): void => {
+    if (w.done) {
+      waiting.delete(address);
+      return;
+    }
+    if (waiting.has(address) || ctx.global.quiet) return;
+    waiting.add(address);
+    progress.line(`${address}: ${w.status ?? "status unknown"}, waiting until ${w.until} (at most ${Math.ceil(w.timeoutMs / 1000)} s)`);
+  };
+  const execution = withProviderErrors(
+    () =>
+      executePlan({ ...plan, campaigns: work }, sessions, store, {
+        allowReplace: flags.allowReplace === true,
+        prune,
+        signal: interrupt.signal,
+        ...(ctx.global.quiet ? {} : { onStep: (address, what) => progress.line(`${address}: ${what}`) }),
+        onOutcome: () => progress.update(++finished, Math.max(finished, total)),
+        onWait,
+      }),
+    workspace,
+  ).finally(() => progress.done());
+  // After a signal, requests in flight get a bounded time; then the state is written with what is known.
+  const outcomes = await Promise.race([execution, interrupt.graceOver.then(() => undefined)]);
+  if (outcomes === undefined) {
+    ctx.io.stderr.write("Requests still in flight after the grace period: recording the state now; their creates stay pending for the next run.\n");
+    return unplanned;
+  }
+  return [...unplanned, ...outcomes].sort((a, b) => a.address.localeCompare(b.address));
+}
+
+async function finish(ctx: CommandContext, store: StateStore, outcomes: CampaignOutcome[] | undefined, signalCode: number | undefined, json = false): Promise<number> {
+  const written = await persist(store);
+  const code = signalCode ?? (!written ? 1 : outcomes ? applyExitCode(outcomes) : 0);
+  if (json) ctx.io.stdout.write(renderApplyJson(outcomes ?? [], code));
+  else if (outcomes && outcomes.length > 0) {
+    ctx.io.stdout.write(`\n${outcomes.map((o) => outcomeLine(o, ctx.global.color)).join("\n")}\n`);
+    const count = (s: CampaignOutcome["status"]) => outcomes.filter((o) => o.status === s).length;
+    ctx.io.stdout.write(
+      `\nApply ${signalCode === undefined ? "finished" : "interrupted"}: ${count("applied")} applied, ${count("failed")} failed, ${count("blocked")} blocked, ${count("skipped")} skipped, ${count("manual")} need manual action.\n`,
+    );
+  }
+  if (!written) reportUnrecorded(ctx, store);
+  if (signalCode !== undefined) {
+    ctx.io.stderr.write(
+      written
+        ? `Stopped by a signal; the state records everything that was done. Run apply again to finish.\n`
+        : `Stopped by a signal.\n`,
+    );
+    return signalCode;
+  }
+  if (!written) return 1;
+  return outcomes ? applyExitCode(outcomes) : 0;
+}

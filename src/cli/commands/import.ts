@@ -328,7 +328,7 @@ async function runImport(ctx: CommandContext, opts: ImportOptions): Promise<numb
       for (const w of written) {
         campaigns[w.address] = { provider, account: opts.account, kind: module.kind, id: w.id, appliedAt, applied: w.spec };
       }
-      await writeState(workspace.stateFile, { version: 1, campaigns });
+      await writeState(workspace.stateFile, { ...state, campaigns });
     });
   } catch (e) {
     if (e instanceof StateLockedError) throw new CliError(e.message);

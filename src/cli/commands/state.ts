@@ -72,7 +72,22 @@ async function lockedUpdate<T>(workspace: Workspace, fn: () => Promise<T>): Prom
   }
 }
 
+/** The state's serial and lineage (DESIGN §12), and any creates an interrupted apply left pending. */
+function header(ctx: CommandContext, workspace: Workspace, state: StateDocument): void {
+  if (ctx.global.quiet) return;
+  const lines = [
+    state.lineage === undefined
+      ? `${shown(ctx, workspace.stateFile)}: never written (serial 0)`
+      : `${shown(ctx, workspace.stateFile)}: serial ${state.serial ?? 0}, lineage ${state.lineage}`,
+  ];
+  for (const [address, p] of Object.entries(state.pending ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+    lines.push(`pending create: ${address} (${JSON.stringify(p.name)}, sent ${p.at}, answer not recorded; the next apply resolves it)`);
+  }
+  ctx.io.stderr.write(`${lines.join("\n")}\n`);
+}
+
 function list(ctx: CommandContext, workspace: Workspace, state: StateDocument, format: "text" | "json"): number {
+  header(ctx, workspace, state);
   const addresses = Object.keys(state.campaigns).sort();
   if (addresses.length === 0 && !ctx.global.quiet) {
     ctx.io.stderr.write(`No campaigns recorded in ${shown(ctx, workspace.stateFile)} yet: apply, import or \`campaignctl state adopt\` records them.\n`);
@@ -96,6 +111,7 @@ function list(ctx: CommandContext, workspace: Workspace, state: StateDocument, f
 }
 
 function show(ctx: CommandContext, workspace: Workspace, state: StateDocument, address: string): number {
+  header(ctx, workspace, state);
   const entry = state.campaigns[address];
   if (!entry) {
     throw unknownAddress(address, `is not recorded in ${shown(ctx, workspace.stateFile)}`, [...Object.keys(state.campaigns), ...workspace.campaigns.map((c) => c.address)]);
@@ -180,7 +196,10 @@ async function adopt(ctx: CommandContext, address: string, rawId: string): Promi
       appliedAt: new Date().toISOString(),
       applied: adoption.applied,
     };
-    await writeState(workspace.stateFile, { version: 1, campaigns: { ...state.campaigns, [address]: entry } });
+    // Binding the address settles a create an interrupted apply left pending for it.
+    const pending = { ...(state.pending ?? {}) };
+    delete pending[address];
+    await writeState(workspace.stateFile, { ...state, campaigns: { ...state.campaigns, [address]: entry }, pending });
     return { adoption, rebound: current !== undefined };
   });
 
@@ -226,7 +245,7 @@ async function forget(ctx: CommandContext, address: string): Promise<number> {
     }
     const campaigns: Record<Address, StateEntry> = { ...state.campaigns };
     delete campaigns[address];
-    await writeState(workspace.stateFile, { version: 1, campaigns });
+    await writeState(workspace.stateFile, { ...state, campaigns });
     return entry;
   });
   const module = PROVIDERS[removed.provider];

@@ -1,0 +1,43 @@
+import type { Address, StateEntry, Workspace } from "../core/types.js";
+import type { StateRecorder } from "./apply.js";
+import { accountKey, type AccountSession } from "./session.js";
+
+/**
+ * Pending creates (recorded before they were sent, answer never recorded) of addresses that are no
+ * longer declared. Declared ones are resolved by the refresh (exact-name adoption, or the Extrovert
+ * block); these have no campaign file to plan from, so: on a readable provider, the single live
+ * campaign with that exact name is recorded (it then shows as an orphan that `--prune` retires), and a
+ * pending create with no such campaign is dropped (it never happened). Returns notes for the user.
+ */
+export async function resolveUndeclaredPending(workspace: Workspace, store: StateRecorder, sessions: Map<string, AccountSession>): Promise<string[]> {
+  const declared = new Set(workspace.campaigns.map((c) => c.address));
+  const notes: string[] = [];
+  const claimed = new Set(Object.values(store.doc.campaigns).map((e) => e.id));
+  for (const [address, p] of Object.entries(store.doc.pending ?? {}) as [Address, NonNullable<typeof store.doc.pending>[string]][]) {
+    if (declared.has(address) || store.doc.campaigns[address]) continue;
+    const session = sessions.get(accountKey(p.provider, p.account));
+    const client = session?.client;
+    if (!session || !client?.list || !session.module.capabilities.readable) {
+      notes.push(
+        `${address} is no longer declared, but an earlier apply sent its create at ${p.at} without recording the answer; ` +
+          `if that campaign exists, bind it with \`campaignctl state adopt ${address} --id <ID>\` (after restoring its file) or delete it in the dashboard`,
+      );
+      continue;
+    }
+    const nameField = session.module.capabilities.nameField;
+    const found = (await client.list()).filter((c) => c.spec[nameField] === p.name && !claimed.has(c.id));
+    if (found.length === 1 && found[0]) {
+      const live = found[0];
+      const entry: StateEntry = { provider: p.provider, account: p.account, kind: p.kind, id: live.id, appliedAt: new Date().toISOString(), applied: live.spec };
+      store.set(address, entry);
+      claimed.add(live.id);
+      notes.push(`${address}: recorded campaign ${live.id}, made by an interrupted create; its file is gone, so it is an orphan now (\`apply --prune\` retires it)`);
+    } else if (found.length === 0) {
+      store.unpend(address);
+      notes.push(`${address}: an interrupted create left no campaign named ${JSON.stringify(p.name)}; forgotten`);
+    } else {
+      notes.push(`${address}: ${found.length} live campaigns are named ${JSON.stringify(p.name)} (ids ${found.map((c) => c.id).join(", ")}); an interrupted create made one of them`);
+    }
+  }
+  return notes;
+}
