@@ -247,7 +247,7 @@ describe("crash safety (child processes against the sandbox)", () => {
     for (const p of PROVIDERS) await sb.setFaults(p, { latencyMs: 0 });
     report("two concurrent applies", f);
     expect(f).toMatchObject({ duplicates: 0, lost: 0, unparsable: 0 });
-  }, 60_000);
+  }, 240_000);
 
   for (const [name, signal, seed] of [
     ["SIGINT", "SIGINT", 16],
@@ -260,7 +260,7 @@ describe("crash safety (child processes against the sandbox)", () => {
       // The moments really hit applies in progress (handled: 130/143), not only after the end.
       if (signal !== "SIGKILL") expect(f.codes[signal === "SIGINT" ? "130" : "143"] ?? 0).toBeGreaterThan(5);
       else expect(f.interrupted).toBeGreaterThan(5);
-    }, 300_000);
+    }, 600_000);
   }
 
   it("a state directory made read-only mid-apply: the ids are printed with `state adopt`, exit 1; the rerun converges", async () => {
@@ -302,7 +302,7 @@ describe("crash safety (child processes against the sandbox)", () => {
       await chmod(ws.dir, 0o755).catch(() => undefined);
       await ws.dispose();
     }
-  }, 60_000);
+  }, 240_000);
 
   it("a full disk (file size limit) mid-apply: no create after the failure, ids printed, exit 1; the printed commands and a rerun converge", async () => {
     const tag = "fulldisk";
@@ -333,7 +333,7 @@ describe("crash safety (child processes against the sandbox)", () => {
     } finally {
       await ws.dispose();
     }
-  }, 60_000);
+  }, 240_000);
 
   it("a read-only state directory from the start: nothing is sent, a clear error", async () => {
     const ws = await trialWorkspace("readonly-start");
@@ -348,6 +348,6 @@ describe("crash safety (child processes against the sandbox)", () => {
       await chmod(ws.dir, 0o755);
       await ws.dispose();
     }
-  });
+  }, 120_000);
 });
 
