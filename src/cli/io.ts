@@ -17,7 +17,8 @@ export function processIO(): CliIO {
 }
 
 /** A user-facing failure (defined in core so lower layers raise it too; the CLI prints it without a stack). */
-export { UserError as CliError } from "../core/errors.js";
+import { UserError as CliError } from "../core/errors.js";
+export { CliError };
 
 export interface GlobalOptions {
   config?: string;
