@@ -101,7 +101,11 @@ afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
-async function workspace(): Promise<string> {
+/**
+ * `only`: write just that provider's campaign. A failed list skips its account whole while the other
+ * accounts proceed (issue 16), so a case serving one malformed list declares only the campaign it hits.
+ */
+async function workspace(only?: "puffle" | "altur"): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "campaignctl-hostile-"));
   await mkdir(join(dir, "campaigns"));
   await writeFile(
@@ -115,8 +119,8 @@ async function workspace(): Promise<string> {
     }),
   );
   const doc = (kind: string, name: string, spec: object) => stringify({ apiVersion: "campaignctl/v1", kind, metadata: { name }, spec });
-  await writeFile(join(dir, "campaigns", "email.yaml"), doc("PuffleCampaign", "email-nurture", puffleEmail));
-  await writeFile(join(dir, "campaigns", "phone.yaml"), doc("AlturCampaign", "q2", alturPhone));
+  if (only !== "altur") await writeFile(join(dir, "campaigns", "email.yaml"), doc("PuffleCampaign", "email-nurture", puffleEmail));
+  if (only !== "puffle") await writeFile(join(dir, "campaigns", "phone.yaml"), doc("AlturCampaign", "q2", alturPhone));
   return dir;
 }
 
@@ -173,7 +177,7 @@ describe("malformed provider answers (fake provider on 127.0.0.1)", () => {
   for (const c of CASES) {
     for (const command of [["plan"], ["apply", "--auto-approve"]]) {
       it(`${command[0]}: ${c.name}`, async () => {
-        const dir = await workspace();
+        const dir = await workspace(c.altur ? "altur" : "puffle");
         puffleList = c.puffle ?? json({ campaigns: [] });
         alturList = c.altur ?? json({ total_count: 0, campaigns: [], pagination: { has_next: false } });
         seen.length = 0;
@@ -185,7 +189,7 @@ describe("malformed provider answers (fake provider on 127.0.0.1)", () => {
           expect(r.stderr).not.toMatch(/\n\s+at /);
           expect(r.stderr).not.toMatch(/unexpected failure|is not iterable|undefined/);
           expect(r.stderr + r.stdout).not.toContain(PUFFLE_KEY);
-          expect(r.stdout).not.toMatch(/create/i);
+          expect(r.stdout).not.toMatch(/will be created|[1-9]\d* to create/);
           expect(r.ms).toBeLessThan(10_000);
           // Nothing written to any provider, nothing recorded.
           expect(seen.filter((s) => s.method !== "GET")).toEqual([]);
@@ -196,6 +200,23 @@ describe("malformed provider answers (fake provider on 127.0.0.1)", () => {
       }, 15_000);
     }
   }
+
+  it("a malformed list skips only its account: the other account is still planned, the error is said once", async () => {
+    const dir = await workspace();
+    puffleList = json({ campaigns: null });
+    alturList = json({ total_count: 0, campaigns: [], pagination: { has_next: false } });
+    seen.length = 0;
+    try {
+      const r = await run(dir, ["plan"]);
+      expect(r.code).toBe(1);
+      expect(r.stderr.match(/^error: puffle: list campaigns: unexpected answer \(campaigns is null/gm)).toHaveLength(1);
+      expect(r.stdout).toContain("altur/default/q2 will be created");
+      expect(r.stdout).not.toContain("puffle/default/email-nurture will be created");
+      expect(r.stdout).toMatch(/puffle\/default\/email-nurture: not planned: listing the campaigns of account puffle\/default failed/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 
   it("a create answered with an HTML page is reported, looked up by name, and never sent twice", async () => {
     const dir = await workspace();

@@ -138,6 +138,10 @@ export async function runPlan(ctx: CommandContext, opts: PlanRunOptions, loaded?
       }),
       workspace,
     );
+    // An account whose list failed is skipped whole; its failure is said once, on stderr, with the usual hints.
+    const listFailures = new Map<string, ProviderApiError>();
+    for (const r of refreshed) if (r.listError && !listFailures.has(r.session.key)) listFailures.set(r.session.key, r.listError);
+    for (const err of listFailures.values()) ctx.io.stderr.write(`error: ${explainProviderError(err, workspace)}\n`);
     const plan = buildPlan(refreshed);
     plan.prune = opts.prune ?? workspace.prune === true;
     // Which state the plan was made from: a saved plan is refused against another lineage or a newer serial.

@@ -6,7 +6,7 @@ import { lifecyclePath } from "../core/planner.js";
 import type { BlockedStep, CampaignPlan } from "../core/plan.js";
 import type { Address, CampaignDecl, PendingCreate, StateDocument, StateEntry, Workspace } from "../core/types.js";
 import type { KindCapabilities } from "../core/capabilities.js";
-import { isProviderApiError } from "../http/errors.js";
+import { isProviderApiError, type ProviderApiError } from "../http/errors.js";
 import { mergeLive } from "../providers/mapping.js";
 import type { LiveCampaign } from "../providers/types.js";
 import { accountKey, type AccountSession } from "./session.js";
@@ -27,6 +27,8 @@ export interface RefreshedCampaign {
   error?: string;
   /** A create an earlier apply sent whose answer was lost, on a provider that cannot be looked up: plan no create. */
   blockedCreate?: BlockedStep;
+  /** Set (with `error`) when the account's list failed: the whole account is skipped, reported once per account. */
+  listError?: ProviderApiError;
 }
 
 export interface RefreshOptions {
@@ -221,10 +223,11 @@ async function refreshAccount(
   } catch (err) {
     if (!isProviderApiError(err)) throw err;
     // Never plan from a partial list (it would plan creates for campaigns that exist): skip the account.
+    // The failure itself is reported once for the account (listError); each campaign only says why it is not planned.
+    const error = `not planned: listing the campaigns of account ${session.key} failed; run again`;
     return items.map(({ address, decl, state }) => {
       tick();
-      const error = `not planned: listing ${session.module.displayName} account ${session.account.name} failed (${err.message}); run again`;
-      return { address, ...(decl ? { decl } : {}), ...(state ? { state } : {}), session, identity: state ? "state" : "new", notes: [], error };
+      return { address, ...(decl ? { decl } : {}), ...(state ? { state } : {}), session, identity: state ? "state" : "new", notes: [], error, listError: err };
     });
   }
   const byId = new Map(listed.map((c) => [c.id, c]));

@@ -166,7 +166,9 @@ describe("adoption and partial failure", () => {
       const r = await ws.run(["apply", "--auto-approve"]);
       await sb.setFaults("puffle", { errorRate: 0 });
       expect(r.code).toBe(1);
-      expect(r.stdout).toMatch(/puffle\/default\/p: failed\n\s+not planned: listing Puffle account default failed/);
+      expect(r.stdout).toMatch(/puffle\/default\/p: failed\n\s+not planned: listing the campaigns of account puffle\/default failed; run again/);
+      // The failure itself is said once, on stderr, as every other provider error.
+      expect(r.stderr.match(/^error: puffle: list campaigns/gm)).toHaveLength(1);
       expect(r.stdout).toContain("altur/default/a: applied");
       expect(await sb.campaigns("puffle")).toHaveLength(0);
       expect(Object.keys((await ws.state()).campaigns)).toEqual(["altur/default/a"]);
