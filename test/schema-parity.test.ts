@@ -47,6 +47,7 @@ describe("editor parity in the campaign schema", () => {
   it("the example campaigns pass the editor's schema too", () => {
     const dir = new URL("campaigns/", ROOT);
     for (const provider of readdirSync(dir)) {
+      if (provider === "audiences") continue; // roster files (CSV), not campaigns
       for (const file of readdirSync(new URL(`${provider}/`, dir))) {
         const value = parse(readFileSync(join(dir.pathname, provider, file), "utf8")) as unknown;
         expect(editorPaths(value), `${provider}/${file}`).toEqual([]);

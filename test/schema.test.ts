@@ -152,7 +152,7 @@ describe("campaigns/ examples", () => {
   const collect = (dir: string): void => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       if (e.isDirectory()) collect(join(dir, e.name));
-      else files.push(relative(REPO_ROOT, join(dir, e.name)));
+      else if (/\.ya?ml$/.test(e.name)) files.push(relative(REPO_ROOT, join(dir, e.name)));
     }
   };
   collect(join(REPO_ROOT, "campaigns"));
@@ -165,6 +165,23 @@ describe("campaigns/ examples", () => {
       const folder = file.split("/")[1];
       expect(doc.kind.toLowerCase()).toBe(`${folder}campaign`);
       expect(text.split("\n")[0]).toBe("# yaml-language-server: $schema=../../schemas/campaign.schema.json");
+    }
+  });
+
+  it("the Puffle and Altur examples name audience files that exist (made-up people only)", () => {
+    for (const { file, text } of docs) {
+      const doc = parse(text) as { kind: string; audience?: { files: string[] } };
+      if (doc.kind === "ExtrovertCampaign") continue;
+      expect(doc.audience?.files.length, file).toBeGreaterThan(0);
+      for (const f of doc.audience!.files) {
+        const csv = readFileSync(join(REPO_ROOT, file, "..", f), "utf8");
+        // example.com addresses, …/in/example-… profiles, +1 202 555 01xx (the fictional range).
+        for (const cell of csv.split(/[\n,]/)) {
+          if (cell.includes("@")) expect(cell).toMatch(/@example\.com$/);
+          if (cell.startsWith("+")) expect(cell).toMatch(/^\+120255501\d\d$/);
+          if (cell.includes("linkedin.com")) expect(cell).toMatch(/\/in\/example-/);
+        }
+      }
     }
   });
 

@@ -35,6 +35,10 @@ export async function runCli(argv: string[], cwd: string, env: Record<string, st
 
 /** Things a fixture cannot hold in Git (symlinks), created in the temporary copy before the run. */
 const SETUP: Record<string, (dir: string) => Promise<void>> = {
+  // An audience file that is a symlink leaving the workspace (never read: refused before).
+  audiences: async (dir) => {
+    await symlink("/etc/passwd", join(dir, "audiences", "outside.csv"));
+  },
   "unreadable-entries": async (dir) => {
     await symlink("loop", join(dir, "campaigns", "loop"));
     await symlink("missing.yaml", join(dir, "campaigns", "broken.yaml"));

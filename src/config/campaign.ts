@@ -3,6 +3,7 @@ import { isJsonObject, type JsonObject } from "../core/json.js";
 import { addressOf, type CampaignDecl, type SourceLocation } from "../core/types.js";
 import { providerForKind } from "../providers/registry.js";
 import type { SpecCheckContext } from "../providers/types.js";
+import type { AudienceReference } from "./audience.js";
 import { explainSchemaErrors } from "./schema-errors.js";
 import { LIMITS } from "./files.js";
 import { validateCampaignSchema } from "./schemas.js";
@@ -27,6 +28,8 @@ export interface CampaignCheckResult {
   /** Present when the document has no errors (warnings allowed). */
   decl?: CampaignDecl;
   diagnostics: Diagnostic[];
+  /** The top-level `audience` as written, when the document has one (its files are read by the loader). */
+  audience?: AudienceReference;
 }
 
 /**
@@ -85,7 +88,16 @@ export function checkCampaignDocument({ file, value, source }: CampaignCheckInpu
     source: { file, ...start },
     locate: (path) => ({ file, ...(source?.locate(path) ?? start) }),
   };
-  return { decl, diagnostics };
+  const audience = isJsonObject(value.audience) ? audienceReference(value.audience, at) : undefined;
+  return { decl, diagnostics, ...(audience ? { audience } : {}) };
+}
+
+function audienceReference(raw: JsonObject, at: (path: DocPath, target?: Target) => Position | undefined): AudienceReference {
+  return {
+    files: (raw.files as string[]) ?? [],
+    mode: raw.mode === "exact" ? "exact" : "append",
+    at: (index) => (index === undefined ? at(["audience"], "key") : at(["audience", "files", index])),
+  };
 }
 
 /**
@@ -98,7 +110,10 @@ export function checkCampaignText(text: string, file: string): CampaignCheckResu
   const fast = parseYamlFast(text);
   if (fast) {
     const result = checkCampaignDocument({ file, value: fast.value });
-    if (result.decl && result.diagnostics.length === 0) return { decl: withLazySource(result.decl, text, file, fast.start), diagnostics: [] };
+    if (result.decl && result.diagnostics.length === 0) {
+      const decl = withLazySource(result.decl, text, file, fast.start);
+      return { decl, diagnostics: [], ...(result.audience ? { audience: locatedAudience(result.audience, decl) } : {}) };
+    }
   }
   const parsed = parseYamlMapping(text, file);
   if (parsed.value === undefined) return { diagnostics: parsed.diagnostics };
@@ -106,7 +121,19 @@ export function checkCampaignText(text: string, file: string): CampaignCheckResu
   const diagnostics = [...parsed.diagnostics, ...result.diagnostics];
   // A file holding several documents is an error even when the first one is fine.
   if (!result.decl || diagnostics.some((d) => d.severity === "error")) return { diagnostics };
-  return { decl: withLazySource(result.decl, text, file, result.decl.source), diagnostics };
+  const decl = withLazySource(result.decl, text, file, result.decl.source);
+  return { decl, diagnostics, ...(result.audience ? { audience: locatedAudience(result.audience, decl) } : {}) };
+}
+
+/** Audience positions through the campaign's (lazily built) source positions. */
+function locatedAudience(ref: AudienceReference, decl: CampaignDecl): AudienceReference {
+  return {
+    ...ref,
+    at: (index) => {
+      const where = decl.locate?.(index === undefined ? ["audience"] : ["audience", "files", index]);
+      return where ? { line: where.line, col: where.col } : undefined;
+    },
+  };
 }
 
 /**

@@ -4,6 +4,7 @@ import type { Diagnostic } from "../core/diagnostics.js";
 import { isJsonObject, type JsonObject } from "../core/json.js";
 import { PROVIDERS as PROVIDER_NAMES, type AccountConfig, type CampaignDecl, type ProviderName, type SafetyConfig, type Workspace } from "../core/types.js";
 import { PROVIDERS } from "../providers/registry.js";
+import { loadAudience } from "./audience.js";
 import { checkCampaignText, DEFAULT_ACCOUNT } from "./campaign.js";
 import { explainSchemaErrors } from "./schema-errors.js";
 import { validateConfigSchema } from "./schemas.js";
@@ -135,7 +136,7 @@ export async function loadWorkspace({ cwd, configPath }: LoadWorkspaceOptions): 
   }
 
   const campaigns: CampaignDecl[] = [];
-  for (const result of await mapConcurrent(listing.files, READ_CONCURRENCY, (file) => loadCampaignFile(file))) {
+  for (const result of await mapConcurrent(listing.files, READ_CONCURRENCY, (file) => loadCampaignFile(file, undefined, { rootDir }))) {
     diagnostics.push(...result.diagnostics);
     if (result.decl) campaigns.push(result.decl);
   }
@@ -189,14 +190,27 @@ export async function loadWorkspace({ cwd, configPath }: LoadWorkspaceOptions): 
   return { workspace, diagnostics, fileCount };
 }
 
-/** Reads, parses and checks one campaign file (schema + provider rules; no workspace rules). */
-export async function loadCampaignFile(file: string, roots?: readonly string[]): Promise<{ decl?: CampaignDecl; diagnostics: Diagnostic[] }> {
+/**
+ * Reads, parses and checks one campaign file (schema + provider rules; no workspace rules), and the
+ * audience files it names (which must resolve inside `rootDir`, default: the campaign file's directory).
+ */
+export async function loadCampaignFile(file: string, roots?: readonly string[], opts: { rootDir?: string } = {}): Promise<{ decl?: CampaignDecl; diagnostics: Diagnostic[] }> {
   const bytes = await readWorkspaceFile(file, { what: "campaign file", ...(roots ? { roots } : {}) });
   if ("code" in bytes) {
     return { diagnostics: [makeDiagnostic("error", bytes.code, bytes.message, file)] };
   }
   const decoded = decodeText(bytes.data, file);
-  return decoded.text === undefined ? { diagnostics: decoded.diagnostics } : checkCampaignText(decoded.text, file);
+  if (decoded.text === undefined) return { diagnostics: decoded.diagnostics };
+  const checked = checkCampaignText(decoded.text, file);
+  if (!checked.decl || !checked.audience) return checked;
+  const loaded = await loadAudience(checked.audience, {
+    campaignFile: file,
+    rootDir: opts.rootDir ?? dirname(file),
+    provider: PROVIDERS[checked.decl.provider],
+    spec: checked.decl.spec,
+  });
+  const diagnostics = [...checked.diagnostics, ...loaded.diagnostics];
+  return loaded.audience ? { decl: { ...checked.decl, audience: loaded.audience }, diagnostics } : { diagnostics };
 }
 
 /** Files read at once: enough to keep the disk busy while parsing, few enough for any ulimit. */

@@ -3,7 +3,8 @@ import { diffUnits, getPath, projectOnto } from "./diff.js";
 import { jsonEqual, type JsonObject, type JsonValue } from "./json.js";
 import type { CampaignPlan } from "./plan.js";
 import { lifecycleFields } from "./planner.js";
-import type { Address, ProviderName } from "./types.js";
+import { audienceSummary, sameFiles } from "./audience.js";
+import type { Address, AudienceState, ProviderName } from "./types.js";
 
 /**
  * pending: Git changed since the last apply (live still as applied).
@@ -40,8 +41,10 @@ export interface DriftInput {
   git?: JsonObject;
   applied?: JsonObject;
   live?: { id: string; status?: string; spec: JsonObject };
-  /** The plan for this address, for the blocked classification. */
+  /** The plan for this address, for the blocked classification (and its audience counts). */
   plan?: CampaignPlan;
+  /** The audience as last applied (state). */
+  appliedAudience?: AudienceState;
   notes?: readonly string[];
 }
 
@@ -117,7 +120,37 @@ export function driftOf(input: DriftInput): CampaignDrift {
     const cls = classify(g, a, live.spec[flag] ?? false, applied !== undefined) ?? "pending";
     out.fields.push({ path: flag, git: g, ...(a === undefined ? {} : { applied: a }), live: live.spec[flag] ?? false, class: cls });
   }
+  const audience = audienceDrift(input.plan, input.appliedAudience);
+  if (audience) out.fields.push(audience);
   return out;
+}
+
+/**
+ * The roster: out-of-band when the provider's count moved since the last apply (shrank or grew
+ * outside campaignctl — counts are cheap, the roster itself is not read for this), pending when the
+ * files hold rows not uploaded yet (or, exact, entries to remove).
+ */
+function audienceDrift(plan: CampaignPlan | undefined, applied: AudienceState | undefined): DriftField | undefined {
+  const a = plan?.audience;
+  if (!a) return undefined;
+  const filesMoved = !applied || !sameFiles(applied.files, a.files) || applied.mode !== a.mode;
+  const countMoved = applied !== undefined && a.liveCount !== undefined && a.liveCount !== applied.count;
+  const pendingWork = a.add > 0 || a.remove > 0;
+  if (!countMoved && !pendingWork) return undefined;
+  const blocked = plan?.blocked.find((b) => b.what.startsWith("audience:"));
+  const cls: DriftClass = countMoved ? (filesMoved && pendingWork ? "conflict" : "out-of-band") : blocked ? "blocked" : "pending";
+  const reasons: string[] = [];
+  if (countMoved) reasons.push(`the roster ${a.liveCount! < applied!.count ? "shrank" : "grew"} outside campaignctl (${applied!.count} → ${a.liveCount} ${a.noun})`);
+  if (pendingWork) reasons.push(audienceSummary(a).join("; "));
+  if (blocked) reasons.push(blocked.reason);
+  return {
+    path: "audience",
+    git: `${a.rows} ${a.noun}`,
+    ...(applied ? { applied: `${applied.count} ${a.noun}` } : {}),
+    ...(a.liveCount === undefined ? {} : { live: `${a.liveCount} ${a.noun}` }),
+    class: cls,
+    reason: reasons.join("; "),
+  };
 }
 
 export function hasDrift(d: CampaignDrift): boolean {

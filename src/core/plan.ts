@@ -38,7 +38,34 @@ export type PlanStep =
   | { kind: "update"; body: JsonObject; fields: string[] }
   | { kind: "action"; action: string; from?: string; to?: string }
   /** Poll until the status is `until` (an action that completes in the background, e.g. Puffle launch). */
-  | { kind: "wait"; after: string; until: string; through: string[] };
+  | { kind: "wait"; after: string; until: string; through: string[] }
+  /** Upload `add` roster rows (and, `mode: exact`, remove `remove` entries); the rows come from the audience files at apply time. */
+  | { kind: "audience"; noun: string; add: number; remove: number };
+
+/** The audience part of a campaign's plan (DESIGN §10): counts and masked identities, never a row. */
+export interface AudiencePlan {
+  /** "prospects", "contacts". */
+  noun: string;
+  mode: "append" | "exact";
+  /** Distinct identities in the files, and rows skipped as duplicates inside them. */
+  rows: number;
+  duplicates: number;
+  /** File (as written) → digest of its bytes: what state records once applied. */
+  files: Record<string, string>;
+  /** Files, mode and the provider's roster count as last applied: the roster was not read. */
+  unchanged: boolean;
+  /** Rows to upload, rows already present, entries to remove (exact), entries that stay although no longer listed. */
+  add: number;
+  present: number;
+  remove: number;
+  keep: number;
+  /** Roster size at plan time, when known. */
+  liveCount?: number;
+  /** Masked identities of the rows to upload (the first few), e.g. `a***@acme.com`. */
+  samples?: string[];
+  /** Nothing to send, but state does not describe these files yet: apply records them. */
+  record?: boolean;
+}
 
 export interface BlockedStep {
   what: string;
@@ -75,6 +102,8 @@ export interface CampaignPlan {
   retire?: "api" | "manual";
   /** A rename: the address this campaign is recorded under in state; apply re-keys the entry. */
   movedFrom?: Address;
+  /** The campaign's audience, when its file declares one. */
+  audience?: AudiencePlan;
 }
 
 export interface PlanSummary {

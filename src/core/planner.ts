@@ -1,7 +1,7 @@
 import type { KindCapabilities, LifecycleAction } from "./capabilities.js";
 import { bodyFromPaths, diffUnits, getPath, pathWithin, type UnitDiff } from "./diff.js";
 import { isJsonObject, type JsonObject, type JsonValue } from "./json.js";
-import type { BlockedStep, CampaignPlan, FieldChange, PlanAction, PlanStep } from "./plan.js";
+import type { AudiencePlan, BlockedStep, CampaignPlan, FieldChange, PlanAction, PlanStep } from "./plan.js";
 import type { Address, CampaignKind, ProviderName, StateEntry } from "./types.js";
 
 /** The live counterpart as the planner sees it: already normalised to the spec's shape. */
@@ -23,6 +23,18 @@ export interface PreflightResult {
   ready: boolean;
   errors: string[];
   warnings?: string[];
+  /** The only thing missing is the roster (no pending prospects): an audience upload before the action makes it ready. */
+  readyWithRoster?: boolean;
+}
+
+/** The campaign's audience as the engine found it (counts only), with the provider's roster rules. */
+export interface AudiencePlanInput {
+  plan: AudiencePlan;
+  /** Campaign statuses in which rows can be added / entries removed, and why not otherwise. */
+  writableIn: readonly string[];
+  writeBlocked: string;
+  removableIn: readonly string[];
+  removeBlocked: string;
 }
 
 export interface PlanCampaignInput {
@@ -40,6 +52,7 @@ export interface PlanCampaignInput {
   notes?: readonly string[];
   /** The address the same campaign was recorded under before a rename (metadata.name changed). */
   movedFrom?: Address;
+  audience?: AudiencePlanInput;
 }
 
 /** Spec fields that are driven by lifecycle actions, not by field writes. */
@@ -96,6 +109,7 @@ function planLifecycle(
   liveStatus: string | undefined,
   liveSpec: JsonObject | undefined,
   preflight: Readonly<Record<string, PreflightResult>> | undefined,
+  rosterArrives = false,
 ): LifecyclePlan {
   const result: LifecyclePlan = { before: [], after: [], blocked: [], warnings: [] };
   const { statusField, flags } = caps.lifecycle;
@@ -119,7 +133,10 @@ function planLifecycle(
       while (i < path.length && path[i]?.phase === "before-edit") i += 1;
       result.before = path.slice(0, i);
       result.after = path.slice(i);
-      const failing = result.after.findIndex((a) => a.preflight && preflight?.[a.name]?.ready === false);
+      // A pre-check that fails only for want of prospects passes once the planned upload has run.
+      const failing = result.after.findIndex(
+        (a) => a.preflight && preflight?.[a.name]?.ready === false && !(rosterArrives && preflight[a.name]?.readyWithRoster === true),
+      );
       if (failing >= 0) {
         const action = result.after[failing] as LifecycleAction;
         const check = preflight?.[action.name] as PreflightResult;
@@ -214,7 +231,44 @@ function base(input: PlanCampaignInput, displayName: string): CampaignPlan {
     desired: undefined,
     retire: undefined,
     movedFrom: input.movedFrom,
+    audience: undefined,
   };
+}
+
+/**
+ * The audience step at the point where it runs (after create and draft edits, before launch or
+ * activate), or blocked with the reason where the provider's status forbids roster writes.
+ */
+function planAudience(input: PlanCampaignInput, plan: CampaignPlan, status: string | undefined): PlanStep | undefined {
+  const a = input.audience;
+  if (!a) return undefined;
+  plan.audience = a.plan;
+  const { add, remove, keep, noun } = a.plan;
+  const where = status === undefined ? "" : ` (the campaign is ${status})`;
+  let doAdd = 0;
+  let doRemove = 0;
+  if (add > 0) {
+    if (status !== undefined && a.writableIn.includes(status)) doAdd = add;
+    else {
+      plan.blocked.push({
+        what: `audience: + ${add} ${noun}`,
+        reason: `${a.writeBlocked}${where}`,
+        unblock: `remove these rows from the audience files, or give them to a new campaign`,
+      });
+    }
+  }
+  if (remove > 0) {
+    if (status !== undefined && a.removableIn.includes(status)) doRemove = remove;
+    else plan.blocked.push({ what: `audience: - ${remove} ${noun}`, reason: `${a.removeBlocked}${where}`, unblock: "list them in the files again, or set audience.mode: append" });
+  }
+  if (keep > 0) {
+    plan.blocked.push({
+      what: `audience: - ${keep} ${noun}`,
+      reason: `${keep} ${noun} no longer listed cannot be removed: ${a.removeBlocked}`,
+      unblock: "list them in the files again, or set audience.mode: append",
+    });
+  }
+  return doAdd > 0 || doRemove > 0 ? { kind: "audience", noun, add: doAdd, remove: doRemove } : undefined;
 }
 
 /** A field change with a fixed shape (see base). */
@@ -275,6 +329,8 @@ function planCreate(input: PlanCampaignInput, spec: JsonObject, plan: CampaignPl
   if (later.length > 0) {
     plan.steps.push({ kind: "update", body: bodyFromPaths(later), fields: later.map(([k]) => k).sort() });
   }
+  const roster = planAudience(input, plan, caps.lifecycle.initialStatus);
+  if (roster) plan.steps.push(roster);
   const lifecycle = planLifecycle(caps, spec, caps.lifecycle.initialStatus, undefined, undefined);
   let status = caps.lifecycle.initialStatus;
   for (const a of [...lifecycle.before, ...lifecycle.after]) {
@@ -324,7 +380,9 @@ export function planCampaign(input: PlanCampaignInput): CampaignPlan {
 
   const lc = lifecycleFields(caps);
   const status = live.status;
-  const lifecycle = planLifecycle(caps, spec, status, live.spec, input.preflight);
+  const a = input.audience;
+  const rosterArrives = a !== undefined && a.plan.add > 0 && status !== undefined && a.writableIn.includes(status);
+  const lifecycle = planLifecycle(caps, spec, status, live.spec, input.preflight, rosterArrives);
   // Status at the time the field edits run (after the wait and the stopping actions that precede them).
   const editStatus = lifecycle.before.reduce<string | undefined>((s, a) => a.to ?? s, lifecycle.settling?.to ?? status);
 
@@ -386,9 +444,12 @@ export function planCampaign(input: PlanCampaignInput): CampaignPlan {
     const retire = caps.retire;
     plan.notes.push("manual" in retire ? `the old campaign stays: ${retire.manual}` : retire.describe);
     // The steps that build the new campaign; apply adds the retirement of the old one around them.
-    const fresh = planCreate({ ...input, identity: "new" }, spec, base({ ...input, identity: "new" }, plan.displayName));
+    // The new campaign starts with an empty roster: every row of the files goes to it.
+    const audience = a ? { ...a, plan: { ...a.plan, add: a.plan.rows, present: 0, remove: 0, keep: 0 } } : undefined;
+    const fresh = planCreate({ ...input, identity: "new", ...(audience ? { audience } : {}) }, spec, base({ ...input, identity: "new" }, plan.displayName));
     plan.steps = fresh.steps;
     plan.blocked.push(...fresh.blocked);
+    plan.audience = fresh.audience;
     plan.desired = fresh.desired ?? spec;
     return plan;
   }
@@ -423,13 +484,15 @@ export function planCampaign(input: PlanCampaignInput): CampaignPlan {
     const body = full ?? bodyFromPaths(editable.map((u) => [u.path, getPath(spec, u.path) as JsonValue] as const));
     plan.steps.push({ kind: "update", body, fields });
   }
-  for (const a of lifecycle.after) {
-    pushAction(plan.steps, a, cur);
-    cur = a.to ?? cur;
+  const roster = planAudience(input, plan, cur);
+  if (roster) plan.steps.push(roster);
+  for (const step of lifecycle.after) {
+    pushAction(plan.steps, step, cur);
+    cur = step.to ?? cur;
   }
   plan.desired = full === undefined ? resulting : lc.length === 0 ? full : { ...full, ...pick(resulting, lc) };
   const action: PlanAction =
-    units.length > 0 ? "update" : plan.steps.length > 0 || plan.changes.length > 0 ? "transition" : "noop";
+    units.length > 0 || roster ? "update" : plan.steps.length > 0 || plan.changes.length > 0 ? "transition" : "noop";
   plan.action = action;
   return plan;
 }

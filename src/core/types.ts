@@ -37,6 +37,60 @@ export interface CampaignDecl {
   source: SourceLocation;
   /** Locate a spec field, e.g. locate(["spec","cycles","mode"]); falls back to the nearest parent. */
   locate?: (path: readonly (string | number)[]) => SourceLocation;
+  /** The top-level `audience` (DESIGN §10), its files read and checked. */
+  audience?: AudienceDecl;
+}
+
+/** One distinct roster row of an audience file. */
+export interface AudienceRow {
+  /** Index into AudienceDecl.files. */
+  file: number;
+  line: number;
+  /** The identity after the provider's normalisation (email lower-cased, LinkedIn URL without query or trailing slash, E.164). */
+  identity: string;
+  /** The row as the provider's write endpoint takes it. */
+  row: JsonObject;
+}
+
+export interface AudienceFileInfo {
+  /** As written in the campaign file (relative to it): the key in state. */
+  path: string;
+  /** Absolute path. */
+  file: string;
+  /** sha256 of the file's bytes (hex, first 32 characters). */
+  digest: string;
+  /** Data rows in the file (duplicates included). */
+  rows: number;
+}
+
+export interface AudienceDecl {
+  mode: "append" | "exact";
+  files: AudienceFileInfo[];
+  /** Distinct identities, first occurrence kept, in file order. */
+  rows: AudienceRow[];
+  /** Rows left out because an earlier row has the same identity. */
+  duplicates: number;
+}
+
+/** One roster entry as the provider lists it: its id, identity (normalised like the audience files) and status. */
+export interface RosterEntry {
+  id: string;
+  identity: string;
+  status?: string;
+}
+
+/**
+ * What state remembers of an uploaded audience: no personal data, only a digest per file and counts
+ * (DESIGN §10). Unchanged digests and an unchanged live count mean plan needs no roster read.
+ */
+export interface AudienceState {
+  mode: "append" | "exact";
+  /** File path as written in the campaign file → digest of its bytes when last applied. */
+  files: Record<string, string>;
+  /** Distinct identities in the files when last applied. */
+  rows: number;
+  /** Roster size at the provider right after the last apply (for drift). */
+  count: number;
 }
 
 export interface AccountConfig {
@@ -87,6 +141,8 @@ export interface StateEntry {
    * KindCapabilities.frozenReads). Absent in entries written before it existed: then nothing is skipped.
    */
   observed?: ObservedLive;
+  /** The audience as last applied (absent when the campaign has none). */
+  audience?: AudienceState;
 }
 
 export interface ObservedLive {

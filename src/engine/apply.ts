@@ -1,12 +1,14 @@
 import { createHash } from "node:crypto";
+import { describeAudienceStep } from "../core/audience.js";
 import type { LifecycleAction } from "../core/capabilities.js";
 import { bodyFromPaths, diffUnits, getPath, pathWithin } from "../core/diff.js";
 import { stableStringify, type JsonObject, type JsonValue } from "../core/json.js";
 import type { BlockedStep, CampaignPlan, Plan, PlanStep } from "../core/plan.js";
-import type { Address, PendingCreate, SafetyConfig, StateDocument, StateEntry } from "../core/types.js";
+import type { Address, AudienceRow, AudienceState, PendingCreate, SafetyConfig, StateDocument, StateEntry } from "../core/types.js";
 import { isProviderApiError } from "../http/errors.js";
 import { mergeLive } from "../providers/mapping.js";
 import type { LiveCampaign } from "../providers/types.js";
+import type { RefreshedAudience } from "./audience.js";
 import { accountKey, type AccountSession } from "./session.js";
 
 export type OutcomeStatus = "applied" | "failed" | "blocked" | "skipped" | "manual";
@@ -56,6 +58,10 @@ export interface ApplyOptions {
   now?: () => Date;
   /** Campaigns worked on at once (requests are paced per account by the HTTP layer anyway). */
   parallel?: number;
+  /** Each campaign's audience rows, from the refresh apply made (DESIGN §10). */
+  audiences?: ReadonlyMap<string, RefreshedAudience>;
+  /** How a file is named in messages (relative to the current directory). */
+  displayPath?: (file: string) => string;
 }
 
 export interface WaitProgress {
@@ -93,6 +99,7 @@ function describe(step: PlanStep): string {
   if (step.kind === "create") return "create";
   if (step.kind === "update") return `update ${step.fields.join(", ")}`;
   if (step.kind === "wait") return `wait for ${step.until}`;
+  if (step.kind === "audience") return describeAudienceStep(step);
   return step.from !== undefined && step.to !== undefined ? `${step.action} (${step.from} → ${step.to})` : step.action;
 }
 
@@ -131,6 +138,7 @@ function errorText(err: unknown): string {
 class CampaignRun {
   private id: string | undefined;
   private live: LiveCampaign | undefined;
+  private audienceState: AudienceState | undefined;
   readonly outcome: CampaignOutcome;
 
   constructor(
@@ -165,6 +173,9 @@ class CampaignRun {
   private record(applied: JsonObject): void {
     if (this.id === undefined) return;
     this.outcome.id = this.id;
+    // The audience as uploaded now; else as recorded before (a blocked or unchanged audience keeps it); none when the file has none.
+    const previous = this.store.doc.campaigns[this.plan.address];
+    const audience = this.audienceState ?? (this.plan.audience && previous?.id === this.id ? previous.audience : undefined);
     const entry: StateEntry = {
       provider: this.plan.provider,
       account: this.plan.account,
@@ -174,12 +185,65 @@ class CampaignRun {
       applied,
       // The status the provider last showed: lets the next refresh skip reads that cannot change the plan.
       ...(this.live?.status === undefined ? {} : { observed: { status: this.live.status } }),
+      ...(audience ? { audience } : {}),
     };
     try {
       this.store.set(this.plan.address, entry);
     } catch (err) {
       if (!isStateWriteError(err)) throw err;
     }
+  }
+
+  /**
+   * Upload the rows the plan counted, in batches of the provider's documented maximum, paced by the
+   * account's limiter (the HTTP layer); each batch is safe to retry (Altur: a deterministic
+   * Idempotency-Key and if_duplicate skip; Puffle de-duplicates server-side). Then remove (exact mode),
+   * check the roster count and remember digests and counts — no personal data — in state.
+   */
+  private async audience(step: Extract<PlanStep, { kind: "audience" }>): Promise<void> {
+    const work = this.opts.audiences?.get(this.plan.address);
+    const roster = this.client.roster;
+    const a = this.plan.audience;
+    if (!work || !roster || !a || this.id === undefined) throw new Error("the audience rows were not loaded for this apply");
+    const fresh = this.plan.action === "replace" || this.plan.action === "create";
+    const rows = fresh ? work.decl.rows : work.add;
+    if (rows.length !== step.add) throw new Error(`the audience files changed since the plan (${rows.length} ${a.noun} to upload, the plan said ${step.add}); plan again`);
+    const where = (row: AudienceRow) => `${this.opts.displayPath?.(work.decl.files[row.file]!.file) ?? work.decl.files[row.file]!.path}:${row.line}`;
+    const size = work.rules.batchSize;
+    let added = 0;
+    let duplicates = 0;
+    const rejected: string[] = [];
+    for (let i = 0; i < rows.length; i += size) {
+      const batch = rows.slice(i, i + size);
+      const bodies = batch.map((r) => r.row);
+      const result = await roster.add(this.id, bodies, { idempotencyKey: batchKey(this.id, bodies) });
+      if (result.batchRejected) {
+        const row = result.batchRejected.index === undefined ? undefined : batch[result.batchRejected.index];
+        throw new Error(`${this.session.module.displayName} refused a batch of ${batch.length} ${a.noun}${row ? ` because of ${where(row)}` : ""}: ${result.batchRejected.message}`);
+      }
+      added += result.added;
+      duplicates += result.duplicates;
+      for (const r of result.rejected) {
+        const row = batch[r.index];
+        rejected.push(`${row ? where(row) : `row ${i + r.index}`} ${r.code}`);
+      }
+    }
+    let removed = 0;
+    if (step.remove > 0 && !fresh) removed = await roster.remove(this.id, work.remove);
+    if (rows.length > 0) this.step(`uploaded ${added} ${a.noun}${duplicates > 0 ? ` (${duplicates} already there)` : ""}`);
+    if (removed > 0) this.step(`removed ${removed} ${a.noun}`);
+    if (rejected.length > 0) {
+      const shown = rejected.slice(0, 20).join("; ");
+      throw new Error(`${rejected.length} ${a.noun} rejected by ${this.session.module.displayName}: ${shown}${rejected.length > 20 ? `; and ${rejected.length - 20} more` : ""}`);
+    }
+    const before = fresh ? 0 : (work.liveCount ?? 0);
+    const count = (await roster.count(this.id)) ?? before + added - removed;
+    if (count !== before + added - removed) {
+      this.outcome.warnings.push(`${this.session.module.displayName} now holds ${count} ${a.noun}, expected ${before + added - removed}: someone else may be changing the roster`);
+    }
+    // Files count as applied only when nothing of the audience stays blocked (else the next plan reads the roster again).
+    const blocked = this.plan.blocked.some((b) => b.what.startsWith("audience:"));
+    this.audienceState = { mode: a.mode, files: blocked ? {} : a.files, rows: a.rows, count };
   }
 
   /** Re-read when the write's response did not carry what we must check; the fresh read is merged onto the answer. */
@@ -544,7 +608,7 @@ class CampaignRun {
     const p = this.plan;
     try {
       if (p.movedFrom !== undefined) this.moveState(p.movedFrom);
-      if (p.action === "noop") return this.recordAdoption();
+      if (p.action === "noop") return this.recordNoop();
       if (p.action === "orphan") return await this.prune();
       if (p.action === "replace" && !this.opts.allowReplace) {
         this.outcome.status = "skipped";
@@ -563,8 +627,11 @@ class CampaignRun {
         if (step.kind === "create") await this.create(step.body);
         else if (step.kind === "update") await this.update(step);
         else if (step.kind === "wait") await this.wait(step);
+        else if (step.kind === "audience") await this.audience(step);
         else await this.action(step);
       }
+      const a = p.audience;
+      if (!this.audienceState && a?.record && a.liveCount !== undefined) this.audienceState = { mode: a.mode, files: a.files, rows: a.rows, count: a.liveCount };
       if (oldId !== undefined && ("manual" in retire || retire.order === "after-create")) {
         this.checkSignal(`retiring old campaign ${oldId}`);
         await this.retire(oldId);
@@ -602,9 +669,23 @@ class CampaignRun {
     this.step(`moved in state from ${from}`);
   }
 
-  /** A campaign adopted by its name is recorded even when nothing changes (else every plan adopts it again). */
-  private recordAdoption(): CampaignOutcome {
+  /**
+   * A no-op that still changes state: a campaign adopted by its name is recorded (else every plan adopts
+   * it again), and audience files state does not describe yet are recorded with the roster count (no request).
+   */
+  private recordNoop(): CampaignOutcome {
     const p = this.plan;
+    const a = p.audience;
+    if (a?.record && a.liveCount !== undefined && p.blocked.length === 0) this.audienceState = { mode: a.mode, files: a.files, rows: a.rows, count: a.liveCount };
+    const entry = this.store.doc.campaigns[p.address];
+    if (this.audienceState && entry && entry.id === p.id) {
+      try {
+        this.store.set(p.address, { ...entry, audience: this.audienceState });
+      } catch (err) {
+        if (!isStateWriteError(err)) throw err;
+      }
+      this.step(`recorded the audience files in state (${this.audienceState.rows} ${a?.noun ?? "rows"}, nothing to upload)`);
+    }
     if (p.identity === "adopted" && p.id !== undefined && this.store.doc.campaigns[p.address]?.id !== p.id) {
       this.claimedIds.add(p.id);
       this.record(p.desired ?? {});
@@ -651,7 +732,7 @@ export function applyContext(store: StateRecorder, opts: ApplyOptions): ApplyCon
 
 /** Campaigns of a plan that apply works on: changes, blocked no-ops, and adoptions to record. */
 export function applicableCampaigns(plan: Plan): CampaignPlan[] {
-  return plan.campaigns.filter((c) => c.action !== "noop" || c.blocked.length > 0 || c.identity === "adopted" || c.movedFrom !== undefined);
+  return plan.campaigns.filter((c) => c.action !== "noop" || c.blocked.length > 0 || c.identity === "adopted" || c.movedFrom !== undefined || c.audience?.record === true);
 }
 
 /**
@@ -698,6 +779,12 @@ export async function executePlan(plan: Plan, sessions: Map<string, AccountSessi
   };
   await Promise.all([...byAccount].map(([key, items]) => pool(key, items)));
   return outcomes.sort((a, b) => a.address.localeCompare(b.address));
+}
+
+/** Idempotency-Key of one roster batch: the same batch for the same campaign always gets the same key (UUID-shaped). */
+function batchKey(campaignId: string, rows: readonly JsonObject[]): string {
+  const h = createHash("sha256").update(`${campaignId}\n${stableStringify(rows)}`).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 /** apply exit code (DESIGN §6): 0 all applied and verified; 1 anything failed; 3 applied what it could, blocked remain. */

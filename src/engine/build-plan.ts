@@ -19,6 +19,7 @@ export function plannerInput(r: RefreshedCampaign): PlanCampaignInput {
     ...(r.preflight ? { preflight: r.preflight } : {}),
     ...(r.movedFrom ? { movedFrom: r.movedFrom } : {}),
     notes: r.notes,
+    ...(r.audience ? { audience: r.audience.input } : {}),
   };
 }
 

@@ -9,6 +9,7 @@ import type { KindCapabilities } from "../core/capabilities.js";
 import { isProviderApiError, type ProviderApiError } from "../http/errors.js";
 import { mergeLive } from "../providers/mapping.js";
 import type { LiveCampaign } from "../providers/types.js";
+import { refreshAudience, type RefreshedAudience } from "./audience.js";
 import { accountKey, type AccountSession } from "./session.js";
 
 /** One address after reading the provider: what Git wants, what state remembers, what is live. */
@@ -23,6 +24,8 @@ export interface RefreshedCampaign {
   notes: string[];
   /** The address this campaign was recorded under before its metadata.name changed (a rename). */
   movedFrom?: Address;
+  /** The declared audience compared with the roster (DESIGN §10). */
+  audience?: RefreshedAudience;
   /** Set when the address cannot be planned (ambiguous name, id deleted outside campaignctl, a read that failed). */
   error?: string;
   /** A create an earlier apply sent whose answer was lost, on a provider that cannot be looked up: plan no create. */
@@ -197,24 +200,29 @@ async function refreshAccount(
   const caps = session.module.capabilities;
   const client = session.client;
   if (!caps.readable || !client.list) {
-    return detectMoves(items, caps.nameField, () => undefined).map(({ address, decl, state, movedFrom, pending }) => {
-      tick();
-      const notes = [`${session.module.displayName} has no read API: compared with the last applied body in state, not with live`];
-      if (!state && pending && !opts.recreatePending) {
-        const name = session.module.displayName;
-        const blockedCreate: BlockedStep = {
-          what: "create",
-          reason:
-            `an earlier apply sent this create at ${pending.at} (name ${JSON.stringify(pending.name)}) and was stopped before its answer was recorded; ` +
-            `${name} cannot be read back, so campaignctl cannot tell whether the campaign exists and will not create it blindly`,
-          unblock: `if it exists in the ${name} dashboard, run \`campaignctl state adopt ${address} --id <ID>\`; if it does not, run \`campaignctl apply --recreate-pending\``,
-        };
-        return { address, ...(decl ? { decl } : {}), session, identity: "new", notes, blockedCreate } satisfies RefreshedCampaign;
-      }
-      if (!state) return { address, ...(decl ? { decl } : {}), session, identity: "new", notes } satisfies RefreshedCampaign;
-      const live = { id: state.id, spec: structuredClone(state.applied), missing: [] };
-      return { address, ...(decl ? { decl } : {}), state, ...(movedFrom ? { movedFrom } : {}), session, identity: "state", live: toView(live), notes } satisfies RefreshedCampaign;
-    });
+    return Promise.all(
+      detectMoves(items, caps.nameField, () => undefined).map(async ({ address, decl, state, movedFrom, pending }): Promise<RefreshedCampaign> => {
+        tick();
+        const notes = [`${session.module.displayName} has no read API: compared with the last applied body in state, not with live`];
+        if (!state && pending && !opts.recreatePending) {
+          const name = session.module.displayName;
+          const blockedCreate: BlockedStep = {
+            what: "create",
+            reason:
+              `an earlier apply sent this create at ${pending.at} (name ${JSON.stringify(pending.name)}) and was stopped before its answer was recorded; ` +
+              `${name} cannot be read back, so campaignctl cannot tell whether the campaign exists and will not create it blindly`,
+            unblock: `if it exists in the ${name} dashboard, run \`campaignctl state adopt ${address} --id <ID>\`; if it does not, run \`campaignctl apply --recreate-pending\``,
+          };
+          return { address, ...(decl ? { decl } : {}), session, identity: "new", notes, blockedCreate };
+        }
+        // No roster client either: a declared audience is planned (and shown blocked) without a request.
+        const audience = decl ? await refreshAudience(session, decl, undefined, state) : undefined;
+        const extra = audience ? { audience } : {};
+        if (!state) return { address, ...(decl ? { decl } : {}), session, identity: "new", notes, ...extra };
+        const live = { id: state.id, spec: structuredClone(state.applied), missing: [] };
+        return { address, ...(decl ? { decl } : {}), state, ...(movedFrom ? { movedFrom } : {}), session, identity: "state", live: toView(live), notes, ...extra };
+      }),
+    );
   }
 
   let listed: LiveCampaign[];
@@ -290,6 +298,8 @@ async function refreshAccount(
           fillUnknown(session, live, undefined, state, true, base.notes);
         }
         const result: RefreshedCampaign = { ...base, identity, ...(live ? { live: toView(live, unknown) } : {}) };
+        const audience = decl ? await refreshAudience(session, decl, live, state) : undefined;
+        if (audience) result.audience = audience;
         // Read-only pre-checks for actions the plan is going to need (Puffle validate before launch).
         const statusField = caps.lifecycle.statusField;
         const desired = statusField && decl ? decl.spec[statusField] : undefined;

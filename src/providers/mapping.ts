@@ -34,7 +34,8 @@ function mergeObjects(primary: JsonObject, secondary: JsonObject): JsonObject {
 export function mergeLive(primary: LiveCampaign, secondary: LiveCampaign): LiveCampaign {
   const status = primary.status ?? secondary.status;
   const missing = primary.missing.filter((m) => secondary.missing.includes(m));
-  return { id: primary.id, ...(status === undefined ? {} : { status }), spec: mergeObjects(primary.spec, secondary.spec), missing };
+  const rosterCount = primary.rosterCount ?? secondary.rosterCount;
+  return { id: primary.id, ...(status === undefined ? {} : { status }), spec: mergeObjects(primary.spec, secondary.spec), missing, ...(rosterCount === undefined ? {} : { rosterCount }) };
 }
 
 /** Copy the listed keys that are present (nulls kept, undefined dropped). */

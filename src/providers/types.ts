@@ -1,7 +1,9 @@
 import type { Severity } from "../core/diagnostics.js";
 import type { JsonObject, JsonValue } from "../core/json.js";
 import type { KindCapabilities } from "../core/capabilities.js";
-import type { CampaignKind, ProviderName } from "../core/types.js";
+import type { CampaignKind, ProviderName, RosterEntry } from "../core/types.js";
+
+export type { RosterEntry };
 import type { ProviderHttp } from "../http/client.js";
 
 /** Path inside `spec`, e.g. ["cycles", "schedule", "mon", "startTime"] or ["sequence_nodes", 2, "delay_days"]. */
@@ -52,6 +54,39 @@ export interface ProviderModule {
   createClient(http: ProviderHttp): ProviderClient;
   /** How `campaignctl import` turns a live campaign into a spec; absent for providers that cannot be read. */
   importRules?: ImportRules;
+  /** The provider's roster (prospects, contacts): columns, identity, limits, when it may change (DESIGN §10). */
+  audience?: AudienceRules;
+}
+
+/** A cell's value after the provider's own checks, or why the provider would refuse it. */
+export type CellResult = { value: JsonValue; identity?: string } | { code: string; message: string };
+
+/**
+ * One provider's roster, as data (DESIGN §10). Columns are the provider's own roster field names;
+ * `groups` are object fields written as `<group>.<key>` columns (Puffle `custom_fields.<name>`).
+ */
+export interface AudienceRules {
+  /** "prospects", "contacts". */
+  noun: string;
+  /** Plain columns the roster accepts. */
+  columns: readonly string[];
+  /** Object fields written as `<group>.<key>` columns (or as an object in JSON Lines). */
+  groups: readonly string[];
+  /** The identity column for this campaign's channel (Puffle email → email, LinkedIn → linkedin_url). */
+  identityColumn(spec: JsonObject): string;
+  /** Check and normalise one non-empty cell; `identity` is set for the identity column. */
+  cell(column: string, value: string, spec: JsonObject): CellResult;
+  /** Most rows one campaign's roster may hold, with the documented reason. */
+  maxRows?: { limit: number; why: string };
+  /** Rows per write request (the documented maximum). */
+  batchSize: number;
+  /** Campaign statuses in which rows can be added; the reason when not. */
+  writableIn: readonly string[];
+  writeBlocked: string;
+  /** `mode: exact`: campaign statuses in which entries can be removed, and entry statuses that may be removed. */
+  removableIn: readonly string[];
+  removableEntries?: readonly string[];
+  removeBlocked: string;
 }
 
 export interface StatusMapping {
@@ -86,6 +121,8 @@ export interface LiveCampaign {
   status?: string;
   /** Live values in spec shape (lifecycle fields such as status/archived included); nulls kept. */
   spec: JsonObject;
+  /** Roster size when the read carries it (Puffle `stats.total`). */
+  rosterCount?: number;
   /**
    * Dotted spec paths this read did not carry (a list item lacks what only the detail GET returns).
    * The refresh reads the detail only when the spec manages one of them.
@@ -97,6 +134,8 @@ export interface PreflightOutcome {
   ready: boolean;
   errors: string[];
   warnings: string[];
+  /** Not ready only for want of prospects: an upload before the action makes it ready. */
+  readyWithRoster?: boolean;
 }
 
 /**
@@ -127,4 +166,27 @@ export interface ProviderClient {
   preflight?(id: string, action: string): Promise<PreflightOutcome | undefined>;
   /** Delete (Puffle). */
   remove?(id: string): Promise<void>;
+  /** The campaign's roster (DESIGN §10); absent where campaignctl does not manage it. */
+  roster?: RosterClient;
+}
+
+
+/** What one add request did; `rejected` are indexes into the rows sent. */
+export interface RosterAddResult {
+  added: number;
+  duplicates: number;
+  rejected: { index: number; code: string }[];
+  /** The provider refused the whole batch because of one row (Puffle: 400 naming the row index); nothing was added. */
+  batchRejected?: { index?: number; message: string };
+}
+
+export interface RosterClient {
+  /** Roster size, cheaply: from the campaign read when it carries it, else one small request. */
+  count(id: string, live?: LiveCampaign): Promise<number | undefined>;
+  /** Every entry, page by page. `identityColumn` selects the identity field (Puffle: by channel). */
+  list(id: string, identityColumn: string): Promise<RosterEntry[]>;
+  /** Add one batch (at most AudienceRules.batchSize rows); retried safely (provider de-duplication, Idempotency-Key). */
+  add(id: string, rows: JsonObject[], opts: { idempotencyKey: string }): Promise<RosterAddResult>;
+  /** Remove these entries; returns how many went. */
+  remove(id: string, entries: readonly RosterEntry[]): Promise<number>;
 }

@@ -3,7 +3,7 @@ import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
 import { readFile, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { isJsonObject, stableStringify } from "../core/json.js";
-import { KINDS, PROVIDERS, type Address, type PendingCreate, type StateDocument, type StateEntry } from "../core/types.js";
+import { KINDS, PROVIDERS, type Address, type AudienceState, type PendingCreate, type StateDocument, type StateEntry } from "../core/types.js";
 import { journalFileOf, replayJournal } from "./journal.js";
 
 export { StateLockedError, withStateLock } from "./lock.js";
@@ -50,7 +50,23 @@ export function checkEntry(file: string, address: string, raw: unknown, where = 
   checkAddress(file, where, address, p, account);
   // Optional and advisory (it only lets the refresh skip reads): anything malformed is dropped, not refused.
   const observed = isJsonObject(raw.observed) && typeof raw.observed.status === "string" ? { observed: { status: raw.observed.status } } : {};
-  return { provider: p, account, kind: KINDS[p], id, appliedAt, applied, ...observed };
+  const audience = raw.audience === undefined ? undefined : checkAudienceState(file, `${where}.audience`, raw.audience);
+  return { provider: p, account, kind: KINDS[p], id, appliedAt, applied, ...observed, ...(audience ? { audience } : {}) };
+}
+
+/** `audience`: digests per file and counts only (DESIGN §10: no personal data in state). */
+function checkAudienceState(file: string, where: string, raw: unknown): AudienceState {
+  if (!isJsonObject(raw)) throw new StateFileError(file, `${where} is not an object`);
+  const { mode, files, rows, count } = raw;
+  if (mode !== "append" && mode !== "exact") throw new StateFileError(file, `${where}.mode must be "append" or "exact"`);
+  if (!isJsonObject(files) || !Object.values(files).every((d) => typeof d === "string")) {
+    throw new StateFileError(file, `${where}.files must map file paths to digests`);
+  }
+  const counts = { rows, count };
+  for (const [k, v] of Object.entries(counts)) {
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0) throw new StateFileError(file, `${where}.${k} must be a non-negative integer`);
+  }
+  return { mode, files: files as Record<string, string>, rows: rows as number, count: count as number };
 }
 
 export function checkPending(file: string, address: string, raw: unknown, where = `pending["${address}"]`): PendingCreate {

@@ -13,13 +13,11 @@ const HEADINGS = [
   "Step 1: validate",
   "Step 2: plan",
   "Step 3: apply",
-  "Step 4: upload prospects",
-  "Step 5: apply",
-  "Step 6: plan",
-  "Step 7: edit in the provider's UI",
-  "Step 8: drift",
-  "Step 9: apply",
-  "Step 10: plan",
+  "Step 4: plan",
+  "Step 5: edit in the provider's UI",
+  "Step 6: drift",
+  "Step 7: apply",
+  "Step 8: plan",
   "Demo finished",
 ];
 
@@ -33,7 +31,10 @@ function expectWalkthrough(out: string): void {
   // The real output of the sub-commands, indented.
   expect(out).toMatch(/^ {2}\$ campaignctl apply --auto-approve$/m);
   expect(out).toMatch(/^ {4}Apply finished: /m);
-  expect(out).toMatch(/blocked launch: the provider's pre-check says launch would fail/);
+  // The audiences go up with the campaigns: no prospect upload by hand, no blocked launch.
+  expect(out).toMatch(/uploaded \d+ prospects/);
+  expect(out).toMatch(/uploaded \d+ contacts/);
+  expect(out).not.toMatch(/blocked launch|\/leads/);
   expect(out).toMatch(/^ {2}\$ curl -X PATCH http:\/\/127\.0\.0\.1:\d+\/api\/v1\.0\/campaigns\/\d+ -H "Authorization: api-key \$ALTUR_API_KEY"/m);
   expect(out).toMatch(/out-of-band retries/);
   expect(out).toMatch(/No changes\. Live matches Git/);

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
+import { relative, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { Option } from "commander";
 import { isJsonObject } from "../../core/json.js";
@@ -152,6 +152,14 @@ export async function readPlanFile(cwd: string, file: string): Promise<Plan> {
   return raw as unknown as Plan;
 }
 
+/** The audience counts a saved plan promised still hold (files and roster unchanged since). */
+function sameAudience(saved: CampaignPlan, fresh: CampaignPlan): boolean {
+  const a = saved.audience;
+  const b = fresh.audience;
+  if (!a || !b) return a === b;
+  return a.add === b.add && a.remove === b.remove && JSON.stringify(a.files) === JSON.stringify(b.files);
+}
+
 /** A saved plan may be applied only if nothing it touches changed since it was made. */
 function staleAddresses(saved: Plan, fresh: Plan): string[] {
   const now = new Map(fresh.campaigns.map((c) => [c.address, c]));
@@ -159,7 +167,7 @@ function staleAddresses(saved: Plan, fresh: Plan): string[] {
   for (const c of saved.campaigns) {
     if (c.action === "noop") continue;
     const f = now.get(c.address);
-    if (!f || f.fingerprint !== c.fingerprint || f.id !== c.id) stale.push(c.address);
+    if (!f || f.fingerprint !== c.fingerprint || f.id !== c.id || !sameAudience(c, f)) stale.push(c.address);
   }
   for (const e of fresh.errors) if (saved.campaigns.some((c) => c.address === e.address)) stale.push(e.address);
   return [...new Set(stale)].sort();
@@ -300,7 +308,7 @@ async function applyRun(
   // Campaigns that could not be read or planned are reported as failed; the others proceed.
   const unplanned: CampaignOutcome[] = plan.errors.map((e) => ({ address: e.address, status: "failed", done: [], message: e.message, blocked: [], warnings: [], verified: [] }));
   const work = applicableCampaigns(plan);
-  if (!work.some((c) => isChange(c, prune) || c.blocked.length > 0 || c.identity === "adopted")) {
+  if (!work.some((c) => isChange(c, prune) || c.blocked.length > 0 || c.identity === "adopted" || c.audience?.record === true)) {
     if (unplanned.length === 0 && !ctx.global.quiet) ctx.io.stderr.write("Nothing to apply.\n");
     return unplanned;
   }
@@ -334,6 +342,8 @@ async function applyRun(
   const execution = withProviderErrors(
     () =>
       executePlan({ ...plan, campaigns: work }, sessions, store, {
+        audiences: new Map(result.refreshed.flatMap((r) => (r.audience ? [[r.address, r.audience] as const] : []))),
+        displayPath: (file) => relative(ctx.io.cwd, file) || file,
         allowReplace: flags.allowReplace === true,
         prune,
         signal: interrupt.signal,

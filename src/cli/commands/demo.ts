@@ -204,38 +204,10 @@ export async function runDemo(ctx: CommandContext): Promise<number> {
     heading("plan", "read the three providers (GET requests only) and show what apply would do");
     await cli(["plan", "--detailed-exitcode"], 2, { 2: "changes to apply (exit 2 with --detailed-exitcode)" });
 
-    // 3: apply. Puffle cannot launch a campaign without prospects: its pre-check blocks the launch.
-    const puffleToLaunch = declared.filter((e) => e.provider === "puffle" && (e.spec.status === "active" || e.spec.status === "paused"));
-    heading("apply", "create every campaign, then launch, pause or activate it as its file says");
-    const first = await cli(["apply", "--auto-approve"], puffleToLaunch.length > 0 ? 3 : 0, {
-      3: "applied what it could; the Puffle launches are blocked, as they would be in production",
-    });
-    if (first.code === 3) {
-      out(
-        "  Puffle refuses to launch a campaign that has no prospects (its read-only pre-check, GET …/validate,\n" +
-          "  says so, and the plan showed it as blocked). campaignctl creates the campaigns as drafts and leaves\n" +
-          "  the launch for when prospects exist — prospect lists are data, not configuration.",
-      );
-
-      // 4: a user uploads the prospect lists, through Puffle's documented roster endpoint.
-      heading("upload prospects", "a user uploads the prospect lists in Puffle (POST /api/campaigns/{id}/leads)");
-      const ids = await stateIds();
-      for (const e of puffleToLaunch) {
-        const id = ids[addressOf(e)];
-        if (id === undefined) throw new DemoStepError(`demo step ${step}: ${addressOf(e)} was not recorded in the state file by the first apply`);
-        const email = e.spec.type === "email";
-        // Distinct people per campaign (Puffle may skip prospects already in another running campaign).
-        const prospects = ["ada", "grace", "linus"].map((n) => {
-          const first_name = n[0]!.toUpperCase() + n.slice(1);
-          return email ? { email: `${n}.${e.name}@example.com`, first_name } : { linkedin_url: `https://www.linkedin.com/in/${n}-${e.name}`, first_name };
-        });
-        const res = await providerCall("puffle", "POST", `/api/campaigns/${id}/leads`, { prospects });
-        out(`    → ${res.status} ${JSON.stringify(res.body)}  (${e.name})`);
-      }
-
-      heading("apply", "again: the pre-check passes now, so the launches (and the pause after one) go through");
-      await cli(["apply", "--auto-approve"], 0, { 0: "everything applied and verified" });
-    }
+    // 3: apply. The audiences are part of the campaigns: Puffle prospects go up after create and
+    // before launch (the roster is draft-only), Altur contacts before activate.
+    heading("apply", "create every campaign, upload its audience, then launch, pause or activate it as its file says");
+    await cli(["apply", "--auto-approve"], 0, { 0: "everything applied and verified, prospects and contacts included" });
 
     heading("plan", "right after apply: nothing left to do");
     await cli(["plan", "--detailed-exitcode"], 0, { 0: "no changes" });

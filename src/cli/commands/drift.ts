@@ -43,6 +43,7 @@ export const register: RegisterCommand = (program, run) => {
               ...(r.state ? { applied: r.state.applied } : {}),
               ...(r.live ? { live: r.live } : {}),
               ...(plan ? { plan } : {}),
+              ...(r.state?.audience ? { appliedAudience: r.state.audience } : {}),
               notes: r.notes,
             });
           });

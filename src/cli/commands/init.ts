@@ -116,7 +116,8 @@ drift.err
 
 async function exampleCampaign(provider: ProviderName, file: string): Promise<string> {
   const source = new URL(`campaigns/${EXAMPLES[provider]}`, PACKAGE_ROOT);
-  const text = await readFile(source, "utf8");
+  // The package's audience files stay with the package: the written example starts without an audience.
+  const text = (await readFile(source, "utf8")).replace(/\naudience:.*(\n[ #].*)*\n?$/, "\n");
   const header = [
     `# yaml-language-server: $schema=${schemaRef(file, "campaign.schema.json")}`,
     "# An example written by `campaignctl init`: replace the ids with your own account's (or bring your",

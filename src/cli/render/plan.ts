@@ -1,3 +1,4 @@
+import { audienceSummary, describeAudienceStep } from "../../core/audience.js";
 import { ACTION_GLYPH, isChange, type CampaignPlan, type FieldChange, type Plan, type PlanStep } from "../../core/plan.js";
 import { providerForKind } from "../../providers/registry.js";
 import { style, type Style } from "./style.js";
@@ -112,6 +113,8 @@ export function describeStep(step: PlanStep): string {
       return step.from !== undefined && step.to !== undefined ? `${step.action} (${step.from} → ${step.to})` : step.action;
     case "wait":
       return `wait until ${step.until} (${step.through.join("/")} → ${step.until})`;
+    case "audience":
+      return describeAudienceStep(step);
   }
 }
 
@@ -167,6 +170,11 @@ export function renderPlanText(plan: Plan, opts: { color: boolean; showNoop?: bo
     out.push(`  ${s.bold(`# ${campaignHeader(c)}`)} ${verb(c, prune)}`);
     out.push(`  ${color(glyphFor(c, prune))} ${c.kind} ${JSON.stringify(c.displayName)}`);
     for (const ch of c.changes) out.push(...changeLines(c, ch, s));
+    if (c.audience) {
+      for (const line of audienceSummary(c.audience)) out.push(`      ${c.audience.unchanged ? s.dim(line) : line.startsWith("+") ? s.green(line) : s.red(line)}`);
+      // Identities only masked, and only on --verbose.
+      if (opts.showNoop && c.audience.samples?.length) out.push(`          ${s.dim(`e.g. ${c.audience.samples.join(", ")}${c.audience.add > c.audience.samples.length ? ", …" : ""}`)}`);
+    }
     const steps = c.steps.map(describeStep);
     if (steps.length > 0 && c.action !== "replace") out.push(`      ${s.dim(`steps: ${steps.join(" → ")}`)}`);
     for (const b of c.blocked.filter((b) => !c.changes.some((ch) => ch.path === b.what))) {
@@ -223,6 +231,8 @@ function markdownDetails(c: CampaignPlan, prune: boolean): string {
     if (ch.class === "blocked" && ch.reason) lines.push(`    why: ${ch.reason}`);
     if (ch.class === "blocked" && ch.unblock) lines.push(`    to unblock: ${ch.unblock}`);
   }
+  // Counts only: a pull-request comment never shows a row or an identity.
+  if (c.audience) lines.push(...audienceSummary(c.audience));
   if (c.steps.length > 0 && c.action !== "orphan") lines.push(`steps: ${c.steps.map(describeStep).join(" → ")}`);
   for (const b of c.blocked.filter((b) => !c.changes.some((ch) => ch.path === b.what))) {
     lines.push(`! ${b.what} blocked: ${b.reason}`);

@@ -12,8 +12,9 @@ export function validators() {
   const exports = {};
 
 exports.campaign = validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/campaign.schema.json","title":"CampaignDocument","description":"One campaign managed by campaignctl. Exactly one campaign per file; `spec` uses the provider's own field names, and only the fields written here are managed.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"kind":{"description":"Which provider runs this campaign: ExtrovertCampaign (LinkedIn engagement), PuffleCampaign (LinkedIn or email sequences) or AlturCampaign (AI phone-call or WhatsApp agent). Selects the fields allowed in `spec`.","type":"string","enum":["ExtrovertCampaign","PuffleCampaign","AlturCampaign"]},"metadata":{"$ref":"#/$defs/Metadata","description":"campaignctl's own bookkeeping for the campaign: its key and the provider account it lives in."},"spec":{"description":"The campaign as the provider's API describes it (field names exactly as the provider spells them). Fields left out are never changed and never reported as drift.","type":"object"}},"allOf":[{"if":{"properties":{"kind":{"const":"ExtrovertCampaign"}},"required":["kind"]},"then":{"properties":{"spec":{"$ref":"#/$defs/ExtrovertSpec"}}}},{"if":{"properties":{"kind":{"const":"PuffleCampaign"}},"required":["kind"]},"then":{"properties":{"spec":{"$ref":"#/$defs/PuffleSpec"}}}},{"if":{"properties":{"kind":{"const":"AlturCampaign"}},"required":["kind"]},"then":{"properties":{"spec":{"$ref":"#/$defs/AlturSpec"}}}}],"$defs":{"Metadata":{"description":"campaignctl's key for the campaign. The address `<provider>/<account>/<name>` must be unique in the workspace.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The campaign's stable key inside campaignctl (not the name shown by the provider; that is `spec.name`). Lowercase letters, digits and '-', 1-63 characters, starting and ending with a letter or digit. Renaming it makes campaignctl treat the campaign as a different one.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)"},"account":{"description":"Name of the provider account (from `accounts` in campaignctl.yaml) that owns the campaign.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"}}},"Uuid":{"description":"A UUID such as 3c90c3cc-0d44-4b50-8888-8dd25736052a.","type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$","patternErrorMessage":"must be a UUID such as 3c90c3cc-0d44-4b50-8888-8dd25736052a"},"PuffleUuid":{"description":"A UUID as Puffle accepts it: version 1-8 with the RFC 4122 variant (e.g. f0000000-0000-4000-8000-000000000001), or the nil/max UUID.","type":"string","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$","patternErrorMessage":"must be a UUID of version 1-8 with the RFC 4122 variant, such as f0000000-0000-4000-8000-000000000001"},"ExtrovertSpec":{"description":"An Extrovert LinkedIn engagement campaign: the body of POST /api/client/v2/campaign. Extrovert replaces the whole campaign on every update, so campaignctl sends the whole body every time: postMaxAgeDays, isIndirectEngagementEnabled and (KEYWORD) skipTeammatesLeads left out here keep their last applied value or the documented default; connectingSettings and dmSettings left out are sent with every automation disabled; applyCommentIntervalH left out switches comment spacing off.","type":"object","additionalProperties":false,"required":["ownerId","type","name","userStyleId","userContextId","postActivityFilter"],"properties":{"ownerId":{"$ref":"#/$defs/Uuid","description":"Id of the team member who owns the campaign (see GET /user/team-members). Fixed at creation: changing it means replacing the campaign."},"type":{"description":"TARGET_USER: engage with a list of chosen LinkedIn profiles (a \"Prospects campaign\"). KEYWORD: find posts about monitored topics (a \"Topic campaign\"). Fixed at creation: changing it means replacing the campaign.","type":"string","enum":["TARGET_USER","KEYWORD"]},"name":{"description":"Name of the campaign in the Extrovert dashboard.","type":"string","minLength":1},"userStyleId":{"$ref":"#/$defs/Uuid","description":"Id of the writing Style used for generated comments and messages."},"userContextId":{"$ref":"#/$defs/Uuid","description":"Id of the Context (what the company and the user do) given to the AI."},"postMaxAgeDays":{"description":"Legacy setting the API still insists on; Extrovert ignores its value. Leave it at 30.","type":"integer","exclusiveMinimum":0,"default":30},"skipTeammatesLeads":{"description":"Skip prospects that a teammate already targets, so nobody is contacted twice. Required for TARGET_USER campaigns; for KEYWORD campaigns it does not apply: leave it out (sent as false).","type":"boolean"},"isIndirectEngagementEnabled":{"description":"Also comment on posts by the people a prospect interacts with most (posts the prospect probably sees). Meaningful for TARGET_USER campaigns only; keep it false for KEYWORD campaigns.","type":"boolean"},"postActivityFilter":{"$ref":"#/$defs/ExtrovertPostActivityFilter","description":"Which posts qualify for engagement. Write the whole object: Extrovert replaces it as a unit."},"connectingSettings":{"$ref":"#/$defs/ExtrovertConnectingSettings","description":"Automatic LinkedIn connection requests (TARGET_USER campaigns). Write the whole object: Extrovert replaces it as a unit. Leave it out (always, for KEYWORD campaigns) to send it with every automation disabled."},"dmSettings":{"$ref":"#/$defs/ExtrovertDmSettings","description":"Automatic drafting of direct messages (TARGET_USER campaigns). Write the whole object: Extrovert replaces it as a unit. Leave it out (always, for KEYWORD campaigns) to send it with every automation disabled."},"applyCommentIntervalH":{"description":"Minimum number of hours between two automated comments. The dashboard only offers whole days, so use a multiple of 24 (24, 48, 72). Leave it out to switch the spacing off; TARGET_USER campaigns only.","type":"integer","exclusiveMinimum":0}},"allOf":[{"if":{"properties":{"type":{"const":"TARGET_USER"}},"required":["type"]},"then":{"properties":{"skipTeammatesLeads":{"description":"Required for TARGET_USER campaigns."}},"required":["skipTeammatesLeads"]}}]},"ExtrovertPostActivityFilter":{"description":"Filter deciding which posts the campaign engages with. Every field is required because Extrovert replaces the object whole.","type":"object","additionalProperties":false,"required":["emotionTypes","monitoredTopicIds","isShowImportantTargetUsersFirstEnabled","isShowDirectPostFirstEnabled","minPostLikes"],"properties":{"emotionTypes":{"description":"Post emotion types to engage with (Extrovert does not publish the list of values; [] means no filter).","type":"array","items":{"type":"string","description":"An emotion type."}},"monitoredTopicIds":{"description":"Ids of the monitored topics a KEYWORD campaign watches.","type":"array","items":{"$ref":"#/$defs/Uuid","description":"Id of a monitored topic."}},"isShowImportantTargetUsersFirstEnabled":{"description":"List posts by the most important prospects first.","type":"boolean"},"isShowDirectPostFirstEnabled":{"description":"List posts written by prospects themselves before indirect posts.","type":"boolean"},"minPostLikes":{"description":"Only engage with posts that have at least this many likes.","type":"integer","minimum":0}}},"ExtrovertConnectingSettings":{"description":"When the campaign sends LinkedIn connection requests. Every field is required because Extrovert replaces the object whole.","type":"object","additionalProperties":false,"required":["isSendConnectionRequestEnabled","sendConnectionRequestOnDirectCommentCount","isSendConnectionRequestOnIndirectCommentEnabled","sendConnectionRequestOnIndirectCommentCount","isSendConnectionRequestOnTimeoutEnabled","sendConnectionRequestOnTimeoutDays","isSendConnectionRequestOnNoPostsEnabled"],"properties":{"isSendConnectionRequestEnabled":{"description":"Master switch for automatic connection requests.","type":"boolean"},"sendConnectionRequestOnDirectCommentCount":{"description":"Send a request after this many comments on the prospect's own posts.","type":"integer","minimum":0},"isSendConnectionRequestOnIndirectCommentEnabled":{"description":"Also count comments on indirect posts (posts the prospect interacted with).","type":"boolean"},"sendConnectionRequestOnIndirectCommentCount":{"description":"Send a request after this many comments on indirect posts.","type":"integer","minimum":0},"isSendConnectionRequestOnTimeoutEnabled":{"description":"Send a request after a number of days even without enough comments.","type":"boolean"},"sendConnectionRequestOnTimeoutDays":{"description":"Days to wait before the timeout request.","type":"integer","minimum":0},"isSendConnectionRequestOnNoPostsEnabled":{"description":"Send a request to prospects who do not post at all.","type":"boolean"}}},"ExtrovertDmSettings":{"description":"When the campaign drafts direct messages. Every field is required because Extrovert replaces the object whole.","type":"object","additionalProperties":false,"required":["isGenerateDmEnabled","isGenerateDmOnConnectEnabled","generateDmOnConnectAfterDaysCount","isGenerateDmOnRelevantPostEnabled","generateDmOnRelevantPostAfterDaysCount","isGenerateDmOnTimeoutEnabled","generateDmOnTimeoutAfterDaysCount"],"properties":{"isGenerateDmEnabled":{"description":"Master switch for drafted direct messages (needs DM playbook entries to be useful).","type":"boolean"},"isGenerateDmOnConnectEnabled":{"description":"Draft a message once the prospect accepts the connection request.","type":"boolean"},"generateDmOnConnectAfterDaysCount":{"description":"Days to wait after the connection is accepted.","type":"integer","minimum":0},"isGenerateDmOnRelevantPostEnabled":{"description":"Draft a message when the prospect publishes a relevant post.","type":"boolean"},"generateDmOnRelevantPostAfterDaysCount":{"description":"Days to wait after the relevant post.","type":"integer","minimum":0},"isGenerateDmOnTimeoutEnabled":{"description":"Draft a message after a number of days regardless of activity.","type":"boolean"},"generateDmOnTimeoutAfterDaysCount":{"description":"Days to wait before the timeout message.","type":"integer","minimum":0}}},"PuffleSpec":{"description":"A Puffle sequence campaign (LinkedIn or email): the fields of POST and PATCH /api/campaigns plus the desired lifecycle `status`. Several fields can only change while the campaign is a draft; campaignctl shows such changes as blocked afterwards.","type":"object","additionalProperties":false,"required":["type","name","sender_account_ids"],"properties":{"type":{"description":"Channel of the campaign: linkedin or email. Fixed at creation: changing it means replacing the campaign.","type":"string","enum":["linkedin","email"]},"name":{"description":"Name of the campaign; unique among your Puffle campaigns. Editable in every status.","type":"string","minLength":1,"maxLength":255},"sender_account_ids":{"description":"Ids of the connected sender accounts (LinkedIn profiles or email inboxes, matching `type`). Draft only. Puffle documents no maximum.","type":"array","minItems":1,"items":{"$ref":"#/$defs/PuffleUuid","description":"Id of a sender account."}},"skip_other_campaigns":{"description":"LinkedIn only, draft only: skip prospects who are already in another active LinkedIn campaign.","type":"boolean"},"operating_hours":{"description":"LinkedIn only: the weekly sending schedule, kept as an opaque JSON object (Puffle does not document its shape). Editable in every status; changing it on an active campaign wakes sleeping prospects at once.","type":["object","null"]},"daily_limit":{"description":"Email only: most prospects contacted per day across all senders (1-500). Editable in every status.","type":"integer","minimum":1,"maximum":500},"stop_on_reply":{"description":"Email only, draft only: stop the sequence for a prospect who replies.","type":"boolean"},"open_tracking":{"description":"Email only, draft only: add an open-tracking pixel to emails.","type":"boolean"},"signature":{"description":"Email only, draft only: signature template (supports %sender_*% and %first_name% variables); null for none.","type":["string","null"]},"account_limits":{"description":"Email only: per-sender daily limits overriding `daily_limit` (at most 50 entries). Editable in every status.","type":"array","maxItems":50,"items":{"$ref":"#/$defs/PuffleAccountLimit","description":"A daily limit for one sender account."}},"sequence_nodes":{"description":"The whole sequence, in order (positions follow the list order; node ids are Puffle's). Must end with exactly one `end` node. Draft only. Puffle documents no maximum.","type":"array","items":{"$ref":"#/$defs/PuffleSequenceNode","description":"One step of the sequence."}},"status":{"description":"Desired lifecycle: draft (never launched), active (launch or resume) or paused. Leave it out to let campaignctl ignore the status.","type":"string","enum":["draft","active","paused"]}}},"PuffleAccountLimit":{"description":"A per-sender daily limit.","type":"object","additionalProperties":false,"required":["account_id","daily_limit"],"properties":{"account_id":{"$ref":"#/$defs/PuffleUuid","description":"Id of one of the campaign's sender accounts."},"daily_limit":{"description":"Most emails this sender sends per day for the campaign (1-500).","type":"integer","minimum":1,"maximum":500}}},"PuffleSequenceNode":{"description":"One sequence step, without the id, position and campaign_id Puffle assigns. LinkedIn campaigns use connection_request, message, delay, ai and end; email campaigns use email, delay, ai and end.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Kind of step. Cannot change on an existing node (campaignctl replaces the node instead).","type":"string","enum":["connection_request","message","email","delay","ai","end"]},"subject":{"description":"email nodes: subject line (placeholders such as {{first_name}} allowed).","type":["string","null"]},"body":{"description":"connection_request, message and email nodes: the text sent.","type":["string","null"]},"body_html":{"description":"email nodes: HTML version of the body.","type":["string","null"]},"signature":{"description":"email nodes: signature for this step.","type":["string","null"]},"from_name":{"description":"email nodes: sender name shown to the recipient.","type":["string","null"]},"reply_to":{"description":"email nodes: Reply-To address.","type":["string","null"]},"cc":{"description":"email nodes: Cc recipients (Puffle does not document the shape: a string or a list of addresses).","type":["string","array","null"],"items":{"type":"string","description":"An email address."}},"bcc":{"description":"email nodes: Bcc recipients (Puffle does not document the shape: a string or a list of addresses).","type":["string","array","null"],"items":{"type":"string","description":"An email address."}},"attachments":{"description":"email nodes: attachments, as Puffle returns them.","type":"array","items":{"description":"One attachment (shape not documented by Puffle)."}},"include_message":{"description":"connection_request nodes: send `body` as the connection note.","type":"boolean"},"is_reply":{"description":"email nodes: send as a reply in the thread of the previous email.","type":"boolean"},"delay_days":{"description":"delay nodes: days to wait. days + hours + minutes must total between 1 minute and 30 days.","type":"integer","minimum":0},"delay_hours":{"description":"delay nodes: hours to wait (added to days and minutes).","type":"integer","minimum":0},"delay_minutes":{"description":"delay nodes: minutes to wait (added to days and hours).","type":"integer","minimum":0},"ai_node":{"description":"ai nodes: what the AI step writes.","type":["object","null"],"additionalProperties":false,"properties":{"purpose":{"description":"Instructions: what the generated message should achieve.","type":"string"},"output_type":{"description":"What the step produces, e.g. email.","type":"string"}}}}},"AlturSpec":{"description":"An Altur AI-agent campaign (phone calls or WhatsApp): the fields of POST and PATCH /campaigns plus the desired lifecycle `status` and `archived`.","type":"object","additionalProperties":false,"required":["name","agent_id","integration_id","integration_type"],"properties":{"name":{"description":"Name of the campaign (at most 255 characters).","type":"string","minLength":1,"maxLength":255},"agent_id":{"description":"Public id of the AI agent that runs the campaign. Fixed at creation: changing it means replacing the campaign.","type":"string","minLength":1},"integration_id":{"description":"Public id of the agent's phone or WhatsApp integration. Fixed at creation.","type":"string","minLength":1},"integration_type":{"description":"Channel: phone_call or whatsapp. Fixed at creation. Decides which other fields are allowed.","type":"string","enum":["phone_call","whatsapp"]},"description":{"description":"Free-text description.","type":"string"},"timezone":{"description":"IANA time zone of the calling windows, e.g. America/Mexico_City (Altur's default).","type":"string","minLength":1},"retries":{"description":"How often an unanswered contact is tried again (0-5).","type":"integer","minimum":0,"maximum":5},"message_limit":{"description":"Message limit of the campaign (1-10000).","type":"integer","minimum":1,"maximum":10000},"first_message":{"description":"phone_call only: the agent's opening line when the call is answered.","type":"string"},"template":{"description":"whatsapp only: name of the WhatsApp message template.","type":"string"},"template_alt":{"description":"whatsapp only: name of the alternate template.","type":"string"},"scheduling":{"$ref":"#/$defs/AlturWeekSchedule","description":"Weekly windows in which the agent may contact people, per weekday (mon..sun); weekdays left out are inactive."},"cycles":{"$ref":"#/$defs/AlturCycles","description":"phone_call only: repeated dialling rounds. Can only be enabled at creation; `enabled` and `mode` cannot change afterwards."},"status":{"description":"Desired lifecycle: active (activate or resume) or inactive (pause). Leave it out to let campaignctl ignore the status.","type":"string","enum":["active","inactive"]},"archived":{"description":"true archives the campaign (Altur has no delete). Archiving cannot be undone through the API.","type":"boolean"}}},"AlturDayWindow":{"description":"Calling window for one weekday.","type":"object","additionalProperties":false,"required":["active"],"properties":{"startTime":{"description":"Start of the window, HH:MM (24-hour), in the campaign's time zone.","type":"string","pattern":"^([01][0-9]|2[0-3]):[0-5][0-9]$","patternErrorMessage":"must be a 24-hour time HH:MM, such as 09:00 or 17:30"},"stopTime":{"description":"End of the window, HH:MM (24-hour); later than startTime.","type":"string","pattern":"^([01][0-9]|2[0-3]):[0-5][0-9]$","patternErrorMessage":"must be a 24-hour time HH:MM, such as 09:00 or 17:30"},"active":{"description":"Whether the agent works on this weekday. When true, startTime and stopTime are required.","type":"boolean"}}},"AlturWeekSchedule":{"description":"A window per weekday.","type":"object","additionalProperties":false,"properties":{"mon":{"$ref":"#/$defs/AlturDayWindow","description":"Monday."},"tue":{"$ref":"#/$defs/AlturDayWindow","description":"Tuesday."},"wed":{"$ref":"#/$defs/AlturDayWindow","description":"Wednesday."},"thu":{"$ref":"#/$defs/AlturDayWindow","description":"Thursday."},"fri":{"$ref":"#/$defs/AlturDayWindow","description":"Friday."},"sat":{"$ref":"#/$defs/AlturDayWindow","description":"Saturday."},"sun":{"$ref":"#/$defs/AlturDayWindow","description":"Sunday."}}},"AlturCycles":{"description":"Repeated dialling rounds over the contacts (phone_call campaigns). When `enabled` is false or left out, every other field is ignored.","type":"object","additionalProperties":false,"properties":{"enabled":{"description":"Turn cycles on. Only possible at creation; cannot change afterwards.","type":"boolean"},"mode":{"description":"cooldown: start the next round a fixed time after the previous one. scheduled: run rounds inside `schedule` between the schedule dates. Required when enabled; cannot change afterwards.","type":"string","enum":["cooldown","scheduled"]},"max_iterations":{"description":"Most rounds to run (1-50).","type":"integer","minimum":1,"maximum":50},"cooldown_minutes":{"description":"Minutes between two rounds (1-43200, i.e. up to 30 days).","type":"integer","minimum":1,"maximum":43200},"filter_statuses":{"description":"Contact statuses dialled again in the next round (e.g. voicemail, failed).","type":"array","items":{"type":"string","description":"A contact status."}},"filter_tags":{"description":"Only contacts with these tags are dialled again.","type":"array","items":{"type":"string","description":"A contact tag."}},"schedule":{"$ref":"#/$defs/AlturWeekSchedule","description":"scheduled mode only: weekly windows in which rounds run."},"schedule_start_date":{"description":"scheduled mode only: first day of the rounds, YYYY-MM-DD.","type":"string","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}$","patternErrorMessage":"must be a date YYYY-MM-DD, such as 2025-07-01"},"schedule_end_date":{"description":"scheduled mode only: last day of the rounds, YYYY-MM-DD (not before the start date).","type":"string","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}$","patternErrorMessage":"must be a date YYYY-MM-DD, such as 2025-07-01"}}}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/campaign.schema.json","title":"CampaignDocument","description":"One campaign managed by campaignctl. Exactly one campaign per file; `spec` uses the provider's own field names, and only the fields written here are managed.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"kind":{"description":"Which provider runs this campaign: ExtrovertCampaign (LinkedIn engagement), PuffleCampaign (LinkedIn or email sequences) or AlturCampaign (AI phone-call or WhatsApp agent). Selects the fields allowed in `spec`.","type":"string","enum":["ExtrovertCampaign","PuffleCampaign","AlturCampaign"]},"metadata":{"$ref":"#/$defs/Metadata","description":"campaignctl's own bookkeeping for the campaign: its key and the provider account it lives in."},"spec":{"description":"The campaign as the provider's API describes it (field names exactly as the provider spells them). Fields left out are never changed and never reported as drift.","type":"object"},"audience":{"$ref":"#/$defs/Audience","description":"Who the campaign reaches: roster files beside the campaign file (not inside `spec`, which stays the provider's own fields). Planned and applied like the spec: append (default) uploads rows not uploaded yet; exact also removes entries no longer listed, where the provider allows it."}},"allOf":[{"if":{"properties":{"kind":{"const":"ExtrovertCampaign"}},"required":["kind"]},"then":{"properties":{"spec":{"$ref":"#/$defs/ExtrovertSpec"}}}},{"if":{"properties":{"kind":{"const":"PuffleCampaign"}},"required":["kind"]},"then":{"properties":{"spec":{"$ref":"#/$defs/PuffleSpec"}}}},{"if":{"properties":{"kind":{"const":"AlturCampaign"}},"required":["kind"]},"then":{"properties":{"spec":{"$ref":"#/$defs/AlturSpec"}}}}],"$defs":{"Metadata":{"description":"campaignctl's key for the campaign. The address `<provider>/<account>/<name>` must be unique in the workspace.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The campaign's stable key inside campaignctl (not the name shown by the provider; that is `spec.name`). Lowercase letters, digits and '-', 1-63 characters, starting and ending with a letter or digit. Renaming it makes campaignctl treat the campaign as a different one.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)"},"account":{"description":"Name of the provider account (from `accounts` in campaignctl.yaml) that owns the campaign.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"}}},"Uuid":{"description":"A UUID such as 3c90c3cc-0d44-4b50-8888-8dd25736052a.","type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$","patternErrorMessage":"must be a UUID such as 3c90c3cc-0d44-4b50-8888-8dd25736052a"},"PuffleUuid":{"description":"A UUID as Puffle accepts it: version 1-8 with the RFC 4122 variant (e.g. f0000000-0000-4000-8000-000000000001), or the nil/max UUID.","type":"string","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$","patternErrorMessage":"must be a UUID of version 1-8 with the RFC 4122 variant, such as f0000000-0000-4000-8000-000000000001"},"Audience":{"title":"Audience","type":"object","additionalProperties":false,"required":["files"],"properties":{"files":{"description":"Roster files, relative to this campaign file and inside the workspace: CSV with a header row (the provider's roster field names as columns) or JSON Lines (.jsonl, one row object per line).","type":"array","minItems":1,"items":{"type":"string","minLength":1,"pattern":"\\.(csv|CSV|jsonl|JSONL)$","patternErrorMessage":"must be a path ending in .csv or .jsonl"}},"mode":{"description":"append (default): upload rows whose identity is not in the roster yet, never remove. exact: also remove roster entries no longer listed, where the provider allows it (Puffle: draft campaigns; Altur: contacts in queue or failed).","type":"string","enum":["append","exact"],"default":"append"}}},"ExtrovertSpec":{"description":"An Extrovert LinkedIn engagement campaign: the body of POST /api/client/v2/campaign. Extrovert replaces the whole campaign on every update, so campaignctl sends the whole body every time: postMaxAgeDays, isIndirectEngagementEnabled and (KEYWORD) skipTeammatesLeads left out here keep their last applied value or the documented default; connectingSettings and dmSettings left out are sent with every automation disabled; applyCommentIntervalH left out switches comment spacing off.","type":"object","additionalProperties":false,"required":["ownerId","type","name","userStyleId","userContextId","postActivityFilter"],"properties":{"ownerId":{"$ref":"#/$defs/Uuid","description":"Id of the team member who owns the campaign (see GET /user/team-members). Fixed at creation: changing it means replacing the campaign."},"type":{"description":"TARGET_USER: engage with a list of chosen LinkedIn profiles (a \"Prospects campaign\"). KEYWORD: find posts about monitored topics (a \"Topic campaign\"). Fixed at creation: changing it means replacing the campaign.","type":"string","enum":["TARGET_USER","KEYWORD"]},"name":{"description":"Name of the campaign in the Extrovert dashboard.","type":"string","minLength":1},"userStyleId":{"$ref":"#/$defs/Uuid","description":"Id of the writing Style used for generated comments and messages."},"userContextId":{"$ref":"#/$defs/Uuid","description":"Id of the Context (what the company and the user do) given to the AI."},"postMaxAgeDays":{"description":"Legacy setting the API still insists on; Extrovert ignores its value. Leave it at 30.","type":"integer","exclusiveMinimum":0,"default":30},"skipTeammatesLeads":{"description":"Skip prospects that a teammate already targets, so nobody is contacted twice. Required for TARGET_USER campaigns; for KEYWORD campaigns it does not apply: leave it out (sent as false).","type":"boolean"},"isIndirectEngagementEnabled":{"description":"Also comment on posts by the people a prospect interacts with most (posts the prospect probably sees). Meaningful for TARGET_USER campaigns only; keep it false for KEYWORD campaigns.","type":"boolean"},"postActivityFilter":{"$ref":"#/$defs/ExtrovertPostActivityFilter","description":"Which posts qualify for engagement. Write the whole object: Extrovert replaces it as a unit."},"connectingSettings":{"$ref":"#/$defs/ExtrovertConnectingSettings","description":"Automatic LinkedIn connection requests (TARGET_USER campaigns). Write the whole object: Extrovert replaces it as a unit. Leave it out (always, for KEYWORD campaigns) to send it with every automation disabled."},"dmSettings":{"$ref":"#/$defs/ExtrovertDmSettings","description":"Automatic drafting of direct messages (TARGET_USER campaigns). Write the whole object: Extrovert replaces it as a unit. Leave it out (always, for KEYWORD campaigns) to send it with every automation disabled."},"applyCommentIntervalH":{"description":"Minimum number of hours between two automated comments. The dashboard only offers whole days, so use a multiple of 24 (24, 48, 72). Leave it out to switch the spacing off; TARGET_USER campaigns only.","type":"integer","exclusiveMinimum":0}},"allOf":[{"if":{"properties":{"type":{"const":"TARGET_USER"}},"required":["type"]},"then":{"properties":{"skipTeammatesLeads":{"description":"Required for TARGET_USER campaigns."}},"required":["skipTeammatesLeads"]}}]},"ExtrovertPostActivityFilter":{"description":"Filter deciding which posts the campaign engages with. Every field is required because Extrovert replaces the object whole.","type":"object","additionalProperties":false,"required":["emotionTypes","monitoredTopicIds","isShowImportantTargetUsersFirstEnabled","isShowDirectPostFirstEnabled","minPostLikes"],"properties":{"emotionTypes":{"description":"Post emotion types to engage with (Extrovert does not publish the list of values; [] means no filter).","type":"array","items":{"type":"string","description":"An emotion type."}},"monitoredTopicIds":{"description":"Ids of the monitored topics a KEYWORD campaign watches.","type":"array","items":{"$ref":"#/$defs/Uuid","description":"Id of a monitored topic."}},"isShowImportantTargetUsersFirstEnabled":{"description":"List posts by the most important prospects first.","type":"boolean"},"isShowDirectPostFirstEnabled":{"description":"List posts written by prospects themselves before indirect posts.","type":"boolean"},"minPostLikes":{"description":"Only engage with posts that have at least this many likes.","type":"integer","minimum":0}}},"ExtrovertConnectingSettings":{"description":"When the campaign sends LinkedIn connection requests. Every field is required because Extrovert replaces the object whole.","type":"object","additionalProperties":false,"required":["isSendConnectionRequestEnabled","sendConnectionRequestOnDirectCommentCount","isSendConnectionRequestOnIndirectCommentEnabled","sendConnectionRequestOnIndirectCommentCount","isSendConnectionRequestOnTimeoutEnabled","sendConnectionRequestOnTimeoutDays","isSendConnectionRequestOnNoPostsEnabled"],"properties":{"isSendConnectionRequestEnabled":{"description":"Master switch for automatic connection requests.","type":"boolean"},"sendConnectionRequestOnDirectCommentCount":{"description":"Send a request after this many comments on the prospect's own posts.","type":"integer","minimum":0},"isSendConnectionRequestOnIndirectCommentEnabled":{"description":"Also count comments on indirect posts (posts the prospect interacted with).","type":"boolean"},"sendConnectionRequestOnIndirectCommentCount":{"description":"Send a request after this many comments on indirect posts.","type":"integer","minimum":0},"isSendConnectionRequestOnTimeoutEnabled":{"description":"Send a request after a number of days even without enough comments.","type":"boolean"},"sendConnectionRequestOnTimeoutDays":{"description":"Days to wait before the timeout request.","type":"integer","minimum":0},"isSendConnectionRequestOnNoPostsEnabled":{"description":"Send a request to prospects who do not post at all.","type":"boolean"}}},"ExtrovertDmSettings":{"description":"When the campaign drafts direct messages. Every field is required because Extrovert replaces the object whole.","type":"object","additionalProperties":false,"required":["isGenerateDmEnabled","isGenerateDmOnConnectEnabled","generateDmOnConnectAfterDaysCount","isGenerateDmOnRelevantPostEnabled","generateDmOnRelevantPostAfterDaysCount","isGenerateDmOnTimeoutEnabled","generateDmOnTimeoutAfterDaysCount"],"properties":{"isGenerateDmEnabled":{"description":"Master switch for drafted direct messages (needs DM playbook entries to be useful).","type":"boolean"},"isGenerateDmOnConnectEnabled":{"description":"Draft a message once the prospect accepts the connection request.","type":"boolean"},"generateDmOnConnectAfterDaysCount":{"description":"Days to wait after the connection is accepted.","type":"integer","minimum":0},"isGenerateDmOnRelevantPostEnabled":{"description":"Draft a message when the prospect publishes a relevant post.","type":"boolean"},"generateDmOnRelevantPostAfterDaysCount":{"description":"Days to wait after the relevant post.","type":"integer","minimum":0},"isGenerateDmOnTimeoutEnabled":{"description":"Draft a message after a number of days regardless of activity.","type":"boolean"},"generateDmOnTimeoutAfterDaysCount":{"description":"Days to wait before the timeout message.","type":"integer","minimum":0}}},"PuffleSpec":{"description":"A Puffle sequence campaign (LinkedIn or email): the fields of POST and PATCH /api/campaigns plus the desired lifecycle `status`. Several fields can only change while the campaign is a draft; campaignctl shows such changes as blocked afterwards.","type":"object","additionalProperties":false,"required":["type","name","sender_account_ids"],"properties":{"type":{"description":"Channel of the campaign: linkedin or email. Fixed at creation: changing it means replacing the campaign.","type":"string","enum":["linkedin","email"]},"name":{"description":"Name of the campaign; unique among your Puffle campaigns. Editable in every status.","type":"string","minLength":1,"maxLength":255},"sender_account_ids":{"description":"Ids of the connected sender accounts (LinkedIn profiles or email inboxes, matching `type`). Draft only. Puffle documents no maximum.","type":"array","minItems":1,"items":{"$ref":"#/$defs/PuffleUuid","description":"Id of a sender account."}},"skip_other_campaigns":{"description":"LinkedIn only, draft only: skip prospects who are already in another active LinkedIn campaign.","type":"boolean"},"operating_hours":{"description":"LinkedIn only: the weekly sending schedule, kept as an opaque JSON object (Puffle does not document its shape). Editable in every status; changing it on an active campaign wakes sleeping prospects at once.","type":["object","null"]},"daily_limit":{"description":"Email only: most prospects contacted per day across all senders (1-500). Editable in every status.","type":"integer","minimum":1,"maximum":500},"stop_on_reply":{"description":"Email only, draft only: stop the sequence for a prospect who replies.","type":"boolean"},"open_tracking":{"description":"Email only, draft only: add an open-tracking pixel to emails.","type":"boolean"},"signature":{"description":"Email only, draft only: signature template (supports %sender_*% and %first_name% variables); null for none.","type":["string","null"]},"account_limits":{"description":"Email only: per-sender daily limits overriding `daily_limit` (at most 50 entries). Editable in every status.","type":"array","maxItems":50,"items":{"$ref":"#/$defs/PuffleAccountLimit","description":"A daily limit for one sender account."}},"sequence_nodes":{"description":"The whole sequence, in order (positions follow the list order; node ids are Puffle's). Must end with exactly one `end` node. Draft only. Puffle documents no maximum.","type":"array","items":{"$ref":"#/$defs/PuffleSequenceNode","description":"One step of the sequence."}},"status":{"description":"Desired lifecycle: draft (never launched), active (launch or resume) or paused. Leave it out to let campaignctl ignore the status.","type":"string","enum":["draft","active","paused"]}}},"PuffleAccountLimit":{"description":"A per-sender daily limit.","type":"object","additionalProperties":false,"required":["account_id","daily_limit"],"properties":{"account_id":{"$ref":"#/$defs/PuffleUuid","description":"Id of one of the campaign's sender accounts."},"daily_limit":{"description":"Most emails this sender sends per day for the campaign (1-500).","type":"integer","minimum":1,"maximum":500}}},"PuffleSequenceNode":{"description":"One sequence step, without the id, position and campaign_id Puffle assigns. LinkedIn campaigns use connection_request, message, delay, ai and end; email campaigns use email, delay, ai and end.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Kind of step. Cannot change on an existing node (campaignctl replaces the node instead).","type":"string","enum":["connection_request","message","email","delay","ai","end"]},"subject":{"description":"email nodes: subject line (placeholders such as {{first_name}} allowed).","type":["string","null"]},"body":{"description":"connection_request, message and email nodes: the text sent.","type":["string","null"]},"body_html":{"description":"email nodes: HTML version of the body.","type":["string","null"]},"signature":{"description":"email nodes: signature for this step.","type":["string","null"]},"from_name":{"description":"email nodes: sender name shown to the recipient.","type":["string","null"]},"reply_to":{"description":"email nodes: Reply-To address.","type":["string","null"]},"cc":{"description":"email nodes: Cc recipients (Puffle does not document the shape: a string or a list of addresses).","type":["string","array","null"],"items":{"type":"string","description":"An email address."}},"bcc":{"description":"email nodes: Bcc recipients (Puffle does not document the shape: a string or a list of addresses).","type":["string","array","null"],"items":{"type":"string","description":"An email address."}},"attachments":{"description":"email nodes: attachments, as Puffle returns them.","type":"array","items":{"description":"One attachment (shape not documented by Puffle)."}},"include_message":{"description":"connection_request nodes: send `body` as the connection note.","type":"boolean"},"is_reply":{"description":"email nodes: send as a reply in the thread of the previous email.","type":"boolean"},"delay_days":{"description":"delay nodes: days to wait. days + hours + minutes must total between 1 minute and 30 days.","type":"integer","minimum":0},"delay_hours":{"description":"delay nodes: hours to wait (added to days and minutes).","type":"integer","minimum":0},"delay_minutes":{"description":"delay nodes: minutes to wait (added to days and hours).","type":"integer","minimum":0},"ai_node":{"description":"ai nodes: what the AI step writes.","type":["object","null"],"additionalProperties":false,"properties":{"purpose":{"description":"Instructions: what the generated message should achieve.","type":"string"},"output_type":{"description":"What the step produces, e.g. email.","type":"string"}}}}},"AlturSpec":{"description":"An Altur AI-agent campaign (phone calls or WhatsApp): the fields of POST and PATCH /campaigns plus the desired lifecycle `status` and `archived`.","type":"object","additionalProperties":false,"required":["name","agent_id","integration_id","integration_type"],"properties":{"name":{"description":"Name of the campaign (at most 255 characters).","type":"string","minLength":1,"maxLength":255},"agent_id":{"description":"Public id of the AI agent that runs the campaign. Fixed at creation: changing it means replacing the campaign.","type":"string","minLength":1},"integration_id":{"description":"Public id of the agent's phone or WhatsApp integration. Fixed at creation.","type":"string","minLength":1},"integration_type":{"description":"Channel: phone_call or whatsapp. Fixed at creation. Decides which other fields are allowed.","type":"string","enum":["phone_call","whatsapp"]},"description":{"description":"Free-text description.","type":"string"},"timezone":{"description":"IANA time zone of the calling windows, e.g. America/Mexico_City (Altur's default).","type":"string","minLength":1},"retries":{"description":"How often an unanswered contact is tried again (0-5).","type":"integer","minimum":0,"maximum":5},"message_limit":{"description":"Message limit of the campaign (1-10000).","type":"integer","minimum":1,"maximum":10000},"first_message":{"description":"phone_call only: the agent's opening line when the call is answered.","type":"string"},"template":{"description":"whatsapp only: name of the WhatsApp message template.","type":"string"},"template_alt":{"description":"whatsapp only: name of the alternate template.","type":"string"},"scheduling":{"$ref":"#/$defs/AlturWeekSchedule","description":"Weekly windows in which the agent may contact people, per weekday (mon..sun); weekdays left out are inactive."},"cycles":{"$ref":"#/$defs/AlturCycles","description":"phone_call only: repeated dialling rounds. Can only be enabled at creation; `enabled` and `mode` cannot change afterwards."},"status":{"description":"Desired lifecycle: active (activate or resume) or inactive (pause). Leave it out to let campaignctl ignore the status.","type":"string","enum":["active","inactive"]},"archived":{"description":"true archives the campaign (Altur has no delete). Archiving cannot be undone through the API.","type":"boolean"}}},"AlturDayWindow":{"description":"Calling window for one weekday.","type":"object","additionalProperties":false,"required":["active"],"properties":{"startTime":{"description":"Start of the window, HH:MM (24-hour), in the campaign's time zone.","type":"string","pattern":"^([01][0-9]|2[0-3]):[0-5][0-9]$","patternErrorMessage":"must be a 24-hour time HH:MM, such as 09:00 or 17:30"},"stopTime":{"description":"End of the window, HH:MM (24-hour); later than startTime.","type":"string","pattern":"^([01][0-9]|2[0-3]):[0-5][0-9]$","patternErrorMessage":"must be a 24-hour time HH:MM, such as 09:00 or 17:30"},"active":{"description":"Whether the agent works on this weekday. When true, startTime and stopTime are required.","type":"boolean"}}},"AlturWeekSchedule":{"description":"A window per weekday.","type":"object","additionalProperties":false,"properties":{"mon":{"$ref":"#/$defs/AlturDayWindow","description":"Monday."},"tue":{"$ref":"#/$defs/AlturDayWindow","description":"Tuesday."},"wed":{"$ref":"#/$defs/AlturDayWindow","description":"Wednesday."},"thu":{"$ref":"#/$defs/AlturDayWindow","description":"Thursday."},"fri":{"$ref":"#/$defs/AlturDayWindow","description":"Friday."},"sat":{"$ref":"#/$defs/AlturDayWindow","description":"Saturday."},"sun":{"$ref":"#/$defs/AlturDayWindow","description":"Sunday."}}},"AlturCycles":{"description":"Repeated dialling rounds over the contacts (phone_call campaigns). When `enabled` is false or left out, every other field is ignored.","type":"object","additionalProperties":false,"properties":{"enabled":{"description":"Turn cycles on. Only possible at creation; cannot change afterwards.","type":"boolean"},"mode":{"description":"cooldown: start the next round a fixed time after the previous one. scheduled: run rounds inside `schedule` between the schedule dates. Required when enabled; cannot change afterwards.","type":"string","enum":["cooldown","scheduled"]},"max_iterations":{"description":"Most rounds to run (1-50).","type":"integer","minimum":1,"maximum":50},"cooldown_minutes":{"description":"Minutes between two rounds (1-43200, i.e. up to 30 days).","type":"integer","minimum":1,"maximum":43200},"filter_statuses":{"description":"Contact statuses dialled again in the next round (e.g. voicemail, failed).","type":"array","items":{"type":"string","description":"A contact status."}},"filter_tags":{"description":"Only contacts with these tags are dialled again.","type":"array","items":{"type":"string","description":"A contact tag."}},"schedule":{"$ref":"#/$defs/AlturWeekSchedule","description":"scheduled mode only: weekly windows in which rounds run."},"schedule_start_date":{"description":"scheduled mode only: first day of the rounds, YYYY-MM-DD.","type":"string","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}$","patternErrorMessage":"must be a date YYYY-MM-DD, such as 2025-07-01"},"schedule_end_date":{"description":"scheduled mode only: last day of the rounds, YYYY-MM-DD (not before the start date).","type":"string","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}$","patternErrorMessage":"must be a date YYYY-MM-DD, such as 2025-07-01"}}}}};
 const schema55 = {"description":"campaignctl's key for the campaign. The address `<provider>/<account>/<name>` must be unique in the workspace.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The campaign's stable key inside campaignctl (not the name shown by the provider; that is `spec.name`). Lowercase letters, digits and '-', 1-63 characters, starting and ending with a letter or digit. Renaming it makes campaignctl treat the campaign as a different one.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)"},"account":{"description":"Name of the provider account (from `accounts` in campaignctl.yaml) that owns the campaign.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"}}};
+const schema56 = {"title":"Audience","type":"object","additionalProperties":false,"required":["files"],"properties":{"files":{"description":"Roster files, relative to this campaign file and inside the workspace: CSV with a header row (the provider's roster field names as columns) or JSON Lines (.jsonl, one row object per line).","type":"array","minItems":1,"items":{"type":"string","minLength":1,"pattern":"\\.(csv|CSV|jsonl|JSONL)$","patternErrorMessage":"must be a path ending in .csv or .jsonl"}},"mode":{"description":"append (default): upload rows whose identity is not in the roster yet, never remove. exact: also remove roster entries no longer listed, where the provider allows it (Puffle: draft campaigns; Altur: contacts in queue or failed).","type":"string","enum":["append","exact"],"default":"append"}}};
 const schema32 = {"description":"An Extrovert LinkedIn engagement campaign: the body of POST /api/client/v2/campaign. Extrovert replaces the whole campaign on every update, so campaignctl sends the whole body every time: postMaxAgeDays, isIndirectEngagementEnabled and (KEYWORD) skipTeammatesLeads left out here keep their last applied value or the documented default; connectingSettings and dmSettings left out are sent with every automation disabled; applyCommentIntervalH left out switches comment spacing off.","type":"object","additionalProperties":false,"required":["ownerId","type","name","userStyleId","userContextId","postActivityFilter"],"properties":{"ownerId":{"$ref":"#/$defs/Uuid","description":"Id of the team member who owns the campaign (see GET /user/team-members). Fixed at creation: changing it means replacing the campaign."},"type":{"description":"TARGET_USER: engage with a list of chosen LinkedIn profiles (a \"Prospects campaign\"). KEYWORD: find posts about monitored topics (a \"Topic campaign\"). Fixed at creation: changing it means replacing the campaign.","type":"string","enum":["TARGET_USER","KEYWORD"]},"name":{"description":"Name of the campaign in the Extrovert dashboard.","type":"string","minLength":1},"userStyleId":{"$ref":"#/$defs/Uuid","description":"Id of the writing Style used for generated comments and messages."},"userContextId":{"$ref":"#/$defs/Uuid","description":"Id of the Context (what the company and the user do) given to the AI."},"postMaxAgeDays":{"description":"Legacy setting the API still insists on; Extrovert ignores its value. Leave it at 30.","type":"integer","exclusiveMinimum":0,"default":30},"skipTeammatesLeads":{"description":"Skip prospects that a teammate already targets, so nobody is contacted twice. Required for TARGET_USER campaigns; for KEYWORD campaigns it does not apply: leave it out (sent as false).","type":"boolean"},"isIndirectEngagementEnabled":{"description":"Also comment on posts by the people a prospect interacts with most (posts the prospect probably sees). Meaningful for TARGET_USER campaigns only; keep it false for KEYWORD campaigns.","type":"boolean"},"postActivityFilter":{"$ref":"#/$defs/ExtrovertPostActivityFilter","description":"Which posts qualify for engagement. Write the whole object: Extrovert replaces it as a unit."},"connectingSettings":{"$ref":"#/$defs/ExtrovertConnectingSettings","description":"Automatic LinkedIn connection requests (TARGET_USER campaigns). Write the whole object: Extrovert replaces it as a unit. Leave it out (always, for KEYWORD campaigns) to send it with every automation disabled."},"dmSettings":{"$ref":"#/$defs/ExtrovertDmSettings","description":"Automatic drafting of direct messages (TARGET_USER campaigns). Write the whole object: Extrovert replaces it as a unit. Leave it out (always, for KEYWORD campaigns) to send it with every automation disabled."},"applyCommentIntervalH":{"description":"Minimum number of hours between two automated comments. The dashboard only offers whole days, so use a multiple of 24 (24, 48, 72). Leave it out to switch the spacing off; TARGET_USER campaigns only.","type":"integer","exclusiveMinimum":0}},"allOf":[{"if":{"properties":{"type":{"const":"TARGET_USER"}},"required":["type"]},"then":{"properties":{"skipTeammatesLeads":{"description":"Required for TARGET_USER campaigns."}},"required":["skipTeammatesLeads"]}}]};
 const schema33 = {"description":"A UUID such as 3c90c3cc-0d44-4b50-8888-8dd25736052a.","type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$","patternErrorMessage":"must be a UUID such as 3c90c3cc-0d44-4b50-8888-8dd25736052a"};
 const schema38 = {"description":"When the campaign sends LinkedIn connection requests. Every field is required because Extrovert replaces the object whole.","type":"object","additionalProperties":false,"required":["isSendConnectionRequestEnabled","sendConnectionRequestOnDirectCommentCount","isSendConnectionRequestOnIndirectCommentEnabled","sendConnectionRequestOnIndirectCommentCount","isSendConnectionRequestOnTimeoutEnabled","sendConnectionRequestOnTimeoutDays","isSendConnectionRequestOnNoPostsEnabled"],"properties":{"isSendConnectionRequestEnabled":{"description":"Master switch for automatic connection requests.","type":"boolean"},"sendConnectionRequestOnDirectCommentCount":{"description":"Send a request after this many comments on the prospect's own posts.","type":"integer","minimum":0},"isSendConnectionRequestOnIndirectCommentEnabled":{"description":"Also count comments on indirect posts (posts the prospect interacted with).","type":"boolean"},"sendConnectionRequestOnIndirectCommentCount":{"description":"Send a request after this many comments on indirect posts.","type":"integer","minimum":0},"isSendConnectionRequestOnTimeoutEnabled":{"description":"Send a request after a number of days even without enough comments.","type":"boolean"},"sendConnectionRequestOnTimeoutDays":{"description":"Days to wait before the timeout request.","type":"integer","minimum":0},"isSendConnectionRequestOnNoPostsEnabled":{"description":"Send a request to prospects who do not post at all.","type":"boolean"}}};
@@ -3286,6 +3287,7 @@ return errors === 0;
 validate29.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 const pattern26 = new RegExp("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", "u");
+const pattern28 = new RegExp("\\.(csv|CSV|jsonl|JSONL)$", "u");
 
 function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://campaignctl.dev/schemas/v1/campaign.schema.json" */;
@@ -3562,7 +3564,7 @@ vErrors.push(err12);
 errors++;
 }
 for(const key0 in data){
-if(!((((key0 === "apiVersion") || (key0 === "kind")) || (key0 === "metadata")) || (key0 === "spec"))){
+if(!(((((key0 === "apiVersion") || (key0 === "kind")) || (key0 === "metadata")) || (key0 === "spec")) || (key0 === "audience"))){
 const err13 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema31,data};
 if(vErrors === null){
 vErrors = [err13];
@@ -3709,14 +3711,135 @@ vErrors.push(err24);
 errors++;
 }
 }
-}
-else {
-const err25 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
+if(data.audience !== undefined){
+let data12 = data.audience;
+if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
+if(data12.files === undefined){
+const err25 = {instancePath:instancePath+"/audience",schemaPath:"#/$defs/Audience/required",keyword:"required",params:{missingProperty: "files"},message:"must have required property '"+"files"+"'",schema:schema56.required,parentSchema:schema56,data:data12};
 if(vErrors === null){
 vErrors = [err25];
 }
 else {
 vErrors.push(err25);
+}
+errors++;
+}
+for(const key2 in data12){
+if(!((key2 === "files") || (key2 === "mode"))){
+const err26 = {instancePath:instancePath+"/audience",schemaPath:"#/$defs/Audience/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema56,data:data12};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+if(data12.files !== undefined){
+let data13 = data12.files;
+if(Array.isArray(data13)){
+if(data13.length < 1){
+const err27 = {instancePath:instancePath+"/audience/files",schemaPath:"#/$defs/Audience/properties/files/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema56.properties.files,data:data13};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+const len0 = data13.length;
+for(let i0=0; i0<len0; i0++){
+let data14 = data13[i0];
+if(typeof data14 === "string"){
+if(func2(data14) < 1){
+const err28 = {instancePath:instancePath+"/audience/files/" + i0,schemaPath:"#/$defs/Audience/properties/files/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema56.properties.files.items,data:data14};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+if(!pattern28.test(data14)){
+const err29 = {instancePath:instancePath+"/audience/files/" + i0,schemaPath:"#/$defs/Audience/properties/files/items/pattern",keyword:"pattern",params:{pattern: "\\.(csv|CSV|jsonl|JSONL)$"},message:"must match pattern \""+"\\.(csv|CSV|jsonl|JSONL)$"+"\"",schema:"\\.(csv|CSV|jsonl|JSONL)$",parentSchema:schema56.properties.files.items,data:data14};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+else {
+const err30 = {instancePath:instancePath+"/audience/files/" + i0,schemaPath:"#/$defs/Audience/properties/files/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema56.properties.files.items.type,parentSchema:schema56.properties.files.items,data:data14};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+}
+else {
+const err31 = {instancePath:instancePath+"/audience/files",schemaPath:"#/$defs/Audience/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema56.properties.files.type,parentSchema:schema56.properties.files,data:data13};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+if(data12.mode !== undefined){
+let data15 = data12.mode;
+if(typeof data15 !== "string"){
+const err32 = {instancePath:instancePath+"/audience/mode",schemaPath:"#/$defs/Audience/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema56.properties.mode.type,parentSchema:schema56.properties.mode,data:data15};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+if(!((data15 === "append") || (data15 === "exact"))){
+const err33 = {instancePath:instancePath+"/audience/mode",schemaPath:"#/$defs/Audience/properties/mode/enum",keyword:"enum",params:{allowedValues: schema56.properties.mode.enum},message:"must be equal to one of the allowed values",schema:schema56.properties.mode.enum,parentSchema:schema56.properties.mode,data:data15};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+}
+else {
+const err34 = {instancePath:instancePath+"/audience",schemaPath:"#/$defs/Audience/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema56.type,parentSchema:schema56,data:data12};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+}
+else {
+const err35 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
 }
 errors++;
 }
@@ -3726,11 +3849,11 @@ return errors === 0;
 validate20.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 exports.config = validate36;
-const schema56 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/campaignctl.schema.json","title":"WorkspaceConfig","description":"campaignctl workspace configuration (campaignctl.yaml): where the campaign files and the state file live, and which provider accounts exist. Relative paths resolve against this file's directory.","type":"object","additionalProperties":false,"required":["apiVersion"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"campaignsDir":{"description":"Directory holding the campaign files; every *.yaml and *.yml below it is read, recursively.","type":"string","minLength":1,"default":"campaigns"},"stateFile":{"description":"Where apply records the provider id and last applied spec of each campaign. Meant to be committed.","type":"string","minLength":1,"default":"campaignctl.state.json"},"accounts":{"description":"One entry per provider account. A campaign names its account in `metadata.account` (default \"default\").","type":"array","items":{"$ref":"#/$defs/Account","description":"A provider account."},"default":[]},"safety":{"$ref":"#/$defs/Safety","description":"Guards against mass changes: apply refuses them without --force."},"prune":{"description":"What apply (and so merge-to-apply) does with campaigns that are in state but no longer in Git: true retires them (Altur: archive, Puffle: delete), false leaves them alone and the plan shows them as notes. `apply --prune` / `--no-prune` override it.","type":"boolean","default":false}},"$defs":{"Account":{"description":"A provider account and how to reach it. The API key itself never goes in a file: it is read from the environment variable named by `apiKeyEnv`.","type":"object","additionalProperties":false,"required":["provider","apiKeyEnv"],"properties":{"provider":{"description":"Which provider this account belongs to.","type":"string","enum":["extrovert","puffle","altur"]},"name":{"description":"Account name, unique per provider; campaigns refer to it in `metadata.account`.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key (for example ALTUR_API_KEY). Never the key itself.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be the name of an environment variable (letters, digits and _, not starting with a digit), not the key itself"},"baseUrl":{"description":"API base URL. Defaults to the provider's production URL; point it at `campaignctl sandbox` for tests.","type":"string","format":"uri","pattern":"^https?://[^/?#@]*(?:[/?#]|$)","patternErrorMessage":"must be an absolute http(s) URL without user:password@ (the key comes from apiKeyEnv), such as https://api.altur.io/api/v1.0"},"requestsPerSecond":{"description":"Client-side rate limit for this account, 0.1 to 1000 requests per second. Defaults to the provider's documented or assumed limit (Altur documents 12/s).","type":"number","minimum":0.1,"maximum":1000},"concurrency":{"description":"Most requests in flight at once for this account, 1 to 100. Defaults to twice requestsPerSecond × the provider's typical latency (500 ms assumed), at least 2: enough that the rate, not this, is the limit.","type":"integer","minimum":1,"maximum":100},"statusWait":{"description":"How apply waits for a status change the provider completes in the background (Puffle launch: launching → active) before any step that needs it. Defaults: the provider's (Puffle: 180 s, reads at most 30 s apart).","type":"object","additionalProperties":false,"properties":{"timeoutSeconds":{"description":"Give up after this many seconds; the campaign is reported and left as it is.","type":"number","minimum":0},"pollSeconds":{"description":"Longest pause between two status reads; the first read comes after at most 2 s.","type":"number","exclusiveMinimum":0}}}}},"Safety":{"description":"Thresholds that make apply refuse mass changes unless --force is given.","type":"object","additionalProperties":false,"properties":{"maxChangePercent":{"description":"Refuse to update, replace or delete more than this percentage of the managed campaigns.","type":"number","minimum":0,"maximum":100,"default":30},"minManagedForThreshold":{"description":"Apply the percentage guard only when at least this many campaigns are managed.","type":"integer","minimum":0,"default":10}}}}};
-const schema57 = {"description":"A provider account and how to reach it. The API key itself never goes in a file: it is read from the environment variable named by `apiKeyEnv`.","type":"object","additionalProperties":false,"required":["provider","apiKeyEnv"],"properties":{"provider":{"description":"Which provider this account belongs to.","type":"string","enum":["extrovert","puffle","altur"]},"name":{"description":"Account name, unique per provider; campaigns refer to it in `metadata.account`.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key (for example ALTUR_API_KEY). Never the key itself.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be the name of an environment variable (letters, digits and _, not starting with a digit), not the key itself"},"baseUrl":{"description":"API base URL. Defaults to the provider's production URL; point it at `campaignctl sandbox` for tests.","type":"string","format":"uri","pattern":"^https?://[^/?#@]*(?:[/?#]|$)","patternErrorMessage":"must be an absolute http(s) URL without user:password@ (the key comes from apiKeyEnv), such as https://api.altur.io/api/v1.0"},"requestsPerSecond":{"description":"Client-side rate limit for this account, 0.1 to 1000 requests per second. Defaults to the provider's documented or assumed limit (Altur documents 12/s).","type":"number","minimum":0.1,"maximum":1000},"concurrency":{"description":"Most requests in flight at once for this account, 1 to 100. Defaults to twice requestsPerSecond × the provider's typical latency (500 ms assumed), at least 2: enough that the rate, not this, is the limit.","type":"integer","minimum":1,"maximum":100},"statusWait":{"description":"How apply waits for a status change the provider completes in the background (Puffle launch: launching → active) before any step that needs it. Defaults: the provider's (Puffle: 180 s, reads at most 30 s apart).","type":"object","additionalProperties":false,"properties":{"timeoutSeconds":{"description":"Give up after this many seconds; the campaign is reported and left as it is.","type":"number","minimum":0},"pollSeconds":{"description":"Longest pause between two status reads; the first read comes after at most 2 s.","type":"number","exclusiveMinimum":0}}}}};
-const schema58 = {"description":"Thresholds that make apply refuse mass changes unless --force is given.","type":"object","additionalProperties":false,"properties":{"maxChangePercent":{"description":"Refuse to update, replace or delete more than this percentage of the managed campaigns.","type":"number","minimum":0,"maximum":100,"default":30},"minManagedForThreshold":{"description":"Apply the percentage guard only when at least this many campaigns are managed.","type":"integer","minimum":0,"default":10}}};
-const pattern29 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
-const pattern30 = new RegExp("^https?://[^/?#@]*(?:[/?#]|$)", "u");
+const schema57 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/campaignctl.schema.json","title":"WorkspaceConfig","description":"campaignctl workspace configuration (campaignctl.yaml): where the campaign files and the state file live, and which provider accounts exist. Relative paths resolve against this file's directory.","type":"object","additionalProperties":false,"required":["apiVersion"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"campaignsDir":{"description":"Directory holding the campaign files; every *.yaml and *.yml below it is read, recursively.","type":"string","minLength":1,"default":"campaigns"},"stateFile":{"description":"Where apply records the provider id and last applied spec of each campaign. Meant to be committed.","type":"string","minLength":1,"default":"campaignctl.state.json"},"accounts":{"description":"One entry per provider account. A campaign names its account in `metadata.account` (default \"default\").","type":"array","items":{"$ref":"#/$defs/Account","description":"A provider account."},"default":[]},"safety":{"$ref":"#/$defs/Safety","description":"Guards against mass changes: apply refuses them without --force."},"prune":{"description":"What apply (and so merge-to-apply) does with campaigns that are in state but no longer in Git: true retires them (Altur: archive, Puffle: delete), false leaves them alone and the plan shows them as notes. `apply --prune` / `--no-prune` override it.","type":"boolean","default":false}},"$defs":{"Account":{"description":"A provider account and how to reach it. The API key itself never goes in a file: it is read from the environment variable named by `apiKeyEnv`.","type":"object","additionalProperties":false,"required":["provider","apiKeyEnv"],"properties":{"provider":{"description":"Which provider this account belongs to.","type":"string","enum":["extrovert","puffle","altur"]},"name":{"description":"Account name, unique per provider; campaigns refer to it in `metadata.account`.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key (for example ALTUR_API_KEY). Never the key itself.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be the name of an environment variable (letters, digits and _, not starting with a digit), not the key itself"},"baseUrl":{"description":"API base URL. Defaults to the provider's production URL; point it at `campaignctl sandbox` for tests.","type":"string","format":"uri","pattern":"^https?://[^/?#@]*(?:[/?#]|$)","patternErrorMessage":"must be an absolute http(s) URL without user:password@ (the key comes from apiKeyEnv), such as https://api.altur.io/api/v1.0"},"requestsPerSecond":{"description":"Client-side rate limit for this account, 0.1 to 1000 requests per second. Defaults to the provider's documented or assumed limit (Altur documents 12/s).","type":"number","minimum":0.1,"maximum":1000},"concurrency":{"description":"Most requests in flight at once for this account, 1 to 100. Defaults to twice requestsPerSecond × the provider's typical latency (500 ms assumed), at least 2: enough that the rate, not this, is the limit.","type":"integer","minimum":1,"maximum":100},"statusWait":{"description":"How apply waits for a status change the provider completes in the background (Puffle launch: launching → active) before any step that needs it. Defaults: the provider's (Puffle: 180 s, reads at most 30 s apart).","type":"object","additionalProperties":false,"properties":{"timeoutSeconds":{"description":"Give up after this many seconds; the campaign is reported and left as it is.","type":"number","minimum":0},"pollSeconds":{"description":"Longest pause between two status reads; the first read comes after at most 2 s.","type":"number","exclusiveMinimum":0}}}}},"Safety":{"description":"Thresholds that make apply refuse mass changes unless --force is given.","type":"object","additionalProperties":false,"properties":{"maxChangePercent":{"description":"Refuse to update, replace or delete more than this percentage of the managed campaigns.","type":"number","minimum":0,"maximum":100,"default":30},"minManagedForThreshold":{"description":"Apply the percentage guard only when at least this many campaigns are managed.","type":"integer","minimum":0,"default":10}}}}};
+const schema58 = {"description":"A provider account and how to reach it. The API key itself never goes in a file: it is read from the environment variable named by `apiKeyEnv`.","type":"object","additionalProperties":false,"required":["provider","apiKeyEnv"],"properties":{"provider":{"description":"Which provider this account belongs to.","type":"string","enum":["extrovert","puffle","altur"]},"name":{"description":"Account name, unique per provider; campaigns refer to it in `metadata.account`.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key (for example ALTUR_API_KEY). Never the key itself.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be the name of an environment variable (letters, digits and _, not starting with a digit), not the key itself"},"baseUrl":{"description":"API base URL. Defaults to the provider's production URL; point it at `campaignctl sandbox` for tests.","type":"string","format":"uri","pattern":"^https?://[^/?#@]*(?:[/?#]|$)","patternErrorMessage":"must be an absolute http(s) URL without user:password@ (the key comes from apiKeyEnv), such as https://api.altur.io/api/v1.0"},"requestsPerSecond":{"description":"Client-side rate limit for this account, 0.1 to 1000 requests per second. Defaults to the provider's documented or assumed limit (Altur documents 12/s).","type":"number","minimum":0.1,"maximum":1000},"concurrency":{"description":"Most requests in flight at once for this account, 1 to 100. Defaults to twice requestsPerSecond × the provider's typical latency (500 ms assumed), at least 2: enough that the rate, not this, is the limit.","type":"integer","minimum":1,"maximum":100},"statusWait":{"description":"How apply waits for a status change the provider completes in the background (Puffle launch: launching → active) before any step that needs it. Defaults: the provider's (Puffle: 180 s, reads at most 30 s apart).","type":"object","additionalProperties":false,"properties":{"timeoutSeconds":{"description":"Give up after this many seconds; the campaign is reported and left as it is.","type":"number","minimum":0},"pollSeconds":{"description":"Longest pause between two status reads; the first read comes after at most 2 s.","type":"number","exclusiveMinimum":0}}}}};
+const schema59 = {"description":"Thresholds that make apply refuse mass changes unless --force is given.","type":"object","additionalProperties":false,"properties":{"maxChangePercent":{"description":"Refuse to update, replace or delete more than this percentage of the managed campaigns.","type":"number","minimum":0,"maximum":100,"default":30},"minManagedForThreshold":{"description":"Apply the percentage guard only when at least this many campaigns are managed.","type":"integer","minimum":0,"default":10}}};
+const pattern30 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
+const pattern31 = new RegExp("^https?://[^/?#@]*(?:[/?#]|$)", "u");
 const formats0 = require("ajv-formats/dist/formats").fullFormats.uri;
 
 function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -3746,7 +3869,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.apiVersion === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "apiVersion"},message:"must have required property '"+"apiVersion"+"'",schema:schema56.required,parentSchema:schema56,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "apiVersion"},message:"must have required property '"+"apiVersion"+"'",schema:schema57.required,parentSchema:schema57,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3757,7 +3880,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((key0 === "apiVersion") || (key0 === "campaignsDir")) || (key0 === "stateFile")) || (key0 === "accounts")) || (key0 === "safety")) || (key0 === "prune"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema56,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema57,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -3770,7 +3893,7 @@ errors++;
 if(data.apiVersion !== undefined){
 let data0 = data.apiVersion;
 if("campaignctl/v1" !== data0){
-const err2 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/const",keyword:"const",params:{allowedValue: "campaignctl/v1"},message:"must be equal to constant",schema:"campaignctl/v1",parentSchema:schema56.properties.apiVersion,data:data0};
+const err2 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/const",keyword:"const",params:{allowedValue: "campaignctl/v1"},message:"must be equal to constant",schema:"campaignctl/v1",parentSchema:schema57.properties.apiVersion,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3784,7 +3907,7 @@ if(data.campaignsDir !== undefined){
 let data1 = data.campaignsDir;
 if(typeof data1 === "string"){
 if(func2(data1) < 1){
-const err3 = {instancePath:instancePath+"/campaignsDir",schemaPath:"#/properties/campaignsDir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema56.properties.campaignsDir,data:data1};
+const err3 = {instancePath:instancePath+"/campaignsDir",schemaPath:"#/properties/campaignsDir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema57.properties.campaignsDir,data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -3795,7 +3918,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/campaignsDir",schemaPath:"#/properties/campaignsDir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema56.properties.campaignsDir.type,parentSchema:schema56.properties.campaignsDir,data:data1};
+const err4 = {instancePath:instancePath+"/campaignsDir",schemaPath:"#/properties/campaignsDir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema57.properties.campaignsDir.type,parentSchema:schema57.properties.campaignsDir,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -3809,7 +3932,7 @@ if(data.stateFile !== undefined){
 let data2 = data.stateFile;
 if(typeof data2 === "string"){
 if(func2(data2) < 1){
-const err5 = {instancePath:instancePath+"/stateFile",schemaPath:"#/properties/stateFile/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema56.properties.stateFile,data:data2};
+const err5 = {instancePath:instancePath+"/stateFile",schemaPath:"#/properties/stateFile/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema57.properties.stateFile,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -3820,7 +3943,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/stateFile",schemaPath:"#/properties/stateFile/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema56.properties.stateFile.type,parentSchema:schema56.properties.stateFile,data:data2};
+const err6 = {instancePath:instancePath+"/stateFile",schemaPath:"#/properties/stateFile/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema57.properties.stateFile.type,parentSchema:schema57.properties.stateFile,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -3838,7 +3961,7 @@ for(let i0=0; i0<len0; i0++){
 let data4 = data3[i0];
 if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
 if(data4.provider === undefined){
-const err7 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/required",keyword:"required",params:{missingProperty: "provider"},message:"must have required property '"+"provider"+"'",schema:schema57.required,parentSchema:schema57,data:data4};
+const err7 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/required",keyword:"required",params:{missingProperty: "provider"},message:"must have required property '"+"provider"+"'",schema:schema58.required,parentSchema:schema58,data:data4};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -3848,7 +3971,7 @@ vErrors.push(err7);
 errors++;
 }
 if(data4.apiKeyEnv === undefined){
-const err8 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/required",keyword:"required",params:{missingProperty: "apiKeyEnv"},message:"must have required property '"+"apiKeyEnv"+"'",schema:schema57.required,parentSchema:schema57,data:data4};
+const err8 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/required",keyword:"required",params:{missingProperty: "apiKeyEnv"},message:"must have required property '"+"apiKeyEnv"+"'",schema:schema58.required,parentSchema:schema58,data:data4};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -3859,7 +3982,7 @@ errors++;
 }
 for(const key1 in data4){
 if(!(((((((key1 === "provider") || (key1 === "name")) || (key1 === "apiKeyEnv")) || (key1 === "baseUrl")) || (key1 === "requestsPerSecond")) || (key1 === "concurrency")) || (key1 === "statusWait"))){
-const err9 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema57,data:data4};
+const err9 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema58,data:data4};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3872,7 +3995,7 @@ errors++;
 if(data4.provider !== undefined){
 let data5 = data4.provider;
 if(typeof data5 !== "string"){
-const err10 = {instancePath:instancePath+"/accounts/" + i0+"/provider",schemaPath:"#/$defs/Account/properties/provider/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema57.properties.provider.type,parentSchema:schema57.properties.provider,data:data5};
+const err10 = {instancePath:instancePath+"/accounts/" + i0+"/provider",schemaPath:"#/$defs/Account/properties/provider/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema58.properties.provider.type,parentSchema:schema58.properties.provider,data:data5};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -3882,7 +4005,7 @@ vErrors.push(err10);
 errors++;
 }
 if(!(((data5 === "extrovert") || (data5 === "puffle")) || (data5 === "altur"))){
-const err11 = {instancePath:instancePath+"/accounts/" + i0+"/provider",schemaPath:"#/$defs/Account/properties/provider/enum",keyword:"enum",params:{allowedValues: schema57.properties.provider.enum},message:"must be equal to one of the allowed values",schema:schema57.properties.provider.enum,parentSchema:schema57.properties.provider,data:data5};
+const err11 = {instancePath:instancePath+"/accounts/" + i0+"/provider",schemaPath:"#/$defs/Account/properties/provider/enum",keyword:"enum",params:{allowedValues: schema58.properties.provider.enum},message:"must be equal to one of the allowed values",schema:schema58.properties.provider.enum,parentSchema:schema58.properties.provider,data:data5};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -3896,7 +4019,7 @@ if(data4.name !== undefined){
 let data6 = data4.name;
 if(typeof data6 === "string"){
 if(!pattern26.test(data6)){
-const err12 = {instancePath:instancePath+"/accounts/" + i0+"/name",schemaPath:"#/$defs/Account/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",parentSchema:schema57.properties.name,data:data6};
+const err12 = {instancePath:instancePath+"/accounts/" + i0+"/name",schemaPath:"#/$defs/Account/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",parentSchema:schema58.properties.name,data:data6};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -3907,7 +4030,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath:instancePath+"/accounts/" + i0+"/name",schemaPath:"#/$defs/Account/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema57.properties.name.type,parentSchema:schema57.properties.name,data:data6};
+const err13 = {instancePath:instancePath+"/accounts/" + i0+"/name",schemaPath:"#/$defs/Account/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema58.properties.name.type,parentSchema:schema58.properties.name,data:data6};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -3920,8 +4043,8 @@ errors++;
 if(data4.apiKeyEnv !== undefined){
 let data7 = data4.apiKeyEnv;
 if(typeof data7 === "string"){
-if(!pattern29.test(data7)){
-const err14 = {instancePath:instancePath+"/accounts/" + i0+"/apiKeyEnv",schemaPath:"#/$defs/Account/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema57.properties.apiKeyEnv,data:data7};
+if(!pattern30.test(data7)){
+const err14 = {instancePath:instancePath+"/accounts/" + i0+"/apiKeyEnv",schemaPath:"#/$defs/Account/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema58.properties.apiKeyEnv,data:data7};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -3932,7 +4055,7 @@ errors++;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/accounts/" + i0+"/apiKeyEnv",schemaPath:"#/$defs/Account/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema57.properties.apiKeyEnv.type,parentSchema:schema57.properties.apiKeyEnv,data:data7};
+const err15 = {instancePath:instancePath+"/accounts/" + i0+"/apiKeyEnv",schemaPath:"#/$defs/Account/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema58.properties.apiKeyEnv.type,parentSchema:schema58.properties.apiKeyEnv,data:data7};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -3945,8 +4068,8 @@ errors++;
 if(data4.baseUrl !== undefined){
 let data8 = data4.baseUrl;
 if(typeof data8 === "string"){
-if(!pattern30.test(data8)){
-const err16 = {instancePath:instancePath+"/accounts/" + i0+"/baseUrl",schemaPath:"#/$defs/Account/properties/baseUrl/pattern",keyword:"pattern",params:{pattern: "^https?://[^/?#@]*(?:[/?#]|$)"},message:"must match pattern \""+"^https?://[^/?#@]*(?:[/?#]|$)"+"\"",schema:"^https?://[^/?#@]*(?:[/?#]|$)",parentSchema:schema57.properties.baseUrl,data:data8};
+if(!pattern31.test(data8)){
+const err16 = {instancePath:instancePath+"/accounts/" + i0+"/baseUrl",schemaPath:"#/$defs/Account/properties/baseUrl/pattern",keyword:"pattern",params:{pattern: "^https?://[^/?#@]*(?:[/?#]|$)"},message:"must match pattern \""+"^https?://[^/?#@]*(?:[/?#]|$)"+"\"",schema:"^https?://[^/?#@]*(?:[/?#]|$)",parentSchema:schema58.properties.baseUrl,data:data8};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -3956,7 +4079,7 @@ vErrors.push(err16);
 errors++;
 }
 if(!(formats0(data8))){
-const err17 = {instancePath:instancePath+"/accounts/" + i0+"/baseUrl",schemaPath:"#/$defs/Account/properties/baseUrl/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\"",schema:"uri",parentSchema:schema57.properties.baseUrl,data:data8};
+const err17 = {instancePath:instancePath+"/accounts/" + i0+"/baseUrl",schemaPath:"#/$defs/Account/properties/baseUrl/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\"",schema:"uri",parentSchema:schema58.properties.baseUrl,data:data8};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -3967,7 +4090,7 @@ errors++;
 }
 }
 else {
-const err18 = {instancePath:instancePath+"/accounts/" + i0+"/baseUrl",schemaPath:"#/$defs/Account/properties/baseUrl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema57.properties.baseUrl.type,parentSchema:schema57.properties.baseUrl,data:data8};
+const err18 = {instancePath:instancePath+"/accounts/" + i0+"/baseUrl",schemaPath:"#/$defs/Account/properties/baseUrl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema58.properties.baseUrl.type,parentSchema:schema58.properties.baseUrl,data:data8};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -3981,7 +4104,7 @@ if(data4.requestsPerSecond !== undefined){
 let data9 = data4.requestsPerSecond;
 if((typeof data9 == "number") && (isFinite(data9))){
 if(data9 > 1000 || isNaN(data9)){
-const err19 = {instancePath:instancePath+"/accounts/" + i0+"/requestsPerSecond",schemaPath:"#/$defs/Account/properties/requestsPerSecond/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000",schema:1000,parentSchema:schema57.properties.requestsPerSecond,data:data9};
+const err19 = {instancePath:instancePath+"/accounts/" + i0+"/requestsPerSecond",schemaPath:"#/$defs/Account/properties/requestsPerSecond/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000",schema:1000,parentSchema:schema58.properties.requestsPerSecond,data:data9};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -3991,7 +4114,7 @@ vErrors.push(err19);
 errors++;
 }
 if(data9 < 0.1 || isNaN(data9)){
-const err20 = {instancePath:instancePath+"/accounts/" + i0+"/requestsPerSecond",schemaPath:"#/$defs/Account/properties/requestsPerSecond/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0.1},message:"must be >= 0.1",schema:0.1,parentSchema:schema57.properties.requestsPerSecond,data:data9};
+const err20 = {instancePath:instancePath+"/accounts/" + i0+"/requestsPerSecond",schemaPath:"#/$defs/Account/properties/requestsPerSecond/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0.1},message:"must be >= 0.1",schema:0.1,parentSchema:schema58.properties.requestsPerSecond,data:data9};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -4002,7 +4125,7 @@ errors++;
 }
 }
 else {
-const err21 = {instancePath:instancePath+"/accounts/" + i0+"/requestsPerSecond",schemaPath:"#/$defs/Account/properties/requestsPerSecond/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema57.properties.requestsPerSecond.type,parentSchema:schema57.properties.requestsPerSecond,data:data9};
+const err21 = {instancePath:instancePath+"/accounts/" + i0+"/requestsPerSecond",schemaPath:"#/$defs/Account/properties/requestsPerSecond/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema58.properties.requestsPerSecond.type,parentSchema:schema58.properties.requestsPerSecond,data:data9};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -4015,7 +4138,7 @@ errors++;
 if(data4.concurrency !== undefined){
 let data10 = data4.concurrency;
 if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
-const err22 = {instancePath:instancePath+"/accounts/" + i0+"/concurrency",schemaPath:"#/$defs/Account/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema57.properties.concurrency.type,parentSchema:schema57.properties.concurrency,data:data10};
+const err22 = {instancePath:instancePath+"/accounts/" + i0+"/concurrency",schemaPath:"#/$defs/Account/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema58.properties.concurrency.type,parentSchema:schema58.properties.concurrency,data:data10};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -4026,7 +4149,7 @@ errors++;
 }
 if((typeof data10 == "number") && (isFinite(data10))){
 if(data10 > 100 || isNaN(data10)){
-const err23 = {instancePath:instancePath+"/accounts/" + i0+"/concurrency",schemaPath:"#/$defs/Account/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema57.properties.concurrency,data:data10};
+const err23 = {instancePath:instancePath+"/accounts/" + i0+"/concurrency",schemaPath:"#/$defs/Account/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema58.properties.concurrency,data:data10};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -4036,7 +4159,7 @@ vErrors.push(err23);
 errors++;
 }
 if(data10 < 1 || isNaN(data10)){
-const err24 = {instancePath:instancePath+"/accounts/" + i0+"/concurrency",schemaPath:"#/$defs/Account/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema57.properties.concurrency,data:data10};
+const err24 = {instancePath:instancePath+"/accounts/" + i0+"/concurrency",schemaPath:"#/$defs/Account/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema58.properties.concurrency,data:data10};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -4052,7 +4175,7 @@ let data11 = data4.statusWait;
 if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
 for(const key2 in data11){
 if(!((key2 === "timeoutSeconds") || (key2 === "pollSeconds"))){
-const err25 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait",schemaPath:"#/$defs/Account/properties/statusWait/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema57.properties.statusWait,data:data11};
+const err25 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait",schemaPath:"#/$defs/Account/properties/statusWait/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema58.properties.statusWait,data:data11};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -4066,7 +4189,7 @@ if(data11.timeoutSeconds !== undefined){
 let data12 = data11.timeoutSeconds;
 if((typeof data12 == "number") && (isFinite(data12))){
 if(data12 < 0 || isNaN(data12)){
-const err26 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/timeoutSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/timeoutSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema57.properties.statusWait.properties.timeoutSeconds,data:data12};
+const err26 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/timeoutSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/timeoutSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema58.properties.statusWait.properties.timeoutSeconds,data:data12};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -4077,7 +4200,7 @@ errors++;
 }
 }
 else {
-const err27 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/timeoutSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/timeoutSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema57.properties.statusWait.properties.timeoutSeconds.type,parentSchema:schema57.properties.statusWait.properties.timeoutSeconds,data:data12};
+const err27 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/timeoutSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/timeoutSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema58.properties.statusWait.properties.timeoutSeconds.type,parentSchema:schema58.properties.statusWait.properties.timeoutSeconds,data:data12};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -4091,7 +4214,7 @@ if(data11.pollSeconds !== undefined){
 let data13 = data11.pollSeconds;
 if((typeof data13 == "number") && (isFinite(data13))){
 if(data13 <= 0 || isNaN(data13)){
-const err28 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/pollSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/pollSeconds/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema57.properties.statusWait.properties.pollSeconds,data:data13};
+const err28 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/pollSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/pollSeconds/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema58.properties.statusWait.properties.pollSeconds,data:data13};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -4102,7 +4225,7 @@ errors++;
 }
 }
 else {
-const err29 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/pollSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/pollSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema57.properties.statusWait.properties.pollSeconds.type,parentSchema:schema57.properties.statusWait.properties.pollSeconds,data:data13};
+const err29 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/pollSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/pollSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema58.properties.statusWait.properties.pollSeconds.type,parentSchema:schema58.properties.statusWait.properties.pollSeconds,data:data13};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -4114,7 +4237,7 @@ errors++;
 }
 }
 else {
-const err30 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait",schemaPath:"#/$defs/Account/properties/statusWait/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema57.properties.statusWait.type,parentSchema:schema57.properties.statusWait,data:data11};
+const err30 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait",schemaPath:"#/$defs/Account/properties/statusWait/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema58.properties.statusWait.type,parentSchema:schema58.properties.statusWait,data:data11};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -4126,7 +4249,7 @@ errors++;
 }
 }
 else {
-const err31 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema57.type,parentSchema:schema57,data:data4};
+const err31 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema58.type,parentSchema:schema58,data:data4};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -4138,7 +4261,7 @@ errors++;
 }
 }
 else {
-const err32 = {instancePath:instancePath+"/accounts",schemaPath:"#/properties/accounts/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema56.properties.accounts.type,parentSchema:schema56.properties.accounts,data:data3};
+const err32 = {instancePath:instancePath+"/accounts",schemaPath:"#/properties/accounts/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema57.properties.accounts.type,parentSchema:schema57.properties.accounts,data:data3};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -4153,7 +4276,7 @@ let data14 = data.safety;
 if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
 for(const key3 in data14){
 if(!((key3 === "maxChangePercent") || (key3 === "minManagedForThreshold"))){
-const err33 = {instancePath:instancePath+"/safety",schemaPath:"#/$defs/Safety/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema58,data:data14};
+const err33 = {instancePath:instancePath+"/safety",schemaPath:"#/$defs/Safety/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema59,data:data14};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -4167,7 +4290,7 @@ if(data14.maxChangePercent !== undefined){
 let data15 = data14.maxChangePercent;
 if((typeof data15 == "number") && (isFinite(data15))){
 if(data15 > 100 || isNaN(data15)){
-const err34 = {instancePath:instancePath+"/safety/maxChangePercent",schemaPath:"#/$defs/Safety/properties/maxChangePercent/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema58.properties.maxChangePercent,data:data15};
+const err34 = {instancePath:instancePath+"/safety/maxChangePercent",schemaPath:"#/$defs/Safety/properties/maxChangePercent/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema59.properties.maxChangePercent,data:data15};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -4177,7 +4300,7 @@ vErrors.push(err34);
 errors++;
 }
 if(data15 < 0 || isNaN(data15)){
-const err35 = {instancePath:instancePath+"/safety/maxChangePercent",schemaPath:"#/$defs/Safety/properties/maxChangePercent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema58.properties.maxChangePercent,data:data15};
+const err35 = {instancePath:instancePath+"/safety/maxChangePercent",schemaPath:"#/$defs/Safety/properties/maxChangePercent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema59.properties.maxChangePercent,data:data15};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -4188,7 +4311,7 @@ errors++;
 }
 }
 else {
-const err36 = {instancePath:instancePath+"/safety/maxChangePercent",schemaPath:"#/$defs/Safety/properties/maxChangePercent/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema58.properties.maxChangePercent.type,parentSchema:schema58.properties.maxChangePercent,data:data15};
+const err36 = {instancePath:instancePath+"/safety/maxChangePercent",schemaPath:"#/$defs/Safety/properties/maxChangePercent/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema59.properties.maxChangePercent.type,parentSchema:schema59.properties.maxChangePercent,data:data15};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -4201,7 +4324,7 @@ errors++;
 if(data14.minManagedForThreshold !== undefined){
 let data16 = data14.minManagedForThreshold;
 if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
-const err37 = {instancePath:instancePath+"/safety/minManagedForThreshold",schemaPath:"#/$defs/Safety/properties/minManagedForThreshold/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema58.properties.minManagedForThreshold.type,parentSchema:schema58.properties.minManagedForThreshold,data:data16};
+const err37 = {instancePath:instancePath+"/safety/minManagedForThreshold",schemaPath:"#/$defs/Safety/properties/minManagedForThreshold/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema59.properties.minManagedForThreshold.type,parentSchema:schema59.properties.minManagedForThreshold,data:data16};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -4212,7 +4335,7 @@ errors++;
 }
 if((typeof data16 == "number") && (isFinite(data16))){
 if(data16 < 0 || isNaN(data16)){
-const err38 = {instancePath:instancePath+"/safety/minManagedForThreshold",schemaPath:"#/$defs/Safety/properties/minManagedForThreshold/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema58.properties.minManagedForThreshold,data:data16};
+const err38 = {instancePath:instancePath+"/safety/minManagedForThreshold",schemaPath:"#/$defs/Safety/properties/minManagedForThreshold/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema59.properties.minManagedForThreshold,data:data16};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -4225,7 +4348,7 @@ errors++;
 }
 }
 else {
-const err39 = {instancePath:instancePath+"/safety",schemaPath:"#/$defs/Safety/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema58.type,parentSchema:schema58,data:data14};
+const err39 = {instancePath:instancePath+"/safety",schemaPath:"#/$defs/Safety/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema59.type,parentSchema:schema59,data:data14};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -4238,7 +4361,7 @@ errors++;
 if(data.prune !== undefined){
 let data17 = data.prune;
 if(typeof data17 !== "boolean"){
-const err40 = {instancePath:instancePath+"/prune",schemaPath:"#/properties/prune/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema56.properties.prune.type,parentSchema:schema56.properties.prune,data:data17};
+const err40 = {instancePath:instancePath+"/prune",schemaPath:"#/properties/prune/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema57.properties.prune.type,parentSchema:schema57.properties.prune,data:data17};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -4250,7 +4373,7 @@ errors++;
 }
 }
 else {
-const err41 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema56.type,parentSchema:schema56,data};
+const err41 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema57.type,parentSchema:schema57,data};
 if(vErrors === null){
 vErrors = [err41];
 }

@@ -30,6 +30,7 @@ export interface CampaignDocument {
   spec: {
     [k: string]: unknown | undefined;
   };
+  audience?: Audience;
 }
 /**
  * campaignctl's key for the campaign. The address `<provider>/<account>/<name>` must be unique in the workspace.
@@ -43,6 +44,22 @@ export interface Metadata {
    * Name of the provider account (from `accounts` in campaignctl.yaml) that owns the campaign.
    */
   account?: string;
+}
+/**
+ * This interface was referenced by `CampaignDocument`'s JSON-Schema
+ * via the `definition` "Audience".
+ */
+export interface Audience {
+  /**
+   * Roster files, relative to this campaign file and inside the workspace: CSV with a header row (the provider's roster field names as columns) or JSON Lines (.jsonl, one row object per line).
+   *
+   * @minItems 1
+   */
+  files: string[];
+  /**
+   * append (default): upload rows whose identity is not in the roster yet, never remove. exact: also remove roster entries no longer listed, where the provider allows it (Puffle: draft campaigns; Altur: contacts in queue or failed).
+   */
+  mode?: "append" | "exact";
 }
 /**
  * An Extrovert LinkedIn engagement campaign: the body of POST /api/client/v2/campaign. Extrovert replaces the whole campaign on every update, so campaignctl sends the whole body every time: postMaxAgeDays, isIndirectEngagementEnabled and (KEYWORD) skipTeammatesLeads left out here keep their last applied value or the documented default; connectingSettings and dmSettings left out are sent with every automation disabled; applyCommentIntervalH left out switches comment spacing off.

@@ -1,7 +1,7 @@
 import type { JsonObject, JsonValue } from "../../core/json.js";
 import type { ProviderHttp } from "../../http/client.js";
-import { ProviderAnswerError, absentKeys, asObject, pickPresent } from "../mapping.js";
-import type { LiveCampaign, ProviderClient } from "../types.js";
+import { ProviderAnswerError, absentKeys, asObject, idString, pickPresent } from "../mapping.js";
+import type { LiveCampaign, ProviderClient, RosterClient, RosterEntry } from "../types.js";
 import { ALTUR_RESPONSES as R } from "./responses.js";
 
 /**
@@ -264,6 +264,70 @@ export function createAlturClient(http: ProviderHttp): ProviderClient {
       });
       const campaign = asObject(res.body).campaign;
       return campaign === undefined ? undefined : fromDetail({ id, ...asObject(campaign) }, `${action} campaign ${id}`);
+    },
+    roster: alturRoster(http),
+  };
+}
+
+/** Contacts pages: the index scheme, `pageSize` 1–100 [D]. */
+const CONTACTS_PAGE = 100;
+
+/** providers/altur.md §4.6: `/campaigns/{id}/contacts`. */
+function alturRoster(http: ProviderHttp): RosterClient {
+  const path = (id: string) => `/campaigns/${encodeURIComponent(id)}/contacts`;
+  return {
+    async count(id) {
+      // `total_count` is computed on the first page [D]: one request of one contact.
+      const res = await http.request<{ total_count?: unknown }>({ method: "GET", path: path(id), query: { pageIndex: 0, pageSize: 1 }, operation: `count contacts of campaign ${id}`, retry: "safe" });
+      return typeof res.body.total_count === "number" ? res.body.total_count : undefined;
+    },
+    async list(id) {
+      const out: RosterEntry[] = [];
+      for (let page = 0; page <= 25_000; page += 1) {
+        const res = await http.request<{ contacts?: unknown[]; pagination?: { has_next?: boolean; has_more?: boolean } }>({
+          method: "GET",
+          path: path(id),
+          query: { pageIndex: page, pageSize: CONTACTS_PAGE },
+          operation: `list contacts of campaign ${id}`,
+          retry: "safe",
+        });
+        const items = res.body.contacts ?? [];
+        for (const raw of items) {
+          const c = asObject(raw);
+          if (typeof c.contact !== "string") continue;
+          out.push({ id: idString(c.id), identity: c.contact, ...(typeof c.status === "string" ? { status: c.status } : {}) });
+        }
+        const p = res.body.pagination ?? {};
+        if (!(p.has_next ?? p.has_more) || items.length === 0) break;
+      }
+      return out;
+    },
+    async add(id, rows, { idempotencyKey }) {
+      // Idempotency-Key: a replayed batch returns the original answer; if_duplicate skip: a phone already there is skipped [D].
+      const res = await http.request<{ summary?: Record<string, unknown>; results?: unknown[] }>({
+        method: "POST",
+        path: path(id),
+        body: { contacts: rows, if_duplicate: "skip" },
+        headers: { "Idempotency-Key": idempotencyKey },
+        operation: `add ${rows.length} contacts to campaign ${id}`,
+        retry: "safe",
+      });
+      const summary = asObject(res.body.summary);
+      const rejected: { index: number; code: string }[] = [];
+      for (const raw of res.body.results ?? []) {
+        const r = asObject(raw);
+        if (r.error !== null && r.error !== undefined && typeof r.index === "number") rejected.push({ index: r.index, code: String(r.error) });
+      }
+      const num = (v: unknown) => (typeof v === "number" ? v : 0);
+      return { added: num(summary.created), duplicates: num(summary.skipped_duplicate) + num(summary.updated), rejected };
+    },
+    async remove(id, entries) {
+      let removed = 0;
+      for (const e of entries) {
+        await http.request({ method: "DELETE", path: `${path(id)}/${encodeURIComponent(e.id)}`, operation: `delete contact ${e.id} of campaign ${id}`, retry: "safe", expectStatus: [404] });
+        removed += 1;
+      }
+      return removed;
     },
   };
 }

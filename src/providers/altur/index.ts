@@ -1,5 +1,6 @@
 import { isJsonObject } from "../../core/json.js";
 import type { ProviderModule } from "../types.js";
+import { audience } from "./audience.js";
 import { capabilities } from "./capabilities.js";
 import { importRules } from "./import-rules.js";
 import { createAlturClient } from "./client.js";
@@ -20,6 +21,7 @@ export const altur = {
     isOwnErrorBody: (body) => isJsonObject(body) && body.success === false && (typeof body.error === "string" || typeof body.error === "number"),
   },
   validateSpec,
+  audience,
   capabilities,
   importRules,
   createClient: createAlturClient,

@@ -1,5 +1,6 @@
 import { isJsonObject } from "../../core/json.js";
 import type { ProviderModule } from "../types.js";
+import { audience } from "./audience.js";
 import { capabilities } from "./capabilities.js";
 import { createExtrovertClient } from "./client.js";
 import { validateSpec } from "./validate.js";
@@ -19,6 +20,7 @@ export const extrovert = {
     isOwnErrorBody: (body) => isJsonObject(body) && body.status === "error" && typeof body.statusCode === "number",
   },
   validateSpec,
+  audience,
   capabilities,
   createClient: createExtrovertClient,
 } satisfies ProviderModule;

@@ -1,7 +1,8 @@
 import type { JsonObject, JsonValue } from "../../core/json.js";
 import type { ProviderHttp } from "../../http/client.js";
 import { absentKeys, asObject, idString, pickPresent } from "../mapping.js";
-import type { LiveCampaign, PreflightOutcome, ProviderClient } from "../types.js";
+import { normaliseEmail, normaliseLinkedinUrl } from "../roster-cells.js";
+import type { LiveCampaign, PreflightOutcome, ProviderClient, RosterClient, RosterEntry } from "../types.js";
 import { PUFFLE_RESPONSES as R } from "./responses.js";
 
 const FIELDS = [
@@ -34,7 +35,10 @@ export function fromCampaign(raw: unknown, nodes?: unknown): LiveCampaign {
     missing.push("sequence_nodes");
   }
   // account_limits is write-only: the campaign object never carries it (its value comes from state).
-  return { id: idString(c.id), ...(typeof c.status === "string" ? { status: c.status } : {}), spec, missing };
+  // stats.total counts the prospects; a fresh campaign shows stats: null (no prospects yet) [D].
+  const stats = c.stats === null ? { total: 0 } : asObject(c.stats);
+  const rosterCount = typeof stats.total === "number" ? stats.total : undefined;
+  return { id: idString(c.id), ...(typeof c.status === "string" ? { status: c.status } : {}), spec, missing, ...(rosterCount === undefined ? {} : { rosterCount }) };
 }
 
 function messages(list: unknown): string[] {
@@ -91,10 +95,87 @@ export function createPuffleClient(http: ProviderHttp): ProviderClient {
         outcome.ready = false;
         outcome.errors.push("the campaign has no pending prospects (validate: has_prospects false); Puffle may end such a launch at once in completed");
       }
+      // Not ready only for want of prospects: an upload planned before the launch makes it ready.
+      if (!outcome.ready && (checks.has_prospects === false || checks.prospect_count === 0) && outcome.errors.length <= 1) outcome.readyWithRoster = true;
       return outcome;
     },
     async remove(id) {
       await http.request({ method: "DELETE", path: path(id), operation: `delete campaign ${id}`, retry: "safe", expectStatus: [404], response: R.deleted });
+    },
+    roster: puffleRoster(http, path),
+  };
+}
+
+/** Pages of the prospects list: `limit` at most 200 [D]. */
+const ROSTER_PAGE = 200;
+/** `DELETE …/leads` takes 1 to 500 prospect ids [D]. */
+const DELETE_BATCH = 500;
+
+/** providers/puffle.md §8: `/api/campaigns/{id}/leads`. */
+function puffleRoster(http: ProviderHttp, path: (id: string) => string): RosterClient {
+  return {
+    async count(id, live) {
+      if (live?.rosterCount !== undefined) return live.rosterCount;
+      const res = await http.request<{ total?: unknown }>({ method: "GET", path: `${path(id)}/leads`, query: { page: 1, limit: 1 }, operation: `count prospects of campaign ${id}`, retry: "safe" });
+      return typeof res.body.total === "number" ? res.body.total : undefined;
+    },
+    async list(id, identityColumn) {
+      const out: RosterEntry[] = [];
+      for (let page = 1; page < 100_000; page += 1) {
+        const res = await http.request<{ prospects?: unknown[]; total?: unknown }>({
+          method: "GET",
+          path: `${path(id)}/leads`,
+          query: { page, limit: ROSTER_PAGE },
+          operation: `list prospects of campaign ${id}`,
+          retry: "safe",
+        });
+        const items = res.body.prospects ?? [];
+        for (const raw of items) {
+          const p = asObject(raw);
+          const value = p[identityColumn];
+          if (typeof value !== "string" || value === "") continue;
+          const identity = identityColumn === "email" ? normaliseEmail(value) : normaliseLinkedinUrl(value);
+          out.push({ id: idString(p.id), identity, ...(typeof p.status === "string" ? { status: p.status } : {}) });
+        }
+        const total = typeof res.body.total === "number" ? res.body.total : undefined;
+        if (items.length < ROSTER_PAGE || (total !== undefined && page * ROSTER_PAGE >= total)) break;
+      }
+      return out;
+    },
+    async add(id, rows) {
+      // Puffle de-duplicates within the batch and against the roster [D]: a repeated batch adds nothing twice.
+      const res = await http.request<{ imported?: unknown; duplicates?: unknown; error?: unknown }>({
+        method: "POST",
+        path: `${path(id)}/leads`,
+        body: { prospects: rows },
+        operation: `upload ${rows.length} prospects to campaign ${id}`,
+        retry: "safe",
+        expectStatus: [400],
+      });
+      if (res.status === 400) {
+        // Rows missing the identity → 400 naming the row index [D]; nothing of the batch was added.
+        const message = typeof res.body.error === "string" ? res.body.error : "Puffle refused the batch";
+        const index = /\[(\d+)\]/.exec(message)?.[1];
+        return { added: 0, duplicates: 0, rejected: [], batchRejected: { message, ...(index === undefined ? {} : { index: Number(index) }) } };
+      }
+      const added = typeof res.body.imported === "number" ? res.body.imported : 0;
+      const duplicates = typeof res.body.duplicates === "number" ? res.body.duplicates : rows.length - added;
+      return { added, duplicates, rejected: [] };
+    },
+    async remove(id, entries) {
+      let removed = 0;
+      for (let i = 0; i < entries.length; i += DELETE_BATCH) {
+        const ids = entries.slice(i, i + DELETE_BATCH).map((e) => e.id);
+        const res = await http.request<{ deleted?: unknown }>({
+          method: "DELETE",
+          path: `${path(id)}/leads`,
+          body: { prospect_ids: ids },
+          operation: `remove ${ids.length} prospects from campaign ${id}`,
+          retry: "safe",
+        });
+        removed += typeof res.body.deleted === "number" ? res.body.deleted : ids.length;
+      }
+      return removed;
     },
   };
 }

@@ -1,5 +1,6 @@
 import { isJsonObject } from "../../core/json.js";
 import type { ProviderModule } from "../types.js";
+import { audience } from "./audience.js";
 import { capabilities } from "./capabilities.js";
 import { importRules } from "./import-rules.js";
 import { createPuffleClient } from "./client.js";
@@ -20,6 +21,7 @@ export const puffle = {
     isOwnErrorBody: (body) => isJsonObject(body) && typeof body.error === "string" && !("success" in body) && !("statusCode" in body),
   },
   validateSpec,
+  audience,
   capabilities,
   importRules,
   createClient: createPuffleClient,

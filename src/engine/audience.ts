@@ -1,0 +1,82 @@
+/**
+ * Audiences (DESIGN §10), the engine part: read the roster only when the files or the provider's
+ * count differ from what state recorded, and hand the planner counts and apply the rows.
+ */
+import { diffAudience, MASKED_SAMPLES, maskIdentity, sameFiles } from "../core/audience.js";
+import type { AudiencePlan } from "../core/plan.js";
+import type { AudiencePlanInput } from "../core/planner.js";
+import type { AudienceDecl, AudienceRow, CampaignDecl, RosterEntry, StateEntry } from "../core/types.js";
+import type { AudienceRules, LiveCampaign } from "../providers/types.js";
+import type { AccountSession } from "./session.js";
+
+/** One campaign's audience after the refresh. */
+export interface RefreshedAudience {
+  input: AudiencePlanInput;
+  decl: AudienceDecl;
+  rules: AudienceRules;
+  /** Rows to upload (every row for a campaign not created yet) and entries to remove (exact). */
+  add: AudienceRow[];
+  remove: RosterEntry[];
+  /** Roster size at plan time (0 for a campaign not created yet), when known. */
+  liveCount?: number;
+}
+
+/** Roster requests made while planning: none when nothing changed (Puffle: the count comes with the list). */
+export async function refreshAudience(
+  session: AccountSession,
+  decl: CampaignDecl,
+  live: LiveCampaign | undefined,
+  state: StateEntry | undefined,
+): Promise<RefreshedAudience | undefined> {
+  const audience = decl.audience;
+  const rules = session.module.audience;
+  if (!audience || !rules) return undefined;
+  const files = Object.fromEntries(audience.files.map((f) => [f.path, f.digest]));
+  const roster = session.client.roster;
+  const base: Omit<AudiencePlan, "unchanged" | "add" | "present" | "remove" | "keep"> = {
+    noun: rules.noun,
+    mode: audience.mode,
+    rows: audience.rows.length,
+    duplicates: audience.duplicates,
+    files,
+  };
+  const input = (plan: AudiencePlan): AudiencePlanInput => ({
+    plan,
+    writableIn: roster ? rules.writableIn : [],
+    writeBlocked: rules.writeBlocked,
+    removableIn: roster ? rules.removableIn : [],
+    removeBlocked: rules.removeBlocked,
+  });
+  const samples = (rows: readonly AudienceRow[]) => rows.slice(0, MASKED_SAMPLES).map((r) => maskIdentity(r.identity));
+
+  // Not created yet (or no roster API): every row is to be uploaded.
+  if (!live || !roster) {
+    const plan: AudiencePlan = { ...base, unchanged: false, add: audience.rows.length, present: 0, remove: 0, keep: 0, samples: samples(audience.rows), ...(live ? {} : { liveCount: 0 }) };
+    return { input: input(plan), decl: audience, rules, add: audience.rows, remove: [], ...(live ? {} : { liveCount: 0 }) };
+  }
+
+  const liveCount = await roster.count(live.id, live);
+  const prev = state?.audience;
+  const unchanged =
+    prev !== undefined && prev.mode === audience.mode && prev.rows === audience.rows.length && sameFiles(prev.files, files) && liveCount !== undefined && liveCount === prev.count;
+  if (unchanged) {
+    const plan: AudiencePlan = { ...base, unchanged: true, add: 0, present: audience.rows.length, remove: 0, keep: 0, liveCount };
+    return { input: input(plan), decl: audience, rules, add: [], remove: [], liveCount };
+  }
+  const entries = await roster.list(live.id, rules.identityColumn(decl.spec));
+  const delta = diffAudience(audience.rows, entries, audience.mode, rules.removableEntries);
+  const count = liveCount ?? entries.length;
+  const plan: AudiencePlan = {
+    ...base,
+    unchanged: false,
+    add: delta.add.length,
+    present: delta.present,
+    remove: delta.remove.length,
+    keep: delta.keep.length,
+    liveCount: count,
+    samples: samples(delta.add),
+    // Nothing to send, but state does not describe these files (or this count) yet.
+    ...(delta.add.length === 0 && delta.remove.length === 0 && delta.keep.length === 0 ? { record: true } : {}),
+  };
+  return { input: input(plan), decl: audience, rules, add: delta.add, remove: delta.remove, liveCount: count };
+}
