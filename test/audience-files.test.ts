@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -88,6 +89,20 @@ describe("audience files", () => {
     expect(workspace).toBeUndefined();
     expect(diagnostics.map((d) => `${d.line}:${d.col} ${d.code}`)).toEqual(["100002:1 AUDIENCE_TOO_MANY_ROWS"]);
     expect(diagnostics[0]!.message).toMatch(/more than 100,000 prospects/);
+  });
+
+  it("a named pipe or a directory given as an audience file is a located error, never a hang", async () => {
+    execFileSync("mkfifo", [join(dir, "audiences", "pipe.csv")]);
+    await mkdir(join(dir, "audiences", "dir.csv"));
+    await puffle(["../audiences/pipe.csv", "../audiences/dir.csv"]);
+    const started = performance.now();
+    const { workspace, diagnostics } = await loadWorkspace({ cwd: dir });
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(workspace).toBeUndefined();
+    expect(diagnostics.map((d) => `${d.file.endsWith("p.yaml")} ${d.code} ${d.message}`)).toEqual([
+      'true NOT_A_REGULAR_FILE audience file "../audiences/pipe.csv": this audience file is a named pipe (FIFO), not a regular file',
+      'true NOT_A_REGULAR_FILE audience file "../audiences/dir.csv": this audience file is a directory, not a regular file',
+    ]);
   });
 
   it("caps the problems reported per file and says how many more there are", async () => {

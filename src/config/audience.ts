@@ -4,13 +4,14 @@
  * checked against the provider's roster rules and reported as located diagnostics, all at once.
  */
 import { createHash } from "node:crypto";
-import { readFile, realpath } from "node:fs/promises";
+import { realpath } from "node:fs/promises";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { createRequire } from "node:module";
 import type { Diagnostic, Severity } from "../core/diagnostics.js";
 import { isJsonObject, type JsonObject, type JsonValue } from "../core/json.js";
 import type { AudienceDecl, AudienceFileInfo, AudienceRow } from "../core/types.js";
 import type { AudienceRules, ProviderModule } from "../providers/types.js";
+import { LIMITS, readWorkspaceFile } from "./files.js";
 import { makeDiagnostic, type Position } from "./source.js";
 import { closest } from "./suggest.js";
 
@@ -81,13 +82,13 @@ export async function loadAudience(ref: AudienceReference, opts: AudienceLoadOpt
       continue;
     }
     seenFiles.set(real, index);
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(real);
-    } catch (err) {
-      refError(index, "AUDIENCE_FILE_UNREADABLE", `audience file ${JSON.stringify(path)} cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+    // Never blocks on a FIFO or device, never reads past the limit (the same guard as campaign files).
+    const read = await readWorkspaceFile(real, { maxBytes: LIMITS.audienceFileBytes, what: "audience file" });
+    if ("code" in read) {
+      refError(index, read.code === "FILE_UNREADABLE" ? "AUDIENCE_FILE_UNREADABLE" : read.code, `audience file ${JSON.stringify(path)}: ${read.message}`);
       continue;
     }
+    const bytes = Buffer.from(read.data.buffer, read.data.byteOffset, read.data.byteLength);
     const fileIndex = files.length;
     const info: AudienceFileInfo = { path, file: abs, digest: createHash("sha256").update(bytes).digest("hex").slice(0, 32), rows: 0 };
     files.push(info);

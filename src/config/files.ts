@@ -9,8 +9,10 @@ import { isAbsolute, relative } from "node:path";
  * minutes of CPU.
  */
 export const LIMITS = {
-  /** Bytes per campaign, config or audience file: 1 MiB (a 50-node sequence of 10 KB bodies is ~0.5 MB). */
+  /** Bytes per campaign or config file: 1 MiB (a 50-node sequence of 10 KB bodies is ~0.5 MB). */
   fileBytes: 1024 * 1024,
+  /** Bytes per audience file (CSV / JSON Lines): 64 MiB holds Puffle's 100,000-row roster limit several times over. */
+  audienceFileBytes: 64 * 1024 * 1024,
   /** Keys in one mapping (the widest real mapping, a campaign spec, has ~20). */
   keysPerMapping: 1000,
   /** Items in one list (documented lists have at most 50 entries; audiences may be longer). */
