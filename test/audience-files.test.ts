@@ -99,7 +99,7 @@ describe("audience files", () => {
     const { workspace, diagnostics } = await loadWorkspace({ cwd: dir });
     expect(performance.now() - started).toBeLessThan(5_000);
     expect(workspace).toBeUndefined();
-    expect(diagnostics.map((d) => `${d.file.endsWith("p.yaml")} ${d.code} ${d.message}`)).toEqual([
+    expect(diagnostics.map((d) => `${d.file?.endsWith("p.yaml")} ${d.code} ${d.message}`)).toEqual([
       'true NOT_A_REGULAR_FILE audience file "../audiences/pipe.csv": this audience file is a named pipe (FIFO), not a regular file',
       'true NOT_A_REGULAR_FILE audience file "../audiences/dir.csv": this audience file is a directory, not a regular file',
     ]);
