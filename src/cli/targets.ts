@@ -1,5 +1,5 @@
 import type { StateDocument, Workspace } from "../core/types.js";
-import { nearMatches } from "../config/suggest.js";
+import { nearMatches } from "../core/suggest.js";
 import { CliError } from "./io.js";
 
 /** `*` and `?` within one address segment, `**` across segments, `[abc]` a character class. */

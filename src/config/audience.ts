@@ -13,7 +13,7 @@ import type { AudienceDecl, AudienceFileInfo, AudienceRow } from "../core/types.
 import type { AudienceRules, ProviderModule } from "../providers/types.js";
 import { LIMITS, readWorkspaceFile } from "./files.js";
 import { makeDiagnostic, type Position } from "./source.js";
-import { closest } from "./suggest.js";
+import { closest } from "../core/suggest.js";
 
 type CsvParse = (text: string, options: import("csv-parse/sync").Options) => unknown;
 let csvParse: CsvParse | undefined;

@@ -2,7 +2,7 @@ import type { ErrorObject } from "ajv";
 import { isJsonObject } from "../core/json.js";
 import type { DocPath, Target } from "./source.js";
 import { truncate } from "./source.js";
-import { closest } from "./suggest.js";
+import { closest } from "../core/suggest.js";
 
 /** One schema problem in plain words, with the place it points at. */
 export interface SchemaIssue {

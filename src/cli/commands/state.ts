@@ -4,7 +4,7 @@ import type { KindCapabilities } from "../../core/capabilities.js";
 import { diffUnits, getPath, pathWithin, projectOnto, setPath } from "../../core/diff.js";
 import { isJsonObject, stableStringify, type JsonObject, type JsonValue } from "../../core/json.js";
 import type { Address, CampaignDecl, StateDocument, StateEntry, Workspace } from "../../core/types.js";
-import { nearMatches } from "../../config/suggest.js";
+import { nearMatches } from "../../core/suggest.js";
 import { accountKey, closeSessions, openSessions, timeLimits } from "../../engine/session.js";
 import { NAME_PATTERN } from "../../engine/import.js";
 import { mergeLive } from "../../providers/mapping.js";

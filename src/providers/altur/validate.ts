@@ -1,5 +1,5 @@
 import type { AlturCycles, AlturSpec, AlturWeekSchedule } from "../../core/generated/campaign.js";
-import { closest } from "../../config/suggest.js";
+import { closest } from "../../core/suggest.js";
 import { reportOtherChannelFields } from "../channel-fields.js";
 import type { SpecCheckContext, SpecPath, SpecValidator } from "../types.js";
 
