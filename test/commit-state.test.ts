@@ -132,6 +132,30 @@ describe("commit-state.sh against a local bare repository", () => {
     expect(readFileSync(join(run, "campaignctl.state.json"), "utf8")).toBe(state(2, { a: "1", mine: "2" }));
   });
 
+  it("a state whose serial is not newer than main's is refused before any push (an older state never replaces a newer one)", () => {
+    const { run, origin } = setup(state(5, { a: "1", b: "2" }));
+    writeFileSync(join(run, "campaignctl.state.json"), state(3, { a: "1" }));
+    const r = commitState(run);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain("::error title=campaignctl state::campaignctl.state.json written by this apply has serial 3, not newer than serial 5 on main");
+    expect(remoteFile(origin, "campaignctl.state.json")).toBe(state(5, { a: "1", b: "2" }));
+    expect(git(origin, "log", "--format=%s", "main")).toBe("seed");
+    // Nothing committed; ours stays in the working tree for the artifact upload.
+    expect(git(run, "log", "--format=%s")).toBe("seed");
+    expect(readFileSync(join(run, "campaignctl.state.json"), "utf8")).toBe(state(3, { a: "1" }));
+  });
+
+  it("a state of another lineage is refused, naming both lineages", () => {
+    const { run, origin } = setup(state(1, { a: "1" }));
+    writeFileSync(join(run, "campaignctl.state.json"), state(2, { a: "1" }).replace('"l-1"', '"l-2"'));
+    const r = commitState(run);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain("has lineage l-2, but the one on main (commit");
+    expect(r.stdout).toContain("has lineage l-1: it is a different state history");
+    expect(remoteFile(origin, "campaignctl.state.json")).toBe(state(1, { a: "1" }));
+    expect(git(run, "log", "--format=%s")).toBe("seed");
+  });
+
   it("state files without a serial: any change to the state on main since the checkout is refused", () => {
     const { run, origin, otherPush } = setup(state(undefined, { a: "1" }));
     writeFileSync(join(run, "campaignctl.state.json"), state(undefined, { a: "1", mine: "2" }));

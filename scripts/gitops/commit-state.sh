@@ -17,6 +17,8 @@
 #   - if the state file on the branch is NEWER than BASE's (another run recorded state meanwhile:
 #     a higher `serial`, or — for state files without a serial — different content), it refuses, loudly,
 #     and exits 1: writing ours would overwrite theirs. The workflow keeps our file as an artifact.
+#   - our state file must also be newer than the one it goes on top of (a higher `serial`, same `lineage`,
+#     when both files have them): otherwise it refuses, so an older state never replaces a newer one.
 #   - otherwise (the branch moved on with other files only) our state file is committed afresh on top of
 #     the branch's new head, and the push is retried.
 # Exit 0: pushed, or nothing to commit. Exit 1: refused or failed, with a ::error line saying why.
@@ -54,12 +56,29 @@ ours="$(mktemp)"
 trap 'rm -f "$ours"' EXIT
 cp -- "$STATE_FILE" "$ours"
 
-# The state file's serial in a commit ("" when the file or the serial is missing).
-serial_at() {
-  git show "$1:$STATE_FILE" 2>/dev/null | node -e '
+# A field of a state file read on stdin: `serial` (an integer) or `lineage` (a string); "" when missing.
+state_field() {
+  node -e '
     let t = ""; process.stdin.on("data", (c) => (t += c)).on("end", () => {
-      try { const s = JSON.parse(t).serial; if (Number.isInteger(s)) process.stdout.write(String(s)); } catch {}
-    });' || true
+      try { const v = JSON.parse(t)[process.argv[1]]; if (Number.isInteger(v) || (typeof v === "string" && v !== "")) process.stdout.write(String(v)); } catch {}
+    });' "$1" || true
+}
+# The state file's serial in a commit ("" when the file or the serial is missing).
+serial_at() { git show "$1:$STATE_FILE" 2>/dev/null | state_field serial; }
+lineage_at() { git show "$1:$STATE_FILE" 2>/dev/null | state_field lineage; }
+
+# Refuses (DESIGN §12) to put our state file on top of commit $1 when it belongs to another lineage or
+# its serial is not newer than the one there: an older state must never replace a newer one.
+check_newer_than() {
+  local theirs_serial theirs_lineage
+  theirs_serial="$(serial_at "$1")"
+  theirs_lineage="$(lineage_at "$1")"
+  if [[ -n "$theirs_lineage" && -n "$our_lineage" && "$theirs_lineage" != "$our_lineage" ]]; then
+    fail "$STATE_FILE written by this apply has lineage $our_lineage, but the one on $BRANCH (commit $1) has lineage $theirs_lineage: it is a different state history (a state file replaced or re-created by hand?), so it is not committed. This run's state is attached as the campaignctl-state artifact: reconcile the two by hand."
+  fi
+  if [[ -n "$theirs_serial" && -n "$our_serial" && "$our_serial" -le "$theirs_serial" ]]; then
+    fail "$STATE_FILE written by this apply has serial $our_serial, not newer than serial $theirs_serial on $BRANCH (commit $1): committing it would replace a newer state with an older one. This run's state is attached as the campaignctl-state artifact."
+  fi
 }
 
 # True when the state file at commit $1 is newer than the one the applied commit had (BASE).
@@ -85,6 +104,9 @@ commit_state() { # commit_state PARENT: a commit of our state file on top of PAR
     -m "Apply outcome: ${APPLY_OUTCOME}.${RUN_URL:+ Workflow run: ${RUN_URL}}"
 }
 
+our_serial="$(state_field serial <"$ours")"
+our_lineage="$(state_field lineage <"$ours")"
+check_newer_than "$base"
 commit_state "$base"
 for ((attempt = 1; attempt <= ATTEMPTS; attempt++)); do
   if git push --quiet "$REMOTE" "HEAD:refs/heads/$BRANCH"; then
@@ -98,6 +120,7 @@ for ((attempt = 1; attempt <= ATTEMPTS; attempt++)); do
   if newer_state_at "$remote_head"; then
     fail "$BRANCH has a newer $STATE_FILE than the one this apply started from (commit $base): another run recorded state meanwhile, and pushing would overwrite it. This run's state is attached as the campaignctl-state artifact: merge what it adds into $STATE_FILE by hand (or run \`campaignctl apply\` again, which reads live), then commit."
   fi
+  check_newer_than "$remote_head"
   commit_state "$remote_head"
 done
 fail "Could not push $STATE_FILE to $BRANCH after $ATTEMPTS attempts. It is attached to this run as the campaignctl-state artifact: commit it by hand before the next apply."
