@@ -3,10 +3,9 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Readable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { main } from "../src/cli/main.js";
+import { runInProcess } from "./support/cli-inprocess.js";
 import { puffleEmail } from "./e2e/specs.js";
 
 /**
@@ -50,19 +49,7 @@ function campaign(name: string, spec: Record<string, unknown> = puffleEmail): st
   return stringify({ apiVersion: "campaignctl/v1", kind: "PuffleCampaign", metadata: { name }, spec });
 }
 
-async function run(dir: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
-  let stdout = "";
-  let stderr = "";
-  const started = performance.now();
-  const code = await main(args, {
-    cwd: dir,
-    env: { PUFFLE_API_KEY: "sandbox" },
-    stdout: { write: (s: string) => ((stdout += s), true), isTTY: false },
-    stderr: { write: (s: string) => ((stderr += s), true), isTTY: false },
-    stdin: Object.assign(Readable.from([]), { isTTY: false }),
-  });
-  return { code, stdout, stderr, ms: performance.now() - started };
-}
+const run = (dir: string, args: string[]) => runInProcess(args, { cwd: dir, env: { PUFFLE_API_KEY: "sandbox" } });
 
 interface Case {
   name: string;

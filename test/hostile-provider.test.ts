@@ -4,10 +4,9 @@ import { existsSync } from "node:fs";
 import { mkdtemp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { main } from "../src/cli/main.js";
+import { runInProcess } from "./support/cli-inprocess.js";
 import { alturPhone, puffleEmail } from "./e2e/specs.js";
 
 /**
@@ -124,19 +123,7 @@ async function workspace(only?: "puffle" | "altur"): Promise<string> {
   return dir;
 }
 
-async function run(dir: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
-  let stdout = "";
-  let stderr = "";
-  const started = performance.now();
-  const code = await main(args, {
-    cwd: dir,
-    env: { PUFFLE_API_KEY: PUFFLE_KEY, ALTUR_API_KEY: ALTUR_KEY },
-    stdout: { write: (s: string) => ((stdout += s), true), isTTY: false },
-    stderr: { write: (s: string) => ((stderr += s), true), isTTY: false },
-    stdin: Object.assign(Readable.from([]), { isTTY: false }),
-  });
-  return { code, stdout, stderr, ms: performance.now() - started };
-}
+const run = (dir: string, args: string[]) => runInProcess(args, { cwd: dir, env: { PUFFLE_API_KEY: PUFFLE_KEY, ALTUR_API_KEY: ALTUR_KEY } });
 
 interface Case {
   name: string;

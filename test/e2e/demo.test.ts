@@ -1,13 +1,12 @@
-import { execFile, execFileSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
-
-const REPO = join(import.meta.dirname, "../..");
+import { BIN, ensureBuilt } from "../support/cli-process.js";
 
 const HEADINGS = [
   "Step 1: validate",
@@ -73,7 +72,7 @@ describe("demo", () => {
       const env = { PATH: process.env.PATH ?? "", HOME: cwd };
       const result = await new Promise<{ code: number; stdout: string; stderr: string; ms: number }>((done) => {
         const t0 = Date.now();
-        execFile(process.execPath, [join(REPO, "bin", "campaignctl.js"), "demo"], { cwd, env, timeout: 60_000 }, (error, stdout, stderr) => {
+        execFile(process.execPath, [BIN, "demo"], { cwd, env, timeout: 60_000 }, (error, stdout, stderr) => {
           const code = error === null ? 0 : typeof error.code === "number" ? error.code : 1;
           done({ code, stdout, stderr, ms: Date.now() - t0 });
         });
@@ -86,20 +85,3 @@ describe("demo", () => {
     }
   }, 120_000);
 });
-
-/** Build dist/ (as `npm ci` does through `prepare`) when it is missing or older than the sources. */
-function ensureBuilt(): void {
-  const built = join(REPO, "dist", "cli", "main.js");
-  const newest = (dir: string): number =>
-    readdirSync(dir, { withFileTypes: true }).reduce((max, e) => {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) return Math.max(max, newest(p));
-      return e.name.endsWith(".ts") && !e.name.endsWith(".test.ts") ? Math.max(max, statSync(p).mtimeMs) : max;
-    }, 0);
-  if (existsSync(built) && statSync(built).mtimeMs >= newest(join(REPO, "src"))) return;
-  try {
-    execFileSync(process.execPath, [join(REPO, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"], { cwd: REPO, stdio: "pipe" });
-  } catch {
-    // Type errors still emit JavaScript; the run below says whether the build is usable.
-  }
-}

@@ -2,7 +2,7 @@ import { mkdtemp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { stringify } from "yaml";
-import { main } from "../../src/cli/main.js";
+import { runInProcess } from "../support/cli-inprocess.js";
 import type { TestSandbox } from "../support/sandbox.js";
 
 export type Sandbox = TestSandbox;
@@ -68,16 +68,7 @@ export class TestWorkspace {
   }
 
   async run(args: string[], env: Record<string, string | undefined> = {}): Promise<RunResult> {
-    let stdout = "";
-    let stderr = "";
-    const { Readable } = await import("node:stream");
-    const code = await main(args, {
-      cwd: this.dir,
-      env: { ...KEYS, ...env },
-      stdout: { write: (s: string) => ((stdout += s), true), isTTY: false },
-      stderr: { write: (s: string) => ((stderr += s), true), isTTY: false },
-      stdin: Object.assign(Readable.from([]), { isTTY: false }),
-    });
+    const { code, stdout, stderr } = await runInProcess(args, { cwd: this.dir, env: { ...KEYS, ...env } });
     return { code, stdout, stderr };
   }
 
