@@ -394,10 +394,21 @@ describe("retries", () => {
       } else json(res, 200, { ok: true });
     });
     const events: HttpEvent[] = [];
-    // 10/s: the other two requests are due 100 ms and 200 ms after the first, long after its 429 came back.
-    const c = client(s.url, { requestsPerSecond: 10, concurrency: 4, onEvent: (e) => events.push(e) });
+    let onThrottle: () => void = () => undefined;
+    const throttled = new Promise<void>((ok) => (onThrottle = ok));
+    const c = client(s.url, {
+      requestsPerSecond: 10,
+      concurrency: 4,
+      onEvent: (e) => {
+        events.push(e);
+        if (e.type === "throttle") onThrottle();
+      },
+    });
+    const post = c.request({ method: "POST", path: "/campaigns", body: { name: "A" }, operation: "create campaign A", retry: "never" });
+    // Requests started while the account is held back (after the client saw the 429, whatever the machine's load).
+    await throttled;
     const results = await Promise.all([
-      c.request({ method: "POST", path: "/campaigns", body: { name: "A" }, operation: "create campaign A", retry: "never" }),
+      post,
       c.request({ method: "GET", path: "/campaigns/1", operation: "get campaign 1", retry: "safe" }),
       c.request({ method: "GET", path: "/campaigns/2", operation: "get campaign 2", retry: "safe" }),
     ]);
