@@ -219,7 +219,8 @@ describe("crash safety (child processes against the sandbox)", () => {
     const f = newFigures();
     // Slow every request, so the first apply's creates take long enough for the second's refresh to overlap them.
     for (const p of PROVIDERS) await sb.setFaults(p, { latencyMs: 100 });
-    for (let t = 0; t < 2; t += 1) {
+    // 2 in the suite (the lock makes each trial deterministic); CONCURRENT_TRIALS=10 for the issue's experiment.
+    for (let t = 0; t < Number(process.env.CONCURRENT_TRIALS ?? 2); t += 1) {
       const tag = `concurrent-${t}`;
       const ws = await trialWorkspace(tag, 2);
       try {
