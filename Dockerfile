@@ -18,7 +18,7 @@
 # or publish the ports and listen on all of the container's interfaces:
 #   docker run --rm -p 127.0.0.1:4010-4012:4010-4012 campaignctl-sandbox --host 0.0.0.0
 # Keep state across restarts with a volume: -v campaignctl-sandbox:/data ... --data /data/state.json
-ARG BASE_IMAGE=node:20-slim
+ARG BASE_IMAGE=node:24-slim
 FROM ${BASE_IMAGE}
 
 ENV NODE_ENV=production
