@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds a minimal Node base image from this machine's own Node binary and the shared libraries it
 # links against, and imports it into podman as a root filesystem. Nothing is pulled from a registry:
-# the Dockerfile's default base (node:20-slim) cannot be reached from CI machines, so .ci/run passes
+# the Dockerfiles' default base (node:24-slim) cannot be reached from CI machines, so .ci/run passes
 # this image as --build-arg BASE_IMAGE=... instead.
 #
 # Usage: scripts/ci/build-base-image.sh [IMAGE]       (default localhost/campaignctl-node-base:20)
