@@ -13,19 +13,28 @@ import { parseArgs } from "node:util";
 import { runPlannerBench, type Measure, type PlannerBenchResult } from "./planner.js";
 import { runRefreshBench, type RefreshBenchResult } from "./refresh.js";
 import { runStartupBench, type StartupBenchResult } from "./startup.js";
+import { runApplyBench, type ApplyPhaseResult } from "./apply.js";
+import { runRssBench, type RssFigure } from "./rss.js";
 import { int, mb, millis, secs, table } from "./table.js";
 
-const USAGE = `usage: npm run bench -- [--only refresh|planner|startup] [--rps N] [--scale F] [--planner-count N] [--planner-runs N] [--startup-runs N]
+const USAGE = `usage: npm run bench -- [--only NAME[,NAME]] [--all] [--rps N] [--scale F] [--planner-count N] [--planner-runs N] [--startup-runs N]
+                          [--apply-count N] [--apply-state N] [--rss-count N] [--rss-rps N]
 
-  --only refresh|planner|startup  run one benchmark (default: all, planner first)
-  --rps N                 refresh at N requests/second on every provider, sandbox and client alike
+  --only NAME[,NAME]      run these benchmarks: planner, startup, refresh, apply, rss
+                          (default: planner, startup, refresh and apply, about 5 minutes; rss only when asked)
+  --all                   all five, rss included (about 9 minutes)
+  --rps N                 refresh and apply at N requests/second on every provider, sandbox and client alike
                           (default: the documented limits, Extrovert 10/s, Puffle 10/s, Altur 12/s;
-                          the default run takes about 100 s because Puffle needs ~1,000 detail reads)
+                          the refresh takes about 35 s, each of the four applies about 40 s)
   --scale F               refresh with F × (1,000 Altur, 1,000 Puffle, 200 Extrovert) campaigns (default 1)
   --planner-count N       campaigns for the planner benchmark (default 10,000)
   --planner-runs N        planner runs, each in a fresh process (a cold start is once per process);
                           the table shows the median run (default 5)
   --startup-runs N        fresh processes per startup figure; the median is compared with the target (default 7)
+  --apply-count N         apply: campaigns created, then updated, per provider (default 200)
+  --apply-state N         apply: run it again with N more campaigns already in state (default 10,000; 0: once, empty state)
+  --rss-count N           rss: campaigns in the workspace for plan, drift and apply in fresh processes (default 10,000)
+  --rss-rps N             rss: limits on both sides (memory does not depend on pacing; default 200)
 `;
 
 /** plan on the bench scenario: at most this × the slowest provider's bound (requests ÷ limit). */
@@ -33,6 +42,10 @@ const PLAN_TARGET = 1.1;
 
 const WALL_TARGET = 1.2;
 const PLAN_CPU_TARGET_MS = 1000;
+/** apply ≤ this × the slowest account's bound (requests ÷ limit), also with 10,000 campaigns in state. */
+const APPLY_TARGET = 1.1;
+const BENCHES = ["planner", "startup", "refresh", "apply", "rss"] as const;
+const DEFAULT_BENCHES = ["planner", "startup", "refresh", "apply"];
 const MEMORY_TARGET_MB = 300;
 
 const progress = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
@@ -206,6 +219,82 @@ function printRefresh(r: RefreshBenchResult, rpsOverride: number | undefined): v
   }
 }
 
+function printApply(results: readonly ApplyPhaseResult[], rpsOverride: number | undefined): void {
+  out(`\nApply — \`campaignctl apply --auto-approve --force\` in-process against the in-process sandbox, ${rpsOverride === undefined ? "documented limits" : `limits raised to ${rpsOverride}/s with --rps`} on both sides\n\n`);
+  const rows: string[][] = [];
+  for (const r of results) {
+    for (const a of r.accounts) {
+      rows.push([
+        int(r.stateSize),
+        r.phase,
+        a.provider,
+        `${a.requestsPerSecond}/s`,
+        int(a.requests),
+        int(a.throttled),
+        a.requests === 0 ? "-" : secs(a.wallMs),
+        a.requests === 0 ? "-" : secs(a.boundMs),
+        a.requests === 0 ? "-" : (a.wallMs / a.boundMs).toFixed(3),
+      ]);
+    }
+  }
+  out(table(["other campaigns in state", "phase", "account", "limit", "requests", "429s", "wall (account)", "bound", "wall/bound"], rows));
+  out(`\nrequests = what the sandbox received from the account (its list, creates/updates, lifecycle calls, read-backs). bound = requests ÷ limit.\n`);
+  out(`The apply total is main() from call to return: loading and validating, the lock, the state, the refresh, every write, the final state write.\n\n`);
+  out(
+    table(
+      ["other campaigns in state", "phase", "exit", "apply total", "slowest bound", "total/bound", "state read", "journal appends (total, max)", "final state write", "state file"],
+      results.map((r) => {
+        const slowest = Math.max(...r.accounts.map((a) => a.boundMs));
+        const s = r.state;
+        return [
+          int(r.stateSize),
+          r.phase,
+          String(r.exitCode),
+          secs(r.wallMs),
+          secs(slowest),
+          (r.wallMs / slowest).toFixed(3),
+          millis(s.openMs),
+          `${int(s.appends)} (${millis(s.appendTotalMs)}, ${s.appendMaxMs.toFixed(1)} ms)`,
+          millis(s.compactMs),
+          `${(s.stateBytes / 1e6).toFixed(1)} MB`,
+        ];
+      }),
+    ),
+  );
+  for (const r of results) {
+    const slowest = r.accounts.reduce((a, b) => (b.boundMs > a.boundMs ? b : a));
+    const ratio = r.wallMs / slowest.boundMs;
+    const problems = [
+      ...(ratio > APPLY_TARGET ? [`total ${secs(r.wallMs)} = ${ratio.toFixed(3)} × the slowest account's bound (${slowest.provider} ${secs(slowest.boundMs)}) > ${APPLY_TARGET}`] : []),
+      ...(r.exitCode !== 0 ? [`exit ${r.exitCode}: ${r.summary}`] : []),
+      ...r.accounts.filter((a) => a.throttled > 0).map((a) => `${a.throttled} 429s from ${a.provider}`),
+    ];
+    const label = `apply ${r.phase} with ${int(r.stateSize)} other campaigns in state`;
+    out(
+      problems.length === 0
+        ? `target met: ${label}: ${secs(r.wallMs)} = ${ratio.toFixed(3)} × the slowest account's bound (${slowest.provider} ${secs(slowest.boundMs)}) ≤ ${APPLY_TARGET}, no 429s\n`
+        : `TARGET MISSED: ${label}: ${problems.join("; ")}\n`,
+    );
+  }
+}
+
+function printRss(figures: readonly RssFigure[], count: number, rps: number): void {
+  out(`\nPeak RSS — the built CLI, one fresh process per command and format, ${int(count)} campaigns, limits ${rps}/s on both sides\n\n`);
+  out(
+    table(
+      ["command", "exit", "wall", "peak RSS", "target", "RSS/target"],
+      figures.map((f) => [f.command, String(f.exitCode), secs(f.wallMs), mb(f.peakRssMb), `< ${MEMORY_TARGET_MB} MB`, (f.peakRssMb / MEMORY_TARGET_MB).toFixed(2)]),
+    ),
+  );
+  out(`\npeak RSS = the child's own process.resourceUsage().maxRSS, read in an exit hook (--import); stdout goes to /dev/null.\n`);
+  const worst = figures.reduce((a, b) => (b.peakRssMb > a.peakRssMb ? b : a));
+  out(
+    worst.peakRssMb < MEMORY_TARGET_MB
+      ? `target met: peak RSS ${mb(worst.peakRssMb)} (worst: ${worst.command}) < ${MEMORY_TARGET_MB} MB\n`
+      : `TARGET MISSED: ${figures.filter((f) => f.peakRssMb >= MEMORY_TARGET_MB).map((f) => `${f.command} ${mb(f.peakRssMb)}`).join("; ")} ≥ ${MEMORY_TARGET_MB} MB\n`,
+  );
+}
+
 async function run(): Promise<number> {
   let values;
   try {
@@ -217,6 +306,11 @@ async function run(): Promise<number> {
         "planner-count": { type: "string" },
         "planner-runs": { type: "string" },
         "startup-runs": { type: "string" },
+        "apply-count": { type: "string" },
+        "apply-state": { type: "string" },
+        "rss-count": { type: "string" },
+        "rss-rps": { type: "string" },
+        all: { type: "boolean" },
         "planner-child": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -235,13 +329,26 @@ async function run(): Promise<number> {
   let plannerCount: number;
   let plannerRunCount: number;
   let startupRunCount: number;
+  let applyCount: number;
+  let applyState: number;
+  let rssCount: number;
+  let rssRps: number;
+  let selected: string[];
   try {
-    if (values.only !== undefined && !["refresh", "planner", "startup"].includes(values.only)) throw new UsageError(`--only must be refresh, planner or startup, got ${JSON.stringify(values.only)}`);
+    selected = values.all ? [...BENCHES] : values.only === undefined ? DEFAULT_BENCHES : values.only.split(",").map((x) => x.trim());
+    for (const name of selected) {
+      if (!(BENCHES as readonly string[]).includes(name)) throw new UsageError(`--only takes ${BENCHES.join(", ")} (comma-separated), got ${JSON.stringify(name)}`);
+    }
+    if (values.all && values.only !== undefined) throw new UsageError("--all and --only exclude each other");
     rps = positive("rps", values.rps, undefined);
     scale = positive("scale", values.scale, 1)!;
     plannerCount = Math.round(positive("planner-count", values["planner-count"], 10_000)!);
     plannerRunCount = Math.round(positive("planner-runs", values["planner-runs"], 5)!);
     startupRunCount = Math.round(positive("startup-runs", values["startup-runs"], 7)!);
+    applyCount = Math.round(positive("apply-count", values["apply-count"], 200)!);
+    applyState = values["apply-state"] === "0" ? 0 : Math.round(positive("apply-state", values["apply-state"], 10_000)!);
+    rssCount = Math.round(positive("rss-count", values["rss-count"], 10_000)!);
+    rssRps = positive("rss-rps", values["rss-rps"], 200)!;
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`bench: ${err.message}\n${USAGE}`);
@@ -256,10 +363,15 @@ async function run(): Promise<number> {
   }
   out(`campaignctl benchmarks — Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model.trim() ?? "unknown CPU"}), ${new Date().toISOString()}\n`);
   // The planner first: its memory figures then describe a fresh process, not one that also ran a sandbox.
-  const runs = (which: string): boolean => values.only === undefined || values.only === which;
+  const runs = (which: string): boolean => selected.includes(which);
   if (runs("planner")) printPlanner(await plannerRuns(plannerCount, plannerRunCount));
   if (runs("startup")) printStartup(await runStartupBench(startupRunCount, progress));
   if (runs("refresh")) printRefresh(await runRefreshBench({ scale, ...(rps === undefined ? {} : { rps }), progress }), rps);
+  if (runs("apply")) {
+    const stateSizes = applyState === 0 ? [0] : [0, applyState];
+    printApply(await runApplyBench({ perProvider: applyCount, stateSizes, ...(rps === undefined ? {} : { rps }), progress }), rps);
+  }
+  if (runs("rss")) printRss(await runRssBench({ count: rssCount, rps: rssRps, progress }), rssCount, rssRps);
   return 0;
 }
 

@@ -65,7 +65,7 @@ const API_KEY = "sandbox";
 const BASE_COUNTS: Record<ProviderName, number> = { extrovert: 200, puffle: 1000, altur: 1000 };
 
 /** One campaign of the scenario: what the sandbox holds, what the file says, what state remembers. */
-interface Seeded {
+export interface Seeded {
   provider: ProviderName;
   name: string;
   live: JsonObject;
@@ -127,9 +127,9 @@ function scenario(counts: Record<ProviderName, number>): Seeded[] {
   return out;
 }
 
-const JSON_HEADERS = { "content-type": "application/json" };
+export const JSON_HEADERS = { "content-type": "application/json" };
 
-function call(sb: RunningSandbox, provider: ProviderName, method: string, path: string, body?: unknown): SimResponse {
+export function call(sb: RunningSandbox, provider: ProviderName, method: string, path: string, body?: unknown): SimResponse {
   const res = sb.simulators[provider].handle({ method, path, query: new URLSearchParams(), headers: JSON_HEADERS, body });
   if (res.status >= 300) throw new Error(`seeding ${provider}: ${method} ${path} answered ${res.status}: ${JSON.stringify(res.body)}`);
   return res;
@@ -195,17 +195,17 @@ async function writeWorkspace(dir: string, sb: RunningSandbox, items: Seeded[], 
 }
 
 /** `provider/account METHOD path → status (N ms)`: the line runPlan prints per response with --verbose. */
-const RESPONSE_LINE = /^(extrovert|puffle|altur)\/\S+ ([A-Z]+) (\S+) → (\d+) \((\d+) ms\)$/;
+export const RESPONSE_LINE = /^(extrovert|puffle|altur)\/\S+ ([A-Z]+) (\S+) → (\d+) \((\d+) ms\)$/;
 const RETRY_LINE = /^(extrovert|puffle|altur)\/\S+ retry /;
 
-interface ResponseEvent {
+export interface ResponseEvent {
   provider: ProviderName;
   startedAt: number;
   endedAt: number;
 }
 
 /** Captures runPlan's verbose stderr, timestamping each response line as it is written. */
-class EventSink {
+export class EventSink {
   readonly events: ResponseEvent[] = [];
   readonly retryLines: string[] = [];
   readonly otherLines: string[] = [];
@@ -229,12 +229,12 @@ class EventSink {
   };
 }
 
-async function requestLog(sb: RunningSandbox, p: ProviderName): Promise<RequestLogEntry[]> {
+export async function requestLog(sb: RunningSandbox, p: ProviderName): Promise<RequestLogEntry[]> {
   const res = await fetch(`${sb.origins[p]}/__sandbox/requests`);
   return (await res.json()) as RequestLogEntry[];
 }
 
-async function control(sb: RunningSandbox, p: ProviderName, method: string, path: string, body?: unknown): Promise<void> {
+export async function control(sb: RunningSandbox, p: ProviderName, method: string, path: string, body?: unknown): Promise<void> {
   const res = await fetch(`${sb.origins[p]}/__sandbox${path}`, {
     method,
     ...(body === undefined ? {} : { headers: JSON_HEADERS, body: JSON.stringify(body) }),
@@ -253,20 +253,38 @@ const DETAIL_PATH: Record<ProviderName, RegExp> = {
   altur: /^\/api\/v1\.0\/campaigns\/[^/]+$/,
 };
 
-export async function runRefreshBench(opts: RefreshBenchOptions): Promise<RefreshBenchResult> {
-  const counts = Object.fromEntries(PROVIDERS.map((p) => [p, Math.max(1, Math.round(BASE_COUNTS[p] * opts.scale))])) as Record<ProviderName, number>;
-  const sandbox = await startSandbox({ port: 0, apiKey: API_KEY, log: (l) => opts.progress(l) });
+/** A seeded sandbox and a workspace (campaign files + state) for `counts`; the caller stops and removes them. */
+export interface PreparedScenario {
+  sandbox: RunningSandbox;
+  dir: string;
+  items: Seeded[];
+}
+
+export async function prepareScenario(counts: Record<ProviderName, number>, rps: number | undefined, progress: (line: string) => void): Promise<PreparedScenario> {
+  const sandbox = await startSandbox({ port: 0, apiKey: API_KEY, log: (l) => progress(l) });
   const dir = await mkdtemp(join(tmpdir(), "campaignctl-bench-"));
   try {
-    opts.progress(`seeding the sandbox: ${counts.altur} Altur, ${counts.puffle} Puffle, ${counts.extrovert} Extrovert campaigns (in-process, no HTTP)`);
+    progress(`seeding the sandbox: ${counts.altur} Altur, ${counts.puffle} Puffle, ${counts.extrovert} Extrovert campaigns (in-process, no HTTP)`);
     const items = scenario(counts);
     seed(sandbox, items);
-    opts.progress(`writing the workspace (${items.length} campaign files and a state file) in ${dir}`);
-    await writeWorkspace(dir, sandbox, items, opts.rps);
+    progress(`writing the workspace (${items.length} campaign files and a state file) in ${dir}`);
+    await writeWorkspace(dir, sandbox, items, rps);
     for (const p of PROVIDERS) {
-      await control(sandbox, p, "PUT", "/faults", { requestsPerSecond: opts.rps ?? null });
+      await control(sandbox, p, "PUT", "/faults", { requestsPerSecond: rps ?? null });
       await control(sandbox, p, "DELETE", "/requests");
     }
+    return { sandbox, dir, items };
+  } catch (err) {
+    await sandbox.stop();
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+export async function runRefreshBench(opts: RefreshBenchOptions): Promise<RefreshBenchResult> {
+  const counts = Object.fromEntries(PROVIDERS.map((p) => [p, Math.max(1, Math.round(BASE_COUNTS[p] * opts.scale))])) as Record<ProviderName, number>;
+  const { sandbox, dir, items } = await prepareScenario(counts, opts.rps, opts.progress);
+  try {
     const limits = Object.fromEntries(
       PROVIDERS.map((p) => [p, opts.rps ?? MODULES[p].connection.defaultRequestsPerSecond]),
     ) as Record<ProviderName, number>;
