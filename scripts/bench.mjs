@@ -16,7 +16,7 @@ import ts from "typescript";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const benchDir = join(root, "scripts", "bench");
 const dist = join(root, "dist");
-const outDir = join(root, "node_modules", ".cache", "campaignctl-bench");
+const outDir = join(root, "node_modules", ".cache", `campaignctl-bench-${process.pid}`);
 
 if (!existsSync(join(dist, "cli", "pipeline.js"))) {
   process.stderr.write("bench: dist/ is missing: run `npm run bench` (it builds first) or `npm run build`\n");

@@ -11,7 +11,12 @@ import { stringify } from "yaml";
 import { runPlan } from "../../src/cli/pipeline.js";
 import type { CommandContext } from "../../src/cli/context.js";
 import { closeSessions } from "../../src/engine/session.js";
-import type { JsonObject } from "../../src/core/json.js";
+import type { KindCapabilities } from "../../src/core/capabilities.js";
+import { getPath, pathWithin } from "../../src/core/diff.js";
+import { isJsonObject, jsonEqual, type JsonObject } from "../../src/core/json.js";
+import { fromListItem as alturFromListItem } from "../../src/providers/altur/client.js";
+import { fromCampaign as puffleFromCampaign } from "../../src/providers/puffle/client.js";
+import type { LiveCampaign } from "../../src/providers/types.js";
 import type { PlanSummary } from "../../src/core/plan.js";
 import { KINDS, PROVIDERS, type ProviderName, type StateEntry } from "../../src/core/types.js";
 import { PROVIDERS as MODULES } from "../../src/providers/registry.js";
@@ -73,7 +78,7 @@ export interface Seeded {
   file: JsonObject;
   inState: boolean;
   id?: string;
-  /** The refresh must read the detail (the spec manages a field the list lacks and state cannot supply). */
+  /** The refresh must read the detail (see expectDetailReads): set after seeding, from the list view and the rule. */
   needsDetail: boolean;
 }
 
@@ -95,9 +100,7 @@ function scenario(counts: Record<ProviderName, number>): Seeded[] {
       liveStatus = "finished";
       file = { ...live, description: "Edited after the campaign finished" };
     }
-    const inState = i % 11 !== 5;
-    const needsDetail = live.message_limit !== undefined || live.template_alt !== undefined || !inState;
-    out.push({ provider: "altur", name: fileName("altur", i), live, liveStatus, file, inState, needsDetail });
+    out.push({ provider: "altur", name: fileName("altur", i), live, liveStatus, file, inState: i % 11 !== 5, needsDetail: false });
   }
   for (let i = 0; i < counts.puffle; i++) {
     const live = puffleSpec(i);
@@ -113,10 +116,7 @@ function scenario(counts: Record<ProviderName, number>): Seeded[] {
       file = live.type === "email" ? { ...live, stop_on_reply: false } : { ...live, skip_other_campaigns: !(live.skip_other_campaigns as boolean) };
     }
     if (i % 100 === 50) file = { ...live, status: "active" }; // draft → launch: asks GET …/validate first
-    const inState = i % 11 !== 5;
-    // The sequence is only in the detail; state (observed status, see KindCapabilities.frozenReads) vouches for it while frozen.
-    const frozen = inState && (MODULES.puffle.capabilities.frozenReads ?? []).some((r) => r.paths.includes("sequence_nodes") && r.statuses.includes(live.status as string));
-    out.push({ provider: "puffle", name: fileName("puffle", i), live, liveStatus: live.status as string, file, inState, needsDetail: live.sequence_nodes !== undefined && !frozen });
+    out.push({ provider: "puffle", name: fileName("puffle", i), live, liveStatus: live.status as string, file, inState: i % 11 !== 5, needsDetail: false });
   }
   for (let i = 0; i < counts.extrovert; i++) {
     const live = extrovertSpec(i);
@@ -125,6 +125,76 @@ function scenario(counts: Record<ProviderName, number>): Seeded[] {
     out.push({ provider: "extrovert", name: fileName("extrovert", i), live, file, inState: true, needsDetail: false });
   }
   return out;
+}
+
+/** The dotted paths a spec manages: top-level keys, and keys inside merge paths (as the refresh counts them). */
+function managedPaths(spec: JsonObject, mergePaths: readonly string[], prefix = ""): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(spec)) {
+    const path = prefix === "" ? k : `${prefix}.${k}`;
+    if (mergePaths.includes(path) && isJsonObject(v)) out.push(...managedPaths(v, mergePaths, path));
+    else out.push(path);
+  }
+  return out;
+}
+
+/**
+ * Whether the refresh must send a detail GET, from the documented rule rather than a count: the list
+ * view lacks a managed path that a detail read would carry (not write-only: §3.3 of altur.md lists
+ * fields no read returns) and that state cannot vouch for. State vouches for a path it recorded when
+ * the path is immutable, or frozen (KindCapabilities.frozenReads: the status state observed and the
+ * listed status both freeze it, and the spec still wants what was recorded).
+ */
+export function detailReadNeeded(caps: KindCapabilities, listView: LiveCampaign, spec: JsonObject, entry: StateEntry | undefined): boolean {
+  const managed = managedPaths(spec, caps.mergePaths);
+  const lacking = listView.missing.filter((m) => managed.some((path) => pathWithin(m, path) || pathWithin(path, m)));
+  const vouched = (m: string): boolean => {
+    if (entry === undefined || getPath(entry.applied, m) === undefined) return false;
+    if (caps.immutable.some((imm) => pathWithin(m, imm))) return true;
+    const seen = entry.observed?.status;
+    const now = listView.status;
+    return (
+      seen !== undefined &&
+      now !== undefined &&
+      (caps.frozenReads ?? []).some((r) => r.paths.some((p) => pathWithin(m, p)) && r.statuses.includes(seen) && r.statuses.includes(now)) &&
+      jsonEqual(getPath(spec, m), getPath(entry.applied, m))
+    );
+  };
+  return lacking.some((m) => !caps.writeOnlyFields.some((w) => pathWithin(m, w)) && !vouched(m));
+}
+
+/** Every listed campaign as the client's own list mapping sees it, read from the simulators without HTTP. */
+function listViews(sb: RunningSandbox): Map<string, LiveCampaign> {
+  const views = new Map<string, LiveCampaign>();
+  const puffle = call(sb, "puffle", "GET", "/api/campaigns").body as { campaigns: unknown[] };
+  for (const c of puffle.campaigns) {
+    const v = puffleFromCampaign(c);
+    views.set(`puffle:${v.id}`, v);
+  }
+  let query = new URLSearchParams({ pageSize: "100" });
+  for (;;) {
+    const res = sb.simulators.altur.handle({ method: "GET", path: "/campaigns", query, headers: JSON_HEADERS, body: undefined });
+    const page = res.body as { campaigns: unknown[]; pagination?: { has_next?: boolean; next_cursor?: string | null } };
+    for (const c of page.campaigns) {
+      const v = alturFromListItem(c);
+      views.set(`altur:${v.id}`, v);
+    }
+    if (!page.pagination?.has_next || !page.pagination.next_cursor) break;
+    query = new URLSearchParams({ pageSize: "100", cursor: page.pagination.next_cursor });
+  }
+  return views;
+}
+
+/** Set needsDetail on every seeded campaign from its list view, its file and its state entry. */
+function expectDetailReads(sb: RunningSandbox, items: Seeded[], entries: Record<string, StateEntry>): void {
+  const views = listViews(sb);
+  for (const s of items) {
+    const caps = MODULES[s.provider].capabilities;
+    if (!caps.readable || s.id === undefined) continue;
+    const view = views.get(`${s.provider}:${s.id}`);
+    if (view === undefined) throw new Error(`bench: seeded ${s.provider} campaign ${s.id} is not in its list`);
+    s.needsDetail = detailReadNeeded(caps, view, s.file, entries[`${s.provider}/${ACCOUNT}/${s.name}`]);
+  }
 }
 
 export const JSON_HEADERS = { "content-type": "application/json" };
@@ -159,7 +229,7 @@ function seed(sb: RunningSandbox, items: Seeded[]): void {
   }
 }
 
-async function writeWorkspace(dir: string, sb: RunningSandbox, items: Seeded[], rps: number | undefined): Promise<void> {
+async function writeWorkspace(dir: string, sb: RunningSandbox, items: Seeded[], rps: number | undefined): Promise<Record<string, StateEntry>> {
   await writeFile(
     join(dir, "campaignctl.yaml"),
     stringify({
@@ -192,6 +262,7 @@ async function writeWorkspace(dir: string, sb: RunningSandbox, items: Seeded[], 
     campaigns[`${s.provider}/${ACCOUNT}/${s.name}`] = { provider: s.provider, account: ACCOUNT, kind: KINDS[s.provider], id: s.id, appliedAt, applied, ...observed };
   }
   await writeFile(join(dir, "campaignctl.state.json"), `${JSON.stringify({ version: 1, campaigns }, null, 2)}\n`);
+  return campaigns;
 }
 
 /** `provider/account METHOD path → status (N ms)`: the line runPlan prints per response with --verbose. */
@@ -268,7 +339,7 @@ export async function prepareScenario(counts: Record<ProviderName, number>, rps:
     const items = scenario(counts);
     seed(sandbox, items);
     progress(`writing the workspace (${items.length} campaign files and a state file) in ${dir}`);
-    await writeWorkspace(dir, sandbox, items, rps);
+    expectDetailReads(sandbox, items, await writeWorkspace(dir, sandbox, items, rps));
     for (const p of PROVIDERS) {
       await control(sandbox, p, "PUT", "/faults", { requestsPerSecond: rps ?? null });
       await control(sandbox, p, "DELETE", "/requests");
