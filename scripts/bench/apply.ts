@@ -36,6 +36,8 @@ export interface AccountFigures {
   requests: number;
   /** 429s in the sandbox log. */
   throttled: number;
+  /** Requests by method and path shape (ids replaced by {id}), most frequent first. */
+  byKind: [string, number][];
   /** First request start → last response of this account, from the client's verbose events. */
   wallMs: number;
   boundMs: number;
@@ -157,6 +159,15 @@ function instrumentStateStore(): { take: () => Omit<StateTimings, "stateBytes">;
   };
 }
 
+function kinds(log: readonly { method: string; path: string }[]): [string, number][] {
+  const counts = new Map<string, number>();
+  for (const e of log) {
+    const key = `${e.method} ${e.path.replace(/\/[0-9a-f-]{8,}|\/\d+(?=\/|$)/g, "/{id}")}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1]);
+}
+
 async function runPhase(
   sandbox: RunningSandbox,
   dir: string,
@@ -186,6 +197,7 @@ async function runPhase(
       requestsPerSecond: limits[p],
       requests: log.length,
       throttled: log.filter((e) => e.status === 429).length,
+      byKind: kinds(log),
       wallMs: events.length === 0 ? 0 : Math.max(...events.map((e) => e.endedAt)) - Math.min(...events.map((e) => e.startedAt)),
       boundMs: (log.length / limits[p]) * 1000,
     });
@@ -219,6 +231,7 @@ export async function runApplyBench(opts: ApplyBenchOptions): Promise<ApplyPhase
           const r = await runPhase(sandbox, dir, limits, timers, stateSize, phase);
           opts.progress(`  exit ${r.exitCode} in ${(r.wallMs / 1000).toFixed(1)} s: ${r.summary}`);
           for (const line of r.stderrTail) opts.progress(`  ${line}`);
+          for (const a of r.accounts) opts.progress(`  ${a.provider}: ${a.byKind.map(([k, n]) => `${n} × ${k}`).join(", ")}`);
           results.push(r);
         }
       } finally {

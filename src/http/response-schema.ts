@@ -1,5 +1,10 @@
-import { Ajv2020 } from "ajv/dist/2020.js";
+import { createRequire } from "node:module";
+import type { Ajv2020 } from "ajv/dist/2020.js";
 import type { ErrorObject, ValidateFunction } from "ajv";
+
+// ajv is loaded at the first answer checked, not when a provider module is imported: commands that
+// talk to no provider (validate, --help, state) never pay for it (~45 ms of module loading).
+const require = createRequire(import.meta.url);
 
 /**
  * Response schemas: what a provider client needs from a 2xx answer, checked at the boundary (in the
@@ -22,7 +27,10 @@ let ajv: Ajv2020 | undefined;
 
 function compiler(): Ajv2020 {
   // Not strict: schemas are small hand-written data; first error only (allErrors off keeps it linear).
-  ajv ??= new Ajv2020({ allErrors: false, strict: false, logger: false });
+  if (ajv === undefined) {
+    const { Ajv2020: Compiler } = require("ajv/dist/2020.js") as typeof import("ajv/dist/2020.js");
+    ajv = new Compiler({ allErrors: false, strict: false, logger: false });
+  }
   return ajv;
 }
 
