@@ -34,6 +34,8 @@ export interface PlanRunOptions {
   prune?: boolean;
   /** The state already read (apply reads it under its lock); read from the state file when absent. */
   state?: StateDocument;
+  /** Each account's campaigns as soon as its own refresh is done (apply starts that account early). */
+  onAccountRefreshed?: (key: string, refreshed: RefreshedCampaign[]) => void;
 }
 
 export async function loadState(file: string): Promise<StateDocument> {
@@ -134,6 +136,7 @@ export async function runPlan(ctx: CommandContext, opts: PlanRunOptions, loaded?
         ...(targets ? { targets } : {}),
         ...(opts.recreateMissing ? { recreateMissing: true } : {}),
         ...(opts.recreatePending ? { recreatePending: true } : {}),
+        ...(opts.onAccountRefreshed ? { onAccountDone: opts.onAccountRefreshed } : {}),
         onProgress: (d, t) => progress.update(d, t),
       }),
       workspace,

@@ -41,6 +41,8 @@ export interface RefreshOptions {
   /** Re-create campaigns whose earlier create was sent but never answered, on providers that cannot be read. */
   recreatePending?: boolean;
   onProgress?: (done: number, total: number) => void;
+  /** Called as each account's refresh finishes, with its campaigns (before the other accounts are done). */
+  onAccountDone?: (key: string, refreshed: RefreshedCampaign[]) => void;
 }
 
 export function fingerprintOf(live: { id: string; status?: string; spec: JsonObject }): string {
@@ -355,7 +357,10 @@ export async function refresh(
     [...groups.entries()].map(([key, items]) => {
       const session = sessions.get(key);
       if (!session) throw new Error(`no session for ${key}`);
-      return refreshAccount(session, items, claimed, opts, tick);
+      return refreshAccount(session, items, claimed, opts, tick).then((r) => {
+        opts.onAccountDone?.(key, r);
+        return r;
+      });
     }),
   );
   return results.flat().sort((a, b) => a.address.localeCompare(b.address));

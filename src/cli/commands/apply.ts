@@ -5,9 +5,22 @@ import { Option } from "commander";
 import { isJsonObject } from "../../core/json.js";
 import { isChange, summarize, type CampaignPlan, type Plan } from "../../core/plan.js";
 import type { StateDocument } from "../../core/types.js";
-import { applicableCampaigns, applyExitCode, executePlan, safetyRefusal, type CampaignOutcome, type WaitProgress } from "../../engine/apply.js";
+import type { Workspace } from "../../core/types.js";
+import {
+  applicableCampaigns,
+  applyExitCode,
+  executePlan,
+  riskyCount,
+  safetyMayRefuse,
+  safetyRefusal,
+  type ApplyOptions,
+  type CampaignOutcome,
+  type WaitProgress,
+} from "../../engine/apply.js";
+import { buildPlan } from "../../engine/build-plan.js";
+import type { RefreshedCampaign } from "../../engine/refresh.js";
 import { resolveUndeclaredPending } from "../../engine/pending.js";
-import { closeSessions, type AccountSession } from "../../engine/session.js";
+import { accountKey, closeSessions, type AccountSession } from "../../engine/session.js";
 import { StateStore } from "../../state/journal.js";
 import { acquireStateLock } from "../../state/lock.js";
 import type { CommandContext, RegisterCommand } from "../context.js";
@@ -201,6 +214,92 @@ function outcomeLine(o: CampaignOutcome, color: boolean): string {
   return lines.join("\n");
 }
 
+/** Whether a planned campaign gives apply something to do (a change, a blocked step to report, an adoption or audience to record). */
+function hasWork(c: CampaignPlan, prune: boolean): boolean {
+  return isChange(c, prune) || c.blocked.length > 0 || c.identity === "adopted" || c.audience?.record === true;
+}
+
+/** The audience work of refreshed campaigns, by address (what executePlan uploads). */
+function audiencesOf(refreshed: readonly RefreshedCampaign[]): NonNullable<ApplyOptions["audiences"]> {
+  return new Map(refreshed.flatMap((r) => (r.audience ? [[r.address, r.audience] as const] : [])));
+}
+
+/**
+ * Starts an account's apply as soon as its own refresh is done, instead of after every account's
+ * (issue 15): a fast account is not held behind a slow one's reads. Only when nothing that needs the
+ * whole plan could still stop the apply: no question to ask (--auto-approve), no saved plan to check
+ * for staleness, no interrupted create of an undeclared address to resolve first, and a safety
+ * threshold that cannot refuse whatever the accounts not yet refreshed turn out to hold (--force, or
+ * the changes known plus every campaign still unplanned stay within safety.maxChangePercent). The
+ * whole plan is still printed, after the last refresh; step lines of accounts started before that
+ * are held and printed after it.
+ */
+class EarlyStart {
+  readonly started = new Map<string, Promise<CampaignOutcome[]>>();
+  private readonly unplanned = new Map<string, number>();
+  private risky = 0;
+  private held: string[] | undefined = [];
+  private lineOut: ((text: string) => void) | undefined;
+  /** Counts an early account's finished campaign on the apply counter, once there is one. */
+  onOutcome: (() => void) | undefined;
+
+  constructor(
+    private readonly enabled: boolean,
+    private readonly managed: number,
+    private readonly workspace: Workspace,
+    private readonly force: boolean,
+    private readonly prune: boolean,
+    private readonly run: (
+      plan: Plan,
+      refreshed: RefreshedCampaign[],
+      sessions: Map<string, AccountSession>,
+      onStep: (address: string, what: string) => void,
+    ) => Promise<CampaignOutcome[]>,
+  ) {
+    // An upper bound of the campaigns each account's refresh will plan: declared plus recorded.
+    for (const d of workspace.campaigns) this.bump(accountKey(d.provider, d.account));
+  }
+
+  countState(doc: StateDocument): void {
+    for (const e of Object.values(doc.campaigns)) this.bump(accountKey(e.provider, e.account));
+  }
+
+  private bump(key: string): void {
+    this.unplanned.set(key, (this.unplanned.get(key) ?? 0) + 1);
+  }
+
+  onAccount(key: string, refreshed: RefreshedCampaign[]): void {
+    this.unplanned.delete(key);
+    if (!this.enabled || refreshed.length === 0) return;
+    const plan = buildPlan(refreshed);
+    this.risky += riskyCount(plan.campaigns, { prune: this.prune });
+    const unknown = [...this.unplanned.values()].reduce((a, b) => a + b, 0);
+    if (!this.force && safetyMayRefuse(this.risky, unknown, this.managed, this.workspace.safety)) return;
+    const work = applicableCampaigns(plan);
+    if (!work.some((c) => hasWork(c, this.prune))) return;
+    const running = this.run({ ...plan, campaigns: work }, refreshed, new Map([[key, refreshed[0]!.session]]), (address, what) => this.step(`${address}: ${what}`));
+    running.catch(() => undefined); // awaited (and its error reported) once the whole plan is known
+    this.started.set(key, running);
+  }
+
+  private step(text: string): void {
+    if (this.held) this.held.push(text);
+    else this.lineOut?.(text);
+  }
+
+  /** From now on step lines go to `out`; the ones held so far first. */
+  release(out: (text: string) => void): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    this.lineOut = out;
+    for (const line of held) out(line);
+  }
+
+  settled(): Promise<unknown> {
+    return Promise.allSettled(this.started.values());
+  }
+}
+
 export const register: RegisterCommand = (program, run) => {
   program
     .command("apply")
@@ -238,6 +337,7 @@ export const register: RegisterCommand = (program, run) => {
         const interrupt = interruptHandler(ctx);
         let store: StateStore | undefined;
         let sessions: Map<string, AccountSession> | undefined;
+        let early: EarlyStart | undefined;
         try {
           store = await StateStore.open(workspace.stateFile, { onNote: (t) => note(`note: ${t}`) }).catch((err) => {
             throw err instanceof Error && err.name === "StateFileError" ? new CliError(err.message) : err;
@@ -245,6 +345,25 @@ export const register: RegisterCommand = (program, run) => {
           if (saved && planfile !== undefined) checkPlanState(planfile, saved, store.doc);
           const targets = flags.target ?? (saved ? saved.campaigns.map((c) => c.address) : undefined);
           // A signal during the refresh: nothing was applied yet, so there is nothing to wait for.
+          const prune = flags.prune ?? workspace.prune === true;
+          // Snapshot before anything is applied: the threshold counts the campaigns managed when apply started.
+          const managed = Object.keys(store.doc.campaigns).length;
+          const applyOpts = applyOptions(ctx, flags, prune, interrupt.signal);
+          const canStartEarly = flags.autoApprove === true && !saved && Object.keys(store.doc.pending ?? {}).length === 0;
+          early = new EarlyStart(canStartEarly, managed, workspace, flags.force === true, prune, (plan, refreshed, accountSessions, onStep) =>
+            withProviderErrors(
+              () =>
+                executePlan(plan, accountSessions, store!, {
+                  ...applyOpts,
+                  audiences: audiencesOf(refreshed),
+                  ...(ctx.global.quiet ? {} : { onStep }),
+                  onOutcome: () => early?.onOutcome?.(),
+                }),
+              workspace,
+            ),
+          );
+          early.countState(store.doc);
+          const earlyStart = early;
           const planning = runPlan(
             ctx,
             {
@@ -255,17 +374,24 @@ export const register: RegisterCommand = (program, run) => {
               ...(targets ? { targets } : {}),
               ...(flags.recreateMissing ? { recreateMissing: true } : {}),
               ...(flags.recreatePending ? { recreatePending: true } : {}),
+              onAccountRefreshed: (key, refreshed) => earlyStart.onAccount(key, refreshed),
             },
             workspace,
           );
-          planning.then((r) => interrupt.signal.aborted && closeSessions(r.sessions)).catch(() => undefined);
+          planning.then((r) => interrupt.signal.aborted && early?.started.size === 0 && closeSessions(r.sessions)).catch(() => undefined);
           const result = await Promise.race([planning, interrupt.aborted.then(() => undefined)]);
-          if (result === undefined) return await finish(ctx, store, undefined, interrupt.code);
+          if (result === undefined) {
+            // Accounts started early have requests in flight: give them the grace period, as after the refresh.
+            if (early.started.size > 0) await Promise.race([early.settled(), interrupt.graceOver]);
+            return await finish(ctx, store, undefined, interrupt.code);
+          }
           sessions = result.sessions;
-          const outcomes = await applyRun(ctx, flags, saved, result, store, interrupt);
+          const outcomes = await applyRun(ctx, flags, saved, result, store, interrupt, early, managed, applyOpts);
           if (outcomes === "cancelled") return (await finish(ctx, store, undefined, undefined)) || 1;
           return await finish(ctx, store, outcomes, interrupt.code, flags.format === "json");
         } finally {
+          // Never leave an account started early still writing once the state is closed and the lock released.
+          if (early) await Promise.race([early.settled(), interrupt.graceOver]);
           interrupt.dispose();
           if (sessions) closeSessions(sessions);
           store?.close();
@@ -277,6 +403,11 @@ export const register: RegisterCommand = (program, run) => {
 
 type RunResult = Awaited<ReturnType<typeof runPlan>>;
 
+/** The engine options of this apply (progress hooks are added where they are known). */
+function applyOptions(ctx: CommandContext, flags: ApplyFlags, prune: boolean, signal: AbortSignal): ApplyOptions {
+  return { allowReplace: flags.allowReplace === true, prune, signal, displayPath: (file) => relative(ctx.io.cwd, file) || file };
+}
+
 /** Everything between the refresh and the final state write; returns the outcomes (empty when nothing ran). */
 async function applyRun(
   ctx: CommandContext,
@@ -285,11 +416,17 @@ async function applyRun(
   result: RunResult,
   store: StateStore,
   interrupt: ReturnType<typeof interruptHandler>,
+  early: EarlyStart,
+  managed: number,
+  applyOpts: ApplyOptions,
 ): Promise<CampaignOutcome[] | undefined | "cancelled"> {
   const { workspace, sessions } = result;
-  const prune = flags.prune ?? workspace.prune === true;
-  if (interrupt.signal.aborted) return undefined;
+  const prune = applyOpts.prune;
+  // Outcomes of the accounts started as soon as their own refresh was done (none unless EarlyStart allowed it).
+  const earlyOutcomes = async (): Promise<CampaignOutcome[]> => (await Promise.all(early.started.values())).flat();
+  if (interrupt.signal.aborted) return early.started.size > 0 ? await earlyOutcomes() : undefined;
   // Interrupted creates of addresses no longer declared: bind what exists, forget what does not.
+  // (EarlyStart starts nothing when any create is pending.)
   for (const line of await withProviderErrors(() => resolveUndeclaredPending(workspace, store, sessions), workspace)) ctx.io.stderr.write(`note: ${line}\n`);
   let plan = result.plan;
   if (saved) {
@@ -308,11 +445,12 @@ async function applyRun(
   // Campaigns that could not be read or planned are reported as failed; the others proceed.
   const unplanned: CampaignOutcome[] = plan.errors.map((e) => ({ address: e.address, status: "failed", done: [], message: e.message, blocked: [], warnings: [], verified: [] }));
   const work = applicableCampaigns(plan);
-  if (!work.some((c) => isChange(c, prune) || c.blocked.length > 0 || c.identity === "adopted" || c.audience?.record === true)) {
+  if (!work.some((c) => hasWork(c, prune))) {
     if (unplanned.length === 0 && !ctx.global.quiet) ctx.io.stderr.write("Nothing to apply.\n");
     return unplanned;
   }
-  const refusal = safetyRefusal(plan, Object.keys(store.doc.campaigns).length, workspace.safety, { prune });
+  // Cannot refuse once an account started early: EarlyStart only starts one when no completion of the plan could be refused.
+  const refusal = safetyRefusal(plan, managed, workspace.safety, { prune });
   if (refusal && !flags.force) throw new CliError(refusal);
   const changes = plan.campaigns.some((c) => isChange(c, prune));
   if (!saved && !flags.autoApprove && changes) {
@@ -325,8 +463,10 @@ async function applyRun(
     }
   }
   const progress = progressReporter(ctx.io.stderr, "applying", { quiet: ctx.global.quiet });
+  early.release((text) => progress.line(text));
   let finished = 0;
   const total = work.length;
+  early.onOutcome = () => progress.update(++finished, Math.max(finished, total));
   // A wait for a background status change (Puffle launch): one line when it starts; the
   // counter above keeps ticking the seconds on a terminal while apply polls.
   const waiting = new Set<string>();
@@ -339,20 +479,24 @@ async function applyRun(
     waiting.add(address);
     progress.line(`${address}: ${w.status ?? "status unknown"}, waiting until ${w.until} (at most ${Math.ceil(w.timeoutMs / 1000)} s)`);
   };
-  const execution = withProviderErrors(
-    () =>
-      executePlan({ ...plan, campaigns: work }, sessions, store, {
-        audiences: new Map(result.refreshed.flatMap((r) => (r.audience ? [[r.address, r.audience] as const] : []))),
-        displayPath: (file) => relative(ctx.io.cwd, file) || file,
-        allowReplace: flags.allowReplace === true,
-        prune,
-        signal: interrupt.signal,
-        ...(ctx.global.quiet ? {} : { onStep: (address, what) => progress.line(`${address}: ${what}`) }),
-        onOutcome: () => progress.update(++finished, Math.max(finished, total)),
-        onWait,
-      }),
-    workspace,
-  ).finally(() => progress.done());
+  // Accounts already started early are not run again.
+  const rest = work.filter((c) => !early.started.has(accountKey(c.provider, c.account)));
+  const execution = Promise.all([
+    earlyOutcomes(),
+    withProviderErrors(
+      () =>
+        executePlan({ ...plan, campaigns: rest }, sessions, store, {
+          ...applyOpts,
+          audiences: audiencesOf(result.refreshed),
+          ...(ctx.global.quiet ? {} : { onStep: (address, what) => progress.line(`${address}: ${what}`) }),
+          onOutcome: () => progress.update(++finished, Math.max(finished, total)),
+          onWait,
+        }),
+      workspace,
+    ),
+  ])
+    .then(([a, b]) => [...a, ...b])
+    .finally(() => progress.done());
   // After a signal, requests in flight get a bounded time; then the state is written with what is known.
   const outcomes = await Promise.race([execution, interrupt.graceOver.then(() => undefined)]);
   if (outcomes === undefined) {
