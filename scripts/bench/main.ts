@@ -35,6 +35,7 @@ const USAGE = `usage: npm run bench -- [--only NAME[,NAME]] [--all] [--rps N] [-
   --apply-state N         apply: run it again with N more campaigns already in state (default 10,000; 0: once, empty state)
   --rss-count N           rss: campaigns in the workspace for plan, drift and apply in fresh processes (default 10,000)
   --rss-rps N             rss: limits on both sides (memory does not depend on pacing; default 200)
+  --rss-commands LIST     rss: measure only these of plan, drift, apply (comma-separated; default all)
 `;
 
 /** plan on the bench scenario: at most this × the slowest provider's bound (requests ÷ limit). */
@@ -310,6 +311,7 @@ async function run(): Promise<number> {
         "apply-state": { type: "string" },
         "rss-count": { type: "string" },
         "rss-rps": { type: "string" },
+        "rss-commands": { type: "string" },
         all: { type: "boolean" },
         "planner-child": { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -371,7 +373,11 @@ async function run(): Promise<number> {
     const stateSizes = applyState === 0 ? [0] : [0, applyState];
     printApply(await runApplyBench({ perProvider: applyCount, stateSizes, ...(rps === undefined ? {} : { rps }), progress }), rps);
   }
-  if (runs("rss")) printRss(await runRssBench({ count: rssCount, rps: rssRps, progress }), rssCount, rssRps);
+  if (runs("rss")) printRss(
+      await runRssBench({ count: rssCount, rps: rssRps, progress, ...(values["rss-commands"] === undefined ? {} : { commands: values["rss-commands"].split(",").map((x) => x.trim()) }) }),
+      rssCount,
+      rssRps,
+    );
   return 0;
 }
 

@@ -229,7 +229,13 @@ function seed(sb: RunningSandbox, items: Seeded[]): void {
   }
 }
 
-async function writeWorkspace(dir: string, sb: RunningSandbox, items: Seeded[], rps: number | undefined): Promise<Record<string, StateEntry>> {
+async function writeWorkspace(
+  dir: string,
+  sb: RunningSandbox,
+  items: Seeded[],
+  rps: number | undefined,
+  concurrency?: Record<ProviderName, number>,
+): Promise<Record<string, StateEntry>> {
   await writeFile(
     join(dir, "campaignctl.yaml"),
     stringify({
@@ -240,6 +246,7 @@ async function writeWorkspace(dir: string, sb: RunningSandbox, items: Seeded[], 
         apiKeyEnv: `${p.toUpperCase()}_API_KEY`,
         baseUrl: sb.urls[p],
         ...(rps === undefined ? {} : { requestsPerSecond: rps }),
+        ...(concurrency === undefined ? {} : { concurrency: concurrency[p] }),
       })),
     }),
   );
@@ -331,7 +338,12 @@ export interface PreparedScenario {
   items: Seeded[];
 }
 
-export async function prepareScenario(counts: Record<ProviderName, number>, rps: number | undefined, progress: (line: string) => void): Promise<PreparedScenario> {
+export async function prepareScenario(
+  counts: Record<ProviderName, number>,
+  rps: number | undefined,
+  progress: (line: string) => void,
+  concurrency?: Record<ProviderName, number>,
+): Promise<PreparedScenario> {
   const sandbox = await startSandbox({ port: 0, apiKey: API_KEY, log: (l) => progress(l) });
   const dir = await mkdtemp(join(tmpdir(), "campaignctl-bench-"));
   try {
@@ -339,7 +351,7 @@ export async function prepareScenario(counts: Record<ProviderName, number>, rps:
     const items = scenario(counts);
     seed(sandbox, items);
     progress(`writing the workspace (${items.length} campaign files and a state file) in ${dir}`);
-    expectDetailReads(sandbox, items, await writeWorkspace(dir, sandbox, items, rps));
+    expectDetailReads(sandbox, items, await writeWorkspace(dir, sandbox, items, rps, concurrency));
     for (const p of PROVIDERS) {
       await control(sandbox, p, "PUT", "/faults", { requestsPerSecond: rps ?? null });
       await control(sandbox, p, "DELETE", "/requests");

@@ -3,8 +3,9 @@
  * per command and output format, against the in-process sandbox holding 10,000 campaigns (4,500 Altur,
  * 4,500 Puffle, 1,000 Extrovert; the refresh scenario's mix of changes, blocked edits and adoptions).
  * Each child reports its own peak RSS (`process.resourceUsage().maxRSS`, read in an `exit` hook loaded
- * with `--import`), so no external `time -v` is needed. Limits are raised on both sides (memory does
- * not depend on pacing); every apply gets a freshly seeded scenario, since an apply changes it.
+ * with `--import`), so no external `time -v` is needed. Limits are raised on both sides, with each
+ * account's concurrency kept at what its documented limit gives (requests in flight, not pacing, are
+ * what memory depends on); every apply gets a freshly seeded scenario, since an apply changes it.
  */
 import { spawn } from "node:child_process";
 import { readFile, rm, writeFile } from "node:fs/promises";
@@ -12,6 +13,8 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ProviderName } from "../../src/core/types.js";
 import { PROVIDERS } from "../../src/core/types.js";
+import { defaultConcurrency } from "../../src/http/pacing.js";
+import { PROVIDERS as MODULES } from "../../src/providers/registry.js";
 import { prepareScenario, type PreparedScenario } from "./refresh.js";
 
 export interface RssFigure {
@@ -24,6 +27,8 @@ export interface RssFigure {
 export interface RssBenchOptions {
   count: number;
   rps: number;
+  /** Which commands to measure (default all: plan, drift, apply). */
+  commands?: readonly string[];
   progress: (line: string) => void;
 }
 
@@ -45,7 +50,9 @@ function runChild(s: PreparedScenario, probe: string, args: readonly string[]): 
   const started = performance.now();
   return new Promise((resolve, reject) => {
     // stdout to /dev/null: the output is rendered and written in full, not kept.
-    const child = spawn(process.execPath, ["--import", pathToFileURL(probe).href, bin, ...args], { cwd: s.dir, env, stdio: ["ignore", "ignore", "pipe"] });
+    // BENCH_CHILD_FLAGS adds node flags to each measured child, e.g. "--heap-prof --heap-prof-dir=/tmp/heap".
+    const flags = (process.env.BENCH_CHILD_FLAGS ?? "").split(/\s+/).filter((f) => f !== "");
+    const child = spawn(process.execPath, [...flags, "--import", pathToFileURL(probe).href, bin, ...args], { cwd: s.dir, env, stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr = (stderr + c).slice(-2000)));
     child.on("error", reject);
@@ -81,9 +88,15 @@ export async function runRssBench(opts: RssBenchOptions): Promise<RssFigure[]> {
     ["apply", "--auto-approve", "--force", "--format", "text"],
     ["apply", "--auto-approve", "--force", "--format", "json"],
   ];
+  // Raised limits, but the concurrency each account has at its documented limit: requests in flight
+  // (and the answers they hold) are what memory depends on, not the pacing.
+  const concurrency = Object.fromEntries(
+    PROVIDERS.map((p) => [p, defaultConcurrency(MODULES[p].connection.defaultRequestsPerSecond, MODULES[p].connection.typicalLatencyMs)]),
+  ) as Record<ProviderName, number>;
+  const wanted = (args: readonly string[]): boolean => opts.commands === undefined || opts.commands.includes(args[0]!);
   const figures: RssFigure[] = [];
   const withScenario = async (fn: (s: PreparedScenario, probe: string) => Promise<void>): Promise<void> => {
-    const s = await prepareScenario(counts, opts.rps, opts.progress);
+    const s = await prepareScenario(counts, opts.rps, opts.progress, concurrency);
     try {
       const probe = join(s.dir, ".rss-probe.mjs");
       await writeFile(probe, PROBE);
@@ -93,13 +106,13 @@ export async function runRssBench(opts: RssBenchOptions): Promise<RssFigure[]> {
       await rm(s.dir, { recursive: true, force: true });
     }
   };
-  await withScenario(async (s, probe) => {
-    for (const args of readOnly) {
+  if (readOnly.some(wanted)) await withScenario(async (s, probe) => {
+    for (const args of readOnly.filter(wanted)) {
       opts.progress(`rss: campaignctl ${args.join(" ")} (${opts.count.toLocaleString("en-US")} campaigns, fresh process)`);
       figures.push(await runChild(s, probe, args));
     }
   });
-  for (const args of applies) {
+  for (const args of applies.filter(wanted)) {
     await withScenario(async (s, probe) => {
       opts.progress(`rss: campaignctl ${args.join(" ")} (${opts.count.toLocaleString("en-US")} campaigns, fresh scenario and process)`);
       figures.push(await runChild(s, probe, args));

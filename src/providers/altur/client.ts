@@ -129,7 +129,9 @@ interface ListPage {
  * `cursor`) or `next_page` (sent back as `pageIndex`) — while `has_next` (older: `has_more`) is true.
  * A listing that may be partial is an error, never a silent end: a "more" flag without a usable
  * pointer, a pointer or page seen before, no end marker at all (unless `total_count` proves the list
- * complete), or fewer campaigns than `total_count`. `stop` ends the walk early (a lookup by id).
+ * complete), or fewer campaigns than `total_count`. `stop` ends the walk early (a lookup by id): it
+ * then returns only the campaign it stopped at (or nothing), keeping no other page's campaigns — a
+ * lookup at page 40 of a 10,000-campaign account would otherwise hold 4,000 of them, per worker.
  */
 async function walkList(
   http: ProviderHttp,
@@ -161,19 +163,19 @@ async function walkList(
       if (seenIds.has(live.id)) continue;
       seenIds.add(live.id);
       fresh += 1;
-      out.push(live);
-      if (stop?.(live)) return out;
+      if (stop?.(live)) return [live];
+      if (!stop) out.push(live);
     }
     if (body.campaigns.length > 0 && fresh === 0) throw fail(`page ${page} repeats campaigns already listed`);
     const p = asObject(body.pagination);
     const more = typeof p.has_next === "boolean" ? p.has_next : typeof p.has_more === "boolean" ? p.has_more : undefined;
     if (more === undefined) {
-      if (total !== undefined && out.length >= total) return out;
+      if (total !== undefined && seenIds.size >= total) return out;
       throw fail(`page ${page} carries no end marker (no pagination.has_next or has_more)`);
     }
     if (!more) {
-      if (total !== undefined && out.length < total) {
-        throw fail(`the listing ended after ${out.length} campaigns but total_count says ${total}`);
+      if (total !== undefined && seenIds.size < total) {
+        throw fail(`the listing ended after ${seenIds.size} campaigns but total_count says ${total}`);
       }
       return out;
     }
