@@ -88,9 +88,9 @@ export async function readWorkspaceFile(
     if ("code" in inside) return inside;
     target = inside.real;
   }
-  // Synchronous calls: a campaign file is small and local, and for a thousand of them the round trips
-  // of the promise API (stat, open, two reads, close: five thread-pool hops per file) cost more than
-  // the reads themselves. The type is still checked before the file is opened.
+  // Synchronous calls: workspace files are local and bounded by maxBytes, and for a thousand campaign
+  // files the round trips of the promise API (stat, open, two reads, close: five thread-pool hops per
+  // file) cost more than the reads themselves. The type is still checked before the file is opened.
   let info;
   try {
     info = statSync(target);

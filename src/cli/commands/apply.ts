@@ -4,8 +4,7 @@ import { createInterface } from "node:readline";
 import { Option } from "commander";
 import { isJsonObject } from "../../core/json.js";
 import { isChange, summarize, type CampaignPlan, type Plan } from "../../core/plan.js";
-import type { StateDocument } from "../../core/types.js";
-import type { Workspace } from "../../core/types.js";
+import type { StateDocument, Workspace } from "../../core/types.js";
 import {
   applicableCampaigns,
   applyExitCode,
@@ -242,6 +241,8 @@ class EarlyStart {
   private lineOut: ((text: string) => void) | undefined;
   /** Counts an early account's finished campaign on the apply counter, once there is one. */
   onOutcome: (() => void) | undefined;
+  /** Reports an early account's waits (Puffle launch), once the apply progress exists. */
+  onWait: ((address: string, w: WaitProgress) => void) | undefined;
 
   constructor(
     private readonly enabled: boolean,
@@ -344,7 +345,6 @@ export const register: RegisterCommand = (program, run) => {
           });
           if (saved && planfile !== undefined) checkPlanState(planfile, saved, store.doc);
           const targets = flags.target ?? (saved ? saved.campaigns.map((c) => c.address) : undefined);
-          // A signal during the refresh: nothing was applied yet, so there is nothing to wait for.
           const prune = flags.prune ?? workspace.prune === true;
           // Snapshot before anything is applied: the threshold counts the campaigns managed when apply started.
           const managed = Object.keys(store.doc.campaigns).length;
@@ -358,6 +358,7 @@ export const register: RegisterCommand = (program, run) => {
                   audiences: audiencesOf(refreshed),
                   ...(ctx.global.quiet ? {} : { onStep }),
                   onOutcome: () => early?.onOutcome?.(),
+                  onWait: (address, w) => early?.onWait?.(address, w),
                 }),
               workspace,
             ),
@@ -379,6 +380,7 @@ export const register: RegisterCommand = (program, run) => {
             workspace,
           );
           planning.then((r) => interrupt.signal.aborted && early?.started.size === 0 && closeSessions(r.sessions)).catch(() => undefined);
+          // A signal during the refresh: nothing was applied yet unless an account started early.
           const result = await Promise.race([planning, interrupt.aborted.then(() => undefined)]);
           if (result === undefined) {
             // Accounts started early have requests in flight: give them the grace period, as after the refresh.
@@ -449,8 +451,9 @@ async function applyRun(
     if (unplanned.length === 0 && !ctx.global.quiet) ctx.io.stderr.write("Nothing to apply.\n");
     return unplanned;
   }
-  // Cannot refuse once an account started early: EarlyStart only starts one when no completion of the plan could be refused.
-  const refusal = safetyRefusal(plan, managed, workspace.safety, { prune });
+  // Counted before any write of this apply (an account started early has written since). That check
+  // cannot refuse once an account started early: EarlyStart only starts one when no completion could.
+  const refusal = safetyRefusal(plan, early.started.size > 0 ? managed : Object.keys(store.doc.campaigns).length, workspace.safety, { prune });
   if (refusal && !flags.force) throw new CliError(refusal);
   const changes = plan.campaigns.some((c) => isChange(c, prune));
   if (!saved && !flags.autoApprove && changes) {
@@ -479,6 +482,7 @@ async function applyRun(
     waiting.add(address);
     progress.line(`${address}: ${w.status ?? "status unknown"}, waiting until ${w.until} (at most ${Math.ceil(w.timeoutMs / 1000)} s)`);
   };
+  early.onWait = onWait;
   // Accounts already started early are not run again.
   const rest = work.filter((c) => !early.started.has(accountKey(c.provider, c.account)));
   const execution = Promise.all([
