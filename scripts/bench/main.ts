@@ -42,7 +42,8 @@ const USAGE = `usage: npm run bench -- [--only NAME[,NAME]] [--all] [--rps N] [-
 const PLAN_TARGET = 1.1;
 
 const WALL_TARGET = 1.2;
-const PLAN_CPU_TARGET_MS = 1000;
+/** Issue 15: the planner for 10,000 campaigns under 0.8 s CPU (DESIGN §9 asks "well under a second"). */
+const PLAN_CPU_TARGET_MS = 800;
 /** apply ≤ this × the slowest account's bound (requests ÷ limit), also with 10,000 campaigns in state. */
 const APPLY_TARGET = 1.1;
 const BENCHES = ["planner", "startup", "refresh", "apply", "rss"] as const;
@@ -138,8 +139,8 @@ function printPlanner(runs: readonly PlannerBenchResult[]): void {
   }
   out(
     median(cpu) < PLAN_CPU_TARGET_MS
-      ? `target met: cold planning CPU ${millis(median(cpu))} (median) < 1 s${Math.max(...cpu) >= PLAN_CPU_TARGET_MS ? `; the slowest run took ${millis(Math.max(...cpu))}` : ""}\n`
-      : `TARGET MISSED: cold planning CPU ${millis(median(cpu))} (median) ≥ 1 s\n`,
+      ? `target met: cold planning CPU ${millis(median(cpu))} (median) < ${millis(PLAN_CPU_TARGET_MS)}${Math.max(...cpu) >= PLAN_CPU_TARGET_MS ? `; the slowest run took ${millis(Math.max(...cpu))}` : ""}\n`
+      : `TARGET MISSED: cold planning CPU ${millis(median(cpu))} (median) ≥ ${millis(PLAN_CPU_TARGET_MS)}\n`,
   );
   out(
     Math.max(...rss) < MEMORY_TARGET_MB
