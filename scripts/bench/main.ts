@@ -21,11 +21,11 @@ const USAGE = `usage: npm run bench -- [--only NAME[,NAME]] [--all] [--rps N] [-
                           [--apply-count N] [--apply-state N] [--rss-count N] [--rss-rps N]
 
   --only NAME[,NAME]      run these benchmarks: planner, startup, refresh, apply, rss
-                          (default: planner, startup, refresh and apply, about 5 minutes; rss only when asked)
-  --all                   all five, rss included (about 9 minutes)
+                          (default: planner, startup, refresh and apply, about 9 minutes; rss only when asked)
+  --all                   all five, rss included (about 16 minutes)
   --rps N                 refresh and apply at N requests/second on every provider, sandbox and client alike
                           (default: the documented limits, Extrovert 10/s, Puffle 10/s, Altur 12/s;
-                          the refresh takes about 35 s, each of the four applies about 40 s)
+                          the refresh takes about 30 s, each of the four applies about 60 s)
   --scale F               refresh with F × (1,000 Altur, 1,000 Puffle, 200 Extrovert) campaigns (default 1)
   --planner-count N       campaigns for the planner benchmark (default 10,000)
   --planner-runs N        planner runs, each in a fresh process (a cold start is once per process);
