@@ -114,8 +114,10 @@ async function writeState(dir: string, count: number): Promise<void> {
 /** Wraps StateStore's methods with timers (the module instance the CLI uses: both import the same dist file). */
 function instrumentStateStore(): { take: () => Omit<StateTimings, "stateBytes">; restore: () => void } {
   const proto = StateStore.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
-  const originalAppend = proto.append!;
-  const originalCompact = proto.compact!;
+  const originalAppend = proto.append;
+  const originalCompact = proto.compact;
+  // append is StateStore's private journal write: fail loudly rather than report 0 appends if it is renamed.
+  if (typeof originalAppend !== "function" || typeof originalCompact !== "function") throw new Error("bench: StateStore has no append/compact method to time");
   const originalOpen = StateStore.open;
   let t = { openMs: 0, appends: 0, appendTotalMs: 0, appendMaxMs: 0, compactMs: 0 };
   proto.append = function (this: unknown, ...args: unknown[]) {
