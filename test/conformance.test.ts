@@ -140,12 +140,14 @@ describe("Altur: the client parses every documented example response", () => {
 
   describe("over HTTP against canned pages", () => {
     let pages: Record<string, { status: number; body: unknown }>;
+    const hits: string[] = [];
     let server: Server;
     let url: string;
     beforeAll(async () => {
       ({ server, url } = await listen((req, res) => {
         const u = new URL(req.url ?? "/", "http://x");
         const key = `${req.method} ${u.pathname}?${u.searchParams.get("cursor") ?? ""}|${u.searchParams.get("pageIndex") ?? ""}`;
+        hits.push(key);
         const page = pages[key] ?? pages[`${req.method} ${u.pathname}`];
         if (!page) return send(res, 500, { error: "SERVER_ERROR", message: `no canned answer for ${key}` });
         send(res, page.status, page.body);
@@ -186,6 +188,29 @@ describe("Altur: the client parses every documented example response", () => {
       pages = Object.fromEntries(Object.entries(canned).map(([k, v]) => [k, { status: 200, body: v }]));
       await expect(createAlturClient(alturHttp(url)).list!()).rejects.toThrow(message);
       await expect(createAlturClient(alturHttp(url)).list!()).rejects.toThrow(/^altur: list campaigns: unexpected answer: .*refusing to go on with a listing that may be partial$/);
+    });
+
+    it("lookups by id share list walks: one walk serves every lookup waiting for it; one asked mid-walk gets the next walk", async () => {
+      pages = {
+        "GET /campaigns?|": { status: 200, body: { total_count: 6, campaigns: [item(1), item(2)], pagination: { has_next: true, next_cursor: "b" } } },
+        "GET /campaigns?b|": { status: 200, body: { campaigns: [item(3), item(4)], pagination: { has_next: true, next_cursor: "c" } } },
+        "GET /campaigns?c|": { status: 200, body: { campaigns: [item(5), item(6)], pagination: { has_next: false } } },
+      };
+      const client = createAlturClient(alturHttp(url));
+      hits.length = 0;
+      const found = await Promise.all([client.lookup!("2", {}), client.lookup!("5", {}), client.lookup!("99", {}), client.lookup!("5", {})]);
+      expect(found.map((c) => c?.id)).toEqual(["2", "5", undefined, "5"]);
+      // One walk of the 3 pages (99 is on none), not 2 + 3 + 3 + 3 pages.
+      expect(hits).toEqual(["GET /campaigns?|", "GET /campaigns?b|", "GET /campaigns?c|"]);
+
+      hits.length = 0;
+      const late = client.lookup!("6", {});
+      while (hits.length === 0) await new Promise((r) => setTimeout(r, 1));
+      // Asked after the walk for 6 read page 1: it must not be answered from that walk, which may predate its write.
+      const early = client.lookup!("1", {});
+      expect((await late)?.id).toBe("6");
+      expect((await early)?.id).toBe("1");
+      expect(hits).toEqual(["GET /campaigns?|", "GET /campaigns?b|", "GET /campaigns?c|", "GET /campaigns?|"]);
     });
 
     it("a list answer without a campaigns list is an unexpected answer, never an empty account", async () => {

@@ -194,7 +194,53 @@ async function walkList(
   }
 }
 
+type Waiter = { resolve: (c: LiveCampaign | undefined) => void; reject: (err: unknown) => void };
+
+/**
+ * Lookups by id share list walks: each read-back walking the list to its own campaign's page made
+ * apply's list reads (and the garbage they leave) grow with the square of the account's campaigns —
+ * 45 pages per walk at 4,500. A lookup joins the next walk with its filters that has not started yet,
+ * never one already under way (that one may have read the page before the write the lookup checks);
+ * one walk serves every lookup that joined it and stops once it has seen all of them.
+ */
+function sharedWalks(http: ProviderHttp): (filters: Record<string, string>, id: string) => Promise<LiveCampaign | undefined> {
+  const queued = new Map<string, { filters: Record<string, string>; waiting: Map<string, Waiter[]> }>();
+  const tail = new Map<string, Promise<void>>();
+  const run = async (key: string): Promise<void> => {
+    const batch = queued.get(key);
+    queued.delete(key); // lookups asked from now on wait for the next walk
+    if (!batch) return;
+    const found = new Map<string, LiveCampaign>();
+    try {
+      await walkList(http, batch.filters, (c) => {
+        if (batch.waiting.has(c.id)) found.set(c.id, c);
+        return found.size === batch.waiting.size;
+      });
+    } catch (err) {
+      for (const waiters of batch.waiting.values()) for (const w of waiters) w.reject(err);
+      return;
+    }
+    for (const [id, waiters] of batch.waiting) for (const w of waiters) w.resolve(found.get(id));
+  };
+  return (filters, id) =>
+    new Promise((resolve, reject) => {
+      const key = JSON.stringify(Object.entries(filters).sort(([a], [b]) => a.localeCompare(b)));
+      let batch = queued.get(key);
+      if (!batch) {
+        batch = { filters, waiting: new Map() };
+        queued.set(key, batch);
+        const next = (tail.get(key) ?? Promise.resolve()).then(() => run(key));
+        tail.set(key, next);
+        void next.finally(() => tail.get(key) === next && tail.delete(key));
+      }
+      const waiters = batch.waiting.get(id) ?? [];
+      waiters.push({ resolve, reject });
+      batch.waiting.set(id, waiters);
+    });
+}
+
 export function createAlturClient(http: ProviderHttp): ProviderClient {
+  const lookupIn = sharedWalks(http);
   return {
     list() {
       return walkList(http, {});
@@ -220,7 +266,7 @@ export function createAlturClient(http: ProviderHttp): ProviderClient {
       if (agentId.agentId !== undefined) tries.push({});
       let listed: LiveCampaign | undefined;
       for (const filters of tries) {
-        listed = (await walkList(http, filters, (c) => c.id === id)).find((c) => c.id === id);
+        listed = await lookupIn(filters, id);
         if (listed) break;
       }
       return listed;
