@@ -91,7 +91,7 @@ describe("npm pack → init → npm install → validate, plan, apply against th
 
     const validate = await run(cli, ["validate"], repo);
     expect(validate.code, validate.stdout + validate.stderr).toBe(0);
-    expect(validate.stderr).toContain("3 campaigns valid");
+    expect(validate.stderr).toContain("3 campaigns and 3 other objects valid");
 
     const plan = await run(cli, ["plan", "--detailed-exitcode", "--out", "plan.json"], repo, readKeys);
     expect(plan.code, plan.stderr).toBe(2);

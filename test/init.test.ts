@@ -54,6 +54,9 @@ const ALL_FILES = [
   "campaignctl.yaml",
   "campaigns/altur/q2-reactivation.yaml",
   "campaigns/extrovert/ai-agents-topic.yaml",
+  "campaigns/extrovert/shared/ai-agents.yaml",
+  "campaigns/extrovert/shared/example-corp.yaml",
+  "campaigns/extrovert/shared/founder-voice.yaml",
   "campaigns/puffle/linkedin-cto-outreach.yaml",
   "package.json",
   "scripts/gitops/apply.sh",
@@ -91,12 +94,12 @@ describe("campaignctl init", () => {
     expect((await cli(["init"], dir)).code).toBe(0);
     const v = await cli(["validate"], dir);
     expect(v.code, v.stdout + v.stderr).toBe(0);
-    expect(v.stderr).toContain("3 campaigns valid");
+    expect(v.stderr).toContain("3 campaigns and 3 other objects valid");
     // As after `npm install`: node_modules/campaignctl is the package.
     mkdirSync(join(dir, "node_modules"));
     symlinkSync(ROOT, join(dir, "node_modules", "campaignctl"));
     const yamls = listFiles(dir).filter((f) => /\.ya?ml$/.test(f) && !f.startsWith(".github/"));
-    expect(yamls).toHaveLength(4);
+    expect(yamls).toHaveLength(7);
     for (const f of yamls) {
       const ref = /^# yaml-language-server: \$schema=(\S+)$/m.exec(readFileSync(join(dir, f), "utf8"))?.[1];
       expect(ref, f).toBeDefined();

@@ -88,6 +88,9 @@ describe("campaign.schema.json contract", () => {
       ["ExtrovertCampaign", "#/$defs/ExtrovertSpec"],
       ["PuffleCampaign", "#/$defs/PuffleSpec"],
       ["AlturCampaign", "#/$defs/AlturSpec"],
+      ["ExtrovertStyle", "#/$defs/ExtrovertStyleSpec"],
+      ["ExtrovertContext", "#/$defs/ExtrovertContextSpec"],
+      ["ExtrovertMonitoredTopic", "#/$defs/ExtrovertMonitoredTopicSpec"],
     ]);
   });
 
@@ -159,12 +162,14 @@ describe("campaigns/ examples", () => {
   files.sort();
   const docs = files.map((f) => ({ file: f, text: readFileSync(join(REPO_ROOT, f), "utf8") }));
 
-  it("one file per campaign in a folder per provider, each pointing editors at the schema", () => {
+  it("one file per campaign in a folder per provider (the objects campaigns use in its shared/), each pointing editors at the schema", () => {
     for (const { file, text } of docs) {
       const doc = parse(text) as { kind: string };
-      const folder = file.split("/")[1];
-      expect(doc.kind.toLowerCase()).toBe(`${folder}campaign`);
-      expect(text.split("\n")[0]).toBe("# yaml-language-server: $schema=../../schemas/campaign.schema.json");
+      const [, folder, sub] = file.split("/");
+      const shared = sub === "shared";
+      if (shared) expect(doc.kind.toLowerCase()).toMatch(new RegExp(`^${folder}(style|context|monitoredtopic)$`));
+      else expect(doc.kind.toLowerCase()).toBe(`${folder}campaign`);
+      expect(text.split("\n")[0]).toBe(`# yaml-language-server: $schema=${shared ? "../../../" : "../../"}schemas/campaign.schema.json`);
     }
   });
 

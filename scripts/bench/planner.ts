@@ -233,7 +233,7 @@ export async function runPlannerBench(count: number, progress: (line: string) =>
   try {
     progress(`building ${count.toLocaleString("en-US")} refreshed campaigns in memory`);
     const [refreshed, build] = measure(() => Array.from({ length: count }, (_, i) => refreshedCampaign(i, sessions)));
-    const inputs = refreshed.map(plannerInput);
+    const inputs = refreshed.map((r) => plannerInput(r));
     sample();
     const byProvider = Object.fromEntries(PROVIDERS.map((p) => [p, refreshed.filter((r) => r.session.module.name === p).length])) as Record<ProviderName, number>;
 

@@ -3,6 +3,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import type { Plan } from "../core/plan.js";
 import type { StateDocument, Workspace } from "../core/types.js";
 import { buildPlan } from "../engine/build-plan.js";
+import { resolveLookups } from "../engine/lookups.js";
 import { accountsInScope, refresh, type RefreshedCampaign } from "../engine/refresh.js";
 import { closeSessions, openSessions, timeLimits, type AccountSession } from "../engine/session.js";
 import { isProviderApiError, type ProviderApiError } from "../http/errors.js";
@@ -12,6 +13,7 @@ import type { CommandContext } from "./context.js";
 import { CliError, type Output } from "./io.js";
 import { progressReporter } from "./progress.js";
 import { selectAddresses } from "./targets.js";
+import { renderText } from "./render/diagnostics.js";
 import { loadValidWorkspace } from "./workspace.js";
 
 export interface PlanRun {
@@ -112,10 +114,10 @@ export function withRenameSources(workspace: Workspace, state: StateDocument, ta
 
 /** validate → read state → refresh → plan; sessions are left open for the caller (apply) to use. */
 export async function runPlan(ctx: CommandContext, opts: PlanRunOptions, loaded?: Workspace): Promise<PlanRun> {
-  const workspace = loaded ?? (await loadValidWorkspace(ctx));
-  const state = opts.state ?? (await loadState(workspace.stateFile));
-  const targets = withRenameSources(workspace, state, checkTargets(workspace, state, opts.targets, opts.exclude));
-  const sessions = openSessions(workspace, accountsInScope(workspace, state, targets), {
+  const declared = loaded ?? (await loadValidWorkspace(ctx));
+  const state = opts.state ?? (await loadState(declared.stateFile));
+  const targets = withRenameSources(declared, state, checkTargets(declared, state, opts.targets, opts.exclude));
+  const sessions = openSessions(declared, accountsInScope(declared, state, targets), {
     readOnly: opts.readOnly,
     env: ctx.io.env,
     ...timeLimits(ctx.global),
@@ -130,6 +132,14 @@ export async function runPlan(ctx: CommandContext, opts: PlanRunOptions, loaded?
   });
   const progress = progressReporter(ctx.io.stderr, "refreshing", { quiet: ctx.global.quiet });
   try {
+    // Lookups ({ teamMember }, { sender }) first, read-only: the rest of the run sees plain ids.
+    const lookups = await withProviderErrors(() => resolveLookups(declared, state, sessions, targets), declared);
+    if (lookups.diagnostics.length > 0) {
+      ctx.io.stderr.write(renderText(lookups.diagnostics, { cwd: ctx.io.cwd, color: false }));
+      const n = lookups.diagnostics.length;
+      throw new CliError(`${n} lookup${n === 1 ? "" : "s"} did not resolve to exactly one object; fix ${n === 1 ? "it" : "them"} before going on`);
+    }
+    const workspace = lookups.workspace;
     const refreshed = await withProviderErrors(
       () =>
         refresh(workspace, state, sessions, {
@@ -145,7 +155,8 @@ export async function runPlan(ctx: CommandContext, opts: PlanRunOptions, loaded?
     const listFailures = new Map<string, ProviderApiError>();
     for (const r of refreshed) if (r.listError && !listFailures.has(r.session.key)) listFailures.set(r.session.key, r.listError);
     for (const err of listFailures.values()) ctx.io.stderr.write(`error: ${explainProviderError(err, workspace)}\n`);
-    const plan = buildPlan(refreshed);
+    for (const r of refreshed) r.notes.push(...(lookups.notes.get(r.address) ?? []));
+    const plan = buildPlan(refreshed, { state });
     plan.prune = opts.prune ?? workspace.prune === true;
     // Which state the plan was made from: a saved plan is refused against another lineage or a newer serial.
     plan.state = { serial: state.serial ?? 0, ...(state.lineage === undefined ? {} : { lineage: state.lineage }) };

@@ -1,7 +1,7 @@
 import type { Diagnostic } from "../core/diagnostics.js";
 import { isJsonObject, type JsonObject } from "../core/json.js";
 import { addressOf, type CampaignDecl, type SourceLocation } from "../core/types.js";
-import { providerForKind } from "../providers/registry.js";
+import { kindModule } from "../providers/registry.js";
 import type { SpecCheckContext } from "../providers/types.js";
 import type { AudienceReference } from "./audience.js";
 import { explainSchemaErrors } from "./schema-errors.js";
@@ -49,10 +49,12 @@ export function checkCampaignDocument({ file, value, source }: CampaignCheckInpu
   }
 
   if (!isJsonObject(value)) return { diagnostics };
-  const provider = typeof value.kind === "string" ? providerForKind(value.kind) : undefined;
+  const found = typeof value.kind === "string" ? kindModule(value.kind) : undefined;
+  const provider = found?.provider;
+  const kind = found?.kind;
   const spec = value.spec;
   const specIsValid = !issues.some((i) => i.path[0] === "spec") && isJsonObject(spec);
-  if (provider && isJsonObject(spec)) {
+  if (kind && isJsonObject(spec)) {
     // The provider's rules run together with the schema, so one run reports everything: on the
     // fields without a schema error (a field the schema rejects is reported by the schema only).
     const broken = new Set(issues.filter((i) => i.path[0] === "spec" && i.path.length > 1).map((i) => String(i.path[1])));
@@ -65,7 +67,7 @@ export function checkCampaignDocument({ file, value, source }: CampaignCheckInpu
       },
     };
     try {
-      provider.validateSpec(checked, ctx);
+      kind.validateSpec(checked, ctx);
       diagnostics.push(...ruleDiagnostics);
     } catch {
       // A rule written for schema-valid input tripped over a broken one: the schema errors stand alone.
@@ -73,16 +75,16 @@ export function checkCampaignDocument({ file, value, source }: CampaignCheckInpu
     }
   }
 
-  if (!provider || !specIsValid || diagnostics.some((d) => d.severity === "error")) return { diagnostics };
+  if (!provider || !kind || !specIsValid || diagnostics.some((d) => d.severity === "error")) return { diagnostics };
   const metadata = value.metadata as JsonObject;
   const name = metadata.name as string;
   const account = typeof metadata.account === "string" ? metadata.account : DEFAULT_ACCOUNT;
   const start = source?.start() ?? { line: 1, col: 1 };
   const decl: CampaignDecl = {
-    address: addressOf(provider.name, account, name),
+    address: addressOf(provider.name, account, name, kind.short),
     provider: provider.name,
     account,
-    kind: provider.kind,
+    kind: kind.kind,
     name,
     spec: spec as JsonObject,
     source: { file, ...start },

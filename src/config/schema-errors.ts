@@ -47,7 +47,7 @@ export function explainSchemaErrors(errors: readonly ErrorObject[], data: unknow
   const missing = new Map<string, { path: DocPath; fields: string[] }>();
   const values = new Map<string, { path: DocPath; errors: ErrorObject[] }>();
 
-  for (const err of errors) {
+  for (const err of withoutWrongBranches(errors)) {
     const path = toPath(err.instancePath, data);
     if (err.keyword === "if" || err.keyword === "allOf" || err.keyword === "anyOf" || err.keyword === "oneOf") continue;
     if (err.keyword === "required") {
@@ -89,6 +89,19 @@ export function explainSchemaErrors(errors: readonly ErrorObject[], data: unknow
     issues.push({ path, target: "value", code: VALUE_KEYWORDS[first.keyword]!, message });
   }
   return issues;
+}
+
+/**
+ * A value that may take one of several shapes (`anyOf`: an id, or `{ ref }` / `{ teamMember }`) fails
+ * every branch. The branches of the other type say nothing useful ("must be a mapping" for a malformed
+ * id): when some branch of the value's own type failed on something else, the wrong-type failures at
+ * that place are dropped, so the message is about the shape the user meant.
+ */
+function withoutWrongBranches(errors: readonly ErrorObject[]): readonly ErrorObject[] {
+  const anyOfAt = new Set(errors.filter((e) => e.keyword === "anyOf").map((e) => e.instancePath));
+  if (anyOfAt.size === 0) return errors;
+  const informative = (at: string) => errors.some((e) => e.keyword !== "type" && e.keyword !== "anyOf" && (e.instancePath === at || e.instancePath.startsWith(`${at}/`)));
+  return errors.filter((e) => !(e.keyword === "type" && anyOfAt.has(e.instancePath) && informative(e.instancePath)));
 }
 
 function unknownField(parent: DocPath, field: string, schema: Schema | undefined): SchemaIssue {

@@ -6,6 +6,7 @@ import { PROVIDERS as PROVIDER_NAMES, type AccountConfig, type CampaignDecl, typ
 import { PROVIDERS } from "../providers/registry.js";
 import { loadAudience } from "./audience.js";
 import { checkCampaignText, DEFAULT_ACCOUNT } from "./campaign.js";
+import { checkReferences } from "./references.js";
 import { explainSchemaErrors } from "./schema-errors.js";
 import { validateConfigSchema } from "./schemas.js";
 import { decodeText, makeDiagnostic, parseYamlMapping, type DocPath, type Position } from "./source.js";
@@ -174,6 +175,8 @@ export async function loadWorkspace({ cwd, configPath }: LoadWorkspaceOptions): 
       );
     }
   }
+
+  diagnostics.push(...checkReferences([...byAddress.values()], rel));
 
   const fileCount = listing.files.length;
   if (diagnostics.some((d) => d.severity === "error")) return { diagnostics, fileCount };

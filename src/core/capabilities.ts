@@ -17,6 +17,16 @@ export interface FieldRule {
   sideEffect?: { statuses: readonly string[]; warning: string };
 }
 
+export interface SyncCall {
+  /** The client call (ProviderClient.sync), e.g. "toggle-bulk". */
+  call: string;
+  /** Dotted spec path of the value it writes. */
+  path: string;
+  when?: { path: string; equals: JsonValue };
+  /** What the step says in plans. */
+  describe: string;
+}
+
 export interface LifecycleAction {
   /** Provider action name: launch, pause, resume, activate, archive. */
   name: string;
@@ -65,6 +75,8 @@ export interface Lifecycle {
 }
 
 export interface KindCapabilities {
+  /** What one object of the kind is called in plans ("campaign" when absent; "style", "monitored topic"). */
+  noun?: string;
   /** The provider has a read API for campaigns. Extrovert does not: live = last applied (state). */
   readable: boolean;
   /** "patch": send only changed write units. "full-body": every update sends the whole body (Extrovert). */
@@ -92,6 +104,18 @@ export interface KindCapabilities {
    * `applyCommentIntervalH` (left out), `connectingSettings`/`dmSettings` (every automation disabled).
    */
   offWhenOmitted?: Readonly<Record<string, JsonValue | null>>;
+  /**
+   * Full-body providers: optional top-level fields whose omission from the update body keeps the
+   * current value (Extrovert style instructions). Dropping one from the spec stops managing it; it is
+   * never planned as switched off.
+   */
+  keptWhenOmitted?: readonly string[];
+  /**
+   * Values that are also written through a call of their own, right after the create or the update
+   * that changes them (Extrovert: a topic campaign's monitored topics through toggle-bulk, an
+   * authoritative set). `when` limits the call to specs where a field has a value (type KEYWORD).
+   */
+  syncCalls?: readonly SyncCall[];
   /** Dotted paths of arrays that are sets: compared without regard to order. */
   unorderedPaths: readonly string[];
   /**

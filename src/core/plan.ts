@@ -1,5 +1,5 @@
 import type { JsonObject, JsonValue } from "./json.js";
-import type { Address, CampaignKind, ProviderName } from "./types.js";
+import type { Address, ObjectKind, ProviderName } from "./types.js";
 
 /** The closed set of plan actions; each doubles as a glyph in text output. */
 export type PlanAction = "create" | "update" | "transition" | "replace" | "noop" | "orphan";
@@ -37,6 +37,8 @@ export type PlanStep =
   | { kind: "create"; body: JsonObject }
   | { kind: "update"; body: JsonObject; fields: string[] }
   | { kind: "action"; action: string; from?: string; to?: string }
+  /** Write `value` (the spec's value at `path`) through a call of its own (KindCapabilities.syncCalls). */
+  | { kind: "sync"; call: string; path: string; value: JsonValue; describe: string }
   /** Poll until the status is `until` (an action that completes in the background, e.g. Puffle launch). */
   | { kind: "wait"; after: string; until: string; through: string[] }
   /** Upload `add` roster rows (and, `mode: exact`, remove `remove` entries); the rows come from the audience files at apply time. */
@@ -77,7 +79,7 @@ export interface CampaignPlan {
   address: Address;
   provider: ProviderName;
   account: string;
-  kind: CampaignKind;
+  kind: ObjectKind;
   /** Provider id, when the campaign exists. */
   id?: string;
   /** Display name (spec name, or the live/last applied name for orphans). */
@@ -104,6 +106,11 @@ export interface CampaignPlan {
   movedFrom?: Address;
   /** The campaign's audience, when its file declares one. */
   audience?: AudiencePlan;
+  /**
+   * Objects created or replaced in this apply whose new ids this one's steps carry as `(known after
+   * apply)` placeholders (DESIGN §11): apply runs them first and fills the ids in.
+   */
+  dependsOn?: Address[];
 }
 
 export interface PlanSummary {

@@ -1,8 +1,8 @@
 import type { KindCapabilities, LifecycleAction } from "./capabilities.js";
 import { bodyFromPaths, diffUnits, getPath, pathWithin, type UnitDiff } from "./diff.js";
-import { isJsonObject, type JsonObject, type JsonValue } from "./json.js";
+import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from "./json.js";
 import type { AudiencePlan, BlockedStep, CampaignPlan, FieldChange, PlanAction, PlanStep } from "./plan.js";
-import type { Address, CampaignKind, ProviderName, StateEntry } from "./types.js";
+import type { Address, ObjectKind, ProviderName, StateEntry } from "./types.js";
 
 /** The live counterpart as the planner sees it: already normalised to the spec's shape. */
 export interface LiveView {
@@ -41,7 +41,7 @@ export interface PlanCampaignInput {
   address: Address;
   provider: ProviderName;
   account: string;
-  kind: CampaignKind;
+  kind: ObjectKind;
   caps: KindCapabilities;
   /** The declared spec; undefined for an orphan (in state, not in Git). */
   spec?: JsonObject;
@@ -293,9 +293,10 @@ function fullBody(caps: KindCapabilities, spec: JsonObject, live: JsonObject | u
 }
 
 /** Full-body providers: fields live (last applied) has that the new full body leaves out — switched off. */
-function switchedOff(target: JsonObject, live: JsonObject, skip: readonly string[]): UnitDiff[] {
+function switchedOff(target: JsonObject, live: JsonObject, skip: readonly string[], kept: readonly string[] = []): UnitDiff[] {
   const out: UnitDiff[] = [];
   for (const k of Object.keys(live).sort()) {
+    if (kept.includes(k)) continue;
     if (target[k] === undefined && !skip.includes(k) && live[k] !== undefined) out.push({ path: k, before: live[k] as JsonValue, after: null, off: true });
   }
   return out;
@@ -314,7 +315,7 @@ function planCreate(input: PlanCampaignInput, spec: JsonObject, plan: CampaignPl
   if (missing.length > 0) {
     plan.blocked.push({
       what: "create",
-      reason: `creating this campaign needs ${missing.map((m) => `\`${m}\``).join(", ")}, which the spec does not set`,
+      reason: `creating this ${caps.noun ?? "campaign"} needs ${missing.map((m) => `\`${m}\``).join(", ")}, which the spec does not set`,
       unblock: "add the missing fields to the spec",
     });
     return plan;
@@ -329,6 +330,7 @@ function planCreate(input: PlanCampaignInput, spec: JsonObject, plan: CampaignPl
   if (later.length > 0) {
     plan.steps.push({ kind: "update", body: bodyFromPaths(later), fields: later.map(([k]) => k).sort() });
   }
+  plan.steps.push(...syncSteps(caps, body, undefined));
   const roster = planAudience(input, plan, caps.lifecycle.initialStatus);
   if (roster) plan.steps.push(roster);
   const lifecycle = planLifecycle(caps, spec, caps.lifecycle.initialStatus, undefined, undefined);
@@ -342,6 +344,22 @@ function planCreate(input: PlanCampaignInput, spec: JsonObject, plan: CampaignPl
   plan.warnings.push(...lifecycle.warnings);
   plan.desired = caps.updateMode === "full-body" ? { ...body, ...pick(spec, lc) } : spec;
   return plan;
+}
+
+/** The sync calls (KindCapabilities.syncCalls) a write of `target` needs: all on create, the changed ones on update. */
+function syncSteps(caps: KindCapabilities, target: JsonObject, live: JsonObject | undefined): PlanStep[] {
+  const out: PlanStep[] = [];
+  for (const sync of caps.syncCalls ?? []) {
+    if (sync.when && !jsonEqual(getPath(target, sync.when.path) ?? null, sync.when.equals)) continue;
+    const value = getPath(target, sync.path);
+    if (value === undefined) continue;
+    const before = live === undefined ? undefined : getPath(live, sync.path);
+    const same = (a: JsonValue | undefined, b: JsonValue | undefined) =>
+      Array.isArray(a) && Array.isArray(b) ? jsonEqual([...a].map(String).sort(), [...b].map(String).sort()) : jsonEqual(a ?? null, b ?? null);
+    if (live !== undefined && same(value, before)) continue;
+    out.push({ kind: "sync", call: sync.call, path: sync.path, value, describe: sync.describe });
+  }
+  return out;
 }
 
 function pick(spec: JsonObject, fields: readonly string[]): JsonObject {
@@ -395,14 +413,15 @@ export function planCampaign(input: PlanCampaignInput): CampaignPlan {
     unorderedPaths: caps.unorderedPaths,
     skip: lc,
   });
-  if (caps.updateMode === "full-body") units.push(...switchedOff(target, live.spec, lc));
+  if (caps.updateMode === "full-body") units.push(...switchedOff(target, live.spec, lc, caps.keptWhenOmitted));
   const terminal = status === undefined ? undefined : caps.readOnlyStatuses[status];
   const unknownPaths = live.unknown ?? [];
   const changes: FieldChange[] = units.map((u) => {
     const unknown = u.before === undefined && unknownPaths.some((p) => pathWithin(p, u.path) || pathWithin(u.path, p)) ? true : undefined;
     if (unknown) return change(u, "editable", undefined, undefined, true);
     if (isImmutable(caps, u.path)) {
-      return change(u, "immutable", "cannot change after the campaign is created", "apply with --allow-replace to create a new campaign and retire this one");
+      const noun = caps.noun ?? "campaign";
+      return change(u, "immutable", `cannot change after the ${noun} is created`, `apply with --allow-replace to create a new ${noun} and retire this one`);
     }
     if (terminal) return change(u, "blocked", terminal.reason, terminal.unblock);
     const rule = ruleFor(caps, u.path);
@@ -440,9 +459,10 @@ export function planCampaign(input: PlanCampaignInput): CampaignPlan {
   if (immutable.length > 0) {
     plan.action = "replace";
     plan.replaceFields = immutable.map((c) => c.path);
-    plan.notes.push(`${plan.replaceFields.join(", ")} cannot change in place: replace creates a new campaign (only with --allow-replace)`);
+    const noun = caps.noun ?? "campaign";
+    plan.notes.push(`${plan.replaceFields.join(", ")} cannot change in place: replace creates a new ${noun} (only with --allow-replace)`);
     const retire = caps.retire;
-    plan.notes.push("manual" in retire ? `the old campaign stays: ${retire.manual}` : retire.describe);
+    plan.notes.push("manual" in retire ? `the old ${noun} stays: ${retire.manual}` : retire.describe);
     // The steps that build the new campaign; apply adds the retirement of the old one around them.
     // The new campaign starts with an empty roster: every row of the files goes to it.
     const audience = a ? { ...a, plan: { ...a.plan, add: a.plan.rows, present: 0, remove: 0, keep: 0 } } : undefined;
@@ -483,6 +503,7 @@ export function planCampaign(input: PlanCampaignInput): CampaignPlan {
     const fields = editable.map((u) => u.path);
     const body = full ?? bodyFromPaths(editable.map((u) => [u.path, getPath(spec, u.path) as JsonValue] as const));
     plan.steps.push({ kind: "update", body, fields });
+    plan.steps.push(...syncSteps(caps, full ?? resulting, live.spec));
   }
   const roster = planAudience(input, plan, cur);
   if (roster) plan.steps.push(roster);

@@ -10,11 +10,20 @@ export const KINDS = {
 } as const satisfies Record<ProviderName, string>;
 export type CampaignKind = (typeof KINDS)[ProviderName];
 
-/** `<provider>/<account>/<metadata.name>` */
+/**
+ * The kind of a managed object: a provider's campaign kind (KINDS) or another kind its folder declares
+ * (ExtrovertStyle, ...). The core knows no kind by name: it is whatever the provider modules offer.
+ */
+export type ObjectKind = string;
+
+/**
+ * `<provider>/<account>/<metadata.name>` for campaigns; `<provider>/<account>/<short>/<metadata.name>`
+ * for the other kinds (`short` is the kind's address segment, e.g. `style`).
+ */
 export type Address = string;
 
-export function addressOf(provider: ProviderName, account: string, name: string): Address {
-  return `${provider}/${account}/${name}`;
+export function addressOf(provider: ProviderName, account: string, name: string, short?: string): Address {
+  return short === undefined ? `${provider}/${account}/${name}` : `${provider}/${account}/${short}/${name}`;
 }
 
 export interface SourceLocation {
@@ -23,12 +32,12 @@ export interface SourceLocation {
   col: number;
 }
 
-/** One campaign file, loaded and validated. */
+/** One object file (a campaign or another managed kind), loaded and validated. */
 export interface CampaignDecl {
   address: Address;
   provider: ProviderName;
   account: string;
-  kind: CampaignKind;
+  kind: ObjectKind;
   /** metadata.name */
   name: string;
   /** The provider-shaped spec exactly as written (managed fields only). */
@@ -129,7 +138,7 @@ export interface Workspace {
 export interface StateEntry {
   provider: ProviderName;
   account: string;
-  kind: CampaignKind;
+  kind: ObjectKind;
   /** Provider id, always as a string (Altur's integer ids are stringified). */
   id: string;
   appliedAt: string;
@@ -156,7 +165,7 @@ export interface ObservedLive {
 export interface PendingCreate {
   provider: ProviderName;
   account: string;
-  kind: CampaignKind;
+  kind: ObjectKind;
   /** The name the campaign was created with (exact-name lookup on Puffle and Altur). */
   name: string;
   /** sha256 of the body sent (stable JSON), first 32 hex digits. */

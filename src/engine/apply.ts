@@ -3,13 +3,14 @@ import { describeAudienceStep } from "../core/audience.js";
 import type { LifecycleAction } from "../core/capabilities.js";
 import { bodyFromPaths, diffUnits, getPath, pathWithin } from "../core/diff.js";
 import { stableStringify, type JsonObject, type JsonValue } from "../core/json.js";
+import { dependencyWaves, fillPlaceholders } from "../core/refs.js";
 import type { BlockedStep, CampaignPlan, Plan, PlanStep } from "../core/plan.js";
 import type { Address, AudienceRow, AudienceState, PendingCreate, SafetyConfig, StateDocument, StateEntry } from "../core/types.js";
 import { isProviderApiError } from "../http/errors.js";
 import { mergeLive } from "../providers/mapping.js";
 import type { LiveCampaign } from "../providers/types.js";
 import type { RefreshedAudience } from "./audience.js";
-import { accountKey, type AccountSession } from "./session.js";
+import { accountKey, sessionForKind, type AccountSession } from "./session.js";
 
 export type OutcomeStatus = "applied" | "failed" | "blocked" | "skipped" | "manual";
 
@@ -112,6 +113,7 @@ function describe(step: PlanStep): string {
   if (step.kind === "update") return `update ${step.fields.join(", ")}`;
   if (step.kind === "wait") return `wait for ${step.until}`;
   if (step.kind === "audience") return describeAudienceStep(step);
+  if (step.kind === "sync") return step.describe;
   return step.from !== undefined && step.to !== undefined ? `${step.action} (${step.from} → ${step.to})` : step.action;
 }
 
@@ -517,6 +519,14 @@ class CampaignRun {
     this.step(describe(step));
   }
 
+  /** A value written through a call of its own (Extrovert toggle-bulk), right after the create or update. */
+  private async sync(step: Extract<PlanStep, { kind: "sync" }>): Promise<void> {
+    if (this.id === undefined) throw new Error(`${step.describe}: no id`);
+    if (!this.client.sync) throw new Error(`${step.describe}: not available for ${this.session.module.displayName}`);
+    await this.client.sync(this.id, step.call, step.value);
+    this.step(step.describe);
+  }
+
   /**
    * Poll until the campaign reaches `step.until` (an action that completes in the background, e.g.
    * Puffle launch → active), bounded by the action's SettleRule or the account's `statusWait`. A
@@ -640,6 +650,7 @@ class CampaignRun {
         else if (step.kind === "update") await this.update(step);
         else if (step.kind === "wait") await this.wait(step);
         else if (step.kind === "audience") await this.audience(step);
+        else if (step.kind === "sync") await this.sync(step);
         else await this.action(step);
       }
       const a = p.audience;
@@ -773,23 +784,33 @@ export async function executePlan(plan: Plan, sessions: Map<string, AccountSessi
   // One worker pool per account, as wide as the account's own concurrency (or --parallel): accounts
   // run side by side, each at its own rate, and a slow one never holds another's campaigns back. A
   // campaign's steps stay in order inside its run (applyCampaign).
-  const byAccount = new Map<string, CampaignPlan[]>();
-  for (const c of work) {
-    const key = accountKey(c.provider, c.account);
-    byAccount.set(key, [...(byAccount.get(key) ?? []), c]);
-  }
   const pool = async (key: string, items: CampaignPlan[]): Promise<void> => {
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < items.length) {
         const c = items[next++] as CampaignPlan;
-        outcomes.push(await applyCampaign(c, sessions.get(key), ctx));
+        const session = sessions.get(key);
+        const ready = withKnownIds(c, store.doc);
+        outcomes.push(
+          "waiting" in ready
+            ? notApplied(c, ready.waiting, ctx)
+            : await applyCampaign(ready.plan, session && sessionForKind(session, c.kind), ctx),
+        );
       }
     };
     const width = opts.parallel ?? sessions.get(key)?.concurrency ?? 8;
     await Promise.all(Array.from({ length: Math.max(1, Math.min(width, items.length)) }, worker));
   };
-  await Promise.all([...byAccount].map(([key, items]) => pool(key, items)));
+  // Dependency order (DESIGN §11): an object whose steps wait for new ids runs after the objects that
+  // make them, wave by wave; inside a wave, as before.
+  for (const wave of applyWaves(work)) {
+    const byAccount = new Map<string, CampaignPlan[]>();
+    for (const c of wave) {
+      const key = accountKey(c.provider, c.account);
+      byAccount.set(key, [...(byAccount.get(key) ?? []), c]);
+    }
+    await Promise.all([...byAccount].map(([key, items]) => pool(key, items)));
+  }
   return outcomes.sort((a, b) => a.address.localeCompare(b.address));
 }
 
@@ -797,6 +818,47 @@ export async function executePlan(plan: Plan, sessions: Map<string, AccountSessi
 function batchKey(campaignId: string, rows: readonly JsonObject[]): string {
   const h = createHash("sha256").update(`${campaignId}\n${stableStringify(rows)}`).digest("hex");
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** Waves of work: each campaign after those in `dependsOn` (a dependency outside the work is already done). */
+export function applyWaves(work: readonly CampaignPlan[]): CampaignPlan[][] {
+  const byAddress = new Map(work.map((c) => [c.address, c]));
+  const order = dependencyWaves(new Map(work.map((c) => [c.address, c.dependsOn ?? []])));
+  if ("cycle" in order) return [[...work]];
+  return order.waves.map((w) => w.map((a) => byAddress.get(a) as CampaignPlan));
+}
+
+/**
+ * The plan with every `(known after apply)` placeholder replaced by the id now recorded in state for
+ * its object (the new one after a create or replace; the old one when a replace was skipped), or the
+ * addresses still without an id (their create failed or did not run).
+ */
+export function withKnownIds(c: CampaignPlan, doc: StateDocument): { plan: CampaignPlan } | { waiting: Address[] } {
+  if (!c.dependsOn || c.dependsOn.length === 0) return { plan: c };
+  const idOf = (a: Address) => doc.campaigns[a]?.id;
+  const waiting = c.dependsOn.filter((a) => idOf(a) === undefined);
+  if (waiting.length > 0) return { waiting };
+  const plan: CampaignPlan = {
+    ...c,
+    steps: c.steps.map((s) => fillPlaceholders(s as unknown as JsonObject, idOf) as unknown as PlanStep),
+    ...(c.desired ? { desired: fillPlaceholders(c.desired, idOf) } : {}),
+  };
+  return { plan };
+}
+
+function notApplied(c: CampaignPlan, waiting: readonly Address[], ctx: ApplyContext): CampaignOutcome {
+  const outcome: CampaignOutcome = {
+    address: c.address,
+    status: "failed",
+    done: [],
+    message: `not applied: it needs the id of ${waiting.join(", ")}, which ${waiting.length === 1 ? "was" : "were"} not created in this apply (see ${waiting.length === 1 ? "its" : "their"} outcome)`,
+    blocked: [],
+    warnings: [],
+    verified: [],
+    ...(c.id === undefined || c.action === "replace" ? {} : { id: c.id }),
+  };
+  ctx.opts.onOutcome?.(outcome);
+  return outcome;
 }
 
 /** apply exit code (DESIGN §6): 0 all applied and verified; 1 anything failed; 3 applied what it could, blocked remain. */

@@ -1,18 +1,21 @@
 import { summarize, type CampaignPlan, type Plan } from "../core/plan.js";
 import { planCampaign, type PlanCampaignInput } from "../core/planner.js";
-import { KINDS } from "../core/types.js";
+import { dependencyWaves, findRefs, knownAfterApply, pendingAddresses, referencedIds, replaceAt } from "../core/refs.js";
+import type { JsonObject } from "../core/json.js";
+import type { Address, StateDocument } from "../core/types.js";
+import { addressForKind, referencesOf } from "../providers/registry.js";
 import type { RefreshedCampaign } from "./refresh.js";
 
-/** What the pure planner gets for one refreshed campaign. */
-export function plannerInput(r: RefreshedCampaign): PlanCampaignInput {
+/** What the pure planner gets for one refreshed campaign (its spec with references already resolved). */
+export function plannerInput(r: RefreshedCampaign, spec: JsonObject | undefined = r.decl?.spec): PlanCampaignInput {
   const provider = r.session.module.name;
   return {
     address: r.address,
     provider,
     account: r.session.account.name,
-    kind: KINDS[provider],
+    kind: r.decl?.kind ?? r.state?.kind ?? r.session.module.kind,
     caps: r.session.module.capabilities,
-    ...(r.decl ? { spec: r.decl.spec } : {}),
+    ...(spec ? { spec } : {}),
     ...(r.live ? { live: r.live } : {}),
     ...(r.state ? { state: r.state } : {}),
     identity: r.identity,
@@ -23,21 +26,113 @@ export function plannerInput(r: RefreshedCampaign): PlanCampaignInput {
   };
 }
 
-/** Turn refreshed campaigns into a plan: the pure planner per address, errors collected, sorted. */
-export function buildPlan(refreshed: readonly RefreshedCampaign[], now: Date = new Date()): Plan {
+export interface BuildPlanOptions {
+  now?: Date;
+  /** The state the refresh started from: ids of referenced objects outside the refreshed scope (--target). */
+  state?: StateDocument;
+}
+
+/**
+ * Turn refreshed objects into a plan: the pure planner per address, in dependency order (DESIGN §11).
+ * A `{ ref: name }` becomes the referenced object's id once that object is planned: its current id
+ * when it exists and keeps it, a `(known after apply)` placeholder when this apply creates or replaces
+ * it (apply fills the real id in). Removing an object that declared objects still use is an error.
+ */
+export function buildPlan(refreshed: readonly RefreshedCampaign[], opts: BuildPlanOptions | Date = {}): Plan {
+  const { now = new Date(), state } = opts instanceof Date ? { now: opts } : opts;
   const campaigns: CampaignPlan[] = [];
   const errors: Plan["errors"] = [];
-  for (const r of refreshed) {
-    if (r.error) errors.push({ address: r.address, message: r.error });
-    else {
-      const c = planCampaign(plannerInput(r));
+  const byAddress = new Map(refreshed.map((r) => [r.address, r]));
+  const refsOf = (r: RefreshedCampaign) => (r.decl ? findRefs(r.decl.spec, referencesOf(r.decl.kind)) : []);
+  const targetOf = (r: RefreshedCampaign, name: string, kind: string) => addressForKind(kind, r.decl?.account ?? "", name) ?? "";
+
+  const deps = new Map<Address, Address[]>();
+  for (const r of refreshed) deps.set(r.address, refsOf(r).map((ref) => targetOf(r, ref.name, ref.field.kind)));
+  const order = dependencyWaves(deps);
+  if ("cycle" in order) {
+    errors.push({ address: order.cycle[0] ?? "", message: `references form a cycle: ${order.cycle.join(" → ")}` });
+    return { formatVersion: 1, createdAt: now.toISOString(), campaigns, summary: summarize(campaigns), errors };
+  }
+
+  /** The id a reference to `address` resolves to, or why it cannot be resolved. */
+  const planned = new Map<Address, CampaignPlan>();
+  const resolvedSpecs = new Map<Address, JsonObject>();
+  const failed = new Set<Address>();
+  const idAfterApply = (address: Address): { id: string } | { error: string } => {
+    const p = planned.get(address);
+    if (p) return p.action === "create" || p.action === "replace" || p.id === undefined ? { id: knownAfterApply(address) } : { id: p.id };
+    if (failed.has(address)) return { error: `it refers to ${address}, which cannot be planned` };
+    const recorded = state?.campaigns[address]?.id;
+    if (recorded !== undefined) return { id: recorded };
+    return { error: `it refers to ${address}, which does not exist yet and is not in this run (add it to --target)` };
+  };
+
+  for (const wave of order.waves) {
+    for (const address of wave) {
+      const r = byAddress.get(address);
+      if (!r) continue;
+      if (r.error) {
+        errors.push({ address: r.address, message: r.error });
+        failed.add(address);
+        continue;
+      }
+      let spec = r.decl?.spec;
+      if (r.decl && spec) {
+        const replacements = [];
+        let problem: string | undefined;
+        for (const ref of refsOf(r)) {
+          const got = idAfterApply(targetOf(r, ref.name, ref.field.kind));
+          if ("error" in got) problem ??= `${ref.at.join(".")}: ${got.error}`;
+          else replacements.push({ at: ref.at, value: got.id });
+        }
+        if (problem !== undefined) {
+          errors.push({ address, message: `not planned: ${problem}` });
+          failed.add(address);
+          continue;
+        }
+        if (replacements.length > 0) spec = replaceAt(spec, replacements);
+      }
+      if (spec) resolvedSpecs.set(address, spec);
+      const c = planCampaign(plannerInput(r, spec));
       if (r.blockedCreate && c.action === "create") {
         c.steps = [];
         c.blocked.push(r.blockedCreate);
       }
+      const waitsFor = pendingAddresses(c.steps as unknown as JsonObject[]);
+      if (waitsFor.size > 0) c.dependsOn = [...waitsFor].sort();
+      planned.set(address, c);
       campaigns.push(c);
     }
   }
-  campaigns.sort((a, b) => a.address.localeCompare(b.address));
-  return { formatVersion: 1, createdAt: now.toISOString(), campaigns, summary: summarize(campaigns), errors };
+
+  // An object no longer in Git that a declared object still uses cannot be removed (DESIGN §11).
+  const users = new Map<string, string[]>();
+  for (const c of campaigns) {
+    if (c.action === "orphan" || !c.desired) continue;
+    for (const { id, field } of referencedIds(c.desired, referencesOf(c.kind))) users.set(id, [...(users.get(id) ?? []), `${c.address} (${field.path})`]);
+  }
+  const kept: CampaignPlan[] = [];
+  for (const c of campaigns) {
+    const usedBy = c.action === "orphan" && c.id !== undefined ? users.get(c.id) : undefined;
+    if (usedBy && usedBy.length > 0) {
+      errors.push({
+        address: c.address,
+        message: `cannot remove ${c.address} (id ${c.id}, no longer in Git): still referenced by ${usedBy.join(", ")}; point those at another ${c.kind} first, or restore its file`,
+      });
+    } else {
+      kept.push(c);
+    }
+  }
+  kept.sort((a, b) => a.address.localeCompare(b.address));
+  const plan: Plan = { formatVersion: 1, createdAt: now.toISOString(), campaigns: kept, summary: summarize(kept), errors };
+  RESOLVED.set(plan, resolvedSpecs);
+  return plan;
+}
+
+/** The specs a plan was made from, references resolved (not part of the plan document). */
+const RESOLVED = new WeakMap<Plan, ReadonlyMap<Address, JsonObject>>();
+
+/** The spec of `address` as `plan` used it: every `{ ref }` replaced by an id or a `(known after apply)` placeholder. */
+export function resolvedSpec(plan: Plan, address: Address): JsonObject | undefined {
+  return RESOLVED.get(plan)?.get(address);
 }

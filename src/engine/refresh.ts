@@ -10,7 +10,7 @@ import { isProviderApiError, type ProviderApiError } from "../http/errors.js";
 import { mergeLive } from "../providers/mapping.js";
 import type { LiveCampaign } from "../providers/types.js";
 import { refreshAudience, type RefreshedAudience } from "./audience.js";
-import { accountKey, type AccountSession } from "./session.js";
+import { accountKey, sessionForKind, type AccountSession } from "./session.js";
 
 /** One address after reading the provider: what Git wants, what state remembers, what is live. */
 export interface RefreshedCampaign {
@@ -332,11 +332,13 @@ export async function refresh(
   opts: RefreshOptions = {},
 ): Promise<RefreshedCampaign[]> {
   const inScope = (address: string) => !opts.targets || opts.targets.length === 0 || opts.targets.includes(address);
+  // One group per account and kind: each kind is refreshed with its own capabilities and client.
   const groups = new Map<string, RefreshItem[]>();
   const add = (key: string, item: RefreshItem) => {
-    const list = groups.get(key) ?? [];
+    const group = `${key}#${item.decl?.kind ?? item.state?.kind ?? ""}`;
+    const list = groups.get(group) ?? [];
     list.push(item);
-    groups.set(key, list);
+    groups.set(group, list);
   };
   const declared = new Map(workspace.campaigns.map((d) => [d.address, d]));
   for (const decl of workspace.campaigns) {
@@ -353,14 +355,21 @@ export async function refresh(
   const total = [...groups.values()].reduce((n, g) => n + g.length, 0);
   let done = 0;
   const tick = () => opts.onProgress?.(++done, total);
+  // The kinds of one account are refreshed side by side; the account is done (onAccountDone, e.g. an
+  // early apply start) only when all of them are, since its campaigns may refer to its other objects.
+  const byAccount = new Map<string, [string, RefreshItem[]][]>();
+  for (const [group, items] of groups) {
+    const [key = "", kind = ""] = group.split("#");
+    byAccount.set(key, [...(byAccount.get(key) ?? []), [kind, items]]);
+  }
   const results = await Promise.all(
-    [...groups.entries()].map(([key, items]) => {
+    [...byAccount.entries()].map(async ([key, kinds]) => {
       const session = sessions.get(key);
       if (!session) throw new Error(`no session for ${key}`);
-      return refreshAccount(session, items, claimed, opts, tick).then((r) => {
-        opts.onAccountDone?.(key, r);
-        return r;
-      });
+      const parts = await Promise.all(kinds.map(([kind, items]) => refreshAccount(sessionForKind(session, kind), items, claimed, opts, tick)));
+      const r = parts.flat();
+      opts.onAccountDone?.(key, r);
+      return r;
     }),
   );
   return results.flat().sort((a, b) => a.address.localeCompare(b.address));

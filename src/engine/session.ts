@@ -1,8 +1,8 @@
 import { UserError } from "../core/errors.js";
-import type { AccountConfig, ProviderName, Workspace } from "../core/types.js";
+import type { AccountConfig, ObjectKind, ProviderName, Workspace } from "../core/types.js";
 import { createHttpClient, type HttpClient, type HttpEvent } from "../http/client.js";
 import { defaultConcurrency, monotonicNow } from "../http/pacing.js";
-import { PROVIDERS } from "../providers/registry.js";
+import { kindsOf, PROVIDERS } from "../providers/registry.js";
 import type { ProviderClient, ProviderModule } from "../providers/types.js";
 
 /** One provider account, connected: its module (knowledge), HTTP client (transport) and campaign client. */
@@ -14,6 +14,8 @@ export interface AccountSession {
   client: ProviderClient;
   /** Requests in flight at most (configured or sized to the rate): also apply's worker pool for the account. */
   concurrency: number;
+  /** A read-only run opened this account without its API key (its provider has no read API): nothing may be sent. */
+  keyless?: true;
 }
 
 export interface SessionOptions {
@@ -83,12 +85,39 @@ export function openSessions(workspace: Workspace, keys: Iterable<string>, opts:
       deadlineLabel,
       ...(opts.onEvent === undefined ? {} : { onEvent: opts.onEvent }),
     });
-    sessions.set(key, { key, account, module, http, client: module.createClient(http), concurrency });
+    sessions.set(key, { key, account, module, http, client: module.createClient(http), concurrency, ...(apiKey === "" ? { keyless: true } : {}) });
   }
   if (missingKeys.length > 0) {
     throw new UserError(`API key not set: export ${missingKeys.join(", ")} (keys are read from the environment, never from files)`);
   }
   return sessions;
+}
+
+const byKind = new WeakMap<AccountSession, Map<ObjectKind, AccountSession>>();
+const baseOf = new WeakMap<AccountSession, AccountSession>();
+
+/**
+ * The session of one kind of an account: the same account, HTTP client and pacing, with the kind's
+ * capabilities and client in place of the campaign kind's. The campaign kind is the session itself.
+ */
+export function sessionForKind(of: AccountSession, kind: ObjectKind): AccountSession {
+  // Always derived from the account's own session, whichever kind's session is at hand.
+  const session = baseOf.get(of) ?? of;
+  if (kind === session.module.kind) return session;
+  let cache = byKind.get(session);
+  if (!cache) byKind.set(session, (cache = new Map()));
+  const known = cache.get(kind);
+  if (known) return known;
+  const km = kindsOf(session.module).find((k) => k.kind === kind);
+  if (!km) throw new UserError(`${session.module.displayName} has no kind ${kind} (account ${session.key})`);
+  const derived: AccountSession = {
+    ...session,
+    module: { ...session.module, displayName: km.displayName, capabilities: km.capabilities, validateSpec: km.validateSpec, createClient: km.createClient },
+    client: km.createClient(session.http),
+  };
+  cache.set(kind, derived);
+  baseOf.set(derived, session);
+  return derived;
 }
 
 export function closeSessions(sessions: Map<string, AccountSession>): void {

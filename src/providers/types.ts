@@ -1,7 +1,8 @@
 import type { Severity } from "../core/diagnostics.js";
 import type { JsonObject, JsonValue } from "../core/json.js";
 import type { KindCapabilities } from "../core/capabilities.js";
-import type { CampaignKind, ProviderName, RosterEntry } from "../core/types.js";
+import type { LookupField, ReferenceField } from "../core/refs.js";
+import type { CampaignKind, ObjectKind, ProviderName, RosterEntry } from "../core/types.js";
 
 export type { RosterEntry };
 import type { ProviderHttp } from "../http/client.js";
@@ -44,6 +45,47 @@ export interface ConnectionInfo {
   isOwnErrorBody?(body: unknown): boolean;
 }
 
+/**
+ * One kind of managed object a provider offers (a campaign kind, or a dependency such as an Extrovert
+ * style): everything the engine needs to validate, plan and apply objects of that kind. Adding a kind is
+ * one more entry in the provider's `objectKinds`.
+ */
+export interface KindModule {
+  kind: ObjectKind;
+  /** Address segment (`extrovert/<account>/<short>/<name>`); absent for the campaign kind (`<provider>/<account>/<name>`). */
+  short?: string;
+  /** Shown in messages: "Extrovert", "Extrovert style". */
+  displayName: string;
+  validateSpec: SpecValidator;
+  capabilities: KindCapabilities;
+  createClient(http: ProviderHttp): ProviderClient;
+  /** Spec fields holding the id of another managed object (may be written `{ ref: name }`). */
+  references?: readonly ReferenceField[];
+  /** Spec fields whose id may be looked up by name in one of the provider's lookupSources. */
+  lookups?: readonly LookupField[];
+}
+
+/** One candidate of a lookup: the id it resolves to and the strings (email, name) that name it. */
+export interface LookupCandidate {
+  id: string;
+  /** Matched case-insensitively after trimming. */
+  keys: readonly string[];
+  /** How the candidate is shown in messages. */
+  label: string;
+}
+
+/** Objects a provider lists but campaignctl does not manage (Extrovert team members, Puffle sender accounts). */
+export interface LookupSource {
+  /** "team member", "sender account". */
+  describe: string;
+  /** Where the candidates come from, for messages ("GET /user/team-members"). */
+  endpoint: string;
+  /** A spec field that narrows the list (Puffle: senders of the campaign's `type`); its value is passed to `list`. */
+  narrowBy?: string;
+  /** Read-only. */
+  list(http: ProviderHttp, narrow: JsonValue | undefined): Promise<LookupCandidate[]>;
+}
+
 export interface ProviderModule {
   name: ProviderName;
   kind: CampaignKind;
@@ -56,6 +98,14 @@ export interface ProviderModule {
   importRules?: ImportRules;
   /** The provider's roster (prospects, contacts): columns, identity, limits, when it may change (DESIGN §10). */
   audience?: AudienceRules;
+  /** The campaign kind's reference fields (see KindModule.references). */
+  references?: readonly ReferenceField[];
+  /** The campaign kind's lookup fields (see KindModule.lookups). */
+  lookups?: readonly LookupField[];
+  /** The provider's other kinds (campaign dependencies). */
+  objectKinds?: readonly KindModule[];
+  /** Lookup sources by the key written in a spec (`teamMember`, `sender`). */
+  lookupSources?: Readonly<Record<string, LookupSource>>;
 }
 
 /** A cell's value after the provider's own checks, or why the provider would refuse it. */
@@ -168,6 +218,8 @@ export interface ProviderClient {
   remove?(id: string): Promise<void>;
   /** The campaign's roster (DESIGN §10); absent where campaignctl does not manage it. */
   roster?: RosterClient;
+  /** Write one value through a call of its own (KindCapabilities.syncCalls), e.g. Extrovert toggle-bulk. */
+  sync?(id: string, call: string, value: JsonValue): Promise<void>;
 }
 
 

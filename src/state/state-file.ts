@@ -3,7 +3,9 @@ import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
 import { readFile, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { isJsonObject, stableStringify } from "../core/json.js";
-import { KINDS, PROVIDERS, type Address, type AudienceState, type PendingCreate, type StateDocument, type StateEntry } from "../core/types.js";
+import { addressOf, PROVIDERS, type Address, type AudienceState, type PendingCreate, type StateDocument, type StateEntry } from "../core/types.js";
+import { kindModule, kindsOf } from "../providers/registry.js";
+import { PROVIDERS as MODULES } from "../providers/registry.js";
 import { journalFileOf, replayJournal } from "./journal.js";
 
 export { StateLockedError, withStateLock } from "./lock.js";
@@ -23,9 +25,11 @@ export function emptyState(): StateDocument {
   return { version: 1, serial: 0, campaigns: {} };
 }
 
-function checkAddress(file: string, where: string, address: string, provider: string, account: string): void {
-  if (address !== `${provider}/${account}/${address.split("/")[2] ?? ""}` || address.split("/").length !== 3) {
-    throw new StateFileError(file, `${where}: the address does not match provider "${provider}" and account "${account}"`);
+function checkAddress(file: string, where: string, address: string, provider: StateEntry["provider"], account: string, kind: string): void {
+  const parts = address.split("/");
+  const short = kindModule(kind)?.kind.short;
+  if (address !== addressOf(provider, account, parts[parts.length - 1] ?? "", short) || parts.length !== (short === undefined ? 3 : 4)) {
+    throw new StateFileError(file, `${where}: the address does not match provider "${provider}", account "${account}" and kind ${kind}`);
   }
 }
 
@@ -36,7 +40,8 @@ function checkProvider(file: string, where: string, raw: Record<string, unknown>
   }
   const p = provider as StateEntry["provider"];
   if (typeof account !== "string" || account === "") throw new StateFileError(file, `${where}.account must be a non-empty string`);
-  if (kind !== KINDS[p]) throw new StateFileError(file, `${where}.kind must be ${KINDS[p]}`);
+  const kinds = kindsOf(MODULES[p]).map((k) => k.kind);
+  if (typeof kind !== "string" || !kinds.includes(kind)) throw new StateFileError(file, `${where}.kind must be ${kinds.length === 1 ? kinds[0] : `one of ${kinds.join(", ")}`}`);
   return p;
 }
 
@@ -47,11 +52,12 @@ export function checkEntry(file: string, address: string, raw: unknown, where = 
   if (typeof id !== "string" || id === "") throw new StateFileError(file, `${where}.id must be a non-empty string`);
   if (typeof appliedAt !== "string") throw new StateFileError(file, `${where}.appliedAt must be a string`);
   if (!isJsonObject(applied)) throw new StateFileError(file, `${where}.applied must be an object`);
-  checkAddress(file, where, address, p, account);
+  const kind = raw.kind as string;
+  checkAddress(file, where, address, p, account, kind);
   // Optional and advisory (it only lets the refresh skip reads): anything malformed is dropped, not refused.
   const observed = isJsonObject(raw.observed) && typeof raw.observed.status === "string" ? { observed: { status: raw.observed.status } } : {};
   const audience = raw.audience === undefined ? undefined : checkAudienceState(file, `${where}.audience`, raw.audience);
-  return { provider: p, account, kind: KINDS[p], id, appliedAt, applied, ...observed, ...(audience ? { audience } : {}) };
+  return { provider: p, account, kind, id, appliedAt, applied, ...observed, ...(audience ? { audience } : {}) };
 }
 
 /** `audience`: digests per file and counts only (DESIGN §10: no personal data in state). */
@@ -76,8 +82,9 @@ export function checkPending(file: string, address: string, raw: unknown, where 
   for (const [k, v] of Object.entries({ name, digest, idempotencyKey, at })) {
     if (typeof v !== "string") throw new StateFileError(file, `${where}.${k} must be a string`);
   }
-  checkAddress(file, where, address, p, account);
-  return { provider: p, account, kind: KINDS[p], name: name as string, digest: digest as string, idempotencyKey: idempotencyKey as string, at: at as string };
+  const kind = raw.kind as string;
+  checkAddress(file, where, address, p, account, kind);
+  return { provider: p, account, kind, name: name as string, digest: digest as string, idempotencyKey: idempotencyKey as string, at: at as string };
 }
 
 /** Parse the text of a state file (no journal). */

@@ -237,6 +237,7 @@ class EarlyStart {
   readonly started = new Map<string, Promise<CampaignOutcome[]>>();
   private readonly unplanned = new Map<string, number>();
   private risky = 0;
+  private state: StateDocument | undefined;
   private held: string[] | undefined = [];
   private lineOut: ((text: string) => void) | undefined;
   /** Counts an early account's finished campaign on the apply counter, once there is one. */
@@ -262,6 +263,7 @@ class EarlyStart {
   }
 
   countState(doc: StateDocument): void {
+    this.state = doc;
     for (const e of Object.values(doc.campaigns)) this.bump(accountKey(e.provider, e.account));
   }
 
@@ -272,7 +274,8 @@ class EarlyStart {
   onAccount(key: string, refreshed: RefreshedCampaign[]): void {
     this.unplanned.delete(key);
     if (!this.enabled || refreshed.length === 0) return;
-    const plan = buildPlan(refreshed);
+    // With the state: a reference to an object outside this run resolves to its recorded id (DESIGN §11).
+    const plan = buildPlan(refreshed, this.state ? { state: this.state } : {});
     this.risky += riskyCount(plan.campaigns, { prune: this.prune });
     const unknown = [...this.unplanned.values()].reduce((a, b) => a + b, 0);
     if (!this.force && safetyMayRefuse(this.risky, unknown, this.managed, this.workspace.safety)) return;

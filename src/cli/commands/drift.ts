@@ -1,5 +1,6 @@
 import { Option } from "commander";
 import { driftOf, driftReport, type DriftReport } from "../../core/drift.js";
+import { resolvedSpec } from "../../engine/build-plan.js";
 import { closeSessions } from "../../engine/session.js";
 import type { RegisterCommand } from "../context.js";
 import { renderDriftMarkdown, renderDriftText } from "../render/drift.js";
@@ -39,7 +40,7 @@ export const register: RegisterCommand = (program, run) => {
               address: r.address,
               provider: r.session.module.name,
               caps: r.session.module.capabilities,
-              ...(r.decl ? { git: r.decl.spec } : {}),
+              ...(r.decl ? { git: resolvedSpec(result.plan, r.address) ?? r.decl.spec } : {}),
               ...(r.state ? { applied: r.state.applied } : {}),
               ...(r.live ? { live: r.live } : {}),
               ...(plan ? { plan } : {}),

@@ -15,11 +15,14 @@ import { PACKAGE, PACKAGE_ROOT } from "../package-info.js";
  * Never overwrites a file unless --force.
  */
 
-/** The example written for each provider: one of the package's own example campaigns (campaigns/). */
-const EXAMPLES: Readonly<Record<ProviderName, string>> = {
-  extrovert: "extrovert/ai-agents-topic.yaml",
-  puffle: "puffle/linkedin-cto-outreach.yaml",
-  altur: "altur/q2-reactivation.yaml",
+/**
+ * The examples written for each provider: the package's own example files (campaigns/). The Extrovert
+ * campaign names its style, context and topic by `ref`, so their files come with it.
+ */
+const EXAMPLES: Readonly<Record<ProviderName, readonly string[]>> = {
+  extrovert: ["extrovert/ai-agents-topic.yaml", "extrovert/shared/ai-agents.yaml", "extrovert/shared/example-corp.yaml", "extrovert/shared/founder-voice.yaml"],
+  puffle: ["puffle/linkedin-cto-outreach.yaml"],
+  altur: ["altur/q2-reactivation.yaml"],
 };
 
 const ENV_NAMES: Readonly<Record<ProviderName, string>> = {
@@ -114,8 +117,8 @@ drift.err
 # campaignctl.state.json is NOT ignored: commit it (the apply workflow does).
 `;
 
-async function exampleCampaign(provider: ProviderName, file: string): Promise<string> {
-  const source = new URL(`campaigns/${EXAMPLES[provider]}`, PACKAGE_ROOT);
+async function exampleCampaign(file: string): Promise<string> {
+  const source = new URL(file, PACKAGE_ROOT);
   // The package's audience files stay with the package: the written example starts without an audience.
   const text = (await readFile(source, "utf8")).replace(/\naudience:.*(\n[ #].*)*\n?$/, "\n");
   const header = [
@@ -133,8 +136,10 @@ async function filesToWrite(dir: string, providers: readonly ProviderName[]): Pr
   files.set("campaignctl.yaml", workspaceConfig(providers));
   files.set(".gitignore", GITIGNORE);
   for (const p of providers) {
-    const file = `campaigns/${EXAMPLES[p]}`;
-    files.set(file, await exampleCampaign(p, file));
+    for (const example of EXAMPLES[p]) {
+      const file = `campaigns/${example}`;
+      files.set(file, await exampleCampaign(file));
+    }
   }
   for (const wf of WORKFLOWS) files.set(wf, await readFile(new URL(wf, PACKAGE_ROOT), "utf8"));
   const scripts = (await readdir(new URL(`${SCRIPTS_DIR}/`, PACKAGE_ROOT))).filter((f) => /\.(sh|cjs)$/.test(f)).sort();

@@ -2,6 +2,7 @@ import { Option } from "commander";
 import { hasErrors } from "../../core/diagnostics.js";
 import { loadWorkspace } from "../../config/workspace.js";
 import type { RegisterCommand } from "../context.js";
+import { PROVIDERS } from "../../providers/registry.js";
 import { DIAGNOSTIC_FORMATS, renderDiagnostics, summarize, type DiagnosticFormat } from "../render/diagnostics.js";
 
 /**
@@ -21,8 +22,10 @@ export const register: RegisterCommand = (program, run) => {
         const output = renderDiagnostics(result.diagnostics, options.format, { cwd: io.cwd, color: global.color });
         if (output !== "") io.stdout.write(output);
         if (!global.quiet) {
-          const count = result.workspace?.campaigns.length ?? result.fileCount;
-          io.stderr.write(`${summarize(result.diagnostics, count)}\n`);
+          const decls = result.workspace?.campaigns;
+          const count = decls ? decls.filter((d) => d.kind === PROVIDERS[d.provider].kind).length : result.fileCount;
+          const others = decls ? decls.length - count : 0;
+          io.stderr.write(`${summarize(result.diagnostics, count, others)}\n`);
         }
         return hasErrors(result.diagnostics) ? 1 : 0;
       }),

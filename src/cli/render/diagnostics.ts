@@ -99,14 +99,15 @@ function plural(n: number, word: string): string {
 }
 
 /**
- * One line for stderr: "8 campaigns valid", "8 campaigns valid, 1 warning" or
+ * One line for stderr: "8 campaigns valid", "8 campaigns and 3 other objects valid, 1 warning" or
  * "3 errors, 1 warning in 2 files".
  */
-export function summarize(diags: readonly Diagnostic[], campaignCount: number): string {
+export function summarize(diags: readonly Diagnostic[], campaignCount: number, otherCount = 0): string {
   const errors = diags.filter((d) => d.severity === "error").length;
   const warnings = diags.length - errors;
   if (errors === 0) {
-    const valid = `${plural(campaignCount, "campaign")} valid`;
+    // Styles, contexts, topics (DESIGN §11) are counted apart: "8 campaigns and 3 other objects valid".
+    const valid = `${plural(campaignCount, "campaign")}${otherCount > 0 ? ` and ${plural(otherCount, "other object")}` : ""} valid`;
     return warnings === 0 ? valid : `${valid}, ${plural(warnings, "warning")}`;
   }
   const files = new Set(diags.map((d) => d.file).filter((f) => f !== undefined)).size;

@@ -111,6 +111,8 @@ export function describeStep(step: PlanStep): string {
       return `update ${step.fields.join(", ")}`;
     case "action":
       return step.from !== undefined && step.to !== undefined ? `${step.action} (${step.from} → ${step.to})` : step.action;
+    case "sync":
+      return step.describe;
     case "wait":
       return `wait until ${step.until} (${step.through.join("/")} → ${step.until})`;
     case "audience":
@@ -177,6 +179,7 @@ export function renderPlanText(plan: Plan, opts: { color: boolean; showNoop?: bo
     }
     const steps = c.steps.map(describeStep);
     if (steps.length > 0 && c.action !== "replace") out.push(`      ${s.dim(`steps: ${steps.join(" → ")}`)}`);
+    if (c.dependsOn && c.dependsOn.length > 0) out.push(`      ${s.dim(`after: ${c.dependsOn.join(", ")} (ids known after apply)`)}`);
     for (const b of c.blocked.filter((b) => !c.changes.some((ch) => ch.path === b.what))) {
       out.push(`      ${s.magenta("!")} ${b.what} blocked: ${b.reason}`);
       if (b.unblock) out.push(`          ${s.dim(`to unblock: ${b.unblock}`)}`);

@@ -1,3 +1,4 @@
+import { placeholderAddress } from "../../core/refs.js";
 import { isJsonObject, jsonEqual, type JsonValue } from "../../core/json.js";
 
 /**
@@ -28,6 +29,8 @@ const INLINE_LIMIT = 100;
 
 /** A scalar as it appears in a diff: JSON, so strings are quoted and control characters escaped. */
 export function scalarText(v: JsonValue): string {
+  // The id of an object this apply creates or replaces (DESIGN §11): unknown until then, as in Terraform.
+  if (placeholderAddress(v) !== undefined) return "(known after apply)";
   return JSON.stringify(v);
 }
 

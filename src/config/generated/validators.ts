@@ -12,17 +12,22 @@ export function validators() {
   const exports = {};
 
 exports.campaign = validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/campaign.schema.json","title":"CampaignDocument","description":"One campaign managed by campaignctl. Exactly one campaign per file; `spec` uses the provider's own field names, and only the fields written here are managed.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"kind":{"description":"Which provider runs this campaign: ExtrovertCampaign (LinkedIn engagement), PuffleCampaign (LinkedIn or email sequences) or AlturCampaign (AI phone-call or WhatsApp agent). Selects the fields allowed in `spec`.","type":"string","enum":["ExtrovertCampaign","PuffleCampaign","AlturCampaign"]},"metadata":{"$ref":"#/$defs/Metadata","description":"campaignctl's own bookkeeping for the campaign: its key and the provider account it lives in."},"spec":{"description":"The campaign as the provider's API describes it (field names exactly as the provider spells them). Fields left out are never changed and never reported as drift.","type":"object"},"audience":{"$ref":"#/$defs/Audience","description":"Who the campaign reaches: roster files beside the campaign file (not inside `spec`, which stays the provider's own fields). Planned and applied like the spec: append (default) uploads rows not uploaded yet; exact also removes entries no longer listed, where the provider allows it."}},"allOf":[{"if":{"properties":{"kind":{"const":"ExtrovertCampaign"}},"required":["kind"]},"then":{"properties":{"spec":{"$ref":"#/$defs/ExtrovertSpec"}}}},{"if":{"properties":{"kind":{"const":"PuffleCampaign"}},"required":["kind"]},"then":{"properties":{"spec":{"$ref":"#/$defs/PuffleSpec"}}}},{"if":{"properties":{"kind":{"const":"AlturCampaign"}},"required":["kind"]},"then":{"properties":{"spec":{"$ref":"#/$defs/AlturSpec"}}}}],"$defs":{"Metadata":{"description":"campaignctl's key for the campaign. The address `<provider>/<account>/<name>` must be unique in the workspace.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The campaign's stable key inside campaignctl (not the name shown by the provider; that is `spec.name`). Lowercase letters, digits and '-', 1-63 characters, starting and ending with a letter or digit. Renaming it makes campaignctl treat the campaign as a different one.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)"},"account":{"description":"Name of the provider account (from `accounts` in campaignctl.yaml) that owns the campaign.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"}}},"Uuid":{"description":"A UUID such as 3c90c3cc-0d44-4b50-8888-8dd25736052a.","type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$","patternErrorMessage":"must be a UUID such as 3c90c3cc-0d44-4b50-8888-8dd25736052a"},"PuffleUuid":{"description":"A UUID as Puffle accepts it: version 1-8 with the RFC 4122 variant (e.g. f0000000-0000-4000-8000-000000000001), or the nil/max UUID.","type":"string","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$","patternErrorMessage":"must be a UUID of version 1-8 with the RFC 4122 variant, such as f0000000-0000-4000-8000-000000000001"},"Audience":{"title":"Audience","type":"object","additionalProperties":false,"required":["files"],"properties":{"files":{"description":"Roster files, relative to this campaign file and inside the workspace: CSV with a header row (the provider's roster field names as columns) or JSON Lines (.jsonl, one row object per line).","type":"array","minItems":1,"items":{"type":"string","minLength":1,"pattern":"\\.(csv|CSV|jsonl|JSONL)$","patternErrorMessage":"must be a path ending in .csv or .jsonl"}},"mode":{"description":"append (default): upload rows whose identity is not in the roster yet, never remove. exact: also remove roster entries no longer listed, where the provider allows it (Puffle: draft campaigns; Altur: contacts in queue or failed).","type":"string","enum":["append","exact"],"default":"append"}}},"ExtrovertSpec":{"description":"An Extrovert LinkedIn engagement campaign: the body of POST /api/client/v2/campaign. Extrovert replaces the whole campaign on every update, so campaignctl sends the whole body every time: postMaxAgeDays, isIndirectEngagementEnabled and (KEYWORD) skipTeammatesLeads left out here keep their last applied value or the documented default; connectingSettings and dmSettings left out are sent with every automation disabled; applyCommentIntervalH left out switches comment spacing off.","type":"object","additionalProperties":false,"required":["ownerId","type","name","userStyleId","userContextId","postActivityFilter"],"properties":{"ownerId":{"$ref":"#/$defs/Uuid","description":"Id of the team member who owns the campaign (see GET /user/team-members). Fixed at creation: changing it means replacing the campaign."},"type":{"description":"TARGET_USER: engage with a list of chosen LinkedIn profiles (a \"Prospects campaign\"). KEYWORD: find posts about monitored topics (a \"Topic campaign\"). Fixed at creation: changing it means replacing the campaign.","type":"string","enum":["TARGET_USER","KEYWORD"]},"name":{"description":"Name of the campaign in the Extrovert dashboard.","type":"string","minLength":1},"userStyleId":{"$ref":"#/$defs/Uuid","description":"Id of the writing Style used for generated comments and messages."},"userContextId":{"$ref":"#/$defs/Uuid","description":"Id of the Context (what the company and the user do) given to the AI."},"postMaxAgeDays":{"description":"Legacy setting the API still insists on; Extrovert ignores its value. Leave it at 30.","type":"integer","exclusiveMinimum":0,"default":30},"skipTeammatesLeads":{"description":"Skip prospects that a teammate already targets, so nobody is contacted twice. Required for TARGET_USER campaigns; for KEYWORD campaigns it does not apply: leave it out (sent as false).","type":"boolean"},"isIndirectEngagementEnabled":{"description":"Also comment on posts by the people a prospect interacts with most (posts the prospect probably sees). Meaningful for TARGET_USER campaigns only; keep it false for KEYWORD campaigns.","type":"boolean"},"postActivityFilter":{"$ref":"#/$defs/ExtrovertPostActivityFilter","description":"Which posts qualify for engagement. Write the whole object: Extrovert replaces it as a unit."},"connectingSettings":{"$ref":"#/$defs/ExtrovertConnectingSettings","description":"Automatic LinkedIn connection requests (TARGET_USER campaigns). Write the whole object: Extrovert replaces it as a unit. Leave it out (always, for KEYWORD campaigns) to send it with every automation disabled."},"dmSettings":{"$ref":"#/$defs/ExtrovertDmSettings","description":"Automatic drafting of direct messages (TARGET_USER campaigns). Write the whole object: Extrovert replaces it as a unit. Leave it out (always, for KEYWORD campaigns) to send it with every automation disabled."},"applyCommentIntervalH":{"description":"Minimum number of hours between two automated comments. The dashboard only offers whole days, so use a multiple of 24 (24, 48, 72). Leave it out to switch the spacing off; TARGET_USER campaigns only.","type":"integer","exclusiveMinimum":0}},"allOf":[{"if":{"properties":{"type":{"const":"TARGET_USER"}},"required":["type"]},"then":{"properties":{"skipTeammatesLeads":{"description":"Required for TARGET_USER campaigns."}},"required":["skipTeammatesLeads"]}}]},"ExtrovertPostActivityFilter":{"description":"Filter deciding which posts the campaign engages with. Every field is required because Extrovert replaces the object whole.","type":"object","additionalProperties":false,"required":["emotionTypes","monitoredTopicIds","isShowImportantTargetUsersFirstEnabled","isShowDirectPostFirstEnabled","minPostLikes"],"properties":{"emotionTypes":{"description":"Post emotion types to engage with (Extrovert does not publish the list of values; [] means no filter).","type":"array","items":{"type":"string","description":"An emotion type."}},"monitoredTopicIds":{"description":"Ids of the monitored topics a KEYWORD campaign watches.","type":"array","items":{"$ref":"#/$defs/Uuid","description":"Id of a monitored topic."}},"isShowImportantTargetUsersFirstEnabled":{"description":"List posts by the most important prospects first.","type":"boolean"},"isShowDirectPostFirstEnabled":{"description":"List posts written by prospects themselves before indirect posts.","type":"boolean"},"minPostLikes":{"description":"Only engage with posts that have at least this many likes.","type":"integer","minimum":0}}},"ExtrovertConnectingSettings":{"description":"When the campaign sends LinkedIn connection requests. Every field is required because Extrovert replaces the object whole.","type":"object","additionalProperties":false,"required":["isSendConnectionRequestEnabled","sendConnectionRequestOnDirectCommentCount","isSendConnectionRequestOnIndirectCommentEnabled","sendConnectionRequestOnIndirectCommentCount","isSendConnectionRequestOnTimeoutEnabled","sendConnectionRequestOnTimeoutDays","isSendConnectionRequestOnNoPostsEnabled"],"properties":{"isSendConnectionRequestEnabled":{"description":"Master switch for automatic connection requests.","type":"boolean"},"sendConnectionRequestOnDirectCommentCount":{"description":"Send a request after this many comments on the prospect's own posts.","type":"integer","minimum":0},"isSendConnectionRequestOnIndirectCommentEnabled":{"description":"Also count comments on indirect posts (posts the prospect interacted with).","type":"boolean"},"sendConnectionRequestOnIndirectCommentCount":{"description":"Send a request after this many comments on indirect posts.","type":"integer","minimum":0},"isSendConnectionRequestOnTimeoutEnabled":{"description":"Send a request after a number of days even without enough comments.","type":"boolean"},"sendConnectionRequestOnTimeoutDays":{"description":"Days to wait before the timeout request.","type":"integer","minimum":0},"isSendConnectionRequestOnNoPostsEnabled":{"description":"Send a request to prospects who do not post at all.","type":"boolean"}}},"ExtrovertDmSettings":{"description":"When the campaign drafts direct messages. Every field is required because Extrovert replaces the object whole.","type":"object","additionalProperties":false,"required":["isGenerateDmEnabled","isGenerateDmOnConnectEnabled","generateDmOnConnectAfterDaysCount","isGenerateDmOnRelevantPostEnabled","generateDmOnRelevantPostAfterDaysCount","isGenerateDmOnTimeoutEnabled","generateDmOnTimeoutAfterDaysCount"],"properties":{"isGenerateDmEnabled":{"description":"Master switch for drafted direct messages (needs DM playbook entries to be useful).","type":"boolean"},"isGenerateDmOnConnectEnabled":{"description":"Draft a message once the prospect accepts the connection request.","type":"boolean"},"generateDmOnConnectAfterDaysCount":{"description":"Days to wait after the connection is accepted.","type":"integer","minimum":0},"isGenerateDmOnRelevantPostEnabled":{"description":"Draft a message when the prospect publishes a relevant post.","type":"boolean"},"generateDmOnRelevantPostAfterDaysCount":{"description":"Days to wait after the relevant post.","type":"integer","minimum":0},"isGenerateDmOnTimeoutEnabled":{"description":"Draft a message after a number of days regardless of activity.","type":"boolean"},"generateDmOnTimeoutAfterDaysCount":{"description":"Days to wait before the timeout message.","type":"integer","minimum":0}}},"PuffleSpec":{"description":"A Puffle sequence campaign (LinkedIn or email): the fields of POST and PATCH /api/campaigns plus the desired lifecycle `status`. Several fields can only change while the campaign is a draft; campaignctl shows such changes as blocked afterwards.","type":"object","additionalProperties":false,"required":["type","name","sender_account_ids"],"properties":{"type":{"description":"Channel of the campaign: linkedin or email. Fixed at creation: changing it means replacing the campaign.","type":"string","enum":["linkedin","email"]},"name":{"description":"Name of the campaign; unique among your Puffle campaigns. Editable in every status.","type":"string","minLength":1,"maxLength":255},"sender_account_ids":{"description":"Ids of the connected sender accounts (LinkedIn profiles or email inboxes, matching `type`). Draft only. Puffle documents no maximum.","type":"array","minItems":1,"items":{"$ref":"#/$defs/PuffleUuid","description":"Id of a sender account."}},"skip_other_campaigns":{"description":"LinkedIn only, draft only: skip prospects who are already in another active LinkedIn campaign.","type":"boolean"},"operating_hours":{"description":"LinkedIn only: the weekly sending schedule, kept as an opaque JSON object (Puffle does not document its shape). Editable in every status; changing it on an active campaign wakes sleeping prospects at once.","type":["object","null"]},"daily_limit":{"description":"Email only: most prospects contacted per day across all senders (1-500). Editable in every status.","type":"integer","minimum":1,"maximum":500},"stop_on_reply":{"description":"Email only, draft only: stop the sequence for a prospect who replies.","type":"boolean"},"open_tracking":{"description":"Email only, draft only: add an open-tracking pixel to emails.","type":"boolean"},"signature":{"description":"Email only, draft only: signature template (supports %sender_*% and %first_name% variables); null for none.","type":["string","null"]},"account_limits":{"description":"Email only: per-sender daily limits overriding `daily_limit` (at most 50 entries). Editable in every status.","type":"array","maxItems":50,"items":{"$ref":"#/$defs/PuffleAccountLimit","description":"A daily limit for one sender account."}},"sequence_nodes":{"description":"The whole sequence, in order (positions follow the list order; node ids are Puffle's). Must end with exactly one `end` node. Draft only. Puffle documents no maximum.","type":"array","items":{"$ref":"#/$defs/PuffleSequenceNode","description":"One step of the sequence."}},"status":{"description":"Desired lifecycle: draft (never launched), active (launch or resume) or paused. Leave it out to let campaignctl ignore the status.","type":"string","enum":["draft","active","paused"]}}},"PuffleAccountLimit":{"description":"A per-sender daily limit.","type":"object","additionalProperties":false,"required":["account_id","daily_limit"],"properties":{"account_id":{"$ref":"#/$defs/PuffleUuid","description":"Id of one of the campaign's sender accounts."},"daily_limit":{"description":"Most emails this sender sends per day for the campaign (1-500).","type":"integer","minimum":1,"maximum":500}}},"PuffleSequenceNode":{"description":"One sequence step, without the id, position and campaign_id Puffle assigns. LinkedIn campaigns use connection_request, message, delay, ai and end; email campaigns use email, delay, ai and end.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Kind of step. Cannot change on an existing node (campaignctl replaces the node instead).","type":"string","enum":["connection_request","message","email","delay","ai","end"]},"subject":{"description":"email nodes: subject line (placeholders such as {{first_name}} allowed).","type":["string","null"]},"body":{"description":"connection_request, message and email nodes: the text sent.","type":["string","null"]},"body_html":{"description":"email nodes: HTML version of the body.","type":["string","null"]},"signature":{"description":"email nodes: signature for this step.","type":["string","null"]},"from_name":{"description":"email nodes: sender name shown to the recipient.","type":["string","null"]},"reply_to":{"description":"email nodes: Reply-To address.","type":["string","null"]},"cc":{"description":"email nodes: Cc recipients (Puffle does not document the shape: a string or a list of addresses).","type":["string","array","null"],"items":{"type":"string","description":"An email address."}},"bcc":{"description":"email nodes: Bcc recipients (Puffle does not document the shape: a string or a list of addresses).","type":["string","array","null"],"items":{"type":"string","description":"An email address."}},"attachments":{"description":"email nodes: attachments, as Puffle returns them.","type":"array","items":{"description":"One attachment (shape not documented by Puffle)."}},"include_message":{"description":"connection_request nodes: send `body` as the connection note.","type":"boolean"},"is_reply":{"description":"email nodes: send as a reply in the thread of the previous email.","type":"boolean"},"delay_days":{"description":"delay nodes: days to wait. days + hours + minutes must total between 1 minute and 30 days.","type":"integer","minimum":0},"delay_hours":{"description":"delay nodes: hours to wait (added to days and minutes).","type":"integer","minimum":0},"delay_minutes":{"description":"delay nodes: minutes to wait (added to days and hours).","type":"integer","minimum":0},"ai_node":{"description":"ai nodes: what the AI step writes.","type":["object","null"],"additionalProperties":false,"properties":{"purpose":{"description":"Instructions: what the generated message should achieve.","type":"string"},"output_type":{"description":"What the step produces, e.g. email.","type":"string"}}}}},"AlturSpec":{"description":"An Altur AI-agent campaign (phone calls or WhatsApp): the fields of POST and PATCH /campaigns plus the desired lifecycle `status` and `archived`.","type":"object","additionalProperties":false,"required":["name","agent_id","integration_id","integration_type"],"properties":{"name":{"description":"Name of the campaign (at most 255 characters).","type":"string","minLength":1,"maxLength":255},"agent_id":{"description":"Public id of the AI agent that runs the campaign. Fixed at creation: changing it means replacing the campaign.","type":"string","minLength":1},"integration_id":{"description":"Public id of the agent's phone or WhatsApp integration. Fixed at creation.","type":"string","minLength":1},"integration_type":{"description":"Channel: phone_call or whatsapp. Fixed at creation. Decides which other fields are allowed.","type":"string","enum":["phone_call","whatsapp"]},"description":{"description":"Free-text description.","type":"string"},"timezone":{"description":"IANA time zone of the calling windows, e.g. America/Mexico_City (Altur's default).","type":"string","minLength":1},"retries":{"description":"How often an unanswered contact is tried again (0-5).","type":"integer","minimum":0,"maximum":5},"message_limit":{"description":"Message limit of the campaign (1-10000).","type":"integer","minimum":1,"maximum":10000},"first_message":{"description":"phone_call only: the agent's opening line when the call is answered.","type":"string"},"template":{"description":"whatsapp only: name of the WhatsApp message template.","type":"string"},"template_alt":{"description":"whatsapp only: name of the alternate template.","type":"string"},"scheduling":{"$ref":"#/$defs/AlturWeekSchedule","description":"Weekly windows in which the agent may contact people, per weekday (mon..sun); weekdays left out are inactive."},"cycles":{"$ref":"#/$defs/AlturCycles","description":"phone_call only: repeated dialling rounds. Can only be enabled at creation; `enabled` and `mode` cannot change afterwards."},"status":{"description":"Desired lifecycle: active (activate or resume) or inactive (pause). Leave it out to let campaignctl ignore the status.","type":"string","enum":["active","inactive"]},"archived":{"description":"true archives the campaign (Altur has no delete). Archiving cannot be undone through the API.","type":"boolean"}}},"AlturDayWindow":{"description":"Calling window for one weekday.","type":"object","additionalProperties":false,"required":["active"],"properties":{"startTime":{"description":"Start of the window, HH:MM (24-hour), in the campaign's time zone.","type":"string","pattern":"^([01][0-9]|2[0-3]):[0-5][0-9]$","patternErrorMessage":"must be a 24-hour time HH:MM, such as 09:00 or 17:30"},"stopTime":{"description":"End of the window, HH:MM (24-hour); later than startTime.","type":"string","pattern":"^([01][0-9]|2[0-3]):[0-5][0-9]$","patternErrorMessage":"must be a 24-hour time HH:MM, such as 09:00 or 17:30"},"active":{"description":"Whether the agent works on this weekday. When true, startTime and stopTime are required.","type":"boolean"}}},"AlturWeekSchedule":{"description":"A window per weekday.","type":"object","additionalProperties":false,"properties":{"mon":{"$ref":"#/$defs/AlturDayWindow","description":"Monday."},"tue":{"$ref":"#/$defs/AlturDayWindow","description":"Tuesday."},"wed":{"$ref":"#/$defs/AlturDayWindow","description":"Wednesday."},"thu":{"$ref":"#/$defs/AlturDayWindow","description":"Thursday."},"fri":{"$ref":"#/$defs/AlturDayWindow","description":"Friday."},"sat":{"$ref":"#/$defs/AlturDayWindow","description":"Saturday."},"sun":{"$ref":"#/$defs/AlturDayWindow","description":"Sunday."}}},"AlturCycles":{"description":"Repeated dialling rounds over the contacts (phone_call campaigns). When `enabled` is false or left out, every other field is ignored.","type":"object","additionalProperties":false,"properties":{"enabled":{"description":"Turn cycles on. Only possible at creation; cannot change afterwards.","type":"boolean"},"mode":{"description":"cooldown: start the next round a fixed time after the previous one. scheduled: run rounds inside `schedule` between the schedule dates. Required when enabled; cannot change afterwards.","type":"string","enum":["cooldown","scheduled"]},"max_iterations":{"description":"Most rounds to run (1-50).","type":"integer","minimum":1,"maximum":50},"cooldown_minutes":{"description":"Minutes between two rounds (1-43200, i.e. up to 30 days).","type":"integer","minimum":1,"maximum":43200},"filter_statuses":{"description":"Contact statuses dialled again in the next round (e.g. voicemail, failed).","type":"array","items":{"type":"string","description":"A contact status."}},"filter_tags":{"description":"Only contacts with these tags are dialled again.","type":"array","items":{"type":"string","description":"A contact tag."}},"schedule":{"$ref":"#/$defs/AlturWeekSchedule","description":"scheduled mode only: weekly windows in which rounds run."},"schedule_start_date":{"description":"scheduled mode only: first day of the rounds, YYYY-MM-DD.","type":"string","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}$","patternErrorMessage":"must be a date YYYY-MM-DD, such as 2025-07-01"},"schedule_end_date":{"description":"scheduled mode only: last day of the rounds, YYYY-MM-DD (not before the start date).","type":"string","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}$","patternErrorMessage":"must be a date YYYY-MM-DD, such as 2025-07-01"}}}}};
-const schema55 = {"description":"campaignctl's key for the campaign. The address `<provider>/<account>/<name>` must be unique in the workspace.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The campaign's stable key inside campaignctl (not the name shown by the provider; that is `spec.name`). Lowercase letters, digits and '-', 1-63 characters, starting and ending with a letter or digit. Renaming it makes campaignctl treat the campaign as a different one.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)"},"account":{"description":"Name of the provider account (from `accounts` in campaignctl.yaml) that owns the campaign.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"}}};
-const schema56 = {"title":"Audience","type":"object","additionalProperties":false,"required":["files"],"properties":{"files":{"description":"Roster files, relative to this campaign file and inside the workspace: CSV with a header row (the provider's roster field names as columns) or JSON Lines (.jsonl, one row object per line).","type":"array","minItems":1,"items":{"type":"string","minLength":1,"pattern":"\\.(csv|CSV|jsonl|JSONL)$","patternErrorMessage":"must be a path ending in .csv or .jsonl"}},"mode":{"description":"append (default): upload rows whose identity is not in the roster yet, never remove. exact: also remove roster entries no longer listed, where the provider allows it (Puffle: draft campaigns; Altur: contacts in queue or failed).","type":"string","enum":["append","exact"],"default":"append"}}};
-const schema32 = {"description":"An Extrovert LinkedIn engagement campaign: the body of POST /api/client/v2/campaign. Extrovert replaces the whole campaign on every update, so campaignctl sends the whole body every time: postMaxAgeDays, isIndirectEngagementEnabled and (KEYWORD) skipTeammatesLeads left out here keep their last applied value or the documented default; connectingSettings and dmSettings left out are sent with every automation disabled; applyCommentIntervalH left out switches comment spacing off.","type":"object","additionalProperties":false,"required":["ownerId","type","name","userStyleId","userContextId","postActivityFilter"],"properties":{"ownerId":{"$ref":"#/$defs/Uuid","description":"Id of the team member who owns the campaign (see GET /user/team-members). Fixed at creation: changing it means replacing the campaign."},"type":{"description":"TARGET_USER: engage with a list of chosen LinkedIn profiles (a \"Prospects campaign\"). KEYWORD: find posts about monitored topics (a \"Topic campaign\"). Fixed at creation: changing it means replacing the campaign.","type":"string","enum":["TARGET_USER","KEYWORD"]},"name":{"description":"Name of the campaign in the Extrovert dashboard.","type":"string","minLength":1},"userStyleId":{"$ref":"#/$defs/Uuid","description":"Id of the writing Style used for generated comments and messages."},"userContextId":{"$ref":"#/$defs/Uuid","description":"Id of the Context (what the company and the user do) given to the AI."},"postMaxAgeDays":{"description":"Legacy setting the API still insists on; Extrovert ignores its value. Leave it at 30.","type":"integer","exclusiveMinimum":0,"default":30},"skipTeammatesLeads":{"description":"Skip prospects that a teammate already targets, so nobody is contacted twice. Required for TARGET_USER campaigns; for KEYWORD campaigns it does not apply: leave it out (sent as false).","type":"boolean"},"isIndirectEngagementEnabled":{"description":"Also comment on posts by the people a prospect interacts with most (posts the prospect probably sees). Meaningful for TARGET_USER campaigns only; keep it false for KEYWORD campaigns.","type":"boolean"},"postActivityFilter":{"$ref":"#/$defs/ExtrovertPostActivityFilter","description":"Which posts qualify for engagement. Write the whole object: Extrovert replaces it as a unit."},"connectingSettings":{"$ref":"#/$defs/ExtrovertConnectingSettings","description":"Automatic LinkedIn connection requests (TARGET_USER campaigns). Write the whole object: Extrovert replaces it as a unit. Leave it out (always, for KEYWORD campaigns) to send it with every automation disabled."},"dmSettings":{"$ref":"#/$defs/ExtrovertDmSettings","description":"Automatic drafting of direct messages (TARGET_USER campaigns). Write the whole object: Extrovert replaces it as a unit. Leave it out (always, for KEYWORD campaigns) to send it with every automation disabled."},"applyCommentIntervalH":{"description":"Minimum number of hours between two automated comments. The dashboard only offers whole days, so use a multiple of 24 (24, 48, 72). Leave it out to switch the spacing off; TARGET_USER campaigns only.","type":"integer","exclusiveMinimum":0}},"allOf":[{"if":{"properties":{"type":{"const":"TARGET_USER"}},"required":["type"]},"then":{"properties":{"skipTeammatesLeads":{"description":"Required for TARGET_USER campaigns."}},"required":["skipTeammatesLeads"]}}]};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/campaign.schema.json","title":"CampaignDocument","description":"One campaign managed by campaignctl. Exactly one campaign per file; `spec` uses the provider's own field names, and only the fields written here are managed.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"kind":{"description":"What the file declares: a campaign (ExtrovertCampaign for LinkedIn engagement, PuffleCampaign for LinkedIn or email sequences, AlturCampaign for AI phone-call or WhatsApp agents) or an object campaigns use (ExtrovertStyle, ExtrovertContext, ExtrovertMonitoredTopic). Selects the fields allowed in `spec`.","type":"string","enum":["ExtrovertCampaign","PuffleCampaign","AlturCampaign","ExtrovertStyle","ExtrovertContext","ExtrovertMonitoredTopic"]},"metadata":{"$ref":"#/$defs/Metadata","description":"campaignctl's own bookkeeping for the campaign: its key and the provider account it lives in."},"spec":{"description":"The campaign as the provider's API describes it (field names exactly as the provider spells them). Fields left out are never changed and never reported as drift.","type":"object"},"audience":{"$ref":"#/$defs/Audience","description":"Who the campaign reaches: roster files beside the campaign file (not inside `spec`, which stays the provider's own fields). Planned and applied like the spec: append (default) uploads rows not uploaded yet; exact also removes entries no longer listed, where the provider allows it."}},"allOf":[{"if":{"properties":{"kind":{"const":"ExtrovertCampaign"}},"required":["kind"]},"then":{"properties":{"spec":{"$ref":"#/$defs/ExtrovertSpec"}}}},{"if":{"properties":{"kind":{"const":"PuffleCampaign"}},"required":["kind"]},"then":{"properties":{"spec":{"$ref":"#/$defs/PuffleSpec"}}}},{"if":{"properties":{"kind":{"const":"AlturCampaign"}},"required":["kind"]},"then":{"properties":{"spec":{"$ref":"#/$defs/AlturSpec"}}}},{"if":{"properties":{"kind":{"const":"ExtrovertStyle"}},"required":["kind"]},"then":{"properties":{"spec":{"$ref":"#/$defs/ExtrovertStyleSpec"}}}},{"if":{"properties":{"kind":{"const":"ExtrovertContext"}},"required":["kind"]},"then":{"properties":{"spec":{"$ref":"#/$defs/ExtrovertContextSpec"}}}},{"if":{"properties":{"kind":{"const":"ExtrovertMonitoredTopic"}},"required":["kind"]},"then":{"properties":{"spec":{"$ref":"#/$defs/ExtrovertMonitoredTopicSpec"}}}}],"$defs":{"Metadata":{"description":"campaignctl's key for the campaign. The address `<provider>/<account>/<name>` must be unique in the workspace.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The campaign's stable key inside campaignctl (not the name shown by the provider; that is `spec.name`). Lowercase letters, digits and '-', 1-63 characters, starting and ending with a letter or digit. Renaming it makes campaignctl treat the campaign as a different one.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)"},"account":{"description":"Name of the provider account (from `accounts` in campaignctl.yaml) that owns the campaign.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"}}},"Uuid":{"description":"A UUID such as 3c90c3cc-0d44-4b50-8888-8dd25736052a.","type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$","patternErrorMessage":"must be a UUID such as 3c90c3cc-0d44-4b50-8888-8dd25736052a"},"PuffleUuid":{"description":"A UUID as Puffle accepts it: version 1-8 with the RFC 4122 variant (e.g. f0000000-0000-4000-8000-000000000001), or the nil/max UUID.","type":"string","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$","patternErrorMessage":"must be a UUID of version 1-8 with the RFC 4122 variant, such as f0000000-0000-4000-8000-000000000001"},"Audience":{"title":"Audience","type":"object","additionalProperties":false,"required":["files"],"properties":{"files":{"description":"Roster files, relative to this campaign file and inside the workspace: CSV with a header row (the provider's roster field names as columns) or JSON Lines (.jsonl, one row object per line).","type":"array","minItems":1,"items":{"type":"string","minLength":1,"pattern":"\\.(csv|CSV|jsonl|JSONL)$","patternErrorMessage":"must be a path ending in .csv or .jsonl"}},"mode":{"description":"append (default): upload rows whose identity is not in the roster yet, never remove. exact: also remove roster entries no longer listed, where the provider allows it (Puffle: draft campaigns; Altur: contacts in queue or failed).","type":"string","enum":["append","exact"],"default":"append"}}},"ExtrovertSpec":{"description":"An Extrovert LinkedIn engagement campaign: the body of POST /api/client/v2/campaign. Extrovert replaces the whole campaign on every update, so campaignctl sends the whole body every time: postMaxAgeDays, isIndirectEngagementEnabled and (KEYWORD) skipTeammatesLeads left out here keep their last applied value or the documented default; connectingSettings and dmSettings left out are sent with every automation disabled; applyCommentIntervalH left out switches comment spacing off.","type":"object","additionalProperties":false,"required":["ownerId","type","name","userStyleId","userContextId","postActivityFilter"],"properties":{"ownerId":{"description":"Id of the team member who owns the campaign (see GET /user/team-members), or `{ teamMember: <email or name> }`. Fixed at creation: changing it means replacing the campaign.","anyOf":[{"$ref":"#/$defs/Uuid"},{"$ref":"#/$defs/TeamMemberLookup"}]},"type":{"description":"TARGET_USER: engage with a list of chosen LinkedIn profiles (a \"Prospects campaign\"). KEYWORD: find posts about monitored topics (a \"Topic campaign\"). Fixed at creation: changing it means replacing the campaign.","type":"string","enum":["TARGET_USER","KEYWORD"]},"name":{"description":"Name of the campaign in the Extrovert dashboard.","type":"string","minLength":1},"userStyleId":{"description":"Id of the writing Style used for generated comments and messages, or `{ ref: <name> }` of an ExtrovertStyle in this workspace.","anyOf":[{"$ref":"#/$defs/Uuid"},{"$ref":"#/$defs/StyleRef"}]},"userContextId":{"description":"Id of the Context (what the company and the user do) given to the AI, or `{ ref: <name> }` of an ExtrovertContext in this workspace.","anyOf":[{"$ref":"#/$defs/Uuid"},{"$ref":"#/$defs/ContextRef"}]},"postMaxAgeDays":{"description":"Legacy setting the API still insists on; Extrovert ignores its value. Leave it at 30.","type":"integer","exclusiveMinimum":0,"default":30},"skipTeammatesLeads":{"description":"Skip prospects that a teammate already targets, so nobody is contacted twice. Required for TARGET_USER campaigns; for KEYWORD campaigns it does not apply: leave it out (sent as false).","type":"boolean"},"isIndirectEngagementEnabled":{"description":"Also comment on posts by the people a prospect interacts with most (posts the prospect probably sees). Meaningful for TARGET_USER campaigns only; keep it false for KEYWORD campaigns.","type":"boolean"},"postActivityFilter":{"$ref":"#/$defs/ExtrovertPostActivityFilter","description":"Which posts qualify for engagement. Write the whole object: Extrovert replaces it as a unit."},"connectingSettings":{"$ref":"#/$defs/ExtrovertConnectingSettings","description":"Automatic LinkedIn connection requests (TARGET_USER campaigns). Write the whole object: Extrovert replaces it as a unit. Leave it out (always, for KEYWORD campaigns) to send it with every automation disabled."},"dmSettings":{"$ref":"#/$defs/ExtrovertDmSettings","description":"Automatic drafting of direct messages (TARGET_USER campaigns). Write the whole object: Extrovert replaces it as a unit. Leave it out (always, for KEYWORD campaigns) to send it with every automation disabled."},"applyCommentIntervalH":{"description":"Minimum number of hours between two automated comments. The dashboard only offers whole days, so use a multiple of 24 (24, 48, 72). Leave it out to switch the spacing off; TARGET_USER campaigns only.","type":"integer","exclusiveMinimum":0}},"allOf":[{"if":{"properties":{"type":{"const":"TARGET_USER"}},"required":["type"]},"then":{"properties":{"skipTeammatesLeads":{"description":"Required for TARGET_USER campaigns."}},"required":["skipTeammatesLeads"]}}]},"ExtrovertPostActivityFilter":{"description":"Filter deciding which posts the campaign engages with. Every field is required because Extrovert replaces the object whole.","type":"object","additionalProperties":false,"required":["emotionTypes","monitoredTopicIds","isShowImportantTargetUsersFirstEnabled","isShowDirectPostFirstEnabled","minPostLikes"],"properties":{"emotionTypes":{"description":"Post emotion types to engage with (Extrovert does not publish the list of values; [] means no filter).","type":"array","items":{"type":"string","description":"An emotion type."}},"monitoredTopicIds":{"description":"Ids of the monitored topics a KEYWORD campaign watches (each an id or `{ ref: <name> }` of an ExtrovertMonitoredTopic in this workspace). For KEYWORD campaigns campaignctl also sends the same set through toggle-bulk.","type":"array","items":{"description":"Id of a monitored topic, or `{ ref: <name> }`.","anyOf":[{"$ref":"#/$defs/Uuid"},{"$ref":"#/$defs/TopicRef"}]}},"isShowImportantTargetUsersFirstEnabled":{"description":"List posts by the most important prospects first.","type":"boolean"},"isShowDirectPostFirstEnabled":{"description":"List posts written by prospects themselves before indirect posts.","type":"boolean"},"minPostLikes":{"description":"Only engage with posts that have at least this many likes.","type":"integer","minimum":0}}},"ExtrovertConnectingSettings":{"description":"When the campaign sends LinkedIn connection requests. Every field is required because Extrovert replaces the object whole.","type":"object","additionalProperties":false,"required":["isSendConnectionRequestEnabled","sendConnectionRequestOnDirectCommentCount","isSendConnectionRequestOnIndirectCommentEnabled","sendConnectionRequestOnIndirectCommentCount","isSendConnectionRequestOnTimeoutEnabled","sendConnectionRequestOnTimeoutDays","isSendConnectionRequestOnNoPostsEnabled"],"properties":{"isSendConnectionRequestEnabled":{"description":"Master switch for automatic connection requests.","type":"boolean"},"sendConnectionRequestOnDirectCommentCount":{"description":"Send a request after this many comments on the prospect's own posts.","type":"integer","minimum":0},"isSendConnectionRequestOnIndirectCommentEnabled":{"description":"Also count comments on indirect posts (posts the prospect interacted with).","type":"boolean"},"sendConnectionRequestOnIndirectCommentCount":{"description":"Send a request after this many comments on indirect posts.","type":"integer","minimum":0},"isSendConnectionRequestOnTimeoutEnabled":{"description":"Send a request after a number of days even without enough comments.","type":"boolean"},"sendConnectionRequestOnTimeoutDays":{"description":"Days to wait before the timeout request.","type":"integer","minimum":0},"isSendConnectionRequestOnNoPostsEnabled":{"description":"Send a request to prospects who do not post at all.","type":"boolean"}}},"ExtrovertDmSettings":{"description":"When the campaign drafts direct messages. Every field is required because Extrovert replaces the object whole.","type":"object","additionalProperties":false,"required":["isGenerateDmEnabled","isGenerateDmOnConnectEnabled","generateDmOnConnectAfterDaysCount","isGenerateDmOnRelevantPostEnabled","generateDmOnRelevantPostAfterDaysCount","isGenerateDmOnTimeoutEnabled","generateDmOnTimeoutAfterDaysCount"],"properties":{"isGenerateDmEnabled":{"description":"Master switch for drafted direct messages (needs DM playbook entries to be useful).","type":"boolean"},"isGenerateDmOnConnectEnabled":{"description":"Draft a message once the prospect accepts the connection request.","type":"boolean"},"generateDmOnConnectAfterDaysCount":{"description":"Days to wait after the connection is accepted.","type":"integer","minimum":0},"isGenerateDmOnRelevantPostEnabled":{"description":"Draft a message when the prospect publishes a relevant post.","type":"boolean"},"generateDmOnRelevantPostAfterDaysCount":{"description":"Days to wait after the relevant post.","type":"integer","minimum":0},"isGenerateDmOnTimeoutEnabled":{"description":"Draft a message after a number of days regardless of activity.","type":"boolean"},"generateDmOnTimeoutAfterDaysCount":{"description":"Days to wait before the timeout message.","type":"integer","minimum":0}}},"PuffleSpec":{"description":"A Puffle sequence campaign (LinkedIn or email): the fields of POST and PATCH /api/campaigns plus the desired lifecycle `status`. Several fields can only change while the campaign is a draft; campaignctl shows such changes as blocked afterwards.","type":"object","additionalProperties":false,"required":["type","name","sender_account_ids"],"properties":{"type":{"description":"Channel of the campaign: linkedin or email. Fixed at creation: changing it means replacing the campaign.","type":"string","enum":["linkedin","email"]},"name":{"description":"Name of the campaign; unique among your Puffle campaigns. Editable in every status.","type":"string","minLength":1,"maxLength":255},"sender_account_ids":{"description":"Ids of the connected sender accounts (or `{ sender: <email or display name> }`, looked up at plan time) (LinkedIn profiles or email inboxes, matching `type`). Draft only. Puffle documents no maximum.","type":"array","minItems":1,"items":{"description":"Id of a sender account, or `{ sender: <email or display name> }`.","anyOf":[{"$ref":"#/$defs/PuffleUuid"},{"$ref":"#/$defs/SenderLookup"}]}},"skip_other_campaigns":{"description":"LinkedIn only, draft only: skip prospects who are already in another active LinkedIn campaign.","type":"boolean"},"operating_hours":{"description":"LinkedIn only: the weekly sending schedule, kept as an opaque JSON object (Puffle does not document its shape). Editable in every status; changing it on an active campaign wakes sleeping prospects at once.","type":["object","null"]},"daily_limit":{"description":"Email only: most prospects contacted per day across all senders (1-500). Editable in every status.","type":"integer","minimum":1,"maximum":500},"stop_on_reply":{"description":"Email only, draft only: stop the sequence for a prospect who replies.","type":"boolean"},"open_tracking":{"description":"Email only, draft only: add an open-tracking pixel to emails.","type":"boolean"},"signature":{"description":"Email only, draft only: signature template (supports %sender_*% and %first_name% variables); null for none.","type":["string","null"]},"account_limits":{"description":"Email only: per-sender daily limits overriding `daily_limit` (at most 50 entries). Editable in every status.","type":"array","maxItems":50,"items":{"$ref":"#/$defs/PuffleAccountLimit","description":"A daily limit for one sender account."}},"sequence_nodes":{"description":"The whole sequence, in order (positions follow the list order; node ids are Puffle's). Must end with exactly one `end` node. Draft only. Puffle documents no maximum.","type":"array","items":{"$ref":"#/$defs/PuffleSequenceNode","description":"One step of the sequence."}},"status":{"description":"Desired lifecycle: draft (never launched), active (launch or resume) or paused. Leave it out to let campaignctl ignore the status.","type":"string","enum":["draft","active","paused"]}}},"PuffleAccountLimit":{"description":"A per-sender daily limit.","type":"object","additionalProperties":false,"required":["account_id","daily_limit"],"properties":{"account_id":{"$ref":"#/$defs/PuffleUuid","description":"Id of one of the campaign's sender accounts."},"daily_limit":{"description":"Most emails this sender sends per day for the campaign (1-500).","type":"integer","minimum":1,"maximum":500}}},"PuffleSequenceNode":{"description":"One sequence step, without the id, position and campaign_id Puffle assigns. LinkedIn campaigns use connection_request, message, delay, ai and end; email campaigns use email, delay, ai and end.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Kind of step. Cannot change on an existing node (campaignctl replaces the node instead).","type":"string","enum":["connection_request","message","email","delay","ai","end"]},"subject":{"description":"email nodes: subject line (placeholders such as {{first_name}} allowed).","type":["string","null"]},"body":{"description":"connection_request, message and email nodes: the text sent.","type":["string","null"]},"body_html":{"description":"email nodes: HTML version of the body.","type":["string","null"]},"signature":{"description":"email nodes: signature for this step.","type":["string","null"]},"from_name":{"description":"email nodes: sender name shown to the recipient.","type":["string","null"]},"reply_to":{"description":"email nodes: Reply-To address.","type":["string","null"]},"cc":{"description":"email nodes: Cc recipients (Puffle does not document the shape: a string or a list of addresses).","type":["string","array","null"],"items":{"type":"string","description":"An email address."}},"bcc":{"description":"email nodes: Bcc recipients (Puffle does not document the shape: a string or a list of addresses).","type":["string","array","null"],"items":{"type":"string","description":"An email address."}},"attachments":{"description":"email nodes: attachments, as Puffle returns them.","type":"array","items":{"description":"One attachment (shape not documented by Puffle)."}},"include_message":{"description":"connection_request nodes: send `body` as the connection note.","type":"boolean"},"is_reply":{"description":"email nodes: send as a reply in the thread of the previous email.","type":"boolean"},"delay_days":{"description":"delay nodes: days to wait. days + hours + minutes must total between 1 minute and 30 days.","type":"integer","minimum":0},"delay_hours":{"description":"delay nodes: hours to wait (added to days and minutes).","type":"integer","minimum":0},"delay_minutes":{"description":"delay nodes: minutes to wait (added to days and hours).","type":"integer","minimum":0},"ai_node":{"description":"ai nodes: what the AI step writes.","type":["object","null"],"additionalProperties":false,"properties":{"purpose":{"description":"Instructions: what the generated message should achieve.","type":"string"},"output_type":{"description":"What the step produces, e.g. email.","type":"string"}}}}},"AlturSpec":{"description":"An Altur AI-agent campaign (phone calls or WhatsApp): the fields of POST and PATCH /campaigns plus the desired lifecycle `status` and `archived`.","type":"object","additionalProperties":false,"required":["name","agent_id","integration_id","integration_type"],"properties":{"name":{"description":"Name of the campaign (at most 255 characters).","type":"string","minLength":1,"maxLength":255},"agent_id":{"description":"Public id of the AI agent that runs the campaign. Fixed at creation: changing it means replacing the campaign.","type":"string","minLength":1},"integration_id":{"description":"Public id of the agent's phone or WhatsApp integration. Fixed at creation.","type":"string","minLength":1},"integration_type":{"description":"Channel: phone_call or whatsapp. Fixed at creation. Decides which other fields are allowed.","type":"string","enum":["phone_call","whatsapp"]},"description":{"description":"Free-text description.","type":"string"},"timezone":{"description":"IANA time zone of the calling windows, e.g. America/Mexico_City (Altur's default).","type":"string","minLength":1},"retries":{"description":"How often an unanswered contact is tried again (0-5).","type":"integer","minimum":0,"maximum":5},"message_limit":{"description":"Message limit of the campaign (1-10000).","type":"integer","minimum":1,"maximum":10000},"first_message":{"description":"phone_call only: the agent's opening line when the call is answered.","type":"string"},"template":{"description":"whatsapp only: name of the WhatsApp message template.","type":"string"},"template_alt":{"description":"whatsapp only: name of the alternate template.","type":"string"},"scheduling":{"$ref":"#/$defs/AlturWeekSchedule","description":"Weekly windows in which the agent may contact people, per weekday (mon..sun); weekdays left out are inactive."},"cycles":{"$ref":"#/$defs/AlturCycles","description":"phone_call only: repeated dialling rounds. Can only be enabled at creation; `enabled` and `mode` cannot change afterwards."},"status":{"description":"Desired lifecycle: active (activate or resume) or inactive (pause). Leave it out to let campaignctl ignore the status.","type":"string","enum":["active","inactive"]},"archived":{"description":"true archives the campaign (Altur has no delete). Archiving cannot be undone through the API.","type":"boolean"}}},"AlturDayWindow":{"description":"Calling window for one weekday.","type":"object","additionalProperties":false,"required":["active"],"properties":{"startTime":{"description":"Start of the window, HH:MM (24-hour), in the campaign's time zone.","type":"string","pattern":"^([01][0-9]|2[0-3]):[0-5][0-9]$","patternErrorMessage":"must be a 24-hour time HH:MM, such as 09:00 or 17:30"},"stopTime":{"description":"End of the window, HH:MM (24-hour); later than startTime.","type":"string","pattern":"^([01][0-9]|2[0-3]):[0-5][0-9]$","patternErrorMessage":"must be a 24-hour time HH:MM, such as 09:00 or 17:30"},"active":{"description":"Whether the agent works on this weekday. When true, startTime and stopTime are required.","type":"boolean"}}},"AlturWeekSchedule":{"description":"A window per weekday.","type":"object","additionalProperties":false,"properties":{"mon":{"$ref":"#/$defs/AlturDayWindow","description":"Monday."},"tue":{"$ref":"#/$defs/AlturDayWindow","description":"Tuesday."},"wed":{"$ref":"#/$defs/AlturDayWindow","description":"Wednesday."},"thu":{"$ref":"#/$defs/AlturDayWindow","description":"Thursday."},"fri":{"$ref":"#/$defs/AlturDayWindow","description":"Friday."},"sat":{"$ref":"#/$defs/AlturDayWindow","description":"Saturday."},"sun":{"$ref":"#/$defs/AlturDayWindow","description":"Sunday."}}},"AlturCycles":{"description":"Repeated dialling rounds over the contacts (phone_call campaigns). When `enabled` is false or left out, every other field is ignored.","type":"object","additionalProperties":false,"properties":{"enabled":{"description":"Turn cycles on. Only possible at creation; cannot change afterwards.","type":"boolean"},"mode":{"description":"cooldown: start the next round a fixed time after the previous one. scheduled: run rounds inside `schedule` between the schedule dates. Required when enabled; cannot change afterwards.","type":"string","enum":["cooldown","scheduled"]},"max_iterations":{"description":"Most rounds to run (1-50).","type":"integer","minimum":1,"maximum":50},"cooldown_minutes":{"description":"Minutes between two rounds (1-43200, i.e. up to 30 days).","type":"integer","minimum":1,"maximum":43200},"filter_statuses":{"description":"Contact statuses dialled again in the next round (e.g. voicemail, failed).","type":"array","items":{"type":"string","description":"A contact status."}},"filter_tags":{"description":"Only contacts with these tags are dialled again.","type":"array","items":{"type":"string","description":"A contact tag."}},"schedule":{"$ref":"#/$defs/AlturWeekSchedule","description":"scheduled mode only: weekly windows in which rounds run."},"schedule_start_date":{"description":"scheduled mode only: first day of the rounds, YYYY-MM-DD.","type":"string","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}$","patternErrorMessage":"must be a date YYYY-MM-DD, such as 2025-07-01"},"schedule_end_date":{"description":"scheduled mode only: last day of the rounds, YYYY-MM-DD (not before the start date).","type":"string","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}$","patternErrorMessage":"must be a date YYYY-MM-DD, such as 2025-07-01"}}},"StyleRef":{"description":"Names a Style declared in this workspace (kind ExtrovertStyle, same account) by its metadata.name instead of copying its id; campaignctl fills in the id, creating the object first when it does not exist yet.","type":"object","additionalProperties":false,"required":["ref"],"properties":{"ref":{"description":"metadata.name of the ExtrovertStyle file.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be the metadata.name of an object in this workspace (lowercase letters, digits and '-')"}}},"ContextRef":{"description":"Names a Context declared in this workspace (kind ExtrovertContext, same account) by its metadata.name instead of copying its id; campaignctl fills in the id, creating the object first when it does not exist yet.","type":"object","additionalProperties":false,"required":["ref"],"properties":{"ref":{"description":"metadata.name of the ExtrovertContext file.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be the metadata.name of an object in this workspace (lowercase letters, digits and '-')"}}},"TopicRef":{"description":"Names a monitored topic declared in this workspace (kind ExtrovertMonitoredTopic, same account) by its metadata.name instead of copying its id; campaignctl fills in the id, creating the object first when it does not exist yet.","type":"object","additionalProperties":false,"required":["ref"],"properties":{"ref":{"description":"metadata.name of the ExtrovertMonitoredTopic file.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be the metadata.name of an object in this workspace (lowercase letters, digits and '-')"}}},"TeamMemberLookup":{"description":"Names an Extrovert team member by email or name instead of copying their id; plan looks it up in GET /user/team-members (read-only) and needs exactly one match.","type":"object","additionalProperties":false,"required":["teamMember"],"properties":{"teamMember":{"description":"The team member's email or full name, as the Extrovert dashboard shows it.","type":"string","minLength":1}}},"SenderLookup":{"description":"Names a Puffle sender account by its email address or display name instead of copying its id; plan looks it up in GET /api/accounts (read-only) and needs exactly one match.","type":"object","additionalProperties":false,"required":["sender"],"properties":{"sender":{"description":"The sender account's email address or display name.","type":"string","minLength":1}}},"ExtrovertStyleSpec":{"description":"An Extrovert Style (how the AI writes comments and DMs): the body of POST /api/client/v2/style. campaignctl records what it last applied (Extrovert cannot read styles back).","type":"object","additionalProperties":false,"required":["name","userId","isLearningModeEnabled"],"properties":{"name":{"description":"Name of the style in the Extrovert dashboard.","type":"string","minLength":1},"userId":{"description":"Id of the team member who owns the style, or `{ teamMember: <email or name> }`. Fixed at creation: changing it means replacing the style.","anyOf":[{"$ref":"#/$defs/Uuid"},{"$ref":"#/$defs/TeamMemberLookup"}]},"isLearningModeEnabled":{"description":"Save comments the user edited and approved as examples (DMs never); at most 20 examples.","type":"boolean"},"styleInstructionsForComments":{"description":"Plain-text instructions for comments. Left out: never changed; \"\" clears them.","type":"string"},"styleInstructionsForDm":{"description":"Plain-text instructions for DMs. Left out: never changed; \"\" clears them.","type":"string"}}},"ExtrovertContextSpec":{"description":"An Extrovert Context (what the AI knows about the company and the user): the body of POST /api/client/v2/context. Both texts are sent whole on every update.","type":"object","additionalProperties":false,"required":["name","userId","contextAboutCompany","contextAboutUser"],"properties":{"name":{"description":"Name of the context in the Extrovert dashboard.","type":"string","minLength":1},"userId":{"description":"Id of the team member who owns the context, or `{ teamMember: <email or name> }`. Fixed at creation: changing it means replacing the context.","anyOf":[{"$ref":"#/$defs/Uuid"},{"$ref":"#/$defs/TeamMemberLookup"}]},"contextAboutCompany":{"description":"What the company does (may be empty).","type":"string"},"contextAboutUser":{"description":"Who the user is (may be empty).","type":"string"}}},"ExtrovertMonitoredTopicSpec":{"description":"An Extrovert monitored topic (what posts a KEYWORD campaign looks for): the body of POST /api/client/v2/monitored-topics. Extrovert documents no update of a topic: any change replaces it (only with --allow-replace), and campaigns referring to it by `ref` are re-bound to the new one.","type":"object","additionalProperties":false,"required":["name","description","ownerId"],"properties":{"name":{"description":"Name of the topic, e.g. \"AI agents\".","type":"string","minLength":1},"description":{"description":"Tells the AI matcher which posts qualify and which are excluded.","type":"string","minLength":1},"ownerId":{"description":"Id of the team member who owns the topic, or `{ teamMember: <email or name> }`.","anyOf":[{"$ref":"#/$defs/Uuid"},{"$ref":"#/$defs/TeamMemberLookup"}]}}}}};
+const schema69 = {"description":"campaignctl's key for the campaign. The address `<provider>/<account>/<name>` must be unique in the workspace.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The campaign's stable key inside campaignctl (not the name shown by the provider; that is `spec.name`). Lowercase letters, digits and '-', 1-63 characters, starting and ending with a letter or digit. Renaming it makes campaignctl treat the campaign as a different one.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)"},"account":{"description":"Name of the provider account (from `accounts` in campaignctl.yaml) that owns the campaign.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"}}};
+const schema70 = {"title":"Audience","type":"object","additionalProperties":false,"required":["files"],"properties":{"files":{"description":"Roster files, relative to this campaign file and inside the workspace: CSV with a header row (the provider's roster field names as columns) or JSON Lines (.jsonl, one row object per line).","type":"array","minItems":1,"items":{"type":"string","minLength":1,"pattern":"\\.(csv|CSV|jsonl|JSONL)$","patternErrorMessage":"must be a path ending in .csv or .jsonl"}},"mode":{"description":"append (default): upload rows whose identity is not in the roster yet, never remove. exact: also remove roster entries no longer listed, where the provider allows it (Puffle: draft campaigns; Altur: contacts in queue or failed).","type":"string","enum":["append","exact"],"default":"append"}}};
+const schema32 = {"description":"An Extrovert LinkedIn engagement campaign: the body of POST /api/client/v2/campaign. Extrovert replaces the whole campaign on every update, so campaignctl sends the whole body every time: postMaxAgeDays, isIndirectEngagementEnabled and (KEYWORD) skipTeammatesLeads left out here keep their last applied value or the documented default; connectingSettings and dmSettings left out are sent with every automation disabled; applyCommentIntervalH left out switches comment spacing off.","type":"object","additionalProperties":false,"required":["ownerId","type","name","userStyleId","userContextId","postActivityFilter"],"properties":{"ownerId":{"description":"Id of the team member who owns the campaign (see GET /user/team-members), or `{ teamMember: <email or name> }`. Fixed at creation: changing it means replacing the campaign.","anyOf":[{"$ref":"#/$defs/Uuid"},{"$ref":"#/$defs/TeamMemberLookup"}]},"type":{"description":"TARGET_USER: engage with a list of chosen LinkedIn profiles (a \"Prospects campaign\"). KEYWORD: find posts about monitored topics (a \"Topic campaign\"). Fixed at creation: changing it means replacing the campaign.","type":"string","enum":["TARGET_USER","KEYWORD"]},"name":{"description":"Name of the campaign in the Extrovert dashboard.","type":"string","minLength":1},"userStyleId":{"description":"Id of the writing Style used for generated comments and messages, or `{ ref: <name> }` of an ExtrovertStyle in this workspace.","anyOf":[{"$ref":"#/$defs/Uuid"},{"$ref":"#/$defs/StyleRef"}]},"userContextId":{"description":"Id of the Context (what the company and the user do) given to the AI, or `{ ref: <name> }` of an ExtrovertContext in this workspace.","anyOf":[{"$ref":"#/$defs/Uuid"},{"$ref":"#/$defs/ContextRef"}]},"postMaxAgeDays":{"description":"Legacy setting the API still insists on; Extrovert ignores its value. Leave it at 30.","type":"integer","exclusiveMinimum":0,"default":30},"skipTeammatesLeads":{"description":"Skip prospects that a teammate already targets, so nobody is contacted twice. Required for TARGET_USER campaigns; for KEYWORD campaigns it does not apply: leave it out (sent as false).","type":"boolean"},"isIndirectEngagementEnabled":{"description":"Also comment on posts by the people a prospect interacts with most (posts the prospect probably sees). Meaningful for TARGET_USER campaigns only; keep it false for KEYWORD campaigns.","type":"boolean"},"postActivityFilter":{"$ref":"#/$defs/ExtrovertPostActivityFilter","description":"Which posts qualify for engagement. Write the whole object: Extrovert replaces it as a unit."},"connectingSettings":{"$ref":"#/$defs/ExtrovertConnectingSettings","description":"Automatic LinkedIn connection requests (TARGET_USER campaigns). Write the whole object: Extrovert replaces it as a unit. Leave it out (always, for KEYWORD campaigns) to send it with every automation disabled."},"dmSettings":{"$ref":"#/$defs/ExtrovertDmSettings","description":"Automatic drafting of direct messages (TARGET_USER campaigns). Write the whole object: Extrovert replaces it as a unit. Leave it out (always, for KEYWORD campaigns) to send it with every automation disabled."},"applyCommentIntervalH":{"description":"Minimum number of hours between two automated comments. The dashboard only offers whole days, so use a multiple of 24 (24, 48, 72). Leave it out to switch the spacing off; TARGET_USER campaigns only.","type":"integer","exclusiveMinimum":0}},"allOf":[{"if":{"properties":{"type":{"const":"TARGET_USER"}},"required":["type"]},"then":{"properties":{"skipTeammatesLeads":{"description":"Required for TARGET_USER campaigns."}},"required":["skipTeammatesLeads"]}}]};
 const schema33 = {"description":"A UUID such as 3c90c3cc-0d44-4b50-8888-8dd25736052a.","type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$","patternErrorMessage":"must be a UUID such as 3c90c3cc-0d44-4b50-8888-8dd25736052a"};
-const schema38 = {"description":"When the campaign sends LinkedIn connection requests. Every field is required because Extrovert replaces the object whole.","type":"object","additionalProperties":false,"required":["isSendConnectionRequestEnabled","sendConnectionRequestOnDirectCommentCount","isSendConnectionRequestOnIndirectCommentEnabled","sendConnectionRequestOnIndirectCommentCount","isSendConnectionRequestOnTimeoutEnabled","sendConnectionRequestOnTimeoutDays","isSendConnectionRequestOnNoPostsEnabled"],"properties":{"isSendConnectionRequestEnabled":{"description":"Master switch for automatic connection requests.","type":"boolean"},"sendConnectionRequestOnDirectCommentCount":{"description":"Send a request after this many comments on the prospect's own posts.","type":"integer","minimum":0},"isSendConnectionRequestOnIndirectCommentEnabled":{"description":"Also count comments on indirect posts (posts the prospect interacted with).","type":"boolean"},"sendConnectionRequestOnIndirectCommentCount":{"description":"Send a request after this many comments on indirect posts.","type":"integer","minimum":0},"isSendConnectionRequestOnTimeoutEnabled":{"description":"Send a request after a number of days even without enough comments.","type":"boolean"},"sendConnectionRequestOnTimeoutDays":{"description":"Days to wait before the timeout request.","type":"integer","minimum":0},"isSendConnectionRequestOnNoPostsEnabled":{"description":"Send a request to prospects who do not post at all.","type":"boolean"}}};
-const schema39 = {"description":"When the campaign drafts direct messages. Every field is required because Extrovert replaces the object whole.","type":"object","additionalProperties":false,"required":["isGenerateDmEnabled","isGenerateDmOnConnectEnabled","generateDmOnConnectAfterDaysCount","isGenerateDmOnRelevantPostEnabled","generateDmOnRelevantPostAfterDaysCount","isGenerateDmOnTimeoutEnabled","generateDmOnTimeoutAfterDaysCount"],"properties":{"isGenerateDmEnabled":{"description":"Master switch for drafted direct messages (needs DM playbook entries to be useful).","type":"boolean"},"isGenerateDmOnConnectEnabled":{"description":"Draft a message once the prospect accepts the connection request.","type":"boolean"},"generateDmOnConnectAfterDaysCount":{"description":"Days to wait after the connection is accepted.","type":"integer","minimum":0},"isGenerateDmOnRelevantPostEnabled":{"description":"Draft a message when the prospect publishes a relevant post.","type":"boolean"},"generateDmOnRelevantPostAfterDaysCount":{"description":"Days to wait after the relevant post.","type":"integer","minimum":0},"isGenerateDmOnTimeoutEnabled":{"description":"Draft a message after a number of days regardless of activity.","type":"boolean"},"generateDmOnTimeoutAfterDaysCount":{"description":"Days to wait before the timeout message.","type":"integer","minimum":0}}};
+const schema34 = {"description":"Names an Extrovert team member by email or name instead of copying their id; plan looks it up in GET /user/team-members (read-only) and needs exactly one match.","type":"object","additionalProperties":false,"required":["teamMember"],"properties":{"teamMember":{"description":"The team member's email or full name, as the Extrovert dashboard shows it.","type":"string","minLength":1}}};
+const schema36 = {"description":"Names a Style declared in this workspace (kind ExtrovertStyle, same account) by its metadata.name instead of copying its id; campaignctl fills in the id, creating the object first when it does not exist yet.","type":"object","additionalProperties":false,"required":["ref"],"properties":{"ref":{"description":"metadata.name of the ExtrovertStyle file.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be the metadata.name of an object in this workspace (lowercase letters, digits and '-')"}}};
+const schema38 = {"description":"Names a Context declared in this workspace (kind ExtrovertContext, same account) by its metadata.name instead of copying its id; campaignctl fills in the id, creating the object first when it does not exist yet.","type":"object","additionalProperties":false,"required":["ref"],"properties":{"ref":{"description":"metadata.name of the ExtrovertContext file.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be the metadata.name of an object in this workspace (lowercase letters, digits and '-')"}}};
+const schema42 = {"description":"When the campaign sends LinkedIn connection requests. Every field is required because Extrovert replaces the object whole.","type":"object","additionalProperties":false,"required":["isSendConnectionRequestEnabled","sendConnectionRequestOnDirectCommentCount","isSendConnectionRequestOnIndirectCommentEnabled","sendConnectionRequestOnIndirectCommentCount","isSendConnectionRequestOnTimeoutEnabled","sendConnectionRequestOnTimeoutDays","isSendConnectionRequestOnNoPostsEnabled"],"properties":{"isSendConnectionRequestEnabled":{"description":"Master switch for automatic connection requests.","type":"boolean"},"sendConnectionRequestOnDirectCommentCount":{"description":"Send a request after this many comments on the prospect's own posts.","type":"integer","minimum":0},"isSendConnectionRequestOnIndirectCommentEnabled":{"description":"Also count comments on indirect posts (posts the prospect interacted with).","type":"boolean"},"sendConnectionRequestOnIndirectCommentCount":{"description":"Send a request after this many comments on indirect posts.","type":"integer","minimum":0},"isSendConnectionRequestOnTimeoutEnabled":{"description":"Send a request after a number of days even without enough comments.","type":"boolean"},"sendConnectionRequestOnTimeoutDays":{"description":"Days to wait before the timeout request.","type":"integer","minimum":0},"isSendConnectionRequestOnNoPostsEnabled":{"description":"Send a request to prospects who do not post at all.","type":"boolean"}}};
+const schema43 = {"description":"When the campaign drafts direct messages. Every field is required because Extrovert replaces the object whole.","type":"object","additionalProperties":false,"required":["isGenerateDmEnabled","isGenerateDmOnConnectEnabled","generateDmOnConnectAfterDaysCount","isGenerateDmOnRelevantPostEnabled","generateDmOnRelevantPostAfterDaysCount","isGenerateDmOnTimeoutEnabled","generateDmOnTimeoutAfterDaysCount"],"properties":{"isGenerateDmEnabled":{"description":"Master switch for drafted direct messages (needs DM playbook entries to be useful).","type":"boolean"},"isGenerateDmOnConnectEnabled":{"description":"Draft a message once the prospect accepts the connection request.","type":"boolean"},"generateDmOnConnectAfterDaysCount":{"description":"Days to wait after the connection is accepted.","type":"integer","minimum":0},"isGenerateDmOnRelevantPostEnabled":{"description":"Draft a message when the prospect publishes a relevant post.","type":"boolean"},"generateDmOnRelevantPostAfterDaysCount":{"description":"Days to wait after the relevant post.","type":"integer","minimum":0},"isGenerateDmOnTimeoutEnabled":{"description":"Draft a message after a number of days regardless of activity.","type":"boolean"},"generateDmOnTimeoutAfterDaysCount":{"description":"Days to wait before the timeout message.","type":"integer","minimum":0}}};
 const func1 = Object.prototype.hasOwnProperty;
 const func2 = require("ajv/dist/runtime/ucs2length").default;
 const pattern4 = new RegExp("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", "u");
-const schema36 = {"description":"Filter deciding which posts the campaign engages with. Every field is required because Extrovert replaces the object whole.","type":"object","additionalProperties":false,"required":["emotionTypes","monitoredTopicIds","isShowImportantTargetUsersFirstEnabled","isShowDirectPostFirstEnabled","minPostLikes"],"properties":{"emotionTypes":{"description":"Post emotion types to engage with (Extrovert does not publish the list of values; [] means no filter).","type":"array","items":{"type":"string","description":"An emotion type."}},"monitoredTopicIds":{"description":"Ids of the monitored topics a KEYWORD campaign watches.","type":"array","items":{"$ref":"#/$defs/Uuid","description":"Id of a monitored topic."}},"isShowImportantTargetUsersFirstEnabled":{"description":"List posts by the most important prospects first.","type":"boolean"},"isShowDirectPostFirstEnabled":{"description":"List posts written by prospects themselves before indirect posts.","type":"boolean"},"minPostLikes":{"description":"Only engage with posts that have at least this many likes.","type":"integer","minimum":0}}};
+const pattern6 = new RegExp("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", "u");
+const schema39 = {"description":"Filter deciding which posts the campaign engages with. Every field is required because Extrovert replaces the object whole.","type":"object","additionalProperties":false,"required":["emotionTypes","monitoredTopicIds","isShowImportantTargetUsersFirstEnabled","isShowDirectPostFirstEnabled","minPostLikes"],"properties":{"emotionTypes":{"description":"Post emotion types to engage with (Extrovert does not publish the list of values; [] means no filter).","type":"array","items":{"type":"string","description":"An emotion type."}},"monitoredTopicIds":{"description":"Ids of the monitored topics a KEYWORD campaign watches (each an id or `{ ref: <name> }` of an ExtrovertMonitoredTopic in this workspace). For KEYWORD campaigns campaignctl also sends the same set through toggle-bulk.","type":"array","items":{"description":"Id of a monitored topic, or `{ ref: <name> }`.","anyOf":[{"$ref":"#/$defs/Uuid"},{"$ref":"#/$defs/TopicRef"}]}},"isShowImportantTargetUsersFirstEnabled":{"description":"List posts by the most important prospects first.","type":"boolean"},"isShowDirectPostFirstEnabled":{"description":"List posts written by prospects themselves before indirect posts.","type":"boolean"},"minPostLikes":{"description":"Only engage with posts that have at least this many likes.","type":"integer","minimum":0}}};
+const schema41 = {"description":"Names a monitored topic declared in this workspace (kind ExtrovertMonitoredTopic, same account) by its metadata.name instead of copying its id; campaignctl fills in the id, creating the object first when it does not exist yet.","type":"object","additionalProperties":false,"required":["ref"],"properties":{"ref":{"description":"metadata.name of the ExtrovertMonitoredTopic file.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be the metadata.name of an object in this workspace (lowercase letters, digits and '-')"}}};
 
 function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -36,7 +41,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.emotionTypes === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "emotionTypes"},message:"must have required property '"+"emotionTypes"+"'",schema:schema36.required,parentSchema:schema36,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "emotionTypes"},message:"must have required property '"+"emotionTypes"+"'",schema:schema39.required,parentSchema:schema39,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -46,7 +51,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.monitoredTopicIds === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "monitoredTopicIds"},message:"must have required property '"+"monitoredTopicIds"+"'",schema:schema36.required,parentSchema:schema36,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "monitoredTopicIds"},message:"must have required property '"+"monitoredTopicIds"+"'",schema:schema39.required,parentSchema:schema39,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -56,7 +61,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.isShowImportantTargetUsersFirstEnabled === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "isShowImportantTargetUsersFirstEnabled"},message:"must have required property '"+"isShowImportantTargetUsersFirstEnabled"+"'",schema:schema36.required,parentSchema:schema36,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "isShowImportantTargetUsersFirstEnabled"},message:"must have required property '"+"isShowImportantTargetUsersFirstEnabled"+"'",schema:schema39.required,parentSchema:schema39,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -66,7 +71,7 @@ vErrors.push(err2);
 errors++;
 }
 if(data.isShowDirectPostFirstEnabled === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "isShowDirectPostFirstEnabled"},message:"must have required property '"+"isShowDirectPostFirstEnabled"+"'",schema:schema36.required,parentSchema:schema36,data};
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "isShowDirectPostFirstEnabled"},message:"must have required property '"+"isShowDirectPostFirstEnabled"+"'",schema:schema39.required,parentSchema:schema39,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -76,7 +81,7 @@ vErrors.push(err3);
 errors++;
 }
 if(data.minPostLikes === undefined){
-const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "minPostLikes"},message:"must have required property '"+"minPostLikes"+"'",schema:schema36.required,parentSchema:schema36,data};
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "minPostLikes"},message:"must have required property '"+"minPostLikes"+"'",schema:schema39.required,parentSchema:schema39,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -87,7 +92,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((key0 === "emotionTypes") || (key0 === "monitoredTopicIds")) || (key0 === "isShowImportantTargetUsersFirstEnabled")) || (key0 === "isShowDirectPostFirstEnabled")) || (key0 === "minPostLikes"))){
-const err5 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema36,data};
+const err5 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema39,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -104,7 +109,7 @@ const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 let data1 = data0[i0];
 if(typeof data1 !== "string"){
-const err6 = {instancePath:instancePath+"/emotionTypes/" + i0,schemaPath:"#/properties/emotionTypes/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.emotionTypes.items.type,parentSchema:schema36.properties.emotionTypes.items,data:data1};
+const err6 = {instancePath:instancePath+"/emotionTypes/" + i0,schemaPath:"#/properties/emotionTypes/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.emotionTypes.items.type,parentSchema:schema39.properties.emotionTypes.items,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -116,7 +121,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/emotionTypes",schemaPath:"#/properties/emotionTypes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema36.properties.emotionTypes.type,parentSchema:schema36.properties.emotionTypes,data:data0};
+const err7 = {instancePath:instancePath+"/emotionTypes",schemaPath:"#/properties/emotionTypes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.emotionTypes.type,parentSchema:schema39.properties.emotionTypes,data:data0};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -132,6 +137,9 @@ if(Array.isArray(data2)){
 const len1 = data2.length;
 for(let i1=0; i1<len1; i1++){
 let data3 = data2[i1];
+const _errs9 = errors;
+let valid5 = false;
+const _errs10 = errors;
 if(typeof data3 === "string"){
 if(!pattern4.test(data3)){
 const err8 = {instancePath:instancePath+"/monitoredTopicIds/" + i1,schemaPath:"#/$defs/Uuid/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\"",schema:"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",parentSchema:schema33,data:data3};
@@ -154,10 +162,12 @@ vErrors.push(err9);
 }
 errors++;
 }
-}
-}
-else {
-const err10 = {instancePath:instancePath+"/monitoredTopicIds",schemaPath:"#/properties/monitoredTopicIds/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema36.properties.monitoredTopicIds.type,parentSchema:schema36.properties.monitoredTopicIds,data:data2};
+var _valid0 = _errs10 === errors;
+valid5 = valid5 || _valid0;
+const _errs14 = errors;
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.ref === undefined){
+const err10 = {instancePath:instancePath+"/monitoredTopicIds/" + i1,schemaPath:"#/$defs/TopicRef/required",keyword:"required",params:{missingProperty: "ref"},message:"must have required property '"+"ref"+"'",schema:schema41.required,parentSchema:schema41,data:data3};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -166,11 +176,9 @@ vErrors.push(err10);
 }
 errors++;
 }
-}
-if(data.isShowImportantTargetUsersFirstEnabled !== undefined){
-let data4 = data.isShowImportantTargetUsersFirstEnabled;
-if(typeof data4 !== "boolean"){
-const err11 = {instancePath:instancePath+"/isShowImportantTargetUsersFirstEnabled",schemaPath:"#/properties/isShowImportantTargetUsersFirstEnabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema36.properties.isShowImportantTargetUsersFirstEnabled.type,parentSchema:schema36.properties.isShowImportantTargetUsersFirstEnabled,data:data4};
+for(const key1 in data3){
+if(!(key1 === "ref")){
+const err11 = {instancePath:instancePath+"/monitoredTopicIds/" + i1,schemaPath:"#/$defs/TopicRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema41,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -180,10 +188,11 @@ vErrors.push(err11);
 errors++;
 }
 }
-if(data.isShowDirectPostFirstEnabled !== undefined){
-let data5 = data.isShowDirectPostFirstEnabled;
-if(typeof data5 !== "boolean"){
-const err12 = {instancePath:instancePath+"/isShowDirectPostFirstEnabled",schemaPath:"#/properties/isShowDirectPostFirstEnabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema36.properties.isShowDirectPostFirstEnabled.type,parentSchema:schema36.properties.isShowDirectPostFirstEnabled,data:data5};
+if(data3.ref !== undefined){
+let data4 = data3.ref;
+if(typeof data4 === "string"){
+if(!pattern6.test(data4)){
+const err12 = {instancePath:instancePath+"/monitoredTopicIds/" + i1+"/ref",schemaPath:"#/$defs/TopicRef/properties/ref/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",parentSchema:schema41.properties.ref,data:data4};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -193,10 +202,8 @@ vErrors.push(err12);
 errors++;
 }
 }
-if(data.minPostLikes !== undefined){
-let data6 = data.minPostLikes;
-if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
-const err13 = {instancePath:instancePath+"/minPostLikes",schemaPath:"#/properties/minPostLikes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema36.properties.minPostLikes.type,parentSchema:schema36.properties.minPostLikes,data:data6};
+else {
+const err13 = {instancePath:instancePath+"/monitoredTopicIds/" + i1+"/ref",schemaPath:"#/$defs/TopicRef/properties/ref/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.ref.type,parentSchema:schema41.properties.ref,data:data4};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -205,9 +212,10 @@ vErrors.push(err13);
 }
 errors++;
 }
-if((typeof data6 == "number") && (isFinite(data6))){
-if(data6 < 0 || isNaN(data6)){
-const err14 = {instancePath:instancePath+"/minPostLikes",schemaPath:"#/properties/minPostLikes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema36.properties.minPostLikes,data:data6};
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/monitoredTopicIds/" + i1,schemaPath:"#/$defs/TopicRef/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema41.type,parentSchema:schema41,data:data3};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -216,16 +224,101 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema36.type,parentSchema:schema36,data};
+var _valid0 = _errs14 === errors;
+valid5 = valid5 || _valid0;
+if(!valid5){
+const err15 = {instancePath:instancePath+"/monitoredTopicIds/" + i1,schemaPath:"#/properties/monitoredTopicIds/items/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema39.properties.monitoredTopicIds.items.anyOf,parentSchema:schema39.properties.monitoredTopicIds.items,data:data3};
 if(vErrors === null){
 vErrors = [err15];
 }
 else {
 vErrors.push(err15);
+}
+errors++;
+}
+else {
+errors = _errs9;
+if(vErrors !== null){
+if(_errs9){
+vErrors.length = _errs9;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/monitoredTopicIds",schemaPath:"#/properties/monitoredTopicIds/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.monitoredTopicIds.type,parentSchema:schema39.properties.monitoredTopicIds,data:data2};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data.isShowImportantTargetUsersFirstEnabled !== undefined){
+let data5 = data.isShowImportantTargetUsersFirstEnabled;
+if(typeof data5 !== "boolean"){
+const err17 = {instancePath:instancePath+"/isShowImportantTargetUsersFirstEnabled",schemaPath:"#/properties/isShowImportantTargetUsersFirstEnabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema39.properties.isShowImportantTargetUsersFirstEnabled.type,parentSchema:schema39.properties.isShowImportantTargetUsersFirstEnabled,data:data5};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data.isShowDirectPostFirstEnabled !== undefined){
+let data6 = data.isShowDirectPostFirstEnabled;
+if(typeof data6 !== "boolean"){
+const err18 = {instancePath:instancePath+"/isShowDirectPostFirstEnabled",schemaPath:"#/properties/isShowDirectPostFirstEnabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema39.properties.isShowDirectPostFirstEnabled.type,parentSchema:schema39.properties.isShowDirectPostFirstEnabled,data:data6};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+if(data.minPostLikes !== undefined){
+let data7 = data.minPostLikes;
+if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
+const err19 = {instancePath:instancePath+"/minPostLikes",schemaPath:"#/properties/minPostLikes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.minPostLikes.type,parentSchema:schema39.properties.minPostLikes,data:data7};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+if((typeof data7 == "number") && (isFinite(data7))){
+if(data7 < 0 || isNaN(data7)){
+const err20 = {instancePath:instancePath+"/minPostLikes",schemaPath:"#/properties/minPostLikes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema39.properties.minPostLikes,data:data7};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
 }
 errors++;
 }
@@ -392,6 +485,9 @@ errors++;
 }
 if(data.ownerId !== undefined){
 let data1 = data.ownerId;
+const _errs8 = errors;
+let valid4 = false;
+const _errs9 = errors;
 if(typeof data1 === "string"){
 if(!pattern4.test(data1)){
 const err11 = {instancePath:instancePath+"/ownerId",schemaPath:"#/$defs/Uuid/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\"",schema:"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",parentSchema:schema33,data:data1};
@@ -414,11 +510,12 @@ vErrors.push(err12);
 }
 errors++;
 }
-}
-if(data.type !== undefined){
-let data2 = data.type;
-if(typeof data2 !== "string"){
-const err13 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.type.type,parentSchema:schema32.properties.type,data:data2};
+var _valid1 = _errs9 === errors;
+valid4 = valid4 || _valid1;
+const _errs13 = errors;
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+if(data1.teamMember === undefined){
+const err13 = {instancePath:instancePath+"/ownerId",schemaPath:"#/$defs/TeamMemberLookup/required",keyword:"required",params:{missingProperty: "teamMember"},message:"must have required property '"+"teamMember"+"'",schema:schema34.required,parentSchema:schema34,data:data1};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -427,8 +524,9 @@ vErrors.push(err13);
 }
 errors++;
 }
-if(!((data2 === "TARGET_USER") || (data2 === "KEYWORD"))){
-const err14 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema32.properties.type.enum},message:"must be equal to one of the allowed values",schema:schema32.properties.type.enum,parentSchema:schema32.properties.type,data:data2};
+for(const key1 in data1){
+if(!(key1 === "teamMember")){
+const err14 = {instancePath:instancePath+"/ownerId",schemaPath:"#/$defs/TeamMemberLookup/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema34,data:data1};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -438,11 +536,11 @@ vErrors.push(err14);
 errors++;
 }
 }
-if(data.name !== undefined){
-let data3 = data.name;
-if(typeof data3 === "string"){
-if(func2(data3) < 1){
-const err15 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema32.properties.name,data:data3};
+if(data1.teamMember !== undefined){
+let data2 = data1.teamMember;
+if(typeof data2 === "string"){
+if(func2(data2) < 1){
+const err15 = {instancePath:instancePath+"/ownerId/teamMember",schemaPath:"#/$defs/TeamMemberLookup/properties/teamMember/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema34.properties.teamMember,data:data2};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -453,7 +551,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.name.type,parentSchema:schema32.properties.name,data:data3};
+const err16 = {instancePath:instancePath+"/ownerId/teamMember",schemaPath:"#/$defs/TeamMemberLookup/properties/teamMember/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.teamMember.type,parentSchema:schema34.properties.teamMember,data:data2};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -463,11 +561,9 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data.userStyleId !== undefined){
-let data4 = data.userStyleId;
-if(typeof data4 === "string"){
-if(!pattern4.test(data4)){
-const err17 = {instancePath:instancePath+"/userStyleId",schemaPath:"#/$defs/Uuid/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\"",schema:"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",parentSchema:schema33,data:data4};
+}
+else {
+const err17 = {instancePath:instancePath+"/ownerId",schemaPath:"#/$defs/TeamMemberLookup/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.type,parentSchema:schema34,data:data1};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -476,9 +572,10 @@ vErrors.push(err17);
 }
 errors++;
 }
-}
-else {
-const err18 = {instancePath:instancePath+"/userStyleId",schemaPath:"#/$defs/Uuid/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.type,parentSchema:schema33,data:data4};
+var _valid1 = _errs13 === errors;
+valid4 = valid4 || _valid1;
+if(!valid4){
+const err18 = {instancePath:instancePath+"/ownerId",schemaPath:"#/properties/ownerId/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema32.properties.ownerId.anyOf,parentSchema:schema32.properties.ownerId,data:data1};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -487,12 +584,22 @@ vErrors.push(err18);
 }
 errors++;
 }
+else {
+errors = _errs8;
+if(vErrors !== null){
+if(_errs8){
+vErrors.length = _errs8;
 }
-if(data.userContextId !== undefined){
-let data5 = data.userContextId;
-if(typeof data5 === "string"){
-if(!pattern4.test(data5)){
-const err19 = {instancePath:instancePath+"/userContextId",schemaPath:"#/$defs/Uuid/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\"",schema:"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",parentSchema:schema33,data:data5};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.type !== undefined){
+let data3 = data.type;
+if(typeof data3 !== "string"){
+const err19 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.type.type,parentSchema:schema32.properties.type,data:data3};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -501,9 +608,8 @@ vErrors.push(err19);
 }
 errors++;
 }
-}
-else {
-const err20 = {instancePath:instancePath+"/userContextId",schemaPath:"#/$defs/Uuid/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.type,parentSchema:schema33,data:data5};
+if(!((data3 === "TARGET_USER") || (data3 === "KEYWORD"))){
+const err20 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema32.properties.type.enum},message:"must be equal to one of the allowed values",schema:schema32.properties.type.enum,parentSchema:schema32.properties.type,data:data3};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -513,10 +619,11 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data.postMaxAgeDays !== undefined){
-let data6 = data.postMaxAgeDays;
-if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
-const err21 = {instancePath:instancePath+"/postMaxAgeDays",schemaPath:"#/properties/postMaxAgeDays/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema32.properties.postMaxAgeDays.type,parentSchema:schema32.properties.postMaxAgeDays,data:data6};
+if(data.name !== undefined){
+let data4 = data.name;
+if(typeof data4 === "string"){
+if(func2(data4) < 1){
+const err21 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema32.properties.name,data:data4};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -525,9 +632,9 @@ vErrors.push(err21);
 }
 errors++;
 }
-if((typeof data6 == "number") && (isFinite(data6))){
-if(data6 <= 0 || isNaN(data6)){
-const err22 = {instancePath:instancePath+"/postMaxAgeDays",schemaPath:"#/properties/postMaxAgeDays/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema32.properties.postMaxAgeDays,data:data6};
+}
+else {
+const err22 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.name.type,parentSchema:schema32.properties.name,data:data4};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -537,11 +644,14 @@ vErrors.push(err22);
 errors++;
 }
 }
-}
-if(data.skipTeammatesLeads !== undefined){
-let data7 = data.skipTeammatesLeads;
-if(typeof data7 !== "boolean"){
-const err23 = {instancePath:instancePath+"/skipTeammatesLeads",schemaPath:"#/properties/skipTeammatesLeads/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema32.properties.skipTeammatesLeads.type,parentSchema:schema32.properties.skipTeammatesLeads,data:data7};
+if(data.userStyleId !== undefined){
+let data5 = data.userStyleId;
+const _errs24 = errors;
+let valid8 = false;
+const _errs25 = errors;
+if(typeof data5 === "string"){
+if(!pattern4.test(data5)){
+const err23 = {instancePath:instancePath+"/userStyleId",schemaPath:"#/$defs/Uuid/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\"",schema:"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",parentSchema:schema33,data:data5};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -551,15 +661,262 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data.isIndirectEngagementEnabled !== undefined){
-let data8 = data.isIndirectEngagementEnabled;
-if(typeof data8 !== "boolean"){
-const err24 = {instancePath:instancePath+"/isIndirectEngagementEnabled",schemaPath:"#/properties/isIndirectEngagementEnabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema32.properties.isIndirectEngagementEnabled.type,parentSchema:schema32.properties.isIndirectEngagementEnabled,data:data8};
+else {
+const err24 = {instancePath:instancePath+"/userStyleId",schemaPath:"#/$defs/Uuid/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.type,parentSchema:schema33,data:data5};
 if(vErrors === null){
 vErrors = [err24];
 }
 else {
 vErrors.push(err24);
+}
+errors++;
+}
+var _valid2 = _errs25 === errors;
+valid8 = valid8 || _valid2;
+const _errs29 = errors;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(data5.ref === undefined){
+const err25 = {instancePath:instancePath+"/userStyleId",schemaPath:"#/$defs/StyleRef/required",keyword:"required",params:{missingProperty: "ref"},message:"must have required property '"+"ref"+"'",schema:schema36.required,parentSchema:schema36,data:data5};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+for(const key2 in data5){
+if(!(key2 === "ref")){
+const err26 = {instancePath:instancePath+"/userStyleId",schemaPath:"#/$defs/StyleRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema36,data:data5};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+if(data5.ref !== undefined){
+let data6 = data5.ref;
+if(typeof data6 === "string"){
+if(!pattern6.test(data6)){
+const err27 = {instancePath:instancePath+"/userStyleId/ref",schemaPath:"#/$defs/StyleRef/properties/ref/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",parentSchema:schema36.properties.ref,data:data6};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+else {
+const err28 = {instancePath:instancePath+"/userStyleId/ref",schemaPath:"#/$defs/StyleRef/properties/ref/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.ref.type,parentSchema:schema36.properties.ref,data:data6};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+}
+else {
+const err29 = {instancePath:instancePath+"/userStyleId",schemaPath:"#/$defs/StyleRef/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema36.type,parentSchema:schema36,data:data5};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+var _valid2 = _errs29 === errors;
+valid8 = valid8 || _valid2;
+if(!valid8){
+const err30 = {instancePath:instancePath+"/userStyleId",schemaPath:"#/properties/userStyleId/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema32.properties.userStyleId.anyOf,parentSchema:schema32.properties.userStyleId,data:data5};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+else {
+errors = _errs24;
+if(vErrors !== null){
+if(_errs24){
+vErrors.length = _errs24;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.userContextId !== undefined){
+let data7 = data.userContextId;
+const _errs37 = errors;
+let valid12 = false;
+const _errs38 = errors;
+if(typeof data7 === "string"){
+if(!pattern4.test(data7)){
+const err31 = {instancePath:instancePath+"/userContextId",schemaPath:"#/$defs/Uuid/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\"",schema:"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",parentSchema:schema33,data:data7};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+else {
+const err32 = {instancePath:instancePath+"/userContextId",schemaPath:"#/$defs/Uuid/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.type,parentSchema:schema33,data:data7};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+var _valid3 = _errs38 === errors;
+valid12 = valid12 || _valid3;
+const _errs42 = errors;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+if(data7.ref === undefined){
+const err33 = {instancePath:instancePath+"/userContextId",schemaPath:"#/$defs/ContextRef/required",keyword:"required",params:{missingProperty: "ref"},message:"must have required property '"+"ref"+"'",schema:schema38.required,parentSchema:schema38,data:data7};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+for(const key3 in data7){
+if(!(key3 === "ref")){
+const err34 = {instancePath:instancePath+"/userContextId",schemaPath:"#/$defs/ContextRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema38,data:data7};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+if(data7.ref !== undefined){
+let data8 = data7.ref;
+if(typeof data8 === "string"){
+if(!pattern6.test(data8)){
+const err35 = {instancePath:instancePath+"/userContextId/ref",schemaPath:"#/$defs/ContextRef/properties/ref/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",parentSchema:schema38.properties.ref,data:data8};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+else {
+const err36 = {instancePath:instancePath+"/userContextId/ref",schemaPath:"#/$defs/ContextRef/properties/ref/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.ref.type,parentSchema:schema38.properties.ref,data:data8};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+}
+else {
+const err37 = {instancePath:instancePath+"/userContextId",schemaPath:"#/$defs/ContextRef/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.type,parentSchema:schema38,data:data7};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+var _valid3 = _errs42 === errors;
+valid12 = valid12 || _valid3;
+if(!valid12){
+const err38 = {instancePath:instancePath+"/userContextId",schemaPath:"#/properties/userContextId/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema32.properties.userContextId.anyOf,parentSchema:schema32.properties.userContextId,data:data7};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+else {
+errors = _errs37;
+if(vErrors !== null){
+if(_errs37){
+vErrors.length = _errs37;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.postMaxAgeDays !== undefined){
+let data9 = data.postMaxAgeDays;
+if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
+const err39 = {instancePath:instancePath+"/postMaxAgeDays",schemaPath:"#/properties/postMaxAgeDays/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema32.properties.postMaxAgeDays.type,parentSchema:schema32.properties.postMaxAgeDays,data:data9};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+if((typeof data9 == "number") && (isFinite(data9))){
+if(data9 <= 0 || isNaN(data9)){
+const err40 = {instancePath:instancePath+"/postMaxAgeDays",schemaPath:"#/properties/postMaxAgeDays/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema32.properties.postMaxAgeDays,data:data9};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+}
+if(data.skipTeammatesLeads !== undefined){
+let data10 = data.skipTeammatesLeads;
+if(typeof data10 !== "boolean"){
+const err41 = {instancePath:instancePath+"/skipTeammatesLeads",schemaPath:"#/properties/skipTeammatesLeads/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema32.properties.skipTeammatesLeads.type,parentSchema:schema32.properties.skipTeammatesLeads,data:data10};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+if(data.isIndirectEngagementEnabled !== undefined){
+let data11 = data.isIndirectEngagementEnabled;
+if(typeof data11 !== "boolean"){
+const err42 = {instancePath:instancePath+"/isIndirectEngagementEnabled",schemaPath:"#/properties/isIndirectEngagementEnabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema32.properties.isIndirectEngagementEnabled.type,parentSchema:schema32.properties.isIndirectEngagementEnabled,data:data11};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
 }
 errors++;
 }
@@ -571,220 +928,10 @@ errors = vErrors.length;
 }
 }
 if(data.connectingSettings !== undefined){
-let data10 = data.connectingSettings;
-if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
-if(data10.isSendConnectionRequestEnabled === undefined){
-const err25 = {instancePath:instancePath+"/connectingSettings",schemaPath:"#/$defs/ExtrovertConnectingSettings/required",keyword:"required",params:{missingProperty: "isSendConnectionRequestEnabled"},message:"must have required property '"+"isSendConnectionRequestEnabled"+"'",schema:schema38.required,parentSchema:schema38,data:data10};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-if(data10.sendConnectionRequestOnDirectCommentCount === undefined){
-const err26 = {instancePath:instancePath+"/connectingSettings",schemaPath:"#/$defs/ExtrovertConnectingSettings/required",keyword:"required",params:{missingProperty: "sendConnectionRequestOnDirectCommentCount"},message:"must have required property '"+"sendConnectionRequestOnDirectCommentCount"+"'",schema:schema38.required,parentSchema:schema38,data:data10};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-if(data10.isSendConnectionRequestOnIndirectCommentEnabled === undefined){
-const err27 = {instancePath:instancePath+"/connectingSettings",schemaPath:"#/$defs/ExtrovertConnectingSettings/required",keyword:"required",params:{missingProperty: "isSendConnectionRequestOnIndirectCommentEnabled"},message:"must have required property '"+"isSendConnectionRequestOnIndirectCommentEnabled"+"'",schema:schema38.required,parentSchema:schema38,data:data10};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-if(data10.sendConnectionRequestOnIndirectCommentCount === undefined){
-const err28 = {instancePath:instancePath+"/connectingSettings",schemaPath:"#/$defs/ExtrovertConnectingSettings/required",keyword:"required",params:{missingProperty: "sendConnectionRequestOnIndirectCommentCount"},message:"must have required property '"+"sendConnectionRequestOnIndirectCommentCount"+"'",schema:schema38.required,parentSchema:schema38,data:data10};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-if(data10.isSendConnectionRequestOnTimeoutEnabled === undefined){
-const err29 = {instancePath:instancePath+"/connectingSettings",schemaPath:"#/$defs/ExtrovertConnectingSettings/required",keyword:"required",params:{missingProperty: "isSendConnectionRequestOnTimeoutEnabled"},message:"must have required property '"+"isSendConnectionRequestOnTimeoutEnabled"+"'",schema:schema38.required,parentSchema:schema38,data:data10};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-if(data10.sendConnectionRequestOnTimeoutDays === undefined){
-const err30 = {instancePath:instancePath+"/connectingSettings",schemaPath:"#/$defs/ExtrovertConnectingSettings/required",keyword:"required",params:{missingProperty: "sendConnectionRequestOnTimeoutDays"},message:"must have required property '"+"sendConnectionRequestOnTimeoutDays"+"'",schema:schema38.required,parentSchema:schema38,data:data10};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-if(data10.isSendConnectionRequestOnNoPostsEnabled === undefined){
-const err31 = {instancePath:instancePath+"/connectingSettings",schemaPath:"#/$defs/ExtrovertConnectingSettings/required",keyword:"required",params:{missingProperty: "isSendConnectionRequestOnNoPostsEnabled"},message:"must have required property '"+"isSendConnectionRequestOnNoPostsEnabled"+"'",schema:schema38.required,parentSchema:schema38,data:data10};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-}
-for(const key1 in data10){
-if(!(((((((key1 === "isSendConnectionRequestEnabled") || (key1 === "sendConnectionRequestOnDirectCommentCount")) || (key1 === "isSendConnectionRequestOnIndirectCommentEnabled")) || (key1 === "sendConnectionRequestOnIndirectCommentCount")) || (key1 === "isSendConnectionRequestOnTimeoutEnabled")) || (key1 === "sendConnectionRequestOnTimeoutDays")) || (key1 === "isSendConnectionRequestOnNoPostsEnabled"))){
-const err32 = {instancePath:instancePath+"/connectingSettings",schemaPath:"#/$defs/ExtrovertConnectingSettings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema38,data:data10};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-}
-if(data10.isSendConnectionRequestEnabled !== undefined){
-let data11 = data10.isSendConnectionRequestEnabled;
-if(typeof data11 !== "boolean"){
-const err33 = {instancePath:instancePath+"/connectingSettings/isSendConnectionRequestEnabled",schemaPath:"#/$defs/ExtrovertConnectingSettings/properties/isSendConnectionRequestEnabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.isSendConnectionRequestEnabled.type,parentSchema:schema38.properties.isSendConnectionRequestEnabled,data:data11};
-if(vErrors === null){
-vErrors = [err33];
-}
-else {
-vErrors.push(err33);
-}
-errors++;
-}
-}
-if(data10.sendConnectionRequestOnDirectCommentCount !== undefined){
-let data12 = data10.sendConnectionRequestOnDirectCommentCount;
-if(!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFinite(data12)))){
-const err34 = {instancePath:instancePath+"/connectingSettings/sendConnectionRequestOnDirectCommentCount",schemaPath:"#/$defs/ExtrovertConnectingSettings/properties/sendConnectionRequestOnDirectCommentCount/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.sendConnectionRequestOnDirectCommentCount.type,parentSchema:schema38.properties.sendConnectionRequestOnDirectCommentCount,data:data12};
-if(vErrors === null){
-vErrors = [err34];
-}
-else {
-vErrors.push(err34);
-}
-errors++;
-}
-if((typeof data12 == "number") && (isFinite(data12))){
-if(data12 < 0 || isNaN(data12)){
-const err35 = {instancePath:instancePath+"/connectingSettings/sendConnectionRequestOnDirectCommentCount",schemaPath:"#/$defs/ExtrovertConnectingSettings/properties/sendConnectionRequestOnDirectCommentCount/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema38.properties.sendConnectionRequestOnDirectCommentCount,data:data12};
-if(vErrors === null){
-vErrors = [err35];
-}
-else {
-vErrors.push(err35);
-}
-errors++;
-}
-}
-}
-if(data10.isSendConnectionRequestOnIndirectCommentEnabled !== undefined){
-let data13 = data10.isSendConnectionRequestOnIndirectCommentEnabled;
-if(typeof data13 !== "boolean"){
-const err36 = {instancePath:instancePath+"/connectingSettings/isSendConnectionRequestOnIndirectCommentEnabled",schemaPath:"#/$defs/ExtrovertConnectingSettings/properties/isSendConnectionRequestOnIndirectCommentEnabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.isSendConnectionRequestOnIndirectCommentEnabled.type,parentSchema:schema38.properties.isSendConnectionRequestOnIndirectCommentEnabled,data:data13};
-if(vErrors === null){
-vErrors = [err36];
-}
-else {
-vErrors.push(err36);
-}
-errors++;
-}
-}
-if(data10.sendConnectionRequestOnIndirectCommentCount !== undefined){
-let data14 = data10.sendConnectionRequestOnIndirectCommentCount;
-if(!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14)))){
-const err37 = {instancePath:instancePath+"/connectingSettings/sendConnectionRequestOnIndirectCommentCount",schemaPath:"#/$defs/ExtrovertConnectingSettings/properties/sendConnectionRequestOnIndirectCommentCount/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.sendConnectionRequestOnIndirectCommentCount.type,parentSchema:schema38.properties.sendConnectionRequestOnIndirectCommentCount,data:data14};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-if((typeof data14 == "number") && (isFinite(data14))){
-if(data14 < 0 || isNaN(data14)){
-const err38 = {instancePath:instancePath+"/connectingSettings/sendConnectionRequestOnIndirectCommentCount",schemaPath:"#/$defs/ExtrovertConnectingSettings/properties/sendConnectionRequestOnIndirectCommentCount/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema38.properties.sendConnectionRequestOnIndirectCommentCount,data:data14};
-if(vErrors === null){
-vErrors = [err38];
-}
-else {
-vErrors.push(err38);
-}
-errors++;
-}
-}
-}
-if(data10.isSendConnectionRequestOnTimeoutEnabled !== undefined){
-let data15 = data10.isSendConnectionRequestOnTimeoutEnabled;
-if(typeof data15 !== "boolean"){
-const err39 = {instancePath:instancePath+"/connectingSettings/isSendConnectionRequestOnTimeoutEnabled",schemaPath:"#/$defs/ExtrovertConnectingSettings/properties/isSendConnectionRequestOnTimeoutEnabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.isSendConnectionRequestOnTimeoutEnabled.type,parentSchema:schema38.properties.isSendConnectionRequestOnTimeoutEnabled,data:data15};
-if(vErrors === null){
-vErrors = [err39];
-}
-else {
-vErrors.push(err39);
-}
-errors++;
-}
-}
-if(data10.sendConnectionRequestOnTimeoutDays !== undefined){
-let data16 = data10.sendConnectionRequestOnTimeoutDays;
-if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
-const err40 = {instancePath:instancePath+"/connectingSettings/sendConnectionRequestOnTimeoutDays",schemaPath:"#/$defs/ExtrovertConnectingSettings/properties/sendConnectionRequestOnTimeoutDays/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.sendConnectionRequestOnTimeoutDays.type,parentSchema:schema38.properties.sendConnectionRequestOnTimeoutDays,data:data16};
-if(vErrors === null){
-vErrors = [err40];
-}
-else {
-vErrors.push(err40);
-}
-errors++;
-}
-if((typeof data16 == "number") && (isFinite(data16))){
-if(data16 < 0 || isNaN(data16)){
-const err41 = {instancePath:instancePath+"/connectingSettings/sendConnectionRequestOnTimeoutDays",schemaPath:"#/$defs/ExtrovertConnectingSettings/properties/sendConnectionRequestOnTimeoutDays/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema38.properties.sendConnectionRequestOnTimeoutDays,data:data16};
-if(vErrors === null){
-vErrors = [err41];
-}
-else {
-vErrors.push(err41);
-}
-errors++;
-}
-}
-}
-if(data10.isSendConnectionRequestOnNoPostsEnabled !== undefined){
-let data17 = data10.isSendConnectionRequestOnNoPostsEnabled;
-if(typeof data17 !== "boolean"){
-const err42 = {instancePath:instancePath+"/connectingSettings/isSendConnectionRequestOnNoPostsEnabled",schemaPath:"#/$defs/ExtrovertConnectingSettings/properties/isSendConnectionRequestOnNoPostsEnabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.isSendConnectionRequestOnNoPostsEnabled.type,parentSchema:schema38.properties.isSendConnectionRequestOnNoPostsEnabled,data:data17};
-if(vErrors === null){
-vErrors = [err42];
-}
-else {
-vErrors.push(err42);
-}
-errors++;
-}
-}
-}
-else {
-const err43 = {instancePath:instancePath+"/connectingSettings",schemaPath:"#/$defs/ExtrovertConnectingSettings/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.type,parentSchema:schema38,data:data10};
+let data13 = data.connectingSettings;
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+if(data13.isSendConnectionRequestEnabled === undefined){
+const err43 = {instancePath:instancePath+"/connectingSettings",schemaPath:"#/$defs/ExtrovertConnectingSettings/required",keyword:"required",params:{missingProperty: "isSendConnectionRequestEnabled"},message:"must have required property '"+"isSendConnectionRequestEnabled"+"'",schema:schema42.required,parentSchema:schema42,data:data13};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -793,12 +940,8 @@ vErrors.push(err43);
 }
 errors++;
 }
-}
-if(data.dmSettings !== undefined){
-let data18 = data.dmSettings;
-if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
-if(data18.isGenerateDmEnabled === undefined){
-const err44 = {instancePath:instancePath+"/dmSettings",schemaPath:"#/$defs/ExtrovertDmSettings/required",keyword:"required",params:{missingProperty: "isGenerateDmEnabled"},message:"must have required property '"+"isGenerateDmEnabled"+"'",schema:schema39.required,parentSchema:schema39,data:data18};
+if(data13.sendConnectionRequestOnDirectCommentCount === undefined){
+const err44 = {instancePath:instancePath+"/connectingSettings",schemaPath:"#/$defs/ExtrovertConnectingSettings/required",keyword:"required",params:{missingProperty: "sendConnectionRequestOnDirectCommentCount"},message:"must have required property '"+"sendConnectionRequestOnDirectCommentCount"+"'",schema:schema42.required,parentSchema:schema42,data:data13};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -807,8 +950,8 @@ vErrors.push(err44);
 }
 errors++;
 }
-if(data18.isGenerateDmOnConnectEnabled === undefined){
-const err45 = {instancePath:instancePath+"/dmSettings",schemaPath:"#/$defs/ExtrovertDmSettings/required",keyword:"required",params:{missingProperty: "isGenerateDmOnConnectEnabled"},message:"must have required property '"+"isGenerateDmOnConnectEnabled"+"'",schema:schema39.required,parentSchema:schema39,data:data18};
+if(data13.isSendConnectionRequestOnIndirectCommentEnabled === undefined){
+const err45 = {instancePath:instancePath+"/connectingSettings",schemaPath:"#/$defs/ExtrovertConnectingSettings/required",keyword:"required",params:{missingProperty: "isSendConnectionRequestOnIndirectCommentEnabled"},message:"must have required property '"+"isSendConnectionRequestOnIndirectCommentEnabled"+"'",schema:schema42.required,parentSchema:schema42,data:data13};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -817,8 +960,8 @@ vErrors.push(err45);
 }
 errors++;
 }
-if(data18.generateDmOnConnectAfterDaysCount === undefined){
-const err46 = {instancePath:instancePath+"/dmSettings",schemaPath:"#/$defs/ExtrovertDmSettings/required",keyword:"required",params:{missingProperty: "generateDmOnConnectAfterDaysCount"},message:"must have required property '"+"generateDmOnConnectAfterDaysCount"+"'",schema:schema39.required,parentSchema:schema39,data:data18};
+if(data13.sendConnectionRequestOnIndirectCommentCount === undefined){
+const err46 = {instancePath:instancePath+"/connectingSettings",schemaPath:"#/$defs/ExtrovertConnectingSettings/required",keyword:"required",params:{missingProperty: "sendConnectionRequestOnIndirectCommentCount"},message:"must have required property '"+"sendConnectionRequestOnIndirectCommentCount"+"'",schema:schema42.required,parentSchema:schema42,data:data13};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -827,8 +970,8 @@ vErrors.push(err46);
 }
 errors++;
 }
-if(data18.isGenerateDmOnRelevantPostEnabled === undefined){
-const err47 = {instancePath:instancePath+"/dmSettings",schemaPath:"#/$defs/ExtrovertDmSettings/required",keyword:"required",params:{missingProperty: "isGenerateDmOnRelevantPostEnabled"},message:"must have required property '"+"isGenerateDmOnRelevantPostEnabled"+"'",schema:schema39.required,parentSchema:schema39,data:data18};
+if(data13.isSendConnectionRequestOnTimeoutEnabled === undefined){
+const err47 = {instancePath:instancePath+"/connectingSettings",schemaPath:"#/$defs/ExtrovertConnectingSettings/required",keyword:"required",params:{missingProperty: "isSendConnectionRequestOnTimeoutEnabled"},message:"must have required property '"+"isSendConnectionRequestOnTimeoutEnabled"+"'",schema:schema42.required,parentSchema:schema42,data:data13};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -837,8 +980,8 @@ vErrors.push(err47);
 }
 errors++;
 }
-if(data18.generateDmOnRelevantPostAfterDaysCount === undefined){
-const err48 = {instancePath:instancePath+"/dmSettings",schemaPath:"#/$defs/ExtrovertDmSettings/required",keyword:"required",params:{missingProperty: "generateDmOnRelevantPostAfterDaysCount"},message:"must have required property '"+"generateDmOnRelevantPostAfterDaysCount"+"'",schema:schema39.required,parentSchema:schema39,data:data18};
+if(data13.sendConnectionRequestOnTimeoutDays === undefined){
+const err48 = {instancePath:instancePath+"/connectingSettings",schemaPath:"#/$defs/ExtrovertConnectingSettings/required",keyword:"required",params:{missingProperty: "sendConnectionRequestOnTimeoutDays"},message:"must have required property '"+"sendConnectionRequestOnTimeoutDays"+"'",schema:schema42.required,parentSchema:schema42,data:data13};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -847,8 +990,8 @@ vErrors.push(err48);
 }
 errors++;
 }
-if(data18.isGenerateDmOnTimeoutEnabled === undefined){
-const err49 = {instancePath:instancePath+"/dmSettings",schemaPath:"#/$defs/ExtrovertDmSettings/required",keyword:"required",params:{missingProperty: "isGenerateDmOnTimeoutEnabled"},message:"must have required property '"+"isGenerateDmOnTimeoutEnabled"+"'",schema:schema39.required,parentSchema:schema39,data:data18};
+if(data13.isSendConnectionRequestOnNoPostsEnabled === undefined){
+const err49 = {instancePath:instancePath+"/connectingSettings",schemaPath:"#/$defs/ExtrovertConnectingSettings/required",keyword:"required",params:{missingProperty: "isSendConnectionRequestOnNoPostsEnabled"},message:"must have required property '"+"isSendConnectionRequestOnNoPostsEnabled"+"'",schema:schema42.required,parentSchema:schema42,data:data13};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -857,8 +1000,9 @@ vErrors.push(err49);
 }
 errors++;
 }
-if(data18.generateDmOnTimeoutAfterDaysCount === undefined){
-const err50 = {instancePath:instancePath+"/dmSettings",schemaPath:"#/$defs/ExtrovertDmSettings/required",keyword:"required",params:{missingProperty: "generateDmOnTimeoutAfterDaysCount"},message:"must have required property '"+"generateDmOnTimeoutAfterDaysCount"+"'",schema:schema39.required,parentSchema:schema39,data:data18};
+for(const key4 in data13){
+if(!(((((((key4 === "isSendConnectionRequestEnabled") || (key4 === "sendConnectionRequestOnDirectCommentCount")) || (key4 === "isSendConnectionRequestOnIndirectCommentEnabled")) || (key4 === "sendConnectionRequestOnIndirectCommentCount")) || (key4 === "isSendConnectionRequestOnTimeoutEnabled")) || (key4 === "sendConnectionRequestOnTimeoutDays")) || (key4 === "isSendConnectionRequestOnNoPostsEnabled"))){
+const err50 = {instancePath:instancePath+"/connectingSettings",schemaPath:"#/$defs/ExtrovertConnectingSettings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema42,data:data13};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -867,9 +1011,11 @@ vErrors.push(err50);
 }
 errors++;
 }
-for(const key2 in data18){
-if(!(((((((key2 === "isGenerateDmEnabled") || (key2 === "isGenerateDmOnConnectEnabled")) || (key2 === "generateDmOnConnectAfterDaysCount")) || (key2 === "isGenerateDmOnRelevantPostEnabled")) || (key2 === "generateDmOnRelevantPostAfterDaysCount")) || (key2 === "isGenerateDmOnTimeoutEnabled")) || (key2 === "generateDmOnTimeoutAfterDaysCount"))){
-const err51 = {instancePath:instancePath+"/dmSettings",schemaPath:"#/$defs/ExtrovertDmSettings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema39,data:data18};
+}
+if(data13.isSendConnectionRequestEnabled !== undefined){
+let data14 = data13.isSendConnectionRequestEnabled;
+if(typeof data14 !== "boolean"){
+const err51 = {instancePath:instancePath+"/connectingSettings/isSendConnectionRequestEnabled",schemaPath:"#/$defs/ExtrovertConnectingSettings/properties/isSendConnectionRequestEnabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema42.properties.isSendConnectionRequestEnabled.type,parentSchema:schema42.properties.isSendConnectionRequestEnabled,data:data14};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -879,10 +1025,10 @@ vErrors.push(err51);
 errors++;
 }
 }
-if(data18.isGenerateDmEnabled !== undefined){
-let data19 = data18.isGenerateDmEnabled;
-if(typeof data19 !== "boolean"){
-const err52 = {instancePath:instancePath+"/dmSettings/isGenerateDmEnabled",schemaPath:"#/$defs/ExtrovertDmSettings/properties/isGenerateDmEnabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema39.properties.isGenerateDmEnabled.type,parentSchema:schema39.properties.isGenerateDmEnabled,data:data19};
+if(data13.sendConnectionRequestOnDirectCommentCount !== undefined){
+let data15 = data13.sendConnectionRequestOnDirectCommentCount;
+if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
+const err52 = {instancePath:instancePath+"/connectingSettings/sendConnectionRequestOnDirectCommentCount",schemaPath:"#/$defs/ExtrovertConnectingSettings/properties/sendConnectionRequestOnDirectCommentCount/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema42.properties.sendConnectionRequestOnDirectCommentCount.type,parentSchema:schema42.properties.sendConnectionRequestOnDirectCommentCount,data:data15};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -891,11 +1037,9 @@ vErrors.push(err52);
 }
 errors++;
 }
-}
-if(data18.isGenerateDmOnConnectEnabled !== undefined){
-let data20 = data18.isGenerateDmOnConnectEnabled;
-if(typeof data20 !== "boolean"){
-const err53 = {instancePath:instancePath+"/dmSettings/isGenerateDmOnConnectEnabled",schemaPath:"#/$defs/ExtrovertDmSettings/properties/isGenerateDmOnConnectEnabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema39.properties.isGenerateDmOnConnectEnabled.type,parentSchema:schema39.properties.isGenerateDmOnConnectEnabled,data:data20};
+if((typeof data15 == "number") && (isFinite(data15))){
+if(data15 < 0 || isNaN(data15)){
+const err53 = {instancePath:instancePath+"/connectingSettings/sendConnectionRequestOnDirectCommentCount",schemaPath:"#/$defs/ExtrovertConnectingSettings/properties/sendConnectionRequestOnDirectCommentCount/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.properties.sendConnectionRequestOnDirectCommentCount,data:data15};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -905,10 +1049,11 @@ vErrors.push(err53);
 errors++;
 }
 }
-if(data18.generateDmOnConnectAfterDaysCount !== undefined){
-let data21 = data18.generateDmOnConnectAfterDaysCount;
-if(!(((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21))) && (isFinite(data21)))){
-const err54 = {instancePath:instancePath+"/dmSettings/generateDmOnConnectAfterDaysCount",schemaPath:"#/$defs/ExtrovertDmSettings/properties/generateDmOnConnectAfterDaysCount/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.generateDmOnConnectAfterDaysCount.type,parentSchema:schema39.properties.generateDmOnConnectAfterDaysCount,data:data21};
+}
+if(data13.isSendConnectionRequestOnIndirectCommentEnabled !== undefined){
+let data16 = data13.isSendConnectionRequestOnIndirectCommentEnabled;
+if(typeof data16 !== "boolean"){
+const err54 = {instancePath:instancePath+"/connectingSettings/isSendConnectionRequestOnIndirectCommentEnabled",schemaPath:"#/$defs/ExtrovertConnectingSettings/properties/isSendConnectionRequestOnIndirectCommentEnabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema42.properties.isSendConnectionRequestOnIndirectCommentEnabled.type,parentSchema:schema42.properties.isSendConnectionRequestOnIndirectCommentEnabled,data:data16};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -917,9 +1062,11 @@ vErrors.push(err54);
 }
 errors++;
 }
-if((typeof data21 == "number") && (isFinite(data21))){
-if(data21 < 0 || isNaN(data21)){
-const err55 = {instancePath:instancePath+"/dmSettings/generateDmOnConnectAfterDaysCount",schemaPath:"#/$defs/ExtrovertDmSettings/properties/generateDmOnConnectAfterDaysCount/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema39.properties.generateDmOnConnectAfterDaysCount,data:data21};
+}
+if(data13.sendConnectionRequestOnIndirectCommentCount !== undefined){
+let data17 = data13.sendConnectionRequestOnIndirectCommentCount;
+if(!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17)))){
+const err55 = {instancePath:instancePath+"/connectingSettings/sendConnectionRequestOnIndirectCommentCount",schemaPath:"#/$defs/ExtrovertConnectingSettings/properties/sendConnectionRequestOnIndirectCommentCount/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema42.properties.sendConnectionRequestOnIndirectCommentCount.type,parentSchema:schema42.properties.sendConnectionRequestOnIndirectCommentCount,data:data17};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -928,12 +1075,9 @@ vErrors.push(err55);
 }
 errors++;
 }
-}
-}
-if(data18.isGenerateDmOnRelevantPostEnabled !== undefined){
-let data22 = data18.isGenerateDmOnRelevantPostEnabled;
-if(typeof data22 !== "boolean"){
-const err56 = {instancePath:instancePath+"/dmSettings/isGenerateDmOnRelevantPostEnabled",schemaPath:"#/$defs/ExtrovertDmSettings/properties/isGenerateDmOnRelevantPostEnabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema39.properties.isGenerateDmOnRelevantPostEnabled.type,parentSchema:schema39.properties.isGenerateDmOnRelevantPostEnabled,data:data22};
+if((typeof data17 == "number") && (isFinite(data17))){
+if(data17 < 0 || isNaN(data17)){
+const err56 = {instancePath:instancePath+"/connectingSettings/sendConnectionRequestOnIndirectCommentCount",schemaPath:"#/$defs/ExtrovertConnectingSettings/properties/sendConnectionRequestOnIndirectCommentCount/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.properties.sendConnectionRequestOnIndirectCommentCount,data:data17};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -943,10 +1087,11 @@ vErrors.push(err56);
 errors++;
 }
 }
-if(data18.generateDmOnRelevantPostAfterDaysCount !== undefined){
-let data23 = data18.generateDmOnRelevantPostAfterDaysCount;
-if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){
-const err57 = {instancePath:instancePath+"/dmSettings/generateDmOnRelevantPostAfterDaysCount",schemaPath:"#/$defs/ExtrovertDmSettings/properties/generateDmOnRelevantPostAfterDaysCount/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.generateDmOnRelevantPostAfterDaysCount.type,parentSchema:schema39.properties.generateDmOnRelevantPostAfterDaysCount,data:data23};
+}
+if(data13.isSendConnectionRequestOnTimeoutEnabled !== undefined){
+let data18 = data13.isSendConnectionRequestOnTimeoutEnabled;
+if(typeof data18 !== "boolean"){
+const err57 = {instancePath:instancePath+"/connectingSettings/isSendConnectionRequestOnTimeoutEnabled",schemaPath:"#/$defs/ExtrovertConnectingSettings/properties/isSendConnectionRequestOnTimeoutEnabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema42.properties.isSendConnectionRequestOnTimeoutEnabled.type,parentSchema:schema42.properties.isSendConnectionRequestOnTimeoutEnabled,data:data18};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -955,9 +1100,11 @@ vErrors.push(err57);
 }
 errors++;
 }
-if((typeof data23 == "number") && (isFinite(data23))){
-if(data23 < 0 || isNaN(data23)){
-const err58 = {instancePath:instancePath+"/dmSettings/generateDmOnRelevantPostAfterDaysCount",schemaPath:"#/$defs/ExtrovertDmSettings/properties/generateDmOnRelevantPostAfterDaysCount/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema39.properties.generateDmOnRelevantPostAfterDaysCount,data:data23};
+}
+if(data13.sendConnectionRequestOnTimeoutDays !== undefined){
+let data19 = data13.sendConnectionRequestOnTimeoutDays;
+if(!(((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19))) && (isFinite(data19)))){
+const err58 = {instancePath:instancePath+"/connectingSettings/sendConnectionRequestOnTimeoutDays",schemaPath:"#/$defs/ExtrovertConnectingSettings/properties/sendConnectionRequestOnTimeoutDays/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema42.properties.sendConnectionRequestOnTimeoutDays.type,parentSchema:schema42.properties.sendConnectionRequestOnTimeoutDays,data:data19};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -966,12 +1113,9 @@ vErrors.push(err58);
 }
 errors++;
 }
-}
-}
-if(data18.isGenerateDmOnTimeoutEnabled !== undefined){
-let data24 = data18.isGenerateDmOnTimeoutEnabled;
-if(typeof data24 !== "boolean"){
-const err59 = {instancePath:instancePath+"/dmSettings/isGenerateDmOnTimeoutEnabled",schemaPath:"#/$defs/ExtrovertDmSettings/properties/isGenerateDmOnTimeoutEnabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema39.properties.isGenerateDmOnTimeoutEnabled.type,parentSchema:schema39.properties.isGenerateDmOnTimeoutEnabled,data:data24};
+if((typeof data19 == "number") && (isFinite(data19))){
+if(data19 < 0 || isNaN(data19)){
+const err59 = {instancePath:instancePath+"/connectingSettings/sendConnectionRequestOnTimeoutDays",schemaPath:"#/$defs/ExtrovertConnectingSettings/properties/sendConnectionRequestOnTimeoutDays/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.properties.sendConnectionRequestOnTimeoutDays,data:data19};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -981,10 +1125,11 @@ vErrors.push(err59);
 errors++;
 }
 }
-if(data18.generateDmOnTimeoutAfterDaysCount !== undefined){
-let data25 = data18.generateDmOnTimeoutAfterDaysCount;
-if(!(((typeof data25 == "number") && (!(data25 % 1) && !isNaN(data25))) && (isFinite(data25)))){
-const err60 = {instancePath:instancePath+"/dmSettings/generateDmOnTimeoutAfterDaysCount",schemaPath:"#/$defs/ExtrovertDmSettings/properties/generateDmOnTimeoutAfterDaysCount/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.generateDmOnTimeoutAfterDaysCount.type,parentSchema:schema39.properties.generateDmOnTimeoutAfterDaysCount,data:data25};
+}
+if(data13.isSendConnectionRequestOnNoPostsEnabled !== undefined){
+let data20 = data13.isSendConnectionRequestOnNoPostsEnabled;
+if(typeof data20 !== "boolean"){
+const err60 = {instancePath:instancePath+"/connectingSettings/isSendConnectionRequestOnNoPostsEnabled",schemaPath:"#/$defs/ExtrovertConnectingSettings/properties/isSendConnectionRequestOnNoPostsEnabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema42.properties.isSendConnectionRequestOnNoPostsEnabled.type,parentSchema:schema42.properties.isSendConnectionRequestOnNoPostsEnabled,data:data20};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -993,9 +1138,10 @@ vErrors.push(err60);
 }
 errors++;
 }
-if((typeof data25 == "number") && (isFinite(data25))){
-if(data25 < 0 || isNaN(data25)){
-const err61 = {instancePath:instancePath+"/dmSettings/generateDmOnTimeoutAfterDaysCount",schemaPath:"#/$defs/ExtrovertDmSettings/properties/generateDmOnTimeoutAfterDaysCount/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema39.properties.generateDmOnTimeoutAfterDaysCount,data:data25};
+}
+}
+else {
+const err61 = {instancePath:instancePath+"/connectingSettings",schemaPath:"#/$defs/ExtrovertConnectingSettings/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.type,parentSchema:schema42,data:data13};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -1005,10 +1151,11 @@ vErrors.push(err61);
 errors++;
 }
 }
-}
-}
-else {
-const err62 = {instancePath:instancePath+"/dmSettings",schemaPath:"#/$defs/ExtrovertDmSettings/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data:data18};
+if(data.dmSettings !== undefined){
+let data21 = data.dmSettings;
+if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
+if(data21.isGenerateDmEnabled === undefined){
+const err62 = {instancePath:instancePath+"/dmSettings",schemaPath:"#/$defs/ExtrovertDmSettings/required",keyword:"required",params:{missingProperty: "isGenerateDmEnabled"},message:"must have required property '"+"isGenerateDmEnabled"+"'",schema:schema43.required,parentSchema:schema43,data:data21};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -1017,11 +1164,8 @@ vErrors.push(err62);
 }
 errors++;
 }
-}
-if(data.applyCommentIntervalH !== undefined){
-let data26 = data.applyCommentIntervalH;
-if(!(((typeof data26 == "number") && (!(data26 % 1) && !isNaN(data26))) && (isFinite(data26)))){
-const err63 = {instancePath:instancePath+"/applyCommentIntervalH",schemaPath:"#/properties/applyCommentIntervalH/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema32.properties.applyCommentIntervalH.type,parentSchema:schema32.properties.applyCommentIntervalH,data:data26};
+if(data21.isGenerateDmOnConnectEnabled === undefined){
+const err63 = {instancePath:instancePath+"/dmSettings",schemaPath:"#/$defs/ExtrovertDmSettings/required",keyword:"required",params:{missingProperty: "isGenerateDmOnConnectEnabled"},message:"must have required property '"+"isGenerateDmOnConnectEnabled"+"'",schema:schema43.required,parentSchema:schema43,data:data21};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -1030,9 +1174,8 @@ vErrors.push(err63);
 }
 errors++;
 }
-if((typeof data26 == "number") && (isFinite(data26))){
-if(data26 <= 0 || isNaN(data26)){
-const err64 = {instancePath:instancePath+"/applyCommentIntervalH",schemaPath:"#/properties/applyCommentIntervalH/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema32.properties.applyCommentIntervalH,data:data26};
+if(data21.generateDmOnConnectAfterDaysCount === undefined){
+const err64 = {instancePath:instancePath+"/dmSettings",schemaPath:"#/$defs/ExtrovertDmSettings/required",keyword:"required",params:{missingProperty: "generateDmOnConnectAfterDaysCount"},message:"must have required property '"+"generateDmOnConnectAfterDaysCount"+"'",schema:schema43.required,parentSchema:schema43,data:data21};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -1041,11 +1184,8 @@ vErrors.push(err64);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err65 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.type,parentSchema:schema32,data};
+if(data21.isGenerateDmOnRelevantPostEnabled === undefined){
+const err65 = {instancePath:instancePath+"/dmSettings",schemaPath:"#/$defs/ExtrovertDmSettings/required",keyword:"required",params:{missingProperty: "isGenerateDmOnRelevantPostEnabled"},message:"must have required property '"+"isGenerateDmOnRelevantPostEnabled"+"'",schema:schema43.required,parentSchema:schema43,data:data21};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -1054,16 +1194,234 @@ vErrors.push(err65);
 }
 errors++;
 }
+if(data21.generateDmOnRelevantPostAfterDaysCount === undefined){
+const err66 = {instancePath:instancePath+"/dmSettings",schemaPath:"#/$defs/ExtrovertDmSettings/required",keyword:"required",params:{missingProperty: "generateDmOnRelevantPostAfterDaysCount"},message:"must have required property '"+"generateDmOnRelevantPostAfterDaysCount"+"'",schema:schema43.required,parentSchema:schema43,data:data21};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+if(data21.isGenerateDmOnTimeoutEnabled === undefined){
+const err67 = {instancePath:instancePath+"/dmSettings",schemaPath:"#/$defs/ExtrovertDmSettings/required",keyword:"required",params:{missingProperty: "isGenerateDmOnTimeoutEnabled"},message:"must have required property '"+"isGenerateDmOnTimeoutEnabled"+"'",schema:schema43.required,parentSchema:schema43,data:data21};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+if(data21.generateDmOnTimeoutAfterDaysCount === undefined){
+const err68 = {instancePath:instancePath+"/dmSettings",schemaPath:"#/$defs/ExtrovertDmSettings/required",keyword:"required",params:{missingProperty: "generateDmOnTimeoutAfterDaysCount"},message:"must have required property '"+"generateDmOnTimeoutAfterDaysCount"+"'",schema:schema43.required,parentSchema:schema43,data:data21};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+for(const key5 in data21){
+if(!(((((((key5 === "isGenerateDmEnabled") || (key5 === "isGenerateDmOnConnectEnabled")) || (key5 === "generateDmOnConnectAfterDaysCount")) || (key5 === "isGenerateDmOnRelevantPostEnabled")) || (key5 === "generateDmOnRelevantPostAfterDaysCount")) || (key5 === "isGenerateDmOnTimeoutEnabled")) || (key5 === "generateDmOnTimeoutAfterDaysCount"))){
+const err69 = {instancePath:instancePath+"/dmSettings",schemaPath:"#/$defs/ExtrovertDmSettings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema43,data:data21};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+}
+if(data21.isGenerateDmEnabled !== undefined){
+let data22 = data21.isGenerateDmEnabled;
+if(typeof data22 !== "boolean"){
+const err70 = {instancePath:instancePath+"/dmSettings/isGenerateDmEnabled",schemaPath:"#/$defs/ExtrovertDmSettings/properties/isGenerateDmEnabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema43.properties.isGenerateDmEnabled.type,parentSchema:schema43.properties.isGenerateDmEnabled,data:data22};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+}
+if(data21.isGenerateDmOnConnectEnabled !== undefined){
+let data23 = data21.isGenerateDmOnConnectEnabled;
+if(typeof data23 !== "boolean"){
+const err71 = {instancePath:instancePath+"/dmSettings/isGenerateDmOnConnectEnabled",schemaPath:"#/$defs/ExtrovertDmSettings/properties/isGenerateDmOnConnectEnabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema43.properties.isGenerateDmOnConnectEnabled.type,parentSchema:schema43.properties.isGenerateDmOnConnectEnabled,data:data23};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
+}
+errors++;
+}
+}
+if(data21.generateDmOnConnectAfterDaysCount !== undefined){
+let data24 = data21.generateDmOnConnectAfterDaysCount;
+if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){
+const err72 = {instancePath:instancePath+"/dmSettings/generateDmOnConnectAfterDaysCount",schemaPath:"#/$defs/ExtrovertDmSettings/properties/generateDmOnConnectAfterDaysCount/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema43.properties.generateDmOnConnectAfterDaysCount.type,parentSchema:schema43.properties.generateDmOnConnectAfterDaysCount,data:data24};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
+}
+errors++;
+}
+if((typeof data24 == "number") && (isFinite(data24))){
+if(data24 < 0 || isNaN(data24)){
+const err73 = {instancePath:instancePath+"/dmSettings/generateDmOnConnectAfterDaysCount",schemaPath:"#/$defs/ExtrovertDmSettings/properties/generateDmOnConnectAfterDaysCount/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema43.properties.generateDmOnConnectAfterDaysCount,data:data24};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+}
+}
+if(data21.isGenerateDmOnRelevantPostEnabled !== undefined){
+let data25 = data21.isGenerateDmOnRelevantPostEnabled;
+if(typeof data25 !== "boolean"){
+const err74 = {instancePath:instancePath+"/dmSettings/isGenerateDmOnRelevantPostEnabled",schemaPath:"#/$defs/ExtrovertDmSettings/properties/isGenerateDmOnRelevantPostEnabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema43.properties.isGenerateDmOnRelevantPostEnabled.type,parentSchema:schema43.properties.isGenerateDmOnRelevantPostEnabled,data:data25};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+}
+if(data21.generateDmOnRelevantPostAfterDaysCount !== undefined){
+let data26 = data21.generateDmOnRelevantPostAfterDaysCount;
+if(!(((typeof data26 == "number") && (!(data26 % 1) && !isNaN(data26))) && (isFinite(data26)))){
+const err75 = {instancePath:instancePath+"/dmSettings/generateDmOnRelevantPostAfterDaysCount",schemaPath:"#/$defs/ExtrovertDmSettings/properties/generateDmOnRelevantPostAfterDaysCount/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema43.properties.generateDmOnRelevantPostAfterDaysCount.type,parentSchema:schema43.properties.generateDmOnRelevantPostAfterDaysCount,data:data26};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+if((typeof data26 == "number") && (isFinite(data26))){
+if(data26 < 0 || isNaN(data26)){
+const err76 = {instancePath:instancePath+"/dmSettings/generateDmOnRelevantPostAfterDaysCount",schemaPath:"#/$defs/ExtrovertDmSettings/properties/generateDmOnRelevantPostAfterDaysCount/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema43.properties.generateDmOnRelevantPostAfterDaysCount,data:data26};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+}
+}
+if(data21.isGenerateDmOnTimeoutEnabled !== undefined){
+let data27 = data21.isGenerateDmOnTimeoutEnabled;
+if(typeof data27 !== "boolean"){
+const err77 = {instancePath:instancePath+"/dmSettings/isGenerateDmOnTimeoutEnabled",schemaPath:"#/$defs/ExtrovertDmSettings/properties/isGenerateDmOnTimeoutEnabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema43.properties.isGenerateDmOnTimeoutEnabled.type,parentSchema:schema43.properties.isGenerateDmOnTimeoutEnabled,data:data27};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
+}
+errors++;
+}
+}
+if(data21.generateDmOnTimeoutAfterDaysCount !== undefined){
+let data28 = data21.generateDmOnTimeoutAfterDaysCount;
+if(!(((typeof data28 == "number") && (!(data28 % 1) && !isNaN(data28))) && (isFinite(data28)))){
+const err78 = {instancePath:instancePath+"/dmSettings/generateDmOnTimeoutAfterDaysCount",schemaPath:"#/$defs/ExtrovertDmSettings/properties/generateDmOnTimeoutAfterDaysCount/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema43.properties.generateDmOnTimeoutAfterDaysCount.type,parentSchema:schema43.properties.generateDmOnTimeoutAfterDaysCount,data:data28};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+vErrors.push(err78);
+}
+errors++;
+}
+if((typeof data28 == "number") && (isFinite(data28))){
+if(data28 < 0 || isNaN(data28)){
+const err79 = {instancePath:instancePath+"/dmSettings/generateDmOnTimeoutAfterDaysCount",schemaPath:"#/$defs/ExtrovertDmSettings/properties/generateDmOnTimeoutAfterDaysCount/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema43.properties.generateDmOnTimeoutAfterDaysCount,data:data28};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err80 = {instancePath:instancePath+"/dmSettings",schemaPath:"#/$defs/ExtrovertDmSettings/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.type,parentSchema:schema43,data:data21};
+if(vErrors === null){
+vErrors = [err80];
+}
+else {
+vErrors.push(err80);
+}
+errors++;
+}
+}
+if(data.applyCommentIntervalH !== undefined){
+let data29 = data.applyCommentIntervalH;
+if(!(((typeof data29 == "number") && (!(data29 % 1) && !isNaN(data29))) && (isFinite(data29)))){
+const err81 = {instancePath:instancePath+"/applyCommentIntervalH",schemaPath:"#/properties/applyCommentIntervalH/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema32.properties.applyCommentIntervalH.type,parentSchema:schema32.properties.applyCommentIntervalH,data:data29};
+if(vErrors === null){
+vErrors = [err81];
+}
+else {
+vErrors.push(err81);
+}
+errors++;
+}
+if((typeof data29 == "number") && (isFinite(data29))){
+if(data29 <= 0 || isNaN(data29)){
+const err82 = {instancePath:instancePath+"/applyCommentIntervalH",schemaPath:"#/properties/applyCommentIntervalH/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema32.properties.applyCommentIntervalH,data:data29};
+if(vErrors === null){
+vErrors = [err82];
+}
+else {
+vErrors.push(err82);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err83 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.type,parentSchema:schema32,data};
+if(vErrors === null){
+vErrors = [err83];
+}
+else {
+vErrors.push(err83);
+}
+errors++;
+}
 validate21.errors = vErrors;
 return errors === 0;
 }
 validate21.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema40 = {"description":"A Puffle sequence campaign (LinkedIn or email): the fields of POST and PATCH /api/campaigns plus the desired lifecycle `status`. Several fields can only change while the campaign is a draft; campaignctl shows such changes as blocked afterwards.","type":"object","additionalProperties":false,"required":["type","name","sender_account_ids"],"properties":{"type":{"description":"Channel of the campaign: linkedin or email. Fixed at creation: changing it means replacing the campaign.","type":"string","enum":["linkedin","email"]},"name":{"description":"Name of the campaign; unique among your Puffle campaigns. Editable in every status.","type":"string","minLength":1,"maxLength":255},"sender_account_ids":{"description":"Ids of the connected sender accounts (LinkedIn profiles or email inboxes, matching `type`). Draft only. Puffle documents no maximum.","type":"array","minItems":1,"items":{"$ref":"#/$defs/PuffleUuid","description":"Id of a sender account."}},"skip_other_campaigns":{"description":"LinkedIn only, draft only: skip prospects who are already in another active LinkedIn campaign.","type":"boolean"},"operating_hours":{"description":"LinkedIn only: the weekly sending schedule, kept as an opaque JSON object (Puffle does not document its shape). Editable in every status; changing it on an active campaign wakes sleeping prospects at once.","type":["object","null"]},"daily_limit":{"description":"Email only: most prospects contacted per day across all senders (1-500). Editable in every status.","type":"integer","minimum":1,"maximum":500},"stop_on_reply":{"description":"Email only, draft only: stop the sequence for a prospect who replies.","type":"boolean"},"open_tracking":{"description":"Email only, draft only: add an open-tracking pixel to emails.","type":"boolean"},"signature":{"description":"Email only, draft only: signature template (supports %sender_*% and %first_name% variables); null for none.","type":["string","null"]},"account_limits":{"description":"Email only: per-sender daily limits overriding `daily_limit` (at most 50 entries). Editable in every status.","type":"array","maxItems":50,"items":{"$ref":"#/$defs/PuffleAccountLimit","description":"A daily limit for one sender account."}},"sequence_nodes":{"description":"The whole sequence, in order (positions follow the list order; node ids are Puffle's). Must end with exactly one `end` node. Draft only. Puffle documents no maximum.","type":"array","items":{"$ref":"#/$defs/PuffleSequenceNode","description":"One step of the sequence."}},"status":{"description":"Desired lifecycle: draft (never launched), active (launch or resume) or paused. Leave it out to let campaignctl ignore the status.","type":"string","enum":["draft","active","paused"]}}};
-const schema41 = {"description":"A UUID as Puffle accepts it: version 1-8 with the RFC 4122 variant (e.g. f0000000-0000-4000-8000-000000000001), or the nil/max UUID.","type":"string","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$","patternErrorMessage":"must be a UUID of version 1-8 with the RFC 4122 variant, such as f0000000-0000-4000-8000-000000000001"};
-const schema44 = {"description":"One sequence step, without the id, position and campaign_id Puffle assigns. LinkedIn campaigns use connection_request, message, delay, ai and end; email campaigns use email, delay, ai and end.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Kind of step. Cannot change on an existing node (campaignctl replaces the node instead).","type":"string","enum":["connection_request","message","email","delay","ai","end"]},"subject":{"description":"email nodes: subject line (placeholders such as {{first_name}} allowed).","type":["string","null"]},"body":{"description":"connection_request, message and email nodes: the text sent.","type":["string","null"]},"body_html":{"description":"email nodes: HTML version of the body.","type":["string","null"]},"signature":{"description":"email nodes: signature for this step.","type":["string","null"]},"from_name":{"description":"email nodes: sender name shown to the recipient.","type":["string","null"]},"reply_to":{"description":"email nodes: Reply-To address.","type":["string","null"]},"cc":{"description":"email nodes: Cc recipients (Puffle does not document the shape: a string or a list of addresses).","type":["string","array","null"],"items":{"type":"string","description":"An email address."}},"bcc":{"description":"email nodes: Bcc recipients (Puffle does not document the shape: a string or a list of addresses).","type":["string","array","null"],"items":{"type":"string","description":"An email address."}},"attachments":{"description":"email nodes: attachments, as Puffle returns them.","type":"array","items":{"description":"One attachment (shape not documented by Puffle)."}},"include_message":{"description":"connection_request nodes: send `body` as the connection note.","type":"boolean"},"is_reply":{"description":"email nodes: send as a reply in the thread of the previous email.","type":"boolean"},"delay_days":{"description":"delay nodes: days to wait. days + hours + minutes must total between 1 minute and 30 days.","type":"integer","minimum":0},"delay_hours":{"description":"delay nodes: hours to wait (added to days and minutes).","type":"integer","minimum":0},"delay_minutes":{"description":"delay nodes: minutes to wait (added to days and hours).","type":"integer","minimum":0},"ai_node":{"description":"ai nodes: what the AI step writes.","type":["object","null"],"additionalProperties":false,"properties":{"purpose":{"description":"Instructions: what the generated message should achieve.","type":"string"},"output_type":{"description":"What the step produces, e.g. email.","type":"string"}}}}};
-const pattern8 = new RegExp("^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$", "u");
-const schema42 = {"description":"A per-sender daily limit.","type":"object","additionalProperties":false,"required":["account_id","daily_limit"],"properties":{"account_id":{"$ref":"#/$defs/PuffleUuid","description":"Id of one of the campaign's sender accounts."},"daily_limit":{"description":"Most emails this sender sends per day for the campaign (1-500).","type":"integer","minimum":1,"maximum":500}}};
+const schema44 = {"description":"A Puffle sequence campaign (LinkedIn or email): the fields of POST and PATCH /api/campaigns plus the desired lifecycle `status`. Several fields can only change while the campaign is a draft; campaignctl shows such changes as blocked afterwards.","type":"object","additionalProperties":false,"required":["type","name","sender_account_ids"],"properties":{"type":{"description":"Channel of the campaign: linkedin or email. Fixed at creation: changing it means replacing the campaign.","type":"string","enum":["linkedin","email"]},"name":{"description":"Name of the campaign; unique among your Puffle campaigns. Editable in every status.","type":"string","minLength":1,"maxLength":255},"sender_account_ids":{"description":"Ids of the connected sender accounts (or `{ sender: <email or display name> }`, looked up at plan time) (LinkedIn profiles or email inboxes, matching `type`). Draft only. Puffle documents no maximum.","type":"array","minItems":1,"items":{"description":"Id of a sender account, or `{ sender: <email or display name> }`.","anyOf":[{"$ref":"#/$defs/PuffleUuid"},{"$ref":"#/$defs/SenderLookup"}]}},"skip_other_campaigns":{"description":"LinkedIn only, draft only: skip prospects who are already in another active LinkedIn campaign.","type":"boolean"},"operating_hours":{"description":"LinkedIn only: the weekly sending schedule, kept as an opaque JSON object (Puffle does not document its shape). Editable in every status; changing it on an active campaign wakes sleeping prospects at once.","type":["object","null"]},"daily_limit":{"description":"Email only: most prospects contacted per day across all senders (1-500). Editable in every status.","type":"integer","minimum":1,"maximum":500},"stop_on_reply":{"description":"Email only, draft only: stop the sequence for a prospect who replies.","type":"boolean"},"open_tracking":{"description":"Email only, draft only: add an open-tracking pixel to emails.","type":"boolean"},"signature":{"description":"Email only, draft only: signature template (supports %sender_*% and %first_name% variables); null for none.","type":["string","null"]},"account_limits":{"description":"Email only: per-sender daily limits overriding `daily_limit` (at most 50 entries). Editable in every status.","type":"array","maxItems":50,"items":{"$ref":"#/$defs/PuffleAccountLimit","description":"A daily limit for one sender account."}},"sequence_nodes":{"description":"The whole sequence, in order (positions follow the list order; node ids are Puffle's). Must end with exactly one `end` node. Draft only. Puffle documents no maximum.","type":"array","items":{"$ref":"#/$defs/PuffleSequenceNode","description":"One step of the sequence."}},"status":{"description":"Desired lifecycle: draft (never launched), active (launch or resume) or paused. Leave it out to let campaignctl ignore the status.","type":"string","enum":["draft","active","paused"]}}};
+const schema45 = {"description":"A UUID as Puffle accepts it: version 1-8 with the RFC 4122 variant (e.g. f0000000-0000-4000-8000-000000000001), or the nil/max UUID.","type":"string","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$","patternErrorMessage":"must be a UUID of version 1-8 with the RFC 4122 variant, such as f0000000-0000-4000-8000-000000000001"};
+const schema46 = {"description":"Names a Puffle sender account by its email address or display name instead of copying its id; plan looks it up in GET /api/accounts (read-only) and needs exactly one match.","type":"object","additionalProperties":false,"required":["sender"],"properties":{"sender":{"description":"The sender account's email address or display name.","type":"string","minLength":1}}};
+const schema49 = {"description":"One sequence step, without the id, position and campaign_id Puffle assigns. LinkedIn campaigns use connection_request, message, delay, ai and end; email campaigns use email, delay, ai and end.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Kind of step. Cannot change on an existing node (campaignctl replaces the node instead).","type":"string","enum":["connection_request","message","email","delay","ai","end"]},"subject":{"description":"email nodes: subject line (placeholders such as {{first_name}} allowed).","type":["string","null"]},"body":{"description":"connection_request, message and email nodes: the text sent.","type":["string","null"]},"body_html":{"description":"email nodes: HTML version of the body.","type":["string","null"]},"signature":{"description":"email nodes: signature for this step.","type":["string","null"]},"from_name":{"description":"email nodes: sender name shown to the recipient.","type":["string","null"]},"reply_to":{"description":"email nodes: Reply-To address.","type":["string","null"]},"cc":{"description":"email nodes: Cc recipients (Puffle does not document the shape: a string or a list of addresses).","type":["string","array","null"],"items":{"type":"string","description":"An email address."}},"bcc":{"description":"email nodes: Bcc recipients (Puffle does not document the shape: a string or a list of addresses).","type":["string","array","null"],"items":{"type":"string","description":"An email address."}},"attachments":{"description":"email nodes: attachments, as Puffle returns them.","type":"array","items":{"description":"One attachment (shape not documented by Puffle)."}},"include_message":{"description":"connection_request nodes: send `body` as the connection note.","type":"boolean"},"is_reply":{"description":"email nodes: send as a reply in the thread of the previous email.","type":"boolean"},"delay_days":{"description":"delay nodes: days to wait. days + hours + minutes must total between 1 minute and 30 days.","type":"integer","minimum":0},"delay_hours":{"description":"delay nodes: hours to wait (added to days and minutes).","type":"integer","minimum":0},"delay_minutes":{"description":"delay nodes: minutes to wait (added to days and hours).","type":"integer","minimum":0},"ai_node":{"description":"ai nodes: what the AI step writes.","type":["object","null"],"additionalProperties":false,"properties":{"purpose":{"description":"Instructions: what the generated message should achieve.","type":"string"},"output_type":{"description":"What the step produces, e.g. email.","type":"string"}}}}};
+const pattern11 = new RegExp("^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$", "u");
+const schema47 = {"description":"A per-sender daily limit.","type":"object","additionalProperties":false,"required":["account_id","daily_limit"],"properties":{"account_id":{"$ref":"#/$defs/PuffleUuid","description":"Id of one of the campaign's sender accounts."},"daily_limit":{"description":"Most emails this sender sends per day for the campaign (1-500).","type":"integer","minimum":1,"maximum":500}}};
 
 function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -1077,7 +1435,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.account_id === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "account_id"},message:"must have required property '"+"account_id"+"'",schema:schema42.required,parentSchema:schema42,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "account_id"},message:"must have required property '"+"account_id"+"'",schema:schema47.required,parentSchema:schema47,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1087,7 +1445,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.daily_limit === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "daily_limit"},message:"must have required property '"+"daily_limit"+"'",schema:schema42.required,parentSchema:schema42,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "daily_limit"},message:"must have required property '"+"daily_limit"+"'",schema:schema47.required,parentSchema:schema47,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1098,7 +1456,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((key0 === "account_id") || (key0 === "daily_limit"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema42,data};
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema47,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1111,8 +1469,8 @@ errors++;
 if(data.account_id !== undefined){
 let data0 = data.account_id;
 if(typeof data0 === "string"){
-if(!pattern8.test(data0)){
-const err3 = {instancePath:instancePath+"/account_id",schemaPath:"#/$defs/PuffleUuid/pattern",keyword:"pattern",params:{pattern: "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"},message:"must match pattern \""+"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"+"\"",schema:"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$",parentSchema:schema41,data:data0};
+if(!pattern11.test(data0)){
+const err3 = {instancePath:instancePath+"/account_id",schemaPath:"#/$defs/PuffleUuid/pattern",keyword:"pattern",params:{pattern: "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"},message:"must match pattern \""+"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"+"\"",schema:"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$",parentSchema:schema45,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1123,7 +1481,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/account_id",schemaPath:"#/$defs/PuffleUuid/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.type,parentSchema:schema41,data:data0};
+const err4 = {instancePath:instancePath+"/account_id",schemaPath:"#/$defs/PuffleUuid/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.type,parentSchema:schema45,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1136,7 +1494,7 @@ errors++;
 if(data.daily_limit !== undefined){
 let data1 = data.daily_limit;
 if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-const err5 = {instancePath:instancePath+"/daily_limit",schemaPath:"#/properties/daily_limit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema42.properties.daily_limit.type,parentSchema:schema42.properties.daily_limit,data:data1};
+const err5 = {instancePath:instancePath+"/daily_limit",schemaPath:"#/properties/daily_limit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.properties.daily_limit.type,parentSchema:schema47.properties.daily_limit,data:data1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1147,7 +1505,7 @@ errors++;
 }
 if((typeof data1 == "number") && (isFinite(data1))){
 if(data1 > 500 || isNaN(data1)){
-const err6 = {instancePath:instancePath+"/daily_limit",schemaPath:"#/properties/daily_limit/maximum",keyword:"maximum",params:{comparison: "<=", limit: 500},message:"must be <= 500",schema:500,parentSchema:schema42.properties.daily_limit,data:data1};
+const err6 = {instancePath:instancePath+"/daily_limit",schemaPath:"#/properties/daily_limit/maximum",keyword:"maximum",params:{comparison: "<=", limit: 500},message:"must be <= 500",schema:500,parentSchema:schema47.properties.daily_limit,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1157,7 +1515,7 @@ vErrors.push(err6);
 errors++;
 }
 if(data1 < 1 || isNaN(data1)){
-const err7 = {instancePath:instancePath+"/daily_limit",schemaPath:"#/properties/daily_limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema42.properties.daily_limit,data:data1};
+const err7 = {instancePath:instancePath+"/daily_limit",schemaPath:"#/properties/daily_limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema47.properties.daily_limit,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1170,7 +1528,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.type,parentSchema:schema42,data};
+const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema47.type,parentSchema:schema47,data};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1197,7 +1555,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema40.required,parentSchema:schema40,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema44.required,parentSchema:schema44,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1207,7 +1565,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.name === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema40.required,parentSchema:schema40,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema44.required,parentSchema:schema44,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1217,7 +1575,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.sender_account_ids === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "sender_account_ids"},message:"must have required property '"+"sender_account_ids"+"'",schema:schema40.required,parentSchema:schema40,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "sender_account_ids"},message:"must have required property '"+"sender_account_ids"+"'",schema:schema44.required,parentSchema:schema44,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1227,8 +1585,8 @@ vErrors.push(err2);
 errors++;
 }
 for(const key0 in data){
-if(!(func1.call(schema40.properties, key0))){
-const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema40,data};
+if(!(func1.call(schema44.properties, key0))){
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema44,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1241,7 +1599,7 @@ errors++;
 if(data.type !== undefined){
 let data0 = data.type;
 if(typeof data0 !== "string"){
-const err4 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema40.properties.type.type,parentSchema:schema40.properties.type,data:data0};
+const err4 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.type.type,parentSchema:schema44.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1251,7 +1609,7 @@ vErrors.push(err4);
 errors++;
 }
 if(!((data0 === "linkedin") || (data0 === "email"))){
-const err5 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema40.properties.type.enum},message:"must be equal to one of the allowed values",schema:schema40.properties.type.enum,parentSchema:schema40.properties.type,data:data0};
+const err5 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema44.properties.type.enum},message:"must be equal to one of the allowed values",schema:schema44.properties.type.enum,parentSchema:schema44.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1265,7 +1623,7 @@ if(data.name !== undefined){
 let data1 = data.name;
 if(typeof data1 === "string"){
 if(func2(data1) > 255){
-const err6 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters",schema:255,parentSchema:schema40.properties.name,data:data1};
+const err6 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters",schema:255,parentSchema:schema44.properties.name,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1275,7 +1633,7 @@ vErrors.push(err6);
 errors++;
 }
 if(func2(data1) < 1){
-const err7 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema40.properties.name,data:data1};
+const err7 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema44.properties.name,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1286,7 +1644,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema40.properties.name.type,parentSchema:schema40.properties.name,data:data1};
+const err8 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.name.type,parentSchema:schema44.properties.name,data:data1};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1300,7 +1658,7 @@ if(data.sender_account_ids !== undefined){
 let data2 = data.sender_account_ids;
 if(Array.isArray(data2)){
 if(data2.length < 1){
-const err9 = {instancePath:instancePath+"/sender_account_ids",schemaPath:"#/properties/sender_account_ids/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema40.properties.sender_account_ids,data:data2};
+const err9 = {instancePath:instancePath+"/sender_account_ids",schemaPath:"#/properties/sender_account_ids/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema44.properties.sender_account_ids,data:data2};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1312,9 +1670,12 @@ errors++;
 const len0 = data2.length;
 for(let i0=0; i0<len0; i0++){
 let data3 = data2[i0];
+const _errs9 = errors;
+let valid3 = false;
+const _errs10 = errors;
 if(typeof data3 === "string"){
-if(!pattern8.test(data3)){
-const err10 = {instancePath:instancePath+"/sender_account_ids/" + i0,schemaPath:"#/$defs/PuffleUuid/pattern",keyword:"pattern",params:{pattern: "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"},message:"must match pattern \""+"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"+"\"",schema:"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$",parentSchema:schema41,data:data3};
+if(!pattern11.test(data3)){
+const err10 = {instancePath:instancePath+"/sender_account_ids/" + i0,schemaPath:"#/$defs/PuffleUuid/pattern",keyword:"pattern",params:{pattern: "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"},message:"must match pattern \""+"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"+"\"",schema:"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$",parentSchema:schema45,data:data3};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1325,7 +1686,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/sender_account_ids/" + i0,schemaPath:"#/$defs/PuffleUuid/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.type,parentSchema:schema41,data:data3};
+const err11 = {instancePath:instancePath+"/sender_account_ids/" + i0,schemaPath:"#/$defs/PuffleUuid/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.type,parentSchema:schema45,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1334,10 +1695,12 @@ vErrors.push(err11);
 }
 errors++;
 }
-}
-}
-else {
-const err12 = {instancePath:instancePath+"/sender_account_ids",schemaPath:"#/properties/sender_account_ids/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema40.properties.sender_account_ids.type,parentSchema:schema40.properties.sender_account_ids,data:data2};
+var _valid0 = _errs10 === errors;
+valid3 = valid3 || _valid0;
+const _errs14 = errors;
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.sender === undefined){
+const err12 = {instancePath:instancePath+"/sender_account_ids/" + i0,schemaPath:"#/$defs/SenderLookup/required",keyword:"required",params:{missingProperty: "sender"},message:"must have required property '"+"sender"+"'",schema:schema46.required,parentSchema:schema46,data:data3};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1346,11 +1709,9 @@ vErrors.push(err12);
 }
 errors++;
 }
-}
-if(data.skip_other_campaigns !== undefined){
-let data4 = data.skip_other_campaigns;
-if(typeof data4 !== "boolean"){
-const err13 = {instancePath:instancePath+"/skip_other_campaigns",schemaPath:"#/properties/skip_other_campaigns/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema40.properties.skip_other_campaigns.type,parentSchema:schema40.properties.skip_other_campaigns,data:data4};
+for(const key1 in data3){
+if(!(key1 === "sender")){
+const err13 = {instancePath:instancePath+"/sender_account_ids/" + i0,schemaPath:"#/$defs/SenderLookup/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema46,data:data3};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1360,10 +1721,11 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data.operating_hours !== undefined){
-let data5 = data.operating_hours;
-if((!(data5 && typeof data5 == "object" && !Array.isArray(data5))) && (data5 !== null)){
-const err14 = {instancePath:instancePath+"/operating_hours",schemaPath:"#/properties/operating_hours/type",keyword:"type",params:{type: schema40.properties.operating_hours.type},message:"must be object,null",schema:schema40.properties.operating_hours.type,parentSchema:schema40.properties.operating_hours,data:data5};
+if(data3.sender !== undefined){
+let data4 = data3.sender;
+if(typeof data4 === "string"){
+if(func2(data4) < 1){
+const err14 = {instancePath:instancePath+"/sender_account_ids/" + i0+"/sender",schemaPath:"#/$defs/SenderLookup/properties/sender/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.properties.sender,data:data4};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1373,10 +1735,8 @@ vErrors.push(err14);
 errors++;
 }
 }
-if(data.daily_limit !== undefined){
-let data6 = data.daily_limit;
-if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
-const err15 = {instancePath:instancePath+"/daily_limit",schemaPath:"#/properties/daily_limit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema40.properties.daily_limit.type,parentSchema:schema40.properties.daily_limit,data:data6};
+else {
+const err15 = {instancePath:instancePath+"/sender_account_ids/" + i0+"/sender",schemaPath:"#/$defs/SenderLookup/properties/sender/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.properties.sender.type,parentSchema:schema46.properties.sender,data:data4};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1385,9 +1745,10 @@ vErrors.push(err15);
 }
 errors++;
 }
-if((typeof data6 == "number") && (isFinite(data6))){
-if(data6 > 500 || isNaN(data6)){
-const err16 = {instancePath:instancePath+"/daily_limit",schemaPath:"#/properties/daily_limit/maximum",keyword:"maximum",params:{comparison: "<=", limit: 500},message:"must be <= 500",schema:500,parentSchema:schema40.properties.daily_limit,data:data6};
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/sender_account_ids/" + i0,schemaPath:"#/$defs/SenderLookup/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema46.type,parentSchema:schema46,data:data3};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1396,8 +1757,10 @@ vErrors.push(err16);
 }
 errors++;
 }
-if(data6 < 1 || isNaN(data6)){
-const err17 = {instancePath:instancePath+"/daily_limit",schemaPath:"#/properties/daily_limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema40.properties.daily_limit,data:data6};
+var _valid0 = _errs14 === errors;
+valid3 = valid3 || _valid0;
+if(!valid3){
+const err17 = {instancePath:instancePath+"/sender_account_ids/" + i0,schemaPath:"#/properties/sender_account_ids/items/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema44.properties.sender_account_ids.items.anyOf,parentSchema:schema44.properties.sender_account_ids.items,data:data3};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1406,12 +1769,21 @@ vErrors.push(err17);
 }
 errors++;
 }
+else {
+errors = _errs9;
+if(vErrors !== null){
+if(_errs9){
+vErrors.length = _errs9;
+}
+else {
+vErrors = null;
 }
 }
-if(data.stop_on_reply !== undefined){
-let data7 = data.stop_on_reply;
-if(typeof data7 !== "boolean"){
-const err18 = {instancePath:instancePath+"/stop_on_reply",schemaPath:"#/properties/stop_on_reply/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema40.properties.stop_on_reply.type,parentSchema:schema40.properties.stop_on_reply,data:data7};
+}
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/sender_account_ids",schemaPath:"#/properties/sender_account_ids/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema44.properties.sender_account_ids.type,parentSchema:schema44.properties.sender_account_ids,data:data2};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1421,10 +1793,10 @@ vErrors.push(err18);
 errors++;
 }
 }
-if(data.open_tracking !== undefined){
-let data8 = data.open_tracking;
-if(typeof data8 !== "boolean"){
-const err19 = {instancePath:instancePath+"/open_tracking",schemaPath:"#/properties/open_tracking/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema40.properties.open_tracking.type,parentSchema:schema40.properties.open_tracking,data:data8};
+if(data.skip_other_campaigns !== undefined){
+let data5 = data.skip_other_campaigns;
+if(typeof data5 !== "boolean"){
+const err19 = {instancePath:instancePath+"/skip_other_campaigns",schemaPath:"#/properties/skip_other_campaigns/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema44.properties.skip_other_campaigns.type,parentSchema:schema44.properties.skip_other_campaigns,data:data5};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1434,10 +1806,10 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data.signature !== undefined){
-let data9 = data.signature;
-if((typeof data9 !== "string") && (data9 !== null)){
-const err20 = {instancePath:instancePath+"/signature",schemaPath:"#/properties/signature/type",keyword:"type",params:{type: schema40.properties.signature.type},message:"must be string,null",schema:schema40.properties.signature.type,parentSchema:schema40.properties.signature,data:data9};
+if(data.operating_hours !== undefined){
+let data6 = data.operating_hours;
+if((!(data6 && typeof data6 == "object" && !Array.isArray(data6))) && (data6 !== null)){
+const err20 = {instancePath:instancePath+"/operating_hours",schemaPath:"#/properties/operating_hours/type",keyword:"type",params:{type: schema44.properties.operating_hours.type},message:"must be object,null",schema:schema44.properties.operating_hours.type,parentSchema:schema44.properties.operating_hours,data:data6};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1447,11 +1819,10 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data.account_limits !== undefined){
-let data10 = data.account_limits;
-if(Array.isArray(data10)){
-if(data10.length > 50){
-const err21 = {instancePath:instancePath+"/account_limits",schemaPath:"#/properties/account_limits/maxItems",keyword:"maxItems",params:{limit: 50},message:"must NOT have more than 50 items",schema:50,parentSchema:schema40.properties.account_limits,data:data10};
+if(data.daily_limit !== undefined){
+let data7 = data.daily_limit;
+if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
+const err21 = {instancePath:instancePath+"/daily_limit",schemaPath:"#/properties/daily_limit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema44.properties.daily_limit.type,parentSchema:schema44.properties.daily_limit,data:data7};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1460,16 +1831,9 @@ vErrors.push(err21);
 }
 errors++;
 }
-const len1 = data10.length;
-for(let i1=0; i1<len1; i1++){
-if(!(validate26(data10[i1], {instancePath:instancePath+"/account_limits/" + i1,parentData:data10,parentDataProperty:i1,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err22 = {instancePath:instancePath+"/account_limits",schemaPath:"#/properties/account_limits/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema40.properties.account_limits.type,parentSchema:schema40.properties.account_limits,data:data10};
+if((typeof data7 == "number") && (isFinite(data7))){
+if(data7 > 500 || isNaN(data7)){
+const err22 = {instancePath:instancePath+"/daily_limit",schemaPath:"#/properties/daily_limit/maximum",keyword:"maximum",params:{comparison: "<=", limit: 500},message:"must be <= 500",schema:500,parentSchema:schema44.properties.daily_limit,data:data7};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1478,16 +1842,8 @@ vErrors.push(err22);
 }
 errors++;
 }
-}
-if(data.sequence_nodes !== undefined){
-let data12 = data.sequence_nodes;
-if(Array.isArray(data12)){
-const len2 = data12.length;
-for(let i2=0; i2<len2; i2++){
-let data13 = data12[i2];
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-if(data13.type === undefined){
-const err23 = {instancePath:instancePath+"/sequence_nodes/" + i2,schemaPath:"#/$defs/PuffleSequenceNode/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema44.required,parentSchema:schema44,data:data13};
+if(data7 < 1 || isNaN(data7)){
+const err23 = {instancePath:instancePath+"/daily_limit",schemaPath:"#/properties/daily_limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema44.properties.daily_limit,data:data7};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1496,9 +1852,12 @@ vErrors.push(err23);
 }
 errors++;
 }
-for(const key1 in data13){
-if(!(func1.call(schema44.properties, key1))){
-const err24 = {instancePath:instancePath+"/sequence_nodes/" + i2,schemaPath:"#/$defs/PuffleSequenceNode/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema44,data:data13};
+}
+}
+if(data.stop_on_reply !== undefined){
+let data8 = data.stop_on_reply;
+if(typeof data8 !== "boolean"){
+const err24 = {instancePath:instancePath+"/stop_on_reply",schemaPath:"#/properties/stop_on_reply/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema44.properties.stop_on_reply.type,parentSchema:schema44.properties.stop_on_reply,data:data8};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1508,10 +1867,10 @@ vErrors.push(err24);
 errors++;
 }
 }
-if(data13.type !== undefined){
-let data14 = data13.type;
-if(typeof data14 !== "string"){
-const err25 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/type",schemaPath:"#/$defs/PuffleSequenceNode/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.type.type,parentSchema:schema44.properties.type,data:data14};
+if(data.open_tracking !== undefined){
+let data9 = data.open_tracking;
+if(typeof data9 !== "boolean"){
+const err25 = {instancePath:instancePath+"/open_tracking",schemaPath:"#/properties/open_tracking/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema44.properties.open_tracking.type,parentSchema:schema44.properties.open_tracking,data:data9};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1520,8 +1879,11 @@ vErrors.push(err25);
 }
 errors++;
 }
-if(!((((((data14 === "connection_request") || (data14 === "message")) || (data14 === "email")) || (data14 === "delay")) || (data14 === "ai")) || (data14 === "end"))){
-const err26 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/type",schemaPath:"#/$defs/PuffleSequenceNode/properties/type/enum",keyword:"enum",params:{allowedValues: schema44.properties.type.enum},message:"must be equal to one of the allowed values",schema:schema44.properties.type.enum,parentSchema:schema44.properties.type,data:data14};
+}
+if(data.signature !== undefined){
+let data10 = data.signature;
+if((typeof data10 !== "string") && (data10 !== null)){
+const err26 = {instancePath:instancePath+"/signature",schemaPath:"#/properties/signature/type",keyword:"type",params:{type: schema44.properties.signature.type},message:"must be string,null",schema:schema44.properties.signature.type,parentSchema:schema44.properties.signature,data:data10};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1531,10 +1893,11 @@ vErrors.push(err26);
 errors++;
 }
 }
-if(data13.subject !== undefined){
-let data15 = data13.subject;
-if((typeof data15 !== "string") && (data15 !== null)){
-const err27 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/subject",schemaPath:"#/$defs/PuffleSequenceNode/properties/subject/type",keyword:"type",params:{type: schema44.properties.subject.type},message:"must be string,null",schema:schema44.properties.subject.type,parentSchema:schema44.properties.subject,data:data15};
+if(data.account_limits !== undefined){
+let data11 = data.account_limits;
+if(Array.isArray(data11)){
+if(data11.length > 50){
+const err27 = {instancePath:instancePath+"/account_limits",schemaPath:"#/properties/account_limits/maxItems",keyword:"maxItems",params:{limit: 50},message:"must NOT have more than 50 items",schema:50,parentSchema:schema44.properties.account_limits,data:data11};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1543,11 +1906,16 @@ vErrors.push(err27);
 }
 errors++;
 }
+const len1 = data11.length;
+for(let i1=0; i1<len1; i1++){
+if(!(validate26(data11[i1], {instancePath:instancePath+"/account_limits/" + i1,parentData:data11,parentDataProperty:i1,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
+errors = vErrors.length;
 }
-if(data13.body !== undefined){
-let data16 = data13.body;
-if((typeof data16 !== "string") && (data16 !== null)){
-const err28 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/body",schemaPath:"#/$defs/PuffleSequenceNode/properties/body/type",keyword:"type",params:{type: schema44.properties.body.type},message:"must be string,null",schema:schema44.properties.body.type,parentSchema:schema44.properties.body,data:data16};
+}
+}
+else {
+const err28 = {instancePath:instancePath+"/account_limits",schemaPath:"#/properties/account_limits/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema44.properties.account_limits.type,parentSchema:schema44.properties.account_limits,data:data11};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1557,10 +1925,15 @@ vErrors.push(err28);
 errors++;
 }
 }
-if(data13.body_html !== undefined){
-let data17 = data13.body_html;
-if((typeof data17 !== "string") && (data17 !== null)){
-const err29 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/body_html",schemaPath:"#/$defs/PuffleSequenceNode/properties/body_html/type",keyword:"type",params:{type: schema44.properties.body_html.type},message:"must be string,null",schema:schema44.properties.body_html.type,parentSchema:schema44.properties.body_html,data:data17};
+if(data.sequence_nodes !== undefined){
+let data13 = data.sequence_nodes;
+if(Array.isArray(data13)){
+const len2 = data13.length;
+for(let i2=0; i2<len2; i2++){
+let data14 = data13[i2];
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+if(data14.type === undefined){
+const err29 = {instancePath:instancePath+"/sequence_nodes/" + i2,schemaPath:"#/$defs/PuffleSequenceNode/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema49.required,parentSchema:schema49,data:data14};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -1569,11 +1942,9 @@ vErrors.push(err29);
 }
 errors++;
 }
-}
-if(data13.signature !== undefined){
-let data18 = data13.signature;
-if((typeof data18 !== "string") && (data18 !== null)){
-const err30 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/signature",schemaPath:"#/$defs/PuffleSequenceNode/properties/signature/type",keyword:"type",params:{type: schema44.properties.signature.type},message:"must be string,null",schema:schema44.properties.signature.type,parentSchema:schema44.properties.signature,data:data18};
+for(const key2 in data14){
+if(!(func1.call(schema49.properties, key2))){
+const err30 = {instancePath:instancePath+"/sequence_nodes/" + i2,schemaPath:"#/$defs/PuffleSequenceNode/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema49,data:data14};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -1583,10 +1954,10 @@ vErrors.push(err30);
 errors++;
 }
 }
-if(data13.from_name !== undefined){
-let data19 = data13.from_name;
-if((typeof data19 !== "string") && (data19 !== null)){
-const err31 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/from_name",schemaPath:"#/$defs/PuffleSequenceNode/properties/from_name/type",keyword:"type",params:{type: schema44.properties.from_name.type},message:"must be string,null",schema:schema44.properties.from_name.type,parentSchema:schema44.properties.from_name,data:data19};
+if(data14.type !== undefined){
+let data15 = data14.type;
+if(typeof data15 !== "string"){
+const err31 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/type",schemaPath:"#/$defs/PuffleSequenceNode/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.type.type,parentSchema:schema49.properties.type,data:data15};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -1595,11 +1966,8 @@ vErrors.push(err31);
 }
 errors++;
 }
-}
-if(data13.reply_to !== undefined){
-let data20 = data13.reply_to;
-if((typeof data20 !== "string") && (data20 !== null)){
-const err32 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/reply_to",schemaPath:"#/$defs/PuffleSequenceNode/properties/reply_to/type",keyword:"type",params:{type: schema44.properties.reply_to.type},message:"must be string,null",schema:schema44.properties.reply_to.type,parentSchema:schema44.properties.reply_to,data:data20};
+if(!((((((data15 === "connection_request") || (data15 === "message")) || (data15 === "email")) || (data15 === "delay")) || (data15 === "ai")) || (data15 === "end"))){
+const err32 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/type",schemaPath:"#/$defs/PuffleSequenceNode/properties/type/enum",keyword:"enum",params:{allowedValues: schema49.properties.type.enum},message:"must be equal to one of the allowed values",schema:schema49.properties.type.enum,parentSchema:schema49.properties.type,data:data15};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -1609,10 +1977,10 @@ vErrors.push(err32);
 errors++;
 }
 }
-if(data13.cc !== undefined){
-let data21 = data13.cc;
-if(((typeof data21 !== "string") && (!(Array.isArray(data21)))) && (data21 !== null)){
-const err33 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/cc",schemaPath:"#/$defs/PuffleSequenceNode/properties/cc/type",keyword:"type",params:{type: schema44.properties.cc.type},message:"must be string,array,null",schema:schema44.properties.cc.type,parentSchema:schema44.properties.cc,data:data21};
+if(data14.subject !== undefined){
+let data16 = data14.subject;
+if((typeof data16 !== "string") && (data16 !== null)){
+const err33 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/subject",schemaPath:"#/$defs/PuffleSequenceNode/properties/subject/type",keyword:"type",params:{type: schema49.properties.subject.type},message:"must be string,null",schema:schema49.properties.subject.type,parentSchema:schema49.properties.subject,data:data16};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -1621,12 +1989,11 @@ vErrors.push(err33);
 }
 errors++;
 }
-if(Array.isArray(data21)){
-const len3 = data21.length;
-for(let i3=0; i3<len3; i3++){
-let data22 = data21[i3];
-if(typeof data22 !== "string"){
-const err34 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/cc/" + i3,schemaPath:"#/$defs/PuffleSequenceNode/properties/cc/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.cc.items.type,parentSchema:schema44.properties.cc.items,data:data22};
+}
+if(data14.body !== undefined){
+let data17 = data14.body;
+if((typeof data17 !== "string") && (data17 !== null)){
+const err34 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/body",schemaPath:"#/$defs/PuffleSequenceNode/properties/body/type",keyword:"type",params:{type: schema49.properties.body.type},message:"must be string,null",schema:schema49.properties.body.type,parentSchema:schema49.properties.body,data:data17};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -1636,12 +2003,10 @@ vErrors.push(err34);
 errors++;
 }
 }
-}
-}
-if(data13.bcc !== undefined){
-let data23 = data13.bcc;
-if(((typeof data23 !== "string") && (!(Array.isArray(data23)))) && (data23 !== null)){
-const err35 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/bcc",schemaPath:"#/$defs/PuffleSequenceNode/properties/bcc/type",keyword:"type",params:{type: schema44.properties.bcc.type},message:"must be string,array,null",schema:schema44.properties.bcc.type,parentSchema:schema44.properties.bcc,data:data23};
+if(data14.body_html !== undefined){
+let data18 = data14.body_html;
+if((typeof data18 !== "string") && (data18 !== null)){
+const err35 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/body_html",schemaPath:"#/$defs/PuffleSequenceNode/properties/body_html/type",keyword:"type",params:{type: schema49.properties.body_html.type},message:"must be string,null",schema:schema49.properties.body_html.type,parentSchema:schema49.properties.body_html,data:data18};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -1650,12 +2015,11 @@ vErrors.push(err35);
 }
 errors++;
 }
-if(Array.isArray(data23)){
-const len4 = data23.length;
-for(let i4=0; i4<len4; i4++){
-let data24 = data23[i4];
-if(typeof data24 !== "string"){
-const err36 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/bcc/" + i4,schemaPath:"#/$defs/PuffleSequenceNode/properties/bcc/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.bcc.items.type,parentSchema:schema44.properties.bcc.items,data:data24};
+}
+if(data14.signature !== undefined){
+let data19 = data14.signature;
+if((typeof data19 !== "string") && (data19 !== null)){
+const err36 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/signature",schemaPath:"#/$defs/PuffleSequenceNode/properties/signature/type",keyword:"type",params:{type: schema49.properties.signature.type},message:"must be string,null",schema:schema49.properties.signature.type,parentSchema:schema49.properties.signature,data:data19};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -1665,12 +2029,10 @@ vErrors.push(err36);
 errors++;
 }
 }
-}
-}
-if(data13.attachments !== undefined){
-let data25 = data13.attachments;
-if(!(Array.isArray(data25))){
-const err37 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/attachments",schemaPath:"#/$defs/PuffleSequenceNode/properties/attachments/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema44.properties.attachments.type,parentSchema:schema44.properties.attachments,data:data25};
+if(data14.from_name !== undefined){
+let data20 = data14.from_name;
+if((typeof data20 !== "string") && (data20 !== null)){
+const err37 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/from_name",schemaPath:"#/$defs/PuffleSequenceNode/properties/from_name/type",keyword:"type",params:{type: schema49.properties.from_name.type},message:"must be string,null",schema:schema49.properties.from_name.type,parentSchema:schema49.properties.from_name,data:data20};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -1680,10 +2042,10 @@ vErrors.push(err37);
 errors++;
 }
 }
-if(data13.include_message !== undefined){
-let data26 = data13.include_message;
-if(typeof data26 !== "boolean"){
-const err38 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/include_message",schemaPath:"#/$defs/PuffleSequenceNode/properties/include_message/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema44.properties.include_message.type,parentSchema:schema44.properties.include_message,data:data26};
+if(data14.reply_to !== undefined){
+let data21 = data14.reply_to;
+if((typeof data21 !== "string") && (data21 !== null)){
+const err38 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/reply_to",schemaPath:"#/$defs/PuffleSequenceNode/properties/reply_to/type",keyword:"type",params:{type: schema49.properties.reply_to.type},message:"must be string,null",schema:schema49.properties.reply_to.type,parentSchema:schema49.properties.reply_to,data:data21};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -1693,10 +2055,10 @@ vErrors.push(err38);
 errors++;
 }
 }
-if(data13.is_reply !== undefined){
-let data27 = data13.is_reply;
-if(typeof data27 !== "boolean"){
-const err39 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/is_reply",schemaPath:"#/$defs/PuffleSequenceNode/properties/is_reply/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema44.properties.is_reply.type,parentSchema:schema44.properties.is_reply,data:data27};
+if(data14.cc !== undefined){
+let data22 = data14.cc;
+if(((typeof data22 !== "string") && (!(Array.isArray(data22)))) && (data22 !== null)){
+const err39 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/cc",schemaPath:"#/$defs/PuffleSequenceNode/properties/cc/type",keyword:"type",params:{type: schema49.properties.cc.type},message:"must be string,array,null",schema:schema49.properties.cc.type,parentSchema:schema49.properties.cc,data:data22};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -1705,11 +2067,12 @@ vErrors.push(err39);
 }
 errors++;
 }
-}
-if(data13.delay_days !== undefined){
-let data28 = data13.delay_days;
-if(!(((typeof data28 == "number") && (!(data28 % 1) && !isNaN(data28))) && (isFinite(data28)))){
-const err40 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/delay_days",schemaPath:"#/$defs/PuffleSequenceNode/properties/delay_days/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema44.properties.delay_days.type,parentSchema:schema44.properties.delay_days,data:data28};
+if(Array.isArray(data22)){
+const len3 = data22.length;
+for(let i3=0; i3<len3; i3++){
+let data23 = data22[i3];
+if(typeof data23 !== "string"){
+const err40 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/cc/" + i3,schemaPath:"#/$defs/PuffleSequenceNode/properties/cc/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.cc.items.type,parentSchema:schema49.properties.cc.items,data:data23};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -1718,9 +2081,13 @@ vErrors.push(err40);
 }
 errors++;
 }
-if((typeof data28 == "number") && (isFinite(data28))){
-if(data28 < 0 || isNaN(data28)){
-const err41 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/delay_days",schemaPath:"#/$defs/PuffleSequenceNode/properties/delay_days/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema44.properties.delay_days,data:data28};
+}
+}
+}
+if(data14.bcc !== undefined){
+let data24 = data14.bcc;
+if(((typeof data24 !== "string") && (!(Array.isArray(data24)))) && (data24 !== null)){
+const err41 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/bcc",schemaPath:"#/$defs/PuffleSequenceNode/properties/bcc/type",keyword:"type",params:{type: schema49.properties.bcc.type},message:"must be string,array,null",schema:schema49.properties.bcc.type,parentSchema:schema49.properties.bcc,data:data24};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -1729,12 +2096,12 @@ vErrors.push(err41);
 }
 errors++;
 }
-}
-}
-if(data13.delay_hours !== undefined){
-let data29 = data13.delay_hours;
-if(!(((typeof data29 == "number") && (!(data29 % 1) && !isNaN(data29))) && (isFinite(data29)))){
-const err42 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/delay_hours",schemaPath:"#/$defs/PuffleSequenceNode/properties/delay_hours/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema44.properties.delay_hours.type,parentSchema:schema44.properties.delay_hours,data:data29};
+if(Array.isArray(data24)){
+const len4 = data24.length;
+for(let i4=0; i4<len4; i4++){
+let data25 = data24[i4];
+if(typeof data25 !== "string"){
+const err42 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/bcc/" + i4,schemaPath:"#/$defs/PuffleSequenceNode/properties/bcc/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.bcc.items.type,parentSchema:schema49.properties.bcc.items,data:data25};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -1743,9 +2110,13 @@ vErrors.push(err42);
 }
 errors++;
 }
-if((typeof data29 == "number") && (isFinite(data29))){
-if(data29 < 0 || isNaN(data29)){
-const err43 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/delay_hours",schemaPath:"#/$defs/PuffleSequenceNode/properties/delay_hours/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema44.properties.delay_hours,data:data29};
+}
+}
+}
+if(data14.attachments !== undefined){
+let data26 = data14.attachments;
+if(!(Array.isArray(data26))){
+const err43 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/attachments",schemaPath:"#/$defs/PuffleSequenceNode/properties/attachments/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema49.properties.attachments.type,parentSchema:schema49.properties.attachments,data:data26};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -1755,11 +2126,10 @@ vErrors.push(err43);
 errors++;
 }
 }
-}
-if(data13.delay_minutes !== undefined){
-let data30 = data13.delay_minutes;
-if(!(((typeof data30 == "number") && (!(data30 % 1) && !isNaN(data30))) && (isFinite(data30)))){
-const err44 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/delay_minutes",schemaPath:"#/$defs/PuffleSequenceNode/properties/delay_minutes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema44.properties.delay_minutes.type,parentSchema:schema44.properties.delay_minutes,data:data30};
+if(data14.include_message !== undefined){
+let data27 = data14.include_message;
+if(typeof data27 !== "boolean"){
+const err44 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/include_message",schemaPath:"#/$defs/PuffleSequenceNode/properties/include_message/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema49.properties.include_message.type,parentSchema:schema49.properties.include_message,data:data27};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -1768,9 +2138,11 @@ vErrors.push(err44);
 }
 errors++;
 }
-if((typeof data30 == "number") && (isFinite(data30))){
-if(data30 < 0 || isNaN(data30)){
-const err45 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/delay_minutes",schemaPath:"#/$defs/PuffleSequenceNode/properties/delay_minutes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema44.properties.delay_minutes,data:data30};
+}
+if(data14.is_reply !== undefined){
+let data28 = data14.is_reply;
+if(typeof data28 !== "boolean"){
+const err45 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/is_reply",schemaPath:"#/$defs/PuffleSequenceNode/properties/is_reply/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema49.properties.is_reply.type,parentSchema:schema49.properties.is_reply,data:data28};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -1780,11 +2152,10 @@ vErrors.push(err45);
 errors++;
 }
 }
-}
-if(data13.ai_node !== undefined){
-let data31 = data13.ai_node;
-if((!(data31 && typeof data31 == "object" && !Array.isArray(data31))) && (data31 !== null)){
-const err46 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/ai_node",schemaPath:"#/$defs/PuffleSequenceNode/properties/ai_node/type",keyword:"type",params:{type: schema44.properties.ai_node.type},message:"must be object,null",schema:schema44.properties.ai_node.type,parentSchema:schema44.properties.ai_node,data:data31};
+if(data14.delay_days !== undefined){
+let data29 = data14.delay_days;
+if(!(((typeof data29 == "number") && (!(data29 % 1) && !isNaN(data29))) && (isFinite(data29)))){
+const err46 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/delay_days",schemaPath:"#/$defs/PuffleSequenceNode/properties/delay_days/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema49.properties.delay_days.type,parentSchema:schema49.properties.delay_days,data:data29};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -1793,10 +2164,9 @@ vErrors.push(err46);
 }
 errors++;
 }
-if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
-for(const key2 in data31){
-if(!((key2 === "purpose") || (key2 === "output_type"))){
-const err47 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/ai_node",schemaPath:"#/$defs/PuffleSequenceNode/properties/ai_node/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema44.properties.ai_node,data:data31};
+if((typeof data29 == "number") && (isFinite(data29))){
+if(data29 < 0 || isNaN(data29)){
+const err47 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/delay_days",schemaPath:"#/$defs/PuffleSequenceNode/properties/delay_days/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema49.properties.delay_days,data:data29};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -1806,10 +2176,11 @@ vErrors.push(err47);
 errors++;
 }
 }
-if(data31.purpose !== undefined){
-let data32 = data31.purpose;
-if(typeof data32 !== "string"){
-const err48 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/ai_node/purpose",schemaPath:"#/$defs/PuffleSequenceNode/properties/ai_node/properties/purpose/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.ai_node.properties.purpose.type,parentSchema:schema44.properties.ai_node.properties.purpose,data:data32};
+}
+if(data14.delay_hours !== undefined){
+let data30 = data14.delay_hours;
+if(!(((typeof data30 == "number") && (!(data30 % 1) && !isNaN(data30))) && (isFinite(data30)))){
+const err48 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/delay_hours",schemaPath:"#/$defs/PuffleSequenceNode/properties/delay_hours/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema49.properties.delay_hours.type,parentSchema:schema49.properties.delay_hours,data:data30};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -1818,11 +2189,9 @@ vErrors.push(err48);
 }
 errors++;
 }
-}
-if(data31.output_type !== undefined){
-let data33 = data31.output_type;
-if(typeof data33 !== "string"){
-const err49 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/ai_node/output_type",schemaPath:"#/$defs/PuffleSequenceNode/properties/ai_node/properties/output_type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.ai_node.properties.output_type.type,parentSchema:schema44.properties.ai_node.properties.output_type,data:data33};
+if((typeof data30 == "number") && (isFinite(data30))){
+if(data30 < 0 || isNaN(data30)){
+const err49 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/delay_hours",schemaPath:"#/$defs/PuffleSequenceNode/properties/delay_hours/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema49.properties.delay_hours,data:data30};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -1833,10 +2202,10 @@ errors++;
 }
 }
 }
-}
-}
-else {
-const err50 = {instancePath:instancePath+"/sequence_nodes/" + i2,schemaPath:"#/$defs/PuffleSequenceNode/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema44.type,parentSchema:schema44,data:data13};
+if(data14.delay_minutes !== undefined){
+let data31 = data14.delay_minutes;
+if(!(((typeof data31 == "number") && (!(data31 % 1) && !isNaN(data31))) && (isFinite(data31)))){
+const err50 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/delay_minutes",schemaPath:"#/$defs/PuffleSequenceNode/properties/delay_minutes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema49.properties.delay_minutes.type,parentSchema:schema49.properties.delay_minutes,data:data31};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -1845,10 +2214,9 @@ vErrors.push(err50);
 }
 errors++;
 }
-}
-}
-else {
-const err51 = {instancePath:instancePath+"/sequence_nodes",schemaPath:"#/properties/sequence_nodes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema40.properties.sequence_nodes.type,parentSchema:schema40.properties.sequence_nodes,data:data12};
+if((typeof data31 == "number") && (isFinite(data31))){
+if(data31 < 0 || isNaN(data31)){
+const err51 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/delay_minutes",schemaPath:"#/$defs/PuffleSequenceNode/properties/delay_minutes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema49.properties.delay_minutes,data:data31};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -1858,10 +2226,11 @@ vErrors.push(err51);
 errors++;
 }
 }
-if(data.status !== undefined){
-let data34 = data.status;
-if(typeof data34 !== "string"){
-const err52 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema40.properties.status.type,parentSchema:schema40.properties.status,data:data34};
+}
+if(data14.ai_node !== undefined){
+let data32 = data14.ai_node;
+if((!(data32 && typeof data32 == "object" && !Array.isArray(data32))) && (data32 !== null)){
+const err52 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/ai_node",schemaPath:"#/$defs/PuffleSequenceNode/properties/ai_node/type",keyword:"type",params:{type: schema49.properties.ai_node.type},message:"must be object,null",schema:schema49.properties.ai_node.type,parentSchema:schema49.properties.ai_node,data:data32};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -1870,8 +2239,10 @@ vErrors.push(err52);
 }
 errors++;
 }
-if(!(((data34 === "draft") || (data34 === "active")) || (data34 === "paused"))){
-const err53 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema40.properties.status.enum},message:"must be equal to one of the allowed values",schema:schema40.properties.status.enum,parentSchema:schema40.properties.status,data:data34};
+if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
+for(const key3 in data32){
+if(!((key3 === "purpose") || (key3 === "output_type"))){
+const err53 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/ai_node",schemaPath:"#/$defs/PuffleSequenceNode/properties/ai_node/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema49.properties.ai_node,data:data32};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -1881,9 +2252,10 @@ vErrors.push(err53);
 errors++;
 }
 }
-}
-else {
-const err54 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema40.type,parentSchema:schema40,data};
+if(data32.purpose !== undefined){
+let data33 = data32.purpose;
+if(typeof data33 !== "string"){
+const err54 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/ai_node/purpose",schemaPath:"#/$defs/PuffleSequenceNode/properties/ai_node/properties/purpose/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.ai_node.properties.purpose.type,parentSchema:schema49.properties.ai_node.properties.purpose,data:data33};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -1892,15 +2264,89 @@ vErrors.push(err54);
 }
 errors++;
 }
+}
+if(data32.output_type !== undefined){
+let data34 = data32.output_type;
+if(typeof data34 !== "string"){
+const err55 = {instancePath:instancePath+"/sequence_nodes/" + i2+"/ai_node/output_type",schemaPath:"#/$defs/PuffleSequenceNode/properties/ai_node/properties/output_type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.ai_node.properties.output_type.type,parentSchema:schema49.properties.ai_node.properties.output_type,data:data34};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+}
+}
+}
+}
+else {
+const err56 = {instancePath:instancePath+"/sequence_nodes/" + i2,schemaPath:"#/$defs/PuffleSequenceNode/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.type,parentSchema:schema49,data:data14};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+}
+}
+else {
+const err57 = {instancePath:instancePath+"/sequence_nodes",schemaPath:"#/properties/sequence_nodes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema44.properties.sequence_nodes.type,parentSchema:schema44.properties.sequence_nodes,data:data13};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+}
+if(data.status !== undefined){
+let data35 = data.status;
+if(typeof data35 !== "string"){
+const err58 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.status.type,parentSchema:schema44.properties.status,data:data35};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+if(!(((data35 === "draft") || (data35 === "active")) || (data35 === "paused"))){
+const err59 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema44.properties.status.enum},message:"must be equal to one of the allowed values",schema:schema44.properties.status.enum,parentSchema:schema44.properties.status,data:data35};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+}
+}
+else {
+const err60 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema44.type,parentSchema:schema44,data};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
 validate25.errors = vErrors;
 return errors === 0;
 }
 validate25.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema45 = {"description":"An Altur AI-agent campaign (phone calls or WhatsApp): the fields of POST and PATCH /campaigns plus the desired lifecycle `status` and `archived`.","type":"object","additionalProperties":false,"required":["name","agent_id","integration_id","integration_type"],"properties":{"name":{"description":"Name of the campaign (at most 255 characters).","type":"string","minLength":1,"maxLength":255},"agent_id":{"description":"Public id of the AI agent that runs the campaign. Fixed at creation: changing it means replacing the campaign.","type":"string","minLength":1},"integration_id":{"description":"Public id of the agent's phone or WhatsApp integration. Fixed at creation.","type":"string","minLength":1},"integration_type":{"description":"Channel: phone_call or whatsapp. Fixed at creation. Decides which other fields are allowed.","type":"string","enum":["phone_call","whatsapp"]},"description":{"description":"Free-text description.","type":"string"},"timezone":{"description":"IANA time zone of the calling windows, e.g. America/Mexico_City (Altur's default).","type":"string","minLength":1},"retries":{"description":"How often an unanswered contact is tried again (0-5).","type":"integer","minimum":0,"maximum":5},"message_limit":{"description":"Message limit of the campaign (1-10000).","type":"integer","minimum":1,"maximum":10000},"first_message":{"description":"phone_call only: the agent's opening line when the call is answered.","type":"string"},"template":{"description":"whatsapp only: name of the WhatsApp message template.","type":"string"},"template_alt":{"description":"whatsapp only: name of the alternate template.","type":"string"},"scheduling":{"$ref":"#/$defs/AlturWeekSchedule","description":"Weekly windows in which the agent may contact people, per weekday (mon..sun); weekdays left out are inactive."},"cycles":{"$ref":"#/$defs/AlturCycles","description":"phone_call only: repeated dialling rounds. Can only be enabled at creation; `enabled` and `mode` cannot change afterwards."},"status":{"description":"Desired lifecycle: active (activate or resume) or inactive (pause). Leave it out to let campaignctl ignore the status.","type":"string","enum":["active","inactive"]},"archived":{"description":"true archives the campaign (Altur has no delete). Archiving cannot be undone through the API.","type":"boolean"}}};
-const schema46 = {"description":"A window per weekday.","type":"object","additionalProperties":false,"properties":{"mon":{"$ref":"#/$defs/AlturDayWindow","description":"Monday."},"tue":{"$ref":"#/$defs/AlturDayWindow","description":"Tuesday."},"wed":{"$ref":"#/$defs/AlturDayWindow","description":"Wednesday."},"thu":{"$ref":"#/$defs/AlturDayWindow","description":"Thursday."},"fri":{"$ref":"#/$defs/AlturDayWindow","description":"Friday."},"sat":{"$ref":"#/$defs/AlturDayWindow","description":"Saturday."},"sun":{"$ref":"#/$defs/AlturDayWindow","description":"Sunday."}}};
-const schema47 = {"description":"Calling window for one weekday.","type":"object","additionalProperties":false,"required":["active"],"properties":{"startTime":{"description":"Start of the window, HH:MM (24-hour), in the campaign's time zone.","type":"string","pattern":"^([01][0-9]|2[0-3]):[0-5][0-9]$","patternErrorMessage":"must be a 24-hour time HH:MM, such as 09:00 or 17:30"},"stopTime":{"description":"End of the window, HH:MM (24-hour); later than startTime.","type":"string","pattern":"^([01][0-9]|2[0-3]):[0-5][0-9]$","patternErrorMessage":"must be a 24-hour time HH:MM, such as 09:00 or 17:30"},"active":{"description":"Whether the agent works on this weekday. When true, startTime and stopTime are required.","type":"boolean"}}};
-const pattern10 = new RegExp("^([01][0-9]|2[0-3]):[0-5][0-9]$", "u");
+const schema50 = {"description":"An Altur AI-agent campaign (phone calls or WhatsApp): the fields of POST and PATCH /campaigns plus the desired lifecycle `status` and `archived`.","type":"object","additionalProperties":false,"required":["name","agent_id","integration_id","integration_type"],"properties":{"name":{"description":"Name of the campaign (at most 255 characters).","type":"string","minLength":1,"maxLength":255},"agent_id":{"description":"Public id of the AI agent that runs the campaign. Fixed at creation: changing it means replacing the campaign.","type":"string","minLength":1},"integration_id":{"description":"Public id of the agent's phone or WhatsApp integration. Fixed at creation.","type":"string","minLength":1},"integration_type":{"description":"Channel: phone_call or whatsapp. Fixed at creation. Decides which other fields are allowed.","type":"string","enum":["phone_call","whatsapp"]},"description":{"description":"Free-text description.","type":"string"},"timezone":{"description":"IANA time zone of the calling windows, e.g. America/Mexico_City (Altur's default).","type":"string","minLength":1},"retries":{"description":"How often an unanswered contact is tried again (0-5).","type":"integer","minimum":0,"maximum":5},"message_limit":{"description":"Message limit of the campaign (1-10000).","type":"integer","minimum":1,"maximum":10000},"first_message":{"description":"phone_call only: the agent's opening line when the call is answered.","type":"string"},"template":{"description":"whatsapp only: name of the WhatsApp message template.","type":"string"},"template_alt":{"description":"whatsapp only: name of the alternate template.","type":"string"},"scheduling":{"$ref":"#/$defs/AlturWeekSchedule","description":"Weekly windows in which the agent may contact people, per weekday (mon..sun); weekdays left out are inactive."},"cycles":{"$ref":"#/$defs/AlturCycles","description":"phone_call only: repeated dialling rounds. Can only be enabled at creation; `enabled` and `mode` cannot change afterwards."},"status":{"description":"Desired lifecycle: active (activate or resume) or inactive (pause). Leave it out to let campaignctl ignore the status.","type":"string","enum":["active","inactive"]},"archived":{"description":"true archives the campaign (Altur has no delete). Archiving cannot be undone through the API.","type":"boolean"}}};
+const schema51 = {"description":"A window per weekday.","type":"object","additionalProperties":false,"properties":{"mon":{"$ref":"#/$defs/AlturDayWindow","description":"Monday."},"tue":{"$ref":"#/$defs/AlturDayWindow","description":"Tuesday."},"wed":{"$ref":"#/$defs/AlturDayWindow","description":"Wednesday."},"thu":{"$ref":"#/$defs/AlturDayWindow","description":"Thursday."},"fri":{"$ref":"#/$defs/AlturDayWindow","description":"Friday."},"sat":{"$ref":"#/$defs/AlturDayWindow","description":"Saturday."},"sun":{"$ref":"#/$defs/AlturDayWindow","description":"Sunday."}}};
+const schema52 = {"description":"Calling window for one weekday.","type":"object","additionalProperties":false,"required":["active"],"properties":{"startTime":{"description":"Start of the window, HH:MM (24-hour), in the campaign's time zone.","type":"string","pattern":"^([01][0-9]|2[0-3]):[0-5][0-9]$","patternErrorMessage":"must be a 24-hour time HH:MM, such as 09:00 or 17:30"},"stopTime":{"description":"End of the window, HH:MM (24-hour); later than startTime.","type":"string","pattern":"^([01][0-9]|2[0-3]):[0-5][0-9]$","patternErrorMessage":"must be a 24-hour time HH:MM, such as 09:00 or 17:30"},"active":{"description":"Whether the agent works on this weekday. When true, startTime and stopTime are required.","type":"boolean"}}};
+const pattern13 = new RegExp("^([01][0-9]|2[0-3]):[0-5][0-9]$", "u");
 
 function validate30(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -1915,7 +2361,7 @@ evaluated0.items = undefined;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
 if(!(((((((key0 === "mon") || (key0 === "tue")) || (key0 === "wed")) || (key0 === "thu")) || (key0 === "fri")) || (key0 === "sat")) || (key0 === "sun"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema46,data};
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema51,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1929,7 +2375,7 @@ if(data.mon !== undefined){
 let data0 = data.mon;
 if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
 if(data0.active === undefined){
-const err1 = {instancePath:instancePath+"/mon",schemaPath:"#/$defs/AlturDayWindow/required",keyword:"required",params:{missingProperty: "active"},message:"must have required property '"+"active"+"'",schema:schema47.required,parentSchema:schema47,data:data0};
+const err1 = {instancePath:instancePath+"/mon",schemaPath:"#/$defs/AlturDayWindow/required",keyword:"required",params:{missingProperty: "active"},message:"must have required property '"+"active"+"'",schema:schema52.required,parentSchema:schema52,data:data0};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1940,7 +2386,7 @@ errors++;
 }
 for(const key1 in data0){
 if(!(((key1 === "startTime") || (key1 === "stopTime")) || (key1 === "active"))){
-const err2 = {instancePath:instancePath+"/mon",schemaPath:"#/$defs/AlturDayWindow/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema47,data:data0};
+const err2 = {instancePath:instancePath+"/mon",schemaPath:"#/$defs/AlturDayWindow/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema52,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1953,8 +2399,8 @@ errors++;
 if(data0.startTime !== undefined){
 let data1 = data0.startTime;
 if(typeof data1 === "string"){
-if(!pattern10.test(data1)){
-const err3 = {instancePath:instancePath+"/mon/startTime",schemaPath:"#/$defs/AlturDayWindow/properties/startTime/pattern",keyword:"pattern",params:{pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$"},message:"must match pattern \""+"^([01][0-9]|2[0-3]):[0-5][0-9]$"+"\"",schema:"^([01][0-9]|2[0-3]):[0-5][0-9]$",parentSchema:schema47.properties.startTime,data:data1};
+if(!pattern13.test(data1)){
+const err3 = {instancePath:instancePath+"/mon/startTime",schemaPath:"#/$defs/AlturDayWindow/properties/startTime/pattern",keyword:"pattern",params:{pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$"},message:"must match pattern \""+"^([01][0-9]|2[0-3]):[0-5][0-9]$"+"\"",schema:"^([01][0-9]|2[0-3]):[0-5][0-9]$",parentSchema:schema52.properties.startTime,data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1965,7 +2411,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/mon/startTime",schemaPath:"#/$defs/AlturDayWindow/properties/startTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.properties.startTime.type,parentSchema:schema47.properties.startTime,data:data1};
+const err4 = {instancePath:instancePath+"/mon/startTime",schemaPath:"#/$defs/AlturDayWindow/properties/startTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.startTime.type,parentSchema:schema52.properties.startTime,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1978,8 +2424,8 @@ errors++;
 if(data0.stopTime !== undefined){
 let data2 = data0.stopTime;
 if(typeof data2 === "string"){
-if(!pattern10.test(data2)){
-const err5 = {instancePath:instancePath+"/mon/stopTime",schemaPath:"#/$defs/AlturDayWindow/properties/stopTime/pattern",keyword:"pattern",params:{pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$"},message:"must match pattern \""+"^([01][0-9]|2[0-3]):[0-5][0-9]$"+"\"",schema:"^([01][0-9]|2[0-3]):[0-5][0-9]$",parentSchema:schema47.properties.stopTime,data:data2};
+if(!pattern13.test(data2)){
+const err5 = {instancePath:instancePath+"/mon/stopTime",schemaPath:"#/$defs/AlturDayWindow/properties/stopTime/pattern",keyword:"pattern",params:{pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$"},message:"must match pattern \""+"^([01][0-9]|2[0-3]):[0-5][0-9]$"+"\"",schema:"^([01][0-9]|2[0-3]):[0-5][0-9]$",parentSchema:schema52.properties.stopTime,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1990,7 +2436,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/mon/stopTime",schemaPath:"#/$defs/AlturDayWindow/properties/stopTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.properties.stopTime.type,parentSchema:schema47.properties.stopTime,data:data2};
+const err6 = {instancePath:instancePath+"/mon/stopTime",schemaPath:"#/$defs/AlturDayWindow/properties/stopTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.stopTime.type,parentSchema:schema52.properties.stopTime,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2003,7 +2449,7 @@ errors++;
 if(data0.active !== undefined){
 let data3 = data0.active;
 if(typeof data3 !== "boolean"){
-const err7 = {instancePath:instancePath+"/mon/active",schemaPath:"#/$defs/AlturDayWindow/properties/active/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema47.properties.active.type,parentSchema:schema47.properties.active,data:data3};
+const err7 = {instancePath:instancePath+"/mon/active",schemaPath:"#/$defs/AlturDayWindow/properties/active/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema52.properties.active.type,parentSchema:schema52.properties.active,data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2015,7 +2461,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/mon",schemaPath:"#/$defs/AlturDayWindow/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema47.type,parentSchema:schema47,data:data0};
+const err8 = {instancePath:instancePath+"/mon",schemaPath:"#/$defs/AlturDayWindow/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema52.type,parentSchema:schema52,data:data0};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2029,7 +2475,7 @@ if(data.tue !== undefined){
 let data4 = data.tue;
 if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
 if(data4.active === undefined){
-const err9 = {instancePath:instancePath+"/tue",schemaPath:"#/$defs/AlturDayWindow/required",keyword:"required",params:{missingProperty: "active"},message:"must have required property '"+"active"+"'",schema:schema47.required,parentSchema:schema47,data:data4};
+const err9 = {instancePath:instancePath+"/tue",schemaPath:"#/$defs/AlturDayWindow/required",keyword:"required",params:{missingProperty: "active"},message:"must have required property '"+"active"+"'",schema:schema52.required,parentSchema:schema52,data:data4};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2040,7 +2486,7 @@ errors++;
 }
 for(const key2 in data4){
 if(!(((key2 === "startTime") || (key2 === "stopTime")) || (key2 === "active"))){
-const err10 = {instancePath:instancePath+"/tue",schemaPath:"#/$defs/AlturDayWindow/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema47,data:data4};
+const err10 = {instancePath:instancePath+"/tue",schemaPath:"#/$defs/AlturDayWindow/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema52,data:data4};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2053,8 +2499,8 @@ errors++;
 if(data4.startTime !== undefined){
 let data5 = data4.startTime;
 if(typeof data5 === "string"){
-if(!pattern10.test(data5)){
-const err11 = {instancePath:instancePath+"/tue/startTime",schemaPath:"#/$defs/AlturDayWindow/properties/startTime/pattern",keyword:"pattern",params:{pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$"},message:"must match pattern \""+"^([01][0-9]|2[0-3]):[0-5][0-9]$"+"\"",schema:"^([01][0-9]|2[0-3]):[0-5][0-9]$",parentSchema:schema47.properties.startTime,data:data5};
+if(!pattern13.test(data5)){
+const err11 = {instancePath:instancePath+"/tue/startTime",schemaPath:"#/$defs/AlturDayWindow/properties/startTime/pattern",keyword:"pattern",params:{pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$"},message:"must match pattern \""+"^([01][0-9]|2[0-3]):[0-5][0-9]$"+"\"",schema:"^([01][0-9]|2[0-3]):[0-5][0-9]$",parentSchema:schema52.properties.startTime,data:data5};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2065,7 +2511,7 @@ errors++;
 }
 }
 else {
-const err12 = {instancePath:instancePath+"/tue/startTime",schemaPath:"#/$defs/AlturDayWindow/properties/startTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.properties.startTime.type,parentSchema:schema47.properties.startTime,data:data5};
+const err12 = {instancePath:instancePath+"/tue/startTime",schemaPath:"#/$defs/AlturDayWindow/properties/startTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.startTime.type,parentSchema:schema52.properties.startTime,data:data5};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2078,8 +2524,8 @@ errors++;
 if(data4.stopTime !== undefined){
 let data6 = data4.stopTime;
 if(typeof data6 === "string"){
-if(!pattern10.test(data6)){
-const err13 = {instancePath:instancePath+"/tue/stopTime",schemaPath:"#/$defs/AlturDayWindow/properties/stopTime/pattern",keyword:"pattern",params:{pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$"},message:"must match pattern \""+"^([01][0-9]|2[0-3]):[0-5][0-9]$"+"\"",schema:"^([01][0-9]|2[0-3]):[0-5][0-9]$",parentSchema:schema47.properties.stopTime,data:data6};
+if(!pattern13.test(data6)){
+const err13 = {instancePath:instancePath+"/tue/stopTime",schemaPath:"#/$defs/AlturDayWindow/properties/stopTime/pattern",keyword:"pattern",params:{pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$"},message:"must match pattern \""+"^([01][0-9]|2[0-3]):[0-5][0-9]$"+"\"",schema:"^([01][0-9]|2[0-3]):[0-5][0-9]$",parentSchema:schema52.properties.stopTime,data:data6};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -2090,7 +2536,7 @@ errors++;
 }
 }
 else {
-const err14 = {instancePath:instancePath+"/tue/stopTime",schemaPath:"#/$defs/AlturDayWindow/properties/stopTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.properties.stopTime.type,parentSchema:schema47.properties.stopTime,data:data6};
+const err14 = {instancePath:instancePath+"/tue/stopTime",schemaPath:"#/$defs/AlturDayWindow/properties/stopTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.stopTime.type,parentSchema:schema52.properties.stopTime,data:data6};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2103,7 +2549,7 @@ errors++;
 if(data4.active !== undefined){
 let data7 = data4.active;
 if(typeof data7 !== "boolean"){
-const err15 = {instancePath:instancePath+"/tue/active",schemaPath:"#/$defs/AlturDayWindow/properties/active/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema47.properties.active.type,parentSchema:schema47.properties.active,data:data7};
+const err15 = {instancePath:instancePath+"/tue/active",schemaPath:"#/$defs/AlturDayWindow/properties/active/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema52.properties.active.type,parentSchema:schema52.properties.active,data:data7};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -2115,7 +2561,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/tue",schemaPath:"#/$defs/AlturDayWindow/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema47.type,parentSchema:schema47,data:data4};
+const err16 = {instancePath:instancePath+"/tue",schemaPath:"#/$defs/AlturDayWindow/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema52.type,parentSchema:schema52,data:data4};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -2129,7 +2575,7 @@ if(data.wed !== undefined){
 let data8 = data.wed;
 if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
 if(data8.active === undefined){
-const err17 = {instancePath:instancePath+"/wed",schemaPath:"#/$defs/AlturDayWindow/required",keyword:"required",params:{missingProperty: "active"},message:"must have required property '"+"active"+"'",schema:schema47.required,parentSchema:schema47,data:data8};
+const err17 = {instancePath:instancePath+"/wed",schemaPath:"#/$defs/AlturDayWindow/required",keyword:"required",params:{missingProperty: "active"},message:"must have required property '"+"active"+"'",schema:schema52.required,parentSchema:schema52,data:data8};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -2140,7 +2586,7 @@ errors++;
 }
 for(const key3 in data8){
 if(!(((key3 === "startTime") || (key3 === "stopTime")) || (key3 === "active"))){
-const err18 = {instancePath:instancePath+"/wed",schemaPath:"#/$defs/AlturDayWindow/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema47,data:data8};
+const err18 = {instancePath:instancePath+"/wed",schemaPath:"#/$defs/AlturDayWindow/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema52,data:data8};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -2153,8 +2599,8 @@ errors++;
 if(data8.startTime !== undefined){
 let data9 = data8.startTime;
 if(typeof data9 === "string"){
-if(!pattern10.test(data9)){
-const err19 = {instancePath:instancePath+"/wed/startTime",schemaPath:"#/$defs/AlturDayWindow/properties/startTime/pattern",keyword:"pattern",params:{pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$"},message:"must match pattern \""+"^([01][0-9]|2[0-3]):[0-5][0-9]$"+"\"",schema:"^([01][0-9]|2[0-3]):[0-5][0-9]$",parentSchema:schema47.properties.startTime,data:data9};
+if(!pattern13.test(data9)){
+const err19 = {instancePath:instancePath+"/wed/startTime",schemaPath:"#/$defs/AlturDayWindow/properties/startTime/pattern",keyword:"pattern",params:{pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$"},message:"must match pattern \""+"^([01][0-9]|2[0-3]):[0-5][0-9]$"+"\"",schema:"^([01][0-9]|2[0-3]):[0-5][0-9]$",parentSchema:schema52.properties.startTime,data:data9};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -2165,7 +2611,7 @@ errors++;
 }
 }
 else {
-const err20 = {instancePath:instancePath+"/wed/startTime",schemaPath:"#/$defs/AlturDayWindow/properties/startTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.properties.startTime.type,parentSchema:schema47.properties.startTime,data:data9};
+const err20 = {instancePath:instancePath+"/wed/startTime",schemaPath:"#/$defs/AlturDayWindow/properties/startTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.startTime.type,parentSchema:schema52.properties.startTime,data:data9};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -2178,8 +2624,8 @@ errors++;
 if(data8.stopTime !== undefined){
 let data10 = data8.stopTime;
 if(typeof data10 === "string"){
-if(!pattern10.test(data10)){
-const err21 = {instancePath:instancePath+"/wed/stopTime",schemaPath:"#/$defs/AlturDayWindow/properties/stopTime/pattern",keyword:"pattern",params:{pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$"},message:"must match pattern \""+"^([01][0-9]|2[0-3]):[0-5][0-9]$"+"\"",schema:"^([01][0-9]|2[0-3]):[0-5][0-9]$",parentSchema:schema47.properties.stopTime,data:data10};
+if(!pattern13.test(data10)){
+const err21 = {instancePath:instancePath+"/wed/stopTime",schemaPath:"#/$defs/AlturDayWindow/properties/stopTime/pattern",keyword:"pattern",params:{pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$"},message:"must match pattern \""+"^([01][0-9]|2[0-3]):[0-5][0-9]$"+"\"",schema:"^([01][0-9]|2[0-3]):[0-5][0-9]$",parentSchema:schema52.properties.stopTime,data:data10};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -2190,7 +2636,7 @@ errors++;
 }
 }
 else {
-const err22 = {instancePath:instancePath+"/wed/stopTime",schemaPath:"#/$defs/AlturDayWindow/properties/stopTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.properties.stopTime.type,parentSchema:schema47.properties.stopTime,data:data10};
+const err22 = {instancePath:instancePath+"/wed/stopTime",schemaPath:"#/$defs/AlturDayWindow/properties/stopTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.stopTime.type,parentSchema:schema52.properties.stopTime,data:data10};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -2203,7 +2649,7 @@ errors++;
 if(data8.active !== undefined){
 let data11 = data8.active;
 if(typeof data11 !== "boolean"){
-const err23 = {instancePath:instancePath+"/wed/active",schemaPath:"#/$defs/AlturDayWindow/properties/active/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema47.properties.active.type,parentSchema:schema47.properties.active,data:data11};
+const err23 = {instancePath:instancePath+"/wed/active",schemaPath:"#/$defs/AlturDayWindow/properties/active/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema52.properties.active.type,parentSchema:schema52.properties.active,data:data11};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -2215,7 +2661,7 @@ errors++;
 }
 }
 else {
-const err24 = {instancePath:instancePath+"/wed",schemaPath:"#/$defs/AlturDayWindow/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema47.type,parentSchema:schema47,data:data8};
+const err24 = {instancePath:instancePath+"/wed",schemaPath:"#/$defs/AlturDayWindow/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema52.type,parentSchema:schema52,data:data8};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -2229,7 +2675,7 @@ if(data.thu !== undefined){
 let data12 = data.thu;
 if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
 if(data12.active === undefined){
-const err25 = {instancePath:instancePath+"/thu",schemaPath:"#/$defs/AlturDayWindow/required",keyword:"required",params:{missingProperty: "active"},message:"must have required property '"+"active"+"'",schema:schema47.required,parentSchema:schema47,data:data12};
+const err25 = {instancePath:instancePath+"/thu",schemaPath:"#/$defs/AlturDayWindow/required",keyword:"required",params:{missingProperty: "active"},message:"must have required property '"+"active"+"'",schema:schema52.required,parentSchema:schema52,data:data12};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -2240,7 +2686,7 @@ errors++;
 }
 for(const key4 in data12){
 if(!(((key4 === "startTime") || (key4 === "stopTime")) || (key4 === "active"))){
-const err26 = {instancePath:instancePath+"/thu",schemaPath:"#/$defs/AlturDayWindow/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema47,data:data12};
+const err26 = {instancePath:instancePath+"/thu",schemaPath:"#/$defs/AlturDayWindow/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema52,data:data12};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -2253,8 +2699,8 @@ errors++;
 if(data12.startTime !== undefined){
 let data13 = data12.startTime;
 if(typeof data13 === "string"){
-if(!pattern10.test(data13)){
-const err27 = {instancePath:instancePath+"/thu/startTime",schemaPath:"#/$defs/AlturDayWindow/properties/startTime/pattern",keyword:"pattern",params:{pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$"},message:"must match pattern \""+"^([01][0-9]|2[0-3]):[0-5][0-9]$"+"\"",schema:"^([01][0-9]|2[0-3]):[0-5][0-9]$",parentSchema:schema47.properties.startTime,data:data13};
+if(!pattern13.test(data13)){
+const err27 = {instancePath:instancePath+"/thu/startTime",schemaPath:"#/$defs/AlturDayWindow/properties/startTime/pattern",keyword:"pattern",params:{pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$"},message:"must match pattern \""+"^([01][0-9]|2[0-3]):[0-5][0-9]$"+"\"",schema:"^([01][0-9]|2[0-3]):[0-5][0-9]$",parentSchema:schema52.properties.startTime,data:data13};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -2265,7 +2711,7 @@ errors++;
 }
 }
 else {
-const err28 = {instancePath:instancePath+"/thu/startTime",schemaPath:"#/$defs/AlturDayWindow/properties/startTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.properties.startTime.type,parentSchema:schema47.properties.startTime,data:data13};
+const err28 = {instancePath:instancePath+"/thu/startTime",schemaPath:"#/$defs/AlturDayWindow/properties/startTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.startTime.type,parentSchema:schema52.properties.startTime,data:data13};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -2278,8 +2724,8 @@ errors++;
 if(data12.stopTime !== undefined){
 let data14 = data12.stopTime;
 if(typeof data14 === "string"){
-if(!pattern10.test(data14)){
-const err29 = {instancePath:instancePath+"/thu/stopTime",schemaPath:"#/$defs/AlturDayWindow/properties/stopTime/pattern",keyword:"pattern",params:{pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$"},message:"must match pattern \""+"^([01][0-9]|2[0-3]):[0-5][0-9]$"+"\"",schema:"^([01][0-9]|2[0-3]):[0-5][0-9]$",parentSchema:schema47.properties.stopTime,data:data14};
+if(!pattern13.test(data14)){
+const err29 = {instancePath:instancePath+"/thu/stopTime",schemaPath:"#/$defs/AlturDayWindow/properties/stopTime/pattern",keyword:"pattern",params:{pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$"},message:"must match pattern \""+"^([01][0-9]|2[0-3]):[0-5][0-9]$"+"\"",schema:"^([01][0-9]|2[0-3]):[0-5][0-9]$",parentSchema:schema52.properties.stopTime,data:data14};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -2290,7 +2736,7 @@ errors++;
 }
 }
 else {
-const err30 = {instancePath:instancePath+"/thu/stopTime",schemaPath:"#/$defs/AlturDayWindow/properties/stopTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.properties.stopTime.type,parentSchema:schema47.properties.stopTime,data:data14};
+const err30 = {instancePath:instancePath+"/thu/stopTime",schemaPath:"#/$defs/AlturDayWindow/properties/stopTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.stopTime.type,parentSchema:schema52.properties.stopTime,data:data14};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -2303,7 +2749,7 @@ errors++;
 if(data12.active !== undefined){
 let data15 = data12.active;
 if(typeof data15 !== "boolean"){
-const err31 = {instancePath:instancePath+"/thu/active",schemaPath:"#/$defs/AlturDayWindow/properties/active/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema47.properties.active.type,parentSchema:schema47.properties.active,data:data15};
+const err31 = {instancePath:instancePath+"/thu/active",schemaPath:"#/$defs/AlturDayWindow/properties/active/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema52.properties.active.type,parentSchema:schema52.properties.active,data:data15};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -2315,7 +2761,7 @@ errors++;
 }
 }
 else {
-const err32 = {instancePath:instancePath+"/thu",schemaPath:"#/$defs/AlturDayWindow/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema47.type,parentSchema:schema47,data:data12};
+const err32 = {instancePath:instancePath+"/thu",schemaPath:"#/$defs/AlturDayWindow/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema52.type,parentSchema:schema52,data:data12};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -2329,7 +2775,7 @@ if(data.fri !== undefined){
 let data16 = data.fri;
 if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
 if(data16.active === undefined){
-const err33 = {instancePath:instancePath+"/fri",schemaPath:"#/$defs/AlturDayWindow/required",keyword:"required",params:{missingProperty: "active"},message:"must have required property '"+"active"+"'",schema:schema47.required,parentSchema:schema47,data:data16};
+const err33 = {instancePath:instancePath+"/fri",schemaPath:"#/$defs/AlturDayWindow/required",keyword:"required",params:{missingProperty: "active"},message:"must have required property '"+"active"+"'",schema:schema52.required,parentSchema:schema52,data:data16};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -2340,7 +2786,7 @@ errors++;
 }
 for(const key5 in data16){
 if(!(((key5 === "startTime") || (key5 === "stopTime")) || (key5 === "active"))){
-const err34 = {instancePath:instancePath+"/fri",schemaPath:"#/$defs/AlturDayWindow/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema47,data:data16};
+const err34 = {instancePath:instancePath+"/fri",schemaPath:"#/$defs/AlturDayWindow/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema52,data:data16};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -2353,8 +2799,8 @@ errors++;
 if(data16.startTime !== undefined){
 let data17 = data16.startTime;
 if(typeof data17 === "string"){
-if(!pattern10.test(data17)){
-const err35 = {instancePath:instancePath+"/fri/startTime",schemaPath:"#/$defs/AlturDayWindow/properties/startTime/pattern",keyword:"pattern",params:{pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$"},message:"must match pattern \""+"^([01][0-9]|2[0-3]):[0-5][0-9]$"+"\"",schema:"^([01][0-9]|2[0-3]):[0-5][0-9]$",parentSchema:schema47.properties.startTime,data:data17};
+if(!pattern13.test(data17)){
+const err35 = {instancePath:instancePath+"/fri/startTime",schemaPath:"#/$defs/AlturDayWindow/properties/startTime/pattern",keyword:"pattern",params:{pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$"},message:"must match pattern \""+"^([01][0-9]|2[0-3]):[0-5][0-9]$"+"\"",schema:"^([01][0-9]|2[0-3]):[0-5][0-9]$",parentSchema:schema52.properties.startTime,data:data17};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -2365,7 +2811,7 @@ errors++;
 }
 }
 else {
-const err36 = {instancePath:instancePath+"/fri/startTime",schemaPath:"#/$defs/AlturDayWindow/properties/startTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.properties.startTime.type,parentSchema:schema47.properties.startTime,data:data17};
+const err36 = {instancePath:instancePath+"/fri/startTime",schemaPath:"#/$defs/AlturDayWindow/properties/startTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.startTime.type,parentSchema:schema52.properties.startTime,data:data17};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -2378,8 +2824,8 @@ errors++;
 if(data16.stopTime !== undefined){
 let data18 = data16.stopTime;
 if(typeof data18 === "string"){
-if(!pattern10.test(data18)){
-const err37 = {instancePath:instancePath+"/fri/stopTime",schemaPath:"#/$defs/AlturDayWindow/properties/stopTime/pattern",keyword:"pattern",params:{pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$"},message:"must match pattern \""+"^([01][0-9]|2[0-3]):[0-5][0-9]$"+"\"",schema:"^([01][0-9]|2[0-3]):[0-5][0-9]$",parentSchema:schema47.properties.stopTime,data:data18};
+if(!pattern13.test(data18)){
+const err37 = {instancePath:instancePath+"/fri/stopTime",schemaPath:"#/$defs/AlturDayWindow/properties/stopTime/pattern",keyword:"pattern",params:{pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$"},message:"must match pattern \""+"^([01][0-9]|2[0-3]):[0-5][0-9]$"+"\"",schema:"^([01][0-9]|2[0-3]):[0-5][0-9]$",parentSchema:schema52.properties.stopTime,data:data18};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -2390,7 +2836,7 @@ errors++;
 }
 }
 else {
-const err38 = {instancePath:instancePath+"/fri/stopTime",schemaPath:"#/$defs/AlturDayWindow/properties/stopTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.properties.stopTime.type,parentSchema:schema47.properties.stopTime,data:data18};
+const err38 = {instancePath:instancePath+"/fri/stopTime",schemaPath:"#/$defs/AlturDayWindow/properties/stopTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.stopTime.type,parentSchema:schema52.properties.stopTime,data:data18};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -2403,7 +2849,7 @@ errors++;
 if(data16.active !== undefined){
 let data19 = data16.active;
 if(typeof data19 !== "boolean"){
-const err39 = {instancePath:instancePath+"/fri/active",schemaPath:"#/$defs/AlturDayWindow/properties/active/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema47.properties.active.type,parentSchema:schema47.properties.active,data:data19};
+const err39 = {instancePath:instancePath+"/fri/active",schemaPath:"#/$defs/AlturDayWindow/properties/active/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema52.properties.active.type,parentSchema:schema52.properties.active,data:data19};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -2415,7 +2861,7 @@ errors++;
 }
 }
 else {
-const err40 = {instancePath:instancePath+"/fri",schemaPath:"#/$defs/AlturDayWindow/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema47.type,parentSchema:schema47,data:data16};
+const err40 = {instancePath:instancePath+"/fri",schemaPath:"#/$defs/AlturDayWindow/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema52.type,parentSchema:schema52,data:data16};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -2429,7 +2875,7 @@ if(data.sat !== undefined){
 let data20 = data.sat;
 if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
 if(data20.active === undefined){
-const err41 = {instancePath:instancePath+"/sat",schemaPath:"#/$defs/AlturDayWindow/required",keyword:"required",params:{missingProperty: "active"},message:"must have required property '"+"active"+"'",schema:schema47.required,parentSchema:schema47,data:data20};
+const err41 = {instancePath:instancePath+"/sat",schemaPath:"#/$defs/AlturDayWindow/required",keyword:"required",params:{missingProperty: "active"},message:"must have required property '"+"active"+"'",schema:schema52.required,parentSchema:schema52,data:data20};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -2440,7 +2886,7 @@ errors++;
 }
 for(const key6 in data20){
 if(!(((key6 === "startTime") || (key6 === "stopTime")) || (key6 === "active"))){
-const err42 = {instancePath:instancePath+"/sat",schemaPath:"#/$defs/AlturDayWindow/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema47,data:data20};
+const err42 = {instancePath:instancePath+"/sat",schemaPath:"#/$defs/AlturDayWindow/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema52,data:data20};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -2453,8 +2899,8 @@ errors++;
 if(data20.startTime !== undefined){
 let data21 = data20.startTime;
 if(typeof data21 === "string"){
-if(!pattern10.test(data21)){
-const err43 = {instancePath:instancePath+"/sat/startTime",schemaPath:"#/$defs/AlturDayWindow/properties/startTime/pattern",keyword:"pattern",params:{pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$"},message:"must match pattern \""+"^([01][0-9]|2[0-3]):[0-5][0-9]$"+"\"",schema:"^([01][0-9]|2[0-3]):[0-5][0-9]$",parentSchema:schema47.properties.startTime,data:data21};
+if(!pattern13.test(data21)){
+const err43 = {instancePath:instancePath+"/sat/startTime",schemaPath:"#/$defs/AlturDayWindow/properties/startTime/pattern",keyword:"pattern",params:{pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$"},message:"must match pattern \""+"^([01][0-9]|2[0-3]):[0-5][0-9]$"+"\"",schema:"^([01][0-9]|2[0-3]):[0-5][0-9]$",parentSchema:schema52.properties.startTime,data:data21};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -2465,7 +2911,7 @@ errors++;
 }
 }
 else {
-const err44 = {instancePath:instancePath+"/sat/startTime",schemaPath:"#/$defs/AlturDayWindow/properties/startTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.properties.startTime.type,parentSchema:schema47.properties.startTime,data:data21};
+const err44 = {instancePath:instancePath+"/sat/startTime",schemaPath:"#/$defs/AlturDayWindow/properties/startTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.startTime.type,parentSchema:schema52.properties.startTime,data:data21};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -2478,8 +2924,8 @@ errors++;
 if(data20.stopTime !== undefined){
 let data22 = data20.stopTime;
 if(typeof data22 === "string"){
-if(!pattern10.test(data22)){
-const err45 = {instancePath:instancePath+"/sat/stopTime",schemaPath:"#/$defs/AlturDayWindow/properties/stopTime/pattern",keyword:"pattern",params:{pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$"},message:"must match pattern \""+"^([01][0-9]|2[0-3]):[0-5][0-9]$"+"\"",schema:"^([01][0-9]|2[0-3]):[0-5][0-9]$",parentSchema:schema47.properties.stopTime,data:data22};
+if(!pattern13.test(data22)){
+const err45 = {instancePath:instancePath+"/sat/stopTime",schemaPath:"#/$defs/AlturDayWindow/properties/stopTime/pattern",keyword:"pattern",params:{pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$"},message:"must match pattern \""+"^([01][0-9]|2[0-3]):[0-5][0-9]$"+"\"",schema:"^([01][0-9]|2[0-3]):[0-5][0-9]$",parentSchema:schema52.properties.stopTime,data:data22};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -2490,7 +2936,7 @@ errors++;
 }
 }
 else {
-const err46 = {instancePath:instancePath+"/sat/stopTime",schemaPath:"#/$defs/AlturDayWindow/properties/stopTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.properties.stopTime.type,parentSchema:schema47.properties.stopTime,data:data22};
+const err46 = {instancePath:instancePath+"/sat/stopTime",schemaPath:"#/$defs/AlturDayWindow/properties/stopTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.stopTime.type,parentSchema:schema52.properties.stopTime,data:data22};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -2503,7 +2949,7 @@ errors++;
 if(data20.active !== undefined){
 let data23 = data20.active;
 if(typeof data23 !== "boolean"){
-const err47 = {instancePath:instancePath+"/sat/active",schemaPath:"#/$defs/AlturDayWindow/properties/active/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema47.properties.active.type,parentSchema:schema47.properties.active,data:data23};
+const err47 = {instancePath:instancePath+"/sat/active",schemaPath:"#/$defs/AlturDayWindow/properties/active/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema52.properties.active.type,parentSchema:schema52.properties.active,data:data23};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -2515,7 +2961,7 @@ errors++;
 }
 }
 else {
-const err48 = {instancePath:instancePath+"/sat",schemaPath:"#/$defs/AlturDayWindow/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema47.type,parentSchema:schema47,data:data20};
+const err48 = {instancePath:instancePath+"/sat",schemaPath:"#/$defs/AlturDayWindow/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema52.type,parentSchema:schema52,data:data20};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -2529,7 +2975,7 @@ if(data.sun !== undefined){
 let data24 = data.sun;
 if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
 if(data24.active === undefined){
-const err49 = {instancePath:instancePath+"/sun",schemaPath:"#/$defs/AlturDayWindow/required",keyword:"required",params:{missingProperty: "active"},message:"must have required property '"+"active"+"'",schema:schema47.required,parentSchema:schema47,data:data24};
+const err49 = {instancePath:instancePath+"/sun",schemaPath:"#/$defs/AlturDayWindow/required",keyword:"required",params:{missingProperty: "active"},message:"must have required property '"+"active"+"'",schema:schema52.required,parentSchema:schema52,data:data24};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -2540,7 +2986,7 @@ errors++;
 }
 for(const key7 in data24){
 if(!(((key7 === "startTime") || (key7 === "stopTime")) || (key7 === "active"))){
-const err50 = {instancePath:instancePath+"/sun",schemaPath:"#/$defs/AlturDayWindow/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema47,data:data24};
+const err50 = {instancePath:instancePath+"/sun",schemaPath:"#/$defs/AlturDayWindow/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema52,data:data24};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -2553,8 +2999,8 @@ errors++;
 if(data24.startTime !== undefined){
 let data25 = data24.startTime;
 if(typeof data25 === "string"){
-if(!pattern10.test(data25)){
-const err51 = {instancePath:instancePath+"/sun/startTime",schemaPath:"#/$defs/AlturDayWindow/properties/startTime/pattern",keyword:"pattern",params:{pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$"},message:"must match pattern \""+"^([01][0-9]|2[0-3]):[0-5][0-9]$"+"\"",schema:"^([01][0-9]|2[0-3]):[0-5][0-9]$",parentSchema:schema47.properties.startTime,data:data25};
+if(!pattern13.test(data25)){
+const err51 = {instancePath:instancePath+"/sun/startTime",schemaPath:"#/$defs/AlturDayWindow/properties/startTime/pattern",keyword:"pattern",params:{pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$"},message:"must match pattern \""+"^([01][0-9]|2[0-3]):[0-5][0-9]$"+"\"",schema:"^([01][0-9]|2[0-3]):[0-5][0-9]$",parentSchema:schema52.properties.startTime,data:data25};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -2565,7 +3011,7 @@ errors++;
 }
 }
 else {
-const err52 = {instancePath:instancePath+"/sun/startTime",schemaPath:"#/$defs/AlturDayWindow/properties/startTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.properties.startTime.type,parentSchema:schema47.properties.startTime,data:data25};
+const err52 = {instancePath:instancePath+"/sun/startTime",schemaPath:"#/$defs/AlturDayWindow/properties/startTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.startTime.type,parentSchema:schema52.properties.startTime,data:data25};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -2578,8 +3024,8 @@ errors++;
 if(data24.stopTime !== undefined){
 let data26 = data24.stopTime;
 if(typeof data26 === "string"){
-if(!pattern10.test(data26)){
-const err53 = {instancePath:instancePath+"/sun/stopTime",schemaPath:"#/$defs/AlturDayWindow/properties/stopTime/pattern",keyword:"pattern",params:{pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$"},message:"must match pattern \""+"^([01][0-9]|2[0-3]):[0-5][0-9]$"+"\"",schema:"^([01][0-9]|2[0-3]):[0-5][0-9]$",parentSchema:schema47.properties.stopTime,data:data26};
+if(!pattern13.test(data26)){
+const err53 = {instancePath:instancePath+"/sun/stopTime",schemaPath:"#/$defs/AlturDayWindow/properties/stopTime/pattern",keyword:"pattern",params:{pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$"},message:"must match pattern \""+"^([01][0-9]|2[0-3]):[0-5][0-9]$"+"\"",schema:"^([01][0-9]|2[0-3]):[0-5][0-9]$",parentSchema:schema52.properties.stopTime,data:data26};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -2590,7 +3036,7 @@ errors++;
 }
 }
 else {
-const err54 = {instancePath:instancePath+"/sun/stopTime",schemaPath:"#/$defs/AlturDayWindow/properties/stopTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.properties.stopTime.type,parentSchema:schema47.properties.stopTime,data:data26};
+const err54 = {instancePath:instancePath+"/sun/stopTime",schemaPath:"#/$defs/AlturDayWindow/properties/stopTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.stopTime.type,parentSchema:schema52.properties.stopTime,data:data26};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -2603,7 +3049,7 @@ errors++;
 if(data24.active !== undefined){
 let data27 = data24.active;
 if(typeof data27 !== "boolean"){
-const err55 = {instancePath:instancePath+"/sun/active",schemaPath:"#/$defs/AlturDayWindow/properties/active/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema47.properties.active.type,parentSchema:schema47.properties.active,data:data27};
+const err55 = {instancePath:instancePath+"/sun/active",schemaPath:"#/$defs/AlturDayWindow/properties/active/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema52.properties.active.type,parentSchema:schema52.properties.active,data:data27};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -2615,7 +3061,7 @@ errors++;
 }
 }
 else {
-const err56 = {instancePath:instancePath+"/sun",schemaPath:"#/$defs/AlturDayWindow/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema47.type,parentSchema:schema47,data:data24};
+const err56 = {instancePath:instancePath+"/sun",schemaPath:"#/$defs/AlturDayWindow/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema52.type,parentSchema:schema52,data:data24};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -2627,7 +3073,7 @@ errors++;
 }
 }
 else {
-const err57 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema46.type,parentSchema:schema46,data};
+const err57 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema51.type,parentSchema:schema51,data};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -2641,8 +3087,8 @@ return errors === 0;
 }
 validate30.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema54 = {"description":"Repeated dialling rounds over the contacts (phone_call campaigns). When `enabled` is false or left out, every other field is ignored.","type":"object","additionalProperties":false,"properties":{"enabled":{"description":"Turn cycles on. Only possible at creation; cannot change afterwards.","type":"boolean"},"mode":{"description":"cooldown: start the next round a fixed time after the previous one. scheduled: run rounds inside `schedule` between the schedule dates. Required when enabled; cannot change afterwards.","type":"string","enum":["cooldown","scheduled"]},"max_iterations":{"description":"Most rounds to run (1-50).","type":"integer","minimum":1,"maximum":50},"cooldown_minutes":{"description":"Minutes between two rounds (1-43200, i.e. up to 30 days).","type":"integer","minimum":1,"maximum":43200},"filter_statuses":{"description":"Contact statuses dialled again in the next round (e.g. voicemail, failed).","type":"array","items":{"type":"string","description":"A contact status."}},"filter_tags":{"description":"Only contacts with these tags are dialled again.","type":"array","items":{"type":"string","description":"A contact tag."}},"schedule":{"$ref":"#/$defs/AlturWeekSchedule","description":"scheduled mode only: weekly windows in which rounds run."},"schedule_start_date":{"description":"scheduled mode only: first day of the rounds, YYYY-MM-DD.","type":"string","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}$","patternErrorMessage":"must be a date YYYY-MM-DD, such as 2025-07-01"},"schedule_end_date":{"description":"scheduled mode only: last day of the rounds, YYYY-MM-DD (not before the start date).","type":"string","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}$","patternErrorMessage":"must be a date YYYY-MM-DD, such as 2025-07-01"}}};
-const pattern24 = new RegExp("^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "u");
+const schema59 = {"description":"Repeated dialling rounds over the contacts (phone_call campaigns). When `enabled` is false or left out, every other field is ignored.","type":"object","additionalProperties":false,"properties":{"enabled":{"description":"Turn cycles on. Only possible at creation; cannot change afterwards.","type":"boolean"},"mode":{"description":"cooldown: start the next round a fixed time after the previous one. scheduled: run rounds inside `schedule` between the schedule dates. Required when enabled; cannot change afterwards.","type":"string","enum":["cooldown","scheduled"]},"max_iterations":{"description":"Most rounds to run (1-50).","type":"integer","minimum":1,"maximum":50},"cooldown_minutes":{"description":"Minutes between two rounds (1-43200, i.e. up to 30 days).","type":"integer","minimum":1,"maximum":43200},"filter_statuses":{"description":"Contact statuses dialled again in the next round (e.g. voicemail, failed).","type":"array","items":{"type":"string","description":"A contact status."}},"filter_tags":{"description":"Only contacts with these tags are dialled again.","type":"array","items":{"type":"string","description":"A contact tag."}},"schedule":{"$ref":"#/$defs/AlturWeekSchedule","description":"scheduled mode only: weekly windows in which rounds run."},"schedule_start_date":{"description":"scheduled mode only: first day of the rounds, YYYY-MM-DD.","type":"string","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}$","patternErrorMessage":"must be a date YYYY-MM-DD, such as 2025-07-01"},"schedule_end_date":{"description":"scheduled mode only: last day of the rounds, YYYY-MM-DD (not before the start date).","type":"string","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}$","patternErrorMessage":"must be a date YYYY-MM-DD, such as 2025-07-01"}}};
+const pattern27 = new RegExp("^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "u");
 
 function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -2656,8 +3102,8 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func1.call(schema54.properties, key0))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema54,data};
+if(!(func1.call(schema59.properties, key0))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema59,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2670,7 +3116,7 @@ errors++;
 if(data.enabled !== undefined){
 let data0 = data.enabled;
 if(typeof data0 !== "boolean"){
-const err1 = {instancePath:instancePath+"/enabled",schemaPath:"#/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema54.properties.enabled.type,parentSchema:schema54.properties.enabled,data:data0};
+const err1 = {instancePath:instancePath+"/enabled",schemaPath:"#/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema59.properties.enabled.type,parentSchema:schema59.properties.enabled,data:data0};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2683,7 +3129,7 @@ errors++;
 if(data.mode !== undefined){
 let data1 = data.mode;
 if(typeof data1 !== "string"){
-const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema54.properties.mode.type,parentSchema:schema54.properties.mode,data:data1};
+const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema59.properties.mode.type,parentSchema:schema59.properties.mode,data:data1};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2693,7 +3139,7 @@ vErrors.push(err2);
 errors++;
 }
 if(!((data1 === "cooldown") || (data1 === "scheduled"))){
-const err3 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema54.properties.mode.enum},message:"must be equal to one of the allowed values",schema:schema54.properties.mode.enum,parentSchema:schema54.properties.mode,data:data1};
+const err3 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema59.properties.mode.enum},message:"must be equal to one of the allowed values",schema:schema59.properties.mode.enum,parentSchema:schema59.properties.mode,data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2706,7 +3152,7 @@ errors++;
 if(data.max_iterations !== undefined){
 let data2 = data.max_iterations;
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-const err4 = {instancePath:instancePath+"/max_iterations",schemaPath:"#/properties/max_iterations/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema54.properties.max_iterations.type,parentSchema:schema54.properties.max_iterations,data:data2};
+const err4 = {instancePath:instancePath+"/max_iterations",schemaPath:"#/properties/max_iterations/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema59.properties.max_iterations.type,parentSchema:schema59.properties.max_iterations,data:data2};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2717,7 +3163,7 @@ errors++;
 }
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 > 50 || isNaN(data2)){
-const err5 = {instancePath:instancePath+"/max_iterations",schemaPath:"#/properties/max_iterations/maximum",keyword:"maximum",params:{comparison: "<=", limit: 50},message:"must be <= 50",schema:50,parentSchema:schema54.properties.max_iterations,data:data2};
+const err5 = {instancePath:instancePath+"/max_iterations",schemaPath:"#/properties/max_iterations/maximum",keyword:"maximum",params:{comparison: "<=", limit: 50},message:"must be <= 50",schema:50,parentSchema:schema59.properties.max_iterations,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2727,7 +3173,7 @@ vErrors.push(err5);
 errors++;
 }
 if(data2 < 1 || isNaN(data2)){
-const err6 = {instancePath:instancePath+"/max_iterations",schemaPath:"#/properties/max_iterations/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema54.properties.max_iterations,data:data2};
+const err6 = {instancePath:instancePath+"/max_iterations",schemaPath:"#/properties/max_iterations/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema59.properties.max_iterations,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2741,7 +3187,7 @@ errors++;
 if(data.cooldown_minutes !== undefined){
 let data3 = data.cooldown_minutes;
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-const err7 = {instancePath:instancePath+"/cooldown_minutes",schemaPath:"#/properties/cooldown_minutes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema54.properties.cooldown_minutes.type,parentSchema:schema54.properties.cooldown_minutes,data:data3};
+const err7 = {instancePath:instancePath+"/cooldown_minutes",schemaPath:"#/properties/cooldown_minutes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema59.properties.cooldown_minutes.type,parentSchema:schema59.properties.cooldown_minutes,data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2752,7 +3198,7 @@ errors++;
 }
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 > 43200 || isNaN(data3)){
-const err8 = {instancePath:instancePath+"/cooldown_minutes",schemaPath:"#/properties/cooldown_minutes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 43200},message:"must be <= 43200",schema:43200,parentSchema:schema54.properties.cooldown_minutes,data:data3};
+const err8 = {instancePath:instancePath+"/cooldown_minutes",schemaPath:"#/properties/cooldown_minutes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 43200},message:"must be <= 43200",schema:43200,parentSchema:schema59.properties.cooldown_minutes,data:data3};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2762,7 +3208,7 @@ vErrors.push(err8);
 errors++;
 }
 if(data3 < 1 || isNaN(data3)){
-const err9 = {instancePath:instancePath+"/cooldown_minutes",schemaPath:"#/properties/cooldown_minutes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema54.properties.cooldown_minutes,data:data3};
+const err9 = {instancePath:instancePath+"/cooldown_minutes",schemaPath:"#/properties/cooldown_minutes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema59.properties.cooldown_minutes,data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2780,7 +3226,7 @@ const len0 = data4.length;
 for(let i0=0; i0<len0; i0++){
 let data5 = data4[i0];
 if(typeof data5 !== "string"){
-const err10 = {instancePath:instancePath+"/filter_statuses/" + i0,schemaPath:"#/properties/filter_statuses/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema54.properties.filter_statuses.items.type,parentSchema:schema54.properties.filter_statuses.items,data:data5};
+const err10 = {instancePath:instancePath+"/filter_statuses/" + i0,schemaPath:"#/properties/filter_statuses/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema59.properties.filter_statuses.items.type,parentSchema:schema59.properties.filter_statuses.items,data:data5};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2792,7 +3238,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/filter_statuses",schemaPath:"#/properties/filter_statuses/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema54.properties.filter_statuses.type,parentSchema:schema54.properties.filter_statuses,data:data4};
+const err11 = {instancePath:instancePath+"/filter_statuses",schemaPath:"#/properties/filter_statuses/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema59.properties.filter_statuses.type,parentSchema:schema59.properties.filter_statuses,data:data4};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2809,7 +3255,7 @@ const len1 = data6.length;
 for(let i1=0; i1<len1; i1++){
 let data7 = data6[i1];
 if(typeof data7 !== "string"){
-const err12 = {instancePath:instancePath+"/filter_tags/" + i1,schemaPath:"#/properties/filter_tags/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema54.properties.filter_tags.items.type,parentSchema:schema54.properties.filter_tags.items,data:data7};
+const err12 = {instancePath:instancePath+"/filter_tags/" + i1,schemaPath:"#/properties/filter_tags/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema59.properties.filter_tags.items.type,parentSchema:schema59.properties.filter_tags.items,data:data7};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2821,7 +3267,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath:instancePath+"/filter_tags",schemaPath:"#/properties/filter_tags/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema54.properties.filter_tags.type,parentSchema:schema54.properties.filter_tags,data:data6};
+const err13 = {instancePath:instancePath+"/filter_tags",schemaPath:"#/properties/filter_tags/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema59.properties.filter_tags.type,parentSchema:schema59.properties.filter_tags,data:data6};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -2840,8 +3286,8 @@ errors = vErrors.length;
 if(data.schedule_start_date !== undefined){
 let data9 = data.schedule_start_date;
 if(typeof data9 === "string"){
-if(!pattern24.test(data9)){
-const err14 = {instancePath:instancePath+"/schedule_start_date",schemaPath:"#/properties/schedule_start_date/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},message:"must match pattern \""+"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"+"\"",schema:"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",parentSchema:schema54.properties.schedule_start_date,data:data9};
+if(!pattern27.test(data9)){
+const err14 = {instancePath:instancePath+"/schedule_start_date",schemaPath:"#/properties/schedule_start_date/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},message:"must match pattern \""+"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"+"\"",schema:"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",parentSchema:schema59.properties.schedule_start_date,data:data9};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2852,7 +3298,7 @@ errors++;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/schedule_start_date",schemaPath:"#/properties/schedule_start_date/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema54.properties.schedule_start_date.type,parentSchema:schema54.properties.schedule_start_date,data:data9};
+const err15 = {instancePath:instancePath+"/schedule_start_date",schemaPath:"#/properties/schedule_start_date/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema59.properties.schedule_start_date.type,parentSchema:schema59.properties.schedule_start_date,data:data9};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -2865,8 +3311,8 @@ errors++;
 if(data.schedule_end_date !== undefined){
 let data10 = data.schedule_end_date;
 if(typeof data10 === "string"){
-if(!pattern24.test(data10)){
-const err16 = {instancePath:instancePath+"/schedule_end_date",schemaPath:"#/properties/schedule_end_date/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},message:"must match pattern \""+"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"+"\"",schema:"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",parentSchema:schema54.properties.schedule_end_date,data:data10};
+if(!pattern27.test(data10)){
+const err16 = {instancePath:instancePath+"/schedule_end_date",schemaPath:"#/properties/schedule_end_date/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},message:"must match pattern \""+"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"+"\"",schema:"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",parentSchema:schema59.properties.schedule_end_date,data:data10};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -2877,7 +3323,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/schedule_end_date",schemaPath:"#/properties/schedule_end_date/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema54.properties.schedule_end_date.type,parentSchema:schema54.properties.schedule_end_date,data:data10};
+const err17 = {instancePath:instancePath+"/schedule_end_date",schemaPath:"#/properties/schedule_end_date/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema59.properties.schedule_end_date.type,parentSchema:schema59.properties.schedule_end_date,data:data10};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -2889,7 +3335,7 @@ errors++;
 }
 }
 else {
-const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema54.type,parentSchema:schema54,data};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema59.type,parentSchema:schema59,data};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -2916,7 +3362,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.name === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema45.required,parentSchema:schema45,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema50.required,parentSchema:schema50,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2926,7 +3372,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.agent_id === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "agent_id"},message:"must have required property '"+"agent_id"+"'",schema:schema45.required,parentSchema:schema45,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "agent_id"},message:"must have required property '"+"agent_id"+"'",schema:schema50.required,parentSchema:schema50,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2936,7 +3382,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.integration_id === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "integration_id"},message:"must have required property '"+"integration_id"+"'",schema:schema45.required,parentSchema:schema45,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "integration_id"},message:"must have required property '"+"integration_id"+"'",schema:schema50.required,parentSchema:schema50,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2946,7 +3392,7 @@ vErrors.push(err2);
 errors++;
 }
 if(data.integration_type === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "integration_type"},message:"must have required property '"+"integration_type"+"'",schema:schema45.required,parentSchema:schema45,data};
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "integration_type"},message:"must have required property '"+"integration_type"+"'",schema:schema50.required,parentSchema:schema50,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2956,8 +3402,8 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!(func1.call(schema45.properties, key0))){
-const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema45,data};
+if(!(func1.call(schema50.properties, key0))){
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema50,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2971,7 +3417,7 @@ if(data.name !== undefined){
 let data0 = data.name;
 if(typeof data0 === "string"){
 if(func2(data0) > 255){
-const err5 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters",schema:255,parentSchema:schema45.properties.name,data:data0};
+const err5 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters",schema:255,parentSchema:schema50.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2981,7 +3427,7 @@ vErrors.push(err5);
 errors++;
 }
 if(func2(data0) < 1){
-const err6 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema45.properties.name,data:data0};
+const err6 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2992,7 +3438,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.properties.name.type,parentSchema:schema45.properties.name,data:data0};
+const err7 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.name.type,parentSchema:schema50.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -3006,7 +3452,7 @@ if(data.agent_id !== undefined){
 let data1 = data.agent_id;
 if(typeof data1 === "string"){
 if(func2(data1) < 1){
-const err8 = {instancePath:instancePath+"/agent_id",schemaPath:"#/properties/agent_id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema45.properties.agent_id,data:data1};
+const err8 = {instancePath:instancePath+"/agent_id",schemaPath:"#/properties/agent_id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.properties.agent_id,data:data1};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -3017,7 +3463,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath:instancePath+"/agent_id",schemaPath:"#/properties/agent_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.properties.agent_id.type,parentSchema:schema45.properties.agent_id,data:data1};
+const err9 = {instancePath:instancePath+"/agent_id",schemaPath:"#/properties/agent_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.agent_id.type,parentSchema:schema50.properties.agent_id,data:data1};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3031,7 +3477,7 @@ if(data.integration_id !== undefined){
 let data2 = data.integration_id;
 if(typeof data2 === "string"){
 if(func2(data2) < 1){
-const err10 = {instancePath:instancePath+"/integration_id",schemaPath:"#/properties/integration_id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema45.properties.integration_id,data:data2};
+const err10 = {instancePath:instancePath+"/integration_id",schemaPath:"#/properties/integration_id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.properties.integration_id,data:data2};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -3042,7 +3488,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/integration_id",schemaPath:"#/properties/integration_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.properties.integration_id.type,parentSchema:schema45.properties.integration_id,data:data2};
+const err11 = {instancePath:instancePath+"/integration_id",schemaPath:"#/properties/integration_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.integration_id.type,parentSchema:schema50.properties.integration_id,data:data2};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -3055,7 +3501,7 @@ errors++;
 if(data.integration_type !== undefined){
 let data3 = data.integration_type;
 if(typeof data3 !== "string"){
-const err12 = {instancePath:instancePath+"/integration_type",schemaPath:"#/properties/integration_type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.properties.integration_type.type,parentSchema:schema45.properties.integration_type,data:data3};
+const err12 = {instancePath:instancePath+"/integration_type",schemaPath:"#/properties/integration_type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.integration_type.type,parentSchema:schema50.properties.integration_type,data:data3};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -3065,7 +3511,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!((data3 === "phone_call") || (data3 === "whatsapp"))){
-const err13 = {instancePath:instancePath+"/integration_type",schemaPath:"#/properties/integration_type/enum",keyword:"enum",params:{allowedValues: schema45.properties.integration_type.enum},message:"must be equal to one of the allowed values",schema:schema45.properties.integration_type.enum,parentSchema:schema45.properties.integration_type,data:data3};
+const err13 = {instancePath:instancePath+"/integration_type",schemaPath:"#/properties/integration_type/enum",keyword:"enum",params:{allowedValues: schema50.properties.integration_type.enum},message:"must be equal to one of the allowed values",schema:schema50.properties.integration_type.enum,parentSchema:schema50.properties.integration_type,data:data3};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -3078,7 +3524,7 @@ errors++;
 if(data.description !== undefined){
 let data4 = data.description;
 if(typeof data4 !== "string"){
-const err14 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.properties.description.type,parentSchema:schema45.properties.description,data:data4};
+const err14 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.description.type,parentSchema:schema50.properties.description,data:data4};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -3092,7 +3538,7 @@ if(data.timezone !== undefined){
 let data5 = data.timezone;
 if(typeof data5 === "string"){
 if(func2(data5) < 1){
-const err15 = {instancePath:instancePath+"/timezone",schemaPath:"#/properties/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema45.properties.timezone,data:data5};
+const err15 = {instancePath:instancePath+"/timezone",schemaPath:"#/properties/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.properties.timezone,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -3103,7 +3549,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/timezone",schemaPath:"#/properties/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.properties.timezone.type,parentSchema:schema45.properties.timezone,data:data5};
+const err16 = {instancePath:instancePath+"/timezone",schemaPath:"#/properties/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.timezone.type,parentSchema:schema50.properties.timezone,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -3116,7 +3562,7 @@ errors++;
 if(data.retries !== undefined){
 let data6 = data.retries;
 if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
-const err17 = {instancePath:instancePath+"/retries",schemaPath:"#/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema45.properties.retries.type,parentSchema:schema45.properties.retries,data:data6};
+const err17 = {instancePath:instancePath+"/retries",schemaPath:"#/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema50.properties.retries.type,parentSchema:schema50.properties.retries,data:data6};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -3127,7 +3573,7 @@ errors++;
 }
 if((typeof data6 == "number") && (isFinite(data6))){
 if(data6 > 5 || isNaN(data6)){
-const err18 = {instancePath:instancePath+"/retries",schemaPath:"#/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 5},message:"must be <= 5",schema:5,parentSchema:schema45.properties.retries,data:data6};
+const err18 = {instancePath:instancePath+"/retries",schemaPath:"#/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 5},message:"must be <= 5",schema:5,parentSchema:schema50.properties.retries,data:data6};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -3137,7 +3583,7 @@ vErrors.push(err18);
 errors++;
 }
 if(data6 < 0 || isNaN(data6)){
-const err19 = {instancePath:instancePath+"/retries",schemaPath:"#/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema45.properties.retries,data:data6};
+const err19 = {instancePath:instancePath+"/retries",schemaPath:"#/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema50.properties.retries,data:data6};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -3151,7 +3597,7 @@ errors++;
 if(data.message_limit !== undefined){
 let data7 = data.message_limit;
 if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
-const err20 = {instancePath:instancePath+"/message_limit",schemaPath:"#/properties/message_limit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema45.properties.message_limit.type,parentSchema:schema45.properties.message_limit,data:data7};
+const err20 = {instancePath:instancePath+"/message_limit",schemaPath:"#/properties/message_limit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema50.properties.message_limit.type,parentSchema:schema50.properties.message_limit,data:data7};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -3162,7 +3608,7 @@ errors++;
 }
 if((typeof data7 == "number") && (isFinite(data7))){
 if(data7 > 10000 || isNaN(data7)){
-const err21 = {instancePath:instancePath+"/message_limit",schemaPath:"#/properties/message_limit/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10000},message:"must be <= 10000",schema:10000,parentSchema:schema45.properties.message_limit,data:data7};
+const err21 = {instancePath:instancePath+"/message_limit",schemaPath:"#/properties/message_limit/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10000},message:"must be <= 10000",schema:10000,parentSchema:schema50.properties.message_limit,data:data7};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -3172,7 +3618,7 @@ vErrors.push(err21);
 errors++;
 }
 if(data7 < 1 || isNaN(data7)){
-const err22 = {instancePath:instancePath+"/message_limit",schemaPath:"#/properties/message_limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema45.properties.message_limit,data:data7};
+const err22 = {instancePath:instancePath+"/message_limit",schemaPath:"#/properties/message_limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema50.properties.message_limit,data:data7};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -3186,7 +3632,7 @@ errors++;
 if(data.first_message !== undefined){
 let data8 = data.first_message;
 if(typeof data8 !== "string"){
-const err23 = {instancePath:instancePath+"/first_message",schemaPath:"#/properties/first_message/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.properties.first_message.type,parentSchema:schema45.properties.first_message,data:data8};
+const err23 = {instancePath:instancePath+"/first_message",schemaPath:"#/properties/first_message/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.first_message.type,parentSchema:schema50.properties.first_message,data:data8};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -3199,7 +3645,7 @@ errors++;
 if(data.template !== undefined){
 let data9 = data.template;
 if(typeof data9 !== "string"){
-const err24 = {instancePath:instancePath+"/template",schemaPath:"#/properties/template/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.properties.template.type,parentSchema:schema45.properties.template,data:data9};
+const err24 = {instancePath:instancePath+"/template",schemaPath:"#/properties/template/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.template.type,parentSchema:schema50.properties.template,data:data9};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -3212,7 +3658,7 @@ errors++;
 if(data.template_alt !== undefined){
 let data10 = data.template_alt;
 if(typeof data10 !== "string"){
-const err25 = {instancePath:instancePath+"/template_alt",schemaPath:"#/properties/template_alt/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.properties.template_alt.type,parentSchema:schema45.properties.template_alt,data:data10};
+const err25 = {instancePath:instancePath+"/template_alt",schemaPath:"#/properties/template_alt/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.template_alt.type,parentSchema:schema50.properties.template_alt,data:data10};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -3237,7 +3683,7 @@ errors = vErrors.length;
 if(data.status !== undefined){
 let data13 = data.status;
 if(typeof data13 !== "string"){
-const err26 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.properties.status.type,parentSchema:schema45.properties.status,data:data13};
+const err26 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.status.type,parentSchema:schema50.properties.status,data:data13};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -3247,7 +3693,7 @@ vErrors.push(err26);
 errors++;
 }
 if(!((data13 === "active") || (data13 === "inactive"))){
-const err27 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema45.properties.status.enum},message:"must be equal to one of the allowed values",schema:schema45.properties.status.enum,parentSchema:schema45.properties.status,data:data13};
+const err27 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema50.properties.status.enum},message:"must be equal to one of the allowed values",schema:schema50.properties.status.enum,parentSchema:schema50.properties.status,data:data13};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -3260,7 +3706,7 @@ errors++;
 if(data.archived !== undefined){
 let data14 = data.archived;
 if(typeof data14 !== "boolean"){
-const err28 = {instancePath:instancePath+"/archived",schemaPath:"#/properties/archived/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema45.properties.archived.type,parentSchema:schema45.properties.archived,data:data14};
+const err28 = {instancePath:instancePath+"/archived",schemaPath:"#/properties/archived/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema50.properties.archived.type,parentSchema:schema50.properties.archived,data:data14};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -3272,7 +3718,7 @@ errors++;
 }
 }
 else {
-const err29 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema45.type,parentSchema:schema45,data};
+const err29 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema50.type,parentSchema:schema50,data};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -3286,8 +3732,734 @@ return errors === 0;
 }
 validate29.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const pattern26 = new RegExp("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", "u");
-const pattern28 = new RegExp("\\.(csv|CSV|jsonl|JSONL)$", "u");
+const schema60 = {"description":"An Extrovert Style (how the AI writes comments and DMs): the body of POST /api/client/v2/style. campaignctl records what it last applied (Extrovert cannot read styles back).","type":"object","additionalProperties":false,"required":["name","userId","isLearningModeEnabled"],"properties":{"name":{"description":"Name of the style in the Extrovert dashboard.","type":"string","minLength":1},"userId":{"description":"Id of the team member who owns the style, or `{ teamMember: <email or name> }`. Fixed at creation: changing it means replacing the style.","anyOf":[{"$ref":"#/$defs/Uuid"},{"$ref":"#/$defs/TeamMemberLookup"}]},"isLearningModeEnabled":{"description":"Save comments the user edited and approved as examples (DMs never); at most 20 examples.","type":"boolean"},"styleInstructionsForComments":{"description":"Plain-text instructions for comments. Left out: never changed; \"\" clears them.","type":"string"},"styleInstructionsForDm":{"description":"Plain-text instructions for DMs. Left out: never changed; \"\" clears them.","type":"string"}}};
+
+function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate36.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.name === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema60.required,parentSchema:schema60,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.userId === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "userId"},message:"must have required property '"+"userId"+"'",schema:schema60.required,parentSchema:schema60,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.isLearningModeEnabled === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "isLearningModeEnabled"},message:"must have required property '"+"isLearningModeEnabled"+"'",schema:schema60.required,parentSchema:schema60,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((((key0 === "name") || (key0 === "userId")) || (key0 === "isLearningModeEnabled")) || (key0 === "styleInstructionsForComments")) || (key0 === "styleInstructionsForDm"))){
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema60,data};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.name !== undefined){
+let data0 = data.name;
+if(typeof data0 === "string"){
+if(func2(data0) < 1){
+const err4 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema60.properties.name,data:data0};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema60.properties.name.type,parentSchema:schema60.properties.name,data:data0};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.userId !== undefined){
+let data1 = data.userId;
+const _errs5 = errors;
+let valid1 = false;
+const _errs6 = errors;
+if(typeof data1 === "string"){
+if(!pattern4.test(data1)){
+const err6 = {instancePath:instancePath+"/userId",schemaPath:"#/$defs/Uuid/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\"",schema:"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",parentSchema:schema33,data:data1};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/userId",schemaPath:"#/$defs/Uuid/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.type,parentSchema:schema33,data:data1};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+var _valid0 = _errs6 === errors;
+valid1 = valid1 || _valid0;
+const _errs10 = errors;
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+if(data1.teamMember === undefined){
+const err8 = {instancePath:instancePath+"/userId",schemaPath:"#/$defs/TeamMemberLookup/required",keyword:"required",params:{missingProperty: "teamMember"},message:"must have required property '"+"teamMember"+"'",schema:schema34.required,parentSchema:schema34,data:data1};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+for(const key1 in data1){
+if(!(key1 === "teamMember")){
+const err9 = {instancePath:instancePath+"/userId",schemaPath:"#/$defs/TeamMemberLookup/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema34,data:data1};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data1.teamMember !== undefined){
+let data2 = data1.teamMember;
+if(typeof data2 === "string"){
+if(func2(data2) < 1){
+const err10 = {instancePath:instancePath+"/userId/teamMember",schemaPath:"#/$defs/TeamMemberLookup/properties/teamMember/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema34.properties.teamMember,data:data2};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/userId/teamMember",schemaPath:"#/$defs/TeamMemberLookup/properties/teamMember/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.teamMember.type,parentSchema:schema34.properties.teamMember,data:data2};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/userId",schemaPath:"#/$defs/TeamMemberLookup/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.type,parentSchema:schema34,data:data1};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+var _valid0 = _errs10 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const err13 = {instancePath:instancePath+"/userId",schemaPath:"#/properties/userId/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema60.properties.userId.anyOf,parentSchema:schema60.properties.userId,data:data1};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+else {
+errors = _errs5;
+if(vErrors !== null){
+if(_errs5){
+vErrors.length = _errs5;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.isLearningModeEnabled !== undefined){
+let data3 = data.isLearningModeEnabled;
+if(typeof data3 !== "boolean"){
+const err14 = {instancePath:instancePath+"/isLearningModeEnabled",schemaPath:"#/properties/isLearningModeEnabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema60.properties.isLearningModeEnabled.type,parentSchema:schema60.properties.isLearningModeEnabled,data:data3};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data.styleInstructionsForComments !== undefined){
+let data4 = data.styleInstructionsForComments;
+if(typeof data4 !== "string"){
+const err15 = {instancePath:instancePath+"/styleInstructionsForComments",schemaPath:"#/properties/styleInstructionsForComments/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema60.properties.styleInstructionsForComments.type,parentSchema:schema60.properties.styleInstructionsForComments,data:data4};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data.styleInstructionsForDm !== undefined){
+let data5 = data.styleInstructionsForDm;
+if(typeof data5 !== "string"){
+const err16 = {instancePath:instancePath+"/styleInstructionsForDm",schemaPath:"#/properties/styleInstructionsForDm/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema60.properties.styleInstructionsForDm.type,parentSchema:schema60.properties.styleInstructionsForDm,data:data5};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+}
+else {
+const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema60.type,parentSchema:schema60,data};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+validate36.errors = vErrors;
+return errors === 0;
+}
+validate36.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema63 = {"description":"An Extrovert Context (what the AI knows about the company and the user): the body of POST /api/client/v2/context. Both texts are sent whole on every update.","type":"object","additionalProperties":false,"required":["name","userId","contextAboutCompany","contextAboutUser"],"properties":{"name":{"description":"Name of the context in the Extrovert dashboard.","type":"string","minLength":1},"userId":{"description":"Id of the team member who owns the context, or `{ teamMember: <email or name> }`. Fixed at creation: changing it means replacing the context.","anyOf":[{"$ref":"#/$defs/Uuid"},{"$ref":"#/$defs/TeamMemberLookup"}]},"contextAboutCompany":{"description":"What the company does (may be empty).","type":"string"},"contextAboutUser":{"description":"Who the user is (may be empty).","type":"string"}}};
+
+function validate38(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate38.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.name === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema63.required,parentSchema:schema63,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.userId === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "userId"},message:"must have required property '"+"userId"+"'",schema:schema63.required,parentSchema:schema63,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.contextAboutCompany === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "contextAboutCompany"},message:"must have required property '"+"contextAboutCompany"+"'",schema:schema63.required,parentSchema:schema63,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.contextAboutUser === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "contextAboutUser"},message:"must have required property '"+"contextAboutUser"+"'",schema:schema63.required,parentSchema:schema63,data};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((((key0 === "name") || (key0 === "userId")) || (key0 === "contextAboutCompany")) || (key0 === "contextAboutUser"))){
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema63,data};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.name !== undefined){
+let data0 = data.name;
+if(typeof data0 === "string"){
+if(func2(data0) < 1){
+const err5 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema63.properties.name,data:data0};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.name.type,parentSchema:schema63.properties.name,data:data0};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.userId !== undefined){
+let data1 = data.userId;
+const _errs5 = errors;
+let valid1 = false;
+const _errs6 = errors;
+if(typeof data1 === "string"){
+if(!pattern4.test(data1)){
+const err7 = {instancePath:instancePath+"/userId",schemaPath:"#/$defs/Uuid/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\"",schema:"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",parentSchema:schema33,data:data1};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/userId",schemaPath:"#/$defs/Uuid/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.type,parentSchema:schema33,data:data1};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+var _valid0 = _errs6 === errors;
+valid1 = valid1 || _valid0;
+const _errs10 = errors;
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+if(data1.teamMember === undefined){
+const err9 = {instancePath:instancePath+"/userId",schemaPath:"#/$defs/TeamMemberLookup/required",keyword:"required",params:{missingProperty: "teamMember"},message:"must have required property '"+"teamMember"+"'",schema:schema34.required,parentSchema:schema34,data:data1};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+for(const key1 in data1){
+if(!(key1 === "teamMember")){
+const err10 = {instancePath:instancePath+"/userId",schemaPath:"#/$defs/TeamMemberLookup/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema34,data:data1};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data1.teamMember !== undefined){
+let data2 = data1.teamMember;
+if(typeof data2 === "string"){
+if(func2(data2) < 1){
+const err11 = {instancePath:instancePath+"/userId/teamMember",schemaPath:"#/$defs/TeamMemberLookup/properties/teamMember/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema34.properties.teamMember,data:data2};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/userId/teamMember",schemaPath:"#/$defs/TeamMemberLookup/properties/teamMember/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.teamMember.type,parentSchema:schema34.properties.teamMember,data:data2};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/userId",schemaPath:"#/$defs/TeamMemberLookup/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.type,parentSchema:schema34,data:data1};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+var _valid0 = _errs10 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const err14 = {instancePath:instancePath+"/userId",schemaPath:"#/properties/userId/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema63.properties.userId.anyOf,parentSchema:schema63.properties.userId,data:data1};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+else {
+errors = _errs5;
+if(vErrors !== null){
+if(_errs5){
+vErrors.length = _errs5;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.contextAboutCompany !== undefined){
+let data3 = data.contextAboutCompany;
+if(typeof data3 !== "string"){
+const err15 = {instancePath:instancePath+"/contextAboutCompany",schemaPath:"#/properties/contextAboutCompany/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.contextAboutCompany.type,parentSchema:schema63.properties.contextAboutCompany,data:data3};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data.contextAboutUser !== undefined){
+let data4 = data.contextAboutUser;
+if(typeof data4 !== "string"){
+const err16 = {instancePath:instancePath+"/contextAboutUser",schemaPath:"#/properties/contextAboutUser/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.contextAboutUser.type,parentSchema:schema63.properties.contextAboutUser,data:data4};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+}
+else {
+const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.type,parentSchema:schema63,data};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+validate38.errors = vErrors;
+return errors === 0;
+}
+validate38.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema66 = {"description":"An Extrovert monitored topic (what posts a KEYWORD campaign looks for): the body of POST /api/client/v2/monitored-topics. Extrovert documents no update of a topic: any change replaces it (only with --allow-replace), and campaigns referring to it by `ref` are re-bound to the new one.","type":"object","additionalProperties":false,"required":["name","description","ownerId"],"properties":{"name":{"description":"Name of the topic, e.g. \"AI agents\".","type":"string","minLength":1},"description":{"description":"Tells the AI matcher which posts qualify and which are excluded.","type":"string","minLength":1},"ownerId":{"description":"Id of the team member who owns the topic, or `{ teamMember: <email or name> }`.","anyOf":[{"$ref":"#/$defs/Uuid"},{"$ref":"#/$defs/TeamMemberLookup"}]}}};
+
+function validate40(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate40.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.name === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema66.required,parentSchema:schema66,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.description === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "description"},message:"must have required property '"+"description"+"'",schema:schema66.required,parentSchema:schema66,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.ownerId === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "ownerId"},message:"must have required property '"+"ownerId"+"'",schema:schema66.required,parentSchema:schema66,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((key0 === "name") || (key0 === "description")) || (key0 === "ownerId"))){
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema66,data};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.name !== undefined){
+let data0 = data.name;
+if(typeof data0 === "string"){
+if(func2(data0) < 1){
+const err4 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema66.properties.name,data:data0};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema66.properties.name.type,parentSchema:schema66.properties.name,data:data0};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.description !== undefined){
+let data1 = data.description;
+if(typeof data1 === "string"){
+if(func2(data1) < 1){
+const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema66.properties.description,data:data1};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema66.properties.description.type,parentSchema:schema66.properties.description,data:data1};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.ownerId !== undefined){
+let data2 = data.ownerId;
+const _errs7 = errors;
+let valid1 = false;
+const _errs8 = errors;
+if(typeof data2 === "string"){
+if(!pattern4.test(data2)){
+const err8 = {instancePath:instancePath+"/ownerId",schemaPath:"#/$defs/Uuid/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\"",schema:"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",parentSchema:schema33,data:data2};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/ownerId",schemaPath:"#/$defs/Uuid/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.type,parentSchema:schema33,data:data2};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+var _valid0 = _errs8 === errors;
+valid1 = valid1 || _valid0;
+const _errs12 = errors;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+if(data2.teamMember === undefined){
+const err10 = {instancePath:instancePath+"/ownerId",schemaPath:"#/$defs/TeamMemberLookup/required",keyword:"required",params:{missingProperty: "teamMember"},message:"must have required property '"+"teamMember"+"'",schema:schema34.required,parentSchema:schema34,data:data2};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+for(const key1 in data2){
+if(!(key1 === "teamMember")){
+const err11 = {instancePath:instancePath+"/ownerId",schemaPath:"#/$defs/TeamMemberLookup/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema34,data:data2};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data2.teamMember !== undefined){
+let data3 = data2.teamMember;
+if(typeof data3 === "string"){
+if(func2(data3) < 1){
+const err12 = {instancePath:instancePath+"/ownerId/teamMember",schemaPath:"#/$defs/TeamMemberLookup/properties/teamMember/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema34.properties.teamMember,data:data3};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/ownerId/teamMember",schemaPath:"#/$defs/TeamMemberLookup/properties/teamMember/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.teamMember.type,parentSchema:schema34.properties.teamMember,data:data3};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/ownerId",schemaPath:"#/$defs/TeamMemberLookup/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.type,parentSchema:schema34,data:data2};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+var _valid0 = _errs12 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const err15 = {instancePath:instancePath+"/ownerId",schemaPath:"#/properties/ownerId/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema66.properties.ownerId.anyOf,parentSchema:schema66.properties.ownerId,data:data2};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+else {
+errors = _errs7;
+if(vErrors !== null){
+if(_errs7){
+vErrors.length = _errs7;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema66.type,parentSchema:schema66,data};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+validate40.errors = vErrors;
+return errors === 0;
+}
+validate40.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const pattern34 = new RegExp("\\.(csv|CSV|jsonl|JSONL)$", "u");
 
 function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://campaignctl.dev/schemas/v1/campaign.schema.json" */;
@@ -3522,9 +4694,13 @@ props0 = props0 || {};
 Object.assign(props0, props2);
 }
 }
+const _errs20 = errors;
+let valid10 = true;
+const _errs21 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.apiVersion === undefined){
-const err9 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "apiVersion"},message:"must have required property '"+"apiVersion"+"'",schema:schema31.required,parentSchema:schema31,data};
+let missing3;
+if((data.kind === undefined) && (missing3 = "kind")){
+const err9 = {};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3533,8 +4709,10 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(data.kind === undefined){
-const err10 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema31.required,parentSchema:schema31,data};
+else {
+if(data.kind !== undefined){
+if("ExtrovertStyle" !== data.kind){
+const err10 = {};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -3543,8 +4721,39 @@ vErrors.push(err10);
 }
 errors++;
 }
-if(data.metadata === undefined){
-const err11 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metadata"},message:"must have required property '"+"metadata"+"'",schema:schema31.required,parentSchema:schema31,data};
+}
+}
+}
+var _valid3 = _errs21 === errors;
+errors = _errs20;
+if(vErrors !== null){
+if(_errs20){
+vErrors.length = _errs20;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid3){
+const _errs23 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.spec !== undefined){
+if(!(validate36(data.spec, {instancePath:instancePath+"/spec",parentData:data,parentDataProperty:"spec",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+errors = vErrors.length;
+}
+}
+}
+var _valid3 = _errs23 === errors;
+valid10 = _valid3;
+if(valid10){
+var props3 = {};
+props3.spec = true;
+props3.kind = true;
+}
+}
+if(!valid10){
+const err11 = {instancePath,schemaPath:"#/allOf/3/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema31.allOf[3].if,parentSchema:schema31.allOf[3],data};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -3553,8 +4762,22 @@ vErrors.push(err11);
 }
 errors++;
 }
-if(data.spec === undefined){
-const err12 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "spec"},message:"must have required property '"+"spec"+"'",schema:schema31.required,parentSchema:schema31,data};
+if(props0 !== true && props3 !== undefined){
+if(props3 === true){
+props0 = true;
+}
+else {
+props0 = props0 || {};
+Object.assign(props0, props3);
+}
+}
+const _errs26 = errors;
+let valid13 = true;
+const _errs27 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing4;
+if((data.kind === undefined) && (missing4 = "kind")){
+const err12 = {};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -3563,9 +4786,10 @@ vErrors.push(err12);
 }
 errors++;
 }
-for(const key0 in data){
-if(!(((((key0 === "apiVersion") || (key0 === "kind")) || (key0 === "metadata")) || (key0 === "spec")) || (key0 === "audience"))){
-const err13 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema31,data};
+else {
+if(data.kind !== undefined){
+if("ExtrovertContext" !== data.kind){
+const err13 = {};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -3575,10 +4799,38 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data.apiVersion !== undefined){
-let data6 = data.apiVersion;
-if("campaignctl/v1" !== data6){
-const err14 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/const",keyword:"const",params:{allowedValue: "campaignctl/v1"},message:"must be equal to constant",schema:"campaignctl/v1",parentSchema:schema31.properties.apiVersion,data:data6};
+}
+}
+var _valid4 = _errs27 === errors;
+errors = _errs26;
+if(vErrors !== null){
+if(_errs26){
+vErrors.length = _errs26;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid4){
+const _errs29 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.spec !== undefined){
+if(!(validate38(data.spec, {instancePath:instancePath+"/spec",parentData:data,parentDataProperty:"spec",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
+errors = vErrors.length;
+}
+}
+}
+var _valid4 = _errs29 === errors;
+valid13 = _valid4;
+if(valid13){
+var props4 = {};
+props4.spec = true;
+props4.kind = true;
+}
+}
+if(!valid13){
+const err14 = {instancePath,schemaPath:"#/allOf/4/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema31.allOf[4].if,parentSchema:schema31.allOf[4],data};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -3587,11 +4839,22 @@ vErrors.push(err14);
 }
 errors++;
 }
+if(props0 !== true && props4 !== undefined){
+if(props4 === true){
+props0 = true;
 }
-if(data.kind !== undefined){
-let data7 = data.kind;
-if(typeof data7 !== "string"){
-const err15 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.kind.type,parentSchema:schema31.properties.kind,data:data7};
+else {
+props0 = props0 || {};
+Object.assign(props0, props4);
+}
+}
+const _errs32 = errors;
+let valid16 = true;
+const _errs33 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing5;
+if((data.kind === undefined) && (missing5 = "kind")){
+const err15 = {};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -3600,8 +4863,10 @@ vErrors.push(err15);
 }
 errors++;
 }
-if(!(((data7 === "ExtrovertCampaign") || (data7 === "PuffleCampaign")) || (data7 === "AlturCampaign"))){
-const err16 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema31.properties.kind.enum},message:"must be equal to one of the allowed values",schema:schema31.properties.kind.enum,parentSchema:schema31.properties.kind,data:data7};
+else {
+if(data.kind !== undefined){
+if("ExtrovertMonitoredTopic" !== data.kind){
+const err16 = {};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -3611,11 +4876,38 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data.metadata !== undefined){
-let data8 = data.metadata;
-if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
-if(data8.name === undefined){
-const err17 = {instancePath:instancePath+"/metadata",schemaPath:"#/$defs/Metadata/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema55.required,parentSchema:schema55,data:data8};
+}
+}
+var _valid5 = _errs33 === errors;
+errors = _errs32;
+if(vErrors !== null){
+if(_errs32){
+vErrors.length = _errs32;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid5){
+const _errs35 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.spec !== undefined){
+if(!(validate40(data.spec, {instancePath:instancePath+"/spec",parentData:data,parentDataProperty:"spec",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+errors = vErrors.length;
+}
+}
+}
+var _valid5 = _errs35 === errors;
+valid16 = _valid5;
+if(valid16){
+var props5 = {};
+props5.spec = true;
+props5.kind = true;
+}
+}
+if(!valid16){
+const err17 = {instancePath,schemaPath:"#/allOf/5/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema31.allOf[5].if,parentSchema:schema31.allOf[5],data};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -3624,9 +4916,18 @@ vErrors.push(err17);
 }
 errors++;
 }
-for(const key1 in data8){
-if(!((key1 === "name") || (key1 === "account"))){
-const err18 = {instancePath:instancePath+"/metadata",schemaPath:"#/$defs/Metadata/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema55,data:data8};
+if(props0 !== true && props5 !== undefined){
+if(props5 === true){
+props0 = true;
+}
+else {
+props0 = props0 || {};
+Object.assign(props0, props5);
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.apiVersion === undefined){
+const err18 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "apiVersion"},message:"must have required property '"+"apiVersion"+"'",schema:schema31.required,parentSchema:schema31,data};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -3635,12 +4936,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-if(data8.name !== undefined){
-let data9 = data8.name;
-if(typeof data9 === "string"){
-if(!pattern26.test(data9)){
-const err19 = {instancePath:instancePath+"/metadata/name",schemaPath:"#/$defs/Metadata/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",parentSchema:schema55.properties.name,data:data9};
+if(data.kind === undefined){
+const err19 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema31.required,parentSchema:schema31,data};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -3649,9 +4946,8 @@ vErrors.push(err19);
 }
 errors++;
 }
-}
-else {
-const err20 = {instancePath:instancePath+"/metadata/name",schemaPath:"#/$defs/Metadata/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema55.properties.name.type,parentSchema:schema55.properties.name,data:data9};
+if(data.metadata === undefined){
+const err20 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metadata"},message:"must have required property '"+"metadata"+"'",schema:schema31.required,parentSchema:schema31,data};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -3660,12 +4956,8 @@ vErrors.push(err20);
 }
 errors++;
 }
-}
-if(data8.account !== undefined){
-let data10 = data8.account;
-if(typeof data10 === "string"){
-if(!pattern26.test(data10)){
-const err21 = {instancePath:instancePath+"/metadata/account",schemaPath:"#/$defs/Metadata/properties/account/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",parentSchema:schema55.properties.account,data:data10};
+if(data.spec === undefined){
+const err21 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "spec"},message:"must have required property '"+"spec"+"'",schema:schema31.required,parentSchema:schema31,data};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -3674,9 +4966,9 @@ vErrors.push(err21);
 }
 errors++;
 }
-}
-else {
-const err22 = {instancePath:instancePath+"/metadata/account",schemaPath:"#/$defs/Metadata/properties/account/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema55.properties.account.type,parentSchema:schema55.properties.account,data:data10};
+for(const key0 in data){
+if(!(((((key0 === "apiVersion") || (key0 === "kind")) || (key0 === "metadata")) || (key0 === "spec")) || (key0 === "audience"))){
+const err22 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema31,data};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -3686,9 +4978,10 @@ vErrors.push(err22);
 errors++;
 }
 }
-}
-else {
-const err23 = {instancePath:instancePath+"/metadata",schemaPath:"#/$defs/Metadata/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema55.type,parentSchema:schema55,data:data8};
+if(data.apiVersion !== undefined){
+let data12 = data.apiVersion;
+if("campaignctl/v1" !== data12){
+const err23 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/const",keyword:"const",params:{allowedValue: "campaignctl/v1"},message:"must be equal to constant",schema:"campaignctl/v1",parentSchema:schema31.properties.apiVersion,data:data12};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -3698,10 +4991,10 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data.spec !== undefined){
-let data11 = data.spec;
-if(!(data11 && typeof data11 == "object" && !Array.isArray(data11))){
-const err24 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.spec.type,parentSchema:schema31.properties.spec,data:data11};
+if(data.kind !== undefined){
+let data13 = data.kind;
+if(typeof data13 !== "string"){
+const err24 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.kind.type,parentSchema:schema31.properties.kind,data:data13};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -3710,12 +5003,8 @@ vErrors.push(err24);
 }
 errors++;
 }
-}
-if(data.audience !== undefined){
-let data12 = data.audience;
-if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
-if(data12.files === undefined){
-const err25 = {instancePath:instancePath+"/audience",schemaPath:"#/$defs/Audience/required",keyword:"required",params:{missingProperty: "files"},message:"must have required property '"+"files"+"'",schema:schema56.required,parentSchema:schema56,data:data12};
+if(!((((((data13 === "ExtrovertCampaign") || (data13 === "PuffleCampaign")) || (data13 === "AlturCampaign")) || (data13 === "ExtrovertStyle")) || (data13 === "ExtrovertContext")) || (data13 === "ExtrovertMonitoredTopic"))){
+const err25 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema31.properties.kind.enum},message:"must be equal to one of the allowed values",schema:schema31.properties.kind.enum,parentSchema:schema31.properties.kind,data:data13};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -3724,9 +5013,12 @@ vErrors.push(err25);
 }
 errors++;
 }
-for(const key2 in data12){
-if(!((key2 === "files") || (key2 === "mode"))){
-const err26 = {instancePath:instancePath+"/audience",schemaPath:"#/$defs/Audience/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema56,data:data12};
+}
+if(data.metadata !== undefined){
+let data14 = data.metadata;
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+if(data14.name === undefined){
+const err26 = {instancePath:instancePath+"/metadata",schemaPath:"#/$defs/Metadata/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema69.required,parentSchema:schema69,data:data14};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -3735,12 +5027,9 @@ vErrors.push(err26);
 }
 errors++;
 }
-}
-if(data12.files !== undefined){
-let data13 = data12.files;
-if(Array.isArray(data13)){
-if(data13.length < 1){
-const err27 = {instancePath:instancePath+"/audience/files",schemaPath:"#/$defs/Audience/properties/files/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema56.properties.files,data:data13};
+for(const key1 in data14){
+if(!((key1 === "name") || (key1 === "account"))){
+const err27 = {instancePath:instancePath+"/metadata",schemaPath:"#/$defs/Metadata/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema69,data:data14};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -3749,12 +5038,12 @@ vErrors.push(err27);
 }
 errors++;
 }
-const len0 = data13.length;
-for(let i0=0; i0<len0; i0++){
-let data14 = data13[i0];
-if(typeof data14 === "string"){
-if(func2(data14) < 1){
-const err28 = {instancePath:instancePath+"/audience/files/" + i0,schemaPath:"#/$defs/Audience/properties/files/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema56.properties.files.items,data:data14};
+}
+if(data14.name !== undefined){
+let data15 = data14.name;
+if(typeof data15 === "string"){
+if(!pattern6.test(data15)){
+const err28 = {instancePath:instancePath+"/metadata/name",schemaPath:"#/$defs/Metadata/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",parentSchema:schema69.properties.name,data:data15};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -3763,8 +5052,9 @@ vErrors.push(err28);
 }
 errors++;
 }
-if(!pattern28.test(data14)){
-const err29 = {instancePath:instancePath+"/audience/files/" + i0,schemaPath:"#/$defs/Audience/properties/files/items/pattern",keyword:"pattern",params:{pattern: "\\.(csv|CSV|jsonl|JSONL)$"},message:"must match pattern \""+"\\.(csv|CSV|jsonl|JSONL)$"+"\"",schema:"\\.(csv|CSV|jsonl|JSONL)$",parentSchema:schema56.properties.files.items,data:data14};
+}
+else {
+const err29 = {instancePath:instancePath+"/metadata/name",schemaPath:"#/$defs/Metadata/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.properties.name.type,parentSchema:schema69.properties.name,data:data15};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -3774,8 +5064,11 @@ vErrors.push(err29);
 errors++;
 }
 }
-else {
-const err30 = {instancePath:instancePath+"/audience/files/" + i0,schemaPath:"#/$defs/Audience/properties/files/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema56.properties.files.items.type,parentSchema:schema56.properties.files.items,data:data14};
+if(data14.account !== undefined){
+let data16 = data14.account;
+if(typeof data16 === "string"){
+if(!pattern6.test(data16)){
+const err30 = {instancePath:instancePath+"/metadata/account",schemaPath:"#/$defs/Metadata/properties/account/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",parentSchema:schema69.properties.account,data:data16};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -3785,9 +5078,8 @@ vErrors.push(err30);
 errors++;
 }
 }
-}
 else {
-const err31 = {instancePath:instancePath+"/audience/files",schemaPath:"#/$defs/Audience/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema56.properties.files.type,parentSchema:schema56.properties.files,data:data13};
+const err31 = {instancePath:instancePath+"/metadata/account",schemaPath:"#/$defs/Metadata/properties/account/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.properties.account.type,parentSchema:schema69.properties.account,data:data16};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -3797,10 +5089,9 @@ vErrors.push(err31);
 errors++;
 }
 }
-if(data12.mode !== undefined){
-let data15 = data12.mode;
-if(typeof data15 !== "string"){
-const err32 = {instancePath:instancePath+"/audience/mode",schemaPath:"#/$defs/Audience/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema56.properties.mode.type,parentSchema:schema56.properties.mode,data:data15};
+}
+else {
+const err32 = {instancePath:instancePath+"/metadata",schemaPath:"#/$defs/Metadata/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema69.type,parentSchema:schema69,data:data14};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -3809,8 +5100,11 @@ vErrors.push(err32);
 }
 errors++;
 }
-if(!((data15 === "append") || (data15 === "exact"))){
-const err33 = {instancePath:instancePath+"/audience/mode",schemaPath:"#/$defs/Audience/properties/mode/enum",keyword:"enum",params:{allowedValues: schema56.properties.mode.enum},message:"must be equal to one of the allowed values",schema:schema56.properties.mode.enum,parentSchema:schema56.properties.mode,data:data15};
+}
+if(data.spec !== undefined){
+let data17 = data.spec;
+if(!(data17 && typeof data17 == "object" && !Array.isArray(data17))){
+const err33 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.spec.type,parentSchema:schema31.properties.spec,data:data17};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -3820,9 +5114,11 @@ vErrors.push(err33);
 errors++;
 }
 }
-}
-else {
-const err34 = {instancePath:instancePath+"/audience",schemaPath:"#/$defs/Audience/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema56.type,parentSchema:schema56,data:data12};
+if(data.audience !== undefined){
+let data18 = data.audience;
+if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
+if(data18.files === undefined){
+const err34 = {instancePath:instancePath+"/audience",schemaPath:"#/$defs/Audience/required",keyword:"required",params:{missingProperty: "files"},message:"must have required property '"+"files"+"'",schema:schema70.required,parentSchema:schema70,data:data18};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -3831,10 +5127,9 @@ vErrors.push(err34);
 }
 errors++;
 }
-}
-}
-else {
-const err35 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
+for(const key2 in data18){
+if(!((key2 === "files") || (key2 === "mode"))){
+const err35 = {instancePath:instancePath+"/audience",schemaPath:"#/$defs/Audience/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema70,data:data18};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -3843,24 +5138,132 @@ vErrors.push(err35);
 }
 errors++;
 }
+}
+if(data18.files !== undefined){
+let data19 = data18.files;
+if(Array.isArray(data19)){
+if(data19.length < 1){
+const err36 = {instancePath:instancePath+"/audience/files",schemaPath:"#/$defs/Audience/properties/files/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema70.properties.files,data:data19};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+const len0 = data19.length;
+for(let i0=0; i0<len0; i0++){
+let data20 = data19[i0];
+if(typeof data20 === "string"){
+if(func2(data20) < 1){
+const err37 = {instancePath:instancePath+"/audience/files/" + i0,schemaPath:"#/$defs/Audience/properties/files/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema70.properties.files.items,data:data20};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+if(!pattern34.test(data20)){
+const err38 = {instancePath:instancePath+"/audience/files/" + i0,schemaPath:"#/$defs/Audience/properties/files/items/pattern",keyword:"pattern",params:{pattern: "\\.(csv|CSV|jsonl|JSONL)$"},message:"must match pattern \""+"\\.(csv|CSV|jsonl|JSONL)$"+"\"",schema:"\\.(csv|CSV|jsonl|JSONL)$",parentSchema:schema70.properties.files.items,data:data20};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+else {
+const err39 = {instancePath:instancePath+"/audience/files/" + i0,schemaPath:"#/$defs/Audience/properties/files/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.properties.files.items.type,parentSchema:schema70.properties.files.items,data:data20};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+}
+}
+else {
+const err40 = {instancePath:instancePath+"/audience/files",schemaPath:"#/$defs/Audience/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema70.properties.files.type,parentSchema:schema70.properties.files,data:data19};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+if(data18.mode !== undefined){
+let data21 = data18.mode;
+if(typeof data21 !== "string"){
+const err41 = {instancePath:instancePath+"/audience/mode",schemaPath:"#/$defs/Audience/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.properties.mode.type,parentSchema:schema70.properties.mode,data:data21};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+if(!((data21 === "append") || (data21 === "exact"))){
+const err42 = {instancePath:instancePath+"/audience/mode",schemaPath:"#/$defs/Audience/properties/mode/enum",keyword:"enum",params:{allowedValues: schema70.properties.mode.enum},message:"must be equal to one of the allowed values",schema:schema70.properties.mode.enum,parentSchema:schema70.properties.mode,data:data21};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+}
+else {
+const err43 = {instancePath:instancePath+"/audience",schemaPath:"#/$defs/Audience/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema70.type,parentSchema:schema70,data:data18};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+}
+else {
+const err44 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
 validate20.errors = vErrors;
 return errors === 0;
 }
 validate20.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.config = validate36;
-const schema57 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/campaignctl.schema.json","title":"WorkspaceConfig","description":"campaignctl workspace configuration (campaignctl.yaml): where the campaign files and the state file live, and which provider accounts exist. Relative paths resolve against this file's directory.","type":"object","additionalProperties":false,"required":["apiVersion"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"campaignsDir":{"description":"Directory holding the campaign files; every *.yaml and *.yml below it is read, recursively.","type":"string","minLength":1,"default":"campaigns"},"stateFile":{"description":"Where apply records the provider id and last applied spec of each campaign. Meant to be committed.","type":"string","minLength":1,"default":"campaignctl.state.json"},"accounts":{"description":"One entry per provider account. A campaign names its account in `metadata.account` (default \"default\").","type":"array","items":{"$ref":"#/$defs/Account","description":"A provider account."},"default":[]},"safety":{"$ref":"#/$defs/Safety","description":"Guards against mass changes: apply refuses them without --force."},"prune":{"description":"What apply (and so merge-to-apply) does with campaigns that are in state but no longer in Git: true retires them (Altur: archive, Puffle: delete), false leaves them alone and the plan shows them as notes. `apply --prune` / `--no-prune` override it.","type":"boolean","default":false}},"$defs":{"Account":{"description":"A provider account and how to reach it. The API key itself never goes in a file: it is read from the environment variable named by `apiKeyEnv`.","type":"object","additionalProperties":false,"required":["provider","apiKeyEnv"],"properties":{"provider":{"description":"Which provider this account belongs to.","type":"string","enum":["extrovert","puffle","altur"]},"name":{"description":"Account name, unique per provider; campaigns refer to it in `metadata.account`.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key (for example ALTUR_API_KEY). Never the key itself.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be the name of an environment variable (letters, digits and _, not starting with a digit), not the key itself"},"baseUrl":{"description":"API base URL. Defaults to the provider's production URL; point it at `campaignctl sandbox` for tests.","type":"string","format":"uri","pattern":"^https?://[^/?#@]*(?:[/?#]|$)","patternErrorMessage":"must be an absolute http(s) URL without user:password@ (the key comes from apiKeyEnv), such as https://api.altur.io/api/v1.0"},"requestsPerSecond":{"description":"Client-side rate limit for this account, 0.1 to 1000 requests per second. Defaults to the provider's documented or assumed limit (Altur documents 12/s).","type":"number","minimum":0.1,"maximum":1000},"concurrency":{"description":"Most requests in flight at once for this account, 1 to 100. Defaults to twice requestsPerSecond × the provider's typical latency (500 ms assumed), at least 2: enough that the rate, not this, is the limit.","type":"integer","minimum":1,"maximum":100},"statusWait":{"description":"How apply waits for a status change the provider completes in the background (Puffle launch: launching → active) before any step that needs it. Defaults: the provider's (Puffle: 180 s, reads at most 30 s apart).","type":"object","additionalProperties":false,"properties":{"timeoutSeconds":{"description":"Give up after this many seconds; the campaign is reported and left as it is.","type":"number","minimum":0},"pollSeconds":{"description":"Longest pause between two status reads; the first read comes after at most 2 s.","type":"number","exclusiveMinimum":0}}}}},"Safety":{"description":"Thresholds that make apply refuse mass changes unless --force is given.","type":"object","additionalProperties":false,"properties":{"maxChangePercent":{"description":"Refuse to update, replace or delete more than this percentage of the managed campaigns.","type":"number","minimum":0,"maximum":100,"default":30},"minManagedForThreshold":{"description":"Apply the percentage guard only when at least this many campaigns are managed.","type":"integer","minimum":0,"default":10}}}}};
-const schema58 = {"description":"A provider account and how to reach it. The API key itself never goes in a file: it is read from the environment variable named by `apiKeyEnv`.","type":"object","additionalProperties":false,"required":["provider","apiKeyEnv"],"properties":{"provider":{"description":"Which provider this account belongs to.","type":"string","enum":["extrovert","puffle","altur"]},"name":{"description":"Account name, unique per provider; campaigns refer to it in `metadata.account`.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key (for example ALTUR_API_KEY). Never the key itself.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be the name of an environment variable (letters, digits and _, not starting with a digit), not the key itself"},"baseUrl":{"description":"API base URL. Defaults to the provider's production URL; point it at `campaignctl sandbox` for tests.","type":"string","format":"uri","pattern":"^https?://[^/?#@]*(?:[/?#]|$)","patternErrorMessage":"must be an absolute http(s) URL without user:password@ (the key comes from apiKeyEnv), such as https://api.altur.io/api/v1.0"},"requestsPerSecond":{"description":"Client-side rate limit for this account, 0.1 to 1000 requests per second. Defaults to the provider's documented or assumed limit (Altur documents 12/s).","type":"number","minimum":0.1,"maximum":1000},"concurrency":{"description":"Most requests in flight at once for this account, 1 to 100. Defaults to twice requestsPerSecond × the provider's typical latency (500 ms assumed), at least 2: enough that the rate, not this, is the limit.","type":"integer","minimum":1,"maximum":100},"statusWait":{"description":"How apply waits for a status change the provider completes in the background (Puffle launch: launching → active) before any step that needs it. Defaults: the provider's (Puffle: 180 s, reads at most 30 s apart).","type":"object","additionalProperties":false,"properties":{"timeoutSeconds":{"description":"Give up after this many seconds; the campaign is reported and left as it is.","type":"number","minimum":0},"pollSeconds":{"description":"Longest pause between two status reads; the first read comes after at most 2 s.","type":"number","exclusiveMinimum":0}}}}};
-const schema59 = {"description":"Thresholds that make apply refuse mass changes unless --force is given.","type":"object","additionalProperties":false,"properties":{"maxChangePercent":{"description":"Refuse to update, replace or delete more than this percentage of the managed campaigns.","type":"number","minimum":0,"maximum":100,"default":30},"minManagedForThreshold":{"description":"Apply the percentage guard only when at least this many campaigns are managed.","type":"integer","minimum":0,"default":10}}};
-const pattern30 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
-const pattern31 = new RegExp("^https?://[^/?#@]*(?:[/?#]|$)", "u");
+exports.config = validate42;
+const schema71 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/campaignctl.schema.json","title":"WorkspaceConfig","description":"campaignctl workspace configuration (campaignctl.yaml): where the campaign files and the state file live, and which provider accounts exist. Relative paths resolve against this file's directory.","type":"object","additionalProperties":false,"required":["apiVersion"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"campaignsDir":{"description":"Directory holding the campaign files; every *.yaml and *.yml below it is read, recursively.","type":"string","minLength":1,"default":"campaigns"},"stateFile":{"description":"Where apply records the provider id and last applied spec of each campaign. Meant to be committed.","type":"string","minLength":1,"default":"campaignctl.state.json"},"accounts":{"description":"One entry per provider account. A campaign names its account in `metadata.account` (default \"default\").","type":"array","items":{"$ref":"#/$defs/Account","description":"A provider account."},"default":[]},"safety":{"$ref":"#/$defs/Safety","description":"Guards against mass changes: apply refuses them without --force."},"prune":{"description":"What apply (and so merge-to-apply) does with campaigns that are in state but no longer in Git: true retires them (Altur: archive, Puffle: delete), false leaves them alone and the plan shows them as notes. `apply --prune` / `--no-prune` override it.","type":"boolean","default":false}},"$defs":{"Account":{"description":"A provider account and how to reach it. The API key itself never goes in a file: it is read from the environment variable named by `apiKeyEnv`.","type":"object","additionalProperties":false,"required":["provider","apiKeyEnv"],"properties":{"provider":{"description":"Which provider this account belongs to.","type":"string","enum":["extrovert","puffle","altur"]},"name":{"description":"Account name, unique per provider; campaigns refer to it in `metadata.account`.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key (for example ALTUR_API_KEY). Never the key itself.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be the name of an environment variable (letters, digits and _, not starting with a digit), not the key itself"},"baseUrl":{"description":"API base URL. Defaults to the provider's production URL; point it at `campaignctl sandbox` for tests.","type":"string","format":"uri","pattern":"^https?://[^/?#@]*(?:[/?#]|$)","patternErrorMessage":"must be an absolute http(s) URL without user:password@ (the key comes from apiKeyEnv), such as https://api.altur.io/api/v1.0"},"requestsPerSecond":{"description":"Client-side rate limit for this account, 0.1 to 1000 requests per second. Defaults to the provider's documented or assumed limit (Altur documents 12/s).","type":"number","minimum":0.1,"maximum":1000},"concurrency":{"description":"Most requests in flight at once for this account, 1 to 100. Defaults to twice requestsPerSecond × the provider's typical latency (500 ms assumed), at least 2: enough that the rate, not this, is the limit.","type":"integer","minimum":1,"maximum":100},"statusWait":{"description":"How apply waits for a status change the provider completes in the background (Puffle launch: launching → active) before any step that needs it. Defaults: the provider's (Puffle: 180 s, reads at most 30 s apart).","type":"object","additionalProperties":false,"properties":{"timeoutSeconds":{"description":"Give up after this many seconds; the campaign is reported and left as it is.","type":"number","minimum":0},"pollSeconds":{"description":"Longest pause between two status reads; the first read comes after at most 2 s.","type":"number","exclusiveMinimum":0}}}}},"Safety":{"description":"Thresholds that make apply refuse mass changes unless --force is given.","type":"object","additionalProperties":false,"properties":{"maxChangePercent":{"description":"Refuse to update, replace or delete more than this percentage of the managed campaigns.","type":"number","minimum":0,"maximum":100,"default":30},"minManagedForThreshold":{"description":"Apply the percentage guard only when at least this many campaigns are managed.","type":"integer","minimum":0,"default":10}}}}};
+const schema72 = {"description":"A provider account and how to reach it. The API key itself never goes in a file: it is read from the environment variable named by `apiKeyEnv`.","type":"object","additionalProperties":false,"required":["provider","apiKeyEnv"],"properties":{"provider":{"description":"Which provider this account belongs to.","type":"string","enum":["extrovert","puffle","altur"]},"name":{"description":"Account name, unique per provider; campaigns refer to it in `metadata.account`.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key (for example ALTUR_API_KEY). Never the key itself.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be the name of an environment variable (letters, digits and _, not starting with a digit), not the key itself"},"baseUrl":{"description":"API base URL. Defaults to the provider's production URL; point it at `campaignctl sandbox` for tests.","type":"string","format":"uri","pattern":"^https?://[^/?#@]*(?:[/?#]|$)","patternErrorMessage":"must be an absolute http(s) URL without user:password@ (the key comes from apiKeyEnv), such as https://api.altur.io/api/v1.0"},"requestsPerSecond":{"description":"Client-side rate limit for this account, 0.1 to 1000 requests per second. Defaults to the provider's documented or assumed limit (Altur documents 12/s).","type":"number","minimum":0.1,"maximum":1000},"concurrency":{"description":"Most requests in flight at once for this account, 1 to 100. Defaults to twice requestsPerSecond × the provider's typical latency (500 ms assumed), at least 2: enough that the rate, not this, is the limit.","type":"integer","minimum":1,"maximum":100},"statusWait":{"description":"How apply waits for a status change the provider completes in the background (Puffle launch: launching → active) before any step that needs it. Defaults: the provider's (Puffle: 180 s, reads at most 30 s apart).","type":"object","additionalProperties":false,"properties":{"timeoutSeconds":{"description":"Give up after this many seconds; the campaign is reported and left as it is.","type":"number","minimum":0},"pollSeconds":{"description":"Longest pause between two status reads; the first read comes after at most 2 s.","type":"number","exclusiveMinimum":0}}}}};
+const schema73 = {"description":"Thresholds that make apply refuse mass changes unless --force is given.","type":"object","additionalProperties":false,"properties":{"maxChangePercent":{"description":"Refuse to update, replace or delete more than this percentage of the managed campaigns.","type":"number","minimum":0,"maximum":100,"default":30},"minManagedForThreshold":{"description":"Apply the percentage guard only when at least this many campaigns are managed.","type":"integer","minimum":0,"default":10}}};
+const pattern36 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
+const pattern37 = new RegExp("^https?://[^/?#@]*(?:[/?#]|$)", "u");
 const formats0 = require("ajv-formats/dist/formats").fullFormats.uri;
 
-function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate42(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://campaignctl.dev/schemas/v1/campaignctl.schema.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate36.evaluated;
+const evaluated0 = validate42.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3869,7 +5272,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.apiVersion === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "apiVersion"},message:"must have required property '"+"apiVersion"+"'",schema:schema57.required,parentSchema:schema57,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "apiVersion"},message:"must have required property '"+"apiVersion"+"'",schema:schema71.required,parentSchema:schema71,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3880,7 +5283,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((key0 === "apiVersion") || (key0 === "campaignsDir")) || (key0 === "stateFile")) || (key0 === "accounts")) || (key0 === "safety")) || (key0 === "prune"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema57,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema71,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -3893,7 +5296,7 @@ errors++;
 if(data.apiVersion !== undefined){
 let data0 = data.apiVersion;
 if("campaignctl/v1" !== data0){
-const err2 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/const",keyword:"const",params:{allowedValue: "campaignctl/v1"},message:"must be equal to constant",schema:"campaignctl/v1",parentSchema:schema57.properties.apiVersion,data:data0};
+const err2 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/const",keyword:"const",params:{allowedValue: "campaignctl/v1"},message:"must be equal to constant",schema:"campaignctl/v1",parentSchema:schema71.properties.apiVersion,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3907,7 +5310,7 @@ if(data.campaignsDir !== undefined){
 let data1 = data.campaignsDir;
 if(typeof data1 === "string"){
 if(func2(data1) < 1){
-const err3 = {instancePath:instancePath+"/campaignsDir",schemaPath:"#/properties/campaignsDir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema57.properties.campaignsDir,data:data1};
+const err3 = {instancePath:instancePath+"/campaignsDir",schemaPath:"#/properties/campaignsDir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema71.properties.campaignsDir,data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -3918,7 +5321,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/campaignsDir",schemaPath:"#/properties/campaignsDir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema57.properties.campaignsDir.type,parentSchema:schema57.properties.campaignsDir,data:data1};
+const err4 = {instancePath:instancePath+"/campaignsDir",schemaPath:"#/properties/campaignsDir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.properties.campaignsDir.type,parentSchema:schema71.properties.campaignsDir,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -3932,7 +5335,7 @@ if(data.stateFile !== undefined){
 let data2 = data.stateFile;
 if(typeof data2 === "string"){
 if(func2(data2) < 1){
-const err5 = {instancePath:instancePath+"/stateFile",schemaPath:"#/properties/stateFile/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema57.properties.stateFile,data:data2};
+const err5 = {instancePath:instancePath+"/stateFile",schemaPath:"#/properties/stateFile/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema71.properties.stateFile,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -3943,7 +5346,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/stateFile",schemaPath:"#/properties/stateFile/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema57.properties.stateFile.type,parentSchema:schema57.properties.stateFile,data:data2};
+const err6 = {instancePath:instancePath+"/stateFile",schemaPath:"#/properties/stateFile/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.properties.stateFile.type,parentSchema:schema71.properties.stateFile,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -3961,7 +5364,7 @@ for(let i0=0; i0<len0; i0++){
 let data4 = data3[i0];
 if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
 if(data4.provider === undefined){
-const err7 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/required",keyword:"required",params:{missingProperty: "provider"},message:"must have required property '"+"provider"+"'",schema:schema58.required,parentSchema:schema58,data:data4};
+const err7 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/required",keyword:"required",params:{missingProperty: "provider"},message:"must have required property '"+"provider"+"'",schema:schema72.required,parentSchema:schema72,data:data4};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -3971,7 +5374,7 @@ vErrors.push(err7);
 errors++;
 }
 if(data4.apiKeyEnv === undefined){
-const err8 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/required",keyword:"required",params:{missingProperty: "apiKeyEnv"},message:"must have required property '"+"apiKeyEnv"+"'",schema:schema58.required,parentSchema:schema58,data:data4};
+const err8 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/required",keyword:"required",params:{missingProperty: "apiKeyEnv"},message:"must have required property '"+"apiKeyEnv"+"'",schema:schema72.required,parentSchema:schema72,data:data4};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -3982,7 +5385,7 @@ errors++;
 }
 for(const key1 in data4){
 if(!(((((((key1 === "provider") || (key1 === "name")) || (key1 === "apiKeyEnv")) || (key1 === "baseUrl")) || (key1 === "requestsPerSecond")) || (key1 === "concurrency")) || (key1 === "statusWait"))){
-const err9 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema58,data:data4};
+const err9 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema72,data:data4};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3995,7 +5398,7 @@ errors++;
 if(data4.provider !== undefined){
 let data5 = data4.provider;
 if(typeof data5 !== "string"){
-const err10 = {instancePath:instancePath+"/accounts/" + i0+"/provider",schemaPath:"#/$defs/Account/properties/provider/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema58.properties.provider.type,parentSchema:schema58.properties.provider,data:data5};
+const err10 = {instancePath:instancePath+"/accounts/" + i0+"/provider",schemaPath:"#/$defs/Account/properties/provider/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema72.properties.provider.type,parentSchema:schema72.properties.provider,data:data5};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -4005,7 +5408,7 @@ vErrors.push(err10);
 errors++;
 }
 if(!(((data5 === "extrovert") || (data5 === "puffle")) || (data5 === "altur"))){
-const err11 = {instancePath:instancePath+"/accounts/" + i0+"/provider",schemaPath:"#/$defs/Account/properties/provider/enum",keyword:"enum",params:{allowedValues: schema58.properties.provider.enum},message:"must be equal to one of the allowed values",schema:schema58.properties.provider.enum,parentSchema:schema58.properties.provider,data:data5};
+const err11 = {instancePath:instancePath+"/accounts/" + i0+"/provider",schemaPath:"#/$defs/Account/properties/provider/enum",keyword:"enum",params:{allowedValues: schema72.properties.provider.enum},message:"must be equal to one of the allowed values",schema:schema72.properties.provider.enum,parentSchema:schema72.properties.provider,data:data5};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -4018,8 +5421,8 @@ errors++;
 if(data4.name !== undefined){
 let data6 = data4.name;
 if(typeof data6 === "string"){
-if(!pattern26.test(data6)){
-const err12 = {instancePath:instancePath+"/accounts/" + i0+"/name",schemaPath:"#/$defs/Account/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",parentSchema:schema58.properties.name,data:data6};
+if(!pattern6.test(data6)){
+const err12 = {instancePath:instancePath+"/accounts/" + i0+"/name",schemaPath:"#/$defs/Account/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",parentSchema:schema72.properties.name,data:data6};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -4030,7 +5433,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath:instancePath+"/accounts/" + i0+"/name",schemaPath:"#/$defs/Account/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema58.properties.name.type,parentSchema:schema58.properties.name,data:data6};
+const err13 = {instancePath:instancePath+"/accounts/" + i0+"/name",schemaPath:"#/$defs/Account/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema72.properties.name.type,parentSchema:schema72.properties.name,data:data6};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -4043,8 +5446,8 @@ errors++;
 if(data4.apiKeyEnv !== undefined){
 let data7 = data4.apiKeyEnv;
 if(typeof data7 === "string"){
-if(!pattern30.test(data7)){
-const err14 = {instancePath:instancePath+"/accounts/" + i0+"/apiKeyEnv",schemaPath:"#/$defs/Account/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema58.properties.apiKeyEnv,data:data7};
+if(!pattern36.test(data7)){
+const err14 = {instancePath:instancePath+"/accounts/" + i0+"/apiKeyEnv",schemaPath:"#/$defs/Account/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema72.properties.apiKeyEnv,data:data7};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -4055,7 +5458,7 @@ errors++;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/accounts/" + i0+"/apiKeyEnv",schemaPath:"#/$defs/Account/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema58.properties.apiKeyEnv.type,parentSchema:schema58.properties.apiKeyEnv,data:data7};
+const err15 = {instancePath:instancePath+"/accounts/" + i0+"/apiKeyEnv",schemaPath:"#/$defs/Account/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema72.properties.apiKeyEnv.type,parentSchema:schema72.properties.apiKeyEnv,data:data7};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -4068,8 +5471,8 @@ errors++;
 if(data4.baseUrl !== undefined){
 let data8 = data4.baseUrl;
 if(typeof data8 === "string"){
-if(!pattern31.test(data8)){
-const err16 = {instancePath:instancePath+"/accounts/" + i0+"/baseUrl",schemaPath:"#/$defs/Account/properties/baseUrl/pattern",keyword:"pattern",params:{pattern: "^https?://[^/?#@]*(?:[/?#]|$)"},message:"must match pattern \""+"^https?://[^/?#@]*(?:[/?#]|$)"+"\"",schema:"^https?://[^/?#@]*(?:[/?#]|$)",parentSchema:schema58.properties.baseUrl,data:data8};
+if(!pattern37.test(data8)){
+const err16 = {instancePath:instancePath+"/accounts/" + i0+"/baseUrl",schemaPath:"#/$defs/Account/properties/baseUrl/pattern",keyword:"pattern",params:{pattern: "^https?://[^/?#@]*(?:[/?#]|$)"},message:"must match pattern \""+"^https?://[^/?#@]*(?:[/?#]|$)"+"\"",schema:"^https?://[^/?#@]*(?:[/?#]|$)",parentSchema:schema72.properties.baseUrl,data:data8};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -4079,7 +5482,7 @@ vErrors.push(err16);
 errors++;
 }
 if(!(formats0(data8))){
-const err17 = {instancePath:instancePath+"/accounts/" + i0+"/baseUrl",schemaPath:"#/$defs/Account/properties/baseUrl/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\"",schema:"uri",parentSchema:schema58.properties.baseUrl,data:data8};
+const err17 = {instancePath:instancePath+"/accounts/" + i0+"/baseUrl",schemaPath:"#/$defs/Account/properties/baseUrl/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\"",schema:"uri",parentSchema:schema72.properties.baseUrl,data:data8};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -4090,7 +5493,7 @@ errors++;
 }
 }
 else {
-const err18 = {instancePath:instancePath+"/accounts/" + i0+"/baseUrl",schemaPath:"#/$defs/Account/properties/baseUrl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema58.properties.baseUrl.type,parentSchema:schema58.properties.baseUrl,data:data8};
+const err18 = {instancePath:instancePath+"/accounts/" + i0+"/baseUrl",schemaPath:"#/$defs/Account/properties/baseUrl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema72.properties.baseUrl.type,parentSchema:schema72.properties.baseUrl,data:data8};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -4104,7 +5507,7 @@ if(data4.requestsPerSecond !== undefined){
 let data9 = data4.requestsPerSecond;
 if((typeof data9 == "number") && (isFinite(data9))){
 if(data9 > 1000 || isNaN(data9)){
-const err19 = {instancePath:instancePath+"/accounts/" + i0+"/requestsPerSecond",schemaPath:"#/$defs/Account/properties/requestsPerSecond/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000",schema:1000,parentSchema:schema58.properties.requestsPerSecond,data:data9};
+const err19 = {instancePath:instancePath+"/accounts/" + i0+"/requestsPerSecond",schemaPath:"#/$defs/Account/properties/requestsPerSecond/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000",schema:1000,parentSchema:schema72.properties.requestsPerSecond,data:data9};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -4114,7 +5517,7 @@ vErrors.push(err19);
 errors++;
 }
 if(data9 < 0.1 || isNaN(data9)){
-const err20 = {instancePath:instancePath+"/accounts/" + i0+"/requestsPerSecond",schemaPath:"#/$defs/Account/properties/requestsPerSecond/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0.1},message:"must be >= 0.1",schema:0.1,parentSchema:schema58.properties.requestsPerSecond,data:data9};
+const err20 = {instancePath:instancePath+"/accounts/" + i0+"/requestsPerSecond",schemaPath:"#/$defs/Account/properties/requestsPerSecond/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0.1},message:"must be >= 0.1",schema:0.1,parentSchema:schema72.properties.requestsPerSecond,data:data9};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -4125,7 +5528,7 @@ errors++;
 }
 }
 else {
-const err21 = {instancePath:instancePath+"/accounts/" + i0+"/requestsPerSecond",schemaPath:"#/$defs/Account/properties/requestsPerSecond/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema58.properties.requestsPerSecond.type,parentSchema:schema58.properties.requestsPerSecond,data:data9};
+const err21 = {instancePath:instancePath+"/accounts/" + i0+"/requestsPerSecond",schemaPath:"#/$defs/Account/properties/requestsPerSecond/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema72.properties.requestsPerSecond.type,parentSchema:schema72.properties.requestsPerSecond,data:data9};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -4138,7 +5541,7 @@ errors++;
 if(data4.concurrency !== undefined){
 let data10 = data4.concurrency;
 if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
-const err22 = {instancePath:instancePath+"/accounts/" + i0+"/concurrency",schemaPath:"#/$defs/Account/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema58.properties.concurrency.type,parentSchema:schema58.properties.concurrency,data:data10};
+const err22 = {instancePath:instancePath+"/accounts/" + i0+"/concurrency",schemaPath:"#/$defs/Account/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema72.properties.concurrency.type,parentSchema:schema72.properties.concurrency,data:data10};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -4149,7 +5552,7 @@ errors++;
 }
 if((typeof data10 == "number") && (isFinite(data10))){
 if(data10 > 100 || isNaN(data10)){
-const err23 = {instancePath:instancePath+"/accounts/" + i0+"/concurrency",schemaPath:"#/$defs/Account/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema58.properties.concurrency,data:data10};
+const err23 = {instancePath:instancePath+"/accounts/" + i0+"/concurrency",schemaPath:"#/$defs/Account/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema72.properties.concurrency,data:data10};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -4159,7 +5562,7 @@ vErrors.push(err23);
 errors++;
 }
 if(data10 < 1 || isNaN(data10)){
-const err24 = {instancePath:instancePath+"/accounts/" + i0+"/concurrency",schemaPath:"#/$defs/Account/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema58.properties.concurrency,data:data10};
+const err24 = {instancePath:instancePath+"/accounts/" + i0+"/concurrency",schemaPath:"#/$defs/Account/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema72.properties.concurrency,data:data10};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -4175,7 +5578,7 @@ let data11 = data4.statusWait;
 if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
 for(const key2 in data11){
 if(!((key2 === "timeoutSeconds") || (key2 === "pollSeconds"))){
-const err25 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait",schemaPath:"#/$defs/Account/properties/statusWait/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema58.properties.statusWait,data:data11};
+const err25 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait",schemaPath:"#/$defs/Account/properties/statusWait/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema72.properties.statusWait,data:data11};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -4189,7 +5592,7 @@ if(data11.timeoutSeconds !== undefined){
 let data12 = data11.timeoutSeconds;
 if((typeof data12 == "number") && (isFinite(data12))){
 if(data12 < 0 || isNaN(data12)){
-const err26 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/timeoutSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/timeoutSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema58.properties.statusWait.properties.timeoutSeconds,data:data12};
+const err26 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/timeoutSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/timeoutSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema72.properties.statusWait.properties.timeoutSeconds,data:data12};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -4200,7 +5603,7 @@ errors++;
 }
 }
 else {
-const err27 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/timeoutSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/timeoutSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema58.properties.statusWait.properties.timeoutSeconds.type,parentSchema:schema58.properties.statusWait.properties.timeoutSeconds,data:data12};
+const err27 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/timeoutSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/timeoutSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema72.properties.statusWait.properties.timeoutSeconds.type,parentSchema:schema72.properties.statusWait.properties.timeoutSeconds,data:data12};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -4214,7 +5617,7 @@ if(data11.pollSeconds !== undefined){
 let data13 = data11.pollSeconds;
 if((typeof data13 == "number") && (isFinite(data13))){
 if(data13 <= 0 || isNaN(data13)){
-const err28 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/pollSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/pollSeconds/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema58.properties.statusWait.properties.pollSeconds,data:data13};
+const err28 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/pollSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/pollSeconds/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema72.properties.statusWait.properties.pollSeconds,data:data13};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -4225,7 +5628,7 @@ errors++;
 }
 }
 else {
-const err29 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/pollSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/pollSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema58.properties.statusWait.properties.pollSeconds.type,parentSchema:schema58.properties.statusWait.properties.pollSeconds,data:data13};
+const err29 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/pollSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/pollSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema72.properties.statusWait.properties.pollSeconds.type,parentSchema:schema72.properties.statusWait.properties.pollSeconds,data:data13};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -4237,7 +5640,7 @@ errors++;
 }
 }
 else {
-const err30 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait",schemaPath:"#/$defs/Account/properties/statusWait/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema58.properties.statusWait.type,parentSchema:schema58.properties.statusWait,data:data11};
+const err30 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait",schemaPath:"#/$defs/Account/properties/statusWait/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema72.properties.statusWait.type,parentSchema:schema72.properties.statusWait,data:data11};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -4249,7 +5652,7 @@ errors++;
 }
 }
 else {
-const err31 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema58.type,parentSchema:schema58,data:data4};
+const err31 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema72.type,parentSchema:schema72,data:data4};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -4261,7 +5664,7 @@ errors++;
 }
 }
 else {
-const err32 = {instancePath:instancePath+"/accounts",schemaPath:"#/properties/accounts/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema57.properties.accounts.type,parentSchema:schema57.properties.accounts,data:data3};
+const err32 = {instancePath:instancePath+"/accounts",schemaPath:"#/properties/accounts/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema71.properties.accounts.type,parentSchema:schema71.properties.accounts,data:data3};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -4276,7 +5679,7 @@ let data14 = data.safety;
 if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
 for(const key3 in data14){
 if(!((key3 === "maxChangePercent") || (key3 === "minManagedForThreshold"))){
-const err33 = {instancePath:instancePath+"/safety",schemaPath:"#/$defs/Safety/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema59,data:data14};
+const err33 = {instancePath:instancePath+"/safety",schemaPath:"#/$defs/Safety/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema73,data:data14};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -4290,7 +5693,7 @@ if(data14.maxChangePercent !== undefined){
 let data15 = data14.maxChangePercent;
 if((typeof data15 == "number") && (isFinite(data15))){
 if(data15 > 100 || isNaN(data15)){
-const err34 = {instancePath:instancePath+"/safety/maxChangePercent",schemaPath:"#/$defs/Safety/properties/maxChangePercent/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema59.properties.maxChangePercent,data:data15};
+const err34 = {instancePath:instancePath+"/safety/maxChangePercent",schemaPath:"#/$defs/Safety/properties/maxChangePercent/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema73.properties.maxChangePercent,data:data15};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -4300,7 +5703,7 @@ vErrors.push(err34);
 errors++;
 }
 if(data15 < 0 || isNaN(data15)){
-const err35 = {instancePath:instancePath+"/safety/maxChangePercent",schemaPath:"#/$defs/Safety/properties/maxChangePercent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema59.properties.maxChangePercent,data:data15};
+const err35 = {instancePath:instancePath+"/safety/maxChangePercent",schemaPath:"#/$defs/Safety/properties/maxChangePercent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema73.properties.maxChangePercent,data:data15};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -4311,7 +5714,7 @@ errors++;
 }
 }
 else {
-const err36 = {instancePath:instancePath+"/safety/maxChangePercent",schemaPath:"#/$defs/Safety/properties/maxChangePercent/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema59.properties.maxChangePercent.type,parentSchema:schema59.properties.maxChangePercent,data:data15};
+const err36 = {instancePath:instancePath+"/safety/maxChangePercent",schemaPath:"#/$defs/Safety/properties/maxChangePercent/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema73.properties.maxChangePercent.type,parentSchema:schema73.properties.maxChangePercent,data:data15};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -4324,7 +5727,7 @@ errors++;
 if(data14.minManagedForThreshold !== undefined){
 let data16 = data14.minManagedForThreshold;
 if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
-const err37 = {instancePath:instancePath+"/safety/minManagedForThreshold",schemaPath:"#/$defs/Safety/properties/minManagedForThreshold/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema59.properties.minManagedForThreshold.type,parentSchema:schema59.properties.minManagedForThreshold,data:data16};
+const err37 = {instancePath:instancePath+"/safety/minManagedForThreshold",schemaPath:"#/$defs/Safety/properties/minManagedForThreshold/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema73.properties.minManagedForThreshold.type,parentSchema:schema73.properties.minManagedForThreshold,data:data16};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -4335,7 +5738,7 @@ errors++;
 }
 if((typeof data16 == "number") && (isFinite(data16))){
 if(data16 < 0 || isNaN(data16)){
-const err38 = {instancePath:instancePath+"/safety/minManagedForThreshold",schemaPath:"#/$defs/Safety/properties/minManagedForThreshold/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema59.properties.minManagedForThreshold,data:data16};
+const err38 = {instancePath:instancePath+"/safety/minManagedForThreshold",schemaPath:"#/$defs/Safety/properties/minManagedForThreshold/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema73.properties.minManagedForThreshold,data:data16};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -4348,7 +5751,7 @@ errors++;
 }
 }
 else {
-const err39 = {instancePath:instancePath+"/safety",schemaPath:"#/$defs/Safety/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema59.type,parentSchema:schema59,data:data14};
+const err39 = {instancePath:instancePath+"/safety",schemaPath:"#/$defs/Safety/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema73.type,parentSchema:schema73,data:data14};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -4361,7 +5764,7 @@ errors++;
 if(data.prune !== undefined){
 let data17 = data.prune;
 if(typeof data17 !== "boolean"){
-const err40 = {instancePath:instancePath+"/prune",schemaPath:"#/properties/prune/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema57.properties.prune.type,parentSchema:schema57.properties.prune,data:data17};
+const err40 = {instancePath:instancePath+"/prune",schemaPath:"#/properties/prune/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema71.properties.prune.type,parentSchema:schema71.properties.prune,data:data17};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -4373,7 +5776,7 @@ errors++;
 }
 }
 else {
-const err41 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema57.type,parentSchema:schema57,data};
+const err41 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema71.type,parentSchema:schema71,data};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -4382,10 +5785,10 @@ vErrors.push(err41);
 }
 errors++;
 }
-validate36.errors = vErrors;
+validate42.errors = vErrors;
 return errors === 0;
 }
-validate36.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate42.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
   built = exports;
   return built;

@@ -20,9 +20,15 @@ export interface CampaignDocument {
    */
   apiVersion: "campaignctl/v1";
   /**
-   * Which provider runs this campaign: ExtrovertCampaign (LinkedIn engagement), PuffleCampaign (LinkedIn or email sequences) or AlturCampaign (AI phone-call or WhatsApp agent). Selects the fields allowed in `spec`.
+   * What the file declares: a campaign (ExtrovertCampaign for LinkedIn engagement, PuffleCampaign for LinkedIn or email sequences, AlturCampaign for AI phone-call or WhatsApp agents) or an object campaigns use (ExtrovertStyle, ExtrovertContext, ExtrovertMonitoredTopic). Selects the fields allowed in `spec`.
    */
-  kind: "ExtrovertCampaign" | "PuffleCampaign" | "AlturCampaign";
+  kind:
+    | "ExtrovertCampaign"
+    | "PuffleCampaign"
+    | "AlturCampaign"
+    | "ExtrovertStyle"
+    | "ExtrovertContext"
+    | "ExtrovertMonitoredTopic";
   metadata: Metadata;
   /**
    * The campaign as the provider's API describes it (field names exactly as the provider spells them). Fields left out are never changed and never reported as drift.
@@ -65,7 +71,10 @@ export interface Audience {
  * An Extrovert LinkedIn engagement campaign: the body of POST /api/client/v2/campaign. Extrovert replaces the whole campaign on every update, so campaignctl sends the whole body every time: postMaxAgeDays, isIndirectEngagementEnabled and (KEYWORD) skipTeammatesLeads left out here keep their last applied value or the documented default; connectingSettings and dmSettings left out are sent with every automation disabled; applyCommentIntervalH left out switches comment spacing off.
  */
 export interface ExtrovertSpec {
-  ownerId: Uuid;
+  /**
+   * Id of the team member who owns the campaign (see GET /user/team-members), or `{ teamMember: <email or name> }`. Fixed at creation: changing it means replacing the campaign.
+   */
+  ownerId: Uuid | TeamMemberLookup;
   /**
    * TARGET_USER: engage with a list of chosen LinkedIn profiles (a "Prospects campaign"). KEYWORD: find posts about monitored topics (a "Topic campaign"). Fixed at creation: changing it means replacing the campaign.
    */
@@ -74,8 +83,14 @@ export interface ExtrovertSpec {
    * Name of the campaign in the Extrovert dashboard.
    */
   name: string;
-  userStyleId: Uuid;
-  userContextId: Uuid;
+  /**
+   * Id of the writing Style used for generated comments and messages, or `{ ref: <name> }` of an ExtrovertStyle in this workspace.
+   */
+  userStyleId: Uuid | StyleRef;
+  /**
+   * Id of the Context (what the company and the user do) given to the AI, or `{ ref: <name> }` of an ExtrovertContext in this workspace.
+   */
+  userContextId: Uuid | ContextRef;
   /**
    * Legacy setting the API still insists on; Extrovert ignores its value. Leave it at 30.
    */
@@ -97,6 +112,33 @@ export interface ExtrovertSpec {
   applyCommentIntervalH?: number;
 }
 /**
+ * Names an Extrovert team member by email or name instead of copying their id; plan looks it up in GET /user/team-members (read-only) and needs exactly one match.
+ */
+export interface TeamMemberLookup {
+  /**
+   * The team member's email or full name, as the Extrovert dashboard shows it.
+   */
+  teamMember: string;
+}
+/**
+ * Names a Style declared in this workspace (kind ExtrovertStyle, same account) by its metadata.name instead of copying its id; campaignctl fills in the id, creating the object first when it does not exist yet.
+ */
+export interface StyleRef {
+  /**
+   * metadata.name of the ExtrovertStyle file.
+   */
+  ref: string;
+}
+/**
+ * Names a Context declared in this workspace (kind ExtrovertContext, same account) by its metadata.name instead of copying its id; campaignctl fills in the id, creating the object first when it does not exist yet.
+ */
+export interface ContextRef {
+  /**
+   * metadata.name of the ExtrovertContext file.
+   */
+  ref: string;
+}
+/**
  * Filter deciding which posts the campaign engages with. Every field is required because Extrovert replaces the object whole.
  */
 export interface ExtrovertPostActivityFilter {
@@ -105,9 +147,9 @@ export interface ExtrovertPostActivityFilter {
    */
   emotionTypes: string[];
   /**
-   * Ids of the monitored topics a KEYWORD campaign watches.
+   * Ids of the monitored topics a KEYWORD campaign watches (each an id or `{ ref: <name> }` of an ExtrovertMonitoredTopic in this workspace). For KEYWORD campaigns campaignctl also sends the same set through toggle-bulk.
    */
-  monitoredTopicIds: Uuid[];
+  monitoredTopicIds: (Uuid | TopicRef)[];
   /**
    * List posts by the most important prospects first.
    */
@@ -120,6 +162,15 @@ export interface ExtrovertPostActivityFilter {
    * Only engage with posts that have at least this many likes.
    */
   minPostLikes: number;
+}
+/**
+ * Names a monitored topic declared in this workspace (kind ExtrovertMonitoredTopic, same account) by its metadata.name instead of copying its id; campaignctl fills in the id, creating the object first when it does not exist yet.
+ */
+export interface TopicRef {
+  /**
+   * metadata.name of the ExtrovertMonitoredTopic file.
+   */
+  ref: string;
 }
 /**
  * When the campaign sends LinkedIn connection requests. Every field is required because Extrovert replaces the object whole.
@@ -200,11 +251,11 @@ export interface PuffleSpec {
    */
   name: string;
   /**
-   * Ids of the connected sender accounts (LinkedIn profiles or email inboxes, matching `type`). Draft only. Puffle documents no maximum.
+   * Ids of the connected sender accounts (or `{ sender: <email or display name> }`, looked up at plan time) (LinkedIn profiles or email inboxes, matching `type`). Draft only. Puffle documents no maximum.
    *
    * @minItems 1
    */
-  sender_account_ids: PuffleUuid[];
+  sender_account_ids: (PuffleUuid | SenderLookup)[];
   /**
    * LinkedIn only, draft only: skip prospects who are already in another active LinkedIn campaign.
    */
@@ -245,6 +296,15 @@ export interface PuffleSpec {
    * Desired lifecycle: draft (never launched), active (launch or resume) or paused. Leave it out to let campaignctl ignore the status.
    */
   status?: "draft" | "active" | "paused";
+}
+/**
+ * Names a Puffle sender account by its email address or display name instead of copying its id; plan looks it up in GET /api/accounts (read-only) and needs exactly one match.
+ */
+export interface SenderLookup {
+  /**
+   * The sender account's email address or display name.
+   */
+  sender: string;
 }
 /**
  * A per-sender daily limit.
@@ -462,10 +522,76 @@ export interface AlturCycles {
    */
   schedule_end_date?: string;
 }
+/**
+ * An Extrovert Style (how the AI writes comments and DMs): the body of POST /api/client/v2/style. campaignctl records what it last applied (Extrovert cannot read styles back).
+ */
+export interface ExtrovertStyleSpec {
+  /**
+   * Name of the style in the Extrovert dashboard.
+   */
+  name: string;
+  /**
+   * Id of the team member who owns the style, or `{ teamMember: <email or name> }`. Fixed at creation: changing it means replacing the style.
+   */
+  userId: Uuid | TeamMemberLookup;
+  /**
+   * Save comments the user edited and approved as examples (DMs never); at most 20 examples.
+   */
+  isLearningModeEnabled: boolean;
+  /**
+   * Plain-text instructions for comments. Left out: never changed; "" clears them.
+   */
+  styleInstructionsForComments?: string;
+  /**
+   * Plain-text instructions for DMs. Left out: never changed; "" clears them.
+   */
+  styleInstructionsForDm?: string;
+}
+/**
+ * An Extrovert Context (what the AI knows about the company and the user): the body of POST /api/client/v2/context. Both texts are sent whole on every update.
+ */
+export interface ExtrovertContextSpec {
+  /**
+   * Name of the context in the Extrovert dashboard.
+   */
+  name: string;
+  /**
+   * Id of the team member who owns the context, or `{ teamMember: <email or name> }`. Fixed at creation: changing it means replacing the context.
+   */
+  userId: Uuid | TeamMemberLookup;
+  /**
+   * What the company does (may be empty).
+   */
+  contextAboutCompany: string;
+  /**
+   * Who the user is (may be empty).
+   */
+  contextAboutUser: string;
+}
+/**
+ * An Extrovert monitored topic (what posts a KEYWORD campaign looks for): the body of POST /api/client/v2/monitored-topics. Extrovert documents no update of a topic: any change replaces it (only with --allow-replace), and campaigns referring to it by `ref` are re-bound to the new one.
+ */
+export interface ExtrovertMonitoredTopicSpec {
+  /**
+   * Name of the topic, e.g. "AI agents".
+   */
+  name: string;
+  /**
+   * Tells the AI matcher which posts qualify and which are excluded.
+   */
+  description: string;
+  /**
+   * Id of the team member who owns the topic, or `{ teamMember: <email or name> }`.
+   */
+  ownerId: Uuid | TeamMemberLookup;
+}
 
 /** The spec type selected by each `kind` (from the schema's if/then branches). */
 export interface SpecByKind {
   ExtrovertCampaign: ExtrovertSpec;
   PuffleCampaign: PuffleSpec;
   AlturCampaign: AlturSpec;
+  ExtrovertStyle: ExtrovertStyleSpec;
+  ExtrovertContext: ExtrovertContextSpec;
+  ExtrovertMonitoredTopic: ExtrovertMonitoredTopicSpec;
 }

@@ -54,6 +54,16 @@ export const capabilities: KindCapabilities = {
   },
   // Shown as added/removed members in plans (the planner compares postActivityFilter whole).
   unorderedPaths: ["postActivityFilter.monitoredTopicIds"],
+  // §5/§8: a topic campaign's bindings are also set through toggle-bulk (authoritative set, [] removes
+  // all); which path wins is not documented, so both carry the same list in one apply [A].
+  syncCalls: [
+    {
+      call: "toggle-bulk",
+      path: "postActivityFilter.monitoredTopicIds",
+      when: { path: "type", equals: "KEYWORD" },
+      describe: "bind monitored topics (toggle-bulk)",
+    },
+  ],
   writeOnlyFields: [],
   nameField: "name",
   retire: { manual: "Extrovert's API cannot delete or stop a campaign: remove the old one in the Extrovert dashboard" },

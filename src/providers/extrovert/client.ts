@@ -24,5 +24,12 @@ export function createExtrovertClient(http: ProviderHttp): ProviderClient {
       // data: null — the response carries nothing to verify against.
       return undefined;
     },
+    async sync(id, call, value) {
+      if (call !== "toggle-bulk") throw new Error(`unknown Extrovert call ${call}`);
+      // The full set of topics bound to a topic campaign, not a delta ([] removes all) [D]. rejectAllPosts
+      // is a one-off rejection of posts awaiting approval, never wanted here.
+      const body = { campaignId: id, monitoredTopicIds: value, rejectAllPosts: false };
+      await http.request({ method: "POST", path: `/campaign-topic/${encodeURIComponent(id)}/toggle-bulk`, body, operation: `bind topics of campaign ${id}`, retry: "safe", response: R.updated });
+    },
   };
 }

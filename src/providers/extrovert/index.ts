@@ -3,6 +3,7 @@ import type { ProviderModule } from "../types.js";
 import { audience } from "./audience.js";
 import { capabilities } from "./capabilities.js";
 import { createExtrovertClient } from "./client.js";
+import { EXTROVERT_KINDS, TEAM_MEMBERS } from "./kinds.js";
 import { validateSpec } from "./validate.js";
 
 export const extrovert = {
@@ -23,4 +24,13 @@ export const extrovert = {
   audience,
   capabilities,
   createClient: createExtrovertClient,
+  // DESIGN §11: ids of managed objects may be written `{ ref: name }`, the owner `{ teamMember: ... }`.
+  references: [
+    { path: "userStyleId", kind: "ExtrovertStyle" },
+    { path: "userContextId", kind: "ExtrovertContext" },
+    { path: "postActivityFilter.monitoredTopicIds", each: true, kind: "ExtrovertMonitoredTopic" },
+  ],
+  lookups: [{ path: "ownerId", key: "teamMember" }],
+  objectKinds: EXTROVERT_KINDS,
+  lookupSources: { teamMember: TEAM_MEMBERS },
 } satisfies ProviderModule;

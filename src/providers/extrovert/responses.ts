@@ -13,4 +13,10 @@ export const EXTROVERT_RESPONSES = responseSchemas({
   },
   /** PATCH /campaign/{id} → `data: null`; nothing is read but the answer must be JSON. */
   updated: { type: "object" },
+  /** GET /user/team-members → `data: [{ id, name, firstName, lastName, linkedInProfile{ email, ... }, ... }]` [D]. */
+  teamMembers: {
+    type: "object",
+    required: ["data"],
+    properties: { data: { type: "array", items: { type: "object", required: ["id"], properties: { id: { type: ["string", "integer"] } } } } },
+  },
 });

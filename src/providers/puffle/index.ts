@@ -1,6 +1,7 @@
 import { isJsonObject } from "../../core/json.js";
 import type { ProviderModule } from "../types.js";
 import { audience } from "./audience.js";
+import { SENDER_ACCOUNTS } from "./senders.js";
 import { capabilities } from "./capabilities.js";
 import { importRules } from "./import-rules.js";
 import { createPuffleClient } from "./client.js";
@@ -25,4 +26,7 @@ export const puffle = {
   capabilities,
   importRules,
   createClient: createPuffleClient,
+  // DESIGN §11: a sender account may be named `{ sender: "<email or display name>" }`.
+  lookups: [{ path: "sender_account_ids", each: true, key: "sender" }],
+  lookupSources: { sender: SENDER_ACCOUNTS },
 } satisfies ProviderModule;

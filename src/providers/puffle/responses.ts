@@ -23,6 +23,12 @@ export const PUFFLE_RESPONSES = responseSchemas({
   createCampaign: { type: "object", required: ["campaign"], properties: { campaign } },
   /** PATCH, pause, resume → `{ campaign }`; launch → `{ success, message, runId, ... }` (no campaign). */
   campaignOrAck: { type: "object", properties: { campaign } },
+  /** GET /api/accounts → `{ accounts: [{ id, type, display_name, email_address, ... }] }` [D §9]. */
+  listAccounts: {
+    type: "object",
+    required: ["accounts"],
+    properties: { accounts: { type: "array", items: { type: "object", required: ["id"], properties: { id: { type: "string" } } } } },
+  },
   /** GET /api/campaigns/{id}/validate → `{ ready, checks, errors, warnings }`. */
   validate: {
     type: "object",

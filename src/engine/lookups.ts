@@ -1,0 +1,99 @@
+import type { Diagnostic } from "../core/diagnostics.js";
+import { stableStringify, type JsonValue } from "../core/json.js";
+import { findLookups, knownAfterApply, replaceAt } from "../core/refs.js";
+import { isJsonObject } from "../core/json.js";
+import type { Address, CampaignDecl, StateDocument, Workspace } from "../core/types.js";
+import { PROVIDERS, lookupsOf } from "../providers/registry.js";
+import type { LookupCandidate } from "../providers/types.js";
+import { accountKey, type AccountSession } from "./session.js";
+
+export interface LookupResolution {
+  /** The workspace with every lookup replaced by the id it resolved to (unchanged when nothing was looked up). */
+  workspace: Workspace;
+  /** One located error per lookup with no match or several. */
+  diagnostics: Diagnostic[];
+  /** What each lookup resolved to, per address, for the plan to show. */
+  notes: Map<Address, string[]>;
+}
+
+const inScope = (targets: readonly string[] | undefined, address: string) => !targets || targets.length === 0 || targets.includes(address);
+
+
+const norm = (s: string) => s.trim().toLowerCase();
+
+function getAt(value: JsonValue | undefined, at: readonly (string | number)[]): JsonValue | undefined {
+  let cur = value;
+  for (const k of at) cur = Array.isArray(cur) ? cur[k as number] : isJsonObject(cur) ? cur[k as string] : undefined;
+  return cur;
+}
+
+function shown(list: readonly LookupCandidate[]): string {
+  const head = list.slice(0, 10).map((c) => c.label).join("; ");
+  return list.length > 10 ? `${head}; and ${list.length - 10} more` : head;
+}
+
+/**
+ * Resolve `{ teamMember: ... }`, `{ sender: ... }` and the like (DESIGN §11) with read-only list calls,
+ * each list read once per account (and narrowing value). Exactly one candidate must match the query
+ * (case-insensitively, on any of its keys): none or several is a located error.
+ */
+export async function resolveLookups(
+  workspace: Workspace,
+  state: StateDocument,
+  sessions: Map<string, AccountSession>,
+  targets?: readonly string[],
+): Promise<LookupResolution> {
+  const diagnostics: Diagnostic[] = [];
+  const notes = new Map<Address, string[]>();
+  const lists = new Map<string, Promise<LookupCandidate[]>>();
+  const resolved = await Promise.all(
+    workspace.campaigns.map(async (decl): Promise<CampaignDecl> => {
+      if (!inScope(targets, decl.address)) return decl;
+      const found = findLookups(decl.spec, lookupsOf(decl.kind));
+      if (found.length === 0) return decl;
+      const session = sessions.get(accountKey(decl.provider, decl.account));
+      const module = PROVIDERS[decl.provider];
+      const replacements: { at: (string | number)[]; value: JsonValue }[] = [];
+      for (const lookup of found) {
+        const source = module.lookupSources?.[lookup.field.key];
+        const where = decl.locate?.(["spec", ...lookup.at, lookup.field.key]) ?? decl.source;
+        if (!source || !session) throw new Error(`no lookup source ${lookup.field.key} for ${decl.address}`);
+        const field = lookup.at.join(".");
+        if (session.keyless) {
+          // A read-only run without this account's key (a pull-request plan, least privilege): nothing is
+          // sent. The id applied last time stands in (a lookup is only re-checked when the key is there);
+          // a new object's id is looked up by apply.
+          const applied = getAt(state.campaigns[decl.address]?.applied, lookup.at);
+          const value = typeof applied === "string" ? applied : knownAfterApply(`${lookup.field.key} ${JSON.stringify(lookup.query)}`);
+          replacements.push({ at: lookup.at, value });
+          const why = `not looked up: no API key for ${session.key} in this read-only run (${source.endpoint} needs it)`;
+          notes.set(decl.address, [
+            ...(notes.get(decl.address) ?? []),
+            `${field}: ${lookup.field.key} ${JSON.stringify(lookup.query)} ${why}; ${typeof applied === "string" ? `the id applied last time, ${applied}, is assumed` : "apply looks it up"}`,
+          ]);
+          continue;
+        }
+        const narrow = source.narrowBy === undefined ? undefined : decl.spec[source.narrowBy];
+        const cacheKey = `${session.key}|${lookup.field.key}|${stableStringify(narrow ?? null)}`;
+        let list = lists.get(cacheKey);
+        if (!list) lists.set(cacheKey, (list = source.list(session.http, narrow)));
+        const candidates = await list;
+        const matches = [...new Map(candidates.filter((c) => c.keys.some((k) => norm(k) === norm(lookup.query))).map((c) => [c.id, c])).values()];
+        const scope = `${source.describe}s of ${session.key}${narrow === undefined ? "" : ` (${source.narrowBy} ${JSON.stringify(narrow)})`}`;
+        if (matches.length !== 1) {
+          const message =
+            matches.length === 0
+              ? `${field}: no ${source.describe} matches ${JSON.stringify(lookup.query)} (by email or name) among the ${candidates.length} ${scope} that ${source.endpoint} lists${candidates.length > 0 ? `: ${shown(candidates)}` : ""}`
+              : `${field}: ${matches.length} ${scope} match ${JSON.stringify(lookup.query)}: ${shown(matches)}; name one by a key only it has, or write its id`;
+          diagnostics.push({ severity: "error", code: matches.length === 0 ? "LOOKUP_NO_MATCH" : "LOOKUP_AMBIGUOUS", message, file: where.file, line: where.line, col: where.col });
+          continue;
+        }
+        const match = matches[0] as LookupCandidate;
+        replacements.push({ at: lookup.at, value: match.id });
+        notes.set(decl.address, [...(notes.get(decl.address) ?? []), `${field}: ${lookup.field.key} ${JSON.stringify(lookup.query)} → ${match.label} (looked up with ${source.endpoint})`]);
+      }
+      return replacements.length === 0 ? decl : { ...decl, spec: replaceAt(decl.spec, replacements) };
+    }),
+  );
+  return { workspace: { ...workspace, campaigns: resolved }, diagnostics, notes };
+}

@@ -1,0 +1,304 @@
+/**
+ * Managed dependencies and references (DESIGN §11, issue 14) end to end: real CLI code over real HTTP
+ * against the sandbox on 127.0.0.1. Styles, contexts and monitored topics are objects of their own,
+ * campaigns name them by `{ ref }`, owners by `{ teamMember }`, Puffle senders by `{ sender }`.
+ */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { EXTROVERT_FIXTURE_IDS } from "../../src/sandbox/extrovert/index.js";
+import { startTestSandbox, useSandbox } from "../support/sandbox.js";
+import { extrovertTarget, puffleEmail } from "./specs.js";
+import { clearLogs, TestWorkspace } from "./workspace.js";
+
+const sb = useSandbox({ rateLimits: false });
+let ws: TestWorkspace;
+beforeEach(async () => {
+  ws = await TestWorkspace.create(sb);
+});
+afterEach(async () => {
+  await ws.dispose();
+});
+
+const OWNER_EMAIL = "sandra.box@example.com";
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const style = {
+  name: "Founder voice",
+  userId: { teamMember: OWNER_EMAIL },
+  isLearningModeEnabled: true,
+  styleInstructionsForComments: "Plain words, one idea per comment.",
+};
+const context = {
+  name: "Acme",
+  userId: { teamMember: "Sandra Box" },
+  contextAboutCompany: "Acme sells rockets.",
+  contextAboutUser: "Sandra runs growth at Acme.",
+};
+const topic = { name: "AI agents", description: "Posts about building AI agents; no job ads.", ownerId: { teamMember: OWNER_EMAIL } };
+
+const keywordCampaign = {
+  ownerId: { teamMember: OWNER_EMAIL },
+  type: "KEYWORD",
+  name: "Topic - AI agents",
+  userStyleId: { ref: "founder-voice" },
+  userContextId: { ref: "acme" },
+  postActivityFilter: {
+    ...extrovertTarget.postActivityFilter,
+    monitoredTopicIds: [{ ref: "ai-agents" }, EXTROVERT_FIXTURE_IDS.topic],
+  },
+};
+const targetCampaign = { ...extrovertTarget, userStyleId: { ref: "founder-voice" }, userContextId: { ref: "acme" } };
+
+async function writeAll(): Promise<void> {
+  await ws.write("founder-voice", "ExtrovertStyle", style);
+  await ws.write("acme", "ExtrovertContext", context);
+  await ws.write("ai-agents", "ExtrovertMonitoredTopic", topic);
+  await ws.write("topic-campaign", "ExtrovertCampaign", keywordCampaign);
+  await ws.write("founders", "ExtrovertCampaign", targetCampaign);
+}
+
+const writes = <T extends { method: string }>(log: T[]) => log.filter((r) => r.method !== "GET");
+
+describe("managed styles, contexts and topics referenced by name", () => {
+  it("apply from empty creates the style, context and topic before the campaigns, which carry the new ids; the next plan is empty", async () => {
+    await writeAll();
+    const validate = await ws.run(["validate"]);
+    expect(validate.code, validate.stdout + validate.stderr).toBe(0);
+
+    const plan = await ws.run(["plan"]);
+    expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+    expect(plan.stdout).toContain("extrovert/default/style/founder-voice will be created");
+    expect(plan.stdout).toContain("extrovert/default/context/acme will be created");
+    expect(plan.stdout).toContain("extrovert/default/topic/ai-agents will be created");
+    expect(plan.stdout).toContain("(known after apply)");
+    expect(plan.stdout).toMatch(/ownerId: teamMember "sandra.box@example.com" → Sandra Box <sandra.box@example.com> \(id e0000000-0000-4000-8000-000000000001\)/);
+    // Plan reads the team members (read-only) and writes nothing.
+    expect(writes(await sb.requests("extrovert"))).toEqual([]);
+    await clearLogs(sb);
+
+    const apply = await ws.run(["apply", "--auto-approve"]);
+    expect(apply.code, apply.stdout + apply.stderr).toBe(0);
+    const log = writes(await sb.requests("extrovert"));
+    const posts = log.map((r) => `${r.method} ${r.path.replace(/^.*\/client\/v2/, "")}`);
+    const firstCampaign = posts.indexOf("POST /campaign");
+    for (const dep of ["POST /style", "POST /context", "POST /monitored-topics"]) {
+      expect(posts.indexOf(dep), posts.join("\n")).toBeGreaterThanOrEqual(0);
+      expect(posts.indexOf(dep), posts.join("\n")).toBeLessThan(firstCampaign);
+    }
+    const state = await ws.state();
+    const styleId = state.campaigns["extrovert/default/style/founder-voice"]?.id ?? "";
+    const contextId = state.campaigns["extrovert/default/context/acme"]?.id ?? "";
+    const topicId = state.campaigns["extrovert/default/topic/ai-agents"]?.id ?? "";
+    for (const id of [styleId, contextId, topicId]) expect(id).toMatch(UUID);
+    // The ids in state are the ones the sandbox gave.
+    const styles = (await sb.request("extrovert", "GET", "/style")).body.data as { id: string; name: string; userId: string }[];
+    expect(styles.find((s) => s.id === styleId)).toMatchObject({ name: "Founder voice", userId: EXTROVERT_FIXTURE_IDS.owner });
+
+    const campaignBodies = log.filter((r) => r.method === "POST" && r.path.endsWith("/campaign")).map((r) => r.body as Record<string, any>);
+    expect(campaignBodies).toHaveLength(2);
+    for (const body of campaignBodies) {
+      expect(body).toMatchObject({ ownerId: EXTROVERT_FIXTURE_IDS.owner, userStyleId: styleId, userContextId: contextId });
+    }
+    const keyword = campaignBodies.find((b) => b.type === "KEYWORD");
+    expect(keyword?.postActivityFilter.monitoredTopicIds).toEqual([topicId, EXTROVERT_FIXTURE_IDS.topic]);
+    // The topic campaign's bindings also go through toggle-bulk, right after its create (§5, §8).
+    const keywordId = state.campaigns["extrovert/default/topic-campaign"]?.id ?? "";
+    const toggles = log.filter((r) => r.path.endsWith("/toggle-bulk"));
+    expect(toggles.map((r) => r.path.replace(/^.*\/client\/v2/, ""))).toEqual([`/campaign-topic/${keywordId}/toggle-bulk`]);
+    expect(toggles[0]?.body).toEqual({ campaignId: keywordId, monitoredTopicIds: [topicId, EXTROVERT_FIXTURE_IDS.topic], rejectAllPosts: false });
+    expect(posts.indexOf(`POST /campaign-topic/${keywordId}/toggle-bulk`)).toBeGreaterThan(posts.indexOf("POST /monitored-topics"));
+
+    const again = await ws.run(["plan", "--detailed-exitcode"]);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/No changes/);
+  });
+
+  it("changing a style's instructions plans one style update and no campaign change", async () => {
+    await writeAll();
+    expect((await ws.run(["apply", "--auto-approve"])).code).toBe(0);
+    const styleId = (await ws.state()).campaigns["extrovert/default/style/founder-voice"]?.id;
+    await ws.write("founder-voice", "ExtrovertStyle", { ...style, styleInstructionsForComments: "Shorter still." });
+    await clearLogs(sb);
+
+    const plan = await ws.run(["plan", "--format", "json"]);
+    expect(plan.code, plan.stderr).toBe(0);
+    const doc = JSON.parse(plan.stdout);
+    const changed = doc.campaigns.filter((c: { action: string }) => c.action !== "noop");
+    expect(changed.map((c: { address: string; action: string }) => `${c.action} ${c.address}`)).toEqual(["update extrovert/default/style/founder-voice"]);
+    expect(changed[0].changes.map((c: { path: string }) => c.path)).toEqual(["styleInstructionsForComments"]);
+    expect(doc.summary).toMatchObject({ create: 0, update: 1, replace: 0 });
+
+    const apply = await ws.run(["apply", "--auto-approve"]);
+    expect(apply.code, apply.stdout + apply.stderr).toBe(0);
+    const log = writes(await sb.requests("extrovert"));
+    expect(log.map((r) => `${r.method} ${r.path.replace(/^.*\/client\/v2/, "")}`)).toEqual([`PATCH /style/${styleId}`]);
+    // Full body as documented: id, name, isLearningModeEnabled and the instructions; never userId.
+    expect(log[0]?.body).toEqual({ id: styleId, name: "Founder voice", isLearningModeEnabled: true, styleInstructionsForComments: "Shorter still." });
+    expect((await ws.run(["plan", "--detailed-exitcode"])).code).toBe(0);
+  });
+
+  it("a changed topic is replaced (only with --allow-replace) and the campaign using it is re-bound to the new id", async () => {
+    await writeAll();
+    expect((await ws.run(["apply", "--auto-approve"])).code).toBe(0);
+    const oldTopic = (await ws.state()).campaigns["extrovert/default/topic/ai-agents"]?.id;
+    await ws.write("ai-agents", "ExtrovertMonitoredTopic", { ...topic, description: "Posts about AI agents in sales." });
+
+    const plan = await ws.run(["plan", "--format", "json"]);
+    const doc = JSON.parse(plan.stdout);
+    const byAddress = Object.fromEntries(doc.campaigns.map((c: { address: string }) => [c.address, c]));
+    expect(byAddress["extrovert/default/topic/ai-agents"].action).toBe("replace");
+    expect(byAddress["extrovert/default/topic-campaign"]).toMatchObject({ action: "update", dependsOn: ["extrovert/default/topic/ai-agents"] });
+    expect(byAddress["extrovert/default/founders"].action).toBe("noop");
+    const text = await ws.run(["plan"]);
+    expect(text.stdout).toMatch(/postActivityFilter[\s\S]*\(known after apply\)/);
+
+    // Without --allow-replace nothing is replaced, and the campaign keeps the old topic.
+    await clearLogs(sb);
+    const refused = await ws.run(["apply", "--auto-approve"]);
+    expect(refused.code, refused.stdout + refused.stderr).toBe(3);
+    expect(writes(await sb.requests("extrovert")).filter((r) => r.path.endsWith("/monitored-topics"))).toEqual([]);
+    expect((await ws.state()).campaigns["extrovert/default/topic/ai-agents"]?.id).toBe(oldTopic);
+
+    await clearLogs(sb);
+    const apply = await ws.run(["apply", "--auto-approve", "--allow-replace"]);
+    expect(apply.code, apply.stdout + apply.stderr).toBe(0);
+    expect(apply.stdout).toContain("remove the old one in the Extrovert dashboard");
+    const newTopic = (await ws.state()).campaigns["extrovert/default/topic/ai-agents"]?.id;
+    expect(newTopic).toMatch(UUID);
+    expect(newTopic).not.toBe(oldTopic);
+    const log = writes(await sb.requests("extrovert"));
+    const paths = log.map((r) => `${r.method} ${r.path.replace(/^.*\/client\/v2/, "")}`);
+    expect(paths.indexOf("POST /monitored-topics")).toBeLessThan(paths.findIndex((p) => p.startsWith("PATCH /campaign/")));
+    const patch = log.find((r) => r.method === "PATCH" && r.path.includes("/campaign/"));
+    expect((patch?.body as any).postActivityFilter.monitoredTopicIds).toEqual([newTopic, EXTROVERT_FIXTURE_IDS.topic]);
+    const toggle = log.find((r) => r.path.endsWith("/toggle-bulk"));
+    expect((toggle?.body as any).monitoredTopicIds).toEqual([newTopic, EXTROVERT_FIXTURE_IDS.topic]);
+    expect(paths.indexOf("POST /monitored-topics")).toBeLessThan(paths.findIndex((p) => p.endsWith("/toggle-bulk")));
+    expect((await ws.run(["plan", "--detailed-exitcode"])).code).toBe(0);
+  });
+
+  it("topic bindings: an emptied list is planned as part of the campaign and sent to toggle-bulk as [] (removes all)", async () => {
+    await writeAll();
+    expect((await ws.run(["apply", "--auto-approve"])).code).toBe(0);
+    const id = (await ws.state()).campaigns["extrovert/default/topic-campaign"]?.id;
+    await ws.write("topic-campaign", "ExtrovertCampaign", { ...keywordCampaign, postActivityFilter: { ...keywordCampaign.postActivityFilter, monitoredTopicIds: [] } });
+    const plan = await ws.run(["plan"]);
+    expect(plan.stdout).toMatch(/steps: update postActivityFilter → bind monitored topics \(toggle-bulk\)/);
+    await clearLogs(sb);
+    const apply = await ws.run(["apply", "--auto-approve"]);
+    expect(apply.code, apply.stdout + apply.stderr).toBe(0);
+    const log = writes(await sb.requests("extrovert"));
+    expect(log.map((r) => `${r.method} ${r.path.replace(/^.*\/client\/v2/, "")}`)).toEqual([`PATCH /campaign/${id}`, `POST /campaign-topic/${id}/toggle-bulk`]);
+    expect(log[1]?.body).toEqual({ campaignId: id, monitoredTopicIds: [], rejectAllPosts: false });
+    const stored = (await sb.campaigns("extrovert")).find((c) => c.id === id);
+    expect(stored.postActivityFilter.monitoredTopicIds).toEqual([]);
+    expect((await ws.run(["plan", "--detailed-exitcode"])).code).toBe(0);
+  });
+
+  it("a ref to a missing object, or to an object of another kind, is a located error found offline", async () => {
+    await ws.write("founder-voice", "ExtrovertStyle", style);
+    await ws.write("acme", "ExtrovertContext", context);
+    await ws.write("founders", "ExtrovertCampaign", { ...targetCampaign, userStyleId: { ref: "no-such-style" }, userContextId: { ref: "founder-voice" } });
+    await clearLogs(sb);
+    for (const cmd of [["validate"], ["plan"]]) {
+      const res = await ws.run(cmd);
+      expect(res.code).toBe(1);
+      const out = res.stdout + res.stderr;
+      expect(out).toMatch(/campaigns\/founders\.yaml:\d+:\d+: error REF_NOT_FOUND userStyleId: no ExtrovertStyle named "no-such-style" in account extrovert\/default; ExtrovertStyle objects in account extrovert\/default: "founder-voice"/);
+      expect(out).toMatch(/campaigns\/founders\.yaml:\d+:\d+: error REF_NOT_FOUND userContextId: no ExtrovertContext named "founder-voice" .*is a ExtrovertStyle/);
+      expect(out).not.toMatch(/\n\s+at /);
+    }
+    for (const p of ["extrovert", "puffle", "altur"] as const) expect(await sb.requests(p)).toEqual([]);
+  });
+
+  it("a teamMember lookup with no match is a located error; nothing is written", async () => {
+    await ws.write("founders", "ExtrovertCampaign", { ...extrovertTarget, ownerId: { teamMember: "nobody@example.com" } });
+    const res = await ws.run(["apply", "--auto-approve"]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(
+      /campaigns\/founders\.yaml:\d+:\d+: error LOOKUP_NO_MATCH ownerId: no team member matches "nobody@example.com" \(by email or name\) among the 1 team members of extrovert\/default that GET \/user\/team-members lists: Sandra Box <sandra.box@example.com>/,
+    );
+    expect(writes(await sb.requests("extrovert"))).toEqual([]);
+  });
+
+  it("removing a style that a campaign still uses is an error naming the campaign", async () => {
+    await writeAll();
+    expect((await ws.run(["apply", "--auto-approve"])).code).toBe(0);
+    const styleId = (await ws.state()).campaigns["extrovert/default/style/founder-voice"]?.id;
+    await ws.remove("founder-voice");
+    // The campaign now names the style by its id: the style file is gone, the campaign still uses it.
+    await ws.write("founders", "ExtrovertCampaign", { ...targetCampaign, userStyleId: styleId });
+    await ws.write("topic-campaign", "ExtrovertCampaign", { ...keywordCampaign, userStyleId: EXTROVERT_FIXTURE_IDS.style });
+    const plan = await ws.run(["plan"]);
+    expect(plan.code, plan.stdout + plan.stderr).toBe(1);
+    expect(plan.stdout + plan.stderr).toContain(
+      `extrovert/default/style/founder-voice: cannot remove extrovert/default/style/founder-voice (id ${styleId}, no longer in Git): still referenced by extrovert/default/founders (userStyleId)`,
+    );
+  });
+});
+
+describe("Puffle senders by name", () => {
+  it("sender_account_ids: [{ sender }] resolves through GET /api/accounts and the create carries the id", async () => {
+    await ws.write("webinar", "PuffleCampaign", { ...puffleEmail, sender_account_ids: [{ sender: "sam@outbound.example.com" }] });
+    const plan = await ws.run(["plan"]);
+    expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+    expect(plan.stdout).toContain('sender_account_ids.0: sender "sam@outbound.example.com" → Sam Sender <sam@outbound.example.com>');
+    const apply = await ws.run(["apply", "--auto-approve"]);
+    expect(apply.code, apply.stdout + apply.stderr).toBe(0);
+    const create = (await sb.requests("puffle")).find((r) => r.method === "POST" && r.path === "/api/campaigns");
+    expect((create?.body as any).sender_account_ids).toEqual(["f0000000-0000-4000-8000-000000000003"]);
+    const lists = (await sb.requests("puffle")).filter((r) => r.path === "/api/accounts");
+    expect(lists.every((r) => r.method === "GET")).toBe(true);
+    expect((await ws.run(["plan", "--detailed-exitcode"])).code).toBe(0);
+  });
+
+  it("a sender named by two accounts is a located error listing both", async () => {
+    // A sandbox whose data file holds a second email sender with the same display name.
+    const dir = await mkdtemp(join(tmpdir(), "campaignctl-refs-"));
+    const dataFile = join(dir, "sandbox.json");
+    const twin = {
+      id: "f0000000-0000-4000-8000-0000000000aa",
+      type: "email",
+      email_address: "sandy.two@outbound.example.com",
+      provider_account_id: "inbox_sandbox_00aa",
+      display_name: "Sandy Sender",
+      status: "active",
+      first_name: "Sandy",
+      last_name: "Sender",
+      daily_limit: 30,
+      weekly_connection_limit: null,
+      weekly_message_limit: null,
+      is_premium: false,
+      has_sales_navigator: false,
+      warmup_status: "completed",
+      has_inbox: true,
+      linkedin_url: null,
+    };
+    await writeFile(
+      dataFile,
+      JSON.stringify({
+        format: "campaignctl-sandbox",
+        version: 1,
+        savedAt: new Date().toISOString(),
+        providers: { puffle: { version: 1, seq: 0, senders: [twin], campaigns: [], nodes: {}, prospects: {} } },
+      }),
+    );
+    const own = await startTestSandbox({ dataFile, rateLimits: false });
+    const other = await TestWorkspace.create(own);
+    try {
+      await other.write("webinar", "PuffleCampaign", { ...puffleEmail, sender_account_ids: [{ sender: "Sandy Sender" }] });
+      const res = await other.run(["plan"]);
+      expect(res.code).toBe(1);
+      expect(res.stderr).toMatch(/campaigns\/webinar\.yaml:\d+:\d+: error LOOKUP_AMBIGUOUS sender_account_ids\.0: 2 sender accounts of puffle\/default \(type "email"\) match "Sandy Sender": /);
+      expect(res.stderr).toContain("sandy@outbound.example.com");
+      expect(res.stderr).toContain("sandy.two@outbound.example.com");
+      expect((await own.requests("puffle")).filter((r) => r.method !== "GET")).toEqual([]);
+    } finally {
+      await other.dispose();
+      await own.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
