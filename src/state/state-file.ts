@@ -3,9 +3,7 @@ import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
 import { readFile, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { isJsonObject, stableStringify } from "../core/json.js";
-import { addressOf, PROVIDERS, type Address, type AudienceState, type PendingCreate, type StateDocument, type StateEntry } from "../core/types.js";
-import { kindModule, kindsOf } from "../providers/registry.js";
-import { PROVIDERS as MODULES } from "../providers/registry.js";
+import { KINDS, PROVIDERS, type Address, type AudienceState, type PendingCreate, type StateDocument, type StateEntry } from "../core/types.js";
 import { journalFileOf, replayJournal } from "./journal.js";
 
 export { StateLockedError, withStateLock } from "./lock.js";
@@ -25,10 +23,16 @@ export function emptyState(): StateDocument {
   return { version: 1, serial: 0, campaigns: {} };
 }
 
+/**
+ * The address fits the entry: `<provider>/<account>/<name>` for the provider's campaign kind,
+ * `<provider>/<account>/<short>/<name>` for its other kinds (DESIGN §11). Which other kinds a provider
+ * offers is the providers' knowledge, not the state file's: an unknown one is refused where the entry is
+ * used (the kind's session).
+ */
 function checkAddress(file: string, where: string, address: string, provider: StateEntry["provider"], account: string, kind: string): void {
   const parts = address.split("/");
-  const short = kindModule(kind)?.kind.short;
-  if (address !== addressOf(provider, account, parts[parts.length - 1] ?? "", short) || parts.length !== (short === undefined ? 3 : 4)) {
+  const segments = kind === KINDS[provider] ? 3 : 4;
+  if (parts.length !== segments || parts[0] !== provider || parts[1] !== account || parts.slice(2).some((p) => p === "")) {
     throw new StateFileError(file, `${where}: the address does not match provider "${provider}", account "${account}" and kind ${kind}`);
   }
 }
@@ -40,8 +44,11 @@ function checkProvider(file: string, where: string, raw: Record<string, unknown>
   }
   const p = provider as StateEntry["provider"];
   if (typeof account !== "string" || account === "") throw new StateFileError(file, `${where}.account must be a non-empty string`);
-  const kinds = kindsOf(MODULES[p]).map((k) => k.kind);
-  if (typeof kind !== "string" || !kinds.includes(kind)) throw new StateFileError(file, `${where}.kind must be ${kinds.length === 1 ? kinds[0] : `one of ${kinds.join(", ")}`}`);
+  // A kind of this provider: its campaign kind, or another kind named after it (ExtrovertStyle, ...).
+  const prefix = KINDS[p].replace(/Campaign$/, "");
+  if (typeof kind !== "string" || !new RegExp(`^${prefix}[A-Z][A-Za-z]*$`).test(kind)) {
+    throw new StateFileError(file, `${where}.kind must be ${KINDS[p]} or another ${prefix} kind`);
+  }
   return p;
 }
 
