@@ -197,6 +197,25 @@ describe("managed styles, contexts and topics referenced by name", () => {
     expect((await ws.run(["plan", "--detailed-exitcode"])).code).toBe(0);
   });
 
+  it("state adopt of a style and of a campaign that uses it records the resolved body: the next plan is empty", async () => {
+    await writeAll();
+    expect((await ws.run(["apply", "--auto-approve"])).code).toBe(0);
+    const state = await ws.state();
+    for (const address of ["extrovert/default/style/founder-voice", "extrovert/default/founders"]) {
+      const id = state.campaigns[address]?.id ?? "";
+      expect((await ws.run(["state", "forget", address])).code).toBe(0);
+      const adopted = await ws.run(["state", "adopt", address, "--id", id]);
+      expect(adopted.code, adopted.stdout + adopted.stderr).toBe(0);
+    }
+    const after = await ws.state();
+    expect(after.campaigns["extrovert/default/founders"]?.applied).toMatchObject({
+      ownerId: EXTROVERT_FIXTURE_IDS.owner,
+      userStyleId: state.campaigns["extrovert/default/style/founder-voice"]?.id,
+    });
+    const plan = await ws.run(["plan", "--detailed-exitcode"]);
+    expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+  });
+
   it("a ref to a missing object, or to an object of another kind, is a located error found offline", async () => {
     await ws.write("founder-voice", "ExtrovertStyle", style);
     await ws.write("acme", "ExtrovertContext", context);

@@ -8,7 +8,9 @@ import { nearMatches } from "../../core/suggest.js";
 import { accountKey, closeSessions, openSessions, timeLimits } from "../../engine/session.js";
 import { NAME_PATTERN } from "../../engine/import.js";
 import { mergeLive } from "../../providers/mapping.js";
-import { PROVIDERS } from "../../providers/registry.js";
+import { addressForKind, lookupsOf, PROVIDERS, referencesOf } from "../../providers/registry.js";
+import { findLookups, findRefs, pendingAddresses, replaceAt } from "../../core/refs.js";
+import { resolveLookups } from "../../engine/lookups.js";
 import { StateLockedError, withStateLock, writeState } from "../../state/state-file.js";
 import type { CommandContext, RegisterCommand } from "../context.js";
 import { CliError } from "../io.js";
@@ -130,10 +132,40 @@ interface Adoption {
   assumed?: readonly string[];
 }
 
+/**
+ * The declared spec of an object that cannot be read back, as apply would have sent it (DESIGN §11):
+ * each `{ ref }` replaced by the id state records for the object it names, each lookup resolved
+ * (read-only) — what is recorded must compare equal to the next plan's resolved spec.
+ */
+async function resolvedForAdoption(ctx: CommandContext, workspace: Workspace, decl: CampaignDecl): Promise<JsonObject> {
+  const state = await loadState(workspace.stateFile);
+  const replacements: { at: (string | number)[]; value: JsonValue }[] = [];
+  for (const ref of findRefs(decl.spec, referencesOf(decl.kind))) {
+    const target = addressForKind(ref.field.kind, decl.account, ref.name) ?? "";
+    const id = state.campaigns[target]?.id;
+    if (id === undefined) throw new CliError(`${ref.at.join(".")} refers to ${target}, which state does not record yet; adopt or apply it first`);
+    replacements.push({ at: ref.at, value: id });
+  }
+  const spec = replacements.length > 0 ? replaceAt(decl.spec, replacements) : structuredClone(decl.spec);
+  const withSpec = { ...decl, spec };
+  if (findLookups(spec, lookupsOf(decl.kind)).length === 0) return spec;
+  const key = accountKey(decl.provider, decl.account);
+  const sessions = openSessions(workspace, [key], { readOnly: true, env: ctx.io.env, ...timeLimits(ctx.global) });
+  try {
+    const resolved = await withProviderErrors(() => resolveLookups({ ...workspace, campaigns: [withSpec] }, state, sessions), workspace);
+    if (resolved.diagnostics.length > 0) throw new CliError(resolved.diagnostics.map((d) => d.message).join("; "));
+    const out = resolved.workspace.campaigns[0]?.spec ?? spec;
+    if (pendingAddresses(out).size > 0) throw new CliError(`cannot resolve the lookups of ${decl.address} without ${workspace.accounts.find((a) => accountKey(a.provider, a.name) === key)?.apiKeyEnv ?? "the API key"}`);
+    return out;
+  } finally {
+    closeSessions(sessions);
+  }
+}
+
 /** Read the campaign by id through a read-only session, or (unreadable provider) take the declared spec. */
 async function readForAdoption(ctx: CommandContext, workspace: Workspace, decl: CampaignDecl, id: string): Promise<Adoption> {
   const module = PROVIDERS[decl.provider];
-  if (!module.capabilities.readable) return { id, applied: structuredClone(decl.spec), verified: false };
+  if (!module.capabilities.readable) return { id, applied: await resolvedForAdoption(ctx, workspace, decl), verified: false };
   const sessions = openSessions(workspace, [accountKey(decl.provider, decl.account)], { readOnly: true, env: ctx.io.env, ...timeLimits(ctx.global) });
   try {
     const session = sessions.get(accountKey(decl.provider, decl.account));
