@@ -74,8 +74,10 @@ describe("managed styles, contexts and topics referenced by name", () => {
     expect(plan.stdout).toContain("extrovert/default/topic/ai-agents will be created");
     expect(plan.stdout).toContain("(known after apply)");
     expect(plan.stdout).toMatch(/ownerId: teamMember "sandra.box@example.com" → Sandra Box <sandra.box@example.com> \(id e0000000-0000-4000-8000-000000000001\)/);
-    // Plan reads the team members (read-only) and writes nothing.
-    expect(writes(await sb.requests("extrovert"))).toEqual([]);
+    // Plan reads the team members once for the five lookups (read-only) and writes nothing.
+    const reads = await sb.requests("extrovert");
+    expect(writes(reads)).toEqual([]);
+    expect(reads.map((r) => `${r.method} ${r.path.replace(/^.*\/client\/v2/, "")}`)).toEqual(["GET /user/team-members"]);
     await clearLogs(sb);
 
     const apply = await ws.run(["apply", "--auto-approve"]);
