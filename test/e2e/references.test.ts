@@ -3,7 +3,7 @@
  * against the sandbox on 127.0.0.1. Styles, contexts and monitored topics are objects of their own,
  * campaigns name them by `{ ref }`, owners by `{ teamMember }`, Puffle senders by `{ sender }`.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -115,6 +115,22 @@ describe("managed styles, contexts and topics referenced by name", () => {
     const again = await ws.run(["plan", "--detailed-exitcode"]);
     expect(again.code, again.stdout + again.stderr).toBe(0);
     expect(again.stdout).toMatch(/No changes/);
+  });
+
+  it("a saved plan (plan --out, apply PLANFILE) carries the placeholders and apply fills in the new ids", async () => {
+    await writeAll();
+    expect((await ws.run(["plan", "--out", "plan.json"])).code).toBe(0);
+    const saved = JSON.parse(await readFile(join(ws.dir, "plan.json"), "utf8"));
+    const topicCampaign = saved.campaigns.find((c: { address: string }) => c.address === "extrovert/default/topic-campaign");
+    expect(topicCampaign.dependsOn).toEqual(["extrovert/default/context/acme", "extrovert/default/style/founder-voice", "extrovert/default/topic/ai-agents"]);
+    expect(topicCampaign.steps[0].body.userStyleId).toBe("(known after apply: extrovert/default/style/founder-voice)");
+    await clearLogs(sb);
+    const apply = await ws.run(["apply", "plan.json"]);
+    expect(apply.code, apply.stdout + apply.stderr).toBe(0);
+    const styleId = (await ws.state()).campaigns["extrovert/default/style/founder-voice"]?.id;
+    const bodies = writes(await sb.requests("extrovert")).filter((r) => r.path.endsWith("/campaign")).map((r) => r.body as Record<string, unknown>);
+    expect(bodies.map((b) => b.userStyleId)).toEqual([styleId, styleId]);
+    expect((await ws.run(["plan", "--detailed-exitcode"])).code).toBe(0);
   });
 
   it("changing a style's instructions plans one style update and no campaign change", async () => {
