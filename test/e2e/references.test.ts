@@ -133,6 +133,24 @@ describe("managed styles, contexts and topics referenced by name", () => {
     expect((await ws.run(["plan", "--detailed-exitcode"])).code).toBe(0);
   });
 
+  it("when a referenced object's create fails, the campaigns that need its id are not applied and say why; the rest goes on", async () => {
+    await writeAll();
+    // An owner id Extrovert does not know: the style's create is refused (404), nothing else is.
+    await ws.write("founder-voice", "ExtrovertStyle", { ...style, userId: "e0000000-0000-4000-8000-0000000000ff" });
+    const apply = await ws.run(["apply", "--auto-approve"]);
+    expect(apply.code).toBe(1);
+    expect(apply.stdout).toContain("✗ extrovert/default/founders: failed");
+    expect(apply.stdout + apply.stderr).toContain("not applied: it needs the id of extrovert/default/style/founder-voice, which was not created in this apply");
+    const state = await ws.state();
+    expect(Object.keys(state.campaigns).sort()).toEqual(["extrovert/default/context/acme", "extrovert/default/topic/ai-agents"]);
+    expect(writes(await sb.requests("extrovert")).filter((r) => r.method === "POST" && r.path.endsWith("/campaign"))).toEqual([]);
+    // Fixed, the next apply creates the style and then both campaigns.
+    await ws.write("founder-voice", "ExtrovertStyle", style);
+    const again = await ws.run(["apply", "--auto-approve"]);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(Object.keys((await ws.state()).campaigns)).toHaveLength(5);
+  });
+
   it("changing a style's instructions plans one style update and no campaign change", async () => {
     await writeAll();
     expect((await ws.run(["apply", "--auto-approve"])).code).toBe(0);
