@@ -75,6 +75,10 @@ export function checkCampaignDocument({ file, value, source }: CampaignCheckInpu
     }
   }
 
+  // An audience is who a campaign reaches (DESIGN §10): a style, context or topic has none.
+  if (kind && kind.short !== undefined && value.audience !== undefined) {
+    diagnostics.push(makeDiagnostic("error", "AUDIENCE_NOT_ALLOWED", `audience belongs to campaigns; a ${kind.kind} has no roster: remove it`, file, at(["audience"], "key")));
+  }
   if (!provider || !kind || !specIsValid || diagnostics.some((d) => d.severity === "error")) return { diagnostics };
   const metadata = value.metadata as JsonObject;
   const name = metadata.name as string;

@@ -268,6 +268,15 @@ describe("managed styles, contexts and topics referenced by name", () => {
     for (const p of ["extrovert", "puffle", "altur"] as const) expect(await sb.requests(p)).toEqual([]);
   });
 
+  it("an audience on a style is a located error", async () => {
+    await ws.write("founder-voice", "ExtrovertStyle", style);
+    const file = join(ws.dir, "campaigns", "founder-voice.yaml");
+    await writeFile(file, `${await readFile(file, "utf8")}audience:\n  files: [people.csv]\n`);
+    const res = await ws.run(["validate"]);
+    expect(res.code).toBe(1);
+    expect(res.stdout).toMatch(/campaigns\/founder-voice\.yaml:\d+:1: error AUDIENCE_NOT_ALLOWED audience belongs to campaigns; a ExtrovertStyle has no roster/);
+  });
+
   it("a teamMember lookup with no match is a located error; nothing is written", async () => {
     await ws.write("founders", "ExtrovertCampaign", { ...extrovertTarget, ownerId: { teamMember: "nobody@example.com" } });
     const res = await ws.run(["apply", "--auto-approve"]);
