@@ -39,11 +39,6 @@ export function kindModule(kind: ObjectKind): { provider: ProviderModule; kind: 
   return undefined;
 }
 
-/** Every kind of every provider. */
-export function allKinds(): ObjectKind[] {
-  return Object.values(PROVIDERS).flatMap((p) => kindsOf(p).map((k) => k.kind));
-}
-
 /** The address of an object of `kind` named `name` in an account (what a `{ ref: name }` points at). */
 export function addressForKind(kind: ObjectKind, account: string, name: string): string | undefined {
   const found = kindModule(kind);

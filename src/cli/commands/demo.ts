@@ -68,7 +68,8 @@ async function readExamples(dir: string): Promise<Example[]> {
     }
     if (!isJsonObject(doc) || typeof doc.kind !== "string" || !isJsonObject(doc.metadata) || !isJsonObject(doc.spec)) continue;
     const module = providerForKind(doc.kind);
-    if (!module || typeof doc.metadata.name !== "string") continue;
+    // Campaigns only: the styles, contexts and topics they use are applied with them, not shown apart.
+    if (!module || module.kind !== doc.kind || typeof doc.metadata.name !== "string") continue;
     const account = typeof doc.metadata.account === "string" ? doc.metadata.account : "default";
     out.push({ provider: module.name, account, name: doc.metadata.name, spec: doc.spec });
   }

@@ -1,6 +1,6 @@
 import { audienceSummary, describeAudienceStep } from "../../core/audience.js";
 import { ACTION_GLYPH, isChange, type CampaignPlan, type FieldChange, type Plan, type PlanStep } from "../../core/plan.js";
-import { providerForKind } from "../../providers/registry.js";
+import { kindModule } from "../../providers/registry.js";
 import { style, type Style } from "./style.js";
 import { fieldDiff, scalarText, type DiffLine } from "./value-diff.js";
 
@@ -36,7 +36,7 @@ const SET_PATHS = new Map<string, readonly string[]>();
 function setPathsFor(c: CampaignPlan): readonly string[] {
   let paths = SET_PATHS.get(c.kind);
   if (paths === undefined) {
-    paths = providerForKind(c.kind)?.capabilities.unorderedPaths ?? [];
+    paths = kindModule(c.kind)?.kind.capabilities.unorderedPaths ?? [];
     SET_PATHS.set(c.kind, paths);
   }
   return paths;
