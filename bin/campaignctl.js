@@ -4,7 +4,7 @@ import { setFlagsFromString } from "node:v8";
 
 // Collect garbage sooner: V8 lets the old generation grow to about 4 × what was live at the last major
 // GC, so at 10,000 campaigns plan/drift/apply peaked at 300–450 MB of mostly dead response bodies and
-// parsed pages. A growing factor of 1.25 keeps them at 230–270 MB with no measurable time cost (README,
+// parsed pages. A growing factor of 1.25 keeps them at 228–275 MB at little CPU cost (README,
 // Benchmarks). Only a GC heuristic; a value the user gives in NODE_OPTIONS or on the command line wins.
 if (![...process.execArgv, process.env.NODE_OPTIONS ?? ""].some((a) => a.includes("heap-growing-percent"))) {
   setFlagsFromString("--heap-growing-percent=25");
