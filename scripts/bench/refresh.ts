@@ -11,9 +11,10 @@ import { stringify } from "yaml";
 import { runPlan } from "../../src/cli/pipeline.js";
 import type { CommandContext } from "../../src/cli/context.js";
 import { closeSessions } from "../../src/engine/session.js";
+import { managedPaths } from "../../src/engine/refresh.js";
 import type { KindCapabilities } from "../../src/core/capabilities.js";
 import { getPath, pathWithin } from "../../src/core/diff.js";
-import { isJsonObject, jsonEqual, type JsonObject } from "../../src/core/json.js";
+import { jsonEqual, type JsonObject } from "../../src/core/json.js";
 import { fromListItem as alturFromListItem } from "../../src/providers/altur/client.js";
 import { fromCampaign as puffleFromCampaign } from "../../src/providers/puffle/client.js";
 import type { LiveCampaign } from "../../src/providers/types.js";
@@ -123,17 +124,6 @@ function scenario(counts: Record<ProviderName, number>): Seeded[] {
     let file: JsonObject = live;
     if (i % 10 === 3) file = { ...live, postActivityFilter: { ...(live.postActivityFilter as JsonObject), minPostLikes: 99 } };
     out.push({ provider: "extrovert", name: fileName("extrovert", i), live, file, inState: true, needsDetail: false });
-  }
-  return out;
-}
-
-/** The dotted paths a spec manages: top-level keys, and keys inside merge paths (as the refresh counts them). */
-function managedPaths(spec: JsonObject, mergePaths: readonly string[], prefix = ""): string[] {
-  const out: string[] = [];
-  for (const [k, v] of Object.entries(spec)) {
-    const path = prefix === "" ? k : `${prefix}.${k}`;
-    if (mergePaths.includes(path) && isJsonObject(v)) out.push(...managedPaths(v, mergePaths, path));
-    else out.push(path);
   }
   return out;
 }

@@ -50,7 +50,7 @@ export function fingerprintOf(live: { id: string; status?: string; spec: JsonObj
 }
 
 /** The dotted paths a spec manages: top-level keys, and keys inside merge paths. */
-function managedPaths(spec: JsonObject, mergePaths: readonly string[], prefix = ""): string[] {
+export function managedPaths(spec: JsonObject, mergePaths: readonly string[], prefix = ""): string[] {
   const out: string[] = [];
   for (const [k, v] of Object.entries(spec)) {
     const path = prefix === "" ? k : `${prefix}.${k}`;

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EXTROVERT_FIXTURE_IDS } from "../../src/sandbox/extrovert/index.js";
+import { FIXTURE_SENDER_IDS, fixtureSenders } from "../../src/sandbox/puffle/model.js";
 import { startTestSandbox, useSandbox } from "../support/sandbox.js";
 import { extrovertTarget, puffleEmail } from "./specs.js";
 import { clearLogs, TestWorkspace } from "./workspace.js";
@@ -322,24 +323,9 @@ describe("Puffle senders by name", () => {
     // A sandbox whose data file holds a second email sender with the same display name.
     const dir = await mkdtemp(join(tmpdir(), "campaignctl-refs-"));
     const dataFile = join(dir, "sandbox.json");
-    const twin = {
-      id: "f0000000-0000-4000-8000-0000000000aa",
-      type: "email",
-      email_address: "sandy.two@outbound.example.com",
-      provider_account_id: "inbox_sandbox_00aa",
-      display_name: "Sandy Sender",
-      status: "active",
-      first_name: "Sandy",
-      last_name: "Sender",
-      daily_limit: 30,
-      weekly_connection_limit: null,
-      weekly_message_limit: null,
-      is_premium: false,
-      has_sales_navigator: false,
-      warmup_status: "completed",
-      has_inbox: true,
-      linkedin_url: null,
-    };
+    // The fixture's first email sender, under another id and address but the same display name.
+    const sandy = fixtureSenders().find((x) => x.id === FIXTURE_SENDER_IDS.email1)!;
+    const twin = { ...sandy, id: "f0000000-0000-4000-8000-0000000000aa", email_address: "sandy.two@outbound.example.com", provider_account_id: "inbox_sandbox_00aa" };
     await writeFile(
       dataFile,
       JSON.stringify({
