@@ -79,6 +79,13 @@ export function referencedIds(spec: JsonObject, fields: readonly ReferenceField[
   return out;
 }
 
+/** The value at a spec location (undefined where the path leaves the document). */
+export function valueAt(value: JsonValue | undefined, at: readonly (string | number)[]): JsonValue | undefined {
+  let cur = value;
+  for (const k of at) cur = Array.isArray(cur) ? cur[k as number] : isJsonObject(cur) ? cur[k as string] : undefined;
+  return cur;
+}
+
 /** A copy of `spec` with the value at each location replaced. */
 export function replaceAt(spec: JsonObject, replacements: readonly { at: SpecLocation; value: JsonValue }[]): JsonObject {
   const out = structuredClone(spec);

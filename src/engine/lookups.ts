@@ -1,10 +1,11 @@
+import { makeDiagnostic } from "../config/source.js";
 import type { Diagnostic } from "../core/diagnostics.js";
 import { stableStringify, type JsonValue } from "../core/json.js";
-import { findLookups, knownAfterApply, replaceAt } from "../core/refs.js";
-import { isJsonObject } from "../core/json.js";
+import { findLookups, knownAfterApply, replaceAt, valueAt } from "../core/refs.js";
 import type { Address, CampaignDecl, StateDocument, Workspace } from "../core/types.js";
 import { PROVIDERS, lookupsOf } from "../providers/registry.js";
 import type { LookupCandidate } from "../providers/types.js";
+import { inTargets } from "./refresh.js";
 import { accountKey, type AccountSession } from "./session.js";
 
 export interface LookupResolution {
@@ -16,16 +17,7 @@ export interface LookupResolution {
   notes: Map<Address, string[]>;
 }
 
-const inScope = (targets: readonly string[] | undefined, address: string) => !targets || targets.length === 0 || targets.includes(address);
-
-
 const norm = (s: string) => s.trim().toLowerCase();
-
-function getAt(value: JsonValue | undefined, at: readonly (string | number)[]): JsonValue | undefined {
-  let cur = value;
-  for (const k of at) cur = Array.isArray(cur) ? cur[k as number] : isJsonObject(cur) ? cur[k as string] : undefined;
-  return cur;
-}
 
 function shown(list: readonly LookupCandidate[]): string {
   const head = list.slice(0, 10).map((c) => c.label).join("; ");
@@ -48,7 +40,7 @@ export async function resolveLookups(
   const lists = new Map<string, Promise<LookupCandidate[]>>();
   const resolved = await Promise.all(
     workspace.campaigns.map(async (decl): Promise<CampaignDecl> => {
-      if (!inScope(targets, decl.address)) return decl;
+      if (!inTargets(targets, decl.address)) return decl;
       const found = findLookups(decl.spec, lookupsOf(decl.kind));
       if (found.length === 0) return decl;
       const session = sessions.get(accountKey(decl.provider, decl.account));
@@ -63,7 +55,7 @@ export async function resolveLookups(
           // A read-only run without this account's key (a pull-request plan, least privilege): nothing is
           // sent. The id applied last time stands in (a lookup is only re-checked when the key is there);
           // a new object's id is looked up by apply.
-          const applied = getAt(state.campaigns[decl.address]?.applied, lookup.at);
+          const applied = valueAt(state.campaigns[decl.address]?.applied, lookup.at);
           const value = typeof applied === "string" ? applied : knownAfterApply(`${lookup.field.key} ${JSON.stringify(lookup.query)}`);
           replacements.push({ at: lookup.at, value });
           const why = `not looked up: no API key for ${session.key} in this read-only run (${source.endpoint} needs it)`;
@@ -85,7 +77,7 @@ export async function resolveLookups(
             matches.length === 0
               ? `${field}: no ${source.describe} matches ${JSON.stringify(lookup.query)} (by email or name) among the ${candidates.length} ${scope} that ${source.endpoint} lists${candidates.length > 0 ? `: ${shown(candidates)}` : ""}`
               : `${field}: ${matches.length} ${scope} match ${JSON.stringify(lookup.query)}: ${shown(matches)}; name one by a key only it has, or write its id`;
-          diagnostics.push({ severity: "error", code: matches.length === 0 ? "LOOKUP_NO_MATCH" : "LOOKUP_AMBIGUOUS", message, file: where.file, line: where.line, col: where.col });
+          diagnostics.push(makeDiagnostic("error", matches.length === 0 ? "LOOKUP_NO_MATCH" : "LOOKUP_AMBIGUOUS", message, where.file, where));
           continue;
         }
         const match = matches[0] as LookupCandidate;

@@ -331,7 +331,7 @@ export async function refresh(
   sessions: Map<string, AccountSession>,
   opts: RefreshOptions = {},
 ): Promise<RefreshedCampaign[]> {
-  const inScope = (address: string) => !opts.targets || opts.targets.length === 0 || opts.targets.includes(address);
+  const inScope = (address: string) => inTargets(opts.targets, address);
   // One group per account and kind: each kind is refreshed with its own capabilities and client.
   const groups = new Map<string, RefreshItem[]>();
   const add = (key: string, item: RefreshItem) => {
@@ -375,9 +375,14 @@ export async function refresh(
   return results.flat().sort((a, b) => a.address.localeCompare(b.address));
 }
 
+/** Whether `address` is in a --target selection (none given: everything is). */
+export function inTargets(targets: readonly string[] | undefined, address: string): boolean {
+  return !targets || targets.length === 0 || targets.includes(address);
+}
+
 /** Accounts a refresh in scope will talk to. */
 export function accountsInScope(workspace: Workspace, state: StateDocument, targets?: readonly string[]): string[] {
-  const inScope = (a: string) => !targets || targets.length === 0 || targets.includes(a);
+  const inScope = (a: string) => inTargets(targets, a);
   const keys = new Set<string>();
   for (const d of workspace.campaigns) if (inScope(d.address)) keys.add(accountKey(d.provider, d.account));
   for (const [a, e] of Object.entries(state.campaigns)) if (inScope(a)) keys.add(accountKey(e.provider, e.account));
