@@ -128,7 +128,12 @@ export function bodyDigest(body: JsonObject): string {
  * for a pending create with the same body; distinct for a later, deliberate re-create.
  */
 export function idempotencyKeyFor(lineage: string, address: string, digest: string, serial: number): string {
-  const h = createHash("sha256").update(`${lineage}\n${address}\n${digest}\n${serial}`).digest("hex");
+  return uuidFromHash(`${lineage}\n${address}\n${digest}\n${serial}`);
+}
+
+/** A UUID-shaped (version 4 layout) key derived from sha256 of `input`: the same input, the same key. */
+function uuidFromHash(input: string): string {
+  const h = createHash("sha256").update(input).digest("hex");
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16] ?? "0", 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
@@ -816,8 +821,7 @@ export async function executePlan(plan: Plan, sessions: Map<string, AccountSessi
 
 /** Idempotency-Key of one roster batch: the same batch for the same campaign always gets the same key (UUID-shaped). */
 function batchKey(campaignId: string, rows: readonly JsonObject[]): string {
-  const h = createHash("sha256").update(`${campaignId}\n${stableStringify(rows)}`).digest("hex");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  return uuidFromHash(`${campaignId}\n${stableStringify(rows)}`);
 }
 
 /** Waves of work: each campaign after those in `dependsOn` (a dependency outside the work is already done). */
