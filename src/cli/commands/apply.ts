@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { relative, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { Option } from "commander";
+import { sameFiles } from "../../core/audience.js";
 import { isJsonObject } from "../../core/json.js";
 import { isChange, summarize, type CampaignPlan, type Plan } from "../../core/plan.js";
 import type { StateDocument, Workspace } from "../../core/types.js";
@@ -169,7 +170,7 @@ function sameAudience(saved: CampaignPlan, fresh: CampaignPlan): boolean {
   const a = saved.audience;
   const b = fresh.audience;
   if (!a || !b) return a === b;
-  return a.add === b.add && a.remove === b.remove && JSON.stringify(a.files) === JSON.stringify(b.files);
+  return a.add === b.add && a.remove === b.remove && sameFiles(a.files, b.files);
 }
 
 /** A saved plan may be applied only if nothing it touches changed since it was made. */
