@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
 /**
- * Dependencies point down the layers (CONVENTIONS): cli → engine → core, with providers, http, state and
+ * Dependencies point down the layers: cli → engine → core, with providers, http, state and
  * config below the engine. Checked on the sources: every relative import (static, dynamic, re-export;
  * type-only imports included, since they couple the code as much) of every non-test module.
  */

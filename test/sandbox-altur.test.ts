@@ -1,5 +1,5 @@
 /**
- * The Altur simulator over real HTTP on 127.0.0.1: one test per rule of providers/altur.md, named
+ * The Altur simulator over real HTTP on 127.0.0.1: one test per rule of src/providers/altur/README.md, named
  * after the rule. Every test starts from a reset sandbox with the rate limit switched off, except the
  * rate-limit test, which restores the provider default (12 requests/second).
  */
@@ -65,7 +65,7 @@ async function stored(id: number): Promise<any> {
   return (await sb.campaigns("altur")).find((c: any) => c.id === id);
 }
 
-/** The documented detail keys (providers/altur.md §3.1): no status, archived, retries, timezone, integration_type, cycles.mode. */
+/** The documented detail keys (src/providers/altur/README.md §3.1): no status, archived, retries, timezone, integration_type, cycles.mode. */
 const DETAIL_KEYS = ["agent", "created_at", "cycles", "id", "integration", "name", "scheduling"];
 const DETAIL_CYCLE_KEYS = [
   "cooldown_minutes", "enabled", "filter_statuses", "filter_tags", "max_iterations", "schedule", "schedule_end_date", "schedule_start_date",

@@ -1,5 +1,5 @@
 /**
- * The Extrovert simulator over real HTTP on 127.0.0.1: one test per rule of providers/extrovert.md,
+ * The Extrovert simulator over real HTTP on 127.0.0.1: one test per rule of src/providers/extrovert/README.md,
  * named after the rule. Every test starts from a reset sandbox (fixtures only) with the rate limit off,
  * except the rate-limit test, which restores the provider default.
  */

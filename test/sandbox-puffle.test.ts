@@ -1,5 +1,5 @@
 /**
- * The Puffle simulator over real HTTP on 127.0.0.1: one test per rule of providers/puffle.md, named
+ * The Puffle simulator over real HTTP on 127.0.0.1: one test per rule of src/providers/puffle/README.md, named
  * after the rule. Every test starts from a reset sandbox with the rate limit switched off, except the
  * rate-limit test, which restores the provider default (10 requests/second).
  */

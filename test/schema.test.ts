@@ -99,7 +99,7 @@ describe("campaign.schema.json contract", () => {
       "ownerId", "type", "name", "userStyleId", "userContextId", "postMaxAgeDays", "skipTeammatesLeads",
       "isIndirectEngagementEnabled", "postActivityFilter", "connectingSettings", "dmSettings", "applyCommentIntervalH",
     ]);
-    // What a create needs and has no documented default (providers/extrovert.md §4); TARGET_USER also
+    // What a create needs and has no documented default (src/providers/extrovert/README.md §4); TARGET_USER also
     // skipTeammatesLeads. The rest is filled: defaults, last applied values, or the "off" forms.
     expect(defs.ExtrovertSpec!.required).toEqual(["ownerId", "type", "name", "userStyleId", "userContextId", "postActivityFilter"]);
     expect(defs.ExtrovertSpec!.allOf).toEqual([

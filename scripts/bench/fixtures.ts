@@ -1,6 +1,6 @@
 /**
  * Realistic campaign specs for the benchmarks, one generator per provider, deterministic in `i`.
- * Every spec is valid against the schemas and the sandbox fixtures (DESIGN.md section 8), so the same
+ * Every spec is valid against the schemas and the sandbox fixtures (docs/design.md §8), so the same
  * spec can seed the sandbox, be written as a campaign file, and be recorded as last applied in state.
  */
 import type { JsonObject } from "../../src/core/json.js";

@@ -1,5 +1,5 @@
 /**
- * `npm run bench` — the speed figures of DESIGN.md section 9 and issue 4:
+ * `npm run bench` — the speed figures of docs/design.md §9 and issue 4:
  *   1. refresh: plan against the in-process sandbox with 1,000 Altur, 1,000 Puffle and 200 Extrovert
  *      campaigns, per provider: requests, 429s, detail GETs, wall time vs. requests ÷ requests-per-second;
  *   2. planner: 10,000 campaigns planned with no network, CPU time and memory; rendering;
@@ -42,7 +42,7 @@ const USAGE = `usage: npm run bench -- [--only NAME[,NAME]] [--all] [--rps N] [-
 const PLAN_TARGET = 1.1;
 
 const WALL_TARGET = 1.2;
-/** Issue 15: the planner for 10,000 campaigns under 0.8 s CPU (DESIGN §9 asks "well under a second"). */
+/** Issue 15: the planner for 10,000 campaigns under 0.8 s CPU (docs/design.md §9 asks "well under a second"). */
 const PLAN_CPU_TARGET_MS = 800;
 /** apply ≤ this × the slowest account's bound (requests ÷ limit), also with 10,000 campaigns in state. */
 const APPLY_TARGET = 1.1;

@@ -130,7 +130,7 @@ function scenario(counts: Record<ProviderName, number>): Seeded[] {
 
 /**
  * Whether the refresh must send a detail GET, from the documented rule rather than a count: the list
- * view lacks a managed path that a detail read would carry (not write-only: §3.3 of altur.md lists
+ * view lacks a managed path that a detail read would carry (not write-only: src/providers/altur/README.md §3.3 lists
  * fields no read returns) and that state cannot vouch for. State vouches for a path it recorded when
  * the path is immutable, or frozen (KindCapabilities.frozenReads: the status state observed and the
  * listed status both freeze it, and the spec still wants what was recorded).

@@ -67,7 +67,7 @@ state_field() {
 serial_at() { git show "$1:$STATE_FILE" 2>/dev/null | state_field serial; }
 lineage_at() { git show "$1:$STATE_FILE" 2>/dev/null | state_field lineage; }
 
-# Refuses (DESIGN §12) to put our state file on top of commit $1 when it belongs to another lineage or
+# Refuses (docs/design.md §12) to put our state file on top of commit $1 when it belongs to another lineage or
 # its serial is not newer than the one there: an older state must never replace a newer one.
 check_newer_than() {
   local theirs_serial theirs_lineage

@@ -1,5 +1,5 @@
 /**
- * Audience files (DESIGN §10): the roster a campaign reaches, as CSV with a header row (the
+ * Audience files (docs/design.md §10): the roster a campaign reaches, as CSV with a header row (the
  * provider's own roster field names) or JSON Lines. Read, parsed with a maintained CSV parser,
  * checked against the provider's roster rules and reported as located diagnostics, all at once.
  */

@@ -75,7 +75,7 @@ export function checkCampaignDocument({ file, value, source }: CampaignCheckInpu
     }
   }
 
-  // An audience is who a campaign reaches (DESIGN §10): a style, context or topic has none.
+  // An audience is who a campaign reaches (docs/design.md §10): a style, context or topic has none.
   if (kind && kind.short !== undefined && value.audience !== undefined) {
     diagnostics.push(makeDiagnostic("error", "AUDIENCE_NOT_ALLOWED", `audience belongs to campaigns; a ${kind.kind} has no roster: remove it`, file, at(["audience"], "key")));
   }

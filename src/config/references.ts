@@ -5,7 +5,7 @@ import { addressForKind, referencesOf } from "../providers/registry.js";
 import { makeDiagnostic } from "./source.js";
 
 /**
- * Workspace rule (DESIGN §11), offline: every `{ ref: name }` names an object of the field's kind in
+ * Workspace rule (docs/design.md §11), offline: every `{ ref: name }` names an object of the field's kind in
  * the same account, and references form no cycle. Each problem is located at the `ref`.
  */
 export function checkReferences(decls: readonly CampaignDecl[], rel: (file: string) => string): Diagnostic[] {

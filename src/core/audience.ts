@@ -1,5 +1,5 @@
 /**
- * Audiences (DESIGN §10), the pure part: what differs between the rows in the files and the
+ * Audiences (docs/design.md §10), the pure part: what differs between the rows in the files and the
  * provider's roster, and how identities are shown (masked, never a whole row).
  */
 import type { AudienceRow, RosterEntry } from "./types.js";

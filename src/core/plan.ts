@@ -44,7 +44,7 @@ export type PlanStep =
   /** Upload `add` roster rows (and, `mode: exact`, remove `remove` entries); the rows come from the audience files at apply time. */
   | { kind: "audience"; noun: string; add: number; remove: number };
 
-/** The audience part of a campaign's plan (DESIGN §10): counts and masked identities, never a row. */
+/** The audience part of a campaign's plan (docs/design.md §10): counts and masked identities, never a row. */
 export interface AudiencePlan {
   /** "prospects", "contacts". */
   noun: string;
@@ -108,7 +108,7 @@ export interface CampaignPlan {
   audience?: AudiencePlan;
   /**
    * Objects created or replaced in this apply whose new ids this one's steps carry as `(known after
-   * apply)` placeholders (DESIGN §11): apply runs them first and fills the ids in.
+   * apply)` placeholders (docs/design.md §11): apply runs them first and fills the ids in.
    */
   dependsOn?: Address[];
 }
@@ -132,7 +132,7 @@ export interface Plan {
   errors: { address: Address; message: string }[];
   /** Whether the apply this plan was made for retires orphans (--prune, or `prune: true` in the workspace). */
   prune?: boolean;
-  /** The state the plan was made from (DESIGN §12): `lineage` absent when that state was never written. */
+  /** The state the plan was made from (docs/design.md §12): `lineage` absent when that state was never written. */
   state?: { serial: number; lineage?: string };
 }
 

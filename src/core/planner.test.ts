@@ -186,7 +186,7 @@ describe("planCampaign", () => {
   it("Extrovert KEYWORD spec without connectingSettings/dmSettings is creatable: both sent with every automation disabled", () => {
     const plan = planCampaign(input("extrovert", extrovert, keyword));
     expect(plan.blocked).toEqual([]);
-    // The topic bindings go through toggle-bulk as well, right after the create (providers/extrovert.md §8).
+    // The topic bindings go through toggle-bulk as well, right after the create (src/providers/extrovert/README.md §8).
     expect(plan.steps).toEqual([
       { kind: "create", body: keywordApplied },
       { kind: "sync", call: "toggle-bulk", path: "postActivityFilter.monitoredTopicIds", value: keyword.postActivityFilter.monitoredTopicIds, describe: "bind monitored topics (toggle-bulk)" },

@@ -2,7 +2,7 @@ import { isJsonObject, type JsonObject, type JsonValue } from "./json.js";
 import type { Address, ObjectKind } from "./types.js";
 
 /**
- * References between managed objects (DESIGN §11), as data and pure functions: which spec fields hold
+ * References between managed objects (docs/design.md §11), as data and pure functions: which spec fields hold
  * the id of another object, how a `{ ref: name }` is found and replaced, the "known after apply"
  * placeholder, and the dependency order. No I/O here.
  */

@@ -46,7 +46,7 @@ export interface CampaignDecl {
   source: SourceLocation;
   /** Locate a spec field, e.g. locate(["spec","cycles","mode"]); falls back to the nearest parent. */
   locate?: (path: readonly (string | number)[]) => SourceLocation;
-  /** The top-level `audience` (DESIGN §10), its files read and checked. */
+  /** The top-level `audience` (docs/design.md §10), its files read and checked. */
   audience?: AudienceDecl;
 }
 
@@ -90,7 +90,7 @@ export interface RosterEntry {
 
 /**
  * What state remembers of an uploaded audience: no personal data, only a digest per file and counts
- * (DESIGN §10). Unchanged digests and an unchanged live count mean plan needs no roster read.
+ * (docs/design.md §10). Unchanged digests and an unchanged live count mean plan needs no roster read.
  */
 export interface AudienceState {
   mode: "append" | "exact";
@@ -159,7 +159,7 @@ export interface ObservedLive {
 }
 
 /**
- * A create that was recorded before it was sent and whose answer has not been recorded yet (DESIGN §12).
+ * A create that was recorded before it was sent and whose answer has not been recorded yet (docs/design.md §12).
  * The next apply resolves it before anything else.
  */
 export interface PendingCreate {

@@ -59,7 +59,7 @@ export interface ApplyOptions {
   now?: () => Date;
   /** Campaigns worked on at once (requests are paced per account by the HTTP layer anyway). */
   parallel?: number;
-  /** Each campaign's audience rows, from the refresh apply made (DESIGN §10). */
+  /** Each campaign's audience rows, from the refresh apply made (docs/design.md §10). */
   audiences?: ReadonlyMap<string, RefreshedAudience>;
   /** How a file is named in messages (relative to the current directory). */
   displayPath?: (file: string) => string;
@@ -279,7 +279,7 @@ class CampaignRun {
   /**
    * The campaign with the status (or flag) a lifecycle action sets, read from where the provider
    * keeps it: the action's answer when it carries it, else the list view (Altur: status and archived
-   * live only in the list, §3.4), else a detail read. undefined when no read carries it.
+   * live only in the list, src/providers/altur/README.md §3.4), else a detail read. undefined when no read carries it.
    */
   private async observeLifecycle(def: LifecycleAction | undefined, answer: LiveCampaign | undefined): Promise<LiveCampaign | undefined> {
     const carries = (l: LiveCampaign | undefined) =>
@@ -806,7 +806,7 @@ export async function executePlan(plan: Plan, sessions: Map<string, AccountSessi
     const width = opts.parallel ?? sessions.get(key)?.concurrency ?? 8;
     await Promise.all(Array.from({ length: Math.max(1, Math.min(width, items.length)) }, worker));
   };
-  // Dependency order (DESIGN §11): an object whose steps wait for new ids runs after the objects that
+  // Dependency order (docs/design.md §11): an object whose steps wait for new ids runs after the objects that
   // make them, wave by wave; inside a wave, as before.
   for (const wave of applyWaves(work)) {
     const byAccount = new Map<string, CampaignPlan[]>();
@@ -865,7 +865,7 @@ function notApplied(c: CampaignPlan, waiting: readonly Address[], ctx: ApplyCont
   return outcome;
 }
 
-/** apply exit code (DESIGN §6): 0 all applied and verified; 1 anything failed; 3 applied what it could, blocked remain. */
+/** apply exit code (docs/design.md §6): 0 all applied and verified; 1 anything failed; 3 applied what it could, blocked remain. */
 export function applyExitCode(outcomes: readonly CampaignOutcome[]): number {
   if (outcomes.some((o) => o.status === "failed")) return 1;
   if (outcomes.some((o) => o.status === "blocked" || (o.status === "skipped" && o.message?.includes("--allow-replace")))) return 3;

@@ -1,5 +1,5 @@
 /**
- * Audiences (DESIGN §10), the engine part: read the roster only when the files or the provider's
+ * Audiences (docs/design.md §10), the engine part: read the roster only when the files or the provider's
  * count differ from what state recorded, and hand the planner counts and apply the rows.
  */
 import { diffAudience, MASKED_SAMPLES, maskIdentity, sameFiles } from "../core/audience.js";

@@ -33,7 +33,7 @@ export interface BuildPlanOptions {
 }
 
 /**
- * Turn refreshed objects into a plan: the pure planner per address, in dependency order (DESIGN §11).
+ * Turn refreshed objects into a plan: the pure planner per address, in dependency order (docs/design.md §11).
  * A `{ ref: name }` becomes the referenced object's id once that object is planned: its current id
  * when it exists and keeps it, a `(known after apply)` placeholder when this apply creates or replaces
  * it (apply fills the real id in). Removing an object that declared objects still use is an error.
@@ -105,7 +105,7 @@ export function buildPlan(refreshed: readonly RefreshedCampaign[], opts: BuildPl
     }
   }
 
-  // An object no longer in Git that a declared object still uses cannot be removed (DESIGN §11).
+  // An object no longer in Git that a declared object still uses cannot be removed (docs/design.md §11).
   const users = new Map<string, string[]>();
   for (const c of campaigns) {
     if (c.action === "orphan" || !c.desired) continue;

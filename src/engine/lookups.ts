@@ -25,7 +25,7 @@ function shown(list: readonly LookupCandidate[]): string {
 }
 
 /**
- * Resolve `{ teamMember: ... }`, `{ sender: ... }` and the like (DESIGN §11) with read-only list calls,
+ * Resolve `{ teamMember: ... }`, `{ sender: ... }` and the like (docs/design.md §11) with read-only list calls,
  * each list read once per account (and narrowing value). Exactly one candidate must match the query
  * (case-insensitively, on any of its keys): none or several is a located error.
  */

@@ -24,7 +24,7 @@ export interface RefreshedCampaign {
   notes: string[];
   /** The address this campaign was recorded under before its metadata.name changed (a rename). */
   movedFrom?: Address;
-  /** The declared audience compared with the roster (DESIGN §10). */
+  /** The declared audience compared with the roster (docs/design.md §10). */
   audience?: RefreshedAudience;
   /** Set when the address cannot be planned (ambiguous name, id deleted outside campaignctl, a read that failed). */
   error?: string;

@@ -2,7 +2,7 @@ import type { CellResult } from "./types.js";
 
 /**
  * Cell checks shared by the providers' roster rules: the normalisation each provider documents
- * (providers/puffle.md §8: emails lower-cased, LinkedIn URLs without trailing slash or query string).
+ * (src/providers/puffle/README.md §8: emails lower-cased, LinkedIn URLs without trailing slash or query string).
  */
 
 /** What Puffle accepts as an email: something@something, no spaces. */
@@ -34,7 +34,7 @@ export function linkedinCell(value: string): CellResult {
   if (!LINKEDIN_PROFILE.test(bare)) {
     return { code: "AUDIENCE_INVALID_LINKEDIN_URL", message: `${quote(v)} is not a LinkedIn profile URL (expected https://www.linkedin.com/in/<name>)` };
   }
-  // Compared the way Puffle compares them (§8): no other rewriting, so our count matches theirs.
+  // Compared the way Puffle compares them (src/providers/puffle/README.md §8): no other rewriting, so our count matches theirs.
   return { value: v, identity: bare };
 }
 

@@ -96,7 +96,7 @@ export interface ProviderModule {
   createClient(http: ProviderHttp): ProviderClient;
   /** How `campaignctl import` turns a live campaign into a spec; absent for providers that cannot be read. */
   importRules?: ImportRules;
-  /** The provider's roster (prospects, contacts): columns, identity, limits, when it may change (DESIGN §10). */
+  /** The provider's roster (prospects, contacts): columns, identity, limits, when it may change (docs/design.md §10). */
   audience?: AudienceRules;
   /** The campaign kind's reference fields (see KindModule.references). */
   references?: readonly ReferenceField[];
@@ -112,7 +112,7 @@ export interface ProviderModule {
 export type CellResult = { value: JsonValue; identity?: string } | { code: string; message: string };
 
 /**
- * One provider's roster, as data (DESIGN §10). Columns are the provider's own roster field names;
+ * One provider's roster, as data (docs/design.md §10). Columns are the provider's own roster field names;
  * `groups` are object fields written as `<group>.<key>` columns (Puffle `custom_fields.<name>`).
  */
 export interface AudienceRules {
@@ -216,7 +216,7 @@ export interface ProviderClient {
   preflight?(id: string, action: string): Promise<PreflightOutcome | undefined>;
   /** Delete (Puffle). */
   remove?(id: string): Promise<void>;
-  /** The campaign's roster (DESIGN §10); absent where campaignctl does not manage it. */
+  /** The campaign's roster (docs/design.md §10); absent where campaignctl does not manage it. */
   roster?: RosterClient;
   /** Write one value through a call of its own (KindCapabilities.syncCalls), e.g. Extrovert toggle-bulk. */
   sync?(id: string, call: string, value: JsonValue): Promise<void>;

@@ -25,7 +25,7 @@ export function emptyState(): StateDocument {
 
 /**
  * The address fits the entry: `<provider>/<account>/<name>` for the provider's campaign kind,
- * `<provider>/<account>/<short>/<name>` for its other kinds (DESIGN §11). Which other kinds a provider
+ * `<provider>/<account>/<short>/<name>` for its other kinds (docs/design.md §11). Which other kinds a provider
  * offers is the providers' knowledge, not the state file's: an unknown one is refused where the entry is
  * used (the kind's session).
  */
@@ -67,7 +67,7 @@ export function checkEntry(file: string, address: string, raw: unknown, where = 
   return { provider: p, account, kind, id, appliedAt, applied, ...observed, ...(audience ? { audience } : {}) };
 }
 
-/** `audience`: digests per file and counts only (DESIGN §10: no personal data in state). */
+/** `audience`: digests per file and counts only (docs/design.md §10: no personal data in state). */
 function checkAudienceState(file: string, where: string, raw: unknown): AudienceState {
   if (!isJsonObject(raw)) throw new StateFileError(file, `${where} is not an object`);
   const { mode, files, rows, count } = raw;

@@ -67,7 +67,7 @@ function asRecord(value: unknown): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-// One campaign per provider, in the files a user writes (DESIGN.md section 2), on the sandbox fixtures.
+// One campaign per provider, in the files a user writes (docs/design.md §2), on the sandbox fixtures.
 const CAMPAIGNS: Record<string, string> = {
   "altur-calls.yaml": `apiVersion: campaignctl/v1
 kind: AlturCampaign

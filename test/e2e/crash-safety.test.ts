@@ -1,5 +1,5 @@
 /**
- * Fault experiments (issue 16, DESIGN §12) over real HTTP against the sandbox, with the built CLI in
+ * Fault experiments (issue 16, docs/design.md §12) over real HTTP against the sandbox, with the built CLI in
  * child processes: two applies at once, SIGINT / SIGTERM / SIGKILL at random moments of an apply that
  * creates Extrovert, Puffle and Altur campaigns, a state directory made read-only mid-run and a file
  * size limit (a "full disk" that works as root). Every trial checks: no campaign created twice, the

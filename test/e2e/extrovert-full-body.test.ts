@@ -1,5 +1,5 @@
 /**
- * Extrovert's full-body update (providers/extrovert.md §4.1, §4.2) end to end against the sandbox:
+ * Extrovert's full-body update (src/providers/extrovert/README.md §4.1, §4.2) end to end against the sandbox:
  * an optional field removed from the file is switched off, required fields keep their last applied
  * value, and a KEYWORD campaign without connectingSettings/dmSettings validates, plans and applies.
  */

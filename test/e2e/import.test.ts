@@ -78,7 +78,7 @@ async function seedCampaigns(): Promise<{ puffle: Record<string, string>; altur:
   );
   await ok(sb.request("puffle", "POST", `/api/campaigns/${puffle.paused}/leads`, { prospects: [{ linkedin_url: "https://www.linkedin.com/in/ada-example" }] }));
   await ok(sb.request("puffle", "POST", `/api/campaigns/${puffle.paused}/launch`));
-  // The launch completes in the background: pause only once it is active (providers/puffle.md §4.6).
+  // The launch completes in the background: pause only once it is active (src/providers/puffle/README.md §4.6).
   while ((await ok(sb.request("puffle", "GET", `/api/campaigns/${puffle.paused}`))).campaign.status === "launching") await new Promise((r) => setTimeout(r, 50));
   await ok(sb.request("puffle", "POST", `/api/campaigns/${puffle.paused}/pause`));
   // A draft as Puffle seeds it, and a finished one.

@@ -1,5 +1,5 @@
 /**
- * Puffle's launch is asynchronous (providers/puffle.md §4.6): draft → launching → active in the
+ * Puffle's launch is asynchronous (src/providers/puffle/README.md §4.6): draft → launching → active in the
  * background, and pause works only from active. Against a sandbox whose launch takes seconds, apply
  * waits for `active` before pausing, reports a rollback or a timeout instead of pausing early, and the
  * next plan is empty.

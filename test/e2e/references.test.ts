@@ -1,5 +1,5 @@
 /**
- * Managed dependencies and references (DESIGN §11, issue 14) end to end: real CLI code over real HTTP
+ * Managed dependencies and references (docs/design.md §11, issue 14) end to end: real CLI code over real HTTP
  * against the sandbox on 127.0.0.1. Styles, contexts and monitored topics are objects of their own,
  * campaigns name them by `{ ref }`, owners by `{ teamMember }`, Puffle senders by `{ sender }`.
  */
@@ -106,7 +106,7 @@ describe("managed styles, contexts and topics referenced by name", () => {
     }
     const keyword = campaignBodies.find((b) => b.type === "KEYWORD");
     expect(keyword?.postActivityFilter.monitoredTopicIds).toEqual([topicId, EXTROVERT_FIXTURE_IDS.topic]);
-    // The topic campaign's bindings also go through toggle-bulk, right after its create (§5, §8).
+    // The topic campaign's bindings also go through toggle-bulk, right after its create (src/providers/extrovert/README.md §5, §8).
     const keywordId = state.campaigns["extrovert/default/topic-campaign"]?.id ?? "";
     const toggles = log.filter((r) => r.path.endsWith("/toggle-bulk"));
     expect(toggles.map((r) => r.path.replace(/^.*\/client\/v2/, ""))).toEqual([`/campaign-topic/${keywordId}/toggle-bulk`]);

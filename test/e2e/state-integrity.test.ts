@@ -1,5 +1,5 @@
 /**
- * State integrity (DESIGN §12) over real HTTP against the sandbox: serial and lineage, saved plans
+ * State integrity (docs/design.md §12) over real HTTP against the sandbox: serial and lineage, saved plans
  * bound to the state they were made from, the state lock, adoption recorded, contained read failures.
  */
 import { spawnSync } from "node:child_process";

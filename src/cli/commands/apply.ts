@@ -66,7 +66,7 @@ const DEFAULT_LOCK_WAIT_S = 60;
 /** After the first signal, how long requests in flight may take before the state is written anyway. */
 const SIGNAL_GRACE_MS = 15_000;
 
-/** A saved plan is applied only to the state it was made from (DESIGN §12): same lineage, no newer serial. */
+/** A saved plan is applied only to the state it was made from (docs/design.md §12): same lineage, no newer serial. */
 function checkPlanState(file: string, saved: Plan, state: StateDocument): void {
   const made = saved.state;
   if (!made) return;
@@ -275,7 +275,7 @@ class EarlyStart {
   onAccount(key: string, refreshed: RefreshedCampaign[]): void {
     this.unplanned.delete(key);
     if (!this.enabled || refreshed.length === 0) return;
-    // With the state: a reference to an object outside this run resolves to its recorded id (DESIGN §11).
+    // With the state: a reference to an object outside this run resolves to its recorded id (docs/design.md §11).
     const plan = buildPlan(refreshed, this.state ? { state: this.state } : {});
     this.risky += riskyCount(plan.campaigns, { prune: this.prune });
     const unknown = [...this.unplanned.values()].reduce((a, b) => a + b, 0);

@@ -13,7 +13,7 @@ import type { CommandContext, RegisterCommand } from "../context.js";
 import { CliError, type Output } from "../io.js";
 
 /**
- * `campaignctl demo` (DESIGN §8): the whole tool in a few seconds, with no credentials. Starts the
+ * `campaignctl demo` (docs/design.md §8): the whole tool in a few seconds, with no credentials. Starts the
  * sandbox in-process on free ports, copies the repository's example campaigns into a temporary
  * workspace wired to it, and walks through validate → plan → apply → plan → an edit made "in the
  * provider's UI" → drift → apply → plan. Every step is the real CLI (`main()` in-process) and its real

@@ -6,7 +6,7 @@ import type { RegisterCommand } from "../context.js";
 import { renderDriftMarkdown, renderDriftText } from "../render/drift.js";
 import { runPlan, writeFileAtomic } from "../pipeline.js";
 
-/** drift exit codes (DESIGN §6): 0 in sync, 2 drift found, 1 error. */
+/** drift exit codes (docs/design.md §6): 0 in sync, 2 drift found, 1 error. */
 export function driftExitCode(r: DriftReport): number {
   if (r.errors.length > 0) return 1;
   return r.summary.drifted > 0 ? 2 : 0;

@@ -20,7 +20,7 @@ import { loadState, withProviderErrors } from "../pipeline.js";
 import { renderText } from "../render/diagnostics.js";
 
 /**
- * `campaignctl import --provider P [--account A] (--id ID... | --all) [--dir DIR]` (DESIGN §6):
+ * `campaignctl import --provider P [--account A] (--id ID... | --all) [--dir DIR]` (docs/design.md §6):
  * read live Puffle / Altur campaigns through a read-only session, write one campaign file per
  * campaign (only what a user can manage, provider defaults left out, never over an existing file,
  * each file validated like `campaignctl validate` before it is written) and record the ids in state

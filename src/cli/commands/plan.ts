@@ -6,7 +6,7 @@ import { jsonChunks } from "../render/json-chunks.js";
 import { renderPlanMarkdown, renderPlanText } from "../render/plan.js";
 import { runPlan, writeChunks, writeChunksAtomic } from "../pipeline.js";
 
-/** plan exit codes (DESIGN §6): 0 no changes; 1 error; --detailed-exitcode: 2 applicable changes, 3 blocked or replace. */
+/** plan exit codes (docs/design.md §6): 0 no changes; 1 error; --detailed-exitcode: 2 applicable changes, 3 blocked or replace. */
 export function planExitCode(plan: Plan, detailed: boolean): number {
   if (plan.errors.length > 0) return 1;
   if (!detailed) return 0;

@@ -19,7 +19,7 @@ import { loadValidWorkspace } from "../workspace.js";
 
 /**
  * `campaignctl state list | show ADDR | adopt ADDR --id ID | forget ADDR` — inspect and edit the
- * state file (DESIGN §4). adopt and forget hold the state lock and write atomically; nothing here
+ * state file (docs/design.md §4). adopt and forget hold the state lock and write atomically; nothing here
  * ever writes to a provider (adopt reads through a read-only session).
  */
 
@@ -74,7 +74,7 @@ async function lockedUpdate<T>(workspace: Workspace, fn: () => Promise<T>): Prom
   }
 }
 
-/** The state's serial and lineage (DESIGN §12), and any creates an interrupted apply left pending. */
+/** The state's serial and lineage (docs/design.md §12), and any creates an interrupted apply left pending. */
 function header(ctx: CommandContext, workspace: Workspace, state: StateDocument): void {
   if (ctx.global.quiet) return;
   const lines = [
@@ -133,7 +133,7 @@ interface Adoption {
 }
 
 /**
- * The declared spec of an object that cannot be read back, as apply would have sent it (DESIGN §11):
+ * The declared spec of an object that cannot be read back, as apply would have sent it (docs/design.md §11):
  * each `{ ref }` replaced by the id state records for the object it names, each lookup resolved
  * (read-only) — what is recorded must compare equal to the next plan's resolved spec.
  */

@@ -106,7 +106,7 @@ export function summarize(diags: readonly Diagnostic[], campaignCount: number, o
   const errors = diags.filter((d) => d.severity === "error").length;
   const warnings = diags.length - errors;
   if (errors === 0) {
-    // Styles, contexts, topics (DESIGN §11) are counted apart: "8 campaigns and 3 other objects valid".
+    // Styles, contexts, topics (docs/design.md §11) are counted apart: "8 campaigns and 3 other objects valid".
     const valid = `${plural(campaignCount, "campaign")}${otherCount > 0 ? ` and ${plural(otherCount, "other object")}` : ""} valid`;
     return warnings === 0 ? valid : `${valid}, ${plural(warnings, "warning")}`;
   }

@@ -29,7 +29,7 @@ const INLINE_LIMIT = 100;
 
 /** A scalar as it appears in a diff: JSON, so strings are quoted and control characters escaped. */
 export function scalarText(v: JsonValue): string {
-  // The id of an object this apply creates or replaces (DESIGN §11): unknown until then, as in Terraform.
+  // The id of an object this apply creates or replaces (docs/design.md §11): unknown until then, as in Terraform.
   if (placeholderAddress(v) !== undefined) return "(known after apply)";
   return JSON.stringify(v);
 }

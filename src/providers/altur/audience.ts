@@ -10,7 +10,7 @@ function phoneParser(): ParsePhone {
   return parsePhone;
 }
 
-/** providers/altur.md §4.6: the contacts roster (`/campaigns/{id}/contacts`). */
+/** README.md §4.6: the contacts roster (`/campaigns/{id}/contacts`). */
 export const audience: AudienceRules = {
   noun: "contacts",
   columns: ["contact", "name", "context", "f_id"],

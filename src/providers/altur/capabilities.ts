@@ -1,6 +1,6 @@
 import type { KindCapabilities } from "../../core/capabilities.js";
 
-/** providers/altur.md §4.4 (PATCH rules), §4.5 (lifecycle), §7 (immutable fields). */
+/** README.md §4.4 (PATCH rules), §4.5 (lifecycle), §7 (immutable fields). */
 export const capabilities: KindCapabilities = {
   readable: true,
   updateMode: "patch",
@@ -38,7 +38,7 @@ export const capabilities: KindCapabilities = {
   createRequired: ["name", "agent_id", "integration_id", "integration_type"],
   defaults: {},
   unorderedPaths: ["cycles.filter_statuses", "cycles.filter_tags"],
-  // §3.3: returned by neither the list item nor the detail (nor PATCH/lifecycle answers).
+  // README.md §3.3: returned by neither the list item nor the detail (nor PATCH/lifecycle answers).
   writeOnlyFields: ["integration_type", "message_limit", "template_alt", "cycles.mode"],
   nameField: "name",
   retire: { action: "archive", order: "after-create", describe: "Altur has no delete: the old campaign is archived after the new one is created" },

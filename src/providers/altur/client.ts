@@ -5,7 +5,7 @@ import type { LiveCampaign, ProviderClient, RosterClient, RosterEntry } from "..
 import { ALTUR_RESPONSES as R } from "./responses.js";
 
 /**
- * Altur's two read shapes (providers/altur.md §3): the flat list item (GET /campaigns) and the nested
+ * Altur's two read shapes (README.md §3): the flat list item (GET /campaigns) and the nested
  * detail (GET /campaigns/{id}, also the `campaign` of PATCH and lifecycle answers). Neither contains
  * the other, so each is mapped onto the spec's shape with what it carries, and what it lacks is
  * reported in `missing` — never read as null, never invented. The refresh merges both views.
@@ -21,7 +21,7 @@ const CYCLE_FIELDS = [
   "schedule_start_date", "schedule_end_date",
 ];
 
-/** Flat list keys → cycles sub-field, every published revision (§3.2): EN/ES-B first, then ES-A. */
+/** Flat list keys → cycles sub-field, every published revision (README.md §3.2): EN/ES-B first, then ES-A. */
 const LIST_CYCLE_KEYS: readonly (readonly [string, string])[] = [
   ["cycle_enabled", "enabled"],
   ["cycle_max_iterations", "max_iterations"],
@@ -108,7 +108,7 @@ export function fromListItem(raw: unknown): LiveCampaign {
   return { id: readId(c, "list campaigns"), ...status, spec, missing };
 }
 
-/** The new campaign's id in a create answer — undocumented (§4.1): `campaign.id`, then `id`, `campaign_id`, `data.id`. */
+/** The new campaign's id in a create answer — undocumented (README.md §4.1): `campaign.id`, then `id`, `campaign_id`, `data.id`. */
 export function createdId(body: unknown): string | undefined {
   const b = asObject(body);
   for (const v of [asObject(b.campaign).id, b.id, b.campaign_id, asObject(b.data).id]) {
@@ -124,7 +124,7 @@ interface ListPage {
 }
 
 /**
- * Walk GET /campaigns (§2): the request paging parameters are undocumented and two response schemes
+ * Walk GET /campaigns (README.md §2): the request paging parameters are undocumented and two response schemes
  * are published, so the walk follows whichever pointer the answer carries — `next_cursor` (sent back as
  * `cursor`) or `next_page` (sent back as `pageIndex`) — while `has_next` (older: `has_more`) is true.
  * A listing that may be partial is an error, never a silent end: a "more" flag without a usable
@@ -257,7 +257,7 @@ export function createAlturClient(http: ProviderHttp): ProviderClient {
       return res.status === 404 ? undefined : fromDetail({ id, ...asObject(asObject(res.body).campaign) }, `read campaign ${id}`);
     },
     async lookup(id, hint) {
-      // Status and archived live only in the list item (§3.4): find the campaign there, narrowed by the
+      // Status and archived live only in the list item (README.md §3.4): find the campaign there, narrowed by the
       // documented filters — the expected status first, then the agent alone.
       const agentId: Record<string, string> = typeof hint.spec?.agent_id === "string" ? { agentId: hint.spec.agent_id } : {};
       const tries: Record<string, string>[] = [];
@@ -282,7 +282,7 @@ export function createAlturClient(http: ProviderHttp): ProviderClient {
         retry: "safe",
         response: R.created,
       });
-      // The create answer is undocumented (§4.1): take the id wherever it is; without one, apply finds
+      // The create answer is undocumented (README.md §4.1): take the id wherever it is; without one, apply finds
       // the campaign by its exact name instead.
       const id = createdId(res.body);
       if (id === undefined) return {};
@@ -320,7 +320,7 @@ export function createAlturClient(http: ProviderHttp): ProviderClient {
 /** Contacts pages: the index scheme, `pageSize` 1–100 [D]. */
 const CONTACTS_PAGE = 100;
 
-/** providers/altur.md §4.6: `/campaigns/{id}/contacts`. */
+/** README.md §4.6: `/campaigns/{id}/contacts`. */
 function alturRoster(http: ProviderHttp): RosterClient {
   const path = (id: string) => `/campaigns/${encodeURIComponent(id)}/contacts`;
   return {

@@ -2,7 +2,7 @@ import { isJsonObject, type JsonObject } from "../../core/json.js";
 import type { ImportRules } from "../types.js";
 
 /**
- * providers/altur.md §3.3: no documented response carries `integration_type` or `cycles.mode`, yet the
+ * README.md §3.3: no documented response carries `integration_type` or `cycles.mode`, yet the
  * spec requires them. Infer them from the fields that only one channel / one mode has, and say so in
  * the file; both are immutable, and the state written by import records them, so a wrong guess never
  * plans a replace — it only decides which fields `validate` allows.
@@ -50,7 +50,7 @@ export const importRules: ImportRules = {
       note: "status: not imported — the campaign is finished, and Altur keeps finished campaigns read-only; campaignctl leaves it as it is.",
     },
   },
-  // providers/altur.md §4.1 and §5: default time zone, missing weekdays, campaigns without cycles.
+  // README.md §4.1 and §5: default time zone, missing weekdays, campaigns without cycles.
   defaults: [
     { path: "timezone", value: "America/Mexico_City" },
     { path: "scheduling.*", value: { active: false } },

@@ -17,7 +17,7 @@ export const altur = {
     // Not documented: 500 ms assumed (the latency the issue 15 measurements used).
     typicalLatencyMs: 500,
     authHeader: (apiKey) => ({ name: "Authorization", value: `api-key ${apiKey}` }),
-    // Error body [A, altur.md §2]: { success: false, error: "<CODE>" | <int>, message }.
+    // Error body [A, README.md §2]: { success: false, error: "<CODE>" | <int>, message }.
     isOwnErrorBody: (body) => isJsonObject(body) && body.success === false && (typeof body.error === "string" || typeof body.error === "number"),
   },
   validateSpec,

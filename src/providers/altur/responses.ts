@@ -1,13 +1,13 @@
 import { responseSchemas, type JsonSchema } from "../../http/response-schema.js";
 
 /**
- * What the Altur client needs from each 2xx answer (docs: shared/providers/altur.md §2–§4).
+ * What the Altur client needs from each 2xx answer (docs: README.md §2–§4).
  * Extra keys are fine; optional keys may be absent. Only what the client reads is required.
  */
 const id: JsonSchema = { type: ["string", "integer"] };
-/** §3.1 detail object: nothing in it is certain (the client knows the id it asked for). */
+/** README.md §3.1 detail object: nothing in it is certain (the client knows the id it asked for). */
 const detail: JsonSchema = { type: "object", properties: { id } };
-/** §3.2 list item: id and name (campaigns are adopted by name — an item without one would look absent and be created again). */
+/** README.md §3.2 list item: id and name (campaigns are adopted by name — an item without one would look absent and be created again). */
 const listItem: JsonSchema = { type: "object", required: ["id", "name"], properties: { id, name: { type: "string" }, status: { type: "string" } } };
 
 export const ALTUR_RESPONSES = responseSchemas({
@@ -33,6 +33,6 @@ export const ALTUR_RESPONSES = responseSchemas({
   detail: { type: "object", required: ["campaign"], properties: { campaign: detail } },
   /** PATCH, lifecycle → `{ success, campaign: <detail> }`; the client copes without the campaign (re-reads). */
   written: { type: "object", properties: { campaign: detail } },
-  /** POST /campaigns: response undocumented (§4.1); the id is read tolerantly (`campaign.id`, then `id`). */
+  /** POST /campaigns: response undocumented (README.md §4.1); the id is read tolerantly (`campaign.id`, then `id`). */
   created: { type: "object", properties: { campaign: { type: ["object", "null"] } } },
 });

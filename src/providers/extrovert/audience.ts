@@ -1,7 +1,7 @@
 import type { AudienceRules } from "../types.js";
 import { linkedinCell } from "../roster-cells.js";
 
-/** providers/extrovert.md §5 (Prospects): prospect lists hold LinkedIn profile URLs (`userUrls`). */
+/** README.md §5 (Prospects): prospect lists hold LinkedIn profile URLs (`userUrls`). */
 export const audience: AudienceRules = {
   noun: "prospects",
   columns: ["linkedin_url"],

@@ -5,7 +5,7 @@ const BODY_FIELDS = [
   "isIndirectEngagementEnabled", "postActivityFilter", "connectingSettings", "dmSettings", "applyCommentIntervalH",
 ];
 
-/** `connectingSettings` with every automation disabled, numbers at the positive placeholder 1 (§4.2). */
+/** `connectingSettings` with every automation disabled, numbers at the positive placeholder 1 (README.md §4.2). */
 const CONNECTING_OFF = {
   isSendConnectionRequestEnabled: false,
   sendConnectionRequestOnDirectCommentCount: 1,
@@ -16,7 +16,7 @@ const CONNECTING_OFF = {
   isSendConnectionRequestOnNoPostsEnabled: false,
 };
 
-/** `dmSettings` with every automation disabled (§4.2). */
+/** `dmSettings` with every automation disabled (README.md §4.2). */
 const DM_OFF = {
   isGenerateDmEnabled: false,
   isGenerateDmOnConnectEnabled: false,
@@ -27,7 +27,7 @@ const DM_OFF = {
   generateDmOnTimeoutAfterDaysCount: 1,
 };
 
-/** providers/extrovert.md §4 (write shape), §6 (no lifecycle), §7 (immutable fields). */
+/** README.md §4 (write shape), §6 (no lifecycle), §7 (immutable fields). */
 export const capabilities: KindCapabilities = {
   // No documented read endpoint: live state is the last applied body recorded in state.
   readable: false,
@@ -44,7 +44,7 @@ export const capabilities: KindCapabilities = {
   // Documented: postMaxAgeDays is ignored at runtime, "pass 30"; indirect engagement defaults to false;
   // skipTeammatesLeads "leave it false" for KEYWORD (the schema requires it for TARGET_USER).
   defaults: { postMaxAgeDays: 30, isIndirectEngagementEnabled: false, skipTeammatesLeads: false },
-  // §4.1/§4.2: an optional feature left out of the body is off. applyCommentIntervalH has no "off" value
+  // README.md §4.1/§4.2: an optional feature left out of the body is off. applyCommentIntervalH has no "off" value
   // (omit it); the two settings objects are marked required but described as optional ("omit for
   // KEYWORD"), so their off form is the safe one valid under both readings: every automation disabled.
   offWhenOmitted: {
@@ -54,7 +54,7 @@ export const capabilities: KindCapabilities = {
   },
   // Shown as added/removed members in plans (the planner compares postActivityFilter whole).
   unorderedPaths: ["postActivityFilter.monitoredTopicIds"],
-  // §5/§8: a topic campaign's bindings are also set through toggle-bulk (authoritative set, [] removes
+  // README.md §5/§8: a topic campaign's bindings are also set through toggle-bulk (authoritative set, [] removes
   // all); which path wins is not documented, so both carry the same list in one apply [A].
   syncCalls: [
     {

@@ -24,7 +24,7 @@ export const extrovert = {
   audience,
   capabilities,
   createClient: createExtrovertClient,
-  // DESIGN §11: ids of managed objects may be written `{ ref: name }`, the owner `{ teamMember: ... }`.
+  // docs/design.md §11: ids of managed objects may be written `{ ref: name }`, the owner `{ teamMember: ... }`.
   references: [
     { path: "userStyleId", kind: "ExtrovertStyle" },
     { path: "userContextId", kind: "ExtrovertContext" },

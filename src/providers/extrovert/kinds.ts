@@ -7,7 +7,7 @@ import type { KindModule, LookupSource, ProviderClient } from "../types.js";
 import { EXTROVERT_RESPONSES as R } from "./responses.js";
 
 /**
- * The campaign dependencies Extrovert's API creates and updates (providers/extrovert.md §5): styles,
+ * The campaign dependencies Extrovert's API creates and updates (README.md §5): styles,
  * contexts and monitored topics. No read, list or delete is documented for any of them: like campaigns,
  * live is what campaignctl last applied (state), and retiring one is a dashboard action.
  */
@@ -67,7 +67,7 @@ export const EXTROVERT_KINDS: readonly KindModule[] = [
     displayName: "Extrovert style",
     validateSpec: noRules,
     // POST /style: name, userId, isLearningModeEnabled required; PATCH: id, name, isLearningModeEnabled,
-    // instructions optional — omitted keeps the current text, "" clears it [D]. userId only on create [D §7].
+    // instructions optional — omitted keeps the current text, "" clears it [D]. userId only on create [D, README.md §7].
     capabilities: { ...base(STYLE_FIELDS, ["name", "userId", "isLearningModeEnabled"], ["userId"], "style"), keptWhenOmitted: ["styleInstructionsForComments", "styleInstructionsForDm"] },
     createClient: (http) => client(http, "/style", "style", ["userId"], true),
     lookups: [owner("userId")],

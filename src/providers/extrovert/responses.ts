@@ -1,7 +1,7 @@
 import { responseSchemas } from "../../http/response-schema.js";
 
 /**
- * What the Extrovert client needs from each 2xx answer (docs: shared/providers/extrovert.md §2):
+ * What the Extrovert client needs from each 2xx answer (docs: README.md §2):
  * every answer is the envelope `{ status, data, message, statusCode }`.
  */
 export const EXTROVERT_RESPONSES = responseSchemas({

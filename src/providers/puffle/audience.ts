@@ -1,7 +1,7 @@
 import type { AudienceRules } from "../types.js";
 import { emailCell, linkedinCell } from "../roster-cells.js";
 
-/** providers/puffle.md §8: the prospects roster (`/api/campaigns/{id}/leads`). */
+/** README.md §8: the prospects roster (`/api/campaigns/{id}/leads`). */
 export const audience: AudienceRules = {
   noun: "prospects",
   columns: ["email", "linkedin_url", "first_name", "last_name", "company", "position", "headline"],

@@ -2,7 +2,7 @@ import type { KindCapabilities } from "../../core/capabilities.js";
 
 const DRAFT_ONLY = ["skip_other_campaigns", "stop_on_reply", "open_tracking", "signature", "sender_account_ids", "sequence_nodes"];
 
-/** providers/puffle.md §4.3 (editability), §5 (lifecycle), §10 (immutable fields). */
+/** README.md §4.3 (editability), §5 (lifecycle), §10 (immutable fields). */
 export const capabilities: KindCapabilities = {
   readable: true,
   updateMode: "patch",
@@ -36,7 +36,7 @@ export const capabilities: KindCapabilities = {
         to: "active",
         phase: "after-edit",
         preflight: true,
-        // providers/puffle.md §4.6: 200 means "launch started"; launching → active in the background,
+        // README.md §4.6: 200 means "launch started"; launching → active in the background,
         // typically within about 2 minutes (docs advise polling every 30 s); a failed dispatch rolls back to draft.
         settles: { through: ["launching"], rollback: ["draft"], timeoutSeconds: 180, pollSeconds: 30 },
       },

@@ -89,7 +89,7 @@ export function createPuffleClient(http: ProviderHttp): ProviderClient {
       });
       const outcome: PreflightOutcome = { ready: res.body.ready === true, errors: messages(res.body.errors), warnings: messages(res.body.warnings) };
       // The docs disagree on a launch without pending prospects (400 vs an immediate, terminal
-      // `completed`; providers/puffle.md §4.6): never launch one, whatever `ready` says.
+      // `completed`; README.md §4.6): never launch one, whatever `ready` says.
       const checks = asObject(res.body.checks);
       if (outcome.ready && (checks.has_prospects === false || checks.prospect_count === 0)) {
         outcome.ready = false;
@@ -111,7 +111,7 @@ const ROSTER_PAGE = 200;
 /** `DELETE …/leads` takes 1 to 500 prospect ids [D]. */
 const DELETE_BATCH = 500;
 
-/** providers/puffle.md §8: `/api/campaigns/{id}/leads`. */
+/** README.md §8: `/api/campaigns/{id}/leads`. */
 function puffleRoster(http: ProviderHttp, path: (id: string) => string): RosterClient {
   return {
     async count(id, live) {

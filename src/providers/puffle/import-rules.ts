@@ -11,7 +11,7 @@ export const importRules: ImportRules = {
       note: "status: not imported — the campaign is completed, which is final at Puffle (no action leads out of it); campaignctl leaves it as it is.",
     },
   },
-  // providers/puffle.md §7: the server gives every node the fields of its type with these values.
+  // README.md §7: the server gives every node the fields of its type with these values.
   defaults: [
     { path: "sequence_nodes.*.include_message", value: false },
     { path: "sequence_nodes.*.is_reply", value: false },

@@ -26,7 +26,7 @@ export const puffle = {
   capabilities,
   importRules,
   createClient: createPuffleClient,
-  // DESIGN §11: a sender account may be named `{ sender: "<email or display name>" }`.
+  // docs/design.md §11: a sender account may be named `{ sender: "<email or display name>" }`.
   lookups: [{ path: "sender_account_ids", each: true, key: "sender" }],
   lookupSources: { sender: SENDER_ACCOUNTS },
 } satisfies ProviderModule;

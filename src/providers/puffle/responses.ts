@@ -1,7 +1,7 @@
 import { responseSchemas, type JsonSchema } from "../../http/response-schema.js";
 
 /**
- * What the Puffle client needs from each 2xx answer (docs: shared/providers/puffle.md §3–§4).
+ * What the Puffle client needs from each 2xx answer (docs: README.md §3–§4).
  * Extra keys are fine; optional keys may be absent. Only what the client reads is required.
  */
 const id: JsonSchema = { type: ["string", "integer"] };
@@ -23,7 +23,7 @@ export const PUFFLE_RESPONSES = responseSchemas({
   createCampaign: { type: "object", required: ["campaign"], properties: { campaign } },
   /** PATCH, pause, resume → `{ campaign }`; launch → `{ success, message, runId, ... }` (no campaign). */
   campaignOrAck: { type: "object", properties: { campaign } },
-  /** GET /api/accounts → `{ accounts: [{ id, type, display_name, email_address, ... }] }` [D §9]. */
+  /** GET /api/accounts → `{ accounts: [{ id, type, display_name, email_address, ... }] }` [D, README.md §9]. */
   listAccounts: {
     type: "object",
     required: ["accounts"],

@@ -4,7 +4,7 @@ import { PUFFLE_RESPONSES as R } from "./responses.js";
 
 /**
  * Sender accounts by email or display name: `GET /api/accounts?type=<the campaign's type>` → `{ accounts }`
- * [D, providers/puffle.md §9]. Senders must match the campaign's type, so only that type is listed.
+ * [D, README.md §9]. Senders must match the campaign's type, so only that type is listed.
  */
 export const SENDER_ACCOUNTS: LookupSource = {
   describe: "sender account",

@@ -40,7 +40,7 @@ import {
 
 /**
  * Required on create [A]. `integration_type` is listed on the create page but its own example omits it
- * (altur.md §4.1): when it is left out, the channel is the integration's.
+ * (src/providers/altur/README.md §4.1): when it is left out, the channel is the integration's.
  */
 const REQUIRED_CREATE = ["name", "agent_id", "integration_id"] as const;
 const MUTABLE = [
@@ -57,7 +57,7 @@ const MUTABLE = [
 ] as const;
 const CREATE_KEYS = [...REQUIRED_CREATE, "integration_type", ...MUTABLE] as const;
 
-/** [D] immutable after creation; [A §7] id and created_at too. */
+/** [D] immutable after creation; [A, src/providers/altur/README.md §7] id and created_at too. */
 const IMMUTABLE_TOP = ["agent_id", "integration_id", "integration_type", "id", "created_at"] as const;
 const IMMUTABLE_CYCLES = ["enabled", "mode"] as const;
 
@@ -312,7 +312,7 @@ export function patchCampaign(ctx: AlturContext, campaign: StoredCampaign, body:
 export const ACTIONS = ["activate", "pause", "resume", "archive"] as const;
 export type Action = (typeof ACTIONS)[number];
 
-/** Transition table [D §4.5]: allowed sources, the target, and the sources that are successful no-ops. */
+/** Transition table [D, src/providers/altur/README.md §4.5]: allowed sources, the target, and the sources that are successful no-ops. */
 const TRANSITIONS: Record<Exclude<Action, "archive">, { from: readonly CampaignStatus[]; to: CampaignStatus; noop: readonly CampaignStatus[] }> = {
   activate: { from: ["pending", "ready", "cooldown"], to: "active", noop: [] },
   pause: { from: ["active", "cooldown"], to: "inactive", noop: ["inactive"] },

@@ -1,4 +1,4 @@
-/** Altur campaign roster [D §4.6]: add (≤1000, skip|update duplicates), list, get, delete. */
+/** Altur campaign roster [D, src/providers/altur/README.md §4.6]: add (≤1000, skip|update duplicates), list, get, delete. */
 import { AlturFailure, notFound, show, validationError } from "./errors.js";
 import { assertNotFinished, cursorPage } from "./campaigns.js";
 import { CONTACT_STATUSES, contactOf, type ContactStatus, type StoredCampaign, type StoredContact } from "./model.js";

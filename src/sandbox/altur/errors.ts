@@ -2,7 +2,7 @@ import type { JsonValue } from "../../core/json.js";
 import type { SimResponse } from "../types.js";
 
 /**
- * Error body [A, altur.md §2]: `{ success: false, error: "<CODE>", message, ...extra }` where extra
+ * Error body [A, src/providers/altur/README.md §2]: `{ success: false, error: "<CODE>", message, ...extra }` where extra
  * carries `field`, `current_status`, `valid_targets` when relevant.
  */
 export function errorResponse(

@@ -1,5 +1,5 @@
 /**
- * Altur API simulator (providers/altur.md): campaigns with cursor-paged listing, partial update with
+ * Altur API simulator (src/providers/altur/README.md): campaigns with cursor-paged listing, partial update with
  * the documented check order, lifecycle actions with their transition table, the campaign roster and
  * `Idempotency-Key` replay. Pure request → response over in-memory state; the sandbox framework owns
  * sockets, auth enforcement, the 12 requests/second limit, faults and persistence.

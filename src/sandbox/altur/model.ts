@@ -107,7 +107,7 @@ export interface Integration {
   type: Channel;
 }
 
-/** Fixtures [DESIGN §8]: `agent_demo_01` owns both integrations; `agent_demo_02` owns none. */
+/** Fixtures [docs/design.md §8]: `agent_demo_01` owns both integrations; `agent_demo_02` owns none. */
 export const AGENTS: readonly Agent[] = [
   { id: "agent_demo_01", name: "Demo Agent" },
   { id: "agent_demo_02", name: "Demo Agent Without Integrations" },
@@ -141,7 +141,7 @@ function agentOf(c: StoredCampaign): Agent {
 }
 
 /**
- * Detail shape [D §3.1] — GET /campaigns/{id}, create, PATCH and lifecycle responses — exactly the keys
+ * Detail shape [D, src/providers/altur/README.md §3.1] — GET /campaigns/{id}, create, PATCH and lifecycle responses — exactly the keys
  * of the documented example: id, name, integration{id}, agent{id,name}, created_at, scheduling,
  * cycles{enabled, max_iterations, cooldown_minutes, filter_statuses, filter_tags, schedule,
  * schedule_start_date, schedule_end_date}. No status, archived, description, timezone, retries,
@@ -227,7 +227,7 @@ export function storedViewOf(c: StoredCampaign): Record<string, unknown> {
 }
 
 /**
- * Flat list item [D §3], exactly the documented keys: id, name, description, status, created_at,
+ * Flat list item [D, src/providers/altur/README.md §3], exactly the documented keys: id, name, description, status, created_at,
  * agent{id,name}, scheduling, timezone, retries, archived, template, first_message, concurrency_limit,
  * cycle_enabled, cycle_max_iterations, cycle_cooldown_minutes, cycle_filter_statuses,
  * cycle_filter_tags, cycle_current_iteration, cycle_last_iteration_at.
@@ -261,7 +261,7 @@ export function listItemOf(c: StoredCampaign): Record<string, unknown> {
   };
 }
 
-/** Contact item [D §4.6]: f_id, id, name, contact, status, context, retries, has_follow_up, call_count, billed_duration, last_call_at, extracted_data, tags. */
+/** Contact item [D, src/providers/altur/README.md §4.6]: f_id, id, name, contact, status, context, retries, has_follow_up, call_count, billed_duration, last_call_at, extracted_data, tags. */
 export function contactOf(c: StoredContact): Record<string, unknown> {
   return {
     id: c.id,

@@ -1,7 +1,7 @@
 import type { SimResponse } from "../types.js";
 
 /**
- * Extrovert answers every call with one envelope [D, extrovert.md §2]:
+ * Extrovert answers every call with one envelope [D, src/providers/extrovert/README.md §2]:
  * `{ status: "success" | "error", data, message, statusCode }`; `statusCode` mirrors the HTTP status [A].
  */
 export const SUCCESS_MESSAGE = "Operation completed successfully";

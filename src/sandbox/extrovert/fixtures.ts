@@ -1,4 +1,4 @@
-/** Records the Extrovert simulator keeps, and the fixtures it always has (DESIGN.md §8). */
+/** Records the Extrovert simulator keeps, and the fixtures it always has (docs/design.md §8). */
 
 export interface TeamMember {
   id: string;
@@ -46,7 +46,7 @@ export interface TopicRecord {
   updatedAt: string;
 }
 
-/** Write shape + id, ownerId, type, status, createdAt, updatedAt (simulator-only read, §5 [A]). */
+/** Write shape + id, ownerId, type, status, createdAt, updatedAt (simulator-only read, src/providers/extrovert/README.md §5 [A]). */
 export interface CampaignRecord {
   id: string;
   ownerId: string;

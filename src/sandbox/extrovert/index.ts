@@ -29,7 +29,7 @@ import { isUuid, validateBody } from "./validate.js";
 export { FIXTURE_IDS as EXTROVERT_FIXTURE_IDS } from "./fixtures.js";
 
 /**
- * Simulator of the Extrovert client API v2 (providers/extrovert.md). Everything documented [D]/[K] is
+ * Simulator of the Extrovert client API v2 (src/providers/extrovert/README.md). Everything documented [D]/[K] is
  * enforced as written; where the docs are silent the [A] assumptions of the reference are implemented.
  *
  * Simulator-only extensions, NOT part of the real API (§5 [A]): GET /campaign, GET /campaign/{id},
@@ -170,7 +170,7 @@ export function createExtrovertSimulator(options: ExtrovertSimulatorOptions = {}
     return success(200, null);
   };
 
-  /** Replaces the whole set of monitored topics (not a delta) [D]; one set shared with postActivityFilter [A §9.8]. */
+  /** Replaces the whole set of monitored topics (not a delta) [D]; one set shared with postActivityFilter [A, src/providers/extrovert/README.md §9.8]. */
   const toggleBulk: Handler = (req, [rawId = ""]) => {
     const id = pathId(rawId, "campaignId");
     const body = validateBody(req.body, toggleBulkShape);

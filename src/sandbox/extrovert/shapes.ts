@@ -11,7 +11,7 @@ import {
   type Shape,
 } from "./validate.js";
 
-/** Campaign types [K, seeds/001]: TARGET_USER (Prospects campaign) | KEYWORD (Topic campaign). */
+/** Campaign types [K, src/providers/extrovert/README.md §4]: TARGET_USER (Prospects campaign) | KEYWORD (Topic campaign). */
 export const CAMPAIGN_TYPES = ["TARGET_USER", "KEYWORD"] as const;
 
 /** registrationType filter of GET /user/team-members [D]. */
@@ -49,7 +49,7 @@ const dmSettings: Shape = {
 };
 
 /**
- * The fields both campaign writes carry. Required on update [K, seeds/000]; on create the simulator
+ * The fields both campaign writes carry. Required on update [K, src/providers/extrovert/README.md §4]; on create the simulator
  * requires the same set [A, §9.3]. postMaxAgeDays / applyCommentIntervalH: 0 < x [K].
  */
 const campaignBody: Shape = {
@@ -99,7 +99,7 @@ export const createStyleShape: Shape = {
   styleInstructionsForDm: opt(text),
 };
 
-/** PATCH /style/{id} [D]; userId only on create [D, §7]. */
+/** PATCH /style/{id} [D]; userId only on create [D, src/providers/extrovert/README.md §7]. */
 export const updateStyleShape: Shape = {
   id: req(uuid),
   userId: forbidden("userId is fixed at creation"),

@@ -1,4 +1,4 @@
-/** Campaign create, list, get, PATCH and delete (providers/puffle.md §4.1–§4.4). */
+/** Campaign create, list, get, PATCH and delete (src/providers/puffle/README.md §4.1–§4.4). */
 import type { SimResponse } from "../types.js";
 import {
   CAMPAIGN_TYPES,
@@ -91,7 +91,7 @@ export function parseAccountLimits(db: PuffleStore, value: unknown): AccountLimi
   }));
 }
 
-/** Whole-sequence replacement, fully validated (§4.3, §7). */
+/** Whole-sequence replacement, fully validated (src/providers/puffle/README.md §4.3, §7). */
 export function parseSequence(db: PuffleStore, value: unknown, type: CampaignType, campaignId: string): NodeRecord[] {
   const list = expectArray(value, "sequence_nodes", 1, Number.MAX_SAFE_INTEGER);
   const nodes = list.map((raw, i) => {

@@ -1,5 +1,5 @@
 /**
- * The Puffle API simulator (providers/puffle.md): pure request → response over in-memory state.
+ * The Puffle API simulator (src/providers/puffle/README.md): pure request → response over in-memory state.
  * Time comes from an injected clock; `launching → active` happens on the first request (or
  * listCampaigns/snapshot) at or after `launchDelayMs` past the launch — no timers.
  *
@@ -27,7 +27,7 @@ export type { PuffleSimulatorOptions } from "./store.js";
 export { FIXTURE_SENDER_IDS } from "./model.js";
 
 /**
- * The Puffle API simulator (providers/puffle.md). Options exist for tests: an injected clock and the
+ * The Puffle API simulator (src/providers/puffle/README.md). Options exist for tests: an injected clock and the
  * time a launch spends in `launching` (default 0 ms: the next read already shows `active`).
  */
 export function createPuffleSimulator(options: PuffleSimulatorOptions = {}): ProviderSimulator {

@@ -1,4 +1,4 @@
-/** Validate, launch, pause and resume, and the background `launching → active` step (providers/puffle.md §4.5–§4.7, §5). */
+/** Validate, launch, pause and resume, and the background `launching → active` step (src/providers/puffle/README.md §4.5–§4.7, §5). */
 import type { SimResponse } from "../types.js";
 import {
   LAUNCH_LOCK_MS,

@@ -1,9 +1,9 @@
 /**
- * Puffle simulator: stored records, constants and fixtures (providers/puffle.md §3, §7, §8, §9).
+ * Puffle simulator: stored records, constants and fixtures (src/providers/puffle/README.md §3, §7, §8, §9).
  * Everything here is plain JSON so that snapshot()/restore() can round-trip it.
  */
 
-/** The campaign-id pattern of the public API reference (seeds/002). Path ids are checked against it. */
+/** The campaign-id pattern of the public API reference (src/providers/puffle/README.md §1). Path ids are checked against it. */
 export const UUID_RE =
   /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$/;
 
@@ -196,7 +196,7 @@ export const FIXTURE_SENDER_IDS = {
   email2: "f0000000-0000-4000-8000-000000000003",
 } as const;
 
-/** The sender accounts every sandbox has (DESIGN.md §8). */
+/** The sender accounts every sandbox has (docs/design.md §8). */
 export function fixtureSenders(): SenderAccount[] {
   return [
     {

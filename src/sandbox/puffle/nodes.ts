@@ -1,4 +1,4 @@
-/** Fine-grained sequence node endpoints, draft only (providers/puffle.md §7). */
+/** Fine-grained sequence node endpoints, draft only (src/providers/puffle/README.md §7). */
 import type { SimResponse } from "../types.js";
 import { ok } from "./responses.js";
 import type { RouteContext } from "./routes.js";

@@ -1,4 +1,4 @@
-/** The prospect roster `/api/campaigns/{id}/leads` (providers/puffle.md §8). */
+/** The prospect roster `/api/campaigns/{id}/leads` (src/providers/puffle/README.md §8). */
 import type { SimResponse } from "../types.js";
 import { PROSPECT_STATUSES, type CampaignRecord, type ProspectRecord, type ProspectStatus } from "./model.js";
 import { errorResponse, ok } from "./responses.js";

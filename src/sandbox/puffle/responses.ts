@@ -1,4 +1,4 @@
-/** The Puffle simulator's response helpers: error body `{ error, code }` [A, providers/puffle.md §2] and success. */
+/** The Puffle simulator's response helpers: error body `{ error, code }` [A, src/providers/puffle/README.md §2] and success. */
 import type { SimResponse } from "../types.js";
 
 const DEFAULT_CODES: Record<number, string> = {

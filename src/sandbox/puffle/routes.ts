@@ -1,4 +1,4 @@
-/** Puffle simulator routing: the documented paths (providers/puffle.md §4, §7, §8, §9) → handlers. */
+/** Puffle simulator routing: the documented paths (src/providers/puffle/README.md §4, §7, §8, §9) → handlers. */
 import type { SimRequest, SimResponse } from "../types.js";
 import { createCampaign, deleteCampaign, getCampaign, listCampaignsRoute, patchCampaign } from "./campaigns.js";
 import { launch, pause, resume, validateRoute } from "./lifecycle.js";

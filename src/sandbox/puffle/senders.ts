@@ -1,5 +1,5 @@
 /**
- * Sender accounts, settings and per-campaign sender views (providers/puffle.md §4, §9), each with
+ * Sender accounts, settings and per-campaign sender views (src/providers/puffle/README.md §4, §9), each with
  * exactly the keys of the documented examples.
  */
 import type { SimResponse } from "../types.js";

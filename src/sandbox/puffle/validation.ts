@@ -113,7 +113,7 @@ export function expectOperatingHours(value: unknown, path = "operating_hours"): 
 // Sequence nodes
 // ---------------------------------------------------------------------------------------------
 
-/** Content fields that apply to each node type; fields for other types are ignored (§7). */
+/** Content fields that apply to each node type; fields for other types are ignored (src/providers/puffle/README.md §7). */
 export const CONTENT_FIELDS: Record<NodeType, readonly (keyof NodeContent)[]> = {
   connection_request: ["body", "include_message"],
   message: ["body"],
