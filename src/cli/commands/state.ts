@@ -11,7 +11,8 @@ import { mergeLive } from "../../providers/mapping.js";
 import { addressForKind, lookupsOf, PROVIDERS, referencesOf } from "../../providers/registry.js";
 import { findLookups, findRefs, pendingAddresses, replaceAt } from "../../core/refs.js";
 import { resolveLookups } from "../../engine/lookups.js";
-import { StateLockedError, withStateLock, writeState } from "../../state/state-file.js";
+import { journalFileOf, StateStore } from "../../state/journal.js";
+import { readStateFile, StateFileError, StateLockedError, withStateLock, writeState } from "../../state/state-file.js";
 import type { CommandContext, RegisterCommand } from "../context.js";
 import { CliError } from "../io.js";
 import { loadState, withProviderErrors } from "../pipeline.js";
@@ -329,6 +330,46 @@ async function mv(ctx: CommandContext, from: string, to: string): Promise<number
   return 0;
 }
 
+/**
+ * Fold the journal an interrupted apply left into the state file, without applying anything: the
+ * recovery StateStore.open does at the start of every apply, under the lock (a dead holder's lock is
+ * taken over; a live one is waited for up to 10 s). Pending creates stay in the state file's
+ * `pending`, so the next apply resolves them. The GitOps commit-back runs it before committing.
+ */
+async function fold(ctx: CommandContext): Promise<number> {
+  const workspace = await loadValidWorkspace(ctx);
+  const file = workspace.stateFile;
+  const note = (t: string) => ctx.io.stderr.write(`${t}\n`);
+  const folded = await withStateLock(
+    file,
+    async () => {
+      const before = await readStateFile(file);
+      const store = await StateStore.open(file, { onNote: (t) => note(`note: ${t}`) });
+      store.close();
+      if (store.failure) throw new CliError(`${store.failure.message}; the journal ${shown(ctx, journalFileOf(file))} is kept, nothing was lost`);
+      return { before, after: store.doc, wrote: (store.doc.serial ?? 0) !== (before.serial ?? 0) };
+    },
+    { command: "state fold", waitMs: 10_000, onNote: note, retryHint: "a running apply folds its own journal when it ends: wait for it" },
+  ).catch((err: unknown) => {
+    if (err instanceof StateLockedError || err instanceof StateFileError) throw new CliError(err.message);
+    throw err;
+  });
+  const { before, after } = folded;
+  if (!folded.wrote) {
+    ctx.io.stdout.write(`Nothing to fold: ${shown(ctx, file)} already holds every recorded change (serial ${before.serial ?? 0}).\n`);
+    return 0;
+  }
+  const recorded = Object.keys(after.campaigns).filter((a) => before.campaigns[a]?.id !== after.campaigns[a]?.id || before.campaigns[a]?.appliedAt !== after.campaigns[a]?.appliedAt).sort();
+  const removed = Object.keys(before.campaigns).filter((a) => after.campaigns[a] === undefined).sort();
+  const pending = Object.entries(after.pending ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  const lines = [`Folded ${shown(ctx, journalFileOf(file))} into ${shown(ctx, file)} (serial ${before.serial ?? 0} → ${after.serial ?? 0}): ${recorded.length} entr${recorded.length === 1 ? "y" : "ies"} recorded, ${removed.length} removed, ${pending.length} pending create${pending.length === 1 ? "" : "s"}.`];
+  for (const a of recorded) lines.push(`  recorded ${a} = ${after.campaigns[a]?.id ?? ""}`);
+  for (const a of removed) lines.push(`  removed  ${a} (was ${before.campaigns[a]?.id ?? ""})`);
+  for (const [a, p] of pending) lines.push(`  pending  ${a} (${JSON.stringify(p.name)}, sent ${p.at}; the next apply resolves it)`);
+  ctx.io.stdout.write(`${lines.join("\n")}\n`);
+  return 0;
+}
+
 export const register: RegisterCommand = (program, run) => {
   const state = program
     .command("state")
@@ -370,6 +411,11 @@ export const register: RegisterCommand = (program, run) => {
     .argument("<old>", "the recorded address, e.g. altur/default/q2")
     .argument("<new>", "the new address, same provider and account, e.g. altur/default/q2-reactivation")
     .action(run(async (ctx, from: string, to: string) => mv(ctx, from, to)));
+
+  state
+    .command("fold")
+    .description("fold the journal an interrupted apply left into the state file (ids created, pending creates), without applying")
+    .action(run(async (ctx) => fold(ctx)));
 
   state
     .command("forget")
