@@ -57,7 +57,13 @@ trap 'fail "unexpected failure (exit $?) at line $LINENO of commit-state.sh: $BA
 
 read -r -a cli <<<"${CAMPAIGNCTL:-}"
 if [[ ${#cli[@]} -eq 0 ]]; then
-  if [[ -x node_modules/.bin/campaignctl ]]; then cli=(node_modules/.bin/campaignctl); else cli=(npx --no campaignctl); fi
+  if [[ -x node_modules/.bin/campaignctl ]]; then
+    cli=(node_modules/.bin/campaignctl)
+  elif [[ -f bin/campaignctl.js && -f package.json ]] && grep -q '"name": "campaignctl"' package.json; then
+    cli=(node bin/campaignctl.js) # campaignctl's own repository
+  else
+    cli=(npx --no campaignctl)
+  fi
 fi
 
 if [[ -n "${PUSH_TOKEN:-}" ]]; then
