@@ -123,16 +123,16 @@ describe("commit-state.sh against a local bare repository", () => {
     expectNothingInProgress(run);
   });
 
-  it("a concurrent push of a NEWER state (higher serial): refuses loudly, leaves main and the checkout clean", () => {
+  it("a concurrent push of a NEWER state that cannot be merged (another lineage): refuses loudly, leaves main and the checkout clean", () => {
     const { run, origin, otherPush } = setup(state(1, { a: "1" }));
     writeFileSync(join(run, "campaignctl.state.json"), state(2, { a: "1", mine: "2" }));
-    otherPush("campaignctl.state.json", state(2, { a: "1", theirs: "3" }), "another apply run recorded state");
+    otherPush("campaignctl.state.json", state(2, { a: "1", theirs: "3" }).replace('"l-1"', '"l-2"'), "another apply run recorded state");
     const r = commitState(run);
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/::error title=campaignctl state::main has a newer campaignctl\.state\.json than the one this apply started from/);
     expect(r.stdout).toContain("campaignctl-state artifact");
     expect(r.summary).toContain("state file NOT committed");
-    expect(remoteFile(origin, "campaignctl.state.json")).toBe(state(2, { a: "1", theirs: "3" }));
+    expect(remoteFile(origin, "campaignctl.state.json")).toBe(state(2, { a: "1", theirs: "3" }).replace('"l-1"', '"l-2"'));
     expectNothingInProgress(run);
     // Ours is still in the working tree, for the artifact upload.
     expect(readFileSync(join(run, "campaignctl.state.json"), "utf8")).toBe(state(2, { a: "1", mine: "2" }));
@@ -231,7 +231,7 @@ describe("commit-state.sh: no previous state", () => {
     expectNothingInProgress(run);
   });
 
-  it("main's state file removed meanwhile (none at the fetched head): ours is committed there", () => {
+  it("main's state file removed meanwhile (none at the fetched head): a change of the state since BASE, refused with its message", () => {
     const { run, origin, root } = setup(state(1, { a: "1" }));
     const other = join(root, "remover");
     git(root, "clone", "--quiet", "--branch", "main", origin, other);
@@ -296,7 +296,7 @@ describe("commit-state.sh: the journal of an interrupted apply is folded and com
     expect(r.stderr).toContain("took over the state lock of campaignctl apply (pid 999999");
     const committed = JSON.parse(remoteFile(origin, "campaignctl.state.json"));
     expect(committed).toMatchObject({ serial: 1, lineage: "l-7", campaigns: { "altur/default/one": { id: "41" } }, pending: { "altur/default/two": { name: "two" } } });
-    expect(git(origin, "ls-tree", "--name-only", "main").split("\n").sort()).toEqual([".gitignore", "campaign.yaml", "campaignctl.state.json", "campaignctl.yaml", "campaigns"].filter((f) => f !== ".gitignore"));
+    expect(git(origin, "ls-tree", "--name-only", "main").split("\n").sort()).toEqual(["campaign.yaml", "campaignctl.state.json", "campaignctl.yaml", "campaigns"]);
     expect(existsSync(join(run, "campaignctl.state.json.journal"))).toBe(false);
     expect(existsSync(join(run, "campaignctl.state.json.lock"))).toBe(false);
     expect(git(origin, "log", "-1", "--format=%b", "main")).toContain("Apply outcome: cancelled.");
@@ -320,5 +320,30 @@ describe("commit-state.sh: the journal of an interrupted apply is folded and com
     expect(r.stderr).toContain("belongs to another state (lineage l-other");
     expect(r.stdout).toContain("::error title=campaignctl state::campaignctl state fold could not fold campaignctl.state.json.journal");
     expect(git(origin, "log", "--format=%s", "main")).toBe("seed");
+  });
+});
+
+describe("commit-state.sh: another run committed a newer state of the same lineage → 3-way merge by address", () => {
+  const e = (id: string) => ({ provider: "altur", account: "default", kind: "AlturCampaign", id, appliedAt: "2026-01-01T00:00:00Z", applied: {} });
+  const doc = (serial: number, ids: Record<string, string>) =>
+    `${JSON.stringify({ version: 1, serial, lineage: "l-1", campaigns: Object.fromEntries(Object.entries(ids).map(([n, id]) => [`altur/default/${n}`, e(id)])) }, null, 2)}\n`;
+
+  it("takes what only ours added, keeps theirs where both bound an address, records ours as untracked", () => {
+    const { run, origin, otherPush } = setup(doc(1, { a: "1" }));
+    writeFileSync(join(run, "campaignctl.state.json"), doc(2, { a: "1", mine: "10", both: "11" }));
+    otherPush("campaignctl.state.json", doc(2, { a: "1", theirs: "20", both: "21" }), "another apply run recorded state");
+    const r = commitState(run, { CAMPAIGNCTL: CLI });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain("Merged this run's state into the newer one (serial 2 → 3): 1 address(es) taken from this run, 1 conflict(s).");
+    const merged = JSON.parse(remoteFile(origin, "campaignctl.state.json"));
+    expect(merged.serial).toBe(3);
+    expect(Object.fromEntries(Object.entries(merged.campaigns as Record<string, { id: string }>).map(([a, v]) => [a, v.id]))).toEqual({
+      "altur/default/a": "1",
+      "altur/default/mine": "10",
+      "altur/default/theirs": "20",
+      "altur/default/both": "21",
+    });
+    expect(merged.untracked).toEqual([{ address: "altur/default/both", ...e("11") }]);
+    expectNothingInProgress(run);
   });
 });
