@@ -369,8 +369,8 @@ describe("apply.sh", () => {
       let err = "";
       child.stderr.on("data", (d: Buffer) => (err += d.toString()));
       const done = new Promise<{ code: number | null; signal: string | null }>((res) => child.on("close", (code, signal) => res({ code, signal })));
-      // Once the CLI holds its lock it is refreshing: signal the script's own pid, nothing else.
-      while (!existsSync(join(dir, "campaignctl.state.json.lock"))) await new Promise((r) => setTimeout(r, 5));
+      // Once a request of the CLI reached the sandbox it is refreshing (its handlers are set): signal the script's own pid, nothing else.
+      while ((await sb.requests("altur")).length === 0) await new Promise((r) => setTimeout(r, 5));
       process.kill(child.pid as number, "SIGINT");
       const r = await done;
       expect(r, err).toEqual({ code: 130, signal: null });
