@@ -3,7 +3,7 @@
  * the github-script modules against a recording GitHub client (GitHub's API is the only double), and
  * apply.sh running the real CLI against the in-process sandbox. commit-state.sh: test/commit-state.test.ts.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -329,6 +329,55 @@ describe("apply.sh", () => {
     }
     expect(await sb.requests("altur")).toEqual([]);
   });
+
+  it("refuses an adopt input that is not ADDRESS=ID pairs, before running anything", async () => {
+    const dir = workspace();
+    for (const adopt of ["altur/default/one", "altur/default/one=1;id", "altur/default/one=$(id)", "x=1"]) {
+      const r = await applySh(dir, { INPUT_ADOPT: adopt });
+      expect(r.status, adopt).toBe(1);
+      expect(r.stderr, adopt).toContain(`::error title=campaignctl apply::adopt "${adopt}" is not ADDRESS=ID`);
+    }
+    const bad = await applySh(dir, { INPUT_RECREATE_PENDING: "yes" });
+    expect(bad.status).toBe(1);
+    expect(await sb.requests("altur")).toEqual([]);
+  });
+
+  it("adopt runs `state adopt ADDR --id ID` per pair (separate arguments) before the apply; recreate-pending → --recreate-pending", async () => {
+    const dir = workspace();
+    // "one" exists live but its state was lost: the id is known from the dashboard.
+    expect((await applySh(dir, { INPUT_TARGET: "altur/default/one" })).status).toBe(0);
+    const id = String(JSON.parse(readFileSync(join(dir, "campaignctl.state.json"), "utf8")).campaigns["altur/default/one"].id);
+    rmSync(join(dir, "campaignctl.state.json"));
+    await sb.clearRequests("altur");
+    const r = await applySh(dir, { INPUT_ADOPT: `altur/default/one=${id}`, INPUT_RECREATE_PENDING: "true" });
+    expect(r.stdout).toContain(`campaignctl state adopt altur/default/one --id ${id}\n`);
+    expect(r.stdout).toContain("campaignctl apply --auto-approve --recreate-pending\n");
+    expect(r.status, r.stderr).toBe(0);
+    const posts = (await sb.requests("altur")).filter((e) => e.method === "POST" && (e.body as { name?: string } | null)?.name !== undefined);
+    expect(posts.map((e) => (e.body as { name: string }).name)).toEqual(["Apply script two"]);
+  });
+
+  it("the CLI is exec'd: SIGINT sent ONLY to the apply.sh pid (as GitHub's runner does) stops campaignctl with 130", async () => {
+    const dir = workspace();
+    await sb.setFaults("altur", { latencyMs: 400 });
+    try {
+      const child = spawn("bash", [join(ROOT, "scripts", "gitops", "apply.sh")], {
+        cwd: dir,
+        env: { ...process.env, NO_COLOR: "1", CAMPAIGNCTL: `${process.execPath} ${join(ROOT, "bin", "campaignctl.js")}`, ALTUR_API_KEY: sb.apiKey },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let err = "";
+      child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+      const done = new Promise<{ code: number | null; signal: string | null }>((res) => child.on("close", (code, signal) => res({ code, signal })));
+      // Once a request of the CLI reached the sandbox it is refreshing (its handlers are set): signal the script's own pid, nothing else.
+      while ((await sb.requests("altur")).length === 0) await new Promise((r) => setTimeout(r, 5));
+      process.kill(child.pid as number, "SIGINT");
+      const r = await done;
+      expect(r, err).toEqual({ code: 130, signal: null });
+    } finally {
+      await sb.setFaults("altur", { latencyMs: 0 });
+    }
+  }, 30_000);
 
   it("exits with campaignctl's exit code", async () => {
     const dir = workspace();

@@ -357,7 +357,14 @@ describe("workflow structure", () => {
     expect(push.branches).toEqual(["main"]);
     for (const p of push.paths) expect((loadWorkflow("plan.yml").on.pull_request as { paths: string[] }).paths).toContain(p);
     const inputs = (wf.on.workflow_dispatch as { inputs: Record<string, { type: string }> }).inputs;
-    expect(Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, v.type]))).toEqual({ prune: "choice", "allow-replace": "boolean", force: "boolean", target: "string" });
+    expect(Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, v.type]))).toEqual({
+      prune: "choice",
+      "allow-replace": "boolean",
+      force: "boolean",
+      target: "string",
+      adopt: "string",
+      "recreate-pending": "boolean",
+    });
     expect(wf.concurrency).toEqual({ group: "campaignctl-live", "cancel-in-progress": false });
     expect(loadWorkflow("drift.yml").concurrency).toEqual(wf.concurrency);
     expect(wf.permissions).toEqual({ contents: "write" });
@@ -365,10 +372,14 @@ describe("workflow structure", () => {
     const apply = stepNamed(wf, "apply");
     expect(apply.run).toBe("bash scripts/gitops/apply.sh");
     // Inputs reach the script as environment variables, never spliced into the shell text.
-    expect(apply.env).toMatchObject({ INPUT_PRUNE: "${{ inputs.prune }}", INPUT_ALLOW_REPLACE: "${{ inputs.allow-replace }}", INPUT_FORCE: "${{ inputs.force }}", INPUT_TARGET: "${{ inputs.target }}" });
+    expect(apply.env).toMatchObject({ INPUT_PRUNE: "${{ inputs.prune }}", INPUT_ALLOW_REPLACE: "${{ inputs.allow-replace }}", INPUT_FORCE: "${{ inputs.force }}", INPUT_TARGET: "${{ inputs.target }}",
+      INPUT_ADOPT: "${{ inputs.adopt }}",
+      INPUT_RECREATE_PENDING: "${{ inputs.recreate-pending }}",
+    });
     for (const s of steps(wf)) expect(s.run ?? "").not.toContain("${{");
     const commit = steps(wf).find((x) => x.name === "Commit the state file")!;
-    expect(commit.if).toMatch(/^always\(\)/);
+    // always(): the commit-back also runs after a cancelled apply (success() and !cancelled() would skip it).
+    expect(commit.if).toBe("always() && steps.apply.outcome != 'skipped'");
     expect(commit.run).toBe("bash scripts/gitops/commit-state.sh");
     expect(commit.env?.PUSH_TOKEN).toBe("${{ secrets.CAMPAIGNCTL_PUSH_TOKEN || github.token }}");
     const keep = steps(wf).find((x) => x.uses === "actions/upload-artifact@v4")!;

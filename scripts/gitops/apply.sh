@@ -8,8 +8,18 @@
 #   INPUT_FORCE=true          --force          apply even above safety.maxChangePercent
 #   INPUT_TARGET="a b,c"      --target a b c   only these addresses (provider/account/name), separated
 #                                              by spaces or commas
+#   INPUT_RECREATE_PENDING=true  --recreate-pending  create again the Extrovert campaigns whose earlier
+#                                              create was interrupted before its answer (may duplicate)
+#   INPUT_ADOPT="ADDR=ID ..."  before the apply, `campaignctl state adopt ADDR --id ID` for each pair
+#                                              (spaces or commas between pairs): binds a pending Extrovert
+#                                              create to the campaign it made (its id from the dashboard)
 # The inputs reach campaignctl as separate arguments, never through a shell command line.
-# CAMPAIGNCTL overrides the command (default: the locally installed CLI, `npx --no campaignctl`).
+# CAMPAIGNCTL overrides the command (default: the locally installed CLI, node_modules/.bin/campaignctl).
+#
+# The apply is exec'd: this script's process BECOMES campaignctl, so the signals GitHub sends to the
+# step when a run is cancelled (SIGINT, SIGTERM 7.5 s later, SIGKILL 2.5 s after) reach the CLI itself,
+# which records what it created and exits 130/143. (`npx` and a bash parent waiting on a child do not
+# forward them: the CLI would die with SIGKILL at the end, having written nothing.)
 # Exits with campaignctl's exit code.
 set -euo pipefail
 
@@ -40,10 +50,42 @@ if [[ ${#targets[@]} -gt 0 ]]; then
   args+=(--target "${targets[@]}")
 fi
 
-read -r -a cli <<<"${CAMPAIGNCTL:-npx --no campaignctl}"
+if is_true "${INPUT_RECREATE_PENDING:-}"; then args+=(--recreate-pending); fi
+
+# ADDR=ID pairs: an address as for target, an id of letters, digits, '-', '_' and '.' only.
+adopt_list="${INPUT_ADOPT:-}"
+read -r -a adoptions <<<"${adopt_list//,/ }"
+if [[ ${#adoptions[@]} -gt 0 ]]; then
+  for pair in "${adoptions[@]}"; do
+    if [[ ! "$pair" =~ ^[a-z]+/[^/[:space:]=]+/[^/[:space:]=]+=[A-Za-z0-9._-]+$ ]]; then
+      echo "::error title=campaignctl apply::adopt \"$pair\" is not ADDRESS=ID (provider/account/name=id)" >&2
+      exit 1
+    fi
+  done
+fi
+
+read -r -a cli <<<"${CAMPAIGNCTL:-}"
+if [[ ${#cli[@]} -eq 0 ]]; then
+  if [[ -x node_modules/.bin/campaignctl ]]; then
+    cli=(node_modules/.bin/campaignctl)
+  elif [[ -f bin/campaignctl.js && -f package.json ]] && grep -q '"name": "campaignctl"' package.json; then
+    cli=(node bin/campaignctl.js) # campaignctl's own repository, which runs this workflow on its examples
+  else
+    echo "::error title=campaignctl apply::campaignctl is not installed (no node_modules/.bin/campaignctl): run npm ci first" >&2
+    exit 1
+  fi
+fi
+
+if [[ ${#adoptions[@]} -gt 0 ]]; then
+  for pair in "${adoptions[@]}"; do
+    echo "campaignctl state adopt ${pair%%=*} --id ${pair#*=}"
+    "${cli[@]}" state adopt "${pair%%=*}" --id "${pair#*=}" || {
+      code=$?
+      echo "::error title=campaignctl apply::campaignctl state adopt ${pair%%=*} --id ${pair#*=} failed (exit $code); nothing was applied" >&2
+      exit "$code"
+    }
+  done
+fi
+
 echo "campaignctl ${args[*]}"
-set +e
-"${cli[@]}" "${args[@]}"
-code=$?
-set -e
-exit "$code"
+exec "${cli[@]}" "${args[@]}"

@@ -11,18 +11,31 @@
 #                  to .git/config, so the checkout can run with persist-credentials: false.
 #   REMOTE         the remote (default origin)
 #   ATTEMPTS       push attempts (default 3)
+#   CAMPAIGNCTL    the command that runs campaignctl (default: the locally installed CLI), for
+#                  `campaignctl state fold` and `campaignctl state merge`
+#
+# First, when an interrupted apply (cancelled, killed) left a journal next to the state file, it is
+# folded into the state file (`campaignctl state fold`, which takes over the dead apply's lock): the ids
+# it created and its pending creates travel in the commit, so the next run neither duplicates them nor
+# forgets them. The journal and the lock are never committed.
+#
+# "No previous state" is normal: a state file that is new on the branch (first apply of a repository),
+# none at the fetched remote head, or files without serial/lineage (older versions) all commit.
 #
 # Never rebases or merges. HEAD is the commit that was applied (BASE); the state commit goes on top of it.
 # When the push is rejected because the branch moved on:
 #   - if the state file on the branch is NEWER than BASE's (another run recorded state meanwhile:
-#     a higher `serial`, or — for state files without a serial — different content), it refuses, loudly,
-#     and exits 1: writing ours would overwrite theirs. The workflow keeps our file as an artifact.
+#     a higher `serial`, or — for state files without a serial — different content): when both are of
+#     the same lineage as BASE's, the three are merged by address (`campaignctl state merge`: what only
+#     we added or changed is taken, theirs wins where both bound an address to different ids and ours
+#     is kept in `untracked` so the next plan reports it) and the merge is pushed; otherwise it refuses,
+#     loudly, and exits 1: writing ours would overwrite theirs. The workflow keeps our file as an artifact.
 #   - our state file must also be newer than the one it goes on top of (a higher `serial`, same `lineage`,
 #     when both files have them): otherwise it refuses, so an older state never replaces a newer one.
 #   - otherwise (the branch moved on with other files only) our state file is committed afresh on top of
 #     the branch's new head, and the push is retried.
 # Exit 0: pushed, or nothing to commit. Exit 1: refused or failed, with a ::error line saying why.
-set -euo pipefail
+set -eEuo pipefail
 
 STATE_FILE="${STATE_FILE:-campaignctl.state.json}"
 BRANCH="${BRANCH:-main}"
@@ -39,6 +52,19 @@ fail() {
   } >>"${GITHUB_STEP_SUMMARY:-/dev/null}"
   exit 1
 }
+# Any other failure says which command failed, never a bare non-zero exit.
+trap 'fail "unexpected failure (exit $?) at line $LINENO of commit-state.sh: $BASH_COMMAND"' ERR
+
+read -r -a cli <<<"${CAMPAIGNCTL:-}"
+if [[ ${#cli[@]} -eq 0 ]]; then
+  if [[ -x node_modules/.bin/campaignctl ]]; then
+    cli=(node_modules/.bin/campaignctl)
+  elif [[ -f bin/campaignctl.js && -f package.json ]] && grep -q '"name": "campaignctl"' package.json; then
+    cli=(node bin/campaignctl.js) # campaignctl's own repository
+  else
+    cli=(npx --no campaignctl)
+  fi
+fi
 
 if [[ -n "${PUSH_TOKEN:-}" ]]; then
   header="AUTHORIZATION: basic $(printf 'x-access-token:%s' "$PUSH_TOKEN" | base64 | tr -d '\n')"
@@ -46,14 +72,22 @@ if [[ -n "${PUSH_TOKEN:-}" ]]; then
   export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0="http.https://github.com/.extraheader" GIT_CONFIG_VALUE_0="$header"
 fi
 
-if [[ -z "$(git status --porcelain -- "$STATE_FILE")" ]]; then
+journal="$STATE_FILE.journal"
+if [[ -e "$journal" ]]; then
+  echo "An interrupted apply left $journal: folding it into $STATE_FILE."
+  "${cli[@]}" state fold || fail "campaignctl state fold could not fold $journal into $STATE_FILE (its message is above), so what the interrupted apply created is NOT committed. Run \`campaignctl state fold\` where the journal is, then commit $STATE_FILE, before the next apply."
+fi
+
+if [[ ! -e "$STATE_FILE" || -z "$(git status --porcelain -- "$STATE_FILE")" ]]; then
   echo "$STATE_FILE unchanged; nothing to commit."
   exit 0
 fi
 
 base="$(git rev-parse HEAD)"
 ours="$(mktemp)"
-trap 'rm -f "$ours"' EXIT
+merged="$(mktemp -d)"
+# Whatever happens, ours stays in the working tree (the workflow uploads it as an artifact).
+trap 'cp -- "$ours" "$STATE_FILE" 2>/dev/null; rm -rf -- "$ours" "$merged"' EXIT
 cp -- "$STATE_FILE" "$ours"
 
 # A field of a state file read on stdin: `serial` (an integer) or `lineage` (a string); "" when missing.
@@ -63,9 +97,10 @@ state_field() {
       try { const v = JSON.parse(t)[process.argv[1]]; if (Number.isInteger(v) || (typeof v === "string" && v !== "")) process.stdout.write(String(v)); } catch {}
     });' "$1" || true
 }
+has_state_at() { git cat-file -e "$1:$STATE_FILE" 2>/dev/null; }
 # The state file's serial in a commit ("" when the file or the serial is missing).
-serial_at() { git show "$1:$STATE_FILE" 2>/dev/null | state_field serial; }
-lineage_at() { git show "$1:$STATE_FILE" 2>/dev/null | state_field lineage; }
+serial_at() { if has_state_at "$1"; then git show "$1:$STATE_FILE" | state_field serial; fi; }
+lineage_at() { if has_state_at "$1"; then git show "$1:$STATE_FILE" | state_field lineage; fi; }
 
 # Refuses (docs/design.md §12) to put our state file on top of commit $1 when it belongs to another lineage or
 # its serial is not newer than the one there: an older state must never replace a newer one.
@@ -89,12 +124,30 @@ newer_state_at() {
   if [[ -n "$theirs" && -n "$mine" ]]; then
     [[ "$theirs" -gt "$mine" ]]
   else
-    # No serial to compare (state files from before it existed): any change since BASE is newer.
+    # No serial to compare (state files from before it existed, or none at BASE): any change since BASE is newer.
     ! git diff --quiet "$base" "$1" -- "$STATE_FILE"
   fi
 }
 
+# Merge ours into the newer state at commit $1 (3-way, by address, BASE's state as the base) when all
+# three are of one lineage; the merge becomes "ours". False when they cannot be merged.
+merge_onto() {
+  local base_lineage theirs_lineage
+  base_lineage="$(lineage_at "$base")"
+  theirs_lineage="$(lineage_at "$1")"
+  [[ -n "$our_lineage" && "$base_lineage" == "$our_lineage" && "$theirs_lineage" == "$our_lineage" ]] || return 1
+  git show "$base:$STATE_FILE" >"$merged/base.json"
+  git show "$1:$STATE_FILE" >"$merged/theirs.json"
+  cp -- "$ours" "$merged/ours.json"
+  "${cli[@]}" state merge --base "$merged/base.json" --theirs "$merged/theirs.json" --ours "$merged/ours.json" --out "$merged/merged.json" ||
+    fail "campaignctl state merge could not merge this run's $STATE_FILE with the newer one on $BRANCH (commit $1); its message is above. This run's state is attached as the campaignctl-state artifact."
+  cp -- "$merged/merged.json" "$ours"
+  our_serial="$(state_field serial <"$ours")"
+}
+
 commit_state() { # commit_state PARENT: a commit of our state file on top of PARENT, checked out
+  # Ours is kept in $ours; an untracked state file (new on this branch) would block the checkout.
+  rm -f -- "$STATE_FILE"
   git checkout --quiet --detach "$1"
   cp -- "$ours" "$STATE_FILE"
   git add -- "$STATE_FILE"
@@ -117,7 +170,7 @@ for ((attempt = 1; attempt <= ATTEMPTS; attempt++)); do
   echo "Push rejected (attempt $attempt of $ATTEMPTS); fetching $BRANCH."
   git fetch --quiet "$REMOTE" "refs/heads/$BRANCH" || fail "Could not fetch $BRANCH to retry the push of $STATE_FILE. It is attached to this run as the campaignctl-state artifact: commit it by hand before the next apply."
   remote_head="$(git rev-parse FETCH_HEAD)"
-  if newer_state_at "$remote_head"; then
+  if newer_state_at "$remote_head" && ! merge_onto "$remote_head"; then
     fail "$BRANCH has a newer $STATE_FILE than the one this apply started from (commit $base): another run recorded state meanwhile, and pushing would overwrite it. This run's state is attached as the campaignctl-state artifact: merge what it adds into $STATE_FILE by hand (or run \`campaignctl apply\` again, which reads live), then commit."
   fi
   check_newer_than "$remote_head"

@@ -156,6 +156,12 @@ export async function runPlan(ctx: CommandContext, opts: PlanRunOptions, loaded?
     for (const r of refreshed) if (r.listError && !listFailures.has(r.session.key)) listFailures.set(r.session.key, r.listError);
     for (const err of listFailures.values()) ctx.io.stderr.write(`error: ${explainProviderError(err, workspace)}\n`);
     for (const r of refreshed) r.notes.push(...(lookups.notes.get(r.address) ?? []));
+    // Objects a refused state commit left (state merge): live, tracked by no address.
+    for (const u of state.untracked ?? []) {
+      ctx.io.stderr.write(
+        `warning: untracked duplicate ${u.address}: ${u.provider} id ${u.id} was made by a run whose state commit was refused (the address is bound to ${state.campaigns[u.address]?.id ?? "another id"}); delete it in the provider, then run \`campaignctl state forget ${u.address} --untracked ${u.id}\`\n`,
+      );
+    }
     const plan = buildPlan(refreshed, { state });
     plan.prune = opts.prune ?? workspace.prune === true;
     // Which state the plan was made from: a saved plan is refused against another lineage or a newer serial.

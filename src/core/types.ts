@@ -185,4 +185,14 @@ export interface StateDocument {
   campaigns: Record<Address, StateEntry>;
   /** Creates sent (or about to be) whose answer is not recorded; omitted when empty. */
   pending?: Record<Address, PendingCreate>;
+  /**
+   * Live objects no address tracks: bound by a run whose state commit was refused (another run bound the
+   * same address to another id meanwhile) and kept by `campaignctl state merge` so plans report them as
+   * duplicates until `campaignctl state forget ADDR --untracked ID`. Omitted when empty.
+   */
+  untracked?: UntrackedEntry[];
+}
+
+export interface UntrackedEntry extends StateEntry {
+  address: Address;
 }

@@ -119,6 +119,14 @@ export function parseState(file: string, text: string): StateDocument {
     for (const [address, p] of Object.entries(raw.pending)) pending[address] = checkPending(file, address, p);
     if (Object.keys(pending).length > 0) doc.pending = pending;
   }
+  if (raw.untracked !== undefined) {
+    if (!Array.isArray(raw.untracked)) throw new StateFileError(file, `untracked must be an array`);
+    const untracked = raw.untracked.map((u, i) => {
+      const address = isJsonObject(u) && typeof u.address === "string" ? u.address : "";
+      return { address, ...checkEntry(file, address, u, `untracked[${i}]`) };
+    });
+    if (untracked.length > 0) doc.untracked = untracked;
+  }
   return doc;
 }
 
@@ -146,8 +154,12 @@ export async function readState(file: string): Promise<StateDocument> {
 
 /** Serialise with sorted keys and a trailing newline (stable diffs when committed). Empty `pending` is left out. */
 export function serializeState(doc: StateDocument): string {
-  const { pending, ...rest } = doc;
-  const out = pending && Object.keys(pending).length > 0 ? { ...rest, pending } : rest;
+  const { pending, untracked, ...rest } = doc;
+  const out = {
+    ...rest,
+    ...(pending && Object.keys(pending).length > 0 ? { pending } : {}),
+    ...(untracked && untracked.length > 0 ? { untracked } : {}),
+  };
   return `${stableStringify(out, 2)}\n`;
 }
 

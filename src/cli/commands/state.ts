@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { isAbsolute, relative } from "node:path";
 import { Option } from "commander";
 import type { KindCapabilities } from "../../core/capabilities.js";
@@ -11,7 +12,9 @@ import { mergeLive } from "../../providers/mapping.js";
 import { addressForKind, lookupsOf, PROVIDERS, referencesOf } from "../../providers/registry.js";
 import { findLookups, findRefs, pendingAddresses, replaceAt } from "../../core/refs.js";
 import { resolveLookups } from "../../engine/lookups.js";
-import { StateLockedError, withStateLock, writeState } from "../../state/state-file.js";
+import { journalFileOf, StateStore } from "../../state/journal.js";
+import { mergeStates } from "../../state/merge.js";
+import { parseState, readStateFile, StateFileError, StateLockedError, withStateLock, writeState } from "../../state/state-file.js";
 import type { CommandContext, RegisterCommand } from "../context.js";
 import { CliError } from "../io.js";
 import { loadState, withProviderErrors } from "../pipeline.js";
@@ -267,8 +270,23 @@ async function adopt(ctx: CommandContext, address: string, rawId: string): Promi
   return 0;
 }
 
-async function forget(ctx: CommandContext, address: string): Promise<number> {
+async function forgetUntracked(ctx: CommandContext, workspace: Workspace, address: string, id: string): Promise<number> {
+  await lockedUpdate(workspace, async () => {
+    const state = await loadState(workspace.stateFile);
+    const untracked = state.untracked ?? [];
+    const rest = untracked.filter((u) => !(u.address === address && u.id === id));
+    if (rest.length === untracked.length) {
+      throw new CliError(`${address} has no untracked object with id ${id} in ${shown(ctx, workspace.stateFile)} (see \`campaignctl plan\`)`);
+    }
+    await writeState(workspace.stateFile, { ...state, untracked: rest });
+  });
+  ctx.io.stdout.write(`Forgot the untracked object ${id} of ${address}. The live object is untouched: delete it in the provider if it is a duplicate.\n`);
+  return 0;
+}
+
+async function forget(ctx: CommandContext, address: string, untrackedId?: string): Promise<number> {
   const workspace = await loadValidWorkspace(ctx);
+  if (untrackedId !== undefined) return forgetUntracked(ctx, workspace, address, untrackedId);
   const removed = await lockedUpdate(workspace, async () => {
     const state = await loadState(workspace.stateFile);
     const entry = state.campaigns[address];
@@ -329,6 +347,87 @@ async function mv(ctx: CommandContext, from: string, to: string): Promise<number
   return 0;
 }
 
+/** Read a state file for `state merge`: its errors are located one-line errors. */
+async function stateAt(file: string): Promise<StateDocument> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    throw new CliError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  try {
+    return parseState(file, text);
+  } catch (err) {
+    if (err instanceof StateFileError) throw new CliError(err.message);
+    throw err;
+  }
+}
+
+/**
+ * `state merge --base B --ours O --theirs T --out F`: the commit-back's three-way merge by address
+ * (src/state/merge.ts) when another run committed a newer state of the same lineage meanwhile.
+ */
+async function merge(ctx: CommandContext, opts: { base: string; ours: string; theirs: string; out: string }): Promise<number> {
+  const [base, ours, theirs] = await Promise.all([stateAt(opts.base), stateAt(opts.ours), stateAt(opts.theirs)]);
+  const lineages = new Set([base.lineage, ours.lineage, theirs.lineage]);
+  if (lineages.size !== 1 || base.lineage === undefined) {
+    throw new CliError(`the three states are not of one lineage (base ${base.lineage ?? "none"}, ours ${ours.lineage ?? "none"}, theirs ${theirs.lineage ?? "none"}): not merged`);
+  }
+  const result = mergeStates(base, ours, theirs);
+  try {
+    await writeState(opts.out, result.doc);
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
+  const lines = [`Merged this run's state into the newer one (serial ${theirs.serial ?? 0} → ${result.doc.serial ?? 0}): ${result.taken.length} address(es) taken from this run, ${result.conflicts.length} conflict(s).`];
+  for (const a of result.taken) lines.push(`  taken    ${a} = ${result.doc.campaigns[a]?.id ?? "(removed)"}`);
+  for (const c of result.conflicts) {
+    lines.push(`  untracked ${c.address}: ${PROVIDERS[c.provider].displayName} id ${c.id} made by this run; the address stays bound to ${theirs.campaigns[c.address]?.id ?? "?"} (the plan reports it until it is deleted and forgotten)`);
+  }
+  ctx.io.stdout.write(`${lines.join("\n")}\n`);
+  return 0;
+}
+
+/**
+ * Fold the journal an interrupted apply left into the state file, without applying anything: the
+ * recovery StateStore.open does at the start of every apply, under the lock (a dead holder's lock is
+ * taken over; a live one is waited for up to 10 s). Pending creates stay in the state file's
+ * `pending`, so the next apply resolves them. The GitOps commit-back runs it before committing.
+ */
+async function fold(ctx: CommandContext): Promise<number> {
+  const workspace = await loadValidWorkspace(ctx);
+  const file = workspace.stateFile;
+  const note = (t: string) => ctx.io.stderr.write(`${t}\n`);
+  const folded = await withStateLock(
+    file,
+    async () => {
+      const before = await readStateFile(file);
+      const store = await StateStore.open(file, { onNote: (t) => note(`note: ${t}`) });
+      store.close();
+      if (store.failure) throw new CliError(`${store.failure.message}; the journal ${shown(ctx, journalFileOf(file))} is kept, nothing was lost`);
+      return { before, after: store.doc, wrote: (store.doc.serial ?? 0) !== (before.serial ?? 0) };
+    },
+    { command: "state fold", waitMs: 10_000, onNote: note, retryHint: "a running apply folds its own journal when it ends: wait for it" },
+  ).catch((err: unknown) => {
+    if (err instanceof StateLockedError || err instanceof StateFileError) throw new CliError(err.message);
+    throw err;
+  });
+  const { before, after } = folded;
+  if (!folded.wrote) {
+    ctx.io.stdout.write(`Nothing to fold: ${shown(ctx, file)} already holds every recorded change (serial ${before.serial ?? 0}).\n`);
+    return 0;
+  }
+  const recorded = Object.keys(after.campaigns).filter((a) => before.campaigns[a]?.id !== after.campaigns[a]?.id || before.campaigns[a]?.appliedAt !== after.campaigns[a]?.appliedAt).sort();
+  const removed = Object.keys(before.campaigns).filter((a) => after.campaigns[a] === undefined).sort();
+  const pending = Object.entries(after.pending ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  const lines = [`Folded ${shown(ctx, journalFileOf(file))} into ${shown(ctx, file)} (serial ${before.serial ?? 0} → ${after.serial ?? 0}): ${recorded.length} entr${recorded.length === 1 ? "y" : "ies"} recorded, ${removed.length} removed, ${pending.length} pending create${pending.length === 1 ? "" : "s"}.`];
+  for (const a of recorded) lines.push(`  recorded ${a} = ${after.campaigns[a]?.id ?? ""}`);
+  for (const a of removed) lines.push(`  removed  ${a} (was ${before.campaigns[a]?.id ?? ""})`);
+  for (const [a, p] of pending) lines.push(`  pending  ${a} (${JSON.stringify(p.name)}, sent ${p.at}; the next apply resolves it)`);
+  ctx.io.stdout.write(`${lines.join("\n")}\n`);
+  return 0;
+}
+
 export const register: RegisterCommand = (program, run) => {
   const state = program
     .command("state")
@@ -372,8 +471,23 @@ export const register: RegisterCommand = (program, run) => {
     .action(run(async (ctx, from: string, to: string) => mv(ctx, from, to)));
 
   state
+    .command("fold")
+    .description("fold the journal an interrupted apply left into the state file (ids created, pending creates), without applying")
+    .action(run(async (ctx) => fold(ctx)));
+
+  state
     .command("forget")
     .description("remove ADDR from the state file (the live campaign is not touched)")
     .argument("<address>", "a recorded address, see `campaignctl state list`")
-    .action(run(async (ctx, address: string) => forget(ctx, address)));
+    .option("--untracked <id>", "forget the untracked duplicate ID of ADDR (reported by plan) instead of the binding")
+    .action(run(async (ctx, address: string, opts: { untracked?: string }) => forget(ctx, address, opts.untracked)));
+
+  state
+    .command("merge")
+    .description("three-way merge of state files by address (the GitOps commit-back, when another run committed a newer state meanwhile)")
+    .requiredOption("--base <file>", "the state the run started from")
+    .requiredOption("--ours <file>", "the state the run wrote")
+    .requiredOption("--theirs <file>", "the newer state on the branch")
+    .requiredOption("--out <file>", "where to write the merge")
+    .action(run(async (ctx, opts: { base: string; ours: string; theirs: string; out: string }) => merge(ctx, opts)));
 };
