@@ -235,7 +235,14 @@ class CampaignRun {
     for (let i = 0; i < rows.length; i += size) {
       const batch = rows.slice(i, i + size);
       const bodies = batch.map((r) => r.row);
-      const result = await roster.add(this.id, bodies, { idempotencyKey: batchKey(this.id, bodies) });
+      let result: Awaited<ReturnType<typeof roster.add>>;
+      try {
+        result = await roster.add(this.id, bodies, { idempotencyKey: batchKey(this.id, bodies) });
+      } catch (err) {
+        // Name the files the batch came from; the audience is not recorded, so the next plan uploads it again.
+        const files = [...new Set(batch.map((r) => { const f = work.decl.files[r.file]!; return this.opts.displayPath?.(f.file) ?? f.path; }))];
+        throw new Error(`uploading ${batch.length} ${a.noun} from ${files.join(", ")} failed (the next plan uploads them again): ${errorText(err)}`, { cause: err });
+      }
       if (result.batchRejected) {
         const row = result.batchRejected.index === undefined ? undefined : batch[result.batchRejected.index];
         throw new Error(`${this.session.module.displayName} refused a batch of ${batch.length} ${a.noun}${row ? ` because of ${where(row)}` : ""}: ${result.batchRejected.message}`);
