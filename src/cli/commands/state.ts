@@ -14,7 +14,7 @@ import { resolveLookups } from "../../engine/lookups.js";
 import { StateLockedError, withStateLock, writeState } from "../../state/state-file.js";
 import type { CommandContext, RegisterCommand } from "../context.js";
 import { CliError } from "../io.js";
-import { loadState, withProviderErrors } from "../pipeline.js";
+import { httpEvents, loadState, withProviderErrors } from "../pipeline.js";
 import { loadValidWorkspace } from "../workspace.js";
 
 /**
@@ -150,7 +150,7 @@ async function resolvedForAdoption(ctx: CommandContext, workspace: Workspace, de
   const withSpec = { ...decl, spec };
   if (findLookups(spec, lookupsOf(decl.kind)).length === 0) return spec;
   const key = accountKey(decl.provider, decl.account);
-  const sessions = openSessions(workspace, [key], { readOnly: true, env: ctx.io.env, ...timeLimits(ctx.global) });
+  const sessions = openSessions(workspace, [key], { readOnly: true, env: ctx.io.env, ...timeLimits(ctx.global), ...httpEvents(ctx) });
   try {
     const resolved = await withProviderErrors(() => resolveLookups({ ...workspace, campaigns: [withSpec] }, state, sessions), workspace);
     if (resolved.diagnostics.length > 0) throw new CliError(resolved.diagnostics.map((d) => d.message).join("; "));
@@ -166,7 +166,7 @@ async function resolvedForAdoption(ctx: CommandContext, workspace: Workspace, de
 async function readForAdoption(ctx: CommandContext, workspace: Workspace, decl: CampaignDecl, id: string): Promise<Adoption> {
   const module = PROVIDERS[decl.provider];
   if (!module.capabilities.readable) return { id, applied: await resolvedForAdoption(ctx, workspace, decl), verified: false };
-  const sessions = openSessions(workspace, [accountKey(decl.provider, decl.account)], { readOnly: true, env: ctx.io.env, ...timeLimits(ctx.global) });
+  const sessions = openSessions(workspace, [accountKey(decl.provider, decl.account)], { readOnly: true, env: ctx.io.env, ...timeLimits(ctx.global), ...httpEvents(ctx) });
   try {
     const session = sessions.get(accountKey(decl.provider, decl.account));
     const get = session?.client.get?.bind(session.client);
