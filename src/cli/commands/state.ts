@@ -1,3 +1,4 @@
+import { boundElsewhere } from "../../core/bindings.js";
 import { isAbsolute, relative } from "node:path";
 import { Option } from "commander";
 import type { KindCapabilities } from "../../core/capabilities.js";
@@ -206,11 +207,10 @@ async function adopt(ctx: CommandContext, address: string, rawId: string): Promi
 
   const result = await lockedUpdate(workspace, async () => {
     const state = await loadState(workspace.stateFile);
-    const taken = (candidate: string) =>
-      Object.entries(state.campaigns).find(([a, e]) => a !== address && e.provider === decl.provider && e.account === decl.account && e.id === candidate);
+    const taken = (candidate: string) => boundElsewhere(state.campaigns, address, { provider: decl.provider, account: decl.account, kind: decl.kind, id: candidate });
     const before = taken(id);
     if (before) {
-      throw new CliError(`${module.displayName} id ${id} is already bound to ${before[0]}; one live campaign can back only one address (run \`campaignctl state forget ${before[0]}\` first if that binding is wrong)`);
+      throw new CliError(`${module.displayName} id ${id} is already bound to ${before}; one live campaign can back only one address (run \`campaignctl state forget ${before}\` first if that binding is wrong)`);
     }
     const current = state.campaigns[address];
     if (current && current.id !== id) {
@@ -219,7 +219,7 @@ async function adopt(ctx: CommandContext, address: string, rawId: string): Promi
     const adoption = await readForAdoption(ctx, workspace, decl, id);
     // The provider may spell the id differently (Altur integers): check the canonical form too.
     const after = adoption.id !== id ? taken(adoption.id) : undefined;
-    if (after) throw new CliError(`${module.displayName} id ${adoption.id} is already bound to ${after[0]}`);
+    if (after) throw new CliError(`${module.displayName} id ${adoption.id} is already bound to ${after}`);
     const entry: StateEntry = {
       provider: decl.provider,
       account: decl.account,
