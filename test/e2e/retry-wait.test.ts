@@ -1,4 +1,7 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
 import { useSandbox } from "../support/sandbox.js";
 import { alturPhone } from "./specs.js";
 import { TestWorkspace } from "./workspace.js";
@@ -16,9 +19,6 @@ const RETRY_WAIT = { maxSeconds: 1, totalSeconds: 2.5 };
 async function throttledWorkspace(): Promise<TestWorkspace> {
   const ws = await TestWorkspace.create(sb);
   // Only the Altur account is configured differently: the rest of the workspace keeps its defaults.
-  const { readFile, writeFile } = await import("node:fs/promises");
-  const { join } = await import("node:path");
-  const { parse, stringify } = await import("yaml");
   const file = join(ws.dir, "campaignctl.yaml");
   const config = parse(await readFile(file, "utf8")) as { accounts: Array<Record<string, unknown>> };
   for (const a of config.accounts) if (a.provider === "altur") a.retryWait = RETRY_WAIT;
@@ -74,8 +74,6 @@ describe("a long Retry-After is capped, bounded per request, and shown while wai
   it("retryWait outside 0–3600 is a located config error", async () => {
     const ws = await TestWorkspace.create(sb);
     try {
-      const { readFile, writeFile } = await import("node:fs/promises");
-      const { join } = await import("node:path");
       const file = join(ws.dir, "campaignctl.yaml");
       const text = (await readFile(file, "utf8")).replace("provider: altur", "provider: altur\n    retryWait:\n      maxSeconds: -1");
       await writeFile(file, text);
