@@ -286,7 +286,9 @@ describe("control endpoints and the request log", () => {
         errorStatus: 503,
         resetRate: 0,
         requestsPerSecond: null,
+        seed: null,
       });
+      expect((await control(sb.origins[p], "GET", "/answers")).body).toEqual([]);
     }
   });
 
@@ -317,6 +319,7 @@ describe("fault injection", () => {
       errorStatus: 503,
       resetRate: 0,
       requestsPerSecond: 0,
+      seed: null,
     });
     await sb.setFaults("puffle", { errorStatus: 502, requestsPerSecond: null });
     expect((await control(sb.origins.puffle, "GET", "/faults")).body).toEqual({
@@ -325,6 +328,7 @@ describe("fault injection", () => {
       errorStatus: 502,
       resetRate: 0,
       requestsPerSecond: null,
+      seed: null,
     });
     // Faults are per listener.
     expect((await control(sb.origins.altur, "GET", "/faults")).body.latencyMs).toBe(0);
@@ -338,6 +342,8 @@ describe("fault injection", () => {
     [{ latencyMs: -1 }, /latencyMs/],
     [{ requestsPerSecond: "fast" }, /requestsPerSecond/],
     [{ retries: 3 }, /unknown setting "retries"/],
+    [{ seed: 1.5 }, /seed must be null \(unseeded\) or an integer/],
+    [{ seed: "42" }, /seed/],
     [[1, 2], /JSON object/],
   ])("PUT /__sandbox/faults %j → 400 and nothing changes", async (body, message) => {
     const res = await control(sb.origins.extrovert, "PUT", "/faults", body);
@@ -357,6 +363,46 @@ describe("fault injection", () => {
     expect(log).toHaveLength(1);
     expect(log[0]).toMatchObject({ method: "POST", status: 502 });
     expect(log[0]?.body).toMatchObject({ name: "Framework test" });
+  });
+
+  it("a seed makes the faults repeatable: the same seed gives the same statuses, request by request", async () => {
+    const seed = 20261207;
+    console.log(`[sandbox-framework] fault seed ${seed}`);
+    const statuses = async (): Promise<number[]> => {
+      await sb.setFaults("altur", { errorRate: 0.5, errorStatus: 503, seed });
+      const out: number[] = [];
+      for (let i = 0; i < 30; i += 1) out.push((await sb.request("altur", "GET", "/campaigns")).status);
+      return out;
+    };
+    const first = await statuses();
+    expect(await statuses()).toEqual(first);
+    // Both outcomes occur (fixed by the seed, not by chance), and another seed gives another sequence.
+    expect(new Set(first)).toEqual(new Set([200, 503]));
+    await sb.setFaults("altur", { seed: seed + 1 });
+    const other: number[] = [];
+    for (let i = 0; i < 30; i += 1) other.push((await sb.request("altur", "GET", "/campaigns")).status);
+    expect(other).not.toEqual(first);
+  });
+
+  it("PUT /__sandbox/answers: a canned answer by method and path replaces the simulator's; [] removes it", async () => {
+    await sb.setAnswers("puffle", [{ method: "post", path: "/api/campaigns/*/leads", status: 200, body: {} }]);
+    const canned = await sb.request("puffle", "POST", "/api/campaigns/abc/leads", { prospects: [{ email: "a@example.com" }] });
+    expect([canned.status, canned.body]).toEqual([200, {}]);
+    // Other paths and methods reach the simulator; the canned request is logged.
+    expect((await sb.request("puffle", "GET", "/api/campaigns")).status).toBe(200);
+    expect((await sb.request("puffle", "POST", "/api/campaigns/abc/leads/extra", {})).status).toBe(404);
+    expect((await sb.requests("puffle")).map((e) => [e.method, e.path, e.status])).toEqual([
+      ["POST", "/api/campaigns/abc/leads", 200],
+      ["GET", "/api/campaigns", 200],
+      ["POST", "/api/campaigns/abc/leads/extra", 404],
+    ]);
+    // Auth still comes first.
+    expect((await sb.request("puffle", "POST", "/api/campaigns/abc/leads", {}, { auth: false })).status).toBe(401);
+    const bad = await control(sb.origins.puffle, "PUT", "/answers", [{ method: "POST", path: "leads", status: 99 }]);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatch(/\[0\]\.path must be a request path.*\[0\]\.status must be an integer HTTP status/);
+    await sb.setAnswers("puffle", []);
+    expect((await sb.request("puffle", "POST", "/api/campaigns/abc/leads", { prospects: [] })).status).not.toBe(200);
   });
 
   it("an injected 429 carries Retry-After", async () => {

@@ -5,7 +5,8 @@ import type { StateDocument, Workspace } from "../core/types.js";
 import { buildPlan } from "../engine/build-plan.js";
 import { resolveLookups } from "../engine/lookups.js";
 import { accountsInScope, refresh, type RefreshedCampaign } from "../engine/refresh.js";
-import { closeSessions, openSessions, timeLimits, type AccountSession } from "../engine/session.js";
+import { closeSessions, openSessions, timeLimits, type AccountSession, type SessionOptions } from "../engine/session.js";
+import { describeRetryWait } from "../http/client.js";
 import { isProviderApiError, type ProviderApiError } from "../http/errors.js";
 import { PROVIDERS } from "../providers/registry.js";
 import { readState, StateFileError } from "../state/state-file.js";
@@ -112,6 +113,20 @@ export function withRenameSources(workspace: Workspace, state: StateDocument, ta
   return extra.length === 0 ? targets : [...targets, ...extra];
 }
 
+/**
+ * What the HTTP layer shows on stderr: every retry wait of a second or more (a long Retry-After must
+ * not look like a hang), and with --verbose every response and every wait. Nothing with --quiet.
+ */
+export function httpEvents(ctx: CommandContext): Pick<SessionOptions, "onEvent"> {
+  if (ctx.global.quiet) return {};
+  return {
+    onEvent: (e) => {
+      if (e.type === "response" && ctx.global.verbose) ctx.io.stderr.write(`${e.provider}/${e.account} ${e.method} ${e.path} → ${e.status} (${Math.round(e.durationMs)} ms)\n`);
+      else if (e.type === "retry" && (ctx.global.verbose || e.delayMs >= 1000)) ctx.io.stderr.write(`${describeRetryWait(e)}\n`);
+    },
+  };
+}
+
 /** validate → read state → refresh → plan; sessions are left open for the caller (apply) to use. */
 export async function runPlan(ctx: CommandContext, opts: PlanRunOptions, loaded?: Workspace): Promise<PlanRun> {
   const declared = loaded ?? (await loadValidWorkspace(ctx));
@@ -121,14 +136,7 @@ export async function runPlan(ctx: CommandContext, opts: PlanRunOptions, loaded?
     readOnly: opts.readOnly,
     env: ctx.io.env,
     ...timeLimits(ctx.global),
-    ...(ctx.global.verbose
-      ? {
-          onEvent: (e) => {
-            if (e.type === "response") ctx.io.stderr.write(`${e.provider}/${e.account} ${e.method} ${e.path} → ${e.status} (${Math.round(e.durationMs)} ms)\n`);
-            else if (e.type === "retry") ctx.io.stderr.write(`${e.provider}/${e.account} retry ${e.method} ${e.path} in ${e.delayMs} ms: ${e.reason}\n`);
-          },
-        }
-      : {}),
+    ...httpEvents(ctx),
   });
   const progress = progressReporter(ctx.io.stderr, "refreshing", { quiet: ctx.global.quiet });
   try {

@@ -255,6 +255,13 @@ function readAccounts(config: JsonObject): (AccountConfig | undefined)[] {
         ...(typeof pollSeconds === "number" ? { pollSeconds } : {}),
       };
     }
+    if (isJsonObject(entry.retryWait)) {
+      const { maxSeconds, totalSeconds } = entry.retryWait;
+      account.retryWait = {
+        ...(typeof maxSeconds === "number" ? { maxSeconds } : {}),
+        ...(typeof totalSeconds === "number" ? { totalSeconds } : {}),
+      };
+    }
     return account;
   });
 }

@@ -111,6 +111,8 @@ export interface AccountConfig {
   concurrency?: number;
   /** How apply waits for a background status change (Puffle launch); provider defaults otherwise. */
   statusWait?: { timeoutSeconds?: number; pollSeconds?: number };
+  /** How long a request may wait before a retry: per wait (a longer Retry-After is capped) and in total. */
+  retryWait?: { maxSeconds?: number; totalSeconds?: number };
 }
 
 export interface SafetyConfig {

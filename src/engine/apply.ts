@@ -6,6 +6,7 @@ import { stableStringify, type JsonObject, type JsonValue } from "../core/json.j
 import { dependencyWaves, fillPlaceholders } from "../core/refs.js";
 import type { BlockedStep, CampaignPlan, Plan, PlanStep } from "../core/plan.js";
 import type { Address, AudienceRow, AudienceState, PendingCreate, SafetyConfig, StateDocument, StateEntry } from "../core/types.js";
+import { boundElsewhere } from "../core/bindings.js";
 import { isProviderApiError } from "../http/errors.js";
 import { mergeLive } from "../providers/mapping.js";
 import type { LiveCampaign } from "../providers/types.js";
@@ -235,7 +236,14 @@ class CampaignRun {
     for (let i = 0; i < rows.length; i += size) {
       const batch = rows.slice(i, i + size);
       const bodies = batch.map((r) => r.row);
-      const result = await roster.add(this.id, bodies, { idempotencyKey: batchKey(this.id, bodies) });
+      let result: Awaited<ReturnType<typeof roster.add>>;
+      try {
+        result = await roster.add(this.id, bodies, { idempotencyKey: batchKey(this.id, bodies) });
+      } catch (err) {
+        // Name the files the batch came from; the audience is not recorded, so the next plan uploads it again.
+        const files = [...new Set(batch.map((r) => { const f = work.decl.files[r.file]!; return this.opts.displayPath?.(f.file) ?? f.path; }))];
+        throw new Error(`uploading ${batch.length} ${a.noun} from ${files.join(", ")} failed (the next plan uploads them again): ${errorText(err)}`, { cause: err });
+      }
       if (result.batchRejected) {
         const row = result.batchRejected.index === undefined ? undefined : batch[result.batchRejected.index];
         throw new Error(`${this.session.module.displayName} refused a batch of ${batch.length} ${a.noun}${row ? ` because of ${where(row)}` : ""}: ${result.batchRejected.message}`);
@@ -380,6 +388,17 @@ class CampaignRun {
       throw err;
     }
     if (this.id === undefined) throw new Error("create returned no id");
+    // An answer that reuses an id state already gives to another address is refused, not recorded:
+    // binding two addresses to one object would make one of them manage (and later delete) the other's.
+    const owner = boundElsewhere(this.store.doc.campaigns, this.plan.address, { provider: this.plan.provider, account: this.plan.account, kind: this.plan.kind, id: this.id });
+    if (owner !== undefined) {
+      const id = this.id;
+      this.id = undefined;
+      throw new Error(
+        `${this.session.module.displayName} answered the create of ${this.plan.address} with id ${id}, which state already gives to ${owner}; ` +
+          `not recorded (one live object backs one address) — check both in the provider, then bind the right one with \`campaignctl state adopt ${this.plan.address} --id <ID>\``,
+      );
+    }
     this.claimedIds.add(this.id);
     this.step(`created id ${this.id}`);
     // Record the id at once: a crash after this point must not lose it.

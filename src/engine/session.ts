@@ -83,6 +83,8 @@ export function openSessions(workspace: Workspace, keys: Iterable<string>, opts:
       ...(opts.requestBudgetMs === undefined ? {} : { requestBudgetMs: opts.requestBudgetMs }),
       deadline,
       deadlineLabel,
+      ...(account.retryWait?.maxSeconds === undefined ? {} : { maxRetryAfterMs: account.retryWait.maxSeconds * 1000 }),
+      ...(account.retryWait?.totalSeconds === undefined ? {} : { maxRetryWaitMs: account.retryWait.totalSeconds * 1000 }),
       ...(opts.onEvent === undefined ? {} : { onEvent: opts.onEvent }),
     });
     sessions.set(key, { key, account, module, http, client: module.createClient(http), concurrency, ...(apiKey === "" ? { keyless: true } : {}) });

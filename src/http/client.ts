@@ -55,8 +55,16 @@ export interface HttpClientOptions {
   maxRetries?: number;
   /** Backoff between retries without Retry-After. Default 200 ms × 2^n with jitter, capped at 10 s. */
   backoff?: Partial<BackoffOptions>;
-  /** A Retry-After longer than this is not waited for: the request fails (retryable). Default 60 000. */
+  /**
+   * The longest single wait before a retry: a longer Retry-After is capped to this (the retry is sent
+   * after the cap; a provider that still refuses answers 429 again). Default 30 000.
+   */
   maxRetryAfterMs?: number;
+  /**
+   * The most time one request spends waiting on its retries, all waits together (Retry-After and
+   * backoff sleeps, and time held back by an account-wide 429 hold). Default 60 000.
+   */
+  maxRetryWaitMs?: number;
   userAgent?: string;
   /** Verbose logging / progress. Never receives headers, bodies or the key. Exceptions are ignored. */
   onEvent?: (e: HttpEvent) => void;
@@ -133,12 +141,23 @@ export type HttpEvent =
   | (EventBase & { type: "request" })
   | (EventBase & { type: "response"; status: number; durationMs: number })
   | (EventBase & { type: "network-error"; kind: FailureKind; networkCode: string; durationMs: number })
-  | (EventBase & { type: "retry"; reason: string; delayMs: number })
+  | (EventBase & {
+      type: "retry";
+      reason: string;
+      delayMs: number;
+      /** The status that caused the wait, when an answer did. */
+      status?: number;
+      /** The Retry-After the provider asked for, when it sent one (before the cap). */
+      retryAfterMs?: number;
+      /** The wait was shortened to `maxRetryAfterMs`. */
+      capped: boolean;
+    })
   | (EventBase & { type: "throttle"; retryAfterMs: number });
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_RETRIES = 5;
-const DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
+export const DEFAULT_MAX_RETRY_AFTER_MS = 30_000;
+export const DEFAULT_MAX_RETRY_WAIT_MS = 60_000;
 export const DEFAULT_REQUEST_BUDGET_MS = 60_000;
 export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 /** An attempt is not started with less time than this left in a budget. */
@@ -200,6 +219,7 @@ class GotProviderHttp implements HttpClient {
   private readonly maxResponseBytes: number;
   private readonly maxRetries: number;
   private readonly maxRetryAfterMs: number;
+  private readonly maxRetryWaitMs: number;
   private readonly backoff: BackoffOptions;
   private readonly now: Clock;
   private readonly random: () => number;
@@ -233,6 +253,7 @@ class GotProviderHttp implements HttpClient {
     this.maxResponseBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.maxRetries = opts.maxRetries ?? DEFAULT_MAX_RETRIES;
     this.maxRetryAfterMs = opts.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
+    this.maxRetryWaitMs = opts.maxRetryWaitMs ?? DEFAULT_MAX_RETRY_WAIT_MS;
     this.backoff = { ...DEFAULT_BACKOFF, ...opts.backoff };
 
     // The key, and the key without its scheme word ("Bearer x" → "x"), longest first.
@@ -294,9 +315,11 @@ class GotProviderHttp implements HttpClient {
     const url = this.urlFor(spec);
     /** When the first attempt went out: the per-request budget counts from here. */
     let firstSentAt: number | undefined;
+    /** Time this request has spent waiting on retries (sleeps, and 429 holds of the account). */
+    const waited = { ms: 0 };
     for (let attempt = 1; ; attempt++) {
       const ev: EventBase = { ...init, attempt };
-      const outcome = await this.attempt(spec, url, ev, () => {
+      const outcome = await this.attempt(spec, url, ev, waited, () => {
         firstSentAt ??= this.now();
         return this.limitFor(firstSentAt);
       });
@@ -326,18 +349,32 @@ class GotProviderHttp implements HttpClient {
         failure = this.classifyError(spec, outcome.error);
       }
 
-      const retryAfterTooLong = failure.retryAfterMs !== undefined && failure.retryAfterMs > this.maxRetryAfterMs;
-      if (!failure.mayRetry || attempt > this.maxRetries || retryAfterTooLong) {
+      if (!failure.mayRetry || attempt > this.maxRetries) {
         throw this.toError(init, spec, failure, attempt);
       }
-      const delayMs = failure.retryAfterMs ?? backoffDelay(attempt - 1, this.backoff, this.random);
+      // A long Retry-After is capped: nothing waits longer than maxRetryAfterMs at a time.
+      const wanted = failure.retryAfterMs ?? backoffDelay(attempt - 1, this.backoff, this.random);
+      const delayMs = Math.min(wanted, this.maxRetryAfterMs);
+      if (waited.ms + delayMs > this.maxRetryWaitMs) {
+        const note = `gave up: another wait of ${seconds(delayMs)} would exceed the ${seconds(this.maxRetryWaitMs)} this request may spend waiting on retries (retryWait.totalSeconds; ${seconds(Math.round(waited.ms))} waited)`;
+        throw this.toError(init, spec, { ...failure, note }, attempt);
+      }
       const limit = this.limitFor(firstSentAt ?? this.now());
       if (this.now() + delayMs + MIN_ATTEMPT_MS > limit.at) {
         // Waiting and trying again would overrun the budget: give up now, saying why.
         throw this.toError(init, spec, { ...failure, note: this.budgetWords(limit.which) }, attempt);
       }
       this.stats.retries++;
-      this.emit({ ...ev, type: "retry", reason: reasonOf(failure), delayMs });
+      this.emit({
+        ...ev,
+        type: "retry",
+        reason: reasonOf(failure),
+        delayMs,
+        ...(failure.status === undefined ? {} : { status: failure.status }),
+        ...(failure.retryAfterMs === undefined ? {} : { retryAfterMs: failure.retryAfterMs }),
+        capped: delayMs < wanted,
+      });
+      waited.ms += delayMs;
       // The concurrency slot is free while we wait; the pacer (and any 429 hold) governs the restart.
       await sleepMs(delayMs);
     }
@@ -390,11 +427,16 @@ class GotProviderHttp implements HttpClient {
     spec: RequestSpec,
     url: URL,
     ev: EventBase,
+    waited: { ms: number },
     limit: () => { at: number; which: "request" | "command" },
   ): Promise<Outcome | { expired: "request" | "command"; reached: boolean; sent: boolean }> {
     await this.slots.acquire();
     try {
+      // Time held back by the account's 429 hold counts as waiting on retries (pacing alone does not).
+      const held = this.pacer.held();
+      const queuedAt = this.now();
       await this.pacer.take();
+      if (held) waited.ms += this.now() - queuedAt;
       const { at, which } = limit();
       const left = at - this.now();
       if (left < MIN_ATTEMPT_MS) return { expired: which, reached: false, sent: false };
@@ -601,6 +643,17 @@ function checkAnswer(check: ResponseCheck, raw: unknown): string | undefined {
 
 function headerText(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v.join(", ") : v;
+}
+
+/**
+ * The line shown on stderr while a request waits to be retried: who, how long, why.
+ * "altur/default: waiting 30 s before retrying list campaigns (attempt 2): HTTP 429, Retry-After 120 s, capped at 30 s (retryWait.maxSeconds)"
+ */
+export function describeRetryWait(e: Extract<HttpEvent, { type: "retry" }>): string {
+  const why: string[] = [e.status !== undefined ? `HTTP ${e.status}` : e.reason];
+  if (e.retryAfterMs !== undefined) why.push(`Retry-After ${seconds(e.retryAfterMs)}`);
+  if (e.capped) why.push(`capped at ${seconds(e.delayMs)} (retryWait.maxSeconds)`);
+  return `${e.provider}/${e.account}: waiting ${seconds(e.delayMs)} before retrying ${e.operation} (attempt ${e.attempt + 1}): ${why.join(", ")}`;
 }
 
 function seconds(ms: number): string {

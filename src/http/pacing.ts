@@ -57,6 +57,11 @@ export class Pacer {
     this.pump();
   }
 
+  /** Whether a 429 hold keeps starts back at this moment. */
+  held(): boolean {
+    return this.holdUntil > this.now();
+  }
+
   /** Requests waiting for a start slot. */
   get queued(): number {
     return this.waiters.length;

@@ -15,7 +15,7 @@ const require = createRequire(import.meta.url);
  * with a ProviderApiError of kind "answer" — never read as an empty list.
  */
 
-/** A JSON Schema (draft 2020-12 subset: type, required, properties, items, enum, anyOf). */
+/** A JSON Schema (draft 2020-12 subset: type, required, properties, items, enum, anyOf, minimum). */
 export type JsonSchema = boolean | { [keyword: string]: unknown };
 
 export interface ResponseCheck {
@@ -110,6 +110,8 @@ function describeError(err: ErrorObject, body: unknown): string {
       return `${where} has an undocumented value`;
     case "minLength":
       return `${where} is empty`;
+    case "minimum":
+      return `${where} is ${JSON.stringify(valueAt(body, err.instancePath))}, expected at least ${String((err.params as { limit?: unknown }).limit)}`;
     default:
       return `${where} ${err.message ?? "does not have the documented shape"}`;
   }

@@ -5,11 +5,11 @@ import { PROVIDERS, type ProviderName } from "../core/types.js";
 import { createAlturSimulator } from "./altur/index.js";
 import { MAX_BODY_BYTES, readBody, type BodyOutcome } from "./body.js";
 import { createExtrovertSimulator } from "./extrovert/index.js";
-import { DEFAULT_FAULTS, mergeFaults } from "./faults.js";
+import { DEFAULT_FAULTS, faultCoins, findAnswer, mergeFaults, parseAnswers } from "./faults.js";
 import { SandboxDataError, SnapshotWriter, loadDataFile } from "./persistence.js";
 import { createPuffleSimulator } from "./puffle/index.js";
 import { TokenBuckets } from "./ratelimit.js";
-import type { FaultSettings, ProviderSimulator, RequestLogEntry, SimRequest, SimResponse } from "./types.js";
+import type { AnswerOverride, FaultSettings, ProviderSimulator, RequestLogEntry, SimRequest, SimResponse } from "./types.js";
 
 /**
  * The sandbox HTTP framework: one listener per provider simulator, the /__sandbox/* control endpoints,
@@ -66,6 +66,10 @@ interface Listener {
   provider: ProviderName;
   sim: ProviderSimulator;
   faults: FaultSettings;
+  /** The fault coins: seeded by `faults.seed`, restarted by every PUT that carries a seed. */
+  coin: () => number;
+  /** Canned answers (PUT /__sandbox/answers), checked after auth and body checks, before the simulator. */
+  answers: AnswerOverride[];
   log: RequestLogEntry[];
   buckets: TokenBuckets;
   server: Server;
@@ -228,6 +232,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
       l.sim.reset();
       l.log.length = 0;
       l.faults = { ...DEFAULT_FAULTS };
+      l.coin = faultCoins(null);
+      l.answers = [];
       l.buckets.clear();
     }
   };
@@ -291,7 +297,20 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
       const merged = mergeFaults(l.faults, json);
       if ("problems" in merged) return send(res, controlError(400, `invalid fault settings: ${merged.problems.join("; ")}`));
       l.faults = merged.settings;
+      if (typeof json === "object" && json !== null && "seed" in json) l.coin = faultCoins(l.faults.seed);
       return send(res, { status: 200, body: l.faults });
+    }
+    if (sub === "/answers") {
+      if (method === "GET") return send(res, { status: 200, body: l.answers });
+      if (method === "DELETE") {
+        l.answers = [];
+        return send(res, { status: 204 });
+      }
+      if (method !== "PUT") return wrongMethod("GET, PUT, DELETE");
+      const parsed = parseAnswers(json);
+      if ("problems" in parsed) return send(res, controlError(400, `invalid answers: ${parsed.problems.join("; ")}`));
+      l.answers = parsed.answers;
+      return send(res, { status: 200, body: l.answers });
     }
     if (sub === "/settings") {
       const settings = l.sim.settings;
@@ -333,7 +352,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     }
     return send(
       res,
-      controlError(404, `unknown control endpoint ${path}; known: /__sandbox/requests, /__sandbox/reset, /__sandbox/campaigns, /__sandbox/campaigns/{id}/status, /__sandbox/faults, /__sandbox/settings`),
+      controlError(404, `unknown control endpoint ${path}; known: /__sandbox/requests, /__sandbox/reset, /__sandbox/campaigns, /__sandbox/campaigns/{id}/status, /__sandbox/faults, /__sandbox/answers, /__sandbox/settings`),
     );
   };
 
@@ -371,11 +390,13 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
       await sleep(faults.latencyMs);
       if (stopped) return;
     }
-    if (faults.resetRate > 0 && Math.random() < faults.resetRate) {
+    // Both coins are drawn for every request once any rate is set, so a seed gives the same sequence whatever the rates.
+    const [resetCoin, errorCoin] = faults.resetRate > 0 || faults.errorRate > 0 ? [l.coin(), l.coin()] : [1, 1];
+    if (resetCoin < faults.resetRate) {
       req.socket.destroy();
       return;
     }
-    if (faults.errorRate > 0 && Math.random() < faults.errorRate) {
+    if (errorCoin < faults.errorRate) {
       const status = faults.errorStatus;
       return answer(framework(status, `Injected fault: HTTP ${status}`, status === 429 ? { "retry-after": "1" } : undefined), close);
     }
@@ -390,6 +411,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
       return answer(framework(415, `Unsupported Content-Type ${JSON.stringify(body.contentType)}: send application/json`));
     }
     if (body.kind === "malformed") return answer(framework(400, `Malformed JSON in request body: ${body.problem}`));
+
+    const canned = findAnswer(l.answers, method, url.pathname);
+    if (canned !== undefined) return answer(canned.body === undefined ? { status: canned.status } : { status: canned.status, body: canned.body });
 
     const rest = stripBasePath(l.sim, url.pathname);
     if (rest === undefined) return answer(framework(404, `Cannot ${method} ${url.pathname}`));
@@ -447,6 +471,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
       provider,
       sim: simulators[provider],
       faults: { ...DEFAULT_FAULTS },
+      coin: faultCoins(null),
+      answers: [],
       log: [],
       buckets: new TokenBuckets(),
       server,

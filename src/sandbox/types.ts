@@ -68,6 +68,24 @@ export interface FaultSettings {
   resetRate: number;
   /** null = the provider's default limit; 0 = unlimited; n = n requests/second (token bucket, burst n). */
   requestsPerSecond: number | null;
+  /**
+   * null = unseeded coins (Math.random). An integer seeds the listener's fault coins: every PUT that
+   * carries a seed restarts the sequence, so the same seed and the same requests in the same order
+   * get the same resets and errors.
+   */
+  seed: number | null;
+}
+
+/**
+ * A canned answer (PUT /__sandbox/answers): a provider request matching `method` and `path` gets this
+ * status and body instead of the simulator's answer — the simulator never sees it, so nothing changes.
+ */
+export interface AnswerOverride {
+  method: string;
+  /** The request path as sent (base path included); `*` stands for one whole path segment. */
+  path: string;
+  status: number;
+  body?: unknown;
 }
 
 export interface RequestLogEntry {

@@ -18,7 +18,7 @@ import { afterAll, beforeAll, beforeEach } from "vitest";
 import { PROVIDERS, type ProviderName } from "../../src/core/types.js";
 import { PROVIDERS as MODULES } from "../../src/providers/registry.js";
 import { startSandbox, type RunningSandbox } from "../../src/sandbox/server.js";
-import type { FaultSettings, RequestLogEntry } from "../../src/sandbox/types.js";
+import type { AnswerOverride, FaultSettings, RequestLogEntry } from "../../src/sandbox/types.js";
 
 export interface TestSandboxOptions {
   /** Default "sandbox". */
@@ -68,6 +68,8 @@ export interface TestSandbox extends RunningSandbox {
   clearRequests(provider: ProviderName): Promise<void>;
   /** PUT /__sandbox/faults of one provider (partial settings merge); returns the settings now in force. */
   setFaults(provider: ProviderName, faults: Partial<FaultSettings>): Promise<FaultSettings>;
+  /** PUT /__sandbox/answers of one provider: canned answers by method and path (`*` = one segment); [] removes them. */
+  setAnswers(provider: ProviderName, answers: AnswerOverride[]): Promise<void>;
   /** PUT /__sandbox/settings of one provider (partial merge); returns the settings now in force. */
   setSettings(provider: ProviderName, settings: Record<string, unknown>): Promise<Record<string, unknown>>;
   /** GET /__sandbox/campaigns of one provider. */
@@ -145,6 +147,9 @@ export async function startTestSandbox(opts: TestSandboxOptions = {}): Promise<T
     },
     async setFaults(provider, faults) {
       return ok(await control(provider, "PUT", "/faults", faults), "PUT /__sandbox/faults").body as FaultSettings;
+    },
+    async setAnswers(provider, answers) {
+      ok(await control(provider, "PUT", "/answers", answers), "PUT /__sandbox/answers");
     },
     async setSettings(provider, settings) {
       return ok(await control(provider, "PUT", "/settings", settings), "PUT /__sandbox/settings").body as Record<string, unknown>;

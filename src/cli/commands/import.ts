@@ -16,7 +16,7 @@ import { PROVIDERS } from "../../providers/registry.js";
 import { StateLockedError, withStateLock, writeState } from "../../state/state-file.js";
 import type { CommandContext, RegisterCommand } from "../context.js";
 import { CliError } from "../io.js";
-import { loadState, withProviderErrors } from "../pipeline.js";
+import { httpEvents, loadState, withProviderErrors } from "../pipeline.js";
 import { renderText } from "../render/diagnostics.js";
 
 /**
@@ -235,7 +235,7 @@ async function runImport(ctx: CommandContext, opts: ImportOptions): Promise<numb
   }
   const schemaFile = schemaFileFor(workspace);
 
-  const sessions = openSessions(workspace, [key], { readOnly: true, env: ctx.io.env, ...timeLimits(ctx.global) });
+  const sessions = openSessions(workspace, [key], { readOnly: true, env: ctx.io.env, ...timeLimits(ctx.global), ...httpEvents(ctx) });
   const session = sessions.get(key) as AccountSession;
   const client = session.client;
   if (!client.list || !client.get) throw new CliError(`${module.displayName} cannot be read: nothing to import`);

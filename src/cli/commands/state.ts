@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { boundElsewhere } from "../../core/bindings.js";
 import { isAbsolute, relative } from "node:path";
 import { Option } from "commander";
 import type { KindCapabilities } from "../../core/capabilities.js";
@@ -17,7 +18,7 @@ import { mergeStates } from "../../state/merge.js";
 import { parseState, readStateFile, StateFileError, StateLockedError, withStateLock, writeState } from "../../state/state-file.js";
 import type { CommandContext, RegisterCommand } from "../context.js";
 import { CliError } from "../io.js";
-import { loadState, withProviderErrors } from "../pipeline.js";
+import { httpEvents, loadState, withProviderErrors } from "../pipeline.js";
 import { loadValidWorkspace } from "../workspace.js";
 
 /**
@@ -153,7 +154,7 @@ async function resolvedForAdoption(ctx: CommandContext, workspace: Workspace, de
   const withSpec = { ...decl, spec };
   if (findLookups(spec, lookupsOf(decl.kind)).length === 0) return spec;
   const key = accountKey(decl.provider, decl.account);
-  const sessions = openSessions(workspace, [key], { readOnly: true, env: ctx.io.env, ...timeLimits(ctx.global) });
+  const sessions = openSessions(workspace, [key], { readOnly: true, env: ctx.io.env, ...timeLimits(ctx.global), ...httpEvents(ctx) });
   try {
     const resolved = await withProviderErrors(() => resolveLookups({ ...workspace, campaigns: [withSpec] }, state, sessions), workspace);
     if (resolved.diagnostics.length > 0) throw new CliError(resolved.diagnostics.map((d) => d.message).join("; "));
@@ -169,7 +170,7 @@ async function resolvedForAdoption(ctx: CommandContext, workspace: Workspace, de
 async function readForAdoption(ctx: CommandContext, workspace: Workspace, decl: CampaignDecl, id: string): Promise<Adoption> {
   const module = PROVIDERS[decl.provider];
   if (!module.capabilities.readable) return { id, applied: await resolvedForAdoption(ctx, workspace, decl), verified: false };
-  const sessions = openSessions(workspace, [accountKey(decl.provider, decl.account)], { readOnly: true, env: ctx.io.env, ...timeLimits(ctx.global) });
+  const sessions = openSessions(workspace, [accountKey(decl.provider, decl.account)], { readOnly: true, env: ctx.io.env, ...timeLimits(ctx.global), ...httpEvents(ctx) });
   try {
     const session = sessions.get(accountKey(decl.provider, decl.account));
     const get = session?.client.get?.bind(session.client);
@@ -209,11 +210,10 @@ async function adopt(ctx: CommandContext, address: string, rawId: string): Promi
 
   const result = await lockedUpdate(workspace, async () => {
     const state = await loadState(workspace.stateFile);
-    const taken = (candidate: string) =>
-      Object.entries(state.campaigns).find(([a, e]) => a !== address && e.provider === decl.provider && e.account === decl.account && e.id === candidate);
+    const taken = (candidate: string) => boundElsewhere(state.campaigns, address, { provider: decl.provider, account: decl.account, kind: decl.kind, id: candidate });
     const before = taken(id);
     if (before) {
-      throw new CliError(`${module.displayName} id ${id} is already bound to ${before[0]}; one live campaign can back only one address (run \`campaignctl state forget ${before[0]}\` first if that binding is wrong)`);
+      throw new CliError(`${module.displayName} id ${id} is already bound to ${before}; one live campaign can back only one address (run \`campaignctl state forget ${before}\` first if that binding is wrong)`);
     }
     const current = state.campaigns[address];
     if (current && current.id !== id) {
@@ -222,7 +222,7 @@ async function adopt(ctx: CommandContext, address: string, rawId: string): Promi
     const adoption = await readForAdoption(ctx, workspace, decl, id);
     // The provider may spell the id differently (Altur integers): check the canonical form too.
     const after = adoption.id !== id ? taken(adoption.id) : undefined;
-    if (after) throw new CliError(`${module.displayName} id ${adoption.id} is already bound to ${after[0]}`);
+    if (after) throw new CliError(`${module.displayName} id ${adoption.id} is already bound to ${after}`);
     const entry: StateEntry = {
       provider: decl.provider,
       account: decl.account,

@@ -5252,8 +5252,8 @@ return errors === 0;
 validate20.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 exports.config = validate42;
-const schema71 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/campaignctl.schema.json","title":"WorkspaceConfig","description":"campaignctl workspace configuration (campaignctl.yaml): where the campaign files and the state file live, and which provider accounts exist. Relative paths resolve against this file's directory.","type":"object","additionalProperties":false,"required":["apiVersion"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"campaignsDir":{"description":"Directory holding the campaign files; every *.yaml and *.yml below it is read, recursively.","type":"string","minLength":1,"default":"campaigns"},"stateFile":{"description":"Where apply records the provider id and last applied spec of each campaign. Meant to be committed.","type":"string","minLength":1,"default":"campaignctl.state.json"},"accounts":{"description":"One entry per provider account. A campaign names its account in `metadata.account` (default \"default\").","type":"array","items":{"$ref":"#/$defs/Account","description":"A provider account."},"default":[]},"safety":{"$ref":"#/$defs/Safety","description":"Guards against mass changes: apply refuses them without --force."},"prune":{"description":"What apply (and so merge-to-apply) does with campaigns that are in state but no longer in Git: true retires them (Altur: archive, Puffle: delete), false leaves them alone and the plan shows them as notes. `apply --prune` / `--no-prune` override it.","type":"boolean","default":false}},"$defs":{"Account":{"description":"A provider account and how to reach it. The API key itself never goes in a file: it is read from the environment variable named by `apiKeyEnv`.","type":"object","additionalProperties":false,"required":["provider","apiKeyEnv"],"properties":{"provider":{"description":"Which provider this account belongs to.","type":"string","enum":["extrovert","puffle","altur"]},"name":{"description":"Account name, unique per provider; campaigns refer to it in `metadata.account`.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key (for example ALTUR_API_KEY). Never the key itself.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be the name of an environment variable (letters, digits and _, not starting with a digit), not the key itself"},"baseUrl":{"description":"API base URL. Defaults to the provider's production URL; point it at `campaignctl sandbox` for tests.","type":"string","format":"uri","pattern":"^https?://[^/?#@]*(?:[/?#]|$)","patternErrorMessage":"must be an absolute http(s) URL without user:password@ (the key comes from apiKeyEnv), such as https://api.altur.io/api/v1.0"},"requestsPerSecond":{"description":"Client-side rate limit for this account, 0.1 to 1000 requests per second. Defaults to the provider's documented or assumed limit (Altur documents 12/s).","type":"number","minimum":0.1,"maximum":1000},"concurrency":{"description":"Most requests in flight at once for this account, 1 to 100. Defaults to twice requestsPerSecond × the provider's typical latency (500 ms assumed), at least 2: enough that the rate, not this, is the limit.","type":"integer","minimum":1,"maximum":100},"statusWait":{"description":"How apply waits for a status change the provider completes in the background (Puffle launch: launching → active) before any step that needs it. Defaults: the provider's (Puffle: 180 s, reads at most 30 s apart).","type":"object","additionalProperties":false,"properties":{"timeoutSeconds":{"description":"Give up after this many seconds; the campaign is reported and left as it is.","type":"number","minimum":0},"pollSeconds":{"description":"Longest pause between two status reads; the first read comes after at most 2 s.","type":"number","exclusiveMinimum":0}}}}},"Safety":{"description":"Thresholds that make apply refuse mass changes unless --force is given.","type":"object","additionalProperties":false,"properties":{"maxChangePercent":{"description":"Refuse to update, replace or delete more than this percentage of the managed campaigns.","type":"number","minimum":0,"maximum":100,"default":30},"minManagedForThreshold":{"description":"Apply the percentage guard only when at least this many campaigns are managed.","type":"integer","minimum":0,"default":10}}}}};
-const schema72 = {"description":"A provider account and how to reach it. The API key itself never goes in a file: it is read from the environment variable named by `apiKeyEnv`.","type":"object","additionalProperties":false,"required":["provider","apiKeyEnv"],"properties":{"provider":{"description":"Which provider this account belongs to.","type":"string","enum":["extrovert","puffle","altur"]},"name":{"description":"Account name, unique per provider; campaigns refer to it in `metadata.account`.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key (for example ALTUR_API_KEY). Never the key itself.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be the name of an environment variable (letters, digits and _, not starting with a digit), not the key itself"},"baseUrl":{"description":"API base URL. Defaults to the provider's production URL; point it at `campaignctl sandbox` for tests.","type":"string","format":"uri","pattern":"^https?://[^/?#@]*(?:[/?#]|$)","patternErrorMessage":"must be an absolute http(s) URL without user:password@ (the key comes from apiKeyEnv), such as https://api.altur.io/api/v1.0"},"requestsPerSecond":{"description":"Client-side rate limit for this account, 0.1 to 1000 requests per second. Defaults to the provider's documented or assumed limit (Altur documents 12/s).","type":"number","minimum":0.1,"maximum":1000},"concurrency":{"description":"Most requests in flight at once for this account, 1 to 100. Defaults to twice requestsPerSecond × the provider's typical latency (500 ms assumed), at least 2: enough that the rate, not this, is the limit.","type":"integer","minimum":1,"maximum":100},"statusWait":{"description":"How apply waits for a status change the provider completes in the background (Puffle launch: launching → active) before any step that needs it. Defaults: the provider's (Puffle: 180 s, reads at most 30 s apart).","type":"object","additionalProperties":false,"properties":{"timeoutSeconds":{"description":"Give up after this many seconds; the campaign is reported and left as it is.","type":"number","minimum":0},"pollSeconds":{"description":"Longest pause between two status reads; the first read comes after at most 2 s.","type":"number","exclusiveMinimum":0}}}}};
+const schema71 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/campaignctl.schema.json","title":"WorkspaceConfig","description":"campaignctl workspace configuration (campaignctl.yaml): where the campaign files and the state file live, and which provider accounts exist. Relative paths resolve against this file's directory.","type":"object","additionalProperties":false,"required":["apiVersion"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"campaignsDir":{"description":"Directory holding the campaign files; every *.yaml and *.yml below it is read, recursively.","type":"string","minLength":1,"default":"campaigns"},"stateFile":{"description":"Where apply records the provider id and last applied spec of each campaign. Meant to be committed.","type":"string","minLength":1,"default":"campaignctl.state.json"},"accounts":{"description":"One entry per provider account. A campaign names its account in `metadata.account` (default \"default\").","type":"array","items":{"$ref":"#/$defs/Account","description":"A provider account."},"default":[]},"safety":{"$ref":"#/$defs/Safety","description":"Guards against mass changes: apply refuses them without --force."},"prune":{"description":"What apply (and so merge-to-apply) does with campaigns that are in state but no longer in Git: true retires them (Altur: archive, Puffle: delete), false leaves them alone and the plan shows them as notes. `apply --prune` / `--no-prune` override it.","type":"boolean","default":false}},"$defs":{"Account":{"description":"A provider account and how to reach it. The API key itself never goes in a file: it is read from the environment variable named by `apiKeyEnv`.","type":"object","additionalProperties":false,"required":["provider","apiKeyEnv"],"properties":{"provider":{"description":"Which provider this account belongs to.","type":"string","enum":["extrovert","puffle","altur"]},"name":{"description":"Account name, unique per provider; campaigns refer to it in `metadata.account`.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key (for example ALTUR_API_KEY). Never the key itself.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be the name of an environment variable (letters, digits and _, not starting with a digit), not the key itself"},"baseUrl":{"description":"API base URL. Defaults to the provider's production URL; point it at `campaignctl sandbox` for tests.","type":"string","format":"uri","pattern":"^https?://[^/?#@]*(?:[/?#]|$)","patternErrorMessage":"must be an absolute http(s) URL without user:password@ (the key comes from apiKeyEnv), such as https://api.altur.io/api/v1.0"},"requestsPerSecond":{"description":"Client-side rate limit for this account, 0.1 to 1000 requests per second. Defaults to the provider's documented or assumed limit (Altur documents 12/s).","type":"number","minimum":0.1,"maximum":1000},"concurrency":{"description":"Most requests in flight at once for this account, 1 to 100. Defaults to twice requestsPerSecond × the provider's typical latency (500 ms assumed), at least 2: enough that the rate, not this, is the limit.","type":"integer","minimum":1,"maximum":100},"statusWait":{"description":"How apply waits for a status change the provider completes in the background (Puffle launch: launching → active) before any step that needs it. Defaults: the provider's (Puffle: 180 s, reads at most 30 s apart).","type":"object","additionalProperties":false,"properties":{"timeoutSeconds":{"description":"Give up after this many seconds; the campaign is reported and left as it is.","type":"number","minimum":0},"pollSeconds":{"description":"Longest pause between two status reads; the first read comes after at most 2 s.","type":"number","exclusiveMinimum":0}}},"retryWait":{"description":"How long a request may wait before it is retried (after a 429 or a transient failure). Each wait is shown on stderr. Defaults: 30 s per wait, 60 s per request.","type":"object","additionalProperties":false,"properties":{"maxSeconds":{"description":"Longest single wait: a longer Retry-After is capped to this, and the retry is sent after it.","type":"number","minimum":0,"maximum":3600},"totalSeconds":{"description":"Most time one request spends waiting on its retries, all waits together (including time held back by the account's 429 hold); then it fails.","type":"number","minimum":0,"maximum":3600}}}}},"Safety":{"description":"Thresholds that make apply refuse mass changes unless --force is given.","type":"object","additionalProperties":false,"properties":{"maxChangePercent":{"description":"Refuse to update, replace or delete more than this percentage of the managed campaigns.","type":"number","minimum":0,"maximum":100,"default":30},"minManagedForThreshold":{"description":"Apply the percentage guard only when at least this many campaigns are managed.","type":"integer","minimum":0,"default":10}}}}};
+const schema72 = {"description":"A provider account and how to reach it. The API key itself never goes in a file: it is read from the environment variable named by `apiKeyEnv`.","type":"object","additionalProperties":false,"required":["provider","apiKeyEnv"],"properties":{"provider":{"description":"Which provider this account belongs to.","type":"string","enum":["extrovert","puffle","altur"]},"name":{"description":"Account name, unique per provider; campaigns refer to it in `metadata.account`.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key (for example ALTUR_API_KEY). Never the key itself.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be the name of an environment variable (letters, digits and _, not starting with a digit), not the key itself"},"baseUrl":{"description":"API base URL. Defaults to the provider's production URL; point it at `campaignctl sandbox` for tests.","type":"string","format":"uri","pattern":"^https?://[^/?#@]*(?:[/?#]|$)","patternErrorMessage":"must be an absolute http(s) URL without user:password@ (the key comes from apiKeyEnv), such as https://api.altur.io/api/v1.0"},"requestsPerSecond":{"description":"Client-side rate limit for this account, 0.1 to 1000 requests per second. Defaults to the provider's documented or assumed limit (Altur documents 12/s).","type":"number","minimum":0.1,"maximum":1000},"concurrency":{"description":"Most requests in flight at once for this account, 1 to 100. Defaults to twice requestsPerSecond × the provider's typical latency (500 ms assumed), at least 2: enough that the rate, not this, is the limit.","type":"integer","minimum":1,"maximum":100},"statusWait":{"description":"How apply waits for a status change the provider completes in the background (Puffle launch: launching → active) before any step that needs it. Defaults: the provider's (Puffle: 180 s, reads at most 30 s apart).","type":"object","additionalProperties":false,"properties":{"timeoutSeconds":{"description":"Give up after this many seconds; the campaign is reported and left as it is.","type":"number","minimum":0},"pollSeconds":{"description":"Longest pause between two status reads; the first read comes after at most 2 s.","type":"number","exclusiveMinimum":0}}},"retryWait":{"description":"How long a request may wait before it is retried (after a 429 or a transient failure). Each wait is shown on stderr. Defaults: 30 s per wait, 60 s per request.","type":"object","additionalProperties":false,"properties":{"maxSeconds":{"description":"Longest single wait: a longer Retry-After is capped to this, and the retry is sent after it.","type":"number","minimum":0,"maximum":3600},"totalSeconds":{"description":"Most time one request spends waiting on its retries, all waits together (including time held back by the account's 429 hold); then it fails.","type":"number","minimum":0,"maximum":3600}}}}};
 const schema73 = {"description":"Thresholds that make apply refuse mass changes unless --force is given.","type":"object","additionalProperties":false,"properties":{"maxChangePercent":{"description":"Refuse to update, replace or delete more than this percentage of the managed campaigns.","type":"number","minimum":0,"maximum":100,"default":30},"minManagedForThreshold":{"description":"Apply the percentage guard only when at least this many campaigns are managed.","type":"integer","minimum":0,"default":10}}};
 const pattern36 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
 const pattern37 = new RegExp("^https?://[^/?#@]*(?:[/?#]|$)", "u");
@@ -5384,7 +5384,7 @@ vErrors.push(err8);
 errors++;
 }
 for(const key1 in data4){
-if(!(((((((key1 === "provider") || (key1 === "name")) || (key1 === "apiKeyEnv")) || (key1 === "baseUrl")) || (key1 === "requestsPerSecond")) || (key1 === "concurrency")) || (key1 === "statusWait"))){
+if(!((((((((key1 === "provider") || (key1 === "name")) || (key1 === "apiKeyEnv")) || (key1 === "baseUrl")) || (key1 === "requestsPerSecond")) || (key1 === "concurrency")) || (key1 === "statusWait")) || (key1 === "retryWait"))){
 const err9 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema72,data:data4};
 if(vErrors === null){
 vErrors = [err9];
@@ -5650,9 +5650,12 @@ vErrors.push(err30);
 errors++;
 }
 }
-}
-else {
-const err31 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema72.type,parentSchema:schema72,data:data4};
+if(data4.retryWait !== undefined){
+let data14 = data4.retryWait;
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+for(const key3 in data14){
+if(!((key3 === "maxSeconds") || (key3 === "totalSeconds"))){
+const err31 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait",schemaPath:"#/$defs/Account/properties/retryWait/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema72.properties.retryWait,data:data14};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -5662,9 +5665,11 @@ vErrors.push(err31);
 errors++;
 }
 }
-}
-else {
-const err32 = {instancePath:instancePath+"/accounts",schemaPath:"#/properties/accounts/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema71.properties.accounts.type,parentSchema:schema71.properties.accounts,data:data3};
+if(data14.maxSeconds !== undefined){
+let data15 = data14.maxSeconds;
+if((typeof data15 == "number") && (isFinite(data15))){
+if(data15 > 3600 || isNaN(data15)){
+const err32 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait/maxSeconds",schemaPath:"#/$defs/Account/properties/retryWait/properties/maxSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600",schema:3600,parentSchema:schema72.properties.retryWait.properties.maxSeconds,data:data15};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -5673,13 +5678,8 @@ vErrors.push(err32);
 }
 errors++;
 }
-}
-if(data.safety !== undefined){
-let data14 = data.safety;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-for(const key3 in data14){
-if(!((key3 === "maxChangePercent") || (key3 === "minManagedForThreshold"))){
-const err33 = {instancePath:instancePath+"/safety",schemaPath:"#/$defs/Safety/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema73,data:data14};
+if(data15 < 0 || isNaN(data15)){
+const err33 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait/maxSeconds",schemaPath:"#/$defs/Account/properties/retryWait/properties/maxSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema72.properties.retryWait.properties.maxSeconds,data:data15};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -5689,11 +5689,8 @@ vErrors.push(err33);
 errors++;
 }
 }
-if(data14.maxChangePercent !== undefined){
-let data15 = data14.maxChangePercent;
-if((typeof data15 == "number") && (isFinite(data15))){
-if(data15 > 100 || isNaN(data15)){
-const err34 = {instancePath:instancePath+"/safety/maxChangePercent",schemaPath:"#/$defs/Safety/properties/maxChangePercent/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema73.properties.maxChangePercent,data:data15};
+else {
+const err34 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait/maxSeconds",schemaPath:"#/$defs/Account/properties/retryWait/properties/maxSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema72.properties.retryWait.properties.maxSeconds.type,parentSchema:schema72.properties.retryWait.properties.maxSeconds,data:data15};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -5702,8 +5699,12 @@ vErrors.push(err34);
 }
 errors++;
 }
-if(data15 < 0 || isNaN(data15)){
-const err35 = {instancePath:instancePath+"/safety/maxChangePercent",schemaPath:"#/$defs/Safety/properties/maxChangePercent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema73.properties.maxChangePercent,data:data15};
+}
+if(data14.totalSeconds !== undefined){
+let data16 = data14.totalSeconds;
+if((typeof data16 == "number") && (isFinite(data16))){
+if(data16 > 3600 || isNaN(data16)){
+const err35 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait/totalSeconds",schemaPath:"#/$defs/Account/properties/retryWait/properties/totalSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600",schema:3600,parentSchema:schema72.properties.retryWait.properties.totalSeconds,data:data16};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -5712,9 +5713,8 @@ vErrors.push(err35);
 }
 errors++;
 }
-}
-else {
-const err36 = {instancePath:instancePath+"/safety/maxChangePercent",schemaPath:"#/$defs/Safety/properties/maxChangePercent/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema73.properties.maxChangePercent.type,parentSchema:schema73.properties.maxChangePercent,data:data15};
+if(data16 < 0 || isNaN(data16)){
+const err36 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait/totalSeconds",schemaPath:"#/$defs/Account/properties/retryWait/properties/totalSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema72.properties.retryWait.properties.totalSeconds,data:data16};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -5724,10 +5724,8 @@ vErrors.push(err36);
 errors++;
 }
 }
-if(data14.minManagedForThreshold !== undefined){
-let data16 = data14.minManagedForThreshold;
-if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
-const err37 = {instancePath:instancePath+"/safety/minManagedForThreshold",schemaPath:"#/$defs/Safety/properties/minManagedForThreshold/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema73.properties.minManagedForThreshold.type,parentSchema:schema73.properties.minManagedForThreshold,data:data16};
+else {
+const err37 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait/totalSeconds",schemaPath:"#/$defs/Account/properties/retryWait/properties/totalSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema72.properties.retryWait.properties.totalSeconds.type,parentSchema:schema72.properties.retryWait.properties.totalSeconds,data:data16};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -5736,9 +5734,10 @@ vErrors.push(err37);
 }
 errors++;
 }
-if((typeof data16 == "number") && (isFinite(data16))){
-if(data16 < 0 || isNaN(data16)){
-const err38 = {instancePath:instancePath+"/safety/minManagedForThreshold",schemaPath:"#/$defs/Safety/properties/minManagedForThreshold/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema73.properties.minManagedForThreshold,data:data16};
+}
+}
+else {
+const err38 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait",schemaPath:"#/$defs/Account/properties/retryWait/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema72.properties.retryWait.type,parentSchema:schema72.properties.retryWait,data:data14};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -5749,9 +5748,8 @@ errors++;
 }
 }
 }
-}
 else {
-const err39 = {instancePath:instancePath+"/safety",schemaPath:"#/$defs/Safety/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema73.type,parentSchema:schema73,data:data14};
+const err39 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema72.type,parentSchema:schema72,data:data4};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -5761,10 +5759,9 @@ vErrors.push(err39);
 errors++;
 }
 }
-if(data.prune !== undefined){
-let data17 = data.prune;
-if(typeof data17 !== "boolean"){
-const err40 = {instancePath:instancePath+"/prune",schemaPath:"#/properties/prune/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema71.properties.prune.type,parentSchema:schema71.properties.prune,data:data17};
+}
+else {
+const err40 = {instancePath:instancePath+"/accounts",schemaPath:"#/properties/accounts/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema71.properties.accounts.type,parentSchema:schema71.properties.accounts,data:data3};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -5774,14 +5771,114 @@ vErrors.push(err40);
 errors++;
 }
 }
-}
-else {
-const err41 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema71.type,parentSchema:schema71,data};
+if(data.safety !== undefined){
+let data17 = data.safety;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+for(const key4 in data17){
+if(!((key4 === "maxChangePercent") || (key4 === "minManagedForThreshold"))){
+const err41 = {instancePath:instancePath+"/safety",schemaPath:"#/$defs/Safety/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema73,data:data17};
 if(vErrors === null){
 vErrors = [err41];
 }
 else {
 vErrors.push(err41);
+}
+errors++;
+}
+}
+if(data17.maxChangePercent !== undefined){
+let data18 = data17.maxChangePercent;
+if((typeof data18 == "number") && (isFinite(data18))){
+if(data18 > 100 || isNaN(data18)){
+const err42 = {instancePath:instancePath+"/safety/maxChangePercent",schemaPath:"#/$defs/Safety/properties/maxChangePercent/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema73.properties.maxChangePercent,data:data18};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+if(data18 < 0 || isNaN(data18)){
+const err43 = {instancePath:instancePath+"/safety/maxChangePercent",schemaPath:"#/$defs/Safety/properties/maxChangePercent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema73.properties.maxChangePercent,data:data18};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+else {
+const err44 = {instancePath:instancePath+"/safety/maxChangePercent",schemaPath:"#/$defs/Safety/properties/maxChangePercent/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema73.properties.maxChangePercent.type,parentSchema:schema73.properties.maxChangePercent,data:data18};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+if(data17.minManagedForThreshold !== undefined){
+let data19 = data17.minManagedForThreshold;
+if(!(((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19))) && (isFinite(data19)))){
+const err45 = {instancePath:instancePath+"/safety/minManagedForThreshold",schemaPath:"#/$defs/Safety/properties/minManagedForThreshold/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema73.properties.minManagedForThreshold.type,parentSchema:schema73.properties.minManagedForThreshold,data:data19};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+if((typeof data19 == "number") && (isFinite(data19))){
+if(data19 < 0 || isNaN(data19)){
+const err46 = {instancePath:instancePath+"/safety/minManagedForThreshold",schemaPath:"#/$defs/Safety/properties/minManagedForThreshold/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema73.properties.minManagedForThreshold,data:data19};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err47 = {instancePath:instancePath+"/safety",schemaPath:"#/$defs/Safety/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema73.type,parentSchema:schema73,data:data17};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+if(data.prune !== undefined){
+let data20 = data.prune;
+if(typeof data20 !== "boolean"){
+const err48 = {instancePath:instancePath+"/prune",schemaPath:"#/properties/prune/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema71.properties.prune.type,parentSchema:schema71.properties.prune,data:data20};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+}
+else {
+const err49 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema71.type,parentSchema:schema71,data};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
 }
 errors++;
 }

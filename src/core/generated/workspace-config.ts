@@ -69,6 +69,19 @@ export interface Account {
      */
     pollSeconds?: number;
   };
+  /**
+   * How long a request may wait before it is retried (after a 429 or a transient failure). Each wait is shown on stderr. Defaults: 30 s per wait, 60 s per request.
+   */
+  retryWait?: {
+    /**
+     * Longest single wait: a longer Retry-After is capped to this, and the retry is sent after it.
+     */
+    maxSeconds?: number;
+    /**
+     * Most time one request spends waiting on its retries, all waits together (including time held back by the account's 429 hold); then it fails.
+     */
+    totalSeconds?: number;
+  };
 }
 /**
  * Thresholds that make apply refuse mass changes unless --force is given.

@@ -326,7 +326,7 @@ function alturRoster(http: ProviderHttp): RosterClient {
   return {
     async count(id) {
       // `total_count` is computed on the first page [D]: one request of one contact.
-      const res = await http.request<{ total_count?: unknown }>({ method: "GET", path: path(id), query: { pageIndex: 0, pageSize: 1 }, operation: `count contacts of campaign ${id}`, retry: "safe" });
+      const res = await http.request<{ total_count?: unknown }>({ method: "GET", path: path(id), query: { pageIndex: 0, pageSize: 1 }, operation: `count contacts of campaign ${id}`, retry: "safe", response: R.countContacts });
       return typeof res.body.total_count === "number" ? res.body.total_count : undefined;
     },
     async list(id) {
@@ -338,6 +338,7 @@ function alturRoster(http: ProviderHttp): RosterClient {
           query: { pageIndex: page, pageSize: CONTACTS_PAGE },
           operation: `list contacts of campaign ${id}`,
           retry: "safe",
+          response: R.listContacts,
         });
         const items = res.body.contacts ?? [];
         for (const raw of items) {
@@ -359,12 +360,15 @@ function alturRoster(http: ProviderHttp): RosterClient {
         headers: { "Idempotency-Key": idempotencyKey },
         operation: `add ${rows.length} contacts to campaign ${id}`,
         retry: "safe",
+        response: R.addContacts,
       });
       const summary = asObject(res.body.summary);
       const rejected: { index: number; code: string }[] = [];
       for (const raw of res.body.results ?? []) {
         const r = asObject(raw);
-        if (r.error !== null && r.error !== undefined && typeof r.index === "number") rejected.push({ index: r.index, code: String(r.error) });
+        // A row failed when it carries a non-empty error code — never judged by `error !== null` (providers/altur.md §4.6).
+        const code = typeof r.error === "number" ? String(r.error) : typeof r.error === "string" ? r.error.trim() : "";
+        if (code !== "" && typeof r.index === "number") rejected.push({ index: r.index, code });
       }
       const num = (v: unknown) => (typeof v === "number" ? v : 0);
       return { added: num(summary.created), duplicates: num(summary.skipped_duplicate) + num(summary.updated), rejected };
@@ -372,7 +376,7 @@ function alturRoster(http: ProviderHttp): RosterClient {
     async remove(id, entries) {
       let removed = 0;
       for (const e of entries) {
-        await http.request({ method: "DELETE", path: `${path(id)}/${encodeURIComponent(e.id)}`, operation: `delete contact ${e.id} of campaign ${id}`, retry: "safe", expectStatus: [404] });
+        await http.request({ method: "DELETE", path: `${path(id)}/${encodeURIComponent(e.id)}`, operation: `delete contact ${e.id} of campaign ${id}`, retry: "safe", expectStatus: [404], response: R.deletedContact });
         removed += 1;
       }
       return removed;

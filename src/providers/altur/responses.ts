@@ -35,4 +35,39 @@ export const ALTUR_RESPONSES = responseSchemas({
   written: { type: "object", properties: { campaign: detail } },
   /** POST /campaigns: response undocumented (README.md §4.1); the id is read tolerantly (`campaign.id`, then `id`). */
   created: { type: "object", properties: { campaign: { type: ["object", "null"] } } },
+  /** GET /campaigns/{id}/contacts?pageIndex=0&pageSize=1 → `total_count` (computed on the first page) (§2, §4.6). */
+  countContacts: { type: "object", required: ["total_count"], properties: { total_count: { type: "integer", minimum: 0 } } },
+  /** GET /campaigns/{id}/contacts → `{ contacts: [{ id, contact, status, ... }], pagination }` (§4.6). */
+  listContacts: {
+    type: "object",
+    required: ["contacts"],
+    properties: {
+      contacts: { type: "array", items: { type: "object", required: ["id", "contact"], properties: { id, contact: { type: "string" }, status: { type: "string" } } } },
+      pagination: { type: ["object", "null"], properties: { has_next: { type: "boolean" }, has_more: { type: "boolean" } } },
+    },
+  },
+  /**
+   * POST /campaigns/{id}/contacts → `{ success, summary{ created, updated, skipped_duplicate, failed }, results[{ index, id, contact, error }] }`
+   * (§4.6, revised 2026-12-07). The summary is what shows the rows were delivered: an answer without it
+   * (`200 {}`) is not an upload.
+   */
+  addContacts: {
+    type: "object",
+    required: ["summary"],
+    properties: {
+      summary: {
+        type: "object",
+        required: ["created", "skipped_duplicate"],
+        properties: {
+          created: { type: "integer", minimum: 0 },
+          updated: { type: "integer", minimum: 0 },
+          skipped_duplicate: { type: "integer", minimum: 0 },
+          failed: { type: "integer", minimum: 0 },
+        },
+      },
+      results: { type: "array", items: { type: "object", properties: { index: { type: "integer" }, error: { type: ["string", "integer", "null"] } } } },
+    },
+  },
+  /** DELETE /campaigns/{id}/contacts/{contact_id}: the answer is undocumented; the client reads nothing from it. */
+  deletedContact: {},
 });

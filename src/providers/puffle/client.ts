@@ -116,7 +116,7 @@ function puffleRoster(http: ProviderHttp, path: (id: string) => string): RosterC
   return {
     async count(id, live) {
       if (live?.rosterCount !== undefined) return live.rosterCount;
-      const res = await http.request<{ total?: unknown }>({ method: "GET", path: `${path(id)}/leads`, query: { page: 1, limit: 1 }, operation: `count prospects of campaign ${id}`, retry: "safe" });
+      const res = await http.request<{ total?: unknown }>({ method: "GET", path: `${path(id)}/leads`, query: { page: 1, limit: 1 }, operation: `count prospects of campaign ${id}`, retry: "safe", response: R.countProspects });
       return typeof res.body.total === "number" ? res.body.total : undefined;
     },
     async list(id, identityColumn) {
@@ -128,6 +128,7 @@ function puffleRoster(http: ProviderHttp, path: (id: string) => string): RosterC
           query: { page, limit: ROSTER_PAGE },
           operation: `list prospects of campaign ${id}`,
           retry: "safe",
+          response: R.listProspects,
         });
         const items = res.body.prospects ?? [];
         for (const raw of items) {
@@ -151,6 +152,7 @@ function puffleRoster(http: ProviderHttp, path: (id: string) => string): RosterC
         operation: `upload ${rows.length} prospects to campaign ${id}`,
         retry: "safe",
         expectStatus: [400],
+        response: R.uploadProspects,
       });
       if (res.status === 400) {
         // Rows missing the identity → 400 naming the row index [D]; nothing of the batch was added.
@@ -172,6 +174,7 @@ function puffleRoster(http: ProviderHttp, path: (id: string) => string): RosterC
           body: { prospect_ids: ids },
           operation: `remove ${ids.length} prospects from campaign ${id}`,
           retry: "safe",
+          response: R.removeProspects,
         });
         removed += typeof res.body.deleted === "number" ? res.body.deleted : ids.length;
       }
