@@ -366,7 +366,7 @@ function alturRoster(http: ProviderHttp): RosterClient {
       const rejected: { index: number; code: string }[] = [];
       for (const raw of res.body.results ?? []) {
         const r = asObject(raw);
-        // A row failed when it carries a non-empty error code — never judged by `error !== null` (providers/altur.md §4.6).
+        // A row failed when it carries a non-empty error code — never judged by `error !== null` (README.md §4.6).
         const code = typeof r.error === "number" ? String(r.error) : typeof r.error === "string" ? r.error.trim() : "";
         if (code !== "" && typeof r.index === "number") rejected.push({ index: r.index, code });
       }

@@ -35,9 +35,9 @@ export const ALTUR_RESPONSES = responseSchemas({
   written: { type: "object", properties: { campaign: detail } },
   /** POST /campaigns: response undocumented (README.md §4.1); the id is read tolerantly (`campaign.id`, then `id`). */
   created: { type: "object", properties: { campaign: { type: ["object", "null"] } } },
-  /** GET /campaigns/{id}/contacts?pageIndex=0&pageSize=1 → `total_count` (computed on the first page) (§2, §4.6). */
+  /** GET /campaigns/{id}/contacts?pageIndex=0&pageSize=1 → `total_count` (computed on the first page) (README.md §2, §4.6). */
   countContacts: { type: "object", required: ["total_count"], properties: { total_count: { type: "integer", minimum: 0 } } },
-  /** GET /campaigns/{id}/contacts → `{ contacts: [{ id, contact, status, ... }], pagination }` (§4.6). */
+  /** GET /campaigns/{id}/contacts → `{ contacts: [{ id, contact, status, ... }], pagination }` (README.md §4.6). */
   listContacts: {
     type: "object",
     required: ["contacts"],
@@ -48,7 +48,7 @@ export const ALTUR_RESPONSES = responseSchemas({
   },
   /**
    * POST /campaigns/{id}/contacts → `{ success, summary{ created, updated, skipped_duplicate, failed }, results[{ index, id, contact, error }] }`
-   * (§4.6, revised 2026-12-07). The summary is what shows the rows were delivered: an answer without it
+   * (README.md §4.6, revised 2026-12-07). The summary is what shows the rows were delivered: an answer without it
    * (`200 {}`) is not an upload.
    */
   addContacts: {

@@ -37,9 +37,9 @@ export const PUFFLE_RESPONSES = responseSchemas({
   },
   /** DELETE → `{ success: true }`; the client needs nothing but a JSON answer. */
   deleted: {},
-  /** GET /api/campaigns/{id}/leads?page=1&limit=1 → `{ prospects, total, page, limit }` (§2, §8): the count is `total`. */
+  /** GET /api/campaigns/{id}/leads?page=1&limit=1 → `{ prospects, total, page, limit }` (README.md §2, §8): the count is `total`. */
   countProspects: { type: "object", required: ["total"], properties: { total: { type: "integer", minimum: 0 } } },
-  /** GET /api/campaigns/{id}/leads → `{ prospects: [{ id, email, linkedin_url, status, ... }], total, page, limit }` (§8). */
+  /** GET /api/campaigns/{id}/leads → `{ prospects: [{ id, email, linkedin_url, status, ... }], total, page, limit }` (README.md §8). */
   listProspects: {
     type: "object",
     required: ["prospects"],
@@ -48,12 +48,12 @@ export const PUFFLE_RESPONSES = responseSchemas({
       total: { type: "integer", minimum: 0 },
     },
   },
-  /** POST /api/campaigns/{id}/leads → `{ imported, duplicates }` (§8): the counts show the rows were delivered; `200 {}` is not an upload. */
+  /** POST /api/campaigns/{id}/leads → `{ imported, duplicates }` (README.md §8): the counts show the rows were delivered; `200 {}` is not an upload. */
   uploadProspects: {
     type: "object",
     required: ["imported", "duplicates"],
     properties: { imported: { type: "integer", minimum: 0 }, duplicates: { type: "integer", minimum: 0 } },
   },
-  /** DELETE /api/campaigns/{id}/leads → `{ deleted: n | "all" }` (§8). */
+  /** DELETE /api/campaigns/{id}/leads → `{ deleted: n | "all" }` (README.md §8). */
   removeProspects: { type: "object", required: ["deleted"], properties: { deleted: { type: ["integer", "string"] } } },
 });
