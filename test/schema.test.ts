@@ -3,9 +3,17 @@ import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
+import { kindModule, kindsOf, PROVIDERS } from "../src/providers/registry.js";
 import { REPO_ROOT } from "./validate-support.js";
 
 type Schema = Record<string, unknown>;
+type GenSchemas = {
+  generateAll: () => Promise<Record<string, string>>;
+  discoverKinds: () => Promise<{ kind: string; provider: string; file: string }[]>;
+};
+const ENVELOPE = "src/config/schema/envelope.schema.json";
 
 const load = (name: string): Schema => JSON.parse(readFileSync(join(REPO_ROOT, "schemas", name), "utf8")) as Schema;
 const SCHEMAS = { "campaign.schema.json": load("campaign.schema.json"), "campaignctl.schema.json": load("campaignctl.schema.json") };
@@ -126,26 +134,45 @@ describe("campaign.schema.json contract", () => {
   });
 });
 
-describe("generated TypeScript types", () => {
-  it("match the schemas: regenerating gives exactly the committed files", async () => {
-    const url = pathToFileURL(join(REPO_ROOT, "scripts", "gen-types.mjs")).href;
-    const { generateTypes } = (await import(url)) as { generateTypes: () => Promise<Record<string, string>> };
-    const files = await generateTypes();
-    expect(Object.keys(files).sort()).toEqual(["src/core/generated/campaign.ts", "src/core/generated/workspace-config.ts"]);
+describe("generated files (scripts/gen-schemas.mjs)", () => {
+  const generator = () => import(pathToFileURL(join(REPO_ROOT, "scripts", "gen-schemas.mjs")).href) as Promise<GenSchemas>;
+
+  it("match their sources: regenerating gives exactly the committed editor schema, types and validators", async () => {
+    const files = await (await generator()).generateAll();
+    expect(Object.keys(files).sort()).toEqual([
+      "schemas/campaign.schema.json",
+      "src/config/generated/validators.ts",
+      "src/core/generated/campaign.ts",
+      "src/core/generated/workspace-config.ts",
+    ]);
     for (const [path, content] of Object.entries(files)) {
-      expect(readFileSync(join(REPO_ROOT, path), "utf8"), `${path} is stale: run npm run gen:types`).toBe(content);
+      expect(readFileSync(join(REPO_ROOT, path), "utf8"), `${path} is stale: run npm run gen`).toBe(content);
     }
   });
-});
 
-describe("precompiled schema validators", () => {
-  it("match the schemas: regenerating gives exactly the committed file", async () => {
-    const url = pathToFileURL(join(REPO_ROOT, "scripts", "gen-validators.mjs")).href;
-    const { generateValidators } = (await import(url)) as { generateValidators: () => Promise<Record<string, string>> };
-    const files = await generateValidators();
-    expect(Object.keys(files)).toEqual(["src/config/generated/validators.ts"]);
-    for (const [path, content] of Object.entries(files)) {
-      expect(readFileSync(join(REPO_ROOT, path), "utf8"), `${path} is stale: run npm run gen:validators`).toBe(content);
+  it("the kinds with a schema in src/providers/<provider>/schema/ are exactly the kinds the registry offers", async () => {
+    const found = await (await generator()).discoverKinds();
+    const offered = Object.values(PROVIDERS).flatMap((p) => kindsOf(p).map((k) => `${p.name}/${k.kind}`));
+    expect(found.map((k) => `${k.provider}/${k.kind}`).sort()).toEqual(offered.sort());
+    for (const { kind, provider } of found) expect(kindModule(kind)?.provider.name, kind).toBe(provider);
+  });
+
+  it("each schema source is a draft 2020-12 schema that compiles on its own (editors can open it)", async () => {
+    const found = await (await generator()).discoverKinds();
+    const sources = [ENVELOPE, ...found.map((k) => k.file)];
+    expect(sources).toContain("src/providers/puffle/schema/PuffleCampaign.schema.json");
+    for (const file of sources) {
+      const ajv = new Ajv2020({ strict: true, strictTypes: false, logger: false });
+      addFormats.default(ajv);
+      ajv.addKeyword({ keyword: "patternErrorMessage", schemaType: "string" });
+      const dir = join(REPO_ROOT, file, "..");
+      const base = pathToFileURL(join(REPO_ROOT, file)).href;
+      for (const name of readdirSync(dir).filter((n) => n.endsWith(".defs.json"))) {
+        ajv.addSchema({ ...(JSON.parse(readFileSync(join(dir, name), "utf8")) as Schema), $id: new URL(name, base).href });
+      }
+      const schema = JSON.parse(readFileSync(join(REPO_ROOT, file), "utf8")) as Schema;
+      expect(schema.$schema, file).toBe("https://json-schema.org/draft/2020-12/schema");
+      expect(() => ajv.compile({ ...schema, $id: base }), file).not.toThrow();
     }
   });
 });

@@ -4,7 +4,7 @@ import { validators } from "./generated/validators.js";
 /**
  * The JSON Schemas of schemas/ — the single source editors (yaml-language-server), ajv and the
  * generated TypeScript types all use. The validators are precompiled from them at build time
- * (scripts/gen-validators.mjs → ./generated/validators.ts, checked by test/schema.test.ts), so no
+ * (scripts/gen-schemas.mjs → ./generated/validators.ts, checked by test/schema.test.ts), so no
  * schema is compiled at run time. The schemas' "editor parity:" if/then rules are left out of them
  * (see withoutEditorParity in the generator): the provider rules report the same problems better.
  */
