@@ -2,6 +2,7 @@ import { lstat, readdir, realpath, stat } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import type { Diagnostic } from "../core/diagnostics.js";
 import { isJsonObject, type JsonObject } from "../core/json.js";
+import { Redactor } from "../core/redact.js";
 import { PROVIDERS as PROVIDER_NAMES, type AccountConfig, type CampaignDecl, type ProviderName, type SafetyConfig, type Workspace } from "../core/types.js";
 import { PROVIDERS } from "../providers/registry.js";
 import { loadAudience } from "./audience.js";
@@ -22,6 +23,13 @@ export interface LoadWorkspaceOptions {
   cwd: string;
   /** --config FILE; default `<cwd>/campaignctl.yaml`. */
   configPath?: string;
+  /**
+   * The environment the accounts' keys are read from: each configured key is added to `redactor`,
+   * and a file holding one (a key pasted by mistake) is an error that never quotes it.
+   */
+  env?: Record<string, string | undefined>;
+  /** The run's redactor (core/redact.ts); one is made when `env` is given without it. */
+  redactor?: Redactor;
 }
 
 export interface LoadWorkspaceResult {
@@ -40,7 +48,7 @@ const CONFIG_SHAPE = "apiVersion, campaignsDir, stateFile, accounts, safety and 
  * offline: YAML, the JSON Schemas, each provider's rules and the workspace rules. Never touches the
  * network and never throws for bad input: every problem becomes a located Diagnostic.
  */
-export async function loadWorkspace({ cwd, configPath }: LoadWorkspaceOptions): Promise<LoadWorkspaceResult> {
+export async function loadWorkspace({ cwd, configPath, env, redactor }: LoadWorkspaceOptions): Promise<LoadWorkspaceResult> {
   const diagnostics: Diagnostic[] = [];
   const rel = (p: string): string => relative(cwd, p) || ".";
   const configFile = resolve(cwd, configPath ?? CONFIG_FILE_NAME);
@@ -79,6 +87,9 @@ export async function loadWorkspace({ cwd, configPath }: LoadWorkspaceOptions): 
   const campaignsDir = resolve(rootDir, campaignsDirSetting);
   const stateFile = resolve(rootDir, typeof config.stateFile === "string" ? config.stateFile : DEFAULT_STATE_FILE);
   const accounts = readAccounts(config);
+  const keys = configuredKeys(accounts, env, redactor);
+  const configKey = keys.find(decoded.text);
+  if (configKey) diagnostics.push(makeDiagnostic("error", "API_KEY_IN_FILE", configKey.message, configFile, configKey.at));
   const safety: SafetyConfig = { ...DEFAULT_SAFETY, ...(isJsonObject(config.safety) ? (config.safety as Partial<SafetyConfig>) : {}) };
 
   const firstAccount = new Map<string, number>();
@@ -137,7 +148,7 @@ export async function loadWorkspace({ cwd, configPath }: LoadWorkspaceOptions): 
   }
 
   const campaigns: CampaignDecl[] = [];
-  for (const result of await mapConcurrent(listing.files, READ_CONCURRENCY, (file) => loadCampaignFile(file, undefined, { rootDir }))) {
+  for (const result of await mapConcurrent(listing.files, READ_CONCURRENCY, (file) => loadCampaignFile(file, undefined, { rootDir, keys }))) {
     diagnostics.push(...result.diagnostics);
     if (result.decl) campaigns.push(result.decl);
   }
@@ -197,13 +208,20 @@ export async function loadWorkspace({ cwd, configPath }: LoadWorkspaceOptions): 
  * Reads, parses and checks one campaign file (schema + provider rules; no workspace rules), and the
  * audience files it names (which must resolve inside `rootDir`, default: the campaign file's directory).
  */
-export async function loadCampaignFile(file: string, roots?: readonly string[], opts: { rootDir?: string } = {}): Promise<{ decl?: CampaignDecl; diagnostics: Diagnostic[] }> {
+export async function loadCampaignFile(
+  file: string,
+  roots?: readonly string[],
+  opts: { rootDir?: string; keys?: KeyFinder } = {},
+): Promise<{ decl?: CampaignDecl; diagnostics: Diagnostic[] }> {
   const bytes = await readWorkspaceFile(file, { what: "campaign file", ...(roots ? { roots } : {}) });
   if ("code" in bytes) {
     return { diagnostics: [makeDiagnostic("error", bytes.code, bytes.message, file)] };
   }
   const decoded = decodeText(bytes.data, file);
   if (decoded.text === undefined) return { diagnostics: decoded.diagnostics };
+  const pasted = opts.keys?.find(decoded.text);
+  // A key pasted into a campaign file: never sent anywhere, never quoted (output sinks redact it too).
+  if (pasted) return { diagnostics: [makeDiagnostic("error", "API_KEY_IN_FILE", pasted.message, file, pasted.at)] };
   const checked = checkCampaignText(decoded.text, file);
   if (!checked.decl || !checked.audience) return checked;
   const loaded = await loadAudience(checked.audience, {
@@ -214,6 +232,40 @@ export async function loadCampaignFile(file: string, roots?: readonly string[], 
   });
   const diagnostics = [...checked.diagnostics, ...loaded.diagnostics];
   return loaded.audience ? { decl: { ...checked.decl, audience: loaded.audience }, diagnostics } : { diagnostics };
+}
+
+/** Finds a configured API key in a file's text (any form core/redact knows), naming its variable. */
+export interface KeyFinder {
+  find(text: string): { at: Position; message: string } | undefined;
+}
+
+/** The accounts' keys from `env`, added to the run's redactor; a finder for files that hold one. */
+function configuredKeys(accounts: readonly (AccountConfig | undefined)[], env: Record<string, string | undefined> | undefined, redactor: Redactor | undefined): KeyFinder {
+  const all = redactor ?? new Redactor();
+  const byName = new Map<string, Redactor>();
+  for (const account of accounts) {
+    const value = account && account.apiKeyEnv !== "" ? env?.[account.apiKeyEnv] : undefined;
+    if (value === undefined || byName.has(account!.apiKeyEnv)) continue;
+    all.add([value]);
+    const one = new Redactor([value]);
+    if (one.active) byName.set(account!.apiKeyEnv, one);
+  }
+  return {
+    find(text) {
+      for (const [name, one] of byName) {
+        const index = one.firstIndex(text);
+        if (index < 0) continue;
+        const before = text.slice(0, index);
+        const line = before.split("\n").length;
+        const col = index - before.lastIndexOf("\n");
+        return {
+          at: { line, col },
+          message: `this value looks like the API key configured in ${name}; it is not shown here — remove it from the file (keys are read from the environment, never from files)`,
+        };
+      }
+      return undefined;
+    },
+  };
 }
 
 /** Files read at once: enough to keep the disk busy while parsing, few enough for any ulimit. */
