@@ -115,13 +115,17 @@ export async function loadWorkspace({ cwd, configPath, env, redactor }: LoadWork
 
   // 3. Campaign files.
   if (issuesUnder("campaignsDir")) return { diagnostics, fileCount: 0 };
+  const allowOutside = config.allowOutsideWorkspace === true;
+  const pathIssues = workspacePathIssues(rootDir, { campaignsDir, stateFile }, allowOutside, rel);
+  for (const issue of pathIssues) diagnostics.push(makeDiagnostic("error", issue.code, issue.message, configFile, configAt([issue.key]) ?? { line: 1, col: 1 }));
+  if (pathIssues.some((i) => i.key === "campaignsDir")) return { diagnostics, fileCount: 0 };
   const { roots, escapes } = await workspaceRoots(rootDir, campaignsDir);
   if (escapes) {
     const message = `campaigns directory ${rel(campaignsDir)} is a symbolic link to a place outside the workspace; it is not followed — campaign files must be inside the workspace`;
     diagnostics.push(makeDiagnostic("error", "SYMLINK_OUTSIDE_WORKSPACE", message, configFile, configAt(["campaignsDir"]) ?? { line: 1, col: 1 }));
     return { diagnostics, fileCount: 0 };
   }
-  const stateProblem = await checkStateFile(stateFile, roots);
+  const stateProblem = pathIssues.length > 0 ? undefined : await checkStateFile(stateFile, roots);
   if (stateProblem) diagnostics.push(makeDiagnostic("error", stateProblem.code, stateProblem.message, configFile, configAt(["stateFile"]) ?? { line: 1, col: 1 }));
   const listing = await listCampaignFiles(campaignsDir, configFile, roots);
   for (const problem of listing.problems) {
@@ -332,6 +336,38 @@ async function workspaceRoots(rootDir: string, campaignsDir: string): Promise<{ 
   // `campaigns -> /` link is not walked. One written as a path outside (`../defs`) is the user's choice.
   if (isInside(campaignsDir, rootDir)) return { roots: [realRoot], escapes: !isInside(realCampaigns, realRoot) };
   return { roots: [...new Set([realRoot, realCampaigns])], escapes: false };
+}
+
+/**
+ * campaignsDir and stateFile stay inside the workspace (the config file's directory) unless the config
+ * opts in with `allowOutsideWorkspace: true` — an absolute path alone is not enough, since a
+ * copied config or a crafted pull request would otherwise read or write anywhere. A campaignsDir that
+ * contains the workspace (`/`, `..`) is refused even then: it would walk the whole file system.
+ */
+function workspacePathIssues(
+  rootDir: string,
+  paths: { campaignsDir: string; stateFile: string },
+  allowOutside: boolean,
+  rel: (p: string) => string,
+): { key: "campaignsDir" | "stateFile"; code: string; message: string }[] {
+  const issues: { key: "campaignsDir" | "stateFile"; code: string; message: string }[] = [];
+  const { campaignsDir, stateFile } = paths;
+  const optIn = "set `allowOutsideWorkspace: true` in the config to use a path outside on purpose";
+  if (campaignsDir !== rootDir && isInside(rootDir, campaignsDir)) {
+    issues.push({
+      key: "campaignsDir",
+      code: "CAMPAIGNS_DIR_CONTAINS_WORKSPACE",
+      message: `campaignsDir ${JSON.stringify(rel(campaignsDir))} contains the workspace itself (${rel(rootDir)}); campaign files are read from a directory inside it, such as "campaigns"`,
+    });
+  } else if (!allowOutside && !isInside(campaignsDir, rootDir)) {
+    issues.push({ key: "campaignsDir", code: "PATH_OUTSIDE_WORKSPACE", message: `campaignsDir ${JSON.stringify(rel(campaignsDir))} is outside the workspace (${rel(rootDir)}); ${optIn}` });
+  }
+  if (!allowOutside && !isInside(stateFile, rootDir)) {
+    issues.push({ key: "stateFile", code: "PATH_OUTSIDE_WORKSPACE", message: `stateFile ${JSON.stringify(rel(stateFile))} is outside the workspace (${rel(rootDir)}); ${optIn}` });
+  } else if (/^\/(proc|sys|dev)(\/|$)/.test(stateFile)) {
+    issues.push({ key: "stateFile", code: "NOT_A_REGULAR_FILE", message: `stateFile ${JSON.stringify(stateFile)} is on a system pseudo file system, not a state file; it is not read` });
+  }
+  return issues;
 }
 
 /** A state file that is a link out of the workspace, or not a regular file, is refused before anything reads it. */
