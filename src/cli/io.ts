@@ -1,4 +1,5 @@
 import type { Redactor } from "../core/redact.js";
+import { escapeInvisible } from "../core/text.js";
 
 /** Everything a command may touch of the outside world, injectable so tests run the CLI in-process. */
 export interface Output {
@@ -20,11 +21,12 @@ export interface CliIO {
   redactor?: Redactor;
 }
 
-/** `out` with every known secret replaced in what is written (isTTY and drain waiting kept). */
+/** `out` with every known secret replaced and bidi controls escaped in what is written (isTTY and drain waiting kept). */
 export function redactingOutput(out: Output, redactor: Redactor): Output {
   const stream = out as Output & { once?: (event: string, fn: () => void) => unknown };
   const wrapped: Output & { once?: (event: string, fn: () => void) => unknown } = {
-    write: (chunk: string) => out.write(redactor.text(String(chunk))),
+    // The backstop for every output: secrets redacted, bidi controls shown as escapes (render code escapes them first).
+    write: (chunk: string) => out.write(escapeInvisible(redactor.text(String(chunk)))),
     get isTTY() {
       return out.isTTY;
     },
