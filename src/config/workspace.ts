@@ -256,6 +256,7 @@ function configuredKeys(accounts: readonly (AccountConfig | undefined)[], env: R
   }
   return {
     find(text) {
+      if (byName.size === 0) return undefined;
       for (const [name, one] of byName) {
         const index = one.firstIndex(text);
         if (index < 0) continue;
