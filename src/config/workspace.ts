@@ -334,7 +334,7 @@ async function workspaceRoots(rootDir: string, campaignsDir: string): Promise<{ 
   const realRoot = await realpath(rootDir).catch(() => rootDir);
   const realCampaigns = await realpath(campaignsDir).catch(() => campaignsDir);
   // A campaignsDir written as a path inside the workspace must really be inside it: a committed
-  // `campaigns -> /` link is not walked. One written as a path outside (`../defs`) is the user's choice.
+  // `campaigns -> /` link is not walked. One written as a path outside (`../defs`) needs `allowOutsideWorkspace: true` (workspacePathIssues).
   if (isInside(campaignsDir, rootDir)) return { roots: [realRoot], escapes: !isInside(realCampaigns, realRoot) };
   return { roots: [...new Set([realRoot, realCampaigns])], escapes: false };
 }

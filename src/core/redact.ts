@@ -78,7 +78,8 @@ function base64Fragments(key: string): string[] {
 function keyPatterns(key: string): string[] {
   const units = Array.from({ length: key.length }, (_, i) => charUnit(key[i] as string));
   const hex = [...Buffer.from(key, "utf8")].map(hexByte);
-  const b64 = base64Fragments(key).map((f) => [...f].map(escapeRegExp).join(GAP));
+  // The last, partly-key character and the padding go too: a whole encoded key leaves nothing behind.
+  const b64 = base64Fragments(key).map((f) => `${[...f].map(escapeRegExp).join(GAP)}(?:[A-Za-z0-9+/_-]={0,2})?`);
   return [units.join(GAP), hex.join(GAP), ...b64];
 }
 
