@@ -1,3 +1,6 @@
+import type { Redactor } from "../core/redact.js";
+import { escapeInvisible } from "../core/text.js";
+
 /** Everything a command may touch of the outside world, injectable so tests run the CLI in-process. */
 export interface Output {
   write(chunk: string): unknown;
@@ -10,6 +13,26 @@ export interface CliIO {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
   env: Record<string, string | undefined>;
   cwd: string;
+  /**
+   * The one redactor every output goes through (core/redact.ts): main wraps stdout and stderr with it,
+   * the workspace loader adds each configured account's key to it, and files campaignctl writes pass
+   * through it. Absent when a command runs outside main (benchmarks): nothing is redacted then.
+   */
+  redactor?: Redactor;
+}
+
+/** `out` with every known secret replaced and bidi controls escaped in what is written (isTTY and drain waiting kept). */
+export function redactingOutput(out: Output, redactor: Redactor): Output {
+  const stream = out as Output & { once?: (event: string, fn: () => void) => unknown };
+  const wrapped: Output & { once?: (event: string, fn: () => void) => unknown } = {
+    // The backstop for every output: secrets redacted, bidi controls shown as escapes (render code escapes them first).
+    write: (chunk: string) => out.write(escapeInvisible(redactor.text(String(chunk)))),
+    get isTTY() {
+      return out.isTTY;
+    },
+  };
+  if (typeof stream.once === "function") wrapped.once = (event, fn) => stream.once!(event, fn);
+  return wrapped;
 }
 
 export function processIO(): CliIO {

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
-import { CliError, DEFAULT_COMMAND_TIMEOUT_S, DEFAULT_REQUEST_TIMEOUT_S, parseSeconds, processIO, type CliIO, type GlobalOptions } from "./io.js";
+import { Redactor } from "../core/redact.js";
+import { CliError, DEFAULT_COMMAND_TIMEOUT_S, DEFAULT_REQUEST_TIMEOUT_S, parseSeconds, processIO, redactingOutput, type CliIO, type GlobalOptions } from "./io.js";
 import type { CommandContext, RegisterCommand, Runner } from "./context.js";
 /**
  * Each command's module, loaded only when that command runs (or all of them for the overview help):
@@ -72,7 +73,10 @@ function safeMessage(err: unknown): string {
  * This is the only top-level catch in the tool.
  */
 export async function main(argv: readonly string[], ioOverrides: Partial<CliIO> = {}): Promise<number> {
-  const io: CliIO = { ...processIO(), ...ioOverrides };
+  const given: CliIO = { ...processIO(), ...ioOverrides };
+  // One redactor for the whole run (a nested in-process run, e.g. demo, shares its caller's).
+  const redactor = given.redactor ?? new Redactor();
+  const io: CliIO = { ...given, redactor, stdout: redactingOutput(given.stdout, redactor), stderr: redactingOutput(given.stderr, redactor) };
   let exitCode = 0;
   const program = new Command();
   program

@@ -11,7 +11,8 @@ import { isProviderApiError, type ProviderApiError } from "../http/errors.js";
 import { PROVIDERS } from "../providers/registry.js";
 import { readState, StateFileError } from "../state/state-file.js";
 import type { CommandContext } from "./context.js";
-import { CliError, type Output } from "./io.js";
+import type { Redactor } from "../core/redact.js";
+import { CliError, type CliIO, type Output } from "./io.js";
 import { progressReporter } from "./progress.js";
 import { selectAddresses } from "./targets.js";
 import { renderText } from "./render/diagnostics.js";
@@ -183,8 +184,12 @@ export async function runPlan(ctx: CommandContext, opts: PlanRunOptions, loaded?
   }
 }
 
-/** Write a file atomically relative to the current directory (temp + rename). */
-export async function writeFileAtomic(cwd: string, file: string, text: string): Promise<string> {
+/** Where a file is written from: relative paths start at `cwd`; the text goes through `redactor`. */
+export type WriteContext = Pick<CliIO, "cwd" | "redactor">;
+
+/** Write a file atomically relative to the current directory (temp + rename), secrets redacted. */
+export async function writeFileAtomic({ cwd, redactor }: WriteContext, file: string, raw: string): Promise<string> {
+  const text = redactor ? redactor.text(raw) : raw;
   const target = resolve(cwd, file);
   const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
   try {
@@ -205,7 +210,8 @@ const CHUNK_BYTES = 1 << 16;
  * `also` is given, to that output too, so a document is produced once for both and never held whole.
  * Waits for `also` to drain when it is a stream that asks for it.
  */
-export async function writeChunksAtomic(cwd: string, file: string, chunks: Iterable<string>, also?: Output): Promise<string> {
+export async function writeChunksAtomic({ cwd, redactor }: WriteContext, file: string, raw: Iterable<string>, also?: Output): Promise<string> {
+  const chunks = redactor ? redactor.chunks(raw) : raw;
   const target = resolve(cwd, file);
   const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
   let handle;
@@ -235,8 +241,12 @@ export async function writeChunksAtomic(cwd: string, file: string, chunks: Itera
   return target;
 }
 
-/** Write `chunks` to an output, waiting for it to drain when it is a stream that asks for it. */
-export async function writeChunks(out: Output, chunks: Iterable<string>): Promise<void> {
+/**
+ * Write `chunks` to an output, waiting for it to drain when it is a stream that asks for it; with a
+ * redactor, a secret split across two chunks is redacted too.
+ */
+export async function writeChunks(out: Output, raw: Iterable<string>, redactor?: Redactor): Promise<void> {
+  const chunks = redactor ? redactor.chunks(raw) : raw;
   let pending = "";
   for (const chunk of chunks) {
     pending += chunk;

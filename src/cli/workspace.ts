@@ -10,7 +10,7 @@ import { renderText } from "./render/diagnostics.js";
  * stderr in the validate text format; any error stops the command with exit 1.
  */
 export async function loadValidWorkspace(ctx: CommandContext): Promise<Workspace> {
-  const { workspace, diagnostics } = await loadWorkspace({ cwd: ctx.io.cwd, ...(ctx.global.config === undefined ? {} : { configPath: ctx.global.config }) });
+  const { workspace, diagnostics } = await loadWorkspace({ cwd: ctx.io.cwd, env: ctx.io.env, ...(ctx.io.redactor ? { redactor: ctx.io.redactor } : {}), ...(ctx.global.config === undefined ? {} : { configPath: ctx.global.config }) });
   const shown = ctx.global.quiet ? diagnostics.filter((d) => d.severity === "error") : diagnostics;
   if (shown.length > 0) ctx.io.stderr.write(renderText(shown, { cwd: ctx.io.cwd, color: false }));
   if (hasErrors(diagnostics) || !workspace) {

@@ -2,6 +2,7 @@ import { lstat, readdir, realpath, stat } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import type { Diagnostic } from "../core/diagnostics.js";
 import { isJsonObject, type JsonObject } from "../core/json.js";
+import { Redactor } from "../core/redact.js";
 import { PROVIDERS as PROVIDER_NAMES, type AccountConfig, type CampaignDecl, type ProviderName, type SafetyConfig, type Workspace } from "../core/types.js";
 import { PROVIDERS } from "../providers/registry.js";
 import { loadAudience } from "./audience.js";
@@ -22,6 +23,13 @@ export interface LoadWorkspaceOptions {
   cwd: string;
   /** --config FILE; default `<cwd>/campaignctl.yaml`. */
   configPath?: string;
+  /**
+   * The environment the accounts' keys are read from: each configured key is added to `redactor`,
+   * and a file holding one (a key pasted by mistake) is an error that never quotes it.
+   */
+  env?: Record<string, string | undefined>;
+  /** The run's redactor (core/redact.ts); one is made when `env` is given without it. */
+  redactor?: Redactor;
 }
 
 export interface LoadWorkspaceResult {
@@ -40,7 +48,7 @@ const CONFIG_SHAPE = "apiVersion, campaignsDir, stateFile, accounts, safety and 
  * offline: YAML, the JSON Schemas, each provider's rules and the workspace rules. Never touches the
  * network and never throws for bad input: every problem becomes a located Diagnostic.
  */
-export async function loadWorkspace({ cwd, configPath }: LoadWorkspaceOptions): Promise<LoadWorkspaceResult> {
+export async function loadWorkspace({ cwd, configPath, env, redactor }: LoadWorkspaceOptions): Promise<LoadWorkspaceResult> {
   const diagnostics: Diagnostic[] = [];
   const rel = (p: string): string => relative(cwd, p) || ".";
   const configFile = resolve(cwd, configPath ?? CONFIG_FILE_NAME);
@@ -79,6 +87,9 @@ export async function loadWorkspace({ cwd, configPath }: LoadWorkspaceOptions): 
   const campaignsDir = resolve(rootDir, campaignsDirSetting);
   const stateFile = resolve(rootDir, typeof config.stateFile === "string" ? config.stateFile : DEFAULT_STATE_FILE);
   const accounts = readAccounts(config);
+  const keys = configuredKeys(accounts, env, redactor);
+  const configKey = keys.find(decoded.text);
+  if (configKey) diagnostics.push(makeDiagnostic("error", "API_KEY_IN_FILE", configKey.message, configFile, configKey.at));
   const safety: SafetyConfig = { ...DEFAULT_SAFETY, ...(isJsonObject(config.safety) ? (config.safety as Partial<SafetyConfig>) : {}) };
 
   const firstAccount = new Map<string, number>();
@@ -104,13 +115,17 @@ export async function loadWorkspace({ cwd, configPath }: LoadWorkspaceOptions): 
 
   // 3. Campaign files.
   if (issuesUnder("campaignsDir")) return { diagnostics, fileCount: 0 };
+  const allowOutside = config.allowOutsideWorkspace === true;
+  const pathIssues = workspacePathIssues(rootDir, { campaignsDir, stateFile }, allowOutside, rel);
+  for (const issue of pathIssues) diagnostics.push(makeDiagnostic("error", issue.code, issue.message, configFile, configAt([issue.key]) ?? { line: 1, col: 1 }));
+  if (pathIssues.some((i) => i.key === "campaignsDir")) return { diagnostics, fileCount: 0 };
   const { roots, escapes } = await workspaceRoots(rootDir, campaignsDir);
   if (escapes) {
     const message = `campaigns directory ${rel(campaignsDir)} is a symbolic link to a place outside the workspace; it is not followed — campaign files must be inside the workspace`;
     diagnostics.push(makeDiagnostic("error", "SYMLINK_OUTSIDE_WORKSPACE", message, configFile, configAt(["campaignsDir"]) ?? { line: 1, col: 1 }));
     return { diagnostics, fileCount: 0 };
   }
-  const stateProblem = await checkStateFile(stateFile, roots);
+  const stateProblem = pathIssues.length > 0 ? undefined : await checkStateFile(stateFile, roots);
   if (stateProblem) diagnostics.push(makeDiagnostic("error", stateProblem.code, stateProblem.message, configFile, configAt(["stateFile"]) ?? { line: 1, col: 1 }));
   const listing = await listCampaignFiles(campaignsDir, configFile, roots);
   for (const problem of listing.problems) {
@@ -137,7 +152,7 @@ export async function loadWorkspace({ cwd, configPath }: LoadWorkspaceOptions): 
   }
 
   const campaigns: CampaignDecl[] = [];
-  for (const result of await mapConcurrent(listing.files, READ_CONCURRENCY, (file) => loadCampaignFile(file, undefined, { rootDir }))) {
+  for (const result of await mapConcurrent(listing.files, READ_CONCURRENCY, (file) => loadCampaignFile(file, undefined, { rootDir, keys }))) {
     diagnostics.push(...result.diagnostics);
     if (result.decl) campaigns.push(result.decl);
   }
@@ -197,13 +212,20 @@ export async function loadWorkspace({ cwd, configPath }: LoadWorkspaceOptions): 
  * Reads, parses and checks one campaign file (schema + provider rules; no workspace rules), and the
  * audience files it names (which must resolve inside `rootDir`, default: the campaign file's directory).
  */
-export async function loadCampaignFile(file: string, roots?: readonly string[], opts: { rootDir?: string } = {}): Promise<{ decl?: CampaignDecl; diagnostics: Diagnostic[] }> {
+export async function loadCampaignFile(
+  file: string,
+  roots?: readonly string[],
+  opts: { rootDir?: string; keys?: KeyFinder } = {},
+): Promise<{ decl?: CampaignDecl; diagnostics: Diagnostic[] }> {
   const bytes = await readWorkspaceFile(file, { what: "campaign file", ...(roots ? { roots } : {}) });
   if ("code" in bytes) {
     return { diagnostics: [makeDiagnostic("error", bytes.code, bytes.message, file)] };
   }
   const decoded = decodeText(bytes.data, file);
   if (decoded.text === undefined) return { diagnostics: decoded.diagnostics };
+  const pasted = opts.keys?.find(decoded.text);
+  // A key pasted into a campaign file: never sent anywhere, never quoted (output sinks redact it too).
+  if (pasted) return { diagnostics: [makeDiagnostic("error", "API_KEY_IN_FILE", pasted.message, file, pasted.at)] };
   const checked = checkCampaignText(decoded.text, file);
   if (!checked.decl || !checked.audience) return checked;
   const loaded = await loadAudience(checked.audience, {
@@ -214,6 +236,41 @@ export async function loadCampaignFile(file: string, roots?: readonly string[], 
   });
   const diagnostics = [...checked.diagnostics, ...loaded.diagnostics];
   return loaded.audience ? { decl: { ...checked.decl, audience: loaded.audience }, diagnostics } : { diagnostics };
+}
+
+/** Finds a configured API key in a file's text (any form core/redact knows), naming its variable. */
+export interface KeyFinder {
+  find(text: string): { at: Position; message: string } | undefined;
+}
+
+/** The accounts' keys from `env`, added to the run's redactor; a finder for files that hold one. */
+function configuredKeys(accounts: readonly (AccountConfig | undefined)[], env: Record<string, string | undefined> | undefined, redactor: Redactor | undefined): KeyFinder {
+  const all = redactor ?? new Redactor();
+  const byName = new Map<string, Redactor>();
+  for (const account of accounts) {
+    const value = account && account.apiKeyEnv !== "" ? env?.[account.apiKeyEnv] : undefined;
+    if (value === undefined || byName.has(account!.apiKeyEnv)) continue;
+    all.add([value]);
+    const one = new Redactor([value]);
+    if (one.active) byName.set(account!.apiKeyEnv, one);
+  }
+  return {
+    find(text) {
+      if (byName.size === 0) return undefined;
+      for (const [name, one] of byName) {
+        const index = one.firstIndex(text);
+        if (index < 0) continue;
+        const before = text.slice(0, index);
+        const line = before.split("\n").length;
+        const col = index - before.lastIndexOf("\n");
+        return {
+          at: { line, col },
+          message: `this value looks like the API key configured in ${name}; it is not shown here — remove it from the file (keys are read from the environment, never from files)`,
+        };
+      }
+      return undefined;
+    },
+  };
 }
 
 /** Files read at once: enough to keep the disk busy while parsing, few enough for any ulimit. */
@@ -284,9 +341,41 @@ async function workspaceRoots(rootDir: string, campaignsDir: string): Promise<{ 
   const realRoot = await realpath(rootDir).catch(() => rootDir);
   const realCampaigns = await realpath(campaignsDir).catch(() => campaignsDir);
   // A campaignsDir written as a path inside the workspace must really be inside it: a committed
-  // `campaigns -> /` link is not walked. One written as a path outside (`../defs`) is the user's choice.
+  // `campaigns -> /` link is not walked. One written as a path outside (`../defs`) needs `allowOutsideWorkspace: true` (workspacePathIssues).
   if (isInside(campaignsDir, rootDir)) return { roots: [realRoot], escapes: !isInside(realCampaigns, realRoot) };
   return { roots: [...new Set([realRoot, realCampaigns])], escapes: false };
+}
+
+/**
+ * campaignsDir and stateFile stay inside the workspace (the config file's directory) unless the config
+ * opts in with `allowOutsideWorkspace: true` — an absolute path alone is not enough, since a
+ * copied config or a crafted pull request would otherwise read or write anywhere. A campaignsDir that
+ * contains the workspace (`/`, `..`) is refused even then: it would walk the whole file system.
+ */
+function workspacePathIssues(
+  rootDir: string,
+  paths: { campaignsDir: string; stateFile: string },
+  allowOutside: boolean,
+  rel: (p: string) => string,
+): { key: "campaignsDir" | "stateFile"; code: string; message: string }[] {
+  const issues: { key: "campaignsDir" | "stateFile"; code: string; message: string }[] = [];
+  const { campaignsDir, stateFile } = paths;
+  const optIn = "set `allowOutsideWorkspace: true` in the config to use a path outside on purpose";
+  if (campaignsDir !== rootDir && isInside(rootDir, campaignsDir)) {
+    issues.push({
+      key: "campaignsDir",
+      code: "CAMPAIGNS_DIR_CONTAINS_WORKSPACE",
+      message: `campaignsDir ${JSON.stringify(rel(campaignsDir))} contains the workspace itself (${rel(rootDir)}); campaign files are read from a directory inside it, such as "campaigns"`,
+    });
+  } else if (!allowOutside && !isInside(campaignsDir, rootDir)) {
+    issues.push({ key: "campaignsDir", code: "PATH_OUTSIDE_WORKSPACE", message: `campaignsDir ${JSON.stringify(rel(campaignsDir))} is outside the workspace (${rel(rootDir)}); ${optIn}` });
+  }
+  if (!allowOutside && !isInside(stateFile, rootDir)) {
+    issues.push({ key: "stateFile", code: "PATH_OUTSIDE_WORKSPACE", message: `stateFile ${JSON.stringify(rel(stateFile))} is outside the workspace (${rel(rootDir)}); ${optIn}` });
+  } else if (/^\/(proc|sys|dev)(\/|$)/.test(stateFile)) {
+    issues.push({ key: "stateFile", code: "NOT_A_REGULAR_FILE", message: `stateFile ${JSON.stringify(stateFile)} is on a system pseudo file system, not a state file; it is not read` });
+  }
+  return issues;
 }
 
 /** A state file that is a link out of the workspace, or not a regular file, is refused before anything reads it. */

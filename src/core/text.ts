@@ -22,6 +22,18 @@ export function printable(s: string): string {
   });
 }
 
+// Bidi controls and line/paragraph separators: invisible, they reorder or break what a reader sees.
+const INVISIBLE = /[\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * A whole rendered document (plan, drift report, JSON) with bidi controls (U+202A–U+202E,
+ * U+2066–U+2069, U+200E, U+200F, U+061C) and U+2028/U+2029 shown as `\uXXXX`, like `printable` does,
+ * while its own newlines, tabs and colours stay. Inside a JSON string the escape is the same value.
+ */
+export function escapeInvisible(s: string): string {
+  return s.replace(INVISIBLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
 /** True when `s` holds a character `printable` would escape. */
 export function hasUnsafeChars(s: string): boolean {
   UNSAFE.lastIndex = 0;

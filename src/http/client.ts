@@ -21,6 +21,7 @@ import {
 } from "./retry.js";
 import type { BackoffOptions } from "./retry.js";
 import type { ResponseCheck } from "./response-schema.js";
+import { Redactor } from "../core/redact.js";
 import { excerpt, printable } from "../core/text.js";
 
 export interface HttpClientOptions {
@@ -213,7 +214,7 @@ class GotProviderHttp implements HttpClient {
   private readonly agents: { http: http.Agent; https: https.Agent };
   /** No keep-alive: a "never" request gets its own connection, so a reset cannot come from a stale idle socket. */
   private readonly freshAgents: { http: http.Agent; https: https.Agent };
-  private readonly secrets: string[];
+  private readonly secrets: Redactor;
   private readonly timeoutMs: number;
   private readonly requestBudgetMs: number;
   private readonly maxResponseBytes: number;
@@ -259,7 +260,7 @@ class GotProviderHttp implements HttpClient {
     // The key, and the key without its scheme word ("Bearer x" → "x"), longest first.
     const value = opts.auth.value;
     const tail = value.includes(" ") ? value.slice(value.indexOf(" ") + 1).trim() : "";
-    this.secrets = secretForms([value, tail]);
+    this.secrets = new Redactor([value, tail]);
 
     this.agents = {
       http: new http.Agent({ keepAlive: true, maxSockets: opts.concurrency }),
@@ -340,7 +341,8 @@ class GotProviderHttp implements HttpClient {
         if (is2xx || spec.expectStatus?.includes(status)) {
           const body = responseBody(res.body);
           const problem = is2xx && spec.response ? checkAnswer(spec.response, res.body) : undefined;
-          if (problem === undefined) return { status, headers: { ...res.headers }, body: body as T };
+          // A key echoed in an answer never enters the data (plan, state, imported files): redacted on arrival.
+          if (problem === undefined) return { status, headers: { ...res.headers }, body: this.scrub(body, res.rawBody) as T };
           failure = this.answerFailure(spec, status, headerText(res.headers["content-type"]), res.rawBody, problem);
         } else {
           failure = this.classifyStatus(spec, res, ev);
@@ -378,6 +380,12 @@ class GotProviderHttp implements HttpClient {
       // The concurrency slot is free while we wait; the pacer (and any 429 hold) governs the restart.
       await sleepMs(delayMs);
     }
+  }
+
+  /** `body` with the key redacted; walked only when the raw answer holds some form of it. */
+  private scrub(body: unknown, raw: Buffer | undefined): unknown {
+    if (!this.secrets.active || raw === undefined || !this.secrets.has(raw.toString("utf8"))) return body;
+    return redact(body, this.secrets);
   }
 
   /** The earlier of the request's own budget and the command's deadline. */
@@ -664,18 +672,3 @@ function formatBytes(n: number): string {
   return n >= 1024 * 1024 ? `${+(n / (1024 * 1024)).toFixed(1)} MiB` : n >= 1024 ? `${+(n / 1024).toFixed(1)} KiB` : `${n} bytes`;
 }
 
-/**
- * Every form a provider might echo a key back in: raw, URL-encoded, base64 (padded and not) and
- * base64url — longest first, so "Bearer x" is replaced before "x".
- */
-export function secretForms(keys: readonly string[]): string[] {
-  const forms = new Set<string>();
-  for (const key of keys) {
-    if (key.length < 4) continue;
-    const b64 = Buffer.from(key, "utf8").toString("base64");
-    for (const f of [key, encodeURIComponent(key), b64, b64.replace(/=+$/, ""), Buffer.from(key, "utf8").toString("base64url")]) {
-      if (f.length >= 4) forms.add(f);
-    }
-  }
-  return [...forms].sort((a, b) => b.length - a.length);
-}

@@ -1,4 +1,5 @@
 /** Retry policy helpers and tolerant body handling. Pure functions, no I/O. */
+import type { Redactor } from "../core/redact.js";
 
 /** Statuses retried (with backoff) for `retry: "safe"` requests. 429 is also retried for "never". */
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
@@ -136,23 +137,8 @@ function compact(code: string | undefined, message: string | undefined): ParsedE
   return out;
 }
 
-/** Replace every occurrence of any secret in strings, deeply (objects, arrays). */
-export function redact<T>(value: T, secrets: readonly string[]): T {
-  if (secrets.length === 0) return value;
-  const walk = (v: unknown): unknown => {
-    if (typeof v === "string") {
-      let s = v;
-      for (const secret of secrets) s = s.split(secret).join("[redacted]");
-      return s;
-    }
-    if (Array.isArray(v)) return v.map(walk);
-    if (v instanceof NonJsonBody) return new NonJsonBody(walk(v.text) as string);
-    if (v !== null && typeof v === "object") {
-      const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v)) out[walk(k) as string] = walk(x);
-      return out;
-    }
-    return v;
-  };
-  return walk(value) as T;
+/** Every form of every secret replaced in strings, deeply (objects, arrays, a non-JSON body): core/redact's one redactor. */
+export function redact<T>(value: T, redactor: Redactor): T {
+  if (value instanceof NonJsonBody) return new NonJsonBody(redactor.text(value.text)) as T;
+  return redactor.deep(value);
 }

@@ -100,7 +100,9 @@ export function parseState(file: string, text: string): StateDocument {
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new StateFileError(file, `not valid JSON (${(err as Error).message}); restore it from Git`);
+    // Where, never what: the parser's message quotes the text, which may be a token (issue 31).
+    const at = /position (\d+)/.exec((err as Error).message);
+    throw new StateFileError(file, `not valid JSON${at ? ` (at character ${Number(at[1]) + 1})` : ""}; its content is not shown; restore it from Git`);
   }
   if (!isJsonObject(raw) || raw.version !== 1 || !isJsonObject(raw.campaigns)) {
     throw new StateFileError(file, `expected {"version": 1, "campaigns": {...}}`);

@@ -64,7 +64,7 @@ export const register: RegisterCommand = (program, run) => {
             : opts.format === "markdown"
               ? renderDriftMarkdown(report)
               : renderDriftText(report, { color: ctx.global.color });
-        if (opts.out !== undefined) await writeFileAtomic(ctx.io.cwd, opts.out, `${JSON.stringify(report, null, 2)}\n`);
+        if (opts.out !== undefined) await writeFileAtomic(ctx.io, opts.out, `${JSON.stringify(report, null, 2)}\n`);
         ctx.io.stdout.write(text);
         return driftExitCode(report);
       }),

@@ -76,7 +76,7 @@ function parseProvider(raw: string): ProviderName {
  * is created (importing into an empty workspace is how one starts).
  */
 async function loadImportWorkspace(ctx: CommandContext): Promise<Workspace> {
-  const opts = { cwd: ctx.io.cwd, ...(ctx.global.config === undefined ? {} : { configPath: ctx.global.config }) };
+  const opts = { cwd: ctx.io.cwd, env: ctx.io.env, ...(ctx.io.redactor ? { redactor: ctx.io.redactor } : {}), ...(ctx.global.config === undefined ? {} : { configPath: ctx.global.config }) };
   let result = await loadWorkspace(opts);
   const errors = result.diagnostics.filter((d) => d.severity === "error");
   if (!result.workspace && errors.length > 0 && errors.every((d) => d.code === "CAMPAIGNS_DIR_NOT_FOUND")) {

@@ -49,11 +49,11 @@ export const register: RegisterCommand = (program, run) => {
           yield "\n";
         };
         if (opts.out !== undefined) {
-          const path = await writeChunksAtomic(ctx.io.cwd, opts.out, planJson(), opts.format === "json" ? ctx.io.stdout : undefined);
+          const path = await writeChunksAtomic(ctx.io, opts.out, planJson(), opts.format === "json" ? ctx.io.stdout : undefined);
           if (!ctx.global.quiet) ctx.io.stderr.write(`Saved the plan to ${path}; apply it with: campaignctl apply ${opts.out}\n`);
         }
         if (opts.format === "json") {
-          if (opts.out === undefined) await writeChunks(ctx.io.stdout, planJson());
+          if (opts.out === undefined) await writeChunks(ctx.io.stdout, planJson(), ctx.io.redactor);
         } else {
           const text =
             opts.format === "markdown"

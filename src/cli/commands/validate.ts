@@ -18,7 +18,7 @@ export const register: RegisterCommand = (program, run) => {
     .action(
       run(async (ctx, options: { format: DiagnosticFormat }) => {
         const { io, global } = ctx;
-        const result = await loadWorkspace({ cwd: io.cwd, ...(global.config === undefined ? {} : { configPath: global.config }) });
+        const result = await loadWorkspace({ cwd: io.cwd, env: io.env, ...(io.redactor ? { redactor: io.redactor } : {}), ...(global.config === undefined ? {} : { configPath: global.config }) });
         const output = renderDiagnostics(result.diagnostics, options.format, { cwd: io.cwd, color: global.color });
         if (output !== "") io.stdout.write(output);
         if (!global.quiet) {

@@ -1,6 +1,6 @@
 import { isAbsolute, relative } from "node:path";
 import { sortDiagnostics, type Diagnostic } from "../../core/diagnostics.js";
-import { printable } from "../../core/text.js";
+import { escapeInvisible, printable } from "../../core/text.js";
 
 export const DIAGNOSTIC_FORMATS = ["text", "json", "github"] as const;
 export type DiagnosticFormat = (typeof DIAGNOSTIC_FORMATS)[number];
@@ -67,9 +67,9 @@ export function renderGithub(diags: readonly Diagnostic[], { cwd }: RenderOption
         ["col", d.col],
       ]
         .filter(([, v]) => v !== undefined)
-        .map(([k, v]) => `${k}=${escapeProperty(String(v))}`)
+        .map(([k, v]) => `${k}=${escapeProperty(escapeInvisible(String(v)))}`)
         .join(",");
-      return `::${d.severity}${props ? ` ${props}` : ""}::${escapeData(`${d.code} ${d.message}`)}\n`;
+      return `::${d.severity}${props ? ` ${props}` : ""}::${escapeData(escapeInvisible(`${d.code} ${d.message}`))}\n`;
     })
     .join("");
 }

@@ -1,3 +1,4 @@
+import { escapeInvisible } from "../../core/text.js";
 import { hasDrift, type CampaignDrift, type DriftField, type DriftReport } from "../../core/drift.js";
 import type { JsonValue } from "../../core/json.js";
 import { PROVIDERS } from "../../providers/registry.js";
@@ -71,7 +72,7 @@ export function renderDriftText(r: DriftReport, opts: { color: boolean }): strin
   for (const e of r.errors) out.push(`${s.red("error:")} ${e.address}: ${e.message}`);
   for (const l of r.limitations) out.push(s.dim(`note: ${l}`));
   out.push(r.summary.drifted === 0 && r.errors.length === 0 ? `No drift: ${counts(r)}.` : `Drift: ${counts(r)}.`);
-  return `${out.join("\n")}\n`;
+  return escapeInvisible(`${out.join("\n")}\n`);
 }
 
 function fenceFor(body: string): string {
@@ -134,5 +135,5 @@ export function renderDriftMarkdown(r: DriftReport, limit = MARKDOWN_LIMIT): str
     if (listed < hidden.length) lines.push(`- … and ${hidden.length - listed} more`);
     text += `\n${lines.join("\n")}\n`;
   }
-  return text;
+  return escapeInvisible(text);
 }

@@ -1,5 +1,6 @@
 import { audienceSummary, describeAudienceStep } from "../../core/audience.js";
 import { ACTION_GLYPH, isChange, type CampaignPlan, type FieldChange, type Plan, type PlanStep } from "../../core/plan.js";
+import { escapeInvisible } from "../../core/text.js";
 import { kindModule } from "../../providers/registry.js";
 import { style, type Style } from "./style.js";
 import { fieldDiff, scalarText, type DiffLine } from "./value-diff.js";
@@ -42,10 +43,10 @@ function setPathsFor(c: CampaignPlan): readonly string[] {
   return paths;
 }
 
-/** Control characters inside a line of text shown raw (multi-line values) are escaped, never printed. */
+/** Control characters (C0, C1, bidi, separators) inside a line of text shown raw (multi-line values) are escaped, never printed. */
 function safeLine(text: string): string {
   // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f\u2028\u2029]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /** The nested diff of one field change, with the class shown on its first line. */
@@ -200,7 +201,8 @@ export function renderPlanText(plan: Plan, opts: { color: boolean; showNoop?: bo
   } else {
     out.push(s.bold(summaryLine(plan)));
   }
-  return `${out.join("\n")}\n`;
+  // Provider strings (names, reasons) also reach headers and notes: bidi controls escaped there too.
+  return escapeInvisible(`${out.join("\n")}\n`);
 }
 
 /** Machine-readable plan: the Plan document itself (formatVersion 1, documented in the README). */
@@ -271,7 +273,7 @@ export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): stri
     const inSync = plan.campaigns.length - plan.campaigns.filter((c) => c.action === "orphan").length;
     head.push(`**No changes.** Live matches Git for ${inSync} campaign${inSync === 1 ? "" : "s"}.`, "");
     if (kept.length > 0) head.push(...orphanNoteMarkdown(kept, prune));
-    return `${head.join("\n")}\n`;
+    return escapeInvisible(`${head.join("\n")}\n`);
   }
   const retire = prune ? s.orphan : 0;
   head.push("| create | update | transition | replace | retire | unchanged | blocked |", "|---:|---:|---:|---:|---:|---:|---:|");
@@ -314,7 +316,7 @@ export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): stri
     if (listed < hidden.length) lines.push(`- … and ${hidden.length - listed} more`);
     text += `${lines.join("\n")}\n`;
   }
-  return text;
+  return escapeInvisible(text);
 }
 
 function orphanNoteMarkdown(kept: readonly CampaignPlan[], prune: boolean): string[] {

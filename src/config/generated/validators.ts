@@ -5252,7 +5252,7 @@ return errors === 0;
 validate20.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 exports.config = validate42;
-const schema71 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/campaignctl.schema.json","title":"WorkspaceConfig","description":"campaignctl workspace configuration (campaignctl.yaml): where the campaign files and the state file live, and which provider accounts exist. Relative paths resolve against this file's directory.","type":"object","additionalProperties":false,"required":["apiVersion"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"campaignsDir":{"description":"Directory holding the campaign files; every *.yaml and *.yml below it is read, recursively.","type":"string","minLength":1,"default":"campaigns"},"stateFile":{"description":"Where apply records the provider id and last applied spec of each campaign. Meant to be committed.","type":"string","minLength":1,"default":"campaignctl.state.json"},"accounts":{"description":"One entry per provider account. A campaign names its account in `metadata.account` (default \"default\").","type":"array","items":{"$ref":"#/$defs/Account","description":"A provider account."},"default":[]},"safety":{"$ref":"#/$defs/Safety","description":"Guards against mass changes: apply refuses them without --force."},"prune":{"description":"What apply (and so merge-to-apply) does with campaigns that are in state but no longer in Git: true retires them (Altur: archive, Puffle: delete), false leaves them alone and the plan shows them as notes. `apply --prune` / `--no-prune` override it.","type":"boolean","default":false}},"$defs":{"Account":{"description":"A provider account and how to reach it. The API key itself never goes in a file: it is read from the environment variable named by `apiKeyEnv`.","type":"object","additionalProperties":false,"required":["provider","apiKeyEnv"],"properties":{"provider":{"description":"Which provider this account belongs to.","type":"string","enum":["extrovert","puffle","altur"]},"name":{"description":"Account name, unique per provider; campaigns refer to it in `metadata.account`.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key (for example ALTUR_API_KEY). Never the key itself.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be the name of an environment variable (letters, digits and _, not starting with a digit), not the key itself"},"baseUrl":{"description":"API base URL. Defaults to the provider's production URL; point it at `campaignctl sandbox` for tests.","type":"string","format":"uri","pattern":"^https?://[^/?#@]*(?:[/?#]|$)","patternErrorMessage":"must be an absolute http(s) URL without user:password@ (the key comes from apiKeyEnv), such as https://api.altur.io/api/v1.0"},"requestsPerSecond":{"description":"Client-side rate limit for this account, 0.1 to 1000 requests per second. Defaults to the provider's documented or assumed limit (Altur documents 12/s).","type":"number","minimum":0.1,"maximum":1000},"concurrency":{"description":"Most requests in flight at once for this account, 1 to 100. Defaults to twice requestsPerSecond × the provider's typical latency (500 ms assumed), at least 2: enough that the rate, not this, is the limit.","type":"integer","minimum":1,"maximum":100},"statusWait":{"description":"How apply waits for a status change the provider completes in the background (Puffle launch: launching → active) before any step that needs it. Defaults: the provider's (Puffle: 180 s, reads at most 30 s apart).","type":"object","additionalProperties":false,"properties":{"timeoutSeconds":{"description":"Give up after this many seconds; the campaign is reported and left as it is.","type":"number","minimum":0},"pollSeconds":{"description":"Longest pause between two status reads; the first read comes after at most 2 s.","type":"number","exclusiveMinimum":0}}},"retryWait":{"description":"How long a request may wait before it is retried (after a 429 or a transient failure). Each wait is shown on stderr. Defaults: 30 s per wait, 60 s per request.","type":"object","additionalProperties":false,"properties":{"maxSeconds":{"description":"Longest single wait: a longer Retry-After is capped to this, and the retry is sent after it.","type":"number","minimum":0,"maximum":3600},"totalSeconds":{"description":"Most time one request spends waiting on its retries, all waits together (including time held back by the account's 429 hold); then it fails.","type":"number","minimum":0,"maximum":3600}}}}},"Safety":{"description":"Thresholds that make apply refuse mass changes unless --force is given.","type":"object","additionalProperties":false,"properties":{"maxChangePercent":{"description":"Refuse to update, replace or delete more than this percentage of the managed campaigns.","type":"number","minimum":0,"maximum":100,"default":30},"minManagedForThreshold":{"description":"Apply the percentage guard only when at least this many campaigns are managed.","type":"integer","minimum":0,"default":10}}}}};
+const schema71 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/campaignctl.schema.json","title":"WorkspaceConfig","description":"campaignctl workspace configuration (campaignctl.yaml): where the campaign files and the state file live, and which provider accounts exist. Relative paths resolve against this file's directory.","type":"object","additionalProperties":false,"required":["apiVersion"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"campaignsDir":{"description":"Directory holding the campaign files; every *.yaml and *.yml below it is read, recursively.","type":"string","minLength":1,"default":"campaigns"},"stateFile":{"description":"Where apply records the provider id and last applied spec of each campaign. Meant to be committed.","type":"string","minLength":1,"default":"campaignctl.state.json"},"allowOutsideWorkspace":{"description":"Opt-in for a campaignsDir or stateFile outside the workspace (the directory of this file), e.g. a state file on a mounted volume. Off by default: a path outside is an error, even when absolute. A campaignsDir that contains the workspace (`/`, `..`) is refused either way.","type":"boolean","default":false},"accounts":{"description":"One entry per provider account. A campaign names its account in `metadata.account` (default \"default\").","type":"array","items":{"$ref":"#/$defs/Account","description":"A provider account."},"default":[]},"safety":{"$ref":"#/$defs/Safety","description":"Guards against mass changes: apply refuses them without --force."},"prune":{"description":"What apply (and so merge-to-apply) does with campaigns that are in state but no longer in Git: true retires them (Altur: archive, Puffle: delete), false leaves them alone and the plan shows them as notes. `apply --prune` / `--no-prune` override it.","type":"boolean","default":false}},"$defs":{"Account":{"description":"A provider account and how to reach it. The API key itself never goes in a file: it is read from the environment variable named by `apiKeyEnv`.","type":"object","additionalProperties":false,"required":["provider","apiKeyEnv"],"properties":{"provider":{"description":"Which provider this account belongs to.","type":"string","enum":["extrovert","puffle","altur"]},"name":{"description":"Account name, unique per provider; campaigns refer to it in `metadata.account`.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key (for example ALTUR_API_KEY). Never the key itself.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be the name of an environment variable (letters, digits and _, not starting with a digit), not the key itself"},"baseUrl":{"description":"API base URL. Defaults to the provider's production URL; point it at `campaignctl sandbox` for tests.","type":"string","format":"uri","pattern":"^https?://[^/?#@]*(?:[/?#]|$)","patternErrorMessage":"must be an absolute http(s) URL without user:password@ (the key comes from apiKeyEnv), such as https://api.altur.io/api/v1.0"},"requestsPerSecond":{"description":"Client-side rate limit for this account, 0.1 to 1000 requests per second. Defaults to the provider's documented or assumed limit (Altur documents 12/s).","type":"number","minimum":0.1,"maximum":1000},"concurrency":{"description":"Most requests in flight at once for this account, 1 to 100. Defaults to twice requestsPerSecond × the provider's typical latency (500 ms assumed), at least 2: enough that the rate, not this, is the limit.","type":"integer","minimum":1,"maximum":100},"statusWait":{"description":"How apply waits for a status change the provider completes in the background (Puffle launch: launching → active) before any step that needs it. Defaults: the provider's (Puffle: 180 s, reads at most 30 s apart).","type":"object","additionalProperties":false,"properties":{"timeoutSeconds":{"description":"Give up after this many seconds; the campaign is reported and left as it is.","type":"number","minimum":0},"pollSeconds":{"description":"Longest pause between two status reads; the first read comes after at most 2 s.","type":"number","exclusiveMinimum":0}}},"retryWait":{"description":"How long a request may wait before it is retried (after a 429 or a transient failure). Each wait is shown on stderr. Defaults: 30 s per wait, 60 s per request.","type":"object","additionalProperties":false,"properties":{"maxSeconds":{"description":"Longest single wait: a longer Retry-After is capped to this, and the retry is sent after it.","type":"number","minimum":0,"maximum":3600},"totalSeconds":{"description":"Most time one request spends waiting on its retries, all waits together (including time held back by the account's 429 hold); then it fails.","type":"number","minimum":0,"maximum":3600}}}}},"Safety":{"description":"Thresholds that make apply refuse mass changes unless --force is given.","type":"object","additionalProperties":false,"properties":{"maxChangePercent":{"description":"Refuse to update, replace or delete more than this percentage of the managed campaigns.","type":"number","minimum":0,"maximum":100,"default":30},"minManagedForThreshold":{"description":"Apply the percentage guard only when at least this many campaigns are managed.","type":"integer","minimum":0,"default":10}}}}};
 const schema72 = {"description":"A provider account and how to reach it. The API key itself never goes in a file: it is read from the environment variable named by `apiKeyEnv`.","type":"object","additionalProperties":false,"required":["provider","apiKeyEnv"],"properties":{"provider":{"description":"Which provider this account belongs to.","type":"string","enum":["extrovert","puffle","altur"]},"name":{"description":"Account name, unique per provider; campaigns refer to it in `metadata.account`.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key (for example ALTUR_API_KEY). Never the key itself.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be the name of an environment variable (letters, digits and _, not starting with a digit), not the key itself"},"baseUrl":{"description":"API base URL. Defaults to the provider's production URL; point it at `campaignctl sandbox` for tests.","type":"string","format":"uri","pattern":"^https?://[^/?#@]*(?:[/?#]|$)","patternErrorMessage":"must be an absolute http(s) URL without user:password@ (the key comes from apiKeyEnv), such as https://api.altur.io/api/v1.0"},"requestsPerSecond":{"description":"Client-side rate limit for this account, 0.1 to 1000 requests per second. Defaults to the provider's documented or assumed limit (Altur documents 12/s).","type":"number","minimum":0.1,"maximum":1000},"concurrency":{"description":"Most requests in flight at once for this account, 1 to 100. Defaults to twice requestsPerSecond × the provider's typical latency (500 ms assumed), at least 2: enough that the rate, not this, is the limit.","type":"integer","minimum":1,"maximum":100},"statusWait":{"description":"How apply waits for a status change the provider completes in the background (Puffle launch: launching → active) before any step that needs it. Defaults: the provider's (Puffle: 180 s, reads at most 30 s apart).","type":"object","additionalProperties":false,"properties":{"timeoutSeconds":{"description":"Give up after this many seconds; the campaign is reported and left as it is.","type":"number","minimum":0},"pollSeconds":{"description":"Longest pause between two status reads; the first read comes after at most 2 s.","type":"number","exclusiveMinimum":0}}},"retryWait":{"description":"How long a request may wait before it is retried (after a 429 or a transient failure). Each wait is shown on stderr. Defaults: 30 s per wait, 60 s per request.","type":"object","additionalProperties":false,"properties":{"maxSeconds":{"description":"Longest single wait: a longer Retry-After is capped to this, and the retry is sent after it.","type":"number","minimum":0,"maximum":3600},"totalSeconds":{"description":"Most time one request spends waiting on its retries, all waits together (including time held back by the account's 429 hold); then it fails.","type":"number","minimum":0,"maximum":3600}}}}};
 const schema73 = {"description":"Thresholds that make apply refuse mass changes unless --force is given.","type":"object","additionalProperties":false,"properties":{"maxChangePercent":{"description":"Refuse to update, replace or delete more than this percentage of the managed campaigns.","type":"number","minimum":0,"maximum":100,"default":30},"minManagedForThreshold":{"description":"Apply the percentage guard only when at least this many campaigns are managed.","type":"integer","minimum":0,"default":10}}};
 const pattern36 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
@@ -5282,7 +5282,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!((((((key0 === "apiVersion") || (key0 === "campaignsDir")) || (key0 === "stateFile")) || (key0 === "accounts")) || (key0 === "safety")) || (key0 === "prune"))){
+if(!(((((((key0 === "apiVersion") || (key0 === "campaignsDir")) || (key0 === "stateFile")) || (key0 === "allowOutsideWorkspace")) || (key0 === "accounts")) || (key0 === "safety")) || (key0 === "prune"))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema71,data};
 if(vErrors === null){
 vErrors = [err1];
@@ -5356,15 +5356,10 @@ vErrors.push(err6);
 errors++;
 }
 }
-if(data.accounts !== undefined){
-let data3 = data.accounts;
-if(Array.isArray(data3)){
-const len0 = data3.length;
-for(let i0=0; i0<len0; i0++){
-let data4 = data3[i0];
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.provider === undefined){
-const err7 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/required",keyword:"required",params:{missingProperty: "provider"},message:"must have required property '"+"provider"+"'",schema:schema72.required,parentSchema:schema72,data:data4};
+if(data.allowOutsideWorkspace !== undefined){
+let data3 = data.allowOutsideWorkspace;
+if(typeof data3 !== "boolean"){
+const err7 = {instancePath:instancePath+"/allowOutsideWorkspace",schemaPath:"#/properties/allowOutsideWorkspace/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema71.properties.allowOutsideWorkspace.type,parentSchema:schema71.properties.allowOutsideWorkspace,data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -5373,8 +5368,16 @@ vErrors.push(err7);
 }
 errors++;
 }
-if(data4.apiKeyEnv === undefined){
-const err8 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/required",keyword:"required",params:{missingProperty: "apiKeyEnv"},message:"must have required property '"+"apiKeyEnv"+"'",schema:schema72.required,parentSchema:schema72,data:data4};
+}
+if(data.accounts !== undefined){
+let data4 = data.accounts;
+if(Array.isArray(data4)){
+const len0 = data4.length;
+for(let i0=0; i0<len0; i0++){
+let data5 = data4[i0];
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(data5.provider === undefined){
+const err8 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/required",keyword:"required",params:{missingProperty: "provider"},message:"must have required property '"+"provider"+"'",schema:schema72.required,parentSchema:schema72,data:data5};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -5383,9 +5386,8 @@ vErrors.push(err8);
 }
 errors++;
 }
-for(const key1 in data4){
-if(!((((((((key1 === "provider") || (key1 === "name")) || (key1 === "apiKeyEnv")) || (key1 === "baseUrl")) || (key1 === "requestsPerSecond")) || (key1 === "concurrency")) || (key1 === "statusWait")) || (key1 === "retryWait"))){
-const err9 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema72,data:data4};
+if(data5.apiKeyEnv === undefined){
+const err9 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/required",keyword:"required",params:{missingProperty: "apiKeyEnv"},message:"must have required property '"+"apiKeyEnv"+"'",schema:schema72.required,parentSchema:schema72,data:data5};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -5394,11 +5396,9 @@ vErrors.push(err9);
 }
 errors++;
 }
-}
-if(data4.provider !== undefined){
-let data5 = data4.provider;
-if(typeof data5 !== "string"){
-const err10 = {instancePath:instancePath+"/accounts/" + i0+"/provider",schemaPath:"#/$defs/Account/properties/provider/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema72.properties.provider.type,parentSchema:schema72.properties.provider,data:data5};
+for(const key1 in data5){
+if(!((((((((key1 === "provider") || (key1 === "name")) || (key1 === "apiKeyEnv")) || (key1 === "baseUrl")) || (key1 === "requestsPerSecond")) || (key1 === "concurrency")) || (key1 === "statusWait")) || (key1 === "retryWait"))){
+const err10 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema72,data:data5};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -5407,8 +5407,11 @@ vErrors.push(err10);
 }
 errors++;
 }
-if(!(((data5 === "extrovert") || (data5 === "puffle")) || (data5 === "altur"))){
-const err11 = {instancePath:instancePath+"/accounts/" + i0+"/provider",schemaPath:"#/$defs/Account/properties/provider/enum",keyword:"enum",params:{allowedValues: schema72.properties.provider.enum},message:"must be equal to one of the allowed values",schema:schema72.properties.provider.enum,parentSchema:schema72.properties.provider,data:data5};
+}
+if(data5.provider !== undefined){
+let data6 = data5.provider;
+if(typeof data6 !== "string"){
+const err11 = {instancePath:instancePath+"/accounts/" + i0+"/provider",schemaPath:"#/$defs/Account/properties/provider/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema72.properties.provider.type,parentSchema:schema72.properties.provider,data:data6};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -5417,12 +5420,8 @@ vErrors.push(err11);
 }
 errors++;
 }
-}
-if(data4.name !== undefined){
-let data6 = data4.name;
-if(typeof data6 === "string"){
-if(!pattern6.test(data6)){
-const err12 = {instancePath:instancePath+"/accounts/" + i0+"/name",schemaPath:"#/$defs/Account/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",parentSchema:schema72.properties.name,data:data6};
+if(!(((data6 === "extrovert") || (data6 === "puffle")) || (data6 === "altur"))){
+const err12 = {instancePath:instancePath+"/accounts/" + i0+"/provider",schemaPath:"#/$defs/Account/properties/provider/enum",keyword:"enum",params:{allowedValues: schema72.properties.provider.enum},message:"must be equal to one of the allowed values",schema:schema72.properties.provider.enum,parentSchema:schema72.properties.provider,data:data6};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -5432,8 +5431,11 @@ vErrors.push(err12);
 errors++;
 }
 }
-else {
-const err13 = {instancePath:instancePath+"/accounts/" + i0+"/name",schemaPath:"#/$defs/Account/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema72.properties.name.type,parentSchema:schema72.properties.name,data:data6};
+if(data5.name !== undefined){
+let data7 = data5.name;
+if(typeof data7 === "string"){
+if(!pattern6.test(data7)){
+const err13 = {instancePath:instancePath+"/accounts/" + i0+"/name",schemaPath:"#/$defs/Account/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",parentSchema:schema72.properties.name,data:data7};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -5443,11 +5445,8 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data4.apiKeyEnv !== undefined){
-let data7 = data4.apiKeyEnv;
-if(typeof data7 === "string"){
-if(!pattern36.test(data7)){
-const err14 = {instancePath:instancePath+"/accounts/" + i0+"/apiKeyEnv",schemaPath:"#/$defs/Account/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema72.properties.apiKeyEnv,data:data7};
+else {
+const err14 = {instancePath:instancePath+"/accounts/" + i0+"/name",schemaPath:"#/$defs/Account/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema72.properties.name.type,parentSchema:schema72.properties.name,data:data7};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -5457,8 +5456,11 @@ vErrors.push(err14);
 errors++;
 }
 }
-else {
-const err15 = {instancePath:instancePath+"/accounts/" + i0+"/apiKeyEnv",schemaPath:"#/$defs/Account/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema72.properties.apiKeyEnv.type,parentSchema:schema72.properties.apiKeyEnv,data:data7};
+if(data5.apiKeyEnv !== undefined){
+let data8 = data5.apiKeyEnv;
+if(typeof data8 === "string"){
+if(!pattern36.test(data8)){
+const err15 = {instancePath:instancePath+"/accounts/" + i0+"/apiKeyEnv",schemaPath:"#/$defs/Account/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema72.properties.apiKeyEnv,data:data8};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -5468,11 +5470,8 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data4.baseUrl !== undefined){
-let data8 = data4.baseUrl;
-if(typeof data8 === "string"){
-if(!pattern37.test(data8)){
-const err16 = {instancePath:instancePath+"/accounts/" + i0+"/baseUrl",schemaPath:"#/$defs/Account/properties/baseUrl/pattern",keyword:"pattern",params:{pattern: "^https?://[^/?#@]*(?:[/?#]|$)"},message:"must match pattern \""+"^https?://[^/?#@]*(?:[/?#]|$)"+"\"",schema:"^https?://[^/?#@]*(?:[/?#]|$)",parentSchema:schema72.properties.baseUrl,data:data8};
+else {
+const err16 = {instancePath:instancePath+"/accounts/" + i0+"/apiKeyEnv",schemaPath:"#/$defs/Account/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema72.properties.apiKeyEnv.type,parentSchema:schema72.properties.apiKeyEnv,data:data8};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -5481,8 +5480,12 @@ vErrors.push(err16);
 }
 errors++;
 }
-if(!(formats0(data8))){
-const err17 = {instancePath:instancePath+"/accounts/" + i0+"/baseUrl",schemaPath:"#/$defs/Account/properties/baseUrl/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\"",schema:"uri",parentSchema:schema72.properties.baseUrl,data:data8};
+}
+if(data5.baseUrl !== undefined){
+let data9 = data5.baseUrl;
+if(typeof data9 === "string"){
+if(!pattern37.test(data9)){
+const err17 = {instancePath:instancePath+"/accounts/" + i0+"/baseUrl",schemaPath:"#/$defs/Account/properties/baseUrl/pattern",keyword:"pattern",params:{pattern: "^https?://[^/?#@]*(?:[/?#]|$)"},message:"must match pattern \""+"^https?://[^/?#@]*(?:[/?#]|$)"+"\"",schema:"^https?://[^/?#@]*(?:[/?#]|$)",parentSchema:schema72.properties.baseUrl,data:data9};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -5491,9 +5494,8 @@ vErrors.push(err17);
 }
 errors++;
 }
-}
-else {
-const err18 = {instancePath:instancePath+"/accounts/" + i0+"/baseUrl",schemaPath:"#/$defs/Account/properties/baseUrl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema72.properties.baseUrl.type,parentSchema:schema72.properties.baseUrl,data:data8};
+if(!(formats0(data9))){
+const err18 = {instancePath:instancePath+"/accounts/" + i0+"/baseUrl",schemaPath:"#/$defs/Account/properties/baseUrl/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\"",schema:"uri",parentSchema:schema72.properties.baseUrl,data:data9};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -5503,11 +5505,8 @@ vErrors.push(err18);
 errors++;
 }
 }
-if(data4.requestsPerSecond !== undefined){
-let data9 = data4.requestsPerSecond;
-if((typeof data9 == "number") && (isFinite(data9))){
-if(data9 > 1000 || isNaN(data9)){
-const err19 = {instancePath:instancePath+"/accounts/" + i0+"/requestsPerSecond",schemaPath:"#/$defs/Account/properties/requestsPerSecond/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000",schema:1000,parentSchema:schema72.properties.requestsPerSecond,data:data9};
+else {
+const err19 = {instancePath:instancePath+"/accounts/" + i0+"/baseUrl",schemaPath:"#/$defs/Account/properties/baseUrl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema72.properties.baseUrl.type,parentSchema:schema72.properties.baseUrl,data:data9};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -5516,8 +5515,12 @@ vErrors.push(err19);
 }
 errors++;
 }
-if(data9 < 0.1 || isNaN(data9)){
-const err20 = {instancePath:instancePath+"/accounts/" + i0+"/requestsPerSecond",schemaPath:"#/$defs/Account/properties/requestsPerSecond/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0.1},message:"must be >= 0.1",schema:0.1,parentSchema:schema72.properties.requestsPerSecond,data:data9};
+}
+if(data5.requestsPerSecond !== undefined){
+let data10 = data5.requestsPerSecond;
+if((typeof data10 == "number") && (isFinite(data10))){
+if(data10 > 1000 || isNaN(data10)){
+const err20 = {instancePath:instancePath+"/accounts/" + i0+"/requestsPerSecond",schemaPath:"#/$defs/Account/properties/requestsPerSecond/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000",schema:1000,parentSchema:schema72.properties.requestsPerSecond,data:data10};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -5526,9 +5529,8 @@ vErrors.push(err20);
 }
 errors++;
 }
-}
-else {
-const err21 = {instancePath:instancePath+"/accounts/" + i0+"/requestsPerSecond",schemaPath:"#/$defs/Account/properties/requestsPerSecond/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema72.properties.requestsPerSecond.type,parentSchema:schema72.properties.requestsPerSecond,data:data9};
+if(data10 < 0.1 || isNaN(data10)){
+const err21 = {instancePath:instancePath+"/accounts/" + i0+"/requestsPerSecond",schemaPath:"#/$defs/Account/properties/requestsPerSecond/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0.1},message:"must be >= 0.1",schema:0.1,parentSchema:schema72.properties.requestsPerSecond,data:data10};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -5538,10 +5540,8 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data4.concurrency !== undefined){
-let data10 = data4.concurrency;
-if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
-const err22 = {instancePath:instancePath+"/accounts/" + i0+"/concurrency",schemaPath:"#/$defs/Account/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema72.properties.concurrency.type,parentSchema:schema72.properties.concurrency,data:data10};
+else {
+const err22 = {instancePath:instancePath+"/accounts/" + i0+"/requestsPerSecond",schemaPath:"#/$defs/Account/properties/requestsPerSecond/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema72.properties.requestsPerSecond.type,parentSchema:schema72.properties.requestsPerSecond,data:data10};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -5550,9 +5550,11 @@ vErrors.push(err22);
 }
 errors++;
 }
-if((typeof data10 == "number") && (isFinite(data10))){
-if(data10 > 100 || isNaN(data10)){
-const err23 = {instancePath:instancePath+"/accounts/" + i0+"/concurrency",schemaPath:"#/$defs/Account/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema72.properties.concurrency,data:data10};
+}
+if(data5.concurrency !== undefined){
+let data11 = data5.concurrency;
+if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){
+const err23 = {instancePath:instancePath+"/accounts/" + i0+"/concurrency",schemaPath:"#/$defs/Account/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema72.properties.concurrency.type,parentSchema:schema72.properties.concurrency,data:data11};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -5561,8 +5563,9 @@ vErrors.push(err23);
 }
 errors++;
 }
-if(data10 < 1 || isNaN(data10)){
-const err24 = {instancePath:instancePath+"/accounts/" + i0+"/concurrency",schemaPath:"#/$defs/Account/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema72.properties.concurrency,data:data10};
+if((typeof data11 == "number") && (isFinite(data11))){
+if(data11 > 100 || isNaN(data11)){
+const err24 = {instancePath:instancePath+"/accounts/" + i0+"/concurrency",schemaPath:"#/$defs/Account/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema72.properties.concurrency,data:data11};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -5571,14 +5574,8 @@ vErrors.push(err24);
 }
 errors++;
 }
-}
-}
-if(data4.statusWait !== undefined){
-let data11 = data4.statusWait;
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-for(const key2 in data11){
-if(!((key2 === "timeoutSeconds") || (key2 === "pollSeconds"))){
-const err25 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait",schemaPath:"#/$defs/Account/properties/statusWait/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema72.properties.statusWait,data:data11};
+if(data11 < 1 || isNaN(data11)){
+const err25 = {instancePath:instancePath+"/accounts/" + i0+"/concurrency",schemaPath:"#/$defs/Account/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema72.properties.concurrency,data:data11};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -5588,11 +5585,13 @@ vErrors.push(err25);
 errors++;
 }
 }
-if(data11.timeoutSeconds !== undefined){
-let data12 = data11.timeoutSeconds;
-if((typeof data12 == "number") && (isFinite(data12))){
-if(data12 < 0 || isNaN(data12)){
-const err26 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/timeoutSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/timeoutSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema72.properties.statusWait.properties.timeoutSeconds,data:data12};
+}
+if(data5.statusWait !== undefined){
+let data12 = data5.statusWait;
+if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
+for(const key2 in data12){
+if(!((key2 === "timeoutSeconds") || (key2 === "pollSeconds"))){
+const err26 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait",schemaPath:"#/$defs/Account/properties/statusWait/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema72.properties.statusWait,data:data12};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -5602,8 +5601,11 @@ vErrors.push(err26);
 errors++;
 }
 }
-else {
-const err27 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/timeoutSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/timeoutSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema72.properties.statusWait.properties.timeoutSeconds.type,parentSchema:schema72.properties.statusWait.properties.timeoutSeconds,data:data12};
+if(data12.timeoutSeconds !== undefined){
+let data13 = data12.timeoutSeconds;
+if((typeof data13 == "number") && (isFinite(data13))){
+if(data13 < 0 || isNaN(data13)){
+const err27 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/timeoutSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/timeoutSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema72.properties.statusWait.properties.timeoutSeconds,data:data13};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -5613,11 +5615,8 @@ vErrors.push(err27);
 errors++;
 }
 }
-if(data11.pollSeconds !== undefined){
-let data13 = data11.pollSeconds;
-if((typeof data13 == "number") && (isFinite(data13))){
-if(data13 <= 0 || isNaN(data13)){
-const err28 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/pollSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/pollSeconds/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema72.properties.statusWait.properties.pollSeconds,data:data13};
+else {
+const err28 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/timeoutSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/timeoutSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema72.properties.statusWait.properties.timeoutSeconds.type,parentSchema:schema72.properties.statusWait.properties.timeoutSeconds,data:data13};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -5627,8 +5626,11 @@ vErrors.push(err28);
 errors++;
 }
 }
-else {
-const err29 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/pollSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/pollSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema72.properties.statusWait.properties.pollSeconds.type,parentSchema:schema72.properties.statusWait.properties.pollSeconds,data:data13};
+if(data12.pollSeconds !== undefined){
+let data14 = data12.pollSeconds;
+if((typeof data14 == "number") && (isFinite(data14))){
+if(data14 <= 0 || isNaN(data14)){
+const err29 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/pollSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/pollSeconds/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema72.properties.statusWait.properties.pollSeconds,data:data14};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -5638,9 +5640,8 @@ vErrors.push(err29);
 errors++;
 }
 }
-}
 else {
-const err30 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait",schemaPath:"#/$defs/Account/properties/statusWait/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema72.properties.statusWait.type,parentSchema:schema72.properties.statusWait,data:data11};
+const err30 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/pollSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/pollSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema72.properties.statusWait.properties.pollSeconds.type,parentSchema:schema72.properties.statusWait.properties.pollSeconds,data:data14};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -5650,12 +5651,9 @@ vErrors.push(err30);
 errors++;
 }
 }
-if(data4.retryWait !== undefined){
-let data14 = data4.retryWait;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-for(const key3 in data14){
-if(!((key3 === "maxSeconds") || (key3 === "totalSeconds"))){
-const err31 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait",schemaPath:"#/$defs/Account/properties/retryWait/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema72.properties.retryWait,data:data14};
+}
+else {
+const err31 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait",schemaPath:"#/$defs/Account/properties/statusWait/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema72.properties.statusWait.type,parentSchema:schema72.properties.statusWait,data:data12};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -5665,11 +5663,12 @@ vErrors.push(err31);
 errors++;
 }
 }
-if(data14.maxSeconds !== undefined){
-let data15 = data14.maxSeconds;
-if((typeof data15 == "number") && (isFinite(data15))){
-if(data15 > 3600 || isNaN(data15)){
-const err32 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait/maxSeconds",schemaPath:"#/$defs/Account/properties/retryWait/properties/maxSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600",schema:3600,parentSchema:schema72.properties.retryWait.properties.maxSeconds,data:data15};
+if(data5.retryWait !== undefined){
+let data15 = data5.retryWait;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+for(const key3 in data15){
+if(!((key3 === "maxSeconds") || (key3 === "totalSeconds"))){
+const err32 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait",schemaPath:"#/$defs/Account/properties/retryWait/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema72.properties.retryWait,data:data15};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -5678,8 +5677,12 @@ vErrors.push(err32);
 }
 errors++;
 }
-if(data15 < 0 || isNaN(data15)){
-const err33 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait/maxSeconds",schemaPath:"#/$defs/Account/properties/retryWait/properties/maxSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema72.properties.retryWait.properties.maxSeconds,data:data15};
+}
+if(data15.maxSeconds !== undefined){
+let data16 = data15.maxSeconds;
+if((typeof data16 == "number") && (isFinite(data16))){
+if(data16 > 3600 || isNaN(data16)){
+const err33 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait/maxSeconds",schemaPath:"#/$defs/Account/properties/retryWait/properties/maxSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600",schema:3600,parentSchema:schema72.properties.retryWait.properties.maxSeconds,data:data16};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -5688,9 +5691,8 @@ vErrors.push(err33);
 }
 errors++;
 }
-}
-else {
-const err34 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait/maxSeconds",schemaPath:"#/$defs/Account/properties/retryWait/properties/maxSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema72.properties.retryWait.properties.maxSeconds.type,parentSchema:schema72.properties.retryWait.properties.maxSeconds,data:data15};
+if(data16 < 0 || isNaN(data16)){
+const err34 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait/maxSeconds",schemaPath:"#/$defs/Account/properties/retryWait/properties/maxSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema72.properties.retryWait.properties.maxSeconds,data:data16};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -5700,11 +5702,8 @@ vErrors.push(err34);
 errors++;
 }
 }
-if(data14.totalSeconds !== undefined){
-let data16 = data14.totalSeconds;
-if((typeof data16 == "number") && (isFinite(data16))){
-if(data16 > 3600 || isNaN(data16)){
-const err35 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait/totalSeconds",schemaPath:"#/$defs/Account/properties/retryWait/properties/totalSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600",schema:3600,parentSchema:schema72.properties.retryWait.properties.totalSeconds,data:data16};
+else {
+const err35 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait/maxSeconds",schemaPath:"#/$defs/Account/properties/retryWait/properties/maxSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema72.properties.retryWait.properties.maxSeconds.type,parentSchema:schema72.properties.retryWait.properties.maxSeconds,data:data16};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -5713,8 +5712,12 @@ vErrors.push(err35);
 }
 errors++;
 }
-if(data16 < 0 || isNaN(data16)){
-const err36 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait/totalSeconds",schemaPath:"#/$defs/Account/properties/retryWait/properties/totalSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema72.properties.retryWait.properties.totalSeconds,data:data16};
+}
+if(data15.totalSeconds !== undefined){
+let data17 = data15.totalSeconds;
+if((typeof data17 == "number") && (isFinite(data17))){
+if(data17 > 3600 || isNaN(data17)){
+const err36 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait/totalSeconds",schemaPath:"#/$defs/Account/properties/retryWait/properties/totalSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600",schema:3600,parentSchema:schema72.properties.retryWait.properties.totalSeconds,data:data17};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -5723,9 +5726,8 @@ vErrors.push(err36);
 }
 errors++;
 }
-}
-else {
-const err37 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait/totalSeconds",schemaPath:"#/$defs/Account/properties/retryWait/properties/totalSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema72.properties.retryWait.properties.totalSeconds.type,parentSchema:schema72.properties.retryWait.properties.totalSeconds,data:data16};
+if(data17 < 0 || isNaN(data17)){
+const err37 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait/totalSeconds",schemaPath:"#/$defs/Account/properties/retryWait/properties/totalSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema72.properties.retryWait.properties.totalSeconds,data:data17};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -5735,9 +5737,8 @@ vErrors.push(err37);
 errors++;
 }
 }
-}
 else {
-const err38 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait",schemaPath:"#/$defs/Account/properties/retryWait/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema72.properties.retryWait.type,parentSchema:schema72.properties.retryWait,data:data14};
+const err38 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait/totalSeconds",schemaPath:"#/$defs/Account/properties/retryWait/properties/totalSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema72.properties.retryWait.properties.totalSeconds.type,parentSchema:schema72.properties.retryWait.properties.totalSeconds,data:data17};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -5749,7 +5750,7 @@ errors++;
 }
 }
 else {
-const err39 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema72.type,parentSchema:schema72,data:data4};
+const err39 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait",schemaPath:"#/$defs/Account/properties/retryWait/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema72.properties.retryWait.type,parentSchema:schema72.properties.retryWait,data:data15};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -5761,7 +5762,7 @@ errors++;
 }
 }
 else {
-const err40 = {instancePath:instancePath+"/accounts",schemaPath:"#/properties/accounts/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema71.properties.accounts.type,parentSchema:schema71.properties.accounts,data:data3};
+const err40 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema72.type,parentSchema:schema72,data:data5};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -5771,12 +5772,9 @@ vErrors.push(err40);
 errors++;
 }
 }
-if(data.safety !== undefined){
-let data17 = data.safety;
-if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
-for(const key4 in data17){
-if(!((key4 === "maxChangePercent") || (key4 === "minManagedForThreshold"))){
-const err41 = {instancePath:instancePath+"/safety",schemaPath:"#/$defs/Safety/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema73,data:data17};
+}
+else {
+const err41 = {instancePath:instancePath+"/accounts",schemaPath:"#/properties/accounts/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema71.properties.accounts.type,parentSchema:schema71.properties.accounts,data:data4};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -5786,11 +5784,12 @@ vErrors.push(err41);
 errors++;
 }
 }
-if(data17.maxChangePercent !== undefined){
-let data18 = data17.maxChangePercent;
-if((typeof data18 == "number") && (isFinite(data18))){
-if(data18 > 100 || isNaN(data18)){
-const err42 = {instancePath:instancePath+"/safety/maxChangePercent",schemaPath:"#/$defs/Safety/properties/maxChangePercent/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema73.properties.maxChangePercent,data:data18};
+if(data.safety !== undefined){
+let data18 = data.safety;
+if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
+for(const key4 in data18){
+if(!((key4 === "maxChangePercent") || (key4 === "minManagedForThreshold"))){
+const err42 = {instancePath:instancePath+"/safety",schemaPath:"#/$defs/Safety/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema73,data:data18};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -5799,8 +5798,12 @@ vErrors.push(err42);
 }
 errors++;
 }
-if(data18 < 0 || isNaN(data18)){
-const err43 = {instancePath:instancePath+"/safety/maxChangePercent",schemaPath:"#/$defs/Safety/properties/maxChangePercent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema73.properties.maxChangePercent,data:data18};
+}
+if(data18.maxChangePercent !== undefined){
+let data19 = data18.maxChangePercent;
+if((typeof data19 == "number") && (isFinite(data19))){
+if(data19 > 100 || isNaN(data19)){
+const err43 = {instancePath:instancePath+"/safety/maxChangePercent",schemaPath:"#/$defs/Safety/properties/maxChangePercent/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema73.properties.maxChangePercent,data:data19};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -5809,9 +5812,8 @@ vErrors.push(err43);
 }
 errors++;
 }
-}
-else {
-const err44 = {instancePath:instancePath+"/safety/maxChangePercent",schemaPath:"#/$defs/Safety/properties/maxChangePercent/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema73.properties.maxChangePercent.type,parentSchema:schema73.properties.maxChangePercent,data:data18};
+if(data19 < 0 || isNaN(data19)){
+const err44 = {instancePath:instancePath+"/safety/maxChangePercent",schemaPath:"#/$defs/Safety/properties/maxChangePercent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema73.properties.maxChangePercent,data:data19};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -5821,10 +5823,8 @@ vErrors.push(err44);
 errors++;
 }
 }
-if(data17.minManagedForThreshold !== undefined){
-let data19 = data17.minManagedForThreshold;
-if(!(((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19))) && (isFinite(data19)))){
-const err45 = {instancePath:instancePath+"/safety/minManagedForThreshold",schemaPath:"#/$defs/Safety/properties/minManagedForThreshold/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema73.properties.minManagedForThreshold.type,parentSchema:schema73.properties.minManagedForThreshold,data:data19};
+else {
+const err45 = {instancePath:instancePath+"/safety/maxChangePercent",schemaPath:"#/$defs/Safety/properties/maxChangePercent/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema73.properties.maxChangePercent.type,parentSchema:schema73.properties.maxChangePercent,data:data19};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -5833,9 +5833,11 @@ vErrors.push(err45);
 }
 errors++;
 }
-if((typeof data19 == "number") && (isFinite(data19))){
-if(data19 < 0 || isNaN(data19)){
-const err46 = {instancePath:instancePath+"/safety/minManagedForThreshold",schemaPath:"#/$defs/Safety/properties/minManagedForThreshold/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema73.properties.minManagedForThreshold,data:data19};
+}
+if(data18.minManagedForThreshold !== undefined){
+let data20 = data18.minManagedForThreshold;
+if(!(((typeof data20 == "number") && (!(data20 % 1) && !isNaN(data20))) && (isFinite(data20)))){
+const err46 = {instancePath:instancePath+"/safety/minManagedForThreshold",schemaPath:"#/$defs/Safety/properties/minManagedForThreshold/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema73.properties.minManagedForThreshold.type,parentSchema:schema73.properties.minManagedForThreshold,data:data20};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -5844,11 +5846,9 @@ vErrors.push(err46);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err47 = {instancePath:instancePath+"/safety",schemaPath:"#/$defs/Safety/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema73.type,parentSchema:schema73,data:data17};
+if((typeof data20 == "number") && (isFinite(data20))){
+if(data20 < 0 || isNaN(data20)){
+const err47 = {instancePath:instancePath+"/safety/minManagedForThreshold",schemaPath:"#/$defs/Safety/properties/minManagedForThreshold/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema73.properties.minManagedForThreshold,data:data20};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -5858,10 +5858,10 @@ vErrors.push(err47);
 errors++;
 }
 }
-if(data.prune !== undefined){
-let data20 = data.prune;
-if(typeof data20 !== "boolean"){
-const err48 = {instancePath:instancePath+"/prune",schemaPath:"#/properties/prune/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema71.properties.prune.type,parentSchema:schema71.properties.prune,data:data20};
+}
+}
+else {
+const err48 = {instancePath:instancePath+"/safety",schemaPath:"#/$defs/Safety/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema73.type,parentSchema:schema73,data:data18};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -5871,14 +5871,27 @@ vErrors.push(err48);
 errors++;
 }
 }
-}
-else {
-const err49 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema71.type,parentSchema:schema71,data};
+if(data.prune !== undefined){
+let data21 = data.prune;
+if(typeof data21 !== "boolean"){
+const err49 = {instancePath:instancePath+"/prune",schemaPath:"#/properties/prune/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema71.properties.prune.type,parentSchema:schema71.properties.prune,data:data21};
 if(vErrors === null){
 vErrors = [err49];
 }
 else {
 vErrors.push(err49);
+}
+errors++;
+}
+}
+}
+else {
+const err50 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema71.type,parentSchema:schema71,data};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
 }
 errors++;
 }

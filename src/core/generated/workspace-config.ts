@@ -19,6 +19,10 @@ export interface WorkspaceConfig {
    */
   stateFile?: string;
   /**
+   * Opt-in for a campaignsDir or stateFile outside the workspace (the directory of this file), e.g. a state file on a mounted volume. Off by default: a path outside is an error, even when absolute. A campaignsDir that contains the workspace (`/`, `..`) is refused either way.
+   */
+  allowOutsideWorkspace?: boolean;
+  /**
    * One entry per provider account. A campaign names its account in `metadata.account` (default "default").
    */
   accounts?: Account[];
