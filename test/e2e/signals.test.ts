@@ -256,7 +256,7 @@ describe("a hostile state directory: a located one-line error, no stack, no hang
     }, 30_000);
   }
 
-  it("the journal is a FIFO: plan and apply refuse it at once (no blocking open), and apply still answers SIGTERM", async () => {
+  it("the journal is a FIFO: plan and apply refuse it at once (no blocking open), the lock is released", async () => {
     const ws = await altur("fifo-journal");
     try {
       execFileSync("mkfifo", [join(ws.dir, "campaignctl.state.json.journal")]);
