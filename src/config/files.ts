@@ -1,6 +1,7 @@
 import { closeSync, constants, openSync, readSync, statSync } from "node:fs";
 import { lstat, realpath } from "node:fs/promises";
 import { isAbsolute, relative } from "node:path";
+import { fileTypeWords } from "../core/file-types.js";
 
 /**
  * Input limits (README "Limits and time budgets"). Generous for any real campaign — the largest
@@ -42,14 +43,8 @@ export interface FileProblem {
   errno?: string;
 }
 
-/** What a stat says a non-regular file is, in plain words. */
-export function fileTypeWords(info: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string {
-  if (info.isDirectory()) return "a directory";
-  if (info.isFIFO()) return "a named pipe (FIFO)";
-  if (info.isSocket()) return "a socket";
-  if (info.isCharacterDevice() || info.isBlockDevice()) return "a device";
-  return "not a regular file";
-}
+/** What a stat says a non-regular file is (shared with the state layer). */
+export { fileTypeWords };
 
 /**
  * Where a path really is, checked against the workspace: a symlink (anywhere on the way) that

@@ -138,11 +138,25 @@ function uuidFromHash(input: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16] ?? "0", 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-/** The first signal arrived before this step: nothing more is started. */
+/** The first signal arrived before this step (or during a wait): nothing more is started. */
 class Interrupted extends Error {
-  constructor(what: string) {
-    super(`interrupted before ${what}: run apply again to finish`);
+  constructor(when: string) {
+    super(`interrupted ${when}`);
   }
+}
+
+/** A pause that ends early (resolving) when `signal` aborts; the caller checks the signal after it. */
+function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (signal?.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
 }
 
 function isStateWriteError(err: unknown): boolean {
@@ -181,7 +195,7 @@ class CampaignRun {
   }
 
   private checkSignal(what: string): void {
-    if (this.opts.signal?.aborted) throw new Interrupted(what);
+    if (this.opts.signal?.aborted) throw new Interrupted(`before ${what}`);
   }
 
   private step(what: string): void {
@@ -564,7 +578,7 @@ class CampaignRun {
     const timeoutMs = Math.max(0, (cfg?.timeoutSeconds ?? rule?.timeoutSeconds ?? 180) * 1000);
     const maxPollMs = Math.max(1, (cfg?.pollSeconds ?? rule?.pollSeconds ?? 30) * 1000);
     const rollback = rule?.rollback ?? [];
-    const sleep = this.opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    const sleep = this.opts.sleep ?? ((ms: number) => abortableSleep(ms, this.opts.signal));
     const started = Date.now();
     const seconds = () => ((Date.now() - started) / 1000).toFixed(1);
     const report = (status: string | undefined, done: boolean) =>
@@ -594,7 +608,11 @@ class CampaignRun {
           );
         }
         report(status, false);
+        // A signal ends the wait at once: the campaign goes on at the provider; what needs `until` is not sent.
+        const stopped = () => new Interrupted(`while waiting for ${step.until} (still ${status ?? "in an unknown status"} after ${seconds()} s)`);
+        if (this.opts.signal?.aborted) throw stopped();
         await sleep(Math.min(interval, timeoutMs - elapsed));
+        if (this.opts.signal?.aborted) throw stopped();
         interval = Math.min(interval * 2, maxPollMs);
         polls += 1;
         live = await this.client.get(this.id);
@@ -652,6 +670,8 @@ class CampaignRun {
 
   async run(): Promise<CampaignOutcome> {
     const p = this.plan;
+    // The steps not (or not completely) done when a signal stops this campaign, for its outcome.
+    let notDone: string[] = [];
     try {
       if (p.movedFrom !== undefined) this.moveState(p.movedFrom);
       if (p.action === "noop") return this.recordNoop();
@@ -668,7 +688,8 @@ class CampaignRun {
         // The recorded id is gone now: if the create below fails, the next plan must plan a create, not report a deletion.
         this.store.delete(p.address);
       }
-      for (const step of p.steps) {
+      for (const [i, step] of p.steps.entries()) {
+        notDone = p.steps.slice(i).map(describe);
         this.checkSignal(describe(step));
         if (step.kind === "create") await this.create(step.body);
         else if (step.kind === "update") await this.update(step);
@@ -680,6 +701,7 @@ class CampaignRun {
       const a = p.audience;
       if (!this.audienceState && a?.record && a.liveCount !== undefined) this.audienceState = { mode: a.mode, files: a.files, rows: a.rows, count: a.liveCount };
       if (oldId !== undefined && ("manual" in retire || retire.order === "after-create")) {
+        notDone = [`retire old campaign ${oldId}`];
         this.checkSignal(`retiring old campaign ${oldId}`);
         await this.retire(oldId);
       }
@@ -691,7 +713,7 @@ class CampaignRun {
         this.outcome.status = "blocked";
       } else if (err instanceof Interrupted) {
         this.outcome.status = "skipped";
-        this.outcome.message = err.message;
+        this.outcome.message = `${err.message}${notDone.length > 0 ? `; not done: ${notDone.join(", ")}` : ""} — run apply again to finish`;
       } else {
         this.outcome.status = "failed";
         this.outcome.message = errorText(err);

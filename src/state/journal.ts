@@ -14,11 +14,11 @@
  * that was cut short) is skipped, since its writer never went on as if it were recorded.
  */
 import { randomUUID } from "node:crypto";
-import { closeSync, fsyncSync, openSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, openSync, rmSync } from "node:fs";
+import { fileTypeWords } from "../core/file-types.js";
 import { isJsonObject } from "../core/json.js";
 import type { Address, PendingCreate, StateDocument, StateEntry } from "../core/types.js";
-import { checkEntry, checkPending, readStateFile, StateFileError, StateWriteError, writeAll, writeState } from "./state-file.js";
+import { checkEntry, checkPending, readRegularFile, readStateFile, StateFileError, StateWriteError, writeAll, writeState, writeStateSync } from "./state-file.js";
 
 export type JournalRecord =
   | { op: "begin"; lineage: string; base: number; pid: number; at: string }
@@ -84,13 +84,8 @@ function parseRecord(file: string, line: string): JournalRecord | undefined {
  */
 export async function replayJournal(stateFile: string, doc: StateDocument): Promise<number> {
   const file = journalFileOf(stateFile);
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return 0;
-    throw new StateFileError(file, `cannot read: ${(err as Error).message}`);
-  }
+  const text = readRegularFile(file);
+  if (text === undefined) return 0;
   const records = text.split("\n").filter((l) => l.trim() !== "").map((l) => parseRecord(file, l));
   const begin = records.find((r) => r?.op === "begin") as Extract<JournalRecord, { op: "begin" }> | undefined;
   if (!begin) return 0;
@@ -173,23 +168,68 @@ export class StateStore {
 
   private append(rec: JournalRecord): void {
     this.backlog.push(rec);
+    let size = 0;
+    let created = false;
     try {
       if (this.fd === undefined) {
-        this.fd = openSync(this.journalFile, "a", 0o644);
+        created = this.openJournal();
         this.backlog.unshift({ op: "begin", lineage: this.lineage, base: this.serial, pid: process.pid, at: new Date().toISOString() });
       }
+      size = fstatSync(this.fd as number).size;
       const text = this.backlog.map((r) => JSON.stringify(r)).join("\n");
-      writeAll(this.fd, `${this.tornTail ? "\n" : ""}${text}\n`);
-      fsyncSync(this.fd);
+      writeAll(this.fd as number, `${this.tornTail ? "\n" : ""}${text}\n`);
+      fsyncSync(this.fd as number);
       this.backlog = [];
       this.tornTail = false;
       this.failure = undefined;
     } catch (err) {
-      this.tornTail = this.fd !== undefined;
-      if (this.fd === undefined) this.backlog = this.backlog.filter((r) => r.op !== "begin");
+      this.undoAppend(size, created);
       this.failure = new StateWriteError(this.journalFile, err);
       throw this.failure;
     }
+  }
+
+  /**
+   * Open the journal for appending without ever blocking: non-blocking, and refused
+   * unless it is a regular file — a FIFO there would block the open until a reader came.
+   * Returns whether this open created it.
+   */
+  private openJournal(): boolean {
+    let existed = true;
+    let fd: number;
+    try {
+      fd = openSync(this.journalFile, constants.O_WRONLY | constants.O_APPEND | constants.O_NONBLOCK, 0o644);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+      existed = false;
+      fd = openSync(this.journalFile, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_EXCL | constants.O_NONBLOCK, 0o644);
+    }
+    const info = fstatSync(fd);
+    if (!info.isFile()) {
+      closeSync(fd);
+      throw new Error(`it is ${fileTypeWords(info)}, not a regular file; move it away`);
+    }
+    this.fd = fd;
+    return !existed;
+  }
+
+  /** A failed append leaves no torn line behind: cut the journal back to its size before the write (or remove the one it created). */
+  private undoAppend(size: number, created: boolean): void {
+    if (this.fd === undefined) {
+      this.backlog = this.backlog.filter((r) => r.op !== "begin");
+      return;
+    }
+    try {
+      ftruncateSync(this.fd, size);
+      this.tornTail = false;
+    } catch {
+      this.tornTail = true;
+    }
+    if (created && size === 0) {
+      this.close();
+      rmSync(this.journalFile, { force: true });
+    }
+    if (this.fd === undefined) this.backlog = this.backlog.filter((r) => r.op !== "begin");
   }
 
   /** Record a create about to be sent. Throws StateWriteError (and records nothing) when it cannot be made durable. */
@@ -197,6 +237,7 @@ export class StateStore {
     this.append({ op: "pending", address, pending: p });
     this.changed = true;
     (this.doc.pending ??= {})[address] = p;
+    if (this.writeThrough) this.flushSync();
   }
 
   /** Record an entry (clears a pending create of the address). Kept in memory even when the append fails. */
@@ -218,7 +259,11 @@ export class StateStore {
     if (rec.op === "set") this.sinceWrite.set(rec.address, rec.entry);
     else if (rec.op === "delete") this.sinceWrite.delete(rec.address);
     this.changed = true;
-    this.append(rec);
+    try {
+      this.append(rec);
+    } finally {
+      if (this.writeThrough) this.flushSync();
+    }
   }
 
   /** Changes made in memory whose journal record is not on disk. */
@@ -238,9 +283,14 @@ export class StateStore {
 
   /** Fold everything into the state file (one atomic write) and drop the journal. No-op when nothing changed. */
   async compact(): Promise<void> {
+    this.compactSync();
+  }
+
+  /** compact() without an await: safe inside a signal handler, never interleaved with another write. */
+  compactSync(): void {
     if (!this.changed) return;
     try {
-      await writeState(this.file, this.doc);
+      writeStateSync(this.file, this.doc);
     } catch (err) {
       this.failure = err instanceof StateWriteError ? err : new StateWriteError(this.file, err);
       throw this.failure;
@@ -250,6 +300,28 @@ export class StateStore {
     this.sinceWrite.clear();
     this.changed = false;
     this.failure = undefined;
+  }
+
+  /** After the first signal: every change also goes into the state file as it lands (see durableNow). */
+  private writeThrough = false;
+
+  /**
+   * The first SIGINT/SIGTERM (GitHub's cancel sends SIGTERM 7.5 s later and SIGKILL 2.5 s after that):
+   * fold the journal into the state file now, and from now on write the state file after every change,
+   * so a kill at any later moment finds every id in the state file itself, not only in the journal.
+   * A failed write is kept in `failure` (the journal still holds the change); never throws.
+   */
+  durableNow(): void {
+    this.writeThrough = true;
+    this.flushSync();
+  }
+
+  private flushSync(): void {
+    try {
+      this.compactSync();
+    } catch {
+      /* `failure` says why; the journal (or the backlog) still holds the change */
+    }
   }
 
   close(): void {

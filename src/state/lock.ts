@@ -9,11 +9,12 @@
  * says how to clear it.
  */
 import { randomUUID } from "node:crypto";
-import { closeSync, fsyncSync, openSync, readFileSync } from "node:fs";
-import { link, readFile, rename, rm } from "node:fs/promises";
+import { closeSync, fsyncSync, lstatSync, openSync, readFileSync, rmSync } from "node:fs";
+import { link, rename, rm } from "node:fs/promises";
 import { hostname } from "node:os";
 import { UserError } from "../core/errors.js";
-import { writeAll } from "./state-file.js";
+import { fileTypeWords } from "../core/file-types.js";
+import { readRegularFile, removeStaleTemps, StateFileError, writeAll, writeFailureHint } from "./state-file.js";
 
 export interface LockHolder {
   pid: number;
@@ -94,13 +95,14 @@ export class StateLockedError extends UserError {
 }
 
 async function readHolder(lockFile: string): Promise<LockHolder | undefined | "missing"> {
-  let text: string;
+  let text: string | undefined;
   try {
-    text = await readFile(lockFile, "utf8");
+    text = readRegularFile(lockFile);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return "missing";
-    throw err;
+    // A directory, FIFO or device where the lock belongs: never read (a FIFO would block), never removed.
+    throw err instanceof StateFileError ? new UserError(err.message) : err;
   }
+  if (text === undefined) return "missing";
   try {
     const raw = JSON.parse(text) as LockHolder;
     return typeof raw.pid === "number" && typeof raw.host === "string" ? raw : undefined;
@@ -115,15 +117,26 @@ function tryCreate(lockFile: string, holder: LockHolder): boolean {
     fd = openSync(lockFile, "wx", 0o644);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
-    throw new UserError(`cannot create the state lock ${lockFile}: ${(err as Error).message}`);
+    throw new UserError(`cannot create the state lock ${lockFile}: ${(err as Error).message} (${writeFailureHint(lockFile, err)})`);
   }
   try {
     writeAll(fd, `${JSON.stringify(holder)}\n`);
     fsyncSync(fd);
-  } finally {
+  } catch (err) {
+    // A full disk (ENOSPC, EFBIG): leave no empty or half-written lock behind.
     closeSync(fd);
+    rmSync(lockFile, { force: true });
+    throw new UserError(`cannot write the state lock ${lockFile}: ${(err as Error).message} (${writeFailureHint(lockFile, err)})`);
   }
+  closeSync(fd);
   return true;
+}
+
+/** A lock path that exists but is no file campaignctl could have made (a directory, FIFO, device). */
+function checkLockPath(lockFile: string): void {
+  const info = lstatSync(lockFile, { throwIfNoEntry: false });
+  if (!info || info.isFile() || info.isSymbolicLink()) return;
+  throw new UserError(`${lockFile} is ${fileTypeWords(info)}, not a campaignctl lock file; remove or rename it, then run again`);
 }
 
 /** Move a dead holder's lock away, only if it is still that holder's (a concurrent taker may have won). */
@@ -166,6 +179,7 @@ export async function acquireStateLock(stateFile: string, opts: LockOptions = {}
   let said = false;
   let unreadableSince: number | undefined;
   for (;;) {
+    checkLockPath(lockFile);
     if (tryCreate(lockFile, holder)) break;
     const other = await readHolder(lockFile);
     if (other === "missing") continue;
@@ -191,6 +205,9 @@ export async function acquireStateLock(stateFile: string, opts: LockOptions = {}
     }
     await new Promise((r) => setTimeout(r, Math.min(opts.pollMs ?? 200, Math.max(10, waitMs - waited))));
   }
+  // Under the lock: temp files a killed writer left next to the state file go now.
+  const removed = removeStaleTemps(stateFile);
+  if (removed.length > 0) opts.onNote?.(`note: removed ${removed.length} temp file(s) a killed state write left behind: ${removed.join(", ")}`);
   return {
     holder,
     async release() {

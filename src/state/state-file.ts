@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
-import { readFile, rename, rm } from "node:fs/promises";
+import { closeSync, constants, fstatSync, fsyncSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { fileTypeWords } from "../core/file-types.js";
 import { isJsonObject, stableStringify } from "../core/json.js";
 import { KINDS, PROVIDERS, type Address, type AudienceState, type PendingCreate, type StateDocument, type StateEntry } from "../core/types.js";
 import { journalFileOf, replayJournal } from "./journal.js";
@@ -132,16 +132,43 @@ export function parseState(file: string, text: string): StateDocument {
   return doc;
 }
 
-/** Read the state file alone (no journal); a missing file is an empty state. */
-export async function readStateFile(file: string): Promise<StateDocument> {
-  let text: string;
+/**
+ * The text of a state, journal or lock file; undefined when it does not exist. Never blocks on a FIFO
+ * or device (opened non-blocking, its type checked on the open descriptor before any read — the
+ * approach of config/files.ts readWorkspaceFile): anything but a regular file is a StateFileError
+ * saying what it is and what to do.
+ */
+export function readRegularFile(file: string): string | undefined {
+  let fd: number;
   try {
-    text = await readFile(file, "utf8");
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return emptyState();
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw new StateFileError(file, `cannot read: ${(err as Error).message}`);
   }
-  return parseState(file, text);
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile()) throw new StateFileError(file, `is ${fileTypeWords(info)}, not a regular file; move it away, then run again`);
+    const chunks: Buffer[] = [];
+    for (;;) {
+      const buf = Buffer.alloc(64 * 1024);
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      chunks.push(buf.subarray(0, n));
+    }
+    return Buffer.concat(chunks).toString("utf8");
+  } catch (err) {
+    if (err instanceof StateFileError) throw err;
+    throw new StateFileError(file, `cannot read: ${(err as Error).message}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Read the state file alone (no journal); a missing file is an empty state. */
+export async function readStateFile(file: string): Promise<StateDocument> {
+  const text = readRegularFile(file);
+  return text === undefined ? emptyState() : parseState(file, text);
 }
 
 /**
@@ -165,13 +192,22 @@ export function serializeState(doc: StateDocument): string {
   return `${stableStringify(out, 2)}\n`;
 }
 
+/** What to do about a failed write, by its errno (the reason text only explains). */
+export function writeFailureHint(file: string, cause: unknown): string {
+  const code = (cause as NodeJS.ErrnoException)?.code;
+  if (code === "ENOSPC" || code === "EDQUOT") return "free space on that disk, then run again";
+  if (code === "EFBIG") return "the file size limit (ulimit -f) or the disk is full: raise it or free space, then run again";
+  if (code === "EACCES" || code === "EPERM" || code === "EROFS") return `make ${dirname(file)} writable for this user, then run again`;
+  return "fix the cause, then run again";
+}
+
 /** A write of the state (or its journal) failed: ENOSPC, EACCES, EIO, EFBIG… */
 export class StateWriteError extends Error {
   constructor(
     readonly file: string,
     override readonly cause: unknown,
   ) {
-    super(`cannot write ${file}: ${(cause as Error)?.message ?? String(cause)}`);
+    super(`cannot write ${file}: ${(cause as Error)?.message ?? String(cause)} (${writeFailureHint(file, cause)})`);
     this.name = "StateWriteError";
   }
 }
@@ -203,23 +239,85 @@ function fsyncDir(dir: string): void {
  * a failed write removes its temp file and throws StateWriteError (the old file and journal stay).
  */
 export async function writeState(file: string, doc: StateDocument): Promise<void> {
+  writeStateSync(file, doc);
+}
+
+/**
+ * writeState without a single await: a signal handler can make the state durable before it returns,
+ * and two writes can never interleave (each is one synchronous temp write, fsync and rename).
+ */
+export function writeStateSync(file: string, doc: StateDocument): void {
   const next: StateDocument = { ...doc, serial: (doc.serial ?? 0) + 1, lineage: doc.lineage ?? randomUUID() };
   const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${Date.now()}.tmp`);
   try {
-    const fd = openSync(tmp, "w", 0o644);
+    const fd = openSync(tmp, "wx", 0o644);
     try {
       writeAll(fd, serializeState(next));
       fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
-    await rename(tmp, file);
+    renameSync(tmp, file);
   } catch (err) {
-    await rm(tmp, { force: true }).catch(() => undefined);
+    rmSync(tmp, { force: true });
     throw new StateWriteError(file, err);
   }
   fsyncDir(dirname(file));
   doc.serial = next.serial;
   doc.lineage = next.lineage;
-  await rm(journalFileOf(file), { force: true }).catch(() => undefined);
+  try {
+    rmSync(journalFileOf(file), { force: true });
+  } catch {
+    /* the journal extends an older serial now: the next load ignores it */
+  }
+}
+
+/** How long a temp file of a writer that cannot be checked (its pid runs, maybe reused) may stay: 1 hour. */
+const TEMP_MAX_AGE_MS = 60 * 60 * 1000;
+
+/**
+ * Remove temp files a killed writer left next to the state file (`.<state>.<pid>.<ms>.tmp`, the naming
+ * of writeStateSync): only that exact pattern, and only stale ones — the writer's pid is no longer
+ * running, or the file is over an hour old (no live writer keeps one for more than milliseconds).
+ * Called under the state lock. Returns the names removed.
+ */
+export function removeStaleTemps(file: string, now = Date.now()): string[] {
+  const dir = dirname(file);
+  const prefix = `.${basename(file)}.`;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const m = /^(\d+)\.(\d+)\.tmp$/.exec(name.slice(prefix.length));
+    if (!m) continue;
+    const pid = Number(m[1]);
+    const path = join(dir, name);
+    let stale = !pidRuns(pid);
+    if (!stale) {
+      const info = statSync(path, { throwIfNoEntry: false });
+      stale = info !== undefined && info.isFile() && now - info.mtimeMs > TEMP_MAX_AGE_MS;
+    }
+    if (!stale || pid === process.pid) continue;
+    try {
+      rmSync(path, { force: true });
+      removed.push(name);
+    } catch {
+      /* not ours to remove after all (permissions): leave it */
+    }
+  }
+  return removed;
+}
+
+function pidRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== "ESRCH";
+  }
 }

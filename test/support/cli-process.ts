@@ -39,6 +39,8 @@ export interface CliChild {
   pid: number;
   kill(signal: NodeJS.Signals): void;
   done: Promise<ChildResult>;
+  /** What the child has written to stderr so far. */
+  stderrSoFar(): string;
 }
 
 export interface SpawnOptions {
@@ -68,5 +70,5 @@ export function spawnCli(args: readonly string[], opts: SpawnOptions): CliChild 
     child.on("error", rej);
     child.on("close", (code, signal) => res({ code, signal, stdout, stderr, ms: Date.now() - started }));
   });
-  return { pid: child.pid ?? -1, kill: (s) => child.kill(s), done };
+  return { pid: child.pid ?? -1, kill: (s) => child.kill(s), done, stderrSoFar: () => stderr };
 }

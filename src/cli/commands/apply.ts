@@ -85,24 +85,40 @@ function checkPlanState(file: string, saved: Plan, state: StateDocument): void {
   }
 }
 
-/** First SIGINT/SIGTERM: stop starting work, finish what is in flight (bounded), record, exit 130/143. Second: exit at once. */
+/**
+ * First SIGINT/SIGTERM: stop starting work, make the state file durable at once (the journal folded in,
+ * then every change written as it lands), finish what is in flight (bounded), exit 130/143. Second:
+ * one last synchronous state write, then exit at once. GitHub cancels a step with SIGINT, SIGTERM
+ * 7.5 s later and SIGKILL 2.5 s after that: whatever arrives, the state file already holds every id.
+ */
 function interruptHandler(ctx: CommandContext) {
   const controller = new AbortController();
   let code: number | undefined;
+  let store: StateStore | undefined;
   let graceTimer: NodeJS.Timeout | undefined;
   let graceResolve: () => void = () => undefined;
   const graceOver = new Promise<void>((res) => (graceResolve = res));
   const onSignal = (sig: NodeJS.Signals) => {
     const c = sig === "SIGINT" ? 130 : 143;
     if (code !== undefined) {
-      ctx.io.stderr.write(`\n${sig} again: exiting now. Creates in flight are recorded as pending; the next apply resolves them.\n`);
+      // Already written as things landed; this write only catches a change made since (synchronous, milliseconds).
+      try {
+        store?.compactSync();
+      } catch {
+        /* the journal still holds it */
+      }
+      const pending = Object.keys(store?.doc.pending ?? {}).length;
+      ctx.io.stderr.write(
+        `\n${sig} again: exiting now; the state file records everything done.${pending > 0 ? ` ${pending} create(s) in flight stay pending; the next apply resolves them.` : ""}\n`,
+      );
       process.exit(c);
     }
     code = c;
     ctx.io.stderr.write(
-      `\n${sig}: starting nothing new; waiting up to ${SIGNAL_GRACE_MS / 1000} s for requests in flight, then recording the state (${sig} again exits at once).\n`,
+      `\n${sig}: starting nothing new; the state is written now and as requests in flight land (up to ${SIGNAL_GRACE_MS / 1000} s; ${sig} again exits at once).\n`,
     );
     controller.abort();
+    store?.durableNow();
     graceTimer = setTimeout(graceResolve, SIGNAL_GRACE_MS);
     graceTimer.unref();
   };
@@ -112,6 +128,11 @@ function interruptHandler(ctx: CommandContext) {
     signal: controller.signal,
     get code() {
       return code;
+    },
+    /** The store to make durable on a signal (a signal that came before it was opened applies now). */
+    attach(s: StateStore) {
+      store = s;
+      if (code !== undefined) s.durableNow();
     },
     /** Resolves when the grace period after the first signal is over (never without a signal). */
     graceOver,
@@ -347,6 +368,7 @@ export const register: RegisterCommand = (program, run) => {
           store = await StateStore.open(workspace.stateFile, { onNote: (t) => note(`note: ${t}`) }).catch((err) => {
             throw err instanceof Error && err.name === "StateFileError" ? new CliError(err.message) : err;
           });
+          interrupt.attach(store);
           if (saved && planfile !== undefined) checkPlanState(planfile, saved, store.doc);
           const targets = flags.target ?? (saved ? saved.campaigns.map((c) => c.address) : undefined);
           const prune = flags.prune ?? workspace.prune === true;
@@ -508,7 +530,10 @@ async function applyRun(
   // After a signal, requests in flight get a bounded time; then the state is written with what is known.
   const outcomes = await Promise.race([execution, interrupt.graceOver.then(() => undefined)]);
   if (outcomes === undefined) {
-    ctx.io.stderr.write("Requests still in flight after the grace period: recording the state now; their creates stay pending for the next run.\n");
+    const pending = Object.keys(store.doc.pending ?? {}).length;
+    ctx.io.stderr.write(
+      `Requests still in flight after the grace period: recording the state now${pending > 0 ? `; ${pending} create(s) stay pending for the next run` : ""}.\n`,
+    );
     return unplanned;
   }
   return [...unplanned, ...outcomes].sort((a, b) => a.address.localeCompare(b.address));
