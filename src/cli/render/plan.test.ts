@@ -10,7 +10,7 @@ import { renderPlanJson, renderPlanMarkdown, renderPlanText } from "./plan.js";
 const alturLive = { name: "A", agent_id: "agent_demo_01", integration_id: "integ_phone_01", integration_type: "phone_call", retries: 1 };
 
 function plan(campaigns: CampaignPlan[]): Plan {
-  return { formatVersion: 1, createdAt: "2026-11-23T00:00:00.000Z", campaigns, summary: summarize(campaigns), errors: [] };
+  return { formatVersion: 2, createdAt: "2026-11-23T00:00:00.000Z", campaigns, summary: summarize(campaigns), errors: [] };
 }
 
 const update = planCampaign({

@@ -13,7 +13,7 @@ function glyphFor(c: CampaignPlan, prune: boolean): string {
 
 /** The note that tells how to stop tracking an orphan the provider cannot retire (Extrovert). */
 function manualHint(c: CampaignPlan): string | undefined {
-  return c.action === "orphan" && c.retire === "manual" ? c.notes.find((n) => n.includes("state forget")) : undefined;
+  return c.action === "orphan" && c.retire === "manual" ? c.notes.find((n) => n.code === "orphan-manual")?.text : undefined;
 }
 
 function colorFor(s: Style, c: CampaignPlan): (x: string) => string {
@@ -185,7 +185,7 @@ export function renderPlanText(plan: Plan, opts: { color: boolean; showNoop?: bo
       if (b.unblock) out.push(`          ${s.dim(`to unblock: ${b.unblock}`)}`);
     }
     for (const w of c.warnings) out.push(`      ${s.yellow("warning:")} ${w}`);
-    for (const n of c.notes) out.push(`      ${s.dim(`note: ${n}`)}`);
+    for (const n of c.notes) out.push(`      ${s.dim(`note: ${n.text}`)}`);
     out.push("");
   }
   for (const e of plan.errors) out.push(`${s.red("error:")} ${e.address}: ${e.message}`);
@@ -203,7 +203,7 @@ export function renderPlanText(plan: Plan, opts: { color: boolean; showNoop?: bo
   return `${out.join("\n")}\n`;
 }
 
-/** Machine-readable plan: the Plan document itself (formatVersion 1, documented in the README). */
+/** Machine-readable plan: the Plan document itself (formatVersion 2, documented in the README). */
 export function renderPlanJson(plan: Plan): string {
   return `${JSON.stringify(plan, null, 2)}\n`;
 }
@@ -242,7 +242,7 @@ function markdownDetails(c: CampaignPlan, prune: boolean): string {
     if (b.unblock) lines.push(`    to unblock: ${b.unblock}`);
   }
   for (const w of c.warnings) lines.push(`warning: ${w}`);
-  for (const n of c.notes) lines.push(`note: ${n}`);
+  for (const n of c.notes) lines.push(`note: ${n.text}`);
   const body = lines.join("\n");
   const fence = fenceFor(body);
   return `<details><summary><code>${glyphFor(c, prune).trim() || "="}</code> <b>${mdEscape(c.address)}</b> — ${verb(c, prune)}</summary>\n\n${fence}diff\n${body}\n${fence}\n</details>\n`;
