@@ -12,10 +12,10 @@ import { PLAN_FORMAT_VERSION, type BlockedCode, type BlockedStep, type Plan, typ
  * Returns the plan, or why the document is not one.
  */
 export function readPlanDocument(raw: unknown): { plan: Plan } | { error: string } {
-  if (!isJsonObject(raw) || !Array.isArray(raw.campaigns)) return { error: "not a campaignctl plan" };
+  if (!isJsonObject(raw) || !Array.isArray(raw.campaigns)) return { error: "it has no `campaigns` list" };
   if (raw.formatVersion === PLAN_FORMAT_VERSION) return { plan: raw as unknown as Plan };
   if (raw.formatVersion === 1) return { plan: upgradeV1(raw) };
-  return { error: `formatVersion ${JSON.stringify(raw.formatVersion ?? null)} is not one this campaignctl reads (1 or ${PLAN_FORMAT_VERSION})` };
+  return { error: `formatVersion ${JSON.stringify(raw.formatVersion ?? null)} is not one this campaignctl reads (${PLAN_FORMAT_VERSION}, or 1)` };
 }
 
 function upgradeV1(raw: JsonObject): Plan {

@@ -161,7 +161,7 @@ export async function readPlanFile(cwd: string, file: string): Promise<Plan> {
     throw new CliError(`cannot read plan file ${file}: ${(err as Error).message}`);
   }
   const read = readPlanDocument(raw);
-  if ("error" in read) throw new CliError(`${file} is not a campaignctl plan (${read.error}; expected formatVersion 2 or 1, written by \`campaignctl plan --out\`)`);
+  if ("error" in read) throw new CliError(`${file} is not a campaignctl plan: ${read.error} (plan files are written by \`campaignctl plan --out\`)`);
   return read.plan;
 }
 
