@@ -1,5 +1,5 @@
 import { audienceSummary, describeAudienceStep } from "../../core/audience.js";
-import { ACTION_GLYPH, isChange, type CampaignPlan, type FieldChange, type Plan, type PlanStep } from "../../core/plan.js";
+import { ACTION_GLYPH, isChange, type BlockedStep, type CampaignPlan, type FieldChange, type Plan, type PlanStep } from "../../core/plan.js";
 import { kindModule } from "../../providers/registry.js";
 import { style, type Style } from "./style.js";
 import { fieldDiff, scalarText, type DiffLine } from "./value-diff.js";
@@ -9,6 +9,11 @@ const MARKDOWN_LIMIT = 60_000;
 function glyphFor(c: CampaignPlan, prune: boolean): string {
   if (c.action === "noop" && c.movedFrom !== undefined) return "~";
   return c.action === "orphan" && !prune ? "#" : ACTION_GLYPH[c.action];
+}
+
+/** A blocked field already shown on its change line (with the reason) is not listed again as a step. */
+function shownAsChange(c: CampaignPlan, b: BlockedStep): boolean {
+  return b.code === "field-blocked" && c.changes.some((ch) => ch.path === b.field);
 }
 
 /** The note that tells how to stop tracking an orphan the provider cannot retire (Extrovert). */
@@ -180,7 +185,7 @@ export function renderPlanText(plan: Plan, opts: { color: boolean; showNoop?: bo
     const steps = c.steps.map(describeStep);
     if (steps.length > 0 && c.action !== "replace") out.push(`      ${s.dim(`steps: ${steps.join(" → ")}`)}`);
     if (c.dependsOn && c.dependsOn.length > 0) out.push(`      ${s.dim(`after: ${c.dependsOn.join(", ")} (ids known after apply)`)}`);
-    for (const b of c.blocked.filter((b) => !c.changes.some((ch) => ch.path === b.what))) {
+    for (const b of c.blocked.filter((b) => !shownAsChange(c, b))) {
       out.push(`      ${s.magenta("!")} ${b.what} blocked: ${b.reason}`);
       if (b.unblock) out.push(`          ${s.dim(`to unblock: ${b.unblock}`)}`);
     }
@@ -237,7 +242,7 @@ function markdownDetails(c: CampaignPlan, prune: boolean): string {
   // Counts only: a pull-request comment never shows a row or an identity.
   if (c.audience) lines.push(...audienceSummary(c.audience));
   if (c.steps.length > 0 && c.action !== "orphan") lines.push(`steps: ${c.steps.map(describeStep).join(" → ")}`);
-  for (const b of c.blocked.filter((b) => !c.changes.some((ch) => ch.path === b.what))) {
+  for (const b of c.blocked.filter((b) => !shownAsChange(c, b))) {
     lines.push(`! ${b.what} blocked: ${b.reason}`);
     if (b.unblock) lines.push(`    to unblock: ${b.unblock}`);
   }
