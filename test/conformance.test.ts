@@ -104,7 +104,7 @@ const sb = useSandbox({ rateLimits: false });
 describe("Altur: the client parses every documented example response", () => {
   it("detail / PATCH / lifecycle example: what it carries is read, what it lacks is missing (never null)", () => {
     for (const name of ["detail-response", "update-response", "lifecycle-response"]) {
-      const live = fromDetail(fixture("altur", name).campaign);
+      const live = fromDetail(fixture("altur", name).campaign, { provider: "altur", account: "default", operation: "read campaign 123", method: "GET", path: "/campaigns/123", status: 200 });
       expect(live.id).toBe("123");
       expect(live.status).toBeUndefined();
       expect(live.spec).toMatchObject({ name: "<string>", agent_id: "<string>", integration_id: "<string>" });
@@ -120,7 +120,7 @@ describe("Altur: the client parses every documented example response", () => {
 
   it.each(["list-response-en", "list-response-es-b", "list-response-es-a"])("list example %s: every revision's spelling is read", (name) => {
     const [item] = fixture("altur", name).campaigns;
-    const live = fromListItem(item);
+    const live = fromListItem(item, { provider: "altur", account: "default", operation: "list campaigns", method: "GET", path: "/campaigns", status: 200 });
     expect(live).toMatchObject({ id: "123", status: "active" });
     expect(live.spec).toMatchObject({ name: "<string>", retries: 1, timezone: "<string>", archived: false, agent_id: "<string>" });
     expect(live.spec.cycles).toEqual({ enabled: true, max_iterations: 7, cooldown_minutes: 720, filter_statuses: ["<string>"], filter_tags: ["<string>"] });
@@ -187,7 +187,11 @@ describe("Altur: the client parses every documented example response", () => {
     ])("a listing that may be partial is an error, never a silent end: %s", async (_what, canned, message) => {
       pages = Object.fromEntries(Object.entries(canned).map(([k, v]) => [k, { status: 200, body: v }]));
       await expect(createAlturClient(alturHttp(url)).list!()).rejects.toThrow(message);
-      await expect(createAlturClient(alturHttp(url)).list!()).rejects.toThrow(/^altur: list campaigns: unexpected answer: .*refusing to go on with a listing that may be partial$/);
+      await expect(createAlturClient(alturHttp(url)).list!()).rejects.toThrow(/^altur: list campaigns: unexpected answer \(.*refusing to go on with a listing that may be partial\)$/);
+      // One error family: the same ProviderApiError (kind "answer") as a body the HTTP layer refuses.
+      const err: unknown = await createAlturClient(alturHttp(url)).list!().catch((e: unknown) => e);
+      expect(isProviderApiError(err)).toBe(true);
+      expect(err).toMatchObject({ kind: "answer", provider: "altur", account: "default", method: "GET", path: "/campaigns", status: 200, retryable: false, ambiguous: false });
     });
 
     it("lookups by id share list walks: one walk serves every lookup waiting for it; one asked mid-walk gets the next walk", async () => {

@@ -5,7 +5,7 @@
 import { PerformanceObserver, performance } from "node:perf_hooks";
 import { renderPlanJson, renderPlanMarkdown, renderPlanText } from "../../src/cli/render/plan.js";
 import type { JsonObject } from "../../src/core/json.js";
-import { summarize, type CampaignPlan, type Plan, type PlanSummary } from "../../src/core/plan.js";
+import { PLAN_FORMAT_VERSION, summarize, type CampaignPlan, type Plan, type PlanNote, type PlanSummary } from "../../src/core/plan.js";
 import { planCampaign, type LiveView, type PlanCampaignInput } from "../../src/core/planner.js";
 import { KINDS, PROVIDERS, type ProviderName, type StateEntry, type Workspace } from "../../src/core/types.js";
 import { buildPlan, plannerInput } from "../../src/engine/build-plan.js";
@@ -133,7 +133,7 @@ function refreshedCampaign(i: number, sessions: Map<string, AccountSession>): Re
   let spec: JsonObject = base;
   let liveStatus = typeof base.status === "string" ? base.status : undefined;
   let live: JsonObject | undefined;
-  const notes: string[] = [];
+  const notes: PlanNote[] = [];
   let identity: RefreshedCampaign["identity"] = "state";
   let preflight: RefreshedCampaign["preflight"];
 
@@ -175,10 +175,10 @@ function refreshedCampaign(i: number, sessions: Map<string, AccountSession>): Re
   if (scenarioNo !== 14) live = liveSpecOf(provider, caps.updateMode === "full-body" ? { ...caps.defaults, ...base } : base, liveStatus);
   if (scenarioNo === 18 && provider !== "extrovert") {
     identity = "adopted";
-    notes.push("adopted live campaign by its exact name");
+    notes.push({ code: "adopted", text: "adopted live campaign by its exact name" });
   }
   if (scenarioNo === 14) identity = "new";
-  if (provider === "extrovert") notes.push("Extrovert has no read API: compared with the last applied body in state, not with live");
+  if (provider === "extrovert") notes.push({ code: "no-read-api", text: "Extrovert has no read API: compared with the last applied body in state, not with live" });
 
   const id = provider === "altur" ? String(100_000 + i) : `${provider === "puffle" ? "a" : "e"}${String(i).padStart(7, "0")}-0000-4000-8000-000000000000`;
   const state: StateEntry | undefined =
@@ -207,7 +207,7 @@ function refreshedCampaign(i: number, sessions: Map<string, AccountSession>): Re
 
 function sortAndSummarize(campaigns: CampaignPlan[]): Plan {
   campaigns.sort((a, b) => a.address.localeCompare(b.address));
-  return { formatVersion: 1, createdAt: new Date().toISOString(), campaigns, summary: summarize(campaigns), errors: [] };
+  return { formatVersion: PLAN_FORMAT_VERSION, createdAt: new Date().toISOString(), campaigns, summary: summarize(campaigns), errors: [] };
 }
 
 export async function runPlannerBench(count: number, progress: (line: string) => void): Promise<PlannerBenchResult> {

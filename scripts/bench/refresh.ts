@@ -158,7 +158,7 @@ function listViews(sb: RunningSandbox): Map<string, LiveCampaign> {
   const views = new Map<string, LiveCampaign>();
   const puffle = call(sb, "puffle", "GET", "/api/campaigns").body as { campaigns: unknown[] };
   for (const c of puffle.campaigns) {
-    const v = puffleFromCampaign(c);
+    const v = puffleFromCampaign(c, { provider: "puffle", account: "bench", operation: "list campaigns", method: "GET", path: "/api/campaigns", status: 200 });
     views.set(`puffle:${v.id}`, v);
   }
   let query = new URLSearchParams({ pageSize: "100" });
@@ -166,7 +166,7 @@ function listViews(sb: RunningSandbox): Map<string, LiveCampaign> {
     const res = sb.simulators.altur.handle({ method: "GET", path: "/campaigns", query, headers: JSON_HEADERS, body: undefined });
     const page = res.body as { campaigns: unknown[]; pagination?: { has_next?: boolean; next_cursor?: string | null } };
     for (const c of page.campaigns) {
-      const v = alturFromListItem(c);
+      const v = alturFromListItem(c, { provider: "altur", account: "bench", operation: "list campaigns", method: "GET", path: "/campaigns", status: 200 });
       views.set(`altur:${v.id}`, v);
     }
     if (!page.pagination?.has_next || !page.pagination.next_cursor) break;

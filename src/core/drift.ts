@@ -1,7 +1,7 @@
 import type { KindCapabilities } from "./capabilities.js";
 import { diffUnits, getPath, projectOnto } from "./diff.js";
 import { jsonEqual, type JsonObject, type JsonValue } from "./json.js";
-import type { CampaignPlan } from "./plan.js";
+import { isAudienceBlocked, type CampaignPlan, type PlanNote } from "./plan.js";
 import { lifecycleFields } from "./planner.js";
 import { audienceSummary, sameFiles } from "./audience.js";
 import type { Address, AudienceState, ProviderName } from "./types.js";
@@ -45,7 +45,7 @@ export interface DriftInput {
   plan?: CampaignPlan;
   /** The audience as last applied (state). */
   appliedAudience?: AudienceState;
-  notes?: readonly string[];
+  notes?: readonly PlanNote[];
 }
 
 function classify(git: JsonValue | undefined, applied: JsonValue | undefined, live: JsonValue | undefined, hasState: boolean): DriftClass | undefined {
@@ -67,7 +67,7 @@ export function driftOf(input: DriftInput): CampaignDrift {
     ...(live ? { id: live.id } : {}),
     ...(live?.status === undefined ? {} : { status: live.status }),
     fields: [],
-    notes: [...(input.notes ?? [])],
+    notes: (input.notes ?? []).map((n) => n.text),
   };
   if (!git) {
     out.summary = live ? "in state but no longer in Git (orphan)" : "in state, no longer in Git, and gone live";
@@ -102,7 +102,10 @@ export function driftOf(input: DriftInput): CampaignDrift {
     if (!ok) {
       const was = applied?.[statusField];
       const cls: DriftClass = was === undefined || was === live.status ? "pending" : was === want ? "out-of-band" : "conflict";
-      const blocked = input.plan?.blocked.find((b) => b.what.startsWith("status") || b.what === statusField || caps.lifecycle.actions.some((a) => a.name === b.what));
+      // The status cannot be reached, or an action on the way to it is refused by the provider's pre-check.
+      const blocked = input.plan?.blocked.find(
+        (b) => b.code === "status-unreachable" || b.code === "preflight-failed" || (b.code === "field-blocked" && b.field === statusField),
+      );
       out.fields.push({
         path: statusField,
         git: want,
@@ -137,7 +140,7 @@ function audienceDrift(plan: CampaignPlan | undefined, applied: AudienceState | 
   const countMoved = applied !== undefined && a.liveCount !== undefined && a.liveCount !== applied.count;
   const pendingWork = a.add > 0 || a.remove > 0;
   if (!countMoved && !pendingWork) return undefined;
-  const blocked = plan?.blocked.find((b) => b.what.startsWith("audience:"));
+  const blocked = plan?.blocked.find(isAudienceBlocked);
   const cls: DriftClass = countMoved ? (filesMoved && pendingWork ? "conflict" : "out-of-band") : blocked ? "blocked" : "pending";
   const reasons: string[] = [];
   if (countMoved) reasons.push(`the roster ${a.liveCount! < applied!.count ? "shrank" : "grew"} outside campaignctl (${applied!.count} → ${a.liveCount} ${a.noun})`);

@@ -69,10 +69,106 @@ export interface AudiencePlan {
   record?: boolean;
 }
 
+/**
+ * Why a step is blocked: what apply, drift, exit codes and renderers decide on. `what`, `reason` and
+ * `unblock` are words for people only (Terraform's rule: reasons explain, they never decide).
+ */
+export type BlockedCode =
+  /** No lifecycle transition leads from the live status to the desired one (`field`: the status field). */
+  | "status-unreachable"
+  /** The provider's read-only pre-check says a lifecycle action would fail (at plan or at apply time). */
+  | "preflight-failed"
+  /** A one-way flag (e.g. `archived`) would be undone (`field`: the flag). */
+  | "flag-irreversible"
+  /** A field cannot change in the campaign's current status (`field`: its dotted path). */
+  | "field-blocked"
+  /** Audience rows cannot be added / entries removed in the campaign's status; entries no longer listed stay. */
+  | "audience-add-blocked"
+  | "audience-remove-blocked"
+  | "audience-kept"
+  /** A create the spec cannot make: required fields missing. */
+  | "create-incomplete"
+  /** An earlier create was sent but never answered, on a provider that cannot be read back to check. */
+  | "create-unconfirmed";
+
+export const BLOCKED_CODES = [
+  "status-unreachable", "preflight-failed", "flag-irreversible", "field-blocked", "audience-add-blocked",
+  "audience-remove-blocked", "audience-kept", "create-incomplete", "create-unconfirmed",
+] as const satisfies readonly BlockedCode[];
+
 export interface BlockedStep {
+  code: BlockedCode;
+  /** The spec field the step is about (field-blocked, flag-irreversible, status-unreachable, preflight-failed). */
+  field?: string;
   what: string;
   reason: string;
   unblock?: string;
+}
+
+/** Blocked steps about the campaign's audience (roster rows). */
+export function isAudienceBlocked(b: BlockedStep): boolean {
+  return b.code === "audience-add-blocked" || b.code === "audience-remove-blocked" || b.code === "audience-kept";
+}
+
+/** Why apply skipped a campaign, failed it, or left it to a person (CampaignOutcome.reason). */
+export type ActionReason =
+  /** skipped: the plan is a replace and --allow-replace was not given (exit code 3). */
+  | "needs-replace"
+  /** skipped: an orphan, and --prune was not given. */
+  | "needs-prune"
+  /** skipped: a signal arrived before it started, or before one of its steps. */
+  | "interrupted"
+  /** manual: the provider cannot retire it (remove it by hand, then `state forget`); or no id is recorded. */
+  | "manual-retire"
+  | "no-id"
+  /** failed: it waits for the id of an object whose create failed or did not run. */
+  | "dependency-missing"
+  /** failed: not planned (the refresh could not read it, a reference could not be resolved). */
+  | "not-planned"
+  /** failed: no provider session for its account. */
+  | "no-session"
+  /** failed: the provider refused or could not be reached (a ProviderApiError). */
+  | "provider-error"
+  /** failed: the provider accepted a write that did not take, or the campaign did not reach the status. */
+  | "not-verified"
+  /** failed: anything else (state could not be written, rows rejected, …). */
+  | "step-failed";
+
+/** What a plan note says, for tools; `text` is for people. */
+export type NoteCode =
+  /** The campaign's metadata.name changed: apply re-keys the state entry. */
+  | "moved"
+  /** In state, no longer in Git: apply retires it only with --prune. */
+  | "orphan-prune"
+  /** In state, no longer in Git, and the provider cannot retire it: remove it by hand, then `state forget`. */
+  | "orphan-manual"
+  /** A replace: which fields force it, and what happens to the old campaign. */
+  | "replace-fields"
+  | "replace-old"
+  /** A provider pre-check runs at apply time, after the create. */
+  | "preflight-after-create"
+  /** Live was found by exact name (adoption), or an unanswered create was looked up by name. */
+  | "adopted"
+  | "pending-create"
+  /** The recorded id no longer exists at the provider (an orphan deleted outside campaignctl). */
+  | "deleted-outside"
+  /** The provider has no read API: compared with the last applied body in state. */
+  | "no-read-api"
+  /** Fields the provider did not return: compared with state, assumed from the spec, or written as unknown. */
+  | "unread-from-state"
+  | "unread-from-spec"
+  | "unread-unknown"
+  /** A `{ lookup }` resolved to an id, or not looked up in a read-only run without the key. */
+  | "lookup"
+  | "lookup-skipped"
+  /** An interrupted create of a campaign no longer declared (apply, stderr). */
+  | "pending-undeclared"
+  /** A note read from a formatVersion 1 plan file (which had words only). */
+  | "note";
+
+export interface PlanNote {
+  code: NoteCode;
+  text: string;
 }
 
 export interface CampaignPlan {
@@ -93,7 +189,7 @@ export interface CampaignPlan {
   steps: PlanStep[];
   blocked: BlockedStep[];
   warnings: string[];
-  notes: string[];
+  notes: PlanNote[];
   /** Fields that force the replace. */
   replaceFields?: string[];
   /** Hash of the live state the plan was computed from (apply refuses a plan when it changed). */
@@ -123,8 +219,11 @@ export interface PlanSummary {
   blocked: number;
 }
 
+/** The plan document's format (`plan --format json`, `plan --out`); v1 files are read through upgradePlan (core/plan-format.ts). */
+export const PLAN_FORMAT_VERSION = 2;
+
 export interface Plan {
-  formatVersion: 1;
+  formatVersion: typeof PLAN_FORMAT_VERSION;
   createdAt: string;
   campaigns: CampaignPlan[];
   summary: PlanSummary;

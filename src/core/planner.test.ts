@@ -4,7 +4,8 @@ import { capabilities as extrovert } from "../providers/extrovert/capabilities.j
 import { capabilities as puffle } from "../providers/puffle/capabilities.js";
 import type { KindCapabilities } from "./capabilities.js";
 import type { JsonObject } from "./json.js";
-import { lifecyclePath, planCampaign, type PlanCampaignInput } from "./planner.js";
+import type { AudiencePlan, BlockedCode, NoteCode } from "./plan.js";
+import { lifecyclePath, planCampaign, type AudiencePlanInput, type PlanCampaignInput } from "./planner.js";
 import type { CampaignKind, ProviderName } from "./types.js";
 
 function input(provider: ProviderName, caps: KindCapabilities, spec: JsonObject | undefined, live?: { status?: string; spec: JsonObject }, extra: Partial<PlanCampaignInput> = {}): PlanCampaignInput {
@@ -145,7 +146,7 @@ describe("planCampaign", () => {
       input("puffle", puffle, { name: "P", status: "active" }, { status: "draft", spec: { name: "P" } }, { preflight: { launch: { ready: false, errors: ["no pending prospects"] } } }),
     );
     expect(plan.steps).toEqual([]);
-    expect(plan.blocked[0]).toMatchObject({ what: "launch", reason: expect.stringContaining("no pending prospects") });
+    expect(plan.blocked[0]).toMatchObject({ code: "preflight-failed", what: "launch", reason: expect.stringContaining("no pending prospects") });
     expect(plan.action).toBe("transition");
   });
 
@@ -216,7 +217,7 @@ describe("planCampaign", () => {
     expect(arch.steps).toEqual([{ kind: "action", action: "archive", from: "inactive" }]);
     const un = planCampaign(input("altur", altur, { ...alturSpec, archived: false }, { status: "inactive", spec: { ...alturLive, archived: true } }));
     expect(un.steps).toEqual([]);
-    expect(un.blocked[0]?.what).toBe("archived: true → false");
+    expect(un.blocked[0]).toMatchObject({ code: "flag-irreversible", field: "archived", what: "archived: true → false" });
   });
 
   it("an orphan is reported, never acted on", () => {
@@ -238,5 +239,63 @@ describe("lifecyclePath", () => {
     [puffle, "launching", "active", []],
   ] as const)("%#: %s → %s", (caps, from, to, expected) => {
     expect(lifecyclePath(caps, from, to)?.map((a) => a.name)).toEqual(expected);
+  });
+});
+
+describe("typed codes: blocked steps and notes say what they are, the words only explain", () => {
+  const audience = (counts: Partial<AudiencePlan>, writableIn: string[], removableIn: string[]): AudiencePlanInput => ({
+    plan: { noun: "prospects", mode: "exact", rows: 3, duplicates: 0, files: {}, unchanged: false, add: 0, present: 0, remove: 0, keep: 0, ...counts },
+    writableIn,
+    writeBlocked: "rows can be added only to a draft",
+    removableIn,
+    removeBlocked: "entries cannot be removed",
+  });
+  const draftP = { status: "draft", spec: { name: "P" } };
+  it.each<[string, PlanCampaignInput, { code: BlockedCode; field?: string }[]]>([
+    ["finished Altur: the status cannot be reached, the field cannot change", input("altur", altur, { ...alturSpec, retries: 2, status: "active" }, { status: "finished", spec: alturLive }), [
+      { code: "field-blocked", field: "retries" },
+      { code: "status-unreachable", field: "status" },
+    ]],
+    ["the provider's pre-check refuses the launch", input("puffle", puffle, { name: "P", status: "active" }, draftP, { preflight: { launch: { ready: false, errors: ["senders not ready"] } } }), [
+      { code: "preflight-failed", field: "status" },
+    ]],
+    ["un-archiving", input("altur", altur, { ...alturSpec, archived: false }, { status: "inactive", spec: { ...alturLive, archived: true } }), [{ code: "flag-irreversible", field: "archived" }]],
+    ["a draft-only field on an active campaign", input("puffle", puffle, { name: "P", stop_on_reply: false }, { status: "active", spec: { name: "P", stop_on_reply: true } }), [
+      { code: "field-blocked", field: "stop_on_reply" },
+    ]],
+    ["a create the spec cannot make", input("puffle", puffle, { name: "P" }), [{ code: "create-incomplete" }]],
+    ["rows to add where the status forbids it", input("puffle", puffle, { name: "P" }, { status: "active", spec: { name: "P" } }, { audience: audience({ add: 2 }, ["draft"], []) }), [
+      { code: "audience-add-blocked" },
+    ]],
+    ["entries to remove where the status forbids it", input("puffle", puffle, { name: "P" }, { status: "active", spec: { name: "P" } }, { audience: audience({ remove: 2 }, [], ["draft"]) }), [
+      { code: "audience-remove-blocked" },
+    ]],
+    ["entries no longer listed that stay", input("puffle", puffle, { name: "P" }, draftP, { audience: audience({ keep: 2 }, ["draft"], []) }), [{ code: "audience-kept" }]],
+  ])("%s", (_name, inp, expected) => {
+    const plan = planCampaign(inp);
+    expect(plan.blocked.map((b) => ({ code: b.code, ...(b.field === undefined ? {} : { field: b.field }) }))).toEqual(expected);
+  });
+
+  it.each<[string, PlanCampaignInput, NoteCode[]]>([
+    ["an orphan the provider retires", input("altur", altur, undefined, { status: "active", spec: alturLive }), ["orphan-prune"]],
+    ["an orphan the provider cannot retire", input("extrovert", extrovert, undefined, { spec: {} }), ["orphan-manual"]],
+    ["a replace", input("altur", altur, { ...alturSpec, agent_id: "agent_x" }, { status: "active", spec: alturLive }), ["replace-fields", "replace-old"]],
+    ["a rename", input("altur", altur, alturSpec, { status: "active", spec: alturLive }, { movedFrom: "altur/default/old" }), ["moved"]],
+    [
+      "a create that launches (pre-check at apply time)",
+      input("puffle", puffle, { type: "email", name: "E", sender_account_ids: ["a"], sequence_nodes: [{ type: "end" }], status: "active" }),
+      ["preflight-after-create"],
+    ],
+    ["notes from the refresh are kept with their codes", input("altur", altur, alturSpec, { status: "active", spec: alturLive }, { notes: [{ code: "adopted", text: "adopted live campaign 1 by its exact name" }] }), ["adopted"]],
+  ])("notes: %s", (_name, inp, expected) => {
+    expect(planCampaign(inp).notes.map((n) => n.code)).toEqual(expected);
+  });
+
+  it("a lifecycle field change is shown blocked by its own code, not by the words of the step", () => {
+    const un = planCampaign(input("altur", altur, { ...alturSpec, archived: false }, { status: "inactive", spec: { ...alturLive, archived: true } }));
+    expect(un.changes.find((c) => c.path === "archived")).toMatchObject({ class: "blocked", reason: un.blocked[0]?.reason });
+    // A failed pre-check blocks the launch step; the status change itself stays editable (as before codes).
+    const pre = planCampaign(input("puffle", puffle, { name: "P", status: "active" }, draftP, { preflight: { launch: { ready: false, errors: ["x"] } } }));
+    expect(pre.changes.find((c) => c.path === "status")?.class).toBe("editable");
   });
 });

@@ -1,7 +1,7 @@
 import type { KindCapabilities, LifecycleAction } from "./capabilities.js";
 import { bodyFromPaths, diffUnits, getPath, pathWithin, type UnitDiff } from "./diff.js";
 import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from "./json.js";
-import type { AudiencePlan, BlockedStep, CampaignPlan, FieldChange, PlanAction, PlanStep } from "./plan.js";
+import type { AudiencePlan, BlockedStep, CampaignPlan, FieldChange, PlanAction, PlanNote, PlanStep } from "./plan.js";
 import type { Address, ObjectKind, ProviderName, StateEntry } from "./types.js";
 
 /** The live counterpart as the planner sees it: already normalised to the spec's shape. */
@@ -49,7 +49,7 @@ export interface PlanCampaignInput {
   state?: StateEntry;
   identity: CampaignPlan["identity"];
   preflight?: Readonly<Record<string, PreflightResult>>;
-  notes?: readonly string[];
+  notes?: readonly PlanNote[];
   /** The address the same campaign was recorded under before a rename (metadata.name changed). */
   movedFrom?: Address;
   audience?: AudiencePlanInput;
@@ -123,6 +123,8 @@ function planLifecycle(
     if (path === undefined) {
       const terminal = caps.lifecycle.terminal?.[liveStatus];
       result.blocked.push({
+        code: "status-unreachable",
+        ...(statusField ? { field: statusField } : {}),
         what: `status ${liveStatus} → ${desired}`,
         reason: terminal?.reason ?? `no transition leads from ${liveStatus} to ${desired}`,
         unblock: terminal?.unblock ?? `set ${statusField}: ${liveStatus} in the spec, or replace the campaign`,
@@ -141,6 +143,8 @@ function planLifecycle(
         const action = result.after[failing] as LifecycleAction;
         const check = preflight?.[action.name] as PreflightResult;
         result.blocked.push({
+          code: "preflight-failed",
+          ...(statusField ? { field: statusField } : {}),
           what: action.name,
           reason: `the provider's pre-check says ${action.name} would fail: ${check.errors.join("; ")}`,
           unblock: `fix what the pre-check reports, then re-run plan`,
@@ -158,6 +162,8 @@ function planLifecycle(
       if (action) result.after.push(action);
     } else if (want === false && have) {
       result.blocked.push({
+        code: "flag-irreversible",
+        field: flag,
         what: `${flag}: true → false`,
         reason: `${flag} cannot be undone through the API`,
         unblock: `set ${flag}: true, or create a new campaign under another name`,
@@ -251,6 +257,7 @@ function planAudience(input: PlanCampaignInput, plan: CampaignPlan, status: stri
     if (status !== undefined && a.writableIn.includes(status)) doAdd = add;
     else {
       plan.blocked.push({
+        code: "audience-add-blocked",
         what: `audience: + ${add} ${noun}`,
         reason: `${a.writeBlocked}${where}`,
         unblock: `remove these rows from the audience files, or give them to a new campaign`,
@@ -259,10 +266,11 @@ function planAudience(input: PlanCampaignInput, plan: CampaignPlan, status: stri
   }
   if (remove > 0) {
     if (status !== undefined && a.removableIn.includes(status)) doRemove = remove;
-    else plan.blocked.push({ what: `audience: - ${remove} ${noun}`, reason: `${a.removeBlocked}${where}`, unblock: "list them in the files again, or set audience.mode: append" });
+    else plan.blocked.push({ code: "audience-remove-blocked", what: `audience: - ${remove} ${noun}`, reason: `${a.removeBlocked}${where}`, unblock: "list them in the files again, or set audience.mode: append" });
   }
   if (keep > 0) {
     plan.blocked.push({
+      code: "audience-kept",
       what: `audience: - ${keep} ${noun}`,
       reason: `${keep} ${noun} no longer listed cannot be removed: ${a.removeBlocked}`,
       unblock: "list them in the files again, or set audience.mode: append",
@@ -314,6 +322,7 @@ function planCreate(input: PlanCampaignInput, spec: JsonObject, plan: CampaignPl
     .map((path) => ({ path, after: spec[path] as JsonValue, class: "editable" as const }));
   if (missing.length > 0) {
     plan.blocked.push({
+      code: "create-incomplete",
       what: "create",
       reason: `creating this ${caps.noun ?? "campaign"} needs ${missing.map((m) => `\`${m}\``).join(", ")}, which the spec does not set`,
       unblock: "add the missing fields to the spec",
@@ -338,7 +347,7 @@ function planCreate(input: PlanCampaignInput, spec: JsonObject, plan: CampaignPl
   for (const a of [...lifecycle.before, ...lifecycle.after]) {
     pushAction(plan.steps, a, status);
     if (a.to) status = a.to;
-    if (a.preflight) plan.notes.push(`the provider's pre-check for ${a.name} runs after the create, before ${a.name}`);
+    if (a.preflight) plan.notes.push({ code: "preflight-after-create", text: `the provider's pre-check for ${a.name} runs after the create, before ${a.name}` });
   }
   plan.blocked.push(...lifecycle.blocked);
   plan.warnings.push(...lifecycle.warnings);
@@ -377,9 +386,10 @@ export function planCampaign(input: PlanCampaignInput): CampaignPlan {
   };
   const plan = base(input, nameOf(spec) ?? nameOf(live?.spec) ?? nameOf(input.state?.applied) ?? input.address);
   if (input.movedFrom !== undefined) {
-    plan.notes.push(
-      `moved from ${input.movedFrom} (its metadata.name changed; same campaign, id ${plan.id ?? "?"}): apply re-keys the state entry, nothing is created or retired (or run \`campaignctl state mv ${input.movedFrom} ${input.address}\`)`,
-    );
+    plan.notes.push({
+      code: "moved",
+      text: `moved from ${input.movedFrom} (its metadata.name changed; same campaign, id ${plan.id ?? "?"}): apply re-keys the state entry, nothing is created or retired (or run \`campaignctl state mv ${input.movedFrom} ${input.address}\`)`,
+    });
   }
 
   if (spec === undefined) {
@@ -387,10 +397,10 @@ export function planCampaign(input: PlanCampaignInput): CampaignPlan {
     const retire = caps.retire;
     if ("manual" in retire) {
       plan.retire = "manual";
-      plan.notes.push(`in state but no longer in Git, and apply cannot retire it: ${retire.manual}; then run \`campaignctl state forget ${input.address}\``);
+      plan.notes.push({ code: "orphan-manual", text: `in state but no longer in Git, and apply cannot retire it: ${retire.manual}; then run \`campaignctl state forget ${input.address}\`` });
     } else {
       plan.retire = "api";
-      plan.notes.push("in state but no longer in Git: apply retires it only with --prune (or `prune: true` in campaignctl.yaml)");
+      plan.notes.push({ code: "orphan-prune", text: "in state but no longer in Git: apply retires it only with --prune (or `prune: true` in campaignctl.yaml)" });
     }
     return plan;
   }
@@ -443,7 +453,9 @@ export function planCampaign(input: PlanCampaignInput): CampaignPlan {
         ? (caps.lifecycle.satisfies[spec[f] as string] ?? [spec[f]]).includes(before as string)
         : (spec[f] === true) === (before === true);
     if (!satisfied) {
-      const blocked = lifecycle.blocked.find((b) => b.what.startsWith(`${f}:`) || b.what.startsWith("status"));
+      // What blocks this lifecycle field: its flag cannot be undone, or the desired status cannot be reached
+      // (shown on every lifecycle field, as before codes). A failed pre-check blocks the action step, not the field.
+      const blocked = lifecycle.blocked.find((b) => (b.code === "flag-irreversible" && b.field === f) || b.code === "status-unreachable");
       changes.push({
         path: f,
         ...(before === undefined ? {} : { before: before as JsonValue }),
@@ -460,9 +472,9 @@ export function planCampaign(input: PlanCampaignInput): CampaignPlan {
     plan.action = "replace";
     plan.replaceFields = immutable.map((c) => c.path);
     const noun = caps.noun ?? "campaign";
-    plan.notes.push(`${plan.replaceFields.join(", ")} cannot change in place: replace creates a new ${noun} (only with --allow-replace)`);
+    plan.notes.push({ code: "replace-fields", text: `${plan.replaceFields.join(", ")} cannot change in place: replace creates a new ${noun} (only with --allow-replace)` });
     const retire = caps.retire;
-    plan.notes.push("manual" in retire ? `the old ${noun} stays: ${retire.manual}` : retire.describe);
+    plan.notes.push({ code: "replace-old", text: "manual" in retire ? `the old ${noun} stays: ${retire.manual}` : retire.describe });
     // The steps that build the new campaign; apply adds the retirement of the old one around them.
     // The new campaign starts with an empty roster: every row of the files goes to it.
     const audience = a ? { ...a, plan: { ...a.plan, add: a.plan.rows, present: 0, remove: 0, keep: 0 } } : undefined;
@@ -478,7 +490,7 @@ export function planCampaign(input: PlanCampaignInput): CampaignPlan {
   const blockedUnits = units.filter((u) => changes.find((c) => c.path === u.path)?.class === "blocked");
   for (const c of changes) {
     if (c.class === "blocked" && !lc.includes(c.path)) {
-      plan.blocked.push({ what: c.path, reason: c.reason ?? "blocked", ...(c.unblock ? { unblock: c.unblock } : {}) });
+      plan.blocked.push({ code: "field-blocked", field: c.path, what: c.path, reason: c.reason ?? "blocked", ...(c.unblock ? { unblock: c.unblock } : {}) });
     }
   }
   plan.blocked.push(...lifecycle.blocked);

@@ -4,7 +4,7 @@ import type { LifecycleAction } from "../core/capabilities.js";
 import { bodyFromPaths, diffUnits, getPath, pathWithin } from "../core/diff.js";
 import { stableStringify, type JsonObject, type JsonValue } from "../core/json.js";
 import { dependencyWaves, fillPlaceholders } from "../core/refs.js";
-import type { BlockedStep, CampaignPlan, Plan, PlanStep } from "../core/plan.js";
+import { isAudienceBlocked, type ActionReason, type BlockedStep, type CampaignPlan, type Plan, type PlanStep } from "../core/plan.js";
 import type { Address, AudienceRow, AudienceState, PendingCreate, SafetyConfig, StateDocument, StateEntry } from "../core/types.js";
 import { boundElsewhere } from "../core/bindings.js";
 import { isProviderApiError } from "../http/errors.js";
@@ -21,7 +21,9 @@ export interface CampaignOutcome {
   id?: string;
   /** What was done, in order, e.g. "created id 12", "updated retries", "activate (pending → active)". */
   done: string[];
-  /** Why it failed, was skipped, or what a person must do. */
+  /** Why it failed, was skipped, or is manual: what the exit code decides on (set whenever `message` is). */
+  reason?: ActionReason;
+  /** Why it failed, was skipped, or what a person must do — words for people only. */
   message?: string;
   blocked: BlockedStep[];
   warnings: string[];
@@ -283,7 +285,7 @@ class CampaignRun {
       this.outcome.warnings.push(`${this.session.module.displayName} now holds ${count} ${a.noun}, expected ${before + added - removed}: someone else may be changing the roster`);
     }
     // Files count as applied only when nothing of the audience stays blocked (else the next plan reads the roster again).
-    const blocked = this.plan.blocked.some((b) => b.what.startsWith("audience:"));
+    const blocked = this.plan.blocked.some(isAudienceBlocked);
     this.audienceState = { mode: a.mode, files: blocked ? {} : a.files, rows: a.rows, count };
   }
 
@@ -530,6 +532,8 @@ class CampaignRun {
       const check = await this.client.preflight(this.id, step.action);
       if (check && !check.ready) {
         throw new BlockedAtApply({
+          code: "preflight-failed",
+          ...(this.caps.lifecycle.statusField ? { field: this.caps.lifecycle.statusField } : {}),
           what: step.action,
           reason: `the provider's pre-check says ${step.action} would fail: ${check.errors.join("; ") || "not ready"}`,
           unblock: "fix what the pre-check reports (e.g. add prospects), then run apply again",
@@ -678,6 +682,7 @@ class CampaignRun {
       if (p.action === "orphan") return await this.prune();
       if (p.action === "replace" && !this.opts.allowReplace) {
         this.outcome.status = "skipped";
+        this.outcome.reason = "needs-replace";
         this.outcome.message = `needs replacement (${p.replaceFields?.join(", ")} changed); re-run with --allow-replace`;
         return this.outcome;
       }
@@ -713,9 +718,11 @@ class CampaignRun {
         this.outcome.status = "blocked";
       } else if (err instanceof Interrupted) {
         this.outcome.status = "skipped";
+        this.outcome.reason = "interrupted";
         this.outcome.message = `${err.message}${notDone.length > 0 ? `; not done: ${notDone.join(", ")}` : ""} — run apply again to finish`;
       } else {
         this.outcome.status = "failed";
+        this.outcome.reason = err instanceof VerificationError ? "not-verified" : isProviderApiError(err) ? "provider-error" : "step-failed";
         this.outcome.message = errorText(err);
       }
       // Keep what did happen: the id and the fields written before the failure.
@@ -768,12 +775,14 @@ class CampaignRun {
     const p = this.plan;
     if (!this.opts.prune) {
       this.outcome.status = "skipped";
+      this.outcome.reason = "needs-prune";
       this.outcome.message = "no longer in Git; run apply with --prune to retire it";
       return this.outcome;
     }
     const retire = this.caps.retire;
     if ("manual" in retire || p.id === undefined) {
       this.outcome.status = "manual";
+      this.outcome.reason = "manual" in retire ? "manual-retire" : "no-id";
       this.outcome.message =
         "manual" in retire ? `${retire.manual}; then run \`campaignctl state forget ${p.address}\`` : "no id recorded";
       return this.outcome;
@@ -811,9 +820,9 @@ export function applicableCampaigns(plan: Plan): CampaignPlan[] {
 export async function applyCampaign(c: CampaignPlan, session: AccountSession | undefined, ctx: ApplyContext): Promise<CampaignOutcome> {
   let outcome: CampaignOutcome;
   if (ctx.opts.signal?.aborted && c.action !== "noop") {
-    outcome = { address: c.address, status: "skipped", done: [], message: "not started: apply was interrupted; run apply again", blocked: [], warnings: [], verified: [] };
+    outcome = { address: c.address, status: "skipped", done: [], reason: "interrupted", message: "not started: apply was interrupted; run apply again", blocked: [], warnings: [], verified: [] };
   } else if (!session) {
-    outcome = { address: c.address, status: "failed", done: [], message: `no session for ${c.provider}/${c.account}`, blocked: [], warnings: [], verified: [] };
+    outcome = { address: c.address, status: "failed", done: [], reason: "no-session", message: `no session for ${c.provider}/${c.account}`, blocked: [], warnings: [], verified: [] };
   } else {
     outcome = await new CampaignRun(c, session, ctx.store, ctx.claimed, ctx.opts).run();
   }
@@ -896,6 +905,7 @@ function notApplied(c: CampaignPlan, waiting: readonly Address[], ctx: ApplyCont
     address: c.address,
     status: "failed",
     done: [],
+    reason: "dependency-missing",
     message: `not applied: it needs the id of ${waiting.join(", ")}, which ${waiting.length === 1 ? "was" : "were"} not created in this apply (see ${waiting.length === 1 ? "its" : "their"} outcome)`,
     blocked: [],
     warnings: [],
@@ -909,6 +919,6 @@ function notApplied(c: CampaignPlan, waiting: readonly Address[], ctx: ApplyCont
 /** apply exit code (docs/design.md §6): 0 all applied and verified; 1 anything failed; 3 applied what it could, blocked remain. */
 export function applyExitCode(outcomes: readonly CampaignOutcome[]): number {
   if (outcomes.some((o) => o.status === "failed")) return 1;
-  if (outcomes.some((o) => o.status === "blocked" || (o.status === "skipped" && o.message?.includes("--allow-replace")))) return 3;
+  if (outcomes.some((o) => o.status === "blocked" || (o.status === "skipped" && o.reason === "needs-replace"))) return 3;
   return 0;
 }

@@ -1,4 +1,4 @@
-import { summarize, type CampaignPlan, type Plan } from "../core/plan.js";
+import { PLAN_FORMAT_VERSION, summarize, type CampaignPlan, type Plan } from "../core/plan.js";
 import { planCampaign, type PlanCampaignInput } from "../core/planner.js";
 import { dependencyWaves, findRefs, knownAfterApply, pendingAddresses, referencedIds, replaceAt } from "../core/refs.js";
 import type { JsonObject } from "../core/json.js";
@@ -51,7 +51,7 @@ export function buildPlan(refreshed: readonly RefreshedCampaign[], opts: BuildPl
   const order = dependencyWaves(deps);
   if ("cycle" in order) {
     errors.push({ address: order.cycle[0] ?? "", message: `references form a cycle: ${order.cycle.join(" → ")}` });
-    return { formatVersion: 1, createdAt: now.toISOString(), campaigns, summary: summarize(campaigns), errors };
+    return { formatVersion: PLAN_FORMAT_VERSION, createdAt: now.toISOString(), campaigns, summary: summarize(campaigns), errors };
   }
 
   /** The id a reference to `address` resolves to, or why it cannot be resolved. */
@@ -124,7 +124,7 @@ export function buildPlan(refreshed: readonly RefreshedCampaign[], opts: BuildPl
     }
   }
   kept.sort((a, b) => a.address.localeCompare(b.address));
-  const plan: Plan = { formatVersion: 1, createdAt: now.toISOString(), campaigns: kept, summary: summarize(kept), errors };
+  const plan: Plan = { formatVersion: PLAN_FORMAT_VERSION, createdAt: now.toISOString(), campaigns: kept, summary: summarize(kept), errors };
   RESOLVED.set(plan, resolvedSpecs);
   return plan;
 }

@@ -2,6 +2,7 @@ import { makeDiagnostic } from "../config/source.js";
 import type { Diagnostic } from "../core/diagnostics.js";
 import { stableStringify, type JsonValue } from "../core/json.js";
 import { findLookups, knownAfterApply, replaceAt, valueAt } from "../core/refs.js";
+import type { PlanNote } from "../core/plan.js";
 import type { Address, CampaignDecl, StateDocument, Workspace } from "../core/types.js";
 import { PROVIDERS, lookupsOf } from "../providers/registry.js";
 import type { LookupCandidate } from "../providers/types.js";
@@ -14,7 +15,7 @@ export interface LookupResolution {
   /** One located error per lookup with no match or several. */
   diagnostics: Diagnostic[];
   /** What each lookup resolved to, per address, for the plan to show. */
-  notes: Map<Address, string[]>;
+  notes: Map<Address, PlanNote[]>;
 }
 
 const norm = (s: string) => s.trim().toLowerCase();
@@ -36,7 +37,7 @@ export async function resolveLookups(
   targets?: readonly string[],
 ): Promise<LookupResolution> {
   const diagnostics: Diagnostic[] = [];
-  const notes = new Map<Address, string[]>();
+  const notes = new Map<Address, PlanNote[]>();
   const lists = new Map<string, Promise<LookupCandidate[]>>();
   const resolved = await Promise.all(
     workspace.campaigns.map(async (decl): Promise<CampaignDecl> => {
@@ -61,7 +62,7 @@ export async function resolveLookups(
           const why = `not looked up: no API key for ${session.key} in this read-only run (${source.endpoint} needs it)`;
           notes.set(decl.address, [
             ...(notes.get(decl.address) ?? []),
-            `${field}: ${lookup.field.key} ${JSON.stringify(lookup.query)} ${why}; ${typeof applied === "string" ? `the id applied last time, ${applied}, is assumed` : "apply looks it up"}`,
+            { code: "lookup-skipped", text: `${field}: ${lookup.field.key} ${JSON.stringify(lookup.query)} ${why}; ${typeof applied === "string" ? `the id applied last time, ${applied}, is assumed` : "apply looks it up"}` },
           ]);
           continue;
         }
@@ -82,7 +83,7 @@ export async function resolveLookups(
         }
         const match = matches[0] as LookupCandidate;
         replacements.push({ at: lookup.at, value: match.id });
-        notes.set(decl.address, [...(notes.get(decl.address) ?? []), `${field}: ${lookup.field.key} ${JSON.stringify(lookup.query)} → ${match.label} (looked up with ${source.endpoint})`]);
+        notes.set(decl.address, [...(notes.get(decl.address) ?? []), { code: "lookup", text: `${field}: ${lookup.field.key} ${JSON.stringify(lookup.query)} → ${match.label} (looked up with ${source.endpoint})` }]);
       }
       return replacements.length === 0 ? decl : { ...decl, spec: replaceAt(decl.spec, replacements) };
     }),

@@ -1,3 +1,4 @@
+import type { PlanNote } from "../core/plan.js";
 import type { Address, StateEntry, Workspace } from "../core/types.js";
 import type { StateRecorder } from "./apply.js";
 import { accountKey, type AccountSession } from "./session.js";
@@ -9,16 +10,17 @@ import { accountKey, type AccountSession } from "./session.js";
  * campaign with that exact name is recorded (it then shows as an orphan that `--prune` retires), and a
  * pending create with no such campaign is dropped (it never happened). Returns notes for the user.
  */
-export async function resolveUndeclaredPending(workspace: Workspace, store: StateRecorder, sessions: Map<string, AccountSession>): Promise<string[]> {
+export async function resolveUndeclaredPending(workspace: Workspace, store: StateRecorder, sessions: Map<string, AccountSession>): Promise<PlanNote[]> {
   const declared = new Set(workspace.campaigns.map((c) => c.address));
-  const notes: string[] = [];
+  const notes: PlanNote[] = [];
+  const note = (text: string) => notes.push({ code: "pending-undeclared", text });
   const claimed = new Set(Object.values(store.doc.campaigns).map((e) => e.id));
   for (const [address, p] of Object.entries(store.doc.pending ?? {}) as [Address, NonNullable<typeof store.doc.pending>[string]][]) {
     if (declared.has(address) || store.doc.campaigns[address]) continue;
     const session = sessions.get(accountKey(p.provider, p.account));
     const client = session?.client;
     if (!session || !client?.list || !session.module.capabilities.readable) {
-      notes.push(
+      note(
         `${address} is no longer declared, but an earlier apply sent its create at ${p.at} without recording the answer; ` +
           `if that campaign exists, bind it with \`campaignctl state adopt ${address} --id <ID>\` (after restoring its file) or delete it in the dashboard`,
       );
@@ -31,12 +33,12 @@ export async function resolveUndeclaredPending(workspace: Workspace, store: Stat
       const entry: StateEntry = { provider: p.provider, account: p.account, kind: p.kind, id: live.id, appliedAt: new Date().toISOString(), applied: live.spec };
       store.set(address, entry);
       claimed.add(live.id);
-      notes.push(`${address}: recorded campaign ${live.id}, made by an interrupted create; its file is gone, so it is an orphan now (\`apply --prune\` retires it)`);
+      note(`${address}: recorded campaign ${live.id}, made by an interrupted create; its file is gone, so it is an orphan now (\`apply --prune\` retires it)`);
     } else if (found.length === 0) {
       store.unpend(address);
-      notes.push(`${address}: an interrupted create left no campaign named ${JSON.stringify(p.name)}; forgotten`);
+      note(`${address}: an interrupted create left no campaign named ${JSON.stringify(p.name)}; forgotten`);
     } else {
-      notes.push(`${address}: ${found.length} live campaigns are named ${JSON.stringify(p.name)} (ids ${found.map((c) => c.id).join(", ")}); an interrupted create made one of them`);
+      note(`${address}: ${found.length} live campaigns are named ${JSON.stringify(p.name)} (ids ${found.map((c) => c.id).join(", ")}); an interrupted create made one of them`);
     }
   }
   return notes;

@@ -3,7 +3,7 @@ import { getPath, pathWithin, setPath } from "../core/diff.js";
 import { isJsonObject, jsonEqual, stableStringify, type JsonObject, type JsonValue } from "../core/json.js";
 import type { LiveView, PreflightResult } from "../core/planner.js";
 import { lifecyclePath } from "../core/planner.js";
-import type { BlockedStep, CampaignPlan } from "../core/plan.js";
+import type { BlockedStep, CampaignPlan, PlanNote } from "../core/plan.js";
 import type { Address, CampaignDecl, PendingCreate, StateDocument, StateEntry, Workspace } from "../core/types.js";
 import type { KindCapabilities } from "../core/capabilities.js";
 import { isProviderApiError, type ProviderApiError } from "../http/errors.js";
@@ -21,7 +21,7 @@ export interface RefreshedCampaign {
   identity: CampaignPlan["identity"];
   live?: LiveView;
   preflight?: Record<string, PreflightResult>;
-  notes: string[];
+  notes: PlanNote[];
   /** The address this campaign was recorded under before its metadata.name changed (a rename). */
   movedFrom?: Address;
   /** The declared audience compared with the roster (docs/design.md §10). */
@@ -88,7 +88,7 @@ function fillUnknown(
   spec: JsonObject | undefined,
   state: StateEntry | undefined,
   final: boolean,
-  notes: string[],
+  notes: PlanNote[],
 ): string[] {
   const caps = session.module.capabilities;
   for (const f of caps.writeOnlyFields) {
@@ -123,13 +123,13 @@ function fillUnknown(
   }
   const name = session.module.displayName;
   if (fromState.length > 0) {
-    notes.push(`${fromState.join(", ")}: not returned by ${name}; compared with the last applied value (a change made outside campaignctl cannot be seen)`);
+    notes.push({ code: "unread-from-state", text: `${fromState.join(", ")}: not returned by ${name}; compared with the last applied value (a change made outside campaignctl cannot be seen)` });
   }
   if (fromSpec.length > 0) {
-    notes.push(`${fromSpec.join(", ")}: not returned by ${name} and not recorded in state; assumed as in the spec (cannot be checked, never planned as a replace)`);
+    notes.push({ code: "unread-from-spec", text: `${fromSpec.join(", ")}: not returned by ${name} and not recorded in state; assumed as in the spec (cannot be checked, never planned as a replace)` });
   }
   if (final && unknown.length > 0) {
-    notes.push(`${unknown.join(", ")}: not returned by ${name}; written as the spec says, since the live value is unknown`);
+    notes.push({ code: "unread-unknown", text: `${unknown.join(", ")}: not returned by ${name}; written as the spec says, since the live value is unknown` });
   }
   return unknown;
 }
@@ -205,10 +205,11 @@ async function refreshAccount(
     return Promise.all(
       detectMoves(items, caps.nameField, () => undefined).map(async ({ address, decl, state, movedFrom, pending }): Promise<RefreshedCampaign> => {
         tick();
-        const notes = [`${session.module.displayName} has no read API: compared with the last applied body in state, not with live`];
+        const notes: PlanNote[] = [{ code: "no-read-api", text: `${session.module.displayName} has no read API: compared with the last applied body in state, not with live` }];
         if (!state && pending && !opts.recreatePending) {
           const name = session.module.displayName;
           const blockedCreate: BlockedStep = {
+            code: "create-unconfirmed",
             what: "create",
             reason:
               `an earlier apply sent this create at ${pending.at} (name ${JSON.stringify(pending.name)}) and was stopped before its answer was recorded; ` +
@@ -245,9 +246,9 @@ async function refreshAccount(
 
   return Promise.all(
     detectMoves(items, nameField, (id) => byId.get(id)).map(async ({ address, decl, state, movedFrom, pending }): Promise<RefreshedCampaign> => {
-      const base = { address, ...(decl ? { decl } : {}), ...(state ? { state } : {}), ...(movedFrom ? { movedFrom } : {}), session, notes: [] as string[] };
+      const base = { address, ...(decl ? { decl } : {}), ...(state ? { state } : {}), ...(movedFrom ? { movedFrom } : {}), session, notes: [] as PlanNote[] };
       try {
-        if (pending && !state) base.notes.push(`an earlier apply sent a create at ${pending.at} whose answer was not recorded: looked it up by its exact name`);
+        if (pending && !state) base.notes.push({ code: "pending-create", text: `an earlier apply sent a create at ${pending.at} whose answer was not recorded: looked it up by its exact name` });
         let live: LiveCampaign | undefined;
         let identity: CampaignPlan["identity"] = "new";
         if (state) {
@@ -256,7 +257,7 @@ async function refreshAccount(
           if (!live && client.get) live = await client.get(state.id);
           if (!live) {
             if (!decl) {
-              return { ...base, identity, notes: [`recorded id ${state.id} no longer exists at ${session.module.displayName}: it was deleted outside campaignctl`] };
+              return { ...base, identity, notes: [{ code: "deleted-outside", text: `recorded id ${state.id} no longer exists at ${session.module.displayName}: it was deleted outside campaignctl` }] };
             }
             if (!opts.recreateMissing) {
               return {
@@ -283,7 +284,7 @@ async function refreshAccount(
           if (candidates.length === 1) {
             live = candidates[0];
             identity = "adopted";
-            base.notes.push(`adopted live campaign ${live?.id} by its exact name`);
+            base.notes.push({ code: "adopted", text: `adopted live campaign ${live?.id} by its exact name` });
           }
         }
         let unknown: string[] = [];

@@ -118,6 +118,9 @@ export interface HttpStats {
 export interface ProviderHttp {
   request<T = unknown>(spec: RequestSpec): Promise<HttpResponse<T>>;
   readonly stats: Readonly<HttpStats>;
+  /** Whose client this is: a provider client names them in the errors it raises about an answer (ProviderApiError kind "answer"). */
+  readonly provider: ProviderName;
+  readonly account: string;
 }
 
 export interface HttpClient extends ProviderHttp {
@@ -205,6 +208,8 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
 
 class GotProviderHttp implements HttpClient {
   readonly stats: HttpStats = { requests: 0, retries: 0, throttled: 0 };
+  readonly provider: ProviderName;
+  readonly account: string;
   private readonly base: URL;
   private readonly hostLabel: string;
   private got: Got | undefined;
@@ -228,6 +233,8 @@ class GotProviderHttp implements HttpClient {
   private everAnswered = false;
 
   constructor(private readonly opts: HttpClientOptions) {
+    this.provider = opts.provider;
+    this.account = opts.account;
     let base: URL;
     try {
       base = new URL(opts.baseUrl);

@@ -1,20 +1,32 @@
 import { isJsonObject, type JsonObject, type JsonValue } from "../core/json.js";
-import type { ProviderName } from "../core/types.js";
+import type { ProviderHttp, RequestSpec } from "../http/client.js";
+import { ProviderApiError, type ProviderHttpErrorInit } from "../http/errors.js";
 import type { LiveCampaign } from "./types.js";
+
+/** Where an answer came from: the request a provider client sent, whose client sent it, the status it got. */
+export type AnswerSource = ProviderHttpErrorInit & { status?: number };
+
+/** The source of the answer `http` got to `req` (with `status`, when known). */
+export function answerSource(http: ProviderHttp, req: Pick<RequestSpec, "method" | "path" | "operation">, status?: number): AnswerSource {
+  return { provider: http.provider, account: http.account, operation: req.operation, method: req.method, path: req.path, ...(status === undefined ? {} : { status }) };
+}
 
 /**
  * A 2xx answer the client cannot use as it stands (a listing that may be partial, a campaign without
- * an id). Printed as one line, `<provider>: <operation>: unexpected answer: <why>`.
+ * an id): the same `ProviderApiError` (kind "answer") as a body the HTTP layer's response check
+ * refuses, so every caller handles both alike (the refresh skips that account alone, apply never
+ * re-sends a write the provider acted on). Printed `<provider>: <operation>: unexpected answer (<why>)`.
  */
-export class ProviderAnswerError extends Error {
-  override name = "ProviderAnswerError";
-  constructor(
-    readonly provider: ProviderName,
-    readonly operation: string,
-    readonly why: string,
-  ) {
-    super(`${provider}: ${operation}: unexpected answer: ${why}`);
-  }
+export function unreadableAnswer(from: AnswerSource, why: string): ProviderApiError {
+  return new ProviderApiError({
+    ...from,
+    kind: "answer",
+    retryable: false,
+    // The provider answered 2xx to a write: it acted, although we cannot read what it did.
+    ambiguous: from.method !== "GET",
+    attempts: 1,
+    detail: why,
+  });
 }
 
 function mergeObjects(primary: JsonObject, secondary: JsonObject): JsonObject {
@@ -57,7 +69,8 @@ export function asObject(v: unknown): Record<string, unknown> {
   return isJsonObject(v) ? v : {};
 }
 
-export function idString(v: unknown): string {
+/** An id as the provider gave it (a string or a number), or the answer is unreadable. */
+export function idString(v: unknown, from: AnswerSource, what = "campaign"): string {
   if (typeof v === "string" || typeof v === "number") return String(v);
-  throw new Error(`the provider answered without a campaign id (got ${JSON.stringify(v)})`);
+  throw unreadableAnswer(from, `a ${what} without an id (got ${JSON.stringify(v ?? null)})`);
 }

@@ -189,7 +189,7 @@ describe("apply", () => {
     if (!workspace) throw new Error("workspace did not load");
     const sessions = openSessions(workspace, ["puffle/default"], { readOnly: false, env: KEYS });
     const plan: Plan = {
-      formatVersion: 1,
+      formatVersion: 2,
       createdAt: new Date().toISOString(),
       summary: { create: 0, update: 1, transition: 0, replace: 0, noop: 0, orphan: 0, blocked: 0 },
       errors: [],

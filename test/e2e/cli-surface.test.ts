@@ -129,7 +129,7 @@ describe("JSON results", () => {
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
     const state = await ws.state();
-    expect(doc).toMatchObject({ formatVersion: 1, exitCode: 0, summary: { applied: 2, failed: 0, blocked: 0, skipped: 0, manual: 0 } });
+    expect(doc).toMatchObject({ formatVersion: 2, exitCode: 0, summary: { applied: 2, failed: 0, blocked: 0, skipped: 0, manual: 0 } });
     const q2 = doc.campaigns.find((c: { address: string }) => c.address === "altur/default/q2");
     expect(q2).toMatchObject({ status: "applied", id: state.campaigns["altur/default/q2"]?.id });
     expect(q2.done[0]).toMatch(/^created id /);
@@ -164,7 +164,7 @@ describe("JSON results", () => {
     const b = JSON.parse(blocked.stdout);
     expect(b.exitCode).toBe(3);
     expect(b.campaigns[0]).toMatchObject({ address: "puffle/default/nurture", status: "blocked", id, verified: ["daily_limit"] });
-    expect(b.campaigns[0].blocked[0]).toMatchObject({ what: "stop_on_reply", reason: expect.stringMatching(/silently ignores/) });
+    expect(b.campaigns[0].blocked[0]).toMatchObject({ code: "field-blocked", field: "stop_on_reply", what: "stop_on_reply", reason: expect.stringMatching(/silently ignores/) });
   });
 
   it("state list --format json is a versioned document", async () => {

@@ -3,7 +3,7 @@ import { relative, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { Option } from "commander";
 import { sameFiles } from "../../core/audience.js";
-import { isJsonObject } from "../../core/json.js";
+import { readPlanDocument } from "../../core/plan-format.js";
 import { isChange, summarize, type CampaignPlan, type Plan } from "../../core/plan.js";
 import type { StateDocument, Workspace } from "../../core/types.js";
 import {
@@ -44,7 +44,7 @@ interface ApplyFlags {
   format: "text" | "json";
 }
 
-/** `apply --format json` (formatVersion 1, documented in the README): one outcome per campaign. */
+/** `apply --format json` (formatVersion 2, documented in the README): one outcome per campaign; `reason` and each blocked step's `code` decide, `message` explains. */
 export function renderApplyJson(outcomes: readonly CampaignOutcome[], exitCode: number, now: Date = new Date()): string {
   const summary = { applied: 0, failed: 0, blocked: 0, skipped: 0, manual: 0 };
   for (const o of outcomes) summary[o.status] += 1;
@@ -54,11 +54,12 @@ export function renderApplyJson(outcomes: readonly CampaignOutcome[], exitCode: 
     id: o.id,
     done: o.done,
     verified: o.verified,
+    reason: o.reason,
     message: o.message,
     blocked: o.blocked,
     warnings: o.warnings,
   }));
-  return `${JSON.stringify({ formatVersion: 1, finishedAt: now.toISOString(), exitCode, summary, campaigns }, null, 2)}\n`;
+  return `${JSON.stringify({ formatVersion: 2, finishedAt: now.toISOString(), exitCode, summary, campaigns }, null, 2)}\n`;
 }
 
 /** Seconds to wait for the state lock when --lock-timeout is not given. */
@@ -180,10 +181,9 @@ export async function readPlanFile(cwd: string, file: string): Promise<Plan> {
   } catch (err) {
     throw new CliError(`cannot read plan file ${file}: ${(err as Error).message}`);
   }
-  if (!isJsonObject(raw) || raw.formatVersion !== 1 || !Array.isArray(raw.campaigns)) {
-    throw new CliError(`${file} is not a campaignctl plan (expected formatVersion 1, written by \`campaignctl plan --out\`)`);
-  }
-  return raw as unknown as Plan;
+  const read = readPlanDocument(raw);
+  if ("error" in read) throw new CliError(`${file} is not a campaignctl plan: ${read.error} (plan files are written by \`campaignctl plan --out\`)`);
+  return read.plan;
 }
 
 /** The audience counts a saved plan promised still hold (files and roster unchanged since). */
@@ -338,7 +338,7 @@ export const register: RegisterCommand = (program, run) => {
     .option("--force", "apply even when the change set exceeds safety.maxChangePercent")
     .option("--target <address...>", "limit to these addresses or globs (repeatable), e.g. altur/* or puffle/default/email-*")
     .option("--exclude <address...>", "leave out these addresses or globs (repeatable)")
-    .addOption(new Option("--format <format>", "output format of the result (json: formatVersion 1, see README)").choices(["text", "json"]).default("text"))
+    .addOption(new Option("--format <format>", "output format of the result (json: formatVersion 2, see README)").choices(["text", "json"]).default("text"))
     .option("--recreate-missing", "re-create campaigns whose recorded id was deleted outside campaignctl")
     .option("--recreate-pending", "create again Extrovert campaigns whose earlier create was interrupted before its answer (may duplicate)")
     .option("--lock-timeout <seconds>", `how long to wait for another apply's state lock (default ${DEFAULT_LOCK_WAIT_S})`)
@@ -455,7 +455,7 @@ async function applyRun(
   if (interrupt.signal.aborted) return early.started.size > 0 ? await earlyOutcomes() : undefined;
   // Interrupted creates of addresses no longer declared: bind what exists, forget what does not.
   // (EarlyStart starts nothing when any create is pending.)
-  for (const line of await withProviderErrors(() => resolveUndeclaredPending(workspace, store, sessions), workspace)) ctx.io.stderr.write(`note: ${line}\n`);
+  for (const n of await withProviderErrors(() => resolveUndeclaredPending(workspace, store, sessions), workspace)) ctx.io.stderr.write(`note: ${n.text}\n`);
   let plan = result.plan;
   if (saved) {
     const stale = staleAddresses(saved, plan);
@@ -471,7 +471,7 @@ async function applyRun(
     if (!ctx.global.quiet || !flags.autoApprove) planOut.write(renderPlanText(plan, { color: flags.format === "json" ? false : ctx.global.color }));
   }
   // Campaigns that could not be read or planned are reported as failed; the others proceed.
-  const unplanned: CampaignOutcome[] = plan.errors.map((e) => ({ address: e.address, status: "failed", done: [], message: e.message, blocked: [], warnings: [], verified: [] }));
+  const unplanned: CampaignOutcome[] = plan.errors.map((e) => ({ address: e.address, status: "failed", done: [], reason: "not-planned", message: e.message, blocked: [], warnings: [], verified: [] }));
   const work = applicableCampaigns(plan);
   if (!work.some((c) => hasWork(c, prune))) {
     if (unplanned.length === 0 && !ctx.global.quiet) ctx.io.stderr.write("Nothing to apply.\n");

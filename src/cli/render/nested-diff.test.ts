@@ -12,7 +12,7 @@ import { capabilities as puffle } from "../../providers/puffle/capabilities.js";
 import { renderPlanMarkdown, renderPlanText } from "./plan.js";
 
 function plan(campaigns: CampaignPlan[], prune = false): Plan {
-  return { formatVersion: 1, createdAt: "2026-12-01T00:00:00.000Z", campaigns, summary: summarize(campaigns), errors: [], prune };
+  return { formatVersion: 2, createdAt: "2026-12-01T00:00:00.000Z", campaigns, summary: summarize(campaigns), errors: [], prune };
 }
 
 /** The <details> body of the only campaign of a markdown plan. */

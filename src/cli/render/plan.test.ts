@@ -10,7 +10,7 @@ import { renderPlanJson, renderPlanMarkdown, renderPlanText } from "./plan.js";
 const alturLive = { name: "A", agent_id: "agent_demo_01", integration_id: "integ_phone_01", integration_type: "phone_call", retries: 1 };
 
 function plan(campaigns: CampaignPlan[]): Plan {
-  return { formatVersion: 1, createdAt: "2026-11-23T00:00:00.000Z", campaigns, summary: summarize(campaigns), errors: [] };
+  return { formatVersion: 2, createdAt: "2026-11-23T00:00:00.000Z", campaigns, summary: summarize(campaigns), errors: [] };
 }
 
 const update = planCampaign({
@@ -57,7 +57,7 @@ describe("plan text", () => {
 describe("plan JSON", () => {
   it("is the versioned Plan document with classified changes and ordered steps", () => {
     const json = JSON.parse(renderPlanJson(plan([update, blocked])));
-    expect(json.formatVersion).toBe(1);
+    expect(json.formatVersion).toBe(2);
     expect(json.summary).toEqual({ create: 0, update: 2, transition: 0, replace: 0, noop: 0, orphan: 0, blocked: 1 });
     expect(json.campaigns[0]).toMatchObject({
       address: "altur/default/a",
@@ -68,6 +68,8 @@ describe("plan JSON", () => {
       steps: [{ kind: "update", fields: ["retries"], body: { retries: 2 } }],
     });
     expect(json.campaigns[1].changes[0]).toMatchObject({ class: "blocked", reason: expect.any(String), unblock: expect.any(String) });
+    // Each blocked step carries its typed code (and the field it is about); the words are for people.
+    expect(json.campaigns[1].blocked).toEqual(json.campaigns[1].changes.filter((c: { class: string }) => c.class === "blocked").map((c: { path: string; reason: string; unblock: string }) => ({ code: "field-blocked", field: c.path, what: c.path, reason: c.reason, unblock: c.unblock })));
   });
 });
 
@@ -139,7 +141,16 @@ describe("orphans", () => {
   it("an Extrovert orphan (no delete API) names the exact `state forget` to run, and is never a change", () => {
     const p = { ...plan([orphan("extrovert")]), prune: true };
     expect(planExitCode(p, true)).toBe(0);
-    expect(p.campaigns[0]?.notes.join("\n")).toContain("then run `campaignctl state forget extrovert/default/gone`");
+    expect(p.campaigns[0]?.notes.find((n) => n.code === "orphan-manual")?.text).toContain("then run `campaignctl state forget extrovert/default/gone`");
     expect(renderPlanMarkdown(p)).toContain("then run `campaignctl state forget extrovert/default/gone`");
+  });
+
+  it("the renderer finds the manual-retire hint by its code, whatever its words", () => {
+    const p = { ...plan([orphan("extrovert")]), prune: true };
+    const c = p.campaigns[0]!;
+    c.notes = c.notes.map((n) => (n.code === "orphan-manual" ? { ...n, text: "reworded: delete it by hand, then forget it" } : n));
+    expect(renderPlanText(p, { color: false })).toContain("is no longer in Git: retire it by hand (the provider cannot)");
+    c.notes = [];
+    expect(renderPlanText(p, { color: false })).toContain("is no longer in Git: apply retires it (prune is on)");
   });
 });

@@ -1,5 +1,5 @@
 import { audienceSummary, describeAudienceStep } from "../../core/audience.js";
-import { ACTION_GLYPH, isChange, type CampaignPlan, type FieldChange, type Plan, type PlanStep } from "../../core/plan.js";
+import { ACTION_GLYPH, isChange, type BlockedStep, type CampaignPlan, type FieldChange, type Plan, type PlanStep } from "../../core/plan.js";
 import { escapeInvisible } from "../../core/text.js";
 import { kindModule } from "../../providers/registry.js";
 import { style, type Style } from "./style.js";
@@ -12,9 +12,14 @@ function glyphFor(c: CampaignPlan, prune: boolean): string {
   return c.action === "orphan" && !prune ? "#" : ACTION_GLYPH[c.action];
 }
 
+/** A blocked field already shown on its change line (with the reason) is not listed again as a step. */
+function shownAsChange(c: CampaignPlan, b: BlockedStep): boolean {
+  return b.code === "field-blocked" && c.changes.some((ch) => ch.path === b.field);
+}
+
 /** The note that tells how to stop tracking an orphan the provider cannot retire (Extrovert). */
 function manualHint(c: CampaignPlan): string | undefined {
-  return c.action === "orphan" && c.retire === "manual" ? c.notes.find((n) => n.includes("state forget")) : undefined;
+  return c.action === "orphan" && c.retire === "manual" ? c.notes.find((n) => n.code === "orphan-manual")?.text : undefined;
 }
 
 function colorFor(s: Style, c: CampaignPlan): (x: string) => string {
@@ -181,12 +186,12 @@ export function renderPlanText(plan: Plan, opts: { color: boolean; showNoop?: bo
     const steps = c.steps.map(describeStep);
     if (steps.length > 0 && c.action !== "replace") out.push(`      ${s.dim(`steps: ${steps.join(" → ")}`)}`);
     if (c.dependsOn && c.dependsOn.length > 0) out.push(`      ${s.dim(`after: ${c.dependsOn.join(", ")} (ids known after apply)`)}`);
-    for (const b of c.blocked.filter((b) => !c.changes.some((ch) => ch.path === b.what))) {
+    for (const b of c.blocked.filter((b) => !shownAsChange(c, b))) {
       out.push(`      ${s.magenta("!")} ${b.what} blocked: ${b.reason}`);
       if (b.unblock) out.push(`          ${s.dim(`to unblock: ${b.unblock}`)}`);
     }
     for (const w of c.warnings) out.push(`      ${s.yellow("warning:")} ${w}`);
-    for (const n of c.notes) out.push(`      ${s.dim(`note: ${n}`)}`);
+    for (const n of c.notes) out.push(`      ${s.dim(`note: ${n.text}`)}`);
     out.push("");
   }
   for (const e of plan.errors) out.push(`${s.red("error:")} ${e.address}: ${e.message}`);
@@ -205,7 +210,7 @@ export function renderPlanText(plan: Plan, opts: { color: boolean; showNoop?: bo
   return escapeInvisible(`${out.join("\n")}\n`);
 }
 
-/** Machine-readable plan: the Plan document itself (formatVersion 1, documented in the README). */
+/** Machine-readable plan: the Plan document itself (formatVersion 2, documented in the README). */
 export function renderPlanJson(plan: Plan): string {
   return `${JSON.stringify(plan, null, 2)}\n`;
 }
@@ -239,12 +244,12 @@ function markdownDetails(c: CampaignPlan, prune: boolean): string {
   // Counts only: a pull-request comment never shows a row or an identity.
   if (c.audience) lines.push(...audienceSummary(c.audience));
   if (c.steps.length > 0 && c.action !== "orphan") lines.push(`steps: ${c.steps.map(describeStep).join(" → ")}`);
-  for (const b of c.blocked.filter((b) => !c.changes.some((ch) => ch.path === b.what))) {
+  for (const b of c.blocked.filter((b) => !shownAsChange(c, b))) {
     lines.push(`! ${b.what} blocked: ${b.reason}`);
     if (b.unblock) lines.push(`    to unblock: ${b.unblock}`);
   }
   for (const w of c.warnings) lines.push(`warning: ${w}`);
-  for (const n of c.notes) lines.push(`note: ${n}`);
+  for (const n of c.notes) lines.push(`note: ${n.text}`);
   const body = lines.join("\n");
   const fence = fenceFor(body);
   return `<details><summary><code>${glyphFor(c, prune).trim() || "="}</code> <b>${mdEscape(c.address)}</b> — ${verb(c, prune)}</summary>\n\n${fence}diff\n${body}\n${fence}\n</details>\n`;

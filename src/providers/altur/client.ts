@@ -1,6 +1,6 @@
 import type { JsonObject, JsonValue } from "../../core/json.js";
 import type { ProviderHttp } from "../../http/client.js";
-import { ProviderAnswerError, absentKeys, asObject, idString, pickPresent } from "../mapping.js";
+import { absentKeys, answerSource, asObject, idString, pickPresent, unreadableAnswer, type AnswerSource } from "../mapping.js";
 import type { LiveCampaign, ProviderClient, RosterClient, RosterEntry } from "../types.js";
 import { ALTUR_RESPONSES as R } from "./responses.js";
 
@@ -58,14 +58,14 @@ function readTop(c: Record<string, unknown>): { spec: JsonObject; missing: strin
   return { spec, missing: absentKeys(c, TOP_FIELDS) };
 }
 
-function readId(c: Record<string, unknown>, what: string): string {
+function readId(c: Record<string, unknown>, from: AnswerSource): string {
   const id = c.id;
   if (typeof id === "number" || (typeof id === "string" && id !== "")) return String(id);
-  throw new ProviderAnswerError("altur", what, `a campaign without an id (got ${JSON.stringify(id ?? null)})`);
+  throw unreadableAnswer(from, `a campaign without an id (got ${JSON.stringify(id ?? null)})`);
 }
 
 /** Detail shape (GET /campaigns/{id}, PATCH and lifecycle responses) → spec shape. */
-export function fromDetail(raw: unknown, what = "read campaign"): LiveCampaign {
+export function fromDetail(raw: unknown, from: AnswerSource): LiveCampaign {
   const c = asObject(raw);
   const { spec, missing } = readTop(c);
   const agent = asObject(c.agent);
@@ -84,11 +84,11 @@ export function fromDetail(raw: unknown, what = "read campaign"): LiveCampaign {
     missing.push(...CYCLE_FIELDS.map((k) => `cycles.${k}`));
   }
   const status = typeof c.status === "string" ? { status: c.status } : {};
-  return { id: readId(c, what), ...status, spec, missing };
+  return { id: readId(c, from), ...status, spec, missing };
 }
 
 /** Flat list item (GET /campaigns) → spec shape; what the list lacks is reported in `missing`. */
-export function fromListItem(raw: unknown): LiveCampaign {
+export function fromListItem(raw: unknown, from: AnswerSource): LiveCampaign {
   const c = asObject(raw);
   const { spec, missing } = readTop(c);
   const agent = asObject(c.agent);
@@ -105,7 +105,7 @@ export function fromListItem(raw: unknown): LiveCampaign {
   spec.cycles = cycles;
   missing.push(...absentKeys(cycles, CYCLE_FIELDS, "cycles."));
   const status = typeof c.status === "string" ? { status: c.status } : {};
-  return { id: readId(c, "list campaigns"), ...status, spec, missing };
+  return { id: readId(c, from), ...status, spec, missing };
 }
 
 /** The new campaign's id in a create answer — undocumented (README.md §4.1): `campaign.id`, then `id`, `campaign_id`, `data.id`. */
@@ -138,28 +138,23 @@ async function walkList(
   filters: Record<string, string>,
   stop?: (c: LiveCampaign) => boolean,
 ): Promise<LiveCampaign[]> {
-  const operation = "list campaigns";
-  const fail = (why: string) => new ProviderAnswerError("altur", operation, `${why}; refusing to go on with a listing that may be partial`);
+  const req = { method: "GET", path: "/campaigns", operation: "list campaigns" } as const;
+  let from = answerSource(http, req);
+  const fail = (why: string) => unreadableAnswer(from, `${why}; refusing to go on with a listing that may be partial`);
   const out: LiveCampaign[] = [];
   const seenIds = new Set<string>();
   const seenPointers = new Set<string>();
   let pointer: Record<string, string | number> = {};
   let total: number | undefined;
   for (let page = 1; ; page += 1) {
-    const res = await http.request<ListPage>({
-      method: "GET",
-      path: "/campaigns",
-      query: { ...filters, pageSize: 100, ...pointer },
-      operation,
-      retry: "safe",
-      response: R.listCampaigns,
-    });
+    const res = await http.request<ListPage>({ ...req, query: { ...filters, pageSize: 100, ...pointer }, retry: "safe", response: R.listCampaigns });
+    from = answerSource(http, req, res.status);
     const body = asObject(res.body) as ListPage;
     if (!Array.isArray(body.campaigns)) throw fail(`page ${page} has no \`campaigns\` list`);
     if (typeof body.total_count === "number") total = body.total_count;
     let fresh = 0;
     for (const item of body.campaigns) {
-      const live = fromListItem(item);
+      const live = fromListItem(item, from);
       if (seenIds.has(live.id)) continue;
       seenIds.add(live.id);
       fresh += 1;
@@ -246,15 +241,9 @@ export function createAlturClient(http: ProviderHttp): ProviderClient {
       return walkList(http, {});
     },
     async get(id) {
-      const res = await http.request<{ campaign?: unknown }>({
-        method: "GET",
-        path: `/campaigns/${encodeURIComponent(id)}`,
-        operation: `read campaign ${id}`,
-        retry: "safe",
-        expectStatus: [404],
-        response: R.detail,
-      });
-      return res.status === 404 ? undefined : fromDetail({ id, ...asObject(asObject(res.body).campaign) }, `read campaign ${id}`);
+      const req = { method: "GET", path: `/campaigns/${encodeURIComponent(id)}`, operation: `read campaign ${id}` } as const;
+      const res = await http.request<{ campaign?: unknown }>({ ...req, retry: "safe", expectStatus: [404], response: R.detail });
+      return res.status === 404 ? undefined : fromDetail({ id, ...asObject(asObject(res.body).campaign) }, answerSource(http, req, res.status));
     },
     async lookup(id, hint) {
       // Status and archived live only in the list item (README.md §3.4): find the campaign there, narrowed by the
@@ -273,45 +262,27 @@ export function createAlturClient(http: ProviderHttp): ProviderClient {
     },
     async create(body, { idempotencyKey }) {
       // The Idempotency-Key makes a retried create return the original campaign: safe to retry.
-      const res = await http.request<unknown>({
-        method: "POST",
-        path: "/campaigns",
-        body,
-        headers: { "Idempotency-Key": idempotencyKey },
-        operation: "create campaign",
-        retry: "safe",
-        response: R.created,
-      });
+      const req = { method: "POST", path: "/campaigns", operation: "create campaign" } as const;
+      const res = await http.request<unknown>({ ...req, body, headers: { "Idempotency-Key": idempotencyKey }, retry: "safe", response: R.created });
       // The create answer is undocumented (README.md §4.1): take the id wherever it is; without one, apply finds
       // the campaign by its exact name instead.
       const id = createdId(res.body);
       if (id === undefined) return {};
       const campaign = asObject(res.body).campaign;
-      const live = campaign !== undefined && asObject(campaign).id !== undefined ? fromDetail(campaign, "create campaign") : undefined;
+      const live = campaign !== undefined && asObject(campaign).id !== undefined ? fromDetail(campaign, answerSource(http, req, res.status)) : undefined;
       return { id, ...(live ? { live } : {}) };
     },
     async update(id, body) {
-      const res = await http.request<{ campaign?: unknown }>({
-        method: "PATCH",
-        path: `/campaigns/${encodeURIComponent(id)}`,
-        body,
-        operation: `update campaign ${id}`,
-        retry: "safe",
-        response: R.written,
-      });
+      const req = { method: "PATCH", path: `/campaigns/${encodeURIComponent(id)}`, operation: `update campaign ${id}` } as const;
+      const res = await http.request<{ campaign?: unknown }>({ ...req, body, retry: "safe", response: R.written });
       const campaign = asObject(res.body).campaign;
-      return campaign === undefined ? undefined : fromDetail({ id, ...asObject(campaign) }, `update campaign ${id}`);
+      return campaign === undefined ? undefined : fromDetail({ id, ...asObject(campaign) }, answerSource(http, req, res.status));
     },
     async action(id, action) {
-      const res = await http.request<{ campaign?: unknown }>({
-        method: "POST",
-        path: `/campaigns/${encodeURIComponent(id)}/${action}`,
-        operation: `${action} campaign ${id}`,
-        retry: "safe",
-        response: R.written,
-      });
+      const req = { method: "POST", path: `/campaigns/${encodeURIComponent(id)}/${action}`, operation: `${action} campaign ${id}` } as const;
+      const res = await http.request<{ campaign?: unknown }>({ ...req, retry: "safe", response: R.written });
       const campaign = asObject(res.body).campaign;
-      return campaign === undefined ? undefined : fromDetail({ id, ...asObject(campaign) }, `${action} campaign ${id}`);
+      return campaign === undefined ? undefined : fromDetail({ id, ...asObject(campaign) }, answerSource(http, req, res.status));
     },
     roster: alturRoster(http),
   };
@@ -332,11 +303,10 @@ function alturRoster(http: ProviderHttp): RosterClient {
     async list(id) {
       const out: RosterEntry[] = [];
       for (let page = 0; page <= 25_000; page += 1) {
+        const req = { method: "GET", path: path(id), operation: `list contacts of campaign ${id}` } as const;
         const res = await http.request<{ contacts?: unknown[]; pagination?: { has_next?: boolean; has_more?: boolean } }>({
-          method: "GET",
-          path: path(id),
+          ...req,
           query: { pageIndex: page, pageSize: CONTACTS_PAGE },
-          operation: `list contacts of campaign ${id}`,
           retry: "safe",
           response: R.listContacts,
         });
@@ -344,7 +314,7 @@ function alturRoster(http: ProviderHttp): RosterClient {
         for (const raw of items) {
           const c = asObject(raw);
           if (typeof c.contact !== "string") continue;
-          out.push({ id: idString(c.id), identity: c.contact, ...(typeof c.status === "string" ? { status: c.status } : {}) });
+          out.push({ id: idString(c.id, answerSource(http, req, res.status), "contact"), identity: c.contact, ...(typeof c.status === "string" ? { status: c.status } : {}) });
         }
         const p = res.body.pagination ?? {};
         if (!(p.has_next ?? p.has_more) || items.length === 0) break;

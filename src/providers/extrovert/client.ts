@@ -1,5 +1,5 @@
 import type { ProviderHttp } from "../../http/client.js";
-import { asObject, idString } from "../mapping.js";
+import { answerSource, asObject, idString } from "../mapping.js";
 import type { ProviderClient } from "../types.js";
 import { EXTROVERT_RESPONSES as R } from "./responses.js";
 
@@ -14,8 +14,9 @@ export function createExtrovertClient(http: ProviderHttp): ProviderClient {
   return {
     async create(body) {
       // No idempotency mechanism: never retried blindly; an ambiguous failure is reported with the adopt command.
-      const res = await http.request<{ data?: unknown }>({ method: "POST", path: "/campaign", body, operation: "create campaign", retry: "never", response: R.created });
-      return { id: idString(asObject(res.body.data).id) };
+      const req = { method: "POST", path: "/campaign", operation: "create campaign" } as const;
+      const res = await http.request<{ data?: unknown }>({ ...req, body, retry: "never", response: R.created });
+      return { id: idString(asObject(res.body.data).id, answerSource(http, req, res.status)) };
     },
     async update(id, body) {
       const wire: Record<string, unknown> = { id };

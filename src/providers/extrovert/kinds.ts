@@ -2,7 +2,7 @@ import type { KindCapabilities } from "../../core/capabilities.js";
 import type { JsonObject } from "../../core/json.js";
 import type { LookupField } from "../../core/refs.js";
 import type { ProviderHttp } from "../../http/client.js";
-import { asObject, idString } from "../mapping.js";
+import { answerSource, asObject, idString } from "../mapping.js";
 import type { KindModule, LookupSource, ProviderClient } from "../types.js";
 import { EXTROVERT_RESPONSES as R } from "./responses.js";
 
@@ -40,8 +40,9 @@ function client(http: ProviderHttp, path: string, what: string, createOnly: read
   return {
     async create(body) {
       // No idempotency mechanism: never retried blindly (an ambiguous failure is reported with the adopt command).
-      const res = await http.request<{ data?: unknown }>({ method: "POST", path, body, operation: `create ${what}`, retry: "never", response: R.created });
-      return { id: idString(asObject(res.body.data).id) };
+      const req = { method: "POST", path, operation: `create ${what}` } as const;
+      const res = await http.request<{ data?: unknown }>({ ...req, body, retry: "never", response: R.created });
+      return { id: idString(asObject(res.body.data).id, answerSource(http, req, res.status), what) };
     },
     async update(id, body) {
       if (!updatable) throw new Error(`Extrovert documents no update of a ${what}: a change replaces it`);
@@ -99,14 +100,16 @@ export const TEAM_MEMBERS: LookupSource = {
   describe: "team member",
   endpoint: "GET /user/team-members",
   async list(http) {
-    const res = await http.request<{ data: unknown[] }>({ method: "GET", path: "/user/team-members", operation: "list team members", retry: "safe", response: R.teamMembers });
+    const req = { method: "GET", path: "/user/team-members", operation: "list team members" } as const;
+    const res = await http.request<{ data: unknown[] }>({ ...req, retry: "safe", response: R.teamMembers });
+    const from = answerSource(http, req, res.status);
     return res.body.data.map((raw) => {
       const m = asObject(raw);
       const profile = asObject(m.linkedInProfile);
       const full = [m.firstName, m.lastName].filter((x) => typeof x === "string" && x !== "").join(" ");
       const keys = [profile.email, m.name, full].filter((k): k is string => typeof k === "string" && k !== "");
-      const label = `${typeof m.name === "string" ? m.name : full || "?"}${typeof profile.email === "string" ? ` <${profile.email}>` : ""} (id ${idString(m.id)})`;
-      return { id: idString(m.id), keys, label };
+      const label = `${typeof m.name === "string" ? m.name : full || "?"}${typeof profile.email === "string" ? ` <${profile.email}>` : ""} (id ${idString(m.id, from, "team member")})`;
+      return { id: idString(m.id, from, "team member"), keys, label };
     });
   },
 };

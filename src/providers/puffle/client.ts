@@ -1,6 +1,6 @@
 import type { JsonObject, JsonValue } from "../../core/json.js";
 import type { ProviderHttp } from "../../http/client.js";
-import { absentKeys, asObject, idString, pickPresent } from "../mapping.js";
+import { absentKeys, answerSource, asObject, idString, pickPresent, type AnswerSource } from "../mapping.js";
 import { normaliseEmail, normaliseLinkedinUrl } from "../roster-cells.js";
 import type { LiveCampaign, PreflightOutcome, ProviderClient, RosterClient, RosterEntry } from "../types.js";
 import { PUFFLE_RESPONSES as R } from "./responses.js";
@@ -19,11 +19,11 @@ function node(raw: unknown): JsonObject {
 }
 
 /** Campaign object (+ sequence nodes when the response has them) → spec shape. */
-export function fromCampaign(raw: unknown, nodes?: unknown): LiveCampaign {
+export function fromCampaign(raw: unknown, from: AnswerSource, nodes?: unknown): LiveCampaign {
   const c = asObject(raw);
   const spec = pickPresent(c, FIELDS);
   const missing = absentKeys(c, FIELDS);
-  if (Array.isArray(c.sender_accounts)) spec.sender_account_ids = c.sender_accounts.map((a) => idString(asObject(a).id));
+  if (Array.isArray(c.sender_accounts)) spec.sender_account_ids = c.sender_accounts.map((a) => idString(asObject(a).id, from, "sender account"));
   else if (Array.isArray(c.sender_account_ids)) spec.sender_account_ids = c.sender_account_ids as string[];
   else missing.push("sender_account_ids");
   const seq = Array.isArray(nodes) ? nodes : Array.isArray(c.sequence_nodes) ? c.sequence_nodes : undefined;
@@ -38,7 +38,7 @@ export function fromCampaign(raw: unknown, nodes?: unknown): LiveCampaign {
   // stats.total counts the prospects; a fresh campaign shows stats: null (no prospects yet) [D].
   const stats = c.stats === null ? { total: 0 } : asObject(c.stats);
   const rosterCount = typeof stats.total === "number" ? stats.total : undefined;
-  return { id: idString(c.id), ...(typeof c.status === "string" ? { status: c.status } : {}), spec, missing, ...(rosterCount === undefined ? {} : { rosterCount }) };
+  return { id: idString(c.id, from), ...(typeof c.status === "string" ? { status: c.status } : {}), spec, missing, ...(rosterCount === undefined ? {} : { rosterCount }) };
 }
 
 function messages(list: unknown): string[] {
@@ -50,33 +50,31 @@ export function createPuffleClient(http: ProviderHttp): ProviderClient {
   const path = (id: string) => `/api/campaigns/${encodeURIComponent(id)}`;
   return {
     async list() {
-      const res = await http.request<{ campaigns?: unknown[] }>({ method: "GET", path: "/api/campaigns", operation: "list campaigns", retry: "safe", response: R.listCampaigns });
-      return (res.body.campaigns ?? []).map((c) => fromCampaign(c));
+      const req = { method: "GET", path: "/api/campaigns", operation: "list campaigns" } as const;
+      const res = await http.request<{ campaigns?: unknown[] }>({ ...req, retry: "safe", response: R.listCampaigns });
+      return (res.body.campaigns ?? []).map((c) => fromCampaign(c, answerSource(http, req, res.status)));
     },
     async get(id) {
-      const res = await http.request<{ campaign?: unknown; sequence_nodes?: unknown }>({
-        method: "GET",
-        path: path(id),
-        operation: `read campaign ${id}`,
-        retry: "safe",
-        expectStatus: [404],
-        response: R.getCampaign,
-      });
-      return res.status === 404 ? undefined : fromCampaign(res.body.campaign, res.body.sequence_nodes ?? []);
+      const req = { method: "GET", path: path(id), operation: `read campaign ${id}` } as const;
+      const res = await http.request<{ campaign?: unknown; sequence_nodes?: unknown }>({ ...req, retry: "safe", expectStatus: [404], response: R.getCampaign });
+      return res.status === 404 ? undefined : fromCampaign(res.body.campaign, answerSource(http, req, res.status), res.body.sequence_nodes ?? []);
     },
     async create(body) {
       // No idempotency key: a create is never retried blindly (apply looks the name up instead).
-      const res = await http.request<{ campaign?: unknown }>({ method: "POST", path: "/api/campaigns", body, operation: "create campaign", retry: "never", response: R.createCampaign });
-      const live = fromCampaign(res.body.campaign);
+      const req = { method: "POST", path: "/api/campaigns", operation: "create campaign" } as const;
+      const res = await http.request<{ campaign?: unknown }>({ ...req, body, retry: "never", response: R.createCampaign });
+      const live = fromCampaign(res.body.campaign, answerSource(http, req, res.status));
       return { id: live.id, live };
     },
     async update(id, body) {
-      const res = await http.request<{ campaign?: unknown }>({ method: "PATCH", path: path(id), body, operation: `update campaign ${id}`, retry: "safe", response: R.campaignOrAck });
-      return res.body.campaign === undefined ? undefined : fromCampaign(res.body.campaign);
+      const req = { method: "PATCH", path: path(id), operation: `update campaign ${id}` } as const;
+      const res = await http.request<{ campaign?: unknown }>({ ...req, body, retry: "safe", response: R.campaignOrAck });
+      return res.body.campaign === undefined ? undefined : fromCampaign(res.body.campaign, answerSource(http, req, res.status));
     },
     async action(id, action) {
-      const res = await http.request<{ campaign?: unknown }>({ method: "POST", path: `${path(id)}/${action}`, operation: `${action} campaign ${id}`, retry: "safe", response: R.campaignOrAck });
-      return res.body.campaign === undefined ? undefined : fromCampaign(res.body.campaign);
+      const req = { method: "POST", path: `${path(id)}/${action}`, operation: `${action} campaign ${id}` } as const;
+      const res = await http.request<{ campaign?: unknown }>({ ...req, retry: "safe", response: R.campaignOrAck });
+      return res.body.campaign === undefined ? undefined : fromCampaign(res.body.campaign, answerSource(http, req, res.status));
     },
     async preflight(id, action) {
       if (action !== "launch") return undefined;
@@ -122,21 +120,15 @@ function puffleRoster(http: ProviderHttp, path: (id: string) => string): RosterC
     async list(id, identityColumn) {
       const out: RosterEntry[] = [];
       for (let page = 1; page < 100_000; page += 1) {
-        const res = await http.request<{ prospects?: unknown[]; total?: unknown }>({
-          method: "GET",
-          path: `${path(id)}/leads`,
-          query: { page, limit: ROSTER_PAGE },
-          operation: `list prospects of campaign ${id}`,
-          retry: "safe",
-          response: R.listProspects,
-        });
+        const req = { method: "GET", path: `${path(id)}/leads`, operation: `list prospects of campaign ${id}` } as const;
+        const res = await http.request<{ prospects?: unknown[]; total?: unknown }>({ ...req, query: { page, limit: ROSTER_PAGE }, retry: "safe", response: R.listProspects });
         const items = res.body.prospects ?? [];
         for (const raw of items) {
           const p = asObject(raw);
           const value = p[identityColumn];
           if (typeof value !== "string" || value === "") continue;
           const identity = identityColumn === "email" ? normaliseEmail(value) : normaliseLinkedinUrl(value);
-          out.push({ id: idString(p.id), identity, ...(typeof p.status === "string" ? { status: p.status } : {}) });
+          out.push({ id: idString(p.id, answerSource(http, req, res.status), "prospect"), identity, ...(typeof p.status === "string" ? { status: p.status } : {}) });
         }
         const total = typeof res.body.total === "number" ? res.body.total : undefined;
         if (items.length < ROSTER_PAGE || (total !== undefined && page * ROSTER_PAGE >= total)) break;

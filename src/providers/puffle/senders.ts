@@ -1,4 +1,4 @@
-import { asObject, idString } from "../mapping.js";
+import { answerSource, asObject, idString } from "../mapping.js";
 import type { LookupSource } from "../types.js";
 import { PUFFLE_RESPONSES as R } from "./responses.js";
 
@@ -12,19 +12,14 @@ export const SENDER_ACCOUNTS: LookupSource = {
   narrowBy: "type",
   async list(http, narrow) {
     const type = narrow === "email" || narrow === "linkedin" ? narrow : undefined;
-    const res = await http.request<{ accounts: unknown[] }>({
-      method: "GET",
-      path: "/api/accounts",
-      ...(type ? { query: { type } } : {}),
-      operation: "list sender accounts",
-      retry: "safe",
-      response: R.listAccounts,
-    });
+    const req = { method: "GET", path: "/api/accounts", operation: "list sender accounts" } as const;
+    const res = await http.request<{ accounts: unknown[] }>({ ...req, ...(type ? { query: { type } } : {}), retry: "safe", response: R.listAccounts });
+    const from = answerSource(http, req, res.status);
     return res.body.accounts.map((raw) => {
       const a = asObject(raw);
       const keys = [a.email_address, a.display_name].filter((k): k is string => typeof k === "string" && k !== "");
-      const label = `${typeof a.display_name === "string" ? a.display_name : "?"}${typeof a.email_address === "string" ? ` <${a.email_address}>` : ""} (${typeof a.type === "string" ? `${a.type}, ` : ""}id ${idString(a.id)})`;
-      return { id: idString(a.id), keys, label };
+      const label = `${typeof a.display_name === "string" ? a.display_name : "?"}${typeof a.email_address === "string" ? ` <${a.email_address}>` : ""} (${typeof a.type === "string" ? `${a.type}, ` : ""}id ${idString(a.id, from, "sender account")})`;
+      return { id: idString(a.id, from, "sender account"), keys, label };
     });
   },
 };
