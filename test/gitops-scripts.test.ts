@@ -357,6 +357,50 @@ describe("apply.sh", () => {
     expect(posts.map((e) => (e.body as { name: string }).name)).toEqual(["Apply script two"]);
   });
 
+  it("target and adopt take 4-segment addresses (provider/account/kind/name: a style, context or topic)", async () => {
+    const dir = workspace();
+    writeFileSync(
+      join(dir, "campaignctl.yaml"),
+      readFileSync(join(dir, "campaignctl.yaml"), "utf8") + `  - { provider: extrovert, name: default, apiKeyEnv: EXTROVERT_API_KEY, baseUrl: "${sb.urls.extrovert}" }\n`,
+    );
+    writeFileSync(
+      join(dir, "campaigns", "voice.yaml"),
+      `apiVersion: campaignctl/v1\nkind: ExtrovertStyle\nmetadata:\n  name: voice\nspec:\n  name: "Apply script voice"\n  userId: { teamMember: sandra.box@example.com }\n  isLearningModeEnabled: false\n`,
+    );
+    const env = { EXTROVERT_API_KEY: sb.apiKey };
+    const created = await applySh(dir, { ...env, INPUT_TARGET: "extrovert/default/style/voice" });
+    expect(created.stdout).toContain("campaignctl apply --auto-approve --target extrovert/default/style/voice\n");
+    expect(created.status, created.stderr).toBe(0);
+    const stylePosts = async () => (await sb.requests("extrovert")).filter((e) => e.method === "POST" && e.path.endsWith("/style"));
+    expect((await stylePosts()).map((e) => (e.body as { name: string }).name)).toEqual(["Apply script voice"]);
+    expect((await sb.requests("altur")).filter((e) => e.method === "POST")).toEqual([]);
+    const id = String(JSON.parse(readFileSync(join(dir, "campaignctl.state.json"), "utf8")).campaigns["extrovert/default/style/voice"].id);
+
+    // The state is lost; the style's id is known (the dashboard): adopt binds it, the apply creates no second style.
+    rmSync(join(dir, "campaignctl.state.json"));
+    await sb.clearRequests("extrovert");
+    const r = await applySh(dir, { ...env, INPUT_ADOPT: `extrovert/default/style/voice=${id}`, INPUT_TARGET: "extrovert/default/style/voice" });
+    expect(r.stdout).toContain(`campaignctl state adopt extrovert/default/style/voice --id ${id}\n`);
+    expect(r.stdout).toContain("extrovert/default/style/voice is now bound to");
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(await stylePosts()).toEqual([]);
+    expect(JSON.parse(readFileSync(join(dir, "campaignctl.state.json"), "utf8")).campaigns["extrovert/default/style/voice"].id).toBe(id);
+
+    // Five segments, an upper-case kind, an empty segment: refused before anything runs.
+    await sb.clearRequests("extrovert");
+    for (const adopt of ["extrovert/default/style/voice/x=1", "extrovert/default/Style/voice=1", "extrovert/default//voice=1"]) {
+      const bad = await applySh(dir, { ...env, INPUT_ADOPT: adopt });
+      expect(bad.status, adopt).toBe(1);
+      expect(bad.stderr, adopt).toContain(`::error title=campaignctl apply::adopt "${adopt}" is not ADDRESS=ID`);
+    }
+    for (const target of ["extrovert/default/style/voice/x", "extrovert/default/style/"]) {
+      const bad = await applySh(dir, { ...env, INPUT_TARGET: target });
+      expect(bad.status, target).toBe(1);
+      expect(bad.stderr, target).toContain(`::error title=campaignctl apply::target "${target}" is not an address`);
+    }
+    expect(await sb.requests("extrovert")).toEqual([]);
+  });
+
   it("the CLI is exec'd: SIGINT sent ONLY to the apply.sh pid (as GitHub's runner does) stops campaignctl with 130", async () => {
     const dir = workspace();
     await sb.setFaults("altur", { latencyMs: 400 });

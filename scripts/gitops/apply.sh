@@ -6,8 +6,9 @@
 #   INPUT_PRUNE=campaignctl.yaml (or empty)    as `prune:` in campaignctl.yaml says (push runs)
 #   INPUT_ALLOW_REPLACE=true  --allow-replace  execute replacements (create new, retire old)
 #   INPUT_FORCE=true          --force          apply even above safety.maxChangePercent
-#   INPUT_TARGET="a b,c"      --target a b c   only these addresses (provider/account/name), separated
-#                                              by spaces or commas
+#   INPUT_TARGET="a b,c"      --target a b c   only these addresses (provider/account/name, or
+#                                              provider/account/kind/name for a style, context or
+#                                              topic), separated by spaces or commas
 #   INPUT_RECREATE_PENDING=true  --recreate-pending  create again the Extrovert campaigns whose earlier
 #                                              create was interrupted before its answer (may duplicate)
 #   INPUT_ADOPT="ADDR=ID ..."  before the apply, `campaignctl state adopt ADDR --id ID` for each pair
@@ -42,8 +43,8 @@ target_list="${INPUT_TARGET:-}"
 read -r -a targets <<<"${target_list//,/ }"
 if [[ ${#targets[@]} -gt 0 ]]; then
   for t in "${targets[@]}"; do
-    if [[ ! "$t" =~ ^[a-z]+/[^/[:space:]]+/[^/[:space:]]+$ ]]; then
-      echo "::error title=campaignctl apply::target \"$t\" is not an address (provider/account/name)" >&2
+    if [[ ! "$t" =~ ^[a-z]+/[^/[:space:]]+/([a-z]+/)?[^/[:space:]]+$ ]]; then
+      echo "::error title=campaignctl apply::target \"$t\" is not an address (provider/account/name or provider/account/kind/name)" >&2
       exit 1
     fi
   done
@@ -52,13 +53,14 @@ fi
 
 if is_true "${INPUT_RECREATE_PENDING:-}"; then args+=(--recreate-pending); fi
 
-# ADDR=ID pairs: an address as for target, an id of letters, digits, '-', '_' and '.' only.
+# ADDR=ID pairs: an address as for target (3 segments, or 4 for a style, context or topic), an id of
+# letters, digits, '-', '_' and '.' only.
 adopt_list="${INPUT_ADOPT:-}"
 read -r -a adoptions <<<"${adopt_list//,/ }"
 if [[ ${#adoptions[@]} -gt 0 ]]; then
   for pair in "${adoptions[@]}"; do
-    if [[ ! "$pair" =~ ^[a-z]+/[^/[:space:]=]+/[^/[:space:]=]+=[A-Za-z0-9._-]+$ ]]; then
-      echo "::error title=campaignctl apply::adopt \"$pair\" is not ADDRESS=ID (provider/account/name=id)" >&2
+    if [[ ! "$pair" =~ ^[a-z]+/[^/[:space:]=]+/([a-z]+/)?[^/[:space:]=]+=[A-Za-z0-9._-]+$ ]]; then
+      echo "::error title=campaignctl apply::adopt \"$pair\" is not ADDRESS=ID (provider/account/name=id or provider/account/kind/name=id)" >&2
       exit 1
     fi
   done

@@ -175,6 +175,7 @@ export async function runPlan(ctx: CommandContext, opts: PlanRunOptions, loaded?
     plan.prune = opts.prune ?? workspace.prune === true;
     // Which state the plan was made from: a saved plan is refused against another lineage or a newer serial.
     plan.state = { serial: state.serial ?? 0, ...(state.lineage === undefined ? {} : { lineage: state.lineage }) };
+    if (state.untracked && state.untracked.length > 0) plan.untracked = state.untracked.map((u) => ({ address: u.address, provider: u.provider, id: u.id }));
     return { workspace, state, sessions, refreshed, plan };
   } catch (err) {
     closeSessions(sessions);

@@ -233,6 +233,11 @@ export interface Plan {
   prune?: boolean;
   /** The state the plan was made from (docs/design.md §12): `lineage` absent when that state was never written. */
   state?: { serial: number; lineage?: string };
+  /**
+   * Live objects the state records as `untracked` (made by a run whose state commit was merged over:
+   * duplicates no address tracks) until `campaignctl state forget ADDR --untracked ID`. Omitted when none.
+   */
+  untracked?: { address: Address; provider: ProviderName; id: string }[];
 }
 
 /**

@@ -52,6 +52,20 @@ describe("plan text", () => {
     expect(renderPlanText(plan([update]), { color: true })).toContain("\u001b[");
     expect(renderPlanText(plan([update]), { color: false })).not.toContain("\u001b[");
   });
+
+  it("names untracked duplicates (state merge) after the summary, in text and markdown: never a bare \"No changes\"", () => {
+    const p = { ...plan([noop]), untracked: [{ address: "extrovert/default/x3", provider: "extrovert" as const, id: "ext-9" }] };
+    const text = renderPlanText(p, { color: false });
+    expect(text).toBe(
+      "No changes. Live matches Git for 1 campaign.\nUntracked: 1 live object no address tracks, made by a run whose state commit was merged over: extrovert/default/x3 (id ext-9). Delete it in the provider, then `campaignctl state forget ADDR --untracked ID`.\n",
+    );
+    const md = renderPlanMarkdown(p);
+    expect(md).toContain("**No changes.**");
+    expect(md).toContain("> **1 untracked duplicate**");
+    expect(md).toContain("> - `extrovert/default/x3`: id `ext-9`");
+    expect(renderPlanMarkdown({ ...plan([update]), untracked: p.untracked })).toContain("> - `extrovert/default/x3`: id `ext-9`");
+    expect(renderPlanText(plan([noop]), { color: false })).not.toContain("Untracked");
+  });
 });
 
 describe("plan JSON", () => {

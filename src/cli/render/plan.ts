@@ -206,8 +206,23 @@ export function renderPlanText(plan: Plan, opts: { color: boolean; showNoop?: bo
   } else {
     out.push(s.bold(summaryLine(plan)));
   }
+  if (plan.untracked && plan.untracked.length > 0) out.push(s.yellow(untrackedLine(plan.untracked)));
   // Provider strings (names, reasons) also reach headers and notes: bidi controls escaped there too.
   return escapeInvisible(`${out.join("\n")}\n`);
+}
+
+/** Untracked duplicates (a refused state commit merged over): the plan's own output names them, not only stderr. */
+function untrackedLine(untracked: NonNullable<Plan["untracked"]>): string {
+  const list = untracked.map((u) => `${u.address} (id ${u.id})`).join(", ");
+  return `Untracked: ${untracked.length} live object${untracked.length === 1 ? "" : "s"} no address tracks, made by a run whose state commit was merged over: ${list}. Delete ${untracked.length === 1 ? "it" : "them"} in the provider, then \`campaignctl state forget ADDR --untracked ID\`.`;
+}
+
+function untrackedMarkdown(untracked: NonNullable<Plan["untracked"]>): string[] {
+  return [
+    `> **${untracked.length} untracked duplicate${untracked.length === 1 ? "" : "s"}**: live, made by a run whose state commit was merged over; no address tracks ${untracked.length === 1 ? "it" : "them"}. Delete ${untracked.length === 1 ? "it" : "them"} in the provider, then run \`campaignctl state forget ADDR --untracked ID\`:`,
+    ...untracked.map((u) => `> - \`${u.address}\`: id \`${u.id}\``),
+    "",
+  ];
 }
 
 /** Machine-readable plan: the Plan document itself (formatVersion 2, documented in the README). */
@@ -277,6 +292,7 @@ export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): stri
   if (changed.length === 0 && plan.errors.length === 0) {
     const inSync = plan.campaigns.length - plan.campaigns.filter((c) => c.action === "orphan").length;
     head.push(`**No changes.** Live matches Git for ${inSync} campaign${inSync === 1 ? "" : "s"}.`, "");
+    if (plan.untracked && plan.untracked.length > 0) head.push(...untrackedMarkdown(plan.untracked));
     if (kept.length > 0) head.push(...orphanNoteMarkdown(kept, prune));
     return escapeInvisible(`${head.join("\n")}\n`);
   }
@@ -284,6 +300,7 @@ export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): stri
   head.push("| create | update | transition | replace | retire | unchanged | blocked |", "|---:|---:|---:|---:|---:|---:|---:|");
   head.push(`| ${s.create} | ${s.update} | ${s.transition} | ${s.replace} | ${retire} | ${s.noop} | ${s.blocked} |`, "");
   if (s.blocked > 0) head.push(`> **${s.blocked} campaign(s) have blocked changes** that apply will not send; see the details.`, "");
+  if (plan.untracked && plan.untracked.length > 0) head.push(...untrackedMarkdown(plan.untracked));
   const moved = plan.campaigns.filter((c) => c.movedFrom !== undefined).length;
   if (moved > 0) head.push(`> **${moved} campaign(s) renamed** (metadata.name changed): apply re-keys them in state; nothing is created or retired for that.`, "");
   if (s.replace > 0) head.push(`> **${s.replace} campaign(s) need replacement**, which apply runs only with \`--allow-replace\`.`, "");
