@@ -1,5 +1,5 @@
 import type { JsonObject, JsonValue } from "./json.js";
-import type { Address, ObjectKind, ProviderName } from "./types.js";
+import type { Address, ObjectKind, ProviderId } from "./types.js";
 
 /** The closed set of plan actions; each doubles as a glyph in text output. */
 export type PlanAction = "create" | "update" | "transition" | "replace" | "noop" | "orphan";
@@ -77,7 +77,7 @@ export interface BlockedStep {
 
 export interface CampaignPlan {
   address: Address;
-  provider: ProviderName;
+  provider: ProviderId;
   account: string;
   kind: ObjectKind;
   /** Provider id, when the campaign exists. */

@@ -2,7 +2,7 @@ import http from "node:http";
 import https from "node:https";
 import { setTimeout as sleepMs } from "node:timers/promises";
 import type { Got, Response } from "got";
-import type { ProviderName } from "../core/types.js";
+import type { ProviderId } from "../core/types.js";
 import { ProviderApiError, ReadOnlyViolation } from "./errors.js";
 import type { FailureKind, HttpMethod, ProviderHttpErrorInit } from "./errors.js";
 import { Pacer, Semaphore, monotonicNow } from "./pacing.js";
@@ -24,7 +24,7 @@ import type { ResponseCheck } from "./response-schema.js";
 import { excerpt, printable } from "../core/text.js";
 
 export interface HttpClientOptions {
-  provider: ProviderName;
+  provider: ProviderId;
   account: string;
   /** e.g. http://127.0.0.1:4012/api/v1.0 — request paths are appended. */
   baseUrl: string;
@@ -119,7 +119,7 @@ export interface HttpClient extends ProviderHttp {
 }
 
 interface EventBase {
-  provider: ProviderName;
+  provider: ProviderId;
   account: string;
   method: HttpMethod;
   /** Path without query string. */

@@ -1,5 +1,5 @@
 import { isJsonObject, type JsonObject, type JsonValue } from "../core/json.js";
-import type { ProviderName } from "../core/types.js";
+import type { ProviderId } from "../core/types.js";
 import type { LiveCampaign } from "./types.js";
 
 /**
@@ -9,7 +9,7 @@ import type { LiveCampaign } from "./types.js";
 export class ProviderAnswerError extends Error {
   override name = "ProviderAnswerError";
   constructor(
-    readonly provider: ProviderName,
+    readonly provider: ProviderId,
     readonly operation: string,
     readonly why: string,
   ) {

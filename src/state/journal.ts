@@ -17,7 +17,7 @@ import { randomUUID } from "node:crypto";
 import { closeSync, fsyncSync, openSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { isJsonObject } from "../core/json.js";
-import type { Address, PendingCreate, StateDocument, StateEntry } from "../core/types.js";
+import type { Address, KindCatalog, PendingCreate, StateDocument, StateEntry } from "../core/types.js";
 import { checkEntry, checkPending, readStateFile, StateFileError, StateWriteError, writeAll, writeState } from "./state-file.js";
 
 export type JournalRecord =
@@ -52,7 +52,7 @@ export function applyRecord(doc: StateDocument, rec: JournalRecord): void {
   }
 }
 
-function parseRecord(file: string, line: string): JournalRecord | undefined {
+function parseRecord(file: string, line: string, catalog: KindCatalog): JournalRecord | undefined {
   let raw: unknown;
   try {
     raw = JSON.parse(line);
@@ -66,9 +66,9 @@ function parseRecord(file: string, line: string): JournalRecord | undefined {
       if (typeof raw.lineage !== "string" || typeof raw.base !== "number") return undefined;
       return { op: "begin", lineage: raw.lineage, base: raw.base, pid: Number(raw.pid), at: String(raw.at) };
     case "pending":
-      return { op: "pending", address, pending: checkPending(file, address, raw.pending, `journal pending ${address}`) };
+      return { op: "pending", address, pending: checkPending(file, address, raw.pending, catalog, `journal pending ${address}`) };
     case "set":
-      return { op: "set", address, entry: checkEntry(file, address, raw.entry, `journal entry ${address}`) };
+      return { op: "set", address, entry: checkEntry(file, address, raw.entry, catalog, `journal entry ${address}`) };
     case "delete":
     case "unpend":
       return address === "" ? undefined : { op: raw.op, address };
@@ -82,7 +82,7 @@ function parseRecord(file: string, line: string): JournalRecord | undefined {
  * events were replayed; 0 when there is no journal, or when it extends an older serial (the state file
  * already holds it: a crash came between the state write and the journal's removal).
  */
-export async function replayJournal(stateFile: string, doc: StateDocument): Promise<number> {
+export async function replayJournal(stateFile: string, doc: StateDocument, catalog: KindCatalog): Promise<number> {
   const file = journalFileOf(stateFile);
   let text: string;
   try {
@@ -91,7 +91,7 @@ export async function replayJournal(stateFile: string, doc: StateDocument): Prom
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return 0;
     throw new StateFileError(file, `cannot read: ${(err as Error).message}`);
   }
-  const records = text.split("\n").filter((l) => l.trim() !== "").map((l) => parseRecord(file, l));
+  const records = text.split("\n").filter((l) => l.trim() !== "").map((l) => parseRecord(file, l, catalog));
   const begin = records.find((r) => r?.op === "begin") as Extract<JournalRecord, { op: "begin" }> | undefined;
   if (!begin) return 0;
   if (doc.lineage !== undefined && begin.lineage !== doc.lineage) {
@@ -143,9 +143,9 @@ export class StateStore {
    * Open under the lock: read the state file and replay a journal a crash left (folding it into the
    * state file at once, so this run starts from one file).
    */
-  static async open(file: string, opts: { onNote?: (text: string) => void } = {}): Promise<StateStore> {
-    const doc = await readStateFile(file);
-    const replayed = await replayJournal(file, doc);
+  static async open(file: string, catalog: KindCatalog, opts: { onNote?: (text: string) => void } = {}): Promise<StateStore> {
+    const doc = await readStateFile(file, catalog);
+    const replayed = await replayJournal(file, doc, catalog);
     const store = new StateStore(file, doc);
     if (replayed > 0) {
       opts.onNote?.(`recovered ${replayed} change(s) an interrupted apply left in ${journalFileOf(file)}`);

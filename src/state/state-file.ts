@@ -3,7 +3,7 @@ import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
 import { readFile, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { isJsonObject, stableStringify } from "../core/json.js";
-import { KINDS, PROVIDERS, type Address, type AudienceState, type PendingCreate, type StateDocument, type StateEntry } from "../core/types.js";
+import type { Address, AudienceState, KindCatalog, PendingCreate, StateDocument, StateEntry } from "../core/types.js";
 import { journalFileOf, replayJournal } from "./journal.js";
 
 export { StateLockedError, withStateLock } from "./lock.js";
@@ -24,47 +24,49 @@ export function emptyState(): StateDocument {
 }
 
 /**
- * The address fits the entry: `<provider>/<account>/<name>` for the provider's campaign kind,
- * `<provider>/<account>/<short>/<name>` for its other kinds (DESIGN §11). Which other kinds a provider
- * offers is the providers' knowledge, not the state file's: an unknown one is refused where the entry is
- * used (the kind's session).
+ * The address fits the entry: `<provider>/<account>/<name>` for the provider's primary kind (no address
+ * segment), `<provider>/<account>/<short>/<name>` for its other kinds (DESIGN §11).
  */
-function checkAddress(file: string, where: string, address: string, provider: StateEntry["provider"], account: string, kind: string): void {
+function checkAddress(file: string, where: string, address: string, provider: string, account: string, kind: { kind: string; short?: string }): void {
   const parts = address.split("/");
-  const segments = kind === KINDS[provider] ? 3 : 4;
-  if (parts.length !== segments || parts[0] !== provider || parts[1] !== account || parts.slice(2).some((p) => p === "")) {
-    throw new StateFileError(file, `${where}: the address does not match provider "${provider}", account "${account}" and kind ${kind}`);
+  const segments = kind.short === undefined ? 3 : 4;
+  if (
+    parts.length !== segments ||
+    parts[0] !== provider ||
+    parts[1] !== account ||
+    (kind.short !== undefined && parts[2] !== kind.short) ||
+    parts.slice(2).some((p) => p === "")
+  ) {
+    throw new StateFileError(file, `${where}: the address does not match provider "${provider}", account "${account}" and kind ${kind.kind}`);
   }
 }
 
-function checkProvider(file: string, where: string, raw: Record<string, unknown>): StateEntry["provider"] {
+/** Provider, account and kind of a record, checked against the registered providers and their kinds (`catalog`). */
+function checkKind(file: string, where: string, raw: Record<string, unknown>, catalog: KindCatalog): { provider: string; account: string; kind: { kind: string; short?: string } } {
   const { provider, account, kind } = raw;
-  if (typeof provider !== "string" || !(PROVIDERS as readonly string[]).includes(provider)) {
-    throw new StateFileError(file, `${where}.provider must be one of ${PROVIDERS.join(", ")}`);
+  const providers = catalog.providers();
+  if (typeof provider !== "string" || !providers.includes(provider)) {
+    throw new StateFileError(file, `${where}.provider must be one of ${providers.join(", ")}`);
   }
-  const p = provider as StateEntry["provider"];
   if (typeof account !== "string" || account === "") throw new StateFileError(file, `${where}.account must be a non-empty string`);
-  // A kind of this provider: its campaign kind, or another kind named after it (ExtrovertStyle, ...).
-  const prefix = KINDS[p].replace(/Campaign$/, "");
-  if (typeof kind !== "string" || !new RegExp(`^${prefix}[A-Z][A-Za-z]*$`).test(kind)) {
-    throw new StateFileError(file, `${where}.kind must be ${KINDS[p]} or another ${prefix} kind`);
-  }
-  return p;
+  const kinds = catalog.kindsOf(provider);
+  const found = kinds.find((k) => k.kind === kind);
+  if (!found) throw new StateFileError(file, `${where}.kind must be one of ${kinds.map((k) => k.kind).join(", ")} (the kinds ${provider} offers)`);
+  return { provider, account, kind: found };
 }
 
-export function checkEntry(file: string, address: string, raw: unknown, where = `campaigns["${address}"]`): StateEntry {
+export function checkEntry(file: string, address: string, raw: unknown, catalog: KindCatalog, where = `campaigns["${address}"]`): StateEntry {
   if (!isJsonObject(raw)) throw new StateFileError(file, `${where} is not an object`);
-  const p = checkProvider(file, where, raw);
-  const { account, id, appliedAt, applied } = raw as Record<string, unknown> & { account: string };
+  const { provider, account, kind } = checkKind(file, where, raw, catalog);
+  const { id, appliedAt, applied } = raw;
   if (typeof id !== "string" || id === "") throw new StateFileError(file, `${where}.id must be a non-empty string`);
   if (typeof appliedAt !== "string") throw new StateFileError(file, `${where}.appliedAt must be a string`);
   if (!isJsonObject(applied)) throw new StateFileError(file, `${where}.applied must be an object`);
-  const kind = raw.kind as string;
-  checkAddress(file, where, address, p, account, kind);
+  checkAddress(file, where, address, provider, account, kind);
   // Optional and advisory (it only lets the refresh skip reads): anything malformed is dropped, not refused.
   const observed = isJsonObject(raw.observed) && typeof raw.observed.status === "string" ? { observed: { status: raw.observed.status } } : {};
   const audience = raw.audience === undefined ? undefined : checkAudienceState(file, `${where}.audience`, raw.audience);
-  return { provider: p, account, kind, id, appliedAt, applied, ...observed, ...(audience ? { audience } : {}) };
+  return { provider, account, kind: kind.kind, id, appliedAt, applied, ...observed, ...(audience ? { audience } : {}) };
 }
 
 /** `audience`: digests per file and counts only (DESIGN §10: no personal data in state). */
@@ -82,20 +84,19 @@ function checkAudienceState(file: string, where: string, raw: unknown): Audience
   return { mode, files: files as Record<string, string>, rows: rows as number, count: count as number };
 }
 
-export function checkPending(file: string, address: string, raw: unknown, where = `pending["${address}"]`): PendingCreate {
+export function checkPending(file: string, address: string, raw: unknown, catalog: KindCatalog, where = `pending["${address}"]`): PendingCreate {
   if (!isJsonObject(raw)) throw new StateFileError(file, `${where} is not an object`);
-  const p = checkProvider(file, where, raw);
-  const { account, name, digest, idempotencyKey, at } = raw as Record<string, unknown> & { account: string };
+  const { provider, account, kind } = checkKind(file, where, raw, catalog);
+  const { name, digest, idempotencyKey, at } = raw;
   for (const [k, v] of Object.entries({ name, digest, idempotencyKey, at })) {
     if (typeof v !== "string") throw new StateFileError(file, `${where}.${k} must be a string`);
   }
-  const kind = raw.kind as string;
-  checkAddress(file, where, address, p, account, kind);
-  return { provider: p, account, kind, name: name as string, digest: digest as string, idempotencyKey: idempotencyKey as string, at: at as string };
+  checkAddress(file, where, address, provider, account, kind);
+  return { provider, account, kind: kind.kind, name: name as string, digest: digest as string, idempotencyKey: idempotencyKey as string, at: at as string };
 }
 
-/** Parse the text of a state file (no journal). */
-export function parseState(file: string, text: string): StateDocument {
+/** Parse the text of a state file (no journal); providers and kinds are checked against `catalog`. */
+export function parseState(file: string, text: string, catalog: KindCatalog): StateDocument {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -111,19 +112,19 @@ export function parseState(file: string, text: string): StateDocument {
   }
   if (lineage !== undefined && (typeof lineage !== "string" || lineage === "")) throw new StateFileError(file, `lineage must be a non-empty string`);
   const campaigns: Record<Address, StateEntry> = {};
-  for (const [address, entry] of Object.entries(raw.campaigns)) campaigns[address] = checkEntry(file, address, entry);
+  for (const [address, entry] of Object.entries(raw.campaigns)) campaigns[address] = checkEntry(file, address, entry, catalog);
   const doc: StateDocument = { version: 1, serial: serial ?? 0, ...(lineage === undefined ? {} : { lineage }), campaigns };
   if (raw.pending !== undefined) {
     if (!isJsonObject(raw.pending)) throw new StateFileError(file, `pending must be an object`);
     const pending: Record<Address, PendingCreate> = {};
-    for (const [address, p] of Object.entries(raw.pending)) pending[address] = checkPending(file, address, p);
+    for (const [address, p] of Object.entries(raw.pending)) pending[address] = checkPending(file, address, p, catalog);
     if (Object.keys(pending).length > 0) doc.pending = pending;
   }
   return doc;
 }
 
 /** Read the state file alone (no journal); a missing file is an empty state. */
-export async function readStateFile(file: string): Promise<StateDocument> {
+export async function readStateFile(file: string, catalog: KindCatalog): Promise<StateDocument> {
   let text: string;
   try {
     text = await readFile(file, "utf8");
@@ -131,16 +132,16 @@ export async function readStateFile(file: string): Promise<StateDocument> {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return emptyState();
     throw new StateFileError(file, `cannot read: ${(err as Error).message}`);
   }
-  return parseState(file, text);
+  return parseState(file, text, catalog);
 }
 
 /**
  * Read the state as it now is: the state file, plus the records of a journal an interrupted apply left
  * next to it (replayed in memory; nothing is written). A missing file is an empty state.
  */
-export async function readState(file: string): Promise<StateDocument> {
-  const doc = await readStateFile(file);
-  await replayJournal(file, doc);
+export async function readState(file: string, catalog: KindCatalog): Promise<StateDocument> {
+  const doc = await readStateFile(file, catalog);
+  await replayJournal(file, doc, catalog);
   return doc;
 }
 

@@ -3,12 +3,12 @@ import { Option } from "commander";
 import type { KindCapabilities } from "../../core/capabilities.js";
 import { diffUnits, getPath, pathWithin, projectOnto, setPath } from "../../core/diff.js";
 import { isJsonObject, stableStringify, type JsonObject, type JsonValue } from "../../core/json.js";
-import type { Address, CampaignDecl, StateDocument, StateEntry, Workspace } from "../../core/types.js";
+import { addressOf, type Address, type CampaignDecl, type StateDocument, type StateEntry, type Workspace } from "../../core/types.js";
 import { nearMatches } from "../../core/suggest.js";
-import { accountKey, closeSessions, openSessions, timeLimits } from "../../engine/session.js";
+import { accountKey, closeSessions, openSessions, sessionForKind, timeLimits } from "../../engine/session.js";
 import { NAME_PATTERN } from "../../engine/import.js";
 import { mergeLive } from "../../providers/mapping.js";
-import { addressForKind, lookupsOf, PROVIDERS, referencesOf } from "../../providers/registry.js";
+import { addressForKind, kindModuleOf, lookupsOf, referencesOf } from "../../providers/registry.js";
 import { findLookups, findRefs, pendingAddresses, replaceAt } from "../../core/refs.js";
 import { resolveLookups } from "../../engine/lookups.js";
 import { StateLockedError, withStateLock, writeState } from "../../state/state-file.js";
@@ -162,13 +162,17 @@ async function resolvedForAdoption(ctx: CommandContext, workspace: Workspace, de
   }
 }
 
-/** Read the campaign by id through a read-only session, or (unreadable provider) take the declared spec. */
+/**
+ * Read the object by id through a read-only session of its own kind, or (a kind that cannot be read)
+ * take the declared spec.
+ */
 async function readForAdoption(ctx: CommandContext, workspace: Workspace, decl: CampaignDecl, id: string): Promise<Adoption> {
-  const module = PROVIDERS[decl.provider];
+  const module = kindModuleOf(decl.kind).kind;
   if (!module.capabilities.readable) return { id, applied: await resolvedForAdoption(ctx, workspace, decl), verified: false };
   const sessions = openSessions(workspace, [accountKey(decl.provider, decl.account)], { readOnly: true, env: ctx.io.env, ...timeLimits(ctx.global) });
   try {
-    const session = sessions.get(accountKey(decl.provider, decl.account));
+    const account = sessions.get(accountKey(decl.provider, decl.account));
+    const session = account && sessionForKind(account, decl.kind);
     const get = session?.client.get?.bind(session.client);
     if (!get) return { id, applied: structuredClone(decl.spec), verified: false };
     const detail = await withProviderErrors(() => get(id), workspace);
@@ -201,7 +205,7 @@ async function adopt(ctx: CommandContext, address: string, rawId: string): Promi
   }
   const id = rawId.trim();
   if (id === "") throw new CliError("--id must not be empty");
-  const module = PROVIDERS[decl.provider];
+  const module = kindModuleOf(decl.kind).kind;
   const caps = module.capabilities;
 
   const result = await lockedUpdate(workspace, async () => {
@@ -280,7 +284,7 @@ async function forget(ctx: CommandContext, address: string): Promise<number> {
     await writeState(workspace.stateFile, { ...state, campaigns });
     return entry;
   });
-  const module = PROVIDERS[removed.provider];
+  const module = kindModuleOf(removed.kind).kind;
   ctx.io.stdout.write(
     `Forgot ${address} (${module.displayName} id ${removed.id}). The live campaign is untouched: campaignctl no longer tracks it.\n`,
   );
@@ -304,9 +308,11 @@ async function mv(ctx: CommandContext, from: string, to: string): Promise<number
       throw unknownAddress(from, `is not recorded in ${shown(ctx, workspace.stateFile)}`, [...Object.keys(state.campaigns), ...workspace.campaigns.map((c) => c.address)]);
     }
     if (from === to) throw new CliError(`${from} and ${to} are the same address: nothing to move`);
-    if (parts.length !== 3 || parts[0] !== entry.provider || parts[1] !== entry.account || !NAME_PATTERN.test(parts[2] ?? "")) {
+    const short = kindModuleOf(entry.kind).kind.short;
+    const name = parts.at(-1) ?? "";
+    if (to !== addressOf(entry.provider, entry.account, name, short) || !NAME_PATTERN.test(name)) {
       throw new CliError(
-        `${to} is not an address for this campaign: state mv keeps the provider and account, so NEW must look like ${entry.provider}/${entry.account}/<metadata.name> (lowercase letters, digits and '-')`,
+        `${to} is not an address for this campaign: state mv keeps the provider and account, so NEW must look like ${addressOf(entry.provider, entry.account, "<metadata.name>", short)} (lowercase letters, digits and '-')`,
       );
     }
     const taken = state.campaigns[to];
@@ -319,11 +325,11 @@ async function mv(ctx: CommandContext, from: string, to: string): Promise<number
     await writeState(workspace.stateFile, { ...state, campaigns });
     return entry;
   });
-  const module = PROVIDERS[moved.provider];
+  const module = kindModuleOf(moved.kind).kind;
   ctx.io.stdout.write(`Moved ${from} to ${to} (${module.displayName} id ${moved.id}). The live campaign is untouched.\n`);
   if (!workspace.campaigns.some((c) => c.address === to)) {
     ctx.io.stderr.write(
-      `warning: ${to} is not declared in any campaign file: set metadata.name: ${parts[2]} in the file that declared ${from}, or the next plan shows ${to} as no longer in Git.\n`,
+      `warning: ${to} is not declared in any campaign file: set metadata.name: ${parts.at(-1)} in the file that declared ${from}, or the next plan shows ${to} as no longer in Git.\n`,
     );
   }
   return 0;

@@ -1,6 +1,6 @@
 import { hasDrift, type CampaignDrift, type DriftField, type DriftReport } from "../../core/drift.js";
 import type { JsonValue } from "../../core/json.js";
-import { PROVIDERS } from "../../providers/registry.js";
+import { kindAtAddress } from "../../providers/registry.js";
 import { style, type Style } from "./style.js";
 import { fieldDiff, type DiffLine } from "./value-diff.js";
 
@@ -33,7 +33,7 @@ function comparisons(f: DriftField): { label: string; before: JsonValue | undefi
 }
 
 function setPaths(c: CampaignDrift): readonly string[] {
-  return PROVIDERS[c.provider]?.capabilities.unorderedPaths ?? [];
+  return kindAtAddress(c.address)?.kind.capabilities.unorderedPaths ?? [];
 }
 
 function fieldLines(c: CampaignDrift, f: DriftField): { label: string; lines: DiffLine[] }[] {

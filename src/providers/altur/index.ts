@@ -7,8 +7,7 @@ import { createAlturClient } from "./client.js";
 import { validateSpec } from "./validate.js";
 
 export const altur = {
-  name: "altur",
-  kind: "AlturCampaign",
+  id: "altur",
   displayName: "Altur",
   connection: {
     defaultBaseUrl: "https://api.altur.io/api/v1.0",
@@ -20,9 +19,6 @@ export const altur = {
     // Error body [A, altur.md §2]: { success: false, error: "<CODE>" | <int>, message }.
     isOwnErrorBody: (body) => isJsonObject(body) && body.success === false && (typeof body.error === "string" || typeof body.error === "number"),
   },
-  validateSpec,
-  audience,
-  capabilities,
-  importRules,
-  createClient: createAlturClient,
+  kinds: [{ kind: "AlturCampaign", displayName: "Altur", validateSpec, audience, capabilities, importRules, createClient: createAlturClient }],
+  examples: ["altur/q2-reactivation.yaml"],
 } satisfies ProviderModule;
