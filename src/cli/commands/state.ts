@@ -1,13 +1,12 @@
 import { isAbsolute, relative } from "node:path";
 import { Option } from "commander";
-import type { KindCapabilities } from "../../core/capabilities.js";
-import { diffUnits, getPath, pathWithin, projectOnto, setPath } from "../../core/diff.js";
-import { isJsonObject, stableStringify, type JsonObject, type JsonValue } from "../../core/json.js";
+import { diffUnits, pathWithin } from "../../core/diff.js";
+import { stableStringify, type JsonObject, type JsonValue } from "../../core/json.js";
 import { addressOf, type Address, type CampaignDecl, type StateDocument, type StateEntry, type Workspace } from "../../core/types.js";
 import { nearMatches } from "../../core/suggest.js";
+import { readForAdoption } from "../../engine/adopt.js";
 import { accountKey, closeSessions, openSessions, sessionForKind, timeLimits } from "../../engine/session.js";
 import { NAME_PATTERN } from "../../engine/import.js";
-import { mergeLive } from "../../providers/mapping.js";
 import { addressForKind, kindModuleOf, lookupsOf, referencesOf } from "../../providers/registry.js";
 import { findLookups, findRefs, pendingAddresses, replaceAt } from "../../core/refs.js";
 import { resolveLookups } from "../../engine/lookups.js";
@@ -30,28 +29,6 @@ function unknownAddress(address: string, what: string, candidates: Iterable<stri
   const near = nearMatches(address, candidates);
   const hint = near.length > 0 ? `; did you mean ${near.join(", ")}?` : "";
   return new CliError(`${address} ${what}${hint} (addresses look like <provider>/<account>/<metadata.name>; see \`campaignctl state list\`)`);
-}
-
-/**
- * Live values projected onto the fields the spec manages, the same way the planner compares them:
- * keys the spec omits are dropped (recursively, through merge paths), opaque paths are kept whole,
- * and fields live does not report (write-only) are left out so the next plan sends them.
- */
-export function projectLive(spec: JsonObject, live: JsonObject, caps: Pick<KindCapabilities, "mergePaths" | "opaquePaths">, prefix = ""): JsonObject {
-  const out: JsonObject = {};
-  for (const key of Object.keys(spec)) {
-    const path = prefix === "" ? key : `${prefix}.${key}`;
-    const want = spec[key] as JsonValue;
-    const have = live[key];
-    if (have === undefined) continue;
-    if (caps.mergePaths.includes(path) && isJsonObject(want) && isJsonObject(have)) {
-      out[key] = projectLive(want, have, caps, path);
-      continue;
-    }
-    const value = caps.opaquePaths.includes(path) ? have : projectOnto(want, have);
-    if (value !== undefined) out[key] = value;
-  }
-  return out;
 }
 
 /** A path as the user would type it: relative to the current directory when it lies below it. */
@@ -166,32 +143,20 @@ async function resolvedForAdoption(ctx: CommandContext, workspace: Workspace, de
  * Read the object by id through a read-only session of its own kind, or (a kind that cannot be read)
  * take the declared spec.
  */
-async function readForAdoption(ctx: CommandContext, workspace: Workspace, decl: CampaignDecl, id: string): Promise<Adoption> {
+async function adoptionOf(ctx: CommandContext, workspace: Workspace, decl: CampaignDecl, id: string): Promise<Adoption> {
   const module = kindModuleOf(decl.kind).kind;
   if (!module.capabilities.readable) return { id, applied: await resolvedForAdoption(ctx, workspace, decl), verified: false };
-  const sessions = openSessions(workspace, [accountKey(decl.provider, decl.account)], { readOnly: true, env: ctx.io.env, ...timeLimits(ctx.global) });
+  const key = accountKey(decl.provider, decl.account);
+  const sessions = openSessions(workspace, [key], { readOnly: true, env: ctx.io.env, ...timeLimits(ctx.global) });
   try {
-    const account = sessions.get(accountKey(decl.provider, decl.account));
-    const session = account && sessionForKind(account, decl.kind);
-    const get = session?.client.get?.bind(session.client);
-    if (!get) return { id, applied: structuredClone(decl.spec), verified: false };
-    const detail = await withProviderErrors(() => get(id), workspace);
-    if (!detail) {
-      throw new CliError(`${module.displayName} has no campaign with id ${id} (account ${decl.account} answered 404); check the id, nothing was recorded`);
+    const account = sessions.get(key);
+    if (!account) throw new Error(`no session for ${key}`);
+    const read = await withProviderErrors(() => readForAdoption(sessionForKind(account, decl.kind), decl, id), workspace);
+    if (read === "unreadable") return { id, applied: structuredClone(decl.spec), verified: false };
+    if (!read) {
+      throw new CliError(`${module.displayName} has no ${module.capabilities.noun ?? "campaign"} with id ${id} (account ${decl.account} answered 404); check the id, nothing was recorded`);
     }
-    // The list view carries what the detail lacks (Altur: status, retries, timezone, ...): both, merged.
-    const lookup = session?.client.lookup?.bind(session.client);
-    const listed = lookup ? await withProviderErrors(() => lookup(detail.id, { spec: decl.spec }), workspace) : undefined;
-    const live = listed ? mergeLive(listed, detail) : detail;
-    const applied = projectLive(decl.spec, live.spec, module.capabilities);
-    // An immutable field no read returns (Altur integration_type, cycles.mode) is recorded as the spec
-    // says — like the refresh does — so it never plans a replace; a mutable one stays unrecorded and the
-    // next apply writes it.
-    const caps = module.capabilities;
-    const assumed = live.missing.filter((m) => caps.immutable.some((imm) => pathWithin(m, imm)) && getPath(decl.spec, m) !== undefined);
-    for (const m of assumed) setPath(applied, m, getPath(decl.spec, m) as JsonValue);
-    const missing = live.missing.filter((m) => !assumed.includes(m));
-    return { id: live.id, applied, verified: true, missing, assumed };
+    return { ...read, verified: true };
   } finally {
     closeSessions(sessions);
   }
@@ -220,7 +185,7 @@ async function adopt(ctx: CommandContext, address: string, rawId: string): Promi
     if (current && current.id !== id) {
       throw new CliError(`${address} is already bound to id ${current.id}; run \`campaignctl state forget ${address}\` first to bind it to ${id}`);
     }
-    const adoption = await readForAdoption(ctx, workspace, decl, id);
+    const adoption = await adoptionOf(ctx, workspace, decl, id);
     // The provider may spell the id differently (Altur integers): check the canonical form too.
     const after = adoption.id !== id ? taken(adoption.id) : undefined;
     if (after) throw new CliError(`${module.displayName} id ${adoption.id} is already bound to ${after[0]}`);
