@@ -80,6 +80,7 @@ export function openSessions(workspace: Workspace, keys: Iterable<string>, opts:
       account: account.name,
       baseUrl: (account.baseUrl ?? module.connection.defaultBaseUrl).replace(/\/+$/, ""),
       auth: module.connection.authHeader(apiKey),
+      ...(module.connection.parseErrorBody ? { parseErrorBody: module.connection.parseErrorBody } : {}),
       requestsPerSecond: rate,
       concurrency,
       readOnly: opts.readOnly,

@@ -19,7 +19,7 @@ import {
   tolerantParseJson,
   truncate,
 } from "./retry.js";
-import type { BackoffOptions } from "./retry.js";
+import type { BackoffOptions, ErrorBodyReader } from "./retry.js";
 import type { ResponseCheck } from "./response-schema.js";
 import { excerpt, printable } from "../core/text.js";
 
@@ -30,6 +30,8 @@ export interface HttpClientOptions {
   baseUrl: string;
   /** From the provider's `connection.authHeader(apiKey)`. */
   auth: { name: string; value: string };
+  /** The provider's reading of its error bodies (`connection.parseErrorBody`); the generic reading otherwise. */
+  parseErrorBody?: ErrorBodyReader;
   requestsPerSecond: number;
   /** Max requests in flight at once. */
   concurrency: number;
@@ -522,7 +524,7 @@ class GotProviderHttp implements HttpClient {
   }
 
   private toError(init: ProviderHttpErrorInit, spec: RequestSpec, f: Failure, attempts: number): ProviderApiError {
-    const parsed = f.status !== undefined ? parseErrorBody(f.body) : {};
+    const parsed = f.status !== undefined ? parseErrorBody(f.body, this.opts.parseErrorBody) : {};
     const fallback = f.status !== undefined ? http.STATUS_CODES[f.status] : undefined;
     const providerMessage = parsed.message ?? fallback;
     let body: unknown = f.body;

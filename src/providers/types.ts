@@ -6,6 +6,7 @@ import type { ObjectKind, ProviderId, RosterEntry } from "../core/types.js";
 
 export type { RosterEntry };
 import type { ProviderHttp } from "../http/client.js";
+import type { ErrorBodyReader } from "../http/retry.js";
 
 /** Path inside `spec`, e.g. ["cycles", "schedule", "mon", "startTime"] or ["sequence_nodes", 2, "delay_days"]. */
 export type SpecPath = readonly (string | number)[];
@@ -43,6 +44,11 @@ export interface ConnectionInfo {
    * another provider's API" when an account's baseUrl points at the wrong provider.
    */
   isOwnErrorBody?(body: unknown): boolean;
+  /**
+   * Code and message from an error body in the provider's own shape, or undefined for any other body
+   * (the http client then applies the generic reading: src/http/retry.ts parseErrorBody).
+   */
+  parseErrorBody?: ErrorBodyReader;
 }
 
 /**

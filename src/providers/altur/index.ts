@@ -18,6 +18,14 @@ export const altur = {
     authHeader: (apiKey) => ({ name: "Authorization", value: `api-key ${apiKey}` }),
     // Error body [A, altur.md §2]: { success: false, error: "<CODE>" | <int>, message }.
     isOwnErrorBody: (body) => isJsonObject(body) && body.success === false && (typeof body.error === "string" || typeof body.error === "number"),
+    // { success: false, error: "IMMUTABLE_FIELD", message, field }; also the documented { error: <int>, message }.
+    // `error` is the code when it is a number or UPPER_SNAKE, else the message.
+    parseErrorBody: (body) => {
+      if (!isJsonObject(body) || (typeof body.error !== "string" && typeof body.error !== "number")) return undefined;
+      if (body.success !== false && typeof body.error !== "number") return undefined;
+      const codeLike = typeof body.error === "number" || /^[A-Z][A-Z0-9_]*$/.test(body.error.trim());
+      return codeLike ? { code: body.code ?? body.error, message: body.message } : { code: body.code, message: body.message ?? body.error };
+    },
   },
   kinds: [{ kind: "AlturCampaign", displayName: "Altur", validateSpec, audience, capabilities, importRules, createClient: createAlturClient }],
   examples: ["altur/q2-reactivation.yaml"],

@@ -18,6 +18,8 @@ export const extrovert = {
     authHeader: (apiKey) => ({ name: "X-API-Key", value: apiKey }),
     // Envelope on every answer: { status: "success" | "error", data, message, statusCode }.
     isOwnErrorBody: (body) => isJsonObject(body) && body.status === "error" && typeof body.statusCode === "number",
+    // The envelope's statusCode stands in for a code (the API has no error codes).
+    parseErrorBody: (body) => (isJsonObject(body) && body.status === "error" ? { code: body.code ?? body.statusCode, message: body.message } : undefined),
   },
   kinds: [
     {
