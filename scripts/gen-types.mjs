@@ -11,8 +11,8 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** schema file → generated file (paths relative to the repository root). */
 export const TARGETS = [
-  { schema: "schemas/campaign.schema.json", out: "src/core/generated/campaign.ts" },
-  { schema: "schemas/campaignctl.schema.json", out: "src/core/generated/workspace-config.ts" },
+  { schema: "schemas/campaign.schema.json", out: "src/providers/generated/campaign.ts" },
+  { schema: "schemas/campaignctl.schema.json", out: "src/config/generated/workspace-config.ts" },
 ];
 
 const BANNER = (schema) =>

@@ -131,7 +131,7 @@ describe("generated TypeScript types", () => {
     const url = pathToFileURL(join(REPO_ROOT, "scripts", "gen-types.mjs")).href;
     const { generateTypes } = (await import(url)) as { generateTypes: () => Promise<Record<string, string>> };
     const files = await generateTypes();
-    expect(Object.keys(files).sort()).toEqual(["src/core/generated/campaign.ts", "src/core/generated/workspace-config.ts"]);
+    expect(Object.keys(files).sort()).toEqual(["src/config/generated/workspace-config.ts", "src/providers/generated/campaign.ts"]);
     for (const [path, content] of Object.entries(files)) {
       expect(readFileSync(join(REPO_ROOT, path), "utf8"), `${path} is stale: run npm run gen:types`).toBe(content);
     }

@@ -8,7 +8,8 @@ import { accountsInScope, refresh, type RefreshedCampaign } from "../engine/refr
 import { closeSessions, openSessions, timeLimits, type AccountSession } from "../engine/session.js";
 import { isProviderApiError, type ProviderApiError } from "../http/errors.js";
 import { catalog, findProvider, kindModuleOf, providers } from "../providers/registry.js";
-import { readState, StateFileError } from "../state/state-file.js";
+import { readState } from "../state/journal.js";
+import { StateFileError } from "../state/state-file.js";
 import type { CommandContext } from "./context.js";
 import { CliError, type Output } from "./io.js";
 import { progressReporter } from "./progress.js";

@@ -18,7 +18,8 @@ import { closeSync, fsyncSync, openSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { isJsonObject } from "../core/json.js";
 import type { Address, KindCatalog, PendingCreate, StateDocument, StateEntry } from "../core/types.js";
-import { checkEntry, checkPending, readStateFile, StateFileError, StateWriteError, writeAll, writeState } from "./state-file.js";
+import { journalFileOf, writeAll } from "./files.js";
+import { checkEntry, checkPending, readStateFile, StateFileError, StateWriteError, writeState } from "./state-file.js";
 
 export type JournalRecord =
   | { op: "begin"; lineage: string; base: number; pid: number; at: string }
@@ -27,9 +28,7 @@ export type JournalRecord =
   | { op: "delete"; address: Address }
   | { op: "unpend"; address: Address };
 
-export function journalFileOf(stateFile: string): string {
-  return `${stateFile}.journal`;
-}
+export { journalFileOf };
 
 /** Apply one event to a document in memory. */
 export function applyRecord(doc: StateDocument, rec: JournalRecord): void {
@@ -75,6 +74,16 @@ function parseRecord(file: string, line: string, catalog: KindCatalog): JournalR
     default:
       return undefined;
   }
+}
+
+/**
+ * Read the state as it now is: the state file, plus the records of a journal an interrupted apply left
+ * next to it (replayed in memory; nothing is written). A missing file is an empty state.
+ */
+export async function readState(file: string, catalog: KindCatalog): Promise<StateDocument> {
+  const doc = await readStateFile(file, catalog);
+  await replayJournal(file, doc, catalog);
+  return doc;
 }
 
 /**

@@ -13,7 +13,7 @@ import { closeSync, fsyncSync, openSync, readFileSync } from "node:fs";
 import { link, readFile, rename, rm } from "node:fs/promises";
 import { hostname } from "node:os";
 import { UserError } from "../core/errors.js";
-import { writeAll } from "./state-file.js";
+import { writeAll } from "./files.js";
 
 export interface LockHolder {
   pid: number;

@@ -1,12 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, openSync } from "node:fs";
 import { readFile, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { isJsonObject, stableStringify } from "../core/json.js";
 import type { Address, AudienceState, KindCatalog, PendingCreate, StateDocument, StateEntry } from "../core/types.js";
-import { journalFileOf, replayJournal } from "./journal.js";
+import { journalFileOf, writeAll } from "./files.js";
 
 export { StateLockedError, withStateLock } from "./lock.js";
+export { writeAll };
 
 /** The state file is missing a field, has the wrong shape, or is not JSON. */
 export class StateFileError extends Error {
@@ -135,16 +136,6 @@ export async function readStateFile(file: string, catalog: KindCatalog): Promise
   return parseState(file, text, catalog);
 }
 
-/**
- * Read the state as it now is: the state file, plus the records of a journal an interrupted apply left
- * next to it (replayed in memory; nothing is written). A missing file is an empty state.
- */
-export async function readState(file: string, catalog: KindCatalog): Promise<StateDocument> {
-  const doc = await readStateFile(file, catalog);
-  await replayJournal(file, doc, catalog);
-  return doc;
-}
-
 /** Serialise with sorted keys and a trailing newline (stable diffs when committed). Empty `pending` is left out. */
 export function serializeState(doc: StateDocument): string {
   const { pending, ...rest } = doc;
@@ -161,13 +152,6 @@ export class StateWriteError extends Error {
     super(`cannot write ${file}: ${(cause as Error)?.message ?? String(cause)}`);
     this.name = "StateWriteError";
   }
-}
-
-/** Write all of `text` (a short write is retried; the next one reports the error). */
-export function writeAll(fd: number, text: string): void {
-  const buf = Buffer.from(text, "utf8");
-  let off = 0;
-  while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
 }
 
 function fsyncDir(dir: string): void {

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { SimulatedProvider } from "../../src/sandbox/types.js";
 import { catalog } from "../../src/providers/registry.js";
-import { readState } from "../../src/state/state-file.js";
+import { readState } from "../../src/state/journal.js";
 import { ensureBuilt, spawnCli, type ChildResult } from "../support/cli-process.js";
 import { useSandbox } from "../support/sandbox.js";
 import { alturPhone, extrovertTarget, puffleEmail } from "./specs.js";
