@@ -2,6 +2,7 @@ import { Option } from "commander";
 import { driftOf, driftReport, type DriftReport } from "../../core/drift.js";
 import { resolvedSpec } from "../../engine/build-plan.js";
 import { closeSessions, type KindSession } from "../../engine/session.js";
+import { providers } from "../../providers/registry.js";
 import type { RegisterCommand } from "../context.js";
 import { renderDriftMarkdown, renderDriftText } from "../render/drift.js";
 import { runPlan, writeFileAtomic } from "../pipeline.js";
@@ -24,7 +25,10 @@ export const register: RegisterCommand = (program, run) => {
       "after",
       "\nClasses: pending (Git changed, not applied), out-of-band (live changed since apply, e.g. a UI edit),\n" +
         "conflict (both), blocked (cannot be applied in the current status).\n" +
-        "Extrovert has no read API: its drift can only be pending.\n" +
+        providers()
+          .filter((p) => !p.kinds.some((k) => k.capabilities.readable))
+          .map((p) => `${p.displayName} has no read API: its drift can only be pending.\n`)
+          .join("") +
         "Exit codes: 0 in sync, 2 drift found, 1 error.",
     )
     .action(

@@ -74,6 +74,14 @@ function canImport(module: ProviderModule): boolean {
   return kind !== undefined && kind.capabilities.readable && kind.importRules !== undefined;
 }
 
+const importable = () => providers().filter(canImport);
+
+/** " (Extrovert has no read API: use `campaignctl state adopt`)" for the providers import cannot read. */
+function unimportableNote(): string {
+  const others = providers().filter((p) => !canImport(p));
+  return others.length === 0 ? "" : ` (${others.map((p) => p.displayName).join(", ")} ${others.length === 1 ? "has" : "have"} no read API: use \`campaignctl state adopt\`)`;
+}
+
 function parseProvider(raw: string): ProviderId {
   const name = raw.trim().toLowerCase();
   if (!findProvider(name)) {
@@ -387,8 +395,8 @@ async function runImport(ctx: CommandContext, opts: ImportOptions): Promise<numb
 export const register: RegisterCommand = (program, run) => {
   program
     .command("import")
-    .description("write campaign files from live Puffle or Altur campaigns and record them in state (read-only towards the provider)")
-    .requiredOption("--provider <provider>", "puffle or altur (Extrovert has no read API: use `campaignctl state adopt`)")
+    .description(`write campaign files from live ${importable().map((p) => p.displayName).join(" or ")} campaigns and record them in state (read-only towards the provider)`)
+    .requiredOption("--provider <provider>", `${importable().map((p) => p.id).join(" or ")}${unimportableNote()}`)
     .option("--account <name>", "provider account from campaignctl.yaml", "default")
     .option("--id <id...>", "import these campaign ids (repeatable)")
     .option("--all", "import every campaign of the account that campaignctl does not manage yet")

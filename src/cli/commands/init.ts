@@ -136,6 +136,7 @@ async function filesToWrite(dir: string, providers: readonly ProviderId[]): Prom
 function nextSteps(dir: string, cwd: string, providers: readonly ProviderId[]): string {
   const rel = relative(cwd, dir).startsWith("..") ? dir : relative(cwd, dir);
   const readKeys = providers.filter((p) => providerById(p).kinds.some((k) => k.capabilities.readable)).map((p) => defaultApiKeyEnv(p));
+  const writeOnly = providers.filter((p) => !providerById(p).kinds.some((k) => k.capabilities.readable)).map((p) => defaultApiKeyEnv(p));
   return [
     "",
     "Next steps:",
@@ -148,7 +149,7 @@ function nextSteps(dir: string, cwd: string, providers: readonly ProviderId[]): 
     "",
     "On GitHub: add the API keys as secrets (" + providers.map((p) => defaultApiKeyEnv(p)).join(", ") + "), ideally as",
     "secrets of the environments campaignctl-production (apply; deployment branch main) and campaignctl-plan",
-    "(plan and drift, which never need EXTROVERT_API_KEY). See campaignctl's README, \"Start a campaigns repository\".",
+    `(plan and drift${writeOnly.length > 0 ? `, which never need ${writeOnly.join(", ")}` : ""}). See campaignctl's README, "Start a campaigns repository".`,
     "",
   ].join("\n");
 }
@@ -166,7 +167,7 @@ export const register: RegisterCommand = (program, run) => {
         "",
         "Writes, in DIR:",
         `  package.json                  depends on campaignctl ${PACKAGE.version} (pinned) and nothing else`,
-        "  campaignctl.yaml              one account per provider; keys from EXTROVERT_API_KEY, PUFFLE_API_KEY, ALTUR_API_KEY",
+        `  campaignctl.yaml              one account per provider; keys from ${providerIds().map(defaultApiKeyEnv).join(", ")}`,
         "  campaigns/<provider>/*.yaml   one example campaign per provider, with $schema comments for editors",
         "  .gitignore",
         "  .github/workflows/plan.yml    plan on pull request (one sticky comment)",
