@@ -7,7 +7,7 @@
 // Outputs (committed; test/schema.test.ts regenerates them in memory and fails when one differs):
 //   schemas/campaign.schema.json      the editor schema: ONE self-contained file (editors and
 //                                     yaml-language-server point at one URL), `spec` selected by `kind`
-//   src/core/generated/*.ts           the TypeScript types
+//   src/providers/generated/campaign.ts, src/config/generated/workspace-config.ts  the TypeScript types
 //   src/config/generated/validators.ts the precompiled ajv validators
 // Run with `npm run gen` (tsx: the kind order is read from src/providers/registry.ts) after editing a
 // schema source, and commit the output. `--check` writes nothing and exits 1 when an output is stale.
@@ -28,8 +28,8 @@ export const CONFIG_SCHEMA = "schemas/campaignctl.schema.json";
 export const VALIDATORS = "src/config/generated/validators.ts";
 /** schema → generated types (paths relative to the repository root). */
 export const TYPE_TARGETS = [
-  { schema: EDITOR_SCHEMA, out: "src/core/generated/campaign.ts" },
-  { schema: CONFIG_SCHEMA, out: "src/core/generated/workspace-config.ts" },
+  { schema: EDITOR_SCHEMA, out: "src/providers/generated/campaign.ts" },
+  { schema: CONFIG_SCHEMA, out: "src/config/generated/workspace-config.ts" },
 ];
 const KIND_FILE = /^([A-Z][A-Za-z0-9]*)\.schema\.json$/;
 const DEFS_FILE = /^[a-z][a-z0-9-]*\.defs\.json$/;
@@ -68,9 +68,10 @@ export async function discoverKinds() {
  * not offer (yet) come last by name; test/schema.test.ts fails until folders and registry agree.
  */
 async function registryOrder() {
-  const { PROVIDERS, kindsOf } = await import("../src/providers/registry.ts");
-  const providers = Object.values(PROVIDERS);
-  return [...providers.map((p) => kindsOf(p)[0].kind), ...providers.flatMap((p) => kindsOf(p).slice(1).map((k) => k.kind))];
+  const { providers } = await import("../src/providers/registry.ts");
+  // Each provider's primary kind (the one without an address segment) first, then its other kinds.
+  const ordered = providers().map((p) => [...p.kinds.filter((k) => k.short === undefined), ...p.kinds.filter((k) => k.short !== undefined)]);
+  return [...ordered.map((kinds) => kinds[0].kind), ...ordered.flatMap((kinds) => kinds.slice(1).map((k) => k.kind))];
 }
 
 /** Rewrites every `$ref` of `node` with `map` (which throws on one it cannot resolve). */

@@ -10,6 +10,8 @@ import {
   parseRetryAfter,
 } from "../src/http/index.js";
 import type { HttpClientOptions, HttpEvent } from "../src/http/index.js";
+import { NonJsonBody } from "../src/http/retry.js";
+import { providerById } from "../src/providers/registry.js";
 
 // ---------------------------------------------------------------------------------------------------
 // Small real servers on 127.0.0.1:0
@@ -81,8 +83,11 @@ afterAll(async () => {
 
 const KEY = "sk_live_SECRET_4f9a1c77e2";
 
+/** A client as openSessions makes one: the provider's error-body reading included. */
 function client(url: string, over: Partial<HttpClientOptions> = {}) {
+  const reader = providerById(over.provider ?? "altur").connection.parseErrorBody;
   return createHttpClient({
+    ...(reader ? { parseErrorBody: reader } : {}),
     provider: "altur",
     account: "main",
     baseUrl: url,
@@ -557,15 +562,27 @@ describe("pure helpers", () => {
   });
 
   it.each([
-    [{ success: false, error: "CAMPAIGN_FINISHED", message: "finished campaigns are read-only" }, { code: "CAMPAIGN_FINISHED", message: "finished campaigns are read-only" }],
-    [{ error: 500, message: "boom" }, { code: "500", message: "boom" }],
     [{ error: "Campaign not found" }, { message: "Campaign not found" }],
     [{ error: "Name taken", code: "NAME_CONFLICT" }, { code: "NAME_CONFLICT", message: "Name taken" }],
-    [{ status: "error", data: null, message: "Too many requests", statusCode: 429 }, { code: "429", message: "Too many requests" }],
     [{ error: { code: "X", message: "nested" } }, { code: "X", message: "nested" }],
+    [{ success: false, error: "CAMPAIGN_FINISHED" }, { message: "CAMPAIGN_FINISHED" }],
     ["plain text", { message: "plain text" }],
     [null, {}],
-  ])("parseErrorBody(%j)", (body, expected) => {
+  ])("parseErrorBody(%j), the generic reading", (body, expected) => {
     expect(parseErrorBody(body)).toEqual(expected);
+  });
+
+  // Each provider reads its own error shape (connection.parseErrorBody); other bodies get the generic reading.
+  it.each([
+    ["altur", { success: false, error: "CAMPAIGN_FINISHED", message: "finished campaigns are read-only" }, { code: "CAMPAIGN_FINISHED", message: "finished campaigns are read-only" }],
+    ["altur", { error: 500, message: "boom" }, { code: "500", message: "boom" }],
+    ["altur", { success: false, error: "Campaign is gone" }, { message: "Campaign is gone" }],
+    ["altur", { error: "Campaign not found" }, { message: "Campaign not found" }],
+    ["extrovert", { status: "error", data: null, message: "Too many requests", statusCode: 429 }, { code: "429", message: "Too many requests" }],
+    ["extrovert", { error: { code: "X", message: "nested" } }, { code: "X", message: "nested" }],
+    ["puffle", { error: "Name taken", code: "NAME_CONFLICT" }, { code: "NAME_CONFLICT", message: "Name taken" }],
+    ["puffle", new NonJsonBody("<html><body>Bad gateway</body></html>"), { message: "Bad gateway" }],
+  ])("%s reads %j", (provider, body, expected) => {
+    expect(parseErrorBody(body, providerById(provider).connection.parseErrorBody)).toEqual(expected);
   });
 });

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { main } from "../src/cli/main.js";
 import { stopSandboxCommands } from "../src/cli/commands/sandbox.js";
-import { PROVIDERS, type ProviderName } from "../src/core/types.js";
+import { SIMULATED as PROVIDERS, type SimulatedProvider } from "../src/sandbox/types.js";
 import { SandboxError, startSandbox } from "../src/sandbox/server.js";
 import { authHeaders, startTestSandbox, type TestSandbox } from "./support/sandbox.js";
 
@@ -495,7 +495,7 @@ describe("auth, bodies and failures", () => {
     await sb.reset();
   });
 
-  const PATHS: Record<ProviderName, string> = { extrovert: "/user/team-members", puffle: "/api/campaigns", altur: "/campaigns" };
+  const PATHS: Record<SimulatedProvider, string> = { extrovert: "/user/team-members", puffle: "/api/campaigns", altur: "/campaigns" };
 
   it.each([
     ["extrovert", { "X-API-Key": "sandbox" }, [{ "X-API-Key": "wrong" }, { Authorization: "Bearer sandbox" }, {}]],

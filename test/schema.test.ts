@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
-import { kindModule, kindsOf, PROVIDERS } from "../src/providers/registry.js";
+import { kindModule, providers } from "../src/providers/registry.js";
 import { REPO_ROOT } from "./validate-support.js";
 
 type Schema = Record<string, unknown>;
@@ -142,8 +142,8 @@ describe("generated files (scripts/gen-schemas.mjs)", () => {
     expect(Object.keys(files).sort()).toEqual([
       "schemas/campaign.schema.json",
       "src/config/generated/validators.ts",
-      "src/core/generated/campaign.ts",
-      "src/core/generated/workspace-config.ts",
+      "src/config/generated/workspace-config.ts",
+      "src/providers/generated/campaign.ts",
     ]);
     for (const [path, content] of Object.entries(files)) {
       expect(readFileSync(join(REPO_ROOT, path), "utf8"), `${path} is stale: run npm run gen`).toBe(content);
@@ -152,9 +152,9 @@ describe("generated files (scripts/gen-schemas.mjs)", () => {
 
   it("the kinds with a schema in src/providers/<provider>/schema/ are exactly the kinds the registry offers", async () => {
     const found = await (await generator()).discoverKinds();
-    const offered = Object.values(PROVIDERS).flatMap((p) => kindsOf(p).map((k) => `${p.name}/${k.kind}`));
+    const offered = providers().flatMap((p) => p.kinds.map((k) => `${p.id}/${k.kind}`));
     expect(found.map((k) => `${k.provider}/${k.kind}`).sort()).toEqual(offered.sort());
-    for (const { kind, provider } of found) expect(kindModule(kind)?.provider.name, kind).toBe(provider);
+    for (const { kind, provider } of found) expect(kindModule(kind)?.provider.id, kind).toBe(provider);
   });
 
   it("each schema source is a draft 2020-12 schema that compiles on its own (editors can open it)", async () => {

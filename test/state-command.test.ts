@@ -10,7 +10,7 @@ import { Readable } from "node:stream";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { main } from "../src/cli/main.js";
-import type { ProviderName } from "../src/core/types.js";
+import type { SimulatedProvider } from "../src/sandbox/types.js";
 import { startSandbox, type RunningSandbox } from "../src/sandbox/server.js";
 import { withStateLock } from "../src/state/state-file.js";
 import { extrovertTarget as extrovert, puffleEmail } from "./e2e/specs.js";
@@ -70,7 +70,7 @@ async function state(): Promise<{ version: number; campaigns: Record<string, { i
   return JSON.parse(await stateText());
 }
 
-async function control(provider: ProviderName, method: string, path: string, body?: unknown): Promise<any> {
+async function control(provider: SimulatedProvider, method: string, path: string, body?: unknown): Promise<any> {
   const res = await fetch(`${sb.origins[provider]}/__sandbox${path}`, {
     method,
     ...(body === undefined ? {} : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
@@ -78,7 +78,7 @@ async function control(provider: ProviderName, method: string, path: string, bod
   const text = await res.text();
   return text ? JSON.parse(text) : undefined;
 }
-const requests = (p: ProviderName): Promise<Logged[]> => control(p, "GET", "/requests");
+const requests = (p: SimulatedProvider): Promise<Logged[]> => control(p, "GET", "/requests");
 async function clearRequests(): Promise<void> {
   for (const p of ["extrovert", "puffle", "altur"] as const) await control(p, "DELETE", "/requests");
 }

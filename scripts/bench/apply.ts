@@ -13,12 +13,16 @@ import { Readable } from "node:stream";
 import { stringify } from "yaml";
 import { main } from "../../src/cli/main.js";
 import type { JsonObject } from "../../src/core/json.js";
-import { KINDS, PROVIDERS, type ProviderName, type StateEntry } from "../../src/core/types.js";
-import { PROVIDERS as MODULES } from "../../src/providers/registry.js";
+import type { StateEntry } from "../../src/core/types.js";
+import { SIMULATED as PROVIDERS, type SimulatedProvider } from "../../src/sandbox/types.js";
+import { kindModuleOf, providerById } from "../../src/providers/registry.js";
 import { startSandbox, type RunningSandbox } from "../../src/sandbox/server.js";
 import { StateStore } from "../../src/state/journal.js";
 import { alturSpec, extrovertSpec, fileName, puffleSpec } from "./fixtures.js";
 import { control, EventSink, requestLog } from "./refresh.js";
+
+/** The primary kind of each simulated provider (what these benchmarks create). */
+const KINDS = { extrovert: "ExtrovertCampaign", puffle: "PuffleCampaign", altur: "AlturCampaign" } as const satisfies Record<SimulatedProvider, string>;
 
 export interface ApplyBenchOptions {
   /** Campaigns created, then updated, per provider (default 200). */
@@ -30,7 +34,7 @@ export interface ApplyBenchOptions {
 }
 
 export interface AccountFigures {
-  provider: ProviderName;
+  provider: SimulatedProvider;
   requestsPerSecond: number;
   /** Requests the sandbox received from this account (its request log). */
   requests: number;
@@ -71,7 +75,7 @@ const ACCOUNT = "default";
 const API_KEY = "sandbox";
 
 /** The phase's spec of the i-th campaign. Puffle files leave status out: a launch needs prospects, which are not part of this bench. */
-function specOf(provider: ProviderName, i: number, phase: "create" | "update"): JsonObject {
+function specOf(provider: SimulatedProvider, i: number, phase: "create" | "update"): JsonObject {
   if (provider === "altur") {
     const s = alturSpec(i);
     return phase === "update" ? { ...s, retries: ((s.retries as number) + 1) % 6 } : s;
@@ -101,7 +105,7 @@ async function writeCampaigns(dir: string, perProvider: number, phase: "create" 
 async function writeState(dir: string, count: number): Promise<void> {
   const campaigns: Record<string, StateEntry> = {};
   const appliedAt = new Date().toISOString();
-  const caps = MODULES.extrovert.capabilities;
+  const caps = kindModuleOf(KINDS.extrovert).kind.capabilities;
   for (let i = 0; i < count; i++) {
     const name = `legacy-${String(i).padStart(5, "0")}`;
     const applied = { ...caps.defaults, ...extrovertSpec(i), name: `Legacy Extrovert ${String(i).padStart(5, "0")}` };
@@ -173,7 +177,7 @@ function kinds(log: readonly { method: string; path: string }[]): [string, numbe
 async function runPhase(
   sandbox: RunningSandbox,
   dir: string,
-  limits: Record<ProviderName, number>,
+  limits: Record<SimulatedProvider, number>,
   timers: ReturnType<typeof instrumentStateStore>,
   stateSize: number,
   phase: "create" | "update",
@@ -210,7 +214,7 @@ async function runPhase(
 }
 
 export async function runApplyBench(opts: ApplyBenchOptions): Promise<ApplyPhaseResult[]> {
-  const limits = Object.fromEntries(PROVIDERS.map((p) => [p, opts.rps ?? MODULES[p].connection.defaultRequestsPerSecond])) as Record<ProviderName, number>;
+  const limits = Object.fromEntries(PROVIDERS.map((p) => [p, opts.rps ?? providerById(p).connection.defaultRequestsPerSecond])) as Record<SimulatedProvider, number>;
   const timers = instrumentStateStore();
   const results: ApplyPhaseResult[] = [];
   try {

@@ -7,11 +7,15 @@ import { renderPlanJson, renderPlanMarkdown, renderPlanText } from "../../src/cl
 import type { JsonObject } from "../../src/core/json.js";
 import { PLAN_FORMAT_VERSION, summarize, type CampaignPlan, type Plan, type PlanNote, type PlanSummary } from "../../src/core/plan.js";
 import { planCampaign, type LiveView, type PlanCampaignInput } from "../../src/core/planner.js";
-import { KINDS, PROVIDERS, type ProviderName, type StateEntry, type Workspace } from "../../src/core/types.js";
+import type { StateEntry, Workspace } from "../../src/core/types.js";
+import { SIMULATED as PROVIDERS, type SimulatedProvider } from "../../src/sandbox/types.js";
 import { buildPlan, plannerInput } from "../../src/engine/build-plan.js";
 import { fingerprintOf, type RefreshedCampaign } from "../../src/engine/refresh.js";
-import { closeSessions, openSessions, type AccountSession } from "../../src/engine/session.js";
+import { closeSessions, openSessions, sessionForKind, type AccountSession } from "../../src/engine/session.js";
 import { alturSpec, extrovertSpec, fileName, puffleSpec } from "./fixtures.js";
+
+/** The primary kind of each simulated provider (what these benchmarks create). */
+const KINDS = { extrovert: "ExtrovertCampaign", puffle: "PuffleCampaign", altur: "AlturCampaign" } as const satisfies Record<SimulatedProvider, string>;
 
 export interface Measure {
   /** Process CPU (user + system, every thread: V8's compiler and GC helper threads included). */
@@ -27,7 +31,7 @@ export interface Measure {
 
 export interface PlannerBenchResult {
   count: number;
-  byProvider: Record<ProviderName, number>;
+  byProvider: Record<SimulatedProvider, number>;
   build: Measure;
   planCold: Measure;
   planWarm: Measure;
@@ -93,7 +97,7 @@ const NODE_FIELDS = [
 ];
 
 /** What the provider mappings produce for an unchanged campaign: the spec plus server-side shape (nulls, all weekdays). */
-function liveSpecOf(provider: ProviderName, spec: JsonObject, status: string | undefined): JsonObject {
+function liveSpecOf(provider: SimulatedProvider, spec: JsonObject, status: string | undefined): JsonObject {
   const live: JsonObject = structuredClone(spec);
   if (status !== undefined) live.status = status;
   if (provider === "altur") {
@@ -115,16 +119,16 @@ function liveSpecOf(provider: ProviderName, spec: JsonObject, status: string | u
   return live;
 }
 
-const SPECS: Record<ProviderName, (i: number) => JsonObject> = { altur: alturSpec, puffle: puffleSpec, extrovert: extrovertSpec };
+const SPECS: Record<SimulatedProvider, (i: number) => JsonObject> = { altur: alturSpec, puffle: puffleSpec, extrovert: extrovertSpec };
 
 /**
  * Twenty scenarios, cycled: half unchanged, the rest editable updates, blocked changes, replacements,
  * creates, orphans, lifecycle transitions, a launch the provider's pre-check refuses, adoptions.
  */
 function refreshedCampaign(i: number, sessions: Map<string, AccountSession>): RefreshedCampaign {
-  const provider: ProviderName = i % 5 < 2 ? "altur" : i % 5 < 4 ? "puffle" : "extrovert";
-  const session = sessions.get(`${provider}/default`)!;
-  const caps = session.module.capabilities;
+  const provider: SimulatedProvider = i % 5 < 2 ? "altur" : i % 5 < 4 ? "puffle" : "extrovert";
+  const session = sessionForKind(sessions.get(`${provider}/default`)!, KINDS[provider]);
+  const caps = session.kind.capabilities;
   const n = Math.floor(i / 5);
   const scenarioNo = n % 20;
   const base = SPECS[provider](n);
@@ -235,7 +239,7 @@ export async function runPlannerBench(count: number, progress: (line: string) =>
     const [refreshed, build] = measure(() => Array.from({ length: count }, (_, i) => refreshedCampaign(i, sessions)));
     const inputs = refreshed.map((r) => plannerInput(r));
     sample();
-    const byProvider = Object.fromEntries(PROVIDERS.map((p) => [p, refreshed.filter((r) => r.session.module.name === p).length])) as Record<ProviderName, number>;
+    const byProvider = Object.fromEntries(PROVIDERS.map((p) => [p, refreshed.filter((r) => r.session.provider.id === p).length])) as Record<SimulatedProvider, number>;
 
     progress("planning (cold)");
     const [campaigns, planCold] = measure(() => inputs.map((input) => planCampaign(input)));

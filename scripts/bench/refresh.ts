@@ -19,11 +19,15 @@ import { fromListItem as alturFromListItem } from "../../src/providers/altur/cli
 import { fromCampaign as puffleFromCampaign } from "../../src/providers/puffle/client.js";
 import type { LiveCampaign } from "../../src/providers/types.js";
 import type { PlanSummary } from "../../src/core/plan.js";
-import { KINDS, PROVIDERS, type ProviderName, type StateEntry } from "../../src/core/types.js";
-import { PROVIDERS as MODULES } from "../../src/providers/registry.js";
+import type { StateEntry } from "../../src/core/types.js";
+import { SIMULATED as PROVIDERS, type SimulatedProvider } from "../../src/sandbox/types.js";
+import { kindModuleOf, providerById } from "../../src/providers/registry.js";
 import { startSandbox, type RunningSandbox } from "../../src/sandbox/server.js";
 import type { RequestLogEntry, SimResponse } from "../../src/sandbox/types.js";
 import { alturSpec, extrovertSpec, fileName, puffleSpec } from "./fixtures.js";
+
+/** The primary kind of each simulated provider (what these benchmarks create). */
+const KINDS = { extrovert: "ExtrovertCampaign", puffle: "PuffleCampaign", altur: "AlturCampaign" } as const satisfies Record<SimulatedProvider, string>;
 
 export interface RefreshBenchOptions {
   /** Campaign counts are 1,000 Altur, 1,000 Puffle, 200 Extrovert times this. */
@@ -34,7 +38,7 @@ export interface RefreshBenchOptions {
 }
 
 export interface ProviderFigures {
-  provider: ProviderName;
+  provider: SimulatedProvider;
   campaigns: number;
   requestsPerSecond: number;
   /** HTTP client stats: attempts sent, repeats, 429 answers. */
@@ -68,11 +72,11 @@ export interface RefreshBenchResult {
 
 const ACCOUNT = "default";
 const API_KEY = "sandbox";
-const BASE_COUNTS: Record<ProviderName, number> = { extrovert: 200, puffle: 1000, altur: 1000 };
+const BASE_COUNTS: Record<SimulatedProvider, number> = { extrovert: 200, puffle: 1000, altur: 1000 };
 
 /** One campaign of the scenario: what the sandbox holds, what the file says, what state remembers. */
 export interface Seeded {
-  provider: ProviderName;
+  provider: SimulatedProvider;
   name: string;
   live: JsonObject;
   liveStatus?: string;
@@ -90,7 +94,7 @@ function without(spec: JsonObject, keys: readonly string[]): JsonObject {
 }
 
 /** Build the scenario: some campaigns with one changed field, some blocked, some adopted by name. */
-function scenario(counts: Record<ProviderName, number>): Seeded[] {
+function scenario(counts: Record<SimulatedProvider, number>): Seeded[] {
   const out: Seeded[] = [];
   for (let i = 0; i < counts.altur; i++) {
     const live = alturSpec(i);
@@ -179,7 +183,7 @@ function listViews(sb: RunningSandbox): Map<string, LiveCampaign> {
 function expectDetailReads(sb: RunningSandbox, items: Seeded[], entries: Record<string, StateEntry>): void {
   const views = listViews(sb);
   for (const s of items) {
-    const caps = MODULES[s.provider].capabilities;
+    const caps = kindModuleOf(KINDS[s.provider]).kind.capabilities;
     if (!caps.readable || s.id === undefined) continue;
     const view = views.get(`${s.provider}:${s.id}`);
     if (view === undefined) throw new Error(`bench: seeded ${s.provider} campaign ${s.id} is not in its list`);
@@ -189,7 +193,7 @@ function expectDetailReads(sb: RunningSandbox, items: Seeded[], entries: Record<
 
 export const JSON_HEADERS = { "content-type": "application/json" };
 
-export function call(sb: RunningSandbox, provider: ProviderName, method: string, path: string, body?: unknown): SimResponse {
+export function call(sb: RunningSandbox, provider: SimulatedProvider, method: string, path: string, body?: unknown): SimResponse {
   const res = sb.simulators[provider].handle({ method, path, query: new URLSearchParams(), headers: JSON_HEADERS, body });
   if (res.status >= 300) throw new Error(`seeding ${provider}: ${method} ${path} answered ${res.status}: ${JSON.stringify(res.body)}`);
   return res;
@@ -202,7 +206,7 @@ function seed(sb: RunningSandbox, items: Seeded[]): void {
       const res = call(sb, "altur", "POST", "/campaigns", without(s.live, ["status", "archived"]));
       s.id = String((res.body as { campaign: { id: number } }).campaign.id);
     } else if (s.provider === "puffle") {
-      const caps = MODULES.puffle.capabilities;
+      const caps = kindModuleOf(KINDS.puffle).kind.capabilities;
       const create: JsonObject = {};
       for (const f of caps.createFields) if (s.live[f] !== undefined) create[f] = s.live[f]!;
       const res = call(sb, "puffle", "POST", "/api/campaigns", create);
@@ -212,7 +216,7 @@ function seed(sb: RunningSandbox, items: Seeded[]): void {
       const res = call(sb, "extrovert", "POST", "/campaign", s.live);
       s.id = (res.body as { data: { id: string } }).data.id;
     }
-    const initial = MODULES[s.provider].capabilities.lifecycle.initialStatus;
+    const initial = kindModuleOf(KINDS[s.provider]).kind.capabilities.lifecycle.initialStatus;
     if (s.liveStatus !== undefined && s.liveStatus !== initial && !sb.simulators[s.provider].forceStatus(s.id, s.liveStatus)) {
       throw new Error(`seeding ${s.provider}: cannot force ${s.id} to ${s.liveStatus}`);
     }
@@ -224,7 +228,7 @@ async function writeWorkspace(
   sb: RunningSandbox,
   items: Seeded[],
   rps: number | undefined,
-  concurrency?: Record<ProviderName, number>,
+  concurrency?: Record<SimulatedProvider, number>,
 ): Promise<Record<string, StateEntry>> {
   await writeFile(
     join(dir, "campaignctl.yaml"),
@@ -252,7 +256,7 @@ async function writeWorkspace(
   const appliedAt = new Date().toISOString();
   for (const s of items) {
     if (!s.inState || s.id === undefined) continue;
-    const caps = MODULES[s.provider].capabilities;
+    const caps = kindModuleOf(KINDS[s.provider]).kind.capabilities;
     // What apply would have recorded: the managed spec (Extrovert: the full body it sent).
     const applied = caps.updateMode === "full-body" ? { ...caps.defaults, ...s.live } : s.live;
     const observed = s.liveStatus === undefined ? {} : { observed: { status: s.liveStatus } };
@@ -267,7 +271,7 @@ export const RESPONSE_LINE = /^(extrovert|puffle|altur)\/\S+ ([A-Z]+) (\S+) → 
 const RETRY_LINE = /^(extrovert|puffle|altur)\/\S+ retry /;
 
 export interface ResponseEvent {
-  provider: ProviderName;
+  provider: SimulatedProvider;
   startedAt: number;
   endedAt: number;
 }
@@ -288,7 +292,7 @@ export class EventSink {
         const line = this.buffer.slice(0, nl);
         this.buffer = this.buffer.slice(nl + 1);
         const m = RESPONSE_LINE.exec(line);
-        if (m) this.events.push({ provider: m[1] as ProviderName, startedAt: now - Number(m[5]), endedAt: now });
+        if (m) this.events.push({ provider: m[1] as SimulatedProvider, startedAt: now - Number(m[5]), endedAt: now });
         else if (RETRY_LINE.test(line)) this.retryLines.push(line);
         else this.otherLines.push(line);
       }
@@ -297,12 +301,12 @@ export class EventSink {
   };
 }
 
-export async function requestLog(sb: RunningSandbox, p: ProviderName): Promise<RequestLogEntry[]> {
+export async function requestLog(sb: RunningSandbox, p: SimulatedProvider): Promise<RequestLogEntry[]> {
   const res = await fetch(`${sb.origins[p]}/__sandbox/requests`);
   return (await res.json()) as RequestLogEntry[];
 }
 
-export async function control(sb: RunningSandbox, p: ProviderName, method: string, path: string, body?: unknown): Promise<void> {
+export async function control(sb: RunningSandbox, p: SimulatedProvider, method: string, path: string, body?: unknown): Promise<void> {
   const res = await fetch(`${sb.origins[p]}/__sandbox${path}`, {
     method,
     ...(body === undefined ? {} : { headers: JSON_HEADERS, body: JSON.stringify(body) }),
@@ -310,12 +314,12 @@ export async function control(sb: RunningSandbox, p: ProviderName, method: strin
   if (!res.ok) throw new Error(`sandbox control ${method} ${path} on ${p}: ${res.status} ${await res.text()}`);
 }
 
-const LIST_PATH: Record<ProviderName, RegExp> = {
+const LIST_PATH: Record<SimulatedProvider, RegExp> = {
   extrovert: /^$/,
   puffle: /^\/api\/campaigns$/,
   altur: /^\/api\/v1\.0\/campaigns$/,
 };
-const DETAIL_PATH: Record<ProviderName, RegExp> = {
+const DETAIL_PATH: Record<SimulatedProvider, RegExp> = {
   extrovert: /^$/,
   puffle: /^\/api\/campaigns\/[^/]+$/,
   altur: /^\/api\/v1\.0\/campaigns\/[^/]+$/,
@@ -329,10 +333,10 @@ export interface PreparedScenario {
 }
 
 export async function prepareScenario(
-  counts: Record<ProviderName, number>,
+  counts: Record<SimulatedProvider, number>,
   rps: number | undefined,
   progress: (line: string) => void,
-  concurrency?: Record<ProviderName, number>,
+  concurrency?: Record<SimulatedProvider, number>,
 ): Promise<PreparedScenario> {
   const sandbox = await startSandbox({ port: 0, apiKey: API_KEY, log: (l) => progress(l) });
   const dir = await mkdtemp(join(tmpdir(), "campaignctl-bench-"));
@@ -355,12 +359,12 @@ export async function prepareScenario(
 }
 
 export async function runRefreshBench(opts: RefreshBenchOptions): Promise<RefreshBenchResult> {
-  const counts = Object.fromEntries(PROVIDERS.map((p) => [p, Math.max(1, Math.round(BASE_COUNTS[p] * opts.scale))])) as Record<ProviderName, number>;
+  const counts = Object.fromEntries(PROVIDERS.map((p) => [p, Math.max(1, Math.round(BASE_COUNTS[p] * opts.scale))])) as Record<SimulatedProvider, number>;
   const { sandbox, dir, items } = await prepareScenario(counts, opts.rps, opts.progress);
   try {
     const limits = Object.fromEntries(
-      PROVIDERS.map((p) => [p, opts.rps ?? MODULES[p].connection.defaultRequestsPerSecond]),
-    ) as Record<ProviderName, number>;
+      PROVIDERS.map((p) => [p, opts.rps ?? providerById(p).connection.defaultRequestsPerSecond]),
+    ) as Record<SimulatedProvider, number>;
     opts.progress(
       `running plan (read-only): limits ${PROVIDERS.map((p) => `${p} ${limits[p]}/s`).join(", ")} on both sides; ` +
         `expect about ${Math.ceil(Math.max(...PROVIDERS.map((p) => items.filter((s) => s.provider === p && s.needsDetail).length / limits[p])))} s`,

@@ -11,10 +11,10 @@ import { spawn } from "node:child_process";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { ProviderName } from "../../src/core/types.js";
-import { PROVIDERS } from "../../src/core/types.js";
+import type { SimulatedProvider } from "../../src/sandbox/types.js";
+import { SIMULATED as PROVIDERS } from "../../src/sandbox/types.js";
 import { defaultConcurrency } from "../../src/http/pacing.js";
-import { PROVIDERS as MODULES } from "../../src/providers/registry.js";
+import { providerById } from "../../src/providers/registry.js";
 import { prepareScenario, type PreparedScenario } from "./refresh.js";
 
 export interface RssFigure {
@@ -37,7 +37,7 @@ process.on("exit", () => writeFileSync(process.env.CAMPAIGNCTL_BENCH_RSS_FILE, J
 `;
 
 /** Counts summing to `count`: 45 % Altur, 45 % Puffle, the rest Extrovert. */
-function mix(count: number): Record<ProviderName, number> {
+function mix(count: number): Record<SimulatedProvider, number> {
   const altur = Math.round(count * 0.45);
   const puffle = Math.round(count * 0.45);
   return { altur, puffle, extrovert: Math.max(1, count - altur - puffle) };
@@ -91,8 +91,8 @@ export async function runRssBench(opts: RssBenchOptions): Promise<RssFigure[]> {
   // Raised limits, but the concurrency each account has at its documented limit: requests in flight
   // (and the answers they hold) are what memory depends on, not the pacing.
   const concurrency = Object.fromEntries(
-    PROVIDERS.map((p) => [p, defaultConcurrency(MODULES[p].connection.defaultRequestsPerSecond, MODULES[p].connection.typicalLatencyMs)]),
-  ) as Record<ProviderName, number>;
+    PROVIDERS.map((p) => [p, defaultConcurrency(providerById(p).connection.defaultRequestsPerSecond, providerById(p).connection.typicalLatencyMs)]),
+  ) as Record<SimulatedProvider, number>;
   const wanted = (args: readonly string[]): boolean => opts.commands === undefined || opts.commands.includes(args[0]!);
   const figures: RssFigure[] = [];
   const withScenario = async (fn: (s: PreparedScenario, probe: string) => Promise<void>): Promise<void> => {

@@ -8,8 +8,9 @@ import { accountsInScope, refresh, type RefreshedCampaign } from "../engine/refr
 import { closeSessions, openSessions, timeLimits, type AccountSession, type SessionOptions } from "../engine/session.js";
 import { describeRetryWait } from "../http/client.js";
 import { isProviderApiError, type ProviderApiError } from "../http/errors.js";
-import { PROVIDERS } from "../providers/registry.js";
-import { readState, StateFileError } from "../state/state-file.js";
+import { catalog, findProvider, kindModuleOf, providers } from "../providers/registry.js";
+import { readState } from "../state/journal.js";
+import { StateFileError } from "../state/state-file.js";
 import type { CommandContext } from "./context.js";
 import type { Redactor } from "../core/redact.js";
 import { CliError, type CliIO, type Output } from "./io.js";
@@ -44,7 +45,7 @@ export interface PlanRunOptions {
 
 export async function loadState(file: string): Promise<StateDocument> {
   try {
-    return await readState(file);
+    return await readState(file, catalog);
   } catch (err) {
     if (err instanceof StateFileError) throw new CliError(err.message);
     throw err;
@@ -56,12 +57,13 @@ export async function loadState(file: string): Promise<StateDocument> {
  * variable that held the key; an answer shaped like another provider's API says the URL is wrong.
  */
 export function explainProviderError(err: ProviderApiError, workspace?: Workspace): string {
-  const module = PROVIDERS[err.provider];
+  const module = findProvider(err.provider);
+  if (!module) return err.message;
   const account = workspace?.accounts.find((a) => a.provider === err.provider && a.name === err.account);
   const where = account ? `account ${err.provider}/${err.account}` : `${err.provider}/${err.account}`;
   const hints: string[] = [];
   if (err.body !== undefined && module.connection.isOwnErrorBody?.(err.body) === false) {
-    const other = Object.values(PROVIDERS).find((p) => p.name !== err.provider && p.connection.isOwnErrorBody?.(err.body) === true);
+    const other = providers().find((p) => p.id !== err.provider && p.connection.isOwnErrorBody?.(err.body) === true);
     if (other) {
       hints.push(
         `the answer has the shape of ${other.displayName}'s API, not ${module.displayName}'s: is baseUrl of ${where} (${account?.baseUrl ?? module.connection.defaultBaseUrl}) pointing at ${other.displayName}?`,
@@ -105,9 +107,9 @@ export function withRenameSources(workspace: Workspace, state: StateDocument, ta
   const extra: string[] = [];
   for (const decl of workspace.campaigns) {
     if (!chosen.has(decl.address) || state.campaigns[decl.address]) continue;
-    const nameField = PROVIDERS[decl.provider].capabilities.nameField;
+    const nameField = kindModuleOf(decl.kind).kind.capabilities.nameField;
     for (const [address, entry] of Object.entries(state.campaigns)) {
-      if (declared.has(address) || chosen.has(address) || entry.provider !== decl.provider || entry.account !== decl.account) continue;
+      if (declared.has(address) || chosen.has(address) || entry.kind !== decl.kind || entry.account !== decl.account) continue;
       if (entry.applied[nameField] !== undefined && entry.applied[nameField] === decl.spec[nameField]) extra.push(address);
     }
   }

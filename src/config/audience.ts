@@ -10,7 +10,7 @@ import { createRequire } from "node:module";
 import type { Diagnostic, Severity } from "../core/diagnostics.js";
 import { isJsonObject, type JsonObject, type JsonValue } from "../core/json.js";
 import type { AudienceDecl, AudienceFileInfo, AudienceRow } from "../core/types.js";
-import type { AudienceRules, ProviderModule } from "../providers/types.js";
+import type { AudienceRules, KindModule } from "../providers/types.js";
 import { LIMITS, readWorkspaceFile } from "./files.js";
 import { makeDiagnostic, type Position } from "./source.js";
 import { closest } from "../core/suggest.js";
@@ -36,7 +36,7 @@ export interface AudienceLoadOptions {
   campaignFile: string;
   /** Files must resolve (after symlinks) inside this directory: the workspace root. */
   rootDir: string;
-  provider: ProviderModule;
+  kind: KindModule;
   spec: JsonObject;
 }
 
@@ -45,11 +45,11 @@ const MAX_DIAGNOSTICS_PER_FILE = 500;
 
 export async function loadAudience(ref: AudienceReference, opts: AudienceLoadOptions): Promise<{ audience?: AudienceDecl; diagnostics: Diagnostic[] }> {
   const diagnostics: Diagnostic[] = [];
-  const rules = opts.provider.audience;
+  const rules = opts.kind.audience;
   const refError = (index: number | undefined, code: string, message: string) =>
     diagnostics.push(makeDiagnostic("error", code, message, opts.campaignFile, ref.at(index)));
   if (!rules) {
-    refError(undefined, "AUDIENCE_UNSUPPORTED", `${opts.provider.displayName} campaigns have no roster API: remove audience`);
+    refError(undefined, "AUDIENCE_UNSUPPORTED", `${opts.kind.displayName} campaigns have no roster API: remove audience`);
     return { diagnostics };
   }
   const identityColumn = rules.identityColumn(opts.spec);
@@ -109,7 +109,7 @@ export async function loadAudience(ref: AudienceReference, opts: AudienceLoadOpt
       if (first) {
         duplicates += 1;
         const where = first.file === fileIndex ? `line ${first.line}` : `${files[first.file]!.path} line ${first.line}`;
-        report("warning", "AUDIENCE_DUPLICATE", `same ${identityColumn} as ${where} (after ${opts.provider.displayName}'s normalisation); this row is skipped`, pos);
+        report("warning", "AUDIENCE_DUPLICATE", `same ${identityColumn} as ${where} (after ${opts.kind.displayName}'s normalisation); this row is skipped`, pos);
         return;
       }
       seen.set(identity, { file: fileIndex, line });
@@ -130,7 +130,7 @@ export async function loadAudience(ref: AudienceReference, opts: AudienceLoadOpt
       report("error", "AUDIENCE_ENCODING", "file is not UTF-8 text (save it as UTF-8 CSV or JSON Lines)", { line: 1, col: 1 });
       continue;
     }
-    const ctx: FileContext = { rules, identityColumn, spec: opts.spec, provider: opts.provider.displayName, report, accept };
+    const ctx: FileContext = { rules, identityColumn, spec: opts.spec, provider: opts.kind.displayName, report, accept };
     if (/\.jsonl$/i.test(path)) readJsonLines(text, ctx);
     else readCsv(text, ctx);
     if (suppressed > 0) {

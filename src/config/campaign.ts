@@ -76,7 +76,7 @@ export function checkCampaignDocument({ file, value, source }: CampaignCheckInpu
   }
 
   // An audience is who a campaign reaches (docs/design.md §10): a style, context or topic has none.
-  if (kind && kind.short !== undefined && value.audience !== undefined) {
+  if (kind && !kind.audience && value.audience !== undefined) {
     diagnostics.push(makeDiagnostic("error", "AUDIENCE_NOT_ALLOWED", `audience belongs to campaigns; a ${kind.kind} has no roster: remove it`, file, at(["audience"], "key")));
   }
   if (!provider || !kind || !specIsValid || diagnostics.some((d) => d.severity === "error")) return { diagnostics };
@@ -85,8 +85,8 @@ export function checkCampaignDocument({ file, value, source }: CampaignCheckInpu
   const account = typeof metadata.account === "string" ? metadata.account : DEFAULT_ACCOUNT;
   const start = source?.start() ?? { line: 1, col: 1 };
   const decl: CampaignDecl = {
-    address: addressOf(provider.name, account, name, kind.short),
-    provider: provider.name,
+    address: addressOf(provider.id, account, name, kind.short),
+    provider: provider.id,
     account,
     kind: kind.kind,
     name,

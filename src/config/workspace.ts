@@ -3,8 +3,8 @@ import { dirname, join, relative, resolve } from "node:path";
 import type { Diagnostic } from "../core/diagnostics.js";
 import { isJsonObject, type JsonObject } from "../core/json.js";
 import { Redactor } from "../core/redact.js";
-import { PROVIDERS as PROVIDER_NAMES, type AccountConfig, type CampaignDecl, type ProviderName, type SafetyConfig, type Workspace } from "../core/types.js";
-import { PROVIDERS } from "../providers/registry.js";
+import { type AccountConfig, type CampaignDecl, type ProviderId, type SafetyConfig, type Workspace } from "../core/types.js";
+import { findProvider, kindModuleOf, providerById } from "../providers/registry.js";
 import { loadAudience } from "./audience.js";
 import { checkCampaignText, DEFAULT_ACCOUNT } from "./campaign.js";
 import { checkReferences } from "./references.js";
@@ -177,7 +177,7 @@ export async function loadWorkspace({ cwd, configPath, env, redactor }: LoadWork
     }
     if (!issuesUnder("accounts") && !accounts.some((a) => a?.provider === decl.provider && a.name === decl.account)) {
       const configured = [...new Set(accounts.filter((a) => a?.provider === decl.provider).map((a) => `"${a!.name}"`))];
-      const provider = PROVIDERS[decl.provider].displayName;
+      const provider = providerById(decl.provider).displayName;
       const known = configured.length > 0 ? `configured ${provider} accounts: ${configured.join(", ")}` : `it configures no ${provider} account`;
       diagnostics.push(
         makeDiagnostic(
@@ -231,7 +231,7 @@ export async function loadCampaignFile(
   const loaded = await loadAudience(checked.audience, {
     campaignFile: file,
     rootDir: opts.rootDir ?? dirname(file),
-    provider: PROVIDERS[checked.decl.provider],
+    kind: kindModuleOf(checked.decl.kind).kind,
     spec: checked.decl.spec,
   });
   const diagnostics = [...checked.diagnostics, ...loaded.diagnostics];
@@ -294,11 +294,11 @@ async function mapConcurrent<T, R>(items: readonly T[], limit: number, fn: (item
 function readAccounts(config: JsonObject): (AccountConfig | undefined)[] {
   if (!Array.isArray(config.accounts)) return [];
   return config.accounts.map((entry) => {
-    if (!isJsonObject(entry) || !PROVIDER_NAMES.includes(entry.provider as ProviderName)) return undefined;
+    if (!isJsonObject(entry) || typeof entry.provider !== "string" || !findProvider(entry.provider)) return undefined;
     const name = entry.name === undefined ? DEFAULT_ACCOUNT : entry.name;
     if (typeof name !== "string") return undefined;
     const account: AccountConfig = {
-      provider: entry.provider as ProviderName,
+      provider: entry.provider as ProviderId,
       name,
       apiKeyEnv: typeof entry.apiKeyEnv === "string" ? entry.apiKeyEnv : "",
     };

@@ -1,4 +1,4 @@
-import type { ObjectKind, ProviderName, StateEntry } from "./types.js";
+import type { ObjectKind, ProviderId, StateEntry } from "./types.js";
 
 /**
  * The address other than `address` that state already binds to this live object (same provider,
@@ -8,7 +8,7 @@ import type { ObjectKind, ProviderName, StateEntry } from "./types.js";
 export function boundElsewhere(
   campaigns: Readonly<Record<string, StateEntry>>,
   address: string,
-  object: { provider: ProviderName; account: string; kind: ObjectKind; id: string },
+  object: { provider: ProviderId; account: string; kind: ObjectKind; id: string },
 ): string | undefined {
   for (const [other, e] of Object.entries(campaigns)) {
     if (other !== address && e.provider === object.provider && e.account === object.account && e.kind === object.kind && e.id === object.id) return other;

@@ -4,7 +4,7 @@ import { jsonEqual, type JsonObject, type JsonValue } from "./json.js";
 import { isAudienceBlocked, type CampaignPlan, type PlanNote } from "./plan.js";
 import { lifecycleFields } from "./planner.js";
 import { audienceSummary, sameFiles } from "./audience.js";
-import type { Address, AudienceState, ProviderName } from "./types.js";
+import type { Address, AudienceState, ProviderId } from "./types.js";
 
 /**
  * pending: Git changed since the last apply (live still as applied).
@@ -25,7 +25,7 @@ export interface DriftField {
 
 export interface CampaignDrift {
   address: Address;
-  provider: ProviderName;
+  provider: ProviderId;
   id?: string;
   status?: string;
   /** Whole-campaign drift: not created yet, deleted outside campaignctl, or no longer in Git. */
@@ -36,7 +36,7 @@ export interface CampaignDrift {
 
 export interface DriftInput {
   address: Address;
-  provider: ProviderName;
+  provider: ProviderId;
   caps: KindCapabilities;
   git?: JsonObject;
   applied?: JsonObject;

@@ -1,5 +1,5 @@
 import type { JsonObject, JsonValue } from "./json.js";
-import type { Address, ObjectKind, ProviderName } from "./types.js";
+import type { Address, ObjectKind, ProviderId } from "./types.js";
 
 /** The closed set of plan actions; each doubles as a glyph in text output. */
 export type PlanAction = "create" | "update" | "transition" | "replace" | "noop" | "orphan";
@@ -173,7 +173,7 @@ export interface PlanNote {
 
 export interface CampaignPlan {
   address: Address;
-  provider: ProviderName;
+  provider: ProviderId;
   account: string;
   kind: ObjectKind;
   /** Provider id, when the campaign exists. */
@@ -237,7 +237,7 @@ export interface Plan {
    * Live objects the state records as `untracked` (made by a run whose state commit was merged over:
    * duplicates no address tracks) until `campaignctl state forget ADDR --untracked ID`. Omitted when none.
    */
-  untracked?: { address: Address; provider: ProviderName; id: string }[];
+  untracked?: { address: Address; provider: ProviderId; id: string }[];
 }
 
 /**

@@ -2,7 +2,7 @@ import type { KindCapabilities, LifecycleAction } from "./capabilities.js";
 import { bodyFromPaths, diffUnits, getPath, pathWithin, type UnitDiff } from "./diff.js";
 import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from "./json.js";
 import type { AudiencePlan, BlockedStep, CampaignPlan, FieldChange, PlanAction, PlanNote, PlanStep } from "./plan.js";
-import type { Address, ObjectKind, ProviderName, StateEntry } from "./types.js";
+import type { Address, ObjectKind, ProviderId, StateEntry } from "./types.js";
 
 /** The live counterpart as the planner sees it: already normalised to the spec's shape. */
 export interface LiveView {
@@ -39,7 +39,7 @@ export interface AudiencePlanInput {
 
 export interface PlanCampaignInput {
   address: Address;
-  provider: ProviderName;
+  provider: ProviderId;
   account: string;
   kind: ObjectKind;
   caps: KindCapabilities;

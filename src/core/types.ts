@@ -1,20 +1,27 @@
 import type { JsonObject } from "./json.js";
 
-export const PROVIDERS = ["extrovert", "puffle", "altur"] as const;
-export type ProviderName = (typeof PROVIDERS)[number];
-
-export const KINDS = {
-  extrovert: "ExtrovertCampaign",
-  puffle: "PuffleCampaign",
-  altur: "AlturCampaign",
-} as const satisfies Record<ProviderName, string>;
-export type CampaignKind = (typeof KINDS)[ProviderName];
+/**
+ * A provider's id ("the `provider` of an account", the first segment of an address). The core knows no
+ * provider by name: the ids are whatever src/providers/registry.ts registers.
+ */
+export type ProviderId = string;
 
 /**
- * The kind of a managed object: a provider's campaign kind (KINDS) or another kind its folder declares
- * (ExtrovertStyle, ...). The core knows no kind by name: it is whatever the provider modules offer.
+ * The kind of a managed object: any kind a provider module declares (a campaign kind, ExtrovertStyle,
+ * ...). The core knows no kind by name: it is whatever the provider modules offer.
  */
 export type ObjectKind = string;
+
+/**
+ * What the lower layers (state, config) need to know of the registered providers and kinds, handed
+ * to them by the caller (built from src/providers/registry.ts), so that they need not import providers.
+ */
+export interface KindCatalog {
+  /** Registered provider ids. */
+  providers(): readonly ProviderId[];
+  /** The kinds a provider offers, with their address segment (absent: `<provider>/<account>/<name>`); none for an unknown id. */
+  kindsOf(provider: ProviderId): readonly { kind: ObjectKind; short?: string }[];
+}
 
 /**
  * `<provider>/<account>/<metadata.name>` for campaigns; `<provider>/<account>/<short>/<metadata.name>`
@@ -22,7 +29,7 @@ export type ObjectKind = string;
  */
 export type Address = string;
 
-export function addressOf(provider: ProviderName, account: string, name: string, short?: string): Address {
+export function addressOf(provider: ProviderId, account: string, name: string, short?: string): Address {
   return short === undefined ? `${provider}/${account}/${name}` : `${provider}/${account}/${short}/${name}`;
 }
 
@@ -35,7 +42,7 @@ export interface SourceLocation {
 /** One object file (a campaign or another managed kind), loaded and validated. */
 export interface CampaignDecl {
   address: Address;
-  provider: ProviderName;
+  provider: ProviderId;
   account: string;
   kind: ObjectKind;
   /** metadata.name */
@@ -103,7 +110,7 @@ export interface AudienceState {
 }
 
 export interface AccountConfig {
-  provider: ProviderName;
+  provider: ProviderId;
   name: string;
   apiKeyEnv: string;
   baseUrl?: string;
@@ -138,7 +145,7 @@ export interface Workspace {
 
 /** One record of campaignctl.state.json, keyed by address. */
 export interface StateEntry {
-  provider: ProviderName;
+  provider: ProviderId;
   account: string;
   kind: ObjectKind;
   /** Provider id, always as a string (Altur's integer ids are stringified). */
@@ -165,7 +172,7 @@ export interface ObservedLive {
  * The next apply resolves it before anything else.
  */
 export interface PendingCreate {
-  provider: ProviderName;
+  provider: ProviderId;
   account: string;
   kind: ObjectKind;
   /** The name the campaign was created with (exact-name lookup on Puffle and Altur). */

@@ -11,7 +11,7 @@ import { isProviderApiError } from "../http/errors.js";
 import { mergeLive } from "../providers/mapping.js";
 import type { LiveCampaign } from "../providers/types.js";
 import type { RefreshedAudience } from "./audience.js";
-import { accountKey, sessionForKind, type AccountSession } from "./session.js";
+import { accountKey, sessionForKind, type AccountSession, type KindSession } from "./session.js";
 
 export type OutcomeStatus = "applied" | "failed" | "blocked" | "skipped" | "manual";
 
@@ -179,7 +179,7 @@ class CampaignRun {
 
   constructor(
     private readonly plan: CampaignPlan,
-    private readonly session: AccountSession,
+    private readonly session: KindSession,
     private readonly store: StateRecorder,
     private readonly claimedIds: Set<string>,
     private readonly opts: ApplyOptions,
@@ -189,7 +189,7 @@ class CampaignRun {
   }
 
   private get caps() {
-    return this.session.module.capabilities;
+    return this.session.kind.capabilities;
   }
 
   private get client() {
@@ -262,7 +262,7 @@ class CampaignRun {
       }
       if (result.batchRejected) {
         const row = result.batchRejected.index === undefined ? undefined : batch[result.batchRejected.index];
-        throw new Error(`${this.session.module.displayName} refused a batch of ${batch.length} ${a.noun}${row ? ` because of ${where(row)}` : ""}: ${result.batchRejected.message}`);
+        throw new Error(`${this.session.kind.displayName} refused a batch of ${batch.length} ${a.noun}${row ? ` because of ${where(row)}` : ""}: ${result.batchRejected.message}`);
       }
       added += result.added;
       duplicates += result.duplicates;
@@ -277,12 +277,12 @@ class CampaignRun {
     if (removed > 0) this.step(`removed ${removed} ${a.noun}`);
     if (rejected.length > 0) {
       const shown = rejected.slice(0, 20).join("; ");
-      throw new Error(`${rejected.length} ${a.noun} rejected by ${this.session.module.displayName}: ${shown}${rejected.length > 20 ? `; and ${rejected.length - 20} more` : ""}`);
+      throw new Error(`${rejected.length} ${a.noun} rejected by ${this.session.kind.displayName}: ${shown}${rejected.length > 20 ? `; and ${rejected.length - 20} more` : ""}`);
     }
     const before = fresh ? 0 : (work.liveCount ?? 0);
     const count = (await roster.count(this.id)) ?? before + added - removed;
     if (count !== before + added - removed) {
-      this.outcome.warnings.push(`${this.session.module.displayName} now holds ${count} ${a.noun}, expected ${before + added - removed}: someone else may be changing the roster`);
+      this.outcome.warnings.push(`${this.session.kind.displayName} now holds ${count} ${a.noun}, expected ${before + added - removed}: someone else may be changing the roster`);
     }
     // Files count as applied only when nothing of the audience stays blocked (else the next plan reads the roster again).
     const blocked = this.plan.blocked.some(isAudienceBlocked);
@@ -315,7 +315,7 @@ class CampaignRun {
         ...(def?.to === undefined ? {} : { status: def.to }),
         spec: this.plan.desired ?? {},
       });
-      if (!listed) throw new VerificationError(`campaign ${this.id} is not in ${this.session.module.displayName}'s campaign list right after ${def?.name ?? "the action"}`);
+      if (!listed) throw new VerificationError(`campaign ${this.id} is not in ${this.session.kind.displayName}'s campaign list right after ${def?.name ?? "the action"}`);
       return answer ? mergeLive(listed, answer) : listed;
     }
     const fresh = this.client.get ? await this.client.get(this.id) : undefined;
@@ -335,7 +335,7 @@ class CampaignRun {
    * is never lost. Two lookups a moment apart, for a list that lags behind the create.
    */
   private async resolveCreatedId(body: JsonObject): Promise<void> {
-    const name = this.session.module.displayName;
+    const name = this.session.kind.displayName;
     const title = JSON.stringify(body[this.caps.nameField]);
     for (let attempt = 1; attempt <= 2; attempt += 1) {
       const found = await this.unclaimedNamed(body);
@@ -411,7 +411,7 @@ class CampaignRun {
       const id = this.id;
       this.id = undefined;
       throw new Error(
-        `${this.session.module.displayName} answered the create of ${this.plan.address} with id ${id}, which state already gives to ${owner}; ` +
+        `${this.session.kind.displayName} answered the create of ${this.plan.address} with id ${id}, which state already gives to ${owner}; ` +
           `not recorded (one live object backs one address) — check both in the provider, then bind the right one with \`campaignctl state adopt ${this.plan.address} --id <ID>\``,
       );
     }
@@ -436,7 +436,7 @@ class CampaignRun {
         const uncertain = isProviderApiError(err) && (err.retryable || err.ambiguous);
         if (!uncertain) throw err;
         if (!this.client.list) {
-          const name = this.session.module.displayName;
+          const name = this.session.kind.displayName;
           if (!err.ambiguous) throw err;
           throw new Error(
             `the create may or may not have reached ${name} (${errorText(err)}), and ${name} cannot be read back to check. ` +
@@ -473,7 +473,7 @@ class CampaignRun {
    */
   private async verifyFields(fields: readonly string[]): Promise<void> {
     const desired = this.plan.desired ?? {};
-    const name = this.session.module.displayName;
+    const name = this.session.kind.displayName;
     const writeOnly = fields.filter((f) => this.caps.writeOnlyFields.some((w) => pathWithin(f, w)));
     if (writeOnly.length > 0) {
       this.outcome.warnings.push(`${writeOnly.join(", ")}: accepted; ${name} returns no value for it, so the write cannot be verified`);
@@ -526,7 +526,7 @@ class CampaignRun {
   }
 
   private async action(step: Extract<PlanStep, { kind: "action" }>): Promise<void> {
-    if (this.id === undefined || !this.client.action) throw new Error(`${step.action} is not available for ${this.session.module.displayName}`);
+    if (this.id === undefined || !this.client.action) throw new Error(`${step.action} is not available for ${this.session.kind.displayName}`);
     const def = this.actionDef(step.action);
     if (def?.preflight && this.client.preflight) {
       const check = await this.client.preflight(this.id, step.action);
@@ -553,7 +553,7 @@ class CampaignRun {
     const live = await this.observeLifecycle(def, answer);
     if (live) this.live = live;
     if (!live) {
-      this.outcome.warnings.push(`${step.action}: accepted; not verified — no ${this.session.module.displayName} answer carries the campaign's ${def?.setsFlag ?? "status"}`);
+      this.outcome.warnings.push(`${step.action}: accepted; not verified — no ${this.session.kind.displayName} answer carries the campaign's ${def?.setsFlag ?? "status"}`);
     } else if (!this.reached(live, def)) {
       const now = def?.setsFlag ? `${def.setsFlag}: ${JSON.stringify(live.spec[def.setsFlag])}` : live.status;
       throw new VerificationError(`${step.action} was accepted but the campaign is ${now}, not ${def?.to ?? def?.setsFlag}`);
@@ -564,7 +564,7 @@ class CampaignRun {
   /** A value written through a call of its own (Extrovert toggle-bulk), right after the create or update. */
   private async sync(step: Extract<PlanStep, { kind: "sync" }>): Promise<void> {
     if (this.id === undefined) throw new Error(`${step.describe}: no id`);
-    if (!this.client.sync) throw new Error(`${step.describe}: not available for ${this.session.module.displayName}`);
+    if (!this.client.sync) throw new Error(`${step.describe}: not available for ${this.session.kind.displayName}`);
     await this.client.sync(this.id, step.call, step.value);
     this.step(step.describe);
   }
@@ -576,7 +576,7 @@ class CampaignRun {
    * that needs `until` (e.g. a pause) is sent early.
    */
   private async wait(step: Extract<PlanStep, { kind: "wait" }>): Promise<void> {
-    if (this.id === undefined || !this.client.get) throw new Error(`cannot wait for ${step.until}: ${this.session.module.displayName} campaigns cannot be read`);
+    if (this.id === undefined || !this.client.get) throw new Error(`cannot wait for ${step.until}: ${this.session.kind.displayName} campaigns cannot be read`);
     const rule = this.actionDef(step.after)?.settles;
     const cfg = this.session.account.statusWait;
     const timeoutMs = Math.max(0, (cfg?.timeoutSeconds ?? rule?.timeoutSeconds ?? 180) * 1000);
@@ -634,7 +634,7 @@ class CampaignRun {
     try {
       const check = await this.client.preflight(this.id, action);
       const said = [...(check?.errors ?? []), ...(check?.warnings ?? [])];
-      return said.length > 0 ? ` (${this.session.module.displayName} says: ${said.join("; ")})` : ` (${this.session.module.displayName} gives no reason)`;
+      return said.length > 0 ? ` (${this.session.kind.displayName} says: ${said.join("; ")})` : ` (${this.session.kind.displayName} gives no reason)`;
     } catch {
       return "";
     }
@@ -790,7 +790,7 @@ class CampaignRun {
     // Retire only what was read live; an orphan already gone at the provider just leaves state.
     this.checkSignal(`retiring ${p.id}`);
     if (p.status !== undefined) await this.retire(p.id);
-    else this.step(`campaign ${p.id} is already gone at ${this.session.module.displayName}; removed from state`);
+    else this.step(`campaign ${p.id} is already gone at ${this.session.kind.displayName}; removed from state`);
     this.store.delete(p.address);
     return this.outcome;
   }
@@ -817,7 +817,7 @@ export function applicableCampaigns(plan: Plan): CampaignPlan[] {
  * Run one campaign's steps and record the results. Safe to call from several worker pools at once
  * (per account, say): the recorder serialises writes, and every campaign touches only its own address.
  */
-export async function applyCampaign(c: CampaignPlan, session: AccountSession | undefined, ctx: ApplyContext): Promise<CampaignOutcome> {
+export async function applyCampaign(c: CampaignPlan, session: KindSession | undefined, ctx: ApplyContext): Promise<CampaignOutcome> {
   let outcome: CampaignOutcome;
   if (ctx.opts.signal?.aborted && c.action !== "noop") {
     outcome = { address: c.address, status: "skipped", done: [], reason: "interrupted", message: "not started: apply was interrupted; run apply again", blocked: [], warnings: [], verified: [] };

@@ -7,7 +7,7 @@ import type { AudiencePlan } from "../core/plan.js";
 import type { AudiencePlanInput } from "../core/planner.js";
 import type { AudienceDecl, AudienceRow, CampaignDecl, RosterEntry, StateEntry } from "../core/types.js";
 import type { AudienceRules, LiveCampaign } from "../providers/types.js";
-import type { AccountSession } from "./session.js";
+import type { KindSession } from "./session.js";
 
 /** One campaign's audience after the refresh. */
 export interface RefreshedAudience {
@@ -23,13 +23,13 @@ export interface RefreshedAudience {
 
 /** Roster requests made while planning: none when nothing changed (Puffle: the count comes with the list). */
 export async function refreshAudience(
-  session: AccountSession,
+  session: KindSession,
   decl: CampaignDecl,
   live: LiveCampaign | undefined,
   state: StateEntry | undefined,
 ): Promise<RefreshedAudience | undefined> {
   const audience = decl.audience;
-  const rules = session.module.audience;
+  const rules = session.kind.audience;
   if (!audience || !rules) return undefined;
   const files = Object.fromEntries(audience.files.map((f) => [f.path, f.digest]));
   const roster = session.client.roster;

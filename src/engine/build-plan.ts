@@ -8,13 +8,13 @@ import type { RefreshedCampaign } from "./refresh.js";
 
 /** What the pure planner gets for one refreshed campaign (its spec with references already resolved). */
 export function plannerInput(r: RefreshedCampaign, spec: JsonObject | undefined = r.decl?.spec): PlanCampaignInput {
-  const provider = r.session.module.name;
+  const provider = r.session.provider.id;
   return {
     address: r.address,
     provider,
     account: r.session.account.name,
-    kind: r.decl?.kind ?? r.state?.kind ?? r.session.module.kind,
-    caps: r.session.module.capabilities,
+    kind: r.session.kind.kind,
+    caps: r.session.kind.capabilities,
     ...(spec ? { spec } : {}),
     ...(r.live ? { live: r.live } : {}),
     ...(r.state ? { state: r.state } : {}),

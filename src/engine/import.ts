@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { yamlLib } from "../config/yaml-lib.js";
 import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from "../core/json.js";
-import type { CampaignKind, ProviderName } from "../core/types.js";
-import type { ImportRules, LiveCampaign, ProviderModule } from "../providers/types.js";
+import type { ObjectKind, ProviderId } from "../core/types.js";
+import type { ImportRules, KindModule, LiveCampaign } from "../providers/types.js";
 
 /**
  * `campaignctl import`: turn a live campaign (already mapped onto the spec's shape by the provider's
@@ -10,7 +10,7 @@ import type { ImportRules, LiveCampaign, ProviderModule } from "../providers/typ
  * without nulls, empty values and provider defaults — and render it as a campaign file.
  *
  * What each provider fills in by itself and how its live statuses map onto a desired `status` is
- * data: `importRules` of the provider's module (src/providers/<provider>/import-rules.ts).
+ * data: `importRules` of the kind's module (src/providers/<provider>/import-rules.ts).
  */
 
 // ---------------------------------------------------------------------------------------------
@@ -42,7 +42,7 @@ function resolveRef(node: SchemaNode): SchemaNode {
 }
 
 /** The schema of `spec` for one kind (the `then` branch of the envelope's allOf). */
-export function specSchema(kind: CampaignKind): SchemaNode {
+export function specSchema(kind: ObjectKind): SchemaNode {
   const branches = Array.isArray(root().allOf) ? (root().allOf as SchemaNode[]) : [];
   for (const branch of branches) {
     const cond = (branch.if as SchemaNode | undefined)?.properties as Record<string, SchemaNode> | undefined;
@@ -112,7 +112,7 @@ export interface ImportedSpec {
  * The spec a user would write for this live campaign: the schema's fields only, without nulls,
  * empty values and provider defaults, with the desired status derived from the live one.
  */
-export function importedSpec(module: ProviderModule, live: LiveCampaign, rules: ImportRules): ImportedSpec {
+export function importedSpec(module: KindModule, live: LiveCampaign, rules: ImportRules): ImportedSpec {
   const caps = module.capabilities;
   const lifecycle = new Set([...(caps.lifecycle.statusField ? [caps.lifecycle.statusField] : []), ...Object.keys(caps.lifecycle.flags ?? {})]);
   const projected = projectOnSchema(live.spec, specSchema(module.kind)) as JsonObject;
@@ -181,7 +181,7 @@ export function uniqueName(base: string, taken: (name: string) => boolean): stri
 }
 
 /** The metadata.name for a live campaign: a slug of its display name, or `<provider>-<id>` when that is empty. */
-export function baseName(displayName: unknown, provider: ProviderName, id: string): string {
+export function baseName(displayName: unknown, provider: ProviderId, id: string): string {
   const fromName = typeof displayName === "string" ? slugify(displayName) : "";
   return fromName !== "" ? fromName : slugify(`${provider}-${id}`) || provider;
 }
@@ -194,7 +194,7 @@ export interface CampaignFileInput {
   schemaRef: string;
   /** Comment lines (without `#`) written after the schema line. */
   comments: readonly string[];
-  kind: CampaignKind;
+  kind: ObjectKind;
   name: string;
   account: string;
   spec: JsonObject;

@@ -4,7 +4,7 @@ import { stableStringify, type JsonValue } from "../core/json.js";
 import { findLookups, knownAfterApply, replaceAt, valueAt } from "../core/refs.js";
 import type { PlanNote } from "../core/plan.js";
 import type { Address, CampaignDecl, StateDocument, Workspace } from "../core/types.js";
-import { PROVIDERS, lookupsOf } from "../providers/registry.js";
+import { lookupsOf, providerById } from "../providers/registry.js";
 import type { LookupCandidate } from "../providers/types.js";
 import { inTargets } from "./refresh.js";
 import { accountKey, type AccountSession } from "./session.js";
@@ -45,7 +45,7 @@ export async function resolveLookups(
       const found = findLookups(decl.spec, lookupsOf(decl.kind));
       if (found.length === 0) return decl;
       const session = sessions.get(accountKey(decl.provider, decl.account));
-      const module = PROVIDERS[decl.provider];
+      const module = providerById(decl.provider);
       const replacements: { at: (string | number)[]; value: JsonValue }[] = [];
       for (const lookup of found) {
         const source = module.lookupSources?.[lookup.field.key];

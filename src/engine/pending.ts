@@ -1,7 +1,7 @@
 import type { PlanNote } from "../core/plan.js";
 import type { Address, StateEntry, Workspace } from "../core/types.js";
 import type { StateRecorder } from "./apply.js";
-import { accountKey, type AccountSession } from "./session.js";
+import { accountKey, sessionForKind, type AccountSession } from "./session.js";
 
 /**
  * Pending creates (recorded before they were sent, answer never recorded) of addresses that are no
@@ -17,16 +17,19 @@ export async function resolveUndeclaredPending(workspace: Workspace, store: Stat
   const claimed = new Set(Object.values(store.doc.campaigns).map((e) => e.id));
   for (const [address, p] of Object.entries(store.doc.pending ?? {}) as [Address, NonNullable<typeof store.doc.pending>[string]][]) {
     if (declared.has(address) || store.doc.campaigns[address]) continue;
-    const session = sessions.get(accountKey(p.provider, p.account));
+    const account = sessions.get(accountKey(p.provider, p.account));
+    // Resolved with the pending object's own kind: its client lists objects of that kind, and a kind
+    // that cannot be read is left to the user, like an unreadable provider.
+    const session = account && sessionForKind(account, p.kind);
     const client = session?.client;
-    if (!session || !client?.list || !session.module.capabilities.readable) {
+    if (!session || !client?.list || !session.kind.capabilities.readable) {
       note(
         `${address} is no longer declared, but an earlier apply sent its create at ${p.at} without recording the answer; ` +
           `if that campaign exists, bind it with \`campaignctl state adopt ${address} --id <ID>\` (after restoring its file) or delete it in the dashboard`,
       );
       continue;
     }
-    const nameField = session.module.capabilities.nameField;
+    const nameField = session.kind.capabilities.nameField;
     const found = (await client.list()).filter((c) => c.spec[nameField] === p.name && !claimed.has(c.id));
     if (found.length === 1 && found[0]) {
       const live = found[0];

@@ -10,14 +10,14 @@ import { isProviderApiError, type ProviderApiError } from "../http/errors.js";
 import { mergeLive } from "../providers/mapping.js";
 import type { LiveCampaign } from "../providers/types.js";
 import { refreshAudience, type RefreshedAudience } from "./audience.js";
-import { accountKey, sessionForKind, type AccountSession } from "./session.js";
+import { accountKey, sessionForKind, type AccountSession, type KindSession } from "./session.js";
 
 /** One address after reading the provider: what Git wants, what state remembers, what is live. */
 export interface RefreshedCampaign {
   address: Address;
   decl?: CampaignDecl;
   state?: StateEntry;
-  session: AccountSession;
+  session: KindSession;
   identity: CampaignPlan["identity"];
   live?: LiveView;
   preflight?: Record<string, PreflightResult>;
@@ -83,14 +83,14 @@ function lackingManaged(caps: KindCapabilities, live: LiveCampaign, spec: JsonOb
  * on its own. Returns the managed paths still unknown (before `final`: those a detail read may carry).
  */
 function fillUnknown(
-  session: AccountSession,
+  session: KindSession,
   live: LiveCampaign,
   spec: JsonObject | undefined,
   state: StateEntry | undefined,
   final: boolean,
   notes: PlanNote[],
 ): string[] {
-  const caps = session.module.capabilities;
+  const caps = session.kind.capabilities;
   for (const f of caps.writeOnlyFields) {
     const v = getPath(state?.applied, f);
     if (v !== undefined && getPath(live.spec, f) === undefined) setPath(live.spec, f, v);
@@ -121,7 +121,7 @@ function fillUnknown(
       unknown.push(m);
     }
   }
-  const name = session.module.displayName;
+  const name = session.kind.displayName;
   if (fromState.length > 0) {
     notes.push({ code: "unread-from-state", text: `${fromState.join(", ")}: not returned by ${name}; compared with the last applied value (a change made outside campaignctl cannot be seen)` });
   }
@@ -140,7 +140,7 @@ function fillUnknown(
  * value matched the recorded one (written and verified, or unchanged), so the plan is the same with
  * the recorded value as with a detail GET.
  */
-function frozenSince(caps: AccountSession["module"]["capabilities"], live: LiveCampaign, state: StateEntry | undefined, path: string, spec: JsonObject): boolean {
+function frozenSince(caps: KindSession["kind"]["capabilities"], live: LiveCampaign, state: StateEntry | undefined, path: string, spec: JsonObject): boolean {
   const seen = state?.observed?.status;
   if (seen === undefined || live.status === undefined) return false;
   const rule = caps.frozenReads?.find((r) => r.paths.some((p) => pathWithin(path, p)) && r.statuses.includes(seen) && r.statuses.includes(live.status!));
@@ -193,21 +193,21 @@ function detectMoves(items: readonly RefreshItem[], nameField: string, liveById:
 }
 
 async function refreshAccount(
-  session: AccountSession,
+  session: KindSession,
   items: RefreshItem[],
   claimedIds: ReadonlySet<string>,
   opts: RefreshOptions,
   tick: () => void,
 ): Promise<RefreshedCampaign[]> {
-  const caps = session.module.capabilities;
+  const caps = session.kind.capabilities;
   const client = session.client;
   if (!caps.readable || !client.list) {
     return Promise.all(
       detectMoves(items, caps.nameField, () => undefined).map(async ({ address, decl, state, movedFrom, pending }): Promise<RefreshedCampaign> => {
         tick();
-        const notes: PlanNote[] = [{ code: "no-read-api", text: `${session.module.displayName} has no read API: compared with the last applied body in state, not with live` }];
+        const notes: PlanNote[] = [{ code: "no-read-api", text: `${session.kind.displayName} has no read API: compared with the last applied body in state, not with live` }];
         if (!state && pending && !opts.recreatePending) {
-          const name = session.module.displayName;
+          const name = session.kind.displayName;
           const blockedCreate: BlockedStep = {
             code: "create-unconfirmed",
             what: "create",
@@ -257,13 +257,13 @@ async function refreshAccount(
           if (!live && client.get) live = await client.get(state.id);
           if (!live) {
             if (!decl) {
-              return { ...base, identity, notes: [{ code: "deleted-outside", text: `recorded id ${state.id} no longer exists at ${session.module.displayName}: it was deleted outside campaignctl` }] };
+              return { ...base, identity, notes: [{ code: "deleted-outside", text: `recorded id ${state.id} no longer exists at ${session.kind.displayName}: it was deleted outside campaignctl` }] };
             }
             if (!opts.recreateMissing) {
               return {
                 ...base,
                 identity,
-                error: `recorded id ${state.id} no longer exists at ${session.module.displayName} (deleted outside campaignctl?); run with --recreate-missing to create it again, or \`campaignctl state forget ${address}\``,
+                error: `recorded id ${state.id} no longer exists at ${session.kind.displayName} (deleted outside campaignctl?); run with --recreate-missing to create it again, or \`campaignctl state forget ${address}\``,
               };
             }
             identity = "recreate";
@@ -278,7 +278,7 @@ async function refreshAccount(
             return {
               ...base,
               identity,
-              error: `${candidates.length} live ${session.module.displayName} campaigns are named ${JSON.stringify(name)} (ids ${candidates.map((c) => c.id).join(", ")}); bind one with \`campaignctl state adopt ${address} --id ID\``,
+              error: `${candidates.length} live ${session.kind.displayName} campaigns are named ${JSON.stringify(name)} (ids ${candidates.map((c) => c.id).join(", ")}); bind one with \`campaignctl state adopt ${address} --id ID\``,
             };
           }
           if (candidates.length === 1) {

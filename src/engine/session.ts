@@ -1,21 +1,26 @@
 import { UserError } from "../core/errors.js";
-import type { AccountConfig, ObjectKind, ProviderName, Workspace } from "../core/types.js";
+import type { AccountConfig, ObjectKind, ProviderId, Workspace } from "../core/types.js";
 import { createHttpClient, type HttpClient, type HttpEvent } from "../http/client.js";
 import { defaultConcurrency, monotonicNow } from "../http/pacing.js";
-import { kindsOf, PROVIDERS } from "../providers/registry.js";
-import type { ProviderClient, ProviderModule } from "../providers/types.js";
+import { providerById } from "../providers/registry.js";
+import type { KindModule, ProviderClient, ProviderModule } from "../providers/types.js";
 
-/** One provider account, connected: its module (knowledge), HTTP client (transport) and campaign client. */
+/** One provider account, connected: its provider module (knowledge) and HTTP client (transport). */
 export interface AccountSession {
   key: string;
   account: AccountConfig;
-  module: ProviderModule;
+  provider: ProviderModule;
   http: HttpClient;
-  client: ProviderClient;
   /** Requests in flight at most (configured or sized to the rate): also apply's worker pool for the account. */
   concurrency: number;
   /** A read-only run opened this account without its API key (its provider has no read API): nothing may be sent. */
   keyless?: true;
+}
+
+/** An account session seen through one of its provider's kinds: that kind's module and client. */
+export interface KindSession extends AccountSession {
+  kind: KindModule;
+  client: ProviderClient;
 }
 
 export interface SessionOptions {
@@ -40,7 +45,7 @@ export function timeLimits(global: { requestTimeoutMs?: number; timeoutMs?: numb
   };
 }
 
-export function accountKey(provider: ProviderName, account: string): string {
+export function accountKey(provider: ProviderId, account: string): string {
   return `${provider}/${account}`;
 }
 
@@ -57,12 +62,12 @@ export function openSessions(workspace: Workspace, keys: Iterable<string>, opts:
   for (const key of [...new Set(keys)].sort()) {
     const account = workspace.accounts.find((a) => accountKey(a.provider, a.name) === key);
     if (!account) throw new UserError(`no account ${key} in ${workspace.configFile} (state or campaigns refer to it)`);
-    const module = PROVIDERS[account.provider];
+    const module = providerById(account.provider);
     let apiKey = opts.env[account.apiKeyEnv];
     if (apiKey === undefined || apiKey === "") {
       // Read-only runs (plan, drift) send nothing to a provider without a read API, so they need no
       // key for it: CI can keep that key away from pull-request code (least privilege).
-      if (!(opts.readOnly && !module.capabilities.readable)) {
+      if (!(opts.readOnly && !module.kinds.some((k) => k.capabilities.readable))) {
         missingKeys.push(`${account.apiKeyEnv} (account ${key})`);
         continue;
       }
@@ -75,6 +80,7 @@ export function openSessions(workspace: Workspace, keys: Iterable<string>, opts:
       account: account.name,
       baseUrl: (account.baseUrl ?? module.connection.defaultBaseUrl).replace(/\/+$/, ""),
       auth: module.connection.authHeader(apiKey),
+      ...(module.connection.parseErrorBody ? { parseErrorBody: module.connection.parseErrorBody } : {}),
       requestsPerSecond: rate,
       concurrency,
       readOnly: opts.readOnly,
@@ -87,7 +93,7 @@ export function openSessions(workspace: Workspace, keys: Iterable<string>, opts:
       ...(account.retryWait?.totalSeconds === undefined ? {} : { maxRetryWaitMs: account.retryWait.totalSeconds * 1000 }),
       ...(opts.onEvent === undefined ? {} : { onEvent: opts.onEvent }),
     });
-    sessions.set(key, { key, account, module, http, client: module.createClient(http), concurrency, ...(apiKey === "" ? { keyless: true } : {}) });
+    sessions.set(key, { key, account, provider: module, http, concurrency, ...(apiKey === "" ? { keyless: true } : {}) });
   }
   if (missingKeys.length > 0) {
     throw new UserError(`API key not set: export ${missingKeys.join(", ")} (keys are read from the environment, never from files)`);
@@ -95,28 +101,24 @@ export function openSessions(workspace: Workspace, keys: Iterable<string>, opts:
   return sessions;
 }
 
-const byKind = new WeakMap<AccountSession, Map<ObjectKind, AccountSession>>();
-const baseOf = new WeakMap<AccountSession, AccountSession>();
+const byKind = new WeakMap<AccountSession, Map<ObjectKind, KindSession>>();
+const baseOf = new WeakMap<KindSession, AccountSession>();
 
 /**
  * The session of one kind of an account: the same account, HTTP client and pacing, with the kind's
- * capabilities and client in place of the campaign kind's. The campaign kind is the session itself.
+ * module and client. Every kind, the provider's primary one included, is reached this way.
  */
-export function sessionForKind(of: AccountSession, kind: ObjectKind): AccountSession {
+export function sessionForKind(of: AccountSession, kind: ObjectKind): KindSession {
   // Always derived from the account's own session, whichever kind's session is at hand.
-  const session = baseOf.get(of) ?? of;
-  if (kind === session.module.kind) return session;
+  const session = baseOf.get(of as KindSession) ?? of;
   let cache = byKind.get(session);
   if (!cache) byKind.set(session, (cache = new Map()));
   const known = cache.get(kind);
   if (known) return known;
-  const km = kindsOf(session.module).find((k) => k.kind === kind);
-  if (!km) throw new UserError(`${session.module.displayName} has no kind ${kind} (account ${session.key})`);
-  const derived: AccountSession = {
-    ...session,
-    module: { ...session.module, displayName: km.displayName, capabilities: km.capabilities, validateSpec: km.validateSpec, createClient: km.createClient },
-    client: km.createClient(session.http),
-  };
+  const km = session.provider.kinds.find((k) => k.kind === kind);
+  if (!km) throw new UserError(`${session.provider.displayName} has no kind ${kind} (account ${session.key})`);
+  const { key, account, provider, http, concurrency, keyless } = session;
+  const derived: KindSession = { key, account, provider, http, concurrency, ...(keyless ? { keyless } : {}), kind: km, client: km.createClient(http) };
   cache.set(kind, derived);
   baseOf.set(derived, session);
   return derived;

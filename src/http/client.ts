@@ -2,7 +2,7 @@ import http from "node:http";
 import https from "node:https";
 import { setTimeout as sleepMs } from "node:timers/promises";
 import type { Got, Response } from "got";
-import type { ProviderName } from "../core/types.js";
+import type { ProviderId } from "../core/types.js";
 import { ProviderApiError, ReadOnlyViolation } from "./errors.js";
 import type { FailureKind, HttpMethod, ProviderHttpErrorInit } from "./errors.js";
 import { Pacer, Semaphore, monotonicNow } from "./pacing.js";
@@ -19,18 +19,20 @@ import {
   tolerantParseJson,
   truncate,
 } from "./retry.js";
-import type { BackoffOptions } from "./retry.js";
+import type { BackoffOptions, ErrorBodyReader } from "./retry.js";
 import type { ResponseCheck } from "./response-schema.js";
 import { Redactor } from "../core/redact.js";
 import { excerpt, printable } from "../core/text.js";
 
 export interface HttpClientOptions {
-  provider: ProviderName;
+  provider: ProviderId;
   account: string;
   /** e.g. http://127.0.0.1:4012/api/v1.0 — request paths are appended. */
   baseUrl: string;
   /** From the provider's `connection.authHeader(apiKey)`. */
   auth: { name: string; value: string };
+  /** The provider's reading of its error bodies (`connection.parseErrorBody`); the generic reading otherwise. */
+  parseErrorBody?: ErrorBodyReader;
   requestsPerSecond: number;
   /** Max requests in flight at once. */
   concurrency: number;
@@ -119,7 +121,7 @@ export interface ProviderHttp {
   request<T = unknown>(spec: RequestSpec): Promise<HttpResponse<T>>;
   readonly stats: Readonly<HttpStats>;
   /** Whose client this is: a provider client names them in the errors it raises about an answer (ProviderApiError kind "answer"). */
-  readonly provider: ProviderName;
+  readonly provider: ProviderId;
   readonly account: string;
 }
 
@@ -131,7 +133,7 @@ export interface HttpClient extends ProviderHttp {
 }
 
 interface EventBase {
-  provider: ProviderName;
+  provider: ProviderId;
   account: string;
   method: HttpMethod;
   /** Path without query string. */
@@ -208,7 +210,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
 
 class GotProviderHttp implements HttpClient {
   readonly stats: HttpStats = { requests: 0, retries: 0, throttled: 0 };
-  readonly provider: ProviderName;
+  readonly provider: ProviderId;
   readonly account: string;
   private readonly base: URL;
   private readonly hostLabel: string;
@@ -579,7 +581,7 @@ class GotProviderHttp implements HttpClient {
   }
 
   private toError(init: ProviderHttpErrorInit, spec: RequestSpec, f: Failure, attempts: number): ProviderApiError {
-    const parsed = f.status !== undefined ? parseErrorBody(f.body) : {};
+    const parsed = f.status !== undefined ? parseErrorBody(f.body, this.opts.parseErrorBody) : {};
     const fallback = f.status !== undefined ? http.STATUS_CODES[f.status] : undefined;
     const providerMessage = parsed.message ?? fallback;
     let body: unknown = f.body;

@@ -1,4 +1,4 @@
-import type { ProviderName } from "../core/types.js";
+import type { ProviderId } from "../core/types.js";
 
 /**
  * The error family of the HTTP layer. Every failure of `ProviderHttp.request` rejects with one of
@@ -17,7 +17,7 @@ import type { ProviderName } from "../core/types.js";
 export type HttpMethod = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
 
 export interface ProviderHttpErrorInit {
-  provider: ProviderName;
+  provider: ProviderId;
   account: string;
   operation: string;
   method: HttpMethod;
@@ -26,7 +26,7 @@ export interface ProviderHttpErrorInit {
 }
 
 export abstract class ProviderHttpError extends Error {
-  readonly provider: ProviderName;
+  readonly provider: ProviderId;
   readonly account: string;
   readonly operation: string;
   readonly method: HttpMethod;

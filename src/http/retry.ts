@@ -85,7 +85,12 @@ export interface ParsedErrorBody {
   message?: string;
 }
 
-const CODE_LIKE = /^[A-Z][A-Z0-9_]*$/;
+/**
+ * A provider's reading of its own error body (`connection.parseErrorBody` of its module): code and
+ * message, or undefined when the body does not have the provider's shape (then the generic reading
+ * applies). Values are trimmed and truncated here.
+ */
+export type ErrorBodyReader = (body: unknown) => { code?: unknown; message?: unknown } | undefined;
 
 function str(v: unknown): string | undefined {
   if (typeof v === "string" && v.trim() !== "") return v.trim();
@@ -94,14 +99,13 @@ function str(v: unknown): string | undefined {
 }
 
 /**
- * Code and message from an error body, for the three documented shapes and common others:
- * - Altur  `{ success:false, error:"IMMUTABLE_FIELD", message:"agent_id cannot be changed", field }`
- *   (also the documented `{ error:<int>, message }`);
- * - Puffle `{ error:"<human message>", code?:"UPPER_SNAKE" }`;
- * - Extrovert `{ status:"error", data:null, message, statusCode }`;
- * - nested `{ error: { code, message } }`; non-JSON text → message only.
+ * Code and message from an error body: the provider's own reading first (`own`, see ErrorBodyReader),
+ * else the shapes common to JSON APIs — nested `{ error: { code, message } }`, top-level `code` and
+ * `message`, `{ error: "<text>" }` — and non-JSON text as the message.
  */
-export function parseErrorBody(body: unknown): ParsedErrorBody {
+export function parseErrorBody(body: unknown, own?: ErrorBodyReader): ParsedErrorBody {
+  const mine = own?.(body);
+  if (mine) return compact(str(mine.code), str(mine.message));
   if (body instanceof NonJsonBody) {
     const message = plainText(body.text);
     return message ? { message } : {};
@@ -113,21 +117,11 @@ export function parseErrorBody(body: unknown): ParsedErrorBody {
   if (body === null || typeof body !== "object" || Array.isArray(body)) return {};
   const o = body as Record<string, unknown>;
   const err = o.error;
-
   if (err !== null && typeof err === "object" && !Array.isArray(err)) {
     const inner = err as Record<string, unknown>;
     return compact(str(inner.code) ?? str(o.code), str(inner.message) ?? str(o.message));
   }
-
-  let code = str(o.code);
-  let message = str(o.message);
-  const errText = str(err);
-  if (errText !== undefined) {
-    if (code === undefined && (typeof err === "number" || CODE_LIKE.test(errText))) code = errText;
-    else if (message === undefined) message = errText;
-  }
-  if (code === undefined) code = str(o.statusCode);
-  return compact(code, message);
+  return compact(str(o.code), str(o.message) ?? (typeof err === "string" ? str(err) : undefined));
 }
 
 function compact(code: string | undefined, message: string | undefined): ParsedErrorBody {

@@ -2,10 +2,11 @@ import type { Severity } from "../core/diagnostics.js";
 import type { JsonObject, JsonValue } from "../core/json.js";
 import type { KindCapabilities } from "../core/capabilities.js";
 import type { LookupField, ReferenceField } from "../core/refs.js";
-import type { CampaignKind, ObjectKind, ProviderName, RosterEntry } from "../core/types.js";
+import type { ObjectKind, ProviderId, RosterEntry } from "../core/types.js";
 
 export type { RosterEntry };
 import type { ProviderHttp } from "../http/client.js";
+import type { ErrorBodyReader } from "../http/retry.js";
 
 /** Path inside `spec`, e.g. ["cycles", "schedule", "mon", "startTime"] or ["sequence_nodes", 2, "delay_days"]. */
 export type SpecPath = readonly (string | number)[];
@@ -43,22 +44,35 @@ export interface ConnectionInfo {
    * another provider's API" when an account's baseUrl points at the wrong provider.
    */
   isOwnErrorBody?(body: unknown): boolean;
+  /**
+   * Code and message from an error body in the provider's own shape, or undefined for any other body
+   * (the http client then applies the generic reading: src/http/retry.ts parseErrorBody).
+   */
+  parseErrorBody?: ErrorBodyReader;
 }
 
 /**
  * One kind of managed object a provider offers (a campaign kind, or a dependency such as an Extrovert
- * style): everything the engine needs to validate, plan and apply objects of that kind. Adding a kind is
- * one more entry in the provider's `objectKinds`.
+ * style): everything the engine needs to validate, plan, apply, read and import objects of that kind.
+ * The engine decides nothing by kind name: whatever differs between kinds is here, as data or a hook.
+ * Adding a kind is one more entry in its provider's `kinds` (and its JSON Schema in schemas/).
  */
 export interface KindModule {
   kind: ObjectKind;
-  /** Address segment (`extrovert/<account>/<short>/<name>`); absent for the campaign kind (`<provider>/<account>/<name>`). */
+  /**
+   * Address segment (`<provider>/<account>/<short>/<name>`). Absent for the provider's primary kind,
+   * addressed `<provider>/<account>/<name>` (at most one kind of a provider may omit it).
+   */
   short?: string;
-  /** Shown in messages: "Extrovert", "Extrovert style". */
+  /** Shown in messages: "Extrovert" (the primary kind), "Extrovert style". */
   displayName: string;
   validateSpec: SpecValidator;
   capabilities: KindCapabilities;
   createClient(http: ProviderHttp): ProviderClient;
+  /** How `campaignctl import` turns a live object into a spec; absent for kinds that cannot be imported. */
+  importRules?: ImportRules;
+  /** The object's roster (prospects, contacts): columns, identity, limits, when it may change (docs/design.md §10). */
+  audience?: AudienceRules;
   /** Spec fields holding the id of another managed object (may be written `{ ref: name }`). */
   references?: readonly ReferenceField[];
   /** Spec fields whose id may be looked up by name in one of the provider's lookupSources. */
@@ -86,26 +100,25 @@ export interface LookupSource {
   list(http: ProviderHttp, narrow: JsonValue | undefined): Promise<LookupCandidate[]>;
 }
 
+/**
+ * Everything one provider knows, as one value: how to reach it and the kinds of objects it offers.
+ * src/providers/registry.ts lists the modules; nothing above the providers names one.
+ */
 export interface ProviderModule {
-  name: ProviderName;
-  kind: CampaignKind;
+  /** The provider id: the `provider` of accounts, the first address segment, the folder under campaigns/. */
+  id: ProviderId;
+  /** "Extrovert". */
   displayName: string;
   connection: ConnectionInfo;
-  validateSpec: SpecValidator;
-  capabilities: KindCapabilities;
-  createClient(http: ProviderHttp): ProviderClient;
-  /** How `campaignctl import` turns a live campaign into a spec; absent for providers that cannot be read. */
-  importRules?: ImportRules;
-  /** The provider's roster (prospects, contacts): columns, identity, limits, when it may change (docs/design.md §10). */
-  audience?: AudienceRules;
-  /** The campaign kind's reference fields (see KindModule.references). */
-  references?: readonly ReferenceField[];
-  /** The campaign kind's lookup fields (see KindModule.lookups). */
-  lookups?: readonly LookupField[];
-  /** The provider's other kinds (campaign dependencies). */
-  objectKinds?: readonly KindModule[];
+  /** The kinds of objects the provider manages; the one without `short` is its primary kind. */
+  kinds: readonly KindModule[];
   /** Lookup sources by the key written in a spec (`teamMember`, `sender`). */
   lookupSources?: Readonly<Record<string, LookupSource>>;
+  /**
+   * The example files `campaignctl init` copies for this provider: paths under the package's campaigns/
+   * folder, an object first and then the files it refers to.
+   */
+  examples: readonly string[];
 }
 
 /** A cell's value after the provider's own checks, or why the provider would refuse it. */

@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { PROVIDERS, type ProviderName } from "../core/types.js";
 import { createAlturSimulator } from "./altur/index.js";
 import { MAX_BODY_BYTES, readBody, type BodyOutcome } from "./body.js";
 import { createExtrovertSimulator } from "./extrovert/index.js";
@@ -9,7 +8,7 @@ import { DEFAULT_FAULTS, faultCoins, findAnswer, mergeFaults, parseAnswers } fro
 import { SandboxDataError, SnapshotWriter, loadDataFile } from "./persistence.js";
 import { createPuffleSimulator } from "./puffle/index.js";
 import { TokenBuckets } from "./ratelimit.js";
-import type { AnswerOverride, FaultSettings, ProviderSimulator, RequestLogEntry, SimRequest, SimResponse } from "./types.js";
+import { SIMULATED, type AnswerOverride, type FaultSettings, type ProviderSimulator, type RequestLogEntry, type SimRequest, type SimResponse, type SimulatedProvider } from "./types.js";
 
 /**
  * The sandbox HTTP framework: one listener per provider simulator, the /__sandbox/* control endpoints,
@@ -37,10 +36,10 @@ export interface SandboxOptions {
 
 export interface RunningSandbox {
   /** Base URL of each provider API, as printed in the start-up line. */
-  urls: Record<ProviderName, string>;
+  urls: Record<SimulatedProvider, string>;
   /** `http://host:port` of each listener, where the /__sandbox/* control endpoints live. */
-  origins: Record<ProviderName, string>;
-  simulators: Record<ProviderName, ProviderSimulator>;
+  origins: Record<SimulatedProvider, string>;
+  simulators: Record<SimulatedProvider, ProviderSimulator>;
   /** Close the listeners and every open connection; waits for a pending data-file write. */
   stop(): Promise<void>;
 }
@@ -63,7 +62,7 @@ const CONTROL_PREFIX = "/__sandbox";
 type Headers = Record<string, string | undefined>;
 
 interface Listener {
-  provider: ProviderName;
+  provider: SimulatedProvider;
   sim: ProviderSimulator;
   faults: FaultSettings;
   /** The fault coins: seeded by `faults.seed`, restarted by every PUT that carries a seed. */
@@ -121,7 +120,7 @@ function parsePort(port: number | undefined): number {
   return value;
 }
 
-function listen(server: Server, port: number, host: string, provider: ProviderName): Promise<number> {
+function listen(server: Server, port: number, host: string, provider: SimulatedProvider): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
       const where = `port ${port} on ${host} (${provider} simulator)`;
@@ -154,7 +153,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
   if (apiKey === "") throw new SandboxError("the sandbox API key must not be empty");
   const writeLog = opts.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
 
-  const simulators: Record<ProviderName, ProviderSimulator> = {
+  const simulators: Record<SimulatedProvider, ProviderSimulator> = {
     extrovert: createExtrovertSimulator(),
     puffle: createPuffleSimulator(opts.puffleLaunchDelayMs === undefined ? {} : { launchDelayMs: opts.puffleLaunchDelayMs }),
     altur: createAlturSimulator(),
@@ -172,7 +171,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
       throw err;
     }
     if (content !== undefined) {
-      for (const provider of PROVIDERS) {
+      for (const provider of SIMULATED) {
         const snap = content.providers[provider];
         if (snap === undefined) continue;
         try {
@@ -185,7 +184,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     }
     writer = new SnapshotWriter(dataFile, () => {
       const out: Record<string, unknown> = {};
-      for (const provider of PROVIDERS) out[provider] = simulators[provider].snapshot();
+      for (const provider of SIMULATED) out[provider] = simulators[provider].snapshot();
       return out;
     });
     try {
@@ -224,10 +223,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
       timers.add(timer);
     });
 
-  const listeners = {} as Record<ProviderName, Listener>;
+  const listeners = {} as Record<SimulatedProvider, Listener>;
 
   const resetAll = (): void => {
-    for (const provider of PROVIDERS) {
+    for (const provider of SIMULATED) {
       const l = listeners[provider];
       l.sim.reset();
       l.log.length = 0;
@@ -465,7 +464,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     });
   };
 
-  for (const provider of PROVIDERS) {
+  for (const provider of SIMULATED) {
     const server = createServer();
     const l: Listener = {
       provider,
@@ -490,27 +489,27 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     stopped = true;
     for (const timer of timers) clearTimeout(timer);
     timers.clear();
-    await Promise.all(PROVIDERS.map((p) => closeServer(listeners[p])));
+    await Promise.all(SIMULATED.map((p) => closeServer(listeners[p])));
     await writer?.flush();
   };
 
-  const ports = {} as Record<ProviderName, number>;
+  const ports = {} as Record<SimulatedProvider, number>;
   try {
-    for (const [i, provider] of PROVIDERS.entries()) {
+    for (const [i, provider] of SIMULATED.entries()) {
       ports[provider] = await listen(listeners[provider].server, basePort === 0 ? 0 : basePort + i, host, provider);
     }
   } catch (err) {
     await stop();
     throw err;
   }
-  for (const provider of PROVIDERS) {
+  for (const provider of SIMULATED) {
     listeners[provider].server.on("error", (err: Error) => report(`server:${err.message}`, `sandbox: ${provider} listener error: ${err.message}`));
   }
 
-  const origin = (p: ProviderName): string => `http://${formatHost(host)}:${ports[p]}`;
-  const origins = {} as Record<ProviderName, string>;
-  const urls = {} as Record<ProviderName, string>;
-  for (const p of PROVIDERS) {
+  const origin = (p: SimulatedProvider): string => `http://${formatHost(host)}:${ports[p]}`;
+  const origins = {} as Record<SimulatedProvider, string>;
+  const urls = {} as Record<SimulatedProvider, string>;
+  for (const p of SIMULATED) {
     origins[p] = origin(p);
     urls[p] = `${origins[p]}${simulators[p].publicBasePath}`;
   }

@@ -1,4 +1,13 @@
-import type { ProviderName } from "../core/types.js";
+/**
+ * The providers the sandbox simulates (one folder each under src/sandbox/). Its own list: the sandbox
+ * stands in for the providers' real APIs, so it lists what it simulates, not what is registered.
+ */
+export const SIMULATED = ["extrovert", "puffle", "altur"] as const;
+export type SimulatedProvider = (typeof SIMULATED)[number];
+
+export function isSimulated(id: string): id is SimulatedProvider {
+  return (SIMULATED as readonly string[]).includes(id);
+}
 
 /**
  * The contract between the sandbox HTTP framework (src/sandbox/server.ts) and each provider
@@ -25,7 +34,7 @@ export interface SimResponse {
 }
 
 export interface ProviderSimulator {
-  readonly provider: ProviderName;
+  readonly provider: SimulatedProvider;
   /**
    * Path prefixes the simulator serves under, longest first. Requests whose path starts with none of
    * them get the provider's 404. Extrovert: ["/webgateway/api/client/v2", "/api/client/v2", "/client/v2"];

@@ -17,8 +17,9 @@ import { randomUUID } from "node:crypto";
 import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, openSync, rmSync } from "node:fs";
 import { fileTypeWords } from "../core/file-types.js";
 import { isJsonObject } from "../core/json.js";
-import type { Address, PendingCreate, StateDocument, StateEntry } from "../core/types.js";
-import { checkEntry, checkPending, readRegularFile, readStateFile, StateFileError, StateWriteError, writeAll, writeState, writeStateSync } from "./state-file.js";
+import type { Address, KindCatalog, PendingCreate, StateDocument, StateEntry } from "../core/types.js";
+import { journalFileOf, readRegularFile, writeAll } from "./files.js";
+import { checkEntry, checkPending, readStateFile, StateFileError, StateWriteError, writeState, writeStateSync } from "./state-file.js";
 
 export type JournalRecord =
   | { op: "begin"; lineage: string; base: number; pid: number; at: string }
@@ -27,9 +28,7 @@ export type JournalRecord =
   | { op: "delete"; address: Address }
   | { op: "unpend"; address: Address };
 
-export function journalFileOf(stateFile: string): string {
-  return `${stateFile}.journal`;
-}
+export { journalFileOf };
 
 /** Apply one event to a document in memory. */
 export function applyRecord(doc: StateDocument, rec: JournalRecord): void {
@@ -52,7 +51,7 @@ export function applyRecord(doc: StateDocument, rec: JournalRecord): void {
   }
 }
 
-function parseRecord(file: string, line: string): JournalRecord | undefined {
+function parseRecord(file: string, line: string, catalog: KindCatalog): JournalRecord | undefined {
   let raw: unknown;
   try {
     raw = JSON.parse(line);
@@ -66,9 +65,9 @@ function parseRecord(file: string, line: string): JournalRecord | undefined {
       if (typeof raw.lineage !== "string" || typeof raw.base !== "number") return undefined;
       return { op: "begin", lineage: raw.lineage, base: raw.base, pid: Number(raw.pid), at: String(raw.at) };
     case "pending":
-      return { op: "pending", address, pending: checkPending(file, address, raw.pending, `journal pending ${address}`) };
+      return { op: "pending", address, pending: checkPending(file, address, raw.pending, catalog, `journal pending ${address}`) };
     case "set":
-      return { op: "set", address, entry: checkEntry(file, address, raw.entry, `journal entry ${address}`) };
+      return { op: "set", address, entry: checkEntry(file, address, raw.entry, catalog, `journal entry ${address}`) };
     case "delete":
     case "unpend":
       return address === "" ? undefined : { op: raw.op, address };
@@ -78,15 +77,25 @@ function parseRecord(file: string, line: string): JournalRecord | undefined {
 }
 
 /**
+ * Read the state as it now is: the state file, plus the records of a journal an interrupted apply left
+ * next to it (replayed in memory; nothing is written). A missing file is an empty state.
+ */
+export async function readState(file: string, catalog: KindCatalog): Promise<StateDocument> {
+  const doc = await readStateFile(file, catalog);
+  await replayJournal(file, doc, catalog);
+  return doc;
+}
+
+/**
  * Replay the journal left next to `stateFile` onto `doc` (the parsed state file). Returns how many
  * events were replayed; 0 when there is no journal, or when it extends an older serial (the state file
  * already holds it: a crash came between the state write and the journal's removal).
  */
-export async function replayJournal(stateFile: string, doc: StateDocument): Promise<number> {
+export async function replayJournal(stateFile: string, doc: StateDocument, catalog: KindCatalog): Promise<number> {
   const file = journalFileOf(stateFile);
   const text = readRegularFile(file);
   if (text === undefined) return 0;
-  const records = text.split("\n").filter((l) => l.trim() !== "").map((l) => parseRecord(file, l));
+  const records = text.split("\n").filter((l) => l.trim() !== "").map((l) => parseRecord(file, l, catalog));
   const begin = records.find((r) => r?.op === "begin") as Extract<JournalRecord, { op: "begin" }> | undefined;
   if (!begin) return 0;
   if (doc.lineage !== undefined && begin.lineage !== doc.lineage) {
@@ -138,9 +147,9 @@ export class StateStore {
    * Open under the lock: read the state file and replay a journal a crash left (folding it into the
    * state file at once, so this run starts from one file).
    */
-  static async open(file: string, opts: { onNote?: (text: string) => void } = {}): Promise<StateStore> {
-    const doc = await readStateFile(file);
-    const replayed = await replayJournal(file, doc);
+  static async open(file: string, catalog: KindCatalog, opts: { onNote?: (text: string) => void } = {}): Promise<StateStore> {
+    const doc = await readStateFile(file, catalog);
+    const replayed = await replayJournal(file, doc, catalog);
     const store = new StateStore(file, doc);
     if (replayed > 0) {
       opts.onNote?.(`recovered ${replayed} change(s) an interrupted apply left in ${journalFileOf(file)}`);

@@ -14,7 +14,7 @@ import { link, rename, rm } from "node:fs/promises";
 import { hostname } from "node:os";
 import { UserError } from "../core/errors.js";
 import { fileTypeWords } from "../core/file-types.js";
-import { readRegularFile, removeStaleTemps, StateFileError, writeAll, writeFailureHint } from "./state-file.js";
+import { readRegularFile, removeStaleTemps, StateFileError, writeAll, writeFailureHint } from "./files.js";
 
 export interface LockHolder {
   pid: number;

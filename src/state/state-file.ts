@@ -1,70 +1,61 @@
 import { randomUUID } from "node:crypto";
-import { closeSync, constants, fstatSync, fsyncSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { fileTypeWords } from "../core/file-types.js";
 import { isJsonObject, stableStringify } from "../core/json.js";
-import { KINDS, PROVIDERS, type Address, type AudienceState, type PendingCreate, type StateDocument, type StateEntry } from "../core/types.js";
-import { journalFileOf, replayJournal } from "./journal.js";
+import type { Address, AudienceState, KindCatalog, PendingCreate, StateDocument, StateEntry } from "../core/types.js";
+import { journalFileOf, readRegularFile, StateFileError, writeAll, writeFailureHint } from "./files.js";
 
 export { StateLockedError, withStateLock } from "./lock.js";
-
-/** The state file is missing a field, has the wrong shape, or is not JSON. */
-export class StateFileError extends Error {
-  constructor(
-    readonly file: string,
-    message: string,
-  ) {
-    super(`${file}: ${message}`);
-    this.name = "StateFileError";
-  }
-}
+export { readRegularFile, removeStaleTemps, StateFileError, writeAll, writeFailureHint } from "./files.js";
 
 export function emptyState(): StateDocument {
   return { version: 1, serial: 0, campaigns: {} };
 }
 
 /**
- * The address fits the entry: `<provider>/<account>/<name>` for the provider's campaign kind,
- * `<provider>/<account>/<short>/<name>` for its other kinds (docs/design.md §11). Which other kinds a provider
- * offers is the providers' knowledge, not the state file's: an unknown one is refused where the entry is
- * used (the kind's session).
+ * The address fits the entry: `<provider>/<account>/<name>` for the provider's primary kind (no address
+ * segment), `<provider>/<account>/<short>/<name>` for its other kinds (docs/design.md §11).
  */
-function checkAddress(file: string, where: string, address: string, provider: StateEntry["provider"], account: string, kind: string): void {
+function checkAddress(file: string, where: string, address: string, provider: string, account: string, kind: { kind: string; short?: string }): void {
   const parts = address.split("/");
-  const segments = kind === KINDS[provider] ? 3 : 4;
-  if (parts.length !== segments || parts[0] !== provider || parts[1] !== account || parts.slice(2).some((p) => p === "")) {
-    throw new StateFileError(file, `${where}: the address does not match provider "${provider}", account "${account}" and kind ${kind}`);
+  const segments = kind.short === undefined ? 3 : 4;
+  if (
+    parts.length !== segments ||
+    parts[0] !== provider ||
+    parts[1] !== account ||
+    (kind.short !== undefined && parts[2] !== kind.short) ||
+    parts.slice(2).some((p) => p === "")
+  ) {
+    throw new StateFileError(file, `${where}: the address does not match provider "${provider}", account "${account}" and kind ${kind.kind}`);
   }
 }
 
-function checkProvider(file: string, where: string, raw: Record<string, unknown>): StateEntry["provider"] {
+/** Provider, account and kind of a record, checked against the registered providers and their kinds (`catalog`). */
+function checkKind(file: string, where: string, raw: Record<string, unknown>, catalog: KindCatalog): { provider: string; account: string; kind: { kind: string; short?: string } } {
   const { provider, account, kind } = raw;
-  if (typeof provider !== "string" || !(PROVIDERS as readonly string[]).includes(provider)) {
-    throw new StateFileError(file, `${where}.provider must be one of ${PROVIDERS.join(", ")}`);
+  const providers = catalog.providers();
+  if (typeof provider !== "string" || !providers.includes(provider)) {
+    throw new StateFileError(file, `${where}.provider must be one of ${providers.join(", ")}`);
   }
-  const p = provider as StateEntry["provider"];
   if (typeof account !== "string" || account === "") throw new StateFileError(file, `${where}.account must be a non-empty string`);
-  // A kind of this provider: its campaign kind, or another kind named after it (ExtrovertStyle, ...).
-  const prefix = KINDS[p].replace(/Campaign$/, "");
-  if (typeof kind !== "string" || !new RegExp(`^${prefix}[A-Z][A-Za-z]*$`).test(kind)) {
-    throw new StateFileError(file, `${where}.kind must be ${KINDS[p]} or another ${prefix} kind`);
-  }
-  return p;
+  const kinds = catalog.kindsOf(provider);
+  const found = kinds.find((k) => k.kind === kind);
+  if (!found) throw new StateFileError(file, `${where}.kind must be one of ${kinds.map((k) => k.kind).join(", ")} (the kinds ${provider} offers)`);
+  return { provider, account, kind: found };
 }
 
-export function checkEntry(file: string, address: string, raw: unknown, where = `campaigns["${address}"]`): StateEntry {
+export function checkEntry(file: string, address: string, raw: unknown, catalog: KindCatalog, where = `campaigns["${address}"]`): StateEntry {
   if (!isJsonObject(raw)) throw new StateFileError(file, `${where} is not an object`);
-  const p = checkProvider(file, where, raw);
-  const { account, id, appliedAt, applied } = raw as Record<string, unknown> & { account: string };
+  const { provider, account, kind } = checkKind(file, where, raw, catalog);
+  const { id, appliedAt, applied } = raw;
   if (typeof id !== "string" || id === "") throw new StateFileError(file, `${where}.id must be a non-empty string`);
   if (typeof appliedAt !== "string") throw new StateFileError(file, `${where}.appliedAt must be a string`);
   if (!isJsonObject(applied)) throw new StateFileError(file, `${where}.applied must be an object`);
-  const kind = raw.kind as string;
-  checkAddress(file, where, address, p, account, kind);
+  checkAddress(file, where, address, provider, account, kind);
   // Optional and advisory (it only lets the refresh skip reads): anything malformed is dropped, not refused.
   const observed = isJsonObject(raw.observed) && typeof raw.observed.status === "string" ? { observed: { status: raw.observed.status } } : {};
   const audience = raw.audience === undefined ? undefined : checkAudienceState(file, `${where}.audience`, raw.audience);
-  return { provider: p, account, kind, id, appliedAt, applied, ...observed, ...(audience ? { audience } : {}) };
+  return { provider, account, kind: kind.kind, id, appliedAt, applied, ...observed, ...(audience ? { audience } : {}) };
 }
 
 /** `audience`: digests per file and counts only (docs/design.md §10: no personal data in state). */
@@ -82,20 +73,19 @@ function checkAudienceState(file: string, where: string, raw: unknown): Audience
   return { mode, files: files as Record<string, string>, rows: rows as number, count: count as number };
 }
 
-export function checkPending(file: string, address: string, raw: unknown, where = `pending["${address}"]`): PendingCreate {
+export function checkPending(file: string, address: string, raw: unknown, catalog: KindCatalog, where = `pending["${address}"]`): PendingCreate {
   if (!isJsonObject(raw)) throw new StateFileError(file, `${where} is not an object`);
-  const p = checkProvider(file, where, raw);
-  const { account, name, digest, idempotencyKey, at } = raw as Record<string, unknown> & { account: string };
+  const { provider, account, kind } = checkKind(file, where, raw, catalog);
+  const { name, digest, idempotencyKey, at } = raw;
   for (const [k, v] of Object.entries({ name, digest, idempotencyKey, at })) {
     if (typeof v !== "string") throw new StateFileError(file, `${where}.${k} must be a string`);
   }
-  const kind = raw.kind as string;
-  checkAddress(file, where, address, p, account, kind);
-  return { provider: p, account, kind, name: name as string, digest: digest as string, idempotencyKey: idempotencyKey as string, at: at as string };
+  checkAddress(file, where, address, provider, account, kind);
+  return { provider, account, kind: kind.kind, name: name as string, digest: digest as string, idempotencyKey: idempotencyKey as string, at: at as string };
 }
 
-/** Parse the text of a state file (no journal). */
-export function parseState(file: string, text: string): StateDocument {
+/** Parse the text of a state file (no journal); providers and kinds are checked against `catalog`. */
+export function parseState(file: string, text: string, catalog: KindCatalog): StateDocument {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -113,72 +103,29 @@ export function parseState(file: string, text: string): StateDocument {
   }
   if (lineage !== undefined && (typeof lineage !== "string" || lineage === "")) throw new StateFileError(file, `lineage must be a non-empty string`);
   const campaigns: Record<Address, StateEntry> = {};
-  for (const [address, entry] of Object.entries(raw.campaigns)) campaigns[address] = checkEntry(file, address, entry);
+  for (const [address, entry] of Object.entries(raw.campaigns)) campaigns[address] = checkEntry(file, address, entry, catalog);
   const doc: StateDocument = { version: 1, serial: serial ?? 0, ...(lineage === undefined ? {} : { lineage }), campaigns };
   if (raw.pending !== undefined) {
     if (!isJsonObject(raw.pending)) throw new StateFileError(file, `pending must be an object`);
     const pending: Record<Address, PendingCreate> = {};
-    for (const [address, p] of Object.entries(raw.pending)) pending[address] = checkPending(file, address, p);
+    for (const [address, p] of Object.entries(raw.pending)) pending[address] = checkPending(file, address, p, catalog);
     if (Object.keys(pending).length > 0) doc.pending = pending;
   }
   if (raw.untracked !== undefined) {
     if (!Array.isArray(raw.untracked)) throw new StateFileError(file, `untracked must be an array`);
     const untracked = raw.untracked.map((u, i) => {
       const address = isJsonObject(u) && typeof u.address === "string" ? u.address : "";
-      return { address, ...checkEntry(file, address, u, `untracked[${i}]`) };
+      return { address, ...checkEntry(file, address, u, catalog, `untracked[${i}]`) };
     });
     if (untracked.length > 0) doc.untracked = untracked;
   }
   return doc;
 }
 
-/**
- * The text of a state, journal or lock file; undefined when it does not exist. Never blocks on a FIFO
- * or device (opened non-blocking, its type checked on the open descriptor before any read — the
- * approach of config/files.ts readWorkspaceFile): anything but a regular file is a StateFileError
- * saying what it is and what to do.
- */
-export function readRegularFile(file: string): string | undefined {
-  let fd: number;
-  try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new StateFileError(file, `cannot read: ${(err as Error).message}`);
-  }
-  try {
-    const info = fstatSync(fd);
-    if (!info.isFile()) throw new StateFileError(file, `is ${fileTypeWords(info)}, not a regular file; move it away, then run again`);
-    const chunks: Buffer[] = [];
-    for (;;) {
-      const buf = Buffer.alloc(64 * 1024);
-      const n = readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) break;
-      chunks.push(buf.subarray(0, n));
-    }
-    return Buffer.concat(chunks).toString("utf8");
-  } catch (err) {
-    if (err instanceof StateFileError) throw err;
-    throw new StateFileError(file, `cannot read: ${(err as Error).message}`);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** Read the state file alone (no journal); a missing file is an empty state. */
-export async function readStateFile(file: string): Promise<StateDocument> {
+export async function readStateFile(file: string, catalog: KindCatalog): Promise<StateDocument> {
   const text = readRegularFile(file);
-  return text === undefined ? emptyState() : parseState(file, text);
-}
-
-/**
- * Read the state as it now is: the state file, plus the records of a journal an interrupted apply left
- * next to it (replayed in memory; nothing is written). A missing file is an empty state.
- */
-export async function readState(file: string): Promise<StateDocument> {
-  const doc = await readStateFile(file);
-  await replayJournal(file, doc);
-  return doc;
+  return text === undefined ? emptyState() : parseState(file, text, catalog);
 }
 
 /** Serialise with sorted keys and a trailing newline (stable diffs when committed). Empty `pending` is left out. */
@@ -192,15 +139,6 @@ export function serializeState(doc: StateDocument): string {
   return `${stableStringify(out, 2)}\n`;
 }
 
-/** What to do about a failed write, by its errno (the reason text only explains). */
-export function writeFailureHint(file: string, cause: unknown): string {
-  const code = (cause as NodeJS.ErrnoException)?.code;
-  if (code === "ENOSPC" || code === "EDQUOT") return "free space on that disk, then run again";
-  if (code === "EFBIG") return "the file size limit (ulimit -f) or the disk is full: raise it or free space, then run again";
-  if (code === "EACCES" || code === "EPERM" || code === "EROFS") return `make ${dirname(file)} writable for this user, then run again`;
-  return "fix the cause, then run again";
-}
-
 /** A write of the state (or its journal) failed: ENOSPC, EACCES, EIO, EFBIG… */
 export class StateWriteError extends Error {
   constructor(
@@ -210,13 +148,6 @@ export class StateWriteError extends Error {
     super(`cannot write ${file}: ${(cause as Error)?.message ?? String(cause)} (${writeFailureHint(file, cause)})`);
     this.name = "StateWriteError";
   }
-}
-
-/** Write all of `text` (a short write is retried; the next one reports the error). */
-export function writeAll(fd: number, text: string): void {
-  const buf = Buffer.from(text, "utf8");
-  let off = 0;
-  while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
 }
 
 function fsyncDir(dir: string): void {
@@ -269,55 +200,5 @@ export function writeStateSync(file: string, doc: StateDocument): void {
     rmSync(journalFileOf(file), { force: true });
   } catch {
     /* the journal extends an older serial now: the next load ignores it */
-  }
-}
-
-/** How long a temp file of a writer that cannot be checked (its pid runs, maybe reused) may stay: 1 hour. */
-const TEMP_MAX_AGE_MS = 60 * 60 * 1000;
-
-/**
- * Remove temp files a killed writer left next to the state file (`.<state>.<pid>.<ms>.tmp`, the naming
- * of writeStateSync): only that exact pattern, and only stale ones — the writer's pid is no longer
- * running, or the file is over an hour old (no live writer keeps one for more than milliseconds).
- * Called under the state lock. Returns the names removed.
- */
-export function removeStaleTemps(file: string, now = Date.now()): string[] {
-  const dir = dirname(file);
-  const prefix = `.${basename(file)}.`;
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  const removed: string[] = [];
-  for (const name of names) {
-    if (!name.startsWith(prefix)) continue;
-    const m = /^(\d+)\.(\d+)\.tmp$/.exec(name.slice(prefix.length));
-    if (!m) continue;
-    const pid = Number(m[1]);
-    const path = join(dir, name);
-    let stale = !pidRuns(pid);
-    if (!stale) {
-      const info = statSync(path, { throwIfNoEntry: false });
-      stale = info !== undefined && info.isFile() && now - info.mtimeMs > TEMP_MAX_AGE_MS;
-    }
-    if (!stale || pid === process.pid) continue;
-    try {
-      rmSync(path, { force: true });
-      removed.push(name);
-    } catch {
-      /* not ours to remove after all (permissions): leave it */
-    }
-  }
-  return removed;
-}
-
-function pidRuns(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code !== "ESRCH";
   }
 }

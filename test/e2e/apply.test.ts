@@ -5,6 +5,7 @@ import { loadWorkspace } from "../../src/config/workspace.js";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { catalog } from "../../src/providers/registry.js";
 import { StateStore } from "../../src/state/journal.js";
 import type { JsonObject } from "../../src/core/json.js";
 import type { Plan } from "../../src/core/plan.js";
@@ -215,7 +216,7 @@ describe("apply", () => {
     };
     try {
       const dir = await mkdtemp(join(tmpdir(), "campaignctl-apply-"));
-      const store = await StateStore.open(join(dir, "campaignctl.state.json"));
+      const store = await StateStore.open(join(dir, "campaignctl.state.json"), catalog);
       const outcomes = await executePlan(plan, sessions, store, { allowReplace: false, prune: false });
       store.close();
       await rm(dir, { recursive: true, force: true });

@@ -10,8 +10,9 @@
 import { access, chmod, chown, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { ProviderName } from "../../src/core/types.js";
-import { readState } from "../../src/state/state-file.js";
+import type { SimulatedProvider } from "../../src/sandbox/types.js";
+import { catalog } from "../../src/providers/registry.js";
+import { readState } from "../../src/state/journal.js";
 import { ensureBuilt, spawnCli, type ChildResult } from "../support/cli-process.js";
 import { useSandbox } from "../support/sandbox.js";
 import { alturPhone, extrovertTarget, puffleEmail } from "./specs.js";
@@ -20,7 +21,7 @@ import { KEYS, TestWorkspace } from "./workspace.js";
 const KEYS_ENV: Record<string, string> = { ...KEYS };
 
 const sb = useSandbox({ rateLimits: false });
-const PROVIDERS: ProviderName[] = ["extrovert", "puffle", "altur"];
+const PROVIDERS: SimulatedProvider[] = ["extrovert", "puffle", "altur"];
 
 beforeAll(() => ensureBuilt(), 120_000);
 
@@ -59,7 +60,7 @@ async function audit(ws: TestWorkspace, tag: string): Promise<Audit> {
   const result: Audit = { duplicates: 0, lost: 0, unparsable: 0, live: 0 };
   let state: Awaited<ReturnType<typeof readState>> | undefined;
   try {
-    state = await readState(join(ws.dir, "campaignctl.state.json"));
+    state = await readState(join(ws.dir, "campaignctl.state.json"), catalog);
   } catch {
     result.unparsable = 1;
   }

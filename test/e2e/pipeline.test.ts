@@ -16,14 +16,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import type { ProviderName } from "../../src/core/types.js";
+import type { SimulatedProvider } from "../../src/sandbox/types.js";
 import { BIN, ensureBuilt, REPO } from "../support/cli-process.js";
 import { useSandbox } from "../support/sandbox.js";
 import { alturPhone, extrovertTarget, puffleEmail } from "./specs.js";
 import { clearLogs, KEYS, TestWorkspace } from "./workspace.js";
 
 const sb = useSandbox({ rateLimits: false });
-const PROVIDERS: ProviderName[] = ["extrovert", "puffle", "altur"];
+const PROVIDERS: SimulatedProvider[] = ["extrovert", "puffle", "altur"];
 const TRIALS = Number(process.env.PIPELINE_TRIALS ?? 2);
 const APPLY_SH = join(REPO, "scripts", "gitops", "apply.sh");
 const COMMIT_SH = join(REPO, "scripts", "gitops", "commit-state.sh");
@@ -156,7 +156,7 @@ async function repository(tag: string, opts: { failing?: boolean } = {}): Promis
 }
 
 interface LiveObject {
-  provider: ProviderName;
+  provider: SimulatedProvider;
   /** "" for a campaign, else the address segment of the kind: style, context, topic. */
   short: string;
   id: string;

@@ -13,7 +13,8 @@ import { existsSync } from "node:fs";
 import { mkdir, readdir, rm, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { ProviderName } from "../../src/core/types.js";
+import type { SimulatedProvider } from "../../src/sandbox/types.js";
+import { catalog } from "../../src/providers/registry.js";
 import { readStateFile } from "../../src/state/state-file.js";
 import { ensureBuilt, spawnCli, type ChildResult } from "../support/cli-process.js";
 import { useSandbox } from "../support/sandbox.js";
@@ -21,7 +22,7 @@ import { alturPhone, extrovertTarget, puffleEmail } from "./specs.js";
 import { KEYS, TestWorkspace } from "./workspace.js";
 
 const sb = useSandbox({ rateLimits: false });
-const PROVIDERS: ProviderName[] = ["extrovert", "puffle", "altur"];
+const PROVIDERS: SimulatedProvider[] = ["extrovert", "puffle", "altur"];
 const STACK = /\n\s+at .*\.(ts|js):\d+/;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -39,7 +40,7 @@ function prng(seed: number): () => number {
   };
 }
 
-async function tagged(provider: ProviderName, tag: string): Promise<any[]> {
+async function tagged(provider: SimulatedProvider, tag: string): Promise<any[]> {
   return (await sb.campaigns(provider)).filter((c) => String(c.name).startsWith(`${tag} `));
 }
 
@@ -102,7 +103,7 @@ async function cancelTrial(tag: string, after: number, f: CancelFigures): Promis
     // The hanging creates land at the sandbox (the process is gone by then).
     await sleep(Math.max(0, sigintAt + HANGING_MS + 1500 - Date.now()));
     // The state FILE alone, as a runner killed now would leave it committed (the journal is not read).
-    const file = await readStateFile(join(ws.dir, "campaignctl.state.json"));
+    const file = await readStateFile(join(ws.dir, "campaignctl.state.json"), catalog);
     const ids = new Set(Object.values(file.campaigns).map((e) => `${e.provider}:${e.id}`));
     const pending = new Set(Object.values(file.pending ?? {}).map((p) => `${p.provider}:${p.name}`));
     for (const provider of PROVIDERS) {
@@ -183,7 +184,7 @@ describe("Ctrl-C during a Puffle launch wait", () => {
       expect(r.stdout + r.stderr).not.toMatch(/stay pending|as pending/);
       // Nothing was sent after the signal but (at most) the status read in flight.
       expect((await sb.requests("puffle")).filter((q) => q.method !== "GET")).toEqual([]);
-      const state = await readStateFile(join(ws.dir, "campaignctl.state.json"));
+      const state = await readStateFile(join(ws.dir, "campaignctl.state.json"), catalog);
       expect(Object.keys(state.campaigns).sort()).toEqual(["altur/default/calls", "puffle/default/nurture"]);
       expect(state.pending).toBeUndefined();
       expect(existsSync(join(ws.dir, "campaignctl.state.json.journal"))).toBe(false);

@@ -15,8 +15,8 @@
  * `setFaults(p, { requestsPerSecond: null })` inside a test to restore the provider's default.
  */
 import { afterAll, beforeAll, beforeEach } from "vitest";
-import { PROVIDERS, type ProviderName } from "../../src/core/types.js";
-import { PROVIDERS as MODULES } from "../../src/providers/registry.js";
+import { SIMULATED as PROVIDERS, type SimulatedProvider } from "../../src/sandbox/types.js";
+import { providerById } from "../../src/providers/registry.js";
 import { startSandbox, type RunningSandbox } from "../../src/sandbox/server.js";
 import type { AnswerOverride, FaultSettings, RequestLogEntry } from "../../src/sandbox/types.js";
 
@@ -59,28 +59,28 @@ export interface TestSandbox extends RunningSandbox {
    * One provider request: `path` is relative to the provider's base URL (urls[provider]); the body is
    * sent as JSON with the provider's documented auth header.
    */
-  request(provider: ProviderName, method: string, path: string, body?: unknown, opts?: RequestOptions): Promise<Reply>;
+  request(provider: SimulatedProvider, method: string, path: string, body?: unknown, opts?: RequestOptions): Promise<Reply>;
   /** POST /__sandbox/reset: every simulator back to its fixtures, logs and faults cleared. */
   reset(): Promise<void>;
   /** GET /__sandbox/requests of one provider (method, path, query, body, status, headers without auth). */
-  requests(provider: ProviderName): Promise<RequestLogEntry[]>;
+  requests(provider: SimulatedProvider): Promise<RequestLogEntry[]>;
   /** DELETE /__sandbox/requests of one provider. */
-  clearRequests(provider: ProviderName): Promise<void>;
+  clearRequests(provider: SimulatedProvider): Promise<void>;
   /** PUT /__sandbox/faults of one provider (partial settings merge); returns the settings now in force. */
-  setFaults(provider: ProviderName, faults: Partial<FaultSettings>): Promise<FaultSettings>;
+  setFaults(provider: SimulatedProvider, faults: Partial<FaultSettings>): Promise<FaultSettings>;
   /** PUT /__sandbox/answers of one provider: canned answers by method and path (`*` = one segment); [] removes them. */
-  setAnswers(provider: ProviderName, answers: AnswerOverride[]): Promise<void>;
+  setAnswers(provider: SimulatedProvider, answers: AnswerOverride[]): Promise<void>;
   /** PUT /__sandbox/settings of one provider (partial merge); returns the settings now in force. */
-  setSettings(provider: ProviderName, settings: Record<string, unknown>): Promise<Record<string, unknown>>;
+  setSettings(provider: SimulatedProvider, settings: Record<string, unknown>): Promise<Record<string, unknown>>;
   /** GET /__sandbox/campaigns of one provider. */
-  campaigns(provider: ProviderName): Promise<any[]>;
+  campaigns(provider: SimulatedProvider): Promise<any[]>;
   /** POST /__sandbox/campaigns/{id}/status; throws on anything but success. */
-  forceStatus(provider: ProviderName, id: string | number, status: string): Promise<void>;
+  forceStatus(provider: SimulatedProvider, id: string | number, status: string): Promise<void>;
 }
 
 /** The provider's documented auth header carrying `apiKey` (X-API-Key / Bearer / api-key). */
-export function authHeaders(provider: ProviderName, apiKey: string): Record<string, string> {
-  const h = MODULES[provider].connection.authHeader(apiKey);
+export function authHeaders(provider: SimulatedProvider, apiKey: string): Record<string, string> {
+  const h = providerById(provider).connection.authHeader(apiKey);
   return { [h.name]: h.value };
 }
 
@@ -108,7 +108,7 @@ export async function startTestSandbox(opts: TestSandboxOptions = {}): Promise<T
     ...(opts.dataFile === undefined ? {} : { dataFile: opts.dataFile }),
   });
 
-  const control = async (provider: ProviderName, method: string, path: string, body?: unknown): Promise<Reply> => {
+  const control = async (provider: SimulatedProvider, method: string, path: string, body?: unknown): Promise<Reply> => {
     const res = await fetch(`${running.origins[provider]}/__sandbox${path}`, {
       method,
       ...(body === undefined ? {} : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),

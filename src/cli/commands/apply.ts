@@ -21,6 +21,7 @@ import { buildPlan } from "../../engine/build-plan.js";
 import type { RefreshedCampaign } from "../../engine/refresh.js";
 import { resolveUndeclaredPending } from "../../engine/pending.js";
 import { accountKey, closeSessions, type AccountSession } from "../../engine/session.js";
+import { catalog } from "../../providers/registry.js";
 import { StateStore } from "../../state/journal.js";
 import { acquireStateLock } from "../../state/lock.js";
 import type { CommandContext, RegisterCommand } from "../context.js";
@@ -365,7 +366,7 @@ export const register: RegisterCommand = (program, run) => {
         let sessions: Map<string, AccountSession> | undefined;
         let early: EarlyStart | undefined;
         try {
-          store = await StateStore.open(workspace.stateFile, { onNote: (t) => note(`note: ${t}`) }).catch((err) => {
+          store = await StateStore.open(workspace.stateFile, catalog, { onNote: (t) => note(`note: ${t}`) }).catch((err) => {
             throw err instanceof Error && err.name === "StateFileError" ? new CliError(err.message) : err;
           });
           interrupt.attach(store);

@@ -6,9 +6,9 @@ import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { yamlLib } from "../../config/yaml-lib.js";
 import { isJsonObject } from "../../core/json.js";
-import { PROVIDERS as PROVIDER_NAMES, type ProviderName } from "../../core/types.js";
-import { providerForKind, PROVIDERS } from "../../providers/registry.js";
+import { defaultApiKeyEnv, kindModule, providerById, providers } from "../../providers/registry.js";
 import type { RunningSandbox } from "../../sandbox/server.js";
+import { isSimulated, type SimulatedProvider } from "../../sandbox/types.js";
 import type { CommandContext, RegisterCommand } from "../context.js";
 import { CliError, type Output } from "../io.js";
 
@@ -26,11 +26,6 @@ const EXAMPLES_DIR = new URL("../../../campaigns/", import.meta.url);
 /** The sandbox's API key. A throwaway value that only the in-process sandbox accepts. */
 const DEMO_KEY = "sandbox";
 
-const ENV_NAMES: Readonly<Record<ProviderName, string>> = {
-  extrovert: "EXTROVERT_API_KEY",
-  puffle: "PUFFLE_API_KEY",
-  altur: "ALTUR_API_KEY",
-};
 
 interface StepResult {
   code: number;
@@ -40,7 +35,7 @@ interface StepResult {
 class DemoStepError extends CliError {}
 
 interface Example {
-  provider: ProviderName;
+  provider: SimulatedProvider;
   account: string;
   name: string;
   spec: Record<string, unknown>;
@@ -67,11 +62,12 @@ async function readExamples(dir: string): Promise<Example[]> {
       continue; // validate reports it
     }
     if (!isJsonObject(doc) || typeof doc.kind !== "string" || !isJsonObject(doc.metadata) || !isJsonObject(doc.spec)) continue;
-    const module = providerForKind(doc.kind);
-    // Campaigns only: the styles, contexts and topics they use are applied with them, not shown apart.
-    if (!module || module.kind !== doc.kind || typeof doc.metadata.name !== "string") continue;
+    const found = kindModule(doc.kind);
+    // Each provider's primary kind only: the styles, contexts and topics they use are applied with them, not shown apart.
+    if (!found || found.kind.short !== undefined || typeof doc.metadata.name !== "string") continue;
     const account = typeof doc.metadata.account === "string" ? doc.metadata.account : "default";
-    out.push({ provider: module.name, account, name: doc.metadata.name, spec: doc.spec });
+    if (!isSimulated(found.provider.id)) continue;
+    out.push({ provider: found.provider.id, account, name: doc.metadata.name, spec: doc.spec });
   }
   return out;
 }
@@ -111,11 +107,15 @@ export async function runDemo(ctx: CommandContext): Promise<number> {
       throw err;
     }
     const sb = sandbox;
+    // The registered providers the sandbox simulates.
+    const demoProviders = providers()
+      .map((p) => p.id)
+      .filter(isSimulated);
     const ws = workspace;
     await cp(examples, join(ws, "campaigns"), { recursive: true });
     const declared = await readExamples(join(ws, "campaigns"));
     const accounts = new Set(declared.map((e) => `${e.provider}/${e.account}`));
-    for (const p of PROVIDER_NAMES) accounts.add(`${p}/default`);
+    for (const p of demoProviders) accounts.add(`${p}/default`);
     await writeFile(
       join(ws, "campaignctl.yaml"),
       "# The demo's workspace: every account points at the in-process sandbox.\n" +
@@ -123,16 +123,16 @@ export async function runDemo(ctx: CommandContext): Promise<number> {
           apiVersion: "campaignctl/v1",
           campaignsDir: "campaigns",
           accounts: [...accounts].sort().map((key) => {
-            const [provider, name] = key.split("/") as [ProviderName, string];
-            return { provider, name, apiKeyEnv: ENV_NAMES[provider], baseUrl: sb.urls[provider] };
+            const [provider, name] = key.split("/") as [SimulatedProvider, string];
+            return { provider, name, apiKeyEnv: defaultApiKeyEnv(provider), baseUrl: sb.urls[provider] };
           }),
         }),
     );
     // Only the sandbox's key, never the user's environment (and so never a real key).
-    const env: Record<string, string> = Object.fromEntries(PROVIDER_NAMES.map((p) => [ENV_NAMES[p], DEMO_KEY]));
+    const env: Record<string, string> = Object.fromEntries(demoProviders.map((p) => [defaultApiKeyEnv(p), DEMO_KEY]));
 
     out(paint("1", "campaignctl demo") + " — campaigns as code, end to end, against the built-in sandbox (no credentials, nothing leaves 127.0.0.1)");
-    out(`  sandbox:   ${PROVIDER_NAMES.map((p) => `${PROVIDERS[p].displayName} ${sb.urls[p]}`).join(", ")}`);
+    out(`  sandbox:   ${demoProviders.map((p) => `${providerById(p).displayName} ${sb.urls[p]}`).join(", ")}`);
     out(`  workspace: ${ws} (${declared.length} example campaigns copied from the repository's campaigns/)`);
 
     const heading = (title: string, what: string) => {
@@ -172,9 +172,9 @@ export async function runDemo(ctx: CommandContext): Promise<number> {
     };
 
     /** A provider API call, made the way a person's browser would, shown as the equivalent curl line. */
-    const providerCall = async (provider: ProviderName, method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> => {
-      const auth = PROVIDERS[provider].connection.authHeader(DEMO_KEY);
-      const shownAuth = auth.value.replace(DEMO_KEY, `$${ENV_NAMES[provider]}`);
+    const providerCall = async (provider: SimulatedProvider, method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> => {
+      const auth = providerById(provider).connection.authHeader(DEMO_KEY);
+      const shownAuth = auth.value.replace(DEMO_KEY, `$${defaultApiKeyEnv(provider)}`);
       const data = body === undefined ? "" : ` -H "Content-Type: application/json" -d '${JSON.stringify(body)}'`;
       out(`  ${paint("2", "$")} curl -X ${method} ${sb.urls[provider]}${path} -H "${auth.name}: ${shownAuth}"${data}`);
       const res = await fetch(`${sb.urls[provider]}${path}`, {
@@ -228,7 +228,7 @@ export async function runDemo(ctx: CommandContext): Promise<number> {
     } else if (renamable) {
       const path = renamable.provider === "altur" ? `/campaigns/${ids[addressOf(renamable)]}` : `/api/campaigns/${ids[addressOf(renamable)]}`;
       const res = await providerCall(renamable.provider, "PATCH", path, { name: `${String(renamable.spec.name)} (edited in the UI)` });
-      out(`    → ${res.status}: ${addressOf(renamable)} was renamed at ${PROVIDERS[renamable.provider].displayName}`);
+      out(`    → ${res.status}: ${addressOf(renamable)} was renamed at ${providerById(renamable.provider).displayName}`);
       edited = addressOf(renamable);
     } else {
       throw new DemoStepError(`demo step ${step}: the example campaigns hold no Puffle or Altur campaign to edit`);

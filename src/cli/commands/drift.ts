@@ -1,7 +1,8 @@
 import { Option } from "commander";
 import { driftOf, driftReport, type DriftReport } from "../../core/drift.js";
 import { resolvedSpec } from "../../engine/build-plan.js";
-import { closeSessions } from "../../engine/session.js";
+import { closeSessions, type KindSession } from "../../engine/session.js";
+import { providers } from "../../providers/registry.js";
 import type { RegisterCommand } from "../context.js";
 import { renderDriftMarkdown, renderDriftText } from "../render/drift.js";
 import { runPlan, writeFileAtomic } from "../pipeline.js";
@@ -24,7 +25,10 @@ export const register: RegisterCommand = (program, run) => {
       "after",
       "\nClasses: pending (Git changed, not applied), out-of-band (live changed since apply, e.g. a UI edit),\n" +
         "conflict (both), blocked (cannot be applied in the current status).\n" +
-        "Extrovert has no read API: its drift can only be pending.\n" +
+        providers()
+          .filter((p) => !p.kinds.some((k) => k.capabilities.readable))
+          .map((p) => `${p.displayName} has no read API: its drift can only be pending.\n`)
+          .join("") +
         "Exit codes: 0 in sync, 2 drift found, 1 error.",
     )
     .action(
@@ -38,8 +42,8 @@ export const register: RegisterCommand = (program, run) => {
             const plan = plans.get(r.address);
             return driftOf({
               address: r.address,
-              provider: r.session.module.name,
-              caps: r.session.module.capabilities,
+              provider: r.session.provider.id,
+              caps: r.session.kind.capabilities,
               ...(r.decl ? { git: resolvedSpec(result.plan, r.address) ?? r.decl.spec } : {}),
               ...(r.state ? { applied: r.state.applied } : {}),
               ...(r.live ? { live: r.live } : {}),
@@ -49,12 +53,12 @@ export const register: RegisterCommand = (program, run) => {
             });
           });
         const limitations: string[] = [];
-        for (const session of result.sessions.values()) {
-          if (session.module.capabilities.readable) continue;
-          const n = result.refreshed.filter((r) => r.session === session).length;
-          if (n === 0) continue;
+        // One line per kind without a read API that has objects in scope, account by account.
+        const unreadable = new Map<KindSession, number>();
+        for (const r of result.refreshed) if (!r.session.kind.capabilities.readable) unreadable.set(r.session, (unreadable.get(r.session) ?? 0) + 1);
+        for (const [session, n] of [...unreadable].sort(([a], [b]) => a.key.localeCompare(b.key))) {
           limitations.push(
-            `${session.module.displayName} (${session.key}) has no read API: its ${n} campaign(s) are compared with the last applied state only, so edits made in its dashboard cannot be detected; only pending drift is reported.`,
+            `${session.kind.displayName} (${session.key}) has no read API: its ${n} ${session.kind.capabilities.noun ?? "campaign"}(s) are compared with the last applied state only, so edits made in its dashboard cannot be detected; only pending drift is reported.`,
           );
         }
         const report = driftReport(campaigns, result.plan.errors, new Date(), limitations);

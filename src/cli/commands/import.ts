@@ -6,13 +6,14 @@ import { Option } from "commander";
 import { yamlLib } from "../../config/yaml-lib.js";
 import { hasErrors, type Diagnostic } from "../../core/diagnostics.js";
 import { isJsonObject, type JsonObject } from "../../core/json.js";
-import { addressOf, PROVIDERS as PROVIDER_NAMES, type Address, type ProviderName, type StateDocument, type StateEntry, type Workspace } from "../../core/types.js";
+import { addressOf, type Address, type ProviderId, type StateDocument, type StateEntry, type Workspace } from "../../core/types.js";
 import { checkCampaignText, CONFIG_FILE_NAME, DEFAULT_CAMPAIGNS_DIR, loadWorkspace } from "../../config/index.js";
 import { baseName, importedSpec, PACKAGE_CAMPAIGN_SCHEMA, renderCampaignFile, uniqueName } from "../../engine/import.js";
-import { accountKey, closeSessions, openSessions, timeLimits, type AccountSession } from "../../engine/session.js";
+import { accountKey, closeSessions, openSessions, sessionForKind, timeLimits, type AccountSession, type KindSession } from "../../engine/session.js";
 import { mergeLive } from "../../providers/mapping.js";
 import type { LiveCampaign } from "../../providers/types.js";
-import { PROVIDERS } from "../../providers/registry.js";
+import { findProvider, providers } from "../../providers/registry.js";
+import type { KindModule, ProviderModule } from "../../providers/types.js";
 import { StateLockedError, withStateLock, writeState } from "../../state/state-file.js";
 import type { CommandContext, RegisterCommand } from "../context.js";
 import { CliError } from "../io.js";
@@ -63,12 +64,34 @@ function within(path: string, dir: string): boolean {
   return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
 }
 
-function parseProvider(raw: string): ProviderName {
+/** The kind `import` reads for a provider: its primary kind (`<provider>/<account>/<name>`). */
+function importedKind(module: ProviderModule): KindModule | undefined {
+  return module.kinds.find((k) => k.short === undefined);
+}
+
+function canImport(module: ProviderModule): boolean {
+  const kind = importedKind(module);
+  return kind !== undefined && kind.capabilities.readable && kind.importRules !== undefined;
+}
+
+const importable = () => providers().filter(canImport);
+
+/** " (Extrovert has no read API: use `campaignctl state adopt`)" for the providers import cannot read. */
+function unimportableNote(): string {
+  const others = providers().filter((p) => !canImport(p));
+  return others.length === 0 ? "" : ` (${others.map((p) => p.displayName).join(", ")} ${others.length === 1 ? "has" : "have"} no read API: use \`campaignctl state adopt\`)`;
+}
+
+function parseProvider(raw: string): ProviderId {
   const name = raw.trim().toLowerCase();
-  if (!(PROVIDER_NAMES as readonly string[]).includes(name)) {
-    throw new CliError(`unknown --provider ${JSON.stringify(raw)}; import reads puffle or altur (extrovert has no read API)`);
+  if (!findProvider(name)) {
+    const readable = providers().filter(canImport).map((p) => p.id);
+    const unreadable = providers().filter((p) => !canImport(p)).map((p) => p.id);
+    throw new CliError(
+      `unknown --provider ${JSON.stringify(raw)}; import reads ${readable.join(" or ")}${unreadable.length > 0 ? ` (${unreadable.join(", ")} ${unreadable.length === 1 ? "has" : "have"} no read API)` : ""}`,
+    );
   }
-  return name as ProviderName;
+  return name;
 }
 
 /**
@@ -142,22 +165,22 @@ interface Candidate {
   managedAs?: string;
 }
 
-function displayNameOf(session: AccountSession, live: LiveCampaign): string {
-  const v = live.spec[session.module.capabilities.nameField];
+function displayNameOf(session: KindSession, live: LiveCampaign): string {
+  const v = live.spec[session.kind.capabilities.nameField];
   return typeof v === "string" ? v : "";
 }
 
-function describe(session: AccountSession, live: LiveCampaign): string {
+function describe(session: KindSession, live: LiveCampaign): string {
   const name = displayNameOf(session, live);
-  return `${session.module.displayName} campaign ${live.id}${name === "" ? "" : ` ${JSON.stringify(name)}`}`;
+  return `${session.kind.displayName} campaign ${live.id}${name === "" ? "" : ` ${JSON.stringify(name)}`}`;
 }
 
 /** Which live campaigns to import; everything already managed is marked with the address that manages it. */
-function select(ctx: CommandContext, workspace: Workspace, state: StateDocument, session: AccountSession, listed: LiveCampaign[], opts: ImportOptions): Candidate[] {
+function select(ctx: CommandContext, workspace: Workspace, state: StateDocument, session: KindSession, listed: LiveCampaign[], opts: ImportOptions): Candidate[] {
   const { provider, name: account } = session.account;
   const boundTo = new Map<string, Address>();
   for (const [address, e] of Object.entries(state.campaigns)) if (e.provider === provider && e.account === account) boundTo.set(e.id, address);
-  const nameField = session.module.capabilities.nameField;
+  const nameField = session.kind.capabilities.nameField;
   // Declared in Git, not in state yet: the next plan adopts the live campaign with exactly that name
   // (archived ones only when the file asks for archived: true), the way refresh does.
   const declaredByName = new Map<string, { address: Address; file: string; archived: boolean }>();
@@ -187,7 +210,7 @@ function select(ctx: CommandContext, workspace: Workspace, state: StateDocument,
     const more = listed.length > 10 ? `, … (${listed.length} in all)` : "";
     const hint = listed.length === 0 ? "the account has no campaigns" : `its campaigns: ${known.join(", ")}${more}`;
     throw new CliError(
-      `${session.module.displayName} account ${account} has no campaign with id ${unknown.map((u) => JSON.stringify(u)).join(", ")}; ${hint}. Nothing was imported.`,
+      `${session.kind.displayName} account ${account} has no campaign with id ${unknown.map((u) => JSON.stringify(u)).join(", ")}; ${hint}. Nothing was imported.`,
     );
   }
   const selected = ids.map((id) => byId.get(id) as LiveCampaign);
@@ -209,11 +232,11 @@ interface Written {
 
 async function runImport(ctx: CommandContext, opts: ImportOptions): Promise<number> {
   const provider = parseProvider(opts.provider);
-  const module = PROVIDERS[provider];
-  const rules = module.importRules;
-  if (!module.capabilities.readable || !rules) {
+  const module = importedKind(findProvider(provider) as ProviderModule);
+  const rules = module?.importRules;
+  if (!module || !module.capabilities.readable || !rules) {
     throw new CliError(
-      `${module.displayName} has no read API, so campaignctl cannot import its campaigns. Write the campaign file yourself, then bind it to the existing campaign with \`campaignctl state adopt ${provider}/${opts.account}/NAME --id ID\` (the id is in ${module.displayName}'s dashboard).`,
+      `${module?.displayName ?? provider} has no read API, so campaignctl cannot import its campaigns. Write the campaign file yourself, then bind it to the existing campaign with \`campaignctl state adopt ${provider}/${opts.account}/NAME --id ID\` (the id is in ${module?.displayName ?? provider}'s dashboard).`,
     );
   }
   if (opts.all && opts.id) throw new CliError("pass either --id ID... or --all, not both");
@@ -236,7 +259,7 @@ async function runImport(ctx: CommandContext, opts: ImportOptions): Promise<numb
   const schemaFile = schemaFileFor(workspace);
 
   const sessions = openSessions(workspace, [key], { readOnly: true, env: ctx.io.env, ...timeLimits(ctx.global), ...httpEvents(ctx) });
-  const session = sessions.get(key) as AccountSession;
+  const session = sessionForKind(sessions.get(key) as AccountSession, module.kind);
   const client = session.client;
   if (!client.list || !client.get) throw new CliError(`${module.displayName} cannot be read: nothing to import`);
   const list = client.list.bind(client);
@@ -281,7 +304,7 @@ async function runImport(ctx: CommandContext, opts: ImportOptions): Promise<numb
       const addresses = new Set<string>([...workspace.campaigns.map((c) => c.address), ...Object.keys(state.campaigns)]);
       const used = new Set<string>();
       const taken = (name: string) =>
-        used.has(name) || addresses.has(addressOf(provider, opts.account, name)) || existsSync(join(dir, `${name}.yaml`)) || existsSync(join(dir, `${name}.yml`));
+        used.has(name) || addresses.has(addressOf(provider, opts.account, name, module.short)) || existsSync(join(dir, `${name}.yaml`)) || existsSync(join(dir, `${name}.yml`));
 
       for (const [i, listedLive] of todo.entries()) {
         const detail = details[i];
@@ -372,8 +395,8 @@ async function runImport(ctx: CommandContext, opts: ImportOptions): Promise<numb
 export const register: RegisterCommand = (program, run) => {
   program
     .command("import")
-    .description("write campaign files from live Puffle or Altur campaigns and record them in state (read-only towards the provider)")
-    .requiredOption("--provider <provider>", "puffle or altur (Extrovert has no read API: use `campaignctl state adopt`)")
+    .description(`write campaign files from live ${importable().map((p) => p.displayName).join(" or ")} campaigns and record them in state (read-only towards the provider)`)
+    .requiredOption("--provider <provider>", `${importable().map((p) => p.id).join(" or ")}${unimportableNote()}`)
     .option("--account <name>", "provider account from campaignctl.yaml", "default")
     .option("--id <id...>", "import these campaign ids (repeatable)")
     .option("--all", "import every campaign of the account that campaignctl does not manage yet")

@@ -2,7 +2,8 @@ import { existsSync } from "node:fs";
 import { chmod, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, posix, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { PROVIDERS as PROVIDER_NAMES, type ProviderName } from "../../core/types.js";
+import type { ProviderId } from "../../core/types.js";
+import { defaultApiKeyEnv, providerById, providerIds } from "../../providers/registry.js";
 import type { RegisterCommand } from "../context.js";
 import { CliError } from "../io.js";
 import { PACKAGE, PACKAGE_ROOT } from "../package-info.js";
@@ -14,22 +15,6 @@ import { PACKAGE, PACKAGE_ROOT } from "../package-info.js";
  * runs (.github/workflows/{plan,apply,drift}.yml, scripts/gitops/), shipped in the package.
  * Never overwrites a file unless --force.
  */
-
-/**
- * The examples written for each provider: the package's own example files (campaigns/). The Extrovert
- * campaign names its style, context and topic by `ref`, so their files come with it.
- */
-const EXAMPLES: Readonly<Record<ProviderName, readonly string[]>> = {
-  extrovert: ["extrovert/ai-agents-topic.yaml", "extrovert/shared/ai-agents.yaml", "extrovert/shared/example-corp.yaml", "extrovert/shared/founder-voice.yaml"],
-  puffle: ["puffle/linkedin-cto-outreach.yaml"],
-  altur: ["altur/q2-reactivation.yaml"],
-};
-
-const ENV_NAMES: Readonly<Record<ProviderName, string>> = {
-  extrovert: "EXTROVERT_API_KEY",
-  puffle: "PUFFLE_API_KEY",
-  altur: "ALTUR_API_KEY",
-};
 
 /** Copied verbatim from the package: the workflows and the scripts they run. */
 const WORKFLOWS = ["plan.yml", "apply.yml", "drift.yml"].map((f) => `.github/workflows/${f}`);
@@ -47,18 +32,19 @@ export function schemaRef(file: string, schema: string): string {
   return posix.relative(posix.dirname(file), `node_modules/campaignctl/schemas/${schema}`);
 }
 
-function parseProviders(list: string | undefined): ProviderName[] {
-  if (list === undefined) return [...PROVIDER_NAMES];
+function parseProviders(list: string | undefined): ProviderId[] {
+  const ids = providerIds();
+  if (list === undefined) return [...ids];
   const names = list
     .split(/[,\s]+/)
     .map((s) => s.trim().toLowerCase())
     .filter((s) => s !== "");
-  if (names.length === 0) throw new CliError(`--providers needs at least one of ${PROVIDER_NAMES.join(", ")}`);
-  const unknown = names.filter((n) => !(PROVIDER_NAMES as readonly string[]).includes(n));
+  if (names.length === 0) throw new CliError(`--providers needs at least one of ${ids.join(", ")}`);
+  const unknown = names.filter((n) => !ids.includes(n));
   if (unknown.length > 0) {
-    throw new CliError(`--providers: unknown provider ${unknown.map((u) => JSON.stringify(u)).join(", ")} (choose from ${PROVIDER_NAMES.join(", ")})`);
+    throw new CliError(`--providers: unknown provider ${unknown.map((u) => JSON.stringify(u)).join(", ")} (choose from ${ids.join(", ")})`);
   }
-  return PROVIDER_NAMES.filter((p) => names.includes(p));
+  return ids.filter((p) => names.includes(p));
 }
 
 /** An npm package name from a directory name (lower case, URL-safe), or "campaigns". */
@@ -86,7 +72,7 @@ function packageJson(dir: string): string {
   return `${JSON.stringify(pkg, null, 2)}\n`;
 }
 
-function workspaceConfig(providers: readonly ProviderName[]): string {
+function workspaceConfig(providers: readonly ProviderId[]): string {
   const lines = [
     `# yaml-language-server: $schema=${schemaRef("campaignctl.yaml", "campaignctl.schema.json")}`,
     "# Workspace config for campaignctl: one account per provider, production URLs (no baseUrl).",
@@ -98,7 +84,7 @@ function workspaceConfig(providers: readonly ProviderName[]): string {
     "accounts:",
   ];
   for (const p of providers) {
-    lines.push(`  - provider: ${p}`, "    name: default", `    apiKeyEnv: ${ENV_NAMES[p]}`);
+    lines.push(`  - provider: ${p}`, "    name: default", `    apiKeyEnv: ${defaultApiKeyEnv(p)}`);
   }
   lines.push("safety:", "  maxChangePercent: 30", "  minManagedForThreshold: 10", "");
   return lines.join("\n");
@@ -130,13 +116,13 @@ async function exampleCampaign(file: string): Promise<string> {
 }
 
 /** Every file init writes: path relative to DIR → content. */
-async function filesToWrite(dir: string, providers: readonly ProviderName[]): Promise<Map<string, string>> {
+async function filesToWrite(dir: string, providers: readonly ProviderId[]): Promise<Map<string, string>> {
   const files = new Map<string, string>();
   files.set("package.json", packageJson(dir));
   files.set("campaignctl.yaml", workspaceConfig(providers));
   files.set(".gitignore", GITIGNORE);
   for (const p of providers) {
-    for (const example of EXAMPLES[p]) {
+    for (const example of providerById(p).examples) {
       const file = `campaigns/${example}`;
       files.set(file, await exampleCampaign(file));
     }
@@ -147,9 +133,10 @@ async function filesToWrite(dir: string, providers: readonly ProviderName[]): Pr
   return files;
 }
 
-function nextSteps(dir: string, cwd: string, providers: readonly ProviderName[]): string {
+function nextSteps(dir: string, cwd: string, providers: readonly ProviderId[]): string {
   const rel = relative(cwd, dir).startsWith("..") ? dir : relative(cwd, dir);
-  const readKeys = providers.filter((p) => p !== "extrovert").map((p) => ENV_NAMES[p]);
+  const readKeys = providers.filter((p) => providerById(p).kinds.some((k) => k.capabilities.readable)).map((p) => defaultApiKeyEnv(p));
+  const writeOnly = providers.filter((p) => !providerById(p).kinds.some((k) => k.capabilities.readable)).map((p) => defaultApiKeyEnv(p));
   return [
     "",
     "Next steps:",
@@ -160,9 +147,9 @@ function nextSteps(dir: string, cwd: string, providers: readonly ProviderName[])
     "  npx campaignctl plan         # what apply would change (read-only)",
     "  git init && git add -A && git commit -m 'campaigns as code'",
     "",
-    "On GitHub: add the API keys as secrets (" + providers.map((p) => ENV_NAMES[p]).join(", ") + "), ideally as",
+    "On GitHub: add the API keys as secrets (" + providers.map((p) => defaultApiKeyEnv(p)).join(", ") + "), ideally as",
     "secrets of the environments campaignctl-production (apply; deployment branch main) and campaignctl-plan",
-    "(plan and drift, which never need EXTROVERT_API_KEY). See campaignctl's README, \"Start a campaigns repository\".",
+    `(plan and drift${writeOnly.length > 0 ? `, which never need ${writeOnly.join(", ")}` : ""}). See campaignctl's README, "Start a campaigns repository".`,
     "",
   ].join("\n");
 }
@@ -172,7 +159,7 @@ export const register: RegisterCommand = (program, run) => {
     .command("init")
     .argument("[dir]", "directory of the new campaigns repository (created if missing)", ".")
     .description("write a new campaigns repository: package.json, campaignctl.yaml, example campaigns, GitHub workflows")
-    .option("--providers <list>", `providers to set up, comma-separated (default: all: ${PROVIDER_NAMES.join(",")})`)
+    .option("--providers <list>", `providers to set up, comma-separated (default: all: ${providerIds().join(",")})`)
     .option("--force", "overwrite files that already exist (without it, init writes nothing when any would be overwritten)")
     .addHelpText(
       "after",
@@ -180,7 +167,7 @@ export const register: RegisterCommand = (program, run) => {
         "",
         "Writes, in DIR:",
         `  package.json                  depends on campaignctl ${PACKAGE.version} (pinned) and nothing else`,
-        "  campaignctl.yaml              one account per provider; keys from EXTROVERT_API_KEY, PUFFLE_API_KEY, ALTUR_API_KEY",
+        `  campaignctl.yaml              one account per provider; keys from ${providerIds().map(defaultApiKeyEnv).join(", ")}`,
         "  campaigns/<provider>/*.yaml   one example campaign per provider, with $schema comments for editors",
         "  .gitignore",
         "  .github/workflows/plan.yml    plan on pull request (one sticky comment)",

@@ -1,8 +1,8 @@
 import { isAbsolute, resolve } from "node:path";
 import type { CommandContext, RegisterCommand } from "../context.js";
 import { CliError } from "../io.js";
-import { PROVIDERS as PROVIDER_NAMES } from "../../core/types.js";
-import { PROVIDERS } from "../../providers/registry.js";
+import { providerById } from "../../providers/registry.js";
+import { SIMULATED } from "../../sandbox/types.js";
 import { DEFAULT_SANDBOX_API_KEY, DEFAULT_SANDBOX_PORT } from "../../sandbox/defaults.js";
 
 /** Options as commander hands them over (strings, unvalidated). */
@@ -100,11 +100,11 @@ export async function runSandbox(ctx: CommandContext, options: SandboxCommandOpt
   if (!global.quiet) {
     // The key is shown only when it is the well-known default: a key given on the command line stays private.
     const shownKey = options.apiKey === undefined ? DEFAULT_SANDBOX_API_KEY : "<your --api-key>";
-    const width = Math.max(...PROVIDER_NAMES.map((p) => urls[p].length));
+    const width = Math.max(...SIMULATED.map((p) => urls[p].length));
     const lines = [
       `Sandbox running: simulated Extrovert, Puffle and Altur APIs (Ctrl-C to stop).`,
-      ...PROVIDER_NAMES.map((p) => {
-        const h = PROVIDERS[p].connection.authHeader(shownKey);
+      ...SIMULATED.map((p) => {
+        const h = providerById(p).connection.authHeader(shownKey);
         return `  ${p.padEnd(9)}  ${urls[p].padEnd(width)}  ${h.name}: ${h.value}`;
       }),
       `Control endpoints (no key) on each port, e.g. ${origins.extrovert}/__sandbox/requests, /__sandbox/reset, /__sandbox/campaigns, /__sandbox/faults, /__sandbox/settings`,

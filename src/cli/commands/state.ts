@@ -2,15 +2,14 @@ import { readFile } from "node:fs/promises";
 import { boundElsewhere } from "../../core/bindings.js";
 import { isAbsolute, relative } from "node:path";
 import { Option } from "commander";
-import type { KindCapabilities } from "../../core/capabilities.js";
-import { diffUnits, getPath, pathWithin, projectOnto, setPath } from "../../core/diff.js";
-import { isJsonObject, stableStringify, type JsonObject, type JsonValue } from "../../core/json.js";
-import type { Address, CampaignDecl, StateDocument, StateEntry, Workspace } from "../../core/types.js";
+import { diffUnits, pathWithin } from "../../core/diff.js";
+import { stableStringify, type JsonObject, type JsonValue } from "../../core/json.js";
+import { addressOf, type Address, type CampaignDecl, type StateDocument, type StateEntry, type Workspace } from "../../core/types.js";
 import { nearMatches } from "../../core/suggest.js";
-import { accountKey, closeSessions, openSessions, timeLimits } from "../../engine/session.js";
+import { readForAdoption } from "../../engine/adopt.js";
+import { accountKey, closeSessions, openSessions, sessionForKind, timeLimits } from "../../engine/session.js";
 import { NAME_PATTERN } from "../../engine/import.js";
-import { mergeLive } from "../../providers/mapping.js";
-import { addressForKind, lookupsOf, PROVIDERS, referencesOf } from "../../providers/registry.js";
+import { addressForKind, catalog, kindModuleOf, lookupsOf, providerById, referencesOf } from "../../providers/registry.js";
 import { findLookups, findRefs, pendingAddresses, replaceAt } from "../../core/refs.js";
 import { resolveLookups } from "../../engine/lookups.js";
 import { journalFileOf, StateStore } from "../../state/journal.js";
@@ -34,28 +33,6 @@ function unknownAddress(address: string, what: string, candidates: Iterable<stri
   const near = nearMatches(address, candidates);
   const hint = near.length > 0 ? `; did you mean ${near.join(", ")}?` : "";
   return new CliError(`${address} ${what}${hint} (addresses look like <provider>/<account>/<metadata.name>; see \`campaignctl state list\`)`);
-}
-
-/**
- * Live values projected onto the fields the spec manages, the same way the planner compares them:
- * keys the spec omits are dropped (recursively, through merge paths), opaque paths are kept whole,
- * and fields live does not report (write-only) are left out so the next plan sends them.
- */
-export function projectLive(spec: JsonObject, live: JsonObject, caps: Pick<KindCapabilities, "mergePaths" | "opaquePaths">, prefix = ""): JsonObject {
-  const out: JsonObject = {};
-  for (const key of Object.keys(spec)) {
-    const path = prefix === "" ? key : `${prefix}.${key}`;
-    const want = spec[key] as JsonValue;
-    const have = live[key];
-    if (have === undefined) continue;
-    if (caps.mergePaths.includes(path) && isJsonObject(want) && isJsonObject(have)) {
-      out[key] = projectLive(want, have, caps, path);
-      continue;
-    }
-    const value = caps.opaquePaths.includes(path) ? have : projectOnto(want, have);
-    if (value !== undefined) out[key] = value;
-  }
-  return out;
 }
 
 /** A path as the user would type it: relative to the current directory when it lies below it. */
@@ -166,32 +143,24 @@ async function resolvedForAdoption(ctx: CommandContext, workspace: Workspace, de
   }
 }
 
-/** Read the campaign by id through a read-only session, or (unreadable provider) take the declared spec. */
-async function readForAdoption(ctx: CommandContext, workspace: Workspace, decl: CampaignDecl, id: string): Promise<Adoption> {
-  const module = PROVIDERS[decl.provider];
+/**
+ * Read the object by id through a read-only session of its own kind, or (a kind that cannot be read)
+ * take the declared spec.
+ */
+async function adoptionOf(ctx: CommandContext, workspace: Workspace, decl: CampaignDecl, id: string): Promise<Adoption> {
+  const module = kindModuleOf(decl.kind).kind;
   if (!module.capabilities.readable) return { id, applied: await resolvedForAdoption(ctx, workspace, decl), verified: false };
-  const sessions = openSessions(workspace, [accountKey(decl.provider, decl.account)], { readOnly: true, env: ctx.io.env, ...timeLimits(ctx.global), ...httpEvents(ctx) });
+  const key = accountKey(decl.provider, decl.account);
+  const sessions = openSessions(workspace, [key], { readOnly: true, env: ctx.io.env, ...timeLimits(ctx.global), ...httpEvents(ctx) });
   try {
-    const session = sessions.get(accountKey(decl.provider, decl.account));
-    const get = session?.client.get?.bind(session.client);
-    if (!get) return { id, applied: structuredClone(decl.spec), verified: false };
-    const detail = await withProviderErrors(() => get(id), workspace);
-    if (!detail) {
-      throw new CliError(`${module.displayName} has no campaign with id ${id} (account ${decl.account} answered 404); check the id, nothing was recorded`);
+    const account = sessions.get(key);
+    if (!account) throw new Error(`no session for ${key}`);
+    const read = await withProviderErrors(() => readForAdoption(sessionForKind(account, decl.kind), decl, id), workspace);
+    if (read === "unreadable") return { id, applied: structuredClone(decl.spec), verified: false };
+    if (!read) {
+      throw new CliError(`${module.displayName} has no ${module.capabilities.noun ?? "campaign"} with id ${id} (account ${decl.account} answered 404); check the id, nothing was recorded`);
     }
-    // The list view carries what the detail lacks (Altur: status, retries, timezone, ...): both, merged.
-    const lookup = session?.client.lookup?.bind(session.client);
-    const listed = lookup ? await withProviderErrors(() => lookup(detail.id, { spec: decl.spec }), workspace) : undefined;
-    const live = listed ? mergeLive(listed, detail) : detail;
-    const applied = projectLive(decl.spec, live.spec, module.capabilities);
-    // An immutable field no read returns (Altur integration_type, cycles.mode) is recorded as the spec
-    // says — like the refresh does — so it never plans a replace; a mutable one stays unrecorded and the
-    // next apply writes it.
-    const caps = module.capabilities;
-    const assumed = live.missing.filter((m) => caps.immutable.some((imm) => pathWithin(m, imm)) && getPath(decl.spec, m) !== undefined);
-    for (const m of assumed) setPath(applied, m, getPath(decl.spec, m) as JsonValue);
-    const missing = live.missing.filter((m) => !assumed.includes(m));
-    return { id: live.id, applied, verified: true, missing, assumed };
+    return { ...read, verified: true };
   } finally {
     closeSessions(sessions);
   }
@@ -205,7 +174,7 @@ async function adopt(ctx: CommandContext, address: string, rawId: string): Promi
   }
   const id = rawId.trim();
   if (id === "") throw new CliError("--id must not be empty");
-  const module = PROVIDERS[decl.provider];
+  const module = kindModuleOf(decl.kind).kind;
   const caps = module.capabilities;
 
   const result = await lockedUpdate(workspace, async () => {
@@ -219,7 +188,7 @@ async function adopt(ctx: CommandContext, address: string, rawId: string): Promi
     if (current && current.id !== id) {
       throw new CliError(`${address} is already bound to id ${current.id}; run \`campaignctl state forget ${address}\` first to bind it to ${id}`);
     }
-    const adoption = await readForAdoption(ctx, workspace, decl, id);
+    const adoption = await adoptionOf(ctx, workspace, decl, id);
     // The provider may spell the id differently (Altur integers): check the canonical form too.
     const after = adoption.id !== id ? taken(adoption.id) : undefined;
     if (after) throw new CliError(`${module.displayName} id ${adoption.id} is already bound to ${after}`);
@@ -298,7 +267,7 @@ async function forget(ctx: CommandContext, address: string, untrackedId?: string
     await writeState(workspace.stateFile, { ...state, campaigns });
     return entry;
   });
-  const module = PROVIDERS[removed.provider];
+  const module = kindModuleOf(removed.kind).kind;
   ctx.io.stdout.write(
     `Forgot ${address} (${module.displayName} id ${removed.id}). The live campaign is untouched: campaignctl no longer tracks it.\n`,
   );
@@ -322,9 +291,11 @@ async function mv(ctx: CommandContext, from: string, to: string): Promise<number
       throw unknownAddress(from, `is not recorded in ${shown(ctx, workspace.stateFile)}`, [...Object.keys(state.campaigns), ...workspace.campaigns.map((c) => c.address)]);
     }
     if (from === to) throw new CliError(`${from} and ${to} are the same address: nothing to move`);
-    if (parts.length !== 3 || parts[0] !== entry.provider || parts[1] !== entry.account || !NAME_PATTERN.test(parts[2] ?? "")) {
+    const short = kindModuleOf(entry.kind).kind.short;
+    const name = parts.at(-1) ?? "";
+    if (to !== addressOf(entry.provider, entry.account, name, short) || !NAME_PATTERN.test(name)) {
       throw new CliError(
-        `${to} is not an address for this campaign: state mv keeps the provider and account, so NEW must look like ${entry.provider}/${entry.account}/<metadata.name> (lowercase letters, digits and '-')`,
+        `${to} is not an address for this campaign: state mv keeps the provider and account, so NEW must look like ${addressOf(entry.provider, entry.account, "<metadata.name>", short)} (lowercase letters, digits and '-')`,
       );
     }
     const taken = state.campaigns[to];
@@ -337,11 +308,11 @@ async function mv(ctx: CommandContext, from: string, to: string): Promise<number
     await writeState(workspace.stateFile, { ...state, campaigns });
     return entry;
   });
-  const module = PROVIDERS[moved.provider];
+  const module = kindModuleOf(moved.kind).kind;
   ctx.io.stdout.write(`Moved ${from} to ${to} (${module.displayName} id ${moved.id}). The live campaign is untouched.\n`);
   if (!workspace.campaigns.some((c) => c.address === to)) {
     ctx.io.stderr.write(
-      `warning: ${to} is not declared in any campaign file: set metadata.name: ${parts[2]} in the file that declared ${from}, or the next plan shows ${to} as no longer in Git.\n`,
+      `warning: ${to} is not declared in any campaign file: set metadata.name: ${parts.at(-1)} in the file that declared ${from}, or the next plan shows ${to} as no longer in Git.\n`,
     );
   }
   return 0;
@@ -356,7 +327,7 @@ async function stateAt(file: string): Promise<StateDocument> {
     throw new CliError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   try {
-    return parseState(file, text);
+    return parseState(file, text, catalog);
   } catch (err) {
     if (err instanceof StateFileError) throw new CliError(err.message);
     throw err;
@@ -382,7 +353,7 @@ async function merge(ctx: CommandContext, opts: { base: string; ours: string; th
   const lines = [`Merged this run's state into the newer one (serial ${theirs.serial ?? 0} → ${result.doc.serial ?? 0}): ${result.taken.length} address(es) taken from this run, ${result.conflicts.length} conflict(s).`];
   for (const a of result.taken) lines.push(`  taken    ${a} = ${result.doc.campaigns[a]?.id ?? "(removed)"}`);
   for (const c of result.conflicts) {
-    lines.push(`  untracked ${c.address}: ${PROVIDERS[c.provider].displayName} id ${c.id} made by this run; the address stays bound to ${theirs.campaigns[c.address]?.id ?? "?"} (the plan reports it until it is deleted and forgotten)`);
+    lines.push(`  untracked ${c.address}: ${providerById(c.provider).displayName} id ${c.id} made by this run; the address stays bound to ${theirs.campaigns[c.address]?.id ?? "?"} (the plan reports it until it is deleted and forgotten)`);
   }
   ctx.io.stdout.write(`${lines.join("\n")}\n`);
   return 0;
@@ -401,8 +372,8 @@ async function fold(ctx: CommandContext): Promise<number> {
   const folded = await withStateLock(
     file,
     async () => {
-      const before = await readStateFile(file);
-      const store = await StateStore.open(file, { onNote: (t) => note(`note: ${t}`) });
+      const before = await readStateFile(file, catalog);
+      const store = await StateStore.open(file, catalog, { onNote: (t) => note(`note: ${t}`) });
       store.close();
       if (store.failure) throw new CliError(`${store.failure.message}; the journal ${shown(ctx, journalFileOf(file))} is kept, nothing was lost`);
       return { before, after: store.doc, wrote: (store.doc.serial ?? 0) !== (before.serial ?? 0) };

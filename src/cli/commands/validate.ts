@@ -2,7 +2,7 @@ import { Option } from "commander";
 import { hasErrors } from "../../core/diagnostics.js";
 import { loadWorkspace } from "../../config/workspace.js";
 import type { RegisterCommand } from "../context.js";
-import { PROVIDERS } from "../../providers/registry.js";
+import { kindModuleOf } from "../../providers/registry.js";
 import { DIAGNOSTIC_FORMATS, renderDiagnostics, summarize, type DiagnosticFormat } from "../render/diagnostics.js";
 
 /**
@@ -23,7 +23,7 @@ export const register: RegisterCommand = (program, run) => {
         if (output !== "") io.stdout.write(output);
         if (!global.quiet) {
           const decls = result.workspace?.campaigns;
-          const count = decls ? decls.filter((d) => d.kind === PROVIDERS[d.provider].kind).length : result.fileCount;
+          const count = decls ? decls.filter((d) => kindModuleOf(d.kind).kind.short === undefined).length : result.fileCount;
           const others = decls ? decls.length - count : 0;
           io.stderr.write(`${summarize(result.diagnostics, count, others)}\n`);
         }

@@ -1,7 +1,7 @@
 import { escapeInvisible } from "../../core/text.js";
 import { hasDrift, type CampaignDrift, type DriftField, type DriftReport } from "../../core/drift.js";
 import type { JsonValue } from "../../core/json.js";
-import { PROVIDERS } from "../../providers/registry.js";
+import { kindAtAddress } from "../../providers/registry.js";
 import { style, type Style } from "./style.js";
 import { fieldDiff, type DiffLine } from "./value-diff.js";
 
@@ -34,7 +34,7 @@ function comparisons(f: DriftField): { label: string; before: JsonValue | undefi
 }
 
 function setPaths(c: CampaignDrift): readonly string[] {
-  return PROVIDERS[c.provider]?.capabilities.unorderedPaths ?? [];
+  return kindAtAddress(c.address)?.kind.capabilities.unorderedPaths ?? [];
 }
 
 function fieldLines(c: CampaignDrift, f: DriftField): { label: string; lines: DiffLine[] }[] {

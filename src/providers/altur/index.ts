@@ -7,8 +7,7 @@ import { createAlturClient } from "./client.js";
 import { validateSpec } from "./validate.js";
 
 export const altur = {
-  name: "altur",
-  kind: "AlturCampaign",
+  id: "altur",
   displayName: "Altur",
   connection: {
     defaultBaseUrl: "https://api.altur.io/api/v1.0",
@@ -19,10 +18,15 @@ export const altur = {
     authHeader: (apiKey) => ({ name: "Authorization", value: `api-key ${apiKey}` }),
     // Error body [A, README.md §2]: { success: false, error: "<CODE>" | <int>, message }.
     isOwnErrorBody: (body) => isJsonObject(body) && body.success === false && (typeof body.error === "string" || typeof body.error === "number"),
+    // { success: false, error: "IMMUTABLE_FIELD", message, field }; also the documented { error: <int>, message }.
+    // `error` is the code when it is a number or UPPER_SNAKE, else the message.
+    parseErrorBody: (body) => {
+      if (!isJsonObject(body) || (typeof body.error !== "string" && typeof body.error !== "number")) return undefined;
+      if (body.success !== false && typeof body.error !== "number") return undefined;
+      const codeLike = typeof body.error === "number" || /^[A-Z][A-Z0-9_]*$/.test(body.error.trim());
+      return codeLike ? { code: body.code ?? body.error, message: body.message } : { code: body.code, message: body.message ?? body.error };
+    },
   },
-  validateSpec,
-  audience,
-  capabilities,
-  importRules,
-  createClient: createAlturClient,
+  kinds: [{ kind: "AlturCampaign", displayName: "Altur", validateSpec, audience, capabilities, importRules, createClient: createAlturClient }],
+  examples: ["altur/q2-reactivation.yaml"],
 } satisfies ProviderModule;

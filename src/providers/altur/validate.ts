@@ -1,4 +1,4 @@
-import type { AlturCycles, AlturSpec, AlturWeekSchedule } from "../../core/generated/campaign.js";
+import type { AlturCycles, AlturSpec, AlturWeekSchedule } from "../generated/campaign.js";
 import { closest } from "../../core/suggest.js";
 import { reportOtherChannelFields } from "../channel-fields.js";
 import type { SpecCheckContext, SpecPath, SpecValidator } from "../types.js";

@@ -7,8 +7,7 @@ import { EXTROVERT_KINDS, TEAM_MEMBERS } from "./kinds.js";
 import { validateSpec } from "./validate.js";
 
 export const extrovert = {
-  name: "extrovert",
-  kind: "ExtrovertCampaign",
+  id: "extrovert",
   displayName: "Extrovert",
   connection: {
     defaultBaseUrl: "https://prod-nginx-v2.goextrovert.com/webgateway/api/client/v2",
@@ -19,18 +18,28 @@ export const extrovert = {
     authHeader: (apiKey) => ({ name: "X-API-Key", value: apiKey }),
     // Envelope on every answer: { status: "success" | "error", data, message, statusCode }.
     isOwnErrorBody: (body) => isJsonObject(body) && body.status === "error" && typeof body.statusCode === "number",
+    // The envelope's statusCode stands in for a code (the API has no error codes).
+    parseErrorBody: (body) => (isJsonObject(body) && body.status === "error" ? { code: body.code ?? body.statusCode, message: body.message } : undefined),
   },
-  validateSpec,
-  audience,
-  capabilities,
-  createClient: createExtrovertClient,
-  // docs/design.md §11: ids of managed objects may be written `{ ref: name }`, the owner `{ teamMember: ... }`.
-  references: [
-    { path: "userStyleId", kind: "ExtrovertStyle" },
-    { path: "userContextId", kind: "ExtrovertContext" },
-    { path: "postActivityFilter.monitoredTopicIds", each: true, kind: "ExtrovertMonitoredTopic" },
+  kinds: [
+    {
+      kind: "ExtrovertCampaign",
+      displayName: "Extrovert",
+      validateSpec,
+      audience,
+      capabilities,
+      createClient: createExtrovertClient,
+      // docs/design.md §11: ids of managed objects may be written `{ ref: name }`, the owner `{ teamMember: ... }`.
+      references: [
+        { path: "userStyleId", kind: "ExtrovertStyle" },
+        { path: "userContextId", kind: "ExtrovertContext" },
+        { path: "postActivityFilter.monitoredTopicIds", each: true, kind: "ExtrovertMonitoredTopic" },
+      ],
+      lookups: [{ path: "ownerId", key: "teamMember" }],
+    },
+    ...EXTROVERT_KINDS,
   ],
-  lookups: [{ path: "ownerId", key: "teamMember" }],
-  objectKinds: EXTROVERT_KINDS,
   lookupSources: { teamMember: TEAM_MEMBERS },
+  // The campaign names its style, context and topic by `ref`, so their files come with it.
+  examples: ["extrovert/ai-agents-topic.yaml", "extrovert/shared/ai-agents.yaml", "extrovert/shared/example-corp.yaml", "extrovert/shared/founder-voice.yaml"],
 } satisfies ProviderModule;

@@ -1,4 +1,4 @@
-import type { ExtrovertSpec } from "../../core/generated/campaign.js";
+import type { ExtrovertSpec } from "../generated/campaign.js";
 import type { SpecValidator } from "../types.js";
 
 /**

@@ -8,8 +8,7 @@ import { createPuffleClient } from "./client.js";
 import { validateSpec } from "./validate.js";
 
 export const puffle = {
-  name: "puffle",
-  kind: "PuffleCampaign",
+  id: "puffle",
   displayName: "Puffle",
   connection: {
     defaultBaseUrl: "https://app.puffle.ai",
@@ -21,12 +20,19 @@ export const puffle = {
     // Error body: { error: "<human message>", code?: "UPPER_SNAKE" } — no success flag, no statusCode.
     isOwnErrorBody: (body) => isJsonObject(body) && typeof body.error === "string" && !("success" in body) && !("statusCode" in body),
   },
-  validateSpec,
-  audience,
-  capabilities,
-  importRules,
-  createClient: createPuffleClient,
-  // docs/design.md §11: a sender account may be named `{ sender: "<email or display name>" }`.
-  lookups: [{ path: "sender_account_ids", each: true, key: "sender" }],
+  kinds: [
+    {
+      kind: "PuffleCampaign",
+      displayName: "Puffle",
+      validateSpec,
+      audience,
+      capabilities,
+      importRules,
+      createClient: createPuffleClient,
+      // docs/design.md §11: a sender account may be named `{ sender: "<email or display name>" }`.
+      lookups: [{ path: "sender_account_ids", each: true, key: "sender" }],
+    },
+  ],
   lookupSources: { sender: SENDER_ACCOUNTS },
+  examples: ["puffle/linkedin-cto-outreach.yaml"],
 } satisfies ProviderModule;

@@ -1,4 +1,4 @@
-import type { PuffleSequenceNode, PuffleSpec } from "../../core/generated/campaign.js";
+import type { PuffleSequenceNode, PuffleSpec } from "../generated/campaign.js";
 import { reportOtherChannelFields } from "../channel-fields.js";
 import type { SpecCheckContext, SpecValidator } from "../types.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dependencyWaves, fillPlaceholders, findLookups, findRefs, knownAfterApply, pendingAddresses, placeholderAddress, replaceAt } from "./refs.js";
+import { dependencyWaves, fillPlaceholders, findLookups, findRefs, knownAfterApply, pendingAddresses, placeholderAddress, replaceAt } from "../src/core/refs.js";
 
 const fields = [
   { path: "userStyleId", kind: "ExtrovertStyle" },

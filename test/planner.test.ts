@@ -1,15 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { capabilities as altur } from "../providers/altur/capabilities.js";
-import { capabilities as extrovert } from "../providers/extrovert/capabilities.js";
-import { capabilities as puffle } from "../providers/puffle/capabilities.js";
-import type { KindCapabilities } from "./capabilities.js";
-import type { JsonObject } from "./json.js";
-import type { AudiencePlan, BlockedCode, NoteCode } from "./plan.js";
-import { lifecyclePath, planCampaign, type AudiencePlanInput, type PlanCampaignInput } from "./planner.js";
-import type { CampaignKind, ProviderName } from "./types.js";
+import { capabilities as altur } from "../src/providers/altur/capabilities.js";
+import { capabilities as extrovert } from "../src/providers/extrovert/capabilities.js";
+import { capabilities as puffle } from "../src/providers/puffle/capabilities.js";
+import type { KindCapabilities } from "../src/core/capabilities.js";
+import type { JsonObject } from "../src/core/json.js";
+import type { AudiencePlan, BlockedCode, NoteCode } from "../src/core/plan.js";
+import { lifecyclePath, planCampaign, type AudiencePlanInput, type PlanCampaignInput } from "../src/core/planner.js";
+import type { ObjectKind, ProviderId } from "../src/core/types.js";
 
-function input(provider: ProviderName, caps: KindCapabilities, spec: JsonObject | undefined, live?: { status?: string; spec: JsonObject }, extra: Partial<PlanCampaignInput> = {}): PlanCampaignInput {
-  const kind = ({ extrovert: "ExtrovertCampaign", puffle: "PuffleCampaign", altur: "AlturCampaign" } as const)[provider] as CampaignKind;
+function input(provider: ProviderId, caps: KindCapabilities, spec: JsonObject | undefined, live?: { status?: string; spec: JsonObject }, extra: Partial<PlanCampaignInput> = {}): PlanCampaignInput {
+  const kind = ({ extrovert: "ExtrovertCampaign", puffle: "PuffleCampaign", altur: "AlturCampaign" } as const)[provider] as ObjectKind;
   return {
     address: `${provider}/default/c`,
     provider,
