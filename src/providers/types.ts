@@ -77,6 +77,14 @@ export interface KindModule {
   references?: readonly ReferenceField[];
   /** Spec fields whose id may be looked up by name in one of the provider's lookupSources. */
   lookups?: readonly LookupField[];
+  /**
+   * The JSON Schema (draft 2020-12) of `spec`, for a kind registered at run time (registerProvider: a
+   * provider the tests add). The built-in kinds leave it out: their schemas are
+   * src/providers/<provider>/schema/<Kind>.schema.json, precompiled into src/config/generated/validators.ts
+   * (validate compiles nothing for them); a run-time kind's schema is compiled with ajv when a file of
+   * that kind is first checked (src/config/schemas.ts).
+   */
+  specSchema?: JsonObject;
 }
 
 /** One candidate of a lookup: the id it resolves to and the strings (email, name) that name it. */
