@@ -135,6 +135,8 @@ function workspaceConfig(): Record<string, unknown> {
     accounts: providers().map((p) => ({
       provider: p.id,
       apiKeyEnv: defaultApiKeyEnv(p.id),
+      // The sandbox runs without rate limits here: no client-side pacing either, so the suite takes seconds.
+      requestsPerSecond: 1000,
       ...(isSimulated(p.id) ? { baseUrl: sb.urls[p.id] } : {}),
     })),
   };
@@ -291,3 +293,33 @@ describe("the fake provider is validated by its own schema and rules, with locat
 async function run(ws: TestWorkspace, args: string[]) {
   return ws.run(args, KEYS);
 }
+
+describe("a provider is one folder plus one registry line", () => {
+  const FOLDER = join(TEST_DIR, "fake-provider");
+  const ROOT = join(TEST_DIR, "..");
+  const filesUnder = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
+
+  it("the fake provider's files are one folder, which imports only itself and src/; nothing in src/ or schemas/ names it; one line registers it", () => {
+    const files = filesUnder(FOLDER).map((f) => f.slice(FOLDER.length + 1)).sort();
+    expect(files).toEqual([
+      "FakeNote.contract.yaml", "FakeWidget.contract.yaml", "README.md", "backend.ts", "index.ts", "kinds.ts",
+      "schema/FakeNote.schema.json", "schema/FakeWidget.schema.json",
+    ]);
+    // Its modules import the folder's own files and production code, nothing else of the tests.
+    for (const file of files.filter((f) => f.endsWith(".ts"))) {
+      const specifiers = [...readFileSync(join(FOLDER, file), "utf8").matchAll(/from "([^"]+)"/g)].map((m) => m[1]!);
+      expect(specifiers.filter((s) => !s.startsWith("./") && !s.startsWith("../../src/") && !s.startsWith("node:")), file).toEqual([]);
+    }
+    // Production code, the schemas and the generator do not know it.
+    const names = [`"${fake.id}"`, `'${fake.id}'`, `${fake.id}/`, ...fake.kinds.map((k) => k.kind), "fake-provider", "fakeBackend"];
+    const mentions = ["src", "schemas", "scripts"].flatMap((d) => filesUnder(join(ROOT, d))).filter((f) => {
+      const text = readFileSync(f, "utf8");
+      return names.some((n) => text.includes(n));
+    });
+    expect(mentions.map((f) => f.slice(ROOT.length + 1))).toEqual([]);
+    // The one registration: this file's `registerProvider(fake)`.
+    const registrations = filesUnder(TEST_DIR).filter((f) => f.endsWith(".ts")).flatMap((f) => (readFileSync(f, "utf8").match(/^.*\bregisterProvider\(fake\);$/gm) ?? []).map(() => f));
+    expect(registrations.map((f) => f.slice(TEST_DIR.length + 1))).toEqual(["contract/contract.test.ts"]);
+  });
+});
