@@ -55,7 +55,7 @@ export interface ConnectionInfo {
  * One kind of managed object a provider offers (a campaign kind, or a dependency such as an Extrovert
  * style): everything the engine needs to validate, plan, apply, read and import objects of that kind.
  * The engine decides nothing by kind name: whatever differs between kinds is here, as data or a hook.
- * Adding a kind is one more entry in its provider's `kinds` (and its JSON Schema in schemas/).
+ * Adding a kind is one more entry in its provider's `kinds`, its schema and a contract sample (README.md, Development: Adding a kind).
  */
 export interface KindModule {
   kind: ObjectKind;

@@ -148,6 +148,9 @@ describe("the contract suite covers every registered kind", () => {
     for (const { name } of KINDS) expect(SAMPLES.get(name), name).toHaveLength(1);
     // No sample for a kind nobody registered (a renamed kind would leave its sample behind).
     expect([...SAMPLES.keys()].filter((k) => !KINDS.some((x) => x.name === k))).toEqual([]);
+    // The workspace config's provider list (an edited schema, not generated) names exactly the built-in providers.
+    const config = JSON.parse(readFileSync(join(TEST_DIR, "..", "schemas", "campaignctl.schema.json"), "utf8"));
+    expect(config.$defs.Account.properties.provider.enum).toEqual(providers().filter((p) => p !== fake).map((p) => p.id));
   });
 });
 
