@@ -36,18 +36,21 @@ async function listSenders(http: Parameters<KindModule["createClient"]>[0]): Pro
 }
 
 const refuse = () => Promise.reject(new Error("probe kinds are read-only"));
+/** A kind registered at run time brings its spec schema (the generated validators know the built-in kinds only). */
+const specSchema = { type: "object" };
 
 const probe: ProviderModule = {
   id: "probe",
   displayName: "Probe",
   connection: puffle.connection,
   kinds: [
-    { ...primary, kind: "ProbeCampaign", displayName: "Probe" },
+    { ...primary, kind: "ProbeCampaign", displayName: "Probe", specSchema },
     {
       kind: "ProbeSender",
       short: "sender",
       displayName: "Probe sender",
       validateSpec: () => undefined,
+      specSchema,
       capabilities: readonlyCaps(true),
       createClient: (http) => ({
         list: () => listSenders(http),
@@ -61,6 +64,7 @@ const probe: ProviderModule = {
       short: "note",
       displayName: "Probe note",
       validateSpec: () => undefined,
+      specSchema,
       capabilities: readonlyCaps(false),
       createClient: () => ({ create: refuse, update: refuse }),
     },
@@ -104,6 +108,7 @@ describe("a provider registered by a test", () => {
     expect(catalog.kindsOf("probe")).toEqual([{ kind: "ProbeCampaign" }, { kind: "ProbeSender", short: "sender" }, { kind: "ProbeNote", short: "note" }]);
     expect(() => registerProvider({ ...probe, kinds: [] })).toThrow(/id probe is already registered/);
     expect(() => registerProvider({ ...probe, id: "probe-two" })).toThrow(/kind ProbeCampaign is already offered by probe/);
+    expect(() => registerProvider({ ...probe, id: "probe-three", kinds: [{ ...primary, kind: "ProbeBare" }] })).toThrow(/carry their spec schema .*ProbeBare/);
   });
 });
 

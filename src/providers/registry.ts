@@ -94,6 +94,9 @@ export const catalog: KindCatalog = {
  * that removes it again. Refused when its id, a kind name or an address segment clashes.
  */
 export function registerProvider(module: ProviderModule): () => void {
+  // The generated validators know the built-in kinds only: a kind added at run time brings its schema.
+  const schemaless = module.kinds.filter((k) => k.specSchema === undefined).map((k) => k.kind);
+  if (schemaless.length > 0) throw new Error(`provider ${module.id}: kinds registered at run time carry their spec schema (KindModule.specSchema): ${schemaless.join(", ")} do not`);
   register(module);
   return () => {
     const at = registered.indexOf(module);

@@ -55,7 +55,7 @@ export interface ConnectionInfo {
  * One kind of managed object a provider offers (a campaign kind, or a dependency such as an Extrovert
  * style): everything the engine needs to validate, plan, apply, read and import objects of that kind.
  * The engine decides nothing by kind name: whatever differs between kinds is here, as data or a hook.
- * Adding a kind is one more entry in its provider's `kinds` (and its JSON Schema in schemas/).
+ * Adding a kind is one more entry in its provider's `kinds`, its schema and a contract sample (README.md, Development: Adding a kind).
  */
 export interface KindModule {
   kind: ObjectKind;
@@ -77,6 +77,14 @@ export interface KindModule {
   references?: readonly ReferenceField[];
   /** Spec fields whose id may be looked up by name in one of the provider's lookupSources. */
   lookups?: readonly LookupField[];
+  /**
+   * The JSON Schema (draft 2020-12) of `spec`, for a kind registered at run time (registerProvider: a
+   * provider the tests add). The built-in kinds leave it out: their schemas are
+   * src/providers/<provider>/schema/<Kind>.schema.json, precompiled into src/config/generated/validators.ts
+   * (validate compiles nothing for them); a run-time kind's schema is compiled with ajv when a file of
+   * that kind is first checked (src/config/schemas.ts).
+   */
+  specSchema?: JsonObject;
 }
 
 /** One candidate of a lookup: the id it resolves to and the strings (email, name) that name it. */
