@@ -3,6 +3,7 @@ import { getPath, pathWithin, setPath } from "../core/diff.js";
 import { isJsonObject, jsonEqual, stableStringify, type JsonObject, type JsonValue } from "../core/json.js";
 import type { LiveView, PreflightResult } from "../core/planner.js";
 import { lifecyclePath } from "../core/planner.js";
+import { adoptionCandidates } from "../core/lifecycle.js";
 import type { BlockedStep, CampaignPlan, PlanNote } from "../core/plan.js";
 import type { Address, CampaignDecl, PendingCreate, StateDocument, StateEntry, Workspace } from "../core/types.js";
 import type { KindCapabilities } from "../core/capabilities.js";
@@ -270,10 +271,7 @@ async function refreshAccount(
           }
         } else if (decl) {
           const name = decl.spec[nameField];
-          const wantsArchived = decl.spec.archived === true;
-          const candidates = listed.filter(
-            (c) => c.spec[nameField] === name && !claimedIds.has(c.id) && (wantsArchived || c.spec.archived !== true),
-          );
+          const candidates = adoptionCandidates(caps, decl.spec, listed, claimedIds);
           if (candidates.length > 1) {
             return {
               ...base,
