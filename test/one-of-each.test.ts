@@ -3,7 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { KindCapabilities } from "../src/core/capabilities.js";
+import { diffUnits, writeUnits } from "../src/core/diff.js";
 import { adoptableByName, adoptionCandidates, statusSatisfies } from "../src/core/lifecycle.js";
+import { projectLive } from "../src/engine/adopt.js";
+import { fillUnknown, managedPaths, unknownNotes } from "../src/engine/fill-unknown.js";
+import type { JsonObject } from "../src/core/json.js";
+import { describeStep, type PlanStep } from "../src/core/plan.js";
 import type { StateDocument, Workspace } from "../src/core/types.js";
 import { resolveUndeclaredPending } from "../src/engine/pending.js";
 import { closeSessions, openSessions } from "../src/engine/session.js";
@@ -123,5 +128,78 @@ describe("adoption by name at the engine's layers (Altur simulator over HTTP)", 
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("writeUnits: the one merge-path walk (diff, managed paths, state adopt's projection)", () => {
+  const merge = ["scheduling", "cycles", "cycles.schedule"];
+  const spec = { name: "Q1", cycles: { enabled: true, schedule: { mon: { startTime: "09:00" } }, mode: "scheduled" }, scheduling: { tue: { active: true } } };
+
+  it("descends a merge path where desired (and live, when given) hold objects; merge steps come before their units", () => {
+    expect(writeUnits(spec, merge).map((u) => `${u.merge ? "+" : ""}${u.path}`)).toEqual([
+      "name", "+cycles", "cycles.enabled", "+cycles.schedule", "cycles.schedule.mon", "cycles.mode", "+scheduling", "scheduling.tue",
+    ]);
+    // Live has no object at cycles.schedule: that unit is compared whole.
+    const live = { name: "Q1", cycles: { enabled: false, schedule: null }, scheduling: {} };
+    expect(writeUnits(spec, merge, live, true).map((u) => `${u.merge ? "+" : ""}${u.path}=${JSON.stringify(u.have)}`)).toEqual([
+      "+cycles={\"enabled\":false,\"schedule\":null}", "cycles.enabled=false", "cycles.mode=undefined", "cycles.schedule=null", "name=\"Q1\"", "+scheduling={}", "scheduling.tue=undefined",
+    ]);
+  });
+
+  it("managedPaths, diffUnits and projectLive agree on the units", () => {
+    expect(managedPaths(spec, merge)).toEqual(["name", "cycles.enabled", "cycles.schedule.mon", "cycles.mode", "scheduling.tue"]);
+    const live = { name: "Q1", id: 7, cycles: { enabled: true, schedule: { mon: { startTime: "10:00", stopTime: "12:00" }, wed: {} }, max_iterations: 3 }, scheduling: {} };
+    expect(diffUnits(spec, live, { mergePaths: merge, opaquePaths: [], skip: ["name"] })).toEqual([
+      { path: "cycles.mode", after: "scheduled" },
+      { path: "cycles.schedule.mon", before: { startTime: "10:00" }, after: { startTime: "09:00" } },
+      { path: "scheduling.tue", after: { active: true } },
+    ]);
+    // Unmanaged keys dropped, merge objects kept even when nothing inside them is live.
+    expect(projectLive(spec, live, { mergePaths: merge, opaquePaths: [] })).toEqual({ name: "Q1", cycles: { enabled: true, schedule: { mon: { startTime: "10:00" } } }, scheduling: {} });
+    expect(projectLive(spec, live, { mergePaths: merge, opaquePaths: ["cycles.schedule.mon"] }).cycles).toEqual({ enabled: true, schedule: { mon: { startTime: "10:00", stopTime: "12:00" } } });
+  });
+});
+
+describe("fillUnknown: one way to settle what no read returned (refresh and state adopt)", () => {
+  const spec = { name: "Q1", integration_type: "phone_call", message_limit: 50, retries: 2, cycles: { enabled: false, mode: "cooldown" } };
+  const liveOf = () => ({ id: "9", spec: { name: "Q1", cycles: { enabled: false } } as JsonObject, missing: ["integration_type", "message_limit", "retries", "cycles.mode", "template"] });
+
+  it("before the final read: write-only paths wait for state only; the rest may come from a detail read", () => {
+    const live = liveOf();
+    expect(fillUnknown(alturCaps, live, spec, undefined, false)).toEqual({ unknown: ["retries"], fromState: [], fromSpec: [] });
+    expect(live.spec).toEqual(liveOf().spec);
+  });
+
+  it("final, nothing recorded (state adopt): immutable paths from the spec, the rest unknown", () => {
+    const live = liveOf();
+    const filled = fillUnknown(alturCaps, live, spec, undefined, true);
+    expect(filled).toEqual({ unknown: ["message_limit", "retries"], fromState: [], fromSpec: ["integration_type", "cycles.mode"] });
+    expect(live.spec).toMatchObject({ integration_type: "phone_call", cycles: { enabled: false, mode: "cooldown" } });
+    expect(unknownNotes("Altur", filled).map((n) => n.code)).toEqual(["unread-from-spec", "unread-unknown"]);
+  });
+
+  it("final, with a state entry: what was applied is the live value (write-only at once, the rest with a note)", () => {
+    const live = liveOf();
+    const state = { provider: "altur", account: "default", kind: "AlturCampaign", id: "9", appliedAt: "2026-01-01T00:00:00.000Z", applied: { ...spec, message_limit: 40, retries: 3 } };
+    const filled = fillUnknown(alturCaps, live, spec, state, true);
+    expect(filled).toEqual({ unknown: [], fromState: ["retries"], fromSpec: [] });
+    expect(live.spec).toMatchObject({ message_limit: 40, retries: 3, integration_type: "phone_call", cycles: { mode: "cooldown" } });
+    expect(unknownNotes("Altur", filled)).toEqual([expect.objectContaining({ code: "unread-from-state", text: expect.stringMatching(/^retries: not returned by Altur/) })]);
+  });
+});
+
+describe("describeStep: one wording for the plan and apply's progress", () => {
+  it.each<[PlanStep, string, string]>([
+    [{ kind: "create", body: { name: "Q1", retries: 2 } }, "create (POST with 2 fields)", "create"],
+    [{ kind: "update", body: {}, fields: ["retries", "cycles.mode"] }, "update retries, cycles.mode", "update retries, cycles.mode"],
+    [{ kind: "action", action: "launch", from: "draft", to: "active" }, "launch (draft → active)", "launch (draft → active)"],
+    [{ kind: "action", action: "archive" }, "archive", "archive"],
+    [{ kind: "sync", call: "toggle-bulk", path: "topics", value: [], describe: "set monitored topics" }, "set monitored topics", "set monitored topics"],
+    [{ kind: "wait", after: "launch", until: "active", through: ["launching"] }, "wait until active (launching → active)", "wait for active"],
+    [{ kind: "audience", noun: "prospects", add: 3, remove: 1 }, "upload 3 prospects, remove 1 prospects", "upload 3 prospects, remove 1 prospects"],
+  ])("%j", (step, plan, progress) => {
+    expect(describeStep(step)).toBe(plan);
+    expect(describeStep(step, "plan")).toBe(plan);
+    expect(describeStep(step, "progress")).toBe(progress);
   });
 });
