@@ -1,9 +1,12 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { KindCapabilities } from "../src/core/capabilities.js";
 import { diffUnits, writeUnits } from "../src/core/diff.js";
+import { mapPool, runPool } from "../src/core/pool.js";
+import { tempPathFor, writeFileAtomic, writeFileAtomicSync } from "../src/state/atomic-file.js";
+import { removeStaleTemps } from "../src/state/files.js";
 import { adoptableByName, adoptionCandidates, statusSatisfies } from "../src/core/lifecycle.js";
 import { projectLive } from "../src/engine/adopt.js";
 import { fillUnknown, managedPaths, unknownNotes } from "../src/engine/fill-unknown.js";
@@ -201,5 +204,104 @@ describe("describeStep: one wording for the plan and apply's progress", () => {
     expect(describeStep(step)).toBe(plan);
     expect(describeStep(step, "plan")).toBe(plan);
     expect(describeStep(step, "progress")).toBe(progress);
+  });
+});
+
+describe("runPool / mapPool: the one worker pool", () => {
+  /** A job that finishes when the test says so: order of completion is decided by the test, not a clock. */
+  const gate = () => {
+    let open!: () => void;
+    const done = new Promise<void>((r) => (open = r));
+    return { done, open };
+  };
+
+  it("keeps at most `width` in flight, starts the next item as one finishes, and maps in input order", async () => {
+    const gates = [gate(), gate(), gate(), gate(), gate()];
+    const started: number[] = [];
+    let inFlight = 0;
+    let most = 0;
+    const run = mapPool([0, 1, 2, 3, 4], 2, async (i) => {
+      started.push(i);
+      most = Math.max(most, ++inFlight);
+      await gates[i]?.done;
+      inFlight -= 1;
+      return `r${i}`;
+    });
+    await Promise.resolve();
+    expect(started).toEqual([0, 1]);
+    gates[1]?.open();
+    await new Promise((r) => setImmediate(r));
+    expect(started).toEqual([0, 1, 2]);
+    for (const g of [gates[0], gates[2], gates[3], gates[4]]) g?.open();
+    expect(await run).toEqual(["r0", "r1", "r2", "r3", "r4"]);
+    expect(most).toBe(2);
+  });
+
+  it("runs at least one worker (width 0 or below), none for no items, and rejects with fn's error", async () => {
+    const seen: number[] = [];
+    await runPool([1, 2, 3], 0, async (i) => void seen.push(i));
+    expect(seen).toEqual([1, 2, 3]);
+    await runPool([], 8, async () => void seen.push(99));
+    expect(seen).toEqual([1, 2, 3]);
+    await expect(runPool([1, 2], 4, async (i) => { if (i === 2) throw new Error("boom"); })).rejects.toThrow("boom");
+  });
+});
+
+describe("atomic file writes: one writer for the state file and --out files", () => {
+  let dir: string;
+  const fresh = async () => (dir = await mkdtemp(join(tmpdir(), "campaignctl-atomic-")));
+
+  it("writes whole text (sync) and chunks (async, each piece also handed on), leaving no temp file", async () => {
+    await fresh();
+    try {
+      const target = join(dir, "state.json");
+      writeFileAtomicSync(target, "one\n");
+      writeFileAtomicSync(target, "two\n");
+      expect(await readFile(target, "utf8")).toBe("two\n");
+      const out = join(dir, "plan.json");
+      const big = "x".repeat(70_000);
+      const copied: string[] = [];
+      await writeFileAtomic(out, ["{", big, "}"], { also: (t) => void copied.push(t) });
+      expect(await readFile(out, "utf8")).toBe(`{${big}}`);
+      expect(copied.join("")).toBe(`{${big}}`);
+      expect(copied.length).toBe(2);
+      await writeFileAtomic(out, "short");
+      expect(await readFile(out, "utf8")).toBe("short");
+      expect((await readdir(dir)).sort()).toEqual(["plan.json", "state.json"]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a failed write keeps the old file and removes its temp file; the temp name is the one removeStaleTemps knows", async () => {
+    await fresh();
+    try {
+      const target = join(dir, "state.json");
+      writeFileAtomicSync(target, "old");
+      // A piece that fails half-way (the generator throws): nothing replaces the old file.
+      function* failing(): Generator<string> {
+        yield "x".repeat(70_000);
+        throw new Error("producer failed");
+      }
+      await expect(writeFileAtomic(target, failing())).rejects.toThrow("producer failed");
+      // A target in a directory that cannot be written.
+      const locked = join(dir, "locked");
+      await mkdir(locked);
+      await chmod(locked, 0o500);
+      const denied = process.getuid?.() === 0 ? undefined : join(locked, "x.json");
+      if (denied) expect(() => writeFileAtomicSync(denied, "y")).toThrow(/EACCES/);
+      await chmod(locked, 0o700);
+      expect(await readFile(target, "utf8")).toBe("old");
+      expect((await readdir(dir)).sort()).toEqual(["locked", "state.json"]);
+      const a = tempPathFor(target);
+      const b = tempPathFor(target);
+      expect(a).not.toBe(b);
+      expect(a.slice(dir.length + 1)).toMatch(/^\.state\.json\.\d+\.\d+\.tmp$/);
+      // A temp left by a writer that is gone has that name, so the state layer's clean-up finds it.
+      await writeFile(join(dir, ".state.json.999999999.1.tmp"), "left by a killed writer");
+      expect(removeStaleTemps(target)).toEqual([".state.json.999999999.1.tmp"]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
