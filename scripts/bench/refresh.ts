@@ -11,7 +11,7 @@ import { stringify } from "yaml";
 import { runPlan } from "../../src/cli/pipeline.js";
 import type { CommandContext } from "../../src/cli/context.js";
 import { closeSessions } from "../../src/engine/session.js";
-import { managedPaths } from "../../src/engine/refresh.js";
+import { managedPaths } from "../../src/engine/fill-unknown.js";
 import type { KindCapabilities } from "../../src/core/capabilities.js";
 import { getPath, pathWithin } from "../../src/core/diff.js";
 import { jsonEqual, type JsonObject } from "../../src/core/json.js";

@@ -3,6 +3,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import type { Diagnostic } from "../core/diagnostics.js";
 import { isJsonObject, type JsonObject } from "../core/json.js";
 import { Redactor } from "../core/redact.js";
+import { mapPool } from "../core/pool.js";
 import { type AccountConfig, type CampaignDecl, type ProviderId, type SafetyConfig, type Workspace } from "../core/types.js";
 import { findProvider, kindModuleOf, providerById } from "../providers/registry.js";
 import { loadAudience } from "./audience.js";
@@ -152,7 +153,7 @@ export async function loadWorkspace({ cwd, configPath, env, redactor }: LoadWork
   }
 
   const campaigns: CampaignDecl[] = [];
-  for (const result of await mapConcurrent(listing.files, READ_CONCURRENCY, (file) => loadCampaignFile(file, undefined, { rootDir, keys }))) {
+  for (const result of await mapPool(listing.files, READ_CONCURRENCY, (file) => loadCampaignFile(file, undefined, { rootDir, keys }))) {
     diagnostics.push(...result.diagnostics);
     if (result.decl) campaigns.push(result.decl);
   }
@@ -276,19 +277,6 @@ function configuredKeys(accounts: readonly (AccountConfig | undefined)[], env: R
 /** Files read at once: enough to keep the disk busy while parsing, few enough for any ulimit. */
 const READ_CONCURRENCY = 16;
 
-/** `fn` over `items` with at most `limit` in flight; results in input order. */
-async function mapConcurrent<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
 
 /** Accounts by index (undefined where an entry is too broken to use), defaults filled. */
 function readAccounts(config: JsonObject): (AccountConfig | undefined)[] {

@@ -53,20 +53,53 @@ export interface DiffOptions {
 }
 
 /**
+ * One step of the walk over a spec's write units (writeUnits): a unit (a top-level field, or a key
+ * inside a merge path) with the desired and live values at it, or — `merge: true`, before the units
+ * inside it — a merge path the walk descended into.
+ */
+export interface WriteUnit {
+  path: string;
+  want: JsonValue;
+  have: JsonValue | undefined;
+  merge?: true;
+}
+
+/**
+ * The write units of `desired`, in its key order (`sorted`: each level's keys sorted), the one walk
+ * the diff, the refresh (what a spec manages) and `state adopt` (live projected onto the spec) share.
+ * A merge path is descended into when `desired` holds an object there and, when `live` is given, live
+ * does too (the provider merges key by key only into an existing object); without `live`, on `desired`
+ * alone.
+ */
+export function writeUnits(desired: JsonObject, mergePaths: readonly string[], live?: JsonObject, sorted = false): WriteUnit[] {
+  const out: WriteUnit[] = [];
+  const walk = (want: JsonObject, have: JsonObject | undefined, prefix: string): void => {
+    const keys = Object.keys(want);
+    for (const key of sorted ? keys.sort() : keys) {
+      const path = prefix === "" ? key : `${prefix}.${key}`;
+      const w = want[key] as JsonValue;
+      const h = have?.[key];
+      if (mergePaths.includes(path) && isJsonObject(w) && (live === undefined || isJsonObject(h))) {
+        out.push({ path, want: w, have: h, merge: true });
+        walk(w, isJsonObject(h) ? h : undefined, path);
+      } else {
+        out.push({ path, want: w, have: h });
+      }
+    }
+  };
+  walk(desired, live, "");
+  return out;
+}
+
+/**
  * The write units that differ between desired and live. A unit is a top-level field, or a key
  * inside a merge path. `before` is the projected live value (what the user can compare against).
  */
-export function diffUnits(desired: JsonObject, live: JsonObject, opts: DiffOptions, prefix = ""): UnitDiff[] {
+export function diffUnits(desired: JsonObject, live: JsonObject, opts: DiffOptions): UnitDiff[] {
   const out: UnitDiff[] = [];
-  for (const key of Object.keys(desired).sort()) {
-    if (prefix === "" && opts.skip?.includes(key)) continue;
-    const path = prefix === "" ? key : `${prefix}.${key}`;
-    const want = desired[key] as JsonValue;
-    const have = live[key];
-    if (opts.mergePaths.includes(path) && isJsonObject(want) && isJsonObject(have)) {
-      out.push(...diffUnits(want, have, opts, path));
-      continue;
-    }
+  const top = opts.skip?.length ? Object.fromEntries(Object.entries(desired).filter(([k]) => !opts.skip?.includes(k))) : desired;
+  for (const { path, want, have, merge } of writeUnits(top, opts.mergePaths, live, true)) {
+    if (merge) continue;
     const projected = opts.opaquePaths.includes(path) ? have : projectOnto(want, have);
     const unordered = opts.unorderedPaths?.includes(path) === true;
     if (!jsonEqual(unordered ? sortedSet(want) : want, unordered ? sortedSet(projected) : projected)) {

@@ -1,6 +1,7 @@
 import type { KindCapabilities } from "./capabilities.js";
 import { diffUnits, getPath, projectOnto } from "./diff.js";
 import { jsonEqual, type JsonObject, type JsonValue } from "./json.js";
+import { statusSatisfies } from "./lifecycle.js";
 import { isAudienceBlocked, type CampaignPlan, type PlanNote } from "./plan.js";
 import { lifecycleFields } from "./planner.js";
 import { audienceSummary, sameFiles } from "./audience.js";
@@ -98,7 +99,7 @@ export function driftOf(input: DriftInput): CampaignDrift {
   const statusField = caps.lifecycle.statusField;
   const want = statusField ? git[statusField] : undefined;
   if (statusField && typeof want === "string" && live.status !== undefined) {
-    const ok = (caps.lifecycle.satisfies[want] ?? [want]).includes(live.status);
+    const ok = statusSatisfies(caps.lifecycle, want, live.status);
     if (!ok) {
       const was = applied?.[statusField];
       const cls: DriftClass = was === undefined || was === live.status ? "pending" : was === want ? "out-of-band" : "conflict";

@@ -1,3 +1,4 @@
+import { describeAudienceStep } from "./audience.js";
 import type { JsonObject, JsonValue } from "./json.js";
 import type { Address, ObjectKind, ProviderId } from "./types.js";
 
@@ -43,6 +44,29 @@ export type PlanStep =
   | { kind: "wait"; after: string; until: string; through: string[] }
   /** Upload `add` roster rows (and, `mode: exact`, remove `remove` entries); the rows come from the audience files at apply time. */
   | { kind: "audience"; noun: string; add: number; remove: number };
+
+/**
+ * The words for a plan step, written once for the plan renderer and apply's progress lines (issue 21,
+ * "one of each"). `plan` (the default) says what will be sent: `create (POST with 12 fields)`,
+ * `wait until active (launching → active)`; `progress` is the short form apply prints as it goes and
+ * lists as not done: `create`, `wait for active`. Every other step reads the same in both.
+ */
+export function describeStep(step: PlanStep, form: "plan" | "progress" = "plan"): string {
+  switch (step.kind) {
+    case "create":
+      return form === "progress" ? "create" : `create (POST with ${Object.keys(step.body).length} fields)`;
+    case "update":
+      return `update ${step.fields.join(", ")}`;
+    case "action":
+      return step.from !== undefined && step.to !== undefined ? `${step.action} (${step.from} → ${step.to})` : step.action;
+    case "sync":
+      return step.describe;
+    case "wait":
+      return form === "progress" ? `wait for ${step.until}` : `wait until ${step.until} (${step.through.join("/")} → ${step.until})`;
+    case "audience":
+      return describeAudienceStep(step);
+  }
+}
 
 /** The audience part of a campaign's plan (docs/design.md §10): counts and masked identities, never a row. */
 export interface AudiencePlan {

@@ -1,6 +1,7 @@
 import type { KindCapabilities, LifecycleAction } from "./capabilities.js";
 import { bodyFromPaths, diffUnits, getPath, pathWithin, type UnitDiff } from "./diff.js";
 import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from "./json.js";
+import { statusSatisfies } from "./lifecycle.js";
 import type { AudiencePlan, BlockedStep, CampaignPlan, FieldChange, PlanAction, PlanNote, PlanStep } from "./plan.js";
 import type { Address, ObjectKind, ProviderId, StateEntry } from "./types.js";
 
@@ -64,8 +65,7 @@ export function lifecycleFields(caps: KindCapabilities): string[] {
 
 /** Shortest sequence of status actions from `from` to any status satisfying `desired`. */
 export function lifecyclePath(caps: KindCapabilities, from: string, desired: string): LifecycleAction[] | undefined {
-  const goal = caps.lifecycle.satisfies[desired] ?? [desired];
-  if (goal.includes(from)) return [];
+  if (statusSatisfies(caps.lifecycle, desired, from)) return [];
   const statusActions = caps.lifecycle.actions.filter((a) => a.to !== undefined);
   const seen = new Set([from]);
   let frontier: { status: string; path: LifecycleAction[] }[] = [{ status: from, path: [] }];
@@ -76,7 +76,7 @@ export function lifecyclePath(caps: KindCapabilities, from: string, desired: str
         const to = action.to as string;
         if (!action.from.includes(status) || seen.has(to)) continue;
         const p = [...path, action];
-        if (goal.includes(to)) return p;
+        if (statusSatisfies(caps.lifecycle, desired, to)) return p;
         seen.add(to);
         next.push({ status: to, path: p });
       }
@@ -116,8 +116,7 @@ function planLifecycle(
   const desired = statusField ? spec[statusField] : undefined;
   if (typeof desired === "string" && liveStatus !== undefined) {
     // A status that only passes (launching) is planned from where it is going, after a wait.
-    const goal = caps.lifecycle.satisfies[desired] ?? [desired];
-    const settling = goal.includes(liveStatus) ? undefined : caps.lifecycle.actions.find((a) => a.to !== undefined && a.settles?.through.includes(liveStatus));
+    const settling = statusSatisfies(caps.lifecycle, desired, liveStatus) ? undefined : caps.lifecycle.actions.find((a) => a.to !== undefined && a.settles?.through.includes(liveStatus));
     if (settling) result.settling = settling;
     const path = lifecyclePath(caps, settling?.to ?? liveStatus, desired);
     if (path === undefined) {
@@ -450,7 +449,7 @@ export function planCampaign(input: PlanCampaignInput): CampaignPlan {
     const before = f === caps.lifecycle.statusField ? status : live.spec[f];
     const satisfied =
       f === caps.lifecycle.statusField
-        ? (caps.lifecycle.satisfies[spec[f] as string] ?? [spec[f]]).includes(before as string)
+        ? typeof spec[f] === "string" && typeof before === "string" && statusSatisfies(caps.lifecycle, spec[f], before)
         : (spec[f] === true) === (before === true);
     if (!satisfied) {
       // What blocks this lifecycle field: its flag cannot be undone, or the desired status cannot be reached

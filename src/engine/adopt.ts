@@ -1,15 +1,16 @@
-import { getPath, pathWithin, projectOnto, setPath } from "../core/diff.js";
+import { projectOnto, setPath, writeUnits } from "../core/diff.js";
 import type { KindCapabilities } from "../core/capabilities.js";
-import { isJsonObject, type JsonObject, type JsonValue } from "../core/json.js";
+import type { JsonObject } from "../core/json.js";
 import type { CampaignDecl } from "../core/types.js";
 import { mergeLive } from "../providers/mapping.js";
+import { fillUnknown } from "./fill-unknown.js";
 import type { KindSession } from "./session.js";
 
 /** What `state adopt` records for an object read back by id. */
 export interface LiveAdoption {
   id: string;
   applied: JsonObject;
-  /** Paths no read returned: unknown, so never reported as differing. */
+  /** Managed paths no read returned: unknown, so never reported as differing. */
   missing: readonly string[];
   /** Immutable paths no read returned, recorded as the spec says. */
   assumed: readonly string[];
@@ -30,14 +31,12 @@ export async function readForAdoption(session: KindSession, decl: CampaignDecl, 
   const listed = client.lookup ? await client.lookup(detail.id, { spec: decl.spec }) : undefined;
   const live = listed ? mergeLive(listed, detail) : detail;
   const caps = session.kind.capabilities;
+  // Unknown is filled the way the refresh fills it, with nothing recorded yet (the binding is new or
+  // replaced): an immutable field no read returns (Altur integration_type, cycles.mode) is recorded as
+  // the spec says, so it never plans a replace; a mutable one stays unrecorded and the next apply writes it.
+  const filled = fillUnknown(caps, live, decl.spec, undefined, true);
   const applied = projectLive(decl.spec, live.spec, caps);
-  // An immutable field no read returns (Altur integration_type, cycles.mode) is recorded as the spec
-  // says — like the refresh does — so it never plans a replace; a mutable one stays unrecorded and the
-  // next apply writes it.
-  const assumed = live.missing.filter((m) => caps.immutable.some((imm) => pathWithin(m, imm)) && getPath(decl.spec, m) !== undefined);
-  for (const m of assumed) setPath(applied, m, getPath(decl.spec, m) as JsonValue);
-  const missing = live.missing.filter((m) => !assumed.includes(m));
-  return { id: live.id, applied, missing, assumed };
+  return { id: live.id, applied, missing: filled.unknown, assumed: filled.fromSpec };
 }
 
 /**
@@ -45,19 +44,14 @@ export async function readForAdoption(session: KindSession, decl: CampaignDecl, 
  * keys the spec omits are dropped (recursively, through merge paths), opaque paths are kept whole,
  * and fields live does not report (write-only) are left out so the next plan sends them.
  */
-export function projectLive(spec: JsonObject, live: JsonObject, caps: Pick<KindCapabilities, "mergePaths" | "opaquePaths">, prefix = ""): JsonObject {
+export function projectLive(spec: JsonObject, live: JsonObject, caps: Pick<KindCapabilities, "mergePaths" | "opaquePaths">): JsonObject {
   const out: JsonObject = {};
-  for (const key of Object.keys(spec)) {
-    const path = prefix === "" ? key : `${prefix}.${key}`;
-    const want = spec[key] as JsonValue;
-    const have = live[key];
-    if (have === undefined) continue;
-    if (caps.mergePaths.includes(path) && isJsonObject(want) && isJsonObject(have)) {
-      out[key] = projectLive(want, have, caps, path);
-      continue;
+  for (const { path, want, have, merge } of writeUnits(spec, caps.mergePaths, live)) {
+    if (merge) setPath(out, path, {});
+    else if (have !== undefined) {
+      const value = caps.opaquePaths.includes(path) ? have : projectOnto(want, have);
+      if (value !== undefined) setPath(out, path, value);
     }
-    const value = caps.opaquePaths.includes(path) ? have : projectOnto(want, have);
-    if (value !== undefined) out[key] = value;
   }
   return out;
 }

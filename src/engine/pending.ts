@@ -1,3 +1,4 @@
+import { adoptionCandidates } from "../core/lifecycle.js";
 import type { PlanNote } from "../core/plan.js";
 import type { Address, StateEntry, Workspace } from "../core/types.js";
 import type { StateRecorder } from "./apply.js";
@@ -29,8 +30,10 @@ export async function resolveUndeclaredPending(workspace: Workspace, store: Stat
       );
       continue;
     }
-    const nameField = session.kind.capabilities.nameField;
-    const found = (await client.list()).filter((c) => c.spec[nameField] === p.name && !claimed.has(c.id));
+    // Only what the interrupted create could have made: a create sets no lifecycle flag, so an
+    // archived campaign of that name is an older, retired one (core/lifecycle.ts adoptableByName).
+    const caps = session.kind.capabilities;
+    const found = adoptionCandidates(caps, { [caps.nameField]: p.name }, await client.list(), claimed);
     if (found.length === 1 && found[0]) {
       const live = found[0];
       const entry: StateEntry = { provider: p.provider, account: p.account, kind: p.kind, id: live.id, appliedAt: new Date().toISOString(), applied: live.spec };

@@ -1,13 +1,13 @@
 import { createHash } from "node:crypto";
-import { getPath, pathWithin, setPath } from "../core/diff.js";
-import { isJsonObject, jsonEqual, stableStringify, type JsonObject, type JsonValue } from "../core/json.js";
+import { stableStringify, type JsonObject } from "../core/json.js";
 import type { LiveView, PreflightResult } from "../core/planner.js";
 import { lifecyclePath } from "../core/planner.js";
+import { adoptionCandidates } from "../core/lifecycle.js";
 import type { BlockedStep, CampaignPlan, PlanNote } from "../core/plan.js";
 import type { Address, CampaignDecl, PendingCreate, StateDocument, StateEntry, Workspace } from "../core/types.js";
-import type { KindCapabilities } from "../core/capabilities.js";
 import { isProviderApiError, type ProviderApiError } from "../http/errors.js";
 import { mergeLive } from "../providers/mapping.js";
+import { fillUnknown, unknownNotes } from "./fill-unknown.js";
 import type { LiveCampaign } from "../providers/types.js";
 import { refreshAudience, type RefreshedAudience } from "./audience.js";
 import { accountKey, sessionForKind, type AccountSession, type KindSession } from "./session.js";
@@ -49,103 +49,6 @@ export function fingerprintOf(live: { id: string; status?: string; spec: JsonObj
   return createHash("sha256").update(stableStringify({ id: live.id, status: live.status ?? null, spec: live.spec })).digest("hex").slice(0, 32);
 }
 
-/** The dotted paths a spec manages: top-level keys, and keys inside merge paths. */
-export function managedPaths(spec: JsonObject, mergePaths: readonly string[], prefix = ""): string[] {
-  const out: string[] = [];
-  for (const [k, v] of Object.entries(spec)) {
-    const path = prefix === "" ? k : `${prefix}.${k}`;
-    if (mergePaths.includes(path) && isJsonObject(v)) out.push(...managedPaths(v, mergePaths, path));
-    else out.push(path);
-  }
-  return out;
-}
-
-function isWriteOnly(caps: KindCapabilities, path: string): boolean {
-  return caps.writeOnlyFields.some((w) => pathWithin(path, w));
-}
-
-function isImmutablePath(caps: KindCapabilities, path: string): boolean {
-  return caps.immutable.some((imm) => pathWithin(path, imm));
-}
-
-/** The missing paths (leaf paths a read did not carry) that touch what the spec manages. */
-function lackingManaged(caps: KindCapabilities, live: LiveCampaign, spec: JsonObject): string[] {
-  const managed = managedPaths(spec, caps.mergePaths);
-  return live.missing.filter((m) => managed.some((path) => pathWithin(m, path) || pathWithin(path, m)));
-}
-
-/**
- * A key the provider did not return is unknown — never a change. Fill what is sound from state:
- * write-only fields are only ever known from what we wrote, immutable fields cannot have changed since
- * they were applied. With `final` (no other read is coming), the rest is settled too: any field we
- * applied is compared with the last applied value (drift on it cannot be seen, and a note says so),
- * and an immutable field known from nowhere is taken from the spec — it is never planned as a replace
- * on its own. Returns the managed paths still unknown (before `final`: those a detail read may carry).
- */
-function fillUnknown(
-  session: KindSession,
-  live: LiveCampaign,
-  spec: JsonObject | undefined,
-  state: StateEntry | undefined,
-  final: boolean,
-  notes: PlanNote[],
-): string[] {
-  const caps = session.kind.capabilities;
-  for (const f of caps.writeOnlyFields) {
-    const v = getPath(state?.applied, f);
-    if (v !== undefined && getPath(live.spec, f) === undefined) setPath(live.spec, f, v);
-  }
-  if (!spec) return [];
-  const unknown: string[] = [];
-  const fromState: string[] = [];
-  const fromSpec: string[] = [];
-  for (const m of lackingManaged(caps, live, spec)) {
-    const applied = getPath(state?.applied, m);
-    const wanted = getPath(spec, m);
-    if ((isWriteOnly(caps, m) || isImmutablePath(caps, m) || frozenSince(caps, live, state, m, spec)) && applied !== undefined) {
-      setPath(live.spec, m, applied);
-      continue;
-    }
-    if (!final) {
-      // A write-only field is returned by no read: a detail read would not tell it either.
-      if (!isWriteOnly(caps, m)) unknown.push(m);
-      continue;
-    }
-    if (applied !== undefined) {
-      setPath(live.spec, m, applied);
-      fromState.push(m);
-    } else if (isImmutablePath(caps, m) && wanted !== undefined) {
-      setPath(live.spec, m, wanted);
-      fromSpec.push(m);
-    } else {
-      unknown.push(m);
-    }
-  }
-  const name = session.kind.displayName;
-  if (fromState.length > 0) {
-    notes.push({ code: "unread-from-state", text: `${fromState.join(", ")}: not returned by ${name}; compared with the last applied value (a change made outside campaignctl cannot be seen)` });
-  }
-  if (fromSpec.length > 0) {
-    notes.push({ code: "unread-from-spec", text: `${fromSpec.join(", ")}: not returned by ${name} and not recorded in state; assumed as in the spec (cannot be checked, never planned as a replace)` });
-  }
-  if (final && unknown.length > 0) {
-    notes.push({ code: "unread-unknown", text: `${unknown.join(", ")}: not returned by ${name}; written as the spec says, since the live value is unknown` });
-  }
-  return unknown;
-}
-
-/**
- * A path the provider has not been able to change since the last apply recorded it (a frozen read,
- * see KindCapabilities.frozenReads), and that the spec still wants as recorded: at that apply the live
- * value matched the recorded one (written and verified, or unchanged), so the plan is the same with
- * the recorded value as with a detail GET.
- */
-function frozenSince(caps: KindSession["kind"]["capabilities"], live: LiveCampaign, state: StateEntry | undefined, path: string, spec: JsonObject): boolean {
-  const seen = state?.observed?.status;
-  if (seen === undefined || live.status === undefined) return false;
-  const rule = caps.frozenReads?.find((r) => r.paths.some((p) => pathWithin(path, p)) && r.statuses.includes(seen) && r.statuses.includes(live.status!));
-  return rule !== undefined && jsonEqual(getPath(spec, path), getPath(state?.applied, path));
-}
 
 function toView(live: LiveCampaign, unknown: readonly string[] = []): LiveView {
   return {
@@ -270,10 +173,7 @@ async function refreshAccount(
           }
         } else if (decl) {
           const name = decl.spec[nameField];
-          const wantsArchived = decl.spec.archived === true;
-          const candidates = listed.filter(
-            (c) => c.spec[nameField] === name && !claimedIds.has(c.id) && (wantsArchived || c.spec.archived !== true),
-          );
+          const candidates = adoptionCandidates(caps, decl.spec, listed, claimedIds);
           if (candidates.length > 1) {
             return {
               ...base,
@@ -291,14 +191,16 @@ async function refreshAccount(
         if (live && decl) {
           // The list view first; a detail read only when it may carry what the list lacks. The two
           // views are merged (the detail never replaces the list: status and more live only there).
-          const needsDetail = fillUnknown(session, live, decl.spec, state, false, base.notes);
+          const needsDetail = fillUnknown(caps, live, decl.spec, state, false).unknown;
           if (needsDetail.length > 0 && client.get && byId.has(live.id)) {
             const detail = await client.get(live.id);
             if (detail) live = mergeLive(live, detail);
           }
-          unknown = fillUnknown(session, live, decl.spec, state, true, base.notes);
+          const filled = fillUnknown(caps, live, decl.spec, state, true);
+          base.notes.push(...unknownNotes(session.kind.displayName, filled));
+          unknown = filled.unknown;
         } else if (live) {
-          fillUnknown(session, live, undefined, state, true, base.notes);
+          fillUnknown(caps, live, undefined, state, true);
         }
         const result: RefreshedCampaign = { ...base, identity, ...(live ? { live: toView(live, unknown) } : {}) };
         const audience = decl ? await refreshAudience(session, decl, live, state) : undefined;

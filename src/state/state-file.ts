@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { closeSync, fsyncSync, openSync, renameSync, rmSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { rmSync } from "node:fs";
 import { isJsonObject, stableStringify } from "../core/json.js";
 import type { Address, AudienceState, KindCatalog, PendingCreate, StateDocument, StateEntry } from "../core/types.js";
-import { journalFileOf, readRegularFile, StateFileError, writeAll, writeFailureHint } from "./files.js";
+import { writeFileAtomicSync } from "./atomic-file.js";
+import { journalFileOf, readRegularFile, StateFileError, writeFailureHint } from "./files.js";
 
 export { StateLockedError, withStateLock } from "./lock.js";
 export { readRegularFile, removeStaleTemps, StateFileError, writeAll, writeFailureHint } from "./files.js";
@@ -150,19 +150,6 @@ export class StateWriteError extends Error {
   }
 }
 
-function fsyncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, "r");
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    /* not supported everywhere (e.g. some network file systems): the rename is still atomic */
-  }
-}
-
 /**
  * Write the state file atomically: a temp file in the same directory, fsync, rename over the target,
  * then drop the journal it supersedes. Sets `serial` to one more than the document's, and `lineage`
@@ -179,21 +166,11 @@ export async function writeState(file: string, doc: StateDocument): Promise<void
  */
 export function writeStateSync(file: string, doc: StateDocument): void {
   const next: StateDocument = { ...doc, serial: (doc.serial ?? 0) + 1, lineage: doc.lineage ?? randomUUID() };
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${Date.now()}.tmp`);
   try {
-    const fd = openSync(tmp, "wx", 0o644);
-    try {
-      writeAll(fd, serializeState(next));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, file);
+    writeFileAtomicSync(file, serializeState(next));
   } catch (err) {
-    rmSync(tmp, { force: true });
     throw new StateWriteError(file, err);
   }
-  fsyncDir(dirname(file));
   doc.serial = next.serial;
   doc.lineage = next.lineage;
   try {

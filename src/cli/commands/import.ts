@@ -6,7 +6,8 @@ import { Option } from "commander";
 import { yamlLib } from "../../config/yaml-lib.js";
 import { hasErrors, type Diagnostic } from "../../core/diagnostics.js";
 import { isJsonObject, type JsonObject } from "../../core/json.js";
-import { addressOf, type Address, type ProviderId, type StateDocument, type StateEntry, type Workspace } from "../../core/types.js";
+import { adoptableByName } from "../../core/lifecycle.js";
+import { addressOf, type Address, type CampaignDecl, type ProviderId, type StateDocument, type StateEntry, type Workspace } from "../../core/types.js";
 import { checkCampaignText, CONFIG_FILE_NAME, DEFAULT_CAMPAIGNS_DIR, loadWorkspace } from "../../config/index.js";
 import { baseName, importedSpec, PACKAGE_CAMPAIGN_SCHEMA, renderCampaignFile, uniqueName } from "../../engine/import.js";
 import { accountKey, closeSessions, openSessions, sessionForKind, timeLimits, type AccountSession, type KindSession } from "../../engine/session.js";
@@ -181,20 +182,21 @@ function select(ctx: CommandContext, workspace: Workspace, state: StateDocument,
   const boundTo = new Map<string, Address>();
   for (const [address, e] of Object.entries(state.campaigns)) if (e.provider === provider && e.account === account) boundTo.set(e.id, address);
   const nameField = session.kind.capabilities.nameField;
-  // Declared in Git, not in state yet: the next plan adopts the live campaign with exactly that name
-  // (archived ones only when the file asks for archived: true), the way refresh does.
-  const declaredByName = new Map<string, { address: Address; file: string; archived: boolean }>();
+  // Declared in Git (as this kind), not in state yet: the next plan adopts the live campaign with exactly
+  // that name when the refresh would (core/lifecycle.ts adoptableByName: archived ones only when the file
+  // asks for archived: true).
+  const declaredByName = new Map<string, CampaignDecl>();
   for (const d of workspace.campaigns) {
-    if (d.provider !== provider || d.account !== account || state.campaigns[d.address]) continue;
+    if (d.provider !== provider || d.account !== account || d.kind !== session.kind.kind || state.campaigns[d.address]) continue;
     const n = d.spec[nameField];
-    if (typeof n === "string" && !declaredByName.has(n)) declaredByName.set(n, { address: d.address, file: d.source.file, archived: d.spec.archived === true });
+    if (typeof n === "string" && !declaredByName.has(n)) declaredByName.set(n, d);
   }
   const managedAs = (live: LiveCampaign): string | undefined => {
     const bound = boundTo.get(live.id);
     if (bound) return `already managed as ${bound} (recorded in ${shown(ctx, workspace.stateFile)})`;
     const declared = declaredByName.get(displayNameOf(session, live));
-    if (declared && (declared.archived || live.spec.archived !== true)) {
-      return `already declared as ${declared.address} in ${shown(ctx, declared.file)} (the next plan adopts it by its exact name)`;
+    if (declared && adoptableByName(session.kind.capabilities, declared.spec, live)) {
+      return `already declared as ${declared.address} in ${shown(ctx, declared.source.file)} (the next plan adopts it by its exact name)`;
     }
     return undefined;
   };

@@ -1,5 +1,5 @@
-import { audienceSummary, describeAudienceStep } from "../../core/audience.js";
-import { ACTION_GLYPH, isChange, type BlockedStep, type CampaignPlan, type FieldChange, type Plan, type PlanStep } from "../../core/plan.js";
+import { audienceSummary } from "../../core/audience.js";
+import { ACTION_GLYPH, describeStep, isChange, type BlockedStep, type CampaignPlan, type FieldChange, type Plan, type PlanStep } from "../../core/plan.js";
 import { escapeInvisible } from "../../core/text.js";
 import { kindModule } from "../../providers/registry.js";
 import { style, type Style } from "./style.js";
@@ -109,22 +109,6 @@ function changeLines(c: CampaignPlan, ch: FieldChange, s: Style): string[] {
   return lines;
 }
 
-export function describeStep(step: PlanStep): string {
-  switch (step.kind) {
-    case "create":
-      return `create (POST with ${Object.keys(step.body).length} fields)`;
-    case "update":
-      return `update ${step.fields.join(", ")}`;
-    case "action":
-      return step.from !== undefined && step.to !== undefined ? `${step.action} (${step.from} → ${step.to})` : step.action;
-    case "sync":
-      return step.describe;
-    case "wait":
-      return `wait until ${step.until} (${step.through.join("/")} → ${step.until})`;
-    case "audience":
-      return describeAudienceStep(step);
-  }
-}
 
 function campaignHeader(c: CampaignPlan): string {
   const bits = [c.id === undefined ? undefined : `id ${c.id}`, c.status === undefined ? undefined : `status ${c.status}`].filter(Boolean);
@@ -183,7 +167,7 @@ export function renderPlanText(plan: Plan, opts: { color: boolean; showNoop?: bo
       // Identities only masked, and only on --verbose.
       if (opts.showNoop && c.audience.samples?.length) out.push(`          ${s.dim(`e.g. ${c.audience.samples.join(", ")}${c.audience.add > c.audience.samples.length ? ", …" : ""}`)}`);
     }
-    const steps = c.steps.map(describeStep);
+    const steps = c.steps.map((step) => describeStep(step));
     if (steps.length > 0 && c.action !== "replace") out.push(`      ${s.dim(`steps: ${steps.join(" → ")}`)}`);
     if (c.dependsOn && c.dependsOn.length > 0) out.push(`      ${s.dim(`after: ${c.dependsOn.join(", ")} (ids known after apply)`)}`);
     for (const b of c.blocked.filter((b) => !shownAsChange(c, b))) {
@@ -258,7 +242,7 @@ function markdownDetails(c: CampaignPlan, prune: boolean): string {
   }
   // Counts only: a pull-request comment never shows a row or an identity.
   if (c.audience) lines.push(...audienceSummary(c.audience));
-  if (c.steps.length > 0 && c.action !== "orphan") lines.push(`steps: ${c.steps.map(describeStep).join(" → ")}`);
+  if (c.steps.length > 0 && c.action !== "orphan") lines.push(`steps: ${c.steps.map((step) => describeStep(step)).join(" → ")}`);
   for (const b of c.blocked.filter((b) => !shownAsChange(c, b))) {
     lines.push(`! ${b.what} blocked: ${b.reason}`);
     if (b.unblock) lines.push(`    to unblock: ${b.unblock}`);
