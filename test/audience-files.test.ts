@@ -4,7 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
+import { detectDelimiter } from "../src/config/audience.js";
 import { loadWorkspace } from "../src/config/index.js";
+import { canonicalLinkedinUrl } from "../src/providers/roster-cells.js";
 
 let dir: string;
 
@@ -115,14 +117,102 @@ describe("audience files", () => {
     expect(diagnostics.find((d) => d.code === "AUDIENCE_TOO_MANY_PROBLEMS")?.message).toBe("100 more problems in this file are not shown");
   });
 
-  it("compares LinkedIn URLs the way Puffle does (no query string, fragment or trailing slash)", async () => {
+  it("compares LinkedIn URLs in one canonical form: one person written five ways is one person", async () => {
     await writeFile(
       join(dir, "audiences", "l.csv"),
-      "linkedin_url\nhttps://www.linkedin.com/in/ada\nhttps://www.linkedin.com/in/ada/?trk=x\nhttps://www.linkedin.com/in/ada#about\nhttps://www.linkedin.com/in/bo\n",
+      "linkedin_url\nhttps://www.linkedin.com/in/ada\nhttp://linkedin.com/in/Ada/?trk=x\nhttps://de.linkedin.com/in/ada#about\nHTTPS://WWW.LINKEDIN.COM/IN/ADA/\nwww.linkedin.com/in/ada\nhttps://www.linkedin.com/in/bo\n",
     );
     await puffle(["../audiences/l.csv"], "linkedin");
     const { workspace, diagnostics } = await loadWorkspace({ cwd: dir });
-    expect(diagnostics.map((d) => `${d.line} ${d.code}`)).toEqual(["3 AUDIENCE_DUPLICATE", "4 AUDIENCE_DUPLICATE"]);
-    expect(workspace!.campaigns[0]!.audience!.rows.map((r) => r.identity)).toEqual(["https://www.linkedin.com/in/ada", "https://www.linkedin.com/in/bo"]);
+    expect(diagnostics.map((d) => `${d.line} ${d.code}`)).toEqual(["3 AUDIENCE_DUPLICATE", "4 AUDIENCE_DUPLICATE", "5 AUDIENCE_DUPLICATE", "6 AUDIENCE_DUPLICATE"]);
+    const rows = workspace!.campaigns[0]!.audience!.rows;
+    expect(rows.map((r) => r.identity)).toEqual(["https://www.linkedin.com/in/ada", "https://www.linkedin.com/in/bo"]);
+    // Uploaded in the same form as compared.
+    expect(rows.map((r) => r.row.linkedin_url)).toEqual(["https://www.linkedin.com/in/ada", "https://www.linkedin.com/in/bo"]);
+  });
+
+  it.each([
+    ["https://www.linkedin.com/in/ada-lovelace", "https://www.linkedin.com/in/ada-lovelace"],
+    ["http://www.linkedin.com/in/ada-lovelace", "https://www.linkedin.com/in/ada-lovelace"],
+    ["https://linkedin.com/in/ada-lovelace", "https://www.linkedin.com/in/ada-lovelace"],
+    ["linkedin.com/in/ada-lovelace", "https://www.linkedin.com/in/ada-lovelace"],
+    ["www.linkedin.com/in/ada-lovelace/", "https://www.linkedin.com/in/ada-lovelace"],
+    ["https://de.linkedin.com/in/ada-lovelace", "https://www.linkedin.com/in/ada-lovelace"],
+    ["https://mx.linkedin.com/in/Ada-Lovelace-12AB/", "https://www.linkedin.com/in/ada-lovelace-12ab"],
+    ["HTTPS://WWW.LINKEDIN.COM/IN/ADA-LOVELACE", "https://www.linkedin.com/in/ada-lovelace"],
+    ["https://www.linkedin.com/in/ada-lovelace?trk=public_profile", "https://www.linkedin.com/in/ada-lovelace"],
+    ["https://www.linkedin.com/in/ada-lovelace/#experience", "https://www.linkedin.com/in/ada-lovelace"],
+    ["  https://www.linkedin.com/in/ada-lovelace//  ", "https://www.linkedin.com/in/ada-lovelace"],
+    ["https://www.linkedin.com/in/Jos%C3%A9", "https://www.linkedin.com/in/jos%C3%A9"],
+    ["https://www.linkedin.com/in/JOSÉ", "https://www.linkedin.com/in/jos%C3%A9"],
+    ["https://www.linkedin.com/company/acme", undefined],
+    ["https://www.linkedin.com/in/", undefined],
+    ["https://www.linkedin.com/in/ada/details/experience", undefined],
+    ["https://example.com/in/ada", undefined],
+    ["https://www.linkedin.com.evil.example/in/ada", undefined],
+    ["ftp://www.linkedin.com/in/ada", undefined],
+  ])("canonical LinkedIn URL of %j is %j", (input, expected) => {
+    expect(canonicalLinkedinUrl(input)).toBe(expected);
+  });
+
+  it.each([
+    ["email,first_name\na@x.io,A\n", ","],
+    ["email;first_name;company\na@x.io;A, B;C\n", ";"],
+    ["email\tfirst_name\na@x.io\tA\n", "\t"],
+    ['"Name; with semicolon",email\nA,a@x.io\n', ","],
+    ["email\n", ","],
+  ])("detects the delimiter of %j from its header line", (text, expected) => {
+    expect(detectDelimiter(text)).toBe(expected);
+  });
+
+  it("reads a semicolon export with national numbers (defaultCountry) and leaves out blank and invalid rows (invalidRows: skip), each listed once", async () => {
+    await writeFile(join(dir, "audiences", "mx.csv"), "\uFEFFContact;Name;Context\r\n55 1234 5678;Ana;debe 120\r\n;Luis;debe 80\r\n33 1234 567;Eva;x\r\n+52 55 8765 4321;Sol;debe 5\r\n(55) 1234-5678;Ana otra vez;dup\r\n");
+    await writeFile(
+      join(dir, "campaigns", "a.yaml"),
+      stringify({
+        apiVersion: "campaignctl/v1",
+        kind: "AlturCampaign",
+        metadata: { name: "a" },
+        spec: { name: "A", agent_id: "agent_demo_01", integration_id: "integ_phone_01", integration_type: "phone_call" },
+        audience: { files: ["../audiences/mx.csv"], defaultCountry: "MX", invalidRows: "skip" },
+      }),
+    );
+    const { workspace, diagnostics } = await loadWorkspace({ cwd: dir });
+    expect(diagnostics.map((d) => `${d.line}:${d.col} ${d.severity} ${d.code}`)).toEqual([
+      "1:1 note AUDIENCE_COLUMNS_MAPPED",
+      "3:1 warning AUDIENCE_ROW_SKIPPED",
+      "4:1 warning AUDIENCE_ROW_SKIPPED",
+      "6:1 warning AUDIENCE_DUPLICATE",
+    ]);
+    const audience = workspace!.campaigns[0]!.audience!;
+    expect(audience.skipped).toBe(2);
+    expect(audience.rows.map((r) => [r.line, r.row])).toEqual([
+      [2, { contact: "+525512345678", name: "Ana", context: "debe 120" }],
+      [5, { contact: "+525587654321", name: "Sol", context: "debe 5" }],
+    ]);
+  });
+
+  it("changing how a file is read (columns, defaultCountry, invalidRows) changes its digest, so the next plan reads the roster", async () => {
+    await writeFile(join(dir, "audiences", "a.csv"), "contact,name\n+12025550100,Ada\n");
+    const digest = async (audience: Record<string, unknown>) => {
+      await writeFile(
+        join(dir, "campaigns", "a.yaml"),
+        stringify({
+          apiVersion: "campaignctl/v1",
+          kind: "AlturCampaign",
+          metadata: { name: "a" },
+          spec: { name: "A", agent_id: "agent_demo_01", integration_id: "integ_phone_01", integration_type: "phone_call" },
+          audience: { files: ["../audiences/a.csv"], ...audience },
+        }),
+      );
+      const { workspace } = await loadWorkspace({ cwd: dir });
+      return workspace!.campaigns[0]!.audience!.files[0]!.digest;
+    };
+    const plain = await digest({});
+    const { createHash } = await import("node:crypto");
+    // Unchanged for files read as before: states written by earlier versions stay valid.
+    expect(plain).toBe(createHash("sha256").update("contact,name\n+12025550100,Ada\n").digest("hex").slice(0, 32));
+    const digests = [plain, await digest({ defaultCountry: "MX" }), await digest({ invalidRows: "skip" }), await digest({ columns: { contact: "contact" } })];
+    expect(new Set(digests).size).toBe(4);
   });
 });

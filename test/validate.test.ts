@@ -16,6 +16,7 @@ describe("validate: every class of bad input gets exactly the expected located d
   it("has a fixture for every bad-input class and provider rule set", () => {
     expect(CASES).toEqual([
       "altur-rules",
+      "audience-exports",
       "audiences",
       "binary",
       "config-errors",

@@ -1,7 +1,9 @@
 /**
- * Audience files (docs/design.md §10): the roster a campaign reaches, as CSV with a header row (the
- * provider's own roster field names) or JSON Lines. Read, parsed with a maintained CSV parser,
- * checked against the provider's roster rules and reported as located diagnostics, all at once.
+ * Audience files (docs/design.md §10, §17): the roster a campaign reaches, as CSV with a header row or
+ * JSON Lines. CSV headers are the provider's own roster field names, headers that match one once case,
+ * spaces and punctuation are ignored, or the headers `audience.columns` names; the delimiter (`,` `;`
+ * tab) is detected from the header line. Read, parsed with a maintained CSV parser, checked against the
+ * provider's roster rules and reported as located diagnostics, all at once.
  */
 import { createHash } from "node:crypto";
 import { realpath } from "node:fs/promises";
@@ -10,9 +12,9 @@ import { createRequire } from "node:module";
 import type { Diagnostic, Severity } from "../core/diagnostics.js";
 import { isJsonObject, type JsonObject, type JsonValue } from "../core/json.js";
 import type { AudienceDecl, AudienceFileInfo, AudienceRow } from "../core/types.js";
-import type { AudienceRules, KindModule } from "../providers/types.js";
+import type { AudienceRules, CellOptions, KindModule } from "../providers/types.js";
 import { LIMITS, readWorkspaceFile } from "./files.js";
-import { makeDiagnostic, type Position } from "./source.js";
+import { invalidUtf8, makeDiagnostic, type Position } from "./source.js";
 import { closest } from "../core/suggest.js";
 
 type CsvParse = (text: string, options: import("csv-parse/sync").Options) => unknown;
@@ -27,8 +29,16 @@ function parseCsv(text: string, options: import("csv-parse/sync").Options): unkn
 export interface AudienceReference {
   files: string[];
   mode: "append" | "exact";
+  /** `audience.columns`: provider field → CSV header. With it, a file's other columns are ignored. */
+  columns?: Record<string, string>;
+  /** `audience.defaultCountry`: national phone numbers are read as numbers of this country. */
+  defaultCountry?: string;
+  /** `audience.invalidRows`: error (default), or skip rows the provider would reject (listed as warnings). */
+  invalidRows?: "error" | "skip";
   /** Where `audience.files[i]` (or `audience`, for i undefined) sits in the campaign file. */
   at(index?: number): Position | undefined;
+  /** Where a key under `audience` sits (`["columns", "email"]`), when known. */
+  atKey?(path: readonly string[]): Position | undefined;
 }
 
 export interface AudienceLoadOptions {
@@ -53,6 +63,27 @@ export async function loadAudience(ref: AudienceReference, opts: AudienceLoadOpt
     return { diagnostics };
   }
   const identityColumn = rules.identityColumn(opts.spec);
+  const keyError = (path: readonly string[], severity: Severity, code: string, message: string) =>
+    diagnostics.push(makeDiagnostic(severity, code, message, opts.campaignFile, ref.atKey?.(path) ?? ref.at(undefined)));
+  if (ref.columns) {
+    for (const field of Object.keys(ref.columns)) {
+      if (!columnKind(rules, field)) keyError(["columns", field], "error", "AUDIENCE_UNKNOWN_FIELD", unknownColumnMessage(rules, opts.kind.displayName, field).replace("unknown column", "unknown field"));
+    }
+    if (!(identityColumn in ref.columns)) {
+      keyError(["columns"], "error", "AUDIENCE_IDENTITY_COLUMN", `audience.columns names no column for ${identityColumn}, which identifies each row for this campaign's channel; add ${identityColumn}: "<header in the file>"`);
+    }
+  }
+  const cellOptions: CellOptions = {};
+  if (ref.defaultCountry !== undefined) {
+    if (!rules.knowsCountry) keyError(["defaultCountry"], "warning", "AUDIENCE_OPTION_UNUSED", `defaultCountry has no effect: ${opts.kind.displayName} ${rules.noun} have no phone number column`);
+    else if (!rules.knowsCountry(ref.defaultCountry)) keyError(["defaultCountry"], "error", "AUDIENCE_UNKNOWN_COUNTRY", `${JSON.stringify(ref.defaultCountry)} is not a country code with a known phone numbering plan (ISO 3166-1 alpha-2, e.g. MX, US, DE)`);
+    else cellOptions.defaultCountry = ref.defaultCountry;
+  }
+  if (diagnostics.some((d) => d.severity === "error")) return { diagnostics };
+  // How the files are read is part of what was applied: the same bytes read another way give other rows.
+  const readingKey = ref.columns || ref.defaultCountry || ref.invalidRows === "skip" ? JSON.stringify([ref.columns ?? null, ref.defaultCountry ?? null, ref.invalidRows ?? "error"]) : undefined;
+  const skip = ref.invalidRows === "skip";
+  let skipped = 0;
   const root = await realpath(opts.rootDir).catch(() => resolve(opts.rootDir));
   const files: AudienceFileInfo[] = [];
   const rows: AudienceRow[] = [];
@@ -90,14 +121,22 @@ export async function loadAudience(ref: AudienceReference, opts: AudienceLoadOpt
     }
     const bytes = Buffer.from(read.data.buffer, read.data.byteOffset, read.data.byteLength);
     const fileIndex = files.length;
-    const info: AudienceFileInfo = { path, file: abs, digest: createHash("sha256").update(bytes).digest("hex").slice(0, 32), rows: 0 };
+    const hash = createHash("sha256").update(bytes);
+    if (readingKey !== undefined) hash.update(`\0campaignctl audience reading ${readingKey}`);
+    const info: AudienceFileInfo = { path, file: abs, digest: hash.digest("hex").slice(0, 32), rows: 0 };
     files.push(info);
 
     let reported = 0;
     let suppressed = 0;
+    let suppressedErrors = 0;
     const report = (severity: Severity, code: string, message: string, pos: Position) => {
+      if (severity === "note") {
+        diagnostics.push(makeDiagnostic(severity, code, message, abs, pos));
+        return;
+      }
       if (reported >= MAX_DIAGNOSTICS_PER_FILE) {
         suppressed += 1;
+        if (severity === "error") suppressedErrors += 1;
         return;
       }
       reported += 1;
@@ -127,18 +166,73 @@ export async function loadAudience(ref: AudienceReference, opts: AudienceLoadOpt
     try {
       text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
     } catch {
-      report("error", "AUDIENCE_ENCODING", "file is not UTF-8 text (save it as UTF-8 CSV or JSON Lines)", { line: 1, col: 1 });
+      // Located: a Latin-1 or Windows-1252 export is valid up to its first accented letter.
+      const bad = invalidUtf8(bytes);
+      const what = bad ? `the byte ${bad.byte} is not valid UTF-8` : "it is not valid UTF-8";
+      report("error", "AUDIENCE_ENCODING", `file is not UTF-8 text: ${what} (an export in Latin-1 or Windows-1252? save it as UTF-8 CSV or JSON Lines)`, bad?.pos ?? { line: 1, col: 1 });
       continue;
     }
-    const ctx: FileContext = { rules, identityColumn, spec: opts.spec, provider: opts.kind.displayName, report, accept };
+    const skipRow = (pos: Position, why: string) => {
+      skipped += 1;
+      info.skipped = (info.skipped ?? 0) + 1;
+      report("warning", "AUDIENCE_ROW_SKIPPED", `row left out (invalidRows: skip): ${why}`, pos);
+    };
+    const ctx: FileContext = {
+      rules,
+      identityColumn,
+      spec: opts.spec,
+      provider: opts.kind.displayName,
+      options: cellOptions,
+      ...(ref.columns ? { mapping: ref.columns } : {}),
+      ...(skip ? { skipRow } : {}),
+      report,
+      accept,
+    };
     if (/\.jsonl$/i.test(path)) readJsonLines(text, ctx);
     else readCsv(text, ctx);
     if (suppressed > 0) {
-      diagnostics.push(makeDiagnostic("error", "AUDIENCE_TOO_MANY_PROBLEMS", `${suppressed} more problems in this file are not shown`, abs, { line: 1, col: 1 }));
+      diagnostics.push(makeDiagnostic(suppressedErrors > 0 ? "error" : "warning", "AUDIENCE_TOO_MANY_PROBLEMS", `${suppressed} more problems in this file are not shown`, abs, { line: 1, col: 1 }));
     }
   }
   if (diagnostics.some((d) => d.severity === "error")) return { diagnostics };
-  return { audience: { mode: ref.mode, files, rows, duplicates }, diagnostics };
+  return { audience: { mode: ref.mode, files, rows, duplicates, ...(skipped > 0 ? { skipped } : {}) }, diagnostics };
+}
+
+/** Campaigns named in one merged diagnostic before the rest are counted. */
+const MAX_CAMPAIGNS_NAMED = 10;
+
+/**
+ * The diagnostics of every campaign file, with those about an audience file several campaigns use
+ * (same severity, code, place and message) merged into one that names the campaigns. A problem of
+ * the campaign file itself (its own `audience.files[i]`) stays with that campaign.
+ */
+export function onePerSharedFile(results: readonly { file: string; address?: string; diagnostics: readonly Diagnostic[] }[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const merged = new Map<string, { diagnostic: Diagnostic; campaigns: string[] }>();
+  for (const result of results) {
+    for (const d of result.diagnostics) {
+      if (result.address === undefined || d.file === undefined || d.file === result.file) {
+        out.push(d);
+        continue;
+      }
+      const key = JSON.stringify([d.file, d.line, d.col, d.severity, d.code, d.message]);
+      const seen = merged.get(key);
+      if (!seen) {
+        const entry = { diagnostic: { ...d }, campaigns: [result.address] };
+        merged.set(key, entry);
+        out.push(entry.diagnostic);
+      } else if (!seen.campaigns.includes(result.address)) {
+        seen.campaigns.push(result.address);
+      }
+    }
+  }
+  for (const { diagnostic, campaigns } of merged.values()) {
+    if (campaigns.length < 2) continue;
+    const named = campaigns.slice(0, MAX_CAMPAIGNS_NAMED).join(", ");
+    const more = campaigns.length > MAX_CAMPAIGNS_NAMED ? ` and ${campaigns.length - MAX_CAMPAIGNS_NAMED} more` : "";
+    diagnostic.message += ` [file used by ${campaigns.length} campaigns: ${named}${more}]`;
+  }
+  return out;
 }
 
 interface FileContext {
@@ -146,6 +240,11 @@ interface FileContext {
   identityColumn: string;
   spec: JsonObject;
   provider: string;
+  options: CellOptions;
+  /** `audience.columns` (provider field → header), when given. */
+  mapping?: Record<string, string>;
+  /** Set with `invalidRows: skip`: a row the provider would reject is left out, with one warning. */
+  skipRow?(pos: Position, why: string): void;
   report(severity: Severity, code: string, message: string, pos: Position): void;
   accept(line: number, identity: string, row: JsonObject, pos: Position): void;
 }
@@ -167,26 +266,47 @@ function unknownColumnMessage(rules: AudienceRules, provider: string, name: stri
   return `unknown column ${JSON.stringify(name)}${hint ? ` (did you mean "${hint}"?)` : ""}; ${provider} ${rules.noun} take ${knownColumns(rules)}`;
 }
 
+/** A header as compared loosely: lower case, letters and digits only ("First Name", "first_name" → "firstname"). */
+function looseName(name: string): string {
+  return name.toLowerCase().replace(/[^\p{L}\p{N}]/gu, "");
+}
+
+/** The provider field a header names once case, spaces and punctuation are ignored, if exactly one. */
+function looseField(rules: AudienceRules, header: string): string | undefined {
+  const loose = looseName(header);
+  if (loose === "") return undefined;
+  const found = rules.columns.filter((c) => looseName(c) === loose);
+  return found.length === 1 ? found[0] : undefined;
+}
+
+/** `"A", "B", "C" and 12 more`: a list that stays one readable line. */
+function listNames(names: readonly string[], max = 8): string {
+  const shown = names.slice(0, max).map((n) => JSON.stringify(n));
+  return names.length > max ? `${shown.join(", ")} and ${names.length - max} more` : shown.join(", ");
+}
+
 type Column = { group?: string; key: string; name: string };
 
 /**
  * One row's cells → the provider's row object, or problems. Empty cells are left out. `posOf(i)`
- * locates cell i; it is called only when something is reported.
+ * locates cell i; it is called only when something is reported. With `invalidRows: skip`, a row with
+ * problems is left out with one warning naming its first problem.
  */
-function buildRow(ctx: FileContext, line: number, columns: readonly Column[], values: readonly (string | null)[], posOf: (i: number) => Position): void {
+function buildRow(ctx: FileContext, line: number, columns: readonly Column[], values: readonly (string | null | undefined)[], posOf: (i: number) => Position): void {
   const row: JsonObject = {};
   let identity: string | undefined;
-  let bad = false;
+  let problem: { pos: Position; message: string; more: number } | undefined;
   let identityAt = -1;
   for (let i = 0; i < columns.length; i++) {
     const column = columns[i]!;
     const value = values[i];
     if (column.name === ctx.identityColumn) identityAt = i;
     if (value === null || value === undefined || value.trim() === "") continue;
-    const result = ctx.rules.cell(column.name, value, ctx.spec);
+    const result = ctx.rules.cell(column.name, value, ctx.spec, ctx.options);
     if ("code" in result) {
-      ctx.report("error", result.code, result.message, posOf(i));
-      bad = true;
+      if (!ctx.skipRow) ctx.report("error", result.code, result.message, posOf(i));
+      if (problem) problem.more += 1;
+      else problem = { pos: posOf(i), message: result.message, more: 0 };
       continue;
     }
     if (column.name === ctx.identityColumn) identity = result.identity;
@@ -197,17 +317,43 @@ function buildRow(ctx: FileContext, line: number, columns: readonly Column[], va
       row[column.key] = result.value;
     }
   }
-  if (bad) return;
+  if (problem) {
+    ctx.skipRow?.(problem.pos, `${problem.message}${problem.more > 0 ? ` (and ${problem.more} more problem${problem.more === 1 ? "" : "s"} in this row)` : ""}`);
+    return;
+  }
   if (identity === undefined) {
     const pos = identityAt >= 0 ? posOf(identityAt) : { line, col: 1 };
-    ctx.report("error", "AUDIENCE_IDENTITY_MISSING", `${ctx.identityColumn} is empty; every ${ctx.provider} row needs it (${ctx.provider} would reject the row)`, pos);
+    if (ctx.skipRow) ctx.skipRow(pos, `${ctx.identityColumn} is empty`);
+    else ctx.report("error", "AUDIENCE_IDENTITY_MISSING", `${ctx.identityColumn} is empty; every ${ctx.provider} row needs it (${ctx.provider} would reject the row)`, pos);
     return;
   }
   ctx.accept(line, identity, row, { line, col: 1 });
 }
 
+type Delimiter = "," | ";" | "\t";
+
+/** The delimiter of a CSV file: whichever of `,` `;` tab the header line (outside quotes) holds most; `,` when none. */
+export function detectDelimiter(text: string): Delimiter {
+  const end = text.indexOf("\n");
+  const head = end < 0 ? text : text.slice(0, end);
+  let quoted = false;
+  let commas = 0;
+  let semicolons = 0;
+  let tabs = 0;
+  for (let i = 0; i < head.length; i++) {
+    const ch = head.charCodeAt(i);
+    if (ch === 34) quoted = !quoted;
+    else if (quoted) continue;
+    else if (ch === 44) commas += 1;
+    else if (ch === 59) semicolons += 1;
+    else if (ch === 9) tabs += 1;
+  }
+  if (tabs > commas && tabs > semicolons) return "\t";
+  return semicolons > commas ? ";" : ",";
+}
+
 /** 1-based line and column where each field of a raw CSV record starts (the record starts at `line`). */
-function fieldPositions(raw: string, line: number): Position[] {
+function fieldPositions(raw: string, line: number, delimiter: Delimiter): Position[] {
   const out: Position[] = [{ line, col: 1 }];
   let l = line;
   let col = 1;
@@ -218,7 +364,7 @@ function fieldPositions(raw: string, line: number): Position[] {
     else if (ch === "\n") {
       l += 1;
       col = 0;
-    } else if (ch === "," && !quoted) out.push({ line: l, col: col + 1 });
+    } else if (ch === delimiter && !quoted) out.push({ line: l, col: col + 1 });
     col += 1;
   }
   return out;
@@ -239,9 +385,10 @@ const CSV_OPTIONS = { relax_column_count: true, skip_empty_lines: true, bom: tru
  * non-empty line, so the lines are counted directly; otherwise csv-parse's per-record info says
  * (about three times slower, so only when needed).
  */
-function csvRecords(text: string): CsvRecord[] {
+function csvRecords(text: string, delimiter: Delimiter): CsvRecord[] {
+  const options = { ...CSV_OPTIONS, delimiter };
   if (!text.includes('"')) {
-    const fields = parseCsv(text, CSV_OPTIONS) as string[][];
+    const fields = parseCsv(text, options) as string[][];
     const lines = text.replace(/^\uFEFF/, "").split("\n");
     const out: CsvRecord[] = [];
     let k = 0;
@@ -253,7 +400,7 @@ function csvRecords(text: string): CsvRecord[] {
     }
     if (k === fields.length) return out;
   }
-  const records = parseCsv(text, { ...CSV_OPTIONS, raw: true, info: true }) as unknown as { record: string[]; raw: string; info: { lines: number } }[];
+  const records = parseCsv(text, { ...options, raw: true, info: true }) as unknown as { record: string[]; raw: string; info: { lines: number } }[];
   return records.map((r) => {
     const raw = r.raw.replace(/^[\r\n]+/, "").replace(/[\r\n]+$/, "");
     let breaks = 0;
@@ -262,20 +409,90 @@ function csvRecords(text: string): CsvRecord[] {
   });
 }
 
+/** Which header feeds which provider field: `use[j]` is the record field read as `columns[j]`. */
+interface HeaderPlan {
+  columns: Column[];
+  use: number[];
+  bad: boolean;
+}
+
+/** `audience.columns`: the named headers only; the others are ignored (one note). */
+function mappedHeader(ctx: FileContext, mapping: Record<string, string>, names: readonly string[], headPos: (i: number) => Position, headLine: number): HeaderPlan {
+  const plan: HeaderPlan = { columns: [], use: [], bad: false };
+  for (const [field, header] of Object.entries(mapping)) {
+    const kind = columnKind(ctx.rules, field);
+    if (!kind) continue; // reported at the campaign file
+    const at = names.indexOf(header.trim());
+    if (at < 0) {
+      const hint = closest(header, names);
+      ctx.report("error", "AUDIENCE_MAPPED_COLUMN_MISSING", `audience.columns reads ${field} from ${JSON.stringify(header)}, but the header row has no such column${hint ? ` (did you mean "${hint}"?)` : ""}`, { line: headLine, col: 1 });
+      plan.bad = true;
+      continue;
+    }
+    if (names.indexOf(header.trim(), at + 1) >= 0) {
+      ctx.report("error", "AUDIENCE_DUPLICATE_COLUMN", `column ${JSON.stringify(header)} appears twice in the header row (first as column ${at + 1}); audience.columns cannot tell which to read`, headPos(names.indexOf(header.trim(), at + 1)));
+      plan.bad = true;
+      continue;
+    }
+    plan.columns.push({ ...kind, name: field });
+    plan.use.push(at);
+  }
+  const ignored = names.filter((_, i) => !plan.use.includes(i));
+  if (ignored.length > 0) {
+    ctx.report("note", "AUDIENCE_COLUMNS_IGNORED", `${ignored.length} column${ignored.length === 1 ? "" : "s"} not named in audience.columns ${ignored.length === 1 ? "is" : "are"} ignored: ${listNames(ignored)}`, { line: headLine, col: 1 });
+  }
+  return plan;
+}
+
+/** No `audience.columns`: every header must name a provider field, exactly or once case, spaces and punctuation are ignored (one note). */
+function namedHeader(ctx: FileContext, names: readonly string[], headPos: (i: number) => Position, headLine: number): HeaderPlan {
+  const plan: HeaderPlan = { columns: [], use: [], bad: false };
+  const firstAt = new Map<string, number>();
+  const loose: string[] = [];
+  names.forEach((header, i) => {
+    let name = header;
+    let kind = columnKind(ctx.rules, name);
+    if (!kind) {
+      const field = looseField(ctx.rules, header);
+      if (field) {
+        name = field;
+        kind = columnKind(ctx.rules, field);
+        loose.push(`${JSON.stringify(header)} → ${field}`);
+      }
+    }
+    if (!kind) {
+      const message = header === "" ? `column ${i + 1} has no name in the header row` : `${unknownColumnMessage(ctx.rules, ctx.provider, header)} (or list the columns to read in audience.columns)`;
+      ctx.report("error", "AUDIENCE_UNKNOWN_COLUMN", message, headPos(i));
+      plan.bad = true;
+    } else if (firstAt.has(name)) {
+      ctx.report("error", "AUDIENCE_DUPLICATE_COLUMN", `column ${JSON.stringify(header)} appears twice in the header row (first as column ${firstAt.get(name)! + 1})`, headPos(i));
+      plan.bad = true;
+    } else {
+      firstAt.set(name, i);
+      plan.columns.push({ ...kind, name });
+      plan.use.push(i);
+    }
+  });
+  if (loose.length > 0) ctx.report("note", "AUDIENCE_COLUMNS_MAPPED", `header${loose.length === 1 ? "" : "s"} read as ${ctx.provider} field${loose.length === 1 ? "" : "s"}: ${loose.join(", ")}`, { line: headLine, col: 1 });
+  return plan;
+}
+
 function readCsv(text: string, ctx: FileContext): void {
+  const delimiter = detectDelimiter(text);
   let records: CsvRecord[];
   try {
-    records = csvRecords(text);
+    records = csvRecords(text, delimiter);
   } catch (err) {
     const e = err as { code?: string; message?: string; lines?: number };
+    const sep = delimiter === "\t" ? "tab" : delimiter === ";" ? "semicolon" : "comma";
     const known: Record<string, string> = {
       CSV_QUOTE_NOT_CLOSED: "a quoted field is never closed",
-      CSV_INVALID_CLOSING_QUOTE: "a closing quote is followed by something other than a comma or the end of the line",
-      CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: "a closing quote is followed by something other than a comma or the end of the line",
+      CSV_INVALID_CLOSING_QUOTE: `a closing quote is followed by something other than a ${sep} or the end of the line`,
+      CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: `a closing quote is followed by something other than a ${sep} or the end of the line`,
     };
     const message = known[e.code ?? ""] ?? (e.message ?? "invalid CSV").replace(/ at line \d+.*$/, "");
     const lowered = message.charAt(0).toLowerCase() + message.slice(1);
-    ctx.report("error", "AUDIENCE_CSV_SYNTAX", `${lowered} (quote fields holding commas, quotes or line breaks with "…", and double inner quotes)`, { line: e.lines ?? 1, col: 1 });
+    ctx.report("error", "AUDIENCE_CSV_SYNTAX", `${lowered} (quote fields holding ${sep}s, quotes or line breaks with "…", and double inner quotes)`, { line: e.lines ?? 1, col: 1 });
     return;
   }
   if (records.length === 0) {
@@ -284,52 +501,29 @@ function readCsv(text: string, ctx: FileContext): void {
   }
   const locator = (r: CsvRecord) => {
     let fields: Position[] | undefined;
-    return (i: number): Position => (fields ??= fieldPositions(r.raw(), r.line))[i] ?? { line: r.line, col: 1 };
+    return (i: number): Position => (fields ??= fieldPositions(r.raw(), r.line, delimiter))[i] ?? { line: r.line, col: 1 };
   };
   const head = records[0]!;
-  const headPos = locator(head);
-  const columns: Column[] = [];
   const names = head.fields.map((n) => n.trim());
-  const firstAt = new Map<string, number>();
-  let headerBad = false;
-  names.forEach((name, i) => {
-    const kind = columnKind(ctx.rules, name);
-    if (!kind) {
-      ctx.report("error", "AUDIENCE_UNKNOWN_COLUMN", name === "" ? `column ${i + 1} has no name in the header row` : unknownColumnMessage(ctx.rules, ctx.provider, name), headPos(i));
-      headerBad = true;
-    } else if (firstAt.has(name)) {
-      ctx.report("error", "AUDIENCE_DUPLICATE_COLUMN", `column ${JSON.stringify(name)} appears twice in the header row (first as column ${firstAt.get(name)! + 1})`, headPos(i));
-      headerBad = true;
-    } else {
-      firstAt.set(name, i);
-    }
-    columns.push({ ...(kind ?? { key: name }), name });
-  });
-  if (!firstAt.has(ctx.identityColumn)) {
-    ctx.report("error", "AUDIENCE_IDENTITY_COLUMN", `the header row has no ${JSON.stringify(ctx.identityColumn)} column, which identifies each row for this campaign's channel`, { line: head.line, col: 1 });
+  const plan = ctx.mapping ? mappedHeader(ctx, ctx.mapping, names, locator(head), head.line) : namedHeader(ctx, names, locator(head), head.line);
+  if (!plan.columns.some((c) => c.name === ctx.identityColumn)) {
+    // With audience.columns, a missing identity mapping is reported at the campaign file (or as a missing header above).
+    if (!ctx.mapping) ctx.report("error", "AUDIENCE_IDENTITY_COLUMN", `the header row has no ${JSON.stringify(ctx.identityColumn)} column, which identifies each row for this campaign's channel`, { line: head.line, col: 1 });
     return;
   }
-  // Unknown columns are reported once, in the header; the rows are still checked (all problems at once).
-  if (headerBad) {
-    const known = columns.map((c, i) => (columnKind(ctx.rules, c.name) && firstAt.get(c.name) === i ? i : -1)).filter((i) => i >= 0);
-    for (let k = 1; k < records.length; k++) {
-      const r = records[k]!;
-      if (r.fields.length !== names.length) {
-        ctx.report("error", "AUDIENCE_ROW_WIDTH", `row has ${r.fields.length} fields, the header row has ${names.length}`, { line: r.line, col: 1 });
-        continue;
-      }
-      const at = locator(r);
-      buildRow(ctx, r.line, known.map((i) => columns[i]!), known.map((i) => r.fields[i]!), (j) => at(known[j]!));
-    }
-    return;
-  }
+  // Header problems are reported once; the rows are still checked with the columns that are known (all problems at once).
+  const direct = plan.use.length === names.length && plan.use.every((u, j) => u === j);
   for (let k = 1; k < records.length; k++) {
     const r = records[k]!;
     if (r.fields.length !== names.length) {
-      ctx.report("error", "AUDIENCE_ROW_WIDTH", `row has ${r.fields.length} fields, the header row has ${names.length}`, { line: r.line, col: 1 });
+      const message = `row has ${r.fields.length} fields, the header row has ${names.length}`;
+      if (ctx.skipRow) ctx.skipRow({ line: r.line, col: 1 }, message);
+      else ctx.report("error", "AUDIENCE_ROW_WIDTH", message, { line: r.line, col: 1 });
       continue;
     }
-    buildRow(ctx, r.line, columns, r.fields, locator(r));
+    const at = locator(r);
+    if (direct) buildRow(ctx, r.line, plan.columns, r.fields, at);
+    else buildRow(ctx, r.line, plan.columns, plan.use.map((u) => r.fields[u]), (j) => at(plan.use[j]!));
   }
 }
 

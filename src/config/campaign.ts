@@ -99,10 +99,15 @@ export function checkCampaignDocument({ file, value, source }: CampaignCheckInpu
 }
 
 function audienceReference(raw: JsonObject, at: (path: DocPath, target?: Target) => Position | undefined): AudienceReference {
+  const columns = isJsonObject(raw.columns) ? Object.fromEntries(Object.entries(raw.columns).filter((e): e is [string, string] => typeof e[1] === "string")) : undefined;
   return {
     files: (raw.files as string[]) ?? [],
     mode: raw.mode === "exact" ? "exact" : "append",
+    ...(columns ? { columns } : {}),
+    ...(typeof raw.defaultCountry === "string" ? { defaultCountry: raw.defaultCountry } : {}),
+    ...(raw.invalidRows === "skip" ? { invalidRows: "skip" as const } : {}),
     at: (index) => (index === undefined ? at(["audience"], "key") : at(["audience", "files", index])),
+    atKey: (path) => at(["audience", ...path], "key"),
   };
 }
 
@@ -133,12 +138,14 @@ export function checkCampaignText(text: string, file: string): CampaignCheckResu
 
 /** Audience positions through the campaign's (lazily built) source positions. */
 function locatedAudience(ref: AudienceReference, decl: CampaignDecl): AudienceReference {
+  const located = (path: DocPath): Position | undefined => {
+    const where = decl.locate?.(path);
+    return where ? { line: where.line, col: where.col } : undefined;
+  };
   return {
     ...ref,
-    at: (index) => {
-      const where = decl.locate?.(index === undefined ? ["audience"] : ["audience", "files", index]);
-      return where ? { line: where.line, col: where.col } : undefined;
-    },
+    at: (index) => located(index === undefined ? ["audience"] : ["audience", "files", index]),
+    atKey: (path) => located(["audience", ...path]),
   };
 }
 

@@ -99,14 +99,23 @@ export function decodeText(bytes: Uint8Array, file: string): { text?: string; di
   const invalid = firstInvalidUtf8(nul === -1 ? bytes : bytes.subarray(0, nul));
   const bad = invalid ?? (nul === -1 ? undefined : nul);
   if (bad === undefined) return { text: new TextDecoder("utf-8").decode(bytes), diagnostics: [] };
-  // Lines and columns count characters of the valid text before the bad byte.
-  const before = new TextDecoder("utf-8").decode(bytes.subarray(0, bad)).split("\n");
-  const pos = { line: before.length, col: [...(before.at(-1) ?? "")].length + 1 };
-  const byte = `0x${bytes[bad]!.toString(16).toUpperCase().padStart(2, "0")}`;
+  const { pos, byte } = byteAt(bytes, bad);
   const what = invalid === undefined ? "a NUL byte" : `the byte ${byte}, which is not valid UTF-8`;
   return {
     diagnostics: [makeDiagnostic("error", "FILE_BINARY", `file contains ${what} (it looks binary); campaign files must be UTF-8 YAML text`, file, pos)],
   };
+}
+
+/** Where the byte at `offset` is (lines and columns count characters of the valid text before it), and the byte as 0xNN. */
+function byteAt(bytes: Uint8Array, offset: number): { pos: Position; byte: string } {
+  const before = new TextDecoder("utf-8").decode(bytes.subarray(0, offset)).split("\n");
+  return { pos: { line: before.length, col: [...(before.at(-1) ?? "")].length + 1 }, byte: `0x${bytes[offset]!.toString(16).toUpperCase().padStart(2, "0")}` };
+}
+
+/** The first byte of `bytes` that is not valid UTF-8, located; undefined for valid UTF-8 text. */
+export function invalidUtf8(bytes: Uint8Array): { pos: Position; byte: string } | undefined {
+  const bad = firstInvalidUtf8(bytes);
+  return bad === undefined ? undefined : byteAt(bytes, bad);
 }
 
 /** Offset of the first byte that does not start or continue a valid UTF-8 sequence. */

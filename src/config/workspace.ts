@@ -6,7 +6,7 @@ import { Redactor } from "../core/redact.js";
 import { mapPool } from "../core/pool.js";
 import { type AccountConfig, type CampaignDecl, type ProviderId, type SafetyConfig, type Workspace } from "../core/types.js";
 import { findProvider, kindModuleOf, providerById } from "../providers/registry.js";
-import { loadAudience } from "./audience.js";
+import { loadAudience, onePerSharedFile } from "./audience.js";
 import { checkCampaignText, DEFAULT_ACCOUNT } from "./campaign.js";
 import { checkReferences } from "./references.js";
 import { explainSchemaErrors } from "./schema-errors.js";
@@ -153,10 +153,10 @@ export async function loadWorkspace({ cwd, configPath, env, redactor }: LoadWork
   }
 
   const campaigns: CampaignDecl[] = [];
-  for (const result of await mapPool(listing.files, READ_CONCURRENCY, (file) => loadCampaignFile(file, undefined, { rootDir, keys }))) {
-    diagnostics.push(...result.diagnostics);
-    if (result.decl) campaigns.push(result.decl);
-  }
+  const loaded = await mapPool(listing.files, READ_CONCURRENCY, (file) => loadCampaignFile(file, undefined, { rootDir, keys }));
+  // A problem of an audience file several campaigns use is reported once, naming them (docs/design.md §17).
+  diagnostics.push(...onePerSharedFile(loaded.map((result, i) => ({ file: listing.files[i]!, ...result }))));
+  for (const result of loaded) if (result.decl) campaigns.push(result.decl);
 
   // 4. Workspace rules.
   const byAddress = new Map<string, CampaignDecl>();
@@ -217,7 +217,7 @@ export async function loadCampaignFile(
   file: string,
   roots?: readonly string[],
   opts: { rootDir?: string; keys?: KeyFinder } = {},
-): Promise<{ decl?: CampaignDecl; diagnostics: Diagnostic[] }> {
+): Promise<{ decl?: CampaignDecl; diagnostics: Diagnostic[]; address?: string }> {
   const bytes = await readWorkspaceFile(file, { what: "campaign file", ...(roots ? { roots } : {}) });
   if ("code" in bytes) {
     return { diagnostics: [makeDiagnostic("error", bytes.code, bytes.message, file)] };
@@ -236,7 +236,8 @@ export async function loadCampaignFile(
     spec: checked.decl.spec,
   });
   const diagnostics = [...checked.diagnostics, ...loaded.diagnostics];
-  return loaded.audience ? { decl: { ...checked.decl, audience: loaded.audience }, diagnostics } : { diagnostics };
+  const address = checked.decl.address;
+  return loaded.audience ? { decl: { ...checked.decl, audience: loaded.audience }, diagnostics, address } : { diagnostics, address };
 }
 
 /** Finds a configured API key in a file's text (any form core/redact knows), naming its variable. */

@@ -2,7 +2,8 @@
  * User-facing problems (bad input, refused plans), accumulated and printed together —
  * never thrown one at a time. Typed errors (see src/http/errors.ts) are for boundaries.
  */
-export type Severity = "error" | "warning";
+/** A note says what was done for the user (a column read under another name); it never fails a run. */
+export type Severity = "error" | "warning" | "note";
 
 export interface Diagnostic {
   severity: Severity;

@@ -62,7 +62,7 @@ export interface AudienceRow {
   /** Index into AudienceDecl.files. */
   file: number;
   line: number;
-  /** The identity after the provider's normalisation (email lower-cased, LinkedIn URL without query or trailing slash, E.164). */
+  /** The identity after the provider's normalisation (email lower-cased, LinkedIn URL in its canonical form, E.164). */
   identity: string;
   /** The row as the provider's write endpoint takes it. */
   row: JsonObject;
@@ -77,6 +77,8 @@ export interface AudienceFileInfo {
   digest: string;
   /** Data rows in the file (duplicates included). */
   rows: number;
+  /** Rows left out with `invalidRows: skip` (docs/design.md §17). */
+  skipped?: number;
 }
 
 export interface AudienceDecl {
@@ -86,6 +88,8 @@ export interface AudienceDecl {
   rows: AudienceRow[];
   /** Rows left out because an earlier row has the same identity. */
   duplicates: number;
+  /** Rows left out with `invalidRows: skip` because the provider would reject them (each listed as a warning). */
+  skipped?: number;
 }
 
 /** One roster entry as the provider lists it: its id, identity (normalised like the audience files) and status. */

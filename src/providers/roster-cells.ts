@@ -2,24 +2,50 @@ import type { CellResult } from "./types.js";
 
 /**
  * Cell checks shared by the providers' roster rules: the normalisation each provider documents
- * (src/providers/puffle/README.md §8: emails lower-cased, LinkedIn URLs without trailing slash or query string).
+ * (src/providers/puffle/README.md §8: emails lower-cased, LinkedIn URLs without trailing slash or query string),
+ * and campaignctl's one canonical form of a LinkedIn profile URL (docs/design.md §17).
  */
 
 /** What Puffle accepts as an email: something@something, no spaces. */
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-/** A LinkedIn member profile: https://www.linkedin.com/in/<slug> (country subdomains allowed). */
-const LINKEDIN_PROFILE = /^https?:\/\/([a-z]{2,3}\.)?linkedin\.com\/in\/[^/?#\s]+\/?$/i;
+/**
+ * A LinkedIn member profile, scheme optional: `[http[s]://][www.|<country>.]linkedin.com/in/<slug>[/]`,
+ * after any query string or fragment is cut off. Group 1 is the slug.
+ */
+const LINKEDIN_PROFILE = /^(?:https?:\/\/)?(?:(?:www|[a-z]{2,3})\.)?linkedin\.com\/in\/([^/?#\s]+)\/*$/i;
 
 export function normaliseEmail(value: string): string {
   return value.trim().toLowerCase();
 }
 
-/** Without query string, fragment or trailing slash. */
-export function normaliseLinkedinUrl(value: string): string {
+/**
+ * The one form campaignctl compares, de-duplicates and uploads a LinkedIn profile URL in:
+ * `https://www.linkedin.com/in/<slug>` with the slug lower-cased, no trailing slash, query or fragment;
+ * `http`, no scheme, no `www.` and country subdomains (`de.linkedin.com`) all become that form.
+ * Undefined when the text is not a member profile URL. Why this is safe: src/providers/puffle/README.md §8.
+ */
+export function canonicalLinkedinUrl(value: string): string | undefined {
   let out = value.trim();
   const cut = out.search(/[?#]/);
   if (cut >= 0) out = out.slice(0, cut);
-  return out.replace(/\/+$/, "");
+  const match = LINKEDIN_PROFILE.exec(out);
+  return match ? `https://www.linkedin.com/in/${canonicalSlug(match[1]!)}` : undefined;
+}
+
+/** Lower-cased and percent-encoded one way: `Jos%C3%A9`, `josé` and `JOSÉ` are the same slug. */
+function canonicalSlug(slug: string): string {
+  let text = slug;
+  try {
+    text = decodeURIComponent(slug);
+  } catch {
+    // A stray `%` that starts no escape: kept as written.
+  }
+  return encodeURIComponent(text.toLowerCase());
+}
+
+/** A live roster's LinkedIn URL as an identity: its canonical form, or the trimmed text when it is not a profile URL. */
+export function linkedinIdentity(value: string): string {
+  return canonicalLinkedinUrl(value) ?? value.trim();
 }
 
 export function emailCell(value: string): CellResult {
@@ -30,12 +56,12 @@ export function emailCell(value: string): CellResult {
 
 export function linkedinCell(value: string): CellResult {
   const v = value.trim();
-  const bare = normaliseLinkedinUrl(v);
-  if (!LINKEDIN_PROFILE.test(bare)) {
+  const canonical = canonicalLinkedinUrl(v);
+  if (canonical === undefined) {
     return { code: "AUDIENCE_INVALID_LINKEDIN_URL", message: `${quote(v)} is not a LinkedIn profile URL (expected https://www.linkedin.com/in/<name>)` };
   }
-  // Compared the way Puffle compares them (src/providers/puffle/README.md §8): no other rewriting, so our count matches theirs.
-  return { value: v, identity: bare };
+  // Uploaded in the canonical form too, so what the provider holds compares equal to the file on the next read.
+  return { value: canonical, identity: canonical };
 }
 
 export function quote(s: string, max = 60): string {

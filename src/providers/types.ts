@@ -129,6 +129,12 @@ export interface ProviderModule {
   examples: readonly string[];
 }
 
+/** How the campaign file says to read its audience files (docs/design.md §17). */
+export interface CellOptions {
+  /** `audience.defaultCountry`: phone numbers without a leading + are numbers of this country. */
+  defaultCountry?: string;
+}
+
 /** A cell's value after the provider's own checks, or why the provider would refuse it. */
 export type CellResult = { value: JsonValue; identity?: string } | { code: string; message: string };
 
@@ -146,7 +152,12 @@ export interface AudienceRules {
   /** The identity column for this campaign's channel (Puffle email → email, LinkedIn → linkedin_url). */
   identityColumn(spec: JsonObject): string;
   /** Check and normalise one non-empty cell; `identity` is set for the identity column. */
-  cell(column: string, value: string, spec: JsonObject): CellResult;
+  cell(column: string, value: string, spec: JsonObject, options: CellOptions): CellResult;
+  /**
+   * Roster rules that read national phone numbers: whether `audience.defaultCountry` (ISO 3166-1 alpha-2)
+   * is a country they know. Absent: the provider's roster has no phone column, the setting has no effect.
+   */
+  knowsCountry?(code: string): boolean;
   /** Most rows one campaign's roster may hold, with the documented reason. */
   maxRows?: { limit: number; why: string };
   /** Rows per write request (the documented maximum). */

@@ -69,7 +69,7 @@ export function renderGithub(diags: readonly Diagnostic[], { cwd }: RenderOption
         .filter(([, v]) => v !== undefined)
         .map(([k, v]) => `${k}=${escapeProperty(escapeInvisible(String(v)))}`)
         .join(",");
-      return `::${d.severity}${props ? ` ${props}` : ""}::${escapeData(escapeInvisible(`${d.code} ${d.message}`))}\n`;
+      return `::${d.severity === "note" ? "notice" : d.severity}${props ? ` ${props}` : ""}::${escapeData(escapeInvisible(`${d.code} ${d.message}`))}\n`;
     })
     .join("");
 }
@@ -104,7 +104,7 @@ function plural(n: number, word: string): string {
  */
 export function summarize(diags: readonly Diagnostic[], campaignCount: number, otherCount = 0): string {
   const errors = diags.filter((d) => d.severity === "error").length;
-  const warnings = diags.length - errors;
+  const warnings = diags.filter((d) => d.severity === "warning").length;
   if (errors === 0) {
     // Styles, contexts, topics (docs/design.md §11) are counted apart: "8 campaigns and 3 other objects valid".
     const valid = `${plural(campaignCount, "campaign")}${otherCount > 0 ? ` and ${plural(otherCount, "other object")}` : ""} valid`;

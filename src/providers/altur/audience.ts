@@ -2,12 +2,12 @@ import { createRequire } from "node:module";
 import type { AudienceRules } from "../types.js";
 import { quote } from "../roster-cells.js";
 
-type ParsePhone = typeof import("libphonenumber-js/max").parsePhoneNumberFromString;
-let parsePhone: ParsePhone | undefined;
+type PhoneLib = Pick<typeof import("libphonenumber-js/max"), "parsePhoneNumberFromString" | "isSupportedCountry">;
+let phoneLib: PhoneLib | undefined;
 /** libphonenumber-js with its full metadata, loaded the first time a number is checked (keeps start-up fast). */
-function phoneParser(): ParsePhone {
-  parsePhone ??= (createRequire(import.meta.url)("libphonenumber-js/max") as { parsePhoneNumberFromString: ParsePhone }).parsePhoneNumberFromString;
-  return parsePhone;
+function phones(): PhoneLib {
+  phoneLib ??= createRequire(import.meta.url)("libphonenumber-js/max") as PhoneLib;
+  return phoneLib;
 }
 
 /** README.md §4.6: the contacts roster (`/campaigns/{id}/contacts`). */
@@ -16,18 +16,25 @@ export const audience: AudienceRules = {
   columns: ["contact", "name", "context", "f_id"],
   groups: ["extracted_data"],
   identityColumn: () => "contact",
-  cell(column, value) {
+  cell(column, value, _spec, { defaultCountry }) {
     if (column !== "contact") return { value };
     const v = value.trim();
     // Altur rejects rows whose number it cannot dial (INVALID_PHONE_NUMBER); E.164 needs the + and country code.
-    const phone = v.startsWith("+") ? phoneParser()(v) : undefined;
+    // A national number ("55 1234 5678") is read as a number of audience.defaultCountry and sent in E.164.
+    const international = v.startsWith("+");
+    const phone = international ? phones().parsePhoneNumberFromString(v) : defaultCountry ? phones().parsePhoneNumberFromString(v, defaultCountry as never) : undefined;
     if (!phone || !phone.isValid()) {
-      const why = v.startsWith("+") ? "not a valid phone number" : "not in E.164 form (a + and the country code, e.g. +12025550123)";
+      const why = international
+        ? "not a valid phone number"
+        : defaultCountry
+          ? `not a valid phone number of ${defaultCountry} (audience.defaultCountry)`
+          : "not in E.164 form (a + and the country code, e.g. +12025550123; for national numbers set audience.defaultCountry)";
       return { code: "AUDIENCE_INVALID_PHONE", message: `${quote(v)} is ${why}; Altur would reject the row with INVALID_PHONE_NUMBER` };
     }
     // Duplicate = same phone in the campaign [D]: compare the E.164 form.
     return { value: phone.number, identity: phone.number };
   },
+  knowsCountry: (code) => phones().isSupportedCountry(code),
   batchSize: 1000,
   // Contacts can be added in any status but finished [A: 409 CAMPAIGN_FINISHED].
   writableIn: ["pending", "ready", "active", "inactive", "cooldown"],

@@ -57,7 +57,7 @@ export interface Metadata {
  */
 export interface Audience {
   /**
-   * Roster files, relative to this campaign file and inside the workspace: CSV with a header row (the provider's roster field names as columns) or JSON Lines (.jsonl, one row object per line).
+   * Roster files, relative to this campaign file and inside the workspace: CSV with a header row or JSON Lines (.jsonl, one row object per line, the provider's roster field names as keys). CSV headers are the provider's roster field names, headers that match one once case, spaces and punctuation are ignored ("First Name" is first_name), or the headers named in `columns`; the delimiter (comma, semicolon or tab) is detected from the header line. Files must be UTF-8.
    *
    * @minItems 1
    */
@@ -66,6 +66,20 @@ export interface Audience {
    * append (default): upload rows whose identity is not in the roster yet, never remove. exact: also remove roster entries no longer listed, where the provider allows it (Puffle: draft campaigns; Altur: contacts in queue or failed).
    */
   mode?: "append" | "exact";
+  /**
+   * Which CSV header feeds which provider roster field (field: "Header in the file"), e.g. { email: "Email", first_name: "First Name", custom_fields.plan: "Plan" }. With it, the file's other columns are ignored (listed once as a note) and the identity field for the campaign's channel must be named.
+   */
+  columns?: {
+    [k: string]: string | undefined;
+  };
+  /**
+   * Phone numbers written without a leading + (national numbers such as "55 1234 5678") are read as numbers of this country (ISO 3166-1 alpha-2, e.g. MX) and uploaded in E.164.
+   */
+  defaultCountry?: string;
+  /**
+   * error (default): a row the provider would reject (no valid identity, an invalid cell) is a validation error. skip: such rows are left out and not uploaded, each listed once as a warning with file:line.
+   */
+  invalidRows?: "error" | "skip";
 }
 /**
  * An Extrovert LinkedIn engagement campaign: the body of POST /api/client/v2/campaign. Extrovert replaces the whole campaign on every update, so campaignctl sends the whole body every time: postMaxAgeDays, isIndirectEngagementEnabled and (KEYWORD) skipTeammatesLeads left out here keep their last applied value or the documented default; connectingSettings and dmSettings left out are sent with every automation disabled; applyCommentIntervalH left out switches comment spacing off.

@@ -1,7 +1,7 @@
 import type { JsonObject, JsonValue } from "../../core/json.js";
 import type { ProviderHttp } from "../../http/client.js";
 import { absentKeys, answerSource, asObject, idString, pickPresent, type AnswerSource } from "../mapping.js";
-import { normaliseEmail, normaliseLinkedinUrl } from "../roster-cells.js";
+import { linkedinIdentity, normaliseEmail } from "../roster-cells.js";
 import type { LiveCampaign, PreflightOutcome, ProviderClient, RosterClient, RosterEntry } from "../types.js";
 import { PUFFLE_RESPONSES as R } from "./responses.js";
 
@@ -127,7 +127,7 @@ function puffleRoster(http: ProviderHttp, path: (id: string) => string): RosterC
           const p = asObject(raw);
           const value = p[identityColumn];
           if (typeof value !== "string" || value === "") continue;
-          const identity = identityColumn === "email" ? normaliseEmail(value) : normaliseLinkedinUrl(value);
+          const identity = identityColumn === "email" ? normaliseEmail(value) : linkedinIdentity(value);
           out.push({ id: idString(p.id, answerSource(http, req, res.status), "prospect"), identity, ...(typeof p.status === "string" ? { status: p.status } : {}) });
         }
         const total = typeof res.body.total === "number" ? res.body.total : undefined;
