@@ -1,6 +1,6 @@
 import type { Diagnostic } from "../core/diagnostics.js";
 import { UserError } from "../core/errors.js";
-import type { Plan } from "../core/plan.js";
+import { isChange, type Plan } from "../core/plan.js";
 import type { StateDocument, UntrackedEntry, Workspace } from "../core/types.js";
 import type { ProviderApiError } from "../http/errors.js";
 import { catalog } from "../providers/registry.js";
@@ -114,4 +114,14 @@ export async function runPlan(declared: Workspace, opts: PlanRunOptions, events:
   } finally {
     events.refreshEnd?.();
   }
+}
+
+/** plan exit codes (docs/design.md §6): 0 no changes; 1 error; --detailed-exitcode: 2 applicable changes, 3 blocked or replace. */
+export function planExitCode(plan: Plan, detailed: boolean): number {
+  if (plan.errors.length > 0) return 1;
+  if (!detailed) return 0;
+  const s = plan.summary;
+  if (s.blocked > 0 || s.replace > 0) return 3;
+  // An orphan apply will not touch (prune off, or a provider that cannot retire it) is a note, not a change.
+  return plan.campaigns.some((c) => isChange(c, plan.prune === true)) ? 2 : 0;
 }
