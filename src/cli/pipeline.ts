@@ -1,5 +1,4 @@
-import { open, writeFile, rename, rm } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { Workspace } from "../core/types.js";
 import { loadState, runPlan as engineRunPlan, type PlanRun, type PlanRunEvents, type PlanRunOptions } from "../engine/plan-run.js";
 import { timeLimits, type SessionOptions } from "../engine/session.js";
@@ -7,6 +6,7 @@ import { TargetSelectionError } from "../engine/targets.js";
 import { describeRetryWait } from "../http/client.js";
 import { isProviderApiError, type ProviderApiError } from "../http/errors.js";
 import { findProvider, providers } from "../providers/registry.js";
+import { writeFileAtomic as writeAtomically } from "../state/atomic-file.js";
 import type { CommandContext } from "./context.js";
 import type { Redactor } from "../core/redact.js";
 import { CliError, type CliIO, type Output } from "./io.js";
@@ -104,59 +104,28 @@ export function planEvents(ctx: CommandContext, workspace: Workspace): PlanRunEv
 /** Where a file is written from: relative paths start at `cwd`; the text goes through `redactor`. */
 export type WriteContext = Pick<CliIO, "cwd" | "redactor">;
 
-/** Write a file atomically relative to the current directory (temp + rename), secrets redacted. */
-export async function writeFileAtomic({ cwd, redactor }: WriteContext, file: string, raw: string): Promise<string> {
-  const text = redactor ? redactor.text(raw) : raw;
-  const target = resolve(cwd, file);
-  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
-  try {
-    await writeFile(tmp, text, { encoding: "utf8", mode: 0o644 });
-    await rename(tmp, target);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw new CliError(`cannot write ${file}: ${(err as Error).message}`);
-  }
-  return target;
+/** Write a file atomically relative to the current directory (temp, fsync, rename), secrets redacted. */
+export async function writeFileAtomic(ctx: WriteContext, file: string, raw: string): Promise<string> {
+  return writeChunksAtomic(ctx, file, [raw]);
 }
-
-/** Written at once: large enough to keep syscalls few, small enough not to matter for memory. */
-const CHUNK_BYTES = 1 << 16;
 
 /**
- * Write one pass of `chunks` to a file (atomically: temp + rename, like writeFileAtomic) and, when
- * `also` is given, to that output too, so a document is produced once for both and never held whole.
- * Waits for `also` to drain when it is a stream that asks for it.
+ * Write one pass of `chunks` to a file atomically (the state layer's writer: temp, fsync, rename) and,
+ * when `also` is given, to that output too, so a document is produced once for both and never held
+ * whole. Waits for `also` to drain when it is a stream that asks for it.
  */
 export async function writeChunksAtomic({ cwd, redactor }: WriteContext, file: string, raw: Iterable<string>, also?: Output): Promise<string> {
-  const chunks = redactor ? redactor.chunks(raw) : raw;
   const target = resolve(cwd, file);
-  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
-  let handle;
   try {
-    handle = await open(tmp, "w", 0o644);
-    let pending = "";
-    const flush = async (): Promise<void> => {
-      if (pending === "") return;
-      const text = pending;
-      pending = "";
-      await handle!.write(text, null, "utf8");
-      if (also) await writeDrained(also, text);
-    };
-    for (const chunk of chunks) {
-      pending += chunk;
-      if (pending.length >= CHUNK_BYTES) await flush();
-    }
-    await flush();
-    await handle.close();
-    handle = undefined;
-    await rename(tmp, target);
+    await writeAtomically(target, redactor ? redactor.chunks(raw) : raw, also ? { also: (text) => writeDrained(also, text) } : {});
   } catch (err) {
-    await handle?.close().catch(() => undefined);
-    await rm(tmp, { force: true });
     throw new CliError(`cannot write ${file}: ${(err as Error).message}`);
   }
   return target;
 }
+
+/** Written to an output at once: large enough to keep syscalls few, small enough not to matter for memory. */
+const CHUNK_BYTES = 1 << 16;
 
 /**
  * Write `chunks` to an output, waiting for it to drain when it is a stream that asks for it; with a

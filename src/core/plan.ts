@@ -113,7 +113,9 @@ export type BlockedCode =
   /** A create the spec cannot make: required fields missing. */
   | "create-incomplete"
   /** An earlier create was sent but never answered, on a provider that cannot be read back to check. */
-  | "create-unconfirmed";
+  | "create-unconfirmed"
+  /** Apply only: an object this one refers to is blocked itself (e.g. its create is unconfirmed); it follows once that one is unblocked. */
+  | "dependency-blocked";
 
 export const BLOCKED_CODES = [
   "status-unreachable", "preflight-failed", "flag-irreversible", "field-blocked", "audience-add-blocked",

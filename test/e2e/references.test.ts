@@ -152,6 +152,31 @@ describe("managed styles, contexts and topics referenced by name", () => {
     expect(Object.keys((await ws.state()).campaigns)).toHaveLength(5);
   });
 
+  it("when a referenced object's create is unconfirmed (blocked), the campaigns that need its id are blocked too: exit 3, not 1", async () => {
+    await writeAll();
+    expect((await ws.run(["apply", "--auto-approve"])).code).toBe(0);
+    // As after a runner killed mid-create: the style's create was sent, its answer never recorded.
+    const file = join(ws.dir, "campaignctl.state.json");
+    const doc = JSON.parse(await readFile(file, "utf8"));
+    const address = "extrovert/default/style/founder-voice";
+    delete doc.campaigns[address];
+    doc.pending = {
+      [address]: { provider: "extrovert", account: "default", kind: "ExtrovertStyle", name: style.name, digest: "0".repeat(32), idempotencyKey: "00000000-0000-4000-8000-000000000000", at: new Date().toISOString() },
+    };
+    await writeFile(file, `${JSON.stringify(doc, null, 2)}\n`);
+    await sb.clearRequests("extrovert");
+    const apply = await ws.run(["apply", "--auto-approve"]);
+    expect(apply.code, apply.stdout + apply.stderr).toBe(3);
+    expect(apply.stdout).not.toMatch(/: failed\n/);
+    expect(apply.stdout).toContain(`campaignctl state adopt ${address} --id <ID>`);
+    expect(apply.stdout + apply.stderr).toContain(`not applied yet: it needs the id of ${address}, which is blocked`);
+    // Nothing is sent for the blocked style or the campaigns waiting for it.
+    expect(writes(await sb.requests("extrovert"))).toEqual([]);
+    const json = await ws.run(["apply", "--auto-approve", "--format", "json"]);
+    const founders = JSON.parse(json.stdout).campaigns.find((c: { address: string }) => c.address === "extrovert/default/founders");
+    expect(founders).toMatchObject({ status: "blocked", blocked: [{ code: "dependency-blocked" }] });
+  });
+
   it("changing a style's instructions plans one style update and no campaign change", async () => {
     await writeAll();
     expect((await ws.run(["apply", "--auto-approve"])).code).toBe(0);

@@ -1,4 +1,4 @@
-import type { CampaignPlan, Plan } from "../../core/plan.js";
+import { describeStep, type CampaignPlan, type Plan } from "../../core/plan.js";
 import { isProviderApiError } from "../../http/errors.js";
 import type { KindSession } from "../session.js";
 import { uploadAudience } from "./audience-upload.js";
@@ -8,7 +8,7 @@ import { sync, update } from "./fields.js";
 import { action, wait } from "./lifecycle.js";
 import type { ApplyOptions, CampaignOutcome, StateRecorder } from "./outcome.js";
 import { prune, retireOld } from "./retire.js";
-import { CampaignRunState, describe } from "./run-state.js";
+import { CampaignRunState } from "./run-state.js";
 
 export async function runCampaign(run: CampaignRunState): Promise<CampaignOutcome> {
   const p = run.plan;
@@ -32,8 +32,8 @@ export async function runCampaign(run: CampaignRunState): Promise<CampaignOutcom
       run.store.delete(p.address);
     }
     for (const [i, step] of p.steps.entries()) {
-      notDone = p.steps.slice(i).map(describe);
-      run.checkSignal(describe(step));
+      notDone = p.steps.slice(i).map((s) => describeStep(s, "progress"));
+      run.checkSignal(describeStep(step, "progress"));
       if (step.kind === "create") await create(run, step.body);
       else if (step.kind === "update") await update(run, step);
       else if (step.kind === "wait") await wait(run, step);

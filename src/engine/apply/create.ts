@@ -1,5 +1,6 @@
 import { boundElsewhere } from "../../core/bindings.js";
 import type { JsonObject } from "../../core/json.js";
+import { adoptionCandidates } from "../../core/lifecycle.js";
 import { isProviderApiError } from "../../http/errors.js";
 import type { LiveCampaign } from "../../providers/types.js";
 import { errorText, isStateWriteError } from "./errors.js";
@@ -108,9 +109,8 @@ export function recordPending(run: CampaignRunState, body: JsonObject): string {
 
 /** Live campaigns with the exact name of `body` that no state entry claims (archived ones left out). */
 export async function unclaimedNamed(run: CampaignRunState, body: JsonObject): Promise<LiveCampaign[]> {
-  const nameField = run.caps.nameField;
   const listed = run.client.list ? await run.client.list() : [];
-  return listed.filter((c) => c.spec[nameField] === body[nameField] && !run.claimedIds.has(c.id) && c.spec.archived !== true);
+  return adoptionCandidates(run.caps, body, listed, run.claimedIds);
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { JsonObject } from "../../core/json.js";
 import type { CampaignPlan, Plan, PlanStep } from "../../core/plan.js";
 import { dependencyWaves, fillPlaceholders } from "../../core/refs.js";
+import { runPool } from "../../core/pool.js";
 import type { Address, StateDocument } from "../../core/types.js";
 import { accountKey, sessionForKind, type AccountSession } from "../session.js";
 import { applicableCampaigns, applyCampaign, applyContext, type ApplyContext } from "./campaign-run.js";
@@ -14,23 +15,16 @@ export async function executePlan(plan: Plan, sessions: Map<string, AccountSessi
   // One worker pool per account, as wide as the account's own concurrency (or --parallel): accounts
   // run side by side, each at its own rate, and a slow one never holds another's campaigns back. A
   // campaign's steps stay in order inside its run (applyCampaign).
-  const pool = async (key: string, items: CampaignPlan[]): Promise<void> => {
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < items.length) {
-        const c = items[next++] as CampaignPlan;
-        const session = sessions.get(key);
-        const ready = withKnownIds(c, store.doc);
-        outcomes.push(
-          "waiting" in ready
-            ? notApplied(c, ready.waiting, ctx)
-            : await applyCampaign(ready.plan, session && sessionForKind(session, c.kind), ctx),
-        );
-      }
-    };
-    const width = opts.parallel ?? sessions.get(key)?.concurrency ?? 8;
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(width, items.length)) }, worker));
-  };
+  const pool = (key: string, items: CampaignPlan[]): Promise<void> =>
+    runPool(items, opts.parallel ?? sessions.get(key)?.concurrency ?? 8, async (c) => {
+      const session = sessions.get(key);
+      const ready = withKnownIds(c, store.doc);
+      outcomes.push(
+        "waiting" in ready
+          ? notApplied(c, ready.waiting, ctx, (a) => outcomes.find((o) => o.address === a))
+          : await applyCampaign(ready.plan, session && sessionForKind(session, c.kind), ctx),
+      );
+    });
   // Dependency order (docs/design.md §11): an object whose steps wait for new ids runs after the objects that
   // make them, wave by wave; inside a wave, as before.
   for (const wave of applyWaves(work)) {
@@ -70,14 +64,37 @@ export function withKnownIds(c: CampaignPlan, doc: StateDocument): { plan: Campa
   return { plan };
 }
 
-function notApplied(c: CampaignPlan, waiting: readonly Address[], ctx: ApplyContext): CampaignOutcome {
+/**
+ * The outcome of an object whose dependencies gave no id. Blocked when every one of them is blocked (an
+ * unconfirmed create waits for `state adopt` or `--recreate-pending`: this one follows it, exit code 3);
+ * failed when one of them failed or did not run.
+ */
+function notApplied(
+  c: CampaignPlan,
+  waiting: readonly Address[],
+  ctx: ApplyContext,
+  outcomeOf: (address: Address) => CampaignOutcome | undefined,
+): CampaignOutcome {
+  const blockedBy = waiting.every((a) => outcomeOf(a)?.status === "blocked");
+  const them = waiting.length === 1 ? "it" : "them";
   const outcome: CampaignOutcome = {
     address: c.address,
-    status: "failed",
+    status: blockedBy ? "blocked" : "failed",
     done: [],
-    reason: "dependency-missing",
-    message: `not applied: it needs the id of ${waiting.join(", ")}, which ${waiting.length === 1 ? "was" : "were"} not created in this apply (see ${waiting.length === 1 ? "its" : "their"} outcome)`,
-    blocked: [],
+    ...(blockedBy ? {} : { reason: "dependency-missing" as const }),
+    message: blockedBy
+      ? `not applied yet: it needs the id of ${waiting.join(", ")}, which ${waiting.length === 1 ? "is" : "are"} blocked (see ${waiting.length === 1 ? "its" : "their"} outcome)`
+      : `not applied: it needs the id of ${waiting.join(", ")}, which ${waiting.length === 1 ? "was" : "were"} not created in this apply (see ${waiting.length === 1 ? "its" : "their"} outcome)`,
+    blocked: blockedBy
+      ? [
+          {
+            code: "dependency-blocked",
+            what: c.action === "create" ? "create" : "apply",
+            reason: `it refers to ${waiting.join(", ")}, blocked in this apply`,
+            unblock: `unblock ${them} first (the outcome of ${them} says how), then run apply again`,
+          },
+        ]
+      : [],
     warnings: [],
     verified: [],
     ...(c.id === undefined || c.action === "replace" ? {} : { id: c.id }),

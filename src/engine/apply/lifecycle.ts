@@ -1,10 +1,11 @@
 import type { LifecycleAction } from "../../core/capabilities.js";
-import type { PlanStep } from "../../core/plan.js";
+import { statusSatisfies } from "../../core/lifecycle.js";
+import { describeStep, type PlanStep } from "../../core/plan.js";
 import { isProviderApiError } from "../../http/errors.js";
 import { mergeLive } from "../../providers/mapping.js";
 import type { LiveCampaign } from "../../providers/types.js";
 import { BlockedAtApply, Interrupted, VerificationError } from "./errors.js";
-import { describe, type CampaignRunState } from "./run-state.js";
+import type { CampaignRunState } from "./run-state.js";
 
 export async function action(run: CampaignRunState, step: Extract<PlanStep, { kind: "action" }>): Promise<void> {
   if (run.id === undefined || !run.client.action) throw new Error(`${step.action} is not available for ${run.session.kind.displayName}`);
@@ -39,7 +40,7 @@ export async function action(run: CampaignRunState, step: Extract<PlanStep, { ki
     const now = def?.setsFlag ? `${def.setsFlag}: ${JSON.stringify(live.spec[def.setsFlag])}` : live.status;
     throw new VerificationError(`${step.action} was accepted but the campaign is ${now}, not ${def?.to ?? def?.setsFlag}`);
   }
-  run.step(describe(step));
+  run.step(describeStep(step, "progress"));
 }
 
 /**
@@ -72,7 +73,7 @@ export function reached(run: CampaignRunState, live: LiveCampaign, def: Lifecycl
   if (!def) return true;
   if (def.setsFlag) return live.spec[def.setsFlag] === true;
   if (def.to === undefined) return true;
-  return live.status === def.to || (run.caps.lifecycle.satisfies[def.to] ?? []).includes(live.status ?? "");
+  return statusSatisfies(run.caps.lifecycle, def.to, live.status);
 }
 
 /**

@@ -1,20 +1,11 @@
-import { describeAudienceStep } from "../../core/audience.js";
 import type { JsonObject, JsonValue } from "../../core/json.js";
-import type { CampaignPlan, PlanStep } from "../../core/plan.js";
+import { statusSatisfies } from "../../core/lifecycle.js";
+import type { CampaignPlan } from "../../core/plan.js";
 import type { AudienceState, StateEntry } from "../../core/types.js";
 import type { LiveCampaign } from "../../providers/types.js";
 import type { KindSession } from "../session.js";
 import { Interrupted, isStateWriteError } from "./errors.js";
 import type { ApplyOptions, CampaignOutcome, StateRecorder } from "./outcome.js";
-
-export function describe(step: PlanStep): string {
-  if (step.kind === "create") return "create";
-  if (step.kind === "update") return `update ${step.fields.join(", ")}`;
-  if (step.kind === "wait") return `wait for ${step.until}`;
-  if (step.kind === "audience") return describeAudienceStep(step);
-  if (step.kind === "sync") return step.describe;
-  return step.from !== undefined && step.to !== undefined ? `${step.action} (${step.from} → ${step.to})` : step.action;
-}
 
 /** Runs one campaign's steps against its provider and records the result in state. */
 export class CampaignRunState {
@@ -86,8 +77,7 @@ export class CampaignRunState {
     const want = statusField ? applied[statusField] : undefined;
     const status = this.live?.status ?? this.plan.status;
     if (statusField && typeof want === "string" && status !== undefined) {
-      const ok = (this.caps.lifecycle.satisfies[want] ?? [want]).includes(status);
-      if (!ok) applied[statusField] = status;
+      if (!statusSatisfies(this.caps.lifecycle, want, status)) applied[statusField] = status;
     }
     for (const flag of Object.keys(this.caps.lifecycle.flags ?? {})) {
       if (applied[flag] !== undefined && this.live && this.live.spec[flag] !== undefined) applied[flag] = this.live.spec[flag] as JsonValue;
