@@ -220,10 +220,21 @@ describe("planCampaign", () => {
     expect(un.blocked[0]).toMatchObject({ code: "flag-irreversible", field: "archived", what: "archived: true → false" });
   });
 
-  it("an orphan is reported, never acted on", () => {
+  it("an orphan's retirement keeps history: archive (Altur), pause (active Puffle), nothing (draft Puffle); DELETE only with prune: delete", () => {
     const plan = planCampaign(input("altur", altur, undefined, { status: "active", spec: alturLive }));
     expect(plan.action).toBe("orphan");
-    expect(plan.steps).toEqual([]);
+    expect(plan.steps).toEqual([{ kind: "action", action: "archive", from: "active" }]);
+    const active = planCampaign(input("puffle", puffle, undefined, { status: "active", spec: {} }));
+    expect(active.steps).toEqual([{ kind: "action", action: "pause", from: "active", to: "paused" }]);
+    expect(planCampaign(input("puffle", puffle, undefined, { status: "draft", spec: {} })).steps).toEqual([]);
+    const launching = planCampaign(input("puffle", puffle, undefined, { status: "launching", spec: {} }));
+    expect(launching.blocked.map((b) => b.code)).toEqual(["status-unreachable"]);
+    const deleting = planCampaign({ ...input("puffle", puffle, undefined, { status: "active", spec: {} }), pruneDelete: true });
+    expect(deleting.steps).toEqual([{ kind: "delete", loses: "its prospects, their replies and the campaign's statistics" }]);
+    // Altur has no delete: still archived, and a note says why.
+    const altDel = planCampaign({ ...input("altur", altur, undefined, { status: "active", spec: alturLive }), pruneDelete: true });
+    expect(altDel.steps).toEqual([{ kind: "action", action: "archive", from: "active" }]);
+    expect(altDel.notes.map((n) => n.code)).toEqual(["orphan-prune", "orphan-no-delete", "orphan-keep"]);
   });
 });
 
@@ -277,7 +288,7 @@ describe("typed codes: blocked steps and notes say what they are, the words only
   });
 
   it.each<[string, PlanCampaignInput, NoteCode[]]>([
-    ["an orphan the provider retires", input("altur", altur, undefined, { status: "active", spec: alturLive }), ["orphan-prune"]],
+    ["an orphan the provider retires", input("altur", altur, undefined, { status: "active", spec: alturLive }), ["orphan-prune", "orphan-keep"]],
     ["an orphan the provider cannot retire", input("extrovert", extrovert, undefined, { spec: {} }), ["orphan-manual"]],
     ["a replace", input("altur", altur, { ...alturSpec, agent_id: "agent_x" }, { status: "active", spec: alturLive }), ["replace-fields", "replace-old"]],
     ["a rename", input("altur", altur, alturSpec, { status: "active", spec: alturLive }, { movedFrom: "altur/default/old" }), ["moved"]],

@@ -203,7 +203,8 @@ export async function loadWorkspace({ cwd, configPath, env, redactor }: LoadWork
     stateFile,
     accounts: accounts.filter((a): a is AccountConfig => a !== undefined),
     safety,
-    prune: config.prune === true,
+    prune: config.prune === true || config.prune === "delete",
+    ...(config.prune === "delete" ? { pruneDelete: true } : {}),
     campaigns,
   };
   return { workspace, diagnostics, fileCount };

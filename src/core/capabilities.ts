@@ -135,6 +135,13 @@ export interface KindCapabilities {
    * the recorded value is what the provider holds, so no detail GET is sent for these paths.
    */
   frozenReads?: readonly { paths: readonly string[]; statuses: readonly string[]; basis: string }[];
+  /**
+   * How `apply --prune` retires an orphan (docs/design.md §16). `keep`: lifecycle actions that stop it
+   * and keep its history, the first whose `from` holds the live status (none: it is already stopped);
+   * `delete`: what a DELETE loses, when the API can delete (used only with `prune: delete`).
+   * Absent: the orphan is retired as `retire` says.
+   */
+  prune?: { keep: readonly string[]; delete?: { loses: string } };
   /** How a replaced campaign's old instance is retired. */
   retire:
     | { action: string; order: "before-create" | "after-create"; describe: string }

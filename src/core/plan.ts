@@ -43,7 +43,9 @@ export type PlanStep =
   /** Poll until the status is `until` (an action that completes in the background, e.g. Puffle launch). */
   | { kind: "wait"; after: string; until: string; through: string[] }
   /** Upload `add` roster rows (and, `mode: exact`, remove `remove` entries); the rows come from the audience files at apply time. */
-  | { kind: "audience"; noun: string; add: number; remove: number };
+  | { kind: "audience"; noun: string; add: number; remove: number }
+  /** DELETE the campaign at the provider (`prune: delete` only): `loses` says what goes with it. */
+  | { kind: "delete"; loses: string };
 
 /**
  * The words for a plan step, written once for the plan renderer and apply's progress lines (issue 21,
@@ -65,6 +67,8 @@ export function describeStep(step: PlanStep, form: "plan" | "progress" = "plan")
       return form === "progress" ? `wait for ${step.until}` : `wait until ${step.until} (${step.through.join("/")} → ${step.until})`;
     case "audience":
       return describeAudienceStep(step);
+    case "delete":
+      return form === "progress" ? "DELETE" : `DELETE (loses ${step.loses})`;
   }
 }
 
@@ -168,6 +172,12 @@ export type NoteCode =
   | "orphan-prune"
   /** In state, no longer in Git, and the provider cannot retire it: remove it by hand, then `state forget`. */
   | "orphan-manual"
+  /** Pruning keeps the orphan's history: it is stopped (pause, archive), or already stopped, and removed from state. */
+  | "orphan-keep"
+  /** Pruning DELETEs the orphan (`prune: delete`): what is lost. */
+  | "orphan-delete"
+  /** `prune: delete`, but the provider has no delete: the orphan is retired keeping its history. */
+  | "orphan-no-delete"
   /** A replace: which fields force it, and what happens to the old campaign. */
   | "replace-fields"
   | "replace-old"

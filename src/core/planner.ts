@@ -54,6 +54,8 @@ export interface PlanCampaignInput {
   /** The address the same campaign was recorded under before a rename (metadata.name changed). */
   movedFrom?: Address;
   audience?: AudiencePlanInput;
+  /** Orphans: `prune: delete` in the workspace (DELETE where the API can); otherwise retiring keeps history. */
+  pruneDelete?: boolean;
 }
 
 /** Spec fields that are driven by lifecycle actions, not by field writes. */
@@ -186,6 +188,41 @@ function pushAction(steps: PlanStep[], a: LifecycleAction, from: string | undefi
   steps.push(actionStep(a, from));
   const wait = waitStep(a);
   if (wait) steps.push(wait);
+}
+
+/**
+ * How pruning retires an orphan (docs/design.md §16): by default it keeps the campaign's history —
+ * the first `keep` action that applies in its live status (Puffle pause, Altur archive), or nothing when
+ * it is already stopped; with `prune: delete` it DELETEs where the API can, and says what is lost.
+ */
+function planRetire(plan: CampaignPlan, caps: KindCapabilities, prune: NonNullable<KindCapabilities["prune"]>, live: LiveView, wantDelete: boolean): void {
+  if (wantDelete && prune.delete) {
+    plan.steps.push({ kind: "delete", loses: prune.delete.loses });
+    plan.notes.push({ code: "orphan-delete", text: `prune: delete — apply DELETEs campaign ${live.id}; lost with it: ${prune.delete.loses}` });
+    return;
+  }
+  if (wantDelete) plan.notes.push({ code: "orphan-no-delete", text: "prune: delete, but this provider's API cannot delete: it is retired keeping its history" });
+  const status = live.status;
+  for (const name of prune.keep) {
+    const a = caps.lifecycle.actions.find((x) => x.name === name);
+    if (!a || status === undefined || !a.from.includes(status)) continue;
+    if (a.setsFlag !== undefined && live.spec[a.setsFlag] === true) continue;
+    plan.steps.push(actionStep(a, status));
+    plan.notes.push({ code: "orphan-keep", text: `retiring keeps its history: apply ${a.name}s it${a.to === undefined ? "" : ` (${status} → ${a.to})`} and stops tracking it; nothing is deleted` });
+    return;
+  }
+  const settling = caps.lifecycle.actions.find((x) => status !== undefined && x.settles?.through.includes(status));
+  if (settling && prune.keep.length > 0) {
+    plan.blocked.push({
+      code: "status-unreachable",
+      ...(caps.lifecycle.statusField ? { field: caps.lifecycle.statusField } : {}),
+      what: `retire (${prune.keep.join("/")})`,
+      reason: `the campaign is ${status}: it cannot be stopped until it reaches ${settling.to ?? "a steady status"}`,
+      unblock: "run apply --prune again in a few minutes",
+    });
+    return;
+  }
+  plan.notes.push({ code: "orphan-keep", text: `retiring keeps its history: it is not running (${status ?? "status unknown"}), so apply only stops tracking it; nothing is deleted` });
 }
 
 function withoutFields(spec: JsonObject, fields: readonly string[]): JsonObject {
@@ -400,6 +437,7 @@ export function planCampaign(input: PlanCampaignInput): CampaignPlan {
     } else {
       plan.retire = "api";
       plan.notes.push({ code: "orphan-prune", text: "in state but no longer in Git: apply retires it only with --prune (or `prune: true` in campaignctl.yaml)" });
+      if (caps.prune && live !== undefined) planRetire(plan, caps, caps.prune, live, input.pruneDelete === true);
     }
     return plan;
   }

@@ -144,6 +144,8 @@ export interface Workspace {
   safety: SafetyConfig;
   /** Retire orphans on apply (`prune` in campaignctl.yaml; absent = false). */
   prune?: boolean;
+  /** `prune: delete`: retiring an orphan DELETEs it where the API can; otherwise history is kept (docs/design.md §16). */
+  pruneDelete?: boolean;
   campaigns: CampaignDecl[];
 }
 

@@ -160,7 +160,8 @@ export async function runApply(workspace: Workspace, opts: ApplyRunOptions, even
     const opened = store;
     if (opts.saved) checkPlanState(opts.saved, opened.doc);
     const targets = opts.targets ?? (opts.saved ? opts.saved.plan.campaigns.map((c) => c.address) : undefined);
-    const prune = opts.prune ?? workspace.prune === true;
+    // A saved plan was reviewed with its own prune setting (`plan --prune --out`): apply runs it as saved.
+    const prune = opts.prune ?? opts.saved?.plan.prune ?? workspace.prune === true;
     // Snapshot before anything is applied: the threshold counts the campaigns managed when apply started.
     const managed = Object.keys(opened.doc.campaigns).length;
     const applyOpts: ApplyOptions = {
@@ -187,7 +188,7 @@ export async function runApply(workspace: Workspace, opts: ApplyRunOptions, even
         ...(opts.exclude ? { exclude: opts.exclude } : {}),
         readOnly: false,
         state: opened.doc,
-        ...(opts.prune === undefined ? {} : { prune: opts.prune }),
+        prune,
         ...(targets ? { targets } : {}),
         ...(opts.recreateMissing ? { recreateMissing: true } : {}),
         ...(opts.recreatePending ? { recreatePending: true } : {}),

@@ -7,7 +7,7 @@ import { addressForKind, referencesOf } from "../providers/registry.js";
 import type { RefreshedCampaign } from "./refresh.js";
 
 /** What the pure planner gets for one refreshed campaign (its spec with references already resolved). */
-export function plannerInput(r: RefreshedCampaign, spec: JsonObject | undefined = r.decl?.spec): PlanCampaignInput {
+export function plannerInput(r: RefreshedCampaign, spec: JsonObject | undefined = r.decl?.spec, pruneDelete = false): PlanCampaignInput {
   const provider = r.session.provider.id;
   return {
     address: r.address,
@@ -23,6 +23,7 @@ export function plannerInput(r: RefreshedCampaign, spec: JsonObject | undefined 
     ...(r.movedFrom ? { movedFrom: r.movedFrom } : {}),
     notes: r.notes,
     ...(r.audience ? { audience: r.audience.input } : {}),
+    ...(pruneDelete ? { pruneDelete } : {}),
   };
 }
 
@@ -30,6 +31,8 @@ export interface BuildPlanOptions {
   now?: Date;
   /** The state the refresh started from: ids of referenced objects outside the refreshed scope (--target). */
   state?: StateDocument;
+  /** `prune: delete` in the workspace: orphans are planned as DELETE where the API can (docs/design.md §16). */
+  pruneDelete?: boolean;
 }
 
 /**
@@ -39,7 +42,7 @@ export interface BuildPlanOptions {
  * it (apply fills the real id in). Removing an object that declared objects still use is an error.
  */
 export function buildPlan(refreshed: readonly RefreshedCampaign[], opts: BuildPlanOptions | Date = {}): Plan {
-  const { now = new Date(), state } = opts instanceof Date ? { now: opts } : opts;
+  const { now = new Date(), state, pruneDelete = false } = opts instanceof Date ? { now: opts } : opts;
   const campaigns: CampaignPlan[] = [];
   const errors: Plan["errors"] = [];
   const byAddress = new Map(refreshed.map((r) => [r.address, r]));
@@ -93,7 +96,7 @@ export function buildPlan(refreshed: readonly RefreshedCampaign[], opts: BuildPl
         if (replacements.length > 0) spec = replaceAt(spec, replacements);
       }
       if (spec) resolvedSpecs.set(address, spec);
-      const c = planCampaign(plannerInput(r, spec));
+      const c = planCampaign(plannerInput(r, spec, pruneDelete));
       if (r.blockedCreate && c.action === "create") {
         c.steps = [];
         c.blocked.push(r.blockedCreate);

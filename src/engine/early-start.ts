@@ -24,6 +24,7 @@ export class EarlyStart {
   private readonly unplanned = new Map<string, number>();
   private risky = 0;
   private state: StateDocument | undefined;
+  private readonly pruneDelete: boolean;
 
   constructor(
     private readonly enabled: boolean,
@@ -34,6 +35,7 @@ export class EarlyStart {
     private readonly prune: boolean,
     private readonly run: AccountRun,
   ) {
+    this.pruneDelete = workspace.pruneDelete === true;
     // An upper bound of the campaigns each account's refresh will plan: declared plus recorded.
     for (const d of workspace.campaigns) this.bump(accountKey(d.provider, d.account));
   }
@@ -51,7 +53,7 @@ export class EarlyStart {
     this.unplanned.delete(key);
     if (!this.enabled || refreshed.length === 0) return;
     // With the state: a reference to an object outside this run resolves to its recorded id (docs/design.md §11).
-    const plan = buildPlan(refreshed, this.state ? { state: this.state } : {});
+    const plan = buildPlan(refreshed, { ...(this.state ? { state: this.state } : {}), pruneDelete: this.pruneDelete });
     this.risky += riskyCount(plan.campaigns, { prune: this.prune });
     const unknown = [...this.unplanned.values()].reduce((a, b) => a + b, 0);
     if (!this.force && safetyMayRefuse(this.risky, unknown, this.managed, this.safety)) return;

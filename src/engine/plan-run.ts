@@ -102,7 +102,7 @@ export async function runPlan(declared: Workspace, opts: PlanRunOptions, events:
     for (const r of refreshed) r.notes.push(...(lookups.notes.get(r.address) ?? []));
     // Objects a refused state commit left (state merge): live, tracked by no address.
     for (const u of state.untracked ?? []) events.untracked?.(u, state.campaigns[u.address]?.id);
-    const plan = buildPlan(refreshed, { state });
+    const plan = buildPlan(refreshed, { state, ...(workspace.pruneDelete ? { pruneDelete: true } : {}) });
     plan.prune = opts.prune ?? workspace.prune === true;
     // Which state the plan was made from: a saved plan is refused against another lineage or a newer serial.
     plan.state = { serial: state.serial ?? 0, ...(state.lineage === undefined ? {} : { lineage: state.lineage }) };

@@ -93,7 +93,8 @@ describe("apply", () => {
     const pruned = await ws.run(["apply", "--auto-approve", "--prune"]);
     expect(pruned.code, pruned.stdout + pruned.stderr).toBe(0);
     expect((await sb.campaigns("altur"))[0]).toMatchObject({ archived: true });
-    expect(await sb.campaigns("puffle")).toHaveLength(0);
+    // A draft Puffle campaign is not running: retiring keeps it (no DELETE) and stops tracking it.
+    expect(await sb.campaigns("puffle")).toHaveLength(1);
     expect((await ws.state()).campaigns).toEqual({});
   });
 
@@ -107,14 +108,14 @@ describe("apply", () => {
       const plan = await pruning.run(["plan", "--detailed-exitcode"]);
       expect(plan.code, plan.stdout).toBe(2);
       expect(plan.stdout).toContain("puffle/default/nurture");
-      expect(plan.stdout).toContain("apply retires it (prune is on)");
+      expect(plan.stdout).toContain("apply retires it, keeping its history (prune is on)");
       expect(plan.stdout).toContain("1 to retire");
       const kept = await pruning.run(["apply", "--auto-approve", "--no-prune"]);
       expect(kept.code, kept.stdout + kept.stderr).toBe(0);
       expect(await sb.campaigns("puffle")).toHaveLength(1);
       const pruned = await pruning.run(["apply", "--auto-approve"]);
       expect(pruned.code, pruned.stdout + pruned.stderr).toBe(0);
-      expect(await sb.campaigns("puffle")).toHaveLength(0);
+      expect(await sb.campaigns("puffle")).toHaveLength(1);
       expect(Object.keys((await pruning.state()).campaigns)).toEqual(["altur/default/q2"]);
     } finally {
       await pruning.dispose();

@@ -61,7 +61,7 @@ export const register: RegisterCommand = (program, run) => {
     .description("make live match Git: execute a fresh plan (after confirmation) or a saved PLANFILE, verifying every write")
     .argument("[planfile]", "a plan saved with `campaignctl plan --out FILE` (refused if anything it touches changed since)")
     .option("--auto-approve", "do not ask for confirmation (required when stdin is not a terminal)")
-    .option("--prune", "retire campaigns that are in state but no longer in Git (Altur: archive, Puffle: delete); default: `prune` in campaignctl.yaml")
+    .option("--prune", "retire campaigns that are in state but no longer in Git, keeping their history (Puffle: pause, Altur: archive; DELETE only with `prune: delete`); default: `prune` in campaignctl.yaml, or the saved plan's")
     .option("--no-prune", "leave such campaigns alone even when campaignctl.yaml says `prune: true`")
     .option("--allow-replace", "execute replacements (an immutable field changed: create new, retire old)")
     .option("--force", "apply even when the change set exceeds safety.maxChangePercent")

@@ -18,6 +18,8 @@ export const register: RegisterCommand = (program, run) => {
     .option("--target <address...>", "limit to these addresses or globs (repeatable), e.g. altur/default/q2-reactivation, altur/*/*, puffle/default/email-*")
     .option("--exclude <address...>", "leave out these addresses or globs (repeatable)")
     .option("--recreate-missing", "plan a create for campaigns whose recorded id was deleted outside campaignctl")
+    .option("--prune", "plan retiring campaigns in state but no longer in Git (saved with --out, `apply PLANFILE` runs it); default: `prune` in campaignctl.yaml")
+    .option("--no-prune", "plan such campaigns as left alone even when campaignctl.yaml says `prune: true`")
     .addHelpText(
       "after",
       "\nExit codes: 0 no changes (or changes without --detailed-exitcode), 1 error,\n" +
@@ -25,12 +27,13 @@ export const register: RegisterCommand = (program, run) => {
         "plan only sends GET requests: the HTTP layer refuses anything else before it leaves the process.",
     )
     .action(
-      run(async (ctx, opts: { format: "text" | "json" | "markdown"; out?: string; detailedExitcode?: boolean; target?: string[]; exclude?: string[]; recreateMissing?: boolean }) => {
+      run(async (ctx, opts: { format: "text" | "json" | "markdown"; out?: string; detailedExitcode?: boolean; target?: string[]; exclude?: string[]; recreateMissing?: boolean; prune?: boolean }) => {
         const result = await runPlan(ctx, {
           readOnly: true,
           ...(opts.exclude ? { exclude: opts.exclude } : {}),
           ...(opts.target ? { targets: opts.target } : {}),
           ...(opts.recreateMissing ? { recreateMissing: true } : {}),
+          ...(opts.prune === undefined ? {} : { prune: opts.prune }),
         });
         closeSessions(result.sessions);
         const { plan } = result;

@@ -132,7 +132,12 @@ function actionVerb(c: CampaignPlan, prune: boolean): string {
       return "must be replaced (only with --allow-replace)";
     case "orphan":
       if (!prune) return "is no longer in Git: apply leaves it alone (prune is off)";
-      return manualHint(c) ? "is no longer in Git: retire it by hand (the provider cannot)" : "is no longer in Git: apply retires it (prune is on)";
+      if (manualHint(c)) return "is no longer in Git: retire it by hand (the provider cannot)";
+      {
+        const del = c.steps.find((st) => st.kind === "delete");
+        if (del) return `is no longer in Git: apply DELETES it (prune: delete) — lost: ${del.loses}`;
+      }
+      return "is no longer in Git: apply retires it, keeping its history (prune is on)";
     case "noop":
       return "is in sync";
   }
@@ -168,7 +173,7 @@ export function renderPlanText(plan: Plan, opts: { color: boolean; showNoop?: bo
       if (opts.showNoop && c.audience.samples?.length) out.push(`          ${s.dim(`e.g. ${c.audience.samples.join(", ")}${c.audience.add > c.audience.samples.length ? ", …" : ""}`)}`);
     }
     const steps = c.steps.map((step) => describeStep(step));
-    if (steps.length > 0 && c.action !== "replace") out.push(`      ${s.dim(`steps: ${steps.join(" → ")}`)}`);
+    if (steps.length > 0 && c.action !== "replace" && (c.action !== "orphan" || prune)) out.push(`      ${s.dim(`steps: ${steps.join(" → ")}`)}`);
     if (c.dependsOn && c.dependsOn.length > 0) out.push(`      ${s.dim(`after: ${c.dependsOn.join(", ")} (ids known after apply)`)}`);
     for (const b of c.blocked.filter((b) => !shownAsChange(c, b))) {
       out.push(`      ${s.magenta("!")} ${b.what} blocked: ${b.reason}`);
@@ -242,7 +247,7 @@ function markdownDetails(c: CampaignPlan, prune: boolean): string {
   }
   // Counts only: a pull-request comment never shows a row or an identity.
   if (c.audience) lines.push(...audienceSummary(c.audience));
-  if (c.steps.length > 0 && c.action !== "orphan") lines.push(`steps: ${c.steps.map((step) => describeStep(step)).join(" → ")}`);
+  if (c.steps.length > 0 && (c.action !== "orphan" || prune)) lines.push(`steps: ${c.steps.map((step) => describeStep(step)).join(" → ")}`);
   for (const b of c.blocked.filter((b) => !shownAsChange(c, b))) {
     lines.push(`! ${b.what} blocked: ${b.reason}`);
     if (b.unblock) lines.push(`    to unblock: ${b.unblock}`);

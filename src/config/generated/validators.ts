@@ -5377,7 +5377,7 @@ return errors === 0;
 validate20.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 exports.config = validate42;
-const schema71 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/campaignctl.schema.json","title":"WorkspaceConfig","description":"campaignctl workspace configuration (campaignctl.yaml): where the campaign files and the state file live, and which provider accounts exist. Relative paths resolve against this file's directory.","type":"object","additionalProperties":false,"required":["apiVersion"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"campaignsDir":{"description":"Directory holding the campaign files; every *.yaml and *.yml below it is read, recursively.","type":"string","minLength":1,"default":"campaigns"},"stateFile":{"description":"Where apply records the provider id and last applied spec of each campaign. Meant to be committed.","type":"string","minLength":1,"default":"campaignctl.state.json"},"allowOutsideWorkspace":{"description":"Opt-in for a campaignsDir or stateFile outside the workspace (the directory of this file), e.g. a state file on a mounted volume. Off by default: a path outside is an error, even when absolute. A campaignsDir that contains the workspace (`/`, `..`) is refused either way.","type":"boolean","default":false},"accounts":{"description":"One entry per provider account. A campaign names its account in `metadata.account` (default \"default\").","type":"array","items":{"$ref":"#/$defs/Account","description":"A provider account."},"default":[]},"safety":{"$ref":"#/$defs/Safety","description":"Guards against mass changes: apply refuses them without --force."},"prune":{"description":"What apply (and so merge-to-apply) does with campaigns that are in state but no longer in Git: true retires them (Altur: archive, Puffle: delete), false leaves them alone and the plan shows them as notes. `apply --prune` / `--no-prune` override it.","type":"boolean","default":false}},"$defs":{"Account":{"description":"A provider account and how to reach it. The API key itself never goes in a file: it is read from the environment variable named by `apiKeyEnv`.","type":"object","additionalProperties":false,"required":["provider","apiKeyEnv"],"properties":{"provider":{"description":"Which provider this account belongs to.","type":"string","enum":["extrovert","puffle","altur"]},"name":{"description":"Account name, unique per provider; campaigns refer to it in `metadata.account`.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key (for example ALTUR_API_KEY). Never the key itself.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be the name of an environment variable (letters, digits and _, not starting with a digit), not the key itself"},"baseUrl":{"description":"API base URL. Defaults to the provider's production URL; point it at `campaignctl sandbox` for tests.","type":"string","format":"uri","pattern":"^https?://[^/?#@]*(?:[/?#]|$)","patternErrorMessage":"must be an absolute http(s) URL without user:password@ (the key comes from apiKeyEnv), such as https://api.altur.io/api/v1.0"},"requestsPerSecond":{"description":"Client-side rate limit for this account, 0.1 to 1000 requests per second. Defaults to the provider's documented or assumed limit (Altur documents 12/s).","type":"number","minimum":0.1,"maximum":1000},"concurrency":{"description":"Most requests in flight at once for this account, 1 to 100. Defaults to twice requestsPerSecond × the provider's typical latency (500 ms assumed), at least 2: enough that the rate, not this, is the limit.","type":"integer","minimum":1,"maximum":100},"statusWait":{"description":"How apply waits for a status change the provider completes in the background (Puffle launch: launching → active) before any step that needs it. Defaults: the provider's (Puffle: 180 s, reads at most 30 s apart).","type":"object","additionalProperties":false,"properties":{"timeoutSeconds":{"description":"Give up after this many seconds; the campaign is reported and left as it is.","type":"number","minimum":0},"pollSeconds":{"description":"Longest pause between two status reads; the first read comes after at most 2 s.","type":"number","exclusiveMinimum":0}}},"retryWait":{"description":"How long a request may wait before it is retried (after a 429 or a transient failure). Each wait is shown on stderr. Defaults: 30 s per wait, 60 s per request.","type":"object","additionalProperties":false,"properties":{"maxSeconds":{"description":"Longest single wait: a longer Retry-After is capped to this, and the retry is sent after it.","type":"number","minimum":0,"maximum":3600},"totalSeconds":{"description":"Most time one request spends waiting on its retries, all waits together (including time held back by the account's 429 hold); then it fails.","type":"number","minimum":0,"maximum":3600}}}}},"Safety":{"description":"Thresholds that make apply refuse mass changes unless --force is given.","type":"object","additionalProperties":false,"properties":{"maxChangePercent":{"description":"Refuse to update, replace or delete more than this percentage of the managed campaigns.","type":"number","minimum":0,"maximum":100,"default":30},"minManagedForThreshold":{"description":"Apply the percentage guard only when at least this many campaigns are managed.","type":"integer","minimum":0,"default":10}}}}};
+const schema71 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/campaignctl.schema.json","title":"WorkspaceConfig","description":"campaignctl workspace configuration (campaignctl.yaml): where the campaign files and the state file live, and which provider accounts exist. Relative paths resolve against this file's directory.","type":"object","additionalProperties":false,"required":["apiVersion"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"campaignsDir":{"description":"Directory holding the campaign files; every *.yaml and *.yml below it is read, recursively.","type":"string","minLength":1,"default":"campaigns"},"stateFile":{"description":"Where apply records the provider id and last applied spec of each campaign. Meant to be committed.","type":"string","minLength":1,"default":"campaignctl.state.json"},"allowOutsideWorkspace":{"description":"Opt-in for a campaignsDir or stateFile outside the workspace (the directory of this file), e.g. a state file on a mounted volume. Off by default: a path outside is an error, even when absolute. A campaignsDir that contains the workspace (`/`, `..`) is refused either way.","type":"boolean","default":false},"accounts":{"description":"One entry per provider account. A campaign names its account in `metadata.account` (default \"default\").","type":"array","items":{"$ref":"#/$defs/Account","description":"A provider account."},"default":[]},"safety":{"$ref":"#/$defs/Safety","description":"Guards against mass changes: apply refuses them without --force."},"prune":{"description":"What apply (and so merge-to-apply) does with campaigns that are in state but no longer in Git: true retires them keeping their history (Puffle: pause, Altur: archive; one already stopped is only no longer tracked), `delete` retires them by DELETE where the API can (Puffle; the plan says what is lost), false leaves them alone and the plan shows them as notes. `apply --prune` / `--no-prune` and `plan --prune` override whether they are retired.","oneOf":[{"type":"boolean"},{"const":"delete"}],"default":false}},"$defs":{"Account":{"description":"A provider account and how to reach it. The API key itself never goes in a file: it is read from the environment variable named by `apiKeyEnv`.","type":"object","additionalProperties":false,"required":["provider","apiKeyEnv"],"properties":{"provider":{"description":"Which provider this account belongs to.","type":"string","enum":["extrovert","puffle","altur"]},"name":{"description":"Account name, unique per provider; campaigns refer to it in `metadata.account`.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key (for example ALTUR_API_KEY). Never the key itself.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be the name of an environment variable (letters, digits and _, not starting with a digit), not the key itself"},"baseUrl":{"description":"API base URL. Defaults to the provider's production URL; point it at `campaignctl sandbox` for tests.","type":"string","format":"uri","pattern":"^https?://[^/?#@]*(?:[/?#]|$)","patternErrorMessage":"must be an absolute http(s) URL without user:password@ (the key comes from apiKeyEnv), such as https://api.altur.io/api/v1.0"},"requestsPerSecond":{"description":"Client-side rate limit for this account, 0.1 to 1000 requests per second. Defaults to the provider's documented or assumed limit (Altur documents 12/s).","type":"number","minimum":0.1,"maximum":1000},"concurrency":{"description":"Most requests in flight at once for this account, 1 to 100. Defaults to twice requestsPerSecond × the provider's typical latency (500 ms assumed), at least 2: enough that the rate, not this, is the limit.","type":"integer","minimum":1,"maximum":100},"statusWait":{"description":"How apply waits for a status change the provider completes in the background (Puffle launch: launching → active) before any step that needs it. Defaults: the provider's (Puffle: 180 s, reads at most 30 s apart).","type":"object","additionalProperties":false,"properties":{"timeoutSeconds":{"description":"Give up after this many seconds; the campaign is reported and left as it is.","type":"number","minimum":0},"pollSeconds":{"description":"Longest pause between two status reads; the first read comes after at most 2 s.","type":"number","exclusiveMinimum":0}}},"retryWait":{"description":"How long a request may wait before it is retried (after a 429 or a transient failure). Each wait is shown on stderr. Defaults: 30 s per wait, 60 s per request.","type":"object","additionalProperties":false,"properties":{"maxSeconds":{"description":"Longest single wait: a longer Retry-After is capped to this, and the retry is sent after it.","type":"number","minimum":0,"maximum":3600},"totalSeconds":{"description":"Most time one request spends waiting on its retries, all waits together (including time held back by the account's 429 hold); then it fails.","type":"number","minimum":0,"maximum":3600}}}}},"Safety":{"description":"Thresholds that make apply refuse mass changes unless --force is given.","type":"object","additionalProperties":false,"properties":{"maxChangePercent":{"description":"Refuse to update, replace or delete more than this percentage of the managed campaigns.","type":"number","minimum":0,"maximum":100,"default":30},"minManagedForThreshold":{"description":"Apply the percentage guard only when at least this many campaigns are managed.","type":"integer","minimum":0,"default":10}}}}};
 const schema72 = {"description":"A provider account and how to reach it. The API key itself never goes in a file: it is read from the environment variable named by `apiKeyEnv`.","type":"object","additionalProperties":false,"required":["provider","apiKeyEnv"],"properties":{"provider":{"description":"Which provider this account belongs to.","type":"string","enum":["extrovert","puffle","altur"]},"name":{"description":"Account name, unique per provider; campaigns refer to it in `metadata.account`.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key (for example ALTUR_API_KEY). Never the key itself.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be the name of an environment variable (letters, digits and _, not starting with a digit), not the key itself"},"baseUrl":{"description":"API base URL. Defaults to the provider's production URL; point it at `campaignctl sandbox` for tests.","type":"string","format":"uri","pattern":"^https?://[^/?#@]*(?:[/?#]|$)","patternErrorMessage":"must be an absolute http(s) URL without user:password@ (the key comes from apiKeyEnv), such as https://api.altur.io/api/v1.0"},"requestsPerSecond":{"description":"Client-side rate limit for this account, 0.1 to 1000 requests per second. Defaults to the provider's documented or assumed limit (Altur documents 12/s).","type":"number","minimum":0.1,"maximum":1000},"concurrency":{"description":"Most requests in flight at once for this account, 1 to 100. Defaults to twice requestsPerSecond × the provider's typical latency (500 ms assumed), at least 2: enough that the rate, not this, is the limit.","type":"integer","minimum":1,"maximum":100},"statusWait":{"description":"How apply waits for a status change the provider completes in the background (Puffle launch: launching → active) before any step that needs it. Defaults: the provider's (Puffle: 180 s, reads at most 30 s apart).","type":"object","additionalProperties":false,"properties":{"timeoutSeconds":{"description":"Give up after this many seconds; the campaign is reported and left as it is.","type":"number","minimum":0},"pollSeconds":{"description":"Longest pause between two status reads; the first read comes after at most 2 s.","type":"number","exclusiveMinimum":0}}},"retryWait":{"description":"How long a request may wait before it is retried (after a 429 or a transient failure). Each wait is shown on stderr. Defaults: 30 s per wait, 60 s per request.","type":"object","additionalProperties":false,"properties":{"maxSeconds":{"description":"Longest single wait: a longer Retry-After is capped to this, and the retry is sent after it.","type":"number","minimum":0,"maximum":3600},"totalSeconds":{"description":"Most time one request spends waiting on its retries, all waits together (including time held back by the account's 429 hold); then it fails.","type":"number","minimum":0,"maximum":3600}}}}};
 const schema73 = {"description":"Thresholds that make apply refuse mass changes unless --force is given.","type":"object","additionalProperties":false,"properties":{"maxChangePercent":{"description":"Refuse to update, replace or delete more than this percentage of the managed campaigns.","type":"number","minimum":0,"maximum":100,"default":30},"minManagedForThreshold":{"description":"Apply the percentage guard only when at least this many campaigns are managed.","type":"integer","minimum":0,"default":10}}};
 const pattern37 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
@@ -5998,8 +5998,12 @@ errors++;
 }
 if(data.prune !== undefined){
 let data21 = data.prune;
+const _errs53 = errors;
+let valid9 = false;
+let passing0 = null;
+const _errs54 = errors;
 if(typeof data21 !== "boolean"){
-const err49 = {instancePath:instancePath+"/prune",schemaPath:"#/properties/prune/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema71.properties.prune.type,parentSchema:schema71.properties.prune,data:data21};
+const err49 = {instancePath:instancePath+"/prune",schemaPath:"#/properties/prune/oneOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema71.properties.prune.oneOf[0].type,parentSchema:schema71.properties.prune.oneOf[0],data:data21};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -6008,15 +6012,63 @@ vErrors.push(err49);
 }
 errors++;
 }
+var _valid0 = _errs54 === errors;
+if(_valid0){
+valid9 = true;
+passing0 = 0;
 }
-}
-else {
-const err50 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema71.type,parentSchema:schema71,data};
+const _errs56 = errors;
+if("delete" !== data21){
+const err50 = {instancePath:instancePath+"/prune",schemaPath:"#/properties/prune/oneOf/1/const",keyword:"const",params:{allowedValue: "delete"},message:"must be equal to constant",schema:"delete",parentSchema:schema71.properties.prune.oneOf[1],data:data21};
 if(vErrors === null){
 vErrors = [err50];
 }
 else {
 vErrors.push(err50);
+}
+errors++;
+}
+var _valid0 = _errs56 === errors;
+if(_valid0 && valid9){
+valid9 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid0){
+valid9 = true;
+passing0 = 1;
+}
+}
+if(!valid9){
+const err51 = {instancePath:instancePath+"/prune",schemaPath:"#/properties/prune/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema71.properties.prune.oneOf,parentSchema:schema71.properties.prune,data:data21};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+else {
+errors = _errs53;
+if(vErrors !== null){
+if(_errs53){
+vErrors.length = _errs53;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err52 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema71.type,parentSchema:schema71,data};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
 }
 errors++;
 }

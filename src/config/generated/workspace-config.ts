@@ -28,9 +28,9 @@ export interface WorkspaceConfig {
   accounts?: Account[];
   safety?: Safety;
   /**
-   * What apply (and so merge-to-apply) does with campaigns that are in state but no longer in Git: true retires them (Altur: archive, Puffle: delete), false leaves them alone and the plan shows them as notes. `apply --prune` / `--no-prune` override it.
+   * What apply (and so merge-to-apply) does with campaigns that are in state but no longer in Git: true retires them keeping their history (Puffle: pause, Altur: archive; one already stopped is only no longer tracked), `delete` retires them by DELETE where the API can (Puffle; the plan says what is lost), false leaves them alone and the plan shows them as notes. `apply --prune` / `--no-prune` and `plan --prune` override whether they are retired.
    */
-  prune?: boolean;
+  prune?: boolean | "delete";
 }
 /**
  * A provider account and how to reach it. The API key itself never goes in a file: it is read from the environment variable named by `apiKeyEnv`.

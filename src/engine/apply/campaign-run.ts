@@ -39,7 +39,8 @@ export async function runCampaign(run: CampaignRunState): Promise<CampaignOutcom
       else if (step.kind === "wait") await wait(run, step);
       else if (step.kind === "audience") await uploadAudience(run, step);
       else if (step.kind === "sync") await sync(run, step);
-      else await action(run, step);
+      else if (step.kind === "action") await action(run, step);
+      else throw new Error("a DELETE step is planned only for an orphan being pruned");
     }
     const a = p.audience;
     if (!run.audienceState && a?.record && a.liveCount !== undefined) run.audienceState = { mode: a.mode, files: a.files, rows: a.rows, count: a.liveCount };

@@ -1,3 +1,4 @@
+import { action } from "./lifecycle.js";
 import type { CampaignOutcome } from "./outcome.js";
 import type { CampaignRunState } from "./run-state.js";
 
@@ -33,10 +34,34 @@ export async function prune(run: CampaignRunState): Promise<CampaignOutcome> {
       "manual" in retire ? `${retire.manual}; then run \`campaignctl state forget ${p.address}\`` : "no id recorded";
     return run.outcome;
   }
+  if (p.blocked.length > 0) {
+    run.outcome.blocked.push(...p.blocked);
+    run.outcome.status = "blocked";
+    return run.outcome;
+  }
   // Retire only what was read live; an orphan already gone at the provider just leaves state.
   run.checkSignal(`retiring ${p.id}`);
-  if (p.status !== undefined) await retireOld(run, p.id);
-  else run.step(`campaign ${p.id} is already gone at ${run.session.kind.displayName}; removed from state`);
+  if (p.status === undefined) run.step(`campaign ${p.id} is already gone at ${run.session.kind.displayName}; removed from state`);
+  else if (run.caps.prune) await retireKeeping(run, p.id);
+  else await retireOld(run, p.id);
   run.store.delete(p.address);
   return run.outcome;
+}
+
+/**
+ * Prune as planned (docs/design.md §16): the plan's steps are the whole retirement — a keep action
+ * (pause, archive), a DELETE only when the plan says so (`prune: delete`), or none (already stopped).
+ */
+async function retireKeeping(run: CampaignRunState, id: string): Promise<void> {
+  const steps = run.plan.steps;
+  for (const step of steps) {
+    if (step.kind === "delete") {
+      if (!run.client.remove) throw new Error("delete is not available");
+      await run.client.remove(id);
+      run.step(`DELETED campaign ${id} (lost: ${step.loses})`);
+    } else if (step.kind === "action") {
+      await action(run, step);
+    }
+  }
+  if (steps.length === 0) run.step(`campaign ${id} is not running; history kept, no longer tracked`);
 }

@@ -63,6 +63,8 @@ export const capabilities: KindCapabilities = {
         "providers/puffle.md §4.3: sequence_nodes is draft-only and silently ignored in active, paused and completed; §5: no action leads back to draft",
     },
   ],
+  // README.md §5: pause keeps prospects, replies and statistics; DELETE drops them (`prune: delete` only).
+  prune: { keep: ["pause"], delete: { loses: "its prospects, their replies and the campaign's statistics" } },
   retire: {
     action: "delete",
     order: "before-create",
