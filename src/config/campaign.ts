@@ -93,6 +93,7 @@ export function checkCampaignDocument({ file, value, source }: CampaignCheckInpu
     spec: spec as JsonObject,
     source: { file, ...start },
     locate: (path) => ({ file, ...(source?.locate(path) ?? start) }),
+    ...(Array.isArray(metadata.ignoreChanges) && metadata.ignoreChanges.length > 0 ? { ignoreChanges: metadata.ignoreChanges as string[] } : {}),
   };
   const audience = isJsonObject(value.audience) ? audienceReference(value.audience, at) : undefined;
   return { decl, diagnostics, ...(audience ? { audience } : {}) };

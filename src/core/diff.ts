@@ -155,3 +155,23 @@ export function bodyFromPaths(entries: readonly (readonly [string, JsonValue])[]
 export function pathWithin(path: string, prefix: string): boolean {
   return path === prefix || path.startsWith(`${prefix}.`);
 }
+
+/**
+ * A copy of `obj` without the dotted `paths` (metadata.ignoreChanges, docs/design.md §16): a field left
+ * out of the spec is neither planned nor reported as drift. Parents emptied by the removal are dropped too.
+ */
+export function omitPaths(obj: JsonObject, paths: readonly string[]): JsonObject {
+  if (paths.length === 0) return obj;
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(obj)) {
+    if (paths.includes(k)) continue;
+    const below = paths.filter((p) => p.startsWith(`${k}.`)).map((p) => p.slice(k.length + 1));
+    if (below.length > 0 && isJsonObject(v)) {
+      const kept = omitPaths(v, below);
+      if (Object.keys(kept).length > 0) out[k] = kept;
+    } else {
+      out[k] = v;
+    }
+  }
+  return out;
+}

@@ -55,6 +55,8 @@ export interface CampaignDecl {
   locate?: (path: readonly (string | number)[]) => SourceLocation;
   /** The top-level `audience` (docs/design.md §10), its files read and checked. */
   audience?: AudienceDecl;
+  /** metadata.ignoreChanges: dotted spec paths neither planned nor reported as drift once the campaign exists. */
+  ignoreChanges?: readonly string[];
 }
 
 /** One distinct roster row of an audience file. */

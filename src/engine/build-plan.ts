@@ -1,6 +1,7 @@
 import { PLAN_FORMAT_VERSION, summarize, type CampaignPlan, type Plan } from "../core/plan.js";
 import { planCampaign, type PlanCampaignInput } from "../core/planner.js";
 import { dependencyWaves, findRefs, knownAfterApply, pendingAddresses, referencedIds, replaceAt } from "../core/refs.js";
+import { omitPaths } from "../core/diff.js";
 import type { JsonObject } from "../core/json.js";
 import type { Address, StateDocument } from "../core/types.js";
 import { addressForKind, referencesOf } from "../providers/registry.js";
@@ -95,6 +96,9 @@ export function buildPlan(refreshed: readonly RefreshedCampaign[], opts: BuildPl
         }
         if (replacements.length > 0) spec = replaceAt(spec, replacements);
       }
+      // metadata.ignoreChanges (Terraform's ignore_changes): once the campaign exists, those fields are not
+      // managed — neither planned nor drift. A create still sends them as written.
+      if (spec && r.live && r.decl?.ignoreChanges) spec = omitPaths(spec, r.decl.ignoreChanges);
       if (spec) resolvedSpecs.set(address, spec);
       const c = planCampaign(plannerInput(r, spec, pruneDelete));
       if (r.blockedCreate && c.action === "create") {

@@ -50,6 +50,10 @@ export interface Metadata {
    * Name of the provider account (from `accounts` in campaignctl.yaml) that owns the campaign.
    */
   account?: string;
+  /**
+   * Spec fields (dotted paths, e.g. `operating_hours` or `cycles.max_iterations`) campaignctl stops managing once the campaign exists, like Terraform's ignore_changes: they are neither planned nor reported as drift. A create still sends them as written. The way to accept a difference the provider will never let campaignctl fix, or an edit made in the provider's dashboard.
+   */
+  ignoreChanges?: string[];
 }
 /**
  * This interface was referenced by `CampaignDocument`'s JSON-Schema
