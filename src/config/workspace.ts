@@ -5,7 +5,7 @@ import { isJsonObject, type JsonObject } from "../core/json.js";
 import { Redactor } from "../core/redact.js";
 import { mapPool } from "../core/pool.js";
 import { type AccountConfig, type CampaignDecl, type ProviderId, type SafetyConfig, type Workspace } from "../core/types.js";
-import { findProvider, kindModuleOf, providerById } from "../providers/registry.js";
+import { findProvider, kindModule, kindModuleOf, providerById } from "../providers/registry.js";
 import { loadAudience, onePerSharedFile } from "./audience.js";
 import { checkCampaignText, DEFAULT_ACCOUNT } from "./campaign.js";
 import { checkReferences } from "./references.js";
@@ -192,6 +192,7 @@ export async function loadWorkspace({ cwd, configPath, env, redactor }: LoadWork
     }
   }
 
+  diagnostics.push(...nameCollisions([...byAddress.values()], rel));
   diagnostics.push(...checkReferences([...byAddress.values()], rel));
 
   const fileCount = listing.files.length;
@@ -453,4 +454,37 @@ async function listCampaignFiles(root: string, configFile: string, roots: readon
 
   await walk(root);
   return { files, problems };
+}
+
+/**
+ * Two files of one account with the same provider name, on a provider whose names are unique
+ * (KindCapabilities.uniqueNames): the second create would fail at apply with a name conflict, after
+ * the pull request was approved (docs/design.md §16). Located at the second file's name.
+ */
+function nameCollisions(decls: readonly CampaignDecl[], rel: (p: string) => string): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const seen = new Map<string, CampaignDecl>();
+  for (const decl of decls) {
+    const caps = kindModule(decl.kind)?.kind.capabilities;
+    if (!caps?.uniqueNames) continue;
+    const name = decl.spec[caps.nameField];
+    if (typeof name !== "string") continue;
+    const key = `${decl.provider}/${decl.account}/${decl.kind}\u0000${name}`;
+    const first = seen.get(key);
+    if (!first) {
+      seen.set(key, decl);
+      continue;
+    }
+    const where = first.locate?.(["spec", caps.nameField]) ?? first.source;
+    out.push(
+      makeDiagnostic(
+        "error",
+        "DUPLICATE_NAME",
+        `spec.${caps.nameField} ${JSON.stringify(name)} is already used by ${first.address} (${rel(where.file)}:${where.line}:${where.col}); ${providerById(decl.provider).displayName} names are unique per account, so the second create would fail at apply: give one of them another name`,
+        decl.source.file,
+        decl.locate?.(["spec", caps.nameField]),
+      ),
+    );
+  }
+  return out;
 }

@@ -129,6 +129,12 @@ export interface KindCapabilities {
   /** Spec field holding the campaign's display name (adoption by name). */
   nameField: string;
   /**
+   * The provider refuses a second campaign with the same name in one account (Puffle 409 NAME_CONFLICT):
+   * two files with one name, or a create whose name a live campaign of another address holds, are
+   * errors at validate/plan time, not at apply (docs/design.md §16). `basis`: where it is documented.
+   */
+  uniqueNames?: { basis: string };
+  /**
    * Reads the refresh may skip: while a campaign is in one of `statuses`, the provider cannot change
    * `paths` (documented, not assumed). When the list shows the campaign in such a status, state
    * observed it in such a status at the last apply, and the spec still wants the value recorded then,

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { relative } from "node:path";
 import { stableStringify, type JsonObject } from "../core/json.js";
 import type { LiveView, PreflightResult } from "../core/planner.js";
 import { lifecyclePath } from "../core/planner.js";
@@ -101,6 +102,8 @@ async function refreshAccount(
   claimedIds: ReadonlySet<string>,
   opts: RefreshOptions,
   tick: () => void,
+  /** Recorded id → the address it is bound to (names a live campaign that is not this one). */
+  claimedBy: ReadonlyMap<string, Address> = new Map(),
 ): Promise<RefreshedCampaign[]> {
   const caps = session.kind.capabilities;
   const client = session.client;
@@ -185,6 +188,19 @@ async function refreshAccount(
             live = candidates[0];
             identity = "adopted";
             base.notes.push({ code: "adopted", text: `adopted live campaign ${live?.id} by its exact name` });
+          } else if (caps.uniqueNames && typeof name === "string") {
+            // A create whose name a live campaign of another address (or a retired one) holds would fail
+            // at apply with a name conflict: a plan error, located at the name (docs/design.md §16).
+            const taken = listed.find((c) => c.spec[nameField] === name);
+            if (taken) {
+              const at = decl.locate?.(["spec", nameField]) ?? decl.source;
+              const owner = claimedBy.get(taken.id);
+              return {
+                ...base,
+                identity,
+                error: `${relative(process.cwd(), at.file) || at.file}:${at.line}:${at.col}: spec.${nameField} ${JSON.stringify(name)} is taken by live ${session.kind.displayName} campaign ${taken.id}${owner ? ` (${owner})` : " (not this one)"}; ${session.kind.displayName} names are unique, so the create would fail: give this campaign another name${owner ? "" : `, or bind that one with \`campaignctl state adopt ${address} --id ${taken.id}\``}`,
+              };
+            }
           }
         }
         let unknown: string[] = [];
@@ -255,6 +271,7 @@ export async function refresh(
     add(accountKey(entry.provider, entry.account), { address, state: entry });
   }
   const claimed = new Set(Object.values(state.campaigns).map((e) => e.id));
+  const claimedBy = new Map(Object.entries(state.campaigns).map(([address, e]) => [e.id, address]));
   const total = [...groups.values()].reduce((n, g) => n + g.length, 0);
   let done = 0;
   const tick = () => opts.onProgress?.(++done, total);
@@ -269,7 +286,7 @@ export async function refresh(
     [...byAccount.entries()].map(async ([key, kinds]) => {
       const session = sessions.get(key);
       if (!session) throw new Error(`no session for ${key}`);
-      const parts = await Promise.all(kinds.map(([kind, items]) => refreshAccount(sessionForKind(session, kind), items, claimed, opts, tick)));
+      const parts = await Promise.all(kinds.map(([kind, items]) => refreshAccount(sessionForKind(session, kind), items, claimed, opts, tick, claimedBy)));
       const r = parts.flat();
       opts.onAccountDone?.(key, r);
       return r;

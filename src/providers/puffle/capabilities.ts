@@ -54,6 +54,7 @@ export const capabilities: KindCapabilities = {
   unorderedPaths: ["sender_account_ids"],
   writeOnlyFields: ["account_limits"],
   nameField: "name",
+  uniqueNames: { basis: "providers/puffle.md: a second campaign with the same name answers 409 NAME_CONFLICT" },
   frozenReads: [
     {
       // launching is left out: the docs do not say what PATCH does then (the simulator assumes "like active").
