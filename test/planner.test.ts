@@ -80,7 +80,9 @@ describe("planCampaign", () => {
 
   it("blocks any change to a finished Altur campaign, with the reason and no steps", () => {
     const plan = planCampaign(input("altur", altur, { ...alturSpec, retries: 3 }, { status: "finished", spec: alturLive }));
-    expect(plan.action).toBe("update");
+    // Blocked only: nothing is sent, so it is not an update (summaries count it as blocked).
+    expect(plan.action).toBe("noop");
+    expect(plan.blocked).toHaveLength(1);
     expect(plan.changes[0]).toMatchObject({ path: "retries", class: "blocked", reason: expect.stringContaining("CAMPAIGN_FINISHED") });
     expect(plan.steps).toEqual([]);
     expect(plan.blocked.map((b) => b.what)).toEqual(["retries"]);
@@ -147,7 +149,7 @@ describe("planCampaign", () => {
     );
     expect(plan.steps).toEqual([]);
     expect(plan.blocked[0]).toMatchObject({ code: "preflight-failed", what: "launch", reason: expect.stringContaining("no pending prospects") });
-    expect(plan.action).toBe("transition");
+    expect(plan.action).toBe("noop");
   });
 
   it("plans a create with follow-up update and lifecycle steps", () => {

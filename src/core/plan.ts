@@ -245,13 +245,21 @@ export interface CampaignPlan {
   dependsOn?: Address[];
 }
 
+/**
+ * Counts per campaign, exact: create, update, transition, replace, orphan, moved and noop are exclusive
+ * (a rename without other change is `moved`, not `noop`; a campaign whose changes are all blocked is in
+ * none of them); `blocked` counts campaigns with blocked changes, whatever else they do.
+ */
 export interface PlanSummary {
   create: number;
   update: number;
   transition: number;
   replace: number;
+  /** In sync: nothing to do and nothing blocked. */
   noop: number;
   orphan: number;
+  /** Renamed (metadata.name changed) and otherwise unchanged: apply only re-keys state. */
+  moved: number;
   blocked: number;
 }
 
@@ -286,10 +294,12 @@ export function isChange(c: CampaignPlan, prune: boolean): boolean {
 }
 
 export function summarize(campaigns: readonly CampaignPlan[]): PlanSummary {
-  const s: PlanSummary = { create: 0, update: 0, transition: 0, replace: 0, noop: 0, orphan: 0, blocked: 0 };
+  const s: PlanSummary = { create: 0, update: 0, transition: 0, replace: 0, noop: 0, orphan: 0, moved: 0, blocked: 0 };
   for (const c of campaigns) {
-    s[c.action] += 1;
     if (c.blocked.length > 0) s.blocked += 1;
+    if (c.action !== "noop") s[c.action] += 1;
+    else if (c.movedFrom !== undefined) s.moved += 1;
+    else if (c.blocked.length === 0) s.noop += 1;
   }
   return s;
 }

@@ -562,7 +562,8 @@ export function planCampaign(input: PlanCampaignInput): CampaignPlan {
   }
   plan.desired = full === undefined ? resulting : lc.length === 0 ? full : { ...full, ...pick(resulting, lc) };
   const action: PlanAction =
-    units.length > 0 || roster ? "update" : plan.steps.length > 0 || plan.changes.length > 0 ? "transition" : "noop";
+    // A change that is only blocked sends nothing: it is not an update (its campaign counts as blocked).
+    editable.length > 0 || roster ? "update" : plan.steps.length > 0 ? "transition" : "noop";
   plan.action = action;
   return plan;
 }

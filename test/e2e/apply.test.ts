@@ -193,7 +193,7 @@ describe("apply", () => {
     const plan: Plan = {
       formatVersion: 2,
       createdAt: new Date().toISOString(),
-      summary: { create: 0, update: 1, transition: 0, replace: 0, noop: 0, orphan: 0, blocked: 0 },
+      summary: { create: 0, update: 1, transition: 0, replace: 0, noop: 0, orphan: 0, moved: 0, blocked: 0 },
       errors: [],
       campaigns: [
         {

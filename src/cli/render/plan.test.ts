@@ -44,7 +44,7 @@ describe("plan text", () => {
     expect(text).toContain("      ! stop_on_reply: true → false  (blocked)");
     expect(text).toMatch(/why: Puffle silently ignores stop_on_reply/);
     expect(text).not.toContain("altur/default/same");
-    expect(text).toContain("Plan: 1 to create, 2 to update, 0 to transition, 0 to replace, 1 unchanged; 1 with blocked changes.");
+    expect(text).toContain("Plan: 1 to create, 1 to update, 0 to transition, 0 to replace, 1 unchanged; 1 with blocked changes.");
   });
 
   it("says so when there is nothing to do, and colours only when asked", () => {
@@ -72,7 +72,7 @@ describe("plan JSON", () => {
   it("is the versioned Plan document with classified changes and ordered steps", () => {
     const json = JSON.parse(renderPlanJson(plan([update, blocked])));
     expect(json.formatVersion).toBe(2);
-    expect(json.summary).toEqual({ create: 0, update: 2, transition: 0, replace: 0, noop: 0, orphan: 0, blocked: 1 });
+    expect(json.summary).toEqual({ create: 0, update: 1, transition: 0, replace: 0, noop: 0, orphan: 0, moved: 0, blocked: 1 });
     expect(json.campaigns[0]).toMatchObject({
       address: "altur/default/a",
       action: "update",
@@ -91,7 +91,7 @@ describe("plan markdown", () => {
   it("puts the summary first and each campaign in a <details> block", () => {
     const md = renderPlanMarkdown(plan([update, blocked]));
     expect(md.indexOf("| create | update |")).toBeLessThan(md.indexOf("<details>"));
-    expect(md).toContain("| 0 | 2 | 0 | 0 | 0 | 0 | 1 |");
+    expect(md).toContain("| 0 | 1 | 0 | 0 | 0 | 0 | 0 | 1 |");
     expect(md).toMatch(/1 campaign\(s\) have blocked changes/);
     expect(md.match(/<details>/g)).toHaveLength(2);
     expect(md).toContain("~ retries: 1 → 2");
@@ -165,6 +165,6 @@ describe("orphans", () => {
     c.notes = c.notes.map((n) => (n.code === "orphan-manual" ? { ...n, text: "reworded: delete it by hand, then forget it" } : n));
     expect(renderPlanText(p, { color: false })).toContain("is no longer in Git: retire it by hand (the provider cannot)");
     c.notes = [];
-    expect(renderPlanText(p, { color: false })).toContain("is no longer in Git: apply retires it (prune is on)");
+    expect(renderPlanText(p, { color: false })).toContain("is no longer in Git: apply retires it, keeping its history (prune is on)");
   });
 });

@@ -9,6 +9,7 @@ const MARKDOWN_LIMIT = 60_000;
 
 function glyphFor(c: CampaignPlan, prune: boolean): string {
   if (c.action === "noop" && c.movedFrom !== undefined) return "~";
+  if (c.action === "noop" && c.blocked.length > 0) return "!";
   return c.action === "orphan" && !prune ? "#" : ACTION_GLYPH[c.action];
 }
 
@@ -139,7 +140,7 @@ function actionVerb(c: CampaignPlan, prune: boolean): string {
       }
       return "is no longer in Git: apply retires it, keeping its history (prune is on)";
     case "noop":
-      return "is in sync";
+      return c.blocked.length > 0 ? "has blocked changes only: apply sends nothing for it" : "is in sync";
   }
 }
 
@@ -149,7 +150,8 @@ export function summaryLine(plan: Plan): string {
   const parts = [`${s.create} to create`, `${s.update} to update`, `${s.transition} to transition`, `${s.replace} to replace`];
   const manual = plan.campaigns.filter((c) => c.action === "orphan" && c.retire === "manual").length;
   if (prune) parts.push(`${s.orphan - manual} to retire`);
-  const moved = plan.campaigns.filter((c) => c.movedFrom !== undefined).length;
+  // s.moved: renames without other change (a rename that also updates counts as the update).
+  const moved = s.moved ?? 0;
   if (moved > 0) parts.push(`${moved} to move`);
   parts.push(`${s.noop} unchanged`);
   const kept = prune ? manual : s.orphan;
@@ -286,8 +288,8 @@ export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): stri
     return escapeInvisible(`${head.join("\n")}\n`);
   }
   const retire = prune ? s.orphan : 0;
-  head.push("| create | update | transition | replace | retire | unchanged | blocked |", "|---:|---:|---:|---:|---:|---:|---:|");
-  head.push(`| ${s.create} | ${s.update} | ${s.transition} | ${s.replace} | ${retire} | ${s.noop} | ${s.blocked} |`, "");
+  head.push("| create | update | transition | replace | retire | move | unchanged | blocked |", "|---:|---:|---:|---:|---:|---:|---:|---:|");
+  head.push(`| ${s.create} | ${s.update} | ${s.transition} | ${s.replace} | ${retire} | ${s.moved ?? 0} | ${s.noop} | ${s.blocked} |`, "");
   if (s.blocked > 0) head.push(`> **${s.blocked} campaign(s) have blocked changes** that apply will not send; see the details.`, "");
   if (plan.untracked && plan.untracked.length > 0) head.push(...untrackedMarkdown(plan.untracked));
   const moved = plan.campaigns.filter((c) => c.movedFrom !== undefined).length;
