@@ -1,5 +1,7 @@
 import { Option } from "commander";
+import { relative } from "node:path";
 import { driftExitCode, runDrift } from "../../engine/drift-run.js";
+import { writeDriftToFiles } from "../../engine/drift-write.js";
 import { timeLimits } from "../../engine/session.js";
 import { providers } from "../../providers/registry.js";
 import type { RegisterCommand } from "../context.js";
@@ -17,6 +19,7 @@ export const register: RegisterCommand = (program, run) => {
     .option("--target <address...>", "limit to these addresses or globs (repeatable)")
     .option("--exclude <address...>", "leave out these addresses or globs (repeatable)")
     .option("--out <file>", "also write the report as JSON to FILE (whatever --format prints)")
+    .option("--write", "write the live values of out-of-band changes into the campaign files (comments and layout kept), so the next plan is empty")
     .addHelpText(
       "after",
       "\nClasses: pending (Git changed, not applied), out-of-band (live changed since apply, e.g. a UI edit),\n" +
@@ -28,7 +31,7 @@ export const register: RegisterCommand = (program, run) => {
         "Exit codes: 0 in sync, 2 drift found, 1 error.",
     )
     .action(
-      run(async (ctx, opts: { format: "text" | "json" | "markdown"; target?: string[]; exclude?: string[]; out?: string }) => {
+      run(async (ctx, opts: { format: "text" | "json" | "markdown"; target?: string[]; exclude?: string[]; out?: string; write?: boolean }) => {
         const workspace = await loadValidWorkspace(ctx);
         const session = { env: ctx.io.env, ...timeLimits(ctx.global) };
         const selection = { ...(opts.target ? { targets: opts.target } : {}), ...(opts.exclude ? { exclude: opts.exclude } : {}) };
@@ -41,7 +44,13 @@ export const register: RegisterCommand = (program, run) => {
               : renderDriftText(report, { color: ctx.global.color });
         if (opts.out !== undefined) await writeFileAtomic(ctx.io, opts.out, `${JSON.stringify(report, null, 2)}\n`);
         ctx.io.stdout.write(text);
-        return driftExitCode(report);
+        if (!opts.write) return driftExitCode(report);
+        const wrote = await writeDriftToFiles(workspace, report);
+        for (const w of wrote.written) ctx.io.stderr.write(`wrote ${w.address} spec.${w.path} (live value) to ${relative(ctx.io.cwd, w.file) || w.file}\n`);
+        for (const s of wrote.skipped) ctx.io.stderr.write(`left ${s.address} ${s.path}: ${s.code === "not-own-file" ? "not declared by a file of its own" : `${s.code} drift needs a person`}\n`);
+        // What remains after the write decides the exit code: 0 when every drift was written.
+        const remaining = report.errors.length > 0 ? 1 : report.campaigns.some((c) => c.summary !== undefined) || wrote.skipped.length > 0 ? 2 : 0;
+        return remaining;
       }),
     );
 };
