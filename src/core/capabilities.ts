@@ -148,6 +148,13 @@ export interface KindCapabilities {
    * Absent: the orphan is retired as `retire` says.
    */
   prune?: { keep: readonly string[]; delete?: { loses: string } };
+  /**
+   * A replace makes a new version (docs/design.md §16): the old campaign is renamed (`<name> (replaced
+   * DATE)`), the new one created, only the roster entries whose status is in `notContacted` are carried
+   * over (unless --recontact), and the old one is stopped by the first `stop` action that applies —
+   * never deleted. Absent: `retire` says what happens to the old one.
+   */
+  newVersion?: { stop: readonly string[]; notContacted: readonly string[] };
   /** How a replaced campaign's old instance is retired. */
   retire:
     | { action: string; order: "before-create" | "after-create"; describe: string }

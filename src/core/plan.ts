@@ -45,7 +45,11 @@ export type PlanStep =
   /** Upload `add` roster rows (and, `mode: exact`, remove `remove` entries); the rows come from the audience files at apply time. */
   | { kind: "audience"; noun: string; add: number; remove: number }
   /** DELETE the campaign at the provider (`prune: delete` only): `loses` says what goes with it. */
-  | { kind: "delete"; loses: string };
+  | { kind: "delete"; loses: string }
+  /** A new version (replace): rename the old campaign `id` to `name`, before the new one is created. */
+  | { kind: "rename-old"; id: string; name: string }
+  /** A new version (replace): stop the old campaign `id` after the new one runs (never a delete). */
+  | { kind: "stop-old"; id: string; action: string; from: string; to?: string };
 
 /**
  * The words for a plan step, written once for the plan renderer and apply's progress lines (issue 21,
@@ -69,6 +73,10 @@ export function describeStep(step: PlanStep, form: "plan" | "progress" = "plan")
       return describeAudienceStep(step);
     case "delete":
       return form === "progress" ? "DELETE" : `DELETE (loses ${step.loses})`;
+    case "rename-old":
+      return `rename old ${step.id} to ${JSON.stringify(step.name)}`;
+    case "stop-old":
+      return `${step.action} old ${step.id} (${step.from} → ${step.to ?? step.action})`;
   }
 }
 
@@ -95,6 +103,8 @@ export interface AudiencePlan {
   samples?: string[];
   /** Nothing to send, but state does not describe these files yet: apply records them. */
   record?: boolean;
+  /** A new version (replace): rows the old campaign already contacted, which stay with it (not uploaded). */
+  leftBehind?: number;
 }
 
 /**
@@ -181,6 +191,10 @@ export type NoteCode =
   /** A replace: which fields force it, and what happens to the old campaign. */
   | "replace-fields"
   | "replace-old"
+  /** A new version (replace): people carried over to the new campaign and left behind with the old one. */
+  | "carry-over"
+  /** The replace was asked for with `apply --replace ADDR`, not forced by a field. */
+  | "replace-requested"
   /** A provider pre-check runs at apply time, after the create. */
   | "preflight-after-create"
   /** Live was found by exact name (adoption), or an unanswered create was looked up by name. */

@@ -56,6 +56,10 @@ export interface PlanCampaignInput {
   audience?: AudiencePlanInput;
   /** Orphans: `prune: delete` in the workspace (DELETE where the API can); otherwise retiring keeps history. */
   pruneDelete?: boolean;
+  /** `apply --replace ADDR`: plan a new version even though no immutable field changed. */
+  forceReplace?: boolean;
+  /** The date a new version's old campaign is renamed with (YYYY-MM-DD; the plan's date). */
+  today?: string;
 }
 
 /** Spec fields that are driven by lifecycle actions, not by field writes. */
@@ -188,6 +192,11 @@ function pushAction(steps: PlanStep[], a: LifecycleAction, from: string | undefi
   steps.push(actionStep(a, from));
   const wait = waitStep(a);
   if (wait) steps.push(wait);
+}
+
+function nameOfLive(caps: KindCapabilities, spec: JsonObject): string | undefined {
+  const v = spec[caps.nameField];
+  return typeof v === "string" ? v : undefined;
 }
 
 /**
@@ -505,18 +514,30 @@ export function planCampaign(input: PlanCampaignInput): CampaignPlan {
   plan.changes = changes.sort((a, b) => a.path.localeCompare(b.path));
 
   const immutable = changes.filter((c) => c.class === "immutable");
-  if (immutable.length > 0) {
+  if (immutable.length > 0 || input.forceReplace) {
     plan.action = "replace";
     plan.replaceFields = immutable.map((c) => c.path);
     const noun = caps.noun ?? "campaign";
-    plan.notes.push({ code: "replace-fields", text: `${plan.replaceFields.join(", ")} cannot change in place: replace creates a new ${noun} (only with --allow-replace)` });
+    if (immutable.length > 0) plan.notes.push({ code: "replace-fields", text: `${plan.replaceFields.join(", ")} cannot change in place: replace creates a new ${noun} (only with --allow-replace)` });
+    else plan.notes.push({ code: "replace-requested", text: `apply --replace asked for a new version of this ${noun}` });
     const retire = caps.retire;
-    plan.notes.push({ code: "replace-old", text: "manual" in retire ? `the old ${noun} stays: ${retire.manual}` : retire.describe });
+    const nv = caps.newVersion;
+    if (nv) {
+      plan.notes.push({ code: "replace-old", text: `new version: the old ${noun} ${live.id} is renamed, kept with its history and stopped — never deleted` });
+    } else {
+      plan.notes.push({ code: "replace-old", text: "manual" in retire ? `the old ${noun} stays: ${retire.manual}` : retire.describe });
+    }
     // The steps that build the new campaign; apply adds the retirement of the old one around them.
     // The new campaign starts with an empty roster: every row of the files goes to it.
     const audience = a ? { ...a, plan: { ...a.plan, add: a.plan.rows, present: 0, remove: 0, keep: 0 } } : undefined;
     const fresh = planCreate({ ...input, identity: "new", ...(audience ? { audience } : {}) }, spec, base({ ...input, identity: "new" }, plan.displayName));
     plan.steps = fresh.steps;
+    if (nv) {
+      const oldName = nameOfLive(caps, live.spec) ?? plan.displayName;
+      plan.steps.unshift({ kind: "rename-old", id: live.id, name: `${oldName} (replaced ${input.today ?? "today"})` });
+      const stop = nv.stop.map((n) => caps.lifecycle.actions.find((x) => x.name === n)).find((x) => x && status !== undefined && x.from.includes(status));
+      if (stop && status !== undefined) plan.steps.push({ kind: "stop-old", id: live.id, action: stop.name, from: status, ...(stop.to === undefined ? {} : { to: stop.to }) });
+    }
     plan.blocked.push(...fresh.blocked);
     plan.audience = fresh.audience;
     plan.desired = fresh.desired ?? spec;

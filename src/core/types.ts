@@ -169,6 +169,8 @@ export interface StateEntry {
   observed?: ObservedLive;
   /** The audience as last applied (absent when the campaign has none). */
   audience?: AudienceState;
+  /** Ids of earlier versions of this campaign (a replace keeps the old one, renamed and paused), oldest first. */
+  previousIds?: string[];
 }
 
 export interface ObservedLive {

@@ -42,6 +42,10 @@ export interface ApplyRunOptions {
   /** --prune / --no-prune; undefined: the workspace's `prune` setting. */
   prune?: boolean;
   allowReplace: boolean;
+  /** `--replace ADDR...`: make new versions of these campaigns (implies permission for them only). */
+  replace?: readonly string[];
+  /** `--recontact`: a new version uploads everyone in the files, also people the old one contacted. */
+  recontact?: boolean;
   /** --force: apply even above safety.maxChangePercent. */
   force: boolean;
   targets?: string[];
@@ -178,7 +182,7 @@ export async function runApply(workspace: Workspace, opts: ApplyRunOptions, even
         onOutcome: (o) => events.outcome?.(o),
         onWait: (address, w) => events.wait?.(address, w),
       });
-    const canStartEarly = opts.autoApprove && !opts.saved && Object.keys(opened.doc.pending ?? {}).length === 0;
+    const canStartEarly = opts.autoApprove && !opts.saved && !opts.replace && Object.keys(opened.doc.pending ?? {}).length === 0;
     const earlyStart = new EarlyStart(canStartEarly, managed, workspace, workspace.safety, opts.force, prune, execute);
     early = earlyStart;
     earlyStart.countState(opened.doc);
@@ -191,6 +195,8 @@ export async function runApply(workspace: Workspace, opts: ApplyRunOptions, even
         prune,
         ...(targets ? { targets } : {}),
         ...(opts.recreateMissing ? { recreateMissing: true } : {}),
+        ...(opts.replace ? { replace: opts.replace } : {}),
+        ...(opts.recontact ? { recontact: true } : {}),
         ...(opts.recreatePending ? { recreatePending: true } : {}),
         onAccountRefreshed: (key, refreshed) => earlyStart.onAccount(key, refreshed),
         session: opts.session,

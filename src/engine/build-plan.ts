@@ -8,7 +8,7 @@ import { addressForKind, referencesOf } from "../providers/registry.js";
 import type { RefreshedCampaign } from "./refresh.js";
 
 /** What the pure planner gets for one refreshed campaign (its spec with references already resolved). */
-export function plannerInput(r: RefreshedCampaign, spec: JsonObject | undefined = r.decl?.spec, pruneDelete = false): PlanCampaignInput {
+export function plannerInput(r: RefreshedCampaign, spec: JsonObject | undefined = r.decl?.spec, pruneDelete = false, extra: Pick<PlanCampaignInput, "forceReplace" | "today"> = {}): PlanCampaignInput {
   const provider = r.session.provider.id;
   return {
     address: r.address,
@@ -25,6 +25,7 @@ export function plannerInput(r: RefreshedCampaign, spec: JsonObject | undefined 
     notes: r.notes,
     ...(r.audience ? { audience: r.audience.input } : {}),
     ...(pruneDelete ? { pruneDelete } : {}),
+    ...extra,
   };
 }
 
@@ -34,6 +35,8 @@ export interface BuildPlanOptions {
   state?: StateDocument;
   /** `prune: delete` in the workspace: orphans are planned as DELETE where the API can (docs/design.md §16). */
   pruneDelete?: boolean;
+  /** `apply --replace ADDR`: these addresses are planned as new versions. */
+  replace?: readonly Address[];
 }
 
 /**
@@ -43,7 +46,8 @@ export interface BuildPlanOptions {
  * it (apply fills the real id in). Removing an object that declared objects still use is an error.
  */
 export function buildPlan(refreshed: readonly RefreshedCampaign[], opts: BuildPlanOptions | Date = {}): Plan {
-  const { now = new Date(), state, pruneDelete = false } = opts instanceof Date ? { now: opts } : opts;
+  const { now = new Date(), state, pruneDelete = false, replace = [] } = opts instanceof Date ? { now: opts } : opts;
+  const today = now.toISOString().slice(0, 10);
   const campaigns: CampaignPlan[] = [];
   const errors: Plan["errors"] = [];
   const byAddress = new Map(refreshed.map((r) => [r.address, r]));
@@ -100,7 +104,7 @@ export function buildPlan(refreshed: readonly RefreshedCampaign[], opts: BuildPl
       // managed — neither planned nor drift. A create still sends them as written.
       if (spec && r.live && r.decl?.ignoreChanges) spec = omitPaths(spec, r.decl.ignoreChanges);
       if (spec) resolvedSpecs.set(address, spec);
-      const c = planCampaign(plannerInput(r, spec, pruneDelete));
+      const c = planCampaign(plannerInput(r, spec, pruneDelete, { today, ...(replace.includes(address) ? { forceReplace: true } : {}) }));
       if (r.blockedCreate && c.action === "create") {
         c.steps = [];
         c.blocked.push(r.blockedCreate);

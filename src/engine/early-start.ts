@@ -55,6 +55,8 @@ export class EarlyStart {
     // With the state: a reference to an object outside this run resolves to its recorded id (docs/design.md §11).
     const plan = buildPlan(refreshed, { ...(this.state ? { state: this.state } : {}), pruneDelete: this.pruneDelete });
     this.risky += riskyCount(plan.campaigns, { prune: this.prune });
+    // A new version reads the old roster (carry-over) in the full plan run: no early start for it.
+    if (plan.campaigns.some((c) => c.action === "replace")) return;
     const unknown = [...this.unplanned.values()].reduce((a, b) => a + b, 0);
     if (!this.force && safetyMayRefuse(this.risky, unknown, this.managed, this.safety)) return;
     const work = applicableCampaigns(plan);

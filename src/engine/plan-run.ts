@@ -7,6 +7,7 @@ import { catalog } from "../providers/registry.js";
 import { readState } from "../state/journal.js";
 import { StateFileError } from "../state/state-file.js";
 import { buildPlan } from "./build-plan.js";
+import { planCarryOver } from "./new-version.js";
 import { resolveLookups } from "./lookups.js";
 import { accountsInScope, refresh, type RefreshedCampaign } from "./refresh.js";
 import { closeSessions, openSessions, type AccountSession, type SessionOptions } from "./session.js";
@@ -35,6 +36,10 @@ export interface PlanRunOptions {
   readOnly: boolean;
   /** --prune / --no-prune; undefined: the workspace's `prune` setting. */
   prune?: boolean;
+  /** `apply --replace ADDR`: plan these as new versions. */
+  replace?: readonly string[];
+  /** `--recontact`: a new version takes every row of the files, also people the old one contacted. */
+  recontact?: boolean;
   /** The state already read (apply reads it under its lock); read from the state file when absent. */
   state?: StateDocument;
   /** Each account's campaigns as soon as its own refresh is done (apply starts that account early). */
@@ -102,7 +107,8 @@ export async function runPlan(declared: Workspace, opts: PlanRunOptions, events:
     for (const r of refreshed) r.notes.push(...(lookups.notes.get(r.address) ?? []));
     // Objects a refused state commit left (state merge): live, tracked by no address.
     for (const u of state.untracked ?? []) events.untracked?.(u, state.campaigns[u.address]?.id);
-    const plan = buildPlan(refreshed, { state, ...(workspace.pruneDelete ? { pruneDelete: true } : {}) });
+    const plan = buildPlan(refreshed, { state, ...(workspace.pruneDelete ? { pruneDelete: true } : {}), ...(opts.replace ? { replace: opts.replace } : {}) });
+    if (!opts.recontact) await planCarryOver(plan, refreshed);
     plan.prune = opts.prune ?? workspace.prune === true;
     // Which state the plan was made from: a saved plan is refused against another lineage or a newer serial.
     plan.state = { serial: state.serial ?? 0, ...(state.lineage === undefined ? {} : { lineage: state.lineage }) };

@@ -55,7 +55,8 @@ export function checkEntry(file: string, address: string, raw: unknown, catalog:
   // Optional and advisory (it only lets the refresh skip reads): anything malformed is dropped, not refused.
   const observed = isJsonObject(raw.observed) && typeof raw.observed.status === "string" ? { observed: { status: raw.observed.status } } : {};
   const audience = raw.audience === undefined ? undefined : checkAudienceState(file, `${where}.audience`, raw.audience);
-  return { provider, account, kind: kind.kind, id, appliedAt, applied, ...observed, ...(audience ? { audience } : {}) };
+  const previousIds = Array.isArray(raw.previousIds) && raw.previousIds.every((x) => typeof x === "string") ? { previousIds: raw.previousIds as string[] } : {};
+  return { provider, account, kind: kind.kind, id, appliedAt, applied, ...observed, ...(audience ? { audience } : {}), ...previousIds };
 }
 
 /** `audience`: digests per file and counts only (docs/design.md §10: no personal data in state). */

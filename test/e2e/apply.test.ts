@@ -122,7 +122,7 @@ describe("apply", () => {
     }
   });
 
-  it("a Puffle type change is replaced with --allow-replace: the old campaign is deleted first (names are unique), then recreated", async () => {
+  it("a Puffle type change is replaced with --allow-replace: a new version — the old campaign is renamed first (names are unique), never deleted", async () => {
     await ws.write("nurture", "PuffleCampaign", puffleEmail);
     expect((await ws.run(["apply", "--auto-approve"])).code).toBe(0);
     const oldId = (await ws.state()).campaigns["puffle/default/nurture"]?.id;
@@ -141,12 +141,15 @@ describe("apply", () => {
     const replaced = await ws.run(["apply", "--auto-approve", "--allow-replace"]);
     expect(replaced.code, replaced.stdout + replaced.stderr).toBe(0);
     const writes = (await sb.requests("puffle")).filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`);
-    expect(writes[0]).toBe(`DELETE /api/campaigns/${oldId}`);
+    expect(writes[0]).toBe(`PATCH /api/campaigns/${oldId}`);
     expect(writes[1]).toBe("POST /api/campaigns");
+    expect(writes.some((w) => w.startsWith("DELETE"))).toBe(false);
     const stored = await sb.campaigns("puffle");
-    expect(stored).toHaveLength(1);
-    expect(stored[0]).toMatchObject({ type: "linkedin", name: puffleEmail.name });
-    expect((await ws.state()).campaigns["puffle/default/nurture"]?.id).toBe(String(stored[0].id));
+    expect(stored).toHaveLength(2);
+    const fresh = stored.find((c) => c.id !== oldId);
+    expect(fresh).toMatchObject({ type: "linkedin", name: puffleEmail.name });
+    expect(stored.find((c) => c.id === oldId)?.name).toMatch(/\(replaced /);
+    expect((await ws.state()).campaigns["puffle/default/nurture"]?.id).toBe(String(fresh.id));
     expect((await ws.run(["plan", "--detailed-exitcode"])).code).toBe(0);
   });
 

@@ -111,7 +111,7 @@ describe("plan", () => {
     expect(writes(await sb.requests("puffle"))).toEqual([]);
   });
 
-  it("an Altur agent_id change is a replace, executed only with --allow-replace (create new, archive old)", async () => {
+  it("an Altur agent_id change is a replace, executed only with --allow-replace (a new version: the old one is renamed and kept)", async () => {
     await ws.write("q2-reactivation", "AlturCampaign", { ...alturPhone, status: undefined });
     expect((await ws.run(["apply", "--auto-approve"])).code).toBe(0);
     const oldId = (await ws.state()).campaigns["altur/default/q2-reactivation"]?.id;
@@ -126,7 +126,8 @@ describe("plan", () => {
     expect(replaced.code, replaced.stdout + replaced.stderr).toBe(0);
     const stored = await sb.campaigns("altur");
     expect(stored).toHaveLength(2);
-    expect(stored.find((c) => String(c.id) === oldId)).toMatchObject({ archived: true });
+    // Not running (never activated): renamed and kept as it is — not archived, not deleted.
+    expect(stored.find((c) => String(c.id) === oldId)).toMatchObject({ archived: false, name: expect.stringMatching(/\(replaced \d{4}-\d{2}-\d{2}\)$/) });
     const newId = (await ws.state()).campaigns["altur/default/q2-reactivation"]?.id;
     expect(newId).not.toBe(oldId);
     expect((await ws.run(["plan", "--detailed-exitcode"])).code).toBe(0);

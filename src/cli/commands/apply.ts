@@ -20,6 +20,8 @@ export { renderApplyJson };
 interface ApplyFlags {
   autoApprove?: boolean;
   prune?: boolean;
+  replace?: string[];
+  recontact?: boolean;
   allowReplace?: boolean;
   force?: boolean;
   target?: string[];
@@ -63,7 +65,9 @@ export const register: RegisterCommand = (program, run) => {
     .option("--auto-approve", "do not ask for confirmation (required when stdin is not a terminal)")
     .option("--prune", "retire campaigns that are in state but no longer in Git, keeping their history (Puffle: pause, Altur: archive; DELETE only with `prune: delete`); default: `prune` in campaignctl.yaml, or the saved plan's")
     .option("--no-prune", "leave such campaigns alone even when campaignctl.yaml says `prune: true`")
-    .option("--allow-replace", "execute replacements (an immutable field changed: create new, retire old)")
+    .option("--allow-replace", "execute replacements (an immutable field changed): a new version; the old one is renamed and paused, never deleted")
+    .option("--replace <address...>", "make a new version of these campaigns (Terraform's -replace): rename the old one, create the new one with only the people the old one has not contacted, then pause the old one")
+    .option("--recontact", "a new version uploads everyone in the audience files, also people the old campaign already contacted")
     .option("--force", "apply even when the change set exceeds safety.maxChangePercent")
     .option("--target <address...>", "limit to these addresses or globs (repeatable), e.g. altur/* or puffle/default/email-*")
     .option("--exclude <address...>", "leave out these addresses or globs (repeatable)")
@@ -91,6 +95,8 @@ export const register: RegisterCommand = (program, run) => {
                 autoApprove: flags.autoApprove === true,
                 ...(flags.prune === undefined ? {} : { prune: flags.prune }),
                 allowReplace: flags.allowReplace === true,
+                ...(flags.replace ? { replace: flags.replace } : {}),
+                ...(flags.recontact ? { recontact: true } : {}),
                 force: flags.force === true,
                 ...(flags.target ? { targets: flags.target } : {}),
                 ...(flags.exclude ? { exclude: flags.exclude } : {}),

@@ -175,7 +175,8 @@ export function renderPlanText(plan: Plan, opts: { color: boolean; showNoop?: bo
       if (opts.showNoop && c.audience.samples?.length) out.push(`          ${s.dim(`e.g. ${c.audience.samples.join(", ")}${c.audience.add > c.audience.samples.length ? ", …" : ""}`)}`);
     }
     const steps = c.steps.map((step) => describeStep(step));
-    if (steps.length > 0 && c.action !== "replace" && (c.action !== "orphan" || prune)) out.push(`      ${s.dim(`steps: ${steps.join(" → ")}`)}`);
+    const newVersion = c.steps.some((st) => st.kind === "rename-old");
+    if (steps.length > 0 && (c.action !== "replace" || newVersion) && (c.action !== "orphan" || prune)) out.push(`      ${s.dim(`steps: ${steps.join(" → ")}`)}`);
     if (c.dependsOn && c.dependsOn.length > 0) out.push(`      ${s.dim(`after: ${c.dependsOn.join(", ")} (ids known after apply)`)}`);
     for (const b of c.blocked.filter((b) => !shownAsChange(c, b))) {
       out.push(`      ${s.magenta("!")} ${b.what} blocked: ${b.reason}`);

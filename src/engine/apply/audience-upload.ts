@@ -2,6 +2,7 @@ import { isAudienceBlocked, type PlanStep } from "../../core/plan.js";
 import type { AudienceRow } from "../../core/types.js";
 import { errorText } from "./errors.js";
 import { batchKey } from "./keys.js";
+import { newVersionRows } from "./new-version.js";
 import type { CampaignRunState } from "./run-state.js";
 
 /**
@@ -16,7 +17,8 @@ export async function uploadAudience(run: CampaignRunState, step: Extract<PlanSt
   const a = run.plan.audience;
   if (!work || !roster || !a || run.id === undefined) throw new Error("the audience rows were not loaded for this apply");
   const fresh = run.plan.action === "replace" || run.plan.action === "create";
-  const rows = fresh ? work.decl.rows : work.add;
+  // A new version uploads only the people the old campaign has not contacted (docs/design.md §16).
+  const rows = fresh ? await newVersionRows(run, work.decl.rows, work.rules) : work.add;
   if (rows.length !== step.add) throw new Error(`the audience files changed since the plan (${rows.length} ${a.noun} to upload, the plan said ${step.add}); plan again`);
   const where = (row: AudienceRow) => `${run.opts.displayPath?.(work.decl.files[row.file]!.file) ?? work.decl.files[row.file]!.path}:${row.line}`;
   const size = work.rules.batchSize;

@@ -7,6 +7,7 @@ import { BlockedAtApply, errorText, Interrupted, isStateWriteError, Verification
 import { sync, update } from "./fields.js";
 import { action, wait } from "./lifecycle.js";
 import type { ApplyOptions, CampaignOutcome, StateRecorder } from "./outcome.js";
+import { isNewVersion, renameOld, stopOld } from "./new-version.js";
 import { prune, retireOld } from "./retire.js";
 import { CampaignRunState } from "./run-state.js";
 
@@ -18,14 +19,19 @@ export async function runCampaign(run: CampaignRunState): Promise<CampaignOutcom
     if (p.movedFrom !== undefined) moveState(run, p.movedFrom);
     if (p.action === "noop") return recordNoop(run);
     if (p.action === "orphan") return await prune(run);
-    if (p.action === "replace" && !run.opts.allowReplace) {
+    // `apply --replace ADDR` is its own permission (the plan says so with the replace-requested note).
+    if (p.action === "replace" && !run.opts.allowReplace && !p.notes.some((n) => n.code === "replace-requested")) {
       run.outcome.status = "skipped";
       run.outcome.reason = "needs-replace";
       run.outcome.message = `needs replacement (${p.replaceFields?.join(", ")} changed); re-run with --allow-replace`;
       return run.outcome;
     }
     const retire = run.caps.retire;
-    const oldId = p.action === "replace" ? p.id : undefined;
+    // A new version keeps the old campaign (rename-old / stop-old steps): nothing is retired around the steps.
+    const newVersion = isNewVersion(run);
+    const oldId = p.action === "replace" && !newVersion ? p.id : undefined;
+    // State keeps the earlier versions' ids with the new one.
+    if (newVersion && p.id !== undefined) run.previousIds = [...(run.store.doc.campaigns[p.address]?.previousIds ?? []), p.id];
     if (oldId !== undefined && !("manual" in retire) && retire.order === "before-create") {
       await retireOld(run, oldId);
       // The recorded id is gone now: if the create below fails, the next plan must plan a create, not report a deletion.
@@ -40,6 +46,8 @@ export async function runCampaign(run: CampaignRunState): Promise<CampaignOutcom
       else if (step.kind === "audience") await uploadAudience(run, step);
       else if (step.kind === "sync") await sync(run, step);
       else if (step.kind === "action") await action(run, step);
+      else if (step.kind === "rename-old") await renameOld(run, step);
+      else if (step.kind === "stop-old") await stopOld(run, step);
       else throw new Error("a DELETE step is planned only for an orphan being pruned");
     }
     const a = p.audience;
@@ -65,7 +73,8 @@ export async function runCampaign(run: CampaignRunState): Promise<CampaignOutcom
       run.outcome.message = errorText(err);
     }
     // Keep what did happen: the id and the fields written before the failure.
-    if (run.id !== undefined && run.store.doc.campaigns[p.address]?.id !== run.id) run.record(p.steps[0]?.kind === "create" ? p.steps[0].body : {});
+    const created = p.steps.find((s) => s.kind === "create");
+    if (run.id !== undefined && run.store.doc.campaigns[p.address]?.id !== run.id) run.record(created?.kind === "create" ? created.body : {});
     if (run.outcome.status === "blocked" && run.id !== undefined) run.record(run.finalApplied());
   }
   return run.outcome;

@@ -10,6 +10,8 @@ import type { ApplyOptions, CampaignOutcome, StateRecorder } from "./outcome.js"
 /** Runs one campaign's steps against its provider and records the result in state. */
 export class CampaignRunState {
   id: string | undefined;
+  /** A new version: the ids of the earlier versions, recorded with the new id. */
+  previousIds?: string[];
   live: LiveCampaign | undefined;
   audienceState: AudienceState | undefined;
   readonly outcome: CampaignOutcome;
@@ -59,6 +61,7 @@ export class CampaignRunState {
       // The status the provider last showed: lets the next refresh skip reads that cannot change the plan.
       ...(this.live?.status === undefined ? {} : { observed: { status: this.live.status } }),
       ...(audience ? { audience } : {}),
+      ...(this.previousIds ? { previousIds: this.previousIds } : {}),
     };
     try {
       this.store.set(this.plan.address, entry);

@@ -16,7 +16,7 @@ export const capabilities: KindCapabilities = {
       editableIn: ["draft"],
       blockedReason: `Puffle silently ignores ${path} once a campaign has left draft (it answers 200 and changes nothing)`,
       unblockHint:
-        "revert it in Git to keep this campaign, or delete the campaign in Puffle and apply again to recreate it as a draft (drops its prospects and history)",
+        "revert it in Git to keep this campaign as it is, or run `campaignctl apply --replace ADDRESS` to make a new version with it (the old one is renamed and paused, never deleted; only prospects it has not contacted move over)",
     })),
     {
       path: "operating_hours",
@@ -64,6 +64,8 @@ export const capabilities: KindCapabilities = {
         "providers/puffle.md §4.3: sequence_nodes is draft-only and silently ignored in active, paused and completed; §5: no action leads back to draft",
     },
   ],
+  // Pending prospects have not been contacted yet: only they move to the new version.
+  newVersion: { stop: ["pause"], notContacted: ["pending"] },
   // README.md §5: pause keeps prospects, replies and statistics; DELETE drops them (`prune: delete` only).
   prune: { keep: ["pause"], delete: { loses: "its prospects, their replies and the campaign's statistics" } },
   retire: {

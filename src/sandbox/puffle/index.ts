@@ -17,7 +17,7 @@
 import { timingSafeEqual } from "node:crypto";
 import type { ProviderSimulator, SimRequest, SimResponse } from "../types.js";
 import { settleLaunches } from "./lifecycle.js";
-import { CAMPAIGN_STATUSES, emptyState, type CampaignStatus, type PuffleState } from "./model.js";
+import { CAMPAIGN_STATUSES, emptyState, PROSPECT_STATUSES, type CampaignStatus, type ProspectStatus, type PuffleState } from "./model.js";
 import { errorResponse } from "./responses.js";
 import { buildRoutes, route } from "./routes.js";
 import { PuffleStore, checkSnapshot, type PuffleSimulatorOptions } from "./store.js";
@@ -30,7 +30,17 @@ export { FIXTURE_SENDER_IDS } from "./model.js";
  * The Puffle API simulator (src/providers/puffle/README.md). Options exist for tests: an injected clock and the
  * time a launch spends in `launching` (default 0 ms: the next read already shows `active`).
  */
-export function createPuffleSimulator(options: PuffleSimulatorOptions = {}): ProviderSimulator {
+/** Test hooks beyond the ProviderSimulator contract. */
+export interface PuffleTestHooks {
+  /** Set one prospect's status (found by its email or LinkedIn URL); false when not found. */
+  forceProspectStatus(campaignId: string, identity: string, status: string): boolean;
+}
+
+export function isPuffleSimulator(sim: ProviderSimulator): sim is ProviderSimulator & PuffleTestHooks {
+  return sim.provider === "puffle" && "forceProspectStatus" in sim;
+}
+
+export function createPuffleSimulator(options: PuffleSimulatorOptions = {}): ProviderSimulator & PuffleTestHooks {
   const db = new PuffleStore(options);
   const routes = buildRoutes(db);
   return {
@@ -89,6 +99,16 @@ export function createPuffleSimulator(options: PuffleSimulatorOptions = {}): Pro
       // A forced `launching` is a launch that started now and never finishes on its own.
       c.launch = status === "launching" ? { run_id: db.newId(), started_at: db.now(), completes_at: null } : null;
       c.updated_at = db.iso();
+      return true;
+    },
+
+    /** Test hook: set one prospect's status (as sending would), e.g. to test what a new version carries over. */
+    forceProspectStatus(campaignId: string, email: string, status: string): boolean {
+      if (!(PROSPECT_STATUSES as readonly string[]).includes(status)) throw new Error(`unknown Puffle prospect status "${status}"`);
+      const c = db.campaigns.get(campaignId.toLowerCase());
+      const p = c ? db.prospectsOf(c).find((x) => x.email === email || x.linkedin_url === email) : undefined;
+      if (!p) return false;
+      p.status = status as ProspectStatus;
       return true;
     },
 
