@@ -110,4 +110,21 @@ describe("new versions", () => {
     const old = (await sb.campaigns("altur")).find((c) => String(c.id) === oldId);
     expect(old).toMatchObject({ status: "inactive" });
   });
+
+  it("--recontact carries everyone over, also people the old campaign contacted", async () => {
+    await audience("calls.csv", "contact,name\n+12025550101,A\n+12025550102,B\n");
+    await writeCampaign("calls", "AlturCampaign", alturPhone, "calls.csv");
+    expect((await ws.run(["apply", "--auto-approve"])).code).toBe(0);
+    const oldId = (await ws.state()).campaigns["altur/default/calls"]!.id;
+    const listed = await sb.request("altur", "GET", `/campaigns/${oldId}/contacts?pageIndex=0&pageSize=100`);
+    const sim = sb.simulators.altur;
+    if (!isAlturSimulator(sim)) throw new Error("not the Altur simulator");
+    expect(sim.forceContactStatus(oldId, String((listed.body.contacts as { id: number }[])[0]!.id), "answered")).toBe(true);
+    await clearLogs(sb);
+    const applied = await ws.run(["apply", "--auto-approve", "--replace", "altur/default/calls", "--recontact"]);
+    expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+    const uploaded = (await writes("altur")).filter((r) => /\/contacts$/.test(r.path)).flatMap((r) => (r.body as { contacts: { contact: string }[] }).contacts.map((c) => c.contact));
+    expect(uploaded.sort()).toEqual(["+12025550101", "+12025550102"]);
+    expect((await ws.state()).campaigns["altur/default/calls"]).toMatchObject({ previousIds: [oldId] });
+  });
 });
