@@ -40,7 +40,7 @@ export interface SourceLocation {
 }
 
 /** One object file (a campaign or another managed kind), loaded and validated. */
-export interface CampaignDecl {
+export interface ResourceDecl {
   address: Address;
   provider: ProviderId;
   account: string;
@@ -148,7 +148,7 @@ export interface Workspace {
   prune?: boolean;
   /** `prune: delete`: retiring an orphan DELETEs it where the API can; otherwise history is kept (docs/design.md §16). */
   pruneDelete?: boolean;
-  campaigns: CampaignDecl[];
+  campaigns: ResourceDecl[];
 }
 
 /** One record of campaignctl.state.json, keyed by address. */

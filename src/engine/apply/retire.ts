@@ -1,8 +1,8 @@
 import { action } from "./lifecycle.js";
-import type { CampaignOutcome } from "./outcome.js";
-import type { CampaignRunState } from "./run-state.js";
+import type { ResourceOutcome } from "./outcome.js";
+import type { ResourceRunState } from "./run-state.js";
 
-export async function retireOld(run: CampaignRunState, oldId: string): Promise<void> {
+export async function retireOld(run: ResourceRunState, oldId: string): Promise<void> {
   const retire = run.caps.retire;
   if ("manual" in retire) {
     run.outcome.warnings.push(`old campaign ${oldId} is still there: ${retire.manual}`);
@@ -18,7 +18,7 @@ export async function retireOld(run: CampaignRunState, oldId: string): Promise<v
   run.step(`${retire.action === "delete" ? "deleted" : `${retire.action}d`} old campaign ${oldId}`);
 }
 
-export async function prune(run: CampaignRunState): Promise<CampaignOutcome> {
+export async function prune(run: ResourceRunState): Promise<ResourceOutcome> {
   const p = run.plan;
   if (!run.opts.prune) {
     run.outcome.status = "skipped";
@@ -52,7 +52,7 @@ export async function prune(run: CampaignRunState): Promise<CampaignOutcome> {
  * Prune as planned (docs/design.md §16): the plan's steps are the whole retirement — a keep action
  * (pause, archive), a DELETE only when the plan says so (`prune: delete`), or none (already stopped).
  */
-async function retireKeeping(run: CampaignRunState, id: string): Promise<void> {
+async function retireKeeping(run: ResourceRunState, id: string): Promise<void> {
   const steps = run.plan.steps;
   for (const step of steps) {
     if (step.kind === "delete") {
