@@ -82,29 +82,34 @@ export const register: RegisterCommand = (program, run) => {
         if (!Number.isFinite(lockWaitS) || lockWaitS < 0) throw new CliError(`--lock-timeout must be a number of seconds (got ${JSON.stringify(flags.lockTimeout)})`);
         const workspace = await loadValidWorkspace(ctx);
         const signals = signalWiring(ctx);
-        const result = await withProviderErrors(
-          () =>
-            runApply(
-              workspace,
-              {
-                ...(saved ? { saved } : {}),
-                autoApprove: flags.autoApprove === true,
-                ...(flags.prune === undefined ? {} : { prune: flags.prune }),
-                allowReplace: flags.allowReplace === true,
-                force: flags.force === true,
-                ...(flags.target ? { targets: flags.target } : {}),
-                ...(flags.exclude ? { exclude: flags.exclude } : {}),
-                ...(flags.recreateMissing ? { recreateMissing: true } : {}),
-                ...(flags.recreatePending ? { recreatePending: true } : {}),
-                lock: { waitMs: lockWaitS * 1000, retryHint: "wait for it to finish, or run again with --lock-timeout SECONDS to wait longer" },
-                signal: signals.signal,
-                session: { env: ctx.io.env, ...timeLimits(ctx.global) },
-                displayPath: (file) => relative(ctx.io.cwd, file) || file,
-              },
-              { ...planEvents(ctx, workspace), ...applyEvents(ctx, flags), armed: signals.arm },
-            ),
-          workspace,
-        );
+        let result;
+        try {
+          result = await withProviderErrors(
+            () =>
+              runApply(
+                workspace,
+                {
+                  ...(saved ? { saved } : {}),
+                  autoApprove: flags.autoApprove === true,
+                  ...(flags.prune === undefined ? {} : { prune: flags.prune }),
+                  allowReplace: flags.allowReplace === true,
+                  force: flags.force === true,
+                  ...(flags.target ? { targets: flags.target } : {}),
+                  ...(flags.exclude ? { exclude: flags.exclude } : {}),
+                  ...(flags.recreateMissing ? { recreateMissing: true } : {}),
+                  ...(flags.recreatePending ? { recreatePending: true } : {}),
+                  lock: { waitMs: lockWaitS * 1000, retryHint: "wait for it to finish, or run again with --lock-timeout SECONDS to wait longer" },
+                  signal: signals.signal,
+                  session: { env: ctx.io.env, ...timeLimits(ctx.global) },
+                  displayPath: (file) => relative(ctx.io.cwd, file) || file,
+                },
+                { ...planEvents(ctx, workspace), ...applyEvents(ctx, flags), armed: signals.arm },
+              ),
+            workspace,
+          );
+        } finally {
+          signals.dispose();
+        }
         renderApplyResult(ctx, result, flags.format === "json");
         return result.exitCode;
       }),
@@ -115,8 +120,10 @@ export const register: RegisterCommand = (program, run) => {
  * First SIGINT/SIGTERM: abort the apply's signal (the engine starts nothing new, makes the state file
  * durable at once and gives requests in flight SIGNAL_GRACE_MS; exit 130/143). Second: one last
  * synchronous state write, then exit at once. GitHub cancels a step with SIGINT, SIGTERM 7.5 s later
- * and SIGKILL 2.5 s after that: whatever arrives, the state file already holds every id. Handlers are
- * installed once the engine holds the state lock (`armed`) and removed before it releases it.
+ * and SIGKILL 2.5 s after that: whatever arrives, the state file already holds every id. Until the engine
+ * holds the state lock (`armed`) nothing has been applied, so a signal then exits at once with 130/143
+ * (never the raw signal death it was before the handlers existed); from then until it releases the lock,
+ * the handlers above; `dispose` removes whichever is installed.
  */
 function signalWiring(ctx: CommandContext) {
   const controller = new AbortController();
@@ -136,17 +143,31 @@ function signalWiring(ctx: CommandContext) {
     );
     controller.abort(new Interruption(sig, c));
   };
+  const beforeLock = (sig: NodeJS.Signals) => {
+    ctx.io.stderr.write(`\n${sig}: stopped before anything was applied.\n`);
+    process.exit(sig === "SIGINT" ? 130 : 143);
+  };
+  let installed: ((sig: NodeJS.Signals) => void) | undefined;
+  const install = (handler: ((sig: NodeJS.Signals) => void) | undefined) => {
+    if (installed) {
+      process.off("SIGINT", installed);
+      process.off("SIGTERM", installed);
+    }
+    installed = handler;
+    if (handler) {
+      process.on("SIGINT", handler);
+      process.on("SIGTERM", handler);
+    }
+  };
+  install(beforeLock);
   return {
     signal: controller.signal,
     arm(s: InterruptibleState): () => void {
       state = s;
-      process.on("SIGINT", onSignal);
-      process.on("SIGTERM", onSignal);
-      return () => {
-        process.off("SIGINT", onSignal);
-        process.off("SIGTERM", onSignal);
-      };
+      install(onSignal);
+      return () => install(undefined);
     },
+    dispose: () => install(undefined),
   };
 }
 
