@@ -19,6 +19,7 @@ describe("validate: every class of bad input gets exactly the expected located d
       "audience-exports",
       "audiences",
       "binary",
+      "campaign-set",
       "config-errors",
       "config-flag",
       "config-syntax",

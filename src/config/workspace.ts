@@ -240,7 +240,8 @@ export async function loadCampaignFile(
         diagnostics.push(...one.diagnostics.map((d) => (d.file === file && instance.decl && !d.message.startsWith(labelFor(instance.decl, "")) ? { ...d, message: labelFor(instance.decl, d.message) } : d)));
         if (one.decl) decls.push(one.decl);
       }
-      return diagnostics.some((d) => d.severity === "error") ? { diagnostics } : { diagnostics, decls };
+      // Instances without a problem of their own still meet the workspace rules (accounts, addresses).
+      return { diagnostics, decls };
     }
   }
   return withAudience(checkCampaignText(decoded.text, file), file, opts.rootDir);
