@@ -175,7 +175,7 @@ const WHOLE = /^\$\{([^}]*)\}$/;
 function substituteString(text: string, vars: Record<string, JsonValue>, path: DocPath, report: Report): JsonValue {
   const where = path.slice(2).join(".") || "template";
   const known = () => Object.keys(vars).sort().join(", ");
-  const lookup = (name: string): JsonValue | undefined => {
+  const lookup = (name: string): { value: JsonValue } | undefined => {
     if (!VARIABLE.test(name)) {
       report("SET_BAD_SUBSTITUTION", `\${${name}} in ${where} is not a variable reference (a name of letters, digits and "_"); write $\${ for a literal "\${"`, path);
       return undefined;
@@ -184,10 +184,13 @@ function substituteString(text: string, vars: Record<string, JsonValue>, path: D
       report("SET_UNKNOWN_VARIABLE", `unknown variable \${${name}} in ${where}; this instance defines: ${known()}`, path);
       return undefined;
     }
-    return vars[name];
+    return { value: vars[name]! };
   };
   const whole = WHOLE.exec(text);
-  if (whole) return lookup(whole[1]!) ?? text;
+  if (whole) {
+    const found = lookup(whole[1]!);
+    return found ? found.value : text;
+  }
   if (!text.includes("$")) return text;
   let out = "";
   let i = 0;
@@ -203,8 +206,9 @@ function substituteString(text: string, vars: Record<string, JsonValue>, path: D
         report("SET_BAD_SUBSTITUTION", `unclosed "\${" in ${where}; write $\${ for a literal "\${"`, path);
         return text;
       }
-      const value = lookup(text.slice(i + 2, end));
-      if (value === undefined) return text;
+      const found = lookup(text.slice(i + 2, end));
+      if (!found) return text;
+      const value = found.value;
       if (value !== null && typeof value === "object") {
         report("SET_VARIABLE_NOT_TEXT", `\${${text.slice(i + 2, end)}} in ${where} is a ${Array.isArray(value) ? "list" : "map"} inside text; only a value that is exactly "\${${text.slice(i + 2, end)}}" takes a list or map`, path);
         return text;
