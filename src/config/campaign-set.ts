@@ -1,6 +1,6 @@
 import type { Diagnostic } from "../core/diagnostics.js";
 import { isJsonObject, type JsonObject, type JsonValue } from "../core/json.js";
-import type { CampaignDecl } from "../core/types.js";
+import type { ResourceDecl } from "../core/types.js";
 import type { AudienceReference } from "./audience.js";
 import { checkCampaignDocument } from "./campaign.js";
 import { explainSchemaErrors } from "./schema-errors.js";
@@ -225,7 +225,7 @@ function substituteString(text: string, vars: Record<string, JsonValue>, path: D
 
 /** One expanded campaign, checked like a campaign file (schema + provider rules), located in the set file. */
 export interface CheckedInstance {
-  decl?: CampaignDecl;
+  decl?: ResourceDecl;
   audience?: AudienceReference;
   diagnostics: Diagnostic[];
 }
@@ -268,6 +268,6 @@ export function checkCampaignSet(value: JsonObject, file: string, source: YamlSo
 }
 
 /** A message about an expanded campaign names its set and instance. */
-export function labelFor(decl: CampaignDecl, message: string): string {
+export function labelFor(decl: ResourceDecl, message: string): string {
   return decl.set ? `${instanceLabel(decl.set.name, decl.set.instance)}: ${message}` : message;
 }

@@ -4,7 +4,7 @@ import type { Diagnostic } from "../core/diagnostics.js";
 import { isJsonObject, type JsonObject } from "../core/json.js";
 import { Redactor } from "../core/redact.js";
 import { mapPool } from "../core/pool.js";
-import { type AccountConfig, type CampaignDecl, type ProviderId, type SafetyConfig, type Workspace } from "../core/types.js";
+import { type AccountConfig, type ResourceDecl, type ProviderId, type SafetyConfig, type Workspace } from "../core/types.js";
 import { findProvider, kindModuleOf, providerById } from "../providers/registry.js";
 import { loadAudience, onePerSharedFile, type AudienceReference } from "./audience.js";
 import { CAMPAIGN_SET_KIND, checkCampaignSet, isCampaignSet, labelFor } from "./campaign-set.js";
@@ -153,14 +153,14 @@ export async function loadWorkspace({ cwd, configPath, env, redactor }: LoadWork
     );
   }
 
-  const campaigns: CampaignDecl[] = [];
+  const campaigns: ResourceDecl[] = [];
   const loaded = await mapPool(listing.files, READ_CONCURRENCY, (file) => loadCampaignFile(file, undefined, { rootDir, keys }));
   // A problem of an audience file several campaigns use is reported once, naming them (docs/design.md §17).
   diagnostics.push(...onePerSharedFile(loaded.map((result, i) => ({ file: listing.files[i]!, ...result }))));
   for (const result of loaded) campaigns.push(...(result.decl ? [result.decl] : []), ...(result.decls ?? []));
 
   // 4. Workspace rules.
-  const byAddress = new Map<string, CampaignDecl>();
+  const byAddress = new Map<string, ResourceDecl>();
   for (const decl of campaigns) {
     const first = byAddress.get(decl.address);
     if (first) {
@@ -218,7 +218,7 @@ export async function loadCampaignFile(
   file: string,
   roots?: readonly string[],
   opts: { rootDir?: string; keys?: KeyFinder } = {},
-): Promise<{ decl?: CampaignDecl; diagnostics: Diagnostic[]; address?: string; decls?: CampaignDecl[] }> {
+): Promise<{ decl?: ResourceDecl; diagnostics: Diagnostic[]; address?: string; decls?: ResourceDecl[] }> {
   const bytes = await readWorkspaceFile(file, { what: "campaign file", ...(roots ? { roots } : {}) });
   if ("code" in bytes) {
     return { diagnostics: [makeDiagnostic("error", bytes.code, bytes.message, file)] };
@@ -234,7 +234,7 @@ export async function loadCampaignFile(
     if (isCampaignSet(parsed.value)) {
       const checked = checkCampaignSet(parsed.value, file, parsed.source);
       const diagnostics = [...parsed.diagnostics, ...checked.diagnostics];
-      const decls: CampaignDecl[] = [];
+      const decls: ResourceDecl[] = [];
       for (const instance of checked.instances) {
         const one = await withAudience(instance, file, opts.rootDir);
         diagnostics.push(...one.diagnostics.map((d) => (d.file === file && instance.decl && !d.message.startsWith(labelFor(instance.decl, "")) ? { ...d, message: labelFor(instance.decl, d.message) } : d)));
@@ -252,10 +252,10 @@ const SET_KIND_LINE = new RegExp(`^kind:\\s*["']?${CAMPAIGN_SET_KIND}\\b`, "m");
 
 /** Reads and checks the audience files a checked campaign names. */
 async function withAudience(
-  checked: { decl?: CampaignDecl; audience?: AudienceReference; diagnostics: Diagnostic[] },
+  checked: { decl?: ResourceDecl; audience?: AudienceReference; diagnostics: Diagnostic[] },
   file: string,
   rootDir: string | undefined,
-): Promise<{ decl?: CampaignDecl; diagnostics: Diagnostic[]; address?: string }> {
+): Promise<{ decl?: ResourceDecl; diagnostics: Diagnostic[]; address?: string }> {
   if (!checked.decl || !checked.audience) return { diagnostics: checked.diagnostics, ...(checked.decl ? { decl: checked.decl } : {}) };
   const loaded = await loadAudience(checked.audience, {
     campaignFile: file,

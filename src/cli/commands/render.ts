@@ -1,7 +1,7 @@
 import { relative } from "node:path";
 import { stringify } from "yaml";
 import type { JsonObject } from "../../core/json.js";
-import type { CampaignDecl } from "../../core/types.js";
+import type { ResourceDecl } from "../../core/types.js";
 import { selectAddresses } from "../../engine/targets.js";
 import { emptyState } from "../../state/state-file.js";
 import type { RegisterCommand } from "../context.js";
@@ -30,7 +30,7 @@ export const register: RegisterCommand = (program, run) => {
 };
 
 /** One document: where it comes from (a comment), then the campaign as a campaign file would declare it. */
-export function renderDocument(decl: CampaignDecl, cwd: string): string {
+export function renderDocument(decl: ResourceDecl, cwd: string): string {
   const file = relative(cwd, decl.source.file) || decl.source.file;
   const document: JsonObject = {
     apiVersion: "campaignctl/v1",

@@ -1,5 +1,5 @@
 import { audienceSummary } from "../../core/audience.js";
-import { ACTION_GLYPH, describeStep, isChange, type BlockedStep, type CampaignPlan, type FieldChange, type Plan, type PlanStep } from "../../core/plan.js";
+import { ACTION_GLYPH, describeStep, isChange, type BlockedStep, type ResourcePlan, type FieldChange, type Plan, type PlanStep } from "../../core/plan.js";
 import { escapeInvisible } from "../../core/text.js";
 import { kindModule } from "../../providers/registry.js";
 import { style, type Style } from "./style.js";
@@ -7,22 +7,22 @@ import { fieldDiff, scalarText, type DiffLine } from "./value-diff.js";
 
 const MARKDOWN_LIMIT = 60_000;
 
-function glyphFor(c: CampaignPlan, prune: boolean): string {
+function glyphFor(c: ResourcePlan, prune: boolean): string {
   if (c.action === "noop" && c.movedFrom !== undefined) return "~";
   return c.action === "orphan" && !prune ? "#" : ACTION_GLYPH[c.action];
 }
 
 /** A blocked field already shown on its change line (with the reason) is not listed again as a step. */
-function shownAsChange(c: CampaignPlan, b: BlockedStep): boolean {
+function shownAsChange(c: ResourcePlan, b: BlockedStep): boolean {
   return b.code === "field-blocked" && c.changes.some((ch) => ch.path === b.field);
 }
 
 /** The note that tells how to stop tracking an orphan the provider cannot retire (Extrovert). */
-function manualHint(c: CampaignPlan): string | undefined {
+function manualHint(c: ResourcePlan): string | undefined {
   return c.action === "orphan" && c.retire === "manual" ? c.notes.find((n) => n.code === "orphan-manual")?.text : undefined;
 }
 
-function colorFor(s: Style, c: CampaignPlan): (x: string) => string {
+function colorFor(s: Style, c: ResourcePlan): (x: string) => string {
   switch (c.action) {
     case "create":
       return s.green;
@@ -39,7 +39,7 @@ function colorFor(s: Style, c: CampaignPlan): (x: string) => string {
 
 /** Set-valued paths of a campaign's kind (compared and shown as added/removed members). */
 const SET_PATHS = new Map<string, readonly string[]>();
-function setPathsFor(c: CampaignPlan): readonly string[] {
+function setPathsFor(c: ResourcePlan): readonly string[] {
   let paths = SET_PATHS.get(c.kind);
   if (paths === undefined) {
     paths = kindModule(c.kind)?.kind.capabilities.unorderedPaths ?? [];
@@ -55,7 +55,7 @@ function safeLine(text: string): string {
 }
 
 /** The nested diff of one field change, with the class shown on its first line. */
-export function changeDiff(c: CampaignPlan, ch: FieldChange): DiffLine[] {
+export function changeDiff(c: ResourcePlan, ch: FieldChange): DiffLine[] {
   if (ch.switchedOff) {
     // An optional field the spec dropped (Extrovert full body): it is left out, switching the feature off.
     if (ch.before === null || typeof ch.before !== "object") return [{ depth: 0, mark: "~", text: `${ch.path}: ${scalarText(ch.before ?? null)} → (off)` }];
@@ -96,7 +96,7 @@ function markColor(s: Style, line: DiffLine): (x: string) => string {
   }
 }
 
-function changeLines(c: CampaignPlan, ch: FieldChange, s: Style): string[] {
+function changeLines(c: ResourcePlan, ch: FieldChange, s: Style): string[] {
   const suffix = classSuffix(ch);
   const lines = changeDiff(c, ch).map((l, i) => {
     const color = markColor(s, l);
@@ -110,17 +110,17 @@ function changeLines(c: CampaignPlan, ch: FieldChange, s: Style): string[] {
 }
 
 
-function campaignHeader(c: CampaignPlan): string {
+function campaignHeader(c: ResourcePlan): string {
   const bits = [c.id === undefined ? undefined : `id ${c.id}`, c.status === undefined ? undefined : `status ${c.status}`].filter(Boolean);
   return `${c.address}${bits.length ? ` (${bits.join(", ")})` : ""}`;
 }
 
-function verb(c: CampaignPlan, prune: boolean): string {
+function verb(c: ResourcePlan, prune: boolean): string {
   const v = actionVerb(c, prune);
   return c.movedFrom === undefined ? v : `moves from ${c.movedFrom} (same campaign, state re-keyed) and ${v}`;
 }
 
-function actionVerb(c: CampaignPlan, prune: boolean): string {
+function actionVerb(c: ResourcePlan, prune: boolean): string {
   switch (c.action) {
     case "create":
       return "will be created";
@@ -187,7 +187,7 @@ export function renderPlanText(plan: Plan, opts: { color: boolean; showNoop?: bo
 }
 
 /** The lines under one campaign's header, one block per change, audience, steps, blocked step, warning and note. */
-function textBlocks(c: CampaignPlan, s: Style, opts: { showNoop?: boolean }): string[][] {
+function textBlocks(c: ResourcePlan, s: Style, opts: { showNoop?: boolean }): string[][] {
   const blocks: string[][] = [];
   for (const ch of c.changes) blocks.push(changeLines(c, ch, s));
   if (c.audience) {
@@ -210,15 +210,15 @@ function textBlocks(c: CampaignPlan, s: Style, opts: { showNoop?: boolean }): st
 /** Campaigns of one CampaignSet that plan the same action (docs/design.md §13): shown once, with the instance list. */
 export interface SetGroup {
   set: string;
-  members: CampaignPlan[];
+  members: ResourcePlan[];
 }
 
 /**
  * The campaigns to show, with those of one set that plan the same action (and the same move or not)
  * gathered into one group at the place of the first; a set with a single such campaign stays a campaign.
  */
-export function groupBySet(shown: readonly CampaignPlan[], prune: boolean): (CampaignPlan | SetGroup)[] {
-  const key = (c: CampaignPlan): string | undefined => (c.set === undefined ? undefined : JSON.stringify([c.set, c.kind, glyphFor(c, prune), verb(c, prune).replace(/from \S+/, ""), c.movedFrom === undefined]));
+export function groupBySet(shown: readonly ResourcePlan[], prune: boolean): (ResourcePlan | SetGroup)[] {
+  const key = (c: ResourcePlan): string | undefined => (c.set === undefined ? undefined : JSON.stringify([c.set, c.kind, glyphFor(c, prune), verb(c, prune).replace(/from \S+/, ""), c.movedFrom === undefined]));
   const groups = new Map<string, SetGroup>();
   for (const c of shown) {
     const k = key(c);
@@ -227,7 +227,7 @@ export function groupBySet(shown: readonly CampaignPlan[], prune: boolean): (Cam
     if (g) g.members.push(c);
     else groups.set(k, { set: c.set!, members: [c] });
   }
-  const out: (CampaignPlan | SetGroup)[] = [];
+  const out: (ResourcePlan | SetGroup)[] = [];
   const placed = new Set<SetGroup>();
   for (const c of shown) {
     const k = key(c);
@@ -252,12 +252,12 @@ function splitShared<T>(members: readonly T[], blocksOf: (m: T) => string[][]): 
 }
 
 /** What a group's campaigns do, in the words of one campaign (a move names no single source). */
-function setVerb(c: CampaignPlan, prune: boolean): string {
+function setVerb(c: ResourcePlan, prune: boolean): string {
   return c.movedFrom === undefined ? actionVerb(c, prune) : `move (same campaigns, state re-keyed) and ${actionVerb(c, prune)}`;
 }
 
 /** The instance names of a group, or the addresses of members that have none. */
-function instanceList(members: readonly CampaignPlan[]): string {
+function instanceList(members: readonly ResourcePlan[]): string {
   return members.map((c) => c.instance ?? c.address).join(", ");
 }
 
@@ -313,7 +313,7 @@ function fenceFor(body: string): string {
   return "`".repeat(Math.max(3, longest + 1));
 }
 
-function markdownBlocks(c: CampaignPlan): string[][] {
+function markdownBlocks(c: ResourcePlan): string[][] {
   const blocks: string[][] = [];
   for (const ch of c.changes) {
     const lines: string[] = [];
@@ -339,7 +339,7 @@ function fenced(body: string): string {
   return `${fence}diff\n${body}\n${fence}`;
 }
 
-function markdownDetails(c: CampaignPlan, prune: boolean): string {
+function markdownDetails(c: ResourcePlan, prune: boolean): string {
   const body = markdownBlocks(c).flat().join("\n");
   return `<details><summary><code>${glyphFor(c, prune).trim() || "="}</code> <b>${mdEscape(c.address)}</b> — ${verb(c, prune)}</summary>\n\n${fenced(body)}\n</details>\n`;
 }
@@ -397,7 +397,7 @@ export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): stri
   let text = `${head.join("\n")}\n`;
   // Room kept for the "not shown" list (addresses, then a count when even the list is too long).
   const reserve = 2_500;
-  const hidden: CampaignPlan[] = [];
+  const hidden: ResourcePlan[] = [];
   for (const entry of groupBySet(changed, prune)) {
     const members = "members" in entry ? entry.members : [entry];
     // Once one campaign did not fit, the rest are listed, not rendered (keeps thousands cheap).
@@ -429,7 +429,7 @@ export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): stri
   return escapeInvisible(text);
 }
 
-function orphanNoteMarkdown(kept: readonly CampaignPlan[], prune: boolean): string[] {
+function orphanNoteMarkdown(kept: readonly ResourcePlan[], prune: boolean): string[] {
   const why = prune ? "the provider cannot retire them" : "prune is off: `prune: false` in campaignctl.yaml, no `--prune`";
   const lines = [`> **Note:** ${kept.length} campaign(s) are in state but no longer in Git. Apply leaves them alone (${why}):`];
   for (const c of kept.slice(0, 50)) lines.push(`> - ${mdEscape(c.address)}${c.id === undefined ? "" : ` (id ${mdEscape(c.id)})`}${manualHint(c) ? ` — ${htmlEscape(manualHint(c) as string)}` : ""}`);
