@@ -25,6 +25,9 @@ export const ENVELOPE = "src/config/schema/envelope.schema.json";
 export const PROVIDERS_DIR = "src/providers";
 export const EDITOR_SCHEMA = "schemas/campaign.schema.json";
 export const CONFIG_SCHEMA = "schemas/campaignctl.schema.json";
+/** The CampaignSet envelope (docs/design.md §13): validated as written; the editor schema adds the template's kinds. */
+export const SET_SOURCE = "src/config/schema/campaign-set.schema.json";
+export const SET_EDITOR_SCHEMA = "schemas/campaign-set.schema.json";
 export const VALIDATORS = "src/config/generated/validators.ts";
 /** schema → generated types (paths relative to the repository root). */
 export const TYPE_TARGETS = [
@@ -151,6 +154,33 @@ export async function assembleCampaignSchema() {
   return out;
 }
 
+/**
+ * schemas/campaign-set.schema.json: the set envelope, with the template's `kind` completed from the kinds and
+ * its `spec` (and `audience`) checked as in a campaign file of that kind — one self-contained file again.
+ */
+export function assembleSetSchema(setSource, campaign) {
+  const kinds = campaign.properties.kind.enum;
+  const template = setSource.properties.spec.properties.template;
+  const editorTemplate = {
+    ...template,
+    properties: {
+      ...template.properties,
+      kind: { ...template.properties.kind, enum: kinds },
+      audience: { ...template.properties.audience, $ref: "#/$defs/Audience" },
+    },
+    allOf: kinds.map((kind) => ({
+      if: { properties: { kind: { const: kind } }, required: ["kind"] },
+      then: { properties: { spec: { $ref: `#/$defs/${specDefName(kind)}` } } },
+    })),
+  };
+  const spec = setSource.properties.spec;
+  return {
+    ...setSource,
+    properties: { ...setSource.properties, spec: { ...spec, properties: { ...spec.properties, template: editorTemplate } } },
+    $defs: campaign.$defs,
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // TypeScript types
 
@@ -209,7 +239,7 @@ async function generateTypes(schemas) {
 // `--help`). The options here are the CLI's: change them only here.
 
 /** export name → schema file. */
-const VALIDATED = { campaign: EDITOR_SCHEMA, config: CONFIG_SCHEMA };
+const VALIDATED = { campaign: EDITOR_SCHEMA, config: CONFIG_SCHEMA, campaignSet: SET_SOURCE };
 
 const VALIDATORS_BANNER = `/* eslint-disable */
 // @ts-nocheck
@@ -272,9 +302,12 @@ function generateValidators(schemas) {
 /** Every generated file: { [outputPath]: content }, without touching the disk. */
 export async function generateAll() {
   const campaign = await assembleCampaignSchema();
-  const schemas = { [EDITOR_SCHEMA]: campaign, [CONFIG_SCHEMA]: await readJson(CONFIG_SCHEMA) };
+  const setSource = await readJson(SET_SOURCE);
+  const set = assembleSetSchema(setSource, campaign);
+  const schemas = { [EDITOR_SCHEMA]: campaign, [CONFIG_SCHEMA]: await readJson(CONFIG_SCHEMA), [SET_SOURCE]: setSource };
   return {
     [EDITOR_SCHEMA]: `${JSON.stringify(campaign, null, 2)}\n`,
+    [SET_EDITOR_SCHEMA]: `${JSON.stringify(set, null, 2)}\n`,
     ...(await generateTypes(schemas)),
     ...generateValidators(schemas),
   };

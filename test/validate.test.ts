@@ -19,6 +19,7 @@ describe("validate: every class of bad input gets exactly the expected located d
       "audience-exports",
       "audiences",
       "binary",
+      "campaign-set",
       "config-errors",
       "config-flag",
       "config-syntax",
@@ -61,9 +62,9 @@ describe("validate: every class of bad input gets exactly the expected located d
 });
 
 describe("validate on the repository's examples", () => {
-  it("finds all eight campaigns (and the three objects they use) valid, prints nothing on stdout and exits 0", async () => {
+  it("finds all ten campaigns (eight files and a set of two) and the three objects they use valid, prints nothing on stdout and exits 0", async () => {
     const run = await runCli(["validate"], REPO_ROOT);
-    expect(run).toEqual({ code: 0, stdout: "", stderr: "8 campaigns and 3 other objects valid\n" });
+    expect(run).toEqual({ code: 0, stdout: "", stderr: "10 campaigns and 3 other objects valid\n" });
   });
 
   it("prints an empty JSON list and a github run prints nothing", async () => {

@@ -11,6 +11,7 @@ import type { CommandContext, RegisterCommand, Runner } from "./context.js";
 const COMMANDS: Record<string, () => Promise<{ register: RegisterCommand }>> = {
   validate: () => import("./commands/validate.js"),
   plan: () => import("./commands/plan.js"),
+  render: () => import("./commands/render.js"),
   apply: () => import("./commands/apply.js"),
   show: () => import("./commands/show.js"),
   drift: () => import("./commands/drift.js"),

@@ -21,7 +21,7 @@ export interface CampaignCheckInput {
   /** The parsed document (plain JSON-like value). */
   value: unknown;
   /** Source positions; without it (a document built in memory) diagnostics carry no line/col. */
-  source?: YamlSource;
+  source?: Pick<YamlSource, "locate" | "start">;
 }
 
 export interface CampaignCheckResult {

@@ -6,7 +6,8 @@ import { Redactor } from "../core/redact.js";
 import { mapPool } from "../core/pool.js";
 import { type AccountConfig, type ResourceDecl, type ProviderId, type SafetyConfig, type Workspace } from "../core/types.js";
 import { findProvider, kindModuleOf, providerById } from "../providers/registry.js";
-import { loadAudience, onePerSharedFile } from "./audience.js";
+import { loadAudience, onePerSharedFile, type AudienceReference } from "./audience.js";
+import { CAMPAIGN_SET_KIND, checkCampaignSet, isCampaignSet, labelFor } from "./campaign-set.js";
 import { checkCampaignText, DEFAULT_ACCOUNT } from "./campaign.js";
 import { checkReferences } from "./references.js";
 import { explainSchemaErrors } from "./schema-errors.js";
@@ -156,7 +157,7 @@ export async function loadWorkspace({ cwd, configPath, env, redactor }: LoadWork
   const loaded = await mapPool(listing.files, READ_CONCURRENCY, (file) => loadCampaignFile(file, undefined, { rootDir, keys }));
   // A problem of an audience file several campaigns use is reported once, naming them (docs/design.md §17).
   diagnostics.push(...onePerSharedFile(loaded.map((result, i) => ({ file: listing.files[i]!, ...result }))));
-  for (const result of loaded) if (result.decl) campaigns.push(result.decl);
+  for (const result of loaded) campaigns.push(...(result.decl ? [result.decl] : []), ...(result.decls ?? []));
 
   // 4. Workspace rules.
   const byAddress = new Map<string, ResourceDecl>();
@@ -168,7 +169,7 @@ export async function loadWorkspace({ cwd, configPath, env, redactor }: LoadWork
         makeDiagnostic(
           "error",
           "DUPLICATE_ADDRESS",
-          `campaign address "${decl.address}" is already defined in ${rel(where.file)}:${where.line}:${where.col}; metadata.name must be unique per provider account`,
+          labelFor(decl, `campaign address "${decl.address}" is already defined in ${rel(where.file)}:${where.line}:${where.col}; metadata.name must be unique per provider account`),
           decl.source.file,
           decl.locate?.(["metadata", "name"]),
         ),
@@ -184,7 +185,7 @@ export async function loadWorkspace({ cwd, configPath, env, redactor }: LoadWork
         makeDiagnostic(
           "error",
           "UNKNOWN_ACCOUNT",
-          `no ${decl.provider} account named "${decl.account}" in ${rel(configFile)}; ${known}`,
+          labelFor(decl, `no ${decl.provider} account named "${decl.account}" in ${rel(configFile)}; ${known}`),
           decl.source.file,
           decl.locate?.(["metadata", "account"]),
         ),
@@ -217,7 +218,7 @@ export async function loadCampaignFile(
   file: string,
   roots?: readonly string[],
   opts: { rootDir?: string; keys?: KeyFinder } = {},
-): Promise<{ decl?: ResourceDecl; diagnostics: Diagnostic[]; address?: string }> {
+): Promise<{ decl?: ResourceDecl; diagnostics: Diagnostic[]; address?: string; decls?: ResourceDecl[] }> {
   const bytes = await readWorkspaceFile(file, { what: "campaign file", ...(roots ? { roots } : {}) });
   if ("code" in bytes) {
     return { diagnostics: [makeDiagnostic("error", bytes.code, bytes.message, file)] };
@@ -227,11 +228,38 @@ export async function loadCampaignFile(
   const pasted = opts.keys?.find(decoded.text);
   // A key pasted into a campaign file: never sent anywhere, never quoted (output sinks redact it too).
   if (pasted) return { diagnostics: [makeDiagnostic("error", "API_KEY_IN_FILE", pasted.message, file, pasted.at)] };
-  const checked = checkCampaignText(decoded.text, file);
-  if (!checked.decl || !checked.audience) return checked;
+  if (SET_KIND_LINE.test(decoded.text)) {
+    // A CampaignSet (docs/design.md §13): many campaigns from one file, each checked like a campaign file.
+    const parsed = parseYamlMapping(decoded.text, file);
+    if (isCampaignSet(parsed.value)) {
+      const checked = checkCampaignSet(parsed.value, file, parsed.source);
+      const diagnostics = [...parsed.diagnostics, ...checked.diagnostics];
+      const decls: ResourceDecl[] = [];
+      for (const instance of checked.instances) {
+        const one = await withAudience(instance, file, opts.rootDir);
+        diagnostics.push(...one.diagnostics.map((d) => (d.file === file && instance.decl && !d.message.startsWith(labelFor(instance.decl, "")) ? { ...d, message: labelFor(instance.decl, d.message) } : d)));
+        if (one.decl) decls.push(one.decl);
+      }
+      // Instances without a problem of their own still meet the workspace rules (accounts, addresses).
+      return { diagnostics, decls };
+    }
+  }
+  return withAudience(checkCampaignText(decoded.text, file), file, opts.rootDir);
+}
+
+/** A set file is recognised by its `kind:` line before it is parsed (then confirmed on the parsed value). */
+const SET_KIND_LINE = new RegExp(`^kind:\\s*["']?${CAMPAIGN_SET_KIND}\\b`, "m");
+
+/** Reads and checks the audience files a checked campaign names. */
+async function withAudience(
+  checked: { decl?: ResourceDecl; audience?: AudienceReference; diagnostics: Diagnostic[] },
+  file: string,
+  rootDir: string | undefined,
+): Promise<{ decl?: ResourceDecl; diagnostics: Diagnostic[]; address?: string }> {
+  if (!checked.decl || !checked.audience) return { diagnostics: checked.diagnostics, ...(checked.decl ? { decl: checked.decl } : {}) };
   const loaded = await loadAudience(checked.audience, {
     campaignFile: file,
-    rootDir: opts.rootDir ?? dirname(file),
+    rootDir: rootDir ?? dirname(file),
     kind: kindModuleOf(checked.decl.kind).kind,
     spec: checked.decl.spec,
   });

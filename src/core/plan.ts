@@ -233,6 +233,9 @@ export interface ResourcePlan {
    * apply)` placeholders (docs/design.md §11): apply runs them first and fills the ids in.
    */
   dependsOn?: Address[];
+  /** Expanded from a CampaignSet (docs/design.md §13): the set's name and the instance's. */
+  set?: string;
+  instance?: string;
 }
 
 export interface PlanSummary {

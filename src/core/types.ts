@@ -55,6 +55,8 @@ export interface ResourceDecl {
   locate?: (path: readonly (string | number)[]) => SourceLocation;
   /** The top-level `audience` (docs/design.md §10), its files read and checked. */
   audience?: AudienceDecl;
+  /** Expanded from a CampaignSet (docs/design.md §13): the set's name and the instance's. */
+  set?: { name: string; instance: string };
 }
 
 /** One distinct roster row of an audience file. */

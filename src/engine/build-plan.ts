@@ -94,6 +94,7 @@ export function buildPlan(refreshed: readonly RefreshedResource[], opts: BuildPl
       }
       if (spec) resolvedSpecs.set(address, spec);
       const c = planResource(plannerInput(r, spec));
+      if (r.decl?.set) Object.assign(c, { set: r.decl.set.name, instance: r.decl.set.instance });
       if (r.blockedCreate && c.action === "create") {
         c.steps = [];
         c.blocked.push(r.blockedCreate);
