@@ -43,7 +43,7 @@ export async function uploadAudience(run: CampaignRunState, step: Extract<PlanSt
     duplicates += result.duplicates;
     for (const r of result.rejected) {
       const row = batch[r.index];
-      rejected.push(`${row ? where(row) : `row ${i + r.index}`} ${r.code}`);
+      rejected.push(r.index < 0 ? r.code : `${row ? where(row) : `row ${i + r.index}`} ${r.code}`);
     }
   }
   // Row edits (docs/design.md §17): the file's attributes written onto the entries already there.
@@ -68,7 +68,7 @@ export async function uploadAudience(run: CampaignRunState, step: Extract<PlanSt
       updated += result.updated;
       for (const r of result.rejected) {
         const row = batch[r.index];
-        rejected.push(`${row ? where(row.row) : `row ${i + r.index}`} ${r.code}`);
+        rejected.push(r.index < 0 ? r.code : `${row ? where(row.row) : `row ${i + r.index}`} ${r.code}`);
       }
     }
   }

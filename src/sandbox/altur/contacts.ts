@@ -145,10 +145,12 @@ export function listContacts(ctx: AlturContext, campaign: StoredCampaign, query:
     const s = readEnum(status, "status", CONTACT_STATUSES);
     items = items.filter((c) => c.status === s);
   }
-  const pageIndexRaw = query.get("pageIndex");
+  const pageIndexRaw = ctx.settings.contactsPaging === "cursor" ? null : query.get("pageIndex");
   if (pageIndexRaw === null) {
+    // The older revision's pagination: `has_more, has_previous, next_cursor, previous_cursor` [D].
     const { page, pagination } = cursorPage(items, `contacts/${campaign.id}`, query, CURSOR_PAGE);
-    return { total_count: items.length, contacts: page.map(contactOf), pagination };
+    const { has_next: hasMore, ...rest } = pagination;
+    return { total_count: items.length, contacts: page.map(contactOf), pagination: { has_more: hasMore, ...rest } };
   }
   if (!/^\d+$/.test(pageIndexRaw) || Number(pageIndexRaw) > MAX_PAGE_INDEX) {
     throw validationError("pageIndex", `pageIndex must be an integer between 0 and ${MAX_PAGE_INDEX}, got ${show(pageIndexRaw)}`);
@@ -168,6 +170,9 @@ export function listContacts(ctx: AlturContext, campaign: StoredCampaign, query:
       page_size: pageSize,
       has_next: start + pageSize < items.length,
       has_previous: pageIndex > 0,
+      // The newer revision's pointers [D]: `next_page` / `previous_page`.
+      next_page: start + pageSize < items.length ? pageIndex + 1 : null,
+      previous_page: pageIndex > 0 ? pageIndex - 1 : null,
     },
   };
 }
