@@ -159,4 +159,46 @@ describe("Altur contacts: both paging revisions, ambiguous answers", () => {
       await ws.dispose();
     }
   });
+
+  it("add-contacts rows are judged by their outcome and the summary: an empty error is no error, a failed outcome is (file:line)", async () => {
+    const ws = await TestWorkspace.create(sb);
+    try {
+      await audienceFile(ws, "calls.csv", `contact,name,context\n${contactRows(2, () => "a")}`);
+      await writeCampaign(ws, "calls", "AlturCampaign", alturPhone, { files: ["../audiences/calls.csv"] });
+      const row = (index: number, outcome: string, error: string) => ({ index, id: outcome === "failed" ? null : index + 1, contact: phone(index), error, outcome });
+      await sb.setAnswers("altur", [{ method: "POST", path: "/api/v1.0/campaigns/*/contacts", status: 200, body: { success: true, summary: { created: 2, updated: 0, skipped_duplicate: 0, failed: 0 }, results: [row(0, "created", ""), row(1, "created", "")] } }]);
+      const ok = await ws.run(["apply", "--auto-approve"]);
+      expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+      expect(ok.stdout).toContain("uploaded 2 contacts");
+
+      await audienceFile(ws, "calls.csv", `contact,name,context\n${contactRows(4, () => "a")}`);
+      await sb.setAnswers("altur", [{ method: "POST", path: "/api/v1.0/campaigns/*/contacts", status: 200, body: { success: true, summary: { created: 3, updated: 0, skipped_duplicate: 0, failed: 1 }, results: [row(0, "created", ""), row(1, "created", ""), row(2, "failed", ""), row(3, "created", "")] } }]);
+      const bad = await ws.run(["apply", "--auto-approve"]);
+      expect(bad.code, bad.stdout + bad.stderr).toBe(1);
+      expect(bad.stdout + bad.stderr).toMatch(/1 contacts rejected by Altur: audiences\/calls\.csv:4 FAILED/);
+    } finally {
+      await sb.setAnswers("altur", []);
+      await ws.dispose();
+    }
+  });
+
+  it("a contacts page pointing back to contacts already listed is an error after 2 requests, never a loop", async () => {
+    const ws = await TestWorkspace.create(sb);
+    try {
+      await audienceFile(ws, "calls.csv", `contact,name,context\n${contactRows(2, () => "a")}`);
+      await writeCampaign(ws, "calls", "AlturCampaign", alturPhone, { files: ["../audiences/calls.csv"] });
+      expect((await ws.run(["apply", "--auto-approve"])).code).toBe(0);
+      const contacts = [{ id: 1, contact: phone(0), name: "Person 0", context: "a", status: "queue" }];
+      await sb.setAnswers("altur", [{ method: "GET", path: "/api/v1.0/campaigns/*/contacts", status: 200, body: { total_count: 5, contacts, pagination: { has_more: true, next_cursor: "again" } } }]);
+      await audienceFile(ws, "calls.csv", `contact,name,context\n${contactRows(3, () => "a")}`);
+      await clearLogs(sb);
+      const plan = await ws.run(["plan"]);
+      expect(plan.code).toBe(1);
+      expect(plan.stdout + plan.stderr).toMatch(/repeats contacts already listed; refusing to go on with a contacts listing that may be partial/);
+      expect((await sb.requests("altur")).filter((e) => e.path.endsWith("/contacts") && e.query.pageSize === "100")).toHaveLength(2);
+    } finally {
+      await sb.setAnswers("altur", []);
+      await ws.dispose();
+    }
+  });
 });
