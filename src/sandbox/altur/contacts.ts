@@ -76,12 +76,14 @@ export function addContacts(ctx: AlturContext, campaign: StoredCampaign, body: u
   const roster = rosterOf(ctx, campaign);
   const now = ctx.nowIso();
   const summary = { created: 0, updated: 0, skipped_duplicate: 0, failed: 0 };
+  // One index per request (not a scan per row): a 100,000-contact roster stays fast to write to.
+  const byPhone = new Map(roster.map((c) => [c.contact, c]));
   const results = rows.map((row, index) => {
     if (!row.ok) {
       summary.failed++;
       return { index, id: null, contact: row.contact, error: row.error, outcome: "failed" };
     }
-    const existing = roster.find((c) => c.contact === row.contact);
+    const existing = byPhone.get(row.contact);
     if (existing) {
       if (ifDuplicate === "skip") {
         summary.skipped_duplicate++;
@@ -113,6 +115,7 @@ export function addContacts(ctx: AlturContext, campaign: StoredCampaign, body: u
       created_at: now,
     };
     roster.push(contact);
+    byPhone.set(contact.contact, contact);
     summary.created++;
     return { index, id: contact.id, contact: row.contact, error: null, outcome: "created" };
   });
