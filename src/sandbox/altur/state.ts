@@ -55,7 +55,7 @@ export interface AlturContext {
  * - `contactsPaging`: "both" (default: `pageIndex` → the index revision, else the cursor revision) or
  *   "cursor" (the older revision only: `pageIndex` is not a parameter it knows and is ignored) [D, two revisions].
  * - `agentIdFilter`: "string" (default: agent ids as in every example) or "uuid4" (the revision that types
- *   the filter as uuid4, enforced: a non-UUID `agentId` → 400 VALIDATION_ERROR) [D, README.md §11].
+ *   the filter as uuid4, enforced: a non-UUID `agentId` → 400 VALIDATION_ERROR) [D, src/providers/altur/README.md §11].
  */
 export interface AlturSettings {
   contactsPaging: "both" | "cursor";
