@@ -1,6 +1,6 @@
 import type { Diagnostic } from "../core/diagnostics.js";
 import { isJsonObject, type JsonObject } from "../core/json.js";
-import { addressOf, type CampaignDecl, type SourceLocation } from "../core/types.js";
+import { addressOf, type ResourceDecl, type SourceLocation } from "../core/types.js";
 import { kindModule } from "../providers/registry.js";
 import type { SpecCheckContext } from "../providers/types.js";
 import type { AudienceReference } from "./audience.js";
@@ -26,7 +26,7 @@ export interface CampaignCheckInput {
 
 export interface CampaignCheckResult {
   /** Present when the document has no errors (warnings allowed). */
-  decl?: CampaignDecl;
+  decl?: ResourceDecl;
   diagnostics: Diagnostic[];
   /** The top-level `audience` as written, when the document has one (its files are read by the loader). */
   audience?: AudienceReference;
@@ -84,7 +84,7 @@ export function checkCampaignDocument({ file, value, source }: CampaignCheckInpu
   const name = metadata.name as string;
   const account = typeof metadata.account === "string" ? metadata.account : DEFAULT_ACCOUNT;
   const start = source?.start() ?? { line: 1, col: 1 };
-  const decl: CampaignDecl = {
+  const decl: ResourceDecl = {
     address: addressOf(provider.id, account, name, kind.short),
     provider: provider.id,
     account,
@@ -137,7 +137,7 @@ export function checkCampaignText(text: string, file: string): CampaignCheckResu
 }
 
 /** Audience positions through the campaign's (lazily built) source positions. */
-function locatedAudience(ref: AudienceReference, decl: CampaignDecl): AudienceReference {
+function locatedAudience(ref: AudienceReference, decl: ResourceDecl): AudienceReference {
   const located = (path: DocPath): Position | undefined => {
     const where = decl.locate?.(path);
     return where ? { line: where.line, col: where.col } : undefined;
@@ -153,7 +153,7 @@ function locatedAudience(ref: AudienceReference, decl: CampaignDecl): AudienceRe
  * Keep the text, not the syntax tree (about 17 KB per campaign): later positions are rare, so the
  * tree is built the first time one is asked for.
  */
-function withLazySource(decl: CampaignDecl, text: string, file: string, start: Position): CampaignDecl {
+function withLazySource(decl: ResourceDecl, text: string, file: string, start: Position): ResourceDecl {
   let source: YamlSource | undefined;
   const locate = (path: DocPath): SourceLocation => {
     source ??= parseYamlMapping(text, file).source;

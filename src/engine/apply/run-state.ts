@@ -1,21 +1,21 @@
 import type { JsonObject, JsonValue } from "../../core/json.js";
 import { statusSatisfies } from "../../core/lifecycle.js";
-import type { CampaignPlan } from "../../core/plan.js";
+import type { ResourcePlan } from "../../core/plan.js";
 import type { AudienceState, StateEntry } from "../../core/types.js";
-import type { LiveCampaign } from "../../providers/types.js";
+import type { LiveResource } from "../../providers/types.js";
 import type { KindSession } from "../session.js";
 import { Interrupted, isStateWriteError } from "./errors.js";
-import type { ApplyOptions, CampaignOutcome, StateRecorder } from "./outcome.js";
+import type { ApplyOptions, ResourceOutcome, StateRecorder } from "./outcome.js";
 
 /** Runs one campaign's steps against its provider and records the result in state. */
-export class CampaignRunState {
+export class ResourceRunState {
   id: string | undefined;
-  live: LiveCampaign | undefined;
+  live: LiveResource | undefined;
   audienceState: AudienceState | undefined;
-  readonly outcome: CampaignOutcome;
+  readonly outcome: ResourceOutcome;
 
   constructor(
-    readonly plan: CampaignPlan,
+    readonly plan: ResourcePlan,
     readonly session: KindSession,
     readonly store: StateRecorder,
     readonly claimedIds: Set<string>,
