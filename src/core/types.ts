@@ -99,6 +99,11 @@ export interface RosterEntry {
   id: string;
   identity: string;
   status?: string;
+  /**
+   * The entry's attributes as the provider's write endpoint takes them (the roster columns other than the
+   * identity; groups as objects), for comparing with the files' rows. In memory only, never in state.
+   */
+  fields?: Record<string, unknown>;
 }
 
 /**
