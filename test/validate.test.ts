@@ -66,8 +66,8 @@ describe("validate on the repository's examples", () => {
     expect(run).toEqual({ code: 0, stdout: "", stderr: "8 campaigns and 3 other objects valid\n" });
   });
 
-  it("prints an empty JSON list and a github run prints nothing", async () => {
-    expect((await runCli(["validate", "--format", "json"], REPO_ROOT)).stdout).toBe("[]\n");
+  it("prints a versioned JSON document with no diagnostics and a github run prints nothing", async () => {
+    expect(JSON.parse((await runCli(["validate", "--format", "json"], REPO_ROOT)).stdout)).toEqual({ formatVersion: 1, valid: true, errors: 0, warnings: 0, diagnostics: [] });
     expect((await runCli(["validate", "--format", "github"], REPO_ROOT)).stdout).toBe("");
   });
 
@@ -108,10 +108,13 @@ describe("validate output formats", () => {
     expect(run.stderr).toBe("2 errors, 6 warnings in 3 files\n");
   });
 
-  it("json: a stable list of {severity, code, message, file, line, col}", async () => {
+  it("json: formatVersion 1, counts, and a stable list of {severity, code, message, file, line, col}", async () => {
     const run = await runCli(["validate", "--format", "json"], dir);
     expect(run.code).toBe(1);
-    const list = JSON.parse(run.stdout) as Record<string, unknown>[];
+    const doc = JSON.parse(run.stdout) as { diagnostics: Record<string, unknown>[] };
+    expect(Object.keys(doc)).toEqual(["formatVersion", "valid", "errors", "warnings", "diagnostics"]);
+    expect(doc).toMatchObject({ formatVersion: 1, valid: false, errors: 2, warnings: 6 });
+    const list = doc.diagnostics;
     expect(list).toHaveLength(8);
     for (const entry of list) expect(Object.keys(entry)).toEqual(["severity", "code", "message", "file", "line", "col"]);
     expect(list[1]).toEqual({
@@ -130,11 +133,11 @@ describe("validate output formats", () => {
     try {
       const run = await runCli(["validate", "--format", "json"], empty);
       expect(run.code).toBe(1);
-      expect(JSON.parse(run.stdout)).toEqual([
+      expect(JSON.parse(run.stdout).diagnostics).toEqual([
         {
           severity: "error",
           code: "CONFIG_NOT_FOUND",
-          message: "no campaignctl.yaml in the current directory; create one (see README) or pass --config FILE",
+          message: "no campaignctl.yaml in the current directory or a parent directory (up to the repository root); run `campaignctl init` to create a workspace, or pass --chdir DIR or --config FILE",
           file: "campaignctl.yaml",
           line: null,
           col: null,

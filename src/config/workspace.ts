@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { lstat, readdir, realpath, stat } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import type { Diagnostic } from "../core/diagnostics.js";
@@ -52,7 +53,7 @@ const CONFIG_SHAPE = "apiVersion, campaignsDir, stateFile, accounts, safety and 
 export async function loadWorkspace({ cwd, configPath, env, redactor }: LoadWorkspaceOptions): Promise<LoadWorkspaceResult> {
   const diagnostics: Diagnostic[] = [];
   const rel = (p: string): string => relative(cwd, p) || ".";
-  const configFile = resolve(cwd, configPath ?? CONFIG_FILE_NAME);
+  const configFile = configPath === undefined ? findConfigUpwards(cwd) : resolve(cwd, configPath);
 
   // 1. The config file.
   const bytes = await readWorkspaceFile(configFile, { what: "config file" });
@@ -60,7 +61,7 @@ export async function loadWorkspace({ cwd, configPath, env, redactor }: LoadWork
     const missing = bytes.errno === "ENOENT";
     const message = missing
       ? configPath === undefined
-        ? `no ${CONFIG_FILE_NAME} in ${rel(cwd) === "." ? "the current directory" : rel(cwd)}; create one (see README) or pass --config FILE`
+        ? `no ${CONFIG_FILE_NAME} in ${rel(cwd) === "." ? "the current directory" : rel(cwd)} or a parent directory (up to the repository root); run \`campaignctl init\` to create a workspace, or pass --chdir DIR or --config FILE`
         : `config file ${rel(configFile)} does not exist`
       : bytes.code === "FILE_UNREADABLE"
         ? bytes.message.replace("cannot read this file", "cannot read the config file")
@@ -207,6 +208,21 @@ export async function loadWorkspace({ cwd, configPath, env, redactor }: LoadWork
     campaigns,
   };
   return { workspace, diagnostics, fileCount };
+}
+
+/**
+ * The workspace config for a run started in `cwd`: campaignctl.yaml there or in the nearest parent
+ * directory, the search stopping at a repository root (a directory holding .git) or the file-system
+ * root, as git finds its repository. None found: `<cwd>/campaignctl.yaml` (reported as missing).
+ */
+export function findConfigUpwards(cwd: string): string {
+  for (let dir = resolve(cwd); ; ) {
+    const candidate = join(dir, CONFIG_FILE_NAME);
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir || existsSync(join(dir, ".git"))) return resolve(cwd, CONFIG_FILE_NAME);
+    dir = parent;
+  }
 }
 
 /**
