@@ -1,56 +1,23 @@
 import { open, writeFile, rename, rm } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import type { Plan } from "../core/plan.js";
-import type { StateDocument, Workspace } from "../core/types.js";
-import { buildPlan } from "../engine/build-plan.js";
-import { resolveLookups } from "../engine/lookups.js";
-import { accountsInScope, refresh, type RefreshedCampaign } from "../engine/refresh.js";
-import { closeSessions, openSessions, timeLimits, type AccountSession, type SessionOptions } from "../engine/session.js";
+import type { Workspace } from "../core/types.js";
+import { loadState, runPlan as engineRunPlan, type PlanRun, type PlanRunEvents, type PlanRunOptions } from "../engine/plan-run.js";
+import { timeLimits, type SessionOptions } from "../engine/session.js";
+import { TargetSelectionError } from "../engine/targets.js";
 import { describeRetryWait } from "../http/client.js";
 import { isProviderApiError, type ProviderApiError } from "../http/errors.js";
-import { catalog, findProvider, kindModuleOf, providers } from "../providers/registry.js";
-import { readState } from "../state/journal.js";
-import { StateFileError } from "../state/state-file.js";
+import { findProvider, providers } from "../providers/registry.js";
 import type { CommandContext } from "./context.js";
 import type { Redactor } from "../core/redact.js";
 import { CliError, type CliIO, type Output } from "./io.js";
-import { progressReporter } from "./progress.js";
-import { selectAddresses } from "./targets.js";
+import { progressReporter, type Progress } from "./progress.js";
 import { renderText } from "./render/diagnostics.js";
 import { loadValidWorkspace } from "./workspace.js";
 
-export interface PlanRun {
-  workspace: Workspace;
-  state: StateDocument;
-  sessions: Map<string, AccountSession>;
-  refreshed: RefreshedCampaign[];
-  plan: Plan;
-}
+/** The CLI's own options of a plan run: the engine's, without what the CLI fills in itself. */
+export type CliPlanRunOptions = Omit<PlanRunOptions, "session">;
 
-export interface PlanRunOptions {
-  /** --target ADDR|GLOB... */
-  targets?: readonly string[];
-  /** --exclude ADDR|GLOB... */
-  exclude?: readonly string[];
-  recreateMissing?: boolean;
-  recreatePending?: boolean;
-  readOnly: boolean;
-  /** --prune / --no-prune; undefined: the workspace's `prune` setting. */
-  prune?: boolean;
-  /** The state already read (apply reads it under its lock); read from the state file when absent. */
-  state?: StateDocument;
-  /** Each account's campaigns as soon as its own refresh is done (apply starts that account early). */
-  onAccountRefreshed?: (key: string, refreshed: RefreshedCampaign[]) => void;
-}
-
-export async function loadState(file: string): Promise<StateDocument> {
-  try {
-    return await readState(file, catalog);
-  } catch (err) {
-    if (err instanceof StateFileError) throw new CliError(err.message);
-    throw err;
-  }
-}
+export { loadState, type PlanRun };
 
 /**
  * A provider failure in plain words, with what the workspace knows: a 401/403 names the environment
@@ -76,44 +43,20 @@ export function explainProviderError(err: ProviderApiError, workspace?: Workspac
   return hints.length === 0 ? err.message : `${err.message} — ${hints.join("; ")}`;
 }
 
-/** Convert provider failures into one clear CliError (never a stack, never a key). */
+/**
+ * Convert provider failures into one clear CliError (never a stack, never a key), and give an
+ * unknown --target/--exclude the shape addresses and globs have.
+ */
 export async function withProviderErrors<T>(fn: () => Promise<T>, workspace?: Workspace): Promise<T> {
   try {
     return await fn();
   } catch (err) {
     if (isProviderApiError(err)) throw new CliError(explainProviderError(err, workspace));
+    if (err instanceof TargetSelectionError) {
+      throw new CliError(`${err.message} (addresses look like altur/default/q2-reactivation and globs like altur/* or puffle/default/email-*; see \`campaignctl state list\`)`);
+    }
     throw err;
   }
-}
-
-/** The concrete addresses --target/--exclude select (undefined: all); errors name near matches. */
-export function checkTargets(workspace: Workspace, state: StateDocument, targets: readonly string[] | undefined, exclude?: readonly string[]): string[] | undefined {
-  const selected = selectAddresses(workspace, state, targets, exclude);
-  if (selected !== undefined && selected.length === 0) {
-    throw new CliError(`--target/--exclude leave no campaign to work on (see \`campaignctl state list\` and the campaign files)`);
-  }
-  return selected;
-}
-
-/**
- * A selection that names a renamed campaign by its new address also takes in the orphan it was
- * renamed from (same account, same recorded name), so that the refresh can pair them as a move
- * instead of planning a second campaign.
- */
-export function withRenameSources(workspace: Workspace, state: StateDocument, targets: string[] | undefined): string[] | undefined {
-  if (targets === undefined) return undefined;
-  const declared = new Set(workspace.campaigns.map((c) => c.address));
-  const chosen = new Set(targets);
-  const extra: string[] = [];
-  for (const decl of workspace.campaigns) {
-    if (!chosen.has(decl.address) || state.campaigns[decl.address]) continue;
-    const nameField = kindModuleOf(decl.kind).kind.capabilities.nameField;
-    for (const [address, entry] of Object.entries(state.campaigns)) {
-      if (declared.has(address) || chosen.has(address) || entry.kind !== decl.kind || entry.account !== decl.account) continue;
-      if (entry.applied[nameField] !== undefined && entry.applied[nameField] === decl.spec[nameField]) extra.push(address);
-    }
-  }
-  return extra.length === 0 ? targets : [...targets, ...extra];
 }
 
 /**
@@ -130,61 +73,32 @@ export function httpEvents(ctx: CommandContext): Pick<SessionOptions, "onEvent">
   };
 }
 
-/** validate → read state → refresh → plan; sessions are left open for the caller (apply) to use. */
-export async function runPlan(ctx: CommandContext, opts: PlanRunOptions, loaded?: Workspace): Promise<PlanRun> {
-  const declared = loaded ?? (await loadValidWorkspace(ctx));
-  const state = opts.state ?? (await loadState(declared.stateFile));
-  const targets = withRenameSources(declared, state, checkTargets(declared, state, opts.targets, opts.exclude));
-  const sessions = openSessions(declared, accountsInScope(declared, state, targets), {
-    readOnly: opts.readOnly,
-    env: ctx.io.env,
-    ...timeLimits(ctx.global),
-    ...httpEvents(ctx),
-  });
-  const progress = progressReporter(ctx.io.stderr, "refreshing", { quiet: ctx.global.quiet });
-  try {
-    // Lookups ({ teamMember }, { sender }) first, read-only: the rest of the run sees plain ids.
-    const lookups = await withProviderErrors(() => resolveLookups(declared, state, sessions, targets), declared);
-    if (lookups.diagnostics.length > 0) {
-      ctx.io.stderr.write(renderText(lookups.diagnostics, { cwd: ctx.io.cwd, color: false }));
-      const n = lookups.diagnostics.length;
-      throw new CliError(`${n} lookup${n === 1 ? "" : "s"} did not resolve to exactly one object; fix ${n === 1 ? "it" : "them"} before going on`);
-    }
-    const workspace = lookups.workspace;
-    const refreshed = await withProviderErrors(
-      () =>
-        refresh(workspace, state, sessions, {
-        ...(targets ? { targets } : {}),
-        ...(opts.recreateMissing ? { recreateMissing: true } : {}),
-        ...(opts.recreatePending ? { recreatePending: true } : {}),
-        ...(opts.onAccountRefreshed ? { onAccountDone: opts.onAccountRefreshed } : {}),
-        onProgress: (d, t) => progress.update(d, t),
-      }),
-      workspace,
-    );
-    // An account whose list failed is skipped whole; its failure is said once, on stderr, with the usual hints.
-    const listFailures = new Map<string, ProviderApiError>();
-    for (const r of refreshed) if (r.listError && !listFailures.has(r.session.key)) listFailures.set(r.session.key, r.listError);
-    for (const err of listFailures.values()) ctx.io.stderr.write(`error: ${explainProviderError(err, workspace)}\n`);
-    for (const r of refreshed) r.notes.push(...(lookups.notes.get(r.address) ?? []));
-    // Objects a refused state commit left (state merge): live, tracked by no address.
-    for (const u of state.untracked ?? []) {
+/**
+ * The plan workflow (src/engine/plan-run.ts) for a command: the workspace validated here, its events
+ * shown on stderr (HTTP waits, the refresh counter, lookup problems, failed lists, untracked
+ * duplicates), provider failures turned into one clear CliError. Sessions are left open for the caller.
+ */
+export async function runPlan(ctx: CommandContext, opts: CliPlanRunOptions, loaded?: Workspace): Promise<PlanRun> {
+  const workspace = loaded ?? (await loadValidWorkspace(ctx));
+  return withProviderErrors(() => engineRunPlan(workspace, { ...opts, session: { env: ctx.io.env, ...timeLimits(ctx.global) } }, planEvents(ctx, workspace)), workspace);
+}
+
+/** How a plan run's events are shown: on stderr, with the usual hints. */
+export function planEvents(ctx: CommandContext, workspace: Workspace): PlanRunEvents {
+  let progress: Progress | undefined;
+  const { onEvent } = httpEvents(ctx);
+  return {
+    ...(onEvent ? { http: onEvent } : {}),
+    refreshStart: () => (progress = progressReporter(ctx.io.stderr, "refreshing", { quiet: ctx.global.quiet })),
+    refreshProgress: (d, t) => progress?.update(d, t),
+    refreshEnd: () => progress?.done(),
+    lookupProblems: (diagnostics) => ctx.io.stderr.write(renderText(diagnostics, { cwd: ctx.io.cwd, color: false })),
+    listFailure: (err) => ctx.io.stderr.write(`error: ${explainProviderError(err, workspace)}\n`),
+    untracked: (u, boundTo) =>
       ctx.io.stderr.write(
-        `warning: untracked duplicate ${u.address}: ${u.provider} id ${u.id} was made by a run whose state commit was refused (the address is bound to ${state.campaigns[u.address]?.id ?? "another id"}); delete it in the provider, then run \`campaignctl state forget ${u.address} --untracked ${u.id}\`\n`,
-      );
-    }
-    const plan = buildPlan(refreshed, { state });
-    plan.prune = opts.prune ?? workspace.prune === true;
-    // Which state the plan was made from: a saved plan is refused against another lineage or a newer serial.
-    plan.state = { serial: state.serial ?? 0, ...(state.lineage === undefined ? {} : { lineage: state.lineage }) };
-    if (state.untracked && state.untracked.length > 0) plan.untracked = state.untracked.map((u) => ({ address: u.address, provider: u.provider, id: u.id }));
-    return { workspace, state, sessions, refreshed, plan };
-  } catch (err) {
-    closeSessions(sessions);
-    throw err;
-  } finally {
-    progress.done();
-  }
+        `warning: untracked duplicate ${u.address}: ${u.provider} id ${u.id} was made by a run whose state commit was refused (the address is bound to ${boundTo ?? "another id"}); delete it in the provider, then run \`campaignctl state forget ${u.address} --untracked ${u.id}\`\n`,
+      ),
+  };
 }
 
 /** Where a file is written from: relative paths start at `cwd`; the text goes through `redactor`. */

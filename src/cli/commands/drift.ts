@@ -1,17 +1,13 @@
 import { Option } from "commander";
-import { driftOf, driftReport, type DriftReport } from "../../core/drift.js";
-import { resolvedSpec } from "../../engine/build-plan.js";
-import { closeSessions, type KindSession } from "../../engine/session.js";
+import { driftExitCode, runDrift } from "../../engine/drift-run.js";
+import { timeLimits } from "../../engine/session.js";
 import { providers } from "../../providers/registry.js";
 import type { RegisterCommand } from "../context.js";
 import { renderDriftMarkdown, renderDriftText } from "../render/drift.js";
-import { runPlan, writeFileAtomic } from "../pipeline.js";
+import { planEvents, withProviderErrors, writeFileAtomic } from "../pipeline.js";
+import { loadValidWorkspace } from "../workspace.js";
 
-/** drift exit codes (docs/design.md §6): 0 in sync, 2 drift found, 1 error. */
-export function driftExitCode(r: DriftReport): number {
-  if (r.errors.length > 0) return 1;
-  return r.summary.drifted > 0 ? 2 : 0;
-}
+export { driftExitCode };
 
 export const register: RegisterCommand = (program, run) => {
   program
@@ -33,35 +29,10 @@ export const register: RegisterCommand = (program, run) => {
     )
     .action(
       run(async (ctx, opts: { format: "text" | "json" | "markdown"; target?: string[]; exclude?: string[]; out?: string }) => {
-        const result = await runPlan(ctx, { readOnly: true, ...(opts.target ? { targets: opts.target } : {}), ...(opts.exclude ? { exclude: opts.exclude } : {}) });
-        closeSessions(result.sessions);
-        const plans = new Map(result.plan.campaigns.map((c) => [c.address, c]));
-        const campaigns = result.refreshed
-          .filter((r) => !r.error)
-          .map((r) => {
-            const plan = plans.get(r.address);
-            return driftOf({
-              address: r.address,
-              provider: r.session.provider.id,
-              caps: r.session.kind.capabilities,
-              ...(r.decl ? { git: resolvedSpec(result.plan, r.address) ?? r.decl.spec } : {}),
-              ...(r.state ? { applied: r.state.applied } : {}),
-              ...(r.live ? { live: r.live } : {}),
-              ...(plan ? { plan } : {}),
-              ...(r.state?.audience ? { appliedAudience: r.state.audience } : {}),
-              notes: r.notes,
-            });
-          });
-        const limitations: string[] = [];
-        // One line per kind without a read API that has objects in scope, account by account.
-        const unreadable = new Map<KindSession, number>();
-        for (const r of result.refreshed) if (!r.session.kind.capabilities.readable) unreadable.set(r.session, (unreadable.get(r.session) ?? 0) + 1);
-        for (const [session, n] of [...unreadable].sort(([a], [b]) => a.key.localeCompare(b.key))) {
-          limitations.push(
-            `${session.kind.displayName} (${session.key}) has no read API: its ${n} ${session.kind.capabilities.noun ?? "campaign"}(s) are compared with the last applied state only, so edits made in its dashboard cannot be detected; only pending drift is reported.`,
-          );
-        }
-        const report = driftReport(campaigns, result.plan.errors, new Date(), limitations);
+        const workspace = await loadValidWorkspace(ctx);
+        const session = { env: ctx.io.env, ...timeLimits(ctx.global) };
+        const selection = { ...(opts.target ? { targets: opts.target } : {}), ...(opts.exclude ? { exclude: opts.exclude } : {}) };
+        const report = await withProviderErrors(() => runDrift(workspace, { ...selection, session }, planEvents(ctx, workspace)), workspace);
         const text =
           opts.format === "json"
             ? `${JSON.stringify(report, null, 2)}\n`

@@ -1,20 +1,12 @@
 import { Option } from "commander";
-import { isChange, type Plan } from "../../core/plan.js";
+import { planExitCode } from "../../engine/plan-run.js";
 import { closeSessions } from "../../engine/session.js";
 import type { RegisterCommand } from "../context.js";
 import { jsonChunks } from "../render/json-chunks.js";
 import { renderPlanMarkdown, renderPlanText } from "../render/plan.js";
 import { runPlan, writeChunks, writeChunksAtomic } from "../pipeline.js";
 
-/** plan exit codes (docs/design.md §6): 0 no changes; 1 error; --detailed-exitcode: 2 applicable changes, 3 blocked or replace. */
-export function planExitCode(plan: Plan, detailed: boolean): number {
-  if (plan.errors.length > 0) return 1;
-  if (!detailed) return 0;
-  const s = plan.summary;
-  if (s.blocked > 0 || s.replace > 0) return 3;
-  // An orphan apply will not touch (prune off, or a provider that cannot retire it) is a note, not a change.
-  return plan.campaigns.some((c) => isChange(c, plan.prune === true)) ? 2 : 0;
-}
+export { planExitCode };
 
 export const register: RegisterCommand = (program, run) => {
   program

@@ -1,0 +1,73 @@
+import type { Plan } from "../core/plan.js";
+import type { SafetyConfig, StateDocument, Workspace } from "../core/types.js";
+import { applicableCampaigns, riskyCount, safetyMayRefuse, type CampaignOutcome } from "./apply.js";
+import { buildPlan } from "./build-plan.js";
+import type { RefreshedCampaign } from "./refresh.js";
+import { accountKey, type AccountSession } from "./session.js";
+import { hasWork } from "./work.js";
+
+/** Runs one account's part of the plan (executePlan with the apply's options). */
+export type AccountRun = (plan: Plan, refreshed: RefreshedCampaign[], sessions: Map<string, AccountSession>) => Promise<CampaignOutcome[]>;
+
+/**
+ * Starts an account's apply as soon as its own refresh is done, instead of after every account's
+ * (issue 15): a fast account is not held behind a slow one's reads. Only when nothing that needs the
+ * whole plan could still stop the apply: no question to ask (--auto-approve), no saved plan to check
+ * for staleness, no interrupted create of an undeclared address to resolve first, and a safety
+ * threshold that cannot refuse whatever the accounts not yet refreshed turn out to hold (--force, or
+ * the changes known plus every campaign still unplanned stay within safety.maxChangePercent). The
+ * whole plan is still reported after the last refresh; the CLI holds the step lines of accounts
+ * started before that and prints them after it.
+ */
+export class EarlyStart {
+  readonly started = new Map<string, Promise<CampaignOutcome[]>>();
+  private readonly unplanned = new Map<string, number>();
+  private risky = 0;
+  private state: StateDocument | undefined;
+
+  constructor(
+    private readonly enabled: boolean,
+    private readonly managed: number,
+    workspace: Workspace,
+    private readonly safety: SafetyConfig,
+    private readonly force: boolean,
+    private readonly prune: boolean,
+    private readonly run: AccountRun,
+  ) {
+    // An upper bound of the campaigns each account's refresh will plan: declared plus recorded.
+    for (const d of workspace.campaigns) this.bump(accountKey(d.provider, d.account));
+  }
+
+  countState(doc: StateDocument): void {
+    this.state = doc;
+    for (const e of Object.values(doc.campaigns)) this.bump(accountKey(e.provider, e.account));
+  }
+
+  private bump(key: string): void {
+    this.unplanned.set(key, (this.unplanned.get(key) ?? 0) + 1);
+  }
+
+  onAccount(key: string, refreshed: RefreshedCampaign[]): void {
+    this.unplanned.delete(key);
+    if (!this.enabled || refreshed.length === 0) return;
+    // With the state: a reference to an object outside this run resolves to its recorded id (docs/design.md §11).
+    const plan = buildPlan(refreshed, this.state ? { state: this.state } : {});
+    this.risky += riskyCount(plan.campaigns, { prune: this.prune });
+    const unknown = [...this.unplanned.values()].reduce((a, b) => a + b, 0);
+    if (!this.force && safetyMayRefuse(this.risky, unknown, this.managed, this.safety)) return;
+    const work = applicableCampaigns(plan);
+    if (!work.some((c) => hasWork(c, this.prune))) return;
+    const running = this.run({ ...plan, campaigns: work }, refreshed, new Map([[key, refreshed[0]!.session]]));
+    running.catch(() => undefined); // awaited (and its error reported) once the whole plan is known
+    this.started.set(key, running);
+  }
+
+  /** The outcomes of the accounts started early (none unless it allowed one). */
+  async outcomes(): Promise<CampaignOutcome[]> {
+    return (await Promise.all(this.started.values())).flat();
+  }
+
+  settled(): Promise<unknown> {
+    return Promise.allSettled(this.started.values());
+  }
+}

@@ -1,0 +1,127 @@
+import type { Diagnostic } from "../core/diagnostics.js";
+import { UserError } from "../core/errors.js";
+import { isChange, type Plan } from "../core/plan.js";
+import type { StateDocument, UntrackedEntry, Workspace } from "../core/types.js";
+import type { ProviderApiError } from "../http/errors.js";
+import { catalog } from "../providers/registry.js";
+import { readState } from "../state/journal.js";
+import { StateFileError } from "../state/state-file.js";
+import { buildPlan } from "./build-plan.js";
+import { resolveLookups } from "./lookups.js";
+import { accountsInScope, refresh, type RefreshedCampaign } from "./refresh.js";
+import { closeSessions, openSessions, type AccountSession, type SessionOptions } from "./session.js";
+import { checkTargets, withRenameSources } from "./targets.js";
+
+/**
+ * The plan workflow (validate is the caller's: it holds a valid workspace): read state → select
+ * targets → open sessions → resolve lookups → refresh → build the plan. plan, drift and apply run it;
+ * the CLI only renders what it reports (PlanRunEvents) and what it returns.
+ */
+export interface PlanRun {
+  workspace: Workspace;
+  state: StateDocument;
+  sessions: Map<string, AccountSession>;
+  refreshed: RefreshedCampaign[];
+  plan: Plan;
+}
+
+export interface PlanRunOptions {
+  /** --target ADDR|GLOB... */
+  targets?: readonly string[];
+  /** --exclude ADDR|GLOB... */
+  exclude?: readonly string[];
+  recreateMissing?: boolean;
+  recreatePending?: boolean;
+  readOnly: boolean;
+  /** --prune / --no-prune; undefined: the workspace's `prune` setting. */
+  prune?: boolean;
+  /** The state already read (apply reads it under its lock); read from the state file when absent. */
+  state?: StateDocument;
+  /** Each account's campaigns as soon as its own refresh is done (apply starts that account early). */
+  onAccountRefreshed?: (key: string, refreshed: RefreshedCampaign[]) => void;
+  /** Where the API keys are read from, and the time budgets (src/engine/session.ts). */
+  session: Pick<SessionOptions, "env" | "requestBudgetMs" | "commandBudgetMs">;
+}
+
+/** What a plan run reports while it works (the CLI shows it on stderr). */
+export interface PlanRunEvents {
+  /** Every HTTP response and retry wait (SessionOptions.onEvent). */
+  http?: SessionOptions["onEvent"];
+  /** The refresh begins (the sessions are open); `refreshProgress` follows, `refreshEnd` closes it, however it ends. */
+  refreshStart?: () => void;
+  refreshProgress?: (done: number, total: number) => void;
+  refreshEnd?: () => void;
+  /** Lookups that did not resolve to exactly one object; the run then stops with a UserError. */
+  lookupProblems?: (diagnostics: readonly Diagnostic[]) => void;
+  /** An account whose list failed (its campaigns are skipped whole): once per account. */
+  listFailure?: (err: ProviderApiError) => void;
+  /** A live object a refused state commit left behind, tracked by no address; `boundTo` holds the address's own id. */
+  untracked?: (entry: UntrackedEntry, boundTo: string | undefined) => void;
+}
+
+/** The state file, read with its journal folded in; a damaged file is a UserError. */
+export async function loadState(file: string): Promise<StateDocument> {
+  try {
+    return await readState(file, catalog);
+  } catch (err) {
+    if (err instanceof StateFileError) throw new UserError(err.message);
+    throw err;
+  }
+}
+
+/** read state → refresh → plan; sessions are left open for the caller (apply) to use. Provider failures are thrown as they are. */
+export async function runPlan(declared: Workspace, opts: PlanRunOptions, events: PlanRunEvents = {}): Promise<PlanRun> {
+  const state = opts.state ?? (await loadState(declared.stateFile));
+  const targets = withRenameSources(declared, state, checkTargets(declared, state, opts.targets, opts.exclude));
+  const sessions = openSessions(declared, accountsInScope(declared, state, targets), {
+    readOnly: opts.readOnly,
+    ...opts.session,
+    ...(events.http ? { onEvent: events.http } : {}),
+  });
+  events.refreshStart?.();
+  try {
+    // Lookups ({ teamMember }, { sender }) first, read-only: the rest of the run sees plain ids.
+    const lookups = await resolveLookups(declared, state, sessions, targets);
+    if (lookups.diagnostics.length > 0) {
+      events.lookupProblems?.(lookups.diagnostics);
+      const n = lookups.diagnostics.length;
+      throw new UserError(`${n} lookup${n === 1 ? "" : "s"} did not resolve to exactly one object; fix ${n === 1 ? "it" : "them"} before going on`);
+    }
+    const workspace = lookups.workspace;
+    const refreshed = await refresh(workspace, state, sessions, {
+      ...(targets ? { targets } : {}),
+      ...(opts.recreateMissing ? { recreateMissing: true } : {}),
+      ...(opts.recreatePending ? { recreatePending: true } : {}),
+      ...(opts.onAccountRefreshed ? { onAccountDone: opts.onAccountRefreshed } : {}),
+      onProgress: (d, t) => events.refreshProgress?.(d, t),
+    });
+    // An account whose list failed is skipped whole; its failure is reported once.
+    const listFailures = new Map<string, ProviderApiError>();
+    for (const r of refreshed) if (r.listError && !listFailures.has(r.session.key)) listFailures.set(r.session.key, r.listError);
+    for (const err of listFailures.values()) events.listFailure?.(err);
+    for (const r of refreshed) r.notes.push(...(lookups.notes.get(r.address) ?? []));
+    // Objects a refused state commit left (state merge): live, tracked by no address.
+    for (const u of state.untracked ?? []) events.untracked?.(u, state.campaigns[u.address]?.id);
+    const plan = buildPlan(refreshed, { state });
+    plan.prune = opts.prune ?? workspace.prune === true;
+    // Which state the plan was made from: a saved plan is refused against another lineage or a newer serial.
+    plan.state = { serial: state.serial ?? 0, ...(state.lineage === undefined ? {} : { lineage: state.lineage }) };
+    if (state.untracked && state.untracked.length > 0) plan.untracked = state.untracked.map((u) => ({ address: u.address, provider: u.provider, id: u.id }));
+    return { workspace, state, sessions, refreshed, plan };
+  } catch (err) {
+    closeSessions(sessions);
+    throw err;
+  } finally {
+    events.refreshEnd?.();
+  }
+}
+
+/** plan exit codes (docs/design.md §6): 0 no changes; 1 error; --detailed-exitcode: 2 applicable changes, 3 blocked or replace. */
+export function planExitCode(plan: Plan, detailed: boolean): number {
+  if (plan.errors.length > 0) return 1;
+  if (!detailed) return 0;
+  const s = plan.summary;
+  if (s.blocked > 0 || s.replace > 0) return 3;
+  // An orphan apply will not touch (prune off, or a provider that cannot retire it) is a note, not a change.
+  return plan.campaigns.some((c) => isChange(c, plan.prune === true)) ? 2 : 0;
+}
