@@ -201,3 +201,35 @@ describe("validate never touches the network", () => {
     expect(requests).toBe(0);
   });
 });
+
+describe("one run reports every problem of a file (issue 24)", () => {
+  it("an unknown field, a missing audience file and a dangling ref of the same file, with an unknown account, at once", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "campaignctl-onepass-"));
+    try {
+      await cp(join(REPO_ROOT, "campaignctl.yaml"), join(dir, "campaignctl.yaml"));
+      await cp(join(REPO_ROOT, "campaigns"), join(dir, "campaigns"), { recursive: true });
+      const file = join(dir, "campaigns", "extrovert", "founders-engagement.yaml");
+      const text = readFileSync(file, "utf8")
+        .replace("  postMaxAgeDays: 30\n", "  postMaxAgeDays: 30\n  colour: red\n")
+        .replace("{ ref: founder-voice }", "{ ref: no-such-voice }");
+      await writeFile(file, `${text}audience:\n  files: [missing.csv]\n`);
+      const other = join(dir, "campaigns", "altur", "q2-reactivation.yaml");
+      await writeFile(other, readFileSync(other, "utf8").replace("  account: default\n", "  account: nowhere\n").replace(/\nspec:\n/, "\nspec:\n  retires: 2\n"));
+      const run = await runCli(["validate", "--format", "json"], dir);
+      expect(run.code).toBe(1);
+      const found = (JSON.parse(run.stdout) as { diagnostics: { file: string; code: string; message: string }[] }).diagnostics.map((d) => `${d.file} ${d.code}`);
+      expect(found).toEqual(
+        expect.arrayContaining([
+          "campaigns/extrovert/founders-engagement.yaml SCHEMA_UNKNOWN_FIELD",
+          "campaigns/extrovert/founders-engagement.yaml AUDIENCE_FILE_NOT_FOUND",
+          "campaigns/extrovert/founders-engagement.yaml REF_NOT_FOUND",
+          "campaigns/altur/q2-reactivation.yaml SCHEMA_UNKNOWN_FIELD",
+          "campaigns/altur/q2-reactivation.yaml UNKNOWN_ACCOUNT",
+        ]),
+      );
+      expect(found).toHaveLength(5);
+    } finally {
+      await removeDir(dir);
+    }
+  });
+});

@@ -158,10 +158,12 @@ export async function loadWorkspace({ cwd, configPath, env, redactor }: LoadWork
   // A problem of an audience file several campaigns use is reported once, naming them (docs/design.md §17).
   diagnostics.push(...onePerSharedFile(loaded.map((result, i) => ({ file: listing.files[i]!, ...result }))));
   for (const result of loaded) if (result.decl) campaigns.push(result.decl);
+  // Files with errors that still name their kind, account and name are checked against the workspace rules too.
+  const declared = loaded.flatMap((result) => result.decl ?? result.partial ?? []);
 
   // 4. Workspace rules.
   const byAddress = new Map<string, CampaignDecl>();
-  for (const decl of campaigns) {
+  for (const decl of declared) {
     const first = byAddress.get(decl.address);
     if (first) {
       const where = first.locate?.(["metadata", "name"]) ?? first.source;
@@ -233,7 +235,7 @@ export async function loadCampaignFile(
   file: string,
   roots?: readonly string[],
   opts: { rootDir?: string; keys?: KeyFinder } = {},
-): Promise<{ decl?: CampaignDecl; diagnostics: Diagnostic[]; address?: string }> {
+): Promise<{ decl?: CampaignDecl; partial?: CampaignDecl; diagnostics: Diagnostic[]; address?: string }> {
   const bytes = await readWorkspaceFile(file, { what: "campaign file", ...(roots ? { roots } : {}) });
   if ("code" in bytes) {
     return { diagnostics: [makeDiagnostic("error", bytes.code, bytes.message, file)] };
@@ -244,16 +246,19 @@ export async function loadCampaignFile(
   // A key pasted into a campaign file: never sent anywhere, never quoted (output sinks redact it too).
   if (pasted) return { diagnostics: [makeDiagnostic("error", "API_KEY_IN_FILE", pasted.message, file, pasted.at)] };
   const checked = checkCampaignText(decoded.text, file);
-  if (!checked.decl || !checked.audience) return checked;
+  const found = checked.decl ?? checked.partial;
+  if (!found || !checked.audience) return checked.decl ? checked : { diagnostics: checked.diagnostics, ...(found ? { partial: found, address: found.address } : {}) };
   const loaded = await loadAudience(checked.audience, {
     campaignFile: file,
     rootDir: opts.rootDir ?? dirname(file),
-    kind: kindModuleOf(checked.decl.kind).kind,
-    spec: checked.decl.spec,
+    kind: kindModuleOf(found.kind).kind,
+    spec: found.spec,
   });
   const diagnostics = [...checked.diagnostics, ...loaded.diagnostics];
-  const address = checked.decl.address;
-  return loaded.audience ? { decl: { ...checked.decl, audience: loaded.audience }, diagnostics, address } : { diagnostics, address };
+  const address = found.address;
+  // A file with errors still has its audience files read and its references checked (partial): one run reports everything.
+  if (!checked.decl) return { diagnostics, partial: found, address };
+  return loaded.audience ? { decl: { ...checked.decl, audience: loaded.audience }, diagnostics, address } : { diagnostics, address, partial: found };
 }
 
 /** Finds a configured API key in a file's text (any form core/redact knows), naming its variable. */
