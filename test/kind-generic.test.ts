@@ -3,14 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KindCapabilities } from "../src/core/capabilities.js";
-import type { CampaignDecl, StateDocument, Workspace } from "../src/core/types.js";
+import type { ResourceDecl, StateDocument, Workspace } from "../src/core/types.js";
 import { readForAdoption } from "../src/engine/adopt.js";
 import { resolveUndeclaredPending } from "../src/engine/pending.js";
 import { closeSessions, openSessions, sessionForKind } from "../src/engine/session.js";
 import { answerSource, asObject, idString } from "../src/providers/mapping.js";
 import { puffle } from "../src/providers/puffle/index.js";
 import { catalog, kindAtAddress, registerProvider } from "../src/providers/registry.js";
-import type { KindModule, LiveCampaign, ProviderModule } from "../src/providers/types.js";
+import type { KindModule, LiveResource, ProviderModule } from "../src/providers/types.js";
 import { StateStore } from "../src/state/journal.js";
 import { useSandbox } from "./support/sandbox.js";
 
@@ -26,7 +26,7 @@ const sb = useSandbox({ rateLimits: false });
 const primary = puffle.kinds[0] as KindModule;
 const readonlyCaps = (readable: boolean): KindCapabilities => ({ ...primary.capabilities, readable, nameField: "email_address", noun: "sender" });
 
-async function listSenders(http: Parameters<KindModule["createClient"]>[0]): Promise<LiveCampaign[]> {
+async function listSenders(http: Parameters<KindModule["createClient"]>[0]): Promise<LiveResource[]> {
   const req = { method: "GET", path: "/api/accounts", operation: "list senders", retry: "safe" } as const;
   const res = await http.request<{ accounts: unknown[] }>(req);
   return res.body.accounts.map((raw) => {
@@ -153,7 +153,7 @@ describe("pending creates are resolved with the pending object's own kind", () =
 });
 
 describe("state adopt reads the addressed object with its own kind's client", () => {
-  const declOf = (kind: string, address: string, spec: Record<string, string>): CampaignDecl => ({
+  const declOf = (kind: string, address: string, spec: Record<string, string>): ResourceDecl => ({
     address,
     provider: "probe",
     account: "default",

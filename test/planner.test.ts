@@ -5,10 +5,10 @@ import { capabilities as puffle } from "../src/providers/puffle/capabilities.js"
 import type { KindCapabilities } from "../src/core/capabilities.js";
 import type { JsonObject } from "../src/core/json.js";
 import type { AudiencePlan, BlockedCode, NoteCode } from "../src/core/plan.js";
-import { lifecyclePath, planCampaign, type AudiencePlanInput, type PlanCampaignInput } from "../src/core/planner.js";
+import { lifecyclePath, planResource, type AudiencePlanInput, type PlanResourceInput } from "../src/core/planner.js";
 import type { ObjectKind, ProviderId } from "../src/core/types.js";
 
-function input(provider: ProviderId, caps: KindCapabilities, spec: JsonObject | undefined, live?: { status?: string; spec: JsonObject }, extra: Partial<PlanCampaignInput> = {}): PlanCampaignInput {
+function input(provider: ProviderId, caps: KindCapabilities, spec: JsonObject | undefined, live?: { status?: string; spec: JsonObject }, extra: Partial<PlanResourceInput> = {}): PlanResourceInput {
   const kind = ({ extrovert: "ExtrovertCampaign", puffle: "PuffleCampaign", altur: "AlturCampaign" } as const)[provider] as ObjectKind;
   return {
     address: `${provider}/default/c`,
@@ -36,7 +36,7 @@ const alturLive = {
 };
 const alturSpec = { name: "A", agent_id: "agent_demo_01", integration_id: "integ_phone_01", integration_type: "phone_call", retries: 1 };
 
-describe("planCampaign", () => {
+describe("planResource", () => {
   it.each([
     ["altur unchanged → noop", input("altur", altur, alturSpec, { status: "active", spec: alturLive }), "noop", []],
     ["altur retries change → update with one field", input("altur", altur, { ...alturSpec, retries: 2 }, { status: "active", spec: alturLive }), "update", ["retries"]],
@@ -62,13 +62,13 @@ describe("planCampaign", () => {
     ["puffle draft-only edit on draft → update", input("puffle", puffle, { name: "P", stop_on_reply: false }, { status: "draft", spec: { name: "P", stop_on_reply: true } }), "update", ["stop_on_reply"]],
     ["puffle type change → replace", input("puffle", puffle, { name: "P", type: "email" }, { status: "draft", spec: { name: "P", type: "linkedin" } }), "replace", ["type"]],
   ])("%s", (_name, inp, action, paths) => {
-    const plan = planCampaign(inp);
+    const plan = planResource(inp);
     expect(plan.action).toBe(action);
     expect(plan.changes.map((c) => c.path)).toEqual(paths);
   });
 
   it("sends a PATCH body with only the changed sub-field of a merged object", () => {
-    const plan = planCampaign(input("altur", altur, { ...alturSpec, cycles: { cooldown_minutes: 60 }, scheduling: { tue: { startTime: "10:00", stopTime: "12:00", active: true } } }, { status: "active", spec: alturLive }));
+    const plan = planResource(input("altur", altur, { ...alturSpec, cycles: { cooldown_minutes: 60 }, scheduling: { tue: { startTime: "10:00", stopTime: "12:00", active: true } } }, { status: "active", spec: alturLive }));
     expect(plan.steps).toEqual([
       {
         kind: "update",
@@ -79,7 +79,7 @@ describe("planCampaign", () => {
   });
 
   it("blocks any change to a finished Altur campaign, with the reason and no steps", () => {
-    const plan = planCampaign(input("altur", altur, { ...alturSpec, retries: 3 }, { status: "finished", spec: alturLive }));
+    const plan = planResource(input("altur", altur, { ...alturSpec, retries: 3 }, { status: "finished", spec: alturLive }));
     expect(plan.action).toBe("update");
     expect(plan.changes[0]).toMatchObject({ path: "retries", class: "blocked", reason: expect.stringContaining("CAMPAIGN_FINISHED") });
     expect(plan.steps).toEqual([]);
@@ -87,7 +87,7 @@ describe("planCampaign", () => {
   });
 
   it("blocks a draft-only Puffle field on an active campaign but still sends the editable one", () => {
-    const plan = planCampaign(
+    const plan = planResource(
       input("puffle", puffle, { name: "New", sequence_nodes: [{ type: "end" }] }, { status: "active", spec: { name: "Old", sequence_nodes: [{ type: "message", body: "hi" }, { type: "end" }] } }),
     );
     expect(plan.changes.map((c) => [c.path, c.class])).toEqual([
@@ -101,7 +101,7 @@ describe("planCampaign", () => {
   });
 
   it("compares Puffle nodes by content: server fields the spec omits are ignored", () => {
-    const plan = planCampaign(
+    const plan = planResource(
       input("puffle", puffle, { name: "P", sequence_nodes: [{ type: "message", body: "hi" }, { type: "end" }] }, {
         status: "draft",
         spec: { name: "P", sequence_nodes: [{ type: "message", body: "hi", subject: null, ai_node: null }, { type: "end", body: null }] },
@@ -111,38 +111,38 @@ describe("planCampaign", () => {
   });
 
   it("orders draft-only edits before launch", () => {
-    const plan = planCampaign(input("puffle", puffle, { name: "P", stop_on_reply: false, status: "active" }, { status: "draft", spec: { name: "P", stop_on_reply: true } }));
+    const plan = planResource(input("puffle", puffle, { name: "P", stop_on_reply: false, status: "active" }, { status: "draft", spec: { name: "P", stop_on_reply: true } }));
     expect(plan.steps.map((s) => (s.kind === "action" ? s.action : s.kind))).toEqual(["update", "launch", "wait"]);
   });
 
   it("a launch completes in the background: the plan waits for active before the pause, and plans from launching", () => {
     const wait = { kind: "wait", after: "launch", until: "active", through: ["launching"] };
-    const fromDraft = planCampaign(input("puffle", puffle, { name: "P", status: "paused" }, { status: "draft", spec: { name: "P" } }));
+    const fromDraft = planResource(input("puffle", puffle, { name: "P", status: "paused" }, { status: "draft", spec: { name: "P" } }));
     expect(fromDraft.steps).toEqual([
       { kind: "action", action: "launch", from: "draft", to: "active" },
       wait,
       { kind: "action", action: "pause", from: "active", to: "paused" },
     ]);
     // Still launching (e.g. an earlier apply gave up waiting): wait, then pause — never "no transition".
-    const launching = planCampaign(input("puffle", puffle, { name: "P", status: "paused" }, { status: "launching", spec: { name: "P" } }));
+    const launching = planResource(input("puffle", puffle, { name: "P", status: "paused" }, { status: "launching", spec: { name: "P" } }));
     expect(launching.steps).toEqual([wait, { kind: "action", action: "pause", from: "active", to: "paused" }]);
     expect(launching.blocked).toEqual([]);
     expect(launching.action).toBe("transition");
     // launching already satisfies active: nothing to do.
-    expect(planCampaign(input("puffle", puffle, { name: "P", status: "active" }, { status: "launching", spec: { name: "P" } })).action).toBe("noop");
+    expect(planResource(input("puffle", puffle, { name: "P", status: "active" }, { status: "launching", spec: { name: "P" } })).action).toBe("noop");
   });
 
   it("pauses before an edit that would wake prospects, and warns only when the edit runs while active", () => {
     const hours = { timezone: "UTC", days: {} };
-    const paused = planCampaign(input("puffle", puffle, { name: "P", operating_hours: hours, status: "paused" }, { status: "active", spec: { name: "P", operating_hours: null } }));
+    const paused = planResource(input("puffle", puffle, { name: "P", operating_hours: hours, status: "paused" }, { status: "active", spec: { name: "P", operating_hours: null } }));
     expect(paused.steps.map((s) => (s.kind === "action" ? s.action : s.kind))).toEqual(["pause", "update"]);
     expect(paused.warnings).toEqual([]);
-    const active = planCampaign(input("puffle", puffle, { name: "P", operating_hours: hours }, { status: "active", spec: { name: "P", operating_hours: null } }));
+    const active = planResource(input("puffle", puffle, { name: "P", operating_hours: hours }, { status: "active", spec: { name: "P", operating_hours: null } }));
     expect(active.warnings.join()).toMatch(/wakes sleeping prospects/);
   });
 
   it("shows a launch the provider's pre-check rejects as blocked with its reasons", () => {
-    const plan = planCampaign(
+    const plan = planResource(
       input("puffle", puffle, { name: "P", status: "active" }, { status: "draft", spec: { name: "P" } }, { preflight: { launch: { ready: false, errors: ["no pending prospects"] } } }),
     );
     expect(plan.steps).toEqual([]);
@@ -152,7 +152,7 @@ describe("planCampaign", () => {
 
   it("plans a create with follow-up update and lifecycle steps", () => {
     const spec = { type: "email", name: "E", sender_account_ids: ["a"], sequence_nodes: [{ type: "end" }], status: "paused" };
-    const plan = planCampaign(input("puffle", puffle, spec));
+    const plan = planResource(input("puffle", puffle, spec));
     expect(plan.action).toBe("create");
     expect(plan.steps).toEqual([
       { kind: "create", body: { type: "email", name: "E", sender_account_ids: ["a"] } },
@@ -178,14 +178,14 @@ describe("planCampaign", () => {
 
   it("Extrovert update is one full body from defaults, last applied and spec", () => {
     const applied = { ...keywordApplied, postMaxAgeDays: 7 };
-    const plan = planCampaign(input("extrovert", extrovert, { ...keyword, name: "Y" }, { spec: applied }));
+    const plan = planResource(input("extrovert", extrovert, { ...keyword, name: "Y" }, { spec: applied }));
     expect(plan.action).toBe("update");
     // postMaxAgeDays (required, no meaning) keeps its last applied value; the settings their off form.
     expect(plan.steps).toEqual([{ kind: "update", fields: ["name"], body: { ...applied, name: "Y" } }]);
   });
 
   it("Extrovert KEYWORD spec without connectingSettings/dmSettings is creatable: both sent with every automation disabled", () => {
-    const plan = planCampaign(input("extrovert", extrovert, keyword));
+    const plan = planResource(input("extrovert", extrovert, keyword));
     expect(plan.blocked).toEqual([]);
     // The topic bindings go through toggle-bulk as well, right after the create (src/providers/extrovert/README.md §8).
     expect(plan.steps).toEqual([
@@ -198,30 +198,30 @@ describe("planCampaign", () => {
   it("Extrovert: an optional field removed from the file is planned as switched off, not refilled from the last applied body", () => {
     const target = { ...keywordApplied, type: "TARGET_USER", skipTeammatesLeads: true };
     const spec = { ...keyword, type: "TARGET_USER", skipTeammatesLeads: true };
-    const plan = planCampaign(input("extrovert", extrovert, spec, { spec: { ...target, applyCommentIntervalH: 48 } }));
+    const plan = planResource(input("extrovert", extrovert, spec, { spec: { ...target, applyCommentIntervalH: 48 } }));
     expect(plan.action).toBe("update");
     expect(plan.changes).toEqual([expect.objectContaining({ path: "applyCommentIntervalH", before: 48, after: null, switchedOff: true })]);
     expect(plan.steps).toEqual([{ kind: "update", fields: ["applyCommentIntervalH"], body: target }]);
     expect(plan.desired).not.toHaveProperty("applyCommentIntervalH");
     // Kept in the file: kept in the body.
-    const kept = planCampaign(input("extrovert", extrovert, { ...spec, applyCommentIntervalH: 48, name: "Z" }, { spec: { ...target, applyCommentIntervalH: 48 } }));
+    const kept = planResource(input("extrovert", extrovert, { ...spec, applyCommentIntervalH: 48, name: "Z" }, { spec: { ...target, applyCommentIntervalH: 48 } }));
     expect(kept.steps).toEqual([{ kind: "update", fields: ["name"], body: { ...target, applyCommentIntervalH: 48, name: "Z" } }]);
     // Settings objects dropped from the file go back to every automation disabled.
     const on = { ...connectingOff, isSendConnectionRequestEnabled: true };
-    const dropped = planCampaign(input("extrovert", extrovert, spec, { spec: { ...target, connectingSettings: on } }));
+    const dropped = planResource(input("extrovert", extrovert, spec, { spec: { ...target, connectingSettings: on } }));
     expect(dropped.changes.map((c) => [c.path, c.after])).toEqual([["connectingSettings", connectingOff]]);
   });
 
   it("archiving is an action, and un-archiving is blocked", () => {
-    const arch = planCampaign(input("altur", altur, { ...alturSpec, archived: true }, { status: "inactive", spec: alturLive }));
+    const arch = planResource(input("altur", altur, { ...alturSpec, archived: true }, { status: "inactive", spec: alturLive }));
     expect(arch.steps).toEqual([{ kind: "action", action: "archive", from: "inactive" }]);
-    const un = planCampaign(input("altur", altur, { ...alturSpec, archived: false }, { status: "inactive", spec: { ...alturLive, archived: true } }));
+    const un = planResource(input("altur", altur, { ...alturSpec, archived: false }, { status: "inactive", spec: { ...alturLive, archived: true } }));
     expect(un.steps).toEqual([]);
     expect(un.blocked[0]).toMatchObject({ code: "flag-irreversible", field: "archived", what: "archived: true → false" });
   });
 
   it("an orphan is reported, never acted on", () => {
-    const plan = planCampaign(input("altur", altur, undefined, { status: "active", spec: alturLive }));
+    const plan = planResource(input("altur", altur, undefined, { status: "active", spec: alturLive }));
     expect(plan.action).toBe("orphan");
     expect(plan.steps).toEqual([]);
   });
@@ -251,7 +251,7 @@ describe("typed codes: blocked steps and notes say what they are, the words only
     removeBlocked: "entries cannot be removed",
   });
   const draftP = { status: "draft", spec: { name: "P" } };
-  it.each<[string, PlanCampaignInput, { code: BlockedCode; field?: string }[]]>([
+  it.each<[string, PlanResourceInput, { code: BlockedCode; field?: string }[]]>([
     ["finished Altur: the status cannot be reached, the field cannot change", input("altur", altur, { ...alturSpec, retries: 2, status: "active" }, { status: "finished", spec: alturLive }), [
       { code: "field-blocked", field: "retries" },
       { code: "status-unreachable", field: "status" },
@@ -272,11 +272,11 @@ describe("typed codes: blocked steps and notes say what they are, the words only
     ]],
     ["entries no longer listed that stay", input("puffle", puffle, { name: "P" }, draftP, { audience: audience({ keep: 2 }, ["draft"], []) }), [{ code: "audience-kept" }]],
   ])("%s", (_name, inp, expected) => {
-    const plan = planCampaign(inp);
+    const plan = planResource(inp);
     expect(plan.blocked.map((b) => ({ code: b.code, ...(b.field === undefined ? {} : { field: b.field }) }))).toEqual(expected);
   });
 
-  it.each<[string, PlanCampaignInput, NoteCode[]]>([
+  it.each<[string, PlanResourceInput, NoteCode[]]>([
     ["an orphan the provider retires", input("altur", altur, undefined, { status: "active", spec: alturLive }), ["orphan-prune"]],
     ["an orphan the provider cannot retire", input("extrovert", extrovert, undefined, { spec: {} }), ["orphan-manual"]],
     ["a replace", input("altur", altur, { ...alturSpec, agent_id: "agent_x" }, { status: "active", spec: alturLive }), ["replace-fields", "replace-old"]],
@@ -288,14 +288,14 @@ describe("typed codes: blocked steps and notes say what they are, the words only
     ],
     ["notes from the refresh are kept with their codes", input("altur", altur, alturSpec, { status: "active", spec: alturLive }, { notes: [{ code: "adopted", text: "adopted live campaign 1 by its exact name" }] }), ["adopted"]],
   ])("notes: %s", (_name, inp, expected) => {
-    expect(planCampaign(inp).notes.map((n) => n.code)).toEqual(expected);
+    expect(planResource(inp).notes.map((n) => n.code)).toEqual(expected);
   });
 
   it("a lifecycle field change is shown blocked by its own code, not by the words of the step", () => {
-    const un = planCampaign(input("altur", altur, { ...alturSpec, archived: false }, { status: "inactive", spec: { ...alturLive, archived: true } }));
+    const un = planResource(input("altur", altur, { ...alturSpec, archived: false }, { status: "inactive", spec: { ...alturLive, archived: true } }));
     expect(un.changes.find((c) => c.path === "archived")).toMatchObject({ class: "blocked", reason: un.blocked[0]?.reason });
     // A failed pre-check blocks the launch step; the status change itself stays editable (as before codes).
-    const pre = planCampaign(input("puffle", puffle, { name: "P", status: "active" }, draftP, { preflight: { launch: { ready: false, errors: ["x"] } } }));
+    const pre = planResource(input("puffle", puffle, { name: "P", status: "active" }, draftP, { preflight: { launch: { ready: false, errors: ["x"] } } }));
     expect(pre.changes.find((c) => c.path === "status")?.class).toBe("editable");
   });
 });

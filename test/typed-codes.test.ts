@@ -3,9 +3,9 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { capabilities as puffle } from "../src/providers/puffle/capabilities.js";
 import { driftOf } from "../src/core/drift.js";
-import type { BlockedStep, CampaignPlan } from "../src/core/plan.js";
+import type { BlockedStep, ResourcePlan } from "../src/core/plan.js";
 import { readPlanDocument } from "../src/core/plan-format.js";
-import { applyExitCode, type CampaignOutcome } from "../src/engine/apply.js";
+import { applyExitCode, type ResourceOutcome } from "../src/engine/apply.js";
 import { useSandbox } from "./support/sandbox.js";
 import { TestWorkspace } from "./e2e/workspace.js";
 import { extrovertTarget, puffleEmail } from "./e2e/specs.js";
@@ -14,7 +14,7 @@ import { extrovertTarget, puffleEmail } from "./e2e/specs.js";
 
 const V1_PLAN = join(import.meta.dirname, "fixtures", "plans", "v1-create.json");
 
-const outcome = (o: Partial<CampaignOutcome>): CampaignOutcome => ({ address: "altur/default/a", status: "applied", done: [], blocked: [], warnings: [], verified: [], ...o });
+const outcome = (o: Partial<ResourceOutcome>): ResourceOutcome => ({ address: "altur/default/a", status: "applied", done: [], blocked: [], warnings: [], verified: [], ...o });
 
 describe("decisions are made on codes, never on the words", () => {
   it("apply exit code 3 comes from the needs-replace reason, whatever the message says", () => {
@@ -26,11 +26,11 @@ describe("decisions are made on codes, never on the words", () => {
     expect(applyExitCode([outcome({ status: "failed", reason: "provider-error", message: "--allow-replace" })])).toBe(1);
   });
 
-  const base: CampaignPlan = {
+  const base: ResourcePlan = {
     address: "puffle/default/p", provider: "puffle", account: "default", kind: "PuffleCampaign", id: "1", displayName: "P", action: "transition",
     status: "draft", identity: "state", changes: [], steps: [], blocked: [], warnings: [], notes: [],
   };
-  const drift = (blocked: BlockedStep[], audience?: CampaignPlan["audience"]) =>
+  const drift = (blocked: BlockedStep[], audience?: ResourcePlan["audience"]) =>
     driftOf({
       address: base.address, provider: "puffle", caps: puffle,
       git: { name: "P", status: "active" }, applied: { name: "P", status: "draft" }, live: { id: "1", status: "draft", spec: { name: "P" } },

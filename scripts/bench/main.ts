@@ -112,9 +112,9 @@ function printPlanner(runs: readonly PlannerBenchResult[]): void {
       ["step", "CPU (process)", "wall", "GC pauses (count)", "output"],
       [
         row("build the inputs (setup, not planning)", r.build),
-        row("planCampaign × all (cold, first run)", r.planCold),
+        row("planResource × all (cold, first run)", r.planCold),
         row("sort + summary", r.sortSummary),
-        row("planCampaign × all (warm, best of 3)", r.planWarm),
+        row("planResource × all (warm, best of 3)", r.planWarm),
         row("buildPlan (the real one, after warm-up)", r.buildPlanWarm),
         ...r.renders.map((x) => row(`render ${x.format}`, x, `${int(x.chars)} chars`)),
       ],
@@ -135,7 +135,7 @@ function printPlanner(runs: readonly PlannerBenchResult[]): void {
   const wall = runs.map((x) => x.planCold.wallMs + x.sortSummary.wallMs);
   const rss = runs.map((x) => x.memory.peakRssMb);
   if (runs.length > 1) {
-    out(`over ${runs.length} runs — cold planning (planCampaign × all + sort/summary): CPU ${spread(cpu, millis)}; wall ${spread(wall, millis)}; peak RSS ${spread(rss, mb)}\n`);
+    out(`over ${runs.length} runs — cold planning (planResource × all + sort/summary): CPU ${spread(cpu, millis)}; wall ${spread(wall, millis)}; peak RSS ${spread(rss, mb)}\n`);
   }
   out(
     median(cpu) < PLAN_CPU_TARGET_MS

@@ -5,12 +5,12 @@
 import { PerformanceObserver, performance } from "node:perf_hooks";
 import { renderPlanJson, renderPlanMarkdown, renderPlanText } from "../../src/cli/render/plan.js";
 import type { JsonObject } from "../../src/core/json.js";
-import { PLAN_FORMAT_VERSION, summarize, type CampaignPlan, type Plan, type PlanNote, type PlanSummary } from "../../src/core/plan.js";
-import { planCampaign, type LiveView, type PlanCampaignInput } from "../../src/core/planner.js";
+import { PLAN_FORMAT_VERSION, summarize, type ResourcePlan, type Plan, type PlanNote, type PlanSummary } from "../../src/core/plan.js";
+import { planResource, type LiveView, type PlanResourceInput } from "../../src/core/planner.js";
 import type { StateEntry, Workspace } from "../../src/core/types.js";
 import { SIMULATED as PROVIDERS, type SimulatedProvider } from "../../src/sandbox/types.js";
 import { buildPlan, plannerInput } from "../../src/engine/build-plan.js";
-import { fingerprintOf, type RefreshedCampaign } from "../../src/engine/refresh.js";
+import { fingerprintOf, type RefreshedResource } from "../../src/engine/refresh.js";
 import { closeSessions, openSessions, sessionForKind, type AccountSession } from "../../src/engine/session.js";
 import { alturSpec, extrovertSpec, fileName, puffleSpec } from "./fixtures.js";
 
@@ -125,7 +125,7 @@ const SPECS: Record<SimulatedProvider, (i: number) => JsonObject> = { altur: alt
  * Twenty scenarios, cycled: half unchanged, the rest editable updates, blocked changes, replacements,
  * creates, orphans, lifecycle transitions, a launch the provider's pre-check refuses, adoptions.
  */
-function refreshedCampaign(i: number, sessions: Map<string, AccountSession>): RefreshedCampaign {
+function refreshedCampaign(i: number, sessions: Map<string, AccountSession>): RefreshedResource {
   const provider: SimulatedProvider = i % 5 < 2 ? "altur" : i % 5 < 4 ? "puffle" : "extrovert";
   const session = sessionForKind(sessions.get(`${provider}/default`)!, KINDS[provider]);
   const caps = session.kind.capabilities;
@@ -138,8 +138,8 @@ function refreshedCampaign(i: number, sessions: Map<string, AccountSession>): Re
   let liveStatus = typeof base.status === "string" ? base.status : undefined;
   let live: JsonObject | undefined;
   const notes: PlanNote[] = [];
-  let identity: RefreshedCampaign["identity"] = "state";
-  let preflight: RefreshedCampaign["preflight"];
+  let identity: RefreshedResource["identity"] = "state";
+  let preflight: RefreshedResource["preflight"];
 
   switch (scenarioNo) {
     case 10:
@@ -209,7 +209,7 @@ function refreshedCampaign(i: number, sessions: Map<string, AccountSession>): Re
   };
 }
 
-function sortAndSummarize(campaigns: CampaignPlan[]): Plan {
+function sortAndSummarize(campaigns: ResourcePlan[]): Plan {
   campaigns.sort((a, b) => a.address.localeCompare(b.address));
   return { formatVersion: PLAN_FORMAT_VERSION, createdAt: new Date().toISOString(), campaigns, summary: summarize(campaigns), errors: [] };
 }
@@ -242,7 +242,7 @@ export async function runPlannerBench(count: number, progress: (line: string) =>
     const byProvider = Object.fromEntries(PROVIDERS.map((p) => [p, refreshed.filter((r) => r.session.provider.id === p).length])) as Record<SimulatedProvider, number>;
 
     progress("planning (cold)");
-    const [campaigns, planCold] = measure(() => inputs.map((input) => planCampaign(input)));
+    const [campaigns, planCold] = measure(() => inputs.map((input) => planResource(input)));
     sample();
     const [plan, sortSummary] = measure(() => sortAndSummarize(campaigns));
     sample();
@@ -252,7 +252,7 @@ export async function runPlannerBench(count: number, progress: (line: string) =>
     progress("planning (warm, best of 3)");
     const warm: Measure[] = [];
     for (let k = 0; k < 3; k++) {
-      warm.push(measure(() => inputs.map((input) => planCampaign(input)))[1]);
+      warm.push(measure(() => inputs.map((input) => planResource(input)))[1]);
       sample();
     }
     const planWarm = warm.reduce((best, m) => (m.cpuMs < best.cpuMs ? m : best));

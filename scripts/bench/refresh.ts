@@ -17,7 +17,7 @@ import { getPath, pathWithin } from "../../src/core/diff.js";
 import { jsonEqual, type JsonObject } from "../../src/core/json.js";
 import { fromListItem as alturFromListItem } from "../../src/providers/altur/client.js";
 import { fromCampaign as puffleFromCampaign } from "../../src/providers/puffle/client.js";
-import type { LiveCampaign } from "../../src/providers/types.js";
+import type { LiveResource } from "../../src/providers/types.js";
 import type { PlanSummary } from "../../src/core/plan.js";
 import type { StateEntry } from "../../src/core/types.js";
 import { SIMULATED as PROVIDERS, type SimulatedProvider } from "../../src/sandbox/types.js";
@@ -139,7 +139,7 @@ function scenario(counts: Record<SimulatedProvider, number>): Seeded[] {
  * the path is immutable, or frozen (KindCapabilities.frozenReads: the status state observed and the
  * listed status both freeze it, and the spec still wants what was recorded).
  */
-export function detailReadNeeded(caps: KindCapabilities, listView: LiveCampaign, spec: JsonObject, entry: StateEntry | undefined): boolean {
+export function detailReadNeeded(caps: KindCapabilities, listView: LiveResource, spec: JsonObject, entry: StateEntry | undefined): boolean {
   const managed = managedPaths(spec, caps.mergePaths);
   const lacking = listView.missing.filter((m) => managed.some((path) => pathWithin(m, path) || pathWithin(path, m)));
   const vouched = (m: string): boolean => {
@@ -158,8 +158,8 @@ export function detailReadNeeded(caps: KindCapabilities, listView: LiveCampaign,
 }
 
 /** Every listed campaign as the client's own list mapping sees it, read from the simulators without HTTP. */
-function listViews(sb: RunningSandbox): Map<string, LiveCampaign> {
-  const views = new Map<string, LiveCampaign>();
+function listViews(sb: RunningSandbox): Map<string, LiveResource> {
+  const views = new Map<string, LiveResource>();
   const puffle = call(sb, "puffle", "GET", "/api/campaigns").body as { campaigns: unknown[] };
   for (const c of puffle.campaigns) {
     const v = puffleFromCampaign(c, { provider: "puffle", account: "bench", operation: "list campaigns", method: "GET", path: "/api/campaigns", status: 200 });

@@ -1,6 +1,6 @@
 import type { Diagnostic } from "../core/diagnostics.js";
 import { isJsonObject, type JsonObject } from "../core/json.js";
-import { addressOf, type CampaignDecl, type SourceLocation } from "../core/types.js";
+import { addressOf, type ResourceDecl, type SourceLocation } from "../core/types.js";
 import { kindModule } from "../providers/registry.js";
 import type { SpecCheckContext } from "../providers/types.js";
 import type { AudienceReference } from "./audience.js";
@@ -26,7 +26,7 @@ export interface CampaignCheckInput {
 
 export interface CampaignCheckResult {
   /** Present when the document has no errors (warnings allowed). */
-  decl?: CampaignDecl;
+  decl?: ResourceDecl;
   diagnostics: Diagnostic[];
   /** The top-level `audience` as written, when the document has one (its files are read by the loader). */
   audience?: AudienceReference;
@@ -35,7 +35,7 @@ export interface CampaignCheckResult {
    * it goes (spec without the fields the schema rejects), so the loader still reads its audience files
    * and checks its references and workspace rules in the same run (every problem at once). Never planned.
    */
-  partial?: CampaignDecl;
+  partial?: ResourceDecl;
 }
 
 /**
@@ -94,7 +94,7 @@ export function checkCampaignDocument({ file, value, source }: CampaignCheckInpu
   const sound = !issues.some((i) => i.path[0] === "audience") && isJsonObject(value.audience);
   const audience = sound ? audienceReference(value.audience as JsonObject, at) : undefined;
   const complete = specIsValid && !diagnostics.some((d) => d.severity === "error");
-  const decl: CampaignDecl = {
+  const decl: ResourceDecl = {
     address: addressOf(provider.id, account, name, kind.short),
     provider: provider.id,
     account,
@@ -155,7 +155,7 @@ export function checkCampaignText(text: string, file: string): CampaignCheckResu
 }
 
 /** Audience positions through the campaign's (lazily built) source positions. */
-function locatedAudience(ref: AudienceReference, decl: CampaignDecl): AudienceReference {
+function locatedAudience(ref: AudienceReference, decl: ResourceDecl): AudienceReference {
   const located = (path: DocPath): Position | undefined => {
     const where = decl.locate?.(path);
     return where ? { line: where.line, col: where.col } : undefined;
@@ -171,7 +171,7 @@ function locatedAudience(ref: AudienceReference, decl: CampaignDecl): AudienceRe
  * Keep the text, not the syntax tree (about 17 KB per campaign): later positions are rare, so the
  * tree is built the first time one is asked for.
  */
-function withLazySource(decl: CampaignDecl, text: string, file: string, start: Position): CampaignDecl {
+function withLazySource(decl: ResourceDecl, text: string, file: string, start: Position): ResourceDecl {
   let source: YamlSource | undefined;
   const locate = (path: DocPath): SourceLocation => {
     source ??= parseYamlMapping(text, file).source;

@@ -1,6 +1,6 @@
 import type { Diagnostic } from "../core/diagnostics.js";
 import { dependencyWaves, findRefs } from "../core/refs.js";
-import type { Address, CampaignDecl } from "../core/types.js";
+import type { Address, ResourceDecl } from "../core/types.js";
 import { addressForKind, referencesOf } from "../providers/registry.js";
 import { makeDiagnostic } from "./source.js";
 
@@ -8,7 +8,7 @@ import { makeDiagnostic } from "./source.js";
  * Workspace rule (docs/design.md §11), offline: every `{ ref: name }` names an object of the field's kind in
  * the same account, and references form no cycle. Each problem is located at the `ref`.
  */
-export function checkReferences(decls: readonly CampaignDecl[], rel: (file: string) => string): Diagnostic[] {
+export function checkReferences(decls: readonly ResourceDecl[], rel: (file: string) => string): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const byAddress = new Map(decls.map((d) => [d.address, d]));
   const deps = new Map<Address, Address[]>();

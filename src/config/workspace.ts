@@ -5,7 +5,7 @@ import type { Diagnostic } from "../core/diagnostics.js";
 import { isJsonObject, type JsonObject } from "../core/json.js";
 import { Redactor } from "../core/redact.js";
 import { mapPool } from "../core/pool.js";
-import { type AccountConfig, type CampaignDecl, type ProviderId, type SafetyConfig, type Workspace } from "../core/types.js";
+import { type AccountConfig, type ResourceDecl, type ProviderId, type SafetyConfig, type Workspace } from "../core/types.js";
 import { findProvider, kindModuleOf, providerById } from "../providers/registry.js";
 import { loadAudience, onePerSharedFile } from "./audience.js";
 import { checkCampaignText, DEFAULT_ACCOUNT } from "./campaign.js";
@@ -153,7 +153,7 @@ export async function loadWorkspace({ cwd, configPath, env, redactor }: LoadWork
     );
   }
 
-  const campaigns: CampaignDecl[] = [];
+  const campaigns: ResourceDecl[] = [];
   const loaded = await mapPool(listing.files, READ_CONCURRENCY, (file) => loadCampaignFile(file, undefined, { rootDir, keys }));
   // A problem of an audience file several campaigns use is reported once, naming them (docs/design.md §17).
   diagnostics.push(...onePerSharedFile(loaded.map((result, i) => ({ file: listing.files[i]!, ...result }))));
@@ -162,7 +162,7 @@ export async function loadWorkspace({ cwd, configPath, env, redactor }: LoadWork
   const declared = loaded.flatMap((result) => result.decl ?? result.partial ?? []);
 
   // 4. Workspace rules.
-  const byAddress = new Map<string, CampaignDecl>();
+  const byAddress = new Map<string, ResourceDecl>();
   for (const decl of declared) {
     const first = byAddress.get(decl.address);
     if (first) {
@@ -235,7 +235,7 @@ export async function loadCampaignFile(
   file: string,
   roots?: readonly string[],
   opts: { rootDir?: string; keys?: KeyFinder } = {},
-): Promise<{ decl?: CampaignDecl; partial?: CampaignDecl; diagnostics: Diagnostic[]; address?: string }> {
+): Promise<{ decl?: ResourceDecl; partial?: ResourceDecl; diagnostics: Diagnostic[]; address?: string }> {
   const bytes = await readWorkspaceFile(file, { what: "campaign file", ...(roots ? { roots } : {}) });
   if ("code" in bytes) {
     return { diagnostics: [makeDiagnostic("error", bytes.code, bytes.message, file)] };

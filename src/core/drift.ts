@@ -2,7 +2,7 @@ import type { KindCapabilities } from "./capabilities.js";
 import { diffUnits, getPath, projectOnto } from "./diff.js";
 import { jsonEqual, type JsonObject, type JsonValue } from "./json.js";
 import { statusSatisfies } from "./lifecycle.js";
-import { isAudienceBlocked, type CampaignPlan, type PlanNote } from "./plan.js";
+import { isAudienceBlocked, type ResourcePlan, type PlanNote } from "./plan.js";
 import { lifecycleFields } from "./planner.js";
 import { audienceSummary, sameFiles } from "./audience.js";
 import type { Address, AudienceState, ProviderId } from "./types.js";
@@ -24,7 +24,7 @@ export interface DriftField {
   reason?: string;
 }
 
-export interface CampaignDrift {
+export interface ResourceDrift {
   address: Address;
   provider: ProviderId;
   id?: string;
@@ -43,7 +43,7 @@ export interface DriftInput {
   applied?: JsonObject;
   live?: { id: string; status?: string; spec: JsonObject };
   /** The plan for this address, for the blocked classification (and its audience counts). */
-  plan?: CampaignPlan;
+  plan?: ResourcePlan;
   /** The audience as last applied (state). */
   appliedAudience?: AudienceState;
   notes?: readonly PlanNote[];
@@ -60,9 +60,9 @@ function classify(git: JsonValue | undefined, applied: JsonValue | undefined, li
 }
 
 /** Three-way comparison of Git, last applied state and live for one campaign. Pure. */
-export function driftOf(input: DriftInput): CampaignDrift {
+export function driftOf(input: DriftInput): ResourceDrift {
   const { caps, git, applied, live } = input;
-  const out: CampaignDrift = {
+  const out: ResourceDrift = {
     address: input.address,
     provider: input.provider,
     ...(live ? { id: live.id } : {}),
@@ -134,7 +134,7 @@ export function driftOf(input: DriftInput): CampaignDrift {
  * outside campaignctl — counts are cheap, the roster itself is not read for this), pending when the
  * files hold rows not uploaded yet (or, exact, entries to remove).
  */
-function audienceDrift(plan: CampaignPlan | undefined, applied: AudienceState | undefined): DriftField | undefined {
+function audienceDrift(plan: ResourcePlan | undefined, applied: AudienceState | undefined): DriftField | undefined {
   const a = plan?.audience;
   if (!a) return undefined;
   const filesMoved = !applied || !sameFiles(applied.files, a.files) || applied.mode !== a.mode;
@@ -157,21 +157,21 @@ function audienceDrift(plan: CampaignPlan | undefined, applied: AudienceState | 
   };
 }
 
-export function hasDrift(d: CampaignDrift): boolean {
+export function hasDrift(d: ResourceDrift): boolean {
   return d.summary !== undefined || d.fields.length > 0;
 }
 
 export interface DriftReport {
   formatVersion: 1;
   checkedAt: string;
-  campaigns: CampaignDrift[];
+  campaigns: ResourceDrift[];
   summary: { checked: number; inSync: number; drifted: number } & Record<DriftClass, number>;
   errors: { address: Address; message: string }[];
   /** What this report cannot see, e.g. providers without a read API. */
   limitations: string[];
 }
 
-export function driftReport(campaigns: CampaignDrift[], errors: DriftReport["errors"], now: Date = new Date(), limitations: string[] = []): DriftReport {
+export function driftReport(campaigns: ResourceDrift[], errors: DriftReport["errors"], now: Date = new Date(), limitations: string[] = []): DriftReport {
   const summary: DriftReport["summary"] = { checked: campaigns.length, inSync: 0, drifted: 0, pending: 0, "out-of-band": 0, conflict: 0, blocked: 0 };
   for (const c of campaigns) {
     if (hasDrift(c)) summary.drifted += 1;

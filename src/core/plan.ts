@@ -134,7 +134,7 @@ export function isAudienceBlocked(b: BlockedStep): boolean {
   return b.code === "audience-add-blocked" || b.code === "audience-remove-blocked" || b.code === "audience-kept";
 }
 
-/** Why apply skipped a campaign, failed it, or left it to a person (CampaignOutcome.reason). */
+/** Why apply skipped a campaign, failed it, or left it to a person (ResourceOutcome.reason). */
 export type ActionReason =
   /** skipped: the plan is a replace and --allow-replace was not given (exit code 3). */
   | "needs-replace"
@@ -195,7 +195,7 @@ export interface PlanNote {
   text: string;
 }
 
-export interface CampaignPlan {
+export interface ResourcePlan {
   address: Address;
   provider: ProviderId;
   account: string;
@@ -249,7 +249,7 @@ export const PLAN_FORMAT_VERSION = 2;
 export interface Plan {
   formatVersion: typeof PLAN_FORMAT_VERSION;
   createdAt: string;
-  campaigns: CampaignPlan[];
+  campaigns: ResourcePlan[];
   summary: PlanSummary;
   /** Problems found while refreshing that do not stop the whole plan (e.g. ambiguous names). */
   errors: { address: Address; message: string }[];
@@ -268,12 +268,12 @@ export interface Plan {
  * Whether apply would do something for this campaign. An orphan is a change only when apply retires
  * it (prune on, and the provider can); otherwise it is a note.
  */
-export function isChange(c: CampaignPlan, prune: boolean): boolean {
+export function isChange(c: ResourcePlan, prune: boolean): boolean {
   if (c.action === "orphan") return prune && c.retire !== "manual";
   return c.action !== "noop" || c.movedFrom !== undefined;
 }
 
-export function summarize(campaigns: readonly CampaignPlan[]): PlanSummary {
+export function summarize(campaigns: readonly ResourcePlan[]): PlanSummary {
   const s: PlanSummary = { create: 0, update: 0, transition: 0, replace: 0, noop: 0, orphan: 0, blocked: 0 };
   for (const c of campaigns) {
     s[c.action] += 1;

@@ -2,7 +2,7 @@ import type { KindCapabilities, LifecycleAction } from "./capabilities.js";
 import { bodyFromPaths, diffUnits, getPath, pathWithin, type UnitDiff } from "./diff.js";
 import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from "./json.js";
 import { statusSatisfies } from "./lifecycle.js";
-import type { AudiencePlan, BlockedStep, CampaignPlan, FieldChange, PlanAction, PlanNote, PlanStep } from "./plan.js";
+import type { AudiencePlan, BlockedStep, ResourcePlan, FieldChange, PlanAction, PlanNote, PlanStep } from "./plan.js";
 import type { Address, ObjectKind, ProviderId, StateEntry } from "./types.js";
 
 /** The live counterpart as the planner sees it: already normalised to the spec's shape. */
@@ -38,7 +38,7 @@ export interface AudiencePlanInput {
   removeBlocked: string;
 }
 
-export interface PlanCampaignInput {
+export interface PlanResourceInput {
   address: Address;
   provider: ProviderId;
   account: string;
@@ -48,7 +48,7 @@ export interface PlanCampaignInput {
   spec?: JsonObject;
   live?: LiveView;
   state?: StateEntry;
-  identity: CampaignPlan["identity"];
+  identity: ResourcePlan["identity"];
   preflight?: Readonly<Record<string, PreflightResult>>;
   notes?: readonly PlanNote[];
   /** The address the same campaign was recorded under before a rename (metadata.name changed). */
@@ -215,7 +215,7 @@ function resultingSpec(spec: JsonObject, blockedUnits: readonly UnitDiff[]): Jso
  * Every plan object gets the same keys in the same order (absent ones undefined, which JSON drops):
  * one hidden class for all of them keeps the planner's hot path monomorphic.
  */
-function base(input: PlanCampaignInput, displayName: string): CampaignPlan {
+function base(input: PlanResourceInput, displayName: string): ResourcePlan {
   return {
     address: input.address,
     provider: input.provider,
@@ -244,7 +244,7 @@ function base(input: PlanCampaignInput, displayName: string): CampaignPlan {
  * The audience step at the point where it runs (after create and draft edits, before launch or
  * activate), or blocked with the reason where the provider's status forbids roster writes.
  */
-function planAudience(input: PlanCampaignInput, plan: CampaignPlan, status: string | undefined): PlanStep | undefined {
+function planAudience(input: PlanResourceInput, plan: ResourcePlan, status: string | undefined): PlanStep | undefined {
   const a = input.audience;
   if (!a) return undefined;
   plan.audience = a.plan;
@@ -309,7 +309,7 @@ function switchedOff(target: JsonObject, live: JsonObject, skip: readonly string
   return out;
 }
 
-function planCreate(input: PlanCampaignInput, spec: JsonObject, plan: CampaignPlan): CampaignPlan {
+function planCreate(input: PlanResourceInput, spec: JsonObject, plan: ResourcePlan): ResourcePlan {
   const { caps } = input;
   const lc = lifecycleFields(caps);
   const fields = withoutFields(spec, lc);
@@ -377,7 +377,7 @@ function pick(spec: JsonObject, fields: readonly string[]): JsonObject {
 }
 
 /** Plan one campaign. Pure: no I/O, deterministic for the same input. */
-export function planCampaign(input: PlanCampaignInput): CampaignPlan {
+export function planResource(input: PlanResourceInput): ResourcePlan {
   const { caps, spec, live } = input;
   const nameOf = (o: JsonObject | undefined) => {
     const v = o?.[caps.nameField];

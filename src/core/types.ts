@@ -40,7 +40,7 @@ export interface SourceLocation {
 }
 
 /** One object file (a campaign or another managed kind), loaded and validated. */
-export interface CampaignDecl {
+export interface ResourceDecl {
   address: Address;
   provider: ProviderId;
   account: string;
@@ -144,7 +144,7 @@ export interface Workspace {
   safety: SafetyConfig;
   /** Retire orphans on apply (`prune` in campaignctl.yaml; absent = false). */
   prune?: boolean;
-  campaigns: CampaignDecl[];
+  campaigns: ResourceDecl[];
 }
 
 /** One record of campaignctl.state.json, keyed by address. */

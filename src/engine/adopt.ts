@@ -1,7 +1,7 @@
 import { projectOnto, setPath, writeUnits } from "../core/diff.js";
 import type { KindCapabilities } from "../core/capabilities.js";
 import type { JsonObject } from "../core/json.js";
-import type { CampaignDecl } from "../core/types.js";
+import type { ResourceDecl } from "../core/types.js";
 import { mergeLive } from "../providers/mapping.js";
 import { fillUnknown } from "./fill-unknown.js";
 import type { KindSession } from "./session.js";
@@ -23,7 +23,7 @@ export interface LiveAdoption {
  * "unreadable" when the kind's client cannot read one object (the caller records the declared spec),
  * undefined when the provider answers 404.
  */
-export async function readForAdoption(session: KindSession, decl: CampaignDecl, id: string): Promise<LiveAdoption | undefined | "unreadable"> {
+export async function readForAdoption(session: KindSession, decl: ResourceDecl, id: string): Promise<LiveAdoption | undefined | "unreadable"> {
   const client = session.client;
   if (!session.kind.capabilities.readable || !client.get) return "unreadable";
   const detail = await client.get(id);

@@ -4,7 +4,7 @@ import type { Workspace } from "../core/types.js";
 import { catalog } from "../providers/registry.js";
 import { StateStore } from "../state/journal.js";
 import { acquireStateLock } from "../state/lock.js";
-import { applicableCampaigns, applyExitCode, executePlan, safetyRefusal, type ApplyOptions, type CampaignOutcome, type WaitProgress } from "./apply.js";
+import { applicableResources, applyExitCode, executePlan, safetyRefusal, type ApplyOptions, type ResourceOutcome, type WaitProgress } from "./apply.js";
 import { EarlyStart, type AccountRun } from "./early-start.js";
 import { resolveUndeclaredPending } from "./pending.js";
 import { runPlan, type PlanRun, type PlanRunEvents, type PlanRunOptions } from "./plan-run.js";
@@ -84,7 +84,7 @@ export interface ApplyRunEvents extends PlanRunEvents {
   /** Execution of the whole plan starts: `total` campaigns (steps of accounts started early may have been reported before). */
   applyStart?: (total: number) => void;
   step?: (address: string, what: string) => void;
-  outcome?: (o: CampaignOutcome) => void;
+  outcome?: (o: ResourceOutcome) => void;
   wait?: (address: string, w: WaitProgress) => void;
   /** Execution is over (however it ended). */
   applyEnd?: () => void;
@@ -108,7 +108,7 @@ export interface ApplyRunResult {
   /** A signal stopped the apply. */
   interrupted: boolean;
   /** Every campaign's outcome, sorted by address (undefined when nothing ran). */
-  outcomes?: CampaignOutcome[];
+  outcomes?: ResourceOutcome[];
   stateWritten: boolean;
   unrecorded?: Unrecorded;
   /** docs/design.md §6: 0 all applied and verified, 1 something failed, 3 blocked remain, 130/143 stopped by a signal. */
@@ -234,7 +234,7 @@ interface ApplyPlanRun {
 }
 
 /** Everything between the refresh and the final state write; returns the outcomes (undefined when nothing ran). */
-async function applyPlan(run: ApplyPlanRun, result: PlanRun): Promise<CampaignOutcome[] | undefined | "cancelled"> {
+async function applyPlan(run: ApplyPlanRun, result: PlanRun): Promise<ResourceOutcome[] | undefined | "cancelled"> {
   const { workspace, opts, events, store, early, prune } = run;
   const { sessions } = result;
   if (opts.signal?.aborted) return early.started.size > 0 ? await early.outcomes() : undefined;
@@ -245,8 +245,8 @@ async function applyPlan(run: ApplyPlanRun, result: PlanRun): Promise<CampaignOu
   if (opts.saved) plan = savedPlanToApply(opts.saved.plan, plan, prune);
   else events.plan?.(plan);
   // Campaigns that could not be read or planned are reported as failed; the others proceed.
-  const unplanned: CampaignOutcome[] = plan.errors.map((e) => ({ address: e.address, status: "failed", done: [], reason: "not-planned", message: e.message, blocked: [], warnings: [], verified: [] }));
-  const work = applicableCampaigns(plan);
+  const unplanned: ResourceOutcome[] = plan.errors.map((e) => ({ address: e.address, status: "failed", done: [], reason: "not-planned", message: e.message, blocked: [], warnings: [], verified: [] }));
+  const work = applicableResources(plan);
   if (!work.some((c) => hasWork(c, prune))) {
     if (unplanned.length === 0) events.nothingToApply?.();
     return unplanned;
@@ -297,7 +297,7 @@ function unrecordedOf(store: StateStore): Unrecorded {
 }
 
 /** The last state write and the exit code (a cancelled apply exits 1; a signal's code wins over everything). */
-async function finish(store: StateStore, stage: ApplyRunResult["stage"], outcomes: CampaignOutcome[] | undefined, signal: AbortSignal | undefined): Promise<ApplyRunResult> {
+async function finish(store: StateStore, stage: ApplyRunResult["stage"], outcomes: ResourceOutcome[] | undefined, signal: AbortSignal | undefined): Promise<ApplyRunResult> {
   const written = await persist(store);
   const interrupted = signal?.aborted === true;
   const reason: unknown = signal?.reason;

@@ -11,12 +11,12 @@
  *   lifecycle.ts       lifecycle actions and waits for a background status change
  *   audience-upload.ts roster batches, removals and the count check
  *   retire.ts          retiring a replaced campaign, pruning an orphan
- *   campaign-run.ts    one campaign's steps in order (applyCampaign)
+ *   campaign-run.ts    one campaign's steps in order (applyResource)
  *   execute.ts         the whole plan: dependency waves, one worker pool per account (executePlan)
  */
-export { applyExitCode, type ApplyOptions, type CampaignOutcome, type OutcomeStatus, type StateRecorder, type WaitProgress } from "./apply/outcome.js";
+export { applyExitCode, type ApplyOptions, type ResourceOutcome, type OutcomeStatus, type StateRecorder, type WaitProgress } from "./apply/outcome.js";
 export { VerificationError } from "./apply/errors.js";
 export { riskyCount, safetyMayRefuse, safetyRefusal } from "./apply/safety.js";
 export { bodyDigest, idempotencyKeyFor } from "./apply/keys.js";
-export { applicableCampaigns, applyCampaign, applyContext, type ApplyContext } from "./apply/campaign-run.js";
+export { applicableResources, applyResource, applyContext, type ApplyContext } from "./apply/resource-run.js";
 export { applyWaves, executePlan, withKnownIds } from "./apply/execute.js";

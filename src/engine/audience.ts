@@ -5,8 +5,8 @@
 import { diffAudience, MASKED_SAMPLES, maskIdentity, sameFiles } from "../core/audience.js";
 import type { AudiencePlan } from "../core/plan.js";
 import type { AudiencePlanInput } from "../core/planner.js";
-import type { AudienceDecl, AudienceRow, CampaignDecl, RosterEntry, StateEntry } from "../core/types.js";
-import type { AudienceRules, LiveCampaign } from "../providers/types.js";
+import type { AudienceDecl, AudienceRow, ResourceDecl, RosterEntry, StateEntry } from "../core/types.js";
+import type { AudienceRules, LiveResource } from "../providers/types.js";
 import type { KindSession } from "./session.js";
 
 /** One campaign's audience after the refresh. */
@@ -24,8 +24,8 @@ export interface RefreshedAudience {
 /** Roster requests made while planning: none when nothing changed (Puffle: the count comes with the list). */
 export async function refreshAudience(
   session: KindSession,
-  decl: CampaignDecl,
-  live: LiveCampaign | undefined,
+  decl: ResourceDecl,
+  live: LiveResource | undefined,
   state: StateEntry | undefined,
 ): Promise<RefreshedAudience | undefined> {
   const audience = decl.audience;

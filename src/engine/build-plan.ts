@@ -1,13 +1,13 @@
-import { PLAN_FORMAT_VERSION, summarize, type CampaignPlan, type Plan } from "../core/plan.js";
-import { planCampaign, type PlanCampaignInput } from "../core/planner.js";
+import { PLAN_FORMAT_VERSION, summarize, type ResourcePlan, type Plan } from "../core/plan.js";
+import { planResource, type PlanResourceInput } from "../core/planner.js";
 import { dependencyWaves, findRefs, knownAfterApply, pendingAddresses, referencedIds, replaceAt } from "../core/refs.js";
 import type { JsonObject } from "../core/json.js";
 import type { Address, StateDocument } from "../core/types.js";
 import { addressForKind, referencesOf } from "../providers/registry.js";
-import type { RefreshedCampaign } from "./refresh.js";
+import type { RefreshedResource } from "./refresh.js";
 
 /** What the pure planner gets for one refreshed campaign (its spec with references already resolved). */
-export function plannerInput(r: RefreshedCampaign, spec: JsonObject | undefined = r.decl?.spec): PlanCampaignInput {
+export function plannerInput(r: RefreshedResource, spec: JsonObject | undefined = r.decl?.spec): PlanResourceInput {
   const provider = r.session.provider.id;
   return {
     address: r.address,
@@ -38,13 +38,13 @@ export interface BuildPlanOptions {
  * when it exists and keeps it, a `(known after apply)` placeholder when this apply creates or replaces
  * it (apply fills the real id in). Removing an object that declared objects still use is an error.
  */
-export function buildPlan(refreshed: readonly RefreshedCampaign[], opts: BuildPlanOptions | Date = {}): Plan {
+export function buildPlan(refreshed: readonly RefreshedResource[], opts: BuildPlanOptions | Date = {}): Plan {
   const { now = new Date(), state } = opts instanceof Date ? { now: opts } : opts;
-  const campaigns: CampaignPlan[] = [];
+  const campaigns: ResourcePlan[] = [];
   const errors: Plan["errors"] = [];
   const byAddress = new Map(refreshed.map((r) => [r.address, r]));
-  const refsOf = (r: RefreshedCampaign) => (r.decl ? findRefs(r.decl.spec, referencesOf(r.decl.kind)) : []);
-  const targetOf = (r: RefreshedCampaign, name: string, kind: string) => addressForKind(kind, r.decl?.account ?? "", name) ?? "";
+  const refsOf = (r: RefreshedResource) => (r.decl ? findRefs(r.decl.spec, referencesOf(r.decl.kind)) : []);
+  const targetOf = (r: RefreshedResource, name: string, kind: string) => addressForKind(kind, r.decl?.account ?? "", name) ?? "";
 
   const deps = new Map<Address, Address[]>();
   for (const r of refreshed) deps.set(r.address, refsOf(r).map((ref) => targetOf(r, ref.name, ref.field.kind)));
@@ -55,7 +55,7 @@ export function buildPlan(refreshed: readonly RefreshedCampaign[], opts: BuildPl
   }
 
   /** The id a reference to `address` resolves to, or why it cannot be resolved. */
-  const planned = new Map<Address, CampaignPlan>();
+  const planned = new Map<Address, ResourcePlan>();
   const resolvedSpecs = new Map<Address, JsonObject>();
   const failed = new Set<Address>();
   const idAfterApply = (address: Address): { id: string } | { error: string } => {
@@ -93,7 +93,7 @@ export function buildPlan(refreshed: readonly RefreshedCampaign[], opts: BuildPl
         if (replacements.length > 0) spec = replaceAt(spec, replacements);
       }
       if (spec) resolvedSpecs.set(address, spec);
-      const c = planCampaign(plannerInput(r, spec));
+      const c = planResource(plannerInput(r, spec));
       if (r.blockedCreate && c.action === "create") {
         c.steps = [];
         c.blocked.push(r.blockedCreate);
@@ -111,7 +111,7 @@ export function buildPlan(refreshed: readonly RefreshedCampaign[], opts: BuildPl
     if (c.action === "orphan" || !c.desired) continue;
     for (const { id, field } of referencedIds(c.desired, referencesOf(c.kind))) users.set(id, [...(users.get(id) ?? []), `${c.address} (${field.path})`]);
   }
-  const kept: CampaignPlan[] = [];
+  const kept: ResourcePlan[] = [];
   for (const c of campaigns) {
     const usedBy = c.action === "orphan" && c.id !== undefined ? users.get(c.id) : undefined;
     if (usedBy && usedBy.length > 0) {

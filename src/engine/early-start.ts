@@ -1,13 +1,13 @@
 import type { Plan } from "../core/plan.js";
 import type { SafetyConfig, StateDocument, Workspace } from "../core/types.js";
-import { applicableCampaigns, riskyCount, safetyMayRefuse, type CampaignOutcome } from "./apply.js";
+import { applicableResources, riskyCount, safetyMayRefuse, type ResourceOutcome } from "./apply.js";
 import { buildPlan } from "./build-plan.js";
-import type { RefreshedCampaign } from "./refresh.js";
+import type { RefreshedResource } from "./refresh.js";
 import { accountKey, type AccountSession } from "./session.js";
 import { hasWork } from "./work.js";
 
 /** Runs one account's part of the plan (executePlan with the apply's options). */
-export type AccountRun = (plan: Plan, refreshed: RefreshedCampaign[], sessions: Map<string, AccountSession>) => Promise<CampaignOutcome[]>;
+export type AccountRun = (plan: Plan, refreshed: RefreshedResource[], sessions: Map<string, AccountSession>) => Promise<ResourceOutcome[]>;
 
 /**
  * Starts an account's apply as soon as its own refresh is done, instead of after every account's
@@ -20,7 +20,7 @@ export type AccountRun = (plan: Plan, refreshed: RefreshedCampaign[], sessions: 
  * started before that and prints them after it.
  */
 export class EarlyStart {
-  readonly started = new Map<string, Promise<CampaignOutcome[]>>();
+  readonly started = new Map<string, Promise<ResourceOutcome[]>>();
   private readonly unplanned = new Map<string, number>();
   private risky = 0;
   private state: StateDocument | undefined;
@@ -47,7 +47,7 @@ export class EarlyStart {
     this.unplanned.set(key, (this.unplanned.get(key) ?? 0) + 1);
   }
 
-  onAccount(key: string, refreshed: RefreshedCampaign[]): void {
+  onAccount(key: string, refreshed: RefreshedResource[]): void {
     this.unplanned.delete(key);
     if (!this.enabled || refreshed.length === 0) return;
     // With the state: a reference to an object outside this run resolves to its recorded id (docs/design.md §11).
@@ -55,7 +55,7 @@ export class EarlyStart {
     this.risky += riskyCount(plan.campaigns, { prune: this.prune });
     const unknown = [...this.unplanned.values()].reduce((a, b) => a + b, 0);
     if (!this.force && safetyMayRefuse(this.risky, unknown, this.managed, this.safety)) return;
-    const work = applicableCampaigns(plan);
+    const work = applicableResources(plan);
     if (!work.some((c) => hasWork(c, this.prune))) return;
     const running = this.run({ ...plan, campaigns: work }, refreshed, new Map([[key, refreshed[0]!.session]]));
     running.catch(() => undefined); // awaited (and its error reported) once the whole plan is known
@@ -63,7 +63,7 @@ export class EarlyStart {
   }
 
   /** The outcomes of the accounts started early (none unless it allowed one). */
-  async outcomes(): Promise<CampaignOutcome[]> {
+  async outcomes(): Promise<ResourceOutcome[]> {
     return (await Promise.all(this.started.values())).flat();
   }
 

@@ -3,7 +3,7 @@ import type { KindCapabilities } from "../core/capabilities.js";
 import { jsonEqual, type JsonObject } from "../core/json.js";
 import type { PlanNote } from "../core/plan.js";
 import type { StateEntry } from "../core/types.js";
-import type { LiveCampaign } from "../providers/types.js";
+import type { LiveResource } from "../providers/types.js";
 
 /**
  * "Unknown is not absent": a managed field no read returned is filled where that is sound, the one
@@ -31,7 +31,7 @@ function isImmutablePath(caps: KindCapabilities, path: string): boolean {
 }
 
 /** The missing paths (leaf paths a read did not carry) that touch what the spec manages. */
-function lackingManaged(caps: KindCapabilities, live: LiveCampaign, spec: JsonObject): string[] {
+function lackingManaged(caps: KindCapabilities, live: LiveResource, spec: JsonObject): string[] {
   const managed = managedPaths(spec, caps.mergePaths);
   return live.missing.filter((m) => managed.some((path) => pathWithin(m, path) || pathWithin(path, m)));
 }
@@ -45,7 +45,7 @@ function lackingManaged(caps: KindCapabilities, live: LiveCampaign, spec: JsonOb
  * on its own. Returns the managed paths still unknown (before `final`: those a detail read may carry),
  * and (with `final`) those taken from state and from the spec. Used by the refresh and by `state adopt`.
  */
-export function fillUnknown(caps: KindCapabilities, live: LiveCampaign, spec: JsonObject | undefined, state: StateEntry | undefined, final: boolean): FilledUnknown {
+export function fillUnknown(caps: KindCapabilities, live: LiveResource, spec: JsonObject | undefined, state: StateEntry | undefined, final: boolean): FilledUnknown {
   for (const f of caps.writeOnlyFields) {
     const v = getPath(state?.applied, f);
     if (v !== undefined && getPath(live.spec, f) === undefined) setPath(live.spec, f, v);
@@ -102,7 +102,7 @@ export function unknownNotes(displayName: string, filled: FilledUnknown): PlanNo
  * value matched the recorded one (written and verified, or unchanged), so the plan is the same with
  * the recorded value as with a detail GET.
  */
-function frozenSince(caps: KindCapabilities, live: LiveCampaign, state: StateEntry | undefined, path: string, spec: JsonObject): boolean {
+function frozenSince(caps: KindCapabilities, live: LiveResource, state: StateEntry | undefined, path: string, spec: JsonObject): boolean {
   const seen = state?.observed?.status;
   if (seen === undefined || live.status === undefined) return false;
   const rule = caps.frozenReads?.find((r) => r.paths.some((p) => pathWithin(path, p)) && r.statuses.includes(seen) && r.statuses.includes(live.status!));

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { yamlLib } from "../config/yaml-lib.js";
 import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from "../core/json.js";
 import type { ObjectKind, ProviderId } from "../core/types.js";
-import type { ImportRules, KindModule, LiveCampaign } from "../providers/types.js";
+import type { ImportRules, KindModule, LiveResource } from "../providers/types.js";
 
 /**
  * `campaignctl import`: turn a live campaign (already mapped onto the spec's shape by the provider's
@@ -112,7 +112,7 @@ export interface ImportedSpec {
  * The spec a user would write for this live campaign: the schema's fields only, without nulls,
  * empty values and provider defaults, with the desired status derived from the live one.
  */
-export function importedSpec(module: KindModule, live: LiveCampaign, rules: ImportRules): ImportedSpec {
+export function importedSpec(module: KindModule, live: LiveResource, rules: ImportRules): ImportedSpec {
   const caps = module.capabilities;
   const lifecycle = new Set([...(caps.lifecycle.statusField ? [caps.lifecycle.statusField] : []), ...Object.keys(caps.lifecycle.flags ?? {})]);
   const projected = projectOnSchema(live.spec, specSchema(module.kind)) as JsonObject;
@@ -189,7 +189,7 @@ export function baseName(displayName: unknown, provider: ProviderId, id: string)
 // ---------------------------------------------------------------------------------------------
 // The file.
 
-export interface CampaignFileInput {
+export interface ResourceFileInput {
   /** `$schema` reference, relative to the written file. */
   schemaRef: string;
   /** Comment lines (without `#`) written after the schema line. */
@@ -204,7 +204,7 @@ export interface CampaignFileInput {
 const AMBIGUOUS = /^(\d{1,2}(:\d{2})+|y|n|yes|no|on|off|true|false|null|~)$/i;
 
 /** Campaign YAML in the style of the examples: block structure, short records and short lists inline. */
-export function renderCampaignFile(input: CampaignFileInput): string {
+export function renderResourceFile(input: ResourceFileInput): string {
   const metadata: JsonObject = { name: input.name, account: input.account };
   const { Document, isPair, isScalar, Scalar, visit } = yamlLib();
   const doc = new Document({ apiVersion: "campaignctl/v1", kind: input.kind, metadata, spec: input.spec });

@@ -3,7 +3,7 @@ import type { Diagnostic } from "../core/diagnostics.js";
 import { stableStringify, type JsonValue } from "../core/json.js";
 import { findLookups, knownAfterApply, replaceAt, valueAt } from "../core/refs.js";
 import type { PlanNote } from "../core/plan.js";
-import type { Address, CampaignDecl, StateDocument, Workspace } from "../core/types.js";
+import type { Address, ResourceDecl, StateDocument, Workspace } from "../core/types.js";
 import { lookupsOf, providerById } from "../providers/registry.js";
 import type { LookupCandidate } from "../providers/types.js";
 import { inTargets } from "./refresh.js";
@@ -40,7 +40,7 @@ export async function resolveLookups(
   const notes = new Map<Address, PlanNote[]>();
   const lists = new Map<string, Promise<LookupCandidate[]>>();
   const resolved = await Promise.all(
-    workspace.campaigns.map(async (decl): Promise<CampaignDecl> => {
+    workspace.campaigns.map(async (decl): Promise<ResourceDecl> => {
       if (!inTargets(targets, decl.address)) return decl;
       const found = findLookups(decl.spec, lookupsOf(decl.kind));
       if (found.length === 0) return decl;

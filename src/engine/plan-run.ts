@@ -8,7 +8,7 @@ import { readState } from "../state/journal.js";
 import { StateFileError } from "../state/state-file.js";
 import { buildPlan } from "./build-plan.js";
 import { resolveLookups } from "./lookups.js";
-import { accountsInScope, refresh, type RefreshedCampaign } from "./refresh.js";
+import { accountsInScope, refresh, type RefreshedResource } from "./refresh.js";
 import { closeSessions, openSessions, type AccountSession, type SessionOptions } from "./session.js";
 import { checkTargets, withRenameSources } from "./targets.js";
 
@@ -21,7 +21,7 @@ export interface PlanRun {
   workspace: Workspace;
   state: StateDocument;
   sessions: Map<string, AccountSession>;
-  refreshed: RefreshedCampaign[];
+  refreshed: RefreshedResource[];
   plan: Plan;
 }
 
@@ -38,7 +38,7 @@ export interface PlanRunOptions {
   /** The state already read (apply reads it under its lock); read from the state file when absent. */
   state?: StateDocument;
   /** Each account's campaigns as soon as its own refresh is done (apply starts that account early). */
-  onAccountRefreshed?: (key: string, refreshed: RefreshedCampaign[]) => void;
+  onAccountRefreshed?: (key: string, refreshed: RefreshedResource[]) => void;
   /** Where the API keys are read from, and the time budgets (src/engine/session.ts). */
   session: Pick<SessionOptions, "env" | "requestBudgetMs" | "commandBudgetMs">;
 }

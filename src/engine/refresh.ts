@@ -3,22 +3,22 @@ import { stableStringify, type JsonObject } from "../core/json.js";
 import type { LiveView, PreflightResult } from "../core/planner.js";
 import { lifecyclePath } from "../core/planner.js";
 import { adoptionCandidates } from "../core/lifecycle.js";
-import type { BlockedStep, CampaignPlan, PlanNote } from "../core/plan.js";
-import type { Address, CampaignDecl, PendingCreate, StateDocument, StateEntry, Workspace } from "../core/types.js";
+import type { BlockedStep, ResourcePlan, PlanNote } from "../core/plan.js";
+import type { Address, ResourceDecl, PendingCreate, StateDocument, StateEntry, Workspace } from "../core/types.js";
 import { isProviderApiError, type ProviderApiError } from "../http/errors.js";
 import { mergeLive } from "../providers/mapping.js";
 import { fillUnknown, unknownNotes } from "./fill-unknown.js";
-import type { LiveCampaign } from "../providers/types.js";
+import type { LiveResource } from "../providers/types.js";
 import { refreshAudience, type RefreshedAudience } from "./audience.js";
 import { accountKey, sessionForKind, type AccountSession, type KindSession } from "./session.js";
 
 /** One address after reading the provider: what Git wants, what state remembers, what is live. */
-export interface RefreshedCampaign {
+export interface RefreshedResource {
   address: Address;
-  decl?: CampaignDecl;
+  decl?: ResourceDecl;
   state?: StateEntry;
   session: KindSession;
-  identity: CampaignPlan["identity"];
+  identity: ResourcePlan["identity"];
   live?: LiveView;
   preflight?: Record<string, PreflightResult>;
   notes: PlanNote[];
@@ -42,7 +42,7 @@ export interface RefreshOptions {
   recreatePending?: boolean;
   onProgress?: (done: number, total: number) => void;
   /** Called as each account's refresh finishes, with its campaigns (before the other accounts are done). */
-  onAccountDone?: (key: string, refreshed: RefreshedCampaign[]) => void;
+  onAccountDone?: (key: string, refreshed: RefreshedResource[]) => void;
 }
 
 export function fingerprintOf(live: { id: string; status?: string; spec: JsonObject }): string {
@@ -50,7 +50,7 @@ export function fingerprintOf(live: { id: string; status?: string; spec: JsonObj
 }
 
 
-function toView(live: LiveCampaign, unknown: readonly string[] = []): LiveView {
+function toView(live: LiveResource, unknown: readonly string[] = []): LiveView {
   return {
     id: live.id,
     ...(live.status === undefined ? {} : { status: live.status }),
@@ -60,7 +60,7 @@ function toView(live: LiveCampaign, unknown: readonly string[] = []): LiveView {
   };
 }
 
-type RefreshItem = { address: Address; decl?: CampaignDecl; state?: StateEntry; movedFrom?: Address; pending?: PendingCreate };
+type RefreshItem = { address: Address; decl?: ResourceDecl; state?: StateEntry; movedFrom?: Address; pending?: PendingCreate };
 
 /**
  * Renames (metadata.name edited): a declared campaign with no state entry whose display name is the
@@ -69,7 +69,7 @@ type RefreshItem = { address: Address; decl?: CampaignDecl; state?: StateEntry; 
  * `movedFrom`, so the plan offers a move instead of a create plus an orphan. The orphan's name is
  * read live when the provider can be read, else taken from what was last applied.
  */
-function detectMoves(items: readonly RefreshItem[], nameField: string, liveById: (id: string) => LiveCampaign | undefined): RefreshItem[] {
+function detectMoves(items: readonly RefreshItem[], nameField: string, liveById: (id: string) => LiveResource | undefined): RefreshItem[] {
   const orphans = new Map<string, RefreshItem[]>();
   for (const it of items) {
     if (!it.state || it.decl) continue;
@@ -101,12 +101,12 @@ async function refreshAccount(
   claimedIds: ReadonlySet<string>,
   opts: RefreshOptions,
   tick: () => void,
-): Promise<RefreshedCampaign[]> {
+): Promise<RefreshedResource[]> {
   const caps = session.kind.capabilities;
   const client = session.client;
   if (!caps.readable || !client.list) {
     return Promise.all(
-      detectMoves(items, caps.nameField, () => undefined).map(async ({ address, decl, state, movedFrom, pending }): Promise<RefreshedCampaign> => {
+      detectMoves(items, caps.nameField, () => undefined).map(async ({ address, decl, state, movedFrom, pending }): Promise<RefreshedResource> => {
         tick();
         const notes: PlanNote[] = [{ code: "no-read-api", text: `${session.kind.displayName} has no read API: compared with the last applied body in state, not with live` }];
         if (!state && pending && !opts.recreatePending) {
@@ -131,7 +131,7 @@ async function refreshAccount(
     );
   }
 
-  let listed: LiveCampaign[];
+  let listed: LiveResource[];
   try {
     listed = await client.list();
   } catch (err) {
@@ -148,12 +148,12 @@ async function refreshAccount(
   const nameField = caps.nameField;
 
   return Promise.all(
-    detectMoves(items, nameField, (id) => byId.get(id)).map(async ({ address, decl, state, movedFrom, pending }): Promise<RefreshedCampaign> => {
+    detectMoves(items, nameField, (id) => byId.get(id)).map(async ({ address, decl, state, movedFrom, pending }): Promise<RefreshedResource> => {
       const base = { address, ...(decl ? { decl } : {}), ...(state ? { state } : {}), ...(movedFrom ? { movedFrom } : {}), session, notes: [] as PlanNote[] };
       try {
         if (pending && !state) base.notes.push({ code: "pending-create", text: `an earlier apply sent a create at ${pending.at} whose answer was not recorded: looked it up by its exact name` });
-        let live: LiveCampaign | undefined;
-        let identity: CampaignPlan["identity"] = "new";
+        let live: LiveResource | undefined;
+        let identity: ResourcePlan["identity"] = "new";
         if (state) {
           identity = "state";
           live = byId.get(state.id);
@@ -202,7 +202,7 @@ async function refreshAccount(
         } else if (live) {
           fillUnknown(caps, live, undefined, state, true);
         }
-        const result: RefreshedCampaign = { ...base, identity, ...(live ? { live: toView(live, unknown) } : {}) };
+        const result: RefreshedResource = { ...base, identity, ...(live ? { live: toView(live, unknown) } : {}) };
         const audience = decl ? await refreshAudience(session, decl, live, state) : undefined;
         if (audience) result.audience = audience;
         // Read-only pre-checks for actions the plan is going to need (Puffle validate before launch).
@@ -233,7 +233,7 @@ export async function refresh(
   state: StateDocument,
   sessions: Map<string, AccountSession>,
   opts: RefreshOptions = {},
-): Promise<RefreshedCampaign[]> {
+): Promise<RefreshedResource[]> {
   const inScope = (address: string) => inTargets(opts.targets, address);
   // One group per account and kind: each kind is refreshed with its own capabilities and client.
   const groups = new Map<string, RefreshItem[]>();

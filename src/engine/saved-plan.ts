@@ -1,6 +1,6 @@
 import { sameFiles } from "../core/audience.js";
 import { UserError } from "../core/errors.js";
-import { summarize, type CampaignPlan, type Plan } from "../core/plan.js";
+import { summarize, type ResourcePlan, type Plan } from "../core/plan.js";
 import type { StateDocument } from "../core/types.js";
 
 /**
@@ -48,7 +48,7 @@ export function checkPlanState({ file, plan: saved }: SavedPlan, state: StateDoc
 }
 
 /** The audience counts a saved plan promised still hold (files and roster unchanged since). */
-function sameAudience(saved: CampaignPlan, fresh: CampaignPlan): boolean {
+function sameAudience(saved: ResourcePlan, fresh: ResourcePlan): boolean {
   const a = saved.audience;
   const b = fresh.audience;
   if (!a || !b) return a === b;
@@ -75,6 +75,6 @@ export function savedPlanToApply(saved: Plan, fresh: Plan, prune: boolean): Plan
     throw new ApplyRefused("plan-stale", `the saved plan is stale: ${stale.join(", ")} changed since it was made; run \`campaignctl plan --out\` again`);
   }
   const keep = new Set(saved.campaigns.map((c) => c.address));
-  const campaigns: CampaignPlan[] = saved.campaigns.filter((c) => keep.has(c.address));
+  const campaigns: ResourcePlan[] = saved.campaigns.filter((c) => keep.has(c.address));
   return { ...saved, campaigns, summary: summarize(campaigns), errors: [], prune };
 }

@@ -1,7 +1,7 @@
 import { isJsonObject, type JsonObject, type JsonValue } from "../core/json.js";
 import type { ProviderHttp, RequestSpec } from "../http/client.js";
 import { ProviderApiError, type ProviderHttpErrorInit } from "../http/errors.js";
-import type { LiveCampaign } from "./types.js";
+import type { LiveResource } from "./types.js";
 
 /** Where an answer came from: the request a provider client sent, whose client sent it, the status it got. */
 export type AnswerSource = ProviderHttpErrorInit & { status?: number };
@@ -43,7 +43,7 @@ function mergeObjects(primary: JsonObject, secondary: JsonObject): JsonObject {
  * carries, `primary` winning where both do; status from whichever has it (primary first); a path is
  * still missing only when neither carried it. Never replaces one view with the other.
  */
-export function mergeLive(primary: LiveCampaign, secondary: LiveCampaign): LiveCampaign {
+export function mergeLive(primary: LiveResource, secondary: LiveResource): LiveResource {
   const status = primary.status ?? secondary.status;
   const missing = primary.missing.filter((m) => secondary.missing.includes(m));
   const rosterCount = primary.rosterCount ?? secondary.rosterCount;

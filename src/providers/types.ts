@@ -198,7 +198,7 @@ export interface ImportRules {
 
 
 /** A live campaign mapped onto the spec's shape. */
-export interface LiveCampaign {
+export interface LiveResource {
   id: string;
   status?: string;
   /** Live values in spec shape (lifecycle fields such as status/archived included); nulls kept. */
@@ -225,25 +225,25 @@ export interface PreflightOutcome {
  * (Extrovert cannot list, read, delete or change status).
  */
 export interface ProviderClient {
-  list?(): Promise<LiveCampaign[]>;
+  list?(): Promise<LiveResource[]>;
   /** undefined when the provider answers 404. */
-  get?(id: string): Promise<LiveCampaign | undefined>;
+  get?(id: string): Promise<LiveResource | undefined>;
   /**
    * Create. `idempotencyKey` is sent where the provider supports it (then the create is retried safely);
    * otherwise the create is never retried blindly. `id` is undefined when the answer carries no
    * recognisable id: the campaign exists, and apply finds it by name before anything else.
    */
-  create(body: JsonObject, opts: { idempotencyKey: string }): Promise<{ id?: string; live?: LiveCampaign }>;
+  create(body: JsonObject, opts: { idempotencyKey: string }): Promise<{ id?: string; live?: LiveResource }>;
   /**
    * Find one campaign in the provider's list view, where some providers keep what the detail lacks
    * (Altur: status, archived, retries, ...), narrowed by the list filters the hint allows (the
    * expected status, the spec's owner). Without id (`create` answered without one) apply uses `list`.
    */
-  lookup?(id: string, hint: { status?: string; spec?: JsonObject }): Promise<LiveCampaign | undefined>;
+  lookup?(id: string, hint: { status?: string; spec?: JsonObject }): Promise<LiveResource | undefined>;
   /** Returns the campaign when the response carries it. */
-  update(id: string, body: JsonObject): Promise<LiveCampaign | undefined>;
+  update(id: string, body: JsonObject): Promise<LiveResource | undefined>;
   /** Lifecycle action (launch, pause, resume, activate, archive). Returns the campaign when the response carries it. */
-  action?(id: string, action: string): Promise<LiveCampaign | undefined>;
+  action?(id: string, action: string): Promise<LiveResource | undefined>;
   /** Read-only pre-check for an action (Puffle validate before launch). */
   preflight?(id: string, action: string): Promise<PreflightOutcome | undefined>;
   /** Delete (Puffle). */
@@ -266,7 +266,7 @@ export interface RosterAddResult {
 
 export interface RosterClient {
   /** Roster size, cheaply: from the campaign read when it carries it, else one small request. */
-  count(id: string, live?: LiveCampaign): Promise<number | undefined>;
+  count(id: string, live?: LiveResource): Promise<number | undefined>;
   /** Every entry, page by page. `identityColumn` selects the identity field (Puffle: by channel). */
   list(id: string, identityColumn: string): Promise<RosterEntry[]>;
   /** Add one batch (at most AudienceRules.batchSize rows); retried safely (provider de-duplication, Idempotency-Key). */

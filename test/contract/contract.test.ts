@@ -13,7 +13,7 @@ import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { KindCapabilities } from "../../src/core/capabilities.js";
 import type { JsonObject, JsonValue } from "../../src/core/json.js";
-import type { CampaignPlan, Plan } from "../../src/core/plan.js";
+import type { ResourcePlan, Plan } from "../../src/core/plan.js";
 import { defaultApiKeyEnv, providers, registerProvider } from "../../src/providers/registry.js";
 import type { KindModule, ProviderModule } from "../../src/providers/types.js";
 import { isSimulated } from "../../src/sandbox/types.js";
@@ -169,7 +169,7 @@ describe.each(KINDS)("contract: $name", ({ provider, kind, name }: { provider: P
     const run = async (args: string[]) => ws.run(args, KEYS);
     let created = false;
     const others: string[] = [];
-    const planJson = async (): Promise<{ code: number; plan: Plan; mine: CampaignPlan }> => {
+    const planJson = async (): Promise<{ code: number; plan: Plan; mine: ResourcePlan }> => {
       const res = await run(["plan", "--detailed-exitcode", "--format", "json"]);
       expect([0, 2, 3], res.stderr).toContain(res.code);
       const plan = JSON.parse(res.stdout) as Plan;

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { driftOf, driftReport, type CampaignDrift } from "../../src/core/drift.js";
+import { driftOf, driftReport, type ResourceDrift } from "../../src/core/drift.js";
 import { capabilities as altur } from "../../src/providers/altur/capabilities.js";
 import { useSandbox } from "../support/sandbox.js";
 import { renderDriftMarkdown } from "../../src/cli/render/drift.js";
@@ -20,12 +20,12 @@ afterEach(async () => {
   await ws.dispose();
 });
 
-async function drift(): Promise<{ code: number; report: { campaigns: CampaignDrift[]; summary: Record<string, number> } }> {
+async function drift(): Promise<{ code: number; report: { campaigns: ResourceDrift[]; summary: Record<string, number> } }> {
   const res = await ws.run(["drift", "--format", "json"]);
   return { code: res.code, report: JSON.parse(res.stdout) };
 }
 
-const fieldsOf = (r: { campaigns: CampaignDrift[] }, address: string) => r.campaigns.find((c) => c.address === address)?.fields ?? [];
+const fieldsOf = (r: { campaigns: ResourceDrift[] }, address: string) => r.campaigns.find((c) => c.address === address)?.fields ?? [];
 
 describe("drift", () => {
   it("is empty right after apply (exit 0) and sends only GETs", async () => {

@@ -1,5 +1,5 @@
 import type { JsonObject, JsonValue } from "../../src/core/json.js";
-import type { LiveCampaign, ProviderClient } from "../../src/providers/types.js";
+import type { LiveResource, ProviderClient } from "../../src/providers/types.js";
 
 /**
  * The fake provider's "server": objects held in this process, and a log of every call a client made
@@ -64,7 +64,7 @@ export interface ClientShape {
 
 const copy = <T>(v: T): T => structuredClone(v);
 
-function live(id: string, o: Stored): LiveCampaign {
+function live(id: string, o: Stored): LiveResource {
   const spec = copy(o.spec);
   if (o.status !== undefined) spec.status = o.status;
   return { id, ...(o.status === undefined ? {} : { status: o.status }), spec, missing: [] };

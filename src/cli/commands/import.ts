@@ -7,12 +7,12 @@ import { yamlLib } from "../../config/yaml-lib.js";
 import { hasErrors, type Diagnostic } from "../../core/diagnostics.js";
 import { isJsonObject, type JsonObject } from "../../core/json.js";
 import { adoptableByName } from "../../core/lifecycle.js";
-import { addressOf, type Address, type CampaignDecl, type ProviderId, type StateDocument, type StateEntry, type Workspace } from "../../core/types.js";
+import { addressOf, type Address, type ResourceDecl, type ProviderId, type StateDocument, type StateEntry, type Workspace } from "../../core/types.js";
 import { checkCampaignText, CONFIG_FILE_NAME, DEFAULT_CAMPAIGNS_DIR, loadWorkspace } from "../../config/index.js";
-import { baseName, importedSpec, PACKAGE_CAMPAIGN_SCHEMA, renderCampaignFile, uniqueName } from "../../engine/import.js";
+import { baseName, importedSpec, PACKAGE_CAMPAIGN_SCHEMA, renderResourceFile, uniqueName } from "../../engine/import.js";
 import { accountKey, closeSessions, openSessions, sessionForKind, timeLimits, type AccountSession, type KindSession } from "../../engine/session.js";
 import { mergeLive } from "../../providers/mapping.js";
-import type { LiveCampaign } from "../../providers/types.js";
+import type { LiveResource } from "../../providers/types.js";
 import { findProvider, providers } from "../../providers/registry.js";
 import type { KindModule, ProviderModule } from "../../providers/types.js";
 import { StateLockedError, withStateLock, writeState } from "../../state/state-file.js";
@@ -161,23 +161,23 @@ function schemaRefFrom(dir: string, schemaFile: string): string {
 }
 
 interface Candidate {
-  live: LiveCampaign;
+  live: LiveResource;
   /** Why it is not imported (already managed, declared). */
   managedAs?: string;
 }
 
-function displayNameOf(session: KindSession, live: LiveCampaign): string {
+function displayNameOf(session: KindSession, live: LiveResource): string {
   const v = live.spec[session.kind.capabilities.nameField];
   return typeof v === "string" ? v : "";
 }
 
-function describe(session: KindSession, live: LiveCampaign): string {
+function describe(session: KindSession, live: LiveResource): string {
   const name = displayNameOf(session, live);
   return `${session.kind.displayName} campaign ${live.id}${name === "" ? "" : ` ${JSON.stringify(name)}`}`;
 }
 
 /** Which live campaigns to import; everything already managed is marked with the address that manages it. */
-function select(ctx: CommandContext, workspace: Workspace, state: StateDocument, session: KindSession, listed: LiveCampaign[], opts: ImportOptions): Candidate[] {
+function select(ctx: CommandContext, workspace: Workspace, state: StateDocument, session: KindSession, listed: LiveResource[], opts: ImportOptions): Candidate[] {
   const { provider, name: account } = session.account;
   const boundTo = new Map<string, Address>();
   for (const [address, e] of Object.entries(state.campaigns)) if (e.provider === provider && e.account === account) boundTo.set(e.id, address);
@@ -185,13 +185,13 @@ function select(ctx: CommandContext, workspace: Workspace, state: StateDocument,
   // Declared in Git (as this kind), not in state yet: the next plan adopts the live campaign with exactly
   // that name when the refresh would (core/lifecycle.ts adoptableByName: archived ones only when the file
   // asks for archived: true).
-  const declaredByName = new Map<string, CampaignDecl>();
+  const declaredByName = new Map<string, ResourceDecl>();
   for (const d of workspace.campaigns) {
     if (d.provider !== provider || d.account !== account || d.kind !== session.kind.kind || state.campaigns[d.address]) continue;
     const n = d.spec[nameField];
     if (typeof n === "string" && !declaredByName.has(n)) declaredByName.set(n, d);
   }
-  const managedAs = (live: LiveCampaign): string | undefined => {
+  const managedAs = (live: LiveResource): string | undefined => {
     const bound = boundTo.get(live.id);
     if (bound) return `already managed as ${bound} (recorded in ${shown(ctx, workspace.stateFile)})`;
     const declared = declaredByName.get(displayNameOf(session, live));
@@ -215,7 +215,7 @@ function select(ctx: CommandContext, workspace: Workspace, state: StateDocument,
       `${session.kind.displayName} account ${account} has no campaign with id ${unknown.map((u) => JSON.stringify(u)).join(", ")}; ${hint}. Nothing was imported.`,
     );
   }
-  const selected = ids.map((id) => byId.get(id) as LiveCampaign);
+  const selected = ids.map((id) => byId.get(id) as LiveResource);
   const refused = selected.map((live) => [live, managedAs(live)] as const).filter(([, why]) => why !== undefined);
   if (refused.length > 0) {
     const lines = refused.map(([live, why]) => `${describe(session, live)} is ${why}`);
@@ -229,7 +229,7 @@ interface Written {
   id: string;
   file: string;
   spec: JsonObject;
-  live: LiveCampaign;
+  live: LiveResource;
 }
 
 async function runImport(ctx: CommandContext, opts: ImportOptions): Promise<number> {
@@ -323,7 +323,7 @@ async function runImport(ctx: CommandContext, opts: ImportOptions): Promise<numb
         used.add(name);
         const file = join(dir, `${name}.yaml`);
         const comments = [`Imported by \`campaignctl import\` from ${module.displayName} campaign ${live.id} (account ${opts.account}).`, ...notes];
-        const text = renderCampaignFile({ schemaRef: schemaRefFrom(dir, schemaFile), comments, kind: module.kind, name, account: opts.account, spec });
+        const text = renderResourceFile({ schemaRef: schemaRefFrom(dir, schemaFile), comments, kind: module.kind, name, account: opts.account, spec });
         // The same checks as `campaignctl validate`, on the exact text about to be written.
         const check = checkCampaignText(text, file);
         const problems: Diagnostic[] = check.diagnostics;

@@ -4,7 +4,7 @@ import { isAbsolute, relative } from "node:path";
 import { Option } from "commander";
 import { diffUnits, pathWithin } from "../../core/diff.js";
 import { stableStringify, type JsonObject, type JsonValue } from "../../core/json.js";
-import { addressOf, type Address, type CampaignDecl, type StateDocument, type StateEntry, type Workspace } from "../../core/types.js";
+import { addressOf, type Address, type ResourceDecl, type StateDocument, type StateEntry, type Workspace } from "../../core/types.js";
 import { nearMatches } from "../../core/suggest.js";
 import { readForAdoption } from "../../engine/adopt.js";
 import { accountKey, closeSessions, openSessions, sessionForKind, timeLimits } from "../../engine/session.js";
@@ -118,7 +118,7 @@ interface Adoption {
  * each `{ ref }` replaced by the id state records for the object it names, each lookup resolved
  * (read-only) — what is recorded must compare equal to the next plan's resolved spec.
  */
-async function resolvedForAdoption(ctx: CommandContext, workspace: Workspace, decl: CampaignDecl): Promise<JsonObject> {
+async function resolvedForAdoption(ctx: CommandContext, workspace: Workspace, decl: ResourceDecl): Promise<JsonObject> {
   const state = await loadState(workspace.stateFile);
   const replacements: { at: (string | number)[]; value: JsonValue }[] = [];
   for (const ref of findRefs(decl.spec, referencesOf(decl.kind))) {
@@ -147,7 +147,7 @@ async function resolvedForAdoption(ctx: CommandContext, workspace: Workspace, de
  * Read the object by id through a read-only session of its own kind, or (a kind that cannot be read)
  * take the declared spec.
  */
-async function adoptionOf(ctx: CommandContext, workspace: Workspace, decl: CampaignDecl, id: string): Promise<Adoption> {
+async function adoptionOf(ctx: CommandContext, workspace: Workspace, decl: ResourceDecl, id: string): Promise<Adoption> {
   const module = kindModuleOf(decl.kind).kind;
   if (!module.capabilities.readable) return { id, applied: await resolvedForAdoption(ctx, workspace, decl), verified: false };
   const key = accountKey(decl.provider, decl.account);

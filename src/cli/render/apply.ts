@@ -1,10 +1,10 @@
-import type { CampaignOutcome } from "../../engine/apply.js";
+import type { ResourceOutcome } from "../../engine/apply.js";
 import type { ApplyRunResult, Unrecorded } from "../../engine/apply-run.js";
 import type { CommandContext } from "../context.js";
 import { style } from "./style.js";
 
 /** `apply --format json` (formatVersion 2, documented in the README): one outcome per campaign; `reason` and each blocked step's `code` decide, `message` explains. */
-export function renderApplyJson(outcomes: readonly CampaignOutcome[], exitCode: number, now: Date = new Date()): string {
+export function renderApplyJson(outcomes: readonly ResourceOutcome[], exitCode: number, now: Date = new Date()): string {
   const summary = { applied: 0, failed: 0, blocked: 0, skipped: 0, manual: 0 };
   for (const o of outcomes) summary[o.status] += 1;
   const campaigns = outcomes.map((o) => ({
@@ -21,7 +21,7 @@ export function renderApplyJson(outcomes: readonly CampaignOutcome[], exitCode: 
   return `${JSON.stringify({ formatVersion: 2, finishedAt: now.toISOString(), exitCode, summary, campaigns }, null, 2)}\n`;
 }
 
-function outcomeLine(o: CampaignOutcome, color: boolean): string {
+function outcomeLine(o: ResourceOutcome, color: boolean): string {
   const s = style(color);
   const head =
     o.status === "applied"
@@ -58,7 +58,7 @@ export function renderApplyResult(ctx: CommandContext, result: ApplyRunResult, j
   if (json && result.stage === "ran") ctx.io.stdout.write(renderApplyJson(outcomes ?? [], result.exitCode));
   else if (!json && result.stage !== "cancelled" && outcomes && outcomes.length > 0) {
     ctx.io.stdout.write(`\n${outcomes.map((o) => outcomeLine(o, ctx.global.color)).join("\n")}\n`);
-    const count = (s: CampaignOutcome["status"]) => outcomes.filter((o) => o.status === s).length;
+    const count = (s: ResourceOutcome["status"]) => outcomes.filter((o) => o.status === s).length;
     ctx.io.stdout.write(
       `\nApply ${interrupted ? "interrupted" : "finished"}: ${count("applied")} applied, ${count("failed")} failed, ${count("blocked")} blocked, ${count("skipped")} skipped, ${count("manual")} need manual action.\n`,
     );

@@ -1,5 +1,5 @@
 import { escapeInvisible } from "../../core/text.js";
-import { hasDrift, type CampaignDrift, type DriftField, type DriftReport } from "../../core/drift.js";
+import { hasDrift, type ResourceDrift, type DriftField, type DriftReport } from "../../core/drift.js";
 import type { JsonValue } from "../../core/json.js";
 import { kindAtAddress } from "../../providers/registry.js";
 import { style, type Style } from "./style.js";
@@ -33,11 +33,11 @@ function comparisons(f: DriftField): { label: string; before: JsonValue | undefi
   }
 }
 
-function setPaths(c: CampaignDrift): readonly string[] {
+function setPaths(c: ResourceDrift): readonly string[] {
   return kindAtAddress(c.address)?.kind.capabilities.unorderedPaths ?? [];
 }
 
-function fieldLines(c: CampaignDrift, f: DriftField): { label: string; lines: DiffLine[] }[] {
+function fieldLines(c: ResourceDrift, f: DriftField): { label: string; lines: DiffLine[] }[] {
   return comparisons(f).map(({ label, before, after }) => {
     const lines = fieldDiff(f.path, before, after, { setPaths: setPaths(c) });
     return { label, lines: lines.length > 0 ? lines : [{ depth: 0, mark: " ", text: `${f.path}: (unchanged)`, quiet: true }] };
@@ -81,7 +81,7 @@ function fenceFor(body: string): string {
   return "`".repeat(Math.max(3, longest + 1));
 }
 
-function section(c: CampaignDrift): string {
+function section(c: ResourceDrift): string {
   const lines = [`#### \`${c.address}\`${c.id ? ` (id ${c.id}${c.status ? `, ${c.status}` : ""})` : ""}`, ""];
   if (c.summary) lines.push(c.summary, "");
   if (c.fields.length > 0) {
@@ -111,7 +111,7 @@ export function renderDriftMarkdown(r: DriftReport, limit = MARKDOWN_LIMIT): str
   if (r.errors.length) text += "\n";
   const drifted = r.campaigns.filter(hasDrift);
   const reserve = 2_500;
-  const hidden: CampaignDrift[] = [];
+  const hidden: ResourceDrift[] = [];
   for (const c of drifted) {
     if (hidden.length > 0) {
       hidden.push(c);

@@ -4,14 +4,14 @@
  */
 import { describe, expect, it } from "vitest";
 import type { JsonObject } from "../../core/json.js";
-import { summarize, type CampaignPlan, type Plan } from "../../core/plan.js";
-import { planCampaign } from "../../core/planner.js";
+import { summarize, type ResourcePlan, type Plan } from "../../core/plan.js";
+import { planResource } from "../../core/planner.js";
 import { capabilities as altur } from "../../providers/altur/capabilities.js";
 import { capabilities as extrovert } from "../../providers/extrovert/capabilities.js";
 import { capabilities as puffle } from "../../providers/puffle/capabilities.js";
 import { renderPlanMarkdown, renderPlanText } from "./plan.js";
 
-function plan(campaigns: CampaignPlan[], prune = false): Plan {
+function plan(campaigns: ResourcePlan[], prune = false): Plan {
   return { formatVersion: 2, createdAt: "2026-12-01T00:00:00.000Z", campaigns, summary: summarize(campaigns), errors: [], prune };
 }
 
@@ -28,8 +28,8 @@ const NODES: JsonObject[] = [
   { type: "end" },
 ];
 
-function puffleUpdate(live: JsonObject[], desired: JsonObject[], extra: JsonObject = {}): CampaignPlan {
-  return planCampaign({
+function puffleUpdate(live: JsonObject[], desired: JsonObject[], extra: JsonObject = {}): ResourcePlan {
+  return planResource({
     address: "puffle/default/linkedin-cto-outreach",
     provider: "puffle",
     account: "default",
@@ -118,7 +118,7 @@ describe("a one-key edit inside an object", () => {
   it("Altur cycles: the key, as the provider merges it", () => {
     const cycles = { enabled: true, mode: "loop", cooldown_minutes: 60, max_iterations: 3 };
     const live = { name: "Q2", agent_id: "agent_1", integration_id: "integ_1", integration_type: "phone_call", cycles };
-    const c = planCampaign({
+    const c = planResource({
       address: "altur/default/q2-reactivation",
       provider: "altur",
       account: "default",
@@ -143,7 +143,7 @@ describe("a one-key edit inside an object", () => {
       sendConnectionRequestOnTimeoutDays: 7,
       isSendConnectionRequestOnNoPostsEnabled: false,
     };
-    const c = planCampaign({
+    const c = planResource({
       address: "extrovert/default/founders-engagement",
       provider: "extrovert",
       account: "default",
@@ -174,7 +174,7 @@ describe("an edited message body", () => {
   it("multi-line text is a line diff, shown whole", () => {
     const body = "Hello {{first_name}},\n\nour renewal offer ends Friday.\n\nBest,\nAnna";
     const live = { name: "Renewal", agent_id: "agent_1", integration_id: "integ_1", integration_type: "sms", first_message: body };
-    const c = planCampaign({
+    const c = planResource({
       address: "altur/default/renewals",
       provider: "altur",
       account: "default",
@@ -214,7 +214,7 @@ describe("an edited message body", () => {
 
   it("a created campaign shows every value whole, never cut", () => {
     const long = `Hi {{first_name}}, ${"a long sentence about payment reliability ".repeat(8)}`;
-    const c = planCampaign({
+    const c = planResource({
       address: "puffle/default/new",
       provider: "puffle",
       account: "default",

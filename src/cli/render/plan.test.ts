@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { summarize, type CampaignPlan, type Plan } from "../../core/plan.js";
-import { planCampaign } from "../../core/planner.js";
+import { summarize, type ResourcePlan, type Plan } from "../../core/plan.js";
+import { planResource } from "../../core/planner.js";
 import { capabilities as altur } from "../../providers/altur/capabilities.js";
 import { capabilities as puffle } from "../../providers/puffle/capabilities.js";
 import { capabilities as extrovert } from "../../providers/extrovert/capabilities.js";
@@ -9,11 +9,11 @@ import { renderPlanJson, renderPlanMarkdown, renderPlanText } from "./plan.js";
 
 const alturLive = { name: "A", agent_id: "agent_demo_01", integration_id: "integ_phone_01", integration_type: "phone_call", retries: 1 };
 
-function plan(campaigns: CampaignPlan[]): Plan {
+function plan(campaigns: ResourcePlan[]): Plan {
   return { formatVersion: 2, createdAt: "2026-11-23T00:00:00.000Z", campaigns, summary: summarize(campaigns), errors: [] };
 }
 
-const update = planCampaign({
+const update = planResource({
   address: "altur/default/a",
   provider: "altur",
   account: "default",
@@ -23,7 +23,7 @@ const update = planCampaign({
   live: { id: "7", status: "active", spec: alturLive, fingerprint: "f" },
   identity: "state",
 });
-const blocked = planCampaign({
+const blocked = planResource({
   address: "puffle/default/p",
   provider: "puffle",
   account: "default",
@@ -33,8 +33,8 @@ const blocked = planCampaign({
   live: { id: "u", status: "active", spec: { name: "P", stop_on_reply: true } },
   identity: "state",
 });
-const create = planCampaign({ address: "altur/default/new", provider: "altur", account: "default", kind: "AlturCampaign", caps: altur, spec: { ...alturLive, name: "New" }, identity: "new" });
-const noop = planCampaign({ address: "altur/default/same", provider: "altur", account: "default", kind: "AlturCampaign", caps: altur, spec: alturLive, live: { id: "8", status: "active", spec: alturLive }, identity: "state" });
+const create = planResource({ address: "altur/default/new", provider: "altur", account: "default", kind: "AlturCampaign", caps: altur, spec: { ...alturLive, name: "New" }, identity: "new" });
+const noop = planResource({ address: "altur/default/same", provider: "altur", account: "default", kind: "AlturCampaign", caps: altur, spec: alturLive, live: { id: "8", status: "active", spec: alturLive }, identity: "state" });
 
 describe("plan text", () => {
   it("uses Terraform-like glyphs, before → after, blocked reasons, and a summary", () => {
@@ -134,7 +134,7 @@ describe("plan exit codes", () => {
 
 describe("orphans", () => {
   const orphan = (provider: "extrovert" | "puffle") =>
-    planCampaign({
+    planResource({
       address: `${provider}/default/gone`,
       provider,
       account: "default",

@@ -1,5 +1,5 @@
 import { audienceSummary } from "../../core/audience.js";
-import { ACTION_GLYPH, describeStep, isChange, type BlockedStep, type CampaignPlan, type FieldChange, type Plan, type PlanStep } from "../../core/plan.js";
+import { ACTION_GLYPH, describeStep, isChange, type BlockedStep, type ResourcePlan, type FieldChange, type Plan, type PlanStep } from "../../core/plan.js";
 import { escapeInvisible } from "../../core/text.js";
 import { kindModule } from "../../providers/registry.js";
 import { style, type Style } from "./style.js";
@@ -7,22 +7,22 @@ import { fieldDiff, scalarText, type DiffLine } from "./value-diff.js";
 
 const MARKDOWN_LIMIT = 60_000;
 
-function glyphFor(c: CampaignPlan, prune: boolean): string {
+function glyphFor(c: ResourcePlan, prune: boolean): string {
   if (c.action === "noop" && c.movedFrom !== undefined) return "~";
   return c.action === "orphan" && !prune ? "#" : ACTION_GLYPH[c.action];
 }
 
 /** A blocked field already shown on its change line (with the reason) is not listed again as a step. */
-function shownAsChange(c: CampaignPlan, b: BlockedStep): boolean {
+function shownAsChange(c: ResourcePlan, b: BlockedStep): boolean {
   return b.code === "field-blocked" && c.changes.some((ch) => ch.path === b.field);
 }
 
 /** The note that tells how to stop tracking an orphan the provider cannot retire (Extrovert). */
-function manualHint(c: CampaignPlan): string | undefined {
+function manualHint(c: ResourcePlan): string | undefined {
   return c.action === "orphan" && c.retire === "manual" ? c.notes.find((n) => n.code === "orphan-manual")?.text : undefined;
 }
 
-function colorFor(s: Style, c: CampaignPlan): (x: string) => string {
+function colorFor(s: Style, c: ResourcePlan): (x: string) => string {
   switch (c.action) {
     case "create":
       return s.green;
@@ -39,7 +39,7 @@ function colorFor(s: Style, c: CampaignPlan): (x: string) => string {
 
 /** Set-valued paths of a campaign's kind (compared and shown as added/removed members). */
 const SET_PATHS = new Map<string, readonly string[]>();
-function setPathsFor(c: CampaignPlan): readonly string[] {
+function setPathsFor(c: ResourcePlan): readonly string[] {
   let paths = SET_PATHS.get(c.kind);
   if (paths === undefined) {
     paths = kindModule(c.kind)?.kind.capabilities.unorderedPaths ?? [];
@@ -55,7 +55,7 @@ function safeLine(text: string): string {
 }
 
 /** The nested diff of one field change, with the class shown on its first line. */
-export function changeDiff(c: CampaignPlan, ch: FieldChange): DiffLine[] {
+export function changeDiff(c: ResourcePlan, ch: FieldChange): DiffLine[] {
   if (ch.switchedOff) {
     // An optional field the spec dropped (Extrovert full body): it is left out, switching the feature off.
     if (ch.before === null || typeof ch.before !== "object") return [{ depth: 0, mark: "~", text: `${ch.path}: ${scalarText(ch.before ?? null)} → (off)` }];
@@ -96,7 +96,7 @@ function markColor(s: Style, line: DiffLine): (x: string) => string {
   }
 }
 
-function changeLines(c: CampaignPlan, ch: FieldChange, s: Style): string[] {
+function changeLines(c: ResourcePlan, ch: FieldChange, s: Style): string[] {
   const suffix = classSuffix(ch);
   const lines = changeDiff(c, ch).map((l, i) => {
     const color = markColor(s, l);
@@ -110,17 +110,17 @@ function changeLines(c: CampaignPlan, ch: FieldChange, s: Style): string[] {
 }
 
 
-function campaignHeader(c: CampaignPlan): string {
+function campaignHeader(c: ResourcePlan): string {
   const bits = [c.id === undefined ? undefined : `id ${c.id}`, c.status === undefined ? undefined : `status ${c.status}`].filter(Boolean);
   return `${c.address}${bits.length ? ` (${bits.join(", ")})` : ""}`;
 }
 
-function verb(c: CampaignPlan, prune: boolean): string {
+function verb(c: ResourcePlan, prune: boolean): string {
   const v = actionVerb(c, prune);
   return c.movedFrom === undefined ? v : `moves from ${c.movedFrom} (same campaign, state re-keyed) and ${v}`;
 }
 
-function actionVerb(c: CampaignPlan, prune: boolean): string {
+function actionVerb(c: ResourcePlan, prune: boolean): string {
   switch (c.action) {
     case "create":
       return "will be created";
@@ -230,7 +230,7 @@ function fenceFor(body: string): string {
   return "`".repeat(Math.max(3, longest + 1));
 }
 
-function markdownDetails(c: CampaignPlan, prune: boolean): string {
+function markdownDetails(c: ResourcePlan, prune: boolean): string {
   const lines: string[] = [];
   for (const ch of c.changes) {
     const suffix = classSuffix(ch);
@@ -294,7 +294,7 @@ export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): stri
   let text = `${head.join("\n")}\n`;
   // Room kept for the "not shown" list (addresses, then a count when even the list is too long).
   const reserve = 2_500;
-  const hidden: CampaignPlan[] = [];
+  const hidden: ResourcePlan[] = [];
   for (const c of changed) {
     // Once one campaign did not fit, the rest are listed, not rendered (keeps thousands cheap).
     if (hidden.length > 0) {
@@ -325,7 +325,7 @@ export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): stri
   return escapeInvisible(text);
 }
 
-function orphanNoteMarkdown(kept: readonly CampaignPlan[], prune: boolean): string[] {
+function orphanNoteMarkdown(kept: readonly ResourcePlan[], prune: boolean): string[] {
   const why = prune ? "the provider cannot retire them" : "prune is off: `prune: false` in campaignctl.yaml, no `--prune`";
   const lines = [`> **Note:** ${kept.length} campaign(s) are in state but no longer in Git. Apply leaves them alone (${why}):`];
   for (const c of kept.slice(0, 50)) lines.push(`> - ${mdEscape(c.address)}${c.id === undefined ? "" : ` (id ${mdEscape(c.id)})`}${manualHint(c) ? ` — ${htmlEscape(manualHint(c) as string)}` : ""}`);

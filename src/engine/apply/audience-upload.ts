@@ -2,7 +2,7 @@ import { isAudienceBlocked, type PlanStep } from "../../core/plan.js";
 import type { AudienceRow } from "../../core/types.js";
 import { errorText } from "./errors.js";
 import { batchKey } from "./keys.js";
-import type { CampaignRunState } from "./run-state.js";
+import type { ResourceRunState } from "./run-state.js";
 
 /**
  * Upload the rows the plan counted, in batches of the provider's documented maximum, paced by the
@@ -10,7 +10,7 @@ import type { CampaignRunState } from "./run-state.js";
  * Idempotency-Key and if_duplicate skip; Puffle de-duplicates server-side). Then remove (exact mode),
  * check the roster count and remember digests and counts — no personal data — in state.
  */
-export async function uploadAudience(run: CampaignRunState, step: Extract<PlanStep, { kind: "audience" }>): Promise<void> {
+export async function uploadAudience(run: ResourceRunState, step: Extract<PlanStep, { kind: "audience" }>): Promise<void> {
   const work = run.opts.audiences?.get(run.plan.address);
   const roster = run.client.roster;
   const a = run.plan.audience;

@@ -1,12 +1,12 @@
 import { boundElsewhere } from "../../core/bindings.js";
 import type { JsonObject } from "../../core/json.js";
 import { isProviderApiError } from "../../http/errors.js";
-import type { LiveCampaign } from "../../providers/types.js";
+import type { LiveResource } from "../../providers/types.js";
 import { errorText, isStateWriteError } from "./errors.js";
 import { bodyDigest, idempotencyKeyFor } from "./keys.js";
-import type { CampaignRunState } from "./run-state.js";
+import type { ResourceRunState } from "./run-state.js";
 
-export async function create(run: CampaignRunState, body: JsonObject): Promise<void> {
+export async function create(run: ResourceRunState, body: JsonObject): Promise<void> {
   const nameField = run.caps.nameField;
   const key = recordPending(run, body);
   try {
@@ -41,7 +41,7 @@ export async function create(run: CampaignRunState, body: JsonObject): Promise<v
   run.record(body);
 }
 
-export async function send(run: CampaignRunState, body: JsonObject, key: string, nameField: string): Promise<void> {
+export async function send(run: ResourceRunState, body: JsonObject, key: string, nameField: string): Promise<void> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       const created = await run.client.create(body, { idempotencyKey: key });
@@ -80,7 +80,7 @@ export async function send(run: CampaignRunState, body: JsonObject, key: string,
 }
 
 /** Record the create as pending before it is sent; returns its deterministic Idempotency-Key. */
-export function recordPending(run: CampaignRunState, body: JsonObject): string {
+export function recordPending(run: ResourceRunState, body: JsonObject): string {
   const address = run.plan.address;
   if (run.store.failure) {
     throw new Error(`not created: the state cannot be written (${run.store.failure.message}), so the new id could not be recorded`);
@@ -107,7 +107,7 @@ export function recordPending(run: CampaignRunState, body: JsonObject): string {
 }
 
 /** Live campaigns with the exact name of `body` that no state entry claims (archived ones left out). */
-export async function unclaimedNamed(run: CampaignRunState, body: JsonObject): Promise<LiveCampaign[]> {
+export async function unclaimedNamed(run: ResourceRunState, body: JsonObject): Promise<LiveResource[]> {
   const nameField = run.caps.nameField;
   const listed = run.client.list ? await run.client.list() : [];
   return listed.filter((c) => c.spec[nameField] === body[nameField] && !run.claimedIds.has(c.id) && c.spec.archived !== true);
@@ -118,7 +118,7 @@ export async function unclaimedNamed(run: CampaignRunState, body: JsonObject): P
  * undocumented): the campaign exists, so find it by its exact name before anything else — the id
  * is never lost. Two lookups a moment apart, for a list that lags behind the create.
  */
-export async function resolveCreatedId(run: CampaignRunState, body: JsonObject): Promise<void> {
+export async function resolveCreatedId(run: ResourceRunState, body: JsonObject): Promise<void> {
   const name = run.session.kind.displayName;
   const title = JSON.stringify(body[run.caps.nameField]);
   for (let attempt = 1; attempt <= 2; attempt += 1) {

@@ -2,11 +2,11 @@ import { bodyFromPaths, diffUnits, getPath, pathWithin } from "../../core/diff.j
 import type { JsonValue } from "../../core/json.js";
 import type { PlanStep } from "../../core/plan.js";
 import { mergeLive } from "../../providers/mapping.js";
-import type { LiveCampaign } from "../../providers/types.js";
+import type { LiveResource } from "../../providers/types.js";
 import { VerificationError } from "./errors.js";
-import type { CampaignRunState } from "./run-state.js";
+import type { ResourceRunState } from "./run-state.js";
 
-export async function update(run: CampaignRunState, step: Extract<PlanStep, { kind: "update" }>): Promise<void> {
+export async function update(run: ResourceRunState, step: Extract<PlanStep, { kind: "update" }>): Promise<void> {
   if (run.id === undefined) throw new Error("update without an id");
   run.live = await run.client.update(run.id, step.body);
   run.step(`updated ${step.fields.join(", ")}`);
@@ -14,7 +14,7 @@ export async function update(run: CampaignRunState, step: Extract<PlanStep, { ki
 }
 
 /** A value written through a call of its own (Extrovert toggle-bulk), right after the create or update. */
-export async function sync(run: CampaignRunState, step: Extract<PlanStep, { kind: "sync" }>): Promise<void> {
+export async function sync(run: ResourceRunState, step: Extract<PlanStep, { kind: "sync" }>): Promise<void> {
   if (run.id === undefined) throw new Error(`${step.describe}: no id`);
   if (!run.client.sync) throw new Error(`${step.describe}: not available for ${run.session.kind.displayName}`);
   await run.client.sync(run.id, step.call, step.value);
@@ -26,7 +26,7 @@ export async function sync(run: CampaignRunState, step: Extract<PlanStep, { kind
  * else a fresh read merged onto it), and says plainly what it could not verify. A field the
  * response does not carry is unknown — never "did not take".
  */
-export async function verifyFields(run: CampaignRunState, fields: readonly string[]): Promise<void> {
+export async function verifyFields(run: ResourceRunState, fields: readonly string[]): Promise<void> {
   const desired = run.plan.desired ?? {};
   const name = run.session.kind.displayName;
   const writeOnly = fields.filter((f) => run.caps.writeOnlyFields.some((w) => pathWithin(f, w)));
@@ -40,9 +40,9 @@ export async function verifyFields(run: CampaignRunState, fields: readonly strin
     run.outcome.warnings.push(`${name} has no read API: the write was accepted but cannot be verified`);
     return;
   }
-  const carries = (l: LiveCampaign, f: string) => !l.missing.some((m) => pathWithin(m, f) || pathWithin(f, m));
+  const carries = (l: LiveResource, f: string) => !l.missing.some((m) => pathWithin(m, f) || pathWithin(f, m));
   // Fields only the list view carries (Altur retries, timezone, texts): look the campaign up there.
-  if (checkable.some((f) => !carries(live as LiveCampaign, f)) && run.client.lookup && run.id !== undefined) {
+  if (checkable.some((f) => !carries(live as LiveResource, f)) && run.client.lookup && run.id !== undefined) {
     const status = live.status ?? run.plan.status;
     const listed = await run.client.lookup(run.id, { ...(status === undefined ? {} : { status }), spec: desired });
     if (listed) {
@@ -70,7 +70,7 @@ export async function verifyFields(run: CampaignRunState, fields: readonly strin
 }
 
 /** Re-read when the write's response did not carry what we must check; the fresh read is merged onto the answer. */
-export async function readBack(run: CampaignRunState, fields: readonly string[]): Promise<LiveCampaign | undefined> {
+export async function readBack(run: ResourceRunState, fields: readonly string[]): Promise<LiveResource | undefined> {
   const carried = run.live && !fields.some((f) => run.live?.missing.some((m) => pathWithin(m, f) || pathWithin(f, m)));
   if (carried) return run.live;
   if (!run.client.get || run.id === undefined) return run.live;

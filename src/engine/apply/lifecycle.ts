@@ -2,11 +2,11 @@ import type { LifecycleAction } from "../../core/capabilities.js";
 import type { PlanStep } from "../../core/plan.js";
 import { isProviderApiError } from "../../http/errors.js";
 import { mergeLive } from "../../providers/mapping.js";
-import type { LiveCampaign } from "../../providers/types.js";
+import type { LiveResource } from "../../providers/types.js";
 import { BlockedAtApply, Interrupted, VerificationError } from "./errors.js";
-import { describe, type CampaignRunState } from "./run-state.js";
+import { describe, type ResourceRunState } from "./run-state.js";
 
-export async function action(run: CampaignRunState, step: Extract<PlanStep, { kind: "action" }>): Promise<void> {
+export async function action(run: ResourceRunState, step: Extract<PlanStep, { kind: "action" }>): Promise<void> {
   if (run.id === undefined || !run.client.action) throw new Error(`${step.action} is not available for ${run.session.kind.displayName}`);
   const def = actionDef(run, step.action);
   if (def?.preflight && run.client.preflight) {
@@ -21,7 +21,7 @@ export async function action(run: CampaignRunState, step: Extract<PlanStep, { ki
       });
     }
   }
-  let answer: LiveCampaign | undefined;
+  let answer: LiveResource | undefined;
   try {
     answer = await run.client.action(run.id, step.action);
   } catch (err) {
@@ -47,8 +47,8 @@ export async function action(run: CampaignRunState, step: Extract<PlanStep, { ki
  * keeps it: the action's answer when it carries it, else the list view (Altur: status and archived
  * live only in the list, src/providers/altur/README.md §3.4), else a detail read. undefined when no read carries it.
  */
-export async function observeLifecycle(run: CampaignRunState, def: LifecycleAction | undefined, answer: LiveCampaign | undefined): Promise<LiveCampaign | undefined> {
-  const carries = (l: LiveCampaign | undefined) =>
+export async function observeLifecycle(run: ResourceRunState, def: LifecycleAction | undefined, answer: LiveResource | undefined): Promise<LiveResource | undefined> {
+  const carries = (l: LiveResource | undefined) =>
     l !== undefined && (def?.setsFlag ? l.spec[def.setsFlag] !== undefined : l.status !== undefined);
   if (carries(answer)) return answer;
   if (run.id === undefined) return undefined;
@@ -64,11 +64,11 @@ export async function observeLifecycle(run: CampaignRunState, def: LifecycleActi
   return carries(fresh) ? fresh : undefined;
 }
 
-export function actionDef(run: CampaignRunState, name: string): LifecycleAction | undefined {
+export function actionDef(run: ResourceRunState, name: string): LifecycleAction | undefined {
   return run.caps.lifecycle.actions.find((a) => a.name === name);
 }
 
-export function reached(run: CampaignRunState, live: LiveCampaign, def: LifecycleAction | undefined): boolean {
+export function reached(run: ResourceRunState, live: LiveResource, def: LifecycleAction | undefined): boolean {
   if (!def) return true;
   if (def.setsFlag) return live.spec[def.setsFlag] === true;
   if (def.to === undefined) return true;
@@ -81,7 +81,7 @@ export function reached(run: CampaignRunState, live: LiveCampaign, def: Lifecycl
  * rollback status, any other status, or the timeout stops the campaign's remaining steps: nothing
  * that needs `until` (e.g. a pause) is sent early.
  */
-export async function wait(run: CampaignRunState, step: Extract<PlanStep, { kind: "wait" }>): Promise<void> {
+export async function wait(run: ResourceRunState, step: Extract<PlanStep, { kind: "wait" }>): Promise<void> {
   if (run.id === undefined || !run.client.get) throw new Error(`cannot wait for ${step.until}: ${run.session.kind.displayName} campaigns cannot be read`);
   const rule = actionDef(run, step.after)?.settles;
   const cfg = run.session.account.statusWait;
@@ -135,7 +135,7 @@ export async function wait(run: CampaignRunState, step: Extract<PlanStep, { kind
 }
 
 /** The provider's own account of why an action cannot proceed (its pre-check), as a clause; empty when it gives none. */
-export async function providerReason(run: CampaignRunState, action: string): Promise<string> {
+export async function providerReason(run: ResourceRunState, action: string): Promise<string> {
   if (run.id === undefined || !run.client.preflight) return "";
   try {
     const check = await run.client.preflight(run.id, action);

@@ -4,7 +4,7 @@ import type { RefreshedAudience } from "../audience.js";
 
 export type OutcomeStatus = "applied" | "failed" | "blocked" | "skipped" | "manual";
 
-export interface CampaignOutcome {
+export interface ResourceOutcome {
   address: string;
   status: OutcomeStatus;
   id?: string;
@@ -42,7 +42,7 @@ export interface ApplyOptions {
   prune: boolean;
   /** Aborted on the first SIGINT/SIGTERM: no new campaign or step starts; what is in flight finishes. */
   signal?: AbortSignal;
-  onOutcome?: (o: CampaignOutcome) => void;
+  onOutcome?: (o: ResourceOutcome) => void;
   onStep?: (address: string, what: string) => void;
   /** Progress of a wait step (status polls); `done` once it is over, however it ended. */
   onWait?: (address: string, progress: WaitProgress) => void;
@@ -66,7 +66,7 @@ export interface WaitProgress {
 }
 
 /** apply exit code (docs/design.md §6): 0 all applied and verified; 1 anything failed; 3 applied what it could, blocked remain. */
-export function applyExitCode(outcomes: readonly CampaignOutcome[]): number {
+export function applyExitCode(outcomes: readonly ResourceOutcome[]): number {
   if (outcomes.some((o) => o.status === "failed")) return 1;
   if (outcomes.some((o) => o.status === "blocked" || (o.status === "skipped" && o.reason === "needs-replace"))) return 3;
   return 0;

@@ -1,7 +1,7 @@
-import type { CampaignOutcome } from "./outcome.js";
-import type { CampaignRunState } from "./run-state.js";
+import type { ResourceOutcome } from "./outcome.js";
+import type { ResourceRunState } from "./run-state.js";
 
-export async function retireOld(run: CampaignRunState, oldId: string): Promise<void> {
+export async function retireOld(run: ResourceRunState, oldId: string): Promise<void> {
   const retire = run.caps.retire;
   if ("manual" in retire) {
     run.outcome.warnings.push(`old campaign ${oldId} is still there: ${retire.manual}`);
@@ -17,7 +17,7 @@ export async function retireOld(run: CampaignRunState, oldId: string): Promise<v
   run.step(`${retire.action === "delete" ? "deleted" : `${retire.action}d`} old campaign ${oldId}`);
 }
 
-export async function prune(run: CampaignRunState): Promise<CampaignOutcome> {
+export async function prune(run: ResourceRunState): Promise<ResourceOutcome> {
   const p = run.plan;
   if (!run.opts.prune) {
     run.outcome.status = "skipped";

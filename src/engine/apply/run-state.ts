@@ -1,11 +1,11 @@
 import { describeAudienceStep } from "../../core/audience.js";
 import type { JsonObject, JsonValue } from "../../core/json.js";
-import type { CampaignPlan, PlanStep } from "../../core/plan.js";
+import type { ResourcePlan, PlanStep } from "../../core/plan.js";
 import type { AudienceState, StateEntry } from "../../core/types.js";
-import type { LiveCampaign } from "../../providers/types.js";
+import type { LiveResource } from "../../providers/types.js";
 import type { KindSession } from "../session.js";
 import { Interrupted, isStateWriteError } from "./errors.js";
-import type { ApplyOptions, CampaignOutcome, StateRecorder } from "./outcome.js";
+import type { ApplyOptions, ResourceOutcome, StateRecorder } from "./outcome.js";
 
 export function describe(step: PlanStep): string {
   if (step.kind === "create") return "create";
@@ -17,14 +17,14 @@ export function describe(step: PlanStep): string {
 }
 
 /** Runs one campaign's steps against its provider and records the result in state. */
-export class CampaignRunState {
+export class ResourceRunState {
   id: string | undefined;
-  live: LiveCampaign | undefined;
+  live: LiveResource | undefined;
   audienceState: AudienceState | undefined;
-  readonly outcome: CampaignOutcome;
+  readonly outcome: ResourceOutcome;
 
   constructor(
-    readonly plan: CampaignPlan,
+    readonly plan: ResourcePlan,
     readonly session: KindSession,
     readonly store: StateRecorder,
     readonly claimedIds: Set<string>,

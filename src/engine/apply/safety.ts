@@ -1,8 +1,8 @@
-import type { CampaignPlan, Plan } from "../../core/plan.js";
+import type { ResourcePlan, Plan } from "../../core/plan.js";
 import type { SafetyConfig } from "../../core/types.js";
 
 /** Campaigns the safety threshold counts: updates, transitions, replacements, and orphans retired with --prune. */
-export function riskyCount(campaigns: readonly CampaignPlan[], opts: { prune: boolean }): number {
+export function riskyCount(campaigns: readonly ResourcePlan[], opts: { prune: boolean }): number {
   return campaigns.filter((c) => c.action === "update" || c.action === "transition" || c.action === "replace" || (c.action === "orphan" && opts.prune)).length;
 }
 

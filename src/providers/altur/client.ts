@@ -1,7 +1,7 @@
 import type { JsonObject, JsonValue } from "../../core/json.js";
 import type { ProviderHttp } from "../../http/client.js";
 import { absentKeys, answerSource, asObject, idString, pickPresent, unreadableAnswer, type AnswerSource } from "../mapping.js";
-import type { LiveCampaign, ProviderClient, RosterClient, RosterEntry } from "../types.js";
+import type { LiveResource, ProviderClient, RosterClient, RosterEntry } from "../types.js";
 import { ALTUR_RESPONSES as R } from "./responses.js";
 
 /**
@@ -65,7 +65,7 @@ function readId(c: Record<string, unknown>, from: AnswerSource): string {
 }
 
 /** Detail shape (GET /campaigns/{id}, PATCH and lifecycle responses) → spec shape. */
-export function fromDetail(raw: unknown, from: AnswerSource): LiveCampaign {
+export function fromDetail(raw: unknown, from: AnswerSource): LiveResource {
   const c = asObject(raw);
   const { spec, missing } = readTop(c);
   const agent = asObject(c.agent);
@@ -88,7 +88,7 @@ export function fromDetail(raw: unknown, from: AnswerSource): LiveCampaign {
 }
 
 /** Flat list item (GET /campaigns) → spec shape; what the list lacks is reported in `missing`. */
-export function fromListItem(raw: unknown, from: AnswerSource): LiveCampaign {
+export function fromListItem(raw: unknown, from: AnswerSource): LiveResource {
   const c = asObject(raw);
   const { spec, missing } = readTop(c);
   const agent = asObject(c.agent);
@@ -136,12 +136,12 @@ interface ListPage {
 async function walkList(
   http: ProviderHttp,
   filters: Record<string, string>,
-  stop?: (c: LiveCampaign) => boolean,
-): Promise<LiveCampaign[]> {
+  stop?: (c: LiveResource) => boolean,
+): Promise<LiveResource[]> {
   const req = { method: "GET", path: "/campaigns", operation: "list campaigns" } as const;
   let from = answerSource(http, req);
   const fail = (why: string) => unreadableAnswer(from, `${why}; refusing to go on with a listing that may be partial`);
-  const out: LiveCampaign[] = [];
+  const out: LiveResource[] = [];
   const seenIds = new Set<string>();
   const seenPointers = new Set<string>();
   let pointer: Record<string, string | number> = {};
@@ -189,7 +189,7 @@ async function walkList(
   }
 }
 
-type Waiter = { resolve: (c: LiveCampaign | undefined) => void; reject: (err: unknown) => void };
+type Waiter = { resolve: (c: LiveResource | undefined) => void; reject: (err: unknown) => void };
 
 /**
  * Lookups by id share list walks: each read-back walking the list to its own campaign's page made
@@ -198,14 +198,14 @@ type Waiter = { resolve: (c: LiveCampaign | undefined) => void; reject: (err: un
  * never one already under way (that one may have read the page before the write the lookup checks);
  * one walk serves every lookup that joined it and stops once it has seen all of them.
  */
-function sharedWalks(http: ProviderHttp): (filters: Record<string, string>, id: string) => Promise<LiveCampaign | undefined> {
+function sharedWalks(http: ProviderHttp): (filters: Record<string, string>, id: string) => Promise<LiveResource | undefined> {
   const queued = new Map<string, { filters: Record<string, string>; waiting: Map<string, Waiter[]> }>();
   const tail = new Map<string, Promise<void>>();
   const run = async (key: string): Promise<void> => {
     const batch = queued.get(key);
     queued.delete(key); // lookups asked from now on wait for the next walk
     if (!batch) return;
-    const found = new Map<string, LiveCampaign>();
+    const found = new Map<string, LiveResource>();
     try {
       await walkList(http, batch.filters, (c) => {
         if (batch.waiting.has(c.id)) found.set(c.id, c);
@@ -253,7 +253,7 @@ export function createAlturClient(http: ProviderHttp): ProviderClient {
       if (hint.status !== undefined) tries.push({ ...agentId, status: hint.status });
       tries.push(agentId);
       if (agentId.agentId !== undefined) tries.push({});
-      let listed: LiveCampaign | undefined;
+      let listed: LiveResource | undefined;
       for (const filters of tries) {
         listed = await lookupIn(filters, id);
         if (listed) break;

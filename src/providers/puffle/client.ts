@@ -2,7 +2,7 @@ import type { JsonObject, JsonValue } from "../../core/json.js";
 import type { ProviderHttp } from "../../http/client.js";
 import { absentKeys, answerSource, asObject, idString, pickPresent, type AnswerSource } from "../mapping.js";
 import { linkedinIdentity, normaliseEmail } from "../roster-cells.js";
-import type { LiveCampaign, PreflightOutcome, ProviderClient, RosterClient, RosterEntry } from "../types.js";
+import type { LiveResource, PreflightOutcome, ProviderClient, RosterClient, RosterEntry } from "../types.js";
 import { PUFFLE_RESPONSES as R } from "./responses.js";
 
 const FIELDS = [
@@ -19,7 +19,7 @@ function node(raw: unknown): JsonObject {
 }
 
 /** Campaign object (+ sequence nodes when the response has them) → spec shape. */
-export function fromCampaign(raw: unknown, from: AnswerSource, nodes?: unknown): LiveCampaign {
+export function fromCampaign(raw: unknown, from: AnswerSource, nodes?: unknown): LiveResource {
   const c = asObject(raw);
   const spec = pickPresent(c, FIELDS);
   const missing = absentKeys(c, FIELDS);

@@ -1,4 +1,4 @@
-import type { CampaignPlan, Plan } from "../../core/plan.js";
+import type { ResourcePlan, Plan } from "../../core/plan.js";
 import { isProviderApiError } from "../../http/errors.js";
 import type { KindSession } from "../session.js";
 import { uploadAudience } from "./audience-upload.js";
@@ -6,11 +6,11 @@ import { create } from "./create.js";
 import { BlockedAtApply, errorText, Interrupted, isStateWriteError, VerificationError } from "./errors.js";
 import { sync, update } from "./fields.js";
 import { action, wait } from "./lifecycle.js";
-import type { ApplyOptions, CampaignOutcome, StateRecorder } from "./outcome.js";
+import type { ApplyOptions, ResourceOutcome, StateRecorder } from "./outcome.js";
 import { prune, retireOld } from "./retire.js";
-import { CampaignRunState, describe } from "./run-state.js";
+import { ResourceRunState, describe } from "./run-state.js";
 
-export async function runCampaign(run: CampaignRunState): Promise<CampaignOutcome> {
+export async function runResource(run: ResourceRunState): Promise<ResourceOutcome> {
   const p = run.plan;
   // The steps not (or not completely) done when a signal stops this campaign, for its outcome.
   let notDone: string[] = [];
@@ -71,7 +71,7 @@ export async function runCampaign(run: CampaignRunState): Promise<CampaignOutcom
 }
 
 /** A rename: the entry recorded under the old address now lives under the new one. */
-export function moveState(run: CampaignRunState, from: string): void {
+export function moveState(run: ResourceRunState, from: string): void {
   const entry = run.store.doc.campaigns[from];
   if (!entry || run.store.doc.campaigns[run.plan.address]) return;
   try {
@@ -87,7 +87,7 @@ export function moveState(run: CampaignRunState, from: string): void {
  * A no-op that still changes state: a campaign adopted by its name is recorded (else every plan adopts
  * it again), and audience files state does not describe yet are recorded with the roster count (no request).
  */
-export function recordNoop(run: CampaignRunState): CampaignOutcome {
+export function recordNoop(run: ResourceRunState): ResourceOutcome {
   const p = run.plan;
   const a = p.audience;
   if (a?.record && a.liveCount !== undefined && p.blocked.length === 0) run.audienceState = { mode: a.mode, files: a.files, rows: a.rows, count: a.liveCount };
@@ -122,7 +122,7 @@ export function applyContext(store: StateRecorder, opts: ApplyOptions): ApplyCon
 }
 
 /** Campaigns of a plan that apply works on: changes, blocked no-ops, and adoptions to record. */
-export function applicableCampaigns(plan: Plan): CampaignPlan[] {
+export function applicableResources(plan: Plan): ResourcePlan[] {
   return plan.campaigns.filter((c) => c.action !== "noop" || c.blocked.length > 0 || c.identity === "adopted" || c.movedFrom !== undefined || c.audience?.record === true);
 }
 
@@ -130,14 +130,14 @@ export function applicableCampaigns(plan: Plan): CampaignPlan[] {
  * Run one campaign's steps and record the results. Safe to call from several worker pools at once
  * (per account, say): the recorder serialises writes, and every campaign touches only its own address.
  */
-export async function applyCampaign(c: CampaignPlan, session: KindSession | undefined, ctx: ApplyContext): Promise<CampaignOutcome> {
-  let outcome: CampaignOutcome;
+export async function applyResource(c: ResourcePlan, session: KindSession | undefined, ctx: ApplyContext): Promise<ResourceOutcome> {
+  let outcome: ResourceOutcome;
   if (ctx.opts.signal?.aborted && c.action !== "noop") {
     outcome = { address: c.address, status: "skipped", done: [], reason: "interrupted", message: "not started: apply was interrupted; run apply again", blocked: [], warnings: [], verified: [] };
   } else if (!session) {
     outcome = { address: c.address, status: "failed", done: [], reason: "no-session", message: `no session for ${c.provider}/${c.account}`, blocked: [], warnings: [], verified: [] };
   } else {
-    outcome = await runCampaign(new CampaignRunState(c, session, ctx.store, ctx.claimed, ctx.opts));
+    outcome = await runResource(new ResourceRunState(c, session, ctx.store, ctx.claimed, ctx.opts));
   }
   if (outcome.id === undefined && c.id !== undefined && c.action !== "replace") outcome.id = c.id;
   ctx.opts.onOutcome?.(outcome);
