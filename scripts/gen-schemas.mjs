@@ -280,8 +280,28 @@ export function assembleSetSchema(setSource, campaign) {
   return {
     ...setSource,
     properties: { ...setSource.properties, spec: { ...spec, properties: { ...spec.properties, template: editorTemplate } } },
-    $defs: campaign.$defs,
+    $defs: acceptVariables(campaign.$defs),
   };
+}
+
+/** A template value that is exactly `${name}`: the instance's variable, whatever type it has (docs/design.md §13). */
+const SET_VARIABLE = { type: "string", pattern: "^\\$\\{[A-Za-z_][A-Za-z0-9_]*\\}$", description: "a set variable (`${name}`): replaced by the instance's value, keeping its type" };
+
+/**
+ * The campaign definitions as a set's template sees them in an editor: wherever a number, a boolean or a list is
+ * expected, a whole `${name}` is accepted too, since it takes the variable's type once expanded. `validate` checks
+ * each expanded campaign against the real schema.
+ */
+function acceptVariables(node) {
+  if (Array.isArray(node)) return node.map(acceptVariables);
+  if (node === null || typeof node !== "object") return node;
+  const out = {};
+  for (const [key, value] of Object.entries(node)) out[key] = key === "enum" || key === "const" || key === "examples" || key === "default" ? value : acceptVariables(value);
+  // `type` as a keyword (a string or a list of strings), not a property named "type" inside `properties`.
+  const types = typeof out.type === "string" ? [out.type] : Array.isArray(out.type) && out.type.every((t) => typeof t === "string") ? out.type : [];
+  // Objects stay as they are (their fields complete as in a campaign file); scalars and lists take a variable too.
+  if (types.length === 0 || types.every((t) => t === "string" || t === "object")) return out;
+  return { anyOf: [out, SET_VARIABLE] };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -197,7 +197,7 @@ describe("completion", () => {
     expect(zsh.stdout).toContain("bashcompinit");
     expect(zsh.stdout).toContain("complete -F _campaignctl campaignctl");
     const fish = (await cli(["completion", "fish"])).stdout;
-    expect(fish).toContain("complete -c campaignctl -n 'not __fish_seen_subcommand_from validate plan apply");
+    expect(fish).toContain("complete -c campaignctl -n 'not __fish_seen_subcommand_from validate plan render apply");
     expect(fish).toMatch(/-n '__fish_seen_subcommand_from plan' -l detailed-exitcode -d '/);
     expect(fish).toMatch(/-n '__fish_seen_subcommand_from state; and not __fish_seen_subcommand_from list .*' -a rm -d 'remove ADDR/);
     const bad = await cli(["completion", "tcsh"]);
