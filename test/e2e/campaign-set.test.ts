@@ -4,7 +4,7 @@
  * plan is empty, a template edit plans 3 updates shown once, removing an instance leaves an orphan and
  * renaming one is a move (nothing created, nothing retired).
  */
-import { writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -255,5 +255,71 @@ describe("CampaignSet at scale and the README recipes (issue 27, done when)", ()
     expect((await ws.run(["apply", "--auto-approve"])).code).toBe(0);
     const limitWrites = await writes();
     expect(limitWrites.map((e) => [e.method, e.path, e.body])).toEqual([["PATCH", `/api/campaigns/${state.campaigns[MADDR("cfo-de")]!.id}`, { daily_limit: 45 }]]);
+  });
+
+  it("README recipe: three copied files become one set: same addresses plan nothing; another set name plans 3 moves, no create, no write", async () => {
+    // Three ordinary campaign files, the same spec except name and sender, applied.
+    const COPIES = [
+      { instance: "dach", title: "DACH", sender: FIXTURE_SENDER_IDS.email1 },
+      { instance: "nordics", title: "Nordics", sender: FIXTURE_SENDER_IDS.email2 },
+      { instance: "uk", title: "UK", sender: FIXTURE_SENDER_IDS.email1 },
+    ];
+    const spec = (title: string, sender: string) => ({
+      type: "email",
+      name: `CTO outreach ${title}`,
+      sender_account_ids: [sender],
+      daily_limit: 30,
+      sequence_nodes: [{ type: "email", subject: "Quick question", body: "Hi %first_name%, one question." }, { type: "end" }],
+      status: "draft",
+    });
+    for (const c of COPIES) await ws.write(`cto-${c.instance}`, "PuffleCampaign", spec(c.title, c.sender), "default");
+    expect((await ws.run(["apply", "--auto-approve"])).code).toBe(0);
+    const before = await ws.state();
+    const OLD = (i: string) => `puffle/default/cto-${i}`;
+    expect(Object.keys(before.campaigns).sort()).toEqual(COPIES.map((c) => OLD(c.instance)));
+
+    // As the README says: set `cto`, instances dach, nordics, uk, spec.name kept exactly (the part that differs in
+    // a variable), the three files deleted in the same change.
+    const template = { kind: "PuffleCampaign", metadata: { account: "default" }, spec: { ...spec("${title}", "${sender}"), name: "CTO outreach ${title}" } };
+    const recipeSet = (setName: string) => setDoc(setName, { instances: COPIES.map((c) => ({ name: c.instance, title: c.title, sender: c.sender })), template });
+    for (const c of COPIES) await ws.remove(`cto-${c.instance}`);
+    await writeDoc("cto.yaml", recipeSet("cto"));
+
+    // `render` shows the three documents; `plan` shows no change.
+    const rendered = await ws.run(["render"]);
+    expect(rendered.code, rendered.stderr).toBe(0);
+    expect(COPIES.map((c) => rendered.stdout.includes(`name: cto-${c.instance}\n`))).toEqual([true, true, true]);
+    await clearLogs(sb);
+    const same = await ws.run(["plan", "--detailed-exitcode"]);
+    expect(same.code, same.stdout + same.stderr).toBe(0);
+    expect(same.stdout).toContain("No changes.");
+    const sameApply = await ws.run(["apply", "--auto-approve"]);
+    expect(sameApply.code, sameApply.stderr).toBe(0);
+    expect(await writes()).toEqual([]);
+    expect((await ws.state()).campaigns).toEqual(before.campaigns);
+
+    // "If the addresses change (another set name), the plan shows three moves, paired by spec.name — never a create."
+    await rm(join(ws.dir, "campaigns", "cto.yaml"));
+    await writeDoc("cto-team.yaml", recipeSet("cto-team"));
+    const NEW = (i: string) => `puffle/default/cto-team-${i}`;
+    const moves = await planJson();
+    expect(moves.campaigns.map((c) => [c.address, c.movedFrom, c.action, c.set, c.instance])).toEqual(COPIES.map((c) => [NEW(c.instance), OLD(c.instance), "noop", "cto-team", c.instance]));
+    expect(moves.campaigns.filter((c) => c.action === "create" || c.action === "orphan")).toEqual([]);
+    const movesText = await ws.run(["plan", "--detailed-exitcode"]);
+    expect(movesText.code, movesText.stderr).toBe(2);
+    expect(movesText.stdout).toContain("~ 3 campaigns of set cto-team: move (same campaigns, state re-keyed) and is in sync (PuffleCampaign)");
+    expect(movesText.stdout).toContain("Plan: 0 to create, 0 to update, 0 to transition, 0 to replace, 3 to move, 3 unchanged.");
+    expect(movesText.stdout).not.toMatch(/will be created|orphan/);
+
+    await clearLogs(sb);
+    const moved = await ws.run(["apply", "--auto-approve"]);
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(await writes()).toEqual([]);
+    const after = await ws.state();
+    expect(Object.keys(after.campaigns).sort()).toEqual(COPIES.map((c) => NEW(c.instance)));
+    for (const c of COPIES) expect(after.campaigns[NEW(c.instance)]?.id).toBe(before.campaigns[OLD(c.instance)]?.id);
+    const next = await ws.run(["plan", "--detailed-exitcode"]);
+    expect(next.code, next.stdout + next.stderr).toBe(0);
+    expect(next.stdout).toContain("No changes.");
   });
 });
