@@ -257,7 +257,7 @@ describe("lifecyclePath", () => {
 
 describe("typed codes: blocked steps and notes say what they are, the words only explain", () => {
   const audience = (counts: Partial<AudiencePlan>, writableIn: string[], removableIn: string[]): AudiencePlanInput => ({
-    plan: { noun: "prospects", mode: "exact", rows: 3, duplicates: 0, files: {}, unchanged: false, add: 0, present: 0, remove: 0, keep: 0, ...counts },
+    plan: { noun: "prospects", mode: "exact", rows: 3, duplicates: 0, files: {}, unchanged: false, add: 0, update: 0, present: 0, remove: 0, keep: 0, ...counts },
     writableIn,
     writeBlocked: "rows can be added only to a draft",
     removableIn,

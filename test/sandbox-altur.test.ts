@@ -779,10 +779,14 @@ describe("Altur contacts — /campaigns/{id}/contacts", () => {
     expect(page1.body.total_count).toBe(30);
     const page2 = await api("GET", `/campaigns/${c.id}/contacts?cursor=${page1.body.pagination.next_cursor}&direction=next`);
     expect(page2.body.contacts.map((x: any) => x.id)).toEqual(ids.slice(25));
-    expect(page2.body.pagination.has_next).toBe(false);
+    // The older (cursor) revision says `has_more` [D].
+    expect(page1.body.pagination).toMatchObject({ has_more: true });
+    expect(page2.body.pagination).toMatchObject({ has_more: false, next_cursor: null });
 
     const byIndex = await api("GET", `/campaigns/${c.id}/contacts?pageIndex=1&pageSize=10`);
     expect(byIndex.body.contacts.map((x: any) => x.id)).toEqual(ids.slice(10, 20));
+    // The newer (index) revision: `has_next`, `next_page`, `previous_page` [D].
+    expect(byIndex.body.pagination).toMatchObject({ has_next: true, has_previous: true, next_page: 2, previous_page: 0 });
     expect(byIndex.body.total_count).toBeNull();
     expect((await api("GET", `/campaigns/${c.id}/contacts?pageIndex=0&pageSize=10`)).body.total_count).toBe(30);
 

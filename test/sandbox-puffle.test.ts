@@ -1215,18 +1215,19 @@ describe("prospect roster", () => {
     expect((await api("GET", `/api/campaigns/${c.id}/leads`)).body.total).toBe(0);
   });
 
-  it("PATCH leads edits one prospect's profile fields ({ prospect_id, ...fields })", async () => {
+  it("PATCH leads edits one prospect's profile fields ({ prospect_id, updates }, as documented)", async () => {
     const c = await create("linkedin");
     await addProspects(c.id, [person(1), person(2)]);
     const [p1] = (await api("GET", `/api/campaigns/${c.id}/leads`)).body.prospects;
-    const res = await api("PATCH", `/api/campaigns/${c.id}/leads`, { body: { prospect_id: p1.id, first_name: "Grace", headline: "Admiral", status: "replied" } });
+    const res = await api("PATCH", `/api/campaigns/${c.id}/leads`, { body: { prospect_id: p1.id, updates: { first_name: "Grace", headline: "Admiral", status: "replied" } } });
     expect(res.status).toBe(200);
     expect(res.body.prospect).toMatchObject({ id: p1.id, first_name: "Grace", name: "Grace Doe", headline: "Admiral", status: "pending" });
     expectError(await api("PATCH", `/api/campaigns/${c.id}/leads`, { body: { prospect_id: MISSING } }), 404);
-    expectError(await api("PATCH", `/api/campaigns/${c.id}/leads`, { body: { first_name: "x" } }), 400, undefined, /prospect_id/);
-    expectError(await api("PATCH", `/api/campaigns/${c.id}/leads`, { body: { prospect_id: p1.id, linkedin_url: null } }), 400, "MISSING_IDENTITY");
-    expectError(await api("PATCH", `/api/campaigns/${c.id}/leads`, { body: { prospect_id: p1.id, linkedin_url: "https://www.linkedin.com/in/person-2/" } }), 409);
-    expectError(await api("PATCH", `/api/campaigns/${c.id}/leads`, { body: { prospect_id: p1.id, company: 3 } }), 400, undefined, /company/);
+    expectError(await api("PATCH", `/api/campaigns/${c.id}/leads`, { body: { updates: { first_name: "x" } } }), 400, undefined, /prospect_id/);
+    expectError(await api("PATCH", `/api/campaigns/${c.id}/leads`, { body: { prospect_id: p1.id, first_name: "x" } }), 400, undefined, /updates/);
+    expectError(await api("PATCH", `/api/campaigns/${c.id}/leads`, { body: { prospect_id: p1.id, updates: { linkedin_url: null } } }), 400, "MISSING_IDENTITY");
+    expectError(await api("PATCH", `/api/campaigns/${c.id}/leads`, { body: { prospect_id: p1.id, updates: { linkedin_url: "https://www.linkedin.com/in/person-2/" } } }), 409);
+    expectError(await api("PATCH", `/api/campaigns/${c.id}/leads`, { body: { prospect_id: p1.id, updates: { company: 3 } } }), 400, undefined, /company/);
   });
 
   it("roster writes require draft: in launching/active/paused/completed they → 400 and the roster is unchanged", async () => {
@@ -1236,7 +1237,7 @@ describe("prospect roster", () => {
       const [p] = (await api("GET", `/api/campaigns/${c.id}/leads`)).body.prospects;
       await force(c.id, status);
       expectError(await addProspects(c.id, [person(2)]), 400, "CAMPAIGN_NOT_DRAFT");
-      expectError(await api("PATCH", `/api/campaigns/${c.id}/leads`, { body: { prospect_id: p.id, first_name: "x" } }), 400, "CAMPAIGN_NOT_DRAFT");
+      expectError(await api("PATCH", `/api/campaigns/${c.id}/leads`, { body: { prospect_id: p.id, updates: { first_name: "x" } } }), 400, "CAMPAIGN_NOT_DRAFT");
       expectError(await api("DELETE", `/api/campaigns/${c.id}/leads`, { body: { all: true } }), 400, "CAMPAIGN_NOT_DRAFT");
       const after = await api("GET", `/api/campaigns/${c.id}/leads`);
       expect(after.status).toBe(200);

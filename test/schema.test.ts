@@ -7,6 +7,8 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { kindModule, providers } from "../src/providers/registry.js";
 import { REPO_ROOT } from "./validate-support.js";
+import type { JsonObject } from "../src/core/json.js";
+import { expandCampaignSet, isCampaignSet } from "../src/config/campaign-set.js";
 
 type Schema = Record<string, unknown>;
 type GenSchemas = {
@@ -141,6 +143,7 @@ describe("generated files (scripts/gen-schemas.mjs)", () => {
   it("match their sources: regenerating gives exactly the committed editor schema, types and validators", async () => {
     const files = await (await generator()).generateAll();
     expect(Object.keys(files).sort()).toEqual([
+      "schemas/campaign-set.schema.json",
       "schemas/campaign.schema.json",
       "src/config/generated/validators.ts",
       "src/config/generated/workspace-config.ts",
@@ -189,21 +192,27 @@ describe("campaigns/ examples", () => {
   collect(join(REPO_ROOT, "campaigns"));
   files.sort();
   const docs = files.map((f) => ({ file: f, text: readFileSync(join(REPO_ROOT, f), "utf8") }));
+  /** A file's campaign documents: itself, or a CampaignSet's expansion (docs/design.md §13). */
+  const expanded = (text: string): { kind: string; audience?: { files: string[] } }[] => {
+    const doc = parse(text) as JsonObject;
+    return isCampaignSet(doc) ? expandCampaignSet(doc).instances.map((i) => i.document as never) : [doc as never];
+  };
 
   it("one file per campaign in a folder per provider (the objects campaigns use in its shared/), each pointing editors at the schema", () => {
     for (const { file, text } of docs) {
-      const doc = parse(text) as { kind: string };
       const [, folder, sub] = file.split("/");
       const shared = sub === "shared";
-      if (shared) expect(doc.kind.toLowerCase()).toMatch(new RegExp(`^${folder}(style|context|monitoredtopic)$`));
-      else expect(doc.kind.toLowerCase()).toBe(`${folder}campaign`);
-      expect(text.split("\n")[0]).toBe(`# yaml-language-server: $schema=${shared ? "../../../" : "../../"}schemas/campaign.schema.json`);
+      for (const doc of expanded(text)) {
+        if (shared) expect(doc.kind.toLowerCase()).toMatch(new RegExp(`^${folder}(style|context|monitoredtopic)$`));
+        else expect(doc.kind.toLowerCase()).toBe(`${folder}campaign`);
+      }
+      const schema = isCampaignSet(parse(text)) ? "campaign-set.schema.json" : "campaign.schema.json";
+      expect(text.split("\n")[0]).toBe(`# yaml-language-server: $schema=${shared ? "../../../" : "../../"}schemas/${schema}`);
     }
   });
 
   it("the Puffle and Altur examples name audience files that exist (made-up people only)", () => {
-    for (const { file, text } of docs) {
-      const doc = parse(text) as { kind: string; audience?: { files: string[] } };
+    for (const { file, text } of docs) for (const doc of expanded(text)) {
       if (doc.kind.startsWith("Extrovert")) continue;
       expect(doc.audience?.files.length, file).toBeGreaterThan(0);
       for (const f of doc.audience!.files) {

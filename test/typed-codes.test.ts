@@ -45,7 +45,7 @@ describe("decisions are made on codes, never on the words", () => {
     expect(status([{ code: "audience-kept", what: "status draft → active", reason: "r" }])?.class).toBe("pending");
     expect(status([{ code: "create-incomplete", what: "launch", reason: "r" }])?.class).toBe("pending");
 
-    const audience = { noun: "prospects", mode: "append" as const, rows: 2, duplicates: 0, files: {}, unchanged: false, add: 2, present: 0, remove: 0, keep: 0 };
+    const audience = { noun: "prospects", mode: "append" as const, rows: 2, duplicates: 0, files: {}, unchanged: false, add: 2, update: 0, present: 0, remove: 0, keep: 0 };
     const roster = (b: BlockedStep[]) => drift(b, audience).fields.find((f) => f.path === "audience")?.class;
     expect(roster([{ code: "audience-add-blocked", what: "roster rows", reason: "active" }])).toBe("blocked");
     expect(roster([{ code: "field-blocked", field: "name", what: "audience: + 2 prospects", reason: "r" }])).toBe("pending");

@@ -33,6 +33,8 @@ describe("loadWorkspace", () => {
       "puffle/default/email-renewal-nudge",
       "puffle/default/email-webinar-invite",
       "puffle/default/linkedin-cto-outreach",
+      "puffle/default/cto-outreach-dach",
+      "puffle/default/cto-outreach-nordics",
     ]);
   });
 

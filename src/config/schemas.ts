@@ -22,7 +22,7 @@ export const CONFIG_SCHEMA_FILE = "campaignctl.schema.json";
 
 export type SchemaValidator = (value: unknown) => ErrorObject[];
 
-function precompiled(name: "campaign" | "config"): SchemaValidator {
+function precompiled(name: "campaign" | "config" | "campaignSet"): SchemaValidator {
   return (value) => {
     const validate = (validators() as Record<string, ValidateFunction>)[name]!;
     return validate(value) ? [] : [...(validate.errors ?? [])];
@@ -31,6 +31,10 @@ function precompiled(name: "campaign" | "config"): SchemaValidator {
 
 const campaignSchema = precompiled("campaign");
 const configSchema = precompiled("config");
+const campaignSetSchema = precompiled("campaignSet");
+
+/** Validates a CampaignSet's envelope (src/config/schema/campaign-set.schema.json); the template is checked once expanded. */
+export const validateCampaignSetSchema: SchemaValidator = (value) => campaignSetSchema(value);
 
 /** Validates a campaign document (envelope + the spec selected by `kind`). */
 export const validateCampaignSchema: SchemaValidator = (value) => {

@@ -38,6 +38,7 @@ function v1Blocked(b: JsonObject, blockedPaths: ReadonlySet<string>): BlockedSte
   let field: string | undefined;
   const flag = /^([\w.]+): true → false$/.exec(what);
   if (what.startsWith("audience: +")) code = "audience-add-blocked";
+  else if (what.startsWith("audience: ~")) code = "audience-update-blocked";
   else if (what.startsWith("audience: -")) code = reason.includes("no longer listed cannot be removed") ? "audience-kept" : "audience-remove-blocked";
   else if (what.startsWith("status ")) code = "status-unreachable";
   else if (what === "create") code = reason.startsWith("an earlier apply sent this create") ? "create-unconfirmed" : "create-incomplete";

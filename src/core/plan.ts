@@ -43,7 +43,7 @@ export type PlanStep =
   /** Poll until the status is `until` (an action that completes in the background, e.g. Puffle launch). */
   | { kind: "wait"; after: string; until: string; through: string[] }
   /** Upload `add` roster rows (and, `mode: exact`, remove `remove` entries); the rows come from the audience files at apply time. */
-  | { kind: "audience"; noun: string; add: number; remove: number }
+  | { kind: "audience"; noun: string; add: number; /** Rows already there whose attributes changed (absent: 0). */ update?: number; remove: number }
   /** DELETE the campaign at the provider (`prune: delete` only): `loses` says what goes with it. */
   | { kind: "delete"; loses: string }
   /** A new version (replace): rename the old campaign `id` to `name`, before the new one is created. */
@@ -94,6 +94,8 @@ export interface AudiencePlan {
   unchanged: boolean;
   /** Rows to upload, rows already present, entries to remove (exact), entries that stay although no longer listed. */
   add: number;
+  /** Rows already present whose attributes differ from the live entry's (`~ 12 contacts updated`); counted in `present` too. */
+  update: number;
   present: number;
   remove: number;
   keep: number;
@@ -123,6 +125,8 @@ export type BlockedCode =
   /** Audience rows cannot be added / entries removed in the campaign's status; entries no longer listed stay. */
   | "audience-add-blocked"
   | "audience-remove-blocked"
+  /** Rows already there whose attributes changed cannot be updated in the campaign's status. */
+  | "audience-update-blocked"
   | "audience-kept"
   /** A create the spec cannot make: required fields missing. */
   | "create-incomplete"
@@ -133,7 +137,7 @@ export type BlockedCode =
 
 export const BLOCKED_CODES = [
   "status-unreachable", "preflight-failed", "flag-irreversible", "field-blocked", "audience-add-blocked",
-  "audience-remove-blocked", "audience-kept", "create-incomplete", "create-unconfirmed",
+  "audience-remove-blocked", "audience-update-blocked", "audience-kept", "create-incomplete", "create-unconfirmed",
 ] as const satisfies readonly BlockedCode[];
 
 export interface BlockedStep {
@@ -147,7 +151,7 @@ export interface BlockedStep {
 
 /** Blocked steps about the campaign's audience (roster rows). */
 export function isAudienceBlocked(b: BlockedStep): boolean {
-  return b.code === "audience-add-blocked" || b.code === "audience-remove-blocked" || b.code === "audience-kept";
+  return b.code === "audience-add-blocked" || b.code === "audience-update-blocked" || b.code === "audience-remove-blocked" || b.code === "audience-kept";
 }
 
 /** Why apply skipped a campaign, failed it, or left it to a person (ResourceOutcome.reason). */
@@ -257,6 +261,9 @@ export interface ResourcePlan {
    * apply)` placeholders (docs/design.md §11): apply runs them first and fills the ids in.
    */
   dependsOn?: Address[];
+  /** Expanded from a CampaignSet (docs/design.md §13): the set's name and the instance's. */
+  set?: string;
+  instance?: string;
 }
 
 /**

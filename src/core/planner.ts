@@ -36,6 +36,9 @@ export interface AudiencePlanInput {
   writeBlocked: string;
   removableIn: readonly string[];
   removeBlocked: string;
+  /** Campaign statuses in which rows already there can be updated, and why not otherwise (absent: as writableIn). */
+  updatableIn?: readonly string[];
+  updateBlocked?: string;
 }
 
 export interface PlanResourceInput {
@@ -295,8 +298,10 @@ function planAudience(input: PlanResourceInput, plan: ResourcePlan, status: stri
   if (!a) return undefined;
   plan.audience = a.plan;
   const { add, remove, keep, noun } = a.plan;
+  const update = a.plan.update ?? 0;
   const where = status === undefined ? "" : ` (the campaign is ${status})`;
   let doAdd = 0;
+  let doUpdate = 0;
   let doRemove = 0;
   if (add > 0) {
     if (status !== undefined && a.writableIn.includes(status)) doAdd = add;
@@ -306,6 +311,17 @@ function planAudience(input: PlanResourceInput, plan: ResourcePlan, status: stri
         what: `audience: + ${add} ${noun}`,
         reason: `${a.writeBlocked}${where}`,
         unblock: `remove these rows from the audience files, or give them to a new campaign`,
+      });
+    }
+  }
+  if (update > 0) {
+    if (status !== undefined && (a.updatableIn ?? a.writableIn).includes(status)) doUpdate = update;
+    else {
+      plan.blocked.push({
+        code: "audience-update-blocked",
+        what: `audience: ~ ${update} ${noun} updated`,
+        reason: `${a.updateBlocked ?? a.writeBlocked}${where}`,
+        unblock: "undo the edits to these rows, or give the edited rows to a new campaign",
       });
     }
   }
@@ -321,7 +337,7 @@ function planAudience(input: PlanResourceInput, plan: ResourcePlan, status: stri
       unblock: "list them in the files again, or set audience.mode: append",
     });
   }
-  return doAdd > 0 || doRemove > 0 ? { kind: "audience", noun, add: doAdd, remove: doRemove } : undefined;
+  return doAdd > 0 || doUpdate > 0 || doRemove > 0 ? { kind: "audience", noun, add: doAdd, ...(doUpdate > 0 ? { update: doUpdate } : {}), remove: doRemove } : undefined;
 }
 
 /** A field change with a fixed shape (see base). */
@@ -529,7 +545,7 @@ export function planResource(input: PlanResourceInput): ResourcePlan {
     }
     // The steps that build the new campaign; apply adds the retirement of the old one around them.
     // The new campaign starts with an empty roster: every row of the files goes to it.
-    const audience = a ? { ...a, plan: { ...a.plan, add: a.plan.rows, present: 0, remove: 0, keep: 0 } } : undefined;
+    const audience = a ? { ...a, plan: { ...a.plan, add: a.plan.rows, update: 0, present: 0, remove: 0, keep: 0 } } : undefined;
     const fresh = planCreate({ ...input, identity: "new", ...(audience ? { audience } : {}) }, spec, base({ ...input, identity: "new" }, plan.displayName));
     plan.steps = fresh.steps;
     if (nv) {

@@ -57,6 +57,8 @@ export interface ResourceDecl {
   audience?: AudienceDecl;
   /** metadata.ignoreChanges: dotted spec paths neither planned nor reported as drift once the campaign exists. */
   ignoreChanges?: readonly string[];
+  /** Expanded from a CampaignSet (docs/design.md §13): the set's name and the instance's. */
+  set?: { name: string; instance: string };
 }
 
 /** One distinct roster row of an audience file. */
@@ -99,6 +101,11 @@ export interface RosterEntry {
   id: string;
   identity: string;
   status?: string;
+  /**
+   * The entry's attributes as the provider's write endpoint takes them (the roster columns other than the
+   * identity; groups as objects), for comparing with the files' rows. In memory only, never in state.
+   */
+  fields?: Record<string, unknown>;
 }
 
 /**

@@ -11,7 +11,7 @@
  *   lifecycle.ts       lifecycle actions and waits for a background status change
  *   audience-upload.ts roster batches, removals and the count check
  *   retire.ts          retiring a replaced campaign, pruning an orphan
- *   campaign-run.ts    one campaign's steps in order (applyResource)
+ *   resource-run.ts    one object's steps in order (applyResource)
  *   execute.ts         the whole plan: dependency waves, one worker pool per account (executePlan)
  */
 export { applyExitCode, type ApplyOptions, type ResourceOutcome, type OutcomeStatus, type StateRecorder, type WaitProgress } from "./apply/outcome.js";

@@ -14,8 +14,9 @@ export interface RefreshedAudience {
   input: AudiencePlanInput;
   decl: AudienceDecl;
   rules: AudienceRules;
-  /** Rows to upload (every row for a campaign not created yet) and entries to remove (exact). */
+  /** Rows to upload (every row for a campaign not created yet), rows whose attributes changed (with their live entry), entries to remove (exact). */
   add: AudienceRow[];
+  update: { row: AudienceRow; entry: RosterEntry }[];
   remove: RosterEntry[];
   /** Roster size at plan time (0 for a campaign not created yet), when known. */
   liveCount?: number;
@@ -33,7 +34,7 @@ export async function refreshAudience(
   if (!audience || !rules) return undefined;
   const files = Object.fromEntries(audience.files.map((f) => [f.path, f.digest]));
   const roster = session.client.roster;
-  const base: Omit<AudiencePlan, "unchanged" | "add" | "present" | "remove" | "keep"> = {
+  const base: Omit<AudiencePlan, "unchanged" | "add" | "update" | "present" | "remove" | "keep"> = {
     noun: rules.noun,
     mode: audience.mode,
     rows: audience.rows.length,
@@ -46,13 +47,15 @@ export async function refreshAudience(
     writeBlocked: rules.writeBlocked,
     removableIn: roster ? rules.removableIn : [],
     removeBlocked: rules.removeBlocked,
+    updatableIn: roster?.update && rules.updatableIn ? rules.updatableIn : [],
+    updateBlocked: rules.updateBlocked ?? `${session.kind.displayName} ${rules.noun} cannot be updated through its API`,
   });
   const samples = (rows: readonly AudienceRow[]) => rows.slice(0, MASKED_SAMPLES).map((r) => maskIdentity(r.identity));
 
   // Not created yet (or no roster API): every row is to be uploaded.
   if (!live || !roster) {
-    const plan: AudiencePlan = { ...base, unchanged: false, add: audience.rows.length, present: 0, remove: 0, keep: 0, samples: samples(audience.rows), ...(live ? {} : { liveCount: 0 }) };
-    return { input: input(plan), decl: audience, rules, add: audience.rows, remove: [], ...(live ? {} : { liveCount: 0 }) };
+    const plan: AudiencePlan = { ...base, unchanged: false, add: audience.rows.length, update: 0, present: 0, remove: 0, keep: 0, samples: samples(audience.rows), ...(live ? {} : { liveCount: 0 }) };
+    return { input: input(plan), decl: audience, rules, add: audience.rows, update: [], remove: [], ...(live ? {} : { liveCount: 0 }) };
   }
 
   const liveCount = await roster.count(live.id, live);
@@ -60,23 +63,27 @@ export async function refreshAudience(
   const unchanged =
     prev !== undefined && prev.mode === audience.mode && prev.rows === audience.rows.length && sameFiles(prev.files, files) && liveCount !== undefined && liveCount === prev.count;
   if (unchanged) {
-    const plan: AudiencePlan = { ...base, unchanged: true, add: 0, present: audience.rows.length, remove: 0, keep: 0, liveCount };
-    return { input: input(plan), decl: audience, rules, add: [], remove: [], liveCount };
+    const plan: AudiencePlan = { ...base, unchanged: true, add: 0, update: 0, present: audience.rows.length, remove: 0, keep: 0, liveCount };
+    return { input: input(plan), decl: audience, rules, add: [], update: [], remove: [], liveCount };
   }
-  const entries = await roster.list(live.id, rules.identityColumn(decl.spec));
-  const delta = diffAudience(audience.rows, entries, audience.mode, rules.removableEntries);
+  // The files changed (or the count moved): rows are compared by identity and, where the listing carries
+  // them, by attributes — an edited row is an update (docs/design.md §17).
+  const identityColumn = rules.identityColumn(decl.spec);
+  const entries = await roster.list(live.id, identityColumn);
+  const delta = diffAudience(audience.rows, entries, audience.mode, rules.removableEntries, { identityColumn, ...(rules.compareAs ? { compareAs: rules.compareAs } : {}) });
   const count = liveCount ?? entries.length;
   const plan: AudiencePlan = {
     ...base,
     unchanged: false,
     add: delta.add.length,
+    update: delta.update.length,
     present: delta.present,
     remove: delta.remove.length,
     keep: delta.keep.length,
     liveCount: count,
     samples: samples(delta.add),
     // Nothing to send, but state does not describe these files (or this count) yet.
-    ...(delta.add.length === 0 && delta.remove.length === 0 && delta.keep.length === 0 ? { record: true } : {}),
+    ...(delta.add.length === 0 && delta.update.length === 0 && delta.remove.length === 0 && delta.keep.length === 0 ? { record: true } : {}),
   };
-  return { input: input(plan), decl: audience, rules, add: delta.add, remove: delta.remove, liveCount: count };
+  return { input: input(plan), decl: audience, rules, add: delta.add, update: delta.update, remove: delta.remove, liveCount: count };
 }

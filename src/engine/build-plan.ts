@@ -105,6 +105,7 @@ export function buildPlan(refreshed: readonly RefreshedResource[], opts: BuildPl
       if (spec && r.live && r.decl?.ignoreChanges) spec = omitPaths(spec, r.decl.ignoreChanges);
       if (spec) resolvedSpecs.set(address, spec);
       const c = planResource(plannerInput(r, spec, pruneDelete, { today, ...(replace.includes(address) ? { forceReplace: true } : {}) }));
+      if (r.decl?.set) Object.assign(c, { set: r.decl.set.name, instance: r.decl.set.instance });
       if (r.blockedCreate && c.action === "create") {
         c.steps = [];
         c.blocked.push(r.blockedCreate);

@@ -52,7 +52,7 @@ function sameAudience(saved: ResourcePlan, fresh: ResourcePlan): boolean {
   const a = saved.audience;
   const b = fresh.audience;
   if (!a || !b) return a === b;
-  return a.add === b.add && a.remove === b.remove && sameFiles(a.files, b.files);
+  return a.add === b.add && (a.update ?? 0) === (b.update ?? 0) && a.remove === b.remove && sameFiles(a.files, b.files);
 }
 
 /** A saved plan may be applied only if nothing it touches changed since it was made. */

@@ -169,6 +169,14 @@ export interface AudienceRules {
   removableIn: readonly string[];
   removableEntries?: readonly string[];
   removeBlocked: string;
+  /**
+   * Row edits (docs/design.md §17): campaign statuses in which a row already in the roster can be
+   * updated, and the reason when not. Absent: the provider's roster rows cannot be updated.
+   */
+  updatableIn?: readonly string[];
+  updateBlocked?: string;
+  /** How a column's values compare (file cell against the live value), e.g. emails lower-cased. */
+  compareAs?(column: string, value: string): string;
 }
 
 export interface StatusMapping {
@@ -273,4 +281,15 @@ export interface RosterClient {
   add(id: string, rows: JsonObject[], opts: { idempotencyKey: string }): Promise<RosterAddResult>;
   /** Remove these entries; returns how many went. */
   remove(id: string, entries: readonly RosterEntry[]): Promise<number>;
+  /**
+   * Write the file's attributes onto entries already in the roster (at most AudienceRules.batchSize per
+   * call); safe to retry. `rejected` are indexes into `items`. Absent: rows cannot be updated.
+   */
+  update?(id: string, items: readonly { entry: RosterEntry; row: JsonObject }[], opts: { idempotencyKey: string }): Promise<RosterUpdateResult>;
+}
+
+/** What one update call did; `rejected` are indexes into the items sent. */
+export interface RosterUpdateResult {
+  updated: number;
+  rejected: { index: number; code: string }[];
 }

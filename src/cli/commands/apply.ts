@@ -1,12 +1,12 @@
 import { readFile } from "node:fs/promises";
 import { relative, resolve } from "node:path";
-import { createInterface } from "node:readline";
 import { Option } from "commander";
 import { readPlanDocument } from "../../core/plan-format.js";
 import type { Plan } from "../../core/plan.js";
 import type { WaitProgress } from "../../engine/apply.js";
 import { Interruption, runApply, SIGNAL_GRACE_MS, type ApplyRunEvents, type InterruptibleState } from "../../engine/apply-run.js";
 import { timeLimits } from "../../engine/session.js";
+import { confirmYes } from "../confirm.js";
 import type { CommandContext, RegisterCommand } from "../context.js";
 import { CliError } from "../io.js";
 import { planEvents, withProviderErrors } from "../pipeline.js";
@@ -46,15 +46,8 @@ export async function readPlanFile(cwd: string, file: string): Promise<Plan> {
   return read.plan;
 }
 
-async function confirm(ctx: CommandContext): Promise<boolean> {
-  ctx.io.stderr.write("\nDo you want to apply these changes? Only 'yes' will be accepted: ");
-  const rl = createInterface({ input: ctx.io.stdin, terminal: false });
-  const answer = await new Promise<string>((res) => {
-    rl.once("line", (line) => res(line));
-    rl.once("close", () => res(""));
-  });
-  rl.close();
-  return answer.trim() === "yes";
+function confirm(ctx: CommandContext): Promise<boolean> {
+  return confirmYes(ctx, "Do you want to apply these changes?");
 }
 
 export const register: RegisterCommand = (program, run) => {
@@ -86,31 +79,36 @@ export const register: RegisterCommand = (program, run) => {
         if (!Number.isFinite(lockWaitS) || lockWaitS < 0) throw new CliError(`--lock-timeout must be a number of seconds (got ${JSON.stringify(flags.lockTimeout)})`);
         const workspace = await loadValidWorkspace(ctx);
         const signals = signalWiring(ctx);
-        const result = await withProviderErrors(
-          () =>
-            runApply(
-              workspace,
-              {
-                ...(saved ? { saved } : {}),
-                autoApprove: flags.autoApprove === true,
-                ...(flags.prune === undefined ? {} : { prune: flags.prune }),
-                allowReplace: flags.allowReplace === true,
-                ...(flags.replace ? { replace: flags.replace } : {}),
-                ...(flags.recontact ? { recontact: true } : {}),
-                force: flags.force === true,
-                ...(flags.target ? { targets: flags.target } : {}),
-                ...(flags.exclude ? { exclude: flags.exclude } : {}),
-                ...(flags.recreateMissing ? { recreateMissing: true } : {}),
-                ...(flags.recreatePending ? { recreatePending: true } : {}),
-                lock: { waitMs: lockWaitS * 1000, retryHint: "wait for it to finish, or run again with --lock-timeout SECONDS to wait longer" },
-                signal: signals.signal,
-                session: { env: ctx.io.env, ...timeLimits(ctx.global) },
-                displayPath: (file) => relative(ctx.io.cwd, file) || file,
-              },
-              { ...planEvents(ctx, workspace), ...applyEvents(ctx, flags), armed: signals.arm },
-            ),
-          workspace,
-        );
+        let result;
+        try {
+          result = await withProviderErrors(
+            () =>
+              runApply(
+                workspace,
+                {
+                  ...(saved ? { saved } : {}),
+                  autoApprove: flags.autoApprove === true,
+                  ...(flags.prune === undefined ? {} : { prune: flags.prune }),
+                  allowReplace: flags.allowReplace === true,
+                  ...(flags.replace ? { replace: flags.replace } : {}),
+                  ...(flags.recontact ? { recontact: true } : {}),
+                  force: flags.force === true,
+                  ...(flags.target ? { targets: flags.target } : {}),
+                  ...(flags.exclude ? { exclude: flags.exclude } : {}),
+                  ...(flags.recreateMissing ? { recreateMissing: true } : {}),
+                  ...(flags.recreatePending ? { recreatePending: true } : {}),
+                  lock: { waitMs: lockWaitS * 1000, retryHint: "wait for it to finish, or run again with --lock-timeout SECONDS to wait longer" },
+                  signal: signals.signal,
+                  session: { env: ctx.io.env, ...timeLimits(ctx.global) },
+                  displayPath: (file) => relative(ctx.io.cwd, file) || file,
+                },
+                { ...planEvents(ctx, workspace), ...applyEvents(ctx, flags), armed: signals.arm },
+              ),
+            workspace,
+          );
+        } finally {
+          signals.dispose();
+        }
         renderApplyResult(ctx, result, flags.format === "json");
         return result.exitCode;
       }),
@@ -121,8 +119,10 @@ export const register: RegisterCommand = (program, run) => {
  * First SIGINT/SIGTERM: abort the apply's signal (the engine starts nothing new, makes the state file
  * durable at once and gives requests in flight SIGNAL_GRACE_MS; exit 130/143). Second: one last
  * synchronous state write, then exit at once. GitHub cancels a step with SIGINT, SIGTERM 7.5 s later
- * and SIGKILL 2.5 s after that: whatever arrives, the state file already holds every id. Handlers are
- * installed once the engine holds the state lock (`armed`) and removed before it releases it.
+ * and SIGKILL 2.5 s after that: whatever arrives, the state file already holds every id. Until the engine
+ * holds the state lock (`armed`) nothing has been applied, so a signal then exits at once with 130/143
+ * (never the raw signal death it was before the handlers existed); from then until it releases the lock,
+ * the handlers above; `dispose` removes whichever is installed.
  */
 function signalWiring(ctx: CommandContext) {
   const controller = new AbortController();
@@ -142,17 +142,31 @@ function signalWiring(ctx: CommandContext) {
     );
     controller.abort(new Interruption(sig, c));
   };
+  const beforeLock = (sig: NodeJS.Signals) => {
+    ctx.io.stderr.write(`\n${sig}: stopped before anything was applied.\n`);
+    process.exit(sig === "SIGINT" ? 130 : 143);
+  };
+  let installed: ((sig: NodeJS.Signals) => void) | undefined;
+  const install = (handler: ((sig: NodeJS.Signals) => void) | undefined) => {
+    if (installed) {
+      process.off("SIGINT", installed);
+      process.off("SIGTERM", installed);
+    }
+    installed = handler;
+    if (handler) {
+      process.on("SIGINT", handler);
+      process.on("SIGTERM", handler);
+    }
+  };
+  install(beforeLock);
   return {
     signal: controller.signal,
     arm(s: InterruptibleState): () => void {
       state = s;
-      process.on("SIGINT", onSignal);
-      process.on("SIGTERM", onSignal);
-      return () => {
-        process.off("SIGINT", onSignal);
-        process.off("SIGTERM", onSignal);
-      };
+      install(onSignal);
+      return () => install(undefined);
     },
+    dispose: () => install(undefined),
   };
 }
 

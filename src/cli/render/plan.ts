@@ -164,26 +164,16 @@ export function renderPlanText(plan: Plan, opts: { color: boolean; showNoop?: bo
   const prune = plan.prune === true;
   const out: string[] = [];
   const shown = plan.campaigns.filter((c) => c.action !== "noop" || c.blocked.length > 0 || c.movedFrom !== undefined || opts.showNoop);
-  for (const c of shown) {
+  for (const entry of groupBySet(shown, prune)) {
+    if ("members" in entry) {
+      out.push(...setGroupText(entry, s, prune, opts), "");
+      continue;
+    }
+    const c = entry;
     const color = isChange(c, prune) ? colorFor(s, c) : s.dim;
     out.push(`  ${s.bold(`# ${campaignHeader(c)}`)} ${verb(c, prune)}`);
     out.push(`  ${color(glyphFor(c, prune))} ${c.kind} ${JSON.stringify(c.displayName)}`);
-    for (const ch of c.changes) out.push(...changeLines(c, ch, s));
-    if (c.audience) {
-      for (const line of audienceSummary(c.audience)) out.push(`      ${c.audience.unchanged ? s.dim(line) : line.startsWith("+") ? s.green(line) : s.red(line)}`);
-      // Identities only masked, and only on --verbose.
-      if (opts.showNoop && c.audience.samples?.length) out.push(`          ${s.dim(`e.g. ${c.audience.samples.join(", ")}${c.audience.add > c.audience.samples.length ? ", …" : ""}`)}`);
-    }
-    const steps = c.steps.map((step) => describeStep(step));
-    const newVersion = c.steps.some((st) => st.kind === "rename-old");
-    if (steps.length > 0 && (c.action !== "replace" || newVersion) && (c.action !== "orphan" || prune)) out.push(`      ${s.dim(`steps: ${steps.join(" → ")}`)}`);
-    if (c.dependsOn && c.dependsOn.length > 0) out.push(`      ${s.dim(`after: ${c.dependsOn.join(", ")} (ids known after apply)`)}`);
-    for (const b of c.blocked.filter((b) => !shownAsChange(c, b))) {
-      out.push(`      ${s.magenta("!")} ${b.what} blocked: ${b.reason}`);
-      if (b.unblock) out.push(`          ${s.dim(`to unblock: ${b.unblock}`)}`);
-    }
-    for (const w of c.warnings) out.push(`      ${s.yellow("warning:")} ${w}`);
-    for (const n of c.notes) out.push(`      ${s.dim(`note: ${n.text}`)}`);
+    for (const block of textBlocks(c, s, prune, opts)) out.push(...block);
     out.push("");
   }
   for (const e of plan.errors) out.push(`${s.red("error:")} ${e.address}: ${e.message}`);
@@ -201,6 +191,99 @@ export function renderPlanText(plan: Plan, opts: { color: boolean; showNoop?: bo
   if (plan.untracked && plan.untracked.length > 0) out.push(s.yellow(untrackedLine(plan.untracked)));
   // Provider strings (names, reasons) also reach headers and notes: bidi controls escaped there too.
   return escapeInvisible(`${out.join("\n")}\n`);
+}
+
+/** The lines under one campaign's header, one block per change, audience, steps, blocked step, warning and note. */
+function textBlocks(c: ResourcePlan, s: Style, prune: boolean, opts: { showNoop?: boolean }): string[][] {
+  const blocks: string[][] = [];
+  for (const ch of c.changes) blocks.push(changeLines(c, ch, s));
+  if (c.audience) {
+    const lines = audienceSummary(c.audience).map((line) => `      ${c.audience!.unchanged ? s.dim(line) : line.startsWith("+") ? s.green(line) : s.red(line)}`);
+    // Identities only masked, and only on --verbose.
+    if (opts.showNoop && c.audience.samples?.length) lines.push(`          ${s.dim(`e.g. ${c.audience.samples.join(", ")}${c.audience.add > c.audience.samples.length ? ", …" : ""}`)}`);
+    blocks.push(lines);
+  }
+  const steps = c.steps.map((step) => describeStep(step));
+  const newVersion = c.steps.some((st) => st.kind === "rename-old");
+  if (steps.length > 0 && (c.action !== "replace" || newVersion) && (c.action !== "orphan" || prune)) blocks.push([`      ${s.dim(`steps: ${steps.join(" → ")}`)}`]);
+  if (c.dependsOn && c.dependsOn.length > 0) blocks.push([`      ${s.dim(`after: ${c.dependsOn.join(", ")} (ids known after apply)`)}`]);
+  for (const b of c.blocked.filter((b) => !shownAsChange(c, b))) {
+    blocks.push([`      ${s.magenta("!")} ${b.what} blocked: ${b.reason}`, ...(b.unblock ? [`          ${s.dim(`to unblock: ${b.unblock}`)}`] : [])]);
+  }
+  for (const w of c.warnings) blocks.push([`      ${s.yellow("warning:")} ${w}`]);
+  for (const n of c.notes) blocks.push([`      ${s.dim(`note: ${n.text}`)}`]);
+  return blocks;
+}
+
+/** Campaigns of one CampaignSet that plan the same action (docs/design.md §13): shown once, with the instance list. */
+export interface SetGroup {
+  set: string;
+  members: ResourcePlan[];
+}
+
+/**
+ * The campaigns to show, with those of one set that plan the same action (and the same move or not)
+ * gathered into one group at the place of the first; a set with a single such campaign stays a campaign.
+ */
+export function groupBySet(shown: readonly ResourcePlan[], prune: boolean): (ResourcePlan | SetGroup)[] {
+  const key = (c: ResourcePlan): string | undefined => (c.set === undefined ? undefined : JSON.stringify([c.set, c.kind, glyphFor(c, prune), verb(c, prune).replace(/from \S+/, ""), c.movedFrom === undefined]));
+  const groups = new Map<string, SetGroup>();
+  for (const c of shown) {
+    const k = key(c);
+    if (k === undefined) continue;
+    const g = groups.get(k);
+    if (g) g.members.push(c);
+    else groups.set(k, { set: c.set!, members: [c] });
+  }
+  const out: (ResourcePlan | SetGroup)[] = [];
+  const placed = new Set<SetGroup>();
+  for (const c of shown) {
+    const k = key(c);
+    const g = k === undefined ? undefined : groups.get(k);
+    if (!g || g.members.length < 2) out.push(c);
+    else if (!placed.has(g)) {
+      placed.add(g);
+      out.push(g);
+    }
+  }
+  return out;
+}
+
+/** Blocks every member shows identically (by their text), and what is left per member. */
+function splitShared<T>(members: readonly T[], blocksOf: (m: T) => string[][]): { shared: string[][]; own: string[][][] } {
+  const all = members.map(blocksOf);
+  const textOf = (b: string[]) => b.join("\n");
+  const counts = all.map((blocks) => new Set(blocks.map(textOf)));
+  const shared = (all[0] ?? []).filter((b) => counts.every((set) => set.has(textOf(b))));
+  const sharedText = new Set(shared.map(textOf));
+  return { shared, own: all.map((blocks) => blocks.filter((b) => !sharedText.has(textOf(b)))) };
+}
+
+/** What a group's campaigns do, in the words of one campaign (a move names no single source). */
+function setVerb(c: ResourcePlan, prune: boolean): string {
+  return c.movedFrom === undefined ? actionVerb(c, prune) : `move (same campaigns, state re-keyed) and ${actionVerb(c, prune)}`;
+}
+
+/** The instance names of a group, or the addresses of members that have none. */
+function instanceList(members: readonly ResourcePlan[]): string {
+  return members.map((c) => c.instance ?? c.address).join(", ");
+}
+
+function setGroupText(g: SetGroup, s: Style, prune: boolean, opts: { showNoop?: boolean }): string[] {
+  const first = g.members[0]!;
+  const color = isChange(first, prune) ? colorFor(s, first) : s.dim;
+  const out = [`  ${color(glyphFor(first, prune))} ${s.bold(`${g.members.length} campaigns of set ${g.set}:`)} ${setVerb(first, prune)} (${first.kind})`];
+  out.push(`      instances: ${instanceList(g.members)}`);
+  const { shared, own } = splitShared(g.members, (c) => textBlocks(c, s, prune, opts));
+  for (const block of shared) out.push(...block);
+  g.members.forEach((c, i) => {
+    const mine = own[i]!;
+    if (mine.length === 0 && c.id === undefined && c.movedFrom === undefined) return;
+    const bits = [c.id === undefined ? undefined : `id ${c.id}`, c.movedFrom === undefined ? undefined : `from ${c.movedFrom}`].filter(Boolean);
+    out.push(`    ${s.dim(`${c.instance ?? c.address}`)} ${s.dim(`(${c.address}${bits.length ? `, ${bits.join(", ")}` : ""})`)}`);
+    for (const block of mine) out.push(...block);
+  });
+  return out;
 }
 
 /** Untracked duplicates (a refused state commit merged over): the plan's own output names them, not only stderr. */
@@ -238,28 +321,48 @@ function fenceFor(body: string): string {
   return "`".repeat(Math.max(3, longest + 1));
 }
 
-function markdownDetails(c: ResourcePlan, prune: boolean): string {
-  const lines: string[] = [];
+function markdownBlocks(c: ResourcePlan, prune: boolean): string[][] {
+  const blocks: string[][] = [];
   for (const ch of c.changes) {
+    const lines: string[] = [];
     const suffix = classSuffix(ch);
     changeDiff(c, ch).forEach((l, i) => {
       lines.push(`${l.mark} ${"    ".repeat(l.depth)}${safeLine(l.text)}${i === 0 && suffix ? `  ${suffix}` : ""}`);
     });
     if (ch.class === "blocked" && ch.reason) lines.push(`    why: ${ch.reason}`);
     if (ch.class === "blocked" && ch.unblock) lines.push(`    to unblock: ${ch.unblock}`);
+    blocks.push(lines);
   }
   // Counts only: a pull-request comment never shows a row or an identity.
-  if (c.audience) lines.push(...audienceSummary(c.audience));
-  if (c.steps.length > 0 && (c.action !== "orphan" || prune)) lines.push(`steps: ${c.steps.map((step) => describeStep(step)).join(" → ")}`);
-  for (const b of c.blocked.filter((b) => !shownAsChange(c, b))) {
-    lines.push(`! ${b.what} blocked: ${b.reason}`);
-    if (b.unblock) lines.push(`    to unblock: ${b.unblock}`);
-  }
-  for (const w of c.warnings) lines.push(`warning: ${w}`);
-  for (const n of c.notes) lines.push(`note: ${n.text}`);
-  const body = lines.join("\n");
+  if (c.audience) blocks.push(audienceSummary(c.audience));
+  if (c.steps.length > 0 && (c.action !== "orphan" || prune)) blocks.push([`steps: ${c.steps.map((step) => describeStep(step)).join(" → ")}`]);
+  for (const b of c.blocked.filter((b) => !shownAsChange(c, b))) blocks.push([`! ${b.what} blocked: ${b.reason}`, ...(b.unblock ? [`    to unblock: ${b.unblock}`] : [])]);
+  for (const w of c.warnings) blocks.push([`warning: ${w}`]);
+  for (const n of c.notes) blocks.push([`note: ${n.text}`]);
+  return blocks;
+}
+
+function fenced(body: string): string {
   const fence = fenceFor(body);
-  return `<details><summary><code>${glyphFor(c, prune).trim() || "="}</code> <b>${mdEscape(c.address)}</b> — ${verb(c, prune)}</summary>\n\n${fence}diff\n${body}\n${fence}\n</details>\n`;
+  return `${fence}diff\n${body}\n${fence}`;
+}
+
+function markdownDetails(c: ResourcePlan, prune: boolean): string {
+  const body = markdownBlocks(c, prune).flat().join("\n");
+  return `<details><summary><code>${glyphFor(c, prune).trim() || "="}</code> <b>${mdEscape(c.address)}</b> — ${verb(c, prune)}</summary>\n\n${fenced(body)}\n</details>\n`;
+}
+
+/** One <details> for the campaigns of a set that plan the same action: what they share once, then what differs per instance. */
+function markdownGroupDetails(g: SetGroup, prune: boolean): string {
+  const first = g.members[0]!;
+  const { shared, own } = splitShared(g.members, (c) => markdownBlocks(c, prune));
+  const lines = [`instances: ${instanceList(g.members)}`, ...shared.flat()];
+  g.members.forEach((c, i) => {
+    const mine = own[i]!;
+    if (mine.length === 0 && c.movedFrom === undefined) return;
+    lines.push("", `# ${c.instance ?? c.address} (${c.address}${c.movedFrom === undefined ? "" : `, from ${c.movedFrom}`})`, ...mine.flat());
+  });
+  return `<details><summary><code>${glyphFor(first, prune).trim() || "="}</code> <b>${g.members.length} campaigns of set ${mdEscape(g.set)}</b> — ${setVerb(first, prune)}</summary>\n\n${fenced(lines.join("\n"))}\n</details>\n`;
 }
 
 export interface MarkdownOptions {
@@ -303,14 +406,15 @@ export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): stri
   // Room kept for the "not shown" list (addresses, then a count when even the list is too long).
   const reserve = 2_500;
   const hidden: ResourcePlan[] = [];
-  for (const c of changed) {
+  for (const entry of groupBySet(changed, prune)) {
+    const members = "members" in entry ? entry.members : [entry];
     // Once one campaign did not fit, the rest are listed, not rendered (keeps thousands cheap).
     if (hidden.length > 0) {
-      hidden.push(c);
+      hidden.push(...members);
       continue;
     }
-    const block = markdownDetails(c, prune);
-    if (text.length + block.length + reserve > limit) hidden.push(c);
+    const block = "members" in entry ? markdownGroupDetails(entry, prune) : markdownDetails(entry, prune);
+    if (text.length + block.length + reserve > limit) hidden.push(...members);
     else text += block;
   }
   if (hidden.length > 0) {

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { isAudienceBlocked, type PlanStep } from "../../core/plan.js";
 import type { AudienceRow } from "../../core/types.js";
 import { errorText } from "./errors.js";
@@ -44,12 +45,39 @@ export async function uploadAudience(run: ResourceRunState, step: Extract<PlanSt
     duplicates += result.duplicates;
     for (const r of result.rejected) {
       const row = batch[r.index];
-      rejected.push(`${row ? where(row) : `row ${i + r.index}`} ${r.code}`);
+      rejected.push(r.index < 0 ? r.code : `${row ? where(row) : `row ${i + r.index}`} ${r.code}`);
+    }
+  }
+  // Row edits (docs/design.md §17): the file's attributes written onto the entries already there.
+  const edits = fresh ? [] : work.update;
+  const wantUpdate = step.update ?? 0;
+  if (edits.length !== wantUpdate) throw new Error(`the audience files changed since the plan (${edits.length} ${a.noun} to update, the plan said ${wantUpdate}); plan again`);
+  let updated = 0;
+  if (edits.length > 0) {
+    if (!roster.update) throw new Error(`${run.session.kind.displayName} ${a.noun} cannot be updated through its API`);
+    for (let i = 0; i < edits.length; i += size) {
+      const batch = edits.slice(i, i + size);
+      const items = batch.map((e) => ({ entry: e.entry, row: e.row.row }));
+      let result: Awaited<ReturnType<NonNullable<typeof roster.update>>>;
+      try {
+        // Writing the same values twice changes nothing, so an update needs no replay across runs (the next plan
+        // reads the roster again); a key of its own per batch and run covers the retries of this one only — a
+        // batch-derived key would replay an old answer after an edit made, undone and made again.
+        result = await roster.update(run.id, items, { idempotencyKey: randomUUID() });
+      } catch (err) {
+        throw new Error(`updating ${batch.length} ${a.noun} failed after ${updated} were updated (the next plan finds the rest again): ${errorText(err)}`, { cause: err });
+      }
+      updated += result.updated;
+      for (const r of result.rejected) {
+        const row = batch[r.index];
+        rejected.push(r.index < 0 ? r.code : `${row ? where(row.row) : `row ${i + r.index}`} ${r.code}`);
+      }
     }
   }
   let removed = 0;
   if (step.remove > 0 && !fresh) removed = await roster.remove(run.id, work.remove);
   if (rows.length > 0) run.step(`uploaded ${added} ${a.noun}${duplicates > 0 ? ` (${duplicates} already there)` : ""}`);
+  if (updated > 0) run.step(`updated ${updated} ${a.noun}`);
   if (removed > 0) run.step(`removed ${removed} ${a.noun}`);
   if (rejected.length > 0) {
     const shown = rejected.slice(0, 20).join("; ");

@@ -39,6 +39,9 @@ export const audience: AudienceRules = {
   // Contacts can be added in any status but finished [A: 409 CAMPAIGN_FINISHED].
   writableIn: ["pending", "ready", "active", "inactive", "cooldown"],
   writeBlocked: "finished Altur campaigns accept no contacts (409 CAMPAIGN_FINISHED)",
+  // Row edits: the same add request with `if_duplicate: update` overwrites name, context, extracted_data and f_id [D].
+  updatableIn: ["pending", "ready", "active", "inactive", "cooldown"],
+  updateBlocked: "finished Altur campaigns accept no contact writes (409 CAMPAIGN_FINISHED)",
   removableIn: ["pending", "ready", "active", "inactive", "cooldown"],
   removableEntries: ["queue", "failed"],
   removeBlocked: "Altur deletes only contacts still in queue or failed (409 CONTACT_NOT_DELETABLE)",

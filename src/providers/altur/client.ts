@@ -1,5 +1,6 @@
 import type { JsonObject, JsonValue } from "../../core/json.js";
 import type { ProviderHttp } from "../../http/client.js";
+import { ProviderApiError } from "../../http/errors.js";
 import { absentKeys, answerSource, asObject, idString, pickPresent, unreadableAnswer, type AnswerSource } from "../mapping.js";
 import type { LiveResource, ProviderClient, RosterClient, RosterEntry } from "../types.js";
 import { ALTUR_RESPONSES as R } from "./responses.js";
@@ -254,8 +255,20 @@ export function createAlturClient(http: ProviderHttp): ProviderClient {
       tries.push(agentId);
       if (agentId.agentId !== undefined) tries.push({});
       let listed: LiveResource | undefined;
+      let agentRefused = false;
       for (const filters of tries) {
-        listed = await lookupIn(filters, id);
+        if (agentRefused && filters.agentId !== undefined) continue;
+        try {
+          listed = await lookupIn(filters, id);
+        } catch (err) {
+          // One revision types `agentId` as uuid4 while agent ids are plain strings (README.md §11): a server
+          // enforcing it answers 400 — go on to the tries without the agent (the last one is unfiltered, paged).
+          if (filters.agentId !== undefined && err instanceof ProviderApiError && err.status === 400) {
+            agentRefused = true;
+            continue;
+          }
+          throw err;
+        }
         if (listed) break;
       }
       return listed;
@@ -288,12 +301,104 @@ export function createAlturClient(http: ProviderHttp): ProviderClient {
   };
 }
 
-/** Contacts pages: the index scheme, `pageSize` 1–100 [D]. */
+/** Contacts pages: `pageSize` at most 100 in both revisions [D]. */
 const CONTACTS_PAGE = 100;
+/** The index revision's highest `pageIndex` [D]: 25,000 pages of 100. */
+const MAX_PAGE_INDEX = 25_000;
+/** Contact fields `if_duplicate: update` overwrites [D]: what a row edit compares. */
+const CONTACT_FIELDS = ["name", "context", "f_id", "extracted_data"] as const;
+
+/**
+ * Walk GET /campaigns/{id}/contacts over both documented revisions (README.md §2, §4.6): the first request
+ * asks for `pageIndex=0`; then the walk follows whichever pointer the answer carries — `next_cursor` (sent
+ * back as `cursor`, the older revision, which ignores `pageIndex`) or `next_page` (sent back as
+ * `pageIndex`), and in the index revision without `next_page` the next index — while `has_next` (older:
+ * `has_more`) is true. It never reads a page twice: a pointer seen before, or a page holding only
+ * contacts already listed, is an error, as is a listing shorter than `total_count` (the plan would
+ * upload, update or remove from a partial roster).
+ */
+async function walkContacts(http: ProviderHttp, id: string, onItem: (c: Record<string, unknown>, from: AnswerSource) => void): Promise<number> {
+  const req = { method: "GET", path: `/campaigns/${encodeURIComponent(id)}/contacts`, operation: `list contacts of campaign ${id}` } as const;
+  let from = answerSource(http, req);
+  const fail = (why: string) => unreadableAnswer(from, `${why}; refusing to go on with a contacts listing that may be partial`);
+  const seenIds = new Set<string>();
+  const seenPointers = new Set<string>(["page:0"]);
+  let pointer: Record<string, string | number> = { pageIndex: 0 };
+  let total: number | undefined;
+  for (let page = 1; ; page += 1) {
+    const res = await http.request<{ contacts?: unknown[]; total_count?: unknown; pagination?: unknown }>({ ...req, query: { pageSize: CONTACTS_PAGE, ...pointer }, retry: "safe", response: R.listContacts });
+    from = answerSource(http, req, res.status);
+    const items = res.body.contacts ?? [];
+    if (total === undefined && typeof res.body.total_count === "number") total = res.body.total_count;
+    let fresh = 0;
+    for (const raw of items) {
+      const c = asObject(raw);
+      const key = idString(c.id, from, "contact");
+      if (seenIds.has(key)) continue;
+      seenIds.add(key);
+      fresh += 1;
+      onItem(c, from);
+    }
+    if (items.length > 0 && fresh === 0) throw fail(`page ${page} repeats contacts already listed`);
+    const p = asObject(res.body.pagination);
+    const more = typeof p.has_next === "boolean" ? p.has_next : typeof p.has_more === "boolean" ? p.has_more : items.length === CONTACTS_PAGE;
+    if (!more || items.length === 0) {
+      if (total !== undefined && seenIds.size < total) throw fail(`the listing ended after ${seenIds.size} contacts but total_count says ${total}`);
+      return page;
+    }
+    let key: string;
+    if (typeof p.next_cursor === "string" && p.next_cursor !== "") {
+      pointer = { cursor: p.next_cursor };
+      key = `cursor:${p.next_cursor}`;
+    } else if (typeof p.next_page === "number" && Number.isInteger(p.next_page)) {
+      pointer = { pageIndex: p.next_page };
+      key = `page:${p.next_page}`;
+    } else if (typeof pointer.pageIndex === "number" && pointer.pageIndex < MAX_PAGE_INDEX) {
+      pointer = { pageIndex: pointer.pageIndex + 1 };
+      key = `page:${pointer.pageIndex}`;
+    } else {
+      throw fail(`page ${page} says there are more contacts but gives no next_cursor or next_page`);
+    }
+    if (seenPointers.has(key)) throw fail(`page ${page} points back to a page already read (${key})`);
+    seenPointers.add(key);
+  }
+}
+
+/**
+ * Judge add-contacts rows (README.md §4.6): a row failed when it carries a non-empty error code or a
+ * `failed` outcome — never by `error !== null` (an empty `error` is no error). Failures the summary counts
+ * that no row names are reported as well (index -1), so none passes silently.
+ */
+function judgeRows(body: { summary?: unknown; results?: unknown[] }): { summary: Record<string, unknown>; rejected: { index: number; code: string }[] } {
+  const summary = asObject(body.summary);
+  const rejected: { index: number; code: string }[] = [];
+  for (const raw of body.results ?? []) {
+    const r = asObject(raw);
+    if (typeof r.index !== "number") continue;
+    const code = typeof r.error === "number" ? String(r.error) : typeof r.error === "string" ? r.error.trim() : "";
+    const outcome = typeof r.outcome === "string" ? r.outcome : typeof r.status === "string" ? r.status : undefined;
+    if (code !== "") rejected.push({ index: r.index, code });
+    else if (outcome === "failed") rejected.push({ index: r.index, code: "FAILED" });
+  }
+  const failed = typeof summary.failed === "number" ? summary.failed : 0;
+  if (failed > rejected.length) rejected.push({ index: -1, code: `${failed - rejected.length} more failed (counted by the summary, not named by the results)` });
+  return { summary, rejected };
+}
 
 /** README.md §4.6: `/campaigns/{id}/contacts`. */
 function alturRoster(http: ProviderHttp): RosterClient {
   const path = (id: string) => `/campaigns/${encodeURIComponent(id)}/contacts`;
+  const num = (v: unknown) => (typeof v === "number" ? v : 0);
+  const post = (id: string, rows: readonly JsonObject[], ifDuplicate: "skip" | "update", idempotencyKey: string, what: string) =>
+    http.request<{ summary?: Record<string, unknown>; results?: unknown[] }>({
+      method: "POST",
+      path: path(id),
+      body: { contacts: rows as JsonObject[], if_duplicate: ifDuplicate },
+      headers: { "Idempotency-Key": idempotencyKey },
+      operation: `${what} ${rows.length} contacts ${what === "add" ? "to" : "of"} campaign ${id}`,
+      retry: "safe",
+      response: R.addContacts,
+    });
   return {
     async count(id) {
       // `total_count` is computed on the first page [D]: one request of one contact.
@@ -302,46 +407,27 @@ function alturRoster(http: ProviderHttp): RosterClient {
     },
     async list(id) {
       const out: RosterEntry[] = [];
-      for (let page = 0; page <= 25_000; page += 1) {
-        const req = { method: "GET", path: path(id), operation: `list contacts of campaign ${id}` } as const;
-        const res = await http.request<{ contacts?: unknown[]; pagination?: { has_next?: boolean; has_more?: boolean } }>({
-          ...req,
-          query: { pageIndex: page, pageSize: CONTACTS_PAGE },
-          retry: "safe",
-          response: R.listContacts,
-        });
-        const items = res.body.contacts ?? [];
-        for (const raw of items) {
-          const c = asObject(raw);
-          if (typeof c.contact !== "string") continue;
-          out.push({ id: idString(c.id, answerSource(http, req, res.status), "contact"), identity: c.contact, ...(typeof c.status === "string" ? { status: c.status } : {}) });
-        }
-        const p = res.body.pagination ?? {};
-        if (!(p.has_next ?? p.has_more) || items.length === 0) break;
-      }
+      await walkContacts(http, id, (c, from) => {
+        if (typeof c.contact !== "string") return;
+        // The attributes `if_duplicate: update` writes, for comparing with the files' rows (never stored).
+        const fields: Record<string, unknown> = {};
+        for (const f of CONTACT_FIELDS) if (c[f] !== undefined) fields[f] = c[f];
+        out.push({ id: idString(c.id, from, "contact"), identity: c.contact, ...(typeof c.status === "string" ? { status: c.status } : {}), fields });
+      });
       return out;
     },
     async add(id, rows, { idempotencyKey }) {
       // Idempotency-Key: a replayed batch returns the original answer; if_duplicate skip: a phone already there is skipped [D].
-      const res = await http.request<{ summary?: Record<string, unknown>; results?: unknown[] }>({
-        method: "POST",
-        path: path(id),
-        body: { contacts: rows, if_duplicate: "skip" },
-        headers: { "Idempotency-Key": idempotencyKey },
-        operation: `add ${rows.length} contacts to campaign ${id}`,
-        retry: "safe",
-        response: R.addContacts,
-      });
-      const summary = asObject(res.body.summary);
-      const rejected: { index: number; code: string }[] = [];
-      for (const raw of res.body.results ?? []) {
-        const r = asObject(raw);
-        // A row failed when it carries a non-empty error code — never judged by `error !== null` (README.md §4.6).
-        const code = typeof r.error === "number" ? String(r.error) : typeof r.error === "string" ? r.error.trim() : "";
-        if (code !== "" && typeof r.index === "number") rejected.push({ index: r.index, code });
-      }
-      const num = (v: unknown) => (typeof v === "number" ? v : 0);
+      const res = await post(id, rows, "skip", idempotencyKey, "add");
+      const { summary, rejected } = judgeRows(res.body);
       return { added: num(summary.created), duplicates: num(summary.skipped_duplicate) + num(summary.updated), rejected };
+    },
+    async update(id, items, { idempotencyKey }) {
+      // `if_duplicate: update` overwrites name, context, extracted_data and f_id of the contact with this phone [D].
+      // A contact deleted since the plan is created again (summary.created): the file lists it, so that is wanted.
+      const res = await post(id, items.map((i) => i.row), "update", idempotencyKey, "update");
+      const { summary, rejected } = judgeRows(res.body);
+      return { updated: num(summary.updated) + num(summary.created), rejected };
     },
     async remove(id, entries) {
       let removed = 0;

@@ -1,5 +1,5 @@
 import type { AudienceRules } from "../types.js";
-import { emailCell, linkedinCell } from "../roster-cells.js";
+import { emailCell, linkedinCell, linkedinIdentity, normaliseEmail } from "../roster-cells.js";
 
 /** README.md §8: the prospects roster (`/api/campaigns/{id}/leads`). */
 export const audience: AudienceRules = {
@@ -18,6 +18,11 @@ export const audience: AudienceRules = {
   batchSize: 1000,
   writableIn: ["draft"],
   writeBlocked: "Puffle accepts prospect uploads only while a campaign is a draft (the roster is frozen once launched)",
+  // Row edits: `PATCH …/leads` with `{ prospect_id, updates }`, one prospect per request; writes need draft [D].
+  updatableIn: ["draft"],
+  updateBlocked: "Puffle edits prospects only while a campaign is a draft (the roster is frozen once launched)",
+  // Puffle stores emails lower-cased and LinkedIn URLs normalised [D]: compare in that form.
+  compareAs: (column, value) => (column === "email" ? normaliseEmail(value) : column === "linkedin_url" ? linkedinIdentity(value) : value),
   removableIn: ["draft"],
   removeBlocked: "Puffle removes prospects only while a campaign is a draft",
 };

@@ -104,6 +104,9 @@ export function createPuffleClient(http: ProviderHttp): ProviderClient {
   };
 }
 
+/** The prospect's profile fields as the upload takes them [D, README.md §8]: what a row edit compares. */
+const PROFILE_FIELDS = ["email", "linkedin_url", "first_name", "last_name", "company", "position", "headline", "custom_fields"] as const;
+
 /** Pages of the prospects list: `limit` at most 200 [D]. */
 const ROSTER_PAGE = 200;
 /** `DELETE …/leads` takes 1 to 500 prospect ids [D]. */
@@ -128,7 +131,10 @@ function puffleRoster(http: ProviderHttp, path: (id: string) => string): RosterC
           const value = p[identityColumn];
           if (typeof value !== "string" || value === "") continue;
           const identity = identityColumn === "email" ? normaliseEmail(value) : linkedinIdentity(value);
-          out.push({ id: idString(p.id, answerSource(http, req, res.status), "prospect"), identity, ...(typeof p.status === "string" ? { status: p.status } : {}) });
+          // The profile fields, for comparing with the files' rows (row edits; never stored).
+          const fields: Record<string, unknown> = {};
+          for (const f of PROFILE_FIELDS) if (p[f] !== undefined) fields[f] = p[f];
+          out.push({ id: idString(p.id, answerSource(http, req, res.status), "prospect"), identity, ...(typeof p.status === "string" ? { status: p.status } : {}), fields });
         }
         const total = typeof res.body.total === "number" ? res.body.total : undefined;
         if (items.length < ROSTER_PAGE || (total !== undefined && page * ROSTER_PAGE >= total)) break;
@@ -155,6 +161,33 @@ function puffleRoster(http: ProviderHttp, path: (id: string) => string): RosterC
       const added = typeof res.body.imported === "number" ? res.body.imported : 0;
       const duplicates = typeof res.body.duplicates === "number" ? res.body.duplicates : rows.length - added;
       return { added, duplicates, rejected: [] };
+    },
+    async update(id, items) {
+      // One prospect per request: `PATCH …/leads` with `{ prospect_id, updates }` → `{ prospect }` [D, README.md §8].
+      // Writing the same values again changes nothing, so a retry is safe. The identity is not sent (unchanged).
+      let updated = 0;
+      const rejected: { index: number; code: string }[] = [];
+      for (const [index, { entry, row }] of items.entries()) {
+        const updates: JsonObject = {};
+        for (const [k, v] of Object.entries(row)) {
+          if (k === "email" && typeof v === "string" && normaliseEmail(v) === entry.identity) continue;
+          if (k === "linkedin_url" && typeof v === "string" && linkedinIdentity(v) === entry.identity) continue;
+          updates[k] = v;
+        }
+        const res = await http.request<{ error?: unknown; code?: unknown }>({
+          method: "PATCH",
+          path: `${path(id)}/leads`,
+          body: { prospect_id: entry.id, updates },
+          operation: `update prospect ${entry.id} of campaign ${id}`,
+          retry: "safe",
+          // A prospect removed since the plan (404) or an edit onto another prospect's identity (409): that row only.
+          expectStatus: [404, 409],
+          response: R.updateProspect,
+        });
+        if (res.status === 404 || res.status === 409) rejected.push({ index, code: typeof res.body.code === "string" ? res.body.code : String(res.status) });
+        else updated += 1;
+      }
+      return { updated, rejected };
     },
     async remove(id, entries) {
       let removed = 0;

@@ -56,4 +56,6 @@ export const PUFFLE_RESPONSES = responseSchemas({
   },
   /** DELETE /api/campaigns/{id}/leads → `{ deleted: n | "all" }` (README.md §8). */
   removeProspects: { type: "object", required: ["deleted"], properties: { deleted: { type: ["integer", "string"] } } },
+  /** PATCH …/leads `{ prospect_id, updates }` → `{ prospect }` [D, README.md §8]. */
+  updateProspect: { type: "object", required: ["prospect"], properties: { prospect: { type: "object" } } },
 });

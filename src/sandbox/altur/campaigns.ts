@@ -470,6 +470,10 @@ export function cursorPage<T extends { id: number }>(
 export function listCampaigns(ctx: AlturContext, query: URLSearchParams): Record<string, unknown> {
   let items = [...ctx.state.campaigns.values()];
   const agentId = query.get("agentId");
+  if (agentId !== null && ctx.settings.agentIdFilter === "uuid4" && !/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i.test(agentId)) {
+    // The revision that types the filter `format: uuid4` [D], enforced (src/providers/altur/README.md §11).
+    throw validationError("agentId", `agentId must be a uuid4, got ${show(agentId)}`);
+  }
   if (agentId !== null) items = items.filter((c) => c.agent_id === agentId);
   const status = query.get("status");
   if (status !== null) {

@@ -76,12 +76,14 @@ export function addContacts(ctx: AlturContext, campaign: StoredCampaign, body: u
   const roster = rosterOf(ctx, campaign);
   const now = ctx.nowIso();
   const summary = { created: 0, updated: 0, skipped_duplicate: 0, failed: 0 };
+  // One index per request (not a scan per row): a 100,000-contact roster stays fast to write to.
+  const byPhone = new Map(roster.map((c) => [c.contact, c]));
   const results = rows.map((row, index) => {
     if (!row.ok) {
       summary.failed++;
       return { index, id: null, contact: row.contact, error: row.error, outcome: "failed" };
     }
-    const existing = roster.find((c) => c.contact === row.contact);
+    const existing = byPhone.get(row.contact);
     if (existing) {
       if (ifDuplicate === "skip") {
         summary.skipped_duplicate++;
@@ -113,6 +115,7 @@ export function addContacts(ctx: AlturContext, campaign: StoredCampaign, body: u
       created_at: now,
     };
     roster.push(contact);
+    byPhone.set(contact.contact, contact);
     summary.created++;
     return { index, id: contact.id, contact: row.contact, error: null, outcome: "created" };
   });
@@ -145,10 +148,12 @@ export function listContacts(ctx: AlturContext, campaign: StoredCampaign, query:
     const s = readEnum(status, "status", CONTACT_STATUSES);
     items = items.filter((c) => c.status === s);
   }
-  const pageIndexRaw = query.get("pageIndex");
+  const pageIndexRaw = ctx.settings.contactsPaging === "cursor" ? null : query.get("pageIndex");
   if (pageIndexRaw === null) {
+    // The older revision's pagination: `has_more, has_previous, next_cursor, previous_cursor` [D].
     const { page, pagination } = cursorPage(items, `contacts/${campaign.id}`, query, CURSOR_PAGE);
-    return { total_count: items.length, contacts: page.map(contactOf), pagination };
+    const { has_next: hasMore, ...rest } = pagination;
+    return { total_count: items.length, contacts: page.map(contactOf), pagination: { has_more: hasMore, ...rest } };
   }
   if (!/^\d+$/.test(pageIndexRaw) || Number(pageIndexRaw) > MAX_PAGE_INDEX) {
     throw validationError("pageIndex", `pageIndex must be an integer between 0 and ${MAX_PAGE_INDEX}, got ${show(pageIndexRaw)}`);
@@ -168,6 +173,9 @@ export function listContacts(ctx: AlturContext, campaign: StoredCampaign, query:
       page_size: pageSize,
       has_next: start + pageSize < items.length,
       has_previous: pageIndex > 0,
+      // The newer revision's pointers [D]: `next_page` / `previous_page`.
+      next_page: start + pageSize < items.length ? pageIndex + 1 : null,
+      previous_page: pageIndex > 0 ? pageIndex - 1 : null,
     },
   };
 }

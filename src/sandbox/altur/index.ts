@@ -27,7 +27,7 @@ import {
 import { AlturFailure, defaultCode, errorResponse } from "./errors.js";
 import { withIdempotency } from "./idempotency.js";
 import { STATUSES, contactOf, storedViewOf, type CampaignStatus, type StoredCampaign, type StoredContact } from "./model.js";
-import { emptyState, type AlturContext, type AlturSimulatorOptions, type AlturState, type IdempotencyRecord } from "./state.js";
+import { DEFAULT_ALTUR_SETTINGS, emptyState, type AlturContext, type AlturSimulatorOptions, type AlturState, type IdempotencyRecord } from "./state.js";
 import { isObject } from "./validate.js";
 
 export type { AlturSimulatorOptions } from "./state.js";
@@ -64,6 +64,7 @@ export function createAlturSimulator(options: AlturSimulatorOptions = {}): Altur
     // Second precision, as in the documented examples ("2023-11-07T05:31:56Z").
     nowIso: () => new Date(clock()).toISOString().replace(/\.\d{3}Z$/, "Z"),
     options: { maxActiveCampaigns: options.maxActiveCampaigns ?? null },
+    settings: { ...DEFAULT_ALTUR_SETTINGS },
   };
 
   function methodNotAllowed(allow: string): SimResponse {
@@ -129,6 +130,7 @@ export function createAlturSimulator(options: AlturSimulatorOptions = {}): Altur
 
   function reset(): void {
     ctx.state = emptyState();
+    ctx.settings = { ...DEFAULT_ALTUR_SETTINGS };
   }
 
   return {
@@ -197,6 +199,27 @@ export function createAlturSimulator(options: AlturSimulatorOptions = {}): Altur
     },
 
     reset,
+
+    settings: {
+      get: () => ({ ...ctx.settings }),
+      update(patch) {
+        if (typeof patch !== "object" || patch === null || Array.isArray(patch)) throw new Error('expected an object such as {"contactsPaging": "cursor"}');
+        const next = { ...ctx.settings };
+        for (const [key, value] of Object.entries(patch)) {
+          if (key === "contactsPaging") {
+            if (value !== "both" && value !== "cursor") throw new Error('contactsPaging must be "both" or "cursor"');
+            next.contactsPaging = value;
+          } else if (key === "agentIdFilter") {
+            if (value !== "string" && value !== "uuid4") throw new Error('agentIdFilter must be "string" or "uuid4"');
+            next.agentIdFilter = value;
+          } else {
+            throw new Error(`unknown setting ${JSON.stringify(key)}; known: contactsPaging, agentIdFilter`);
+          }
+        }
+        ctx.settings = next;
+        return { ...next };
+      },
+    },
 
     snapshot(): AlturSnapshot {
       const { state } = ctx;

@@ -47,4 +47,19 @@ export interface AlturContext {
   nowMs(): number;
   nowIso(): string;
   options: { maxActiveCampaigns: number | null };
+  settings: AlturSettings;
 }
+
+/**
+ * Run-time settings (PUT /__sandbox/settings): which documented revision the simulator answers as.
+ * - `contactsPaging`: "both" (default: `pageIndex` → the index revision, else the cursor revision) or
+ *   "cursor" (the older revision only: `pageIndex` is not a parameter it knows and is ignored) [D, two revisions].
+ * - `agentIdFilter`: "string" (default: agent ids as in every example) or "uuid4" (the revision that types
+ *   the filter as uuid4, enforced: a non-UUID `agentId` → 400 VALIDATION_ERROR) [D, src/providers/altur/README.md §11].
+ */
+export interface AlturSettings {
+  contactsPaging: "both" | "cursor";
+  agentIdFilter: "string" | "uuid4";
+}
+
+export const DEFAULT_ALTUR_SETTINGS: AlturSettings = { contactsPaging: "both", agentIdFilter: "string" };

@@ -158,7 +158,9 @@ export function patchProspect(db: PuffleStore, { req, params }: RouteContext): S
   const list = db.prospectsOf(c);
   const p = list.find((x) => x.id === id);
   if (!p) throw new ApiError(404, `Prospect ${id} not found in this campaign`, "NOT_FOUND");
-  const f = parseProspectFields(c, b, "prospect", false);
+  // Documented body [D, update-campaign-prospect]: `{ prospect_id, updates: { …profile fields } }`.
+  if (!has(b, "updates") || !isObject(b["updates"])) throw invalid("updates is required (an object of the profile fields to change)");
+  const f = parseProspectFields(c, b["updates"] as Obj, "updates", false);
   const next = { ...p, ...f };
   const key = identityOf(c, next);
   if (list.some((x) => x.id !== p.id && identityOf(c, x) === key)) {
