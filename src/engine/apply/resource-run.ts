@@ -42,7 +42,7 @@ export async function runResource(run: ResourceRunState): Promise<ResourceOutcom
       else await action(run, step);
     }
     const a = p.audience;
-    if (!run.audienceState && a?.record && a.liveCount !== undefined) run.audienceState = { mode: a.mode, files: a.files, rows: a.rows, count: a.liveCount };
+    if (!run.audienceState && a?.record && a.liveCount !== undefined) run.audienceState = { mode: a.mode, files: a.files, rows: a.rows, count: a.liveCount, ...run.previousList() };
     if (oldId !== undefined && ("manual" in retire || retire.order === "after-create")) {
       notDone = [`retire old campaign ${oldId}`];
       run.checkSignal(`retiring old campaign ${oldId}`);
@@ -65,6 +65,7 @@ export async function runResource(run: ResourceRunState): Promise<ResourceOutcom
     }
     // Keep what did happen: the id and the fields written before the failure.
     if (run.id !== undefined && run.store.doc.campaigns[p.address]?.id !== run.id) run.record(p.steps[0]?.kind === "create" ? p.steps[0].body : {});
+    else run.keepList();
     if (run.outcome.status === "blocked" && run.id !== undefined) run.record(run.finalApplied());
   }
   return run.outcome;
@@ -90,7 +91,7 @@ export function moveState(run: ResourceRunState, from: string): void {
 export function recordNoop(run: ResourceRunState): ResourceOutcome {
   const p = run.plan;
   const a = p.audience;
-  if (a?.record && a.liveCount !== undefined && p.blocked.length === 0) run.audienceState = { mode: a.mode, files: a.files, rows: a.rows, count: a.liveCount };
+  if (a?.record && a.liveCount !== undefined && p.blocked.length === 0) run.audienceState = { mode: a.mode, files: a.files, rows: a.rows, count: a.liveCount, ...run.previousList() };
   const entry = run.store.doc.campaigns[p.address];
   if (run.audienceState && entry && entry.id === p.id) {
     try {
