@@ -112,4 +112,24 @@ describe("Extrovert prospect lists (docs/design.md §10, §17)", () => {
       await ws.dispose();
     }
   });
+
+  it("people over the monthly limit (500 assumed in the sandbox) are reported with file:line; batches of 500 go into one list", async () => {
+    const ws = await TestWorkspace.create(sb);
+    try {
+      await audienceFile(ws, "many.csv", `linkedin_url\n${profiles(0, 503).join("\n")}\n`);
+      await writeCampaign(ws, "many", extrovertTarget, { files: ["../audiences/many.csv"] });
+      await clearLogs(sb);
+      const apply = await ws.run(["apply", "--auto-approve"]);
+      expect(apply.code, apply.stdout + apply.stderr).not.toBe(0);
+      const out = apply.stdout + apply.stderr;
+      expect(out).toContain("3 prospects rejected by Extrovert");
+      expect(out).toMatch(/many\.csv:502 over the account's prospect limit \(outOfLimitUrls\)/);
+      expect(out).toMatch(/many\.csv:504 over the account's prospect limit/);
+      const writes = await listWrites();
+      expect(writes.map((w) => [w.path, (w.body.userUrls as string[]).length])).toEqual([["/prospect-list", 500], ["/prospect-list/ID/add-users-to-list", 3]]);
+      expect(writes[1]?.body.listId).toBe(((await ws.state()).campaigns["extrovert/default/many"] as any).audience.list);
+    } finally {
+      await ws.dispose();
+    }
+  });
 });
