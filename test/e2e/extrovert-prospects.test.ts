@@ -62,6 +62,8 @@ describe("Extrovert prospect lists (docs/design.md §10, §17)", () => {
       expect(again.code, again.stdout + again.stderr).toBe(0);
       const reads = (await sb.requests("extrovert")).filter((e) => e.path.endsWith("/prospects"));
       expect(reads.map((e) => e.query)).toEqual([{ listId: audience.list }]);
+      const drift = await ws.run(["drift"]);
+      expect(drift.code, drift.stdout + drift.stderr).toBe(0);
       const rerun = await ws.run(["apply", "--auto-approve"]);
       expect(rerun.code, rerun.stdout + rerun.stderr).toBe(0);
       expect(await listWrites()).toEqual([]);
