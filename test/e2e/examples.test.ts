@@ -21,7 +21,7 @@ describe("the repository's example campaigns", () => {
       expect(first.code, first.stdout + first.stderr).toBe(0);
       expect(first.stdout).toMatch(/Apply finished: \d+ applied, 0 failed, 0 blocked/);
 
-      // The Extrovert prospects campaign's founders went up once, into one list (one written twice in the file).
+      // The Extrovert prospects campaign's founders went up once, into one list.
       const lists = (await sb.requests("extrovert")).filter((e) => e.method === "POST" && e.path.includes("prospect-list"));
       expect(lists.map((e) => ((e.body as { userUrls?: string[] }).userUrls ?? []).length)).toEqual([4]);
       const state = await ws.state();

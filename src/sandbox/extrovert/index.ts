@@ -36,8 +36,8 @@ export { FIXTURE_IDS as EXTROVERT_FIXTURE_IDS } from "./fixtures.js";
  *
  * Simulator-only extensions, NOT part of the real API (§5 [A]): GET /campaign, GET /campaign/{id},
  * GET /style[/{id}], GET /context[/{id}], GET /monitored-topics[/{id}]. They exist so tests can assert state.
- * Prospects (README.md §5): POST /prospect-list, POST /prospect-list/{id}/add-users-to-list and GET /prospects
- * at their documented shapes; limits and the answer fields of GET /prospects are assumptions [A] (README.md §5).
+ * Prospects (src/providers/extrovert/README.md §5): POST /prospect-list, POST /prospect-list/{id}/add-users-to-list and GET /prospects
+ * at their documented shapes; limits and the answer fields of GET /prospects are assumptions [A] (src/sandbox/extrovert/README.md).
  * Not simulated: prospects/move, prospects/delete-selected and the legacy v1 prospect routes.
  */
 export interface ExtrovertSimulatorOptions {
