@@ -151,7 +151,110 @@ export async function assembleCampaignSchema() {
     out[key] = value;
   }
   out.$defs = defs;
-  return out;
+  return withEditorWords(out, await specValidators());
+}
+
+/** Each registered kind's offline rules (validateSpec), by the name of its spec in $defs. */
+async function specValidators() {
+  const { providers } = await import("../src/providers/registry.ts");
+  return new Map(providers().flatMap((p) => p.kinds.map((k) => [specDefName(k.kind), k.validateSpec])));
+}
+
+/** A value of the JSON type `schema` declares (what the probe of a channel-only field writes). */
+function sampleOf(schema) {
+  const type = schema?.type ?? (schema?.allOf || schema?.$ref ? "object" : "string");
+  return { object: {}, array: [], string: "x", integer: 1, number: 1, boolean: true }[type] ?? "x";
+}
+
+/**
+ * The provider rule's own words for `field` on a `discriminator: value` spec: its validateSpec run on a
+ * probe spec holding just those two fields. A parity rule the provider rules do not confirm is a
+ * generator error (the editor would flag what validate accepts).
+ */
+function ruleWords(defName, validateSpec, discriminator, value, field, sample) {
+  const words = [];
+  try {
+    validateSpec?.({ [discriminator]: value, [field]: sample }, { report: (path, _code, message) => path.length === 1 && path[0] === field && words.push(message) });
+  } catch {
+    // a rule written for schema-valid input: no words from it
+  }
+  if (words.length === 0) fail(EDITOR_SCHEMA, `$defs/${defName}: the editor parity rule for ${field} (${discriminator}: ${value}) is not one the provider's validateSpec reports`);
+  return words[0];
+}
+
+/** The value a field no channel allows is held to in the editor's view: no one writes it. */
+export const NOT_ALLOWED = "(not allowed for this channel: remove the field)";
+
+/** `{ if: { properties: { D: { const: V } }, required: [D] } }` → { name: D, value: V }. */
+function channelOf(rule) {
+  const props = rule?.if?.properties;
+  const names = props ? Object.keys(props) : [];
+  if (names.length !== 1 || props[names[0]]?.const === undefined) return undefined;
+  return { name: names[0], value: props[names[0]].const };
+}
+
+function isParity(node) {
+  return node !== null && typeof node === "object" && typeof node.$comment === "string" && node.$comment.startsWith(EDITOR_PARITY);
+}
+
+/**
+ * The editor's words and completions for the "editor parity:" rules (what yaml-language-server shows):
+ * - a field a channel forbids, written in the source as `{ description, not: {} }`, becomes an impossible
+ *   `const` with `errorMessage` = the provider rule's own message (its validateSpec run on a probe spec; a
+ *   parity rule the provider rules do not confirm fails the generator): yaml-language-server
+ *   shows errorMessage for a failed const, while for `not` it only says "Matches a schema that is not
+ *   allowed." It is marked doNotSuggest there.
+ * - per-channel property sets: each channel-only field is doNotSuggest in the spec's properties and listed
+ *   (description only) in the parity rule of every channel that allows it, so completion offers the
+ *   fields of the campaign's channel, each once, and none before the channel is chosen.
+ * ajv ignores both annotations (registered as keywords); validate drops the parity rules anyway.
+ */
+export function withEditorWords(schema, validators = new Map()) {
+  for (const [defName, def] of Object.entries(schema.$defs ?? {})) {
+    if (def === null || typeof def !== "object" || !Array.isArray(def.allOf)) continue;
+    const rules = def.allOf.filter(isParity);
+    const forbidden = new Map();
+    let discriminator;
+    for (const rule of rules) {
+      const props = rule.then?.properties ?? {};
+      const channel = channelOf(rule);
+      for (const [name, sub] of Object.entries(props)) {
+        if (!(sub && typeof sub.not === "object" && Object.keys(sub.not).length === 0)) continue;
+        const words = channel ? ruleWords(defName, validators.get(defName), channel.name, channel.value, name, sampleOf(def.properties?.[name])) : sub.description;
+        props[name] = { description: sub.description, errorMessage: words, const: NOT_ALLOWED, doNotSuggest: true };
+        if (!channel) continue;
+        discriminator ??= channel.name;
+        if (channel.name !== discriminator) continue;
+        if (!forbidden.has(channel.value)) forbidden.set(channel.value, new Set());
+        forbidden.get(channel.value).add(name);
+      }
+    }
+    const values = discriminator ? def.properties?.[discriminator]?.enum : undefined;
+    if (!Array.isArray(values)) continue;
+    const channelOnly = [...new Set([...forbidden.values()].flatMap((s) => [...s]))].filter((name) => def.properties?.[name]);
+    for (const name of channelOnly) {
+      // yaml-language-server (1.25, 2.0) moves the siblings of a $ref into an allOf, doNotSuggest with them
+      // (it counts only description and the like as annotations): a $ref is wrapped so the mark stays on top.
+      const { $ref, ...rest } = def.properties[name];
+      def.properties[name] = { ...rest, ...($ref === undefined ? {} : { allOf: [{ $ref }] }), doNotSuggest: true };
+    }
+    for (const value of values) {
+      const allowed = channelOnly.filter((name) => !forbidden.get(value)?.has(name));
+      if (allowed.length === 0) continue;
+      let rule = rules.find((r) => channelOf(r)?.name === discriminator && channelOf(r)?.value === value);
+      if (!rule) {
+        rule = {
+          $comment: `${EDITOR_PARITY} the fields only ${discriminator}: ${value} allows, for completion (generated by scripts/gen-schemas.mjs)`,
+          if: { properties: { [discriminator]: { const: value } }, required: [discriminator] },
+          then: { properties: {} },
+        };
+        def.allOf.push(rule);
+      }
+      rule.then.properties ??= {};
+      for (const name of allowed) rule.then.properties[name] = { description: def.properties[name].description };
+    }
+  }
+  return schema;
 }
 
 /**
@@ -177,8 +280,28 @@ export function assembleSetSchema(setSource, campaign) {
   return {
     ...setSource,
     properties: { ...setSource.properties, spec: { ...spec, properties: { ...spec.properties, template: editorTemplate } } },
-    $defs: campaign.$defs,
+    $defs: acceptVariables(campaign.$defs),
   };
+}
+
+/** A template value that is exactly `${name}`: the instance's variable, whatever type it has (docs/design.md §13). */
+const SET_VARIABLE = { type: "string", pattern: "^\\$\\{[A-Za-z_][A-Za-z0-9_]*\\}$", description: "a set variable (`${name}`): replaced by the instance's value, keeping its type" };
+
+/**
+ * The campaign definitions as a set's template sees them in an editor: wherever a number, a boolean or a list is
+ * expected, a whole `${name}` is accepted too, since it takes the variable's type once expanded. `validate` checks
+ * each expanded campaign against the real schema.
+ */
+function acceptVariables(node) {
+  if (Array.isArray(node)) return node.map(acceptVariables);
+  if (node === null || typeof node !== "object") return node;
+  const out = {};
+  for (const [key, value] of Object.entries(node)) out[key] = key === "enum" || key === "const" || key === "examples" || key === "default" ? value : acceptVariables(value);
+  // `type` as a keyword (a string or a list of strings), not a property named "type" inside `properties`.
+  const types = typeof out.type === "string" ? [out.type] : Array.isArray(out.type) && out.type.every((t) => typeof t === "string") ? out.type : [];
+  // Objects stay as they are (their fields complete as in a campaign file); scalars and lists take a variable too.
+  if (types.length === 0 || types.every((t) => t === "string" || t === "object")) return out;
+  return { anyOf: [out, SET_VARIABLE] };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -284,6 +407,9 @@ function generateValidators(schemas) {
   // Editor-facing annotation (VS Code / yaml-language-server show it when a pattern fails);
   // the CLI uses the same text.
   ajv.addKeyword({ keyword: "patternErrorMessage", schemaType: "string" });
+  // Editor-only annotations (withEditorWords): yaml-language-server reads them, ajv ignores them.
+  ajv.addKeyword({ keyword: "errorMessage", schemaType: "string" });
+  ajv.addKeyword({ keyword: "doNotSuggest", schemaType: "boolean" });
   const refs = {};
   for (const [name, file] of Object.entries(VALIDATED)) {
     ajv.addSchema(withoutEditorParity(schemas[file]), name);

@@ -308,6 +308,18 @@ describe("apply.sh", () => {
     expect(posts.map((e) => (e.body as { name: string }).name)).toEqual(["Apply script two"]);
   });
 
+  it("a manual run's target takes what the CLI takes: prefixes, [!x] and {a,b} with its comma kept", async () => {
+    const dir = workspace();
+    const r = await applySh(dir, { INPUT_TARGET: "altur/default/[!o]*, {extrovert/default/style/nothing,altur/default/two}" });
+    expect(r.stdout).toContain("campaignctl apply --auto-approve --target altur/default/[!o]* {extrovert/default/style/nothing,altur/default/two}\n");
+    expect(r.status, r.stderr).toBe(0);
+    const posts = (await sb.requests("altur")).filter((e) => e.method === "POST");
+    expect(posts.map((e) => (e.body as { name: string }).name)).toEqual(["Apply script two"]);
+    const prefix = await applySh(workspace(), { INPUT_TARGET: "altur" });
+    expect(prefix.stdout).toContain("campaignctl apply --auto-approve --target altur\n");
+    expect(prefix.status, prefix.stderr).toBe(0);
+  });
+
   it("prune: true → --prune, false → --no-prune (whatever campaignctl.yaml says)", async () => {
     const dir = workspace();
     writeFileSync(join(dir, "campaignctl.yaml"), readFileSync(join(dir, "campaignctl.yaml"), "utf8") + "prune: true\n");
@@ -393,11 +405,16 @@ describe("apply.sh", () => {
       expect(bad.status, adopt).toBe(1);
       expect(bad.stderr, adopt).toContain(`::error title=campaignctl apply::adopt "${adopt}" is not ADDRESS=ID`);
     }
-    for (const target of ["extrovert/default/style/voice/x", "extrovert/default/style/"]) {
+    // Characters no address or pattern has, a leading '-': refused by the script; a well-formed word the CLI
+    // does not know (five segments): refused by the CLI, which names it. Nothing is sent either way.
+    for (const target of ["extrovert/default/style/voice;x", "-rf", "extrovert/default/$(id)"]) {
       const bad = await applySh(dir, { ...env, INPUT_TARGET: target });
       expect(bad.status, target).toBe(1);
-      expect(bad.stderr, target).toContain(`::error title=campaignctl apply::target "${target}" is not an address`);
+      expect(bad.stderr, target).toContain(`::error title=campaignctl apply::target "${target}" is not an address or pattern`);
     }
+    const unknown = await applySh(dir, { ...env, INPUT_TARGET: "extrovert/default/style/voice/x" });
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toContain("unknown --target extrovert/default/style/voice/x");
     expect(await sb.requests("extrovert")).toEqual([]);
   });
 

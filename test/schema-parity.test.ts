@@ -18,6 +18,9 @@ const raw = JSON.parse(readFileSync(new URL("schemas/campaign.schema.json", ROOT
 const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, logger: false });
 addFormats.default(ajv);
 ajv.addKeyword({ keyword: "patternErrorMessage", schemaType: "string" });
+// Editor annotations yaml-language-server reads (scripts/gen-schemas.mjs, withEditorWords).
+ajv.addKeyword({ keyword: "errorMessage", schemaType: "string" });
+ajv.addKeyword({ keyword: "doNotSuggest", schemaType: "boolean" });
 const editor = ajv.compile(raw);
 
 const doc = (kind: string, spec: Record<string, unknown>) => ({ apiVersion: "campaignctl/v1", kind, metadata: { name: "x" }, spec });

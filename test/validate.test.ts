@@ -67,8 +67,8 @@ describe("validate on the repository's examples", () => {
     expect(run).toEqual({ code: 0, stdout: "", stderr: "10 campaigns and 3 other objects valid\n" });
   });
 
-  it("prints an empty JSON list and a github run prints nothing", async () => {
-    expect((await runCli(["validate", "--format", "json"], REPO_ROOT)).stdout).toBe("[]\n");
+  it("prints a versioned JSON document with no diagnostics and a github run prints nothing", async () => {
+    expect(JSON.parse((await runCli(["validate", "--format", "json"], REPO_ROOT)).stdout)).toEqual({ formatVersion: 1, valid: true, errors: 0, warnings: 0, diagnostics: [] });
     expect((await runCli(["validate", "--format", "github"], REPO_ROOT)).stdout).toBe("");
   });
 
@@ -109,10 +109,13 @@ describe("validate output formats", () => {
     expect(run.stderr).toBe("2 errors, 6 warnings in 3 files\n");
   });
 
-  it("json: a stable list of {severity, code, message, file, line, col}", async () => {
+  it("json: formatVersion 1, counts, and a stable list of {severity, code, message, file, line, col}", async () => {
     const run = await runCli(["validate", "--format", "json"], dir);
     expect(run.code).toBe(1);
-    const list = JSON.parse(run.stdout) as Record<string, unknown>[];
+    const doc = JSON.parse(run.stdout) as { diagnostics: Record<string, unknown>[] };
+    expect(Object.keys(doc)).toEqual(["formatVersion", "valid", "errors", "warnings", "diagnostics"]);
+    expect(doc).toMatchObject({ formatVersion: 1, valid: false, errors: 2, warnings: 6 });
+    const list = doc.diagnostics;
     expect(list).toHaveLength(8);
     for (const entry of list) expect(Object.keys(entry)).toEqual(["severity", "code", "message", "file", "line", "col"]);
     expect(list[1]).toEqual({
@@ -131,11 +134,11 @@ describe("validate output formats", () => {
     try {
       const run = await runCli(["validate", "--format", "json"], empty);
       expect(run.code).toBe(1);
-      expect(JSON.parse(run.stdout)).toEqual([
+      expect(JSON.parse(run.stdout).diagnostics).toEqual([
         {
           severity: "error",
           code: "CONFIG_NOT_FOUND",
-          message: "no campaignctl.yaml in the current directory; create one (see README) or pass --config FILE",
+          message: "no campaignctl.yaml in the current directory or a parent directory (up to the repository root); run `campaignctl init` to create a workspace, or pass --chdir DIR or --config FILE",
           file: "campaignctl.yaml",
           line: null,
           col: null,
@@ -197,5 +200,37 @@ describe("validate never touches the network", () => {
     expect(run.stdout).toContain("campaigns/broken/linkedin-wrong.yaml:");
     expect(run.stderr).toBe("12 errors, 3 warnings in 3 files\n");
     expect(requests).toBe(0);
+  });
+});
+
+describe("one run reports every problem of a file (issue 24)", () => {
+  it("an unknown field, a missing audience file and a dangling ref of the same file, with an unknown account, at once", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "campaignctl-onepass-"));
+    try {
+      await cp(join(REPO_ROOT, "campaignctl.yaml"), join(dir, "campaignctl.yaml"));
+      await cp(join(REPO_ROOT, "campaigns"), join(dir, "campaigns"), { recursive: true });
+      const file = join(dir, "campaigns", "extrovert", "founders-engagement.yaml");
+      const text = readFileSync(file, "utf8")
+        .replace("  postMaxAgeDays: 30\n", "  postMaxAgeDays: 30\n  colour: red\n")
+        .replace("{ ref: founder-voice }", "{ ref: no-such-voice }");
+      await writeFile(file, `${text}audience:\n  files: [missing.csv]\n`);
+      const other = join(dir, "campaigns", "altur", "q2-reactivation.yaml");
+      await writeFile(other, readFileSync(other, "utf8").replace("  account: default\n", "  account: nowhere\n").replace(/\nspec:\n/, "\nspec:\n  retires: 2\n"));
+      const run = await runCli(["validate", "--format", "json"], dir);
+      expect(run.code).toBe(1);
+      const found = (JSON.parse(run.stdout) as { diagnostics: { file: string; code: string; message: string }[] }).diagnostics.map((d) => `${d.file} ${d.code}`);
+      expect(found).toEqual(
+        expect.arrayContaining([
+          "campaigns/extrovert/founders-engagement.yaml SCHEMA_UNKNOWN_FIELD",
+          "campaigns/extrovert/founders-engagement.yaml AUDIENCE_FILE_NOT_FOUND",
+          "campaigns/extrovert/founders-engagement.yaml REF_NOT_FOUND",
+          "campaigns/altur/q2-reactivation.yaml SCHEMA_UNKNOWN_FIELD",
+          "campaigns/altur/q2-reactivation.yaml UNKNOWN_ACCOUNT",
+        ]),
+      );
+      expect(found).toHaveLength(5);
+    } finally {
+      await removeDir(dir);
+    }
   });
 });

@@ -6,9 +6,11 @@
 #   INPUT_PRUNE=campaignctl.yaml (or empty)    as `prune:` in campaignctl.yaml says (push runs)
 #   INPUT_ALLOW_REPLACE=true  --allow-replace  execute replacements (create new, retire old)
 #   INPUT_FORCE=true          --force          apply even above safety.maxChangePercent
-#   INPUT_TARGET="a b,c"      --target a b c   only these addresses (provider/account/name, or
-#                                              provider/account/kind/name for a style, context or
-#                                              topic), separated by spaces or commas
+#   INPUT_TARGET="a b,c"      --target a b c   only these targets, as the CLI takes them: addresses
+#                                              (provider/account/name, provider/account/kind/name for
+#                                              a style, context or topic), prefixes (altur, altur/default)
+#                                              or globs (altur/default/[!w]*, puffle/*/{a,b}), separated
+#                                              by spaces or commas (a comma inside {…} stays)
 #   INPUT_RECREATE_PENDING=true  --recreate-pending  create again the Extrovert campaigns whose earlier
 #                                              create was interrupted before its answer (may duplicate)
 #   INPUT_ADOPT="ADDR=ID ..."  before the apply, `campaignctl state adopt ADDR --id ID` for each pair
@@ -39,12 +41,30 @@ case "${INPUT_PRUNE:-}" in
 esac
 if is_true "${INPUT_ALLOW_REPLACE:-}"; then args+=(--allow-replace); fi
 if is_true "${INPUT_FORCE:-}"; then args+=(--force); fi
+# Targets are what `campaignctl --target` accepts (addresses, prefixes such as altur or altur/default,
+# shell globs with * ? [!x] {a,b}); the CLI judges them. Here: split on spaces, and on commas outside
+# {…}; refuse a word with any other character, or one that starts with '-' (it would read as an option).
 target_list="${INPUT_TARGET:-}"
-read -r -a targets <<<"${target_list//,/ }"
+targets=()
+word=""
+depth=0
+for ((i = 0; i < ${#target_list}; i++)); do
+  c="${target_list:i:1}"
+  case "$c" in
+    "{") depth=$((depth + 1)); word+="$c" ;;
+    "}") if [[ $depth -gt 0 ]]; then depth=$((depth - 1)); fi; word+="$c" ;;
+    "," | " " | $'\t' | $'\n' | $'\r')
+      if [[ $c == "," && $depth -gt 0 ]]; then word+="$c";
+      elif [[ $depth -gt 0 ]]; then :;
+      elif [[ -n $word ]]; then targets+=("$word"); word=""; fi ;;
+    *) word+="$c" ;;
+  esac
+done
+if [[ -n $word ]]; then targets+=("$word"); fi
 if [[ ${#targets[@]} -gt 0 ]]; then
   for t in "${targets[@]}"; do
-    if [[ ! "$t" =~ ^[a-z]+/[^/[:space:]]+/([a-z]+/)?[^/[:space:]]+$ ]]; then
-      echo "::error title=campaignctl apply::target \"$t\" is not an address (provider/account/name or provider/account/kind/name)" >&2
+    if [[ ! "$t" =~ ^[][A-Za-z0-9/*?!^{},._-]+$ || "$t" == -* ]]; then
+      echo "::error title=campaignctl apply::target \"$t\" is not an address or pattern (provider/account/name, provider/account/kind/name, a prefix such as altur or altur/default, or a glob such as altur/default/[!w]* or puffle/*/{a,b})" >&2
       exit 1
     fi
   done

@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
+import { resolve } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { Redactor } from "../core/redact.js";
 import { CliError, DEFAULT_COMMAND_TIMEOUT_S, DEFAULT_REQUEST_TIMEOUT_S, parseSeconds, processIO, redactingOutput, type CliIO, type GlobalOptions } from "./io.js";
@@ -20,10 +21,16 @@ const COMMANDS: Record<string, () => Promise<{ register: RegisterCommand }>> = {
   sandbox: () => import("./commands/sandbox.js"),
   demo: () => import("./commands/demo.js"),
   init: () => import("./commands/init.js"),
+  "force-unlock": () => import("./commands/force-unlock.js"),
+  version: () => import("./commands/version.js"),
+  completion: () => import("./commands/completion.js"),
 };
 
+/** Commands that need every other command registered (completion lists them all). */
+const NEEDS_ALL = new Set(["completion"]);
+
 /** Global options that take a value (the command name is the first other word). */
-const VALUE_OPTIONS = new Set(["--config"]);
+const VALUE_OPTIONS = new Set(["--config", "--chdir", "--request-timeout", "--timeout"]);
 
 /** The commands to register for `argv`: the one named, or every one (help, a typo, no command). */
 async function commandsFor(argv: readonly string[]): Promise<RegisterCommand[]> {
@@ -36,7 +43,7 @@ async function commandsFor(argv: readonly string[]): Promise<RegisterCommand[]> 
     if (word === "--") break;
     if (word.startsWith("-")) continue;
     const load = Object.hasOwn(COMMANDS, word) ? COMMANDS[word] : undefined;
-    if (load) return [(await load()).register];
+    if (load && !NEEDS_ALL.has(word)) return [(await load()).register];
     break;
   }
   return Promise.all(Object.values(COMMANDS).map(async (load) => (await load()).register));
@@ -57,10 +64,50 @@ function onlyGlobalOptions(argv: readonly string[]): boolean {
   const flags = new Set(["--no-color", "-q", "--quiet", "-v", "--verbose"]);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
-    if (a === "--config") i += 1;
-    else if (!a.startsWith("--config=") && !flags.has(a)) return false;
+    if (VALUE_OPTIONS.has(a)) i += 1;
+    else if (![...VALUE_OPTIONS].some((o) => a.startsWith(`${o}=`)) && !flags.has(a)) return false;
   }
   return true;
+}
+
+/** Every long option (`--detailed-exitcode`) of the program and the commands registered. */
+function longOptions(cmd: Command, out = new Set<string>()): Set<string> {
+  for (const o of cmd.options) if (o.long) out.add(o.long);
+  for (const sub of cmd.commands) longOptions(sub, out);
+  return out;
+}
+
+/**
+ * Terraform spells long options with one dash (`-detailed-exitcode`, `-target=ADDR`); commander reads
+ * that as a cluster of short flags and says only "unknown option". Name the two-dash spelling when it exists.
+ */
+export function singleDashHint(message: string, program: Command): string {
+  const m = /unknown option '-([a-z][a-z0-9-]+)(=[^']*)?'/.exec(message);
+  if (!m) return message;
+  const long = `--${m[1]}`;
+  if (!longOptions(program).has(long)) return message;
+  return message.replace(/\n?$/, ` (did you mean ${long}${m[2] ?? ""}? campaignctl's long options take two dashes)\n`);
+}
+
+/**
+ * Colours on stdout: never with --no-color; else FORCE_COLOR decides when set (0/false: off, anything
+ * else: on; it wins over NO_COLOR, as in Node.js); else NO_COLOR turns them off; else only on a terminal.
+ */
+export function colorWanted(flag: boolean, env: Record<string, string | undefined>, isTTY: boolean | undefined): boolean {
+  if (!flag) return false;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return !["0", "false"].includes(force.trim().toLowerCase());
+  if (env.NO_COLOR) return false;
+  return isTTY === true;
+}
+
+/** --chdir DIR: the directory to work in, checked to be one (Terraform's -chdir). */
+function workingDirectory(cwd: string, chdir: string | undefined): string {
+  if (chdir === undefined) return cwd;
+  const dir = resolve(cwd, chdir);
+  const info = statSync(dir, { throwIfNoEntry: false });
+  if (!info?.isDirectory()) throw new CliError(`--chdir ${chdir}: ${info ? "not a directory" : "no such directory"}`);
+  return dir;
 }
 
 /** Redacts anything that looks like a credential from text printed on an unexpected failure. */
@@ -83,8 +130,9 @@ export async function main(argv: readonly string[], ioOverrides: Partial<CliIO> 
   program
     .name("campaignctl")
     .description("Outreach campaigns as code: validate, plan and apply Extrovert, Puffle and Altur campaigns defined in YAML.")
-    .option("--config <file>", "workspace config file (default: ./campaignctl.yaml)")
-    .option("--no-color", "disable colored output (also NO_COLOR)")
+    .option("--chdir <dir>", "work in DIR, as if campaignctl had been started there")
+    .option("--config <file>", "workspace config file (default: campaignctl.yaml in the working directory or the nearest parent)")
+    .option("--no-color", "disable colored output (also NO_COLOR; FORCE_COLOR forces it on)")
     .addOption(new Option("-q, --quiet", "print only errors and the requested output").conflicts("verbose"))
     .option("-v, --verbose", "print details of each request and step on stderr")
     .version(cliVersion(), "-V, --version", "print the version and exit")
@@ -95,23 +143,25 @@ export async function main(argv: readonly string[], ioOverrides: Partial<CliIO> 
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
+      outputError: (s, write) => write(singleDashHint(s, program)),
     });
 
   const run: Runner =
     (action) =>
     async (...args) => {
-      const o = program.opts<{ config?: string; color: boolean; quiet?: boolean; verbose?: boolean; requestTimeout?: string; timeout?: string }>();
+      const o = program.opts<{ chdir?: string; config?: string; color: boolean; quiet?: boolean; verbose?: boolean; requestTimeout?: string; timeout?: string }>();
       const requestTimeoutMs = parseSeconds(o.requestTimeout ?? io.env.CAMPAIGNCTL_REQUEST_TIMEOUT, o.requestTimeout !== undefined ? "--request-timeout" : "CAMPAIGNCTL_REQUEST_TIMEOUT");
       const timeoutMs = parseSeconds(o.timeout ?? io.env.CAMPAIGNCTL_TIMEOUT, o.timeout !== undefined ? "--timeout" : "CAMPAIGNCTL_TIMEOUT");
       const global: GlobalOptions = {
         ...(requestTimeoutMs === undefined ? {} : { requestTimeoutMs }),
         ...(timeoutMs === undefined ? {} : { timeoutMs }),
         ...(o.config === undefined ? {} : { config: o.config }),
-        color: o.color && !io.env.NO_COLOR && io.stdout.isTTY === true,
+        color: colorWanted(o.color, io.env, io.stdout.isTTY),
         quiet: o.quiet === true,
         verbose: o.verbose === true,
       };
-      const ctx: CommandContext = { io, global, cli: main };
+      const cwd = workingDirectory(io.cwd, o.chdir);
+      const ctx: CommandContext = { io: cwd === io.cwd ? io : { ...io, cwd }, global, cli: main };
       exitCode = await action(ctx, ...args);
     };
 

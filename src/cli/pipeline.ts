@@ -53,7 +53,7 @@ export async function withProviderErrors<T>(fn: () => Promise<T>, workspace?: Wo
   } catch (err) {
     if (isProviderApiError(err)) throw new CliError(explainProviderError(err, workspace));
     if (err instanceof TargetSelectionError) {
-      throw new CliError(`${err.message} (addresses look like altur/default/q2-reactivation and globs like altur/* or puffle/default/email-*; see \`campaignctl state list\`)`);
+      throw new CliError(`${err.message} (addresses look like altur/default/q2-reactivation; altur, altur/default or altur/* select everything below; globs as in the shell: puffle/default/email-*, altur/default/[!w]*, puffle/*/{a,b}; see \`campaignctl state list\`)`);
     }
     throw err;
   }

@@ -30,6 +30,12 @@ export interface CampaignCheckResult {
   diagnostics: Diagnostic[];
   /** The top-level `audience` as written, when the document has one (its files are read by the loader). */
   audience?: AudienceReference;
+  /**
+   * When the document has errors but its kind, account and name are sound: the declaration as far as
+   * it goes (spec without the fields the schema rejects), so the loader still reads its audience files
+   * and checks its references and workspace rules in the same run (every problem at once). Never planned.
+   */
+  partial?: ResourceDecl;
 }
 
 /**
@@ -79,23 +85,32 @@ export function checkCampaignDocument({ file, value, source }: CampaignCheckInpu
   if (kind && !kind.audience && value.audience !== undefined) {
     diagnostics.push(makeDiagnostic("error", "AUDIENCE_NOT_ALLOWED", `audience belongs to campaigns; a ${kind.kind} has no roster: remove it`, file, at(["audience"], "key")));
   }
-  if (!provider || !kind || !specIsValid || diagnostics.some((d) => d.severity === "error")) return { diagnostics };
-  const metadata = value.metadata as JsonObject;
-  const name = metadata.name as string;
+  if (!provider || !kind || !isJsonObject(spec)) return { diagnostics };
+  const metadata = value.metadata;
+  if (!isJsonObject(metadata) || typeof metadata.name !== "string" || issues.some((i) => i.path[0] === "metadata")) return { diagnostics };
+  const name = metadata.name;
   const account = typeof metadata.account === "string" ? metadata.account : DEFAULT_ACCOUNT;
   const start = source?.start() ?? { line: 1, col: 1 };
+  const sound = !issues.some((i) => i.path[0] === "audience") && isJsonObject(value.audience);
+  const audience = sound ? audienceReference(value.audience as JsonObject, at) : undefined;
+  const complete = specIsValid && !diagnostics.some((d) => d.severity === "error");
   const decl: ResourceDecl = {
     address: addressOf(provider.id, account, name, kind.short),
     provider: provider.id,
     account,
     kind: kind.kind,
     name,
-    spec: spec as JsonObject,
+    spec: complete ? (spec as JsonObject) : soundFields(spec, issues),
     source: { file, ...start },
     locate: (path) => ({ file, ...(source?.locate(path) ?? start) }),
   };
-  const audience = isJsonObject(value.audience) ? audienceReference(value.audience, at) : undefined;
-  return { decl, diagnostics, ...(audience ? { audience } : {}) };
+  return { ...(complete ? { decl } : { partial: decl }), diagnostics, ...(audience ? { audience } : {}) };
+}
+
+/** The spec without the top-level fields the schema rejects (what the partial declaration keeps). */
+function soundFields(spec: JsonObject, issues: readonly { path: readonly (string | number)[] }[]): JsonObject {
+  const broken = new Set(issues.filter((i) => i.path[0] === "spec" && i.path.length > 1).map((i) => String(i.path[1])));
+  return Object.fromEntries(Object.entries(spec).filter(([k]) => !broken.has(k)));
 }
 
 function audienceReference(raw: JsonObject, at: (path: DocPath, target?: Target) => Position | undefined): AudienceReference {
@@ -130,10 +145,13 @@ export function checkCampaignText(text: string, file: string): CampaignCheckResu
   if (parsed.value === undefined) return { diagnostics: parsed.diagnostics };
   const result = checkCampaignDocument({ file, value: parsed.value, ...(parsed.source ? { source: parsed.source } : {}) });
   const diagnostics = [...parsed.diagnostics, ...result.diagnostics];
+  const found = result.decl ?? result.partial;
+  if (!found) return { diagnostics };
+  const decl = withLazySource(found, text, file, found.source);
+  const audience = result.audience ? { audience: locatedAudience(result.audience, decl) } : {};
   // A file holding several documents is an error even when the first one is fine.
-  if (!result.decl || diagnostics.some((d) => d.severity === "error")) return { diagnostics };
-  const decl = withLazySource(result.decl, text, file, result.decl.source);
-  return { decl, diagnostics, ...(result.audience ? { audience: locatedAudience(result.audience, decl) } : {}) };
+  if (!result.decl || diagnostics.some((d) => d.severity === "error")) return { diagnostics, partial: decl, ...audience };
+  return { decl, diagnostics, ...audience };
 }
 
 /** Audience positions through the campaign's (lazily built) source positions. */

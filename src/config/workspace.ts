@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { lstat, readdir, realpath, stat } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import type { Diagnostic } from "../core/diagnostics.js";
@@ -53,7 +54,7 @@ const CONFIG_SHAPE = "apiVersion, campaignsDir, stateFile, accounts, safety and 
 export async function loadWorkspace({ cwd, configPath, env, redactor }: LoadWorkspaceOptions): Promise<LoadWorkspaceResult> {
   const diagnostics: Diagnostic[] = [];
   const rel = (p: string): string => relative(cwd, p) || ".";
-  const configFile = resolve(cwd, configPath ?? CONFIG_FILE_NAME);
+  const configFile = configPath === undefined ? findConfigUpwards(cwd) : resolve(cwd, configPath);
 
   // 1. The config file.
   const bytes = await readWorkspaceFile(configFile, { what: "config file" });
@@ -61,7 +62,7 @@ export async function loadWorkspace({ cwd, configPath, env, redactor }: LoadWork
     const missing = bytes.errno === "ENOENT";
     const message = missing
       ? configPath === undefined
-        ? `no ${CONFIG_FILE_NAME} in ${rel(cwd) === "." ? "the current directory" : rel(cwd)}; create one (see README) or pass --config FILE`
+        ? `no ${CONFIG_FILE_NAME} in ${rel(cwd) === "." ? "the current directory" : rel(cwd)} or a parent directory (up to the repository root); run \`campaignctl init\` to create a workspace, or pass --chdir DIR or --config FILE`
         : `config file ${rel(configFile)} does not exist`
       : bytes.code === "FILE_UNREADABLE"
         ? bytes.message.replace("cannot read this file", "cannot read the config file")
@@ -158,10 +159,12 @@ export async function loadWorkspace({ cwd, configPath, env, redactor }: LoadWork
   // A problem of an audience file several campaigns use is reported once, naming them (docs/design.md §17).
   diagnostics.push(...onePerSharedFile(loaded.map((result, i) => ({ file: listing.files[i]!, ...result }))));
   for (const result of loaded) campaigns.push(...(result.decl ? [result.decl] : []), ...(result.decls ?? []));
+  // Files with errors that still name their kind, account and name are checked against the workspace rules too.
+  const declared = loaded.flatMap((result) => [...(result.decl ? [result.decl] : result.partial ? [result.partial] : []), ...(result.decls ?? [])]);
 
   // 4. Workspace rules.
   const byAddress = new Map<string, ResourceDecl>();
-  for (const decl of campaigns) {
+  for (const decl of declared) {
     const first = byAddress.get(decl.address);
     if (first) {
       const where = first.locate?.(["metadata", "name"]) ?? first.source;
@@ -211,6 +214,21 @@ export async function loadWorkspace({ cwd, configPath, env, redactor }: LoadWork
 }
 
 /**
+ * The workspace config for a run started in `cwd`: campaignctl.yaml there or in the nearest parent
+ * directory, the search stopping at a repository root (a directory holding .git) or the file-system
+ * root, as git finds its repository. None found: `<cwd>/campaignctl.yaml` (reported as missing).
+ */
+export function findConfigUpwards(cwd: string): string {
+  for (let dir = resolve(cwd); ; ) {
+    const candidate = join(dir, CONFIG_FILE_NAME);
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir || existsSync(join(dir, ".git"))) return resolve(cwd, CONFIG_FILE_NAME);
+    dir = parent;
+  }
+}
+
+/**
  * Reads, parses and checks one campaign file (schema + provider rules; no workspace rules), and the
  * audience files it names (which must resolve inside `rootDir`, default: the campaign file's directory).
  */
@@ -218,7 +236,7 @@ export async function loadCampaignFile(
   file: string,
   roots?: readonly string[],
   opts: { rootDir?: string; keys?: KeyFinder } = {},
-): Promise<{ decl?: ResourceDecl; diagnostics: Diagnostic[]; address?: string; decls?: ResourceDecl[] }> {
+): Promise<{ decl?: ResourceDecl; partial?: ResourceDecl; diagnostics: Diagnostic[]; address?: string; decls?: ResourceDecl[] }> {
   const bytes = await readWorkspaceFile(file, { what: "campaign file", ...(roots ? { roots } : {}) });
   if ("code" in bytes) {
     return { diagnostics: [makeDiagnostic("error", bytes.code, bytes.message, file)] };
@@ -252,20 +270,25 @@ const SET_KIND_LINE = new RegExp(`^kind:\\s*["']?${CAMPAIGN_SET_KIND}\\b`, "m");
 
 /** Reads and checks the audience files a checked campaign names. */
 async function withAudience(
-  checked: { decl?: ResourceDecl; audience?: AudienceReference; diagnostics: Diagnostic[] },
+  checked: { decl?: ResourceDecl; partial?: ResourceDecl; audience?: AudienceReference; diagnostics: Diagnostic[] },
   file: string,
   rootDir: string | undefined,
-): Promise<{ decl?: ResourceDecl; diagnostics: Diagnostic[]; address?: string }> {
-  if (!checked.decl || !checked.audience) return { diagnostics: checked.diagnostics, ...(checked.decl ? { decl: checked.decl } : {}) };
+): Promise<{ decl?: ResourceDecl; partial?: ResourceDecl; diagnostics: Diagnostic[]; address?: string }> {
+  const found = checked.decl ?? checked.partial;
+  if (!found || !checked.audience) {
+    return checked.decl ? { decl: checked.decl, diagnostics: checked.diagnostics } : { diagnostics: checked.diagnostics, ...(found ? { partial: found, address: found.address } : {}) };
+  }
   const loaded = await loadAudience(checked.audience, {
     campaignFile: file,
     rootDir: rootDir ?? dirname(file),
-    kind: kindModuleOf(checked.decl.kind).kind,
-    spec: checked.decl.spec,
+    kind: kindModuleOf(found.kind).kind,
+    spec: found.spec,
   });
   const diagnostics = [...checked.diagnostics, ...loaded.diagnostics];
-  const address = checked.decl.address;
-  return loaded.audience ? { decl: { ...checked.decl, audience: loaded.audience }, diagnostics, address } : { diagnostics, address };
+  const address = found.address;
+  // A file with errors still has its audience files read and its references checked (partial): one run reports everything.
+  if (!checked.decl) return { diagnostics, partial: found, address };
+  return loaded.audience ? { decl: { ...checked.decl, audience: loaded.audience }, diagnostics, address } : { diagnostics, address, partial: found };
 }
 
 /** Finds a configured API key in a file's text (any form core/redact knows), naming its variable. */

@@ -1,33 +1,61 @@
 import type { StateDocument, Workspace } from "../core/types.js";
+import { Minimatch } from "minimatch";
 import { UserError } from "../core/errors.js";
 import { nearMatches } from "../core/suggest.js";
 import { kindModuleOf } from "../providers/registry.js";
 
-/** `*` and `?` within one address segment, `**` across segments, `[abc]` a character class. */
+/**
+ * Address patterns are shell globs read by minimatch (pinned; bash/fnmatch semantics): `*` and `?` within
+ * one address segment, `**` across segments, `[abc]` / `[!abc]` a character class, `{a,b}` alternatives.
+ * A pattern selects an address when it matches the address or one of its leading segments, so `altur`,
+ * `altur/default` and `altur/*` select everything below them (4-segment addresses included), as a
+ * Terraform module target does. `!` at the start is not negation (use --exclude).
+ */
 export function isGlob(pattern: string): boolean {
-  return /[*?[]/.test(pattern);
+  const mm = new Minimatch(pattern, MATCH_OPTIONS);
+  return mm.hasMagic() || mm.set.length > 1;
 }
 
-export function globToRegExp(pattern: string): RegExp {
-  let re = "";
+const MATCH_OPTIONS = { nonegate: true, nocomment: true, dot: true } as const;
+
+/**
+ * A pattern minimatch would silently read as "matches nothing": a reversed range in a character class
+ * (`[z-a]`). Returns the problem located by character (1-based) in the argument, else undefined.
+ */
+export function patternProblem(pattern: string): string | undefined {
   for (let i = 0; i < pattern.length; i++) {
-    const ch = pattern[i] as string;
-    if (ch === "*") {
-      if (pattern[i + 1] === "*") {
-        re += ".*";
-        i += 1;
-      } else re += "[^/]*";
-    } else if (ch === "?") re += "[^/]";
-    else if (ch === "[") {
-      const end = pattern.indexOf("]", i + 1);
-      if (end < 0) re += "\\[";
-      else {
-        re += `[${pattern.slice(i + 1, end).replace(/\\/g, "\\\\")}]`;
-        i = end;
+    const ch = pattern[i];
+    if (ch === "\\") {
+      i += 1;
+      continue;
+    }
+    if (ch !== "[") continue;
+    let j = i + 1;
+    if (pattern[j] === "!" || pattern[j] === "^") j += 1;
+    if (pattern[j] === "]") j += 1; // a leading ] is a member
+    const body = j;
+    while (j < pattern.length && pattern[j] !== "]") j += 1;
+    if (j >= pattern.length) return undefined; // no closing ]: a literal [, as in bash
+    for (let k = body; k + 2 < j + 1; k++) {
+      if (pattern[k + 1] === "-" && k + 2 < j && pattern[k]! > pattern[k + 2]!) {
+        return `character ${k + 1}: the range ${pattern[k]}-${pattern[k + 2]} in ${pattern.slice(i, j + 1)} is reversed (write ${pattern[k + 2]}-${pattern[k]})`;
       }
-    } else re += ch.replace(/[.+^${}()|\\/]/g, "\\$&");
+    }
+    i = j;
   }
-  return new RegExp(`^${re}$`);
+  return undefined;
+}
+
+/** A predicate for one --target/--exclude pattern (see isGlob); a bad pattern is a TargetSelectionError naming it. */
+export function addressMatcher(flag: string, pattern: string): (address: string) => boolean {
+  const problem = patternProblem(pattern);
+  if (problem !== undefined) throw new TargetSelectionError([`${flag} ${pattern} is not a valid pattern: ${problem}`]);
+  const mm = new Minimatch(pattern, MATCH_OPTIONS);
+  return (address) => {
+    const parts = address.split("/");
+    for (let n = parts.length; n >= 1; n--) if (mm.match(parts.slice(0, n).join("/"))) return true;
+    return false;
+  };
 }
 
 /**
@@ -43,8 +71,8 @@ export class TargetSelectionError extends UserError {
 
 /**
  * Resolve --target ADDR|GLOB... and --exclude ADDR|GLOB... against the addresses campaignctl knows
- * (declared in Git or recorded in state) into the concrete addresses to work on. An address or
- * glob that matches nothing is an error with the closest known addresses.
+ * (declared in Git or recorded in state) into the concrete addresses to work on. An address, prefix or
+ * glob that matches nothing is an error with the closest known addresses; so is a bad pattern.
  */
 export function selectAddresses(
   workspace: Workspace,
@@ -60,9 +88,9 @@ export function selectAddresses(
     const out = new Set<string>();
     const problems: string[] = [];
     for (const p of patterns) {
-      const matches = isGlob(p) ? known.filter((a) => globToRegExp(p).test(a)) : known.filter((a) => a === p);
+      const matches = known.filter(addressMatcher(flag, p));
       if (matches.length === 0) {
-        const near = nearMatches(p.replace(/[*?[\]]/g, ""), known);
+        const near = nearMatches(p.replace(/[*?[\]{}!]/g, ""), known);
         const what = isGlob(p) ? `${flag} ${p} matches no campaign` : `unknown ${flag} ${p}`;
         problems.push(near.length > 0 ? `${what}; did you mean ${near.join(", ")}?` : what);
       }

@@ -158,6 +158,28 @@ async function takeOver(lockFile: string, dead: LockHolder): Promise<boolean> {
   return false;
 }
 
+/** Who holds the state lock now: the holder, "none", or "unreadable" (a lock file that holds no holder). */
+export async function readStateLock(stateFile: string): Promise<LockHolder | "none" | "unreadable"> {
+  const lockFile = lockFileOf(stateFile);
+  checkLockPath(lockFile);
+  const holder = await readHolder(lockFile);
+  return holder === "missing" ? "none" : (holder ?? "unreadable");
+}
+
+/**
+ * `force-unlock`: remove the lock `holder` holds, only if it is still that holder's (a new taker's lock
+ * is left alone); with "unreadable", remove the lock file as it is. True when a lock was removed.
+ */
+export async function breakStateLock(stateFile: string, holder: LockHolder | "unreadable"): Promise<boolean> {
+  const lockFile = lockFileOf(stateFile);
+  if (holder !== "unreadable") return takeOver(lockFile, holder);
+  if ((await readHolder(lockFile)) !== undefined) return false;
+  await rm(lockFile, { force: true });
+  return true;
+}
+
+export { describeHolder };
+
 export interface HeldLock {
   holder: LockHolder;
   release(): Promise<void>;

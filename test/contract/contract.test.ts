@@ -262,7 +262,7 @@ describe("the fake provider is validated by its own schema and rules, with locat
       await ws.write("typo", "FakeWidgt", { name: "w", serial: "AB-123" });
       const res = await run(ws, ["validate", "--format", "json"]);
       expect(res.code).toBe(1);
-      const found = (JSON.parse(res.stdout) as { file: string; line: number | null; code: string; message: string }[]).map(
+      const found = (JSON.parse(res.stdout) as { diagnostics: { file: string; line: number | null; code: string; message: string }[] }).diagnostics.map(
         (d) => `${d.file}:${d.line} ${d.code} ${d.message}`,
       );
       expect(found).toEqual(

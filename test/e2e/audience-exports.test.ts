@@ -212,7 +212,7 @@ describe("audiences from real exports, applied against the sandbox", () => {
       const named = "[file used by 3 campaigns: altur/default/calls-a, altur/default/calls-b, altur/default/calls-c]";
       expect(text.stdout.trim().split("\n")).toEqual([expect.stringMatching(/^exports\/shared\.csv:3:1: error AUDIENCE_INVALID_PHONE .* \[file used by 3 campaigns/)]);
       expect(text.stdout).toContain(named);
-      const json = JSON.parse((await ws.run(["validate", "--format", "json"])).stdout) as { code: string; message: string }[];
+      const json = (JSON.parse((await ws.run(["validate", "--format", "json"])).stdout) as { diagnostics: { code: string; message: string }[] }).diagnostics;
       expect(json.map((d) => d.code)).toEqual(["AUDIENCE_INVALID_PHONE"]);
       expect(json[0]!.message).toContain(named);
       const github = (await ws.run(["validate", "--format", "github"])).stdout.trim().split("\n");

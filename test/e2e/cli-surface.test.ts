@@ -102,6 +102,18 @@ describe("--target globs and --exclude", () => {
     expect(await sb.requests("altur")).toEqual([]);
   });
 
+  it("shell semantics ([!x], {a,b}) and prefix targets (provider, provider/account, provider/*)", async () => {
+    expect(await planned(["--target", "puffle/default/email-[!s]*"])).toEqual(["puffle/default/email-nurture"]);
+    expect(await planned(["--target", "altur/default/q[!2]"])).toEqual(["altur/default/q3"]);
+    expect(await planned(["--target", "{altur/default/q2,puffle/*/email-s*}"])).toEqual(["altur/default/q2", "puffle/default/email-second"]);
+    for (const prefix of ["altur", "altur/default", "altur/*"]) expect(await planned(["--target", prefix]), prefix).toEqual(["altur/default/q2", "altur/default/q3"]);
+    expect(await planned(["--exclude", "puffle"])).toEqual(["altur/default/q2", "altur/default/q3"]);
+    const bad = await ws.run(["plan", "--target", "altur/default/[z-a]*"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^error: --target altur\/default\/\[z-a\]\* is not a valid pattern: character 16: the range z-a in \[z-a\] is reversed \(write a-z\)/);
+    expect(bad.stderr).not.toContain("unexpected failure");
+  });
+
   it("apply honours the selection", async () => {
     const r = await ws.run(["apply", "--auto-approve", "--target", "altur/**", "--exclude", "altur/default/q3"]);
     expect(r.code, r.stdout + r.stderr).toBe(0);

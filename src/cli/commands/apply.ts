@@ -1,12 +1,12 @@
 import { readFile } from "node:fs/promises";
 import { relative, resolve } from "node:path";
-import { createInterface } from "node:readline";
 import { Option } from "commander";
 import { readPlanDocument } from "../../core/plan-format.js";
 import type { Plan } from "../../core/plan.js";
 import type { WaitProgress } from "../../engine/apply.js";
 import { Interruption, runApply, SIGNAL_GRACE_MS, type ApplyRunEvents, type InterruptibleState } from "../../engine/apply-run.js";
 import { timeLimits } from "../../engine/session.js";
+import { confirmYes } from "../confirm.js";
 import type { CommandContext, RegisterCommand } from "../context.js";
 import { CliError } from "../io.js";
 import { planEvents, withProviderErrors } from "../pipeline.js";
@@ -44,15 +44,8 @@ export async function readPlanFile(cwd: string, file: string): Promise<Plan> {
   return read.plan;
 }
 
-async function confirm(ctx: CommandContext): Promise<boolean> {
-  ctx.io.stderr.write("\nDo you want to apply these changes? Only 'yes' will be accepted: ");
-  const rl = createInterface({ input: ctx.io.stdin, terminal: false });
-  const answer = await new Promise<string>((res) => {
-    rl.once("line", (line) => res(line));
-    rl.once("close", () => res(""));
-  });
-  rl.close();
-  return answer.trim() === "yes";
+function confirm(ctx: CommandContext): Promise<boolean> {
+  return confirmYes(ctx, "Do you want to apply these changes?");
 }
 
 export const register: RegisterCommand = (program, run) => {

@@ -448,6 +448,7 @@ export const register: RegisterCommand = (program, run) => {
 
   state
     .command("forget")
+    .alias("rm")
     .description("remove ADDR from the state file (the live campaign is not touched)")
     .argument("<address>", "a recorded address, see `campaignctl state list`")
     .option("--untracked <id>", "forget the untracked duplicate ID of ADDR (reported by plan) instead of the binding")

@@ -44,9 +44,15 @@ export function renderText(diags: readonly Diagnostic[], { cwd, color = false }:
     .join("");
 }
 
-/** A stable JSON list: every entry has the same keys in the same order; unknown parts are null. */
+/** `validate --format json`'s document version (README "JSON documents"); bump it on any incompatible change. */
+export const VALIDATE_FORMAT_VERSION = 1;
+
+/**
+ * `{ formatVersion, valid, errors, warnings, diagnostics }`: diagnostics a stable list, every entry with the
+ * same keys in the same order (unknown parts null); `valid` is what the exit code says (no error).
+ */
 export function renderJson(diags: readonly Diagnostic[], { cwd }: RenderOptions): string {
-  const list = sortDiagnostics(diags).map((d) => ({
+  const diagnostics = sortDiagnostics(diags).map((d) => ({
     severity: d.severity,
     code: d.code,
     message: d.message,
@@ -54,7 +60,9 @@ export function renderJson(diags: readonly Diagnostic[], { cwd }: RenderOptions)
     line: d.line ?? null,
     col: d.col ?? null,
   }));
-  return `${JSON.stringify(list, null, 2)}\n`;
+  const errors = diags.filter((d) => d.severity === "error").length;
+  const warnings = diags.filter((d) => d.severity === "warning").length;
+  return `${JSON.stringify({ formatVersion: VALIDATE_FORMAT_VERSION, valid: errors === 0, errors, warnings, diagnostics }, null, 2)}\n`;
 }
 
 /** GitHub Actions workflow commands: `::error file=…,line=…,col=…::CODE message`. */

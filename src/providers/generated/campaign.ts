@@ -459,6 +459,9 @@ export interface AlturSpec {
    */
   template_alt?: string;
   scheduling?: AlturWeekSchedule;
+  /**
+   * phone_call only: repeated dialling rounds. Can only be enabled at creation; `enabled` and `mode` cannot change afterwards.
+   */
   cycles?: AlturCycles;
   /**
    * Desired lifecycle: active (activate or resume) or inactive (pause). Leave it out to let campaignctl ignore the status.
