@@ -182,7 +182,7 @@ describe("base URL, auth and envelope", () => {
 
   it("unknown path → 404 in the error envelope", async () => {
     expectError(await api("GET", "/campaigns"), 404);
-    expectError(await api("GET", "/prospect-list"), 404);
+    expectError(await api("GET", "/prospects/move"), 404);
   });
 
   it("wrong method on a known path → 405 with Allow", async () => {

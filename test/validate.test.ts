@@ -212,8 +212,10 @@ describe("one run reports every problem of a file (issue 24)", () => {
       const file = join(dir, "campaigns", "extrovert", "founders-engagement.yaml");
       const text = readFileSync(file, "utf8")
         .replace("  postMaxAgeDays: 30\n", "  postMaxAgeDays: 30\n  colour: red\n")
-        .replace("{ ref: founder-voice }", "{ ref: no-such-voice }");
-      await writeFile(file, `${text}audience:\n  files: [missing.csv]\n`);
+        .replace("{ ref: founder-voice }", "{ ref: no-such-voice }")
+        .replace("files: [../audiences/founders-emea.csv]", "files: [missing.csv]");
+      expect(text).toContain("files: [missing.csv]");
+      await writeFile(file, text);
       const other = join(dir, "campaigns", "altur", "q2-reactivation.yaml");
       await writeFile(other, readFileSync(other, "utf8").replace("  account: default\n", "  account: nowhere\n").replace(/\nspec:\n/, "\nspec:\n  retires: 2\n"));
       const run = await runCli(["validate", "--format", "json"], dir);

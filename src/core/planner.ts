@@ -289,6 +289,11 @@ function base(input: PlanResourceInput, displayName: string): ResourcePlan {
   };
 }
 
+/** Whether roster writes are allowed in this campaign status; `*` = in any, also where the provider shows no status (Extrovert). */
+function statusAllows(allowed: readonly string[], status: string | undefined): boolean {
+  return allowed.includes("*") || (status !== undefined && allowed.includes(status));
+}
+
 /**
  * The audience step at the point where it runs (after create and draft edits, before launch or
  * activate), or blocked with the reason where the provider's status forbids roster writes.
@@ -304,7 +309,7 @@ function planAudience(input: PlanResourceInput, plan: ResourcePlan, status: stri
   let doUpdate = 0;
   let doRemove = 0;
   if (add > 0) {
-    if (status !== undefined && a.writableIn.includes(status)) doAdd = add;
+    if (statusAllows(a.writableIn, status)) doAdd = add;
     else {
       plan.blocked.push({
         code: "audience-add-blocked",
@@ -315,7 +320,7 @@ function planAudience(input: PlanResourceInput, plan: ResourcePlan, status: stri
     }
   }
   if (update > 0) {
-    if (status !== undefined && (a.updatableIn ?? a.writableIn).includes(status)) doUpdate = update;
+    if (statusAllows(a.updatableIn ?? a.writableIn, status)) doUpdate = update;
     else {
       plan.blocked.push({
         code: "audience-update-blocked",
@@ -326,7 +331,7 @@ function planAudience(input: PlanResourceInput, plan: ResourcePlan, status: stri
     }
   }
   if (remove > 0) {
-    if (status !== undefined && a.removableIn.includes(status)) doRemove = remove;
+    if (statusAllows(a.removableIn, status)) doRemove = remove;
     else plan.blocked.push({ code: "audience-remove-blocked", what: `audience: - ${remove} ${noun}`, reason: `${a.removeBlocked}${where}`, unblock: "list them in the files again, or set audience.mode: append" });
   }
   if (keep > 0) {
@@ -471,7 +476,7 @@ export function planResource(input: PlanResourceInput): ResourcePlan {
   const lc = lifecycleFields(caps);
   const status = live.status;
   const a = input.audience;
-  const rosterArrives = a !== undefined && a.plan.add > 0 && status !== undefined && a.writableIn.includes(status);
+  const rosterArrives = a !== undefined && a.plan.add > 0 && statusAllows(a.writableIn, status);
   const lifecycle = planLifecycle(caps, spec, status, live.spec, input.preflight, rosterArrives);
   // Status at the time the field edits run (after the wait and the stopping actions that precede them).
   const editStatus = lifecycle.before.reduce<string | undefined>((s, a) => a.to ?? s, lifecycle.settling?.to ?? status);

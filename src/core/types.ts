@@ -120,6 +120,8 @@ export interface AudienceState {
   rows: number;
   /** Roster size at the provider right after the last apply (for drift). */
   count: number;
+  /** The provider's id of the list the roster was uploaded into (Extrovert prospect lists); an id, no personal data. */
+  list?: string;
 }
 
 export interface AccountConfig {

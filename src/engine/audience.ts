@@ -58,8 +58,10 @@ export async function refreshAudience(
     return { input: input(plan), decl: audience, rules, add: audience.rows, update: [], remove: [], ...(live ? {} : { liveCount: 0 }) };
   }
 
-  const liveCount = await roster.count(live.id, live);
   const prev = state?.audience;
+  // The list the first upload created (Extrovert prospect lists), as state recorded it.
+  const ctx = state?.id === live.id && prev?.list !== undefined ? { list: prev.list } : {};
+  const liveCount = await roster.count(live.id, live, ctx);
   const unchanged =
     prev !== undefined && prev.mode === audience.mode && prev.rows === audience.rows.length && sameFiles(prev.files, files) && liveCount !== undefined && liveCount === prev.count;
   if (unchanged) {
@@ -69,7 +71,7 @@ export async function refreshAudience(
   // The files changed (or the count moved): rows are compared by identity and, where the listing carries
   // them, by attributes — an edited row is an update (docs/design.md §17).
   const identityColumn = rules.identityColumn(decl.spec);
-  const entries = await roster.list(live.id, identityColumn);
+  const entries = await roster.list(live.id, identityColumn, ctx);
   const delta = diffAudience(audience.rows, entries, audience.mode, rules.removableEntries, { identityColumn, ...(rules.compareAs ? { compareAs: rules.compareAs } : {}) });
   const count = liveCount ?? entries.length;
   const plan: AudiencePlan = {

@@ -124,11 +124,12 @@ async function refreshAccount(
           };
           return { address, ...(decl ? { decl } : {}), session, identity: "new", notes, blockedCreate };
         }
-        // No roster client either: a declared audience is planned (and shown blocked) without a request.
-        const audience = decl ? await refreshAudience(session, decl, undefined, state) : undefined;
+        // The campaign as state recorded it stands in for live: its roster (Extrovert prospect lists) is
+        // read through the roster client where one exists; else the audience is planned without a request.
+        const live = state ? { id: state.id, spec: structuredClone(state.applied), missing: [] } : undefined;
+        const audience = decl ? await refreshAudience(session, decl, live, state) : undefined;
         const extra = audience ? { audience } : {};
-        if (!state) return { address, ...(decl ? { decl } : {}), session, identity: "new", notes, ...extra };
-        const live = { id: state.id, spec: structuredClone(state.applied), missing: [] };
+        if (!state || !live) return { address, ...(decl ? { decl } : {}), session, identity: "new", notes, ...extra };
         return { address, ...(decl ? { decl } : {}), state, ...(movedFrom ? { movedFrom } : {}), session, identity: "state", live: toView(live), notes, ...extra };
       }),
     );

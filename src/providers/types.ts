@@ -270,15 +270,25 @@ export interface RosterAddResult {
   rejected: { index: number; code: string }[];
   /** The provider refused the whole batch because of one row (Puffle: 400 naming the row index); nothing was added. */
   batchRejected?: { index?: number; message: string };
+  /** The list the rows went into, where the roster lives in a list the first upload creates (Extrovert prospect lists). */
+  list?: string;
+}
+
+/** What state recorded about the roster (AudienceState.list): the list the first upload created, when the provider has one. */
+export interface RosterContext {
+  list?: string;
 }
 
 export interface RosterClient {
   /** Roster size, cheaply: from the campaign read when it carries it, else one small request. */
-  count(id: string, live?: LiveResource): Promise<number | undefined>;
+  count(id: string, live?: LiveResource, ctx?: RosterContext): Promise<number | undefined>;
   /** Every entry, page by page. `identityColumn` selects the identity field (Puffle: by channel). */
-  list(id: string, identityColumn: string): Promise<RosterEntry[]>;
-  /** Add one batch (at most AudienceRules.batchSize rows); retried safely (provider de-duplication, Idempotency-Key). */
-  add(id: string, rows: JsonObject[], opts: { idempotencyKey: string }): Promise<RosterAddResult>;
+  list(id: string, identityColumn: string, ctx?: RosterContext): Promise<RosterEntry[]>;
+  /**
+   * Add one batch (at most AudienceRules.batchSize rows); retried safely (provider de-duplication, Idempotency-Key).
+   * `list`: the list earlier batches went into (the result names the one used).
+   */
+  add(id: string, rows: JsonObject[], opts: { idempotencyKey: string; list?: string }): Promise<RosterAddResult>;
   /** Remove these entries; returns how many went. */
   remove(id: string, entries: readonly RosterEntry[]): Promise<number>;
   /**

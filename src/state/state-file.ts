@@ -62,7 +62,7 @@ export function checkEntry(file: string, address: string, raw: unknown, catalog:
 /** `audience`: digests per file and counts only (docs/design.md §10: no personal data in state). */
 function checkAudienceState(file: string, where: string, raw: unknown): AudienceState {
   if (!isJsonObject(raw)) throw new StateFileError(file, `${where} is not an object`);
-  const { mode, files, rows, count } = raw;
+  const { mode, files, rows, count, list } = raw;
   if (mode !== "append" && mode !== "exact") throw new StateFileError(file, `${where}.mode must be "append" or "exact"`);
   if (!isJsonObject(files) || !Object.values(files).every((d) => typeof d === "string")) {
     throw new StateFileError(file, `${where}.files must map file paths to digests`);
@@ -71,7 +71,8 @@ function checkAudienceState(file: string, where: string, raw: unknown): Audience
   for (const [k, v] of Object.entries(counts)) {
     if (typeof v !== "number" || !Number.isInteger(v) || v < 0) throw new StateFileError(file, `${where}.${k} must be a non-negative integer`);
   }
-  return { mode, files: files as Record<string, string>, rows: rows as number, count: count as number };
+  if (list !== undefined && typeof list !== "string") throw new StateFileError(file, `${where}.list must be a string (the provider's list id)`);
+  return { mode, files: files as Record<string, string>, rows: rows as number, count: count as number, ...(list === undefined ? {} : { list }) };
 }
 
 export function checkPending(file: string, address: string, raw: unknown, catalog: KindCatalog, where = `pending["${address}"]`): PendingCreate {

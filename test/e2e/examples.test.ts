@@ -21,6 +21,9 @@ describe("the repository's example campaigns", () => {
       expect(first.code, first.stdout + first.stderr).toBe(0);
       expect(first.stdout).toMatch(/Apply finished: \d+ applied, 0 failed, 0 blocked/);
 
+      // The Extrovert prospects campaign's founders went up once, into one list.
+      const lists = (await sb.requests("extrovert")).filter((e) => e.method === "POST" && e.path.includes("prospect-list"));
+      expect(lists.map((e) => ((e.body as { userUrls?: string[] }).userUrls ?? []).length)).toEqual([4]);
       const state = await ws.state();
       const declared = ["altur", "puffle", "extrovert"].map((p) => Object.keys(state.campaigns).filter((a) => a.startsWith(`${p}/`)).length);
       expect(declared.every((n) => n >= 2)).toBe(true);

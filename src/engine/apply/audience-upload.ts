@@ -21,8 +21,11 @@ export async function uploadAudience(run: ResourceRunState, step: Extract<PlanSt
   // A new version uploads only the people the old campaign has not contacted (docs/design.md §16).
   const rows = fresh ? await newVersionRows(run, work.decl.rows, work.rules) : work.add;
   if (rows.length !== step.add) throw new Error(`the audience files changed since the plan (${rows.length} ${a.noun} to upload, the plan said ${step.add}); plan again`);
+  const before = () => (fresh ? 0 : (work.liveCount ?? 0));
   const where = (row: AudienceRow) => `${run.opts.displayPath?.(work.decl.files[row.file]!.file) ?? work.decl.files[row.file]!.path}:${row.line}`;
   const size = work.rules.batchSize;
+  // The list earlier uploads went into (Extrovert prospect lists): later batches and runs add to the same one.
+  let list = fresh ? undefined : run.previousList().list;
   let added = 0;
   let duplicates = 0;
   const rejected: string[] = [];
@@ -31,7 +34,7 @@ export async function uploadAudience(run: ResourceRunState, step: Extract<PlanSt
     const bodies = batch.map((r) => r.row);
     let result: Awaited<ReturnType<typeof roster.add>>;
     try {
-      result = await roster.add(run.id, bodies, { idempotencyKey: batchKey(run.id, bodies) });
+      result = await roster.add(run.id, bodies, { idempotencyKey: batchKey(run.id, bodies), ...(list === undefined ? {} : { list }) });
     } catch (err) {
       // Name the files the batch came from; the audience is not recorded, so the next plan uploads it again.
       const files = [...new Set(batch.map((r) => { const f = work.decl.files[r.file]!; return run.opts.displayPath?.(f.file) ?? f.path; }))];
@@ -40,6 +43,12 @@ export async function uploadAudience(run: ResourceRunState, step: Extract<PlanSt
     if (result.batchRejected) {
       const row = result.batchRejected.index === undefined ? undefined : batch[result.batchRejected.index];
       throw new Error(`${run.session.kind.displayName} refused a batch of ${batch.length} ${a.noun}${row ? ` because of ${where(row)}` : ""}: ${result.batchRejected.message}`);
+    }
+    if (result.list !== undefined && result.list !== list) {
+      list = result.list;
+      // Held at once, so a later failure or rejection still records it: the next upload adds to this list.
+      // No file digests: the next plan reads the roster again.
+      run.audienceState = { mode: a.mode, files: {}, rows: 0, count: before(), list };
     }
     added += result.added;
     duplicates += result.duplicates;
@@ -83,12 +92,11 @@ export async function uploadAudience(run: ResourceRunState, step: Extract<PlanSt
     const shown = rejected.slice(0, 20).join("; ");
     throw new Error(`${rejected.length} ${a.noun} rejected by ${run.session.kind.displayName}: ${shown}${rejected.length > 20 ? `; and ${rejected.length - 20} more` : ""}`);
   }
-  const before = fresh ? 0 : (work.liveCount ?? 0);
-  const count = (await roster.count(run.id)) ?? before + added - removed;
-  if (count !== before + added - removed) {
-    run.outcome.warnings.push(`${run.session.kind.displayName} now holds ${count} ${a.noun}, expected ${before + added - removed}: someone else may be changing the roster`);
+  const count = (await roster.count(run.id, undefined, list === undefined ? {} : { list })) ?? before() + added - removed;
+  if (count !== before() + added - removed) {
+    run.outcome.warnings.push(`${run.session.kind.displayName} now holds ${count} ${a.noun}, expected ${before() + added - removed}: someone else may be changing the roster`);
   }
   // Files count as applied only when nothing of the audience stays blocked (else the next plan reads the roster again).
   const blocked = run.plan.blocked.some(isAudienceBlocked);
-  run.audienceState = { mode: a.mode, files: blocked ? {} : a.files, rows: a.rows, count };
+  run.audienceState = { mode: a.mode, files: blocked ? {} : a.files, rows: a.rows, count, ...(list === undefined ? {} : { list }) };
 }

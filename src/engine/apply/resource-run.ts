@@ -51,7 +51,7 @@ export async function runResource(run: ResourceRunState): Promise<ResourceOutcom
       else throw new Error("a DELETE step is planned only for an orphan being pruned");
     }
     const a = p.audience;
-    if (!run.audienceState && a?.record && a.liveCount !== undefined) run.audienceState = { mode: a.mode, files: a.files, rows: a.rows, count: a.liveCount };
+    if (!run.audienceState && a?.record && a.liveCount !== undefined) run.audienceState = { mode: a.mode, files: a.files, rows: a.rows, count: a.liveCount, ...run.previousList() };
     if (oldId !== undefined && ("manual" in retire || retire.order === "after-create")) {
       notDone = [`retire old campaign ${oldId}`];
       run.checkSignal(`retiring old campaign ${oldId}`);
@@ -75,6 +75,7 @@ export async function runResource(run: ResourceRunState): Promise<ResourceOutcom
     // Keep what did happen: the id and the fields written before the failure.
     const created = p.steps.find((s) => s.kind === "create");
     if (run.id !== undefined && run.store.doc.campaigns[p.address]?.id !== run.id) run.record(created?.kind === "create" ? created.body : {});
+    else run.keepList();
     if (run.outcome.status === "blocked" && run.id !== undefined) run.record(run.finalApplied());
   }
   return run.outcome;
@@ -100,7 +101,7 @@ export function moveState(run: ResourceRunState, from: string): void {
 export function recordNoop(run: ResourceRunState): ResourceOutcome {
   const p = run.plan;
   const a = p.audience;
-  if (a?.record && a.liveCount !== undefined && p.blocked.length === 0) run.audienceState = { mode: a.mode, files: a.files, rows: a.rows, count: a.liveCount };
+  if (a?.record && a.liveCount !== undefined && p.blocked.length === 0) run.audienceState = { mode: a.mode, files: a.files, rows: a.rows, count: a.liveCount, ...run.previousList() };
   const entry = run.store.doc.campaigns[p.address];
   if (run.audienceState && entry && entry.id === p.id) {
     try {

@@ -35,6 +35,25 @@ export class ResourceRunState {
     return this.session.client;
   }
 
+  /** The roster list state recorded for this campaign (Extrovert prospect list), kept when the audience is recorded again. */
+  previousList(): { list?: string } {
+    const previous = this.store.doc.campaigns[this.plan.address];
+    const list = previous?.id === this.id ? previous?.audience?.list : undefined;
+    return list === undefined ? {} : { list };
+  }
+
+  /** After a failed upload: a list it created is recorded for the campaign (the next upload adds to it), nothing else changes. */
+  keepList(): void {
+    const list = this.audienceState?.list;
+    const entry = this.store.doc.campaigns[this.plan.address];
+    if (list === undefined || !entry || entry.id !== this.id || entry.audience?.list === list) return;
+    try {
+      this.store.set(this.plan.address, { ...entry, audience: { ...(entry.audience ?? this.audienceState!), list } });
+    } catch (err) {
+      if (!isStateWriteError(err)) throw err;
+    }
+  }
+
   checkSignal(what: string): void {
     if (this.opts.signal?.aborted) throw new Interrupted(`before ${what}`);
   }

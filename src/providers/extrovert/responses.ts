@@ -19,4 +19,36 @@ export const EXTROVERT_RESPONSES = responseSchemas({
     required: ["data"],
     properties: { data: { type: "array", items: { type: "object", required: ["id"], properties: { id: { type: ["string", "integer"] } } } } },
   },
+  /**
+   * POST /prospect-list and …/add-users-to-list → `data: { listId, submittedUrls, validationRejectedUrls, existedUrlsMap,
+   * outOfLimitUrls, totalUrlsLimit, perMonthUrlsLimit }` [D names]; the four URL collections are what the client reads.
+   */
+  prospectsAdded: {
+    type: "object",
+    required: ["data"],
+    properties: {
+      data: {
+        type: "object",
+        required: ["submittedUrls", "validationRejectedUrls", "existedUrlsMap", "outOfLimitUrls"],
+        properties: {
+          listId: { type: ["string", "integer"] },
+          submittedUrls: { type: "array", items: { type: "string" } },
+          validationRejectedUrls: { type: "array", items: { type: "string" } },
+          existedUrlsMap: { type: "object", additionalProperties: { type: "array", items: { type: "string" } } },
+          outOfLimitUrls: { type: "array", items: { type: "string" } },
+        },
+      },
+    },
+  },
+  /** GET /prospects → `data: [prospect]` with campaign/list bindings [D]; the URL field's name is assumed `linkedInUrl` [A]. */
+  prospects: {
+    type: "object",
+    required: ["data"],
+    properties: {
+      data: {
+        type: "array",
+        items: { type: "object", required: ["id", "linkedInUrl"], properties: { id: { type: ["string", "integer"] }, linkedInUrl: { type: "string" }, listId: { type: ["string", "integer", "null"] } } },
+      },
+    },
+  },
 });

@@ -15,6 +15,8 @@ import {
 import {
   CAMPAIGN_WRITE_FIELDS,
   REGISTRATION_TYPES,
+  addToProspectListShape,
+  createProspectListShape,
   createCampaignShape,
   createContextShape,
   createStyleShape,
@@ -34,11 +36,54 @@ export { FIXTURE_IDS as EXTROVERT_FIXTURE_IDS } from "./fixtures.js";
  *
  * Simulator-only extensions, NOT part of the real API (§5 [A]): GET /campaign, GET /campaign/{id},
  * GET /style[/{id}], GET /context[/{id}], GET /monitored-topics[/{id}]. They exist so tests can assert state.
- * Out of scope: the prospect-list / prospects endpoints.
+ * Prospects (src/providers/extrovert/README.md §5): POST /prospect-list, POST /prospect-list/{id}/add-users-to-list and GET /prospects
+ * at their documented shapes; limits and the answer fields of GET /prospects are assumptions [A] (src/sandbox/extrovert/README.md).
+ * Not simulated: prospects/move, prospects/delete-selected and the legacy v1 prospect routes.
  */
 export interface ExtrovertSimulatorOptions {
   /** Clock for createdAt/updatedAt (tests). */
   now?: () => Date;
+  /** Active prospects one owner may hold (`totalUrlsLimit`; the number is not documented, 2000 assumed [A]). */
+  totalUrlsLimit?: number;
+  /** Prospects one owner may add per calendar month (`perMonthUrlsLimit`; not documented, 500 assumed [A]). */
+  perMonthUrlsLimit?: number;
+}
+
+/** A prospect list inside a campaign [D]. */
+interface ProspectListRecord {
+  id: string;
+  name: string;
+  campaignId: string;
+  ownerId: string;
+  createdAt: string;
+}
+
+/** One prospect: a LinkedIn profile bound to a list of a campaign [D]; field names assumed [A]. */
+interface ProspectRecord {
+  id: string;
+  linkedInUrl: string;
+  listId: string;
+  campaignId: string;
+  ownerId: string;
+  createdAt: string;
+}
+
+/**
+ * How the simulator compares profile URLs [A: the docs do not say]: the `/in/<slug>` part, lower-cased, with
+ * http/https, www/country subdomains, a trailing slash, query and fragment ignored. A slug outside LinkedIn's
+ * custom-URL length (3–100 characters) or any other URL is a validation rejection [A].
+ */
+function profileKey(url: string): string | undefined {
+  const m = /^(?:https?:\/\/)?(?:[a-z]{2,3}\.|www\.)?linkedin\.com\/in\/([^/?#\s]+)\/?(?:[?#].*)?$/i.exec(url.trim());
+  if (!m) return undefined;
+  let slug = m[1]!;
+  try {
+    slug = decodeURIComponent(slug);
+  } catch {
+    // kept as written
+  }
+  if (slug.length < 3 || slug.length > 100) return undefined;
+  return slug.toLowerCase();
 }
 
 interface State {
@@ -47,6 +92,8 @@ interface State {
   styles: Map<string, StyleRecord>;
   contexts: Map<string, ContextRecord>;
   topics: Map<string, TopicRecord>;
+  lists: Map<string, ProspectListRecord>;
+  prospects: Map<string, ProspectRecord>;
 }
 
 interface Snapshot {
@@ -55,6 +102,8 @@ interface Snapshot {
   styles: StyleRecord[];
   contexts: ContextRecord[];
   topics: TopicRecord[];
+  lists?: ProspectListRecord[];
+  prospects?: ProspectRecord[];
 }
 
 type Handler = (req: SimRequest, params: readonly string[]) => SimResponse;
@@ -73,6 +122,8 @@ function freshState(): State {
     styles: byId(fixtureStyles()),
     contexts: byId(fixtureContexts()),
     topics: byId(fixtureTopics()),
+    lists: new Map(),
+    prospects: new Map(),
   };
 }
 
@@ -298,7 +349,96 @@ export function createExtrovertSimulator(options: ExtrovertSimulatorOptions = {}
     return success(200, structuredClone(members));
   };
 
+  const totalLimit = options.totalUrlsLimit ?? 2000;
+  const monthLimit = options.perMonthUrlsLimit ?? 500;
+
+  /**
+   * The documented duplicate rules [D]: duplicates inside the same list are skipped silently; an own duplicate in
+   * another active list is moved when moveOwnDuplicated, else reported in existedUrlsMap (keyed by the campaign
+   * holding it); a teammate's duplicate is reported, never moved. Over the owner's total or monthly limit →
+   * outOfLimitUrls [D names, A numbers]. URLs are answered as sent.
+   */
+  const addUrls = (list: ProspectListRecord, urls: readonly string[], moveOwn: boolean) => {
+    const submittedUrls: string[] = [];
+    const validationRejectedUrls: string[] = [];
+    const outOfLimitUrls: string[] = [];
+    const existedUrlsMap: Record<string, string[]> = {};
+    const month = now().slice(0, 7);
+    const owned = () => [...state.prospects.values()].filter((p) => p.ownerId === list.ownerId);
+    for (const url of urls) {
+      const key = profileKey(url);
+      if (key === undefined) {
+        validationRejectedUrls.push(url);
+        continue;
+      }
+      const existing = [...state.prospects.values()].filter((p) => profileKey(p.linkedInUrl) === key);
+      if (existing.some((p) => p.listId === list.id)) continue; // same list: skipped silently [D]
+      const own = existing.find((p) => p.ownerId === list.ownerId);
+      const teammate = existing.find((p) => p.ownerId !== list.ownerId);
+      if (own && moveOwn) {
+        state.prospects.set(own.id, { ...own, listId: list.id, campaignId: list.campaignId });
+        submittedUrls.push(url);
+        continue;
+      }
+      const dup = own ?? teammate;
+      if (dup) {
+        (existedUrlsMap[dup.campaignId] ??= []).push(url);
+        continue;
+      }
+      const mine = owned();
+      if (mine.length >= totalLimit || mine.filter((p) => p.createdAt.slice(0, 7) === month).length >= monthLimit) {
+        outOfLimitUrls.push(url);
+        continue;
+      }
+      const id = randomUUID();
+      state.prospects.set(id, { id, linkedInUrl: url, listId: list.id, campaignId: list.campaignId, ownerId: list.ownerId, createdAt: now() });
+      submittedUrls.push(url);
+    }
+    return { listId: list.id, submittedUrls, validationRejectedUrls, existedUrlsMap, outOfLimitUrls, totalUrlsLimit: totalLimit, perMonthUrlsLimit: monthLimit };
+  };
+
+  /** A list lives in a Prospects campaign [D]; a topic campaign has none [A]. */
+  const prospectsCampaign = (id: string): CampaignRecord => {
+    const campaign = requireCampaign(id);
+    if (campaign.type !== "TARGET_USER") throw badRequest(`campaign ${id} is a ${String(campaign.type)} campaign: prospect lists belong to TARGET_USER campaigns`);
+    return campaign;
+  };
+
+  const createProspectList: Handler = (req) => {
+    const body = validateBody(req.body, createProspectListShape);
+    const urls = body.userUrls as string[];
+    if (urls.length === 0) throw badRequest("userUrls must contain at least 1 element");
+    const campaign = prospectsCampaign(body.campaignId as string);
+    const list: ProspectListRecord = { id: randomUUID(), name: body.listName as string, campaignId: campaign.id, ownerId: campaign.ownerId as string, createdAt: now() };
+    state.lists.set(list.id, list);
+    return success(201, addUrls(list, urls, body.moveOwnDuplicated as boolean));
+  };
+
+  const addToProspectList: Handler = (req, [rawId = ""]) => {
+    const id = pathId(rawId, "id");
+    const body = validateBody(req.body, addToProspectListShape);
+    if (body.listId !== id) throw badRequest(`listId in the body (${show(body.listId)}) must equal the id in the path (${show(id)})`);
+    const urls = body.userUrls as string[];
+    if (urls.length === 0) throw badRequest("userUrls must contain at least 1 element");
+    const list = state.lists.get(id);
+    if (list === undefined) throw notFound(`prospect list ${id} not found`);
+    if (body.campaignId !== list.campaignId) throw badRequest(`campaignId ${show(body.campaignId)} is not the campaign of list ${id}`);
+    return success(200, addUrls(list, urls, body.moveOwnDuplicated as boolean));
+  };
+
+  /** Visible prospects with their campaign/list bindings [D]; `listId` and `campaignIds` filters (name of the latter [A]); unpaged [A]. */
+  const listProspects: Handler = (req) => {
+    const listId = req.query.get("listId");
+    if (listId !== null && !isUuid(listId)) throw badRequest(`listId must be a UUID (got ${show(listId)})`);
+    const campaignIds = req.query.getAll("campaignIds").flatMap((v) => v.split(",")).filter((v) => v !== "");
+    const items = [...state.prospects.values()].filter((p) => (listId === null || p.listId === listId) && (campaignIds.length === 0 || campaignIds.includes(p.campaignId)));
+    return success(200, structuredClone(items));
+  };
+
   const routes: readonly Route[] = [
+    { pattern: /^\/prospect-list$/, methods: { POST: createProspectList } },
+    { pattern: /^\/prospect-list\/([^/]+)\/add-users-to-list$/, methods: { POST: addToProspectList } },
+    { pattern: /^\/prospects$/, methods: { GET: listProspects } },
     { pattern: /^\/campaign$/, methods: { POST: createCampaign, GET: listCampaigns } },
     { pattern: /^\/campaign\/([^/]+)$/, methods: { PATCH: updateCampaign, GET: getCampaign } },
     { pattern: /^\/campaign-topic\/([^/]+)\/toggle-bulk$/, methods: { POST: toggleBulk } },
@@ -374,6 +514,8 @@ export function createExtrovertSimulator(options: ExtrovertSimulatorOptions = {}
         styles: [...state.styles.values()],
         contexts: [...state.contexts.values()],
         topics: [...state.topics.values()],
+        lists: [...state.lists.values()],
+        prospects: [...state.prospects.values()],
       });
     },
 
@@ -387,6 +529,8 @@ export function createExtrovertSimulator(options: ExtrovertSimulatorOptions = {}
       for (const r of recordsOf(snap, "styles")) next.styles.set(r.id, structuredClone(r) as StyleRecord);
       for (const r of recordsOf(snap, "contexts")) next.contexts.set(r.id, structuredClone(r) as ContextRecord);
       for (const r of recordsOf(snap, "topics")) next.topics.set(r.id, structuredClone(r) as TopicRecord);
+      for (const r of recordsOf(snap, "lists")) next.lists.set(r.id, structuredClone(r) as ProspectListRecord);
+      for (const r of recordsOf(snap, "prospects")) next.prospects.set(r.id, structuredClone(r) as ProspectRecord);
       state = next;
     },
   };

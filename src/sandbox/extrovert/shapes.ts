@@ -132,3 +132,21 @@ export const createTopicShape: Shape = {
   description: req(nonEmpty),
   ownerId: req(uuid),
 };
+
+/** POST /prospect-list [D]: listName (min 1), campaignId, userUrls (≥1), moveOwnDuplicated; optional shouldBeDeletedIfInactive. */
+export const createProspectListShape: Shape = {
+  listName: req(nonEmpty),
+  campaignId: req(uuid),
+  userUrls: req({ kind: "array", items: text }),
+  moveOwnDuplicated: req(bool),
+  shouldBeDeletedIfInactive: opt(bool),
+};
+
+/** POST /prospect-list/{id}/add-users-to-list [D]: listId, userUrls, moveOwnDuplicated, campaignId (required); optional shouldBeDeletedIfInactive. */
+export const addToProspectListShape: Shape = {
+  listId: req(uuid),
+  userUrls: req({ kind: "array", items: text }),
+  moveOwnDuplicated: req(bool),
+  campaignId: req(uuid),
+  shouldBeDeletedIfInactive: opt(bool),
+};
