@@ -17,6 +17,8 @@ import { ensureBuilt, spawnCli, type ChildResult } from "../support/cli-process.
 import { useSandbox } from "../support/sandbox.js";
 import { alturPhone, extrovertTarget, puffleEmail } from "./specs.js";
 import { KEYS, TestWorkspace } from "./workspace.js";
+// Seeded trials use the sandbox's own fault coins (mulberry32): a failing trial replays from its printed seed.
+import { faultCoins } from "../../src/sandbox/faults.js";
 
 const KEYS_ENV: Record<string, string> = { ...KEYS };
 
@@ -25,17 +27,6 @@ const PROVIDERS: SimulatedProvider[] = ["extrovert", "puffle", "altur"];
 
 beforeAll(() => ensureBuilt(), 120_000);
 
-/** A small deterministic PRNG (mulberry32), so a failing trial can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One workspace with one campaign per provider, names unique to the trial. */
 async function trialWorkspace(tag: string, perProvider = 1): Promise<TestWorkspace> {
@@ -197,7 +188,7 @@ async function signalTrial(tag: string, signal: NodeJS.Signals, delayMs: number,
 
 async function signalExperiment(name: string, signal: NodeJS.Signals, trials: number, seed: number): Promise<Figures> {
   const f = newFigures();
-  const random = prng(seed);
+  const random = faultCoins(seed);
   // Widen the windows: every request takes 25 ms, an Extrovert create 150 ms (a lost answer there is the hard case).
   for (const p of PROVIDERS) await sb.setFaults(p, { latencyMs: p === "extrovert" ? 150 : 25 });
   const batch = 5;

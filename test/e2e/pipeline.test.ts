@@ -21,6 +21,8 @@ import { BIN, ensureBuilt, REPO } from "../support/cli-process.js";
 import { useSandbox } from "../support/sandbox.js";
 import { alturPhone, extrovertTarget, puffleEmail } from "./specs.js";
 import { clearLogs, KEYS, TestWorkspace } from "./workspace.js";
+// Seeded trials use the sandbox's own fault coins (mulberry32): a failing trial replays from its printed seed.
+import { faultCoins } from "../../src/sandbox/faults.js";
 
 const sb = useSandbox({ rateLimits: false });
 const PROVIDERS: SimulatedProvider[] = ["extrovert", "puffle", "altur"];
@@ -43,17 +45,6 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-/** mulberry32, as in crash-safety.test.ts: a failing trial replays from its printed seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function git(cwd: string, ...args: string[]): string {
   return execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, ...GIT_ENV } }).trim();
@@ -400,7 +391,7 @@ describe("the GitOps pipeline: apply.sh, then the always-run commit-state.sh, ag
 
   it(`GitHub's cancel sequence to the apply step's pid (SIGINT, SIGTERM +7.5 s, SIGKILL +2.5 s): every created id in the committed state (${TRIALS} trials)`, async () => {
     const seed = Number(process.env.PIPELINE_SEED ?? 3101);
-    const random = prng(seed);
+    const random = faultCoins(seed);
     const figures = { trials: 0, exits: {} as Record<string, number>, createdByA: {} as Record<number, number>, unrecorded: 0, duplicates: 0, rerunsMax: 0, adopted: 0, recreated: 0, dependentsBlocked: 0 };
     await slow(40);
     try {
@@ -451,7 +442,7 @@ describe("the GitOps pipeline: apply.sh, then the always-run commit-state.sh, ag
 
   it(`kill -9 of the apply step at a random moment, the always-run commit-back, runner B from a fresh clone (${TRIALS} trials)`, async () => {
     const seed = Number(process.env.PIPELINE_SEED ?? 3102);
-    const random = prng(seed);
+    const random = faultCoins(seed);
     const figures = { trials: 0, killedMidApply: 0, createdByA: {} as Record<number, number>, duplicates: 0, unrecorded: 0, rerunsMax: 0, adopted: 0, recreated: 0, dependentsBlocked: 0 };
     await slow(25);
     try {

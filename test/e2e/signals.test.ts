@@ -20,6 +20,8 @@ import { ensureBuilt, spawnCli, type ChildResult } from "../support/cli-process.
 import { useSandbox } from "../support/sandbox.js";
 import { alturPhone, extrovertTarget, puffleEmail } from "./specs.js";
 import { KEYS, TestWorkspace } from "./workspace.js";
+// Seeded trials use the sandbox's own fault coins (mulberry32): a failing trial replays from its printed seed.
+import { faultCoins } from "../../src/sandbox/faults.js";
 
 const sb = useSandbox({ rateLimits: false });
 const PROVIDERS: SimulatedProvider[] = ["extrovert", "puffle", "altur"];
@@ -28,17 +30,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(() => ensureBuilt(), 120_000);
 
-/** mulberry32: seeded, so a failing trial can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function tagged(provider: SimulatedProvider, tag: string): Promise<any[]> {
   return (await sb.campaigns(provider)).filter((c) => String(c.name).startsWith(`${tag} `));
@@ -125,7 +116,7 @@ describe("GitHub's cancel sequence (SIGINT, SIGTERM 7.5 s later, SIGKILL 2.5 s a
   it("the state file holds every created id (pending records for creates whose answer never came)", async () => {
     const trials = Number(process.env.CANCEL_TRIALS ?? 1);
     const seed = 31;
-    const random = prng(seed);
+    const random = faultCoins(seed);
     const f: CancelFigures = { trials: 0, exits: {}, created: 0, inFileById: 0, inFileAsPending: 0, missingFromFile: 0, sigtermToExitMaxMs: 0, killed: 0 };
     await sb.setFaults("extrovert", { latencyMs: HANGING_MS });
     for (const p of ["puffle", "altur"] as const) await sb.setFaults(p, { latencyMs: 100 });
