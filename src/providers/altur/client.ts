@@ -145,7 +145,7 @@ async function walkList(
   const out: LiveResource[] = [];
   const seenIds = new Set<string>();
   const seenPointers = new Set<string>();
-  let pointer: Record<string, string | number> = {};
+  let pointer: PagePointer = {};
   let total: number | undefined;
   for (let page = 1; ; page += 1) {
     const res = await http.request<ListPage>({ ...req, query: { ...filters, pageSize: 100, ...pointer }, retry: "safe", response: R.listCampaigns });
@@ -164,7 +164,7 @@ async function walkList(
     }
     if (body.campaigns.length > 0 && fresh === 0) throw fail(`page ${page} repeats campaigns already listed`);
     const p = asObject(body.pagination);
-    const more = typeof p.has_next === "boolean" ? p.has_next : typeof p.has_more === "boolean" ? p.has_more : undefined;
+    const more = moreFlag(p);
     if (more === undefined) {
       if (total !== undefined && seenIds.size >= total) return out;
       throw fail(`page ${page} carries no end marker (no pagination.has_next or has_more)`);
@@ -175,19 +175,34 @@ async function walkList(
       }
       return out;
     }
-    let key: string;
-    if (typeof p.next_cursor === "string" && p.next_cursor !== "") {
-      pointer = { cursor: p.next_cursor };
-      key = `cursor:${p.next_cursor}`;
-    } else if (typeof p.next_page === "number" && Number.isInteger(p.next_page)) {
-      pointer = { pageIndex: p.next_page };
-      key = `page:${p.next_page}`;
-    } else {
-      throw fail(`page ${page} says there are more campaigns but gives no next_cursor or next_page`);
-    }
-    if (seenPointers.has(key)) throw fail(`page ${page} points back to a page already read (${key})`);
-    seenPointers.add(key);
+    const next = nextPage(p, pointer, false);
+    if (!next) throw fail(`page ${page} says there are more campaigns but gives no next_cursor or next_page`);
+    if (seenPointers.has(next.key)) throw fail(`page ${page} points back to a page already read (${next.key})`);
+    seenPointers.add(next.key);
+    pointer = next.pointer;
   }
+}
+
+/** A page's "more" flag: `has_next`, or `has_more` in the older revision (README.md §2); undefined when it has neither. */
+function moreFlag(p: Record<string, unknown>): boolean | undefined {
+  return typeof p.has_next === "boolean" ? p.has_next : typeof p.has_more === "boolean" ? p.has_more : undefined;
+}
+
+type PagePointer = Record<string, string | number>;
+
+/**
+ * The next page of an Altur listing (README.md §2): `next_cursor` (sent back as `cursor`) or `next_page` (sent
+ * back as `pageIndex`); with `indexFallback` (the contacts listing's index revision), the next index when the
+ * answer gives neither. `key` names the page, so a walk can refuse to read one twice; undefined when there is no
+ * usable pointer.
+ */
+function nextPage(p: Record<string, unknown>, current: PagePointer, indexFallback: boolean): { pointer: PagePointer; key: string } | undefined {
+  if (typeof p.next_cursor === "string" && p.next_cursor !== "") return { pointer: { cursor: p.next_cursor }, key: `cursor:${p.next_cursor}` };
+  if (typeof p.next_page === "number" && Number.isInteger(p.next_page)) return { pointer: { pageIndex: p.next_page }, key: `page:${p.next_page}` };
+  if (indexFallback && typeof current.pageIndex === "number" && current.pageIndex < MAX_PAGE_INDEX) {
+    return { pointer: { pageIndex: current.pageIndex + 1 }, key: `page:${current.pageIndex + 1}` };
+  }
+  return undefined;
 }
 
 type Waiter = { resolve: (c: LiveResource | undefined) => void; reject: (err: unknown) => void };
@@ -323,7 +338,7 @@ async function walkContacts(http: ProviderHttp, id: string, onItem: (c: Record<s
   const fail = (why: string) => unreadableAnswer(from, `${why}; refusing to go on with a contacts listing that may be partial`);
   const seenIds = new Set<string>();
   const seenPointers = new Set<string>(["page:0"]);
-  let pointer: Record<string, string | number> = { pageIndex: 0 };
+  let pointer: PagePointer = { pageIndex: 0 };
   let total: number | undefined;
   for (let page = 1; ; page += 1) {
     const res = await http.request<{ contacts?: unknown[]; total_count?: unknown; pagination?: unknown }>({ ...req, query: { pageSize: CONTACTS_PAGE, ...pointer }, retry: "safe", response: R.listContacts });
@@ -341,26 +356,16 @@ async function walkContacts(http: ProviderHttp, id: string, onItem: (c: Record<s
     }
     if (items.length > 0 && fresh === 0) throw fail(`page ${page} repeats contacts already listed`);
     const p = asObject(res.body.pagination);
-    const more = typeof p.has_next === "boolean" ? p.has_next : typeof p.has_more === "boolean" ? p.has_more : items.length === CONTACTS_PAGE;
+    const more = moreFlag(p) ?? items.length === CONTACTS_PAGE;
     if (!more || items.length === 0) {
       if (total !== undefined && seenIds.size < total) throw fail(`the listing ended after ${seenIds.size} contacts but total_count says ${total}`);
       return page;
     }
-    let key: string;
-    if (typeof p.next_cursor === "string" && p.next_cursor !== "") {
-      pointer = { cursor: p.next_cursor };
-      key = `cursor:${p.next_cursor}`;
-    } else if (typeof p.next_page === "number" && Number.isInteger(p.next_page)) {
-      pointer = { pageIndex: p.next_page };
-      key = `page:${p.next_page}`;
-    } else if (typeof pointer.pageIndex === "number" && pointer.pageIndex < MAX_PAGE_INDEX) {
-      pointer = { pageIndex: pointer.pageIndex + 1 };
-      key = `page:${pointer.pageIndex}`;
-    } else {
-      throw fail(`page ${page} says there are more contacts but gives no next_cursor or next_page`);
-    }
-    if (seenPointers.has(key)) throw fail(`page ${page} points back to a page already read (${key})`);
-    seenPointers.add(key);
+    const next = nextPage(p, pointer, true);
+    if (!next) throw fail(`page ${page} says there are more contacts but gives no next_cursor or next_page`);
+    if (seenPointers.has(next.key)) throw fail(`page ${page} points back to a page already read (${next.key})`);
+    seenPointers.add(next.key);
+    pointer = next.pointer;
   }
 }
 
