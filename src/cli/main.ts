@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<{ register: RegisterCommand }>> = {
   sandbox: () => import("./commands/sandbox.js"),
   demo: () => import("./commands/demo.js"),
   init: () => import("./commands/init.js"),
+  shards: () => import("./commands/shards.js"),
   "force-unlock": () => import("./commands/force-unlock.js"),
   version: () => import("./commands/version.js"),
   completion: () => import("./commands/completion.js"),

@@ -104,7 +104,7 @@ export async function loadAudience(ref: AudienceReference, opts: AudienceLoadOpt
     }
     const inside = relative(root, real);
     if (inside === "" || inside.startsWith("..") || isAbsolute(inside) || inside.split(sep)[0] === "..") {
-      refError(index, "AUDIENCE_OUTSIDE_WORKSPACE", `audience file ${JSON.stringify(path)} resolves outside the workspace (the directory holding campaignctl.yaml); audience files must live in the repository`);
+      refError(index, "AUDIENCE_OUTSIDE_WORKSPACE", `audience file ${JSON.stringify(path)} resolves outside the workspace (the directory holding campaignctl.yaml); audience files must live in the workspace (or, with allowOutsideWorkspace: true, in its repository)`);
       continue;
     }
     const again = seenFiles.get(real);

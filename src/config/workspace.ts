@@ -155,7 +155,9 @@ export async function loadWorkspace({ cwd, configPath, env, redactor }: LoadWork
   }
 
   const campaigns: ResourceDecl[] = [];
-  const loaded = await mapPool(listing.files, READ_CONCURRENCY, (file) => loadCampaignFile(file, undefined, { rootDir, keys }));
+  // Audience files live in the workspace; with allowOutsideWorkspace, anywhere in its repository (files shared by shards, README "Shards").
+  const audienceRoot = allowOutside ? repositoryRootOf(rootDir) : rootDir;
+  const loaded = await mapPool(listing.files, READ_CONCURRENCY, (file) => loadCampaignFile(file, undefined, { rootDir: audienceRoot, keys }));
   // A problem of an audience file several campaigns use is reported once, naming them (docs/design.md §17).
   diagnostics.push(...onePerSharedFile(loaded.map((result, i) => ({ file: listing.files[i]!, ...result }))));
   for (const result of loaded) campaigns.push(...(result.decl ? [result.decl] : []), ...(result.decls ?? []));
@@ -228,6 +230,30 @@ export function findConfigUpwards(cwd: string): string {
     if (parent === dir || existsSync(join(dir, ".git"))) return resolve(cwd, CONFIG_FILE_NAME);
     dir = parent;
   }
+}
+
+/** The repository `dir` belongs to: the nearest directory holding .git (as findConfigUpwards stops), else `dir`. */
+export function repositoryRootOf(dir: string): string {
+  for (let at = resolve(dir); ; ) {
+    if (existsSync(join(at, ".git"))) return at;
+    const parent = dirname(at);
+    if (parent === at) return resolve(dir);
+    at = parent;
+  }
+}
+
+/**
+ * Every file a loaded workspace was read from, absolute: the config file, the state file (whether or not
+ * it exists yet), each campaign or set file and each audience file its campaigns name. What a change to
+ * the workspace means for `campaignctl shards --changed` (src/engine/shards.ts).
+ */
+export function workspaceInputFiles(workspace: Workspace): string[] {
+  const files = new Set<string>([workspace.configFile, workspace.stateFile]);
+  for (const decl of workspace.campaigns) {
+    files.add(decl.source.file);
+    for (const f of decl.audience?.files ?? []) files.add(f.file);
+  }
+  return [...files].sort();
 }
 
 /**

@@ -19,7 +19,7 @@ export interface WorkspaceConfig {
    */
   stateFile?: string;
   /**
-   * Opt-in for a campaignsDir or stateFile outside the workspace (the directory of this file), e.g. a state file on a mounted volume. Off by default: a path outside is an error, even when absolute. A campaignsDir that contains the workspace (`/`, `..`) is refused either way.
+   * Opt-in for a campaignsDir or stateFile outside the workspace (the directory of this file), e.g. a state file on a mounted volume, and for audience files anywhere in the workspace's Git repository (files shared by shards). Off by default: a path outside is an error, even when absolute. A campaignsDir that contains the workspace (`/`, `..`) is refused either way.
    */
   allowOutsideWorkspace?: boolean;
   /**
