@@ -1,12 +1,13 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
 import { readdir, realpath, stat } from "node:fs/promises";
 import { join, relative, resolve, sep } from "node:path";
 import type { Diagnostic } from "../core/diagnostics.js";
 import { UserError } from "../core/errors.js";
 import { mapPool } from "../core/pool.js";
 import type { Redactor } from "../core/redact.js";
-import { CONFIG_FILE_NAME, loadWorkspace, workspaceInputFiles } from "../config/workspace.js";
+import { CONFIG_FILE_NAME, loadWorkspace, repositoryRootOf, workspaceInputFiles } from "../config/workspace.js";
 import { makeDiagnostic } from "../config/source.js";
 
 /**
@@ -340,4 +341,39 @@ async function changedFiles(root: string, ref: string): Promise<{ base: string; 
     .filter((p) => p === CONFIG_FILE_NAME || p.endsWith(`/${CONFIG_FILE_NAME}`))
     .map(abs);
   return { base, files, deletedConfigs };
+}
+
+/**
+ * Where a new shard may go (`campaignctl init --shard DIR`): inside the repository holding `cwd`, not inside
+ * another shard (a directory at or above it, up to the repository root, with a campaignctl.yaml) and not
+ * around one (a shard below it). Throws UserError naming the shard in the way; returns the repository root
+ * and the shard's dir (relative to it, `/`-separated) and name.
+ */
+export async function placeShard(cwd: string, dirArg: string): Promise<{ repoRoot: string; path: string; dir: string; name: string }> {
+  const repoRoot = repositoryRootOf(cwd);
+  if (!existsSync(join(repoRoot, ".git"))) {
+    throw new UserError(`init --shard adds a shard to an existing repository, and ${cwd} is not inside a git repository (run \`git init\` or \`campaignctl init\` first)`);
+  }
+  const realRepo = await realpath(repoRoot);
+  const path = resolve(await realpath(cwd), dirArg);
+  if (!isUnder(path, realRepo)) throw new UserError(`--shard ${dirArg}: outside the repository ${realRepo}`);
+  const dir = relative(realRepo, path).split(sep).join("/") || ".";
+  const info = await stat(path).catch(() => undefined);
+  if (info && !info.isDirectory()) throw new UserError(`--shard ${dirArg}: exists and is not a directory`);
+  if (existsSync(join(path, CONFIG_FILE_NAME))) throw new UserError(`--shard ${dirArg}: ${dir} is already a shard (it has a ${CONFIG_FILE_NAME}); nothing was written`);
+  for (let at = resolve(path, ".."); isUnder(at, realRepo); at = resolve(at, "..")) {
+    if (existsSync(join(at, CONFIG_FILE_NAME))) {
+      const outer = relative(realRepo, at).split(sep).join("/") || ".";
+      throw new UserError(
+        `--shard ${dirArg}: ${dir} is inside the shard ${outer} (it has a ${CONFIG_FILE_NAME}); a shard cannot hold another — ${outer === "." ? "move the root workspace into a directory of its own first" : "choose a directory outside it"}; nothing was written`,
+      );
+    }
+    if (at === realRepo) break;
+  }
+  const inner = info ? await findShardDirs(path) : [];
+  if (inner.length > 0) {
+    const names = inner.map((d) => relative(realRepo, d).split(sep).join("/"));
+    throw new UserError(`--shard ${dirArg}: ${dir} already holds the shard(s) ${names.join(", ")}; a shard cannot hold another; nothing was written`);
+  }
+  return { repoRoot: realRepo, path, dir, name: shardName(dir) };
 }

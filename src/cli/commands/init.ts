@@ -3,8 +3,9 @@ import { chmod, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promis
 import { basename, dirname, join, posix, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ProviderId } from "../../core/types.js";
+import { placeShard } from "../../engine/shards.js";
 import { defaultApiKeyEnv, providerById, providerIds } from "../../providers/registry.js";
-import type { RegisterCommand } from "../context.js";
+import type { CommandContext, RegisterCommand } from "../context.js";
 import { CliError } from "../io.js";
 import { PACKAGE, PACKAGE_ROOT } from "../package-info.js";
 
@@ -25,6 +26,7 @@ const SCHEMA_LINE = /^# yaml-language-server: \$schema=.*$/m;
 interface InitOptions {
   providers?: string;
   force?: boolean;
+  shard?: string;
 }
 
 /** The `$schema` reference from a file at `file` (relative to the repository root) to one of the installed package's schemas. */
@@ -72,12 +74,17 @@ function packageJson(dir: string): string {
   return `${JSON.stringify(pkg, null, 2)}\n`;
 }
 
-function workspaceConfig(providers: readonly ProviderId[]): string {
+function workspaceConfig(providers: readonly ProviderId[], shard?: { file: string; environment: string }): string {
   const lines = [
-    `# yaml-language-server: $schema=${schemaRef("campaignctl.yaml", "campaignctl.schema.json")}`,
+    `# yaml-language-server: $schema=${schemaRef(shard?.file ?? "campaignctl.yaml", "campaignctl.schema.json")}`,
     "# Workspace config for campaignctl: one account per provider, production URLs (no baseUrl).",
     "# API keys come from the environment variables named below, never from this file (in GitHub",
-    "# Actions: secrets of the same names). Reference: node_modules/campaignctl/README.md, File formats.",
+    ...(shard
+      ? [
+          `# Actions: secrets of the environment ${shard.environment}, which holds this shard's keys only).`,
+          "# One provider account belongs to one shard. Reference: node_modules/campaignctl/README.md, Shards.",
+        ]
+      : ["# Actions: secrets of the same names). Reference: node_modules/campaignctl/README.md, File formats."]),
     "apiVersion: campaignctl/v1",
     "campaignsDir: campaigns",
     "stateFile: campaignctl.state.json",
@@ -103,12 +110,12 @@ drift.err
 # campaignctl.state.json is NOT ignored: commit it (the apply workflow does).
 `;
 
-async function exampleCampaign(file: string): Promise<string> {
+async function exampleCampaign(file: string, target = file): Promise<string> {
   const source = new URL(file, PACKAGE_ROOT);
   // The package's audience files stay with the package: the written example starts without an audience.
   const text = (await readFile(source, "utf8")).replace(/\naudience:.*(\n[ #].*)*\n?$/, "\n");
   const header = [
-    `# yaml-language-server: $schema=${schemaRef(file, "campaign.schema.json")}`,
+    `# yaml-language-server: $schema=${schemaRef(target, "campaign.schema.json")}`,
     "# An example written by `campaignctl init`: replace the ids with your own account's (or bring your",
     "# existing campaigns in with `campaignctl import`) and delete what you do not need.",
   ].join("\n");
@@ -154,6 +161,65 @@ function nextSteps(dir: string, cwd: string, providers: readonly ProviderId[]): 
   ].join("\n");
 }
 
+/** The files of a new shard (`init --shard DIR`), relative to the repository root: its config and examples. */
+async function shardFiles(dir: string, environment: string, providers: readonly ProviderId[]): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  const file = `${dir}/campaignctl.yaml`;
+  files.set(file, workspaceConfig(providers, { file, environment }));
+  for (const p of providers) {
+    for (const example of providerById(p).examples) {
+      const source = `campaigns/${example}`;
+      const target = `${dir}/${source}`;
+      files.set(target, await exampleCampaign(source, target));
+    }
+  }
+  for (const [path, text] of shardWorkflowFiles(dir)) files.set(path, text);
+  return files;
+}
+
+/**
+ * Hook for per-shard workflows (docs/design.md §18): the files a repository with shards needs for this shard
+ * (e.g. a matrix entry or a caller of the versioned GitHub Action), relative to the repository root.
+ * TODO(issue 29, GitHub Action): filled by the Action's structure; until then `init --shard` writes no
+ * workflow — the shard is found by `campaignctl shards`, which the workflows run.
+ */
+function shardWorkflowFiles(dir: string): Map<string, string> {
+  void dir;
+  return new Map();
+}
+
+async function initShard(ctx: CommandContext, dirArg: string, providers: readonly ProviderId[]): Promise<number> {
+  const { io, global } = ctx;
+  const shard = await placeShard(io.cwd, dirArg);
+  const environment = `campaignctl-${shard.name}`;
+  const files = await shardFiles(shard.dir, environment, providers);
+  const existing = [...files.keys()].filter((f) => existsSync(join(shard.repoRoot, f)));
+  if (existing.length > 0) {
+    throw new CliError(`init --shard would overwrite ${existing.length} existing file(s); nothing was written:\n${existing.map((f) => `  ${f}`).join("\n")}`);
+  }
+  for (const [file, text] of files) {
+    const path = join(shard.repoRoot, file);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, text, { flag: "wx" });
+  }
+  if (!global.quiet) {
+    io.stdout.write(`Added the shard ${shard.dir} (${providers.join(", ")}) to ${shard.repoRoot}:\n`);
+    for (const f of files.keys()) io.stdout.write(`  ${f}\n`);
+    const keys = providers.map((p) => defaultApiKeyEnv(p)).join(", ");
+    io.stdout.write(
+      [
+        "",
+        "Next steps:",
+        `  npx campaignctl --chdir ${shard.dir} validate`,
+        `  On GitHub: create the environment ${environment} (Settings → Environments) with this client's keys`,
+        `  as its secrets (${keys}) and its required reviewers; \`campaignctl shards\` lists the shard for the workflows.`,
+        "",
+      ].join("\n"),
+    );
+  }
+  return 0;
+}
+
 export const register: RegisterCommand = (program, run) => {
   program
     .command("init")
@@ -161,6 +227,7 @@ export const register: RegisterCommand = (program, run) => {
     .description("write a new campaigns repository: package.json, campaignctl.yaml, example campaigns, GitHub workflows")
     .option("--providers <list>", `providers to set up, comma-separated (default: all: ${providerIds().join(",")})`)
     .option("--force", "overwrite files that already exist (without it, init writes nothing when any would be overwritten)")
+    .option("--shard <dir>", "add a shard to this repository instead: DIR/campaignctl.yaml and example campaigns (never overwrites, never inside another shard)")
     .addHelpText(
       "after",
       [
@@ -178,6 +245,7 @@ export const register: RegisterCommand = (program, run) => {
         "Examples:",
         "  campaignctl init my-campaigns",
         "  campaignctl init --providers puffle,altur",
+        "  campaignctl init --shard clients/acme        # in an existing repository: one more shard (README, Shards)",
         "  npx campaignctl@" + PACKAGE.version + " init my-campaigns   # without installing campaignctl first",
       ].join("\n"),
     )
@@ -185,6 +253,11 @@ export const register: RegisterCommand = (program, run) => {
       run(async (ctx, dirArg: string, opts: InitOptions) => {
         const { io, global } = ctx;
         const providers = parseProviders(opts.providers);
+        if (opts.shard !== undefined) {
+          if (dirArg !== ".") throw new CliError(`init --shard DIR takes no other directory (got ${JSON.stringify(dirArg)}); run it in the repository`);
+          if (opts.force === true) throw new CliError("init --shard never overwrites: --force cannot be used with it");
+          return initShard(ctx, opts.shard, providers);
+        }
         const dir = resolve(io.cwd, dirArg);
         if (existsSync(dir) && !(await isDirectory(dir))) throw new CliError(`${dirArg} exists and is not a directory`);
         const files = await filesToWrite(dir, providers);
