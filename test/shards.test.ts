@@ -252,6 +252,24 @@ describe("campaignctl shards", () => {
   });
 });
 
+describe("audience files shared by shards", () => {
+  it("are read from anywhere in the repository only with allowOutsideWorkspace: true, and never from outside it", async () => {
+    const { work } = seedRepository();
+    const validate = (shard: string) => runInProcess(["--chdir", `clients/${shard}`, "validate"], { cwd: work });
+    expect((await validate("acme")).code).toBe(0);
+    write(work, "clients/acme/campaignctl.yaml", shardConfig().replace("allowOutsideWorkspace: true\n", ""));
+    const closed = await validate("acme");
+    expect(closed.code).toBe(1);
+    expect(closed.stdout).toContain("AUDIENCE_OUTSIDE_WORKSPACE");
+    const elsewhere = tempDir();
+    write(elsewhere, "list.csv", readFileSync(join(work, "shared/audiences/renewal.csv"), "utf8"));
+    write(work, "clients/beta/campaigns/renewal.yaml", campaign("beta-renewal", join(elsewhere, "list.csv")));
+    const outside = await validate("beta");
+    expect(outside.code).toBe(1);
+    expect(outside.stdout).toContain("AUDIENCE_OUTSIDE_WORKSPACE");
+  });
+});
+
 describe("campaignctl init --shard", () => {
   it("adds a shard that validates and is listed; refuses to overwrite, to nest, and outside a repository", async () => {
     const { work } = seedRepository();
