@@ -12,9 +12,10 @@ export function validators() {
   const exports = {};
 
 exports.campaign = validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/campaign.schema.json","title":"CampaignDocument","description":"One campaign managed by campaignctl. Exactly one campaign per file; `spec` uses the provider's own field names, and only the fields written here are managed.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"kind":{"description":"What the file declares: a campaign (ExtrovertCampaign for LinkedIn engagement, PuffleCampaign for LinkedIn or email sequences, AlturCampaign for AI phone-call or WhatsApp agents) or an object campaigns use (ExtrovertStyle, ExtrovertContext, ExtrovertMonitoredTopic). Selects the fields allowed in `spec`.","type":"string","enum":["ExtrovertCampaign","PuffleCampaign","AlturCampaign","ExtrovertStyle","ExtrovertContext","ExtrovertMonitoredTopic"]},"metadata":{"$ref":"#/$defs/Metadata","description":"campaignctl's own bookkeeping for the campaign: its key and the provider account it lives in."},"spec":{"description":"The campaign as the provider's API describes it (field names exactly as the provider spells them). Fields left out are never changed and never reported as drift.","type":"object"},"audience":{"$ref":"#/$defs/Audience","description":"Who the campaign reaches: roster files beside the campaign file (not inside `spec`, which stays the provider's own fields). Planned and applied like the spec: append (default) uploads rows not uploaded yet; exact also removes entries no longer listed, where the provider allows it."}},"allOf":[{"if":{"properties":{"kind":{"const":"ExtrovertCampaign"}},"required":["kind"]},"then":{"properties":{"spec":{"$ref":"#/$defs/ExtrovertSpec"}}}},{"if":{"properties":{"kind":{"const":"PuffleCampaign"}},"required":["kind"]},"then":{"properties":{"spec":{"$ref":"#/$defs/PuffleSpec"}}}},{"if":{"properties":{"kind":{"const":"AlturCampaign"}},"required":["kind"]},"then":{"properties":{"spec":{"$ref":"#/$defs/AlturSpec"}}}},{"if":{"properties":{"kind":{"const":"ExtrovertStyle"}},"required":["kind"]},"then":{"properties":{"spec":{"$ref":"#/$defs/ExtrovertStyleSpec"}}}},{"if":{"properties":{"kind":{"const":"ExtrovertContext"}},"required":["kind"]},"then":{"properties":{"spec":{"$ref":"#/$defs/ExtrovertContextSpec"}}}},{"if":{"properties":{"kind":{"const":"ExtrovertMonitoredTopic"}},"required":["kind"]},"then":{"properties":{"spec":{"$ref":"#/$defs/ExtrovertMonitoredTopicSpec"}}}}],"$defs":{"Metadata":{"description":"campaignctl's key for the campaign. The address `<provider>/<account>/<name>` must be unique in the workspace.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The campaign's stable key inside campaignctl (not the name shown by the provider; that is `spec.name`). Lowercase letters, digits and '-', 1-63 characters, starting and ending with a letter or digit. Renaming it makes campaignctl treat the campaign as a different one.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)"},"account":{"description":"Name of the provider account (from `accounts` in campaignctl.yaml) that owns the campaign.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"},"ignoreChanges":{"description":"Spec fields (dotted paths, e.g. `operating_hours` or `cycles.max_iterations`) campaignctl stops managing once the campaign exists, like Terraform's ignore_changes: they are neither planned nor reported as drift. A create still sends them as written. The way to accept a difference the provider will never let campaignctl fix, or an edit made in the provider's dashboard.","type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$","patternErrorMessage":"must be a dotted spec path such as `sequence_nodes` or `cycles.max_iterations`"}}}},"Audience":{"title":"Audience","type":"object","additionalProperties":false,"required":["files"],"properties":{"files":{"description":"Roster files, relative to this campaign file and inside the workspace: CSV with a header row or JSON Lines (.jsonl, one row object per line, the provider's roster field names as keys). CSV headers are the provider's roster field names, headers that match one once case, spaces and punctuation are ignored (\"First Name\" is first_name), or the headers named in `columns`; the delimiter (comma, semicolon or tab) is detected from the header line. Files must be UTF-8.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"pattern":"\\.(csv|CSV|jsonl|JSONL)$","patternErrorMessage":"must be a path ending in .csv or .jsonl"}},"mode":{"description":"append (default): upload rows whose identity is not in the roster yet, never remove. exact: also remove roster entries no longer listed, where the provider allows it (Puffle: draft campaigns; Altur: contacts in queue or failed).","type":"string","enum":["append","exact"],"default":"append"},"columns":{"description":"Which CSV header feeds which provider roster field (field: \"Header in the file\"), e.g. { email: \"Email\", first_name: \"First Name\", custom_fields.plan: \"Plan\" }. With it, the file's other columns are ignored (listed once as a note) and the identity field for the campaign's channel must be named.","type":"object","minProperties":1,"propertyNames":{"minLength":1},"additionalProperties":{"type":"string","minLength":1}},"defaultCountry":{"description":"Phone numbers written without a leading + (national numbers such as \"55 1234 5678\") are read as numbers of this country (ISO 3166-1 alpha-2, e.g. MX) and uploaded in E.164.","type":"string","pattern":"^[A-Z]{2}$","patternErrorMessage":"must be a two-letter country code in capitals (ISO 3166-1 alpha-2), e.g. MX"},"invalidRows":{"description":"error (default): a row the provider would reject (no valid identity, an invalid cell) is a validation error. skip: such rows are left out and not uploaded, each listed once as a warning with file:line.","type":"string","enum":["error","skip"],"default":"error"}}},"ExtrovertSpec":{"description":"An Extrovert LinkedIn engagement campaign: the body of POST /api/client/v2/campaign. Extrovert replaces the whole campaign on every update, so campaignctl sends the whole body every time: postMaxAgeDays, isIndirectEngagementEnabled and (KEYWORD) skipTeammatesLeads left out here keep their last applied value or the documented default; connectingSettings and dmSettings left out are sent with every automation disabled; applyCommentIntervalH left out switches comment spacing off.","type":"object","additionalProperties":false,"required":["ownerId","type","name","userStyleId","userContextId","postActivityFilter"],"properties":{"ownerId":{"description":"Id of the team member who owns the campaign (see GET /user/team-members), or `{ teamMember: <email or name> }`. Fixed at creation: changing it means replacing the campaign.","anyOf":[{"$ref":"#/$defs/Uuid"},{"$ref":"#/$defs/TeamMemberLookup"}]},"type":{"description":"TARGET_USER: engage with a list of chosen LinkedIn profiles (a \"Prospects campaign\"). KEYWORD: find posts about monitored topics (a \"Topic campaign\"). Fixed at creation: changing it means replacing the campaign.","type":"string","enum":["TARGET_USER","KEYWORD"]},"name":{"description":"Name of the campaign in the Extrovert dashboard.","type":"string","minLength":1},"userStyleId":{"description":"Id of the writing Style used for generated comments and messages, or `{ ref: <name> }` of an ExtrovertStyle in this workspace.","anyOf":[{"$ref":"#/$defs/Uuid"},{"$ref":"#/$defs/StyleRef"}]},"userContextId":{"description":"Id of the Context (what the company and the user do) given to the AI, or `{ ref: <name> }` of an ExtrovertContext in this workspace.","anyOf":[{"$ref":"#/$defs/Uuid"},{"$ref":"#/$defs/ContextRef"}]},"postMaxAgeDays":{"description":"Legacy setting the API still insists on; Extrovert ignores its value. Leave it at 30.","type":"integer","exclusiveMinimum":0,"default":30},"skipTeammatesLeads":{"description":"Skip prospects that a teammate already targets, so nobody is contacted twice. Required for TARGET_USER campaigns; for KEYWORD campaigns it does not apply: leave it out (sent as false).","type":"boolean"},"isIndirectEngagementEnabled":{"description":"Also comment on posts by the people a prospect interacts with most (posts the prospect probably sees). Meaningful for TARGET_USER campaigns only; keep it false for KEYWORD campaigns.","type":"boolean"},"postActivityFilter":{"$ref":"#/$defs/ExtrovertPostActivityFilter","description":"Which posts qualify for engagement. Write the whole object: Extrovert replaces it as a unit."},"connectingSettings":{"$ref":"#/$defs/ExtrovertConnectingSettings","description":"Automatic LinkedIn connection requests (TARGET_USER campaigns). Write the whole object: Extrovert replaces it as a unit. Leave it out (always, for KEYWORD campaigns) to send it with every automation disabled."},"dmSettings":{"$ref":"#/$defs/ExtrovertDmSettings","description":"Automatic drafting of direct messages (TARGET_USER campaigns). Write the whole object: Extrovert replaces it as a unit. Leave it out (always, for KEYWORD campaigns) to send it with every automation disabled."},"applyCommentIntervalH":{"description":"Minimum number of hours between two automated comments. The dashboard only offers whole days, so use a multiple of 24 (24, 48, 72). Leave it out to switch the spacing off; TARGET_USER campaigns only.","type":"integer","exclusiveMinimum":0}},"allOf":[{"if":{"properties":{"type":{"const":"TARGET_USER"}},"required":["type"]},"then":{"properties":{"skipTeammatesLeads":{"description":"Required for TARGET_USER campaigns."}},"required":["skipTeammatesLeads"]}}]},"ExtrovertPostActivityFilter":{"description":"Filter deciding which posts the campaign engages with. Every field is required because Extrovert replaces the object whole.","type":"object","additionalProperties":false,"required":["emotionTypes","monitoredTopicIds","isShowImportantTargetUsersFirstEnabled","isShowDirectPostFirstEnabled","minPostLikes"],"properties":{"emotionTypes":{"description":"Post emotion types to engage with (Extrovert does not publish the list of values; [] means no filter).","type":"array","items":{"type":"string","description":"An emotion type."}},"monitoredTopicIds":{"description":"Ids of the monitored topics a KEYWORD campaign watches (each an id or `{ ref: <name> }` of an ExtrovertMonitoredTopic in this workspace). For KEYWORD campaigns campaignctl also sends the same set through toggle-bulk.","type":"array","items":{"description":"Id of a monitored topic, or `{ ref: <name> }`.","anyOf":[{"$ref":"#/$defs/Uuid"},{"$ref":"#/$defs/TopicRef"}]}},"isShowImportantTargetUsersFirstEnabled":{"description":"List posts by the most important prospects first.","type":"boolean"},"isShowDirectPostFirstEnabled":{"description":"List posts written by prospects themselves before indirect posts.","type":"boolean"},"minPostLikes":{"description":"Only engage with posts that have at least this many likes.","type":"integer","minimum":0}}},"ExtrovertConnectingSettings":{"description":"When the campaign sends LinkedIn connection requests. Every field is required because Extrovert replaces the object whole.","type":"object","additionalProperties":false,"required":["isSendConnectionRequestEnabled","sendConnectionRequestOnDirectCommentCount","isSendConnectionRequestOnIndirectCommentEnabled","sendConnectionRequestOnIndirectCommentCount","isSendConnectionRequestOnTimeoutEnabled","sendConnectionRequestOnTimeoutDays","isSendConnectionRequestOnNoPostsEnabled"],"properties":{"isSendConnectionRequestEnabled":{"description":"Master switch for automatic connection requests.","type":"boolean"},"sendConnectionRequestOnDirectCommentCount":{"description":"Send a request after this many comments on the prospect's own posts.","type":"integer","minimum":0},"isSendConnectionRequestOnIndirectCommentEnabled":{"description":"Also count comments on indirect posts (posts the prospect interacted with).","type":"boolean"},"sendConnectionRequestOnIndirectCommentCount":{"description":"Send a request after this many comments on indirect posts.","type":"integer","minimum":0},"isSendConnectionRequestOnTimeoutEnabled":{"description":"Send a request after a number of days even without enough comments.","type":"boolean"},"sendConnectionRequestOnTimeoutDays":{"description":"Days to wait before the timeout request.","type":"integer","minimum":0},"isSendConnectionRequestOnNoPostsEnabled":{"description":"Send a request to prospects who do not post at all.","type":"boolean"}}},"ExtrovertDmSettings":{"description":"When the campaign drafts direct messages. Every field is required because Extrovert replaces the object whole.","type":"object","additionalProperties":false,"required":["isGenerateDmEnabled","isGenerateDmOnConnectEnabled","generateDmOnConnectAfterDaysCount","isGenerateDmOnRelevantPostEnabled","generateDmOnRelevantPostAfterDaysCount","isGenerateDmOnTimeoutEnabled","generateDmOnTimeoutAfterDaysCount"],"properties":{"isGenerateDmEnabled":{"description":"Master switch for drafted direct messages (needs DM playbook entries to be useful).","type":"boolean"},"isGenerateDmOnConnectEnabled":{"description":"Draft a message once the prospect accepts the connection request.","type":"boolean"},"generateDmOnConnectAfterDaysCount":{"description":"Days to wait after the connection is accepted.","type":"integer","minimum":0},"isGenerateDmOnRelevantPostEnabled":{"description":"Draft a message when the prospect publishes a relevant post.","type":"boolean"},"generateDmOnRelevantPostAfterDaysCount":{"description":"Days to wait after the relevant post.","type":"integer","minimum":0},"isGenerateDmOnTimeoutEnabled":{"description":"Draft a message after a number of days regardless of activity.","type":"boolean"},"generateDmOnTimeoutAfterDaysCount":{"description":"Days to wait before the timeout message.","type":"integer","minimum":0}}},"StyleRef":{"description":"Names a Style declared in this workspace (kind ExtrovertStyle, same account) by its metadata.name instead of copying its id; campaignctl fills in the id, creating the object first when it does not exist yet.","type":"object","additionalProperties":false,"required":["ref"],"properties":{"ref":{"description":"metadata.name of the ExtrovertStyle file.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be the metadata.name of an object in this workspace (lowercase letters, digits and '-')"}}},"ContextRef":{"description":"Names a Context declared in this workspace (kind ExtrovertContext, same account) by its metadata.name instead of copying its id; campaignctl fills in the id, creating the object first when it does not exist yet.","type":"object","additionalProperties":false,"required":["ref"],"properties":{"ref":{"description":"metadata.name of the ExtrovertContext file.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be the metadata.name of an object in this workspace (lowercase letters, digits and '-')"}}},"TopicRef":{"description":"Names a monitored topic declared in this workspace (kind ExtrovertMonitoredTopic, same account) by its metadata.name instead of copying its id; campaignctl fills in the id, creating the object first when it does not exist yet.","type":"object","additionalProperties":false,"required":["ref"],"properties":{"ref":{"description":"metadata.name of the ExtrovertMonitoredTopic file.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be the metadata.name of an object in this workspace (lowercase letters, digits and '-')"}}},"Uuid":{"description":"A UUID such as 3c90c3cc-0d44-4b50-8888-8dd25736052a.","type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$","patternErrorMessage":"must be a UUID such as 3c90c3cc-0d44-4b50-8888-8dd25736052a"},"TeamMemberLookup":{"description":"Names an Extrovert team member by email or name instead of copying their id; plan looks it up in GET /user/team-members (read-only) and needs exactly one match.","type":"object","additionalProperties":false,"required":["teamMember"],"properties":{"teamMember":{"description":"The team member's email or full name, as the Extrovert dashboard shows it.","type":"string","minLength":1}}},"PuffleSpec":{"description":"A Puffle sequence campaign (LinkedIn or email): the fields of POST and PATCH /api/campaigns plus the desired lifecycle `status`. Several fields can only change while the campaign is a draft; campaignctl shows such changes as blocked afterwards.","type":"object","additionalProperties":false,"required":["type","name","sender_account_ids"],"properties":{"type":{"description":"Channel of the campaign: linkedin or email. Fixed at creation: changing it means replacing the campaign.","type":"string","enum":["linkedin","email"]},"name":{"description":"Name of the campaign; unique among your Puffle campaigns. Editable in every status.","type":"string","minLength":1,"maxLength":255},"sender_account_ids":{"description":"Ids of the connected sender accounts (or `{ sender: <email or display name> }`, looked up at plan time) (LinkedIn profiles or email inboxes, matching `type`). Draft only. Puffle documents no maximum.","type":"array","minItems":1,"items":{"description":"Id of a sender account, or `{ sender: <email or display name> }`.","anyOf":[{"$ref":"#/$defs/PuffleUuid"},{"$ref":"#/$defs/SenderLookup"}]}},"skip_other_campaigns":{"description":"LinkedIn only, draft only: skip prospects who are already in another active LinkedIn campaign.","type":"boolean","doNotSuggest":true},"operating_hours":{"description":"LinkedIn only: the weekly sending schedule, kept as an opaque JSON object (Puffle does not document its shape). Editable in every status; changing it on an active campaign wakes sleeping prospects at once.","type":["object","null"],"doNotSuggest":true},"daily_limit":{"description":"Email only: most prospects contacted per day across all senders (1-500). Editable in every status.","type":"integer","minimum":1,"maximum":500,"doNotSuggest":true},"stop_on_reply":{"description":"Email only, draft only: stop the sequence for a prospect who replies.","type":"boolean","doNotSuggest":true},"open_tracking":{"description":"Email only, draft only: add an open-tracking pixel to emails.","type":"boolean","doNotSuggest":true},"signature":{"description":"Email only, draft only: signature template (supports %sender_*% and %first_name% variables); null for none.","type":["string","null"],"doNotSuggest":true},"account_limits":{"description":"Email only: per-sender daily limits overriding `daily_limit` (at most 50 entries). Editable in every status.","type":"array","maxItems":50,"items":{"$ref":"#/$defs/PuffleAccountLimit","description":"A daily limit for one sender account."},"doNotSuggest":true},"sequence_nodes":{"description":"The whole sequence, in order (positions follow the list order; node ids are Puffle's). Must end with exactly one `end` node. Draft only. Puffle documents no maximum.","type":"array","items":{"$ref":"#/$defs/PuffleSequenceNode","description":"One step of the sequence."}},"status":{"description":"Desired lifecycle: draft (never launched), active (launch or resume) or paused. Leave it out to let campaignctl ignore the status.","type":"string","enum":["draft","active","paused"]}}},"PuffleUuid":{"description":"A UUID as Puffle accepts it: version 1-8 with the RFC 4122 variant (e.g. f0000000-0000-4000-8000-000000000001), or the nil/max UUID.","type":"string","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$","patternErrorMessage":"must be a UUID of version 1-8 with the RFC 4122 variant, such as f0000000-0000-4000-8000-000000000001"},"PuffleAccountLimit":{"description":"A per-sender daily limit.","type":"object","additionalProperties":false,"required":["account_id","daily_limit"],"properties":{"account_id":{"$ref":"#/$defs/PuffleUuid","description":"Id of one of the campaign's sender accounts."},"daily_limit":{"description":"Most emails this sender sends per day for the campaign (1-500).","type":"integer","minimum":1,"maximum":500}}},"PuffleSequenceNode":{"description":"One sequence step, without the id, position and campaign_id Puffle assigns. LinkedIn campaigns use connection_request, message, delay, ai and end; email campaigns use email, delay, ai and end.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Kind of step. Cannot change on an existing node (campaignctl replaces the node instead).","type":"string","enum":["connection_request","message","email","delay","ai","end"]},"subject":{"description":"email nodes: subject line (placeholders such as {{first_name}} allowed).","type":["string","null"]},"body":{"description":"connection_request, message and email nodes: the text sent.","type":["string","null"]},"body_html":{"description":"email nodes: HTML version of the body.","type":["string","null"]},"signature":{"description":"email nodes: signature for this step.","type":["string","null"]},"from_name":{"description":"email nodes: sender name shown to the recipient.","type":["string","null"]},"reply_to":{"description":"email nodes: Reply-To address.","type":["string","null"]},"cc":{"description":"email nodes: Cc recipients (Puffle does not document the shape: a string or a list of addresses).","type":["string","array","null"],"items":{"type":"string","description":"An email address."}},"bcc":{"description":"email nodes: Bcc recipients (Puffle does not document the shape: a string or a list of addresses).","type":["string","array","null"],"items":{"type":"string","description":"An email address."}},"attachments":{"description":"email nodes: attachments, as Puffle returns them.","type":"array","items":{"description":"One attachment (shape not documented by Puffle)."}},"include_message":{"description":"connection_request nodes: send `body` as the connection note.","type":"boolean"},"is_reply":{"description":"email nodes: send as a reply in the thread of the previous email.","type":"boolean"},"delay_days":{"description":"delay nodes: days to wait. days + hours + minutes must total between 1 minute and 30 days.","type":"integer","minimum":0},"delay_hours":{"description":"delay nodes: hours to wait (added to days and minutes).","type":"integer","minimum":0},"delay_minutes":{"description":"delay nodes: minutes to wait (added to days and hours).","type":"integer","minimum":0},"ai_node":{"description":"ai nodes: what the AI step writes.","type":["object","null"],"additionalProperties":false,"properties":{"purpose":{"description":"Instructions: what the generated message should achieve.","type":"string"},"output_type":{"description":"What the step produces, e.g. email.","type":"string"}}}}},"SenderLookup":{"description":"Names a Puffle sender account by its email address or display name instead of copying its id; plan looks it up in GET /api/accounts (read-only) and needs exactly one match.","type":"object","additionalProperties":false,"required":["sender"],"properties":{"sender":{"description":"The sender account's email address or display name.","type":"string","minLength":1}}},"AlturSpec":{"description":"An Altur AI-agent campaign (phone calls or WhatsApp): the fields of POST and PATCH /campaigns plus the desired lifecycle `status` and `archived`.","type":"object","additionalProperties":false,"required":["name","agent_id","integration_id","integration_type"],"properties":{"name":{"description":"Name of the campaign (at most 255 characters).","type":"string","minLength":1,"maxLength":255},"agent_id":{"description":"Public id of the AI agent that runs the campaign. Fixed at creation: changing it means replacing the campaign.","type":"string","minLength":1},"integration_id":{"description":"Public id of the agent's phone or WhatsApp integration. Fixed at creation.","type":"string","minLength":1},"integration_type":{"description":"Channel: phone_call or whatsapp. Fixed at creation. Decides which other fields are allowed.","type":"string","enum":["phone_call","whatsapp"]},"description":{"description":"Free-text description.","type":"string"},"timezone":{"description":"IANA time zone of the calling windows, e.g. America/Mexico_City (Altur's default).","type":"string","minLength":1},"retries":{"description":"How often an unanswered contact is tried again (0-5).","type":"integer","minimum":0,"maximum":5},"message_limit":{"description":"Message limit of the campaign (1-10000).","type":"integer","minimum":1,"maximum":10000},"first_message":{"description":"phone_call only: the agent's opening line when the call is answered.","type":"string","doNotSuggest":true},"template":{"description":"whatsapp only: name of the WhatsApp message template.","type":"string","doNotSuggest":true},"template_alt":{"description":"whatsapp only: name of the alternate template.","type":"string","doNotSuggest":true},"scheduling":{"$ref":"#/$defs/AlturWeekSchedule","description":"Weekly windows in which the agent may contact people, per weekday (mon..sun); weekdays left out are inactive."},"cycles":{"description":"phone_call only: repeated dialling rounds. Can only be enabled at creation; `enabled` and `mode` cannot change afterwards.","allOf":[{"$ref":"#/$defs/AlturCycles"}],"doNotSuggest":true},"status":{"description":"Desired lifecycle: active (activate or resume) or inactive (pause). Leave it out to let campaignctl ignore the status.","type":"string","enum":["active","inactive"]},"archived":{"description":"true archives the campaign (Altur has no delete). Archiving cannot be undone through the API.","type":"boolean"}}},"AlturDayWindow":{"description":"Calling window for one weekday.","type":"object","additionalProperties":false,"required":["active"],"properties":{"startTime":{"description":"Start of the window, HH:MM (24-hour), in the campaign's time zone.","type":"string","pattern":"^([01][0-9]|2[0-3]):[0-5][0-9]$","patternErrorMessage":"must be a 24-hour time HH:MM, such as 09:00 or 17:30"},"stopTime":{"description":"End of the window, HH:MM (24-hour); later than startTime.","type":"string","pattern":"^([01][0-9]|2[0-3]):[0-5][0-9]$","patternErrorMessage":"must be a 24-hour time HH:MM, such as 09:00 or 17:30"},"active":{"description":"Whether the agent works on this weekday. When true, startTime and stopTime are required.","type":"boolean"}}},"AlturWeekSchedule":{"description":"A window per weekday.","type":"object","additionalProperties":false,"properties":{"mon":{"$ref":"#/$defs/AlturDayWindow","description":"Monday."},"tue":{"$ref":"#/$defs/AlturDayWindow","description":"Tuesday."},"wed":{"$ref":"#/$defs/AlturDayWindow","description":"Wednesday."},"thu":{"$ref":"#/$defs/AlturDayWindow","description":"Thursday."},"fri":{"$ref":"#/$defs/AlturDayWindow","description":"Friday."},"sat":{"$ref":"#/$defs/AlturDayWindow","description":"Saturday."},"sun":{"$ref":"#/$defs/AlturDayWindow","description":"Sunday."}}},"AlturCycles":{"description":"Repeated dialling rounds over the contacts (phone_call campaigns). When `enabled` is false or left out, every other field is ignored.","type":"object","additionalProperties":false,"properties":{"enabled":{"description":"Turn cycles on. Only possible at creation; cannot change afterwards.","type":"boolean"},"mode":{"description":"cooldown: start the next round a fixed time after the previous one. scheduled: run rounds inside `schedule` between the schedule dates. Required when enabled; cannot change afterwards.","type":"string","enum":["cooldown","scheduled"]},"max_iterations":{"description":"Most rounds to run (1-50).","type":"integer","minimum":1,"maximum":50},"cooldown_minutes":{"description":"Minutes between two rounds (1-43200, i.e. up to 30 days).","type":"integer","minimum":1,"maximum":43200},"filter_statuses":{"description":"Contact statuses dialled again in the next round (e.g. voicemail, failed).","type":"array","items":{"type":"string","description":"A contact status."}},"filter_tags":{"description":"Only contacts with these tags are dialled again.","type":"array","items":{"type":"string","description":"A contact tag."}},"schedule":{"$ref":"#/$defs/AlturWeekSchedule","description":"scheduled mode only: weekly windows in which rounds run."},"schedule_start_date":{"description":"scheduled mode only: first day of the rounds, YYYY-MM-DD.","type":"string","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}$","patternErrorMessage":"must be a date YYYY-MM-DD, such as 2025-07-01"},"schedule_end_date":{"description":"scheduled mode only: last day of the rounds, YYYY-MM-DD (not before the start date).","type":"string","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}$","patternErrorMessage":"must be a date YYYY-MM-DD, such as 2025-07-01"}}},"ExtrovertStyleSpec":{"description":"An Extrovert Style (how the AI writes comments and DMs): the body of POST /api/client/v2/style. campaignctl records what it last applied (Extrovert cannot read styles back).","type":"object","additionalProperties":false,"required":["name","userId","isLearningModeEnabled"],"properties":{"name":{"description":"Name of the style in the Extrovert dashboard.","type":"string","minLength":1},"userId":{"description":"Id of the team member who owns the style, or `{ teamMember: <email or name> }`. Fixed at creation: changing it means replacing the style.","anyOf":[{"$ref":"#/$defs/Uuid"},{"$ref":"#/$defs/TeamMemberLookup"}]},"isLearningModeEnabled":{"description":"Save comments the user edited and approved as examples (DMs never); at most 20 examples.","type":"boolean"},"styleInstructionsForComments":{"description":"Plain-text instructions for comments. Left out: never changed; \"\" clears them.","type":"string"},"styleInstructionsForDm":{"description":"Plain-text instructions for DMs. Left out: never changed; \"\" clears them.","type":"string"}}},"ExtrovertContextSpec":{"description":"An Extrovert Context (what the AI knows about the company and the user): the body of POST /api/client/v2/context. Both texts are sent whole on every update.","type":"object","additionalProperties":false,"required":["name","userId","contextAboutCompany","contextAboutUser"],"properties":{"name":{"description":"Name of the context in the Extrovert dashboard.","type":"string","minLength":1},"userId":{"description":"Id of the team member who owns the context, or `{ teamMember: <email or name> }`. Fixed at creation: changing it means replacing the context.","anyOf":[{"$ref":"#/$defs/Uuid"},{"$ref":"#/$defs/TeamMemberLookup"}]},"contextAboutCompany":{"description":"What the company does (may be empty).","type":"string"},"contextAboutUser":{"description":"Who the user is (may be empty).","type":"string"}}},"ExtrovertMonitoredTopicSpec":{"description":"An Extrovert monitored topic (what posts a KEYWORD campaign looks for): the body of POST /api/client/v2/monitored-topics. Extrovert documents no update of a topic: any change replaces it (only with --allow-replace), and campaigns referring to it by `ref` are re-bound to the new one.","type":"object","additionalProperties":false,"required":["name","description","ownerId"],"properties":{"name":{"description":"Name of the topic, e.g. \"AI agents\".","type":"string","minLength":1},"description":{"description":"Tells the AI matcher which posts qualify and which are excluded.","type":"string","minLength":1},"ownerId":{"description":"Id of the team member who owns the topic, or `{ teamMember: <email or name> }`.","anyOf":[{"$ref":"#/$defs/Uuid"},{"$ref":"#/$defs/TeamMemberLookup"}]}}}}};
-const schema69 = {"description":"campaignctl's key for the campaign. The address `<provider>/<account>/<name>` must be unique in the workspace.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The campaign's stable key inside campaignctl (not the name shown by the provider; that is `spec.name`). Lowercase letters, digits and '-', 1-63 characters, starting and ending with a letter or digit. Renaming it makes campaignctl treat the campaign as a different one.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)"},"account":{"description":"Name of the provider account (from `accounts` in campaignctl.yaml) that owns the campaign.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"},"ignoreChanges":{"description":"Spec fields (dotted paths, e.g. `operating_hours` or `cycles.max_iterations`) campaignctl stops managing once the campaign exists, like Terraform's ignore_changes: they are neither planned nor reported as drift. A create still sends them as written. The way to accept a difference the provider will never let campaignctl fix, or an edit made in the provider's dashboard.","type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$","patternErrorMessage":"must be a dotted spec path such as `sequence_nodes` or `cycles.max_iterations`"}}}};
-const schema70 = {"title":"Audience","type":"object","additionalProperties":false,"required":["files"],"properties":{"files":{"description":"Roster files, relative to this campaign file and inside the workspace: CSV with a header row or JSON Lines (.jsonl, one row object per line, the provider's roster field names as keys). CSV headers are the provider's roster field names, headers that match one once case, spaces and punctuation are ignored (\"First Name\" is first_name), or the headers named in `columns`; the delimiter (comma, semicolon or tab) is detected from the header line. Files must be UTF-8.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"pattern":"\\.(csv|CSV|jsonl|JSONL)$","patternErrorMessage":"must be a path ending in .csv or .jsonl"}},"mode":{"description":"append (default): upload rows whose identity is not in the roster yet, never remove. exact: also remove roster entries no longer listed, where the provider allows it (Puffle: draft campaigns; Altur: contacts in queue or failed).","type":"string","enum":["append","exact"],"default":"append"},"columns":{"description":"Which CSV header feeds which provider roster field (field: \"Header in the file\"), e.g. { email: \"Email\", first_name: \"First Name\", custom_fields.plan: \"Plan\" }. With it, the file's other columns are ignored (listed once as a note) and the identity field for the campaign's channel must be named.","type":"object","minProperties":1,"propertyNames":{"minLength":1},"additionalProperties":{"type":"string","minLength":1}},"defaultCountry":{"description":"Phone numbers written without a leading + (national numbers such as \"55 1234 5678\") are read as numbers of this country (ISO 3166-1 alpha-2, e.g. MX) and uploaded in E.164.","type":"string","pattern":"^[A-Z]{2}$","patternErrorMessage":"must be a two-letter country code in capitals (ISO 3166-1 alpha-2), e.g. MX"},"invalidRows":{"description":"error (default): a row the provider would reject (no valid identity, an invalid cell) is a validation error. skip: such rows are left out and not uploaded, each listed once as a warning with file:line.","type":"string","enum":["error","skip"],"default":"error"}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/campaign.schema.json","title":"CampaignDocument","description":"One campaign managed by campaignctl. Exactly one campaign per file; `spec` uses the provider's own field names, and only the fields written here are managed.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"kind":{"description":"What the file declares: a campaign (ExtrovertCampaign for LinkedIn engagement, PuffleCampaign for LinkedIn or email sequences, AlturCampaign for AI phone-call or WhatsApp agents) or an object campaigns use (ExtrovertStyle, ExtrovertContext, ExtrovertMonitoredTopic). Selects the fields allowed in `spec`.","type":"string","enum":["ExtrovertCampaign","PuffleCampaign","AlturCampaign","ExtrovertStyle","ExtrovertContext","ExtrovertMonitoredTopic","PuffleBlockedCompanies"]},"metadata":{"$ref":"#/$defs/Metadata","description":"campaignctl's own bookkeeping for the campaign: its key and the provider account it lives in."},"spec":{"description":"The campaign as the provider's API describes it (field names exactly as the provider spells them). Fields left out are never changed and never reported as drift.","type":"object"},"audience":{"$ref":"#/$defs/Audience","description":"Who the campaign reaches: roster files beside the campaign file (not inside `spec`, which stays the provider's own fields). Planned and applied like the spec: append (default) uploads rows not uploaded yet; exact also removes entries no longer listed, where the provider allows it."}},"allOf":[{"if":{"properties":{"kind":{"const":"ExtrovertCampaign"}},"required":["kind"]},"then":{"properties":{"spec":{"$ref":"#/$defs/ExtrovertSpec"}}}},{"if":{"properties":{"kind":{"const":"PuffleCampaign"}},"required":["kind"]},"then":{"properties":{"spec":{"$ref":"#/$defs/PuffleSpec"}}}},{"if":{"properties":{"kind":{"const":"AlturCampaign"}},"required":["kind"]},"then":{"properties":{"spec":{"$ref":"#/$defs/AlturSpec"}}}},{"if":{"properties":{"kind":{"const":"ExtrovertStyle"}},"required":["kind"]},"then":{"properties":{"spec":{"$ref":"#/$defs/ExtrovertStyleSpec"}}}},{"if":{"properties":{"kind":{"const":"ExtrovertContext"}},"required":["kind"]},"then":{"properties":{"spec":{"$ref":"#/$defs/ExtrovertContextSpec"}}}},{"if":{"properties":{"kind":{"const":"ExtrovertMonitoredTopic"}},"required":["kind"]},"then":{"properties":{"spec":{"$ref":"#/$defs/ExtrovertMonitoredTopicSpec"}}}},{"if":{"properties":{"kind":{"const":"PuffleBlockedCompanies"}},"required":["kind"]},"then":{"properties":{"spec":{"$ref":"#/$defs/PuffleBlockedCompaniesSpec"}}}}],"$defs":{"Metadata":{"description":"campaignctl's key for the campaign. The address `<provider>/<account>/<name>` must be unique in the workspace.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The campaign's stable key inside campaignctl (not the name shown by the provider; that is `spec.name`). Lowercase letters, digits and '-', 1-63 characters, starting and ending with a letter or digit. Renaming it makes campaignctl treat the campaign as a different one.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)"},"account":{"description":"Name of the provider account (from `accounts` in campaignctl.yaml) that owns the campaign.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"},"ignoreChanges":{"description":"Spec fields (dotted paths, e.g. `operating_hours` or `cycles.max_iterations`) campaignctl stops managing once the campaign exists, like Terraform's ignore_changes: they are neither planned nor reported as drift. A create still sends them as written. The way to accept a difference the provider will never let campaignctl fix, or an edit made in the provider's dashboard.","type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$","patternErrorMessage":"must be a dotted spec path such as `sequence_nodes` or `cycles.max_iterations`"}}}},"Audience":{"title":"Audience","type":"object","additionalProperties":false,"required":["files"],"properties":{"files":{"description":"Roster files, relative to this campaign file and inside the workspace: CSV with a header row or JSON Lines (.jsonl, one row object per line, the provider's roster field names as keys). CSV headers are the provider's roster field names, headers that match one once case, spaces and punctuation are ignored (\"First Name\" is first_name), or the headers named in `columns`; the delimiter (comma, semicolon or tab) is detected from the header line. Files must be UTF-8.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"pattern":"\\.(csv|CSV|jsonl|JSONL)$","patternErrorMessage":"must be a path ending in .csv or .jsonl"}},"mode":{"description":"append (default): upload rows whose identity is not in the roster yet, never remove. exact: also remove roster entries no longer listed, where the provider allows it (Puffle: draft campaigns; Altur: contacts in queue or failed).","type":"string","enum":["append","exact"],"default":"append"},"columns":{"description":"Which CSV header feeds which provider roster field (field: \"Header in the file\"), e.g. { email: \"Email\", first_name: \"First Name\", custom_fields.plan: \"Plan\" }. With it, the file's other columns are ignored (listed once as a note) and the identity field for the campaign's channel must be named.","type":"object","minProperties":1,"propertyNames":{"minLength":1},"additionalProperties":{"type":"string","minLength":1}},"defaultCountry":{"description":"Phone numbers written without a leading + (national numbers such as \"55 1234 5678\") are read as numbers of this country (ISO 3166-1 alpha-2, e.g. MX) and uploaded in E.164.","type":"string","pattern":"^[A-Z]{2}$","patternErrorMessage":"must be a two-letter country code in capitals (ISO 3166-1 alpha-2), e.g. MX"},"invalidRows":{"description":"error (default): a row the provider would reject (no valid identity, an invalid cell) is a validation error. skip: such rows are left out and not uploaded, each listed once as a warning with file:line.","type":"string","enum":["error","skip"],"default":"error"}}},"ExtrovertSpec":{"description":"An Extrovert LinkedIn engagement campaign: the body of POST /api/client/v2/campaign. Extrovert replaces the whole campaign on every update, so campaignctl sends the whole body every time: postMaxAgeDays, isIndirectEngagementEnabled and (KEYWORD) skipTeammatesLeads left out here keep their last applied value or the documented default; connectingSettings and dmSettings left out are sent with every automation disabled; applyCommentIntervalH left out switches comment spacing off.","type":"object","additionalProperties":false,"required":["ownerId","type","name","userStyleId","userContextId","postActivityFilter"],"properties":{"ownerId":{"description":"Id of the team member who owns the campaign (see GET /user/team-members), or `{ teamMember: <email or name> }`. Fixed at creation: changing it means replacing the campaign.","anyOf":[{"$ref":"#/$defs/Uuid"},{"$ref":"#/$defs/TeamMemberLookup"}]},"type":{"description":"TARGET_USER: engage with a list of chosen LinkedIn profiles (a \"Prospects campaign\"). KEYWORD: find posts about monitored topics (a \"Topic campaign\"). Fixed at creation: changing it means replacing the campaign.","type":"string","enum":["TARGET_USER","KEYWORD"]},"name":{"description":"Name of the campaign in the Extrovert dashboard.","type":"string","minLength":1},"userStyleId":{"description":"Id of the writing Style used for generated comments and messages, or `{ ref: <name> }` of an ExtrovertStyle in this workspace.","anyOf":[{"$ref":"#/$defs/Uuid"},{"$ref":"#/$defs/StyleRef"}]},"userContextId":{"description":"Id of the Context (what the company and the user do) given to the AI, or `{ ref: <name> }` of an ExtrovertContext in this workspace.","anyOf":[{"$ref":"#/$defs/Uuid"},{"$ref":"#/$defs/ContextRef"}]},"postMaxAgeDays":{"description":"Legacy setting the API still insists on; Extrovert ignores its value. Leave it at 30.","type":"integer","exclusiveMinimum":0,"default":30},"skipTeammatesLeads":{"description":"Skip prospects that a teammate already targets, so nobody is contacted twice. Required for TARGET_USER campaigns; for KEYWORD campaigns it does not apply: leave it out (sent as false).","type":"boolean"},"isIndirectEngagementEnabled":{"description":"Also comment on posts by the people a prospect interacts with most (posts the prospect probably sees). Meaningful for TARGET_USER campaigns only; keep it false for KEYWORD campaigns.","type":"boolean"},"postActivityFilter":{"$ref":"#/$defs/ExtrovertPostActivityFilter","description":"Which posts qualify for engagement. Write the whole object: Extrovert replaces it as a unit."},"connectingSettings":{"$ref":"#/$defs/ExtrovertConnectingSettings","description":"Automatic LinkedIn connection requests (TARGET_USER campaigns). Write the whole object: Extrovert replaces it as a unit. Leave it out (always, for KEYWORD campaigns) to send it with every automation disabled."},"dmSettings":{"$ref":"#/$defs/ExtrovertDmSettings","description":"Automatic drafting of direct messages (TARGET_USER campaigns). Write the whole object: Extrovert replaces it as a unit. Leave it out (always, for KEYWORD campaigns) to send it with every automation disabled."},"applyCommentIntervalH":{"description":"Minimum number of hours between two automated comments. The dashboard only offers whole days, so use a multiple of 24 (24, 48, 72). Leave it out to switch the spacing off; TARGET_USER campaigns only.","type":"integer","exclusiveMinimum":0}},"allOf":[{"if":{"properties":{"type":{"const":"TARGET_USER"}},"required":["type"]},"then":{"properties":{"skipTeammatesLeads":{"description":"Required for TARGET_USER campaigns."}},"required":["skipTeammatesLeads"]}}]},"ExtrovertPostActivityFilter":{"description":"Filter deciding which posts the campaign engages with. Every field is required because Extrovert replaces the object whole.","type":"object","additionalProperties":false,"required":["emotionTypes","monitoredTopicIds","isShowImportantTargetUsersFirstEnabled","isShowDirectPostFirstEnabled","minPostLikes"],"properties":{"emotionTypes":{"description":"Post emotion types to engage with (Extrovert does not publish the list of values; [] means no filter).","type":"array","items":{"type":"string","description":"An emotion type."}},"monitoredTopicIds":{"description":"Ids of the monitored topics a KEYWORD campaign watches (each an id or `{ ref: <name> }` of an ExtrovertMonitoredTopic in this workspace). For KEYWORD campaigns campaignctl also sends the same set through toggle-bulk.","type":"array","items":{"description":"Id of a monitored topic, or `{ ref: <name> }`.","anyOf":[{"$ref":"#/$defs/Uuid"},{"$ref":"#/$defs/TopicRef"}]}},"isShowImportantTargetUsersFirstEnabled":{"description":"List posts by the most important prospects first.","type":"boolean"},"isShowDirectPostFirstEnabled":{"description":"List posts written by prospects themselves before indirect posts.","type":"boolean"},"minPostLikes":{"description":"Only engage with posts that have at least this many likes.","type":"integer","minimum":0}}},"ExtrovertConnectingSettings":{"description":"When the campaign sends LinkedIn connection requests. Every field is required because Extrovert replaces the object whole.","type":"object","additionalProperties":false,"required":["isSendConnectionRequestEnabled","sendConnectionRequestOnDirectCommentCount","isSendConnectionRequestOnIndirectCommentEnabled","sendConnectionRequestOnIndirectCommentCount","isSendConnectionRequestOnTimeoutEnabled","sendConnectionRequestOnTimeoutDays","isSendConnectionRequestOnNoPostsEnabled"],"properties":{"isSendConnectionRequestEnabled":{"description":"Master switch for automatic connection requests.","type":"boolean"},"sendConnectionRequestOnDirectCommentCount":{"description":"Send a request after this many comments on the prospect's own posts.","type":"integer","minimum":0},"isSendConnectionRequestOnIndirectCommentEnabled":{"description":"Also count comments on indirect posts (posts the prospect interacted with).","type":"boolean"},"sendConnectionRequestOnIndirectCommentCount":{"description":"Send a request after this many comments on indirect posts.","type":"integer","minimum":0},"isSendConnectionRequestOnTimeoutEnabled":{"description":"Send a request after a number of days even without enough comments.","type":"boolean"},"sendConnectionRequestOnTimeoutDays":{"description":"Days to wait before the timeout request.","type":"integer","minimum":0},"isSendConnectionRequestOnNoPostsEnabled":{"description":"Send a request to prospects who do not post at all.","type":"boolean"}}},"ExtrovertDmSettings":{"description":"When the campaign drafts direct messages. Every field is required because Extrovert replaces the object whole.","type":"object","additionalProperties":false,"required":["isGenerateDmEnabled","isGenerateDmOnConnectEnabled","generateDmOnConnectAfterDaysCount","isGenerateDmOnRelevantPostEnabled","generateDmOnRelevantPostAfterDaysCount","isGenerateDmOnTimeoutEnabled","generateDmOnTimeoutAfterDaysCount"],"properties":{"isGenerateDmEnabled":{"description":"Master switch for drafted direct messages (needs DM playbook entries to be useful).","type":"boolean"},"isGenerateDmOnConnectEnabled":{"description":"Draft a message once the prospect accepts the connection request.","type":"boolean"},"generateDmOnConnectAfterDaysCount":{"description":"Days to wait after the connection is accepted.","type":"integer","minimum":0},"isGenerateDmOnRelevantPostEnabled":{"description":"Draft a message when the prospect publishes a relevant post.","type":"boolean"},"generateDmOnRelevantPostAfterDaysCount":{"description":"Days to wait after the relevant post.","type":"integer","minimum":0},"isGenerateDmOnTimeoutEnabled":{"description":"Draft a message after a number of days regardless of activity.","type":"boolean"},"generateDmOnTimeoutAfterDaysCount":{"description":"Days to wait before the timeout message.","type":"integer","minimum":0}}},"StyleRef":{"description":"Names a Style declared in this workspace (kind ExtrovertStyle, same account) by its metadata.name instead of copying its id; campaignctl fills in the id, creating the object first when it does not exist yet.","type":"object","additionalProperties":false,"required":["ref"],"properties":{"ref":{"description":"metadata.name of the ExtrovertStyle file.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be the metadata.name of an object in this workspace (lowercase letters, digits and '-')"}}},"ContextRef":{"description":"Names a Context declared in this workspace (kind ExtrovertContext, same account) by its metadata.name instead of copying its id; campaignctl fills in the id, creating the object first when it does not exist yet.","type":"object","additionalProperties":false,"required":["ref"],"properties":{"ref":{"description":"metadata.name of the ExtrovertContext file.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be the metadata.name of an object in this workspace (lowercase letters, digits and '-')"}}},"TopicRef":{"description":"Names a monitored topic declared in this workspace (kind ExtrovertMonitoredTopic, same account) by its metadata.name instead of copying its id; campaignctl fills in the id, creating the object first when it does not exist yet.","type":"object","additionalProperties":false,"required":["ref"],"properties":{"ref":{"description":"metadata.name of the ExtrovertMonitoredTopic file.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be the metadata.name of an object in this workspace (lowercase letters, digits and '-')"}}},"Uuid":{"description":"A UUID such as 3c90c3cc-0d44-4b50-8888-8dd25736052a.","type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$","patternErrorMessage":"must be a UUID such as 3c90c3cc-0d44-4b50-8888-8dd25736052a"},"TeamMemberLookup":{"description":"Names an Extrovert team member by email or name instead of copying their id; plan looks it up in GET /user/team-members (read-only) and needs exactly one match.","type":"object","additionalProperties":false,"required":["teamMember"],"properties":{"teamMember":{"description":"The team member's email or full name, as the Extrovert dashboard shows it.","type":"string","minLength":1}}},"PuffleSpec":{"description":"A Puffle sequence campaign (LinkedIn or email): the fields of POST and PATCH /api/campaigns plus the desired lifecycle `status`. Several fields can only change while the campaign is a draft; campaignctl shows such changes as blocked afterwards.","type":"object","additionalProperties":false,"required":["type","name","sender_account_ids"],"properties":{"type":{"description":"Channel of the campaign: linkedin or email. Fixed at creation: changing it means replacing the campaign.","type":"string","enum":["linkedin","email"]},"name":{"description":"Name of the campaign; unique among your Puffle campaigns. Editable in every status.","type":"string","minLength":1,"maxLength":255},"sender_account_ids":{"description":"Ids of the connected sender accounts (or `{ sender: <email or display name> }`, looked up at plan time) (LinkedIn profiles or email inboxes, matching `type`). Draft only. Puffle documents no maximum.","type":"array","minItems":1,"items":{"description":"Id of a sender account, or `{ sender: <email or display name> }`.","anyOf":[{"$ref":"#/$defs/PuffleUuid"},{"$ref":"#/$defs/SenderLookup"}]}},"skip_other_campaigns":{"description":"LinkedIn only, draft only: skip prospects who are already in another active LinkedIn campaign.","type":"boolean","doNotSuggest":true},"operating_hours":{"description":"LinkedIn only: the weekly sending schedule, kept as an opaque JSON object (Puffle does not document its shape). Editable in every status; changing it on an active campaign wakes sleeping prospects at once.","type":["object","null"],"doNotSuggest":true},"daily_limit":{"description":"Email only: most prospects contacted per day across all senders (1-500). Editable in every status.","type":"integer","minimum":1,"maximum":500,"doNotSuggest":true},"stop_on_reply":{"description":"Email only, draft only: stop the sequence for a prospect who replies.","type":"boolean","doNotSuggest":true},"open_tracking":{"description":"Email only, draft only: add an open-tracking pixel to emails.","type":"boolean","doNotSuggest":true},"signature":{"description":"Email only, draft only: signature template (supports %sender_*% and %first_name% variables); null for none.","type":["string","null"],"doNotSuggest":true},"account_limits":{"description":"Email only: per-sender daily limits overriding `daily_limit` (at most 50 entries). Editable in every status.","type":"array","maxItems":50,"items":{"$ref":"#/$defs/PuffleAccountLimit","description":"A daily limit for one sender account."},"doNotSuggest":true},"sequence_nodes":{"description":"The whole sequence, in order (positions follow the list order; node ids are Puffle's). Must end with exactly one `end` node. Draft only. Puffle documents no maximum.","type":"array","items":{"$ref":"#/$defs/PuffleSequenceNode","description":"One step of the sequence."}},"status":{"description":"Desired lifecycle: draft (never launched), active (launch or resume) or paused. Leave it out to let campaignctl ignore the status.","type":"string","enum":["draft","active","paused"]}}},"PuffleUuid":{"description":"A UUID as Puffle accepts it: version 1-8 with the RFC 4122 variant (e.g. f0000000-0000-4000-8000-000000000001), or the nil/max UUID.","type":"string","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$","patternErrorMessage":"must be a UUID of version 1-8 with the RFC 4122 variant, such as f0000000-0000-4000-8000-000000000001"},"PuffleAccountLimit":{"description":"A per-sender daily limit.","type":"object","additionalProperties":false,"required":["account_id","daily_limit"],"properties":{"account_id":{"$ref":"#/$defs/PuffleUuid","description":"Id of one of the campaign's sender accounts."},"daily_limit":{"description":"Most emails this sender sends per day for the campaign (1-500).","type":"integer","minimum":1,"maximum":500}}},"PuffleSequenceNode":{"description":"One sequence step, without the id, position and campaign_id Puffle assigns. LinkedIn campaigns use connection_request, message, delay, ai and end; email campaigns use email, delay, ai and end.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Kind of step. Cannot change on an existing node (campaignctl replaces the node instead).","type":"string","enum":["connection_request","message","email","delay","ai","end"]},"subject":{"description":"email nodes: subject line (placeholders such as {{first_name}} allowed).","type":["string","null"]},"body":{"description":"connection_request, message and email nodes: the text sent.","type":["string","null"]},"body_html":{"description":"email nodes: HTML version of the body.","type":["string","null"]},"signature":{"description":"email nodes: signature for this step.","type":["string","null"]},"from_name":{"description":"email nodes: sender name shown to the recipient.","type":["string","null"]},"reply_to":{"description":"email nodes: Reply-To address.","type":["string","null"]},"cc":{"description":"email nodes: Cc recipients (Puffle does not document the shape: a string or a list of addresses).","type":["string","array","null"],"items":{"type":"string","description":"An email address."}},"bcc":{"description":"email nodes: Bcc recipients (Puffle does not document the shape: a string or a list of addresses).","type":["string","array","null"],"items":{"type":"string","description":"An email address."}},"attachments":{"description":"email nodes: attachments, as Puffle returns them.","type":"array","items":{"description":"One attachment (shape not documented by Puffle)."}},"include_message":{"description":"connection_request nodes: send `body` as the connection note.","type":"boolean"},"is_reply":{"description":"email nodes: send as a reply in the thread of the previous email.","type":"boolean"},"delay_days":{"description":"delay nodes: days to wait. days + hours + minutes must total between 1 minute and 30 days.","type":"integer","minimum":0},"delay_hours":{"description":"delay nodes: hours to wait (added to days and minutes).","type":"integer","minimum":0},"delay_minutes":{"description":"delay nodes: minutes to wait (added to days and hours).","type":"integer","minimum":0},"ai_node":{"description":"ai nodes: what the AI step writes.","type":["object","null"],"additionalProperties":false,"properties":{"purpose":{"description":"Instructions: what the generated message should achieve.","type":"string"},"output_type":{"description":"What the step produces, e.g. email.","type":"string"}}}}},"SenderLookup":{"description":"Names a Puffle sender account by its email address or display name instead of copying its id; plan looks it up in GET /api/accounts (read-only) and needs exactly one match.","type":"object","additionalProperties":false,"required":["sender"],"properties":{"sender":{"description":"The sender account's email address or display name.","type":"string","minLength":1}}},"AlturSpec":{"description":"An Altur AI-agent campaign (phone calls or WhatsApp): the fields of POST and PATCH /campaigns plus the desired lifecycle `status` and `archived`.","type":"object","additionalProperties":false,"required":["name","agent_id","integration_id","integration_type"],"properties":{"name":{"description":"Name of the campaign (at most 255 characters).","type":"string","minLength":1,"maxLength":255},"agent_id":{"description":"Public id of the AI agent that runs the campaign. Fixed at creation: changing it means replacing the campaign.","type":"string","minLength":1},"integration_id":{"description":"Public id of the agent's phone or WhatsApp integration. Fixed at creation.","type":"string","minLength":1},"integration_type":{"description":"Channel: phone_call or whatsapp. Fixed at creation. Decides which other fields are allowed.","type":"string","enum":["phone_call","whatsapp"]},"description":{"description":"Free-text description.","type":"string"},"timezone":{"description":"IANA time zone of the calling windows, e.g. America/Mexico_City (Altur's default).","type":"string","minLength":1},"retries":{"description":"How often an unanswered contact is tried again (0-5).","type":"integer","minimum":0,"maximum":5},"message_limit":{"description":"Message limit of the campaign (1-10000).","type":"integer","minimum":1,"maximum":10000},"first_message":{"description":"phone_call only: the agent's opening line when the call is answered.","type":"string","doNotSuggest":true},"template":{"description":"whatsapp only: name of the WhatsApp message template.","type":"string","doNotSuggest":true},"template_alt":{"description":"whatsapp only: name of the alternate template.","type":"string","doNotSuggest":true},"scheduling":{"$ref":"#/$defs/AlturWeekSchedule","description":"Weekly windows in which the agent may contact people, per weekday (mon..sun); weekdays left out are inactive."},"cycles":{"description":"phone_call only: repeated dialling rounds. Can only be enabled at creation; `enabled` and `mode` cannot change afterwards.","allOf":[{"$ref":"#/$defs/AlturCycles"}],"doNotSuggest":true},"status":{"description":"Desired lifecycle: active (activate or resume) or inactive (pause). Leave it out to let campaignctl ignore the status.","type":"string","enum":["active","inactive"]},"archived":{"description":"true archives the campaign (Altur has no delete). Archiving cannot be undone through the API.","type":"boolean"}}},"AlturDayWindow":{"description":"Calling window for one weekday.","type":"object","additionalProperties":false,"required":["active"],"properties":{"startTime":{"description":"Start of the window, HH:MM (24-hour), in the campaign's time zone.","type":"string","pattern":"^([01][0-9]|2[0-3]):[0-5][0-9]$","patternErrorMessage":"must be a 24-hour time HH:MM, such as 09:00 or 17:30"},"stopTime":{"description":"End of the window, HH:MM (24-hour); later than startTime.","type":"string","pattern":"^([01][0-9]|2[0-3]):[0-5][0-9]$","patternErrorMessage":"must be a 24-hour time HH:MM, such as 09:00 or 17:30"},"active":{"description":"Whether the agent works on this weekday. When true, startTime and stopTime are required.","type":"boolean"}}},"AlturWeekSchedule":{"description":"A window per weekday.","type":"object","additionalProperties":false,"properties":{"mon":{"$ref":"#/$defs/AlturDayWindow","description":"Monday."},"tue":{"$ref":"#/$defs/AlturDayWindow","description":"Tuesday."},"wed":{"$ref":"#/$defs/AlturDayWindow","description":"Wednesday."},"thu":{"$ref":"#/$defs/AlturDayWindow","description":"Thursday."},"fri":{"$ref":"#/$defs/AlturDayWindow","description":"Friday."},"sat":{"$ref":"#/$defs/AlturDayWindow","description":"Saturday."},"sun":{"$ref":"#/$defs/AlturDayWindow","description":"Sunday."}}},"AlturCycles":{"description":"Repeated dialling rounds over the contacts (phone_call campaigns). When `enabled` is false or left out, every other field is ignored.","type":"object","additionalProperties":false,"properties":{"enabled":{"description":"Turn cycles on. Only possible at creation; cannot change afterwards.","type":"boolean"},"mode":{"description":"cooldown: start the next round a fixed time after the previous one. scheduled: run rounds inside `schedule` between the schedule dates. Required when enabled; cannot change afterwards.","type":"string","enum":["cooldown","scheduled"]},"max_iterations":{"description":"Most rounds to run (1-50).","type":"integer","minimum":1,"maximum":50},"cooldown_minutes":{"description":"Minutes between two rounds (1-43200, i.e. up to 30 days).","type":"integer","minimum":1,"maximum":43200},"filter_statuses":{"description":"Contact statuses dialled again in the next round (e.g. voicemail, failed).","type":"array","items":{"type":"string","description":"A contact status."}},"filter_tags":{"description":"Only contacts with these tags are dialled again.","type":"array","items":{"type":"string","description":"A contact tag."}},"schedule":{"$ref":"#/$defs/AlturWeekSchedule","description":"scheduled mode only: weekly windows in which rounds run."},"schedule_start_date":{"description":"scheduled mode only: first day of the rounds, YYYY-MM-DD.","type":"string","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}$","patternErrorMessage":"must be a date YYYY-MM-DD, such as 2025-07-01"},"schedule_end_date":{"description":"scheduled mode only: last day of the rounds, YYYY-MM-DD (not before the start date).","type":"string","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}$","patternErrorMessage":"must be a date YYYY-MM-DD, such as 2025-07-01"}}},"ExtrovertStyleSpec":{"description":"An Extrovert Style (how the AI writes comments and DMs): the body of POST /api/client/v2/style. campaignctl records what it last applied (Extrovert cannot read styles back).","type":"object","additionalProperties":false,"required":["name","userId","isLearningModeEnabled"],"properties":{"name":{"description":"Name of the style in the Extrovert dashboard.","type":"string","minLength":1},"userId":{"description":"Id of the team member who owns the style, or `{ teamMember: <email or name> }`. Fixed at creation: changing it means replacing the style.","anyOf":[{"$ref":"#/$defs/Uuid"},{"$ref":"#/$defs/TeamMemberLookup"}]},"isLearningModeEnabled":{"description":"Save comments the user edited and approved as examples (DMs never); at most 20 examples.","type":"boolean"},"styleInstructionsForComments":{"description":"Plain-text instructions for comments. Left out: never changed; \"\" clears them.","type":"string"},"styleInstructionsForDm":{"description":"Plain-text instructions for DMs. Left out: never changed; \"\" clears them.","type":"string"}}},"ExtrovertContextSpec":{"description":"An Extrovert Context (what the AI knows about the company and the user): the body of POST /api/client/v2/context. Both texts are sent whole on every update.","type":"object","additionalProperties":false,"required":["name","userId","contextAboutCompany","contextAboutUser"],"properties":{"name":{"description":"Name of the context in the Extrovert dashboard.","type":"string","minLength":1},"userId":{"description":"Id of the team member who owns the context, or `{ teamMember: <email or name> }`. Fixed at creation: changing it means replacing the context.","anyOf":[{"$ref":"#/$defs/Uuid"},{"$ref":"#/$defs/TeamMemberLookup"}]},"contextAboutCompany":{"description":"What the company does (may be empty).","type":"string"},"contextAboutUser":{"description":"Who the user is (may be empty).","type":"string"}}},"ExtrovertMonitoredTopicSpec":{"description":"An Extrovert monitored topic (what posts a KEYWORD campaign looks for): the body of POST /api/client/v2/monitored-topics. Extrovert documents no update of a topic: any change replaces it (only with --allow-replace), and campaigns referring to it by `ref` are re-bound to the new one.","type":"object","additionalProperties":false,"required":["name","description","ownerId"],"properties":{"name":{"description":"Name of the topic, e.g. \"AI agents\".","type":"string","minLength":1},"description":{"description":"Tells the AI matcher which posts qualify and which are excluded.","type":"string","minLength":1},"ownerId":{"description":"Id of the team member who owns the topic, or `{ teamMember: <email or name> }`.","anyOf":[{"$ref":"#/$defs/Uuid"},{"$ref":"#/$defs/TeamMemberLookup"}]}}},"PuffleBlockedCompaniesSpec":{"title":"PuffleBlockedCompaniesSpec","description":"A Puffle account's blocked companies by domain (README.md §14): the whole set, created and deleted to match. Usually written for you by a SuppressionList with `sync: { puffle: <account> }`; one object per account. Name-only rows (no domain) are not managed.","type":"object","additionalProperties":false,"required":["entries"],"properties":{"entries":{"description":"The blocked companies, as Puffle's bulk add takes them: `{ domain }` each. Domains are compared the way Puffle stores them (lower-cased, protocol and `www.` stripped).","type":"array","items":{"type":"object","additionalProperties":false,"required":["domain"],"properties":{"domain":{"description":"The company's domain, e.g. acme.com.","type":"string","minLength":1,"maxLength":255}}}}}}}};
+const schema69 = {"title":"PuffleBlockedCompaniesSpec","description":"A Puffle account's blocked companies by domain (README.md §14): the whole set, created and deleted to match. Usually written for you by a SuppressionList with `sync: { puffle: <account> }`; one object per account. Name-only rows (no domain) are not managed.","type":"object","additionalProperties":false,"required":["entries"],"properties":{"entries":{"description":"The blocked companies, as Puffle's bulk add takes them: `{ domain }` each. Domains are compared the way Puffle stores them (lower-cased, protocol and `www.` stripped).","type":"array","items":{"type":"object","additionalProperties":false,"required":["domain"],"properties":{"domain":{"description":"The company's domain, e.g. acme.com.","type":"string","minLength":1,"maxLength":255}}}}}};
+const schema70 = {"description":"campaignctl's key for the campaign. The address `<provider>/<account>/<name>` must be unique in the workspace.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The campaign's stable key inside campaignctl (not the name shown by the provider; that is `spec.name`). Lowercase letters, digits and '-', 1-63 characters, starting and ending with a letter or digit. Renaming it makes campaignctl treat the campaign as a different one.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)"},"account":{"description":"Name of the provider account (from `accounts` in campaignctl.yaml) that owns the campaign.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"},"ignoreChanges":{"description":"Spec fields (dotted paths, e.g. `operating_hours` or `cycles.max_iterations`) campaignctl stops managing once the campaign exists, like Terraform's ignore_changes: they are neither planned nor reported as drift. A create still sends them as written. The way to accept a difference the provider will never let campaignctl fix, or an edit made in the provider's dashboard.","type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$","patternErrorMessage":"must be a dotted spec path such as `sequence_nodes` or `cycles.max_iterations`"}}}};
+const schema71 = {"title":"Audience","type":"object","additionalProperties":false,"required":["files"],"properties":{"files":{"description":"Roster files, relative to this campaign file and inside the workspace: CSV with a header row or JSON Lines (.jsonl, one row object per line, the provider's roster field names as keys). CSV headers are the provider's roster field names, headers that match one once case, spaces and punctuation are ignored (\"First Name\" is first_name), or the headers named in `columns`; the delimiter (comma, semicolon or tab) is detected from the header line. Files must be UTF-8.","type":"array","minItems":1,"items":{"type":"string","minLength":1,"pattern":"\\.(csv|CSV|jsonl|JSONL)$","patternErrorMessage":"must be a path ending in .csv or .jsonl"}},"mode":{"description":"append (default): upload rows whose identity is not in the roster yet, never remove. exact: also remove roster entries no longer listed, where the provider allows it (Puffle: draft campaigns; Altur: contacts in queue or failed).","type":"string","enum":["append","exact"],"default":"append"},"columns":{"description":"Which CSV header feeds which provider roster field (field: \"Header in the file\"), e.g. { email: \"Email\", first_name: \"First Name\", custom_fields.plan: \"Plan\" }. With it, the file's other columns are ignored (listed once as a note) and the identity field for the campaign's channel must be named.","type":"object","minProperties":1,"propertyNames":{"minLength":1},"additionalProperties":{"type":"string","minLength":1}},"defaultCountry":{"description":"Phone numbers written without a leading + (national numbers such as \"55 1234 5678\") are read as numbers of this country (ISO 3166-1 alpha-2, e.g. MX) and uploaded in E.164.","type":"string","pattern":"^[A-Z]{2}$","patternErrorMessage":"must be a two-letter country code in capitals (ISO 3166-1 alpha-2), e.g. MX"},"invalidRows":{"description":"error (default): a row the provider would reject (no valid identity, an invalid cell) is a validation error. skip: such rows are left out and not uploaded, each listed once as a warning with file:line.","type":"string","enum":["error","skip"],"default":"error"}}};
 const schema32 = {"description":"An Extrovert LinkedIn engagement campaign: the body of POST /api/client/v2/campaign. Extrovert replaces the whole campaign on every update, so campaignctl sends the whole body every time: postMaxAgeDays, isIndirectEngagementEnabled and (KEYWORD) skipTeammatesLeads left out here keep their last applied value or the documented default; connectingSettings and dmSettings left out are sent with every automation disabled; applyCommentIntervalH left out switches comment spacing off.","type":"object","additionalProperties":false,"required":["ownerId","type","name","userStyleId","userContextId","postActivityFilter"],"properties":{"ownerId":{"description":"Id of the team member who owns the campaign (see GET /user/team-members), or `{ teamMember: <email or name> }`. Fixed at creation: changing it means replacing the campaign.","anyOf":[{"$ref":"#/$defs/Uuid"},{"$ref":"#/$defs/TeamMemberLookup"}]},"type":{"description":"TARGET_USER: engage with a list of chosen LinkedIn profiles (a \"Prospects campaign\"). KEYWORD: find posts about monitored topics (a \"Topic campaign\"). Fixed at creation: changing it means replacing the campaign.","type":"string","enum":["TARGET_USER","KEYWORD"]},"name":{"description":"Name of the campaign in the Extrovert dashboard.","type":"string","minLength":1},"userStyleId":{"description":"Id of the writing Style used for generated comments and messages, or `{ ref: <name> }` of an ExtrovertStyle in this workspace.","anyOf":[{"$ref":"#/$defs/Uuid"},{"$ref":"#/$defs/StyleRef"}]},"userContextId":{"description":"Id of the Context (what the company and the user do) given to the AI, or `{ ref: <name> }` of an ExtrovertContext in this workspace.","anyOf":[{"$ref":"#/$defs/Uuid"},{"$ref":"#/$defs/ContextRef"}]},"postMaxAgeDays":{"description":"Legacy setting the API still insists on; Extrovert ignores its value. Leave it at 30.","type":"integer","exclusiveMinimum":0,"default":30},"skipTeammatesLeads":{"description":"Skip prospects that a teammate already targets, so nobody is contacted twice. Required for TARGET_USER campaigns; for KEYWORD campaigns it does not apply: leave it out (sent as false).","type":"boolean"},"isIndirectEngagementEnabled":{"description":"Also comment on posts by the people a prospect interacts with most (posts the prospect probably sees). Meaningful for TARGET_USER campaigns only; keep it false for KEYWORD campaigns.","type":"boolean"},"postActivityFilter":{"$ref":"#/$defs/ExtrovertPostActivityFilter","description":"Which posts qualify for engagement. Write the whole object: Extrovert replaces it as a unit."},"connectingSettings":{"$ref":"#/$defs/ExtrovertConnectingSettings","description":"Automatic LinkedIn connection requests (TARGET_USER campaigns). Write the whole object: Extrovert replaces it as a unit. Leave it out (always, for KEYWORD campaigns) to send it with every automation disabled."},"dmSettings":{"$ref":"#/$defs/ExtrovertDmSettings","description":"Automatic drafting of direct messages (TARGET_USER campaigns). Write the whole object: Extrovert replaces it as a unit. Leave it out (always, for KEYWORD campaigns) to send it with every automation disabled."},"applyCommentIntervalH":{"description":"Minimum number of hours between two automated comments. The dashboard only offers whole days, so use a multiple of 24 (24, 48, 72). Leave it out to switch the spacing off; TARGET_USER campaigns only.","type":"integer","exclusiveMinimum":0}},"allOf":[{"if":{"properties":{"type":{"const":"TARGET_USER"}},"required":["type"]},"then":{"properties":{"skipTeammatesLeads":{"description":"Required for TARGET_USER campaigns."}},"required":["skipTeammatesLeads"]}}]};
 const schema33 = {"description":"A UUID such as 3c90c3cc-0d44-4b50-8888-8dd25736052a.","type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$","patternErrorMessage":"must be a UUID such as 3c90c3cc-0d44-4b50-8888-8dd25736052a"};
 const schema34 = {"description":"Names an Extrovert team member by email or name instead of copying their id; plan looks it up in GET /user/team-members (read-only) and needs exactly one match.","type":"object","additionalProperties":false,"required":["teamMember"],"properties":{"teamMember":{"description":"The team member's email or full name, as the Extrovert dashboard shows it.","type":"string","minLength":1}}};
@@ -4927,9 +4928,13 @@ props0 = props0 || {};
 Object.assign(props0, props5);
 }
 }
+const _errs38 = errors;
+let valid19 = true;
+const _errs39 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.apiVersion === undefined){
-const err18 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "apiVersion"},message:"must have required property '"+"apiVersion"+"'",schema:schema31.required,parentSchema:schema31,data};
+let missing6;
+if((data.kind === undefined) && (missing6 = "kind")){
+const err18 = {};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -4938,8 +4943,10 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(data.kind === undefined){
-const err19 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema31.required,parentSchema:schema31,data};
+else {
+if(data.kind !== undefined){
+if("PuffleBlockedCompanies" !== data.kind){
+const err19 = {};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -4948,8 +4955,27 @@ vErrors.push(err19);
 }
 errors++;
 }
-if(data.metadata === undefined){
-const err20 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metadata"},message:"must have required property '"+"metadata"+"'",schema:schema31.required,parentSchema:schema31,data};
+}
+}
+}
+var _valid6 = _errs39 === errors;
+errors = _errs38;
+if(vErrors !== null){
+if(_errs38){
+vErrors.length = _errs38;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid6){
+const _errs41 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.spec !== undefined){
+let data13 = data.spec;
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+if(data13.entries === undefined){
+const err20 = {instancePath:instancePath+"/spec",schemaPath:"#/$defs/PuffleBlockedCompaniesSpec/required",keyword:"required",params:{missingProperty: "entries"},message:"must have required property '"+"entries"+"'",schema:schema69.required,parentSchema:schema69,data:data13};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -4958,8 +4984,9 @@ vErrors.push(err20);
 }
 errors++;
 }
-if(data.spec === undefined){
-const err21 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "spec"},message:"must have required property '"+"spec"+"'",schema:schema31.required,parentSchema:schema31,data};
+for(const key0 in data13){
+if(!(key0 === "entries")){
+const err21 = {instancePath:instancePath+"/spec",schemaPath:"#/$defs/PuffleBlockedCompaniesSpec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema69,data:data13};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -4968,9 +4995,16 @@ vErrors.push(err21);
 }
 errors++;
 }
-for(const key0 in data){
-if(!(((((key0 === "apiVersion") || (key0 === "kind")) || (key0 === "metadata")) || (key0 === "spec")) || (key0 === "audience"))){
-const err22 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema31,data};
+}
+if(data13.entries !== undefined){
+let data14 = data13.entries;
+if(Array.isArray(data14)){
+const len0 = data14.length;
+for(let i0=0; i0<len0; i0++){
+let data15 = data14[i0];
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data15.domain === undefined){
+const err22 = {instancePath:instancePath+"/spec/entries/" + i0,schemaPath:"#/$defs/PuffleBlockedCompaniesSpec/properties/entries/items/required",keyword:"required",params:{missingProperty: "domain"},message:"must have required property '"+"domain"+"'",schema:schema69.properties.entries.items.required,parentSchema:schema69.properties.entries.items,data:data15};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -4979,11 +5013,9 @@ vErrors.push(err22);
 }
 errors++;
 }
-}
-if(data.apiVersion !== undefined){
-let data12 = data.apiVersion;
-if("campaignctl/v1" !== data12){
-const err23 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/const",keyword:"const",params:{allowedValue: "campaignctl/v1"},message:"must be equal to constant",schema:"campaignctl/v1",parentSchema:schema31.properties.apiVersion,data:data12};
+for(const key1 in data15){
+if(!(key1 === "domain")){
+const err23 = {instancePath:instancePath+"/spec/entries/" + i0,schemaPath:"#/$defs/PuffleBlockedCompaniesSpec/properties/entries/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema69.properties.entries.items,data:data15};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -4993,10 +5025,11 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data.kind !== undefined){
-let data13 = data.kind;
-if(typeof data13 !== "string"){
-const err24 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.kind.type,parentSchema:schema31.properties.kind,data:data13};
+if(data15.domain !== undefined){
+let data16 = data15.domain;
+if(typeof data16 === "string"){
+if(func2(data16) > 255){
+const err24 = {instancePath:instancePath+"/spec/entries/" + i0+"/domain",schemaPath:"#/$defs/PuffleBlockedCompaniesSpec/properties/entries/items/properties/domain/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters",schema:255,parentSchema:schema69.properties.entries.items.properties.domain,data:data16};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -5005,8 +5038,8 @@ vErrors.push(err24);
 }
 errors++;
 }
-if(!((((((data13 === "ExtrovertCampaign") || (data13 === "PuffleCampaign")) || (data13 === "AlturCampaign")) || (data13 === "ExtrovertStyle")) || (data13 === "ExtrovertContext")) || (data13 === "ExtrovertMonitoredTopic"))){
-const err25 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema31.properties.kind.enum},message:"must be equal to one of the allowed values",schema:schema31.properties.kind.enum,parentSchema:schema31.properties.kind,data:data13};
+if(func2(data16) < 1){
+const err25 = {instancePath:instancePath+"/spec/entries/" + i0+"/domain",schemaPath:"#/$defs/PuffleBlockedCompaniesSpec/properties/entries/items/properties/domain/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema69.properties.entries.items.properties.domain,data:data16};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -5016,11 +5049,8 @@ vErrors.push(err25);
 errors++;
 }
 }
-if(data.metadata !== undefined){
-let data14 = data.metadata;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.name === undefined){
-const err26 = {instancePath:instancePath+"/metadata",schemaPath:"#/$defs/Metadata/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema69.required,parentSchema:schema69,data:data14};
+else {
+const err26 = {instancePath:instancePath+"/spec/entries/" + i0+"/domain",schemaPath:"#/$defs/PuffleBlockedCompaniesSpec/properties/entries/items/properties/domain/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.properties.entries.items.properties.domain.type,parentSchema:schema69.properties.entries.items.properties.domain,data:data16};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -5029,9 +5059,10 @@ vErrors.push(err26);
 }
 errors++;
 }
-for(const key1 in data14){
-if(!(((key1 === "name") || (key1 === "account")) || (key1 === "ignoreChanges"))){
-const err27 = {instancePath:instancePath+"/metadata",schemaPath:"#/$defs/Metadata/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema69,data:data14};
+}
+}
+else {
+const err27 = {instancePath:instancePath+"/spec/entries/" + i0,schemaPath:"#/$defs/PuffleBlockedCompaniesSpec/properties/entries/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema69.properties.entries.items.type,parentSchema:schema69.properties.entries.items,data:data15};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -5041,11 +5072,9 @@ vErrors.push(err27);
 errors++;
 }
 }
-if(data14.name !== undefined){
-let data15 = data14.name;
-if(typeof data15 === "string"){
-if(!pattern6.test(data15)){
-const err28 = {instancePath:instancePath+"/metadata/name",schemaPath:"#/$defs/Metadata/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",parentSchema:schema69.properties.name,data:data15};
+}
+else {
+const err28 = {instancePath:instancePath+"/spec/entries",schemaPath:"#/$defs/PuffleBlockedCompaniesSpec/properties/entries/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema69.properties.entries.type,parentSchema:schema69.properties.entries,data:data14};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -5055,8 +5084,9 @@ vErrors.push(err28);
 errors++;
 }
 }
+}
 else {
-const err29 = {instancePath:instancePath+"/metadata/name",schemaPath:"#/$defs/Metadata/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.properties.name.type,parentSchema:schema69.properties.name,data:data15};
+const err29 = {instancePath:instancePath+"/spec",schemaPath:"#/$defs/PuffleBlockedCompaniesSpec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema69.type,parentSchema:schema69,data:data13};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -5066,11 +5096,17 @@ vErrors.push(err29);
 errors++;
 }
 }
-if(data14.account !== undefined){
-let data16 = data14.account;
-if(typeof data16 === "string"){
-if(!pattern6.test(data16)){
-const err30 = {instancePath:instancePath+"/metadata/account",schemaPath:"#/$defs/Metadata/properties/account/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",parentSchema:schema69.properties.account,data:data16};
+}
+var _valid6 = _errs41 === errors;
+valid19 = _valid6;
+if(valid19){
+var props6 = {};
+props6.spec = true;
+props6.kind = true;
+}
+}
+if(!valid19){
+const err30 = {instancePath,schemaPath:"#/allOf/6/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema31.allOf[6].if,parentSchema:schema31.allOf[6],data};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -5079,9 +5115,18 @@ vErrors.push(err30);
 }
 errors++;
 }
+if(props0 !== true && props6 !== undefined){
+if(props6 === true){
+props0 = true;
 }
 else {
-const err31 = {instancePath:instancePath+"/metadata/account",schemaPath:"#/$defs/Metadata/properties/account/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.properties.account.type,parentSchema:schema69.properties.account,data:data16};
+props0 = props0 || {};
+Object.assign(props0, props6);
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.apiVersion === undefined){
+const err31 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "apiVersion"},message:"must have required property '"+"apiVersion"+"'",schema:schema31.required,parentSchema:schema31,data};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -5090,16 +5135,8 @@ vErrors.push(err31);
 }
 errors++;
 }
-}
-if(data14.ignoreChanges !== undefined){
-let data17 = data14.ignoreChanges;
-if(Array.isArray(data17)){
-const len0 = data17.length;
-for(let i0=0; i0<len0; i0++){
-let data18 = data17[i0];
-if(typeof data18 === "string"){
-if(!pattern34.test(data18)){
-const err32 = {instancePath:instancePath+"/metadata/ignoreChanges/" + i0,schemaPath:"#/$defs/Metadata/properties/ignoreChanges/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$",parentSchema:schema69.properties.ignoreChanges.items,data:data18};
+if(data.kind === undefined){
+const err32 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema31.required,parentSchema:schema31,data};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -5108,9 +5145,8 @@ vErrors.push(err32);
 }
 errors++;
 }
-}
-else {
-const err33 = {instancePath:instancePath+"/metadata/ignoreChanges/" + i0,schemaPath:"#/$defs/Metadata/properties/ignoreChanges/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.properties.ignoreChanges.items.type,parentSchema:schema69.properties.ignoreChanges.items,data:data18};
+if(data.metadata === undefined){
+const err33 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metadata"},message:"must have required property '"+"metadata"+"'",schema:schema31.required,parentSchema:schema31,data};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -5119,19 +5155,8 @@ vErrors.push(err33);
 }
 errors++;
 }
-}
-let i1 = data17.length;
-let j0;
-if(i1 > 1){
-const indices0 = {};
-for(;i1--;){
-let item0 = data17[i1];
-if(typeof item0 !== "string"){
-continue;
-}
-if(typeof indices0[item0] == "number"){
-j0 = indices0[item0];
-const err34 = {instancePath:instancePath+"/metadata/ignoreChanges",schemaPath:"#/$defs/Metadata/properties/ignoreChanges/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema69.properties.ignoreChanges,data:data17};
+if(data.spec === undefined){
+const err34 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "spec"},message:"must have required property '"+"spec"+"'",schema:schema31.required,parentSchema:schema31,data};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -5139,14 +5164,10 @@ else {
 vErrors.push(err34);
 }
 errors++;
-break;
 }
-indices0[item0] = i1;
-}
-}
-}
-else {
-const err35 = {instancePath:instancePath+"/metadata/ignoreChanges",schemaPath:"#/$defs/Metadata/properties/ignoreChanges/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema69.properties.ignoreChanges.type,parentSchema:schema69.properties.ignoreChanges,data:data17};
+for(const key2 in data){
+if(!(((((key2 === "apiVersion") || (key2 === "kind")) || (key2 === "metadata")) || (key2 === "spec")) || (key2 === "audience"))){
+const err35 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema31,data};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -5156,9 +5177,10 @@ vErrors.push(err35);
 errors++;
 }
 }
-}
-else {
-const err36 = {instancePath:instancePath+"/metadata",schemaPath:"#/$defs/Metadata/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema69.type,parentSchema:schema69,data:data14};
+if(data.apiVersion !== undefined){
+let data17 = data.apiVersion;
+if("campaignctl/v1" !== data17){
+const err36 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/const",keyword:"const",params:{allowedValue: "campaignctl/v1"},message:"must be equal to constant",schema:"campaignctl/v1",parentSchema:schema31.properties.apiVersion,data:data17};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -5168,10 +5190,10 @@ vErrors.push(err36);
 errors++;
 }
 }
-if(data.spec !== undefined){
-let data19 = data.spec;
-if(!(data19 && typeof data19 == "object" && !Array.isArray(data19))){
-const err37 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.spec.type,parentSchema:schema31.properties.spec,data:data19};
+if(data.kind !== undefined){
+let data18 = data.kind;
+if(typeof data18 !== "string"){
+const err37 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.kind.type,parentSchema:schema31.properties.kind,data:data18};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -5180,12 +5202,8 @@ vErrors.push(err37);
 }
 errors++;
 }
-}
-if(data.audience !== undefined){
-let data20 = data.audience;
-if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
-if(data20.files === undefined){
-const err38 = {instancePath:instancePath+"/audience",schemaPath:"#/$defs/Audience/required",keyword:"required",params:{missingProperty: "files"},message:"must have required property '"+"files"+"'",schema:schema70.required,parentSchema:schema70,data:data20};
+if(!(((((((data18 === "ExtrovertCampaign") || (data18 === "PuffleCampaign")) || (data18 === "AlturCampaign")) || (data18 === "ExtrovertStyle")) || (data18 === "ExtrovertContext")) || (data18 === "ExtrovertMonitoredTopic")) || (data18 === "PuffleBlockedCompanies"))){
+const err38 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema31.properties.kind.enum},message:"must be equal to one of the allowed values",schema:schema31.properties.kind.enum,parentSchema:schema31.properties.kind,data:data18};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -5194,9 +5212,12 @@ vErrors.push(err38);
 }
 errors++;
 }
-for(const key2 in data20){
-if(!(((((key2 === "files") || (key2 === "mode")) || (key2 === "columns")) || (key2 === "defaultCountry")) || (key2 === "invalidRows"))){
-const err39 = {instancePath:instancePath+"/audience",schemaPath:"#/$defs/Audience/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema70,data:data20};
+}
+if(data.metadata !== undefined){
+let data19 = data.metadata;
+if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
+if(data19.name === undefined){
+const err39 = {instancePath:instancePath+"/metadata",schemaPath:"#/$defs/Metadata/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema70.required,parentSchema:schema70,data:data19};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -5205,12 +5226,9 @@ vErrors.push(err39);
 }
 errors++;
 }
-}
-if(data20.files !== undefined){
-let data21 = data20.files;
-if(Array.isArray(data21)){
-if(data21.length < 1){
-const err40 = {instancePath:instancePath+"/audience/files",schemaPath:"#/$defs/Audience/properties/files/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema70.properties.files,data:data21};
+for(const key3 in data19){
+if(!(((key3 === "name") || (key3 === "account")) || (key3 === "ignoreChanges"))){
+const err40 = {instancePath:instancePath+"/metadata",schemaPath:"#/$defs/Metadata/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema70,data:data19};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -5219,12 +5237,12 @@ vErrors.push(err40);
 }
 errors++;
 }
-const len1 = data21.length;
-for(let i2=0; i2<len1; i2++){
-let data22 = data21[i2];
-if(typeof data22 === "string"){
-if(func2(data22) < 1){
-const err41 = {instancePath:instancePath+"/audience/files/" + i2,schemaPath:"#/$defs/Audience/properties/files/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema70.properties.files.items,data:data22};
+}
+if(data19.name !== undefined){
+let data20 = data19.name;
+if(typeof data20 === "string"){
+if(!pattern6.test(data20)){
+const err41 = {instancePath:instancePath+"/metadata/name",schemaPath:"#/$defs/Metadata/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",parentSchema:schema70.properties.name,data:data20};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -5233,8 +5251,9 @@ vErrors.push(err41);
 }
 errors++;
 }
-if(!pattern35.test(data22)){
-const err42 = {instancePath:instancePath+"/audience/files/" + i2,schemaPath:"#/$defs/Audience/properties/files/items/pattern",keyword:"pattern",params:{pattern: "\\.(csv|CSV|jsonl|JSONL)$"},message:"must match pattern \""+"\\.(csv|CSV|jsonl|JSONL)$"+"\"",schema:"\\.(csv|CSV|jsonl|JSONL)$",parentSchema:schema70.properties.files.items,data:data22};
+}
+else {
+const err42 = {instancePath:instancePath+"/metadata/name",schemaPath:"#/$defs/Metadata/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.properties.name.type,parentSchema:schema70.properties.name,data:data20};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -5244,8 +5263,11 @@ vErrors.push(err42);
 errors++;
 }
 }
-else {
-const err43 = {instancePath:instancePath+"/audience/files/" + i2,schemaPath:"#/$defs/Audience/properties/files/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.properties.files.items.type,parentSchema:schema70.properties.files.items,data:data22};
+if(data19.account !== undefined){
+let data21 = data19.account;
+if(typeof data21 === "string"){
+if(!pattern6.test(data21)){
+const err43 = {instancePath:instancePath+"/metadata/account",schemaPath:"#/$defs/Metadata/properties/account/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",parentSchema:schema70.properties.account,data:data21};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -5255,9 +5277,8 @@ vErrors.push(err43);
 errors++;
 }
 }
-}
 else {
-const err44 = {instancePath:instancePath+"/audience/files",schemaPath:"#/$defs/Audience/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema70.properties.files.type,parentSchema:schema70.properties.files,data:data21};
+const err44 = {instancePath:instancePath+"/metadata/account",schemaPath:"#/$defs/Metadata/properties/account/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.properties.account.type,parentSchema:schema70.properties.account,data:data21};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -5267,10 +5288,15 @@ vErrors.push(err44);
 errors++;
 }
 }
-if(data20.mode !== undefined){
-let data23 = data20.mode;
-if(typeof data23 !== "string"){
-const err45 = {instancePath:instancePath+"/audience/mode",schemaPath:"#/$defs/Audience/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.properties.mode.type,parentSchema:schema70.properties.mode,data:data23};
+if(data19.ignoreChanges !== undefined){
+let data22 = data19.ignoreChanges;
+if(Array.isArray(data22)){
+const len1 = data22.length;
+for(let i1=0; i1<len1; i1++){
+let data23 = data22[i1];
+if(typeof data23 === "string"){
+if(!pattern34.test(data23)){
+const err45 = {instancePath:instancePath+"/metadata/ignoreChanges/" + i1,schemaPath:"#/$defs/Metadata/properties/ignoreChanges/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$",parentSchema:schema70.properties.ignoreChanges.items,data:data23};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -5279,8 +5305,9 @@ vErrors.push(err45);
 }
 errors++;
 }
-if(!((data23 === "append") || (data23 === "exact"))){
-const err46 = {instancePath:instancePath+"/audience/mode",schemaPath:"#/$defs/Audience/properties/mode/enum",keyword:"enum",params:{allowedValues: schema70.properties.mode.enum},message:"must be equal to one of the allowed values",schema:schema70.properties.mode.enum,parentSchema:schema70.properties.mode,data:data23};
+}
+else {
+const err46 = {instancePath:instancePath+"/metadata/ignoreChanges/" + i1,schemaPath:"#/$defs/Metadata/properties/ignoreChanges/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.properties.ignoreChanges.items.type,parentSchema:schema70.properties.ignoreChanges.items,data:data23};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -5290,11 +5317,18 @@ vErrors.push(err46);
 errors++;
 }
 }
-if(data20.columns !== undefined){
-let data24 = data20.columns;
-if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
-if(Object.keys(data24).length < 1){
-const err47 = {instancePath:instancePath+"/audience/columns",schemaPath:"#/$defs/Audience/properties/columns/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema70.properties.columns,data:data24};
+let i2 = data22.length;
+let j0;
+if(i2 > 1){
+const indices0 = {};
+for(;i2--;){
+let item0 = data22[i2];
+if(typeof item0 !== "string"){
+continue;
+}
+if(typeof indices0[item0] == "number"){
+j0 = indices0[item0];
+const err47 = {instancePath:instancePath+"/metadata/ignoreChanges",schemaPath:"#/$defs/Metadata/properties/ignoreChanges/uniqueItems",keyword:"uniqueItems",params:{i: i2, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i2+" are identical)",schema:true,parentSchema:schema70.properties.ignoreChanges,data:data22};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -5302,12 +5336,14 @@ else {
 vErrors.push(err47);
 }
 errors++;
+break;
 }
-for(const key3 in data24){
-const _errs71 = errors;
-if(typeof key3 === "string"){
-if(func2(key3) < 1){
-const err48 = {instancePath:instancePath+"/audience/columns",schemaPath:"#/$defs/Audience/properties/columns/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema70.properties.columns.propertyNames,data:key3,propertyName:key3};
+indices0[item0] = i2;
+}
+}
+}
+else {
+const err48 = {instancePath:instancePath+"/metadata/ignoreChanges",schemaPath:"#/$defs/Metadata/properties/ignoreChanges/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema70.properties.ignoreChanges.type,parentSchema:schema70.properties.ignoreChanges,data:data22};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -5317,9 +5353,9 @@ vErrors.push(err48);
 errors++;
 }
 }
-var valid29 = _errs71 === errors;
-if(!valid29){
-const err49 = {instancePath:instancePath+"/audience/columns",schemaPath:"#/$defs/Audience/properties/columns/propertyNames",keyword:"propertyNames",params:{propertyName: key3},message:"property name must be valid",schema:schema70.properties.columns.propertyNames,parentSchema:schema70.properties.columns,data:data24};
+}
+else {
+const err49 = {instancePath:instancePath+"/metadata",schemaPath:"#/$defs/Metadata/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema70.type,parentSchema:schema70,data:data19};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -5329,11 +5365,10 @@ vErrors.push(err49);
 errors++;
 }
 }
-for(const key4 in data24){
-let data25 = data24[key4];
-if(typeof data25 === "string"){
-if(func2(data25) < 1){
-const err50 = {instancePath:instancePath+"/audience/columns/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/Audience/properties/columns/additionalProperties/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema70.properties.columns.additionalProperties,data:data25};
+if(data.spec !== undefined){
+let data24 = data.spec;
+if(!(data24 && typeof data24 == "object" && !Array.isArray(data24))){
+const err50 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.spec.type,parentSchema:schema31.properties.spec,data:data24};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -5343,8 +5378,11 @@ vErrors.push(err50);
 errors++;
 }
 }
-else {
-const err51 = {instancePath:instancePath+"/audience/columns/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/Audience/properties/columns/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.properties.columns.additionalProperties.type,parentSchema:schema70.properties.columns.additionalProperties,data:data25};
+if(data.audience !== undefined){
+let data25 = data.audience;
+if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
+if(data25.files === undefined){
+const err51 = {instancePath:instancePath+"/audience",schemaPath:"#/$defs/Audience/required",keyword:"required",params:{missingProperty: "files"},message:"must have required property '"+"files"+"'",schema:schema71.required,parentSchema:schema71,data:data25};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -5353,10 +5391,9 @@ vErrors.push(err51);
 }
 errors++;
 }
-}
-}
-else {
-const err52 = {instancePath:instancePath+"/audience/columns",schemaPath:"#/$defs/Audience/properties/columns/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema70.properties.columns.type,parentSchema:schema70.properties.columns,data:data24};
+for(const key4 in data25){
+if(!(((((key4 === "files") || (key4 === "mode")) || (key4 === "columns")) || (key4 === "defaultCountry")) || (key4 === "invalidRows"))){
+const err52 = {instancePath:instancePath+"/audience",schemaPath:"#/$defs/Audience/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema71,data:data25};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -5366,11 +5403,11 @@ vErrors.push(err52);
 errors++;
 }
 }
-if(data20.defaultCountry !== undefined){
-let data26 = data20.defaultCountry;
-if(typeof data26 === "string"){
-if(!pattern36.test(data26)){
-const err53 = {instancePath:instancePath+"/audience/defaultCountry",schemaPath:"#/$defs/Audience/properties/defaultCountry/pattern",keyword:"pattern",params:{pattern: "^[A-Z]{2}$"},message:"must match pattern \""+"^[A-Z]{2}$"+"\"",schema:"^[A-Z]{2}$",parentSchema:schema70.properties.defaultCountry,data:data26};
+if(data25.files !== undefined){
+let data26 = data25.files;
+if(Array.isArray(data26)){
+if(data26.length < 1){
+const err53 = {instancePath:instancePath+"/audience/files",schemaPath:"#/$defs/Audience/properties/files/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema71.properties.files,data:data26};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -5379,9 +5416,12 @@ vErrors.push(err53);
 }
 errors++;
 }
-}
-else {
-const err54 = {instancePath:instancePath+"/audience/defaultCountry",schemaPath:"#/$defs/Audience/properties/defaultCountry/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.properties.defaultCountry.type,parentSchema:schema70.properties.defaultCountry,data:data26};
+const len2 = data26.length;
+for(let i3=0; i3<len2; i3++){
+let data27 = data26[i3];
+if(typeof data27 === "string"){
+if(func2(data27) < 1){
+const err54 = {instancePath:instancePath+"/audience/files/" + i3,schemaPath:"#/$defs/Audience/properties/files/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema71.properties.files.items,data:data27};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -5390,11 +5430,8 @@ vErrors.push(err54);
 }
 errors++;
 }
-}
-if(data20.invalidRows !== undefined){
-let data27 = data20.invalidRows;
-if(typeof data27 !== "string"){
-const err55 = {instancePath:instancePath+"/audience/invalidRows",schemaPath:"#/$defs/Audience/properties/invalidRows/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.properties.invalidRows.type,parentSchema:schema70.properties.invalidRows,data:data27};
+if(!pattern35.test(data27)){
+const err55 = {instancePath:instancePath+"/audience/files/" + i3,schemaPath:"#/$defs/Audience/properties/files/items/pattern",keyword:"pattern",params:{pattern: "\\.(csv|CSV|jsonl|JSONL)$"},message:"must match pattern \""+"\\.(csv|CSV|jsonl|JSONL)$"+"\"",schema:"\\.(csv|CSV|jsonl|JSONL)$",parentSchema:schema71.properties.files.items,data:data27};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -5403,8 +5440,9 @@ vErrors.push(err55);
 }
 errors++;
 }
-if(!((data27 === "error") || (data27 === "skip"))){
-const err56 = {instancePath:instancePath+"/audience/invalidRows",schemaPath:"#/$defs/Audience/properties/invalidRows/enum",keyword:"enum",params:{allowedValues: schema70.properties.invalidRows.enum},message:"must be equal to one of the allowed values",schema:schema70.properties.invalidRows.enum,parentSchema:schema70.properties.invalidRows,data:data27};
+}
+else {
+const err56 = {instancePath:instancePath+"/audience/files/" + i3,schemaPath:"#/$defs/Audience/properties/files/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.properties.files.items.type,parentSchema:schema71.properties.files.items,data:data27};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -5416,7 +5454,7 @@ errors++;
 }
 }
 else {
-const err57 = {instancePath:instancePath+"/audience",schemaPath:"#/$defs/Audience/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema70.type,parentSchema:schema70,data:data20};
+const err57 = {instancePath:instancePath+"/audience/files",schemaPath:"#/$defs/Audience/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema71.properties.files.type,parentSchema:schema71.properties.files,data:data26};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -5426,14 +5464,173 @@ vErrors.push(err57);
 errors++;
 }
 }
-}
-else {
-const err58 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
+if(data25.mode !== undefined){
+let data28 = data25.mode;
+if(typeof data28 !== "string"){
+const err58 = {instancePath:instancePath+"/audience/mode",schemaPath:"#/$defs/Audience/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.properties.mode.type,parentSchema:schema71.properties.mode,data:data28};
 if(vErrors === null){
 vErrors = [err58];
 }
 else {
 vErrors.push(err58);
+}
+errors++;
+}
+if(!((data28 === "append") || (data28 === "exact"))){
+const err59 = {instancePath:instancePath+"/audience/mode",schemaPath:"#/$defs/Audience/properties/mode/enum",keyword:"enum",params:{allowedValues: schema71.properties.mode.enum},message:"must be equal to one of the allowed values",schema:schema71.properties.mode.enum,parentSchema:schema71.properties.mode,data:data28};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+}
+if(data25.columns !== undefined){
+let data29 = data25.columns;
+if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
+if(Object.keys(data29).length < 1){
+const err60 = {instancePath:instancePath+"/audience/columns",schemaPath:"#/$defs/Audience/properties/columns/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema71.properties.columns,data:data29};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+for(const key5 in data29){
+const _errs87 = errors;
+if(typeof key5 === "string"){
+if(func2(key5) < 1){
+const err61 = {instancePath:instancePath+"/audience/columns",schemaPath:"#/$defs/Audience/properties/columns/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema71.properties.columns.propertyNames,data:key5,propertyName:key5};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+}
+var valid37 = _errs87 === errors;
+if(!valid37){
+const err62 = {instancePath:instancePath+"/audience/columns",schemaPath:"#/$defs/Audience/properties/columns/propertyNames",keyword:"propertyNames",params:{propertyName: key5},message:"property name must be valid",schema:schema71.properties.columns.propertyNames,parentSchema:schema71.properties.columns,data:data29};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+}
+for(const key6 in data29){
+let data30 = data29[key6];
+if(typeof data30 === "string"){
+if(func2(data30) < 1){
+const err63 = {instancePath:instancePath+"/audience/columns/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/Audience/properties/columns/additionalProperties/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema71.properties.columns.additionalProperties,data:data30};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+}
+else {
+const err64 = {instancePath:instancePath+"/audience/columns/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/Audience/properties/columns/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.properties.columns.additionalProperties.type,parentSchema:schema71.properties.columns.additionalProperties,data:data30};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+}
+}
+else {
+const err65 = {instancePath:instancePath+"/audience/columns",schemaPath:"#/$defs/Audience/properties/columns/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema71.properties.columns.type,parentSchema:schema71.properties.columns,data:data29};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+}
+if(data25.defaultCountry !== undefined){
+let data31 = data25.defaultCountry;
+if(typeof data31 === "string"){
+if(!pattern36.test(data31)){
+const err66 = {instancePath:instancePath+"/audience/defaultCountry",schemaPath:"#/$defs/Audience/properties/defaultCountry/pattern",keyword:"pattern",params:{pattern: "^[A-Z]{2}$"},message:"must match pattern \""+"^[A-Z]{2}$"+"\"",schema:"^[A-Z]{2}$",parentSchema:schema71.properties.defaultCountry,data:data31};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+}
+else {
+const err67 = {instancePath:instancePath+"/audience/defaultCountry",schemaPath:"#/$defs/Audience/properties/defaultCountry/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.properties.defaultCountry.type,parentSchema:schema71.properties.defaultCountry,data:data31};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+}
+if(data25.invalidRows !== undefined){
+let data32 = data25.invalidRows;
+if(typeof data32 !== "string"){
+const err68 = {instancePath:instancePath+"/audience/invalidRows",schemaPath:"#/$defs/Audience/properties/invalidRows/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.properties.invalidRows.type,parentSchema:schema71.properties.invalidRows,data:data32};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+if(!((data32 === "error") || (data32 === "skip"))){
+const err69 = {instancePath:instancePath+"/audience/invalidRows",schemaPath:"#/$defs/Audience/properties/invalidRows/enum",keyword:"enum",params:{allowedValues: schema71.properties.invalidRows.enum},message:"must be equal to one of the allowed values",schema:schema71.properties.invalidRows.enum,parentSchema:schema71.properties.invalidRows,data:data32};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+}
+}
+else {
+const err70 = {instancePath:instancePath+"/audience",schemaPath:"#/$defs/Audience/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema71.type,parentSchema:schema71,data:data25};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+}
+}
+else {
+const err71 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
 }
 errors++;
 }
@@ -5443,9 +5640,9 @@ return errors === 0;
 validate20.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 exports.config = validate42;
-const schema71 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/campaignctl.schema.json","title":"WorkspaceConfig","description":"campaignctl workspace configuration (campaignctl.yaml): where the campaign files and the state file live, and which provider accounts exist. Relative paths resolve against this file's directory.","type":"object","additionalProperties":false,"required":["apiVersion"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"campaignsDir":{"description":"Directory holding the campaign files; every *.yaml and *.yml below it is read, recursively.","type":"string","minLength":1,"default":"campaigns"},"stateFile":{"description":"Where apply records the provider id and last applied spec of each campaign. Meant to be committed.","type":"string","minLength":1,"default":"campaignctl.state.json"},"allowOutsideWorkspace":{"description":"Opt-in for a campaignsDir or stateFile outside the workspace (the directory of this file), e.g. a state file on a mounted volume. Off by default: a path outside is an error, even when absolute. A campaignsDir that contains the workspace (`/`, `..`) is refused either way.","type":"boolean","default":false},"accounts":{"description":"One entry per provider account. A campaign names its account in `metadata.account` (default \"default\").","type":"array","items":{"$ref":"#/$defs/Account","description":"A provider account."},"default":[]},"safety":{"$ref":"#/$defs/Safety","description":"Guards against mass changes: apply refuses them without --force."},"prune":{"description":"What apply (and so merge-to-apply) does with campaigns that are in state but no longer in Git: true retires them keeping their history (Puffle: pause, Altur: archive; one already stopped is only no longer tracked), `delete` retires them by DELETE where the API can (Puffle; the plan says what is lost), false leaves them alone and the plan shows them as notes. `apply --prune` / `--no-prune` and `plan --prune` override whether they are retired.","oneOf":[{"type":"boolean"},{"const":"delete"}],"default":false}},"$defs":{"Account":{"description":"A provider account and how to reach it. The API key itself never goes in a file: it is read from the environment variable named by `apiKeyEnv`.","type":"object","additionalProperties":false,"required":["provider","apiKeyEnv"],"properties":{"provider":{"description":"Which provider this account belongs to.","type":"string","enum":["extrovert","puffle","altur"]},"name":{"description":"Account name, unique per provider; campaigns refer to it in `metadata.account`.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key (for example ALTUR_API_KEY). Never the key itself.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be the name of an environment variable (letters, digits and _, not starting with a digit), not the key itself"},"baseUrl":{"description":"API base URL. Defaults to the provider's production URL; point it at `campaignctl sandbox` for tests.","type":"string","format":"uri","pattern":"^https?://[^/?#@]*(?:[/?#]|$)","patternErrorMessage":"must be an absolute http(s) URL without user:password@ (the key comes from apiKeyEnv), such as https://api.altur.io/api/v1.0"},"requestsPerSecond":{"description":"Client-side rate limit for this account, 0.1 to 1000 requests per second. Defaults to the provider's documented or assumed limit (Altur documents 12/s).","type":"number","minimum":0.1,"maximum":1000},"concurrency":{"description":"Most requests in flight at once for this account, 1 to 100. Defaults to twice requestsPerSecond × the provider's typical latency (500 ms assumed), at least 2: enough that the rate, not this, is the limit.","type":"integer","minimum":1,"maximum":100},"statusWait":{"description":"How apply waits for a status change the provider completes in the background (Puffle launch: launching → active) before any step that needs it. Defaults: the provider's (Puffle: 180 s, reads at most 30 s apart).","type":"object","additionalProperties":false,"properties":{"timeoutSeconds":{"description":"Give up after this many seconds; the campaign is reported and left as it is.","type":"number","minimum":0},"pollSeconds":{"description":"Longest pause between two status reads; the first read comes after at most 2 s.","type":"number","exclusiveMinimum":0}}},"retryWait":{"description":"How long a request may wait before it is retried (after a 429 or a transient failure). Each wait is shown on stderr. Defaults: 30 s per wait, 60 s per request.","type":"object","additionalProperties":false,"properties":{"maxSeconds":{"description":"Longest single wait: a longer Retry-After is capped to this, and the retry is sent after it.","type":"number","minimum":0,"maximum":3600},"totalSeconds":{"description":"Most time one request spends waiting on its retries, all waits together (including time held back by the account's 429 hold); then it fails.","type":"number","minimum":0,"maximum":3600}}}}},"Safety":{"description":"Thresholds that make apply refuse mass changes unless --force is given.","type":"object","additionalProperties":false,"properties":{"maxChangePercent":{"description":"Refuse to update, replace or delete more than this percentage of the managed campaigns.","type":"number","minimum":0,"maximum":100,"default":30},"minManagedForThreshold":{"description":"Apply the percentage guard only when at least this many campaigns are managed.","type":"integer","minimum":0,"default":10}}}}};
-const schema72 = {"description":"A provider account and how to reach it. The API key itself never goes in a file: it is read from the environment variable named by `apiKeyEnv`.","type":"object","additionalProperties":false,"required":["provider","apiKeyEnv"],"properties":{"provider":{"description":"Which provider this account belongs to.","type":"string","enum":["extrovert","puffle","altur"]},"name":{"description":"Account name, unique per provider; campaigns refer to it in `metadata.account`.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key (for example ALTUR_API_KEY). Never the key itself.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be the name of an environment variable (letters, digits and _, not starting with a digit), not the key itself"},"baseUrl":{"description":"API base URL. Defaults to the provider's production URL; point it at `campaignctl sandbox` for tests.","type":"string","format":"uri","pattern":"^https?://[^/?#@]*(?:[/?#]|$)","patternErrorMessage":"must be an absolute http(s) URL without user:password@ (the key comes from apiKeyEnv), such as https://api.altur.io/api/v1.0"},"requestsPerSecond":{"description":"Client-side rate limit for this account, 0.1 to 1000 requests per second. Defaults to the provider's documented or assumed limit (Altur documents 12/s).","type":"number","minimum":0.1,"maximum":1000},"concurrency":{"description":"Most requests in flight at once for this account, 1 to 100. Defaults to twice requestsPerSecond × the provider's typical latency (500 ms assumed), at least 2: enough that the rate, not this, is the limit.","type":"integer","minimum":1,"maximum":100},"statusWait":{"description":"How apply waits for a status change the provider completes in the background (Puffle launch: launching → active) before any step that needs it. Defaults: the provider's (Puffle: 180 s, reads at most 30 s apart).","type":"object","additionalProperties":false,"properties":{"timeoutSeconds":{"description":"Give up after this many seconds; the campaign is reported and left as it is.","type":"number","minimum":0},"pollSeconds":{"description":"Longest pause between two status reads; the first read comes after at most 2 s.","type":"number","exclusiveMinimum":0}}},"retryWait":{"description":"How long a request may wait before it is retried (after a 429 or a transient failure). Each wait is shown on stderr. Defaults: 30 s per wait, 60 s per request.","type":"object","additionalProperties":false,"properties":{"maxSeconds":{"description":"Longest single wait: a longer Retry-After is capped to this, and the retry is sent after it.","type":"number","minimum":0,"maximum":3600},"totalSeconds":{"description":"Most time one request spends waiting on its retries, all waits together (including time held back by the account's 429 hold); then it fails.","type":"number","minimum":0,"maximum":3600}}}}};
-const schema73 = {"description":"Thresholds that make apply refuse mass changes unless --force is given.","type":"object","additionalProperties":false,"properties":{"maxChangePercent":{"description":"Refuse to update, replace or delete more than this percentage of the managed campaigns.","type":"number","minimum":0,"maximum":100,"default":30},"minManagedForThreshold":{"description":"Apply the percentage guard only when at least this many campaigns are managed.","type":"integer","minimum":0,"default":10}}};
+const schema72 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/campaignctl.schema.json","title":"WorkspaceConfig","description":"campaignctl workspace configuration (campaignctl.yaml): where the campaign files and the state file live, and which provider accounts exist. Relative paths resolve against this file's directory.","type":"object","additionalProperties":false,"required":["apiVersion"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"campaignsDir":{"description":"Directory holding the campaign files; every *.yaml and *.yml below it is read, recursively.","type":"string","minLength":1,"default":"campaigns"},"stateFile":{"description":"Where apply records the provider id and last applied spec of each campaign. Meant to be committed.","type":"string","minLength":1,"default":"campaignctl.state.json"},"allowOutsideWorkspace":{"description":"Opt-in for a campaignsDir or stateFile outside the workspace (the directory of this file), e.g. a state file on a mounted volume. Off by default: a path outside is an error, even when absolute. A campaignsDir that contains the workspace (`/`, `..`) is refused either way.","type":"boolean","default":false},"accounts":{"description":"One entry per provider account. A campaign names its account in `metadata.account` (default \"default\").","type":"array","items":{"$ref":"#/$defs/Account","description":"A provider account."},"default":[]},"safety":{"$ref":"#/$defs/Safety","description":"Guards against mass changes: apply refuses them without --force."},"prune":{"description":"What apply (and so merge-to-apply) does with campaigns that are in state but no longer in Git: true retires them keeping their history (Puffle: pause, Altur: archive; one already stopped is only no longer tracked), `delete` retires them by DELETE where the API can (Puffle; the plan says what is lost), false leaves them alone and the plan shows them as notes. `apply --prune` / `--no-prune` and `plan --prune` override whether they are retired.","oneOf":[{"type":"boolean"},{"const":"delete"}],"default":false}},"$defs":{"Account":{"description":"A provider account and how to reach it. The API key itself never goes in a file: it is read from the environment variable named by `apiKeyEnv`.","type":"object","additionalProperties":false,"required":["provider","apiKeyEnv"],"properties":{"provider":{"description":"Which provider this account belongs to.","type":"string","enum":["extrovert","puffle","altur"]},"name":{"description":"Account name, unique per provider; campaigns refer to it in `metadata.account`.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key (for example ALTUR_API_KEY). Never the key itself.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be the name of an environment variable (letters, digits and _, not starting with a digit), not the key itself"},"baseUrl":{"description":"API base URL. Defaults to the provider's production URL; point it at `campaignctl sandbox` for tests.","type":"string","format":"uri","pattern":"^https?://[^/?#@]*(?:[/?#]|$)","patternErrorMessage":"must be an absolute http(s) URL without user:password@ (the key comes from apiKeyEnv), such as https://api.altur.io/api/v1.0"},"requestsPerSecond":{"description":"Client-side rate limit for this account, 0.1 to 1000 requests per second. Defaults to the provider's documented or assumed limit (Altur documents 12/s).","type":"number","minimum":0.1,"maximum":1000},"concurrency":{"description":"Most requests in flight at once for this account, 1 to 100. Defaults to twice requestsPerSecond × the provider's typical latency (500 ms assumed), at least 2: enough that the rate, not this, is the limit.","type":"integer","minimum":1,"maximum":100},"statusWait":{"description":"How apply waits for a status change the provider completes in the background (Puffle launch: launching → active) before any step that needs it. Defaults: the provider's (Puffle: 180 s, reads at most 30 s apart).","type":"object","additionalProperties":false,"properties":{"timeoutSeconds":{"description":"Give up after this many seconds; the campaign is reported and left as it is.","type":"number","minimum":0},"pollSeconds":{"description":"Longest pause between two status reads; the first read comes after at most 2 s.","type":"number","exclusiveMinimum":0}}},"retryWait":{"description":"How long a request may wait before it is retried (after a 429 or a transient failure). Each wait is shown on stderr. Defaults: 30 s per wait, 60 s per request.","type":"object","additionalProperties":false,"properties":{"maxSeconds":{"description":"Longest single wait: a longer Retry-After is capped to this, and the retry is sent after it.","type":"number","minimum":0,"maximum":3600},"totalSeconds":{"description":"Most time one request spends waiting on its retries, all waits together (including time held back by the account's 429 hold); then it fails.","type":"number","minimum":0,"maximum":3600}}}}},"Safety":{"description":"Thresholds that make apply refuse mass changes unless --force is given.","type":"object","additionalProperties":false,"properties":{"maxChangePercent":{"description":"Refuse to update, replace or delete more than this percentage of the managed campaigns.","type":"number","minimum":0,"maximum":100,"default":30},"minManagedForThreshold":{"description":"Apply the percentage guard only when at least this many campaigns are managed.","type":"integer","minimum":0,"default":10}}}}};
+const schema73 = {"description":"A provider account and how to reach it. The API key itself never goes in a file: it is read from the environment variable named by `apiKeyEnv`.","type":"object","additionalProperties":false,"required":["provider","apiKeyEnv"],"properties":{"provider":{"description":"Which provider this account belongs to.","type":"string","enum":["extrovert","puffle","altur"]},"name":{"description":"Account name, unique per provider; campaigns refer to it in `metadata.account`.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key (for example ALTUR_API_KEY). Never the key itself.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be the name of an environment variable (letters, digits and _, not starting with a digit), not the key itself"},"baseUrl":{"description":"API base URL. Defaults to the provider's production URL; point it at `campaignctl sandbox` for tests.","type":"string","format":"uri","pattern":"^https?://[^/?#@]*(?:[/?#]|$)","patternErrorMessage":"must be an absolute http(s) URL without user:password@ (the key comes from apiKeyEnv), such as https://api.altur.io/api/v1.0"},"requestsPerSecond":{"description":"Client-side rate limit for this account, 0.1 to 1000 requests per second. Defaults to the provider's documented or assumed limit (Altur documents 12/s).","type":"number","minimum":0.1,"maximum":1000},"concurrency":{"description":"Most requests in flight at once for this account, 1 to 100. Defaults to twice requestsPerSecond × the provider's typical latency (500 ms assumed), at least 2: enough that the rate, not this, is the limit.","type":"integer","minimum":1,"maximum":100},"statusWait":{"description":"How apply waits for a status change the provider completes in the background (Puffle launch: launching → active) before any step that needs it. Defaults: the provider's (Puffle: 180 s, reads at most 30 s apart).","type":"object","additionalProperties":false,"properties":{"timeoutSeconds":{"description":"Give up after this many seconds; the campaign is reported and left as it is.","type":"number","minimum":0},"pollSeconds":{"description":"Longest pause between two status reads; the first read comes after at most 2 s.","type":"number","exclusiveMinimum":0}}},"retryWait":{"description":"How long a request may wait before it is retried (after a 429 or a transient failure). Each wait is shown on stderr. Defaults: 30 s per wait, 60 s per request.","type":"object","additionalProperties":false,"properties":{"maxSeconds":{"description":"Longest single wait: a longer Retry-After is capped to this, and the retry is sent after it.","type":"number","minimum":0,"maximum":3600},"totalSeconds":{"description":"Most time one request spends waiting on its retries, all waits together (including time held back by the account's 429 hold); then it fails.","type":"number","minimum":0,"maximum":3600}}}}};
+const schema74 = {"description":"Thresholds that make apply refuse mass changes unless --force is given.","type":"object","additionalProperties":false,"properties":{"maxChangePercent":{"description":"Refuse to update, replace or delete more than this percentage of the managed campaigns.","type":"number","minimum":0,"maximum":100,"default":30},"minManagedForThreshold":{"description":"Apply the percentage guard only when at least this many campaigns are managed.","type":"integer","minimum":0,"default":10}}};
 const pattern38 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
 const pattern39 = new RegExp("^https?://[^/?#@]*(?:[/?#]|$)", "u");
 const formats0 = require("ajv-formats/dist/formats").fullFormats.uri;
@@ -5463,7 +5660,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.apiVersion === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "apiVersion"},message:"must have required property '"+"apiVersion"+"'",schema:schema71.required,parentSchema:schema71,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "apiVersion"},message:"must have required property '"+"apiVersion"+"'",schema:schema72.required,parentSchema:schema72,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5474,7 +5671,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((((key0 === "apiVersion") || (key0 === "campaignsDir")) || (key0 === "stateFile")) || (key0 === "allowOutsideWorkspace")) || (key0 === "accounts")) || (key0 === "safety")) || (key0 === "prune"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema71,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema72,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5487,7 +5684,7 @@ errors++;
 if(data.apiVersion !== undefined){
 let data0 = data.apiVersion;
 if("campaignctl/v1" !== data0){
-const err2 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/const",keyword:"const",params:{allowedValue: "campaignctl/v1"},message:"must be equal to constant",schema:"campaignctl/v1",parentSchema:schema71.properties.apiVersion,data:data0};
+const err2 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/const",keyword:"const",params:{allowedValue: "campaignctl/v1"},message:"must be equal to constant",schema:"campaignctl/v1",parentSchema:schema72.properties.apiVersion,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5501,7 +5698,7 @@ if(data.campaignsDir !== undefined){
 let data1 = data.campaignsDir;
 if(typeof data1 === "string"){
 if(func2(data1) < 1){
-const err3 = {instancePath:instancePath+"/campaignsDir",schemaPath:"#/properties/campaignsDir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema71.properties.campaignsDir,data:data1};
+const err3 = {instancePath:instancePath+"/campaignsDir",schemaPath:"#/properties/campaignsDir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema72.properties.campaignsDir,data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5512,7 +5709,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/campaignsDir",schemaPath:"#/properties/campaignsDir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.properties.campaignsDir.type,parentSchema:schema71.properties.campaignsDir,data:data1};
+const err4 = {instancePath:instancePath+"/campaignsDir",schemaPath:"#/properties/campaignsDir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema72.properties.campaignsDir.type,parentSchema:schema72.properties.campaignsDir,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -5526,7 +5723,7 @@ if(data.stateFile !== undefined){
 let data2 = data.stateFile;
 if(typeof data2 === "string"){
 if(func2(data2) < 1){
-const err5 = {instancePath:instancePath+"/stateFile",schemaPath:"#/properties/stateFile/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema71.properties.stateFile,data:data2};
+const err5 = {instancePath:instancePath+"/stateFile",schemaPath:"#/properties/stateFile/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema72.properties.stateFile,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -5537,7 +5734,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/stateFile",schemaPath:"#/properties/stateFile/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.properties.stateFile.type,parentSchema:schema71.properties.stateFile,data:data2};
+const err6 = {instancePath:instancePath+"/stateFile",schemaPath:"#/properties/stateFile/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema72.properties.stateFile.type,parentSchema:schema72.properties.stateFile,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -5550,7 +5747,7 @@ errors++;
 if(data.allowOutsideWorkspace !== undefined){
 let data3 = data.allowOutsideWorkspace;
 if(typeof data3 !== "boolean"){
-const err7 = {instancePath:instancePath+"/allowOutsideWorkspace",schemaPath:"#/properties/allowOutsideWorkspace/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema71.properties.allowOutsideWorkspace.type,parentSchema:schema71.properties.allowOutsideWorkspace,data:data3};
+const err7 = {instancePath:instancePath+"/allowOutsideWorkspace",schemaPath:"#/properties/allowOutsideWorkspace/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema72.properties.allowOutsideWorkspace.type,parentSchema:schema72.properties.allowOutsideWorkspace,data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -5568,7 +5765,7 @@ for(let i0=0; i0<len0; i0++){
 let data5 = data4[i0];
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 if(data5.provider === undefined){
-const err8 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/required",keyword:"required",params:{missingProperty: "provider"},message:"must have required property '"+"provider"+"'",schema:schema72.required,parentSchema:schema72,data:data5};
+const err8 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/required",keyword:"required",params:{missingProperty: "provider"},message:"must have required property '"+"provider"+"'",schema:schema73.required,parentSchema:schema73,data:data5};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -5578,7 +5775,7 @@ vErrors.push(err8);
 errors++;
 }
 if(data5.apiKeyEnv === undefined){
-const err9 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/required",keyword:"required",params:{missingProperty: "apiKeyEnv"},message:"must have required property '"+"apiKeyEnv"+"'",schema:schema72.required,parentSchema:schema72,data:data5};
+const err9 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/required",keyword:"required",params:{missingProperty: "apiKeyEnv"},message:"must have required property '"+"apiKeyEnv"+"'",schema:schema73.required,parentSchema:schema73,data:data5};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -5589,7 +5786,7 @@ errors++;
 }
 for(const key1 in data5){
 if(!((((((((key1 === "provider") || (key1 === "name")) || (key1 === "apiKeyEnv")) || (key1 === "baseUrl")) || (key1 === "requestsPerSecond")) || (key1 === "concurrency")) || (key1 === "statusWait")) || (key1 === "retryWait"))){
-const err10 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema72,data:data5};
+const err10 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema73,data:data5};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -5602,7 +5799,7 @@ errors++;
 if(data5.provider !== undefined){
 let data6 = data5.provider;
 if(typeof data6 !== "string"){
-const err11 = {instancePath:instancePath+"/accounts/" + i0+"/provider",schemaPath:"#/$defs/Account/properties/provider/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema72.properties.provider.type,parentSchema:schema72.properties.provider,data:data6};
+const err11 = {instancePath:instancePath+"/accounts/" + i0+"/provider",schemaPath:"#/$defs/Account/properties/provider/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema73.properties.provider.type,parentSchema:schema73.properties.provider,data:data6};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -5612,7 +5809,7 @@ vErrors.push(err11);
 errors++;
 }
 if(!(((data6 === "extrovert") || (data6 === "puffle")) || (data6 === "altur"))){
-const err12 = {instancePath:instancePath+"/accounts/" + i0+"/provider",schemaPath:"#/$defs/Account/properties/provider/enum",keyword:"enum",params:{allowedValues: schema72.properties.provider.enum},message:"must be equal to one of the allowed values",schema:schema72.properties.provider.enum,parentSchema:schema72.properties.provider,data:data6};
+const err12 = {instancePath:instancePath+"/accounts/" + i0+"/provider",schemaPath:"#/$defs/Account/properties/provider/enum",keyword:"enum",params:{allowedValues: schema73.properties.provider.enum},message:"must be equal to one of the allowed values",schema:schema73.properties.provider.enum,parentSchema:schema73.properties.provider,data:data6};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -5626,7 +5823,7 @@ if(data5.name !== undefined){
 let data7 = data5.name;
 if(typeof data7 === "string"){
 if(!pattern6.test(data7)){
-const err13 = {instancePath:instancePath+"/accounts/" + i0+"/name",schemaPath:"#/$defs/Account/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",parentSchema:schema72.properties.name,data:data7};
+const err13 = {instancePath:instancePath+"/accounts/" + i0+"/name",schemaPath:"#/$defs/Account/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",parentSchema:schema73.properties.name,data:data7};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -5637,7 +5834,7 @@ errors++;
 }
 }
 else {
-const err14 = {instancePath:instancePath+"/accounts/" + i0+"/name",schemaPath:"#/$defs/Account/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema72.properties.name.type,parentSchema:schema72.properties.name,data:data7};
+const err14 = {instancePath:instancePath+"/accounts/" + i0+"/name",schemaPath:"#/$defs/Account/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema73.properties.name.type,parentSchema:schema73.properties.name,data:data7};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -5651,7 +5848,7 @@ if(data5.apiKeyEnv !== undefined){
 let data8 = data5.apiKeyEnv;
 if(typeof data8 === "string"){
 if(!pattern38.test(data8)){
-const err15 = {instancePath:instancePath+"/accounts/" + i0+"/apiKeyEnv",schemaPath:"#/$defs/Account/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema72.properties.apiKeyEnv,data:data8};
+const err15 = {instancePath:instancePath+"/accounts/" + i0+"/apiKeyEnv",schemaPath:"#/$defs/Account/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema73.properties.apiKeyEnv,data:data8};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -5662,7 +5859,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/accounts/" + i0+"/apiKeyEnv",schemaPath:"#/$defs/Account/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema72.properties.apiKeyEnv.type,parentSchema:schema72.properties.apiKeyEnv,data:data8};
+const err16 = {instancePath:instancePath+"/accounts/" + i0+"/apiKeyEnv",schemaPath:"#/$defs/Account/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema73.properties.apiKeyEnv.type,parentSchema:schema73.properties.apiKeyEnv,data:data8};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -5676,7 +5873,7 @@ if(data5.baseUrl !== undefined){
 let data9 = data5.baseUrl;
 if(typeof data9 === "string"){
 if(!pattern39.test(data9)){
-const err17 = {instancePath:instancePath+"/accounts/" + i0+"/baseUrl",schemaPath:"#/$defs/Account/properties/baseUrl/pattern",keyword:"pattern",params:{pattern: "^https?://[^/?#@]*(?:[/?#]|$)"},message:"must match pattern \""+"^https?://[^/?#@]*(?:[/?#]|$)"+"\"",schema:"^https?://[^/?#@]*(?:[/?#]|$)",parentSchema:schema72.properties.baseUrl,data:data9};
+const err17 = {instancePath:instancePath+"/accounts/" + i0+"/baseUrl",schemaPath:"#/$defs/Account/properties/baseUrl/pattern",keyword:"pattern",params:{pattern: "^https?://[^/?#@]*(?:[/?#]|$)"},message:"must match pattern \""+"^https?://[^/?#@]*(?:[/?#]|$)"+"\"",schema:"^https?://[^/?#@]*(?:[/?#]|$)",parentSchema:schema73.properties.baseUrl,data:data9};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -5686,7 +5883,7 @@ vErrors.push(err17);
 errors++;
 }
 if(!(formats0(data9))){
-const err18 = {instancePath:instancePath+"/accounts/" + i0+"/baseUrl",schemaPath:"#/$defs/Account/properties/baseUrl/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\"",schema:"uri",parentSchema:schema72.properties.baseUrl,data:data9};
+const err18 = {instancePath:instancePath+"/accounts/" + i0+"/baseUrl",schemaPath:"#/$defs/Account/properties/baseUrl/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\"",schema:"uri",parentSchema:schema73.properties.baseUrl,data:data9};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -5697,7 +5894,7 @@ errors++;
 }
 }
 else {
-const err19 = {instancePath:instancePath+"/accounts/" + i0+"/baseUrl",schemaPath:"#/$defs/Account/properties/baseUrl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema72.properties.baseUrl.type,parentSchema:schema72.properties.baseUrl,data:data9};
+const err19 = {instancePath:instancePath+"/accounts/" + i0+"/baseUrl",schemaPath:"#/$defs/Account/properties/baseUrl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema73.properties.baseUrl.type,parentSchema:schema73.properties.baseUrl,data:data9};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -5711,7 +5908,7 @@ if(data5.requestsPerSecond !== undefined){
 let data10 = data5.requestsPerSecond;
 if((typeof data10 == "number") && (isFinite(data10))){
 if(data10 > 1000 || isNaN(data10)){
-const err20 = {instancePath:instancePath+"/accounts/" + i0+"/requestsPerSecond",schemaPath:"#/$defs/Account/properties/requestsPerSecond/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000",schema:1000,parentSchema:schema72.properties.requestsPerSecond,data:data10};
+const err20 = {instancePath:instancePath+"/accounts/" + i0+"/requestsPerSecond",schemaPath:"#/$defs/Account/properties/requestsPerSecond/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000",schema:1000,parentSchema:schema73.properties.requestsPerSecond,data:data10};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -5721,7 +5918,7 @@ vErrors.push(err20);
 errors++;
 }
 if(data10 < 0.1 || isNaN(data10)){
-const err21 = {instancePath:instancePath+"/accounts/" + i0+"/requestsPerSecond",schemaPath:"#/$defs/Account/properties/requestsPerSecond/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0.1},message:"must be >= 0.1",schema:0.1,parentSchema:schema72.properties.requestsPerSecond,data:data10};
+const err21 = {instancePath:instancePath+"/accounts/" + i0+"/requestsPerSecond",schemaPath:"#/$defs/Account/properties/requestsPerSecond/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0.1},message:"must be >= 0.1",schema:0.1,parentSchema:schema73.properties.requestsPerSecond,data:data10};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -5732,7 +5929,7 @@ errors++;
 }
 }
 else {
-const err22 = {instancePath:instancePath+"/accounts/" + i0+"/requestsPerSecond",schemaPath:"#/$defs/Account/properties/requestsPerSecond/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema72.properties.requestsPerSecond.type,parentSchema:schema72.properties.requestsPerSecond,data:data10};
+const err22 = {instancePath:instancePath+"/accounts/" + i0+"/requestsPerSecond",schemaPath:"#/$defs/Account/properties/requestsPerSecond/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema73.properties.requestsPerSecond.type,parentSchema:schema73.properties.requestsPerSecond,data:data10};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -5745,7 +5942,7 @@ errors++;
 if(data5.concurrency !== undefined){
 let data11 = data5.concurrency;
 if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){
-const err23 = {instancePath:instancePath+"/accounts/" + i0+"/concurrency",schemaPath:"#/$defs/Account/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema72.properties.concurrency.type,parentSchema:schema72.properties.concurrency,data:data11};
+const err23 = {instancePath:instancePath+"/accounts/" + i0+"/concurrency",schemaPath:"#/$defs/Account/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema73.properties.concurrency.type,parentSchema:schema73.properties.concurrency,data:data11};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -5756,7 +5953,7 @@ errors++;
 }
 if((typeof data11 == "number") && (isFinite(data11))){
 if(data11 > 100 || isNaN(data11)){
-const err24 = {instancePath:instancePath+"/accounts/" + i0+"/concurrency",schemaPath:"#/$defs/Account/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema72.properties.concurrency,data:data11};
+const err24 = {instancePath:instancePath+"/accounts/" + i0+"/concurrency",schemaPath:"#/$defs/Account/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema73.properties.concurrency,data:data11};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -5766,7 +5963,7 @@ vErrors.push(err24);
 errors++;
 }
 if(data11 < 1 || isNaN(data11)){
-const err25 = {instancePath:instancePath+"/accounts/" + i0+"/concurrency",schemaPath:"#/$defs/Account/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema72.properties.concurrency,data:data11};
+const err25 = {instancePath:instancePath+"/accounts/" + i0+"/concurrency",schemaPath:"#/$defs/Account/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema73.properties.concurrency,data:data11};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -5782,7 +5979,7 @@ let data12 = data5.statusWait;
 if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
 for(const key2 in data12){
 if(!((key2 === "timeoutSeconds") || (key2 === "pollSeconds"))){
-const err26 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait",schemaPath:"#/$defs/Account/properties/statusWait/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema72.properties.statusWait,data:data12};
+const err26 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait",schemaPath:"#/$defs/Account/properties/statusWait/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema73.properties.statusWait,data:data12};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -5796,7 +5993,7 @@ if(data12.timeoutSeconds !== undefined){
 let data13 = data12.timeoutSeconds;
 if((typeof data13 == "number") && (isFinite(data13))){
 if(data13 < 0 || isNaN(data13)){
-const err27 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/timeoutSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/timeoutSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema72.properties.statusWait.properties.timeoutSeconds,data:data13};
+const err27 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/timeoutSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/timeoutSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema73.properties.statusWait.properties.timeoutSeconds,data:data13};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -5807,7 +6004,7 @@ errors++;
 }
 }
 else {
-const err28 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/timeoutSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/timeoutSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema72.properties.statusWait.properties.timeoutSeconds.type,parentSchema:schema72.properties.statusWait.properties.timeoutSeconds,data:data13};
+const err28 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/timeoutSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/timeoutSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema73.properties.statusWait.properties.timeoutSeconds.type,parentSchema:schema73.properties.statusWait.properties.timeoutSeconds,data:data13};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -5821,7 +6018,7 @@ if(data12.pollSeconds !== undefined){
 let data14 = data12.pollSeconds;
 if((typeof data14 == "number") && (isFinite(data14))){
 if(data14 <= 0 || isNaN(data14)){
-const err29 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/pollSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/pollSeconds/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema72.properties.statusWait.properties.pollSeconds,data:data14};
+const err29 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/pollSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/pollSeconds/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema73.properties.statusWait.properties.pollSeconds,data:data14};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -5832,7 +6029,7 @@ errors++;
 }
 }
 else {
-const err30 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/pollSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/pollSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema72.properties.statusWait.properties.pollSeconds.type,parentSchema:schema72.properties.statusWait.properties.pollSeconds,data:data14};
+const err30 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/pollSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/pollSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema73.properties.statusWait.properties.pollSeconds.type,parentSchema:schema73.properties.statusWait.properties.pollSeconds,data:data14};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -5844,7 +6041,7 @@ errors++;
 }
 }
 else {
-const err31 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait",schemaPath:"#/$defs/Account/properties/statusWait/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema72.properties.statusWait.type,parentSchema:schema72.properties.statusWait,data:data12};
+const err31 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait",schemaPath:"#/$defs/Account/properties/statusWait/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema73.properties.statusWait.type,parentSchema:schema73.properties.statusWait,data:data12};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -5859,7 +6056,7 @@ let data15 = data5.retryWait;
 if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
 for(const key3 in data15){
 if(!((key3 === "maxSeconds") || (key3 === "totalSeconds"))){
-const err32 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait",schemaPath:"#/$defs/Account/properties/retryWait/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema72.properties.retryWait,data:data15};
+const err32 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait",schemaPath:"#/$defs/Account/properties/retryWait/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema73.properties.retryWait,data:data15};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -5873,7 +6070,7 @@ if(data15.maxSeconds !== undefined){
 let data16 = data15.maxSeconds;
 if((typeof data16 == "number") && (isFinite(data16))){
 if(data16 > 3600 || isNaN(data16)){
-const err33 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait/maxSeconds",schemaPath:"#/$defs/Account/properties/retryWait/properties/maxSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600",schema:3600,parentSchema:schema72.properties.retryWait.properties.maxSeconds,data:data16};
+const err33 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait/maxSeconds",schemaPath:"#/$defs/Account/properties/retryWait/properties/maxSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600",schema:3600,parentSchema:schema73.properties.retryWait.properties.maxSeconds,data:data16};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -5883,7 +6080,7 @@ vErrors.push(err33);
 errors++;
 }
 if(data16 < 0 || isNaN(data16)){
-const err34 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait/maxSeconds",schemaPath:"#/$defs/Account/properties/retryWait/properties/maxSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema72.properties.retryWait.properties.maxSeconds,data:data16};
+const err34 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait/maxSeconds",schemaPath:"#/$defs/Account/properties/retryWait/properties/maxSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema73.properties.retryWait.properties.maxSeconds,data:data16};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -5894,7 +6091,7 @@ errors++;
 }
 }
 else {
-const err35 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait/maxSeconds",schemaPath:"#/$defs/Account/properties/retryWait/properties/maxSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema72.properties.retryWait.properties.maxSeconds.type,parentSchema:schema72.properties.retryWait.properties.maxSeconds,data:data16};
+const err35 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait/maxSeconds",schemaPath:"#/$defs/Account/properties/retryWait/properties/maxSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema73.properties.retryWait.properties.maxSeconds.type,parentSchema:schema73.properties.retryWait.properties.maxSeconds,data:data16};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -5908,7 +6105,7 @@ if(data15.totalSeconds !== undefined){
 let data17 = data15.totalSeconds;
 if((typeof data17 == "number") && (isFinite(data17))){
 if(data17 > 3600 || isNaN(data17)){
-const err36 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait/totalSeconds",schemaPath:"#/$defs/Account/properties/retryWait/properties/totalSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600",schema:3600,parentSchema:schema72.properties.retryWait.properties.totalSeconds,data:data17};
+const err36 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait/totalSeconds",schemaPath:"#/$defs/Account/properties/retryWait/properties/totalSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600",schema:3600,parentSchema:schema73.properties.retryWait.properties.totalSeconds,data:data17};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -5918,7 +6115,7 @@ vErrors.push(err36);
 errors++;
 }
 if(data17 < 0 || isNaN(data17)){
-const err37 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait/totalSeconds",schemaPath:"#/$defs/Account/properties/retryWait/properties/totalSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema72.properties.retryWait.properties.totalSeconds,data:data17};
+const err37 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait/totalSeconds",schemaPath:"#/$defs/Account/properties/retryWait/properties/totalSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema73.properties.retryWait.properties.totalSeconds,data:data17};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -5929,7 +6126,7 @@ errors++;
 }
 }
 else {
-const err38 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait/totalSeconds",schemaPath:"#/$defs/Account/properties/retryWait/properties/totalSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema72.properties.retryWait.properties.totalSeconds.type,parentSchema:schema72.properties.retryWait.properties.totalSeconds,data:data17};
+const err38 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait/totalSeconds",schemaPath:"#/$defs/Account/properties/retryWait/properties/totalSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema73.properties.retryWait.properties.totalSeconds.type,parentSchema:schema73.properties.retryWait.properties.totalSeconds,data:data17};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -5941,7 +6138,7 @@ errors++;
 }
 }
 else {
-const err39 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait",schemaPath:"#/$defs/Account/properties/retryWait/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema72.properties.retryWait.type,parentSchema:schema72.properties.retryWait,data:data15};
+const err39 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait",schemaPath:"#/$defs/Account/properties/retryWait/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema73.properties.retryWait.type,parentSchema:schema73.properties.retryWait,data:data15};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -5953,7 +6150,7 @@ errors++;
 }
 }
 else {
-const err40 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema72.type,parentSchema:schema72,data:data5};
+const err40 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema73.type,parentSchema:schema73,data:data5};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -5965,7 +6162,7 @@ errors++;
 }
 }
 else {
-const err41 = {instancePath:instancePath+"/accounts",schemaPath:"#/properties/accounts/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema71.properties.accounts.type,parentSchema:schema71.properties.accounts,data:data4};
+const err41 = {instancePath:instancePath+"/accounts",schemaPath:"#/properties/accounts/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema72.properties.accounts.type,parentSchema:schema72.properties.accounts,data:data4};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -5980,7 +6177,7 @@ let data18 = data.safety;
 if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
 for(const key4 in data18){
 if(!((key4 === "maxChangePercent") || (key4 === "minManagedForThreshold"))){
-const err42 = {instancePath:instancePath+"/safety",schemaPath:"#/$defs/Safety/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema73,data:data18};
+const err42 = {instancePath:instancePath+"/safety",schemaPath:"#/$defs/Safety/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema74,data:data18};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -5994,7 +6191,7 @@ if(data18.maxChangePercent !== undefined){
 let data19 = data18.maxChangePercent;
 if((typeof data19 == "number") && (isFinite(data19))){
 if(data19 > 100 || isNaN(data19)){
-const err43 = {instancePath:instancePath+"/safety/maxChangePercent",schemaPath:"#/$defs/Safety/properties/maxChangePercent/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema73.properties.maxChangePercent,data:data19};
+const err43 = {instancePath:instancePath+"/safety/maxChangePercent",schemaPath:"#/$defs/Safety/properties/maxChangePercent/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema74.properties.maxChangePercent,data:data19};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -6004,7 +6201,7 @@ vErrors.push(err43);
 errors++;
 }
 if(data19 < 0 || isNaN(data19)){
-const err44 = {instancePath:instancePath+"/safety/maxChangePercent",schemaPath:"#/$defs/Safety/properties/maxChangePercent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema73.properties.maxChangePercent,data:data19};
+const err44 = {instancePath:instancePath+"/safety/maxChangePercent",schemaPath:"#/$defs/Safety/properties/maxChangePercent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema74.properties.maxChangePercent,data:data19};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -6015,7 +6212,7 @@ errors++;
 }
 }
 else {
-const err45 = {instancePath:instancePath+"/safety/maxChangePercent",schemaPath:"#/$defs/Safety/properties/maxChangePercent/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema73.properties.maxChangePercent.type,parentSchema:schema73.properties.maxChangePercent,data:data19};
+const err45 = {instancePath:instancePath+"/safety/maxChangePercent",schemaPath:"#/$defs/Safety/properties/maxChangePercent/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema74.properties.maxChangePercent.type,parentSchema:schema74.properties.maxChangePercent,data:data19};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -6028,7 +6225,7 @@ errors++;
 if(data18.minManagedForThreshold !== undefined){
 let data20 = data18.minManagedForThreshold;
 if(!(((typeof data20 == "number") && (!(data20 % 1) && !isNaN(data20))) && (isFinite(data20)))){
-const err46 = {instancePath:instancePath+"/safety/minManagedForThreshold",schemaPath:"#/$defs/Safety/properties/minManagedForThreshold/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema73.properties.minManagedForThreshold.type,parentSchema:schema73.properties.minManagedForThreshold,data:data20};
+const err46 = {instancePath:instancePath+"/safety/minManagedForThreshold",schemaPath:"#/$defs/Safety/properties/minManagedForThreshold/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema74.properties.minManagedForThreshold.type,parentSchema:schema74.properties.minManagedForThreshold,data:data20};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -6039,7 +6236,7 @@ errors++;
 }
 if((typeof data20 == "number") && (isFinite(data20))){
 if(data20 < 0 || isNaN(data20)){
-const err47 = {instancePath:instancePath+"/safety/minManagedForThreshold",schemaPath:"#/$defs/Safety/properties/minManagedForThreshold/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema73.properties.minManagedForThreshold,data:data20};
+const err47 = {instancePath:instancePath+"/safety/minManagedForThreshold",schemaPath:"#/$defs/Safety/properties/minManagedForThreshold/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema74.properties.minManagedForThreshold,data:data20};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -6052,7 +6249,7 @@ errors++;
 }
 }
 else {
-const err48 = {instancePath:instancePath+"/safety",schemaPath:"#/$defs/Safety/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema73.type,parentSchema:schema73,data:data18};
+const err48 = {instancePath:instancePath+"/safety",schemaPath:"#/$defs/Safety/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema74.type,parentSchema:schema74,data:data18};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -6069,7 +6266,7 @@ let valid9 = false;
 let passing0 = null;
 const _errs54 = errors;
 if(typeof data21 !== "boolean"){
-const err49 = {instancePath:instancePath+"/prune",schemaPath:"#/properties/prune/oneOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema71.properties.prune.oneOf[0].type,parentSchema:schema71.properties.prune.oneOf[0],data:data21};
+const err49 = {instancePath:instancePath+"/prune",schemaPath:"#/properties/prune/oneOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema72.properties.prune.oneOf[0].type,parentSchema:schema72.properties.prune.oneOf[0],data:data21};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -6085,7 +6282,7 @@ passing0 = 0;
 }
 const _errs56 = errors;
 if("delete" !== data21){
-const err50 = {instancePath:instancePath+"/prune",schemaPath:"#/properties/prune/oneOf/1/const",keyword:"const",params:{allowedValue: "delete"},message:"must be equal to constant",schema:"delete",parentSchema:schema71.properties.prune.oneOf[1],data:data21};
+const err50 = {instancePath:instancePath+"/prune",schemaPath:"#/properties/prune/oneOf/1/const",keyword:"const",params:{allowedValue: "delete"},message:"must be equal to constant",schema:"delete",parentSchema:schema72.properties.prune.oneOf[1],data:data21};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -6106,7 +6303,7 @@ passing0 = 1;
 }
 }
 if(!valid9){
-const err51 = {instancePath:instancePath+"/prune",schemaPath:"#/properties/prune/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema71.properties.prune.oneOf,parentSchema:schema71.properties.prune,data:data21};
+const err51 = {instancePath:instancePath+"/prune",schemaPath:"#/properties/prune/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema72.properties.prune.oneOf,parentSchema:schema72.properties.prune,data:data21};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -6129,7 +6326,7 @@ vErrors = null;
 }
 }
 else {
-const err52 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema71.type,parentSchema:schema71,data};
+const err52 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema72.type,parentSchema:schema72,data};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -6144,567 +6341,13 @@ return errors === 0;
 validate42.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 exports.campaignSet = validate43;
-const schema74 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/campaign-set.schema.json","title":"CampaignSetDocument","description":"A CampaignSet: one file that expands, offline, into many near-identical campaigns (one per instance, or one per combination of a matrix). Each campaign's address is `<provider>/<account>/<set name>-<instance name>`. See docs/design.md §13.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"kind":{"description":"CampaignSet: this file declares many campaigns from one template.","const":"CampaignSet"},"metadata":{"description":"The set's key: each expanded campaign is named `<set name>-<instance name>`.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The set's name, the first part of every expanded campaign's metadata.name.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)"}}},"spec":{"description":"The instances (or the matrix: exactly one of the two) and the template every campaign is made from.","type":"object","additionalProperties":false,"required":["template"],"properties":{"instances":{"description":"One campaign per entry: a map of variables for `${var}` in the template. `name` is required, unique in the set, and a valid name segment.","type":"array","minItems":1,"items":{"type":"object","required":["name"],"properties":{"name":{"description":"The instance's name: the campaign is named `<set name>-<name>`. Renaming it moves the campaign (nothing is recreated).","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (starting and ending with a letter or digit)"}},"propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},"matrix":{"description":"One campaign per combination of the values; the instance name is the values joined by \"-\" (in the order the variables are written).","type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":"array","minItems":1,"uniqueItems":true,"items":{"type":["string","number","boolean"]}}},"template":{"description":"A campaign document without apiVersion and metadata.name. Strings may hold `${var}`; a value that is exactly \"${var}\" keeps the variable's type; `$${` writes a literal `${`.","type":"object","additionalProperties":false,"required":["kind","spec"],"properties":{"kind":{"description":"The kind of every expanded campaign (a campaign kind, e.g. PuffleCampaign).","type":"string"},"metadata":{"description":"The campaigns' metadata without `name` (the set names them).","type":"object","additionalProperties":false,"properties":{"account":{"description":"Name of the provider account (from `accounts` in campaignctl.yaml) that owns the campaigns.","type":"string"}}},"spec":{"description":"The campaign's spec, as in a campaign file of the template's kind.","type":"object"},"audience":{"description":"Who each campaign reaches, as in a campaign file (paths may hold `${var}`).","type":"object"}}}}}}};
+const schema75 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/campaign-set.schema.json","title":"CampaignSetDocument","description":"A CampaignSet: one file that expands, offline, into many near-identical campaigns (one per instance, or one per combination of a matrix). Each campaign's address is `<provider>/<account>/<set name>-<instance name>`. See docs/design.md §13.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"kind":{"description":"CampaignSet: this file declares many campaigns from one template.","const":"CampaignSet"},"metadata":{"description":"The set's key: each expanded campaign is named `<set name>-<instance name>`.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The set's name, the first part of every expanded campaign's metadata.name.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)"}}},"spec":{"description":"The instances (or the matrix: exactly one of the two) and the template every campaign is made from.","type":"object","additionalProperties":false,"required":["template"],"properties":{"instances":{"description":"One campaign per entry: a map of variables for `${var}` in the template. `name` is required, unique in the set, and a valid name segment.","type":"array","minItems":1,"items":{"type":"object","required":["name"],"properties":{"name":{"description":"The instance's name: the campaign is named `<set name>-<name>`. Renaming it moves the campaign (nothing is recreated).","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (starting and ending with a letter or digit)"}},"propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},"matrix":{"description":"One campaign per combination of the values; the instance name is the values joined by \"-\" (in the order the variables are written).","type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":"array","minItems":1,"uniqueItems":true,"items":{"type":["string","number","boolean"]}}},"template":{"description":"A campaign document without apiVersion and metadata.name. Strings may hold `${var}`; a value that is exactly \"${var}\" keeps the variable's type; `$${` writes a literal `${`.","type":"object","additionalProperties":false,"required":["kind","spec"],"properties":{"kind":{"description":"The kind of every expanded campaign (a campaign kind, e.g. PuffleCampaign).","type":"string"},"metadata":{"description":"The campaigns' metadata without `name` (the set names them).","type":"object","additionalProperties":false,"properties":{"account":{"description":"Name of the provider account (from `accounts` in campaignctl.yaml) that owns the campaigns.","type":"string"}}},"spec":{"description":"The campaign's spec, as in a campaign file of the template's kind.","type":"object"},"audience":{"description":"Who each campaign reaches, as in a campaign file (paths may hold `${var}`).","type":"object"}}}}}}};
 
 function validate43(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://campaignctl.dev/schemas/v1/campaign-set.schema.json" */;
 let vErrors = null;
 let errors = 0;
 const evaluated0 = validate43.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.apiVersion === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "apiVersion"},message:"must have required property '"+"apiVersion"+"'",schema:schema74.required,parentSchema:schema74,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-if(data.kind === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema74.required,parentSchema:schema74,data};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-if(data.metadata === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metadata"},message:"must have required property '"+"metadata"+"'",schema:schema74.required,parentSchema:schema74,data};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-if(data.spec === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "spec"},message:"must have required property '"+"spec"+"'",schema:schema74.required,parentSchema:schema74,data};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-for(const key0 in data){
-if(!((((key0 === "apiVersion") || (key0 === "kind")) || (key0 === "metadata")) || (key0 === "spec"))){
-const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema74,data};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-if(data.apiVersion !== undefined){
-let data0 = data.apiVersion;
-if("campaignctl/v1" !== data0){
-const err5 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/const",keyword:"const",params:{allowedValue: "campaignctl/v1"},message:"must be equal to constant",schema:"campaignctl/v1",parentSchema:schema74.properties.apiVersion,data:data0};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-if(data.kind !== undefined){
-let data1 = data.kind;
-if("CampaignSet" !== data1){
-const err6 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/const",keyword:"const",params:{allowedValue: "CampaignSet"},message:"must be equal to constant",schema:"CampaignSet",parentSchema:schema74.properties.kind,data:data1};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-if(data.metadata !== undefined){
-let data2 = data.metadata;
-if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
-if(data2.name === undefined){
-const err7 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema74.properties.metadata.required,parentSchema:schema74.properties.metadata,data:data2};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-for(const key1 in data2){
-if(!(key1 === "name")){
-const err8 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema74.properties.metadata,data:data2};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-if(data2.name !== undefined){
-let data3 = data2.name;
-if(typeof data3 === "string"){
-if(!pattern6.test(data3)){
-const err9 = {instancePath:instancePath+"/metadata/name",schemaPath:"#/properties/metadata/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",parentSchema:schema74.properties.metadata.properties.name,data:data3};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-else {
-const err10 = {instancePath:instancePath+"/metadata/name",schemaPath:"#/properties/metadata/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema74.properties.metadata.properties.name.type,parentSchema:schema74.properties.metadata.properties.name,data:data3};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-}
-else {
-const err11 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema74.properties.metadata.type,parentSchema:schema74.properties.metadata,data:data2};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-if(data.spec !== undefined){
-let data4 = data.spec;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.template === undefined){
-const err12 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "template"},message:"must have required property '"+"template"+"'",schema:schema74.properties.spec.required,parentSchema:schema74.properties.spec,data:data4};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-for(const key2 in data4){
-if(!(((key2 === "instances") || (key2 === "matrix")) || (key2 === "template"))){
-const err13 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema74.properties.spec,data:data4};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-if(data4.instances !== undefined){
-let data5 = data4.instances;
-if(Array.isArray(data5)){
-if(data5.length < 1){
-const err14 = {instancePath:instancePath+"/spec/instances",schemaPath:"#/properties/spec/properties/instances/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema74.properties.spec.properties.instances,data:data5};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-const len0 = data5.length;
-for(let i0=0; i0<len0; i0++){
-let data6 = data5[i0];
-if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
-if(data6.name === undefined){
-const err15 = {instancePath:instancePath+"/spec/instances/" + i0,schemaPath:"#/properties/spec/properties/instances/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema74.properties.spec.properties.instances.items.required,parentSchema:schema74.properties.spec.properties.instances.items,data:data6};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-for(const key3 in data6){
-const _errs17 = errors;
-if(typeof key3 === "string"){
-if(!pattern38.test(key3)){
-const err16 = {instancePath:instancePath+"/spec/instances/" + i0,schemaPath:"#/properties/spec/properties/instances/items/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema74.properties.spec.properties.instances.items.propertyNames,data:key3,propertyName:key3};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-var valid5 = _errs17 === errors;
-if(!valid5){
-const err17 = {instancePath:instancePath+"/spec/instances/" + i0,schemaPath:"#/properties/spec/properties/instances/items/propertyNames",keyword:"propertyNames",params:{propertyName: key3},message:"property name must be valid",schema:schema74.properties.spec.properties.instances.items.propertyNames,parentSchema:schema74.properties.spec.properties.instances.items,data:data6};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-if(data6.name !== undefined){
-let data7 = data6.name;
-if(typeof data7 === "string"){
-if(!pattern6.test(data7)){
-const err18 = {instancePath:instancePath+"/spec/instances/" + i0+"/name",schemaPath:"#/properties/spec/properties/instances/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",parentSchema:schema74.properties.spec.properties.instances.items.properties.name,data:data7};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-}
-else {
-const err19 = {instancePath:instancePath+"/spec/instances/" + i0+"/name",schemaPath:"#/properties/spec/properties/instances/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema74.properties.spec.properties.instances.items.properties.name.type,parentSchema:schema74.properties.spec.properties.instances.items.properties.name,data:data7};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-}
-}
-else {
-const err20 = {instancePath:instancePath+"/spec/instances/" + i0,schemaPath:"#/properties/spec/properties/instances/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema74.properties.spec.properties.instances.items.type,parentSchema:schema74.properties.spec.properties.instances.items,data:data6};
-if(vErrors === null){
-vErrors = [err20];
-}
-else {
-vErrors.push(err20);
-}
-errors++;
-}
-}
-}
-else {
-const err21 = {instancePath:instancePath+"/spec/instances",schemaPath:"#/properties/spec/properties/instances/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema74.properties.spec.properties.instances.type,parentSchema:schema74.properties.spec.properties.instances,data:data5};
-if(vErrors === null){
-vErrors = [err21];
-}
-else {
-vErrors.push(err21);
-}
-errors++;
-}
-}
-if(data4.matrix !== undefined){
-let data8 = data4.matrix;
-if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
-if(Object.keys(data8).length < 1){
-const err22 = {instancePath:instancePath+"/spec/matrix",schemaPath:"#/properties/spec/properties/matrix/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema74.properties.spec.properties.matrix,data:data8};
-if(vErrors === null){
-vErrors = [err22];
-}
-else {
-vErrors.push(err22);
-}
-errors++;
-}
-for(const key4 in data8){
-const _errs23 = errors;
-if(typeof key4 === "string"){
-if(!pattern38.test(key4)){
-const err23 = {instancePath:instancePath+"/spec/matrix",schemaPath:"#/properties/spec/properties/matrix/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema74.properties.spec.properties.matrix.propertyNames,data:key4,propertyName:key4};
-if(vErrors === null){
-vErrors = [err23];
-}
-else {
-vErrors.push(err23);
-}
-errors++;
-}
-}
-var valid7 = _errs23 === errors;
-if(!valid7){
-const err24 = {instancePath:instancePath+"/spec/matrix",schemaPath:"#/properties/spec/properties/matrix/propertyNames",keyword:"propertyNames",params:{propertyName: key4},message:"property name must be valid",schema:schema74.properties.spec.properties.matrix.propertyNames,parentSchema:schema74.properties.spec.properties.matrix,data:data8};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-}
-for(const key5 in data8){
-let data9 = data8[key5];
-if(Array.isArray(data9)){
-if(data9.length < 1){
-const err25 = {instancePath:instancePath+"/spec/matrix/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/matrix/additionalProperties/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema74.properties.spec.properties.matrix.additionalProperties,data:data9};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-const len1 = data9.length;
-for(let i1=0; i1<len1; i1++){
-let data10 = data9[i1];
-if(((typeof data10 !== "string") && (!((typeof data10 == "number") && (isFinite(data10))))) && (typeof data10 !== "boolean")){
-const err26 = {instancePath:instancePath+"/spec/matrix/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i1,schemaPath:"#/properties/spec/properties/matrix/additionalProperties/items/type",keyword:"type",params:{type: schema74.properties.spec.properties.matrix.additionalProperties.items.type},message:"must be string,number,boolean",schema:schema74.properties.spec.properties.matrix.additionalProperties.items.type,parentSchema:schema74.properties.spec.properties.matrix.additionalProperties.items,data:data10};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-}
-let i2 = data9.length;
-let j0;
-if(i2 > 1){
-const indices0 = {};
-for(;i2--;){
-let item0 = data9[i2];
-if(((typeof item0 !== "string") && (!((typeof item0 == "number") && (isFinite(item0))))) && (typeof item0 !== "boolean")){
-continue;
-}
-if(typeof item0 == "string"){
-item0 += "_";
-}
-if(typeof indices0[item0] == "number"){
-j0 = indices0[item0];
-const err27 = {instancePath:instancePath+"/spec/matrix/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/matrix/additionalProperties/uniqueItems",keyword:"uniqueItems",params:{i: i2, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i2+" are identical)",schema:true,parentSchema:schema74.properties.spec.properties.matrix.additionalProperties,data:data9};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-break;
-}
-indices0[item0] = i2;
-}
-}
-}
-else {
-const err28 = {instancePath:instancePath+"/spec/matrix/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/matrix/additionalProperties/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema74.properties.spec.properties.matrix.additionalProperties.type,parentSchema:schema74.properties.spec.properties.matrix.additionalProperties,data:data9};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-}
-}
-else {
-const err29 = {instancePath:instancePath+"/spec/matrix",schemaPath:"#/properties/spec/properties/matrix/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema74.properties.spec.properties.matrix.type,parentSchema:schema74.properties.spec.properties.matrix,data:data8};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-}
-if(data4.template !== undefined){
-let data11 = data4.template;
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-if(data11.kind === undefined){
-const err30 = {instancePath:instancePath+"/spec/template",schemaPath:"#/properties/spec/properties/template/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema74.properties.spec.properties.template.required,parentSchema:schema74.properties.spec.properties.template,data:data11};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-if(data11.spec === undefined){
-const err31 = {instancePath:instancePath+"/spec/template",schemaPath:"#/properties/spec/properties/template/required",keyword:"required",params:{missingProperty: "spec"},message:"must have required property '"+"spec"+"'",schema:schema74.properties.spec.properties.template.required,parentSchema:schema74.properties.spec.properties.template,data:data11};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-}
-for(const key6 in data11){
-if(!((((key6 === "kind") || (key6 === "metadata")) || (key6 === "spec")) || (key6 === "audience"))){
-const err32 = {instancePath:instancePath+"/spec/template",schemaPath:"#/properties/spec/properties/template/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema74.properties.spec.properties.template,data:data11};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-}
-if(data11.kind !== undefined){
-let data12 = data11.kind;
-if(typeof data12 !== "string"){
-const err33 = {instancePath:instancePath+"/spec/template/kind",schemaPath:"#/properties/spec/properties/template/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema74.properties.spec.properties.template.properties.kind.type,parentSchema:schema74.properties.spec.properties.template.properties.kind,data:data12};
-if(vErrors === null){
-vErrors = [err33];
-}
-else {
-vErrors.push(err33);
-}
-errors++;
-}
-}
-if(data11.metadata !== undefined){
-let data13 = data11.metadata;
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-for(const key7 in data13){
-if(!(key7 === "account")){
-const err34 = {instancePath:instancePath+"/spec/template/metadata",schemaPath:"#/properties/spec/properties/template/properties/metadata/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema74.properties.spec.properties.template.properties.metadata,data:data13};
-if(vErrors === null){
-vErrors = [err34];
-}
-else {
-vErrors.push(err34);
-}
-errors++;
-}
-}
-if(data13.account !== undefined){
-let data14 = data13.account;
-if(typeof data14 !== "string"){
-const err35 = {instancePath:instancePath+"/spec/template/metadata/account",schemaPath:"#/properties/spec/properties/template/properties/metadata/properties/account/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema74.properties.spec.properties.template.properties.metadata.properties.account.type,parentSchema:schema74.properties.spec.properties.template.properties.metadata.properties.account,data:data14};
-if(vErrors === null){
-vErrors = [err35];
-}
-else {
-vErrors.push(err35);
-}
-errors++;
-}
-}
-}
-else {
-const err36 = {instancePath:instancePath+"/spec/template/metadata",schemaPath:"#/properties/spec/properties/template/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema74.properties.spec.properties.template.properties.metadata.type,parentSchema:schema74.properties.spec.properties.template.properties.metadata,data:data13};
-if(vErrors === null){
-vErrors = [err36];
-}
-else {
-vErrors.push(err36);
-}
-errors++;
-}
-}
-if(data11.spec !== undefined){
-let data15 = data11.spec;
-if(!(data15 && typeof data15 == "object" && !Array.isArray(data15))){
-const err37 = {instancePath:instancePath+"/spec/template/spec",schemaPath:"#/properties/spec/properties/template/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema74.properties.spec.properties.template.properties.spec.type,parentSchema:schema74.properties.spec.properties.template.properties.spec,data:data15};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-}
-if(data11.audience !== undefined){
-let data16 = data11.audience;
-if(!(data16 && typeof data16 == "object" && !Array.isArray(data16))){
-const err38 = {instancePath:instancePath+"/spec/template/audience",schemaPath:"#/properties/spec/properties/template/properties/audience/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema74.properties.spec.properties.template.properties.audience.type,parentSchema:schema74.properties.spec.properties.template.properties.audience,data:data16};
-if(vErrors === null){
-vErrors = [err38];
-}
-else {
-vErrors.push(err38);
-}
-errors++;
-}
-}
-}
-else {
-const err39 = {instancePath:instancePath+"/spec/template",schemaPath:"#/properties/spec/properties/template/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema74.properties.spec.properties.template.type,parentSchema:schema74.properties.spec.properties.template,data:data11};
-if(vErrors === null){
-vErrors = [err39];
-}
-else {
-vErrors.push(err39);
-}
-errors++;
-}
-}
-}
-else {
-const err40 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema74.properties.spec.type,parentSchema:schema74.properties.spec,data:data4};
-if(vErrors === null){
-vErrors = [err40];
-}
-else {
-vErrors.push(err40);
-}
-errors++;
-}
-}
-}
-else {
-const err41 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema74.type,parentSchema:schema74,data};
-if(vErrors === null){
-vErrors = [err41];
-}
-else {
-vErrors.push(err41);
-}
-errors++;
-}
-validate43.errors = vErrors;
-return errors === 0;
-}
-validate43.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-exports.suppressionList = validate44;
-const schema75 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/suppression-list.schema.json","title":"SuppressionListDocument","description":"A SuppressionList: people who must never be contacted. Every audience row of the workspace whose email, email domain, phone (E.164) or LinkedIn URL (canonical form) matches an entry is left out before upload. See docs/design.md §15 and README.md \"Suppression lists\".","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"kind":{"description":"SuppressionList: this file names files of people and companies that must not be contacted.","const":"SuppressionList"},"metadata":{"description":"The list's key, shown in plans (`- 3 suppressed (do-not-contact: 3)`).","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The list's name, unique in the workspace.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)"}}},"spec":{"description":"The files holding the entries, how to read them, and an optional sync to a provider's own block list.","type":"object","additionalProperties":false,"required":["files"],"properties":{"files":{"description":"CSV (header row) or JSON Lines files, relative to this file, with any of the columns email, domain, phone, linkedin_url. Read like audience files (same delimiters, encodings, limits).","type":"array","minItems":1,"items":{"type":"string","minLength":1,"pattern":"\\.(csv|jsonl)$","patternErrorMessage":"must be a .csv or .jsonl file"}},"columns":{"description":"Which header holds each column (column ← header in the file); the file's other columns are ignored. As `audience.columns`.","type":"object","propertyNames":{"enum":["email","domain","phone","linkedin_url"]},"additionalProperties":{"type":"string","minLength":1}},"defaultCountry":{"description":"National phone numbers (without a leading +) are read as numbers of this country (ISO 3166-1 alpha-2, e.g. MX).","type":"string","pattern":"^[A-Z]{2}$","patternErrorMessage":"must be a two-letter country code in capitals (ISO 3166-1 alpha-2, e.g. MX)"},"sync":{"description":"Keep a provider's own block list equal to this list's entries. `puffle: <account>`: that Puffle account's blocked companies (by domain) are created and deleted to match the list's domains.","type":"object","additionalProperties":false,"properties":{"puffle":{"description":"Name of the Puffle account (from `accounts` in campaignctl.yaml) whose blocked companies follow this list's domains.","type":"string","minLength":1}}}}}}};
-const pattern45 = new RegExp("\\.(csv|jsonl)$", "u");
-
-function validate44(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://campaignctl.dev/schemas/v1/suppression-list.schema.json" */;
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate44.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6779,8 +6422,8 @@ errors++;
 }
 if(data.kind !== undefined){
 let data1 = data.kind;
-if("SuppressionList" !== data1){
-const err6 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/const",keyword:"const",params:{allowedValue: "SuppressionList"},message:"must be equal to constant",schema:"SuppressionList",parentSchema:schema75.properties.kind,data:data1};
+if("CampaignSet" !== data1){
+const err6 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/const",keyword:"const",params:{allowedValue: "CampaignSet"},message:"must be equal to constant",schema:"CampaignSet",parentSchema:schema75.properties.kind,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -6855,8 +6498,562 @@ errors++;
 if(data.spec !== undefined){
 let data4 = data.spec;
 if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+if(data4.template === undefined){
+const err12 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "template"},message:"must have required property '"+"template"+"'",schema:schema75.properties.spec.required,parentSchema:schema75.properties.spec,data:data4};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+for(const key2 in data4){
+if(!(((key2 === "instances") || (key2 === "matrix")) || (key2 === "template"))){
+const err13 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema75.properties.spec,data:data4};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data4.instances !== undefined){
+let data5 = data4.instances;
+if(Array.isArray(data5)){
+if(data5.length < 1){
+const err14 = {instancePath:instancePath+"/spec/instances",schemaPath:"#/properties/spec/properties/instances/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema75.properties.spec.properties.instances,data:data5};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+const len0 = data5.length;
+for(let i0=0; i0<len0; i0++){
+let data6 = data5[i0];
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.name === undefined){
+const err15 = {instancePath:instancePath+"/spec/instances/" + i0,schemaPath:"#/properties/spec/properties/instances/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema75.properties.spec.properties.instances.items.required,parentSchema:schema75.properties.spec.properties.instances.items,data:data6};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+for(const key3 in data6){
+const _errs17 = errors;
+if(typeof key3 === "string"){
+if(!pattern38.test(key3)){
+const err16 = {instancePath:instancePath+"/spec/instances/" + i0,schemaPath:"#/properties/spec/properties/instances/items/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema75.properties.spec.properties.instances.items.propertyNames,data:key3,propertyName:key3};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+var valid5 = _errs17 === errors;
+if(!valid5){
+const err17 = {instancePath:instancePath+"/spec/instances/" + i0,schemaPath:"#/properties/spec/properties/instances/items/propertyNames",keyword:"propertyNames",params:{propertyName: key3},message:"property name must be valid",schema:schema75.properties.spec.properties.instances.items.propertyNames,parentSchema:schema75.properties.spec.properties.instances.items,data:data6};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data6.name !== undefined){
+let data7 = data6.name;
+if(typeof data7 === "string"){
+if(!pattern6.test(data7)){
+const err18 = {instancePath:instancePath+"/spec/instances/" + i0+"/name",schemaPath:"#/properties/spec/properties/instances/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",parentSchema:schema75.properties.spec.properties.instances.items.properties.name,data:data7};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+else {
+const err19 = {instancePath:instancePath+"/spec/instances/" + i0+"/name",schemaPath:"#/properties/spec/properties/instances/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema75.properties.spec.properties.instances.items.properties.name.type,parentSchema:schema75.properties.spec.properties.instances.items.properties.name,data:data7};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+}
+else {
+const err20 = {instancePath:instancePath+"/spec/instances/" + i0,schemaPath:"#/properties/spec/properties/instances/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.properties.spec.properties.instances.items.type,parentSchema:schema75.properties.spec.properties.instances.items,data:data6};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+}
+else {
+const err21 = {instancePath:instancePath+"/spec/instances",schemaPath:"#/properties/spec/properties/instances/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema75.properties.spec.properties.instances.type,parentSchema:schema75.properties.spec.properties.instances,data:data5};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data4.matrix !== undefined){
+let data8 = data4.matrix;
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+if(Object.keys(data8).length < 1){
+const err22 = {instancePath:instancePath+"/spec/matrix",schemaPath:"#/properties/spec/properties/matrix/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema75.properties.spec.properties.matrix,data:data8};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+for(const key4 in data8){
+const _errs23 = errors;
+if(typeof key4 === "string"){
+if(!pattern38.test(key4)){
+const err23 = {instancePath:instancePath+"/spec/matrix",schemaPath:"#/properties/spec/properties/matrix/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema75.properties.spec.properties.matrix.propertyNames,data:key4,propertyName:key4};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+var valid7 = _errs23 === errors;
+if(!valid7){
+const err24 = {instancePath:instancePath+"/spec/matrix",schemaPath:"#/properties/spec/properties/matrix/propertyNames",keyword:"propertyNames",params:{propertyName: key4},message:"property name must be valid",schema:schema75.properties.spec.properties.matrix.propertyNames,parentSchema:schema75.properties.spec.properties.matrix,data:data8};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+for(const key5 in data8){
+let data9 = data8[key5];
+if(Array.isArray(data9)){
+if(data9.length < 1){
+const err25 = {instancePath:instancePath+"/spec/matrix/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/matrix/additionalProperties/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema75.properties.spec.properties.matrix.additionalProperties,data:data9};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+const len1 = data9.length;
+for(let i1=0; i1<len1; i1++){
+let data10 = data9[i1];
+if(((typeof data10 !== "string") && (!((typeof data10 == "number") && (isFinite(data10))))) && (typeof data10 !== "boolean")){
+const err26 = {instancePath:instancePath+"/spec/matrix/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i1,schemaPath:"#/properties/spec/properties/matrix/additionalProperties/items/type",keyword:"type",params:{type: schema75.properties.spec.properties.matrix.additionalProperties.items.type},message:"must be string,number,boolean",schema:schema75.properties.spec.properties.matrix.additionalProperties.items.type,parentSchema:schema75.properties.spec.properties.matrix.additionalProperties.items,data:data10};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+let i2 = data9.length;
+let j0;
+if(i2 > 1){
+const indices0 = {};
+for(;i2--;){
+let item0 = data9[i2];
+if(((typeof item0 !== "string") && (!((typeof item0 == "number") && (isFinite(item0))))) && (typeof item0 !== "boolean")){
+continue;
+}
+if(typeof item0 == "string"){
+item0 += "_";
+}
+if(typeof indices0[item0] == "number"){
+j0 = indices0[item0];
+const err27 = {instancePath:instancePath+"/spec/matrix/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/matrix/additionalProperties/uniqueItems",keyword:"uniqueItems",params:{i: i2, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i2+" are identical)",schema:true,parentSchema:schema75.properties.spec.properties.matrix.additionalProperties,data:data9};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+break;
+}
+indices0[item0] = i2;
+}
+}
+}
+else {
+const err28 = {instancePath:instancePath+"/spec/matrix/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/matrix/additionalProperties/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema75.properties.spec.properties.matrix.additionalProperties.type,parentSchema:schema75.properties.spec.properties.matrix.additionalProperties,data:data9};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+}
+else {
+const err29 = {instancePath:instancePath+"/spec/matrix",schemaPath:"#/properties/spec/properties/matrix/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.properties.spec.properties.matrix.type,parentSchema:schema75.properties.spec.properties.matrix,data:data8};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+if(data4.template !== undefined){
+let data11 = data4.template;
+if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
+if(data11.kind === undefined){
+const err30 = {instancePath:instancePath+"/spec/template",schemaPath:"#/properties/spec/properties/template/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema75.properties.spec.properties.template.required,parentSchema:schema75.properties.spec.properties.template,data:data11};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+if(data11.spec === undefined){
+const err31 = {instancePath:instancePath+"/spec/template",schemaPath:"#/properties/spec/properties/template/required",keyword:"required",params:{missingProperty: "spec"},message:"must have required property '"+"spec"+"'",schema:schema75.properties.spec.properties.template.required,parentSchema:schema75.properties.spec.properties.template,data:data11};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+for(const key6 in data11){
+if(!((((key6 === "kind") || (key6 === "metadata")) || (key6 === "spec")) || (key6 === "audience"))){
+const err32 = {instancePath:instancePath+"/spec/template",schemaPath:"#/properties/spec/properties/template/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema75.properties.spec.properties.template,data:data11};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+if(data11.kind !== undefined){
+let data12 = data11.kind;
+if(typeof data12 !== "string"){
+const err33 = {instancePath:instancePath+"/spec/template/kind",schemaPath:"#/properties/spec/properties/template/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema75.properties.spec.properties.template.properties.kind.type,parentSchema:schema75.properties.spec.properties.template.properties.kind,data:data12};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+if(data11.metadata !== undefined){
+let data13 = data11.metadata;
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+for(const key7 in data13){
+if(!(key7 === "account")){
+const err34 = {instancePath:instancePath+"/spec/template/metadata",schemaPath:"#/properties/spec/properties/template/properties/metadata/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema75.properties.spec.properties.template.properties.metadata,data:data13};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+if(data13.account !== undefined){
+let data14 = data13.account;
+if(typeof data14 !== "string"){
+const err35 = {instancePath:instancePath+"/spec/template/metadata/account",schemaPath:"#/properties/spec/properties/template/properties/metadata/properties/account/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema75.properties.spec.properties.template.properties.metadata.properties.account.type,parentSchema:schema75.properties.spec.properties.template.properties.metadata.properties.account,data:data14};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+}
+else {
+const err36 = {instancePath:instancePath+"/spec/template/metadata",schemaPath:"#/properties/spec/properties/template/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.properties.spec.properties.template.properties.metadata.type,parentSchema:schema75.properties.spec.properties.template.properties.metadata,data:data13};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+if(data11.spec !== undefined){
+let data15 = data11.spec;
+if(!(data15 && typeof data15 == "object" && !Array.isArray(data15))){
+const err37 = {instancePath:instancePath+"/spec/template/spec",schemaPath:"#/properties/spec/properties/template/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.properties.spec.properties.template.properties.spec.type,parentSchema:schema75.properties.spec.properties.template.properties.spec,data:data15};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+if(data11.audience !== undefined){
+let data16 = data11.audience;
+if(!(data16 && typeof data16 == "object" && !Array.isArray(data16))){
+const err38 = {instancePath:instancePath+"/spec/template/audience",schemaPath:"#/properties/spec/properties/template/properties/audience/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.properties.spec.properties.template.properties.audience.type,parentSchema:schema75.properties.spec.properties.template.properties.audience,data:data16};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+}
+else {
+const err39 = {instancePath:instancePath+"/spec/template",schemaPath:"#/properties/spec/properties/template/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.properties.spec.properties.template.type,parentSchema:schema75.properties.spec.properties.template,data:data11};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+}
+}
+else {
+const err40 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.properties.spec.type,parentSchema:schema75.properties.spec,data:data4};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+}
+else {
+const err41 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.type,parentSchema:schema75,data};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+validate43.errors = vErrors;
+return errors === 0;
+}
+validate43.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.suppressionList = validate44;
+const schema76 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/suppression-list.schema.json","title":"SuppressionListDocument","description":"A SuppressionList: people who must never be contacted. Every audience row of the workspace whose email, email domain, phone (E.164) or LinkedIn URL (canonical form) matches an entry is left out before upload. See docs/design.md §15 and README.md \"Suppression lists\".","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"kind":{"description":"SuppressionList: this file names files of people and companies that must not be contacted.","const":"SuppressionList"},"metadata":{"description":"The list's key, shown in plans (`- 3 suppressed (do-not-contact: 3)`).","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The list's name, unique in the workspace.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)"}}},"spec":{"description":"The files holding the entries, how to read them, and an optional sync to a provider's own block list.","type":"object","additionalProperties":false,"required":["files"],"properties":{"files":{"description":"CSV (header row) or JSON Lines files, relative to this file, with any of the columns email, domain, phone, linkedin_url. Read like audience files (same delimiters, encodings, limits).","type":"array","minItems":1,"items":{"type":"string","minLength":1,"pattern":"\\.(csv|jsonl)$","patternErrorMessage":"must be a .csv or .jsonl file"}},"columns":{"description":"Which header holds each column (column ← header in the file); the file's other columns are ignored. As `audience.columns`.","type":"object","propertyNames":{"enum":["email","domain","phone","linkedin_url"]},"additionalProperties":{"type":"string","minLength":1}},"defaultCountry":{"description":"National phone numbers (without a leading +) are read as numbers of this country (ISO 3166-1 alpha-2, e.g. MX).","type":"string","pattern":"^[A-Z]{2}$","patternErrorMessage":"must be a two-letter country code in capitals (ISO 3166-1 alpha-2, e.g. MX)"},"sync":{"description":"Keep a provider's own block list equal to this list's entries. `puffle: <account>`: that Puffle account's blocked companies (by domain) are created and deleted to match the list's domains.","type":"object","additionalProperties":false,"properties":{"puffle":{"description":"Name of the Puffle account (from `accounts` in campaignctl.yaml) whose blocked companies follow this list's domains.","type":"string","minLength":1}}}}}}};
+const pattern45 = new RegExp("\\.(csv|jsonl)$", "u");
+
+function validate44(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://campaignctl.dev/schemas/v1/suppression-list.schema.json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate44.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.apiVersion === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "apiVersion"},message:"must have required property '"+"apiVersion"+"'",schema:schema76.required,parentSchema:schema76,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.kind === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema76.required,parentSchema:schema76,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.metadata === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metadata"},message:"must have required property '"+"metadata"+"'",schema:schema76.required,parentSchema:schema76,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.spec === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "spec"},message:"must have required property '"+"spec"+"'",schema:schema76.required,parentSchema:schema76,data};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((((key0 === "apiVersion") || (key0 === "kind")) || (key0 === "metadata")) || (key0 === "spec"))){
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema76,data};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.apiVersion !== undefined){
+let data0 = data.apiVersion;
+if("campaignctl/v1" !== data0){
+const err5 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/const",keyword:"const",params:{allowedValue: "campaignctl/v1"},message:"must be equal to constant",schema:"campaignctl/v1",parentSchema:schema76.properties.apiVersion,data:data0};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.kind !== undefined){
+let data1 = data.kind;
+if("SuppressionList" !== data1){
+const err6 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/const",keyword:"const",params:{allowedValue: "SuppressionList"},message:"must be equal to constant",schema:"SuppressionList",parentSchema:schema76.properties.kind,data:data1};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.metadata !== undefined){
+let data2 = data.metadata;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+if(data2.name === undefined){
+const err7 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema76.properties.metadata.required,parentSchema:schema76.properties.metadata,data:data2};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+for(const key1 in data2){
+if(!(key1 === "name")){
+const err8 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema76.properties.metadata,data:data2};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data2.name !== undefined){
+let data3 = data2.name;
+if(typeof data3 === "string"){
+if(!pattern6.test(data3)){
+const err9 = {instancePath:instancePath+"/metadata/name",schemaPath:"#/properties/metadata/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",parentSchema:schema76.properties.metadata.properties.name,data:data3};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/metadata/name",schemaPath:"#/properties/metadata/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema76.properties.metadata.properties.name.type,parentSchema:schema76.properties.metadata.properties.name,data:data3};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema76.properties.metadata.type,parentSchema:schema76.properties.metadata,data:data2};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.spec !== undefined){
+let data4 = data.spec;
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
 if(data4.files === undefined){
-const err12 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "files"},message:"must have required property '"+"files"+"'",schema:schema75.properties.spec.required,parentSchema:schema75.properties.spec,data:data4};
+const err12 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "files"},message:"must have required property '"+"files"+"'",schema:schema76.properties.spec.required,parentSchema:schema76.properties.spec,data:data4};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -6867,7 +7064,7 @@ errors++;
 }
 for(const key2 in data4){
 if(!((((key2 === "files") || (key2 === "columns")) || (key2 === "defaultCountry")) || (key2 === "sync"))){
-const err13 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema75.properties.spec,data:data4};
+const err13 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema76.properties.spec,data:data4};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -6881,7 +7078,7 @@ if(data4.files !== undefined){
 let data5 = data4.files;
 if(Array.isArray(data5)){
 if(data5.length < 1){
-const err14 = {instancePath:instancePath+"/spec/files",schemaPath:"#/properties/spec/properties/files/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema75.properties.spec.properties.files,data:data5};
+const err14 = {instancePath:instancePath+"/spec/files",schemaPath:"#/properties/spec/properties/files/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema76.properties.spec.properties.files,data:data5};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -6895,7 +7092,7 @@ for(let i0=0; i0<len0; i0++){
 let data6 = data5[i0];
 if(typeof data6 === "string"){
 if(func2(data6) < 1){
-const err15 = {instancePath:instancePath+"/spec/files/" + i0,schemaPath:"#/properties/spec/properties/files/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema75.properties.spec.properties.files.items,data:data6};
+const err15 = {instancePath:instancePath+"/spec/files/" + i0,schemaPath:"#/properties/spec/properties/files/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema76.properties.spec.properties.files.items,data:data6};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -6905,7 +7102,7 @@ vErrors.push(err15);
 errors++;
 }
 if(!pattern45.test(data6)){
-const err16 = {instancePath:instancePath+"/spec/files/" + i0,schemaPath:"#/properties/spec/properties/files/items/pattern",keyword:"pattern",params:{pattern: "\\.(csv|jsonl)$"},message:"must match pattern \""+"\\.(csv|jsonl)$"+"\"",schema:"\\.(csv|jsonl)$",parentSchema:schema75.properties.spec.properties.files.items,data:data6};
+const err16 = {instancePath:instancePath+"/spec/files/" + i0,schemaPath:"#/properties/spec/properties/files/items/pattern",keyword:"pattern",params:{pattern: "\\.(csv|jsonl)$"},message:"must match pattern \""+"\\.(csv|jsonl)$"+"\"",schema:"\\.(csv|jsonl)$",parentSchema:schema76.properties.spec.properties.files.items,data:data6};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -6916,7 +7113,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/spec/files/" + i0,schemaPath:"#/properties/spec/properties/files/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema75.properties.spec.properties.files.items.type,parentSchema:schema75.properties.spec.properties.files.items,data:data6};
+const err17 = {instancePath:instancePath+"/spec/files/" + i0,schemaPath:"#/properties/spec/properties/files/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema76.properties.spec.properties.files.items.type,parentSchema:schema76.properties.spec.properties.files.items,data:data6};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -6928,7 +7125,7 @@ errors++;
 }
 }
 else {
-const err18 = {instancePath:instancePath+"/spec/files",schemaPath:"#/properties/spec/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema75.properties.spec.properties.files.type,parentSchema:schema75.properties.spec.properties.files,data:data5};
+const err18 = {instancePath:instancePath+"/spec/files",schemaPath:"#/properties/spec/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema76.properties.spec.properties.files.type,parentSchema:schema76.properties.spec.properties.files,data:data5};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -6944,7 +7141,7 @@ if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
 for(const key3 in data7){
 const _errs20 = errors;
 if(!((((key3 === "email") || (key3 === "domain")) || (key3 === "phone")) || (key3 === "linkedin_url"))){
-const err19 = {instancePath:instancePath+"/spec/columns",schemaPath:"#/properties/spec/properties/columns/propertyNames/enum",keyword:"enum",params:{allowedValues: schema75.properties.spec.properties.columns.propertyNames.enum},message:"must be equal to one of the allowed values",schema:schema75.properties.spec.properties.columns.propertyNames.enum,parentSchema:schema75.properties.spec.properties.columns.propertyNames,data:key3,propertyName:key3};
+const err19 = {instancePath:instancePath+"/spec/columns",schemaPath:"#/properties/spec/properties/columns/propertyNames/enum",keyword:"enum",params:{allowedValues: schema76.properties.spec.properties.columns.propertyNames.enum},message:"must be equal to one of the allowed values",schema:schema76.properties.spec.properties.columns.propertyNames.enum,parentSchema:schema76.properties.spec.properties.columns.propertyNames,data:key3,propertyName:key3};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -6955,7 +7152,7 @@ errors++;
 }
 var valid5 = _errs20 === errors;
 if(!valid5){
-const err20 = {instancePath:instancePath+"/spec/columns",schemaPath:"#/properties/spec/properties/columns/propertyNames",keyword:"propertyNames",params:{propertyName: key3},message:"property name must be valid",schema:schema75.properties.spec.properties.columns.propertyNames,parentSchema:schema75.properties.spec.properties.columns,data:data7};
+const err20 = {instancePath:instancePath+"/spec/columns",schemaPath:"#/properties/spec/properties/columns/propertyNames",keyword:"propertyNames",params:{propertyName: key3},message:"property name must be valid",schema:schema76.properties.spec.properties.columns.propertyNames,parentSchema:schema76.properties.spec.properties.columns,data:data7};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -6969,7 +7166,7 @@ for(const key4 in data7){
 let data8 = data7[key4];
 if(typeof data8 === "string"){
 if(func2(data8) < 1){
-const err21 = {instancePath:instancePath+"/spec/columns/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/columns/additionalProperties/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema75.properties.spec.properties.columns.additionalProperties,data:data8};
+const err21 = {instancePath:instancePath+"/spec/columns/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/columns/additionalProperties/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema76.properties.spec.properties.columns.additionalProperties,data:data8};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -6980,7 +7177,7 @@ errors++;
 }
 }
 else {
-const err22 = {instancePath:instancePath+"/spec/columns/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/columns/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema75.properties.spec.properties.columns.additionalProperties.type,parentSchema:schema75.properties.spec.properties.columns.additionalProperties,data:data8};
+const err22 = {instancePath:instancePath+"/spec/columns/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/columns/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema76.properties.spec.properties.columns.additionalProperties.type,parentSchema:schema76.properties.spec.properties.columns.additionalProperties,data:data8};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -6992,7 +7189,7 @@ errors++;
 }
 }
 else {
-const err23 = {instancePath:instancePath+"/spec/columns",schemaPath:"#/properties/spec/properties/columns/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.properties.spec.properties.columns.type,parentSchema:schema75.properties.spec.properties.columns,data:data7};
+const err23 = {instancePath:instancePath+"/spec/columns",schemaPath:"#/properties/spec/properties/columns/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema76.properties.spec.properties.columns.type,parentSchema:schema76.properties.spec.properties.columns,data:data7};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -7006,7 +7203,7 @@ if(data4.defaultCountry !== undefined){
 let data9 = data4.defaultCountry;
 if(typeof data9 === "string"){
 if(!pattern36.test(data9)){
-const err24 = {instancePath:instancePath+"/spec/defaultCountry",schemaPath:"#/properties/spec/properties/defaultCountry/pattern",keyword:"pattern",params:{pattern: "^[A-Z]{2}$"},message:"must match pattern \""+"^[A-Z]{2}$"+"\"",schema:"^[A-Z]{2}$",parentSchema:schema75.properties.spec.properties.defaultCountry,data:data9};
+const err24 = {instancePath:instancePath+"/spec/defaultCountry",schemaPath:"#/properties/spec/properties/defaultCountry/pattern",keyword:"pattern",params:{pattern: "^[A-Z]{2}$"},message:"must match pattern \""+"^[A-Z]{2}$"+"\"",schema:"^[A-Z]{2}$",parentSchema:schema76.properties.spec.properties.defaultCountry,data:data9};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -7017,7 +7214,7 @@ errors++;
 }
 }
 else {
-const err25 = {instancePath:instancePath+"/spec/defaultCountry",schemaPath:"#/properties/spec/properties/defaultCountry/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema75.properties.spec.properties.defaultCountry.type,parentSchema:schema75.properties.spec.properties.defaultCountry,data:data9};
+const err25 = {instancePath:instancePath+"/spec/defaultCountry",schemaPath:"#/properties/spec/properties/defaultCountry/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema76.properties.spec.properties.defaultCountry.type,parentSchema:schema76.properties.spec.properties.defaultCountry,data:data9};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -7032,7 +7229,7 @@ let data10 = data4.sync;
 if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
 for(const key5 in data10){
 if(!(key5 === "puffle")){
-const err26 = {instancePath:instancePath+"/spec/sync",schemaPath:"#/properties/spec/properties/sync/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema75.properties.spec.properties.sync,data:data10};
+const err26 = {instancePath:instancePath+"/spec/sync",schemaPath:"#/properties/spec/properties/sync/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema76.properties.spec.properties.sync,data:data10};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -7046,7 +7243,7 @@ if(data10.puffle !== undefined){
 let data11 = data10.puffle;
 if(typeof data11 === "string"){
 if(func2(data11) < 1){
-const err27 = {instancePath:instancePath+"/spec/sync/puffle",schemaPath:"#/properties/spec/properties/sync/properties/puffle/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema75.properties.spec.properties.sync.properties.puffle,data:data11};
+const err27 = {instancePath:instancePath+"/spec/sync/puffle",schemaPath:"#/properties/spec/properties/sync/properties/puffle/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema76.properties.spec.properties.sync.properties.puffle,data:data11};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -7057,7 +7254,7 @@ errors++;
 }
 }
 else {
-const err28 = {instancePath:instancePath+"/spec/sync/puffle",schemaPath:"#/properties/spec/properties/sync/properties/puffle/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema75.properties.spec.properties.sync.properties.puffle.type,parentSchema:schema75.properties.spec.properties.sync.properties.puffle,data:data11};
+const err28 = {instancePath:instancePath+"/spec/sync/puffle",schemaPath:"#/properties/spec/properties/sync/properties/puffle/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema76.properties.spec.properties.sync.properties.puffle.type,parentSchema:schema76.properties.spec.properties.sync.properties.puffle,data:data11};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -7069,7 +7266,7 @@ errors++;
 }
 }
 else {
-const err29 = {instancePath:instancePath+"/spec/sync",schemaPath:"#/properties/spec/properties/sync/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.properties.spec.properties.sync.type,parentSchema:schema75.properties.spec.properties.sync,data:data10};
+const err29 = {instancePath:instancePath+"/spec/sync",schemaPath:"#/properties/spec/properties/sync/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema76.properties.spec.properties.sync.type,parentSchema:schema76.properties.spec.properties.sync,data:data10};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -7081,7 +7278,7 @@ errors++;
 }
 }
 else {
-const err30 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.properties.spec.type,parentSchema:schema75.properties.spec,data:data4};
+const err30 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema76.properties.spec.type,parentSchema:schema76.properties.spec,data:data4};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -7093,7 +7290,7 @@ errors++;
 }
 }
 else {
-const err31 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.type,parentSchema:schema75,data};
+const err31 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema76.type,parentSchema:schema76,data};
 if(vErrors === null){
 vErrors = [err31];
 }
