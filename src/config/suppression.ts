@@ -9,7 +9,7 @@ import type { Diagnostic } from "../core/diagnostics.js";
 import { isJsonObject, type JsonObject } from "../core/json.js";
 import { maskIdentity } from "../core/audience.js";
 import { SUPPRESSED_SAMPLES, suppressedLine, suppressingLists, type AudienceSuppression, type SuppressionEntries, type SuppressionIndex } from "../core/suppression.js";
-import type { ResourceDecl } from "../core/types.js";
+import { addressOf, type ResourceDecl } from "../core/types.js";
 import { kindModuleOf } from "../providers/registry.js";
 import { e164, emailCell, knowsCountry, linkedinCell, quote } from "../providers/roster-cells.js";
 import type { AudienceRules } from "../providers/types.js";
@@ -73,6 +73,8 @@ export interface SuppressionListDecl {
   digest: string;
   /** `spec.sync.puffle`: the Puffle account whose blocked companies follow the list's domains. */
   sync?: { puffle: string };
+  /** The managed object the sync makes (kind PuffleBlockedCompanies), planned like any other. */
+  syncDecl?: ResourceDecl;
   locate(path: DocPath, target?: Target): Position | undefined;
 }
 
@@ -105,9 +107,31 @@ export async function checkSuppressionList(value: JsonObject, file: string, sour
   const hash = createHash("sha256");
   for (const f of loaded.audience.files) hash.update(`${f.path}\0${f.digest}\0`);
   const sync = isJsonObject(spec.sync) && typeof spec.sync.puffle === "string" ? { puffle: spec.sync.puffle } : undefined;
+  const syncDecl = sync ? blockedCompaniesDecl(name, sync.puffle, [...sets.domain].sort(), file, at) : undefined;
   return {
-    list: { name, file, entries: { name, ...sets }, digest: hash.digest("hex").slice(0, 32), ...(sync ? { sync } : {}), locate: at },
+    list: { name, file, entries: { name, ...sets }, digest: hash.digest("hex").slice(0, 32), ...(sync ? { sync, syncDecl } : {}), locate: at },
     diagnostics,
+  };
+}
+
+/**
+ * `sync: { puffle: <account> }`: the account's blocked companies as a managed object of the registry's kind
+ * PuffleBlockedCompanies (src/providers/puffle/blocked-companies.ts), addressed `puffle/<account>/blocked-companies/<list>`:
+ * plan, apply, drift and state treat it like any object. Its spec holds the list's domains, nothing personal.
+ */
+function blockedCompaniesDecl(list: string, account: string, domains: string[], file: string, at: (path: DocPath, target?: Target) => Position | undefined): ResourceDecl {
+  const { provider, kind } = kindModuleOf("PuffleBlockedCompanies");
+  const start = at([]) ?? { line: 1, col: 1 };
+  return {
+    address: addressOf(provider.id, account, list, kind.short),
+    provider: provider.id,
+    account,
+    kind: kind.kind,
+    name: list,
+    spec: { entries: domains.map((domain) => ({ domain })) },
+    source: { file, ...start },
+    // Every spec path points at the list's sync setting (the domains come from its files).
+    locate: (path) => ({ file, ...((path[0] === "metadata" ? at(["metadata", "name"]) : path[0] === "spec" ? at(["spec", "sync", "puffle"]) : undefined) ?? start) }),
   };
 }
 
@@ -124,7 +148,14 @@ export function suppressionIndex(lists: readonly SuppressionListDecl[]): Suppres
 export function duplicateLists(lists: readonly SuppressionListDecl[], rel: (p: string) => string): Diagnostic[] {
   const out: Diagnostic[] = [];
   const seen = new Map<string, SuppressionListDecl>();
+  const synced = new Map<string, SuppressionListDecl>();
   for (const l of lists) {
+    if (l.sync) {
+      const owner = synced.get(l.sync.puffle);
+      if (owner) {
+        out.push(makeDiagnostic("error", "SUPPRESSION_SYNC_TWICE", `Puffle account "${l.sync.puffle}" already follows suppression list "${owner.name}" (${rel(owner.file)}); an account has one set of blocked companies: sync it from one list`, l.file, l.locate(["spec", "sync", "puffle"])));
+      } else synced.set(l.sync.puffle, l);
+    }
     const first = seen.get(l.name);
     if (!first) {
       seen.set(l.name, l);

@@ -275,7 +275,9 @@ export async function loadCampaignFile(
     const parsed = parseYamlMapping(decoded.text, file);
     if (isSuppressionList(parsed.value)) {
       const checked = await checkSuppressionList(parsed.value, file, parsed.source, opts.rootDir ?? dirname(file));
-      return { diagnostics: [...parsed.diagnostics, ...checked.diagnostics], ...(checked.list ? { suppression: checked.list } : {}) };
+      // The sync's object (Puffle blocked companies) meets the workspace rules like any declared object (accounts, addresses).
+      const decls = checked.list?.syncDecl ? [checked.list.syncDecl] : [];
+      return { diagnostics: [...parsed.diagnostics, ...checked.diagnostics], decls, ...(checked.list ? { suppression: checked.list } : {}) };
     }
   }
   return withAudience(checkCampaignText(decoded.text, file), file, opts.rootDir);

@@ -132,4 +132,67 @@ describe("suppression lists", () => {
       await ws.dispose();
     }
   });
+
+  it("sync: { puffle } keeps the account's blocked companies equal to the list's domains: creates, reports a dashboard edit as drift, deletes", async () => {
+    const ws = await TestWorkspace.create(sb);
+    try {
+      const address = "puffle/default/blocked-companies/do-not-contact";
+      await dataFile(ws, "suppression", "dnc.csv", "email,domain\nopted@example.com,\n,Competitor.io\n,https://www.rival.example/\n");
+      await writeDoc(ws, "dnc", { kind: "SuppressionList", metadata: { name: "do-not-contact" }, spec: { files: ["../suppression/dnc.csv"], sync: { puffle: "default" } } });
+      const plan = await ws.run(["plan", "--detailed-exitcode", "--format", "json"]);
+      expect(plan.code, plan.stdout + plan.stderr).toBe(2);
+      expect(JSON.parse(plan.stdout).campaigns.map((c: { address: string; action: string }) => `${c.address} ${c.action}`)).toEqual([`${address} create`]);
+
+      await clearLogs(sb);
+      const apply = await ws.run(["apply", "--auto-approve"]);
+      expect(apply.code, apply.stdout + apply.stderr).toBe(0);
+      const writes = (await sb.requests("puffle")).filter((r) => r.method !== "GET");
+      expect(writes.map((r) => [r.method, r.path, r.body])).toEqual([["POST", "/api/blocked-companies", { entries: [{ domain: "competitor.io" }, { domain: "rival.example" }] }]]);
+      // Only domains go to Puffle: never the list's emails.
+      expect(await sent("puffle")).not.toContain("opted@");
+      const listed = async () => ((await sb.request("puffle", "GET", "/api/blocked-companies")).body.blocked as { domain: string | null }[]).map((b) => b.domain).sort();
+      expect(await listed()).toEqual(["competitor.io", "rival.example"]);
+      expect((await ws.run(["plan", "--detailed-exitcode"])).code).toBe(0);
+      expect(await readFile(join(ws.dir, "campaignctl.state.json"), "utf8")).not.toContain("opted@");
+
+      // Someone edits the blocked companies in Puffle's dashboard: one added, one removed.
+      expect((await sb.request("puffle", "POST", "/api/blocked-companies", { domain: "HTTPS://www.Added-In-UI.example" })).status).toBe(201);
+      expect((await sb.request("puffle", "POST", "/api/blocked-companies", { domain: "added-in-ui.example" })).status).toBe(409);
+      expect((await sb.request("puffle", "DELETE", "/api/blocked-companies/rival.example")).body).toEqual({ success: true });
+      const drift = await ws.run(["drift", "--format", "json"]);
+      expect(drift.code, drift.stdout + drift.stderr).toBe(2);
+      expect(drift.stdout).toContain(address);
+      expect(drift.stdout).toContain("out-of-band");
+
+      // The list drops rival.example: apply adds nothing new and deletes the domain added in the dashboard.
+      await dataFile(ws, "suppression", "dnc.csv", "email,domain\nopted@example.com,\n,Competitor.io\n");
+      await clearLogs(sb);
+      const second = await ws.run(["apply", "--auto-approve"]);
+      expect(second.code, second.stdout + second.stderr).toBe(0);
+      const writes2 = (await sb.requests("puffle")).filter((r) => r.method !== "GET");
+      expect(writes2.map((r) => `${r.method} ${r.path}`)).toEqual(["POST /api/blocked-companies", "DELETE /api/blocked-companies/added-in-ui.example"]);
+      expect(await listed()).toEqual(["competitor.io"]);
+      expect((await ws.run(["plan", "--detailed-exitcode"])).code).toBe(0);
+      expect((await ws.run(["drift"])).code).toBe(0);
+    } finally {
+      await ws.dispose();
+    }
+  });
+
+  it("two lists syncing one Puffle account, and a sync to an unknown account, are located errors", async () => {
+    const ws = await TestWorkspace.create(sb);
+    try {
+      await dataFile(ws, "suppression", "a.csv", "domain\na.example\n");
+      await writeDoc(ws, "a", { kind: "SuppressionList", metadata: { name: "a" }, spec: { files: ["../suppression/a.csv"], sync: { puffle: "default" } } });
+      await writeDoc(ws, "b", { kind: "SuppressionList", metadata: { name: "b" }, spec: { files: ["../suppression/a.csv"], sync: { puffle: "default" } } });
+      await writeDoc(ws, "c", { kind: "SuppressionList", metadata: { name: "c" }, spec: { files: ["../suppression/a.csv"], sync: { puffle: "nope" } } });
+      const res = await ws.run(["validate"]);
+      expect(res.code).toBe(1);
+      expect(res.stdout + res.stderr).toMatch(/campaigns\/b\.yaml:\d+:\d+: error SUPPRESSION_SYNC_TWICE Puffle account "default" already follows suppression list "a"/);
+      expect(res.stdout + res.stderr).toMatch(/campaigns\/c\.yaml:\d+:\d+: error UNKNOWN_ACCOUNT no puffle account named "nope"/);
+      expect(await sent("puffle")).toBe("[]");
+    } finally {
+      await ws.dispose();
+    }
+  });
 });
