@@ -102,6 +102,7 @@ describe("campaign.schema.json contract", () => {
       ["ExtrovertStyle", "#/$defs/ExtrovertStyleSpec"],
       ["ExtrovertContext", "#/$defs/ExtrovertContextSpec"],
       ["ExtrovertMonitoredTopic", "#/$defs/ExtrovertMonitoredTopicSpec"],
+      ["PuffleBlockedCompanies", "#/$defs/PuffleBlockedCompaniesSpec"],
     ]);
   });
 

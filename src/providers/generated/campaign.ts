@@ -608,7 +608,7 @@ export interface ExtrovertMonitoredTopicSpec {
   ownerId: Uuid | TeamMemberLookup;
 }
 /**
- * A Puffle account's blocked companies by domain (README.md §14): the whole set, created and deleted to match. Usually written for you by a SuppressionList with `sync: { puffle: <account> }`; one object per account. Name-only rows (no domain) are not managed.
+ * A Puffle account's blocked companies by domain (src/providers/puffle/README.md §14): the whole set, created and deleted to match. Usually written for you by a SuppressionList with `sync: { puffle: <account> }`; one object per account. Name-only rows (no domain) are not managed.
  */
 export interface PuffleBlockedCompaniesSpec {
   /**

@@ -188,7 +188,7 @@ export interface PuffleState {
   nodes: Record<string, NodeRecord[]>;
   /** Roster per campaign id, in insertion order. */
   prospects: Record<string, ProspectRecord[]>;
-  /** Blocked companies (README.md §14), oldest first; absent when none. */
+  /** Blocked companies (src/providers/puffle/README.md §14), oldest first; absent when none. */
   blocked?: import("./blocked.js").BlockedCompany[];
 }
 

@@ -34,7 +34,7 @@ export function buildRoutes(s: PuffleStore): Route[] {
       methods: { GET: (x) => listAccounts(s, x) },
     },
     { pattern: ["api", "email", "accounts"], methods: { GET: (x) => listEmailAccounts(s) } },
-    // README.md §14: blocked companies.
+    // src/providers/puffle/README.md §14: blocked companies.
     { pattern: ["api", "blocked-companies"], methods: { GET: () => listBlocked(s), POST: (x) => addBlocked(s, x) } },
     { pattern: ["api", "blocked-companies", ":domain"], methods: { DELETE: (x) => deleteBlockedByDomain(s, x) } },
     { pattern: ["api", "blocked-companies", "by-id", ":blockedId"], methods: { DELETE: (x) => deleteBlockedById(s, x) } },

@@ -57,7 +57,7 @@ export class PuffleStore {
   names = new Map<string, string>();
   /** Campaigns in `launching` with a scheduled completion. */
   launching = new Set<string>();
-  /** Blocked companies (README.md §14), oldest first. */
+  /** Blocked companies (src/providers/puffle/README.md §14), oldest first. */
   blocked: BlockedCompany[] = [];
 
   constructor(options: PuffleSimulatorOptions = {}) {
