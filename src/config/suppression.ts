@@ -99,8 +99,7 @@ export async function checkSuppressionList(value: JsonObject, file: string, sour
     },
     { campaignFile: file, rootDir, kind: { displayName: "Suppression list", audience: SUPPRESSION_RULES }, spec },
   );
-  // The reader's words name "audience" files and settings; here they are the list's.
-  diagnostics.push(...loaded.diagnostics.map((d) => ({ ...d, message: d.message.replace(/\baudience (file|\.columns|\.defaultCountry)/g, (_m, w: string) => (w === "file" ? "suppression list file" : `spec${w}`)) })));
+  diagnostics.push(...loaded.diagnostics.map(inListWords));
   if (!loaded.audience) return { diagnostics };
   const sets = { email: new Set<string>(), domain: new Set<string>(), phone: new Set<string>(), linkedin_url: new Set<string>() };
   for (const r of loaded.audience.rows) for (const c of COLUMNS) if (typeof r.row[c] === "string") sets[c].add(r.row[c] as string);
@@ -133,6 +132,17 @@ function blockedCompaniesDecl(list: string, account: string, domains: string[], 
     // Every spec path points at the list's sync setting (the domains come from its files).
     locate: (path) => ({ file, ...((path[0] === "metadata" ? at(["metadata", "name"]) : path[0] === "spec" ? at(["spec", "sync", "puffle"]) : undefined) ?? start) }),
   };
+}
+
+/** The reader's words name audience files, settings and campaigns; a list's diagnostics name the list's (chosen by code). */
+function inListWords(d: Diagnostic): Diagnostic {
+  if (d.code === "AUDIENCE_IDENTITY_COLUMN") return { ...d, message: "the header row has none of the columns email, domain, phone, linkedin_url; a suppression list file needs at least one" };
+  if (d.code === "AUDIENCE_IDENTITY_MISSING") return { ...d, message: "this row has none of email, domain, phone, linkedin_url; every suppression list row needs at least one" };
+  const message = d.message
+    .replace(/\baudience file\b/g, "suppression list file")
+    .replace(/\baudience\.(columns|defaultCountry)\b/g, "spec.$1")
+    .replace("this campaign file", "this suppression list file");
+  return message === d.message ? d : { ...d, message };
 }
 
 /** One digest over every list (sorted by name): what each audience records, so any edit re-reads the rosters. */
