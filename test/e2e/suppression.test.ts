@@ -133,6 +133,32 @@ describe("suppression lists", () => {
     }
   });
 
+  it("a prospect of a draft Puffle campaign added to a list after upload is removed (DELETE …/leads with its id only)", async () => {
+    const ws = await workspace();
+    try {
+      expect((await ws.run(["apply", "--auto-approve"])).code).toBe(0);
+      await dataFile(ws, "suppression", "dnc.csv", "Email;Domain;Phone\nOPTED@example.com;;\n;https://www.Competitor.io/;\n;;+1 202-555-0101\nGrace@Example.com;;\n");
+      const plan = await ws.run(["plan", "--detailed-exitcode"]);
+      expect(plan.code, plan.stdout + plan.stderr).toBe(2);
+      expect(plan.stdout).toContain("- 1 prospects already uploaded, now on a suppression list: removed");
+      expect(plan.stdout).toContain("- 3 suppressed (do-not-contact: 3) in ../audiences/leads.csv");
+      const id = (await ws.state()).campaigns["puffle/default/nurture"]!.id;
+      const before = (await sb.request("puffle", "GET", `/api/campaigns/${id}/leads?page=1&limit=100`)).body.prospects as { id: string; email: string }[];
+      const grace = before.find((p) => p.email.toLowerCase() === "grace@example.com")!;
+
+      await clearLogs(sb);
+      const apply = await ws.run(["apply", "--auto-approve"]);
+      expect(apply.code, apply.stdout + apply.stderr).toBe(0);
+      const writes = (await sb.requests("puffle")).filter((r) => r.method !== "GET");
+      expect(writes.map((r) => [r.method, r.path, r.body])).toEqual([["DELETE", `/api/campaigns/${id}/leads`, { prospect_ids: [grace.id] }]]);
+      const after = (await sb.request("puffle", "GET", `/api/campaigns/${id}/leads?page=1&limit=100`)).body.prospects as { email: string }[];
+      expect(after.map((p) => p.email)).toEqual(["ada@example.com"]);
+      expect((await ws.run(["plan", "--detailed-exitcode"])).code).toBe(0);
+    } finally {
+      await ws.dispose();
+    }
+  });
+
   it("sync: { puffle } keeps the account's blocked companies equal to the list's domains: creates, reports a dashboard edit as drift, deletes", async () => {
     const ws = await TestWorkspace.create(sb);
     try {
