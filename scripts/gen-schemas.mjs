@@ -28,6 +28,9 @@ export const CONFIG_SCHEMA = "schemas/campaignctl.schema.json";
 /** The CampaignSet envelope (docs/design.md §13): validated as written; the editor schema adds the template's kinds. */
 export const SET_SOURCE = "src/config/schema/campaign-set.schema.json";
 export const SET_EDITOR_SCHEMA = "schemas/campaign-set.schema.json";
+/** The SuppressionList document (docs/design.md §15): validated as written; the editor schema is the same file. */
+export const SUPPRESSION_SOURCE = "src/config/schema/suppression-list.schema.json";
+export const SUPPRESSION_EDITOR_SCHEMA = "schemas/suppression-list.schema.json";
 export const VALIDATORS = "src/config/generated/validators.ts";
 /** schema → generated types (paths relative to the repository root). */
 export const TYPE_TARGETS = [
@@ -362,7 +365,7 @@ async function generateTypes(schemas) {
 // `--help`). The options here are the CLI's: change them only here.
 
 /** export name → schema file. */
-const VALIDATED = { campaign: EDITOR_SCHEMA, config: CONFIG_SCHEMA, campaignSet: SET_SOURCE };
+const VALIDATED = { campaign: EDITOR_SCHEMA, config: CONFIG_SCHEMA, campaignSet: SET_SOURCE, suppressionList: SUPPRESSION_SOURCE };
 
 const VALIDATORS_BANNER = `/* eslint-disable */
 // @ts-nocheck
@@ -430,10 +433,12 @@ export async function generateAll() {
   const campaign = await assembleCampaignSchema();
   const setSource = await readJson(SET_SOURCE);
   const set = assembleSetSchema(setSource, campaign);
-  const schemas = { [EDITOR_SCHEMA]: campaign, [CONFIG_SCHEMA]: await readJson(CONFIG_SCHEMA), [SET_SOURCE]: setSource };
+  const suppression = await readJson(SUPPRESSION_SOURCE);
+  const schemas = { [EDITOR_SCHEMA]: campaign, [CONFIG_SCHEMA]: await readJson(CONFIG_SCHEMA), [SET_SOURCE]: setSource, [SUPPRESSION_SOURCE]: suppression };
   return {
     [EDITOR_SCHEMA]: `${JSON.stringify(campaign, null, 2)}\n`,
     [SET_EDITOR_SCHEMA]: `${JSON.stringify(set, null, 2)}\n`,
+    [SUPPRESSION_EDITOR_SCHEMA]: `${JSON.stringify(suppression, null, 2)}\n`,
     ...(await generateTypes(schemas)),
     ...generateValidators(schemas),
   };

@@ -102,6 +102,7 @@ describe("campaign.schema.json contract", () => {
       ["ExtrovertStyle", "#/$defs/ExtrovertStyleSpec"],
       ["ExtrovertContext", "#/$defs/ExtrovertContextSpec"],
       ["ExtrovertMonitoredTopic", "#/$defs/ExtrovertMonitoredTopicSpec"],
+      ["PuffleBlockedCompanies", "#/$defs/PuffleBlockedCompaniesSpec"],
     ]);
   });
 
@@ -145,6 +146,7 @@ describe("generated files (scripts/gen-schemas.mjs)", () => {
     expect(Object.keys(files).sort()).toEqual([
       "schemas/campaign-set.schema.json",
       "schemas/campaign.schema.json",
+      "schemas/suppression-list.schema.json",
       "src/config/generated/validators.ts",
       "src/config/generated/workspace-config.ts",
       "src/providers/generated/campaign.ts",

@@ -46,7 +46,8 @@ export interface AudienceLoadOptions {
   campaignFile: string;
   /** Files must resolve (after symlinks) inside this directory: the workspace root. */
   rootDir: string;
-  kind: KindModule;
+  /** The kind whose roster rules read the files (a suppression list passes its own rules: src/config/suppression.ts). */
+  kind: Pick<KindModule, "audience" | "displayName">;
   spec: JsonObject;
 }
 
@@ -69,7 +70,7 @@ export async function loadAudience(ref: AudienceReference, opts: AudienceLoadOpt
     for (const field of Object.keys(ref.columns)) {
       if (!columnKind(rules, field)) keyError(["columns", field], "error", "AUDIENCE_UNKNOWN_FIELD", unknownColumnMessage(rules, opts.kind.displayName, field).replace("unknown column", "unknown field"));
     }
-    if (!(identityColumn in ref.columns)) {
+    if (rules.identityColumns ? !rules.identityColumns.some((c) => c in ref.columns!) : !(identityColumn in ref.columns)) {
       keyError(["columns"], "error", "AUDIENCE_IDENTITY_COLUMN", `audience.columns names no column for ${identityColumn}, which identifies each row for this campaign's channel; add ${identityColumn}: "<header in the file>"`);
     }
   }
@@ -287,6 +288,11 @@ function listNames(names: readonly string[], max = 8): string {
 
 type Column = { group?: string; key: string; name: string };
 
+/** The identity column, or one of several (AudienceRules.identityColumns: suppression lists). */
+function isIdentity(ctx: FileContext, name: string): boolean {
+  return name === ctx.identityColumn || (ctx.rules.identityColumns?.includes(name) ?? false);
+}
+
 /**
  * One row's cells → the provider's row object, or problems. Empty cells are left out. `posOf(i)`
  * locates cell i; it is called only when something is reported. With `invalidRows: skip`, a row with
@@ -300,7 +306,7 @@ function buildRow(ctx: FileContext, line: number, columns: readonly Column[], va
   for (let i = 0; i < columns.length; i++) {
     const column = columns[i]!;
     const value = values[i];
-    if (column.name === ctx.identityColumn) identityAt = i;
+    if (isIdentity(ctx, column.name)) identityAt = i;
     if (value === null || value === undefined || value.trim() === "") continue;
     const result = ctx.rules.cell(column.name, value, ctx.spec, ctx.options);
     if ("code" in result) {
@@ -309,7 +315,7 @@ function buildRow(ctx: FileContext, line: number, columns: readonly Column[], va
       else problem = { pos: posOf(i), message: result.message, more: 0 };
       continue;
     }
-    if (column.name === ctx.identityColumn) identity = result.identity;
+    if (isIdentity(ctx, column.name)) identity = identity === undefined ? result.identity : `${identity}\n${result.identity}`;
     if (column.group) {
       const group = (row[column.group] ??= {}) as JsonObject;
       group[column.key] = result.value;
@@ -506,7 +512,7 @@ function readCsv(text: string, ctx: FileContext): void {
   const head = records[0]!;
   const names = head.fields.map((n) => n.trim());
   const plan = ctx.mapping ? mappedHeader(ctx, ctx.mapping, names, locator(head), head.line) : namedHeader(ctx, names, locator(head), head.line);
-  if (!plan.columns.some((c) => c.name === ctx.identityColumn)) {
+  if (!plan.columns.some((c) => isIdentity(ctx, c.name))) {
     // With audience.columns, a missing identity mapping is reported at the campaign file (or as a missing header above).
     if (!ctx.mapping) ctx.report("error", "AUDIENCE_IDENTITY_COLUMN", `the header row has no ${JSON.stringify(ctx.identityColumn)} column, which identifies each row for this campaign's channel`, { line: head.line, col: 1 });
     return;
@@ -588,7 +594,7 @@ function readJsonLines(text: string, ctx: FileContext): void {
       values.push(s);
       keys.push(key);
     }
-    if (!columns.some((c) => c.name === ctx.identityColumn)) {
+    if (!columns.some((c) => isIdentity(ctx, c.name))) {
       columns.push({ key: ctx.identityColumn, name: ctx.identityColumn });
       values.push(null);
       keys.push(ctx.identityColumn);

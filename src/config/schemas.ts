@@ -22,7 +22,7 @@ export const CONFIG_SCHEMA_FILE = "campaignctl.schema.json";
 
 export type SchemaValidator = (value: unknown) => ErrorObject[];
 
-function precompiled(name: "campaign" | "config" | "campaignSet"): SchemaValidator {
+function precompiled(name: "campaign" | "config" | "campaignSet" | "suppressionList"): SchemaValidator {
   return (value) => {
     const validate = (validators() as Record<string, ValidateFunction>)[name]!;
     return validate(value) ? [] : [...(validate.errors ?? [])];
@@ -32,6 +32,10 @@ function precompiled(name: "campaign" | "config" | "campaignSet"): SchemaValidat
 const campaignSchema = precompiled("campaign");
 const configSchema = precompiled("config");
 const campaignSetSchema = precompiled("campaignSet");
+const suppressionListSchema = precompiled("suppressionList");
+
+/** Validates a SuppressionList document (src/config/schema/suppression-list.schema.json). */
+export const validateSuppressionListSchema: SchemaValidator = (value) => suppressionListSchema(value);
 
 /** Validates a CampaignSet's envelope (src/config/schema/campaign-set.schema.json); the template is checked once expanded. */
 export const validateCampaignSetSchema: SchemaValidator = (value) => campaignSetSchema(value);

@@ -11,6 +11,7 @@ import { loadAudience, onePerSharedFile, type AudienceReference } from "./audien
 import { CAMPAIGN_SET_KIND, checkCampaignSet, isCampaignSet, labelFor } from "./campaign-set.js";
 import { checkCampaignText, DEFAULT_ACCOUNT } from "./campaign.js";
 import { checkReferences } from "./references.js";
+import { applySuppression, checkSuppressionList, duplicateLists, isSuppressionList, SUPPRESSION_LIST_KIND, suppressionIndex, type SuppressionListDecl } from "./suppression.js";
 import { explainSchemaErrors } from "./schema-errors.js";
 import { validateConfigSchema } from "./schemas.js";
 import { decodeText, makeDiagnostic, parseYamlMapping, type DocPath, type Position } from "./source.js";
@@ -161,6 +162,12 @@ export async function loadWorkspace({ cwd, configPath, env, redactor }: LoadWork
   // A problem of an audience file several campaigns use is reported once, naming them (docs/design.md §17).
   diagnostics.push(...onePerSharedFile(loaded.map((result, i) => ({ file: listing.files[i]!, ...result }))));
   for (const result of loaded) campaigns.push(...(result.decl ? [result.decl] : []), ...(result.decls ?? []));
+  // Suppression lists (docs/design.md §15): their rows leave every audience before anything is planned.
+  const lists = loaded.flatMap((result) => (result.suppression ? [result.suppression] : []));
+  diagnostics.push(...duplicateLists(lists, rel));
+  const suppressed = applySuppression(campaigns, suppressionIndex(lists));
+  campaigns.splice(0, campaigns.length, ...suppressed.campaigns);
+  diagnostics.push(...suppressed.diagnostics);
   // Files with errors that still name their kind, account and name are checked against the workspace rules too.
   const declared = loaded.flatMap((result) => [...(result.decl ? [result.decl] : result.partial ? [result.partial] : []), ...(result.decls ?? [])]);
 
@@ -264,7 +271,7 @@ export async function loadCampaignFile(
   file: string,
   roots?: readonly string[],
   opts: { rootDir?: string; keys?: KeyFinder } = {},
-): Promise<{ decl?: ResourceDecl; partial?: ResourceDecl; diagnostics: Diagnostic[]; address?: string; decls?: ResourceDecl[] }> {
+): Promise<{ decl?: ResourceDecl; partial?: ResourceDecl; diagnostics: Diagnostic[]; address?: string; decls?: ResourceDecl[]; suppression?: SuppressionListDecl }> {
   const bytes = await readWorkspaceFile(file, { what: "campaign file", ...(roots ? { roots } : {}) });
   if ("code" in bytes) {
     return { diagnostics: [makeDiagnostic("error", bytes.code, bytes.message, file)] };
@@ -290,8 +297,20 @@ export async function loadCampaignFile(
       return { diagnostics, decls };
     }
   }
+  if (SUPPRESSION_KIND_LINE.test(decoded.text)) {
+    const parsed = parseYamlMapping(decoded.text, file);
+    if (isSuppressionList(parsed.value)) {
+      const checked = await checkSuppressionList(parsed.value, file, parsed.source, opts.rootDir ?? dirname(file));
+      // The sync's object (Puffle blocked companies) meets the workspace rules like any declared object (accounts, addresses).
+      const decls = checked.list?.syncDecl ? [checked.list.syncDecl] : [];
+      return { diagnostics: [...parsed.diagnostics, ...checked.diagnostics], decls, ...(checked.list ? { suppression: checked.list } : {}) };
+    }
+  }
   return withAudience(checkCampaignText(decoded.text, file), file, opts.rootDir);
 }
+
+/** A suppression list file, recognised like a set file. */
+const SUPPRESSION_KIND_LINE = new RegExp(`^kind:\\s*["']?${SUPPRESSION_LIST_KIND}\\b`, "m");
 
 /** A set file is recognised by its `kind:` line before it is parsed (then confirmed on the parsed value). */
 const SET_KIND_LINE = new RegExp(`^kind:\\s*["']?${CAMPAIGN_SET_KIND}\\b`, "m");

@@ -2,6 +2,7 @@
  * Audiences (docs/design.md §10), the pure part: what differs between the rows in the files and the
  * provider's roster, and how identities are shown (masked, never a whole row).
  */
+import { suppressedLine } from "./suppression.js";
 import type { AudienceRow, RosterEntry } from "./types.js";
 
 export interface AudienceDelta {
@@ -121,8 +122,11 @@ export function audienceSummary(a: {
   keep: number;
   unchanged: boolean;
   rows: number;
+  suppressed?: { files: readonly { path: string; rows: number; lists: Readonly<Record<string, number>> }[]; live?: { remove: number; keep: number } };
 }): string[] {
-  if (a.unchanged) return [`${a.noun}: ${a.rows} as last applied (files unchanged; roster not read)`];
+  // Suppression lists (docs/design.md §15): one line per audience file, counts per list, never an identity.
+  const suppressed = (a.suppressed?.files ?? []).map((f) => suppressedLine(f.rows, f.lists, `in ${f.path}`));
+  if (a.unchanged) return [`${a.noun}: ${a.rows} as last applied (files unchanged; roster not read)`, ...suppressed];
   const extras: string[] = [];
   if (a.present > 0) extras.push(`${a.present} already present`);
   if (a.duplicates > 0) extras.push(`${a.duplicates} duplicate${a.duplicates === 1 ? "" : "s"} in the files`);
@@ -130,6 +134,8 @@ export function audienceSummary(a: {
   const update = a.update ?? 0;
   if (a.add > 0 || a.remove + a.keep + update === 0) lines.push(`+ ${a.add} ${a.noun}${extras.length ? ` (${extras.join(", ")})` : ""}`);
   if (update > 0) lines.push(`~ ${update} ${a.noun} updated`);
-  if (a.remove + a.keep > 0) lines.push(`- ${a.remove + a.keep} ${a.noun} no longer listed${a.keep > 0 ? ` (${a.keep} cannot be removed)` : ""}`);
-  return lines;
+  const suppressedLive = a.suppressed?.live?.remove ?? 0;
+  if (a.remove + a.keep - suppressedLive > 0) lines.push(`- ${a.remove + a.keep - suppressedLive} ${a.noun} no longer listed${a.keep > 0 ? ` (${a.keep} cannot be removed)` : ""}`);
+  if (suppressedLive > 0) lines.push(`- ${suppressedLive} ${a.noun} already uploaded, now on a suppression list: removed`);
+  return [...lines, ...suppressed];
 }

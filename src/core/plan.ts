@@ -107,6 +107,12 @@ export interface AudiencePlan {
   record?: boolean;
   /** A new version (replace): rows the old campaign already contacted, which stay with it (not uploaded). */
   leftBehind?: number;
+  /**
+   * Suppression lists (docs/design.md §15): rows left out of the files (per list and per file, masked samples),
+   * and people already in the roster that a list now names: `remove` of them are counted in `remove` above,
+   * `keep` cannot be removed (a blocked step says why).
+   */
+  suppressed?: { rows: number; lists: Record<string, number>; files: { path: string; rows: number; lists: Record<string, number> }[]; samples?: string[]; live?: { remove: number; keep: number } };
 }
 
 /**
@@ -128,6 +134,8 @@ export type BlockedCode =
   /** Rows already there whose attributes changed cannot be updated in the campaign's status. */
   | "audience-update-blocked"
   | "audience-kept"
+  /** People already in the roster whom a suppression list now names, and whom the provider will not let campaignctl remove. */
+  | "audience-suppressed-kept"
   /** A create the spec cannot make: required fields missing. */
   | "create-incomplete"
   /** An earlier create was sent but never answered, on a provider that cannot be read back to check. */
@@ -137,7 +145,7 @@ export type BlockedCode =
 
 export const BLOCKED_CODES = [
   "status-unreachable", "preflight-failed", "flag-irreversible", "field-blocked", "audience-add-blocked",
-  "audience-remove-blocked", "audience-update-blocked", "audience-kept", "create-incomplete", "create-unconfirmed",
+  "audience-remove-blocked", "audience-update-blocked", "audience-kept", "audience-suppressed-kept", "create-incomplete", "create-unconfirmed",
 ] as const satisfies readonly BlockedCode[];
 
 export interface BlockedStep {
@@ -151,7 +159,7 @@ export interface BlockedStep {
 
 /** Blocked steps about the campaign's audience (roster rows). */
 export function isAudienceBlocked(b: BlockedStep): boolean {
-  return b.code === "audience-add-blocked" || b.code === "audience-update-blocked" || b.code === "audience-remove-blocked" || b.code === "audience-kept";
+  return b.code === "audience-add-blocked" || b.code === "audience-update-blocked" || b.code === "audience-remove-blocked" || b.code === "audience-kept" || b.code === "audience-suppressed-kept";
 }
 
 /** Why apply skipped a campaign, failed it, or left it to a person (ResourceOutcome.reason). */

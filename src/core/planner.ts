@@ -330,10 +330,24 @@ function planAudience(input: PlanResourceInput, plan: ResourcePlan, status: stri
       });
     }
   }
+  // People already uploaded whom a suppression list now names (docs/design.md §15): removed where allowed, else blocked.
+  const suppressed = a.plan.suppressed?.live ?? { remove: 0, keep: 0 };
+  const suppressedBlocked = (n: number, why: string) =>
+    plan.blocked.push({
+      code: "audience-suppressed-kept",
+      what: `audience: - ${n} ${noun} on a suppression list`,
+      reason: `${n} ${noun} already uploaded are now on a suppression list and cannot be removed through the API: ${why}`,
+      unblock: "stop or remove them in the provider's dashboard (this line stays until they leave the roster), or take them off the suppression list",
+    });
   if (remove > 0) {
     if (statusAllows(a.removableIn, status)) doRemove = remove;
-    else plan.blocked.push({ code: "audience-remove-blocked", what: `audience: - ${remove} ${noun}`, reason: `${a.removeBlocked}${where}`, unblock: "list them in the files again, or set audience.mode: append" });
+    else {
+      const unlisted = remove - suppressed.remove;
+      if (unlisted > 0) plan.blocked.push({ code: "audience-remove-blocked", what: `audience: - ${unlisted} ${noun}`, reason: `${a.removeBlocked}${where}`, unblock: "list them in the files again, or set audience.mode: append" });
+      if (suppressed.remove > 0) suppressedBlocked(suppressed.remove, `${a.removeBlocked}${where}`);
+    }
   }
+  if (suppressed.keep > 0) suppressedBlocked(suppressed.keep, a.removeBlocked);
   if (keep > 0) {
     plan.blocked.push({
       code: "audience-kept",

@@ -1,3 +1,4 @@
+import type { AudienceSuppression, SuppressionIndex } from "./suppression.js";
 import type { JsonObject } from "./json.js";
 
 /**
@@ -94,6 +95,10 @@ export interface AudienceDecl {
   duplicates: number;
   /** Rows left out with `invalidRows: skip` because the provider would reject them (each listed as a warning). */
   skipped?: number;
+  /** The workspace's suppression lists (docs/design.md §15), when it has any: roster entries are checked against them too. */
+  suppression?: SuppressionIndex;
+  /** What the lists took out of `rows` (already left out of them): counts and masked identities only. */
+  suppressed?: AudienceSuppression;
 }
 
 /** One roster entry as the provider lists it: its id, identity (normalised like the audience files) and status. */

@@ -3,6 +3,7 @@
  * count differ from what state recorded, and hand the planner counts and apply the rows.
  */
 import { diffAudience, MASKED_SAMPLES, maskIdentity, sameFiles } from "../core/audience.js";
+import { SUPPRESSION_DIGEST_KEY, suppressingLists } from "../core/suppression.js";
 import type { AudiencePlan } from "../core/plan.js";
 import type { AudiencePlanInput } from "../core/planner.js";
 import type { AudienceDecl, AudienceRow, ResourceDecl, RosterEntry, StateEntry } from "../core/types.js";
@@ -33,6 +34,10 @@ export async function refreshAudience(
   const rules = session.kind.audience;
   if (!audience || !rules) return undefined;
   const files = Object.fromEntries(audience.files.map((f) => [f.path, f.digest]));
+  // The suppression lists count as one more file: an edited list re-reads the roster (people uploaded before it changed).
+  if (audience.suppressed) files[SUPPRESSION_DIGEST_KEY] = audience.suppressed.digest;
+  const sup = audience.suppressed;
+  const suppressed: Pick<AudiencePlan, "suppressed"> = sup ? { suppressed: { rows: sup.rows, lists: sup.lists, files: sup.files, ...(sup.samples.length > 0 ? { samples: sup.samples } : {}) } } : {};
   const roster = session.client.roster;
   const base: Omit<AudiencePlan, "unchanged" | "add" | "update" | "present" | "remove" | "keep"> = {
     noun: rules.noun,
@@ -40,6 +45,7 @@ export async function refreshAudience(
     rows: audience.rows.length,
     duplicates: audience.duplicates,
     files,
+    ...suppressed,
   };
   const input = (plan: AudiencePlan): AudiencePlanInput => ({
     plan,
@@ -71,11 +77,21 @@ export async function refreshAudience(
   // The files changed (or the count moved): rows are compared by identity and, where the listing carries
   // them, by attributes — an edited row is an update (docs/design.md §17).
   const identityColumn = rules.identityColumn(decl.spec);
-  const entries = await roster.list(live.id, identityColumn, ctx);
+  const listed = await roster.list(live.id, identityColumn, ctx);
+  // People already in the roster whom a suppression list names: removed where the provider allows it, else blocked.
+  const index = audience.suppression;
+  const isSuppressed = (e: RosterEntry) => index !== undefined && rules.suppressAs !== undefined && suppressingLists(index, { ...(e.fields ?? {}), [identityColumn]: e.identity }, rules.suppressAs).length > 0;
+  const onList = listed.filter(isSuppressed);
+  const entries = onList.length === 0 ? listed : listed.filter((e) => !onList.includes(e));
+  const removable = (e: RosterEntry) => !rules.removableEntries || (e.status !== undefined && rules.removableEntries.includes(e.status));
+  const suppressedRemove = onList.filter(removable);
   const delta = diffAudience(audience.rows, entries, audience.mode, rules.removableEntries, { identityColumn, ...(rules.compareAs ? { compareAs: rules.compareAs } : {}) });
-  const count = liveCount ?? entries.length;
+  delta.remove.push(...suppressedRemove);
+  const suppressedLive = onList.length > 0 ? { live: { remove: suppressedRemove.length, keep: onList.length - suppressedRemove.length } } : {};
+  const count = liveCount ?? listed.length;
   const plan: AudiencePlan = {
     ...base,
+    ...(base.suppressed && onList.length > 0 ? { suppressed: { ...base.suppressed, ...suppressedLive } } : {}),
     unchanged: false,
     add: delta.add.length,
     update: delta.update.length,
@@ -85,7 +101,7 @@ export async function refreshAudience(
     liveCount: count,
     samples: samples(delta.add),
     // Nothing to send, but state does not describe these files (or this count) yet.
-    ...(delta.add.length === 0 && delta.update.length === 0 && delta.remove.length === 0 && delta.keep.length === 0 ? { record: true } : {}),
+    ...(delta.add.length === 0 && delta.update.length === 0 && delta.remove.length === 0 && delta.keep.length === 0 && onList.length === 0 ? { record: true } : {}),
   };
   return { input: input(plan), decl: audience, rules, add: delta.add, update: delta.update, remove: delta.remove, liveCount: count };
 }

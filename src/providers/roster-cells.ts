@@ -1,4 +1,37 @@
+import { createRequire } from "node:module";
 import type { CellResult } from "./types.js";
+
+type PhoneLib = Pick<typeof import("libphonenumber-js/max"), "parsePhoneNumberFromString" | "isSupportedCountry">;
+let phoneLib: PhoneLib | undefined;
+/** libphonenumber-js with its full metadata, loaded the first time a number is checked (keeps start-up fast). */
+function phones(): PhoneLib {
+  phoneLib ??= createRequire(import.meta.url)("libphonenumber-js/max") as PhoneLib;
+  return phoneLib;
+}
+
+/**
+ * A phone number in E.164 (`+5215512345678`), or why not: international numbers as written, national ones
+ * (no leading +) as numbers of `defaultCountry` (named in messages as `setting`). One normalisation for
+ * Altur contacts and suppression lists, so the same person compares equal in both.
+ */
+export function e164(value: string, defaultCountry: string | undefined, setting: string): { number: string } | { why: string } {
+  const v = value.trim();
+  const international = v.startsWith("+");
+  const phone = international ? phones().parsePhoneNumberFromString(v) : defaultCountry ? phones().parsePhoneNumberFromString(v, defaultCountry as never) : undefined;
+  if (phone && phone.isValid()) return { number: phone.number };
+  return {
+    why: international
+      ? "not a valid phone number"
+      : defaultCountry
+        ? `not a valid phone number of ${defaultCountry} (${setting})`
+        : `not in E.164 form (a + and the country code, e.g. +12025550123; for national numbers set ${setting})`,
+  };
+}
+
+/** Whether `code` is a country (ISO 3166-1 alpha-2) with a phone numbering plan libphonenumber knows. */
+export function knowsCountry(code: string): boolean {
+  return phones().isSupportedCountry(code);
+}
 
 /**
  * Cell checks shared by the providers' roster rules: the normalisation each provider documents

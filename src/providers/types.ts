@@ -1,3 +1,4 @@
+import type { SuppressionColumn } from "../core/suppression.js";
 import type { Severity } from "../core/diagnostics.js";
 import type { JsonObject, JsonValue } from "../core/json.js";
 import type { KindCapabilities } from "../core/capabilities.js";
@@ -153,6 +154,16 @@ export interface AudienceRules {
   identityColumn(spec: JsonObject): string;
   /** Check and normalise one non-empty cell; `identity` is set for the identity column. */
   cell(column: string, value: string, spec: JsonObject, options: CellOptions): CellResult;
+  /**
+   * Files where any of several columns identifies a row (suppression lists: email, domain, phone,
+   * linkedin_url): a row needs at least one of them, and its identity is made of all it carries.
+   */
+  identityColumns?: readonly string[];
+  /**
+   * Which roster columns suppression lists are matched against (docs/design.md §15): roster column →
+   * suppression column (`email` also matches the list's domains). Absent: the roster is never filtered.
+   */
+  suppressAs?: Readonly<Record<string, SuppressionColumn>>;
   /**
    * Roster rules that read national phone numbers: whether `audience.defaultCountry` (ISO 3166-1 alpha-2)
    * is a country they know. Absent: the provider's roster has no phone column, the setting has no effect.

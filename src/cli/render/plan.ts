@@ -201,6 +201,8 @@ function textBlocks(c: ResourcePlan, s: Style, prune: boolean, opts: { showNoop?
     const lines = audienceSummary(c.audience).map((line) => `      ${c.audience!.unchanged ? s.dim(line) : line.startsWith("+") ? s.green(line) : s.red(line)}`);
     // Identities only masked, and only on --verbose.
     if (opts.showNoop && c.audience.samples?.length) lines.push(`          ${s.dim(`e.g. ${c.audience.samples.join(", ")}${c.audience.add > c.audience.samples.length ? ", …" : ""}`)}`);
+    const sup = c.audience.suppressed;
+    if (opts.showNoop && sup?.samples?.length) lines.push(`          ${s.dim(`suppressed, e.g. ${sup.samples.join(", ")}${sup.rows > sup.samples.length ? ", …" : ""}`)}`);
     blocks.push(lines);
   }
   const steps = c.steps.map((step) => describeStep(step));

@@ -1,14 +1,5 @@
-import { createRequire } from "node:module";
 import type { AudienceRules } from "../types.js";
-import { quote } from "../roster-cells.js";
-
-type PhoneLib = Pick<typeof import("libphonenumber-js/max"), "parsePhoneNumberFromString" | "isSupportedCountry">;
-let phoneLib: PhoneLib | undefined;
-/** libphonenumber-js with its full metadata, loaded the first time a number is checked (keeps start-up fast). */
-function phones(): PhoneLib {
-  phoneLib ??= createRequire(import.meta.url)("libphonenumber-js/max") as PhoneLib;
-  return phoneLib;
-}
+import { e164, knowsCountry, quote } from "../roster-cells.js";
 
 /** README.md §4.6: the contacts roster (`/campaigns/{id}/contacts`). */
 export const audience: AudienceRules = {
@@ -21,20 +12,13 @@ export const audience: AudienceRules = {
     const v = value.trim();
     // Altur rejects rows whose number it cannot dial (INVALID_PHONE_NUMBER); E.164 needs the + and country code.
     // A national number ("55 1234 5678") is read as a number of audience.defaultCountry and sent in E.164.
-    const international = v.startsWith("+");
-    const phone = international ? phones().parsePhoneNumberFromString(v) : defaultCountry ? phones().parsePhoneNumberFromString(v, defaultCountry as never) : undefined;
-    if (!phone || !phone.isValid()) {
-      const why = international
-        ? "not a valid phone number"
-        : defaultCountry
-          ? `not a valid phone number of ${defaultCountry} (audience.defaultCountry)`
-          : "not in E.164 form (a + and the country code, e.g. +12025550123; for national numbers set audience.defaultCountry)";
-      return { code: "AUDIENCE_INVALID_PHONE", message: `${quote(v)} is ${why}; Altur would reject the row with INVALID_PHONE_NUMBER` };
-    }
+    const phone = e164(v, defaultCountry, "audience.defaultCountry");
+    if ("why" in phone) return { code: "AUDIENCE_INVALID_PHONE", message: `${quote(v)} is ${phone.why}; Altur would reject the row with INVALID_PHONE_NUMBER` };
     // Duplicate = same phone in the campaign [D]: compare the E.164 form.
     return { value: phone.number, identity: phone.number };
   },
-  knowsCountry: (code) => phones().isSupportedCountry(code),
+  knowsCountry,
+  suppressAs: { contact: "phone" },
   batchSize: 1000,
   // Contacts can be added in any status but finished [A: 409 CAMPAIGN_FINISHED].
   writableIn: ["pending", "ready", "active", "inactive", "cooldown"],

@@ -8,6 +8,7 @@ export const audience: AudienceRules = {
   groups: [],
   identityColumn: () => "linkedin_url",
   cell: (_column, value) => linkedinCell(value),
+  suppressAs: { linkedin_url: "linkedin_url" },
   // No maximum is documented for userUrls: 500 per request assumed [A, README.md §5].
   batchSize: 500,
   // Extrovert shows no campaign status; the prospect-list endpoints name none they refuse [D by absence].

@@ -28,7 +28,8 @@ export interface CampaignDocument {
     | "AlturCampaign"
     | "ExtrovertStyle"
     | "ExtrovertContext"
-    | "ExtrovertMonitoredTopic";
+    | "ExtrovertMonitoredTopic"
+    | "PuffleBlockedCompanies";
   metadata: Metadata;
   /**
    * The campaign as the provider's API describes it (field names exactly as the provider spells them). Fields left out are never changed and never reported as drift.
@@ -606,6 +607,20 @@ export interface ExtrovertMonitoredTopicSpec {
    */
   ownerId: Uuid | TeamMemberLookup;
 }
+/**
+ * A Puffle account's blocked companies by domain (src/providers/puffle/README.md §14): the whole set, created and deleted to match. Usually written for you by a SuppressionList with `sync: { puffle: <account> }`; one object per account. Name-only rows (no domain) are not managed.
+ */
+export interface PuffleBlockedCompaniesSpec {
+  /**
+   * The blocked companies, as Puffle's bulk add takes them: `{ domain }` each. Domains are compared the way Puffle stores them (lower-cased, protocol and `www.` stripped).
+   */
+  entries: {
+    /**
+     * The company's domain, e.g. acme.com.
+     */
+    domain: string;
+  }[];
+}
 
 /** The spec type selected by each `kind` (from the schema's if/then branches). */
 export interface SpecByKind {
@@ -615,4 +630,5 @@ export interface SpecByKind {
   ExtrovertStyle: ExtrovertStyleSpec;
   ExtrovertContext: ExtrovertContextSpec;
   ExtrovertMonitoredTopic: ExtrovertMonitoredTopicSpec;
+  PuffleBlockedCompanies: PuffleBlockedCompaniesSpec;
 }

@@ -15,6 +15,7 @@ export const audience: AudienceRules = {
   },
   // "De-dup pre-query covers up to 100k existing prospects" [D]: beyond that, duplicates slip through.
   maxRows: { limit: 100_000, why: "Puffle de-duplicates against at most 100,000 existing prospects per campaign" },
+  suppressAs: { email: "email", linkedin_url: "linkedin_url" },
   batchSize: 1000,
   writableIn: ["draft"],
   writeBlocked: "Puffle accepts prospect uploads only while a campaign is a draft (the roster is frozen once launched)",

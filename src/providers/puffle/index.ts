@@ -1,6 +1,7 @@
 import { isJsonObject } from "../../core/json.js";
 import type { ProviderModule } from "../types.js";
 import { audience } from "./audience.js";
+import { BLOCKED_COMPANIES_KIND } from "./blocked-companies.js";
 import { SENDER_ACCOUNTS } from "./senders.js";
 import { capabilities } from "./capabilities.js";
 import { importRules } from "./import-rules.js";
@@ -32,6 +33,8 @@ export const puffle = {
       // docs/design.md §11: a sender account may be named `{ sender: "<email or display name>" }`.
       lookups: [{ path: "sender_account_ids", each: true, key: "sender" }],
     },
+    // README.md §14; written by SuppressionList sync (docs/design.md §15).
+    BLOCKED_COMPANIES_KIND,
   ],
   lookupSources: { sender: SENDER_ACCOUNTS },
   examples: ["puffle/linkedin-cto-outreach.yaml"],

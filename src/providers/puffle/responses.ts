@@ -35,6 +35,10 @@ export const PUFFLE_RESPONSES = responseSchemas({
     required: ["ready"],
     properties: { ready: { type: "boolean" }, errors: { type: "array" }, warnings: { type: "array" }, checks: { type: "object" } },
   },
+  /** GET /api/blocked-companies → `{ blocked: [{ id, domain (or null), name, reason, created_at }] }` (README.md §14). */
+  listBlocked: { type: "object", required: ["blocked"], properties: { blocked: { type: "array", items: { type: "object", properties: { domain: { type: ["string", "null"] } } } } } },
+  /** POST /api/blocked-companies (bulk) → `{ blocked: [rows], failedEntries? }` (README.md §14). */
+  addBlocked: { type: "object", required: ["blocked"], properties: { blocked: { type: "array" }, failedEntries: { type: "array" } } },
   /** DELETE → `{ success: true }`; the client needs nothing but a JSON answer. */
   deleted: {},
   /** GET /api/campaigns/{id}/leads?page=1&limit=1 → `{ prospects, total, page, limit }` (README.md §2, §8): the count is `total`. */

@@ -188,6 +188,8 @@ export interface PuffleState {
   nodes: Record<string, NodeRecord[]>;
   /** Roster per campaign id, in insertion order. */
   prospects: Record<string, ProspectRecord[]>;
+  /** Blocked companies (src/providers/puffle/README.md §14), oldest first; absent when none. */
+  blocked?: import("./blocked.js").BlockedCompany[];
 }
 
 export const FIXTURE_SENDER_IDS = {

@@ -1,6 +1,7 @@
 /** Puffle simulator routing: the documented paths (src/providers/puffle/README.md §4, §7, §8, §9) → handlers. */
 import type { SimRequest, SimResponse } from "../types.js";
 import { createCampaign, deleteCampaign, getCampaign, listCampaignsRoute, patchCampaign } from "./campaigns.js";
+import { addBlocked, deleteBlockedByDomain, deleteBlockedById, listBlocked } from "./blocked.js";
 import { launch, pause, resume, validateRoute } from "./lifecycle.js";
 import { UUID_RE } from "./model.js";
 import { addNode, deleteNode, moveNode, updateNode } from "./nodes.js";
@@ -33,6 +34,10 @@ export function buildRoutes(s: PuffleStore): Route[] {
       methods: { GET: (x) => listAccounts(s, x) },
     },
     { pattern: ["api", "email", "accounts"], methods: { GET: (x) => listEmailAccounts(s) } },
+    // src/providers/puffle/README.md §14: blocked companies.
+    { pattern: ["api", "blocked-companies"], methods: { GET: () => listBlocked(s), POST: (x) => addBlocked(s, x) } },
+    { pattern: ["api", "blocked-companies", ":domain"], methods: { DELETE: (x) => deleteBlockedByDomain(s, x) } },
+    { pattern: ["api", "blocked-companies", "by-id", ":blockedId"], methods: { DELETE: (x) => deleteBlockedById(s, x) } },
     {
       pattern: ["api", "campaigns"],
       methods: {
@@ -115,8 +120,10 @@ export function route(routes: readonly Route[], req: SimRequest): SimResponse {
       return errorResponse(405, `Method ${method} is not allowed on ${path} (allowed: ${allow})`, "METHOD_NOT_ALLOWED", { Allow: allow });
     }
     for (const [name, value] of Object.entries(params)) {
+      // A blocked company is deleted by its domain (any text; normalised by the handler).
+      if (name === "domain") continue;
       if (!UUID_RE.test(value)) {
-        const what = name === "nodeId" ? "node" : "campaign";
+        const what = name === "nodeId" ? "node" : name === "blockedId" ? "blocked company" : "campaign";
         return errorResponse(400, `Invalid ${what} id "${value.slice(0, 60)}": must be a UUID`, "INVALID_ID");
       }
       params[name] = value.toLowerCase();

@@ -20,6 +20,7 @@ import {
   type Stats,
 } from "./model.js";
 import { ApiError, isObject, type NodeContent, type Obj } from "./validation.js";
+import type { BlockedCompany } from "./blocked.js";
 
 /** Behaviour a test or a person may change at run time (PUT /__sandbox/settings on the Puffle port). */
 export interface PuffleSettings {
@@ -56,6 +57,8 @@ export class PuffleStore {
   names = new Map<string, string>();
   /** Campaigns in `launching` with a scheduled completion. */
   launching = new Set<string>();
+  /** Blocked companies (src/providers/puffle/README.md §14), oldest first. */
+  blocked: BlockedCompany[] = [];
 
   constructor(options: PuffleSimulatorOptions = {}) {
     this.now = options.now ?? Date.now;
@@ -80,6 +83,7 @@ export class PuffleStore {
     this.prospects = new Map();
     this.names = new Map();
     this.launching = new Set();
+    this.blocked = copy.blocked ?? [];
     for (const c of copy.campaigns) {
       this.campaigns.set(c.id, c);
       this.nodes.set(c.id, copy.nodes[c.id] ?? []);
@@ -241,6 +245,7 @@ export class PuffleStore {
       campaigns: [...this.campaigns.values()],
       nodes,
       prospects,
+      ...(this.blocked.length > 0 ? { blocked: this.blocked } : {}),
     } satisfies PuffleState);
   }
 }
