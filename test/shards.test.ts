@@ -153,6 +153,24 @@ describe("campaignctl shards", () => {
     expect(text.stderr).toContain("2 of 3 shard(s) changed since origin/main");
   });
 
+  it("--changed: an edit of a suppression list file outside the shard lists the shard whose list reads it", async () => {
+    const { work } = seedRepository();
+    write(work, "shared/suppression/dnc.csv", "email\nopted.out@example.com\n");
+    write(
+      work,
+      "clients/gamma/campaigns/dnc.yaml",
+      ["apiVersion: campaignctl/v1", "kind: SuppressionList", "metadata: { name: do-not-contact }", "spec:", "  files: [../../../shared/suppression/dnc.csv]", ""].join("\n"),
+    );
+    commitAll(work, "gamma: a shared do-not-contact list");
+    git(work, "push", "--quiet", "origin", "feature:main");
+    git(work, "fetch", "--quiet", "origin");
+    write(work, "shared/suppression/dnc.csv", "email\nopted.out@example.com\nsecond@example.com\n");
+    commitAll(work, "one more person opted out");
+    const { code, doc } = await shardsJson(work, "--changed", "origin/main");
+    expect(code, JSON.stringify(doc.diagnostics)).toBe(0);
+    expect(doc.shards.map((s) => [s.dir, s.reasons, s.changedFiles])).toEqual([["clients/gamma", ["USES_FILE"], ["shared/suppression/dnc.csv"]]]);
+  });
+
   it("--changed: an edit in one shard lists that shard only; a file nobody uses lists none; uncommitted and untracked files count", async () => {
     const { work } = seedRepository();
     const file = join(work, "clients/gamma/campaigns/nudge.yaml");

@@ -71,6 +71,8 @@ export interface SuppressionListDecl {
   entries: SuppressionEntries;
   /** Digest of the list's files (bytes and reading options). */
   digest: string;
+  /** Absolute paths of the list's files (what `shards --changed` watches; never their contents). */
+  files: string[];
   /** `spec.sync.puffle`: the Puffle account whose blocked companies follow the list's domains. */
   sync?: { puffle: string };
   /** The managed object the sync makes (kind PuffleBlockedCompanies), planned like any other. */
@@ -108,7 +110,7 @@ export async function checkSuppressionList(value: JsonObject, file: string, sour
   const sync = isJsonObject(spec.sync) && typeof spec.sync.puffle === "string" ? { puffle: spec.sync.puffle } : undefined;
   const syncDecl = sync ? blockedCompaniesDecl(name, sync.puffle, [...sets.domain].sort(), file, at) : undefined;
   return {
-    list: { name, file, entries: { name, ...sets }, digest: hash.digest("hex").slice(0, 32), ...(sync ? { sync, syncDecl } : {}), locate: at },
+    list: { name, file, entries: { name, ...sets }, digest: hash.digest("hex").slice(0, 32), files: loaded.audience.files.map((f) => f.file), ...(sync ? { sync, syncDecl } : {}), locate: at },
     diagnostics,
   };
 }

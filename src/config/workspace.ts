@@ -220,6 +220,7 @@ export async function loadWorkspace({ cwd, configPath, env, redactor }: LoadWork
     prune: config.prune === true || config.prune === "delete",
     ...(config.prune === "delete" ? { pruneDelete: true } : {}),
     campaigns,
+    otherInputs: lists.flatMap((list) => list.files),
   };
   return { workspace, diagnostics, fileCount };
 }
@@ -251,7 +252,8 @@ export function repositoryRootOf(dir: string): string {
 
 /**
  * Every file a loaded workspace was read from, absolute: the config file, the state file (whether or not
- * it exists yet), each campaign or set file and each audience file its campaigns name. What a change to
+ * it exists yet), each campaign or set file, each audience file its campaigns name and each suppression
+ * list file (docs/design.md §15). What a change to
  * the workspace means for `campaignctl shards --changed` (src/engine/shards.ts).
  */
 export function workspaceInputFiles(workspace: Workspace): string[] {
@@ -260,6 +262,7 @@ export function workspaceInputFiles(workspace: Workspace): string[] {
     files.add(decl.source.file);
     for (const f of decl.audience?.files ?? []) files.add(f.file);
   }
+  for (const f of workspace.otherInputs ?? []) files.add(f);
   return [...files].sort();
 }
 

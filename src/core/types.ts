@@ -163,6 +163,8 @@ export interface Workspace {
   /** `prune: delete`: retiring an orphan DELETEs it where the API can; otherwise history is kept (docs/design.md §16). */
   pruneDelete?: boolean;
   campaigns: ResourceDecl[];
+  /** Files read besides campaign and audience files (suppression lists' files): absolute paths. */
+  otherInputs?: string[];
 }
 
 /** One record of campaignctl.state.json, keyed by address. */
