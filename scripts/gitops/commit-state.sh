@@ -126,7 +126,7 @@ newer_state_at() {
     [[ "$theirs" -gt "$mine" ]]
   else
     # No serial to compare (state files from before it existed, or none at BASE): any change since BASE is newer.
-    ! git diff --quiet "$base" "$1" -- "$STATE_FILE"
+    if git diff --quiet "$base" "$1" -- "$STATE_FILE"; then return 1; fi
   fi
 }
 
