@@ -33,10 +33,15 @@ describe("packed campaignctl, installed from a release-tarball URL, run through 
   let server: Server;
   let url: string;
   const comments: { issue_number: number; body: string }[] = [];
+  const issues: { title: string; body: string; labels: string[] }[] = [];
   const client = {
     rest: {
       repos: { listPullRequestsAssociatedWithCommit: async () => ({ data: [{ number: 7, merged_at: "2026-12-07T00:00:00Z", merge_commit_sha: "x" }] }) },
-      issues: { createComment: async (p: { issue_number: number; body: string }) => (comments.push(p), { data: { html_url: "u" } }) },
+      issues: {
+        createComment: async (p: { issue_number: number; body: string }) => (comments.push(p), { data: { html_url: "u" } }),
+        getLabel: async () => ({ data: {} }),
+        create: async (p: { title: string; body: string; labels: string[] }) => (issues.push(p), { data: { number: 9 } }),
+      },
     },
     paginate: async () => [],
   };
@@ -129,5 +134,17 @@ describe("packed campaignctl, installed from a release-tarball URL, run through 
     expect(apply.steps.find((s) => s.name === "Apply")!.code).toBe(1);
     expect(apply.summary).toContain("❌ **Nothing was applied**");
     expect(apply.summary).toMatch(/older than the state/);
+  }, 300_000);
+
+  it("drift: nothing applied yet in a fresh sandbox, so drift exits 2 (pending) and the action opens the drift issue", async () => {
+    // The sandbox is reset before each test: start from no state, as a repository before its first apply.
+    rmSync(join(repo, "campaignctl.state.json"), { force: true });
+    const github = { event_name: "schedule", sha: git(repo, "rev-parse", "HEAD"), repository: "acme/campaigns", run_id: "3", run_attempt: "1", job: "drift", event: {} };
+    const drift = await runAction({ workspace: repo, inputs: { command: "drift" }, github, env: { PUFFLE_API_KEY: sb.apiKey, ALTUR_API_KEY: sb.apiKey }, artifacts: join(work, "artifacts"), client });
+    expect(drift.failed, JSON.stringify(drift.steps.filter((s) => s.outcome === "failure"))).toBe(false);
+    expect(drift.outputs.exitcode).toBe("2");
+    expect(issues.map((i) => i.labels)).toEqual([["drift"]]);
+    expect(issues[0]!.body).toContain("puffle/default/linkedin-cto-outreach");
+    for (const p of ["puffle", "altur"] as const) expect((await sb.requests(p)).every((e) => e.method === "GET"), p).toBe(true);
   }, 300_000);
 });
