@@ -299,6 +299,35 @@ describe("apply.sh", () => {
     expect((await sb.requests("altur")).filter((e) => e.method === "POST").length).toBe(2);
   });
 
+  it("INPUT_PLAN: applies the saved plan (no --auto-approve), the JSON result in APPLY_JSON and stderr copied to APPLY_ERR", async () => {
+    const dir = workspace();
+    const plan = await new Promise<number>((done) =>
+      execFile(process.execPath, [join(ROOT, "bin", "campaignctl.js"), "plan", "--out", "plan.json"], { cwd: dir, env: { ...process.env, ALTUR_API_KEY: sb.apiKey } }, (e) => done(e ? 1 : 0)),
+    );
+    expect(plan).toBe(0);
+    await sb.clearRequests("altur");
+    const r = await applySh(dir, { INPUT_PLAN: "plan.json", APPLY_JSON: "apply.json", APPLY_ERR: "apply.err" });
+    expect(r.stdout, r.stderr).toContain("campaignctl apply plan.json --format json\n");
+    expect(r.status, r.stderr).toBe(0);
+    const result = JSON.parse(readFileSync(join(dir, "apply.json"), "utf8")) as { exitCode: number; campaigns: { address: string; status: string }[] };
+    expect(result.exitCode).toBe(0);
+    expect(result.campaigns.map((c) => `${c.address} ${c.status}`).sort()).toEqual(["altur/default/one applied", "altur/default/two applied"]);
+    expect((await sb.requests("altur")).filter((e) => e.method === "POST").length).toBe(2);
+    // Applying the same saved plan again is refused: the state moved on since it was made.
+    const again = await applySh(dir, { INPUT_PLAN: "plan.json", APPLY_JSON: "apply.json", APPLY_ERR: "apply.err" });
+    expect(again.status).toBe(1);
+    expect(readFileSync(join(dir, "apply.err"), "utf8")).toMatch(/older than the state/);
+  });
+
+  it("INPUT_PLAN naming a missing file (or an option) is refused before running anything", async () => {
+    for (const plan of ["nope.json", "--auto-approve"]) {
+      const r = await applySh(workspace(), { INPUT_PLAN: plan });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(`saved plan "${plan}" not found`);
+    }
+    expect(await sb.requests("altur")).toEqual([]);
+  });
+
   it("a manual run passes target (spaces or commas) and the boolean inputs as separate arguments", async () => {
     const dir = workspace();
     const r = await applySh(dir, { INPUT_TARGET: "altur/default/two,", INPUT_FORCE: "true", INPUT_PRUNE: "campaignctl.yaml", INPUT_ALLOW_REPLACE: "true" });

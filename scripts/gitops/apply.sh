@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
-# Runs `campaignctl apply --auto-approve` for .github/workflows/apply.yml, with the options of a manual
-# run (workflow_dispatch inputs, passed as environment variables; a push run has none of them):
+# Runs the apply of the campaignctl action (action.yml, command: apply):
+#   INPUT_PLAN=plan.json      `campaignctl apply plan.json`: exactly the saved plan the plan job showed
+#                             (refused, with the reason, when anything it touches changed since)
+#   INPUT_PLAN empty          `campaignctl apply --auto-approve` (a fresh plan; manual runs with adopt)
+#   APPLY_JSON=FILE           the result as JSON (`--format json`) in FILE instead of text on stdout
+#   APPLY_ERR=FILE            a copy of stderr (the plan, progress, a refusal's reason) in FILE
+# with the options of a manual run (workflow_dispatch inputs, passed as environment variables; a push
+# run has none of them):
 #   INPUT_PRUNE=true          --prune          retire campaigns that are in state but no longer in Git
 #   INPUT_PRUNE=false         --no-prune       leave them alone, whatever campaignctl.yaml says
 #   INPUT_PRUNE=campaignctl.yaml (or empty)    as `prune:` in campaignctl.yaml says (push runs)
@@ -34,7 +40,15 @@ is_true() {
   esac
 }
 
-args=(apply --auto-approve)
+if [[ -n "${INPUT_PLAN:-}" ]]; then
+  if [[ "$INPUT_PLAN" == -* || ! -f "$INPUT_PLAN" ]]; then
+    echo "::error title=campaignctl apply::saved plan \"$INPUT_PLAN\" not found: the plan job uploads it as an artifact (did it run and find changes?)" >&2
+    exit 1
+  fi
+  args=(apply "$INPUT_PLAN")
+else
+  args=(apply --auto-approve)
+fi
 case "${INPUT_PRUNE:-}" in
   "" | campaignctl.yaml) ;;
   *) if is_true "$INPUT_PRUNE"; then args+=(--prune); else args+=(--no-prune); fi ;;
@@ -109,5 +123,8 @@ if [[ ${#adoptions[@]} -gt 0 ]]; then
   done
 fi
 
+if [[ -n "${APPLY_JSON:-}" ]]; then args+=(--format json); fi
 echo "campaignctl ${args[*]}"
+if [[ -n "${APPLY_ERR:-}" ]]; then exec 2> >(tee "$APPLY_ERR" >&2); fi
+if [[ -n "${APPLY_JSON:-}" ]]; then exec "${cli[@]}" "${args[@]}" >"$APPLY_JSON"; fi
 exec "${cli[@]}" "${args[@]}"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Commits the state file written by `campaignctl apply` and pushes it to the branch it was applied from.
-# Used by .github/workflows/apply.yml (written into campaigns repositories by `campaignctl init`).
+# Used by the campaignctl action (action.yml, command: apply), from the workspace's directory (a shard's
+# directory too: STATE_FILE is relative to the current directory, also in git's rev:path lookups).
 #
 #   STATE_FILE     the state file (default campaignctl.state.json)
 #   BRANCH         the branch to push to (default main)
@@ -62,7 +63,7 @@ if [[ ${#cli[@]} -eq 0 ]]; then
   elif [[ -f bin/campaignctl.js && -f package.json ]] && grep -q '"name": "campaignctl"' package.json; then
     cli=(node bin/campaignctl.js) # campaignctl's own repository
   else
-    cli=(npx --no campaignctl)
+    cli=(npx --no -- campaignctl)
   fi
 fi
 
@@ -97,10 +98,10 @@ state_field() {
       try { const v = JSON.parse(t)[process.argv[1]]; if (Number.isInteger(v) || (typeof v === "string" && v !== "")) process.stdout.write(String(v)); } catch {}
     });' "$1" || true
 }
-has_state_at() { git cat-file -e "$1:$STATE_FILE" 2>/dev/null; }
+has_state_at() { git cat-file -e "$1:./$STATE_FILE" 2>/dev/null; }
 # The state file's serial in a commit ("" when the file or the serial is missing).
-serial_at() { if has_state_at "$1"; then git show "$1:$STATE_FILE" | state_field serial; fi; }
-lineage_at() { if has_state_at "$1"; then git show "$1:$STATE_FILE" | state_field lineage; fi; }
+serial_at() { if has_state_at "$1"; then git show "$1:./$STATE_FILE" | state_field serial; fi; }
+lineage_at() { if has_state_at "$1"; then git show "$1:./$STATE_FILE" | state_field lineage; fi; }
 
 # Refuses (docs/design.md §12) to put our state file on top of commit $1 when it belongs to another lineage or
 # its serial is not newer than the one there: an older state must never replace a newer one.
@@ -125,7 +126,7 @@ newer_state_at() {
     [[ "$theirs" -gt "$mine" ]]
   else
     # No serial to compare (state files from before it existed, or none at BASE): any change since BASE is newer.
-    ! git diff --quiet "$base" "$1" -- "$STATE_FILE"
+    if git diff --quiet "$base" "$1" -- "$STATE_FILE"; then return 1; fi
   fi
 }
 
@@ -136,8 +137,8 @@ merge_onto() {
   base_lineage="$(lineage_at "$base")"
   theirs_lineage="$(lineage_at "$1")"
   [[ -n "$our_lineage" && "$base_lineage" == "$our_lineage" && "$theirs_lineage" == "$our_lineage" ]] || return 1
-  git show "$base:$STATE_FILE" >"$merged/base.json"
-  git show "$1:$STATE_FILE" >"$merged/theirs.json"
+  git show "$base:./$STATE_FILE" >"$merged/base.json"
+  git show "$1:./$STATE_FILE" >"$merged/theirs.json"
   cp -- "$ours" "$merged/ours.json"
   "${cli[@]}" state merge --base "$merged/base.json" --theirs "$merged/theirs.json" --ours "$merged/ours.json" --out "$merged/merged.json" ||
     fail "campaignctl state merge could not merge this run's $STATE_FILE with the newer one on $BRANCH (commit $1); its message is above. This run's state is attached as the campaignctl-state artifact."

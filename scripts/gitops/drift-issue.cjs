@@ -1,4 +1,4 @@
-// The drift workflow's issue (.github/workflows/drift.yml, through actions/github-script). ONE open issue
+// The drift issue of the campaignctl action (action.yml, command: drift, through actions/github-script). ONE open issue
 // labelled `drift`, carrying a hidden marker, while drift remains:
 //   drift exit 2: open it (GitHub notifies watchers), or — when it is open — keep its body current and,
 //                 when the SET of drifted campaigns changed since the last run, add a comment saying
@@ -6,7 +6,7 @@
 //                 does). The same set hour after hour: body refreshed, no comment.
 //   drift exit 0: comment "in sync again" and close it.
 // The set is kept in the body as a hidden line. Inputs (environment): DRIFT_EXITCODE, RUN_URL; files
-// drift.md (the report) and drift.json (`campaignctl drift --out`) in the working directory.
+// drift.md (the report) and drift.json (`campaignctl drift --out`) in CAMPAIGNCTL_DIR (default: the working directory).
 "use strict";
 
 const MARKER = "<!-- campaignctl-drift -->";
@@ -38,6 +38,7 @@ const list = (xs) => xs.map((a) => "- `" + a + "`").join("\n");
 module.exports = async function driftIssue({ github, context, core, env = process.env, fs = require("fs") }) {
   const { owner, repo } = context.repo;
   const { DRIFT_EXITCODE, RUN_URL } = env;
+  const at = (f) => require("path").join(env.CAMPAIGNCTL_DIR || ".", f);
   const now = new Date().toISOString();
   const run = "([workflow run](" + RUN_URL + "))";
 
@@ -55,8 +56,8 @@ module.exports = async function driftIssue({ github, context, core, env = proces
     return;
   }
 
-  const set = driftedSet(JSON.parse(fs.readFileSync("drift.json", "utf8")));
-  let report = fs.readFileSync("drift.md", "utf8");
+  const set = driftedSet(JSON.parse(fs.readFileSync(at("drift.json"), "utf8")));
+  let report = fs.readFileSync(at("drift.md"), "utf8");
   const head = [
     MARKER,
     SET_PREFIX + JSON.stringify(set) + " -->",

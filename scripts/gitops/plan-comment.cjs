@@ -1,4 +1,7 @@
-// The plan workflow's report (.github/workflows/plan.yml, through actions/github-script):
+// The plan report of the campaignctl action (action.yml, command: plan, through actions/github-script):
+//   - a push or manual run (no pull request: the plan for the commit the apply job will apply): the job
+//     summary only, written BEFORE the apply job waits for its environment's approval, so the approver
+//     sees exactly the plan that will be applied;
 //   - same-repository pull requests: ONE sticky comment (found by its hidden marker, written by a bot),
 //     created on the first run and edited on every later push;
 //   - pull requests from forks: GitHub gives them no secrets and a read-only token, so no plan was
@@ -7,7 +10,8 @@
 //     the campaignctl code that runs), the workflows or their scripts, or campaignctl's own source — is
 //     called out: that code ran with the plan job's API keys.
 // Also written to the job summary. Inputs (environment): VALIDATE_OUTCOME, PLAN_EXITCODE, HEAD_SHA,
-// RUN_URL, GITHUB_STEP_SUMMARY; files plan.md and plan.err in the working directory.
+// RUN_URL, GITHUB_STEP_SUMMARY, PLAN_ARTIFACT (the saved plan's artifact name), COMMENT ("false": no
+// comment), CAMPAIGNCTL_DIR (the workspace directory); files plan.md and plan.err in that directory.
 "use strict";
 
 const MARKER = "<!-- campaignctl-plan -->";
@@ -41,7 +45,11 @@ function statusLine(env, fork) {
     return "⏸️ **No plan: this pull request comes from a fork.** GitHub gives workflows of pull requests from forks no secrets (and a read-only token), so campaignctl could not read the live campaigns and cannot comment. Validation passed. To see the plan, a maintainer can push this branch to the repository itself (the plan then runs and comments), or run `campaignctl plan` locally.";
   }
   if (PLAN_EXITCODE === "0") return "✅ **No changes.** Live campaigns already match this branch.";
-  if (PLAN_EXITCODE === "2") return "📝 **Changes to apply.** Merging this pull request applies them (apply workflow).";
+  if (PLAN_EXITCODE === "2") {
+    return env.PUSH === "true"
+      ? "📝 **Changes to apply.** The apply job applies exactly this plan (saved as the `" + (env.PLAN_ARTIFACT || "campaignctl-plan") + "` artifact) once its environment is approved; it refuses the plan if anything it touches changed meanwhile."
+      : "📝 **Changes to apply.** Merging this pull request applies them (apply workflow).";
+  }
   if (PLAN_EXITCODE === "3") {
     return "⚠️ **Some changes are blocked or need a replacement.** The check passes, but merging will NOT apply those changes: a blocked change is never sent, and a replacement needs a manual run of the apply workflow with `allow-replace` (or `campaignctl apply --allow-replace`). Everything else is applied on merge.";
   }
@@ -58,6 +66,11 @@ function toolNotice(files, fork) {
     " Review those changes before trusting the plan — and before merging, since the apply workflow then runs them with the production keys.\n";
 }
 
+/** The hidden marker of this workspace's comment (one per shard directory). */
+function markerFor(env) {
+  return env.CAMPAIGNCTL_DIR && env.CAMPAIGNCTL_DIR !== "." ? MARKER.replace(" -->", " " + env.CAMPAIGNCTL_DIR + " -->") : MARKER;
+}
+
 /** The comment body (pure: tested without GitHub). */
 function planBody(env, files, read, fork) {
   const fence = (text) => "```\n" + text.trim().slice(0, 4000).replace(/```/g, "'''") + "\n```";
@@ -69,7 +82,8 @@ function planBody(env, files, read, fork) {
     if (err.trim() !== "") details = fence(err);
   }
   let plan = ran && ["0", "2", "3"].includes(env.PLAN_EXITCODE) ? read("plan.md") : "";
-  const head = [MARKER, "## campaignctl plan", "", status, "", "Commit " + env.HEAD_SHA + " · [workflow run](" + env.RUN_URL + ")", ""].join("\n");
+  const title = env.PUSH === "true" ? "## campaignctl plan for " + (env.HEAD_SHA || "").slice(0, 12) + (env.CAMPAIGNCTL_DIR && env.CAMPAIGNCTL_DIR !== "." ? " (`" + env.CAMPAIGNCTL_DIR + "`)" : "") : "## campaignctl plan" + (env.CAMPAIGNCTL_DIR && env.CAMPAIGNCTL_DIR !== "." ? " (`" + env.CAMPAIGNCTL_DIR + "`)" : "");
+  const head = [markerFor(env), title, "", status, "", "Commit " + env.HEAD_SHA + " · [workflow run](" + env.RUN_URL + ")", ""].join("\n");
   const notice = toolNotice(files, fork);
   const room = LIMIT - head.length - notice.length - details.length - 200;
   if (plan.length > room) plan = plan.slice(0, room) + "\n\n… (cut: the full plan is in the workflow run's `campaignctl-plan` artifact)\n";
@@ -77,9 +91,17 @@ function planBody(env, files, read, fork) {
 }
 
 module.exports = async function planComment({ github, context, core, env = process.env, fs = require("fs") }) {
-  const read = (f) => (fs.existsSync(f) ? fs.readFileSync(f, "utf8") : "");
+  const path = require("path");
+  const dir = env.CAMPAIGNCTL_DIR || ".";
+  const read = (f) => (fs.existsSync(path.join(dir, f)) ? fs.readFileSync(path.join(dir, f), "utf8") : "");
   const pr = context.payload.pull_request;
   const { owner, repo } = context.repo;
+  if (!pr) {
+    // Push or manual run: the plan the apply job will apply, in the job summary (no pull request to comment on).
+    const body = planBody({ ...env, PUSH: "true" }, [], read, false);
+    if (env.GITHUB_STEP_SUMMARY) fs.appendFileSync(env.GITHUB_STEP_SUMMARY, body.replace(markerFor(env) + "\n", "") + "\n");
+    return { commented: false, fork: false, files: [] };
+  }
   const fork = pr.head.repo === null || pr.head.repo.full_name !== owner + "/" + repo;
 
   let files = [];
@@ -90,16 +112,17 @@ module.exports = async function planComment({ github, context, core, env = proce
     core.warning("Could not list the pull request's files (" + err.message + "); tool changes are not called out.");
   }
   const body = planBody(env, files, read, fork);
-  if (env.GITHUB_STEP_SUMMARY) fs.appendFileSync(env.GITHUB_STEP_SUMMARY, body.replace(MARKER + "\n", "") + "\n");
+  if (env.GITHUB_STEP_SUMMARY) fs.appendFileSync(env.GITHUB_STEP_SUMMARY, body.replace(markerFor(env) + "\n", "") + "\n");
   if (files.length > 0) core.warning("This pull request changes the tool (" + files.join(", ") + "); that code runs with the plan job's API keys.");
 
   if (fork) {
     core.warning("No plan: pull requests from forks get no secrets and a read-only token. See the job summary.");
     return { commented: false, fork, files };
   }
+  if (env.COMMENT === "false") return { commented: false, fork, files };
   try {
     const comments = await github.paginate(github.rest.issues.listComments, { owner, repo, issue_number: pr.number, per_page: 100 });
-    const previous = comments.find((c) => c.user && c.user.type === "Bot" && (c.body || "").includes(MARKER));
+    const previous = comments.find((c) => c.user && c.user.type === "Bot" && (c.body || "").startsWith(markerFor(env)));
     if (previous) {
       await github.rest.issues.updateComment({ owner, repo, comment_id: previous.id, body });
       core.info("Updated comment " + previous.html_url);

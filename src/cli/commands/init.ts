@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { chmod, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, posix, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ProviderId } from "../../core/types.js";
@@ -7,19 +7,23 @@ import { placeShard } from "../../engine/shards.js";
 import { defaultApiKeyEnv, providerById, providerIds } from "../../providers/registry.js";
 import type { CommandContext, RegisterCommand } from "../context.js";
 import { CliError } from "../io.js";
-import { PACKAGE, PACKAGE_ROOT } from "../package-info.js";
+import { actionRef, PACKAGE, PACKAGE_ROOT, releaseTarballUrl } from "../package-info.js";
 
 /**
  * `campaignctl init [DIR]`: writes a new campaigns repository that uses campaignctl as a dependency
- * (pinned to this version): package.json, campaignctl.yaml, one example campaign per chosen provider,
- * .gitignore, and the GitOps workflows with their scripts — the very files campaignctl's own repository
- * runs (.github/workflows/{plan,apply,drift}.yml, scripts/gitops/), shipped in the package.
- * Never overwrites a file unless --force.
+ * (this version's release tarball: README, Install): package.json, campaignctl.yaml, one example campaign
+ * per chosen provider, .gitignore, .github/dependabot.yml, and three short workflows that `uses:` the
+ * campaignctl action (action.yml) pinned to this version — the very workflows campaignctl's own repository
+ * runs with `uses: ./`, shipped in the package. No scripts are copied: an upgrade is a version bump.
+ * Never overwrites a file unless --force, and even then only the workflows and dependabot.yml (the files
+ * init owns), never the campaigns, the config or package.json.
  */
 
-/** Copied verbatim from the package: the workflows and the scripts they run. */
+/** From the package, with `uses: ./` pinned to this version's action. */
 const WORKFLOWS = ["plan.yml", "apply.yml", "drift.yml"].map((f) => `.github/workflows/${f}`);
-const SCRIPTS_DIR = "scripts/gitops";
+const DEPENDABOT = ".github/dependabot.yml";
+/** What --force may overwrite: the plumbing init owns; everything else is the user's. */
+const OWNED = new Set([...WORKFLOWS, DEPENDABOT]);
 
 const SCHEMA_LINE = /^# yaml-language-server: \$schema=.*$/m;
 
@@ -69,7 +73,9 @@ function packageJson(dir: string): string {
       apply: "campaignctl apply",
       drift: "campaignctl drift",
     },
-    dependencies: { [PACKAGE.name]: PACKAGE.version },
+    // Not on the npm registry yet: the release tarball (built by `npm pack`, so it carries dist/). Once a
+    // registry release exists, this becomes the plain version and nothing else changes.
+    dependencies: { [PACKAGE.name]: releaseTarballUrl() },
   };
   return `${JSON.stringify(pkg, null, 2)}\n`;
 }
@@ -110,6 +116,22 @@ drift.err
 # campaignctl.state.json is NOT ignored: commit it (the apply workflow does).
 `;
 
+/** A workflow of campaignctl's own repository (`uses: ./`) as a campaigns repository runs it: the action of this version. */
+export function pinAction(workflow: string): string {
+  return workflow.replace(/^(\s*(?:- )?uses: )\.\/\s*$/gm, `$1${actionRef()}`);
+}
+
+const DEPENDABOT_YML = `# Written by \`campaignctl init\`: Dependabot proposes a pull request when a new campaignctl action
+# (uses: ${PACKAGE.repository}@vX.Y.Z) or a new release of actions/checkout is out. With it, bump the
+# campaignctl dependency in package.json to the same release (its tarball URL), then npm install.
+version: 2
+updates:
+  - package-ecosystem: github-actions
+    directory: /
+    schedule:
+      interval: weekly
+`;
+
 async function exampleCampaign(file: string, target = file): Promise<string> {
   const source = new URL(file, PACKAGE_ROOT);
   // The package's audience files stay with the package: the written example starts without an audience.
@@ -134,9 +156,8 @@ async function filesToWrite(dir: string, providers: readonly ProviderId[]): Prom
       files.set(file, await exampleCampaign(file));
     }
   }
-  for (const wf of WORKFLOWS) files.set(wf, await readFile(new URL(wf, PACKAGE_ROOT), "utf8"));
-  const scripts = (await readdir(new URL(`${SCRIPTS_DIR}/`, PACKAGE_ROOT))).filter((f) => /\.(sh|cjs)$/.test(f)).sort();
-  for (const s of scripts) files.set(`${SCRIPTS_DIR}/${s}`, await readFile(new URL(`${SCRIPTS_DIR}/${s}`, PACKAGE_ROOT), "utf8"));
+  for (const wf of WORKFLOWS) files.set(wf, pinAction(await readFile(new URL(wf, PACKAGE_ROOT), "utf8")));
+  files.set(DEPENDABOT, DEPENDABOT_YML);
   return files;
 }
 
@@ -148,15 +169,16 @@ function nextSteps(dir: string, cwd: string, providers: readonly ProviderId[]): 
     "",
     "Next steps:",
     ...(rel === "" ? [] : [`  cd ${rel.includes(" ") ? JSON.stringify(rel) : rel}`]),
-    `  npm install                  # installs campaignctl ${PACKAGE.version}; commit package-lock.json (the workflows run npm ci)`,
+    `  npm install                  # installs campaignctl ${PACKAGE.version} (release tarball); commit package-lock.json (the workflows run npm ci)`,
     "  npx campaignctl validate     # offline checks of campaignctl.yaml and campaigns/",
     ...(readKeys.length > 0 ? [`  export ${readKeys.map((k) => `${k}=…`).join(" ")}`] : []),
     "  npx campaignctl plan         # what apply would change (read-only)",
     "  git init && git add -A && git commit -m 'campaigns as code'",
     "",
-    "On GitHub: add the API keys as secrets (" + providers.map((p) => defaultApiKeyEnv(p)).join(", ") + "), ideally as",
-    "secrets of the environments campaignctl-production (apply; deployment branch main) and campaignctl-plan",
-    `(plan and drift${writeOnly.length > 0 ? `, which never need ${writeOnly.join(", ")}` : ""}). See campaignctl's README, "Start a campaigns repository".`,
+    "On GitHub: the workflows use the campaignctl action " + actionRef() + ". Add the read keys as repository secrets",
+    `(plan and drift${writeOnly.length > 0 ? `, which never get ${writeOnly.join(", ")}` : ""}) and all keys (` + providers.map((p) => defaultApiKeyEnv(p)).join(", ") + ") as secrets of",
+    "the environment campaignctl-production (apply only; deployment branch main; reviewers if a person approves).",
+    `See campaignctl's README, "Start a campaigns repository".`,
     "",
   ].join("\n");
 }
@@ -226,27 +248,27 @@ export const register: RegisterCommand = (program, run) => {
     .argument("[dir]", "directory of the new campaigns repository (created if missing)", ".")
     .description("write a new campaigns repository: package.json, campaignctl.yaml, example campaigns, GitHub workflows")
     .option("--providers <list>", `providers to set up, comma-separated (default: all: ${providerIds().join(",")})`)
-    .option("--force", "overwrite files that already exist (without it, init writes nothing when any would be overwritten)")
+    .option("--force", "overwrite the workflows and dependabot.yml when they exist; campaigns, campaignctl.yaml, package.json and .gitignore are kept")
     .option("--shard <dir>", "add a shard to this repository instead: DIR/campaignctl.yaml and example campaigns (never overwrites, never inside another shard)")
     .addHelpText(
       "after",
       [
         "",
         "Writes, in DIR:",
-        `  package.json                  depends on campaignctl ${PACKAGE.version} (pinned) and nothing else`,
+        `  package.json                  depends on campaignctl ${PACKAGE.version} (its release tarball) and nothing else`,
         `  campaignctl.yaml              one account per provider; keys from ${providerIds().map(defaultApiKeyEnv).join(", ")}`,
         "  campaigns/<provider>/*.yaml   one example campaign per provider, with $schema comments for editors",
         "  .gitignore",
-        "  .github/workflows/plan.yml    plan on pull request (one sticky comment)",
-        "  .github/workflows/apply.yml   apply on merge to main, state committed back",
+        `  .github/workflows/plan.yml    plan on pull request (one sticky comment), uses: ${actionRef()}`,
+        "  .github/workflows/apply.yml   on merge: plan shown in the job summary, then the approved saved plan applied",
         "  .github/workflows/drift.yml   hourly drift check (one issue while drift remains)",
-        "  scripts/gitops/               the scripts those workflows run",
+        "  .github/dependabot.yml        version bumps of the action",
         "",
         "Examples:",
         "  campaignctl init my-campaigns",
         "  campaignctl init --providers puffle,altur",
         "  campaignctl init --shard clients/acme        # in an existing repository: one more shard (README, Shards)",
-        "  npx campaignctl@" + PACKAGE.version + " init my-campaigns   # without installing campaignctl first",
+        `  npx --yes --package=${releaseTarballUrl()} -- campaignctl init my-campaigns`,
       ].join("\n"),
     )
     .action(
@@ -262,23 +284,25 @@ export const register: RegisterCommand = (program, run) => {
         if (existsSync(dir) && !(await isDirectory(dir))) throw new CliError(`${dirArg} exists and is not a directory`);
         const files = await filesToWrite(dir, providers);
         const existing = [...files.keys()].filter((f) => existsSync(join(dir, f)));
+        // --force refreshes only what init owns; the user's campaigns, config and package.json are kept.
+        const kept = new Set(opts.force === true ? existing.filter((f) => !OWNED.has(f)) : []);
         if (existing.length > 0 && opts.force !== true) {
           throw new CliError(
             `init would overwrite ${existing.length} existing file(s) in ${dir}; nothing was written:\n` +
               existing.map((f) => `  ${f}`).join("\n") +
-              "\nRun it in an empty directory, move those files away, or pass --force to overwrite them.",
+              "\nRun it in an empty directory, move those files away, or pass --force to overwrite the workflows and dependabot.yml (your campaigns, campaignctl.yaml, package.json and .gitignore are kept).",
           );
         }
         for (const [file, text] of files) {
+          if (kept.has(file)) continue;
           const path = join(dir, file);
           await mkdir(dirname(path), { recursive: true });
           await writeFile(path, text, opts.force === true ? {} : { flag: "wx" });
-          if (file.endsWith(".sh")) await chmod(path, 0o755);
         }
         if (!global.quiet) {
           const overwritten = new Set(existing);
           io.stdout.write(`Wrote a campaigns repository for ${providers.join(", ")} in ${dir}:\n`);
-          for (const f of files.keys()) io.stdout.write(`  ${f}${overwritten.has(f) ? " (overwritten)" : ""}\n`);
+          for (const f of files.keys()) io.stdout.write(`  ${f}${kept.has(f) ? " (kept: yours)" : overwritten.has(f) ? " (overwritten)" : ""}\n`);
           io.stdout.write(nextSteps(dir, io.cwd, providers));
         }
         return 0;
