@@ -15,12 +15,13 @@ import { runRefreshBench, type RefreshBenchResult } from "./refresh.js";
 import { runStartupBench, type StartupBenchResult } from "./startup.js";
 import { runApplyBench, type ApplyPhaseResult } from "./apply.js";
 import { runRssBench, type RssFigure } from "./rss.js";
+import { growthExponent, runScaleBench, type ScaleFigure } from "./scale.js";
 import { int, mb, millis, secs, table } from "./table.js";
 
 const USAGE = `usage: npm run bench -- [--only NAME[,NAME]] [--all] [--rps N] [--scale F] [--planner-count N] [--planner-runs N] [--startup-runs N]
-                          [--apply-count N] [--apply-state N] [--rss-count N] [--rss-rps N]
+                          [--apply-count N] [--apply-state N] [--rss-count N] [--rss-rps N] [--scale-counts LIST]
 
-  --only NAME[,NAME]      run these benchmarks: planner, startup, refresh, apply, rss
+  --only NAME[,NAME]      run these benchmarks: planner, startup, refresh, apply, rss, scale
                           (default: planner, startup, refresh and apply, about 9 minutes; rss only when asked)
   --all                   all five, rss included (about 16 minutes)
   --rps N                 refresh and apply at N requests/second on every provider, sandbox and client alike
@@ -36,6 +37,8 @@ const USAGE = `usage: npm run bench -- [--only NAME[,NAME]] [--all] [--rps N] [-
   --rss-count N           rss: campaigns in the workspace for plan, drift and apply in fresh processes (default 10,000)
   --rss-rps N             rss: limits on both sides (memory does not depend on pacing; default 200)
   --rss-commands LIST     rss: measure only these of plan, drift, apply (comma-separated; default all)
+  --scale-counts LIST     scale: workspace sizes for plan's post-response time, growth exponent and RSS
+                          (comma-separated; default 10000,30000,100000; limits 2,000/s; about 10 minutes)
 `;
 
 /** plan on the bench scenario: at most this × the slowest provider's bound (requests ÷ limit). */
@@ -46,9 +49,12 @@ const WALL_TARGET = 1.2;
 const PLAN_CPU_TARGET_MS = 800;
 /** apply ≤ this × the slowest account's bound (requests ÷ limit), also with 10,000 campaigns in state. */
 const APPLY_TARGET = 1.1;
-const BENCHES = ["planner", "startup", "refresh", "apply", "rss"] as const;
+const BENCHES = ["planner", "startup", "refresh", "apply", "rss", "scale"] as const;
 const DEFAULT_BENCHES = ["planner", "startup", "refresh", "apply"];
 const MEMORY_TARGET_MB = 300;
+/** Issue 30: plan at 100,000 campaigns under 500 MB, its post-response time growing with exponent ≤ 1.1. */
+const SCALE_MEMORY_TARGET_MB = 500;
+const SCALE_EXPONENT_TARGET = 1.1;
 
 const progress = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
 const out = (text: string): void => void process.stdout.write(text);
@@ -297,6 +303,39 @@ function printRss(figures: readonly RssFigure[], count: number, rps: number): vo
   );
 }
 
+function printScale(figures: readonly ScaleFigure[], rps: number): void {
+  out(`\nScale — \`campaignctl plan\` (built CLI, fresh process, stdout to /dev/null), limits ${rps}/s on both sides\n\n`);
+  const first = new Map<string, ScaleFigure>();
+  for (const f of figures) if (!first.has(f.format)) first.set(f.format, f);
+  out(
+    table(
+      ["campaigns", "format", "exit", "responses", "wall", "after last response", "exponent from smallest", "peak RSS", "RSS/target"],
+      figures.map((f) => {
+        const base = first.get(f.format)!;
+        return [
+          int(f.count),
+          f.format,
+          String(f.exitCode),
+          int(f.responses),
+          secs(f.wallMs),
+          millis(f.afterResponsesMs),
+          base === f ? "-" : growthExponent(base.count, base.afterResponsesMs, f.count, f.afterResponsesMs).toFixed(2),
+          mb(f.peakRssMb),
+          (f.peakRssMb / SCALE_MEMORY_TARGET_MB).toFixed(2),
+        ];
+      }),
+    ),
+  );
+  out(`\nafter last response = the child's last --verbose response line → its exit (planning, rendering, writing). exponent = log(t/t₀) / log(n/n₀).\n`);
+  for (const [format, base] of first) {
+    const last = figures.filter((f) => f.format === format).at(-1)!;
+    if (last === base) continue;
+    const e = growthExponent(base.count, base.afterResponsesMs, last.count, last.afterResponsesMs);
+    out(`${e <= SCALE_EXPONENT_TARGET ? "target met" : "TARGET MISSED"}: plan --format ${format} post-response exponent ${e.toFixed(2)} (${int(base.count)} → ${int(last.count)}), target ≤ ${SCALE_EXPONENT_TARGET}\n`);
+    out(`${last.peakRssMb < SCALE_MEMORY_TARGET_MB ? "target met" : "TARGET MISSED"}: plan --format ${format} peak RSS ${mb(last.peakRssMb)} at ${int(last.count)}, target < ${SCALE_MEMORY_TARGET_MB} MB\n`);
+  }
+}
+
 async function run(): Promise<number> {
   let values;
   try {
@@ -313,6 +352,7 @@ async function run(): Promise<number> {
         "rss-count": { type: "string" },
         "rss-rps": { type: "string" },
         "rss-commands": { type: "string" },
+        "scale-counts": { type: "string" },
         all: { type: "boolean" },
         "planner-child": { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -337,6 +377,7 @@ async function run(): Promise<number> {
   let rssCount: number;
   let rssRps: number;
   let selected: string[];
+  let scaleCounts: number[];
   try {
     selected = values.all ? [...BENCHES] : values.only === undefined ? DEFAULT_BENCHES : values.only.split(",").map((x) => x.trim());
     for (const name of selected) {
@@ -352,6 +393,7 @@ async function run(): Promise<number> {
     applyState = values["apply-state"] === "0" ? 0 : Math.round(positive("apply-state", values["apply-state"], 10_000)!);
     rssCount = Math.round(positive("rss-count", values["rss-count"], 10_000)!);
     rssRps = positive("rss-rps", values["rss-rps"], 200)!;
+    scaleCounts = (values["scale-counts"] ?? "10000,30000,100000").split(",").map((x) => Math.round(positive("scale-counts", x.trim(), undefined)!));
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`bench: ${err.message}\n${USAGE}`);
@@ -379,8 +421,12 @@ async function run(): Promise<number> {
       rssCount,
       rssRps,
     );
+  if (runs("scale")) printScale(await runScaleBench({ counts: scaleCounts, rps: SCALE_RPS, progress }), SCALE_RPS);
   return 0;
 }
+
+/** scale: limits on both sides (post-response time and memory do not depend on pacing). */
+const SCALE_RPS = 2000;
 
 run().then(
   (code) => {
