@@ -38,7 +38,7 @@ const USAGE = `usage: npm run bench -- [--only NAME[,NAME]] [--all] [--rps N] [-
   --rss-rps N             rss: limits on both sides (memory does not depend on pacing; default 200)
   --rss-commands LIST     rss: measure only these of plan, drift, apply (comma-separated; default all)
   --scale-counts LIST     scale: workspace sizes for plan's post-response time, growth exponent and RSS
-                          (comma-separated; default 10000,30000,100000; limits 2,000/s; about 10 minutes)
+                          (comma-separated; default 10000,30000,100000; limits 1,000/s; about 10 minutes)
 `;
 
 /** plan on the bench scenario: at most this × the slowest provider's bound (requests ÷ limit). */
@@ -426,7 +426,7 @@ async function run(): Promise<number> {
 }
 
 /** scale: limits on both sides (post-response time and memory do not depend on pacing). */
-const SCALE_RPS = 2000;
+const SCALE_RPS = 1000;
 
 run().then(
   (code) => {

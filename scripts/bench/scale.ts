@@ -15,8 +15,6 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import { SIMULATED as PROVIDERS, type SimulatedProvider } from "../../src/sandbox/types.js";
-import { defaultConcurrency } from "../../src/http/pacing.js";
-import { providerById } from "../../src/providers/registry.js";
 import { prepareScenario, RESPONSE_LINE, type PreparedScenario } from "./refresh.js";
 
 export interface ScaleFigure {
@@ -64,6 +62,7 @@ function planChild(s: PreparedScenario, probe: string, format: string, count: nu
     const child = spawn(process.execPath, ["--import", pathToFileURL(probe).href, bin, ...args], { cwd: s.dir, env, stdio: ["ignore", "ignore", "pipe"] });
     let buffer = "";
     let tail = "";
+    const errors: string[] = [];
     let responses = 0;
     let lastResponse = started;
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
@@ -72,10 +71,11 @@ function planChild(s: PreparedScenario, probe: string, format: string, count: nu
       tail = (tail + chunk).slice(-2000);
       let nl = buffer.indexOf("\n");
       while (nl >= 0) {
-        if (RESPONSE_LINE.test(buffer.slice(0, nl))) {
+        const line = buffer.slice(0, nl);
+        if (RESPONSE_LINE.test(line)) {
           responses++;
           lastResponse = now;
-        }
+        } else if (/\berror\b/.test(line) && errors.length < 10) errors.push(line);
         buffer = buffer.slice(nl + 1);
         nl = buffer.indexOf("\n");
       }
@@ -86,7 +86,7 @@ function planChild(s: PreparedScenario, probe: string, format: string, count: nu
       try {
         const { maxRssKb } = JSON.parse(await readFile(rssFile, "utf8")) as { maxRssKb: number };
         await rm(rssFile, { force: true });
-        if (code === 1 || code === null) return reject(new Error(`campaignctl ${args.join(" ")} exited with ${code}: ${tail.slice(-600)}`));
+        if (code === 1 || code === null) return reject(new Error(`campaignctl ${args.join(" ")} exited with ${code}: ${errors.join("\n")}\n${tail.slice(-600)}`));
         resolve({ count, format, exitCode: code, responses, wallMs: ended - started, afterResponsesMs: ended - lastResponse, peakRssMb: maxRssKb / 1024 });
       } catch (err) {
         reject(new Error(`campaignctl ${args.join(" ")} (exit ${code}) reported no RSS: ${(err as Error).message}; ${tail.slice(-600)}`));
@@ -96,12 +96,9 @@ function planChild(s: PreparedScenario, probe: string, format: string, count: nu
 }
 
 export async function runScaleBench(opts: ScaleBenchOptions): Promise<ScaleFigure[]> {
-  const concurrency = Object.fromEntries(
-    PROVIDERS.map((p) => [p, defaultConcurrency(providerById(p).connection.defaultRequestsPerSecond, providerById(p).connection.typicalLatencyMs)]),
-  ) as Record<SimulatedProvider, number>;
   const figures: ScaleFigure[] = [];
   for (const count of opts.counts) {
-    const s = await prepareScenario(mix(count), opts.rps, opts.progress, concurrency);
+    const s = await prepareScenario(mix(count), opts.rps, opts.progress);
     try {
       const probe = join(s.dir, ".rss-probe.mjs");
       await writeFile(probe, PROBE);
