@@ -304,7 +304,7 @@ function printRss(figures: readonly RssFigure[], count: number, rps: number): vo
 }
 
 function printScale(figures: readonly ScaleFigure[], rps: number): void {
-  out(`\nScale — \`campaignctl plan\` (built CLI, fresh process, stdout to /dev/null), limits ${rps}/s on both sides\n\n`);
+  out(`\nScale — \`campaignctl plan\` (built CLI, fresh process, stdout read and dropped), limits ${rps}/s on both sides\n\n`);
   const first = new Map<string, ScaleFigure>();
   for (const f of figures) if (!first.has(f.format)) first.set(f.format, f);
   out(

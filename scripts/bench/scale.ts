@@ -59,7 +59,10 @@ function planChild(s: PreparedScenario, probe: string, format: string, count: nu
   const args = ["plan", "--verbose", "--format", format];
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", pathToFileURL(probe).href, bin, ...args], { cwd: s.dir, env, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(process.execPath, ["--import", pathToFileURL(probe).href, bin, ...args], { cwd: s.dir, env, stdio: ["ignore", "pipe", "pipe"] });
+    // The output is read and dropped (only its tail is kept, for a failure's message).
+    let outTail = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (outTail = (outTail + chunk).slice(-1500)));
     let buffer = "";
     let tail = "";
     const errors: string[] = [];
@@ -86,7 +89,7 @@ function planChild(s: PreparedScenario, probe: string, format: string, count: nu
       try {
         const { maxRssKb } = JSON.parse(await readFile(rssFile, "utf8")) as { maxRssKb: number };
         await rm(rssFile, { force: true });
-        if (code === 1 || code === null) return reject(new Error(`campaignctl ${args.join(" ")} exited with ${code}: ${errors.join("\n")}\n${tail.slice(-600)}`));
+        if (code === 1 || code === null) return reject(new Error(`campaignctl ${args.join(" ")} exited with ${code}: ${errors.join("\n")}\n${tail.slice(-600)}\nstdout: …${outTail}`));
         resolve({ count, format, exitCode: code, responses, wallMs: ended - started, afterResponsesMs: ended - lastResponse, peakRssMb: maxRssKb / 1024 });
       } catch (err) {
         reject(new Error(`campaignctl ${args.join(" ")} (exit ${code}) reported no RSS: ${(err as Error).message}; ${tail.slice(-600)}`));
