@@ -16,12 +16,14 @@ import { runStartupBench, type StartupBenchResult } from "./startup.js";
 import { runApplyBench, type ApplyPhaseResult } from "./apply.js";
 import { runRssBench, type RssFigure } from "./rss.js";
 import { growthExponent, runScaleBench, type ScaleFigure } from "./scale.js";
+import { runReadsBench, type ReadsFigure } from "./reads.js";
 import { int, mb, millis, secs, table } from "./table.js";
 
 const USAGE = `usage: npm run bench -- [--only NAME[,NAME]] [--all] [--rps N] [--scale F] [--planner-count N] [--planner-runs N] [--startup-runs N]
                           [--apply-count N] [--apply-state N] [--rss-count N] [--rss-rps N] [--scale-counts LIST]
+                          [--reads-count N]
 
-  --only NAME[,NAME]      run these benchmarks: planner, startup, refresh, apply, rss, scale
+  --only NAME[,NAME]      run these benchmarks: planner, startup, refresh, apply, rss, scale, reads
                           (default: planner, startup, refresh and apply, about 9 minutes; rss only when asked)
   --all                   all five, rss included (about 16 minutes)
   --rps N                 refresh and apply at N requests/second on every provider, sandbox and client alike
@@ -37,6 +39,7 @@ const USAGE = `usage: npm run bench -- [--only NAME[,NAME]] [--all] [--rps N] [-
   --rss-count N           rss: campaigns in the workspace for plan, drift and apply in fresh processes (default 10,000)
   --rss-rps N             rss: limits on both sides (memory does not depend on pacing; default 200)
   --rss-commands LIST     rss: measure only these of plan, drift, apply (comma-separated; default all)
+  --reads-count N         reads: Puffle campaigns launched out of band, then imported (default 1,000; about 1 minute)
   --scale-counts LIST     scale: workspace sizes for plan's post-response time, growth exponent and RSS
                           (comma-separated; default 10000,30000,100000; limits 1,000/s; about 10 minutes)
 `;
@@ -49,12 +52,14 @@ const WALL_TARGET = 1.2;
 const PLAN_CPU_TARGET_MS = 800;
 /** apply ≤ this × the slowest account's bound (requests ÷ limit), also with 10,000 campaigns in state. */
 const APPLY_TARGET = 1.1;
-const BENCHES = ["planner", "startup", "refresh", "apply", "rss", "scale"] as const;
+const BENCHES = ["planner", "startup", "refresh", "apply", "rss", "scale", "reads"] as const;
 const DEFAULT_BENCHES = ["planner", "startup", "refresh", "apply"];
 const MEMORY_TARGET_MB = 300;
 /** Issue 30: plan at 100,000 campaigns under 500 MB, its post-response time growing with exponent ≤ 1.1. */
 const SCALE_MEMORY_TARGET_MB = 500;
 const SCALE_EXPONENT_TARGET = 1.1;
+/** Issue 30: once nothing can change, a plan sends at most this × the documented minimum. */
+const READS_TARGET = 1.05;
 
 const progress = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
 const out = (text: string): void => void process.stdout.write(text);
@@ -336,6 +341,26 @@ function printScale(figures: readonly ScaleFigure[], rps: number): void {
   }
 }
 
+function printReads(figures: readonly ReadsFigure[], count: number): void {
+  out(`\nReads — ${int(count)} Puffle campaigns, requests from the sandbox log (main() in-process; limits raised, counts do not depend on pacing)\n\n`);
+  out(
+    table(
+      ["scenario", "step (in order)", "exit", "requests", "detail GETs", "documented minimum", "requests/minimum"],
+      figures.map((f) => [f.scenario, f.step, String(f.exitCode), int(f.requests), int(f.detailGets), f.minimum === undefined ? "-" : int(f.minimum), f.minimum === undefined ? "-" : (f.requests / f.minimum).toFixed(3)]),
+    ),
+  );
+  out(`\nminimum = the list GET + a detail GET where the documented rule needs one with state holding the status last seen (bench detailReadNeeded); import: the list + one detail per campaign.\n`);
+  const checked = [
+    ...figures.filter((f) => f.scenario === "launched out of band" && f.step === "plan").slice(1),
+    ...figures.filter((f) => f.scenario === "launched out of band" && f.step === "drift"),
+    ...figures.filter((f) => f.scenario === "imported" && (f.step === "plan" || f.step === "drift")),
+  ];
+  for (const f of checked) {
+    const ratio = f.requests / f.minimum!;
+    out(`${ratio <= READS_TARGET ? "target met" : "TARGET MISSED"}: ${f.scenario}: ${f.step} after the ${f.scenario === "imported" ? "import" : "no-op apply"} sends ${int(f.requests)} requests = ${ratio.toFixed(3)} × the minimum ${int(f.minimum!)}, target ≤ ${READS_TARGET}\n`);
+  }
+}
+
 async function run(): Promise<number> {
   let values;
   try {
@@ -353,6 +378,7 @@ async function run(): Promise<number> {
         "rss-rps": { type: "string" },
         "rss-commands": { type: "string" },
         "scale-counts": { type: "string" },
+        "reads-count": { type: "string" },
         all: { type: "boolean" },
         "planner-child": { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -378,6 +404,7 @@ async function run(): Promise<number> {
   let rssRps: number;
   let selected: string[];
   let scaleCounts: number[];
+  let readsCount: number;
   try {
     selected = values.all ? [...BENCHES] : values.only === undefined ? DEFAULT_BENCHES : values.only.split(",").map((x) => x.trim());
     for (const name of selected) {
@@ -393,6 +420,7 @@ async function run(): Promise<number> {
     applyState = values["apply-state"] === "0" ? 0 : Math.round(positive("apply-state", values["apply-state"], 10_000)!);
     rssCount = Math.round(positive("rss-count", values["rss-count"], 10_000)!);
     rssRps = positive("rss-rps", values["rss-rps"], 200)!;
+    readsCount = Math.round(positive("reads-count", values["reads-count"], 1000)!);
     scaleCounts = (values["scale-counts"] ?? "10000,30000,100000").split(",").map((x) => Math.round(positive("scale-counts", x.trim(), undefined)!));
   } catch (err) {
     if (err instanceof UsageError) {
@@ -421,6 +449,7 @@ async function run(): Promise<number> {
       rssCount,
       rssRps,
     );
+  if (runs("reads")) printReads(await runReadsBench({ count: readsCount, progress }), readsCount);
   if (runs("scale")) printScale(await runScaleBench({ counts: scaleCounts, rps: SCALE_RPS, progress }), SCALE_RPS);
   return 0;
 }
