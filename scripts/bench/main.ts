@@ -17,13 +17,14 @@ import { runApplyBench, type ApplyPhaseResult } from "./apply.js";
 import { runRssBench, type RssFigure } from "./rss.js";
 import { growthExponent, runScaleBench, type ScaleFigure } from "./scale.js";
 import { runReadsBench, type ReadsFigure } from "./reads.js";
+import { runAccountsBench, type AccountsPhase } from "./accounts.js";
 import { int, mb, millis, secs, table } from "./table.js";
 
 const USAGE = `usage: npm run bench -- [--only NAME[,NAME]] [--all] [--rps N] [--scale F] [--planner-count N] [--planner-runs N] [--startup-runs N]
                           [--apply-count N] [--apply-state N] [--rss-count N] [--rss-rps N] [--scale-counts LIST]
-                          [--reads-count N]
+                          [--reads-count N] [--accounts N] [--per-account N]
 
-  --only NAME[,NAME]      run these benchmarks: planner, startup, refresh, apply, rss, scale, reads
+  --only NAME[,NAME]      run these benchmarks: planner, startup, refresh, apply, rss, scale, reads, accounts
                           (default: planner, startup, refresh and apply, about 9 minutes; rss only when asked)
   --all                   all five, rss included (about 16 minutes)
   --rps N                 refresh and apply at N requests/second on every provider, sandbox and client alike
@@ -39,6 +40,8 @@ const USAGE = `usage: npm run bench -- [--only NAME[,NAME]] [--all] [--rps N] [-
   --rss-count N           rss: campaigns in the workspace for plan, drift and apply in fresh processes (default 10,000)
   --rss-rps N             rss: limits on both sides (memory does not depend on pacing; default 200)
   --rss-commands LIST     rss: measure only these of plan, drift, apply (comma-separated; default all)
+  --accounts N            accounts: Altur accounts, each its own sandbox at the documented 12/s (default 60)
+  --per-account N         accounts: campaigns per account (default 200; plan then apply, about 1 minute)
   --reads-count N         reads: Puffle campaigns launched out of band, then imported (default 1,000; about 1 minute)
   --scale-counts LIST     scale: workspace sizes for plan's post-response time, growth exponent and RSS
                           (comma-separated; default 10000,30000,100000; limits 1,000/s; about 10 minutes)
@@ -52,7 +55,7 @@ const WALL_TARGET = 1.2;
 const PLAN_CPU_TARGET_MS = 800;
 /** apply ≤ this × the slowest account's bound (requests ÷ limit), also with 10,000 campaigns in state. */
 const APPLY_TARGET = 1.1;
-const BENCHES = ["planner", "startup", "refresh", "apply", "rss", "scale", "reads"] as const;
+const BENCHES = ["planner", "startup", "refresh", "apply", "rss", "scale", "reads", "accounts"] as const;
 const DEFAULT_BENCHES = ["planner", "startup", "refresh", "apply"];
 const MEMORY_TARGET_MB = 300;
 /** Issue 30: plan at 100,000 campaigns under 500 MB, its post-response time growing with exponent ≤ 1.1. */
@@ -341,6 +344,23 @@ function printScale(figures: readonly ScaleFigure[], rps: number): void {
   }
 }
 
+function printAccounts(phases: readonly AccountsPhase[]): void {
+  const first = phases[0];
+  if (!first) return;
+  out(`\nAccounts — ${int(first.accounts)} Altur accounts, each its own sandbox at its documented limit; plan, then apply of one list-only field on every campaign\n\n`);
+  out(
+    table(
+      ["command", "exit", "requests", "list GETs", "detail GETs", "writes", "429s", "wall", "largest account bound", "wall/bound", "account wall/bound (median, max)"],
+      phases.map((p) => [p.phase, String(p.exitCode), int(p.requests), int(p.listGets), int(p.detailGets), int(p.writes), int(p.throttled), secs(p.wallMs), secs(p.maxBoundMs), (p.wallMs / p.maxBoundMs).toFixed(3), `${p.medianAccountRatio.toFixed(3)}, ${p.maxAccountRatio.toFixed(3)}`]),
+    ),
+  );
+  out(`\nwall = main() from call to return (loading, state, every account's refresh and writes). bound = an account's requests ÷ its limit.\n`);
+  for (const p of phases) {
+    const ratio = p.wallMs / p.maxBoundMs;
+    out(`${ratio <= APPLY_TARGET && p.throttled === 0 ? "target met" : "TARGET MISSED"}: ${p.phase} across ${int(p.accounts)} accounts ${secs(p.wallMs)} = ${ratio.toFixed(3)} × the largest account bound (${secs(p.maxBoundMs)}), target ≤ ${APPLY_TARGET}; ${p.summary}\n`);
+  }
+}
+
 function printReads(figures: readonly ReadsFigure[], count: number): void {
   out(`\nReads — ${int(count)} Puffle campaigns, requests from the sandbox log (main() in-process; limits raised, counts do not depend on pacing)\n\n`);
   out(
@@ -379,6 +399,8 @@ async function run(): Promise<number> {
         "rss-commands": { type: "string" },
         "scale-counts": { type: "string" },
         "reads-count": { type: "string" },
+        accounts: { type: "string" },
+        "per-account": { type: "string" },
         all: { type: "boolean" },
         "planner-child": { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -405,6 +427,8 @@ async function run(): Promise<number> {
   let selected: string[];
   let scaleCounts: number[];
   let readsCount: number;
+  let accountCount: number;
+  let perAccount: number;
   try {
     selected = values.all ? [...BENCHES] : values.only === undefined ? DEFAULT_BENCHES : values.only.split(",").map((x) => x.trim());
     for (const name of selected) {
@@ -420,6 +444,8 @@ async function run(): Promise<number> {
     applyState = values["apply-state"] === "0" ? 0 : Math.round(positive("apply-state", values["apply-state"], 10_000)!);
     rssCount = Math.round(positive("rss-count", values["rss-count"], 10_000)!);
     rssRps = positive("rss-rps", values["rss-rps"], 200)!;
+    accountCount = Math.round(positive("accounts", values.accounts, 60)!);
+    perAccount = Math.round(positive("per-account", values["per-account"], 200)!);
     readsCount = Math.round(positive("reads-count", values["reads-count"], 1000)!);
     scaleCounts = (values["scale-counts"] ?? "10000,30000,100000").split(",").map((x) => Math.round(positive("scale-counts", x.trim(), undefined)!));
   } catch (err) {
@@ -449,6 +475,7 @@ async function run(): Promise<number> {
       rssCount,
       rssRps,
     );
+  if (runs("accounts")) printAccounts(await runAccountsBench({ accounts: accountCount, perAccount, progress }));
   if (runs("reads")) printReads(await runReadsBench({ count: readsCount, progress }), readsCount);
   if (runs("scale")) printScale(await runScaleBench({ counts: scaleCounts, rps: SCALE_RPS, progress }), SCALE_RPS);
   return 0;
