@@ -10,7 +10,7 @@
  *    workspace; `import --all`, then plan.
  * The minimum per plan: the list, and a detail GET only where the documented rule says the list and
  * state cannot tell (detailReadNeeded, with state holding the status the last read saw): Puffle's
- * sequence_nodes is in no list item and frozen once launched (providers/puffle.md §4.3).
+ * sequence_nodes is in no list item and frozen once launched (src/providers/puffle/README.md §4.3).
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
