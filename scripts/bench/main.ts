@@ -61,6 +61,8 @@ const MEMORY_TARGET_MB = 300;
 /** Issue 30: plan at 100,000 campaigns under 500 MB, its post-response time growing with exponent ≤ 1.1. */
 const SCALE_MEMORY_TARGET_MB = 500;
 const SCALE_EXPONENT_TARGET = 1.1;
+/** Issue 30: `--help` at most this × a bare `node -e 0` in the same run. */
+const HELP_NODE_RATIO = 2;
 /** Issue 30: once nothing can change, a plan sends at most this × the documented minimum. */
 const READS_TARGET = 1.05;
 
@@ -179,6 +181,15 @@ function printStartup(r: StartupBenchResult): void {
       ]),
     ),
   );
+  // Issue 30: --help within 2 × a bare node start, measured in the same run (each run's ratio to the node run next to it).
+  const node = r.figures[0]!;
+  const ratios = (f: (typeof r.figures)[number]) => f.runs.map((ms, k) => ms / node.runs[k]!);
+  out(`\nratio to the bare node run next to it (median of per-run ratios): ${r.figures.slice(1).map((f) => `${f.what} ${median(ratios(f)).toFixed(2)}×`).join("; ")}\n`);
+  const help = r.figures.find((f) => f.what === "campaignctl --help");
+  if (help) {
+    const ratio = median(ratios(help));
+    out(`${ratio <= HELP_NODE_RATIO ? "target met" : "TARGET MISSED"}: campaignctl --help ${ratio.toFixed(2)} × a bare node start (median of per-run ratios), target ≤ ${HELP_NODE_RATIO}\n`);
+  }
   for (const f of r.figures) {
     if (f.targetMs === undefined) continue;
     const m = median(f.runs);
