@@ -23,7 +23,7 @@ describe("--help and --version from a static table (issue 30)", () => {
     for (const columns of [undefined, 60, 80, 120, 200, 1000]) {
       const real = await realHelp(["--help"], columns);
       expect(real.code).toBe(0);
-      expect(overviewHelp(columns ?? 80), `width ${columns ?? "not a terminal"}: run `npm run gen:help` (rewrites OVERVIEW in src/cli/static-help.ts)`).toBe(real.text);
+      expect(overviewHelp(columns ?? 80), `width ${columns ?? "not a terminal"}: run "npm run gen:help" (rewrites OVERVIEW in src/cli/static-help.ts)`).toBe(real.text);
       // A bare `campaignctl` prints the same overview.
       expect((await realHelp([], columns)).text).toBe(real.text);
     }
