@@ -10,8 +10,19 @@ if (![...process.execArgv, process.env.NODE_OPTIONS ?? ""].some((a) => a.include
   setFlagsFromString("--heap-growing-percent=25");
 }
 
-const { main } = await import("../dist/cli/main.js");
-const code = await main(process.argv.slice(2));
-process.exitCode = code;
-// Stopped by SIGINT/SIGTERM: the state is written; do not wait for requests still in flight.
-if (code === 130 || code === 143) process.exit(code);
+const argv = process.argv.slice(2);
+if (argv.length === 0 || (argv.length === 1 && (argv[0] === "--help" || argv[0] === "-h"))) {
+  // The overview help from a static table (dist/cli/static-help.js, kept equal to commander's by a test):
+  // no command module is loaded for it.
+  const { overviewHelp, helpWidth } = await import("../dist/cli/static-help.js");
+  process.stdout.write(overviewHelp(helpWidth(process.stdout)));
+} else if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
+  const { PACKAGE } = await import("../dist/cli/package-info.js");
+  process.stdout.write(`${PACKAGE.version}\n`);
+} else {
+  const { main } = await import("../dist/cli/main.js");
+  const code = await main(argv);
+  process.exitCode = code;
+  // Stopped by SIGINT/SIGTERM: the state is written; do not wait for requests still in flight.
+  if (code === 130 || code === 143) process.exit(code);
+}

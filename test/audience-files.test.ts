@@ -93,6 +93,22 @@ describe("audience files", () => {
     expect(diagnostics[0]!.message).toMatch(/more than 100,000 prospects/);
   });
 
+  it("stops reading at the documented row maximum: what follows the first row over it is never parsed (issue 30)", async () => {
+    const head = ["email,first_name"];
+    for (let i = 0; i <= 100_000; i++) head.push(`person${i}@example.com,P${i}`);
+    // After the limit: a row of the wrong width, a bad email and an unclosed quote — none of them reported.
+    const tail = ["too,many,fields", "x@,Bad", '"never closed,Q'];
+    await writeFile(join(dir, "audiences", "big.csv"), `${[...head, ...tail].join("\n")}\n`);
+    const json = [...head.slice(1).map((l) => JSON.stringify({ email: l.split(",")[0], first_name: l.split(",")[1] })), "{not json"];
+    await writeFile(join(dir, "audiences", "big.jsonl"), `${json.join("\n")}\n`);
+    for (const file of ["big.csv", "big.jsonl"]) {
+      await puffle([`../audiences/${file}`]);
+      const { workspace, diagnostics } = await loadWorkspace({ cwd: dir });
+      expect(workspace).toBeUndefined();
+      expect(diagnostics.map((d) => `${d.file?.endsWith(file)}:${d.line}:${d.col} ${d.code}`)).toEqual([`true:${file.endsWith("csv") ? 100_002 : 100_001}:1 AUDIENCE_TOO_MANY_ROWS`]);
+    }
+  });
+
   it("a named pipe or a directory given as an audience file is a located error, never a hang", async () => {
     execFileSync("mkfifo", [join(dir, "audiences", "pipe.csv")]);
     await mkdir(join(dir, "audiences", "dir.csv"));

@@ -735,6 +735,23 @@ describe("Altur contacts — /campaigns/{id}/contacts", () => {
     });
   });
 
+  it("add: duplicates are found across batches and a deleted contact can be added again (the roster's phone index follows adds and deletes)", async () => {
+    const c = await create();
+    const path = `/campaigns/${c.id}/contacts`;
+    const phone = (i: number) => `+52551${String(i).padStart(7, "0")}`;
+    for (let b = 0; b < 5; b++) {
+      const res = await api("POST", path, { body: { contacts: Array.from({ length: 100 }, (_, i) => ({ contact: phone(b * 100 + i) })) } });
+      expect(res.body.summary).toEqual({ created: 100, updated: 0, skipped_duplicate: 0, failed: 0 });
+    }
+    const again = await api("POST", path, { body: { contacts: [{ contact: phone(0) }, { contact: phone(499) }, { contact: phone(500) }] } });
+    expect(again.body.summary).toEqual({ created: 1, updated: 0, skipped_duplicate: 2, failed: 0 });
+    const first = again.body.results[0].id as number;
+    expect((await api("DELETE", `${path}/${first}`)).status).toBe(200);
+    const back = await api("POST", path, { body: { contacts: [{ contact: phone(0) }] } });
+    expect(back.body.summary).toEqual({ created: 1, updated: 0, skipped_duplicate: 0, failed: 0 });
+    expect(back.body.results[0].id).not.toBe(first);
+  });
+
   it("add: at most 1000 contacts per request → 400", async () => {
     const c = await create();
     const contacts = Array.from({ length: 1001 }, (_, i) => ({ contact: `+52551${String(i).padStart(7, "0")}` }));

@@ -15,12 +15,16 @@ import { runRefreshBench, type RefreshBenchResult } from "./refresh.js";
 import { runStartupBench, type StartupBenchResult } from "./startup.js";
 import { runApplyBench, type ApplyPhaseResult } from "./apply.js";
 import { runRssBench, type RssFigure } from "./rss.js";
+import { growthExponent, runScaleBench, type ScaleFigure } from "./scale.js";
+import { runReadsBench, type ReadsFigure } from "./reads.js";
+import { runAccountsBench, type AccountsPhase } from "./accounts.js";
 import { int, mb, millis, secs, table } from "./table.js";
 
 const USAGE = `usage: npm run bench -- [--only NAME[,NAME]] [--all] [--rps N] [--scale F] [--planner-count N] [--planner-runs N] [--startup-runs N]
-                          [--apply-count N] [--apply-state N] [--rss-count N] [--rss-rps N]
+                          [--apply-count N] [--apply-state N] [--rss-count N] [--rss-rps N] [--scale-counts LIST]
+                          [--reads-count N] [--accounts N] [--per-account N]
 
-  --only NAME[,NAME]      run these benchmarks: planner, startup, refresh, apply, rss
+  --only NAME[,NAME]      run these benchmarks: planner, startup, refresh, apply, rss, scale, reads, accounts
                           (default: planner, startup, refresh and apply, about 9 minutes; rss only when asked)
   --all                   all five, rss included (about 16 minutes)
   --rps N                 refresh and apply at N requests/second on every provider, sandbox and client alike
@@ -36,6 +40,11 @@ const USAGE = `usage: npm run bench -- [--only NAME[,NAME]] [--all] [--rps N] [-
   --rss-count N           rss: campaigns in the workspace for plan, drift and apply in fresh processes (default 10,000)
   --rss-rps N             rss: limits on both sides (memory does not depend on pacing; default 200)
   --rss-commands LIST     rss: measure only these of plan, drift, apply (comma-separated; default all)
+  --accounts N            accounts: Altur accounts, each its own sandbox at the documented 12/s (default 60)
+  --per-account N         accounts: campaigns per account (default 200; plan then apply, about 1 minute)
+  --reads-count N         reads: Puffle campaigns launched out of band, then imported (default 1,000; about 1 minute)
+  --scale-counts LIST     scale: workspace sizes for plan's post-response time, growth exponent and RSS
+                          (comma-separated; default 10000,30000,100000; limits 1,000/s; about 10 minutes)
 `;
 
 /** plan on the bench scenario: at most this × the slowest provider's bound (requests ÷ limit). */
@@ -46,9 +55,16 @@ const WALL_TARGET = 1.2;
 const PLAN_CPU_TARGET_MS = 800;
 /** apply ≤ this × the slowest account's bound (requests ÷ limit), also with 10,000 campaigns in state. */
 const APPLY_TARGET = 1.1;
-const BENCHES = ["planner", "startup", "refresh", "apply", "rss"] as const;
+const BENCHES = ["planner", "startup", "refresh", "apply", "rss", "scale", "reads", "accounts"] as const;
 const DEFAULT_BENCHES = ["planner", "startup", "refresh", "apply"];
 const MEMORY_TARGET_MB = 300;
+/** Issue 30: plan at 100,000 campaigns under 500 MB, its post-response time growing with exponent ≤ 1.1. */
+const SCALE_MEMORY_TARGET_MB = 500;
+const SCALE_EXPONENT_TARGET = 1.1;
+/** Issue 30: `--help` at most this × a bare `node -e 0` in the same run. */
+const HELP_NODE_RATIO = 2;
+/** Issue 30: once nothing can change, a plan sends at most this × the documented minimum. */
+const READS_TARGET = 1.05;
 
 const progress = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
 const out = (text: string): void => void process.stdout.write(text);
@@ -165,6 +181,15 @@ function printStartup(r: StartupBenchResult): void {
       ]),
     ),
   );
+  // Issue 30: --help within 2 × a bare node start, measured in the same run (each run's ratio to the node run next to it).
+  const node = r.figures[0]!;
+  const ratios = (f: (typeof r.figures)[number]) => f.runs.map((ms, k) => ms / node.runs[k]!);
+  out(`\nratio to the bare node run next to it (median of per-run ratios): ${r.figures.slice(1).map((f) => `${f.what} ${median(ratios(f)).toFixed(2)}×`).join("; ")}\n`);
+  const help = r.figures.find((f) => f.what === "campaignctl --help");
+  if (help) {
+    const ratio = median(ratios(help));
+    out(`${ratio <= HELP_NODE_RATIO ? "target met" : "TARGET MISSED"}: campaignctl --help ${ratio.toFixed(2)} × a bare node start (median of per-run ratios), target ≤ ${HELP_NODE_RATIO}\n`);
+  }
   for (const f of r.figures) {
     if (f.targetMs === undefined) continue;
     const m = median(f.runs);
@@ -297,6 +322,76 @@ function printRss(figures: readonly RssFigure[], count: number, rps: number): vo
   );
 }
 
+function printScale(figures: readonly ScaleFigure[], rps: number): void {
+  out(`\nScale — \`campaignctl plan\` (built CLI, fresh process, stdout read and dropped), limits ${rps}/s on both sides\n\n`);
+  const first = new Map<string, ScaleFigure>();
+  for (const f of figures) if (!first.has(f.format)) first.set(f.format, f);
+  out(
+    table(
+      ["campaigns", "format", "exit", "responses", "wall", "after last response", "exponent from smallest", "peak RSS", "RSS/target"],
+      figures.map((f) => {
+        const base = first.get(f.format)!;
+        return [
+          int(f.count),
+          f.format,
+          String(f.exitCode),
+          int(f.responses),
+          secs(f.wallMs),
+          millis(f.afterResponsesMs),
+          base === f ? "-" : growthExponent(base.count, base.afterResponsesMs, f.count, f.afterResponsesMs).toFixed(2),
+          mb(f.peakRssMb),
+          (f.peakRssMb / SCALE_MEMORY_TARGET_MB).toFixed(2),
+        ];
+      }),
+    ),
+  );
+  out(`\nafter last response = the child's last --verbose response line → its exit (planning, rendering, writing). exponent = log(t/t₀) / log(n/n₀).\n`);
+  for (const [format, base] of first) {
+    const last = figures.filter((f) => f.format === format).at(-1)!;
+    if (last === base) continue;
+    const e = growthExponent(base.count, base.afterResponsesMs, last.count, last.afterResponsesMs);
+    out(`${e <= SCALE_EXPONENT_TARGET ? "target met" : "TARGET MISSED"}: plan --format ${format} post-response exponent ${e.toFixed(2)} (${int(base.count)} → ${int(last.count)}), target ≤ ${SCALE_EXPONENT_TARGET}\n`);
+    out(`${last.peakRssMb < SCALE_MEMORY_TARGET_MB ? "target met" : "TARGET MISSED"}: plan --format ${format} peak RSS ${mb(last.peakRssMb)} at ${int(last.count)}, target < ${SCALE_MEMORY_TARGET_MB} MB\n`);
+  }
+}
+
+function printAccounts(phases: readonly AccountsPhase[]): void {
+  const first = phases[0];
+  if (!first) return;
+  out(`\nAccounts — ${int(first.accounts)} Altur accounts, each its own sandbox at its documented limit; plan, then apply of one list-only field on every campaign\n\n`);
+  out(
+    table(
+      ["command", "exit", "requests", "list GETs", "detail GETs", "writes", "429s", "wall", "largest account bound", "wall/bound", "account wall/bound (median, max)"],
+      phases.map((p) => [p.phase, String(p.exitCode), int(p.requests), int(p.listGets), int(p.detailGets), int(p.writes), int(p.throttled), secs(p.wallMs), secs(p.maxBoundMs), (p.wallMs / p.maxBoundMs).toFixed(3), `${p.medianAccountRatio.toFixed(3)}, ${p.maxAccountRatio.toFixed(3)}`]),
+    ),
+  );
+  out(`\nwall = main() from call to return (loading, state, every account's refresh and writes). bound = an account's requests ÷ its limit.\n`);
+  for (const p of phases) {
+    const ratio = p.wallMs / p.maxBoundMs;
+    out(`${ratio <= APPLY_TARGET && p.throttled === 0 ? "target met" : "TARGET MISSED"}: ${p.phase} across ${int(p.accounts)} accounts ${secs(p.wallMs)} = ${ratio.toFixed(3)} × the largest account bound (${secs(p.maxBoundMs)}), target ≤ ${APPLY_TARGET}; ${p.summary}\n`);
+  }
+}
+
+function printReads(figures: readonly ReadsFigure[], count: number): void {
+  out(`\nReads — ${int(count)} Puffle campaigns, requests from the sandbox log (main() in-process; limits raised, counts do not depend on pacing)\n\n`);
+  out(
+    table(
+      ["scenario", "step (in order)", "exit", "requests", "detail GETs", "documented minimum", "requests/minimum"],
+      figures.map((f) => [f.scenario, f.step, String(f.exitCode), int(f.requests), int(f.detailGets), f.minimum === undefined ? "-" : int(f.minimum), f.minimum === undefined ? "-" : (f.requests / f.minimum).toFixed(3)]),
+    ),
+  );
+  out(`\nminimum = the list GET + a detail GET where the documented rule needs one with state holding the status last seen (bench detailReadNeeded); import: the list + one detail per campaign.\n`);
+  const checked = [
+    ...figures.filter((f) => f.scenario === "launched out of band" && f.step === "plan").slice(1),
+    ...figures.filter((f) => f.scenario === "launched out of band" && f.step === "drift"),
+    ...figures.filter((f) => f.scenario === "imported" && (f.step === "plan" || f.step === "drift")),
+  ];
+  for (const f of checked) {
+    const ratio = f.requests / f.minimum!;
+    out(`${ratio <= READS_TARGET ? "target met" : "TARGET MISSED"}: ${f.scenario}: ${f.step} after the ${f.scenario === "imported" ? "import" : "no-op apply"} sends ${int(f.requests)} requests = ${ratio.toFixed(3)} × the minimum ${int(f.minimum!)}, target ≤ ${READS_TARGET}\n`);
+  }
+}
+
 async function run(): Promise<number> {
   let values;
   try {
@@ -313,6 +408,10 @@ async function run(): Promise<number> {
         "rss-count": { type: "string" },
         "rss-rps": { type: "string" },
         "rss-commands": { type: "string" },
+        "scale-counts": { type: "string" },
+        "reads-count": { type: "string" },
+        accounts: { type: "string" },
+        "per-account": { type: "string" },
         all: { type: "boolean" },
         "planner-child": { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -337,6 +436,10 @@ async function run(): Promise<number> {
   let rssCount: number;
   let rssRps: number;
   let selected: string[];
+  let scaleCounts: number[];
+  let readsCount: number;
+  let accountCount: number;
+  let perAccount: number;
   try {
     selected = values.all ? [...BENCHES] : values.only === undefined ? DEFAULT_BENCHES : values.only.split(",").map((x) => x.trim());
     for (const name of selected) {
@@ -352,6 +455,10 @@ async function run(): Promise<number> {
     applyState = values["apply-state"] === "0" ? 0 : Math.round(positive("apply-state", values["apply-state"], 10_000)!);
     rssCount = Math.round(positive("rss-count", values["rss-count"], 10_000)!);
     rssRps = positive("rss-rps", values["rss-rps"], 200)!;
+    accountCount = Math.round(positive("accounts", values.accounts, 60)!);
+    perAccount = Math.round(positive("per-account", values["per-account"], 200)!);
+    readsCount = Math.round(positive("reads-count", values["reads-count"], 1000)!);
+    scaleCounts = (values["scale-counts"] ?? "10000,30000,100000").split(",").map((x) => Math.round(positive("scale-counts", x.trim(), undefined)!));
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`bench: ${err.message}\n${USAGE}`);
@@ -379,8 +486,14 @@ async function run(): Promise<number> {
       rssCount,
       rssRps,
     );
+  if (runs("accounts")) printAccounts(await runAccountsBench({ accounts: accountCount, perAccount, progress }));
+  if (runs("reads")) printReads(await runReadsBench({ count: readsCount, progress }), readsCount);
+  if (runs("scale")) printScale(await runScaleBench({ counts: scaleCounts, rps: SCALE_RPS, progress }), SCALE_RPS);
   return 0;
 }
+
+/** scale: limits on both sides (post-response time and memory do not depend on pacing). */
+const SCALE_RPS = 1000;
 
 run().then(
   (code) => {

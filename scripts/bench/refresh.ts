@@ -158,7 +158,7 @@ export function detailReadNeeded(caps: KindCapabilities, listView: LiveResource,
 }
 
 /** Every listed campaign as the client's own list mapping sees it, read from the simulators without HTTP. */
-function listViews(sb: RunningSandbox): Map<string, LiveResource> {
+export function listViews(sb: RunningSandbox): Map<string, LiveResource> {
   const views = new Map<string, LiveResource>();
   const puffle = call(sb, "puffle", "GET", "/api/campaigns").body as { campaigns: unknown[] };
   for (const c of puffle.campaigns) {

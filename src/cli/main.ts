@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from "commander";
 import { Redactor } from "../core/redact.js";
 import { CliError, DEFAULT_COMMAND_TIMEOUT_S, DEFAULT_REQUEST_TIMEOUT_S, parseSeconds, processIO, redactingOutput, type CliIO, type GlobalOptions } from "./io.js";
 import type { CommandContext, RegisterCommand, Runner } from "./context.js";
+import { helpWidth } from "./static-help.js";
 /**
  * Each command's module, loaded only when that command runs (or all of them for the overview help):
  * `campaignctl validate` never loads the HTTP client, `--help` loads no parser, schema or client.
@@ -142,6 +143,8 @@ export async function main(argv: readonly string[], ioOverrides: Partial<CliIO> 
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
     .configureOutput({
+      // The width static-help.ts formats the overview for, too (the launcher prints it without commander's Command).
+      getOutHelpWidth: () => helpWidth(given.stdout as { isTTY?: boolean; columns?: number }),
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
       outputError: (s, write) => write(singleDashHint(s, program)),

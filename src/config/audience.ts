@@ -188,6 +188,7 @@ export async function loadAudience(ref: AudienceReference, opts: AudienceLoadOpt
       ...(skip ? { skipRow } : {}),
       report,
       accept,
+      full: () => overLimitReported,
     };
     if (/\.jsonl$/i.test(path)) readJsonLines(text, ctx);
     else readCsv(text, ctx);
@@ -248,6 +249,8 @@ interface FileContext {
   skipRow?(pos: Position, why: string): void;
   report(severity: Severity, code: string, message: string, pos: Position): void;
   accept(line: number, identity: string, row: JsonObject, pos: Position): void;
+  /** Past the documented row maximum (reported): the reader stops. */
+  full(): boolean;
 }
 
 /** A column name: a plain roster field, or `<group>.<key>`. */
@@ -386,32 +389,57 @@ interface CsvRecord {
 
 const CSV_OPTIONS = { relax_column_count: true, skip_empty_lines: true, bom: true } as const;
 
+/** Thrown from csv-parse's on_record to stop reading a file whose rows are past the documented maximum. */
+const STOP = Symbol("stop reading");
+
 /**
- * Parse with csv-parse. Where each record starts: in a file without quotes every record is one
- * non-empty line, so the lines are counted directly; otherwise csv-parse's per-record info says
- * (about three times slower, so only when needed).
+ * Parse with csv-parse, one record at a time (`each` returns false to stop: the rest of the file is
+ * never parsed, issue 30). Where each record starts: in a file without quotes (and without bare
+ * carriage returns) every record is one non-empty line, so the lines are counted directly; otherwise
+ * csv-parse's per-record info says (about three times slower, so only when needed).
  */
-function csvRecords(text: string, delimiter: Delimiter): CsvRecord[] {
+function csvEach(text: string, delimiter: Delimiter, each: (r: CsvRecord) => boolean): void {
   const options = { ...CSV_OPTIONS, delimiter };
-  if (!text.includes('"')) {
-    const fields = parseCsv(text, options) as string[][];
-    const lines = text.replace(/^\uFEFF/, "").split("\n");
-    const out: CsvRecord[] = [];
-    let k = 0;
-    for (let i = 0; i < lines.length && k < fields.length; i++) {
-      const l = lines[i]!;
-      if (l === "" || l === "\r") continue;
-      const line = i + 1;
-      out.push({ fields: fields[k++]!, line, raw: () => l.replace(/\r$/, "") });
+  const run = (opts: import("csv-parse/sync").Options): void => {
+    try {
+      parseCsv(text, opts);
+    } catch (err) {
+      if (err !== STOP) throw err;
     }
-    if (k === fields.length) return out;
+  };
+  if (!text.includes('"') && !/\r(?!\n)/.test(text)) {
+    let at = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+    let line = 0;
+    run({
+      ...options,
+      on_record: (fields: string[]) => {
+        // The next non-empty line is this record.
+        for (;;) {
+          const end = text.indexOf("\n", at);
+          const stop = end < 0 ? text.length : end;
+          line += 1;
+          const l = text.slice(at, stop);
+          at = stop + 1;
+          if (l === "" || l === "\r") continue;
+          if (!each({ fields, line, raw: () => l.replace(/\r$/, "") })) throw STOP;
+          return null;
+        }
+      },
+    });
+    return;
   }
-  const records = parseCsv(text, { ...options, raw: true, info: true }) as unknown as { record: string[]; raw: string; info: { lines: number } }[];
-  return records.map((r) => {
-    const raw = r.raw.replace(/^[\r\n]+/, "").replace(/[\r\n]+$/, "");
-    let breaks = 0;
-    for (let i = raw.indexOf("\n"); i >= 0; i = raw.indexOf("\n", i + 1)) breaks += 1;
-    return { fields: r.record, line: r.info.lines - breaks, raw: () => raw };
+  run({
+    ...options,
+    raw: true,
+    info: true,
+    on_record: (r: unknown) => {
+      const { record, raw: rawText, info } = r as { record: string[]; raw: string; info: { lines: number } };
+      const raw = rawText.replace(/^[\r\n]+/, "").replace(/[\r\n]+$/, "");
+      let breaks = 0;
+      for (let i = raw.indexOf("\n"); i >= 0; i = raw.indexOf("\n", i + 1)) breaks += 1;
+      if (!each({ fields: record, line: info.lines - breaks, raw: () => raw })) throw STOP;
+      return null;
+    },
   });
 }
 
@@ -485,9 +513,41 @@ function namedHeader(ctx: FileContext, names: readonly string[], headPos: (i: nu
 
 function readCsv(text: string, ctx: FileContext): void {
   const delimiter = detectDelimiter(text);
-  let records: CsvRecord[];
+  const locator = (r: CsvRecord) => {
+    let fields: Position[] | undefined;
+    return (i: number): Position => (fields ??= fieldPositions(r.raw(), r.line, delimiter))[i] ?? { line: r.line, col: 1 };
+  };
+  let names: string[] | undefined;
+  let plan: HeaderPlan | undefined;
+  let direct = false;
+  const each = (r: CsvRecord): boolean => {
+    if (names === undefined) {
+      names = r.fields.map((n) => n.trim());
+      plan = ctx.mapping ? mappedHeader(ctx, ctx.mapping, names, locator(r), r.line) : namedHeader(ctx, names, locator(r), r.line);
+      if (!plan.columns.some((c) => isIdentity(ctx, c.name))) {
+        // With audience.columns, a missing identity mapping is reported at the campaign file (or as a missing header above).
+        if (!ctx.mapping) ctx.report("error", "AUDIENCE_IDENTITY_COLUMN", `the header row has no ${JSON.stringify(ctx.identityColumn)} column, which identifies each row for this campaign's channel`, { line: r.line, col: 1 });
+        return false;
+      }
+      // Header problems are reported once; the rows are still checked with the columns that are known (all problems at once).
+      direct = plan.use.length === names.length && plan.use.every((u, j) => u === j);
+      return true;
+    }
+    const p = plan!;
+    if (r.fields.length !== names.length) {
+      const message = `row has ${r.fields.length} fields, the header row has ${names.length}`;
+      if (ctx.skipRow) ctx.skipRow({ line: r.line, col: 1 }, message);
+      else ctx.report("error", "AUDIENCE_ROW_WIDTH", message, { line: r.line, col: 1 });
+      return true;
+    }
+    const at = locator(r);
+    if (direct) buildRow(ctx, r.line, p.columns, r.fields, at);
+    else buildRow(ctx, r.line, p.columns, p.use.map((u) => r.fields[u]), (j) => at(p.use[j]!));
+    // Past the documented row maximum (reported once, located): the rest of the file is not read.
+    return !ctx.full();
+  };
   try {
-    records = csvRecords(text, delimiter);
+    csvEach(text, delimiter, each);
   } catch (err) {
     const e = err as { code?: string; message?: string; lines?: number };
     const sep = delimiter === "\t" ? "tab" : delimiter === ";" ? "semicolon" : "comma";
@@ -501,42 +561,24 @@ function readCsv(text: string, ctx: FileContext): void {
     ctx.report("error", "AUDIENCE_CSV_SYNTAX", `${lowered} (quote fields holding ${sep}s, quotes or line breaks with "…", and double inner quotes)`, { line: e.lines ?? 1, col: 1 });
     return;
   }
-  if (records.length === 0) {
+  if (names === undefined) {
     ctx.report("error", "AUDIENCE_EMPTY", `file is empty; expected a header row naming the columns (${ctx.identityColumn} at least)`, { line: 1, col: 1 });
-    return;
-  }
-  const locator = (r: CsvRecord) => {
-    let fields: Position[] | undefined;
-    return (i: number): Position => (fields ??= fieldPositions(r.raw(), r.line, delimiter))[i] ?? { line: r.line, col: 1 };
-  };
-  const head = records[0]!;
-  const names = head.fields.map((n) => n.trim());
-  const plan = ctx.mapping ? mappedHeader(ctx, ctx.mapping, names, locator(head), head.line) : namedHeader(ctx, names, locator(head), head.line);
-  if (!plan.columns.some((c) => isIdentity(ctx, c.name))) {
-    // With audience.columns, a missing identity mapping is reported at the campaign file (or as a missing header above).
-    if (!ctx.mapping) ctx.report("error", "AUDIENCE_IDENTITY_COLUMN", `the header row has no ${JSON.stringify(ctx.identityColumn)} column, which identifies each row for this campaign's channel`, { line: head.line, col: 1 });
-    return;
-  }
-  // Header problems are reported once; the rows are still checked with the columns that are known (all problems at once).
-  const direct = plan.use.length === names.length && plan.use.every((u, j) => u === j);
-  for (let k = 1; k < records.length; k++) {
-    const r = records[k]!;
-    if (r.fields.length !== names.length) {
-      const message = `row has ${r.fields.length} fields, the header row has ${names.length}`;
-      if (ctx.skipRow) ctx.skipRow({ line: r.line, col: 1 }, message);
-      else ctx.report("error", "AUDIENCE_ROW_WIDTH", message, { line: r.line, col: 1 });
-      continue;
-    }
-    const at = locator(r);
-    if (direct) buildRow(ctx, r.line, plan.columns, r.fields, at);
-    else buildRow(ctx, r.line, plan.columns, plan.use.map((u) => r.fields[u]), (j) => at(plan.use[j]!));
   }
 }
 
 function readJsonLines(text: string, ctx: FileContext): void {
-  const lines = text.replace(/^\uFEFF/, "").split("\n");
+  const body = text.replace(/^\uFEFF/, "");
   let any = false;
-  lines.forEach((raw, i) => {
+  // One line at a time, never the whole file split up front; past the documented row maximum the rest is not read.
+  for (let start = 0, i = 0; start <= body.length && !ctx.full(); i++) {
+    const nl = body.indexOf("\n", start);
+    const raw = body.slice(start, nl < 0 ? body.length : nl);
+    start = nl < 0 ? body.length + 1 : nl + 1;
+    jsonLine(raw, i);
+  }
+  if (!any) ctx.report("error", "AUDIENCE_EMPTY", "file is empty; expected one JSON object per line", { line: 1, col: 1 });
+
+  function jsonLine(raw: string, i: number): void {
     const line = i + 1;
     const src = raw.replace(/\r$/, "");
     if (src.trim() === "") return;
@@ -600,6 +642,5 @@ function readJsonLines(text: string, ctx: FileContext): void {
       keys.push(ctx.identityColumn);
     }
     if (!bad) buildRow(ctx, line, columns, values, (i) => at(keys[i]!));
-  });
-  if (!any) ctx.report("error", "AUDIENCE_EMPTY", "file is empty; expected one JSON object per line", { line: 1, col: 1 });
+  }
 }

@@ -142,6 +142,11 @@ export interface KindCapabilities {
    */
   frozenReads?: readonly { paths: readonly string[]; statuses: readonly string[]; basis: string }[];
   /**
+   * The answer of a field write (PATCH) is the detail itself (documented): a detail GET after it can
+   * carry nothing the answer lacks, so apply verifies what the answer lacks from the list alone.
+   */
+  writeAnswerIsDetail?: { basis: string };
+  /**
    * How `apply --prune` retires an orphan (docs/design.md §16). `keep`: lifecycle actions that stop it
    * and keep its history, the first whose `from` holds the live status (none: it is already stopped);
    * `delete`: what a DELETE loses, when the API can delete (used only with `prune: delete`).

@@ -14,6 +14,8 @@ export interface LiveAdoption {
   missing: readonly string[];
   /** Immutable paths no read returned, recorded as the spec says. */
   assumed: readonly string[];
+  /** The status the read showed (recorded as observed: the next refresh skips reads it makes pointless). */
+  status?: string;
 }
 
 /**
@@ -36,7 +38,7 @@ export async function readForAdoption(session: KindSession, decl: ResourceDecl, 
   // the spec says, so it never plans a replace; a mutable one stays unrecorded and the next apply writes it.
   const filled = fillUnknown(caps, live, decl.spec, undefined, true);
   const applied = projectLive(decl.spec, live.spec, caps);
-  return { id: live.id, applied, missing: filled.unknown, assumed: filled.fromSpec };
+  return { id: live.id, applied, missing: filled.unknown, assumed: filled.fromSpec, ...(live.status === undefined ? {} : { status: live.status }) };
 }
 
 /**

@@ -7,6 +7,8 @@ import { acquireStateLock } from "../state/lock.js";
 import { applicableResources, applyExitCode, executePlan, safetyRefusal, type ApplyOptions, type ResourceOutcome, type WaitProgress } from "./apply.js";
 import { EarlyStart, type AccountRun } from "./early-start.js";
 import { resolveUndeclaredPending } from "./pending.js";
+import { observedEntries } from "./observe.js";
+import { isStateWriteError } from "./apply/errors.js";
 import { runPlan, type PlanRun, type PlanRunEvents, type PlanRunOptions } from "./plan-run.js";
 import { ApplyRefused, checkPlanState, savedPlanToApply, type SavedPlan } from "./saved-plan.js";
 
@@ -256,6 +258,7 @@ async function applyPlan(run: ApplyPlanRun, result: PlanRun): Promise<ResourceOu
   const work = applicableResources(plan);
   if (!work.some((c) => hasWork(c, prune))) {
     if (unplanned.length === 0) events.nothingToApply?.();
+    recordObserved(store, result);
     return unplanned;
   }
   // Counted before any write of this apply (an account started early has written since). That check
@@ -264,6 +267,7 @@ async function applyPlan(run: ApplyPlanRun, result: PlanRun): Promise<ResourceOu
   if (refusal && !opts.force) throw new ApplyRefused("safety-threshold", refusal);
   const changes = plan.campaigns.some((c) => isChange(c, prune));
   if (!opts.saved && !opts.autoApprove && changes && !((await events.confirm?.(plan)) ?? false)) return "cancelled";
+  recordObserved(store, result);
   events.applyStart?.(work.length);
   // Accounts already started early are not run again.
   const rest = work.filter((c) => !early.started.has(accountKey(c.provider, c.account)));
@@ -277,6 +281,20 @@ async function applyPlan(run: ApplyPlanRun, result: PlanRun): Promise<ResourceOu
     return unplanned;
   }
   return [...unplanned, ...outcomes].sort((a, b) => a.address.localeCompare(b.address));
+}
+
+/**
+ * What the refresh saw on campaigns this apply leaves alone is recorded (src/engine/observe.ts), so the
+ * next refresh skips the reads it makes pointless; not after a cancelled confirmation.
+ */
+function recordObserved(store: StateStore, result: PlanRun): void {
+  for (const { address, entry } of observedEntries(result.plan, result.refreshed)) {
+    try {
+      store.set(address, entry);
+    } catch (err) {
+      if (!isStateWriteError(err)) throw err;
+    }
+  }
 }
 
 /** Write the state file, trying a few times (a full disk may free up); false when it never worked. */

@@ -121,7 +121,13 @@ export function buildPlan(refreshed: readonly RefreshedResource[], opts: BuildPl
   const users = new Map<string, string[]>();
   for (const c of campaigns) {
     if (c.action === "orphan" || !c.desired) continue;
-    for (const { id, field } of referencedIds(c.desired, referencesOf(c.kind))) users.set(id, [...(users.get(id) ?? []), `${c.address} (${field.path})`]);
+    for (const { id, field } of referencedIds(c.desired, referencesOf(c.kind))) {
+      // One list per id, appended to: a copy per user made 33k campaigns sharing one style id quadratic (issue 30).
+      const list = users.get(id);
+      const user = `${c.address} (${field.path})`;
+      if (list) list.push(user);
+      else users.set(id, [user]);
+    }
   }
   const kept: ResourcePlan[] = [];
   for (const c of campaigns) {

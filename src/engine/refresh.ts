@@ -150,6 +150,16 @@ async function refreshAccount(
   }
   const byId = new Map(listed.map((c) => [c.id, c]));
   const nameField = caps.nameField;
+  // Live campaigns by exact name, in list order: adoption and name checks look one name up instead of
+  // scanning the whole list per new campaign (quadratic at scale: issue 30).
+  const byName = new Map<unknown, LiveResource[]>();
+  for (const c of listed) {
+    const n = c.spec[nameField];
+    if (n === undefined) continue;
+    const same = byName.get(n);
+    if (same) same.push(c);
+    else byName.set(n, [c]);
+  }
 
   return Promise.all(
     detectMoves(items, nameField, (id) => byId.get(id)).map(async ({ address, decl, state, movedFrom, pending }): Promise<RefreshedResource> => {
@@ -177,7 +187,7 @@ async function refreshAccount(
           }
         } else if (decl) {
           const name = decl.spec[nameField];
-          const candidates = adoptionCandidates(caps, decl.spec, listed, claimedIds);
+          const candidates = adoptionCandidates(caps, decl.spec, byName.get(name) ?? [], claimedIds);
           if (candidates.length > 1) {
             return {
               ...base,
@@ -192,7 +202,7 @@ async function refreshAccount(
           } else if (caps.uniqueNames && typeof name === "string") {
             // A create whose name a live campaign of another address (or a retired one) holds would fail
             // at apply with a name conflict: a plan error, located at the name (docs/design.md §16).
-            const taken = listed.find((c) => c.spec[nameField] === name);
+            const taken = byName.get(name)?.[0];
             if (taken) {
               const at = decl.locate?.(["spec", nameField]) ?? decl.source;
               const owner = claimedBy.get(taken.id);

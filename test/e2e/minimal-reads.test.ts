@@ -76,4 +76,69 @@ describe("minimal reads: detail GETs that cannot change the plan are skipped", (
     expect((await ws.run(["plan", "--detailed-exitcode"])).code).toBe(0);
     expect(await puffleGets()).toEqual(["/api/campaigns", `/api/campaigns/${entry.id}`]);
   });
+
+  it("a campaign launched outside campaignctl costs one detail read, once: the no-op apply records the status it saw (issue 30)", async () => {
+    const { status: _status, ...unmanagedStatus } = puffleEmail;
+    await ws.write("nurture", "PuffleCampaign", unmanagedStatus);
+    expect((await ws.run(["apply", "--auto-approve"])).code).toBe(0);
+    const id = (await ws.state()).campaigns[ADDRESS]?.id as string;
+    await sb.forceStatus("puffle", id, "active");
+
+    // The refresh reads the detail (seen in draft, listed active) and finds nothing to do.
+    await clearLogs(sb);
+    const noop = await ws.run(["apply", "--auto-approve"]);
+    expect(noop.code, noop.stdout + noop.stderr).toBe(0);
+    expect(await puffleGets()).toEqual(["/api/campaigns", `/api/campaigns/${id}`]);
+    expect((await sb.requests("puffle")).filter((r) => r.method !== "GET")).toEqual([]);
+    const entry = (await ws.state()).campaigns[ADDRESS] as { observed?: unknown; applied: Record<string, unknown> };
+    expect(entry.observed).toEqual({ status: "active" });
+    expect(entry.applied.sequence_nodes).toEqual(puffleEmail.sequence_nodes);
+
+    // From now on the list alone: plan, drift and apply.
+    for (const args of [["plan", "--detailed-exitcode"], ["drift"], ["apply", "--auto-approve"]]) {
+      await clearLogs(sb);
+      const res = await ws.run(args);
+      expect(res.code, `${args.join(" ")}: ${res.stdout}${res.stderr}`).toBe(0);
+      expect(await puffleGets()).toEqual(["/api/campaigns"]);
+    }
+  });
+
+  it("a no-op apply records no status when state holds a frozen field the file no longer manages", async () => {
+    await ws.write("nurture", "PuffleCampaign", puffleEmail);
+    expect((await ws.run(["apply", "--auto-approve"])).code).toBe(0);
+    const id = (await ws.state()).campaigns[ADDRESS]?.id as string;
+    await sb.forceStatus("puffle", id, "active");
+    const { sequence_nodes: _nodes, status: _status, ...rest } = puffleEmail;
+    await ws.write("nurture", "PuffleCampaign", rest);
+    expect((await ws.run(["apply", "--auto-approve"])).code).toBe(0);
+    // Nothing vouches for the live sequence: the entry keeps what it had.
+    expect(((await ws.state()).campaigns[ADDRESS] as { observed?: unknown }).observed).toEqual({ status: "draft" });
+  });
+
+  it("import and state adopt record the status they read: the first plan after them sends the list alone for launched campaigns", async () => {
+    const created = await sb.request("puffle", "POST", "/api/campaigns", { type: "email", name: "Launched", sender_account_ids: ["f0000000-0000-4000-8000-000000000002"] });
+    const launched = (created.body as { campaign: { id: string } }).campaign.id;
+    expect((await sb.request("puffle", "PATCH", `/api/campaigns/${launched}`, { sequence_nodes: puffleEmail.sequence_nodes })).status).toBe(200);
+    await sb.forceStatus("puffle", launched, "active");
+    const draft = ((await sb.request("puffle", "POST", "/api/campaigns", { type: "email", name: "Still draft", sender_account_ids: ["f0000000-0000-4000-8000-000000000002"] })).body as { campaign: { id: string } }).campaign.id;
+
+    const imported = await ws.run(["import", "--provider", "puffle", "--all"]);
+    expect(imported.code, imported.stderr).toBe(0);
+    const observed = Object.values((await ws.state()).campaigns).map((e) => [e.id, (e as { observed?: { status?: string } }).observed?.status]);
+    expect(observed.sort()).toEqual([[draft, "draft"], [launched, "active"]].sort());
+    await clearLogs(sb);
+    expect((await ws.run(["plan", "--detailed-exitcode"])).code).toBe(0);
+    // The draft's sequence can change in the UI: read; the launched one cannot: not read.
+    expect(await puffleGets()).toEqual(["/api/campaigns", `/api/campaigns/${draft}`]);
+
+    // state adopt: forget the launched campaign and adopt it again by id.
+    const address = Object.entries((await ws.state()).campaigns).find(([, e]) => e.id === launched)![0];
+    expect((await ws.run(["state", "forget", address])).code).toBe(0);
+    const adopted = await ws.run(["state", "adopt", address, "--id", launched]);
+    expect(adopted.code, adopted.stderr).toBe(0);
+    expect(((await ws.state()).campaigns[address] as { observed?: unknown }).observed).toEqual({ status: "active" });
+    await clearLogs(sb);
+    expect((await ws.run(["plan", "--detailed-exitcode"])).code).toBe(0);
+    expect(await puffleGets()).toEqual(["/api/campaigns", `/api/campaigns/${draft}`]);
+  });
 });

@@ -43,6 +43,23 @@ describe("contract: create → plan empty → change → plan shows it → apply
     expect(final.code, final.stdout).toBe(0);
   });
 
+  it("Altur: a PATCH of list-only fields is verified from its answer and the list, with no detail GET (issue 30)", async () => {
+    await ws.write("q2-reactivation", "AlturCampaign", alturPhone);
+    expect((await ws.run(["apply", "--auto-approve"])).code).toBe(0);
+    const [campaign] = await sb.campaigns("altur");
+    const id = String((campaign as { id: number }).id);
+    await ws.write("q2-reactivation", "AlturCampaign", { ...alturPhone, retries: 3, timezone: "America/Bogota" });
+    await clearLogs(sb);
+    const applied = await ws.run(["apply", "--auto-approve", "--format", "json"]);
+    expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+    const log = await sb.requests("altur");
+    expect(log.filter((r) => r.method === "GET" && r.path.endsWith(`/campaigns/${id}`))).toEqual([]);
+    expect(writes(log)).toEqual([expect.objectContaining({ method: "PATCH", body: { retries: 3, timezone: "America/Bogota" } })]);
+    // Verified all the same: the list carries both fields.
+    const outcome = (JSON.parse(applied.stdout) as { campaigns: { verified: string[] }[] }).campaigns[0];
+    expect(outcome?.verified.sort()).toEqual(["retries", "timezone"]);
+  });
+
   it("Puffle: a draft with its sequence is created, then a rename is one PATCH of name", async () => {
     await ws.write("email-nurture", "PuffleCampaign", puffleEmail);
     const created = await ws.run(["apply", "--auto-approve"]);

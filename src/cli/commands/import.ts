@@ -351,7 +351,8 @@ async function runImport(ctx: CommandContext, opts: ImportOptions): Promise<numb
       const appliedAt = new Date().toISOString();
       const campaigns: Record<Address, StateEntry> = { ...state.campaigns };
       for (const w of written) {
-        campaigns[w.address] = { provider, account: opts.account, kind: module.kind, id: w.id, appliedAt, applied: w.spec };
+        // The status this import read: the next refresh skips the reads it makes pointless (issue 30).
+        campaigns[w.address] = { provider, account: opts.account, kind: module.kind, id: w.id, appliedAt, applied: w.spec, ...(w.live.status === undefined ? {} : { observed: { status: w.live.status } }) };
       }
       await writeState(workspace.stateFile, { ...state, campaigns });
     });

@@ -107,6 +107,8 @@ interface Adoption {
   id: string;
   applied: JsonObject;
   verified: boolean;
+  /** The status the read showed, recorded as observed. */
+  status?: string;
   /** Paths no read returned: unknown, so never reported as differing. */
   missing?: readonly string[];
   /** Immutable paths no read returned, recorded as the spec says. */
@@ -199,6 +201,7 @@ async function adopt(ctx: CommandContext, address: string, rawId: string): Promi
       id: adoption.id,
       appliedAt: new Date().toISOString(),
       applied: adoption.applied,
+      ...(adoption.status !== undefined ? { observed: { status: adoption.status } } : {}),
     };
     // Binding the address settles a create an interrupted apply left pending for it.
     const pending = { ...(state.pending ?? {}) };

@@ -73,6 +73,8 @@ export async function verifyFields(run: ResourceRunState, fields: readonly strin
 export async function readBack(run: ResourceRunState, fields: readonly string[]): Promise<LiveResource | undefined> {
   const carried = run.live && !fields.some((f) => run.live?.missing.some((m) => pathWithin(m, f) || pathWithin(f, m)));
   if (carried) return run.live;
+  // The write answered with the detail itself (Altur): a detail GET would carry nothing more.
+  if (run.live && run.caps.writeAnswerIsDetail) return run.live;
   if (!run.client.get || run.id === undefined) return run.live;
   const fresh = await run.client.get(run.id);
   if (!fresh) throw new VerificationError(`campaign ${run.id} disappeared right after the write`);

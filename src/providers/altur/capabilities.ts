@@ -41,6 +41,7 @@ export const capabilities: KindCapabilities = {
   // README.md §3.3: returned by neither the list item nor the detail (nor PATCH/lifecycle answers).
   writeOnlyFields: ["integration_type", "message_limit", "template_alt", "cycles.mode"],
   nameField: "name",
+  writeAnswerIsDetail: { basis: "README.md §3: PATCH and lifecycle answers carry the detail (`campaign`), the same shape as GET /campaigns/{id}" },
   // Contacts in `queue` have not been called yet: only they move to the new version.
   newVersion: { stop: ["pause"], notContacted: ["queue"] },
   // Altur has no delete: a pruned campaign is archived (its calls and contacts stay readable).
