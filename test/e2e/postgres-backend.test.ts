@@ -207,10 +207,11 @@ describe("PostgreSQL state backend", () => {
       let blocked = 0;
       // Extrovert has no read API: a create whose answer died with the process is blocked with the adopt
       // command (never sent again); bind it as a person would, from the "dashboard" (the sandbox).
-      for (const m of next.stdout.matchAll(/campaignctl state adopt (extrovert\/default\/(x\d+)) --id <ID>/g)) {
+      const addresses = new Set([...next.stdout.matchAll(/campaignctl state adopt (extrovert\/default\/x\d+) --id <ID>/g)].map((m) => m[1] as string));
+      for (const address of addresses) {
         blocked += 1;
-        const id = (await live("pg-kill")).byName.get(`pg-kill X${(m[2] as string).slice(1)}`);
-        const args = id === undefined ? ["apply", "--auto-approve", "--recreate-pending", "--target", m[1] as string] : ["state", "adopt", m[1] as string, "--id", id];
+        const id = (await live("pg-kill")).byName.get(`pg-kill X${address.slice(address.lastIndexOf("x") + 1)}`);
+        const args = id === undefined ? ["apply", "--auto-approve", "--recreate-pending", "--target", address] : ["state", "adopt", address, "--id", id];
         const settled = await fresh.run(args, { CAMPAIGNCTL_PG_URL: db.url });
         expect(settled.code, settled.stdout + settled.stderr).toBe(0);
       }
