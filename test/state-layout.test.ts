@@ -89,8 +89,11 @@ describe("state layout", () => {
     expect((await readState(file, catalog)).campaigns[address]?.id).toBe("changed");
     // A leftover part of a crashed write (listed by no head) goes with the next write.
     writeFileSync(join(partsDirOf(file), "puffle.client-9.0123456789abcdef.json"), "{}");
+    // And so does the temp file of a killed writer (pid 999999 runs nowhere here).
+    writeFileSync(join(partsDirOf(file), ".puffle.client-9.0123456789abcdef.json.999999.1.tmp"), "{");
     await writeState(file, doc);
     expect(parts()).not.toContain("puffle.client-9.0123456789abcdef.json");
+    expect(parts()).not.toContain(".puffle.client-9.0123456789abcdef.json.999999.1.tmp");
     process.env.CAMPAIGNCTL_STATE_SPLIT_BYTES = String(10 * 1024 * 1024);
     await writeState(file, doc);
     expect(head().version).toBe(1);

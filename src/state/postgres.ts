@@ -253,7 +253,7 @@ export class PostgresBackend implements StateBackend {
     });
     const doc = await this.read(catalog);
     if (recovered) opts.onNote?.(`recovered the changes an interrupted apply left in ${this.where} (now serial ${doc.serial ?? 0})`);
-    return new PostgresSession(this, doc);
+    return new PostgresSession(this, doc, catalog);
   }
 
   async write(doc: StateDocument, _catalog: KindCatalog, opts: WriteOptions = {}): Promise<void> {
@@ -344,6 +344,7 @@ class PostgresSession implements StateSession {
   constructor(
     private readonly backend: PostgresBackend,
     readonly doc: StateDocument,
+    private readonly catalog: KindCatalog,
   ) {}
 
   get serial(): number {
@@ -428,7 +429,7 @@ class PostgresSession implements StateSession {
     if (!this.changed) return;
     if (this.failure || this.inFlight.size > 0) {
       // Some change did not reach the server: write the whole state as this apply knows it (CAS on its base).
-      await this.backend.write({ ...this.doc }, undefined as never, { keepSerial: true });
+      await this.backend.write({ ...this.doc }, this.catalog, { keepSerial: true });
     }
     await this.backend.bump(this.lineage, this.serial);
     this.doc.serial = this.serial + 1;

@@ -4,7 +4,7 @@ import { basename, join } from "node:path";
 import { isJsonObject, stableStringify } from "../core/json.js";
 import type { Address, AudienceState, KindCatalog, PendingCreate, StateDocument, StateEntry } from "../core/types.js";
 import { writeFileAtomicSync } from "./atomic-file.js";
-import { journalFileOf, readRegularFile, StateFileError, writeFailureHint } from "./files.js";
+import { journalFileOf, PART_TEMP, readRegularFile, removeStaleTempsIn, StateFileError, writeFailureHint } from "./files.js";
 
 export { StateLockedError, withStateLock } from "./lock.js";
 export { readRegularFile, removeStaleTemps, StateFileError, writeAll, writeFailureHint } from "./files.js";
@@ -266,6 +266,8 @@ export function layoutState(doc: StateDocument): { head: string; parts: Map<stri
 function writeLayoutSync(file: string, doc: StateDocument): void {
   const { head, parts } = layoutState(doc);
   const dir = partsDirOf(file);
+  // Temp files a killed write left among the parts (never committed: the commit-back adds the directory).
+  removeStaleTempsIn(dir, PART_TEMP);
   if (parts.size > 0) {
     mkdirSync(dir, { recursive: true });
     for (const [name, text] of parts) {

@@ -172,28 +172,28 @@ describe("PostgreSQL state backend", () => {
     }
   }, 120_000);
 
-  it("kill -9 mid-apply: the server releases the lock at once; a fresh directory with no local files creates no duplicate and converges to an empty plan", async () => {
-    // Extrovert creates are slow (a kill then often lands between its pending record and the answer).
-    await sb.setFaults("extrovert", { latencyMs: 400 });
-    for (const p of ["puffle", "altur"] as const) await sb.setFaults(p, { latencyMs: 30 });
-    const ws = await workspace("pg-kill", "kill", 2);
-    const fresh = await workspace("pg-kill", "kill", 2);
+  /** One trial: kill -9 an apply mid-way, then a fresh directory applies and converges. */
+  async function killTrial(t: number, figures: string[]): Promise<void> {
+    const tag = `pg-kill${t}`;
+    const key = `kill${t}`;
+    const ws = await workspace(tag, key, 2);
+    const fresh = await workspace(tag, key, 2);
     try {
       const child = spawnCli(["apply", "--auto-approve"], { cwd: ws.dir, env: env() });
       // Mid-apply: some campaign recorded and some create pending in PostgreSQL.
       await until("a recorded campaign and a pending create", async () => {
-        const [c] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM campaignctl_campaigns WHERE key = 'kill'`);
-        const [p] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM campaignctl_pending WHERE key = 'kill'`);
+        const [c] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM campaignctl_campaigns WHERE key = $1`, [key]);
+        const [p] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM campaignctl_pending WHERE key = $1`, [key]);
         return (c?.n ?? 0) >= 1 && (p?.n ?? 0) >= 1;
       });
       const killedAt = Date.now();
       child.kill("SIGKILL");
       const r = await child.done;
       expect(r.signal).toBe("SIGKILL");
-      await until("the server to release the lock", async () => (await lockHolders("kill")) === 0, 10_000);
+      await until("the server to release the lock", async () => (await lockHolders(key)) === 0, 10_000);
       const releasedMs = Date.now() - killedAt;
-      const pendingAfterKill = (await db.query<{ address: string }>(`SELECT address FROM campaignctl_pending WHERE key = 'kill' ORDER BY address`)).map((x) => x.address);
-      const [dirty] = await db.query<{ dirty: boolean }>(`SELECT dirty FROM campaignctl_state WHERE key = 'kill'`);
+      const pendingAfterKill = (await db.query<{ address: string }>(`SELECT address FROM campaignctl_pending WHERE key = $1 ORDER BY address`, [key])).map((x) => x.address);
+      const [dirty] = await db.query<{ dirty: boolean }>(`SELECT dirty FROM campaignctl_state WHERE key = $1`, [key]);
       expect(dirty?.dirty).toBe(true);
       expect(stateFiles(ws.dir)).toEqual([]);
 
@@ -210,28 +210,38 @@ describe("PostgreSQL state backend", () => {
       const addresses = new Set([...next.stdout.matchAll(/campaignctl state adopt (extrovert\/default\/x\d+) --id <ID>/g)].map((m) => m[1] as string));
       for (const address of addresses) {
         blocked += 1;
-        const id = (await live("pg-kill")).byName.get(`pg-kill X${address.slice(address.lastIndexOf("x") + 1)}`);
+        const id = (await live(tag)).byName.get(`${tag} X${address.slice(address.lastIndexOf("x") + 1)}`);
         const args = id === undefined ? ["apply", "--auto-approve", "--recreate-pending", "--target", address] : ["state", "adopt", address, "--id", id];
         const settled = await fresh.run(args, { CAMPAIGNCTL_PG_URL: db.url });
         expect(settled.code, settled.stdout + settled.stderr).toBe(0);
       }
       expect([0, 3], next.stdout + next.stderr).toContain(next.code);
       if (next.code === 3) expect(blocked).toBeGreaterThan(0);
-      const l = await live("pg-kill");
+      const l = await live(tag);
       expect(l.duplicates).toBe(0);
       expect(l.count).toBe(6);
       const plan = await fresh.run(["plan", "--detailed-exitcode"], { CAMPAIGNCTL_PG_URL: db.url });
       expect(plan.code, plan.stdout + plan.stderr).toBe(0);
       expect(stateFiles(fresh.dir)).toEqual([]);
       expect(existsSync(join(fresh.dir, "campaignctl.state.json.lock"))).toBe(false);
-      console.log(
-        `[pg-backend] kill -9 mid-apply after ${r.ms} ms: lock released by the server ${releasedMs} ms after the kill; pending in PostgreSQL at the kill: ${pendingAfterKill.join(", ") || "none"}; fresh apply exit ${next.code} in ${nextMs} ms, Extrovert blocked→settled ${blocked}; live 6, duplicates ${l.duplicates}; next plan empty`,
+      figures.push(
+        `trial ${t}: kill -9 mid-apply after ${r.ms} ms: lock released by the server ${releasedMs} ms after the kill; pending in PostgreSQL at the kill: ${pendingAfterKill.join(", ") || "none"}; fresh apply exit ${next.code} in ${nextMs} ms, Extrovert blocked→settled ${blocked}; live 6, duplicates ${l.duplicates}; next plan empty`,
       );
     } finally {
       await ws.dispose();
       await fresh.dispose();
     }
-  }, 120_000);
+  }
+
+  const KILL_TRIALS = Number(process.env.CAMPAIGNCTL_PG_KILL_TRIALS ?? 2);
+  it(`kill -9 mid-apply, ${KILL_TRIALS} trial(s): the server releases the lock at once; a fresh directory with no local files creates no duplicate and converges to an empty plan`, async () => {
+    // Extrovert creates are slow (a kill then often lands between its pending record and the answer).
+    await sb.setFaults("extrovert", { latencyMs: 400 });
+    for (const p of ["puffle", "altur"] as const) await sb.setFaults(p, { latencyMs: 30 });
+    const figures: string[] = [];
+    for (let t = 1; t <= KILL_TRIALS; t += 1) await killTrial(t, figures);
+    console.log(`[pg-backend] ${figures.join("\n[pg-backend] ")}`);
+  }, 60_000 + KILL_TRIALS * 30_000);
 
   it("a write that lost the compare-and-set is refused: the stored serial moved on under the apply", async () => {
     const ws = await workspace("pg-cas", "cas");
