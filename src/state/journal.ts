@@ -304,9 +304,16 @@ export class StateStore {
    */
   async pending(address: Address, p: PendingCreate): Promise<void> {
     this.append({ op: "pending", address, pending: p });
-    await this.durable();
+    // In memory before the wait: a signal's state write (compactSync) during the fsync must include it,
+    // since it removes the journal that holds it.
     this.changed = true;
     (this.doc.pending ??= {})[address] = p;
+    try {
+      await this.durable();
+    } catch (err) {
+      if (this.doc.pending?.[address] === p) delete this.doc.pending[address];
+      throw err;
+    }
     if (this.writeThrough) this.flushSync();
   }
 

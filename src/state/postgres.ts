@@ -27,7 +27,7 @@ import { isJsonObject } from "../core/json.js";
 import type { Address, KindCatalog, PendingCreate, StateDocument, StateEntry, UntrackedEntry } from "../core/types.js";
 import { StateConflictError, type StateBackend, type StateSession, type WriteOptions } from "./backend.js";
 import type { HeldLock, LockHolder, LockOptions } from "./lock.js";
-import { checkEntry, checkPending, emptyState } from "./state-file.js";
+import { checkEntry, checkPending, emptyState, StateWriteError } from "./state-file.js";
 
 /** A failure talking to PostgreSQL, worded without the URL's password. */
 export class PostgresStateError extends UserError {
@@ -384,8 +384,11 @@ class PostgresSession implements StateSession {
           q.done();
         }
       } catch (err) {
-        this.failure = err as Error;
-        for (const q of batch) q.done(err as Error);
+        // A StateWriteError, as for the state file: the engine then starts no create and says so.
+        const text = err instanceof Error ? err.message : String(err);
+        const prefix = `${this.backend.where}: `;
+        this.failure = new StateWriteError(this.backend.where, new Error(text.startsWith(prefix) ? text.slice(prefix.length) : text));
+        for (const q of batch) q.done(this.failure);
       }
     }
     this.draining = undefined;

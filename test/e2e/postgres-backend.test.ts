@@ -86,7 +86,7 @@ async function lockHolders(key: string): Promise<number> {
 
 async function until(what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {
   const end = Date.now() + ms;
-  while (!(await check())) {
+  while (!(await check().catch(() => false))) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
   }
@@ -242,6 +242,42 @@ describe("PostgreSQL state backend", () => {
     for (let t = 1; t <= KILL_TRIALS; t += 1) await killTrial(t, figures);
     console.log(`[pg-backend] ${figures.join("\n[pg-backend] ")}`);
   }, 60_000 + KILL_TRIALS * 30_000);
+
+  it("the connection dies mid-apply (the server ends it): exit 1 with the ids to bind, never the password; a rerun converges with 0 duplicates", async () => {
+    for (const p of ["extrovert", "puffle", "altur"] as const) await sb.setFaults(p, { latencyMs: 120 });
+    const ws = await workspace("pg-lost", "lost", 2);
+    try {
+      const child = spawnCli(["apply", "--auto-approve"], { cwd: ws.dir, env: env() });
+      await until("a recorded campaign", async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM campaignctl_campaigns WHERE key = 'lost'`))[0]?.n !== 0);
+      const ended = await db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'campaignctl apply%'`);
+      expect(ended).toHaveLength(1);
+      const r = await child.done;
+      expect(r.code, r.stdout + r.stderr).toBe(1);
+      expect(r.stdout + r.stderr).not.toContain(PG_PASSWORD);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(r.stderr).toMatch(/error: the state could not be written: cannot write PostgreSQL postgres@127\.0\.0\.1:\d+, key lost: the connection failed: /);
+      expect(r.stderr).toMatch(/These campaigns exist at their providers but are not in PostgreSQL postgres@127\.0\.0\.1:\d+, key lost/);
+      expect(stateFiles(ws.dir)).toEqual([]);
+      // The next run (the database is reachable again) converges without sending any create twice.
+      for (let run = 0; run < 3; run += 1) {
+        const again = await ws.run(["apply", "--auto-approve", "--quiet"], { CAMPAIGNCTL_PG_URL: db.url });
+        if (again.code === 0) break;
+        const blocked = new Set([...again.stdout.matchAll(/campaignctl state adopt (extrovert\/default\/x\d+) --id <ID>/g)].map((m) => m[1] as string));
+        expect(blocked.size, again.stdout + again.stderr).toBeGreaterThan(0);
+        for (const address of blocked) {
+          const id = (await live("pg-lost")).byName.get(`pg-lost X${address.slice(address.lastIndexOf("x") + 1)}`);
+          const args = id === undefined ? ["apply", "--auto-approve", "--recreate-pending", "--target", address] : ["state", "adopt", address, "--id", id];
+          expect((await ws.run(args, { CAMPAIGNCTL_PG_URL: db.url })).code).toBe(0);
+        }
+      }
+      const l = await live("pg-lost");
+      expect(l.duplicates).toBe(0);
+      expect(l.count).toBe(6);
+      expect((await ws.run(["plan", "--detailed-exitcode"], { CAMPAIGNCTL_PG_URL: db.url })).code).toBe(0);
+    } finally {
+      await ws.dispose();
+    }
+  }, 90_000);
 
   it("a write that lost the compare-and-set is refused: the stored serial moved on under the apply", async () => {
     const ws = await workspace("pg-cas", "cas");
