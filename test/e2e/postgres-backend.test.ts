@@ -112,7 +112,7 @@ describe("PostgreSQL state backend", () => {
       expect(plan.code, plan.stdout + plan.stderr).toBe(0);
       const list = await ws.run(["state", "list"], { CAMPAIGNCTL_PG_URL: db.url });
       expect(list.stdout).toContain("extrovert/default/x1");
-      expect(list.stderr).toContain(`serial 1, lineage ${rows[0]?.lineage}`);
+      expect(list.stderr).toContain(`PostgreSQL key basic: serial 1, lineage ${rows[0]?.lineage}`);
 
       // pull: the file gets the backend's serial and lineage; push of an older copy is refused; forget then push.
       const pulled = await ws.run(["state", "pull"], { CAMPAIGNCTL_PG_URL: db.url });

@@ -36,6 +36,11 @@ function unknownAddress(address: string, what: string, candidates: Iterable<stri
   return new CliError(`${address} ${what}${hint} (addresses look like <provider>/<account>/<metadata.name>; see \`campaignctl state list\`)`);
 }
 
+/** Where the workspace's state is, for messages: its state file, or the PostgreSQL key. */
+function stateWhere(ctx: CommandContext, workspace: Workspace): string {
+  return workspace.backend ? `PostgreSQL key ${workspace.backend.key}` : shown(ctx, workspace.stateFile);
+}
+
 /** A path as the user would type it: relative to the current directory when it lies below it. */
 function shown(ctx: CommandContext, file: string): string {
   const rel = relative(ctx.io.cwd, file);
@@ -96,8 +101,8 @@ function header(ctx: CommandContext, workspace: Workspace, state: StateDocument)
   if (ctx.global.quiet) return;
   const lines = [
     state.lineage === undefined
-      ? `${shown(ctx, workspace.stateFile)}: never written (serial 0)`
-      : `${shown(ctx, workspace.stateFile)}: serial ${state.serial ?? 0}, lineage ${state.lineage}`,
+      ? `${stateWhere(ctx, workspace)}: never written (serial 0)`
+      : `${stateWhere(ctx, workspace)}: serial ${state.serial ?? 0}, lineage ${state.lineage}`,
   ];
   for (const [address, p] of Object.entries(state.pending ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
     lines.push(`pending create: ${address} (${JSON.stringify(p.name)}, sent ${p.at}, answer not recorded; the next apply resolves it)`);
@@ -109,7 +114,7 @@ function list(ctx: CommandContext, workspace: Workspace, state: StateDocument, f
   header(ctx, workspace, state);
   const addresses = Object.keys(state.campaigns).sort();
   if (addresses.length === 0 && !ctx.global.quiet) {
-    ctx.io.stderr.write(`No campaigns recorded in ${shown(ctx, workspace.stateFile)} yet: apply, import or \`campaignctl state adopt\` records them.\n`);
+    ctx.io.stderr.write(`No campaigns recorded in ${stateWhere(ctx, workspace)} yet: apply, import or \`campaignctl state adopt\` records them.\n`);
   }
   if (format === "json") {
     const rows = addresses.map((address) => {
@@ -133,7 +138,7 @@ function show(ctx: CommandContext, workspace: Workspace, state: StateDocument, a
   header(ctx, workspace, state);
   const entry = state.campaigns[address];
   if (!entry) {
-    throw unknownAddress(address, `is not recorded in ${shown(ctx, workspace.stateFile)}`, [...Object.keys(state.campaigns), ...workspace.campaigns.map((c) => c.address)]);
+    throw unknownAddress(address, `is not recorded in ${stateWhere(ctx, workspace)}`, [...Object.keys(state.campaigns), ...workspace.campaigns.map((c) => c.address)]);
   }
   ctx.io.stdout.write(`${stableStringify(entry, 2)}\n`);
   return 0;
@@ -281,7 +286,7 @@ async function forgetUntracked(ctx: CommandContext, workspace: Workspace, addres
     const untracked = state.untracked ?? [];
     const rest = untracked.filter((u) => !(u.address === address && u.id === id));
     if (rest.length === untracked.length) {
-      throw new CliError(`${address} has no untracked object with id ${id} in ${shown(ctx, workspace.stateFile)} (see \`campaignctl plan\`)`);
+      throw new CliError(`${address} has no untracked object with id ${id} in ${stateWhere(ctx, workspace)} (see \`campaignctl plan\`)`);
     }
     await locked.write({ ...state, untracked: rest });
   });
@@ -296,7 +301,7 @@ async function forget(ctx: CommandContext, address: string, untrackedId?: string
     const state = await locked.read();
     const entry = state.campaigns[address];
     if (!entry) {
-      throw unknownAddress(address, `is not recorded in ${shown(ctx, workspace.stateFile)}`, [...Object.keys(state.campaigns), ...workspace.campaigns.map((c) => c.address)]);
+      throw unknownAddress(address, `is not recorded in ${stateWhere(ctx, workspace)}`, [...Object.keys(state.campaigns), ...workspace.campaigns.map((c) => c.address)]);
     }
     const campaigns: Record<Address, StateEntry> = { ...state.campaigns };
     delete campaigns[address];
@@ -324,7 +329,7 @@ async function mv(ctx: CommandContext, from: string, to: string): Promise<number
     const state = await locked.read();
     const entry = state.campaigns[from];
     if (!entry) {
-      throw unknownAddress(from, `is not recorded in ${shown(ctx, workspace.stateFile)}`, [...Object.keys(state.campaigns), ...workspace.campaigns.map((c) => c.address)]);
+      throw unknownAddress(from, `is not recorded in ${stateWhere(ctx, workspace)}`, [...Object.keys(state.campaigns), ...workspace.campaigns.map((c) => c.address)]);
     }
     if (from === to) throw new CliError(`${from} and ${to} are the same address: nothing to move`);
     const short = kindModuleOf(entry.kind).kind.short;
