@@ -44,7 +44,7 @@ for (const n of counts) {
   const readMs = performance.now() - t1;
   if (Object.keys(back.campaigns).length !== n) throw new Error(`read back ${Object.keys(back.campaigns).length} campaigns, wrote ${n}`);
   process.stdout.write(
-    `${String(n).padStart(7)} campaigns (${accounts} account(s) per provider): one file would be ${mb(single)} (${(single / n / 1024).toFixed(2)} KB/campaign); ` +
+    `${String(n).padStart(7)} campaigns (account names: ${accounts}; each provider gets its share): one file would be ${mb(single)} (${(single / n / 1024).toFixed(2)} KB/campaign); ` +
       `split: ${files.length} files, largest ${mb(largest.size)} (${largest.f.slice(dir.length + 1)}), total ${mb(total)}; write ${writeMs.toFixed(0)} ms, read ${readMs.toFixed(0)} ms\n`,
   );
   rmSync(dir, { recursive: true, force: true });
