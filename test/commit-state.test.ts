@@ -5,7 +5,7 @@
  * progress.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -345,5 +345,88 @@ describe("commit-state.sh: another run committed a newer state of the same linea
     });
     expect(merged.untracked).toEqual([{ address: "altur/default/both", ...e("11") }]);
     expectNothingInProgress(run);
+  });
+});
+
+describe("commit-state.sh with a split state (head + campaignctl.state.d/ parts)", () => {
+  const e = (id: string) => ({ provider: "altur" as const, account: "default", kind: "AlturCampaign", id, appliedAt: "2026-01-01T00:00:00Z", applied: {} });
+  const docOf = (serial: number, ids: Record<string, string>) => ({
+    version: 1 as const,
+    serial: serial - 1, // writeState writes the next serial
+    lineage: "l-1",
+    campaigns: Object.fromEntries(Object.entries(ids).map(([n, id]) => [`altur/default/${n}`, e(id)])),
+  });
+  /** The files of a split state (every part, however small: the threshold is 1 byte here). */
+  async function splitFiles(serial: number, ids: Record<string, string>): Promise<Record<string, string>> {
+    const { writeState, partsDirOf } = await import("../src/state/state-file.js");
+    const tmp = mkdtempSync(join(tmpdir(), "campaignctl-split-"));
+    dirs.push(tmp);
+    const file = join(tmp, "campaignctl.state.json");
+    const before = process.env.CAMPAIGNCTL_STATE_SPLIT_BYTES;
+    process.env.CAMPAIGNCTL_STATE_SPLIT_BYTES = "1";
+    try {
+      await writeState(file, docOf(serial, ids));
+    } finally {
+      if (before === undefined) delete process.env.CAMPAIGNCTL_STATE_SPLIT_BYTES;
+      else process.env.CAMPAIGNCTL_STATE_SPLIT_BYTES = before;
+    }
+    const out: Record<string, string> = { "campaignctl.state.json": readFileSync(file, "utf8") };
+    for (const p of readdirSync(partsDirOf(file))) out[`campaignctl.state.d/${p}`] = readFileSync(join(partsDirOf(file), p), "utf8");
+    return out;
+  }
+  const place = (dir: string, files: Record<string, string>) => {
+    rmSync(join(dir, "campaignctl.state.d"), { recursive: true, force: true });
+    for (const [f, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, f)), { recursive: true });
+      writeFileSync(join(dir, f), text);
+    }
+  };
+  /** The state at main, read back through the real reader (head + parts) from a fresh clone. */
+  async function stateAtMain(root: string, origin: string) {
+    const { readState } = await import("../src/state/journal.js");
+    const { catalog } = await import("../src/providers/registry.js");
+    const check = join(root, `check-${Date.now()}`);
+    git(root, "clone", "--quiet", "--branch", "main", origin, check);
+    return readState(join(check, "campaignctl.state.json"), catalog);
+  }
+
+  it("commits the head with its parts (added and removed), and 3-way merges split states", async () => {
+    const base = await splitFiles(1, { a: "1" });
+    const { root, run, origin } = setup(undefined, base);
+    // Ours: a new part content (the old part file goes, a new one comes).
+    place(run, await splitFiles(2, { a: "1", mine: "10", both: "11" }));
+    // Theirs, pushed meanwhile by another run: the same lineage, serial 2.
+    const other = join(root, "other-split");
+    git(root, "clone", "--quiet", "--branch", "main", origin, other);
+    place(other, await splitFiles(2, { a: "1", theirs: "20", both: "21" }));
+    git(other, "add", "-A");
+    git(other, "commit", "--quiet", "-m", "another apply run recorded state");
+    git(other, "push", "--quiet", "origin", "main");
+    const r = commitState(run, { CAMPAIGNCTL: CLI, CAMPAIGNCTL_STATE_SPLIT_BYTES: "1" });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain("Merged this run's state into the newer one (serial 2 → 3): 1 address(es) taken from this run, 1 conflict(s).");
+    const head = JSON.parse(remoteFile(origin, "campaignctl.state.json"));
+    expect(head).toMatchObject({ version: 2, serial: 3, lineage: "l-1" });
+    // Exactly the parts the head lists are committed: none left over from base, ours or theirs.
+    expect(git(origin, "ls-tree", "--name-only", "main:campaignctl.state.d").split("\n").sort()).toEqual([...head.parts].sort());
+    const merged = await stateAtMain(root, origin);
+    expect(Object.fromEntries(Object.entries(merged.campaigns).map(([a, v]) => [a, v.id]))).toEqual({
+      "altur/default/a": "1",
+      "altur/default/both": "21",
+      "altur/default/mine": "10",
+      "altur/default/theirs": "20",
+    });
+    expect(merged.untracked?.map((u) => u.id)).toEqual(["11"]);
+    expectNothingInProgress(run);
+  });
+
+  it("a split state shrunk back to one file: the parts directory is removed in the same commit", async () => {
+    const { root, run, origin } = setup(undefined, await splitFiles(1, { a: "1" }));
+    rmSync(join(run, "campaignctl.state.d"), { recursive: true, force: true });
+    writeFileSync(join(run, "campaignctl.state.json"), `${JSON.stringify({ version: 1, serial: 2, lineage: "l-1", campaigns: { "altur/default/a": e("1") } }, null, 2)}\n`);
+    const r = commitState(run);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(git(origin, "ls-tree", "--name-only", "main").split("\n").sort()).toEqual(["campaign.yaml", "campaignctl.state.json"]);
+    expect((await stateAtMain(root, origin)).serial).toBe(2);
   });
 });

@@ -2,6 +2,9 @@
 # Commits the state file written by `campaignctl apply` and pushes it to the branch it was applied from.
 # Used by the campaignctl action (action.yml, command: apply), from the workspace's directory (a shard's
 # directory too: STATE_FILE is relative to the current directory, also in git's rev:path lookups).
+# A large state is split (docs/design.md §4): the state file is then a head naming part files in the
+# directory beside it (campaignctl.state.json → campaignctl.state.d/); both are committed together, and
+# serial and lineage are read from the head.
 #
 #   STATE_FILE     the state file (default campaignctl.state.json)
 #   BRANCH         the branch to push to (default main)
@@ -39,6 +42,7 @@
 set -eEuo pipefail
 
 STATE_FILE="${STATE_FILE:-campaignctl.state.json}"
+STATE_DIR="${STATE_FILE%.json}.d" # the parts of a split state (may not exist)
 BRANCH="${BRANCH:-main}"
 REMOTE="${REMOTE:-origin}"
 ATTEMPTS="${ATTEMPTS:-3}"
@@ -79,17 +83,25 @@ if [[ -e "$journal" ]]; then
   "${cli[@]}" state fold || fail "campaignctl state fold could not fold $journal into $STATE_FILE (its message is above), so what the interrupted apply created is NOT committed. Run \`campaignctl state fold\` where the journal is, then commit $STATE_FILE, before the next apply."
 fi
 
-if [[ ! -e "$STATE_FILE" || -z "$(git status --porcelain -- "$STATE_FILE")" ]]; then
+if [[ ! -e "$STATE_FILE" || -z "$(git status --porcelain -- "$STATE_FILE" "$STATE_DIR")" ]]; then
   echo "$STATE_FILE unchanged; nothing to commit."
   exit 0
 fi
 
 base="$(git rev-parse HEAD)"
-ours="$(mktemp)"
+kept="$(mktemp -d)"
+ours="$kept/$STATE_FILE" # our head; its parts (if split) beside it, as in the work tree
 merged="$(mktemp -d)"
+# copy_state FROM TO: the state file and its parts directory (if any) from root FROM to root TO.
+copy_state() {
+  rm -rf -- "${2:?}/$STATE_DIR"
+  mkdir -p -- "$(dirname -- "$2/$STATE_FILE")"
+  cp -- "$1/$STATE_FILE" "$2/$STATE_FILE"
+  if [[ -d "$1/$STATE_DIR" ]]; then cp -R -- "$1/$STATE_DIR" "$2/$STATE_DIR"; fi
+}
 # Whatever happens, ours stays in the working tree (the workflow uploads it as an artifact).
-trap 'cp -- "$ours" "$STATE_FILE" 2>/dev/null; rm -rf -- "$ours" "$merged"' EXIT
-cp -- "$STATE_FILE" "$ours"
+trap 'copy_state "$kept" . 2>/dev/null; rm -rf -- "$kept" "$merged"' EXIT
+copy_state . "$kept"
 
 # A field of a state file read on stdin: `serial` (an integer) or `lineage` (a string); "" when missing.
 state_field() {
@@ -126,8 +138,15 @@ newer_state_at() {
     [[ "$theirs" -gt "$mine" ]]
   else
     # No serial to compare (state files from before it existed, or none at BASE): any change since BASE is newer.
-    if git diff --quiet "$base" "$1" -- "$STATE_FILE"; then return 1; fi
+    if git diff --quiet "$base" "$1" -- "$STATE_FILE" "$STATE_DIR"; then return 1; fi
   fi
+}
+
+# extract_state COMMIT DIR: the state file and its parts as committed, under DIR with their relative paths.
+extract_state() {
+  local paths=("$STATE_FILE")
+  if git cat-file -e "$1:./$STATE_DIR" 2>/dev/null; then paths+=("$STATE_DIR"); fi
+  git archive "$1" "${paths[@]}" | tar -x -C "$2"
 }
 
 # Merge ours into the newer state at commit $1 (3-way, by address, BASE's state as the base) when all
@@ -137,21 +156,25 @@ merge_onto() {
   base_lineage="$(lineage_at "$base")"
   theirs_lineage="$(lineage_at "$1")"
   [[ -n "$our_lineage" && "$base_lineage" == "$our_lineage" && "$theirs_lineage" == "$our_lineage" ]] || return 1
-  git show "$base:./$STATE_FILE" >"$merged/base.json"
-  git show "$1:./$STATE_FILE" >"$merged/theirs.json"
-  cp -- "$ours" "$merged/ours.json"
-  "${cli[@]}" state merge --base "$merged/base.json" --theirs "$merged/theirs.json" --ours "$merged/ours.json" --out "$merged/merged.json" ||
+  rm -rf -- "${merged:?}"/*
+  mkdir -p -- "$merged/base" "$merged/theirs" "$merged/out/$(dirname -- "$STATE_FILE")"
+  extract_state "$base" "$merged/base"
+  extract_state "$1" "$merged/theirs"
+  "${cli[@]}" state merge --base "$merged/base/$STATE_FILE" --theirs "$merged/theirs/$STATE_FILE" --ours "$ours" --out "$merged/out/$STATE_FILE" ||
     fail "campaignctl state merge could not merge this run's $STATE_FILE with the newer one on $BRANCH (commit $1); its message is above. This run's state is attached as the campaignctl-state artifact."
-  cp -- "$merged/merged.json" "$ours"
+  copy_state "$merged/out" "$kept"
   our_serial="$(state_field serial <"$ours")"
 }
 
 commit_state() { # commit_state PARENT: a commit of our state file on top of PARENT, checked out
   # Ours is kept in $ours; an untracked state file (new on this branch) would block the checkout.
   rm -f -- "$STATE_FILE"
+  rm -rf -- "$STATE_DIR"
   git checkout --quiet --detach "$1"
-  cp -- "$ours" "$STATE_FILE"
+  copy_state "$kept" .
   git add -- "$STATE_FILE"
+  # Parts added and removed (only when the directory exists here or is tracked there).
+  if [[ -d "$STATE_DIR" ]] || git ls-files --error-unmatch -- "$STATE_DIR" >/dev/null 2>&1; then git add -A -- "$STATE_DIR"; fi
   GIT_AUTHOR_NAME="github-actions[bot]" GIT_AUTHOR_EMAIL="41898282+github-actions[bot]@users.noreply.github.com" \
     GIT_COMMITTER_NAME="github-actions[bot]" GIT_COMMITTER_EMAIL="41898282+github-actions[bot]@users.noreply.github.com" \
     git commit --quiet -m "campaignctl: record state after apply of ${base} [skip ci]" \

@@ -45,7 +45,7 @@ export interface LoadWorkspaceResult {
   fileCount: number;
 }
 
-const CONFIG_SHAPE = "apiVersion, campaignsDir, stateFile, accounts, safety and prune";
+const CONFIG_SHAPE = "apiVersion, campaignsDir, stateFile, backend, accounts, safety and prune";
 
 /**
  * Loads campaignctl.yaml and every campaign file under its campaignsDir, validating everything
@@ -215,6 +215,7 @@ export async function loadWorkspace({ cwd, configPath, env, redactor }: LoadWork
     rootDir,
     campaignsDir,
     stateFile,
+    ...(isJsonObject(config.backend) && config.backend.type === "postgres" ? { backend: { type: "postgres" as const, urlEnv: String(config.backend.urlEnv), key: String(config.backend.key) } } : {}),
     accounts: accounts.filter((a): a is AccountConfig => a !== undefined),
     safety,
     prune: config.prune === true || config.prune === "delete",

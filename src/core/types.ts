@@ -156,6 +156,8 @@ export interface Workspace {
   campaignsDir: string;
   /** Absolute path. */
   stateFile: string;
+  /** `backend: { type: postgres, … }`: the state lives in PostgreSQL, not in stateFile (docs/design.md §18). */
+  backend?: { type: "postgres"; urlEnv: string; key: string };
   accounts: AccountConfig[];
   safety: SafetyConfig;
   /** Retire orphans on apply (`prune` in campaignctl.yaml; absent = false). */

@@ -2,8 +2,7 @@ import { UserError } from "../core/errors.js";
 import { isChange, type Plan } from "../core/plan.js";
 import type { Workspace } from "../core/types.js";
 import { catalog } from "../providers/registry.js";
-import { StateStore } from "../state/journal.js";
-import { acquireStateLock } from "../state/lock.js";
+import { asUserError, backendOf, type StateSession } from "../state/backend.js";
 import { applicableResources, applyExitCode, executePlan, safetyRefusal, type ApplyOptions, type ResourceOutcome, type WaitProgress } from "./apply.js";
 import { EarlyStart, type AccountRun } from "./early-start.js";
 import { resolveUndeclaredPending } from "./pending.js";
@@ -124,14 +123,20 @@ export interface ApplyRunResult {
 /** Run apply (the workspace is valid; provider failures are thrown as they are, user errors as UserError). */
 export async function runApply(workspace: Workspace, opts: ApplyRunOptions, events: ApplyRunEvents = {}): Promise<ApplyRunResult> {
   // One lock over the whole apply: taken before the refresh, released after the last state write.
-  const lock = await acquireStateLock(workspace.stateFile, {
-    waitMs: opts.lock.waitMs,
-    command: "apply",
-    onNote: (text) => events.notice?.({ source: "lock", text }),
-    retryHint: opts.lock.retryHint,
-  });
+  const backend = await backendOf(workspace, opts.session.env);
+  const lock = await backend
+    .lock({
+      waitMs: opts.lock.waitMs,
+      command: "apply",
+      onNote: (text) => events.notice?.({ source: "lock", text }),
+      retryHint: opts.lock.retryHint,
+    })
+    .catch(async (err) => {
+      await backend.close();
+      throw err;
+    });
   const signal = opts.signal;
-  let store: StateStore | undefined;
+  let store: StateSession | undefined;
   let sessions: Map<string, AccountSession> | undefined;
   let early: EarlyStart | undefined;
   let graceTimer: NodeJS.Timeout | undefined;
@@ -158,8 +163,8 @@ export async function runApply(workspace: Workspace, opts: ApplyRunOptions, even
     },
   });
   try {
-    store = await StateStore.open(workspace.stateFile, catalog, { onNote: (text) => events.notice?.({ source: "state", text }) }).catch((err) => {
-      throw err instanceof Error && err.name === "StateFileError" ? new UserError(err.message) : err;
+    store = await backend.open(catalog, { onNote: (text) => events.notice?.({ source: "state", text }) }).catch((err) => {
+      throw asUserError(err);
     });
     // A signal that came before the store was opened applies now.
     if (signal?.aborted) store.durableNow();
@@ -227,6 +232,7 @@ export async function runApply(workspace: Workspace, opts: ApplyRunOptions, even
     if (sessions) closeSessions(sessions);
     store?.close();
     await lock.release().catch(() => undefined);
+    await backend.close();
   }
 }
 
@@ -234,7 +240,7 @@ interface ApplyPlanRun {
   workspace: Workspace;
   opts: ApplyRunOptions;
   events: ApplyRunEvents;
-  store: StateStore;
+  store: StateSession;
   early: EarlyStart;
   managed: number;
   prune: boolean;
@@ -287,7 +293,7 @@ async function applyPlan(run: ApplyPlanRun, result: PlanRun): Promise<ResourceOu
  * What the refresh saw on campaigns this apply leaves alone is recorded (src/engine/observe.ts), so the
  * next refresh skips the reads it makes pointless; not after a cancelled confirmation.
  */
-function recordObserved(store: StateStore, result: PlanRun): void {
+function recordObserved(store: StateSession, result: PlanRun): void {
   for (const { address, entry } of observedEntries(result.plan, result.refreshed)) {
     try {
       store.set(address, entry);
@@ -298,7 +304,7 @@ function recordObserved(store: StateStore, result: PlanRun): void {
 }
 
 /** Write the state file, trying a few times (a full disk may free up); false when it never worked. */
-async function persist(store: StateStore): Promise<boolean> {
+async function persist(store: StateSession): Promise<boolean> {
   for (let attempt = 1; attempt <= 3; attempt += 1) {
     try {
       await store.compact();
@@ -311,18 +317,18 @@ async function persist(store: StateStore): Promise<boolean> {
 }
 
 /** Exactly which ids the state file is missing (and the creates whose answer was never recorded). */
-function unrecordedOf(store: StateStore): Unrecorded {
+function unrecordedOf(store: StateSession): Unrecorded {
   return {
     failure: store.failure?.message ?? "unknown error",
     stateFile: store.file,
     ids: store.uncommitted().map(({ address, entry }) => ({ address, id: entry.id })),
     pending: Object.entries(store.doc.pending ?? {}).map(([address, p]) => ({ address, at: p.at })),
-    ...(store.journalHolds() ? { journalFile: store.journalFile } : {}),
+    ...(store.journalHolds() && store.journalFile !== undefined ? { journalFile: store.journalFile } : {}),
   };
 }
 
 /** The last state write and the exit code (a cancelled apply exits 1; a signal's code wins over everything). */
-async function finish(store: StateStore, stage: ApplyRunResult["stage"], outcomes: ResourceOutcome[] | undefined, signal: AbortSignal | undefined): Promise<ApplyRunResult> {
+async function finish(store: StateSession, stage: ApplyRunResult["stage"], outcomes: ResourceOutcome[] | undefined, signal: AbortSignal | undefined): Promise<ApplyRunResult> {
   const written = await persist(store);
   const interrupted = signal?.aborted === true;
   const reason: unknown = signal?.reason;

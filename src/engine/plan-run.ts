@@ -4,6 +4,7 @@ import { isChange, type Plan } from "../core/plan.js";
 import type { StateDocument, UntrackedEntry, Workspace } from "../core/types.js";
 import type { ProviderApiError } from "../http/errors.js";
 import { catalog } from "../providers/registry.js";
+import { backendOf } from "../state/backend.js";
 import { readState } from "../state/journal.js";
 import { StateFileError } from "../state/state-file.js";
 import { buildPlan } from "./build-plan.js";
@@ -74,9 +75,23 @@ export async function loadState(file: string): Promise<StateDocument> {
   }
 }
 
+/** The workspace's state from its backend (the state file, or PostgreSQL); a damaged state is a UserError. */
+export async function loadWorkspaceState(workspace: Pick<Workspace, "stateFile" | "backend">, env: Record<string, string | undefined> = process.env): Promise<StateDocument> {
+  if (!workspace.backend) return loadState(workspace.stateFile);
+  const backend = await backendOf(workspace, env);
+  try {
+    return await backend.read(catalog);
+  } catch (err) {
+    if (err instanceof StateFileError) throw new UserError(err.message);
+    throw err;
+  } finally {
+    await backend.close();
+  }
+}
+
 /** read state → refresh → plan; sessions are left open for the caller (apply) to use. Provider failures are thrown as they are. */
 export async function runPlan(declared: Workspace, opts: PlanRunOptions, events: PlanRunEvents = {}): Promise<PlanRun> {
-  const state = opts.state ?? (await loadState(declared.stateFile));
+  const state = opts.state ?? (await loadWorkspaceState(declared, opts.session.env));
   const targets = withRenameSources(declared, state, checkTargets(declared, state, opts.targets, opts.exclude));
   const sessions = openSessions(declared, accountsInScope(declared, state, targets), {
     readOnly: opts.readOnly,

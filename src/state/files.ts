@@ -82,8 +82,15 @@ const TEMP_MAX_AGE_MS = 60 * 60 * 1000;
  * Called under the state lock. Returns the names removed.
  */
 export function removeStaleTemps(file: string, now = Date.now()): string[] {
-  const dir = dirname(file);
   const prefix = `.${basename(file)}.`;
+  return removeStaleTempsIn(dirname(file), (name) => (name.startsWith(prefix) ? /^(\d+)\.(\d+)\.tmp$/.exec(name.slice(prefix.length)) : null), now);
+}
+
+/** Temp files of parts in a split state's parts directory (`.<part>.json.<pid>.<ms>.tmp`). */
+export const PART_TEMP = (name: string): RegExpExecArray | null => /^\.[a-z0-9.-]+\.json\.(\d+)\.(\d+)\.tmp$/.exec(name);
+
+/** The same for the temp files in `dir` that `match` recognises (its group 1 is the writer's pid). */
+export function removeStaleTempsIn(dir: string, match: (name: string) => RegExpExecArray | null, now = Date.now()): string[] {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -92,8 +99,7 @@ export function removeStaleTemps(file: string, now = Date.now()): string[] {
   }
   const removed: string[] = [];
   for (const name of names) {
-    if (!name.startsWith(prefix)) continue;
-    const m = /^(\d+)\.(\d+)\.tmp$/.exec(name.slice(prefix.length));
+    const m = match(name);
     if (!m) continue;
     const pid = Number(m[1]);
     const path = join(dir, name);

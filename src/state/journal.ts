@@ -9,12 +9,13 @@
  *   {"op":"delete","address":"…"}                               retired or forgotten
  *   {"op":"unpend","address":"…"}                               a pending create that did not happen
  *
- * Each event costs one small append and one fsync (O(change), not O(state)). A kill at any point
+ * Each event costs one small append (O(change), not O(state)); fsyncs are grouped off the event loop
+ * (group commit), and a pending create is sent only once an fsync covering its record has returned. A kill at any point
  * leaves the state file intact and every confirmed record in the journal; a torn last line (a write
  * that was cut short) is skipped, since its writer never went on as if it were recorded.
  */
 import { randomUUID } from "node:crypto";
-import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, openSync, rmSync } from "node:fs";
+import { closeSync, constants, fstatSync, fsync, ftruncateSync, openSync, rmSync } from "node:fs";
 import { fileTypeWords } from "../core/file-types.js";
 import { isJsonObject } from "../core/json.js";
 import type { Address, KindCatalog, PendingCreate, StateDocument, StateEntry } from "../core/types.js";
@@ -175,6 +176,11 @@ export class StateStore {
     return this.doc.lineage;
   }
 
+  /**
+   * Write a record to the journal at once (one write(2): the record survives a kill of this process from
+   * here on) and have it fsynced by the next group commit (survives a crash of the machine once
+   * `durable()` resolves). Throws StateWriteError when the write itself fails (nothing is left torn).
+   */
   private append(rec: JournalRecord): void {
     this.backlog.push(rec);
     let size = 0;
@@ -187,15 +193,66 @@ export class StateStore {
       size = fstatSync(this.fd as number).size;
       const text = this.backlog.map((r) => JSON.stringify(r)).join("\n");
       writeAll(this.fd as number, `${this.tornTail ? "\n" : ""}${text}\n`);
-      fsyncSync(this.fd as number);
       this.backlog = [];
       this.tornTail = false;
-      this.failure = undefined;
+      this.written += 1;
+      if (this.syncFailure === undefined) this.failure = undefined;
     } catch (err) {
       this.undoAppend(size, created);
       this.failure = new StateWriteError(this.journalFile, err);
       throw this.failure;
     }
+    this.groupSync();
+  }
+
+  /** Records written to the journal, and how many of them an fsync has covered (group commit). */
+  private written = 0;
+  private synced = 0;
+  private syncing = false;
+  private syncFailure: StateWriteError | undefined;
+  private waiters: { upTo: number; resolve: () => void; reject: (err: Error) => void }[] = [];
+  /** close() came while an fsync was in flight: the descriptor is closed when it ends. */
+  private closeAfterSync = false;
+
+  /**
+   * Group commit: one fsync in flight at a time, on libuv's thread pool (never on the event loop),
+   * covering every record written before it started; records written meanwhile ride on the next one.
+   * Under load one fsync makes many records durable; alone a record costs one fsync, as before.
+   */
+  private groupSync(): void {
+    if (this.syncing || this.fd === undefined || this.synced >= this.written) return;
+    const fd = this.fd;
+    const upTo = this.written;
+    this.syncing = true;
+    fsync(fd, (err) => {
+      this.syncing = false;
+      if (this.closeAfterSync) {
+        this.closeAfterSync = false;
+        this.closeFd(fd);
+      }
+      if (err) {
+        this.syncFailure = new StateWriteError(this.journalFile, err);
+        this.failure = this.syncFailure;
+        for (const w of this.waiters.splice(0)) w.reject(this.syncFailure);
+        return;
+      }
+      this.synced = Math.max(this.synced, upTo);
+      const ready = this.waiters.filter((w) => w.upTo <= this.synced);
+      this.waiters = this.waiters.filter((w) => w.upTo > this.synced);
+      for (const w of ready) w.resolve();
+      if (this.fd === fd) this.groupSync();
+    });
+  }
+
+  /** Resolves once every record written so far is fsynced (rejects with the StateWriteError of a failed fsync). */
+  durable(): Promise<void> {
+    if (this.syncFailure) return Promise.reject(this.syncFailure);
+    const upTo = this.written;
+    if (this.synced >= upTo || this.fd === undefined) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ upTo, resolve, reject });
+      this.groupSync();
+    });
   }
 
   /**
@@ -241,11 +298,22 @@ export class StateStore {
     if (this.fd === undefined) this.backlog = this.backlog.filter((r) => r.op !== "begin");
   }
 
-  /** Record a create about to be sent. Throws StateWriteError (and records nothing) when it cannot be made durable. */
-  pending(address: Address, p: PendingCreate): void {
+  /**
+   * Record a create about to be sent; resolves once the record is durable (fsynced), so the create may
+   * be sent. Rejects with StateWriteError (and records nothing in memory) when it cannot be made durable.
+   */
+  async pending(address: Address, p: PendingCreate): Promise<void> {
     this.append({ op: "pending", address, pending: p });
+    // In memory before the wait: a signal's state write (compactSync) during the fsync must include it,
+    // since it removes the journal that holds it.
     this.changed = true;
     (this.doc.pending ??= {})[address] = p;
+    try {
+      await this.durable();
+    } catch (err) {
+      if (this.doc.pending?.[address] === p) delete this.doc.pending[address];
+      throw err;
+    }
     if (this.writeThrough) this.flushSync();
   }
 
@@ -304,7 +372,7 @@ export class StateStore {
       this.failure = err instanceof StateWriteError ? err : new StateWriteError(this.file, err);
       throw this.failure;
     }
-    this.close();
+    this.close(true);
     this.backlog = [];
     this.sinceWrite.clear();
     this.changed = false;
@@ -333,14 +401,24 @@ export class StateStore {
     }
   }
 
-  close(): void {
-    if (this.fd !== undefined) {
-      try {
-        closeSync(this.fd);
-      } catch {
-        /* already closed */
-      }
-      this.fd = undefined;
+  /** Close the journal; `folded`: the state file now holds every record (compact), so waiters have their durability. */
+  close(folded = false): void {
+    if (this.fd === undefined) return;
+    const fd = this.fd;
+    this.fd = undefined;
+    this.synced = this.written = 0;
+    const closed = new StateWriteError(this.journalFile, new Error("the journal was closed before the record was fsynced"));
+    for (const w of this.waiters.splice(0)) if (folded) w.resolve();
+    else w.reject(closed);
+    if (this.syncing) this.closeAfterSync = true;
+    else this.closeFd(fd);
+  }
+
+  private closeFd(fd: number): void {
+    try {
+      closeSync(fd);
+    } catch {
+      /* already closed */
     }
   }
 }

@@ -1,9 +1,10 @@
-import { randomUUID } from "node:crypto";
-import { rmSync } from "node:fs";
+import { createHash, randomUUID } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync } from "node:fs";
+import { basename, join } from "node:path";
 import { isJsonObject, stableStringify } from "../core/json.js";
 import type { Address, AudienceState, KindCatalog, PendingCreate, StateDocument, StateEntry } from "../core/types.js";
 import { writeFileAtomicSync } from "./atomic-file.js";
-import { journalFileOf, readRegularFile, StateFileError, writeFailureHint } from "./files.js";
+import { journalFileOf, PART_TEMP, readRegularFile, removeStaleTempsIn, StateFileError, writeFailureHint } from "./files.js";
 
 export { StateLockedError, withStateLock } from "./lock.js";
 export { readRegularFile, removeStaleTemps, StateFileError, writeAll, writeFailureHint } from "./files.js";
@@ -86,27 +87,91 @@ export function checkPending(file: string, address: string, raw: unknown, catalo
   return { provider, account, kind: kind.kind, name: name as string, digest: digest as string, idempotencyKey: idempotencyKey as string, at: at as string };
 }
 
-/** Parse the text of a state file (no journal); providers and kinds are checked against `catalog`. */
-export function parseState(file: string, text: string, catalog: KindCatalog): StateDocument {
-  let raw: unknown;
+/**
+ * The state on disk (docs/design.md §4, issue 30 "state that fits in Git"): one file while it is small —
+ * `{"version": 1, "serial", "lineage", "campaigns": {...}, "pending", "untracked"}`, pretty-printed — and,
+ * once its campaigns pass SPLIT_BYTES, a head file plus one part file per account in the directory
+ * beside it (`campaignctl.state.json` → `campaignctl.state.d/`):
+ *
+ *   head  {"version": 2, "serial", "lineage", "parts": ["puffle.default.<digest>.json", …], "pending", "untracked"}
+ *   part  {"version": 2, "campaigns": {
+ *         "<address>": {…compact…},        one line per campaign (diffs stay per campaign)
+ *         …}}
+ *
+ * A part is named by its account and the digest of its content, so a write adds only the parts that
+ * changed and then replaces the head atomically: the head is the one commit point (a crash leaves the
+ * old head and its old parts, or the new ones), and parts no head lists are removed on the next write.
+ * An account whose campaigns pass PART_BYTES is spread over 2^k parts by a hash of the address, so no
+ * file grows past a few MB at any size (about 1 KB per campaign compact: 100,000 campaigns of one
+ * account → 16 parts of ~6.5 MB). Reading accepts both forms; writing picks the form by size, so an old
+ * single file migrates on the first write that needs it, and a shrunken state goes back to one file.
+ */
+
+/** Campaign bytes (compact) above which the state is split into per-account parts; CAMPAIGNCTL_STATE_SPLIT_BYTES overrides. */
+export const SPLIT_BYTES = 4 * 1024 * 1024;
+/** Largest part (compact bytes) before an account is spread over more parts; CAMPAIGNCTL_STATE_PART_BYTES overrides. */
+export const PART_BYTES = 8 * 1024 * 1024;
+
+function sizeSetting(name: string, fallback: number): number {
+  const raw = process.env[name];
+  const n = raw === undefined ? NaN : Number(raw);
+  return Number.isInteger(n) && n > 0 ? n : fallback;
+}
+
+/** The directory of a split state's parts: `campaignctl.state.json` → `campaignctl.state.d`. */
+export function partsDirOf(file: string): string {
+  return `${file.replace(/\.json$/, "")}.d`;
+}
+
+const PART_NAME = /^[a-z0-9-]+\.[a-z0-9-]+(\.b\d+of\d+)?\.[0-9a-f]{16}\.json$/;
+
+function parseJson(file: string, text: string): unknown {
   try {
-    raw = JSON.parse(text);
+    return JSON.parse(text);
   } catch (err) {
     // Where, never what: the parser's message quotes the text, which may be a token (issue 31).
     const at = /position (\d+)/.exec((err as Error).message);
     throw new StateFileError(file, `not valid JSON${at ? ` (at character ${Number(at[1]) + 1})` : ""}; its content is not shown; restore it from Git`);
   }
-  if (!isJsonObject(raw) || raw.version !== 1 || !isJsonObject(raw.campaigns)) {
-    throw new StateFileError(file, `expected {"version": 1, "campaigns": {...}}`);
+}
+
+/** The campaigns of a split state: every part the head lists, read from `partsDirOf(file)`. */
+function readParts(file: string, parts: unknown, catalog: KindCatalog): Record<Address, StateEntry> {
+  if (!Array.isArray(parts) || !parts.every((p) => typeof p === "string" && PART_NAME.test(p))) {
+    throw new StateFileError(file, `parts must list the part files of ${basename(partsDirOf(file))}/ (<provider>.<account>.<digest>.json)`);
+  }
+  const campaigns: Record<Address, StateEntry> = {};
+  for (const name of parts as string[]) {
+    const partFile = join(partsDirOf(file), name);
+    const text = readRegularFile(partFile);
+    if (text === undefined) throw new StateFileError(file, `lists the part ${name}, but ${partFile} is missing; restore ${basename(partsDirOf(file))}/ from Git with the head file`);
+    const raw = parseJson(partFile, text);
+    if (!isJsonObject(raw) || raw.version !== 2 || !isJsonObject(raw.campaigns)) throw new StateFileError(partFile, `expected {"version": 2, "campaigns": {...}}`);
+    for (const [address, entry] of Object.entries(raw.campaigns)) campaigns[address] = checkEntry(partFile, address, entry, catalog);
+  }
+  return campaigns;
+}
+
+/** Parse the text of a state file (no journal); a split state's parts are read beside it. Providers and kinds are checked against `catalog`. */
+export function parseState(file: string, text: string, catalog: KindCatalog): StateDocument {
+  const raw = parseJson(file, text);
+  const split = isJsonObject(raw) && raw.version === 2 && raw.parts !== undefined;
+  if (!isJsonObject(raw) || (!split && (raw.version !== 1 || !isJsonObject(raw.campaigns)))) {
+    throw new StateFileError(file, `expected {"version": 1, "campaigns": {...}} or {"version": 2, "parts": [...]}`);
   }
   const { serial, lineage } = raw;
   if (serial !== undefined && (typeof serial !== "number" || !Number.isInteger(serial) || serial < 0)) {
     throw new StateFileError(file, `serial must be a non-negative integer`);
   }
   if (lineage !== undefined && (typeof lineage !== "string" || lineage === "")) throw new StateFileError(file, `lineage must be a non-empty string`);
-  const campaigns: Record<Address, StateEntry> = {};
-  for (const [address, entry] of Object.entries(raw.campaigns)) campaigns[address] = checkEntry(file, address, entry, catalog);
-  const doc: StateDocument = { version: 1, serial: serial ?? 0, ...(lineage === undefined ? {} : { lineage }), campaigns };
+  let campaigns: Record<Address, StateEntry> = {};
+  if (split) campaigns = readParts(file, raw.parts, catalog);
+  else for (const [address, entry] of Object.entries(raw.campaigns as Record<string, unknown>)) campaigns[address] = checkEntry(file, address, entry, catalog);
+  return parseRest(file, raw, { version: 1, serial: serial ?? 0, ...(lineage === undefined ? {} : { lineage }), campaigns }, catalog);
+}
+
+/** `pending` and `untracked` of a state document (the same in both forms), checked and added to `doc`. */
+export function parseRest(file: string, raw: Record<string, unknown>, doc: StateDocument, catalog: KindCatalog): StateDocument {
   if (raw.pending !== undefined) {
     if (!isJsonObject(raw.pending)) throw new StateFileError(file, `pending must be an object`);
     const pending: Record<Address, PendingCreate> = {};
@@ -130,7 +195,7 @@ export async function readStateFile(file: string, catalog: KindCatalog): Promise
   return text === undefined ? emptyState() : parseState(file, text, catalog);
 }
 
-/** Serialise with sorted keys and a trailing newline (stable diffs when committed). Empty `pending` is left out. */
+/** Serialise as one file with sorted keys and a trailing newline (stable diffs when committed). Empty `pending` is left out. */
 export function serializeState(doc: StateDocument): string {
   const { pending, untracked, ...rest } = doc;
   const out = {
@@ -139,6 +204,96 @@ export function serializeState(doc: StateDocument): string {
     ...(untracked && untracked.length > 0 ? { untracked } : {}),
   };
   return `${stableStringify(out, 2)}\n`;
+}
+
+/** FNV-1a of the address: which of an account's 2^k parts holds it (stable across runs and machines). */
+function bucketOf(address: string, n: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < address.length; i += 1) {
+    h ^= address.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h % n;
+}
+
+/** The files of a state document: one (`head` alone) while small, else the head and its parts by name. */
+export function layoutState(doc: StateDocument): { head: string; parts: Map<string, string> } {
+  const lines = new Map<string, string[]>(); // "<provider>.<account>" → one line per campaign
+  const addresses = Object.keys(doc.campaigns).sort();
+  let bytes = 0;
+  const lineOf = new Map<string, string>();
+  for (const address of addresses) {
+    const entry = doc.campaigns[address] as StateEntry;
+    const line = `${JSON.stringify(address)}:${stableStringify(entry)}`;
+    lineOf.set(address, line);
+    bytes += line.length + 2;
+    const key = `${entry.provider}.${entry.account}`;
+    let l = lines.get(key);
+    if (!l) lines.set(key, (l = []));
+    l.push(address);
+  }
+  if (bytes <= sizeSetting("CAMPAIGNCTL_STATE_SPLIT_BYTES", SPLIT_BYTES)) return { head: serializeState(doc), parts: new Map() };
+  const partBytes = sizeSetting("CAMPAIGNCTL_STATE_PART_BYTES", PART_BYTES);
+  const parts = new Map<string, string>();
+  for (const [key, list] of [...lines].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const size = list.reduce((n, a) => n + (lineOf.get(a) as string).length + 2, 0);
+    let n = 1;
+    while (size / n > partBytes) n *= 2;
+    const buckets: string[][] = Array.from({ length: n }, () => []);
+    for (const address of list) (buckets[bucketOf(address, n)] as string[]).push(lineOf.get(address) as string);
+    buckets.forEach((b, i) => {
+      if (b.length === 0) return;
+      const text = `{"version":2,"campaigns":{\n${b.join(",\n")}\n}}\n`;
+      const digest = createHash("sha256").update(text).digest("hex").slice(0, 16);
+      parts.set(`${key}${n > 1 ? `.b${i}of${n}` : ""}.${digest}.json`, text);
+    });
+  }
+  const { pending, untracked, campaigns: _campaigns, version: _version, ...rest } = doc;
+  const head = {
+    ...rest,
+    version: 2,
+    parts: [...parts.keys()],
+    ...(pending && Object.keys(pending).length > 0 ? { pending } : {}),
+    ...(untracked && untracked.length > 0 ? { untracked } : {}),
+  };
+  return { head: `${stableStringify(head, 2)}\n`, parts };
+}
+
+/**
+ * Write a state document's files: its new parts first (a part whose name exists already has that very
+ * content), then the head atomically, then the parts no head lists any more. Synchronous (see writeStateSync).
+ */
+function writeLayoutSync(file: string, doc: StateDocument): void {
+  const { head, parts } = layoutState(doc);
+  const dir = partsDirOf(file);
+  // Temp files a killed write left among the parts (never committed: the commit-back adds the directory).
+  removeStaleTempsIn(dir, PART_TEMP);
+  if (parts.size > 0) {
+    mkdirSync(dir, { recursive: true });
+    for (const [name, text] of parts) {
+      const target = join(dir, name);
+      if (!existsSync(target)) writeFileAtomicSync(target, text);
+    }
+  }
+  writeFileAtomicSync(file, head);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (PART_NAME.test(name) && !parts.has(name)) rmSync(join(dir, name), { force: true });
+  }
+  if (parts.size === 0) rmdirQuiet(dir);
+}
+
+function rmdirQuiet(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    /* not empty (files of the user's) or gone: leave it */
+  }
 }
 
 /** A write of the state (or its journal) failed: ENOSPC, EACCES, EIO, EFBIG… */
@@ -169,7 +324,7 @@ export async function writeState(file: string, doc: StateDocument): Promise<void
 export function writeStateSync(file: string, doc: StateDocument): void {
   const next: StateDocument = { ...doc, serial: (doc.serial ?? 0) + 1, lineage: doc.lineage ?? randomUUID() };
   try {
-    writeFileAtomicSync(file, serializeState(next));
+    writeLayoutSync(file, next);
   } catch (err) {
     throw new StateWriteError(file, err);
   }

@@ -19,6 +19,9 @@ export const register: RegisterCommand = (program, run) => {
     .action(
       run(async (ctx, token: string | undefined, opts: { force?: boolean }) => {
         const workspace = await loadValidWorkspace(ctx);
+        if (workspace.backend) {
+          throw new CliError("the state is in PostgreSQL (backend in campaignctl.yaml): its apply lock is an advisory lock the server releases when the holding connection ends, so there is nothing to force; a waiting apply names the holder");
+        }
         const lockFile = lockFileOf(workspace.stateFile);
         const holder = await readStateLock(workspace.stateFile);
         if (holder === "none") {

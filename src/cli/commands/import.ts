@@ -13,12 +13,13 @@ import { baseName, importedSpec, PACKAGE_CAMPAIGN_SCHEMA, renderResourceFile, un
 import { accountKey, closeSessions, openSessions, sessionForKind, timeLimits, type AccountSession, type KindSession } from "../../engine/session.js";
 import { mergeLive } from "../../providers/mapping.js";
 import type { LiveResource } from "../../providers/types.js";
-import { findProvider, providers } from "../../providers/registry.js";
+import { catalog, findProvider, providers } from "../../providers/registry.js";
 import type { KindModule, ProviderModule } from "../../providers/types.js";
-import { StateLockedError, withStateLock, writeState } from "../../state/state-file.js";
+import { StateLockedError } from "../../state/state-file.js";
+import { asUserError, backendOf, StateConflictError, withBackendLock } from "../../state/backend.js";
 import type { CommandContext, RegisterCommand } from "../context.js";
 import { CliError } from "../io.js";
-import { httpEvents, loadState, withProviderErrors } from "../pipeline.js";
+import { httpEvents, withProviderErrors } from "../pipeline.js";
 import { renderText } from "../render/diagnostics.js";
 
 /**
@@ -275,8 +276,11 @@ async function runImport(ctx: CommandContext, opts: ImportOptions): Promise<numb
   const failedList: { id: string; name: string; reason: string }[] = [];
   const err = (line: string) => ctx.io.stderr.write(`${line}\n`);
   try {
-    await withStateLock(workspace.stateFile, async () => {
-      const state = await loadState(workspace.stateFile);
+    const backend = await backendOf(workspace, ctx.io.env);
+    await withBackendLock(backend, async () => {
+      const state = await backend.read(catalog).catch((e: unknown) => {
+        throw asUserError(e);
+      });
       const listed = await withProviderErrors(list, workspace);
       const candidates = select(ctx, workspace, state, session, listed, opts);
       const managed = candidates.filter((c) => c.managedAs !== undefined);
@@ -354,10 +358,10 @@ async function runImport(ctx: CommandContext, opts: ImportOptions): Promise<numb
         // The status this import read: the next refresh skips the reads it makes pointless (issue 30).
         campaigns[w.address] = { provider, account: opts.account, kind: module.kind, id: w.id, appliedAt, applied: w.spec, ...(w.live.status === undefined ? {} : { observed: { status: w.live.status } }) };
       }
-      await writeState(workspace.stateFile, { ...state, campaigns });
+      await backend.write({ ...state, campaigns }, catalog);
     });
   } catch (e) {
-    if (e instanceof StateLockedError) throw new CliError(e.message);
+    if (e instanceof StateLockedError || e instanceof StateConflictError || (e instanceof Error && e.name === "StateLockedError")) throw new CliError(e.message);
     throw e;
   } finally {
     closeSessions(sessions);

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { boundElsewhere } from "../../core/bindings.js";
-import { isAbsolute, relative } from "node:path";
+import { isAbsolute, relative, resolve } from "node:path";
 import { Option } from "commander";
 import { diffUnits, pathWithin } from "../../core/diff.js";
 import { stableStringify, type JsonObject, type JsonValue } from "../../core/json.js";
@@ -15,6 +15,7 @@ import { resolveLookups } from "../../engine/lookups.js";
 import { journalFileOf, StateStore } from "../../state/journal.js";
 import { mergeStates } from "../../state/merge.js";
 import { parseState, readStateFile, StateFileError, StateLockedError, withStateLock, writeState } from "../../state/state-file.js";
+import { backendOf, StateConflictError, type StateBackend } from "../../state/backend.js";
 import type { CommandContext, RegisterCommand } from "../context.js";
 import { CliError } from "../io.js";
 import { httpEvents, loadState, withProviderErrors } from "../pipeline.js";
@@ -35,6 +36,11 @@ function unknownAddress(address: string, what: string, candidates: Iterable<stri
   return new CliError(`${address} ${what}${hint} (addresses look like <provider>/<account>/<metadata.name>; see \`campaignctl state list\`)`);
 }
 
+/** Where the workspace's state is, for messages: its state file, or the PostgreSQL key. */
+function stateWhere(ctx: CommandContext, workspace: Workspace): string {
+  return workspace.backend ? `PostgreSQL key ${workspace.backend.key}` : shown(ctx, workspace.stateFile);
+}
+
 /** A path as the user would type it: relative to the current directory when it lies below it. */
 function shown(ctx: CommandContext, file: string): string {
   const rel = relative(ctx.io.cwd, file);
@@ -46,12 +52,47 @@ function alignedRows(rows: readonly string[][]): string {
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join("  ").trimEnd()).join("\n") + "\n";
 }
 
-async function lockedUpdate<T>(workspace: Workspace, fn: () => Promise<T>): Promise<T> {
+/** What a locked update sees: the state as it is, and a write that is refused if it moved on (CAS). */
+interface LockedState {
+  read(): Promise<StateDocument>;
+  write(doc: StateDocument): Promise<void>;
+}
+
+/** Run `fn` under the workspace's state lock (the lock file, or PostgreSQL's advisory lock). */
+async function lockedUpdate<T>(ctx: CommandContext, workspace: Workspace, fn: (state: LockedState, backend: StateBackend) => Promise<T>, command?: string): Promise<T> {
+  const backend = await backendOf(workspace, ctx.io.env);
   try {
-    return await withStateLock(workspace.stateFile, fn);
+    const lock = await backend.lock(command ? { command } : {});
+    try {
+      return await fn({ read: () => readBackend(backend), write: (doc) => backend.write(doc, catalog) }, backend);
+    } finally {
+      await lock.release().catch(() => undefined);
+    }
   } catch (err) {
-    if (err instanceof StateLockedError) throw new CliError(err.message);
+    if (err instanceof StateLockedError || err instanceof StateConflictError || (err instanceof Error && err.name === "StateLockedError")) throw new CliError(err.message);
     throw err;
+  } finally {
+    await backend.close();
+  }
+}
+
+async function readBackend(backend: StateBackend): Promise<StateDocument> {
+  try {
+    return await backend.read(catalog);
+  } catch (err) {
+    if (err instanceof StateFileError) throw new CliError(err.message);
+    throw err;
+  }
+}
+
+/** The workspace's state, read from its backend (no lock: plan and the listing commands take none). */
+async function workspaceState(ctx: CommandContext, workspace: Workspace): Promise<StateDocument> {
+  if (!workspace.backend) return loadState(workspace.stateFile);
+  const backend = await backendOf(workspace, ctx.io.env);
+  try {
+    return await readBackend(backend);
+  } finally {
+    await backend.close();
   }
 }
 
@@ -60,8 +101,8 @@ function header(ctx: CommandContext, workspace: Workspace, state: StateDocument)
   if (ctx.global.quiet) return;
   const lines = [
     state.lineage === undefined
-      ? `${shown(ctx, workspace.stateFile)}: never written (serial 0)`
-      : `${shown(ctx, workspace.stateFile)}: serial ${state.serial ?? 0}, lineage ${state.lineage}`,
+      ? `${stateWhere(ctx, workspace)}: never written (serial 0)`
+      : `${stateWhere(ctx, workspace)}: serial ${state.serial ?? 0}, lineage ${state.lineage}`,
   ];
   for (const [address, p] of Object.entries(state.pending ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
     lines.push(`pending create: ${address} (${JSON.stringify(p.name)}, sent ${p.at}, answer not recorded; the next apply resolves it)`);
@@ -73,7 +114,7 @@ function list(ctx: CommandContext, workspace: Workspace, state: StateDocument, f
   header(ctx, workspace, state);
   const addresses = Object.keys(state.campaigns).sort();
   if (addresses.length === 0 && !ctx.global.quiet) {
-    ctx.io.stderr.write(`No campaigns recorded in ${shown(ctx, workspace.stateFile)} yet: apply, import or \`campaignctl state adopt\` records them.\n`);
+    ctx.io.stderr.write(`No campaigns recorded in ${stateWhere(ctx, workspace)} yet: apply, import or \`campaignctl state adopt\` records them.\n`);
   }
   if (format === "json") {
     const rows = addresses.map((address) => {
@@ -97,7 +138,7 @@ function show(ctx: CommandContext, workspace: Workspace, state: StateDocument, a
   header(ctx, workspace, state);
   const entry = state.campaigns[address];
   if (!entry) {
-    throw unknownAddress(address, `is not recorded in ${shown(ctx, workspace.stateFile)}`, [...Object.keys(state.campaigns), ...workspace.campaigns.map((c) => c.address)]);
+    throw unknownAddress(address, `is not recorded in ${stateWhere(ctx, workspace)}`, [...Object.keys(state.campaigns), ...workspace.campaigns.map((c) => c.address)]);
   }
   ctx.io.stdout.write(`${stableStringify(entry, 2)}\n`);
   return 0;
@@ -121,7 +162,7 @@ interface Adoption {
  * (read-only) — what is recorded must compare equal to the next plan's resolved spec.
  */
 async function resolvedForAdoption(ctx: CommandContext, workspace: Workspace, decl: ResourceDecl): Promise<JsonObject> {
-  const state = await loadState(workspace.stateFile);
+  const state = await workspaceState(ctx, workspace);
   const replacements: { at: (string | number)[]; value: JsonValue }[] = [];
   for (const ref of findRefs(decl.spec, referencesOf(decl.kind))) {
     const target = addressForKind(ref.field.kind, decl.account, ref.name) ?? "";
@@ -179,8 +220,8 @@ async function adopt(ctx: CommandContext, address: string, rawId: string): Promi
   const module = kindModuleOf(decl.kind).kind;
   const caps = module.capabilities;
 
-  const result = await lockedUpdate(workspace, async () => {
-    const state = await loadState(workspace.stateFile);
+  const result = await lockedUpdate(ctx, workspace, async (locked) => {
+    const state = await locked.read();
     const taken = (candidate: string) => boundElsewhere(state.campaigns, address, { provider: decl.provider, account: decl.account, kind: decl.kind, id: candidate });
     const before = taken(id);
     if (before) {
@@ -206,7 +247,7 @@ async function adopt(ctx: CommandContext, address: string, rawId: string): Promi
     // Binding the address settles a create an interrupted apply left pending for it.
     const pending = { ...(state.pending ?? {}) };
     delete pending[address];
-    await writeState(workspace.stateFile, { ...state, campaigns: { ...state.campaigns, [address]: entry }, pending });
+    await locked.write({ ...state, campaigns: { ...state.campaigns, [address]: entry }, pending });
     return { adoption, rebound: current !== undefined };
   });
 
@@ -243,14 +284,14 @@ async function adopt(ctx: CommandContext, address: string, rawId: string): Promi
 }
 
 async function forgetUntracked(ctx: CommandContext, workspace: Workspace, address: string, id: string): Promise<number> {
-  await lockedUpdate(workspace, async () => {
-    const state = await loadState(workspace.stateFile);
+  await lockedUpdate(ctx, workspace, async (locked) => {
+    const state = await locked.read();
     const untracked = state.untracked ?? [];
     const rest = untracked.filter((u) => !(u.address === address && u.id === id));
     if (rest.length === untracked.length) {
-      throw new CliError(`${address} has no untracked object with id ${id} in ${shown(ctx, workspace.stateFile)} (see \`campaignctl plan\`)`);
+      throw new CliError(`${address} has no untracked object with id ${id} in ${stateWhere(ctx, workspace)} (see \`campaignctl plan\`)`);
     }
-    await writeState(workspace.stateFile, { ...state, untracked: rest });
+    await locked.write({ ...state, untracked: rest });
   });
   ctx.io.stdout.write(`Forgot the untracked object ${id} of ${address}. The live object is untouched: delete it in the provider if it is a duplicate.\n`);
   return 0;
@@ -259,15 +300,15 @@ async function forgetUntracked(ctx: CommandContext, workspace: Workspace, addres
 async function forget(ctx: CommandContext, address: string, untrackedId?: string): Promise<number> {
   const workspace = await loadValidWorkspace(ctx);
   if (untrackedId !== undefined) return forgetUntracked(ctx, workspace, address, untrackedId);
-  const removed = await lockedUpdate(workspace, async () => {
-    const state = await loadState(workspace.stateFile);
+  const removed = await lockedUpdate(ctx, workspace, async (locked) => {
+    const state = await locked.read();
     const entry = state.campaigns[address];
     if (!entry) {
-      throw unknownAddress(address, `is not recorded in ${shown(ctx, workspace.stateFile)}`, [...Object.keys(state.campaigns), ...workspace.campaigns.map((c) => c.address)]);
+      throw unknownAddress(address, `is not recorded in ${stateWhere(ctx, workspace)}`, [...Object.keys(state.campaigns), ...workspace.campaigns.map((c) => c.address)]);
     }
     const campaigns: Record<Address, StateEntry> = { ...state.campaigns };
     delete campaigns[address];
-    await writeState(workspace.stateFile, { ...state, campaigns });
+    await locked.write({ ...state, campaigns });
     return entry;
   });
   const module = kindModuleOf(removed.kind).kind;
@@ -287,11 +328,11 @@ async function forget(ctx: CommandContext, address: string, untrackedId?: string
 async function mv(ctx: CommandContext, from: string, to: string): Promise<number> {
   const workspace = await loadValidWorkspace(ctx);
   const parts = to.split("/");
-  const moved = await lockedUpdate(workspace, async () => {
-    const state = await loadState(workspace.stateFile);
+  const moved = await lockedUpdate(ctx, workspace, async (locked) => {
+    const state = await locked.read();
     const entry = state.campaigns[from];
     if (!entry) {
-      throw unknownAddress(from, `is not recorded in ${shown(ctx, workspace.stateFile)}`, [...Object.keys(state.campaigns), ...workspace.campaigns.map((c) => c.address)]);
+      throw unknownAddress(from, `is not recorded in ${stateWhere(ctx, workspace)}`, [...Object.keys(state.campaigns), ...workspace.campaigns.map((c) => c.address)]);
     }
     if (from === to) throw new CliError(`${from} and ${to} are the same address: nothing to move`);
     const short = kindModuleOf(entry.kind).kind.short;
@@ -308,7 +349,7 @@ async function mv(ctx: CommandContext, from: string, to: string): Promise<number
     // Same order, the key replaced in place; every other field of the state document is kept.
     const campaigns: Record<Address, StateEntry> = {};
     for (const [address, e] of Object.entries(state.campaigns)) campaigns[address === from ? to : address] = e;
-    await writeState(workspace.stateFile, { ...state, campaigns });
+    await locked.write({ ...state, campaigns });
     return entry;
   });
   const module = kindModuleOf(moved.kind).kind;
@@ -371,6 +412,10 @@ async function merge(ctx: CommandContext, opts: { base: string; ours: string; th
 async function fold(ctx: CommandContext): Promise<number> {
   const workspace = await loadValidWorkspace(ctx);
   const file = workspace.stateFile;
+  if (workspace.backend) {
+    ctx.io.stdout.write(`Nothing to fold: the state is in PostgreSQL (backend in campaignctl.yaml), where every change is recorded as it lands; the next apply makes an interrupted one's changes its next serial.\n`);
+    return 0;
+  }
   const note = (t: string) => ctx.io.stderr.write(`${t}\n`);
   const folded = await withStateLock(
     file,
@@ -402,6 +447,63 @@ async function fold(ctx: CommandContext): Promise<number> {
   return 0;
 }
 
+function needsBackend(workspace: Workspace, what: string): asserts workspace is Workspace & { backend: NonNullable<Workspace["backend"]> } {
+  if (!workspace.backend) throw new CliError(`state ${what} moves state between the state file and a backend, and campaignctl.yaml sets none (backend: { type: postgres, urlEnv: CAMPAIGNCTL_PG_URL, key: NAME })`);
+}
+
+/**
+ * `state pull [--out FILE]`: copy the backend's state into the state file (or FILE), with the backend's
+ * serial and lineage — a snapshot to commit, or the way back from the backend to Git. Read-only there.
+ */
+async function pull(ctx: CommandContext, out: string | undefined): Promise<number> {
+  const workspace = await loadValidWorkspace(ctx);
+  needsBackend(workspace, "pull");
+  const doc = await workspaceState(ctx, workspace);
+  const file = out === undefined ? workspace.stateFile : resolve(ctx.io.cwd, out);
+  try {
+    await writeState(file, { ...doc, serial: Math.max(0, (doc.serial ?? 0) - 1) });
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
+  ctx.io.stdout.write(`Pulled serial ${doc.serial ?? 0} (lineage ${doc.lineage ?? "none"}, ${Object.keys(doc.campaigns).length} campaign(s), ${Object.keys(doc.pending ?? {}).length} pending) into ${shown(ctx, file)}.\n`);
+  return 0;
+}
+
+/**
+ * `state push [--force]`: make the state file (or FILE) the backend's state, under the backend's lock.
+ * Refused when the backend holds another lineage or a newer serial than the file (--force overrides);
+ * the backend's serial becomes one more than both, so it is newer than anything either side had.
+ */
+async function push(ctx: CommandContext, opts: { from?: string; force?: boolean }): Promise<number> {
+  const workspace = await loadValidWorkspace(ctx);
+  needsBackend(workspace, "push");
+  const file = opts.from === undefined ? workspace.stateFile : resolve(ctx.io.cwd, opts.from);
+  const local = await stateAt(file);
+  const result = await lockedUpdate(
+    ctx,
+    workspace,
+    async (locked, backend) => {
+      const there = await locked.read();
+      const empty = (there.serial ?? 0) === 0 && Object.keys(there.campaigns).length === 0;
+      if (!empty && !opts.force) {
+        if (there.lineage !== undefined && local.lineage !== undefined && there.lineage !== local.lineage) {
+          throw new CliError(`${backend.where} holds another state history (lineage ${there.lineage}, ${shown(ctx, file)} has ${local.lineage}): not pushed; --force replaces it`);
+        }
+        if ((there.serial ?? 0) > (local.serial ?? 0)) {
+          throw new CliError(`${backend.where} is newer (serial ${there.serial}) than ${shown(ctx, file)} (serial ${local.serial ?? 0}): not pushed, it would lose changes; \`campaignctl state pull\` first, or --force`);
+        }
+      }
+      const serial = Math.max(there.serial ?? 0, local.serial ?? 0) + 1;
+      const doc = { ...local, serial };
+      await backend.write(doc, catalog, { keepSerial: true, force: true });
+      return { serial, lineage: doc.lineage, where: backend.where };
+    },
+    "state push",
+  );
+  ctx.io.stdout.write(`Pushed ${shown(ctx, file)} (${Object.keys(local.campaigns).length} campaign(s)) to ${result.where}: now serial ${result.serial}, lineage ${result.lineage ?? "none"}.\n`);
+  return 0;
+}
+
 export const register: RegisterCommand = (program, run) => {
   const state = program
     .command("state")
@@ -415,7 +517,7 @@ export const register: RegisterCommand = (program, run) => {
     .action(
       run(async (ctx, opts: { format: "text" | "json" }) => {
         const workspace = await loadValidWorkspace(ctx);
-        return list(ctx, workspace, await loadState(workspace.stateFile), opts.format);
+        return list(ctx, workspace, await workspaceState(ctx, workspace), opts.format);
       }),
     );
 
@@ -426,7 +528,7 @@ export const register: RegisterCommand = (program, run) => {
     .action(
       run(async (ctx, address: string) => {
         const workspace = await loadValidWorkspace(ctx);
-        return show(ctx, workspace, await loadState(workspace.stateFile), address);
+        return show(ctx, workspace, await workspaceState(ctx, workspace), address);
       }),
     );
 
@@ -456,6 +558,19 @@ export const register: RegisterCommand = (program, run) => {
     .argument("<address>", "a recorded address, see `campaignctl state list`")
     .option("--untracked <id>", "forget the untracked duplicate ID of ADDR (reported by plan) instead of the binding")
     .action(run(async (ctx, address: string, opts: { untracked?: string }) => forget(ctx, address, opts.untracked)));
+
+  state
+    .command("pull")
+    .description("copy the state from the backend (PostgreSQL) into the state file, with its serial and lineage")
+    .option("--out <file>", "write it here instead of the state file")
+    .action(run(async (ctx, opts: { out?: string }) => pull(ctx, opts.out)));
+
+  state
+    .command("push")
+    .description("make the state file the backend's state (PostgreSQL), refused when the backend is newer or of another lineage")
+    .option("--from <file>", "push this state file instead of the workspace's")
+    .option("--force", "replace the backend's state even when it is newer or of another lineage")
+    .action(run(async (ctx, opts: { from?: string; force?: boolean }) => push(ctx, opts)));
 
   state
     .command("merge")

@@ -5640,11 +5640,13 @@ return errors === 0;
 validate20.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 exports.config = validate42;
-const schema72 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/campaignctl.schema.json","title":"WorkspaceConfig","description":"campaignctl workspace configuration (campaignctl.yaml): where the campaign files and the state file live, and which provider accounts exist. Relative paths resolve against this file's directory.","type":"object","additionalProperties":false,"required":["apiVersion"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"campaignsDir":{"description":"Directory holding the campaign files; every *.yaml and *.yml below it is read, recursively.","type":"string","minLength":1,"default":"campaigns"},"stateFile":{"description":"Where apply records the provider id and last applied spec of each campaign. Meant to be committed.","type":"string","minLength":1,"default":"campaignctl.state.json"},"allowOutsideWorkspace":{"description":"Opt-in for a campaignsDir or stateFile outside the workspace (the directory of this file), e.g. a state file on a mounted volume, and for audience files anywhere in the workspace's Git repository (files shared by shards). Off by default: a path outside is an error, even when absolute. A campaignsDir that contains the workspace (`/`, `..`) is refused either way.","type":"boolean","default":false},"accounts":{"description":"One entry per provider account. A campaign names its account in `metadata.account` (default \"default\").","type":"array","items":{"$ref":"#/$defs/Account","description":"A provider account."},"default":[]},"safety":{"$ref":"#/$defs/Safety","description":"Guards against mass changes: apply refuses them without --force."},"prune":{"description":"What apply (and so merge-to-apply) does with campaigns that are in state but no longer in Git: true retires them keeping their history (Puffle: pause, Altur: archive; one already stopped is only no longer tracked), `delete` retires them by DELETE where the API can (Puffle; the plan says what is lost), false leaves them alone and the plan shows them as notes. `apply --prune` / `--no-prune` and `plan --prune` override whether they are retired.","oneOf":[{"type":"boolean"},{"const":"delete"}],"default":false}},"$defs":{"Account":{"description":"A provider account and how to reach it. The API key itself never goes in a file: it is read from the environment variable named by `apiKeyEnv`.","type":"object","additionalProperties":false,"required":["provider","apiKeyEnv"],"properties":{"provider":{"description":"Which provider this account belongs to.","type":"string","enum":["extrovert","puffle","altur"]},"name":{"description":"Account name, unique per provider; campaigns refer to it in `metadata.account`.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key (for example ALTUR_API_KEY). Never the key itself.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be the name of an environment variable (letters, digits and _, not starting with a digit), not the key itself"},"baseUrl":{"description":"API base URL. Defaults to the provider's production URL; point it at `campaignctl sandbox` for tests.","type":"string","format":"uri","pattern":"^https?://[^/?#@]*(?:[/?#]|$)","patternErrorMessage":"must be an absolute http(s) URL without user:password@ (the key comes from apiKeyEnv), such as https://api.altur.io/api/v1.0"},"requestsPerSecond":{"description":"Client-side rate limit for this account, 0.1 to 1000 requests per second. Defaults to the provider's documented or assumed limit (Altur documents 12/s).","type":"number","minimum":0.1,"maximum":1000},"concurrency":{"description":"Most requests in flight at once for this account, 1 to 100. Defaults to twice requestsPerSecond × the provider's typical latency (500 ms assumed), at least 2: enough that the rate, not this, is the limit.","type":"integer","minimum":1,"maximum":100},"statusWait":{"description":"How apply waits for a status change the provider completes in the background (Puffle launch: launching → active) before any step that needs it. Defaults: the provider's (Puffle: 180 s, reads at most 30 s apart).","type":"object","additionalProperties":false,"properties":{"timeoutSeconds":{"description":"Give up after this many seconds; the campaign is reported and left as it is.","type":"number","minimum":0},"pollSeconds":{"description":"Longest pause between two status reads; the first read comes after at most 2 s.","type":"number","exclusiveMinimum":0}}},"retryWait":{"description":"How long a request may wait before it is retried (after a 429 or a transient failure). Each wait is shown on stderr. Defaults: 30 s per wait, 60 s per request.","type":"object","additionalProperties":false,"properties":{"maxSeconds":{"description":"Longest single wait: a longer Retry-After is capped to this, and the retry is sent after it.","type":"number","minimum":0,"maximum":3600},"totalSeconds":{"description":"Most time one request spends waiting on its retries, all waits together (including time held back by the account's 429 hold); then it fails.","type":"number","minimum":0,"maximum":3600}}}}},"Safety":{"description":"Thresholds that make apply refuse mass changes unless --force is given.","type":"object","additionalProperties":false,"properties":{"maxChangePercent":{"description":"Refuse to update, replace or delete more than this percentage of the managed campaigns.","type":"number","minimum":0,"maximum":100,"default":30},"minManagedForThreshold":{"description":"Apply the percentage guard only when at least this many campaigns are managed.","type":"integer","minimum":0,"default":10}}}}};
-const schema73 = {"description":"A provider account and how to reach it. The API key itself never goes in a file: it is read from the environment variable named by `apiKeyEnv`.","type":"object","additionalProperties":false,"required":["provider","apiKeyEnv"],"properties":{"provider":{"description":"Which provider this account belongs to.","type":"string","enum":["extrovert","puffle","altur"]},"name":{"description":"Account name, unique per provider; campaigns refer to it in `metadata.account`.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key (for example ALTUR_API_KEY). Never the key itself.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be the name of an environment variable (letters, digits and _, not starting with a digit), not the key itself"},"baseUrl":{"description":"API base URL. Defaults to the provider's production URL; point it at `campaignctl sandbox` for tests.","type":"string","format":"uri","pattern":"^https?://[^/?#@]*(?:[/?#]|$)","patternErrorMessage":"must be an absolute http(s) URL without user:password@ (the key comes from apiKeyEnv), such as https://api.altur.io/api/v1.0"},"requestsPerSecond":{"description":"Client-side rate limit for this account, 0.1 to 1000 requests per second. Defaults to the provider's documented or assumed limit (Altur documents 12/s).","type":"number","minimum":0.1,"maximum":1000},"concurrency":{"description":"Most requests in flight at once for this account, 1 to 100. Defaults to twice requestsPerSecond × the provider's typical latency (500 ms assumed), at least 2: enough that the rate, not this, is the limit.","type":"integer","minimum":1,"maximum":100},"statusWait":{"description":"How apply waits for a status change the provider completes in the background (Puffle launch: launching → active) before any step that needs it. Defaults: the provider's (Puffle: 180 s, reads at most 30 s apart).","type":"object","additionalProperties":false,"properties":{"timeoutSeconds":{"description":"Give up after this many seconds; the campaign is reported and left as it is.","type":"number","minimum":0},"pollSeconds":{"description":"Longest pause between two status reads; the first read comes after at most 2 s.","type":"number","exclusiveMinimum":0}}},"retryWait":{"description":"How long a request may wait before it is retried (after a 429 or a transient failure). Each wait is shown on stderr. Defaults: 30 s per wait, 60 s per request.","type":"object","additionalProperties":false,"properties":{"maxSeconds":{"description":"Longest single wait: a longer Retry-After is capped to this, and the retry is sent after it.","type":"number","minimum":0,"maximum":3600},"totalSeconds":{"description":"Most time one request spends waiting on its retries, all waits together (including time held back by the account's 429 hold); then it fails.","type":"number","minimum":0,"maximum":3600}}}}};
-const schema74 = {"description":"Thresholds that make apply refuse mass changes unless --force is given.","type":"object","additionalProperties":false,"properties":{"maxChangePercent":{"description":"Refuse to update, replace or delete more than this percentage of the managed campaigns.","type":"number","minimum":0,"maximum":100,"default":30},"minManagedForThreshold":{"description":"Apply the percentage guard only when at least this many campaigns are managed.","type":"integer","minimum":0,"default":10}}};
-const pattern38 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
-const pattern39 = new RegExp("^https?://[^/?#@]*(?:[/?#]|$)", "u");
+const schema72 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/campaignctl.schema.json","title":"WorkspaceConfig","description":"campaignctl workspace configuration (campaignctl.yaml): where the campaign files and the state file live, and which provider accounts exist. Relative paths resolve against this file's directory.","type":"object","additionalProperties":false,"required":["apiVersion"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"campaignsDir":{"description":"Directory holding the campaign files; every *.yaml and *.yml below it is read, recursively.","type":"string","minLength":1,"default":"campaigns"},"stateFile":{"description":"Where apply records the provider id and last applied spec of each campaign. Meant to be committed.","type":"string","minLength":1,"default":"campaignctl.state.json"},"backend":{"$ref":"#/$defs/Backend","description":"Where the state lives when not in stateFile: a PostgreSQL backend for many writers (laptops and CI on one workspace). Absent: the state file."},"allowOutsideWorkspace":{"description":"Opt-in for a campaignsDir or stateFile outside the workspace (the directory of this file), e.g. a state file on a mounted volume, and for audience files anywhere in the workspace's Git repository (files shared by shards). Off by default: a path outside is an error, even when absolute. A campaignsDir that contains the workspace (`/`, `..`) is refused either way.","type":"boolean","default":false},"accounts":{"description":"One entry per provider account. A campaign names its account in `metadata.account` (default \"default\").","type":"array","items":{"$ref":"#/$defs/Account","description":"A provider account."},"default":[]},"safety":{"$ref":"#/$defs/Safety","description":"Guards against mass changes: apply refuses them without --force."},"prune":{"description":"What apply (and so merge-to-apply) does with campaigns that are in state but no longer in Git: true retires them keeping their history (Puffle: pause, Altur: archive; one already stopped is only no longer tracked), `delete` retires them by DELETE where the API can (Puffle; the plan says what is lost), false leaves them alone and the plan shows them as notes. `apply --prune` / `--no-prune` and `plan --prune` override whether they are retired.","oneOf":[{"type":"boolean"},{"const":"delete"}],"default":false}},"$defs":{"Account":{"description":"A provider account and how to reach it. The API key itself never goes in a file: it is read from the environment variable named by `apiKeyEnv`.","type":"object","additionalProperties":false,"required":["provider","apiKeyEnv"],"properties":{"provider":{"description":"Which provider this account belongs to.","type":"string","enum":["extrovert","puffle","altur"]},"name":{"description":"Account name, unique per provider; campaigns refer to it in `metadata.account`.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key (for example ALTUR_API_KEY). Never the key itself.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be the name of an environment variable (letters, digits and _, not starting with a digit), not the key itself"},"baseUrl":{"description":"API base URL. Defaults to the provider's production URL; point it at `campaignctl sandbox` for tests.","type":"string","format":"uri","pattern":"^https?://[^/?#@]*(?:[/?#]|$)","patternErrorMessage":"must be an absolute http(s) URL without user:password@ (the key comes from apiKeyEnv), such as https://api.altur.io/api/v1.0"},"requestsPerSecond":{"description":"Client-side rate limit for this account, 0.1 to 1000 requests per second. Defaults to the provider's documented or assumed limit (Altur documents 12/s).","type":"number","minimum":0.1,"maximum":1000},"concurrency":{"description":"Most requests in flight at once for this account, 1 to 100. Defaults to twice requestsPerSecond × the provider's typical latency (500 ms assumed), at least 2: enough that the rate, not this, is the limit.","type":"integer","minimum":1,"maximum":100},"statusWait":{"description":"How apply waits for a status change the provider completes in the background (Puffle launch: launching → active) before any step that needs it. Defaults: the provider's (Puffle: 180 s, reads at most 30 s apart).","type":"object","additionalProperties":false,"properties":{"timeoutSeconds":{"description":"Give up after this many seconds; the campaign is reported and left as it is.","type":"number","minimum":0},"pollSeconds":{"description":"Longest pause between two status reads; the first read comes after at most 2 s.","type":"number","exclusiveMinimum":0}}},"retryWait":{"description":"How long a request may wait before it is retried (after a 429 or a transient failure). Each wait is shown on stderr. Defaults: 30 s per wait, 60 s per request.","type":"object","additionalProperties":false,"properties":{"maxSeconds":{"description":"Longest single wait: a longer Retry-After is capped to this, and the retry is sent after it.","type":"number","minimum":0,"maximum":3600},"totalSeconds":{"description":"Most time one request spends waiting on its retries, all waits together (including time held back by the account's 429 hold); then it fails.","type":"number","minimum":0,"maximum":3600}}}}},"Safety":{"description":"Thresholds that make apply refuse mass changes unless --force is given.","type":"object","additionalProperties":false,"properties":{"maxChangePercent":{"description":"Refuse to update, replace or delete more than this percentage of the managed campaigns.","type":"number","minimum":0,"maximum":100,"default":30},"minManagedForThreshold":{"description":"Apply the percentage guard only when at least this many campaigns are managed.","type":"integer","minimum":0,"default":10}}},"Backend":{"description":"State in PostgreSQL: campaigns and pending creates in tables keyed by `key`, serial/lineage checked on every write, the apply lock a session advisory lock released by the server when the connection dies. No state file is written.","type":"object","additionalProperties":false,"required":["type","urlEnv","key"],"properties":{"type":{"description":"The backend type. Only `postgres`.","const":"postgres"},"urlEnv":{"description":"Name of the environment variable holding the connection URL (postgres://user:password@host:5432/db). Never the URL itself.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be the name of an environment variable (letters, digits and _, not starting with a digit), not the URL itself","default":"CAMPAIGNCTL_PG_URL"},"key":{"description":"Which state in that database this workspace uses (one per workspace or shard); also names its apply lock.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$","patternErrorMessage":"must be 1-128 letters, digits, '.', '_', '/' or '-', starting with a letter or digit"}}}}};
+const schema73 = {"description":"State in PostgreSQL: campaigns and pending creates in tables keyed by `key`, serial/lineage checked on every write, the apply lock a session advisory lock released by the server when the connection dies. No state file is written.","type":"object","additionalProperties":false,"required":["type","urlEnv","key"],"properties":{"type":{"description":"The backend type. Only `postgres`.","const":"postgres"},"urlEnv":{"description":"Name of the environment variable holding the connection URL (postgres://user:password@host:5432/db). Never the URL itself.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be the name of an environment variable (letters, digits and _, not starting with a digit), not the URL itself","default":"CAMPAIGNCTL_PG_URL"},"key":{"description":"Which state in that database this workspace uses (one per workspace or shard); also names its apply lock.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$","patternErrorMessage":"must be 1-128 letters, digits, '.', '_', '/' or '-', starting with a letter or digit"}}};
+const schema74 = {"description":"A provider account and how to reach it. The API key itself never goes in a file: it is read from the environment variable named by `apiKeyEnv`.","type":"object","additionalProperties":false,"required":["provider","apiKeyEnv"],"properties":{"provider":{"description":"Which provider this account belongs to.","type":"string","enum":["extrovert","puffle","altur"]},"name":{"description":"Account name, unique per provider; campaigns refer to it in `metadata.account`.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key (for example ALTUR_API_KEY). Never the key itself.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be the name of an environment variable (letters, digits and _, not starting with a digit), not the key itself"},"baseUrl":{"description":"API base URL. Defaults to the provider's production URL; point it at `campaignctl sandbox` for tests.","type":"string","format":"uri","pattern":"^https?://[^/?#@]*(?:[/?#]|$)","patternErrorMessage":"must be an absolute http(s) URL without user:password@ (the key comes from apiKeyEnv), such as https://api.altur.io/api/v1.0"},"requestsPerSecond":{"description":"Client-side rate limit for this account, 0.1 to 1000 requests per second. Defaults to the provider's documented or assumed limit (Altur documents 12/s).","type":"number","minimum":0.1,"maximum":1000},"concurrency":{"description":"Most requests in flight at once for this account, 1 to 100. Defaults to twice requestsPerSecond × the provider's typical latency (500 ms assumed), at least 2: enough that the rate, not this, is the limit.","type":"integer","minimum":1,"maximum":100},"statusWait":{"description":"How apply waits for a status change the provider completes in the background (Puffle launch: launching → active) before any step that needs it. Defaults: the provider's (Puffle: 180 s, reads at most 30 s apart).","type":"object","additionalProperties":false,"properties":{"timeoutSeconds":{"description":"Give up after this many seconds; the campaign is reported and left as it is.","type":"number","minimum":0},"pollSeconds":{"description":"Longest pause between two status reads; the first read comes after at most 2 s.","type":"number","exclusiveMinimum":0}}},"retryWait":{"description":"How long a request may wait before it is retried (after a 429 or a transient failure). Each wait is shown on stderr. Defaults: 30 s per wait, 60 s per request.","type":"object","additionalProperties":false,"properties":{"maxSeconds":{"description":"Longest single wait: a longer Retry-After is capped to this, and the retry is sent after it.","type":"number","minimum":0,"maximum":3600},"totalSeconds":{"description":"Most time one request spends waiting on its retries, all waits together (including time held back by the account's 429 hold); then it fails.","type":"number","minimum":0,"maximum":3600}}}}};
+const schema75 = {"description":"Thresholds that make apply refuse mass changes unless --force is given.","type":"object","additionalProperties":false,"properties":{"maxChangePercent":{"description":"Refuse to update, replace or delete more than this percentage of the managed campaigns.","type":"number","minimum":0,"maximum":100,"default":30},"minManagedForThreshold":{"description":"Apply the percentage guard only when at least this many campaigns are managed.","type":"integer","minimum":0,"default":10}}};
+const pattern37 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
+const pattern38 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$", "u");
+const pattern41 = new RegExp("^https?://[^/?#@]*(?:[/?#]|$)", "u");
 const formats0 = require("ajv-formats/dist/formats").fullFormats.uri;
 
 function validate42(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -5670,7 +5672,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(((((((key0 === "apiVersion") || (key0 === "campaignsDir")) || (key0 === "stateFile")) || (key0 === "allowOutsideWorkspace")) || (key0 === "accounts")) || (key0 === "safety")) || (key0 === "prune"))){
+if(!((((((((key0 === "apiVersion") || (key0 === "campaignsDir")) || (key0 === "stateFile")) || (key0 === "backend")) || (key0 === "allowOutsideWorkspace")) || (key0 === "accounts")) || (key0 === "safety")) || (key0 === "prune"))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema72,data};
 if(vErrors === null){
 vErrors = [err1];
@@ -5744,10 +5746,11 @@ vErrors.push(err6);
 errors++;
 }
 }
-if(data.allowOutsideWorkspace !== undefined){
-let data3 = data.allowOutsideWorkspace;
-if(typeof data3 !== "boolean"){
-const err7 = {instancePath:instancePath+"/allowOutsideWorkspace",schemaPath:"#/properties/allowOutsideWorkspace/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema72.properties.allowOutsideWorkspace.type,parentSchema:schema72.properties.allowOutsideWorkspace,data:data3};
+if(data.backend !== undefined){
+let data3 = data.backend;
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.type === undefined){
+const err7 = {instancePath:instancePath+"/backend",schemaPath:"#/$defs/Backend/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema73.required,parentSchema:schema73,data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -5756,16 +5759,8 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-if(data.accounts !== undefined){
-let data4 = data.accounts;
-if(Array.isArray(data4)){
-const len0 = data4.length;
-for(let i0=0; i0<len0; i0++){
-let data5 = data4[i0];
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.provider === undefined){
-const err8 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/required",keyword:"required",params:{missingProperty: "provider"},message:"must have required property '"+"provider"+"'",schema:schema73.required,parentSchema:schema73,data:data5};
+if(data3.urlEnv === undefined){
+const err8 = {instancePath:instancePath+"/backend",schemaPath:"#/$defs/Backend/required",keyword:"required",params:{missingProperty: "urlEnv"},message:"must have required property '"+"urlEnv"+"'",schema:schema73.required,parentSchema:schema73,data:data3};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -5774,8 +5769,8 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(data5.apiKeyEnv === undefined){
-const err9 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/required",keyword:"required",params:{missingProperty: "apiKeyEnv"},message:"must have required property '"+"apiKeyEnv"+"'",schema:schema73.required,parentSchema:schema73,data:data5};
+if(data3.key === undefined){
+const err9 = {instancePath:instancePath+"/backend",schemaPath:"#/$defs/Backend/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'",schema:schema73.required,parentSchema:schema73,data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -5784,9 +5779,9 @@ vErrors.push(err9);
 }
 errors++;
 }
-for(const key1 in data5){
-if(!((((((((key1 === "provider") || (key1 === "name")) || (key1 === "apiKeyEnv")) || (key1 === "baseUrl")) || (key1 === "requestsPerSecond")) || (key1 === "concurrency")) || (key1 === "statusWait")) || (key1 === "retryWait"))){
-const err10 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema73,data:data5};
+for(const key1 in data3){
+if(!(((key1 === "type") || (key1 === "urlEnv")) || (key1 === "key"))){
+const err10 = {instancePath:instancePath+"/backend",schemaPath:"#/$defs/Backend/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema73,data:data3};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -5796,10 +5791,10 @@ vErrors.push(err10);
 errors++;
 }
 }
-if(data5.provider !== undefined){
-let data6 = data5.provider;
-if(typeof data6 !== "string"){
-const err11 = {instancePath:instancePath+"/accounts/" + i0+"/provider",schemaPath:"#/$defs/Account/properties/provider/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema73.properties.provider.type,parentSchema:schema73.properties.provider,data:data6};
+if(data3.type !== undefined){
+let data4 = data3.type;
+if("postgres" !== data4){
+const err11 = {instancePath:instancePath+"/backend/type",schemaPath:"#/$defs/Backend/properties/type/const",keyword:"const",params:{allowedValue: "postgres"},message:"must be equal to constant",schema:"postgres",parentSchema:schema73.properties.type,data:data4};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -5808,8 +5803,12 @@ vErrors.push(err11);
 }
 errors++;
 }
-if(!(((data6 === "extrovert") || (data6 === "puffle")) || (data6 === "altur"))){
-const err12 = {instancePath:instancePath+"/accounts/" + i0+"/provider",schemaPath:"#/$defs/Account/properties/provider/enum",keyword:"enum",params:{allowedValues: schema73.properties.provider.enum},message:"must be equal to one of the allowed values",schema:schema73.properties.provider.enum,parentSchema:schema73.properties.provider,data:data6};
+}
+if(data3.urlEnv !== undefined){
+let data5 = data3.urlEnv;
+if(typeof data5 === "string"){
+if(!pattern37.test(data5)){
+const err12 = {instancePath:instancePath+"/backend/urlEnv",schemaPath:"#/$defs/Backend/properties/urlEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema73.properties.urlEnv,data:data5};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -5819,11 +5818,8 @@ vErrors.push(err12);
 errors++;
 }
 }
-if(data5.name !== undefined){
-let data7 = data5.name;
-if(typeof data7 === "string"){
-if(!pattern6.test(data7)){
-const err13 = {instancePath:instancePath+"/accounts/" + i0+"/name",schemaPath:"#/$defs/Account/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",parentSchema:schema73.properties.name,data:data7};
+else {
+const err13 = {instancePath:instancePath+"/backend/urlEnv",schemaPath:"#/$defs/Backend/properties/urlEnv/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema73.properties.urlEnv.type,parentSchema:schema73.properties.urlEnv,data:data5};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -5833,8 +5829,11 @@ vErrors.push(err13);
 errors++;
 }
 }
-else {
-const err14 = {instancePath:instancePath+"/accounts/" + i0+"/name",schemaPath:"#/$defs/Account/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema73.properties.name.type,parentSchema:schema73.properties.name,data:data7};
+if(data3.key !== undefined){
+let data6 = data3.key;
+if(typeof data6 === "string"){
+if(!pattern38.test(data6)){
+const err14 = {instancePath:instancePath+"/backend/key",schemaPath:"#/$defs/Backend/properties/key/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$",parentSchema:schema73.properties.key,data:data6};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -5844,11 +5843,8 @@ vErrors.push(err14);
 errors++;
 }
 }
-if(data5.apiKeyEnv !== undefined){
-let data8 = data5.apiKeyEnv;
-if(typeof data8 === "string"){
-if(!pattern38.test(data8)){
-const err15 = {instancePath:instancePath+"/accounts/" + i0+"/apiKeyEnv",schemaPath:"#/$defs/Account/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema73.properties.apiKeyEnv,data:data8};
+else {
+const err15 = {instancePath:instancePath+"/backend/key",schemaPath:"#/$defs/Backend/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema73.properties.key.type,parentSchema:schema73.properties.key,data:data6};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -5858,8 +5854,9 @@ vErrors.push(err15);
 errors++;
 }
 }
+}
 else {
-const err16 = {instancePath:instancePath+"/accounts/" + i0+"/apiKeyEnv",schemaPath:"#/$defs/Account/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema73.properties.apiKeyEnv.type,parentSchema:schema73.properties.apiKeyEnv,data:data8};
+const err16 = {instancePath:instancePath+"/backend",schemaPath:"#/$defs/Backend/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema73.type,parentSchema:schema73,data:data3};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -5869,11 +5866,10 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data5.baseUrl !== undefined){
-let data9 = data5.baseUrl;
-if(typeof data9 === "string"){
-if(!pattern39.test(data9)){
-const err17 = {instancePath:instancePath+"/accounts/" + i0+"/baseUrl",schemaPath:"#/$defs/Account/properties/baseUrl/pattern",keyword:"pattern",params:{pattern: "^https?://[^/?#@]*(?:[/?#]|$)"},message:"must match pattern \""+"^https?://[^/?#@]*(?:[/?#]|$)"+"\"",schema:"^https?://[^/?#@]*(?:[/?#]|$)",parentSchema:schema73.properties.baseUrl,data:data9};
+if(data.allowOutsideWorkspace !== undefined){
+let data7 = data.allowOutsideWorkspace;
+if(typeof data7 !== "boolean"){
+const err17 = {instancePath:instancePath+"/allowOutsideWorkspace",schemaPath:"#/properties/allowOutsideWorkspace/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema72.properties.allowOutsideWorkspace.type,parentSchema:schema72.properties.allowOutsideWorkspace,data:data7};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -5882,8 +5878,16 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(!(formats0(data9))){
-const err18 = {instancePath:instancePath+"/accounts/" + i0+"/baseUrl",schemaPath:"#/$defs/Account/properties/baseUrl/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\"",schema:"uri",parentSchema:schema73.properties.baseUrl,data:data9};
+}
+if(data.accounts !== undefined){
+let data8 = data.accounts;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+let data9 = data8[i0];
+if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
+if(data9.provider === undefined){
+const err18 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/required",keyword:"required",params:{missingProperty: "provider"},message:"must have required property '"+"provider"+"'",schema:schema74.required,parentSchema:schema74,data:data9};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -5892,9 +5896,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-else {
-const err19 = {instancePath:instancePath+"/accounts/" + i0+"/baseUrl",schemaPath:"#/$defs/Account/properties/baseUrl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema73.properties.baseUrl.type,parentSchema:schema73.properties.baseUrl,data:data9};
+if(data9.apiKeyEnv === undefined){
+const err19 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/required",keyword:"required",params:{missingProperty: "apiKeyEnv"},message:"must have required property '"+"apiKeyEnv"+"'",schema:schema74.required,parentSchema:schema74,data:data9};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -5903,12 +5906,9 @@ vErrors.push(err19);
 }
 errors++;
 }
-}
-if(data5.requestsPerSecond !== undefined){
-let data10 = data5.requestsPerSecond;
-if((typeof data10 == "number") && (isFinite(data10))){
-if(data10 > 1000 || isNaN(data10)){
-const err20 = {instancePath:instancePath+"/accounts/" + i0+"/requestsPerSecond",schemaPath:"#/$defs/Account/properties/requestsPerSecond/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000",schema:1000,parentSchema:schema73.properties.requestsPerSecond,data:data10};
+for(const key2 in data9){
+if(!((((((((key2 === "provider") || (key2 === "name")) || (key2 === "apiKeyEnv")) || (key2 === "baseUrl")) || (key2 === "requestsPerSecond")) || (key2 === "concurrency")) || (key2 === "statusWait")) || (key2 === "retryWait"))){
+const err20 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema74,data:data9};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -5917,8 +5917,11 @@ vErrors.push(err20);
 }
 errors++;
 }
-if(data10 < 0.1 || isNaN(data10)){
-const err21 = {instancePath:instancePath+"/accounts/" + i0+"/requestsPerSecond",schemaPath:"#/$defs/Account/properties/requestsPerSecond/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0.1},message:"must be >= 0.1",schema:0.1,parentSchema:schema73.properties.requestsPerSecond,data:data10};
+}
+if(data9.provider !== undefined){
+let data10 = data9.provider;
+if(typeof data10 !== "string"){
+const err21 = {instancePath:instancePath+"/accounts/" + i0+"/provider",schemaPath:"#/$defs/Account/properties/provider/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema74.properties.provider.type,parentSchema:schema74.properties.provider,data:data10};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -5927,9 +5930,8 @@ vErrors.push(err21);
 }
 errors++;
 }
-}
-else {
-const err22 = {instancePath:instancePath+"/accounts/" + i0+"/requestsPerSecond",schemaPath:"#/$defs/Account/properties/requestsPerSecond/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema73.properties.requestsPerSecond.type,parentSchema:schema73.properties.requestsPerSecond,data:data10};
+if(!(((data10 === "extrovert") || (data10 === "puffle")) || (data10 === "altur"))){
+const err22 = {instancePath:instancePath+"/accounts/" + i0+"/provider",schemaPath:"#/$defs/Account/properties/provider/enum",keyword:"enum",params:{allowedValues: schema74.properties.provider.enum},message:"must be equal to one of the allowed values",schema:schema74.properties.provider.enum,parentSchema:schema74.properties.provider,data:data10};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -5939,10 +5941,11 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data5.concurrency !== undefined){
-let data11 = data5.concurrency;
-if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){
-const err23 = {instancePath:instancePath+"/accounts/" + i0+"/concurrency",schemaPath:"#/$defs/Account/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema73.properties.concurrency.type,parentSchema:schema73.properties.concurrency,data:data11};
+if(data9.name !== undefined){
+let data11 = data9.name;
+if(typeof data11 === "string"){
+if(!pattern6.test(data11)){
+const err23 = {instancePath:instancePath+"/accounts/" + i0+"/name",schemaPath:"#/$defs/Account/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",parentSchema:schema74.properties.name,data:data11};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -5951,9 +5954,9 @@ vErrors.push(err23);
 }
 errors++;
 }
-if((typeof data11 == "number") && (isFinite(data11))){
-if(data11 > 100 || isNaN(data11)){
-const err24 = {instancePath:instancePath+"/accounts/" + i0+"/concurrency",schemaPath:"#/$defs/Account/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema73.properties.concurrency,data:data11};
+}
+else {
+const err24 = {instancePath:instancePath+"/accounts/" + i0+"/name",schemaPath:"#/$defs/Account/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema74.properties.name.type,parentSchema:schema74.properties.name,data:data11};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -5962,8 +5965,12 @@ vErrors.push(err24);
 }
 errors++;
 }
-if(data11 < 1 || isNaN(data11)){
-const err25 = {instancePath:instancePath+"/accounts/" + i0+"/concurrency",schemaPath:"#/$defs/Account/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema73.properties.concurrency,data:data11};
+}
+if(data9.apiKeyEnv !== undefined){
+let data12 = data9.apiKeyEnv;
+if(typeof data12 === "string"){
+if(!pattern37.test(data12)){
+const err25 = {instancePath:instancePath+"/accounts/" + i0+"/apiKeyEnv",schemaPath:"#/$defs/Account/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema74.properties.apiKeyEnv,data:data12};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -5973,13 +5980,8 @@ vErrors.push(err25);
 errors++;
 }
 }
-}
-if(data5.statusWait !== undefined){
-let data12 = data5.statusWait;
-if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
-for(const key2 in data12){
-if(!((key2 === "timeoutSeconds") || (key2 === "pollSeconds"))){
-const err26 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait",schemaPath:"#/$defs/Account/properties/statusWait/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema73.properties.statusWait,data:data12};
+else {
+const err26 = {instancePath:instancePath+"/accounts/" + i0+"/apiKeyEnv",schemaPath:"#/$defs/Account/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema74.properties.apiKeyEnv.type,parentSchema:schema74.properties.apiKeyEnv,data:data12};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -5989,11 +5991,11 @@ vErrors.push(err26);
 errors++;
 }
 }
-if(data12.timeoutSeconds !== undefined){
-let data13 = data12.timeoutSeconds;
-if((typeof data13 == "number") && (isFinite(data13))){
-if(data13 < 0 || isNaN(data13)){
-const err27 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/timeoutSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/timeoutSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema73.properties.statusWait.properties.timeoutSeconds,data:data13};
+if(data9.baseUrl !== undefined){
+let data13 = data9.baseUrl;
+if(typeof data13 === "string"){
+if(!pattern41.test(data13)){
+const err27 = {instancePath:instancePath+"/accounts/" + i0+"/baseUrl",schemaPath:"#/$defs/Account/properties/baseUrl/pattern",keyword:"pattern",params:{pattern: "^https?://[^/?#@]*(?:[/?#]|$)"},message:"must match pattern \""+"^https?://[^/?#@]*(?:[/?#]|$)"+"\"",schema:"^https?://[^/?#@]*(?:[/?#]|$)",parentSchema:schema74.properties.baseUrl,data:data13};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -6002,9 +6004,8 @@ vErrors.push(err27);
 }
 errors++;
 }
-}
-else {
-const err28 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/timeoutSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/timeoutSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema73.properties.statusWait.properties.timeoutSeconds.type,parentSchema:schema73.properties.statusWait.properties.timeoutSeconds,data:data13};
+if(!(formats0(data13))){
+const err28 = {instancePath:instancePath+"/accounts/" + i0+"/baseUrl",schemaPath:"#/$defs/Account/properties/baseUrl/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\"",schema:"uri",parentSchema:schema74.properties.baseUrl,data:data13};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -6014,11 +6015,8 @@ vErrors.push(err28);
 errors++;
 }
 }
-if(data12.pollSeconds !== undefined){
-let data14 = data12.pollSeconds;
-if((typeof data14 == "number") && (isFinite(data14))){
-if(data14 <= 0 || isNaN(data14)){
-const err29 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/pollSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/pollSeconds/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema73.properties.statusWait.properties.pollSeconds,data:data14};
+else {
+const err29 = {instancePath:instancePath+"/accounts/" + i0+"/baseUrl",schemaPath:"#/$defs/Account/properties/baseUrl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema74.properties.baseUrl.type,parentSchema:schema74.properties.baseUrl,data:data13};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -6028,8 +6026,11 @@ vErrors.push(err29);
 errors++;
 }
 }
-else {
-const err30 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/pollSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/pollSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema73.properties.statusWait.properties.pollSeconds.type,parentSchema:schema73.properties.statusWait.properties.pollSeconds,data:data14};
+if(data9.requestsPerSecond !== undefined){
+let data14 = data9.requestsPerSecond;
+if((typeof data14 == "number") && (isFinite(data14))){
+if(data14 > 1000 || isNaN(data14)){
+const err30 = {instancePath:instancePath+"/accounts/" + i0+"/requestsPerSecond",schemaPath:"#/$defs/Account/properties/requestsPerSecond/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000",schema:1000,parentSchema:schema74.properties.requestsPerSecond,data:data14};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -6038,10 +6039,8 @@ vErrors.push(err30);
 }
 errors++;
 }
-}
-}
-else {
-const err31 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait",schemaPath:"#/$defs/Account/properties/statusWait/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema73.properties.statusWait.type,parentSchema:schema73.properties.statusWait,data:data12};
+if(data14 < 0.1 || isNaN(data14)){
+const err31 = {instancePath:instancePath+"/accounts/" + i0+"/requestsPerSecond",schemaPath:"#/$defs/Account/properties/requestsPerSecond/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0.1},message:"must be >= 0.1",schema:0.1,parentSchema:schema74.properties.requestsPerSecond,data:data14};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -6051,12 +6050,8 @@ vErrors.push(err31);
 errors++;
 }
 }
-if(data5.retryWait !== undefined){
-let data15 = data5.retryWait;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-for(const key3 in data15){
-if(!((key3 === "maxSeconds") || (key3 === "totalSeconds"))){
-const err32 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait",schemaPath:"#/$defs/Account/properties/retryWait/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema73.properties.retryWait,data:data15};
+else {
+const err32 = {instancePath:instancePath+"/accounts/" + i0+"/requestsPerSecond",schemaPath:"#/$defs/Account/properties/requestsPerSecond/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema74.properties.requestsPerSecond.type,parentSchema:schema74.properties.requestsPerSecond,data:data14};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -6066,11 +6061,10 @@ vErrors.push(err32);
 errors++;
 }
 }
-if(data15.maxSeconds !== undefined){
-let data16 = data15.maxSeconds;
-if((typeof data16 == "number") && (isFinite(data16))){
-if(data16 > 3600 || isNaN(data16)){
-const err33 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait/maxSeconds",schemaPath:"#/$defs/Account/properties/retryWait/properties/maxSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600",schema:3600,parentSchema:schema73.properties.retryWait.properties.maxSeconds,data:data16};
+if(data9.concurrency !== undefined){
+let data15 = data9.concurrency;
+if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
+const err33 = {instancePath:instancePath+"/accounts/" + i0+"/concurrency",schemaPath:"#/$defs/Account/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema74.properties.concurrency.type,parentSchema:schema74.properties.concurrency,data:data15};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -6079,8 +6073,9 @@ vErrors.push(err33);
 }
 errors++;
 }
-if(data16 < 0 || isNaN(data16)){
-const err34 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait/maxSeconds",schemaPath:"#/$defs/Account/properties/retryWait/properties/maxSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema73.properties.retryWait.properties.maxSeconds,data:data16};
+if((typeof data15 == "number") && (isFinite(data15))){
+if(data15 > 100 || isNaN(data15)){
+const err34 = {instancePath:instancePath+"/accounts/" + i0+"/concurrency",schemaPath:"#/$defs/Account/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema74.properties.concurrency,data:data15};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -6089,9 +6084,8 @@ vErrors.push(err34);
 }
 errors++;
 }
-}
-else {
-const err35 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait/maxSeconds",schemaPath:"#/$defs/Account/properties/retryWait/properties/maxSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema73.properties.retryWait.properties.maxSeconds.type,parentSchema:schema73.properties.retryWait.properties.maxSeconds,data:data16};
+if(data15 < 1 || isNaN(data15)){
+const err35 = {instancePath:instancePath+"/accounts/" + i0+"/concurrency",schemaPath:"#/$defs/Account/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema74.properties.concurrency,data:data15};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -6101,11 +6095,13 @@ vErrors.push(err35);
 errors++;
 }
 }
-if(data15.totalSeconds !== undefined){
-let data17 = data15.totalSeconds;
-if((typeof data17 == "number") && (isFinite(data17))){
-if(data17 > 3600 || isNaN(data17)){
-const err36 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait/totalSeconds",schemaPath:"#/$defs/Account/properties/retryWait/properties/totalSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600",schema:3600,parentSchema:schema73.properties.retryWait.properties.totalSeconds,data:data17};
+}
+if(data9.statusWait !== undefined){
+let data16 = data9.statusWait;
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+for(const key3 in data16){
+if(!((key3 === "timeoutSeconds") || (key3 === "pollSeconds"))){
+const err36 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait",schemaPath:"#/$defs/Account/properties/statusWait/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema74.properties.statusWait,data:data16};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -6114,8 +6110,12 @@ vErrors.push(err36);
 }
 errors++;
 }
+}
+if(data16.timeoutSeconds !== undefined){
+let data17 = data16.timeoutSeconds;
+if((typeof data17 == "number") && (isFinite(data17))){
 if(data17 < 0 || isNaN(data17)){
-const err37 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait/totalSeconds",schemaPath:"#/$defs/Account/properties/retryWait/properties/totalSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema73.properties.retryWait.properties.totalSeconds,data:data17};
+const err37 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/timeoutSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/timeoutSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema74.properties.statusWait.properties.timeoutSeconds,data:data17};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -6126,7 +6126,7 @@ errors++;
 }
 }
 else {
-const err38 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait/totalSeconds",schemaPath:"#/$defs/Account/properties/retryWait/properties/totalSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema73.properties.retryWait.properties.totalSeconds.type,parentSchema:schema73.properties.retryWait.properties.totalSeconds,data:data17};
+const err38 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/timeoutSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/timeoutSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema74.properties.statusWait.properties.timeoutSeconds.type,parentSchema:schema74.properties.statusWait.properties.timeoutSeconds,data:data17};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -6136,9 +6136,11 @@ vErrors.push(err38);
 errors++;
 }
 }
-}
-else {
-const err39 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait",schemaPath:"#/$defs/Account/properties/retryWait/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema73.properties.retryWait.type,parentSchema:schema73.properties.retryWait,data:data15};
+if(data16.pollSeconds !== undefined){
+let data18 = data16.pollSeconds;
+if((typeof data18 == "number") && (isFinite(data18))){
+if(data18 <= 0 || isNaN(data18)){
+const err39 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/pollSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/pollSeconds/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema74.properties.statusWait.properties.pollSeconds,data:data18};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -6148,9 +6150,8 @@ vErrors.push(err39);
 errors++;
 }
 }
-}
 else {
-const err40 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema73.type,parentSchema:schema73,data:data5};
+const err40 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait/pollSeconds",schemaPath:"#/$defs/Account/properties/statusWait/properties/pollSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema74.properties.statusWait.properties.pollSeconds.type,parentSchema:schema74.properties.statusWait.properties.pollSeconds,data:data18};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -6162,7 +6163,7 @@ errors++;
 }
 }
 else {
-const err41 = {instancePath:instancePath+"/accounts",schemaPath:"#/properties/accounts/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema72.properties.accounts.type,parentSchema:schema72.properties.accounts,data:data4};
+const err41 = {instancePath:instancePath+"/accounts/" + i0+"/statusWait",schemaPath:"#/$defs/Account/properties/statusWait/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema74.properties.statusWait.type,parentSchema:schema74.properties.statusWait,data:data16};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -6172,12 +6173,12 @@ vErrors.push(err41);
 errors++;
 }
 }
-if(data.safety !== undefined){
-let data18 = data.safety;
-if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
-for(const key4 in data18){
-if(!((key4 === "maxChangePercent") || (key4 === "minManagedForThreshold"))){
-const err42 = {instancePath:instancePath+"/safety",schemaPath:"#/$defs/Safety/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema74,data:data18};
+if(data9.retryWait !== undefined){
+let data19 = data9.retryWait;
+if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
+for(const key4 in data19){
+if(!((key4 === "maxSeconds") || (key4 === "totalSeconds"))){
+const err42 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait",schemaPath:"#/$defs/Account/properties/retryWait/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema74.properties.retryWait,data:data19};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -6187,11 +6188,11 @@ vErrors.push(err42);
 errors++;
 }
 }
-if(data18.maxChangePercent !== undefined){
-let data19 = data18.maxChangePercent;
-if((typeof data19 == "number") && (isFinite(data19))){
-if(data19 > 100 || isNaN(data19)){
-const err43 = {instancePath:instancePath+"/safety/maxChangePercent",schemaPath:"#/$defs/Safety/properties/maxChangePercent/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema74.properties.maxChangePercent,data:data19};
+if(data19.maxSeconds !== undefined){
+let data20 = data19.maxSeconds;
+if((typeof data20 == "number") && (isFinite(data20))){
+if(data20 > 3600 || isNaN(data20)){
+const err43 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait/maxSeconds",schemaPath:"#/$defs/Account/properties/retryWait/properties/maxSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600",schema:3600,parentSchema:schema74.properties.retryWait.properties.maxSeconds,data:data20};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -6200,8 +6201,8 @@ vErrors.push(err43);
 }
 errors++;
 }
-if(data19 < 0 || isNaN(data19)){
-const err44 = {instancePath:instancePath+"/safety/maxChangePercent",schemaPath:"#/$defs/Safety/properties/maxChangePercent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema74.properties.maxChangePercent,data:data19};
+if(data20 < 0 || isNaN(data20)){
+const err44 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait/maxSeconds",schemaPath:"#/$defs/Account/properties/retryWait/properties/maxSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema74.properties.retryWait.properties.maxSeconds,data:data20};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -6212,7 +6213,7 @@ errors++;
 }
 }
 else {
-const err45 = {instancePath:instancePath+"/safety/maxChangePercent",schemaPath:"#/$defs/Safety/properties/maxChangePercent/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema74.properties.maxChangePercent.type,parentSchema:schema74.properties.maxChangePercent,data:data19};
+const err45 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait/maxSeconds",schemaPath:"#/$defs/Account/properties/retryWait/properties/maxSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema74.properties.retryWait.properties.maxSeconds.type,parentSchema:schema74.properties.retryWait.properties.maxSeconds,data:data20};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -6222,10 +6223,11 @@ vErrors.push(err45);
 errors++;
 }
 }
-if(data18.minManagedForThreshold !== undefined){
-let data20 = data18.minManagedForThreshold;
-if(!(((typeof data20 == "number") && (!(data20 % 1) && !isNaN(data20))) && (isFinite(data20)))){
-const err46 = {instancePath:instancePath+"/safety/minManagedForThreshold",schemaPath:"#/$defs/Safety/properties/minManagedForThreshold/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema74.properties.minManagedForThreshold.type,parentSchema:schema74.properties.minManagedForThreshold,data:data20};
+if(data19.totalSeconds !== undefined){
+let data21 = data19.totalSeconds;
+if((typeof data21 == "number") && (isFinite(data21))){
+if(data21 > 3600 || isNaN(data21)){
+const err46 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait/totalSeconds",schemaPath:"#/$defs/Account/properties/retryWait/properties/totalSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600",schema:3600,parentSchema:schema74.properties.retryWait.properties.totalSeconds,data:data21};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -6234,9 +6236,8 @@ vErrors.push(err46);
 }
 errors++;
 }
-if((typeof data20 == "number") && (isFinite(data20))){
-if(data20 < 0 || isNaN(data20)){
-const err47 = {instancePath:instancePath+"/safety/minManagedForThreshold",schemaPath:"#/$defs/Safety/properties/minManagedForThreshold/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema74.properties.minManagedForThreshold,data:data20};
+if(data21 < 0 || isNaN(data21)){
+const err47 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait/totalSeconds",schemaPath:"#/$defs/Account/properties/retryWait/properties/totalSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema74.properties.retryWait.properties.totalSeconds,data:data21};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -6246,10 +6247,8 @@ vErrors.push(err47);
 errors++;
 }
 }
-}
-}
 else {
-const err48 = {instancePath:instancePath+"/safety",schemaPath:"#/$defs/Safety/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema74.type,parentSchema:schema74,data:data18};
+const err48 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait/totalSeconds",schemaPath:"#/$defs/Account/properties/retryWait/properties/totalSeconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema74.properties.retryWait.properties.totalSeconds.type,parentSchema:schema74.properties.retryWait.properties.totalSeconds,data:data21};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -6259,14 +6258,9 @@ vErrors.push(err48);
 errors++;
 }
 }
-if(data.prune !== undefined){
-let data21 = data.prune;
-const _errs53 = errors;
-let valid9 = false;
-let passing0 = null;
-const _errs54 = errors;
-if(typeof data21 !== "boolean"){
-const err49 = {instancePath:instancePath+"/prune",schemaPath:"#/properties/prune/oneOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema72.properties.prune.oneOf[0].type,parentSchema:schema72.properties.prune.oneOf[0],data:data21};
+}
+else {
+const err49 = {instancePath:instancePath+"/accounts/" + i0+"/retryWait",schemaPath:"#/$defs/Account/properties/retryWait/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema74.properties.retryWait.type,parentSchema:schema74.properties.retryWait,data:data19};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -6275,14 +6269,10 @@ vErrors.push(err49);
 }
 errors++;
 }
-var _valid0 = _errs54 === errors;
-if(_valid0){
-valid9 = true;
-passing0 = 0;
 }
-const _errs56 = errors;
-if("delete" !== data21){
-const err50 = {instancePath:instancePath+"/prune",schemaPath:"#/properties/prune/oneOf/1/const",keyword:"const",params:{allowedValue: "delete"},message:"must be equal to constant",schema:"delete",parentSchema:schema72.properties.prune.oneOf[1],data:data21};
+}
+else {
+const err50 = {instancePath:instancePath+"/accounts/" + i0,schemaPath:"#/$defs/Account/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema74.type,parentSchema:schema74,data:data9};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -6291,19 +6281,10 @@ vErrors.push(err50);
 }
 errors++;
 }
-var _valid0 = _errs56 === errors;
-if(_valid0 && valid9){
-valid9 = false;
-passing0 = [passing0, 1];
+}
 }
 else {
-if(_valid0){
-valid9 = true;
-passing0 = 1;
-}
-}
-if(!valid9){
-const err51 = {instancePath:instancePath+"/prune",schemaPath:"#/properties/prune/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema72.properties.prune.oneOf,parentSchema:schema72.properties.prune,data:data21};
+const err51 = {instancePath:instancePath+"/accounts",schemaPath:"#/properties/accounts/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema72.properties.accounts.type,parentSchema:schema72.properties.accounts,data:data8};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -6312,11 +6293,152 @@ vErrors.push(err51);
 }
 errors++;
 }
+}
+if(data.safety !== undefined){
+let data22 = data.safety;
+if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
+for(const key5 in data22){
+if(!((key5 === "maxChangePercent") || (key5 === "minManagedForThreshold"))){
+const err52 = {instancePath:instancePath+"/safety",schemaPath:"#/$defs/Safety/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema75,data:data22};
+if(vErrors === null){
+vErrors = [err52];
+}
 else {
-errors = _errs53;
+vErrors.push(err52);
+}
+errors++;
+}
+}
+if(data22.maxChangePercent !== undefined){
+let data23 = data22.maxChangePercent;
+if((typeof data23 == "number") && (isFinite(data23))){
+if(data23 > 100 || isNaN(data23)){
+const err53 = {instancePath:instancePath+"/safety/maxChangePercent",schemaPath:"#/$defs/Safety/properties/maxChangePercent/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema75.properties.maxChangePercent,data:data23};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+if(data23 < 0 || isNaN(data23)){
+const err54 = {instancePath:instancePath+"/safety/maxChangePercent",schemaPath:"#/$defs/Safety/properties/maxChangePercent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema75.properties.maxChangePercent,data:data23};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+}
+else {
+const err55 = {instancePath:instancePath+"/safety/maxChangePercent",schemaPath:"#/$defs/Safety/properties/maxChangePercent/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema75.properties.maxChangePercent.type,parentSchema:schema75.properties.maxChangePercent,data:data23};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+}
+if(data22.minManagedForThreshold !== undefined){
+let data24 = data22.minManagedForThreshold;
+if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){
+const err56 = {instancePath:instancePath+"/safety/minManagedForThreshold",schemaPath:"#/$defs/Safety/properties/minManagedForThreshold/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema75.properties.minManagedForThreshold.type,parentSchema:schema75.properties.minManagedForThreshold,data:data24};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+if((typeof data24 == "number") && (isFinite(data24))){
+if(data24 < 0 || isNaN(data24)){
+const err57 = {instancePath:instancePath+"/safety/minManagedForThreshold",schemaPath:"#/$defs/Safety/properties/minManagedForThreshold/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema75.properties.minManagedForThreshold,data:data24};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err58 = {instancePath:instancePath+"/safety",schemaPath:"#/$defs/Safety/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.type,parentSchema:schema75,data:data22};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+if(data.prune !== undefined){
+let data25 = data.prune;
+const _errs64 = errors;
+let valid11 = false;
+let passing0 = null;
+const _errs65 = errors;
+if(typeof data25 !== "boolean"){
+const err59 = {instancePath:instancePath+"/prune",schemaPath:"#/properties/prune/oneOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema72.properties.prune.oneOf[0].type,parentSchema:schema72.properties.prune.oneOf[0],data:data25};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+var _valid0 = _errs65 === errors;
+if(_valid0){
+valid11 = true;
+passing0 = 0;
+}
+const _errs67 = errors;
+if("delete" !== data25){
+const err60 = {instancePath:instancePath+"/prune",schemaPath:"#/properties/prune/oneOf/1/const",keyword:"const",params:{allowedValue: "delete"},message:"must be equal to constant",schema:"delete",parentSchema:schema72.properties.prune.oneOf[1],data:data25};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+var _valid0 = _errs67 === errors;
+if(_valid0 && valid11){
+valid11 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid0){
+valid11 = true;
+passing0 = 1;
+}
+}
+if(!valid11){
+const err61 = {instancePath:instancePath+"/prune",schemaPath:"#/properties/prune/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema72.properties.prune.oneOf,parentSchema:schema72.properties.prune,data:data25};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+else {
+errors = _errs64;
 if(vErrors !== null){
-if(_errs53){
-vErrors.length = _errs53;
+if(_errs64){
+vErrors.length = _errs64;
 }
 else {
 vErrors = null;
@@ -6326,12 +6448,12 @@ vErrors = null;
 }
 }
 else {
-const err52 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema72.type,parentSchema:schema72,data};
+const err62 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema72.type,parentSchema:schema72,data};
 if(vErrors === null){
-vErrors = [err52];
+vErrors = [err62];
 }
 else {
-vErrors.push(err52);
+vErrors.push(err62);
 }
 errors++;
 }
@@ -6341,567 +6463,13 @@ return errors === 0;
 validate42.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 exports.campaignSet = validate43;
-const schema75 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/campaign-set.schema.json","title":"CampaignSetDocument","description":"A CampaignSet: one file that expands, offline, into many near-identical campaigns (one per instance, or one per combination of a matrix). Each campaign's address is `<provider>/<account>/<set name>-<instance name>`. See docs/design.md §13.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"kind":{"description":"CampaignSet: this file declares many campaigns from one template.","const":"CampaignSet"},"metadata":{"description":"The set's key: each expanded campaign is named `<set name>-<instance name>`.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The set's name, the first part of every expanded campaign's metadata.name.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)"}}},"spec":{"description":"The instances (or the matrix: exactly one of the two) and the template every campaign is made from.","type":"object","additionalProperties":false,"required":["template"],"properties":{"instances":{"description":"One campaign per entry: a map of variables for `${var}` in the template. `name` is required, unique in the set, and a valid name segment.","type":"array","minItems":1,"items":{"type":"object","required":["name"],"properties":{"name":{"description":"The instance's name: the campaign is named `<set name>-<name>`. Renaming it moves the campaign (nothing is recreated).","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (starting and ending with a letter or digit)"}},"propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},"matrix":{"description":"One campaign per combination of the values; the instance name is the values joined by \"-\" (in the order the variables are written).","type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":"array","minItems":1,"uniqueItems":true,"items":{"type":["string","number","boolean"]}}},"template":{"description":"A campaign document without apiVersion and metadata.name. Strings may hold `${var}`; a value that is exactly \"${var}\" keeps the variable's type; `$${` writes a literal `${`.","type":"object","additionalProperties":false,"required":["kind","spec"],"properties":{"kind":{"description":"The kind of every expanded campaign (a campaign kind, e.g. PuffleCampaign).","type":"string"},"metadata":{"description":"The campaigns' metadata without `name` (the set names them).","type":"object","additionalProperties":false,"properties":{"account":{"description":"Name of the provider account (from `accounts` in campaignctl.yaml) that owns the campaigns.","type":"string"}}},"spec":{"description":"The campaign's spec, as in a campaign file of the template's kind.","type":"object"},"audience":{"description":"Who each campaign reaches, as in a campaign file (paths may hold `${var}`).","type":"object"}}}}}}};
+const schema76 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/campaign-set.schema.json","title":"CampaignSetDocument","description":"A CampaignSet: one file that expands, offline, into many near-identical campaigns (one per instance, or one per combination of a matrix). Each campaign's address is `<provider>/<account>/<set name>-<instance name>`. See docs/design.md §13.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"kind":{"description":"CampaignSet: this file declares many campaigns from one template.","const":"CampaignSet"},"metadata":{"description":"The set's key: each expanded campaign is named `<set name>-<instance name>`.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The set's name, the first part of every expanded campaign's metadata.name.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)"}}},"spec":{"description":"The instances (or the matrix: exactly one of the two) and the template every campaign is made from.","type":"object","additionalProperties":false,"required":["template"],"properties":{"instances":{"description":"One campaign per entry: a map of variables for `${var}` in the template. `name` is required, unique in the set, and a valid name segment.","type":"array","minItems":1,"items":{"type":"object","required":["name"],"properties":{"name":{"description":"The instance's name: the campaign is named `<set name>-<name>`. Renaming it moves the campaign (nothing is recreated).","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (starting and ending with a letter or digit)"}},"propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},"matrix":{"description":"One campaign per combination of the values; the instance name is the values joined by \"-\" (in the order the variables are written).","type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":"array","minItems":1,"uniqueItems":true,"items":{"type":["string","number","boolean"]}}},"template":{"description":"A campaign document without apiVersion and metadata.name. Strings may hold `${var}`; a value that is exactly \"${var}\" keeps the variable's type; `$${` writes a literal `${`.","type":"object","additionalProperties":false,"required":["kind","spec"],"properties":{"kind":{"description":"The kind of every expanded campaign (a campaign kind, e.g. PuffleCampaign).","type":"string"},"metadata":{"description":"The campaigns' metadata without `name` (the set names them).","type":"object","additionalProperties":false,"properties":{"account":{"description":"Name of the provider account (from `accounts` in campaignctl.yaml) that owns the campaigns.","type":"string"}}},"spec":{"description":"The campaign's spec, as in a campaign file of the template's kind.","type":"object"},"audience":{"description":"Who each campaign reaches, as in a campaign file (paths may hold `${var}`).","type":"object"}}}}}}};
 
 function validate43(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://campaignctl.dev/schemas/v1/campaign-set.schema.json" */;
 let vErrors = null;
 let errors = 0;
 const evaluated0 = validate43.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.apiVersion === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "apiVersion"},message:"must have required property '"+"apiVersion"+"'",schema:schema75.required,parentSchema:schema75,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-if(data.kind === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema75.required,parentSchema:schema75,data};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-if(data.metadata === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metadata"},message:"must have required property '"+"metadata"+"'",schema:schema75.required,parentSchema:schema75,data};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-if(data.spec === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "spec"},message:"must have required property '"+"spec"+"'",schema:schema75.required,parentSchema:schema75,data};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-for(const key0 in data){
-if(!((((key0 === "apiVersion") || (key0 === "kind")) || (key0 === "metadata")) || (key0 === "spec"))){
-const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema75,data};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-if(data.apiVersion !== undefined){
-let data0 = data.apiVersion;
-if("campaignctl/v1" !== data0){
-const err5 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/const",keyword:"const",params:{allowedValue: "campaignctl/v1"},message:"must be equal to constant",schema:"campaignctl/v1",parentSchema:schema75.properties.apiVersion,data:data0};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-if(data.kind !== undefined){
-let data1 = data.kind;
-if("CampaignSet" !== data1){
-const err6 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/const",keyword:"const",params:{allowedValue: "CampaignSet"},message:"must be equal to constant",schema:"CampaignSet",parentSchema:schema75.properties.kind,data:data1};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-if(data.metadata !== undefined){
-let data2 = data.metadata;
-if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
-if(data2.name === undefined){
-const err7 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema75.properties.metadata.required,parentSchema:schema75.properties.metadata,data:data2};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-for(const key1 in data2){
-if(!(key1 === "name")){
-const err8 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema75.properties.metadata,data:data2};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-if(data2.name !== undefined){
-let data3 = data2.name;
-if(typeof data3 === "string"){
-if(!pattern6.test(data3)){
-const err9 = {instancePath:instancePath+"/metadata/name",schemaPath:"#/properties/metadata/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",parentSchema:schema75.properties.metadata.properties.name,data:data3};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-else {
-const err10 = {instancePath:instancePath+"/metadata/name",schemaPath:"#/properties/metadata/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema75.properties.metadata.properties.name.type,parentSchema:schema75.properties.metadata.properties.name,data:data3};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-}
-else {
-const err11 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.properties.metadata.type,parentSchema:schema75.properties.metadata,data:data2};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-if(data.spec !== undefined){
-let data4 = data.spec;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.template === undefined){
-const err12 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "template"},message:"must have required property '"+"template"+"'",schema:schema75.properties.spec.required,parentSchema:schema75.properties.spec,data:data4};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-for(const key2 in data4){
-if(!(((key2 === "instances") || (key2 === "matrix")) || (key2 === "template"))){
-const err13 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema75.properties.spec,data:data4};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-if(data4.instances !== undefined){
-let data5 = data4.instances;
-if(Array.isArray(data5)){
-if(data5.length < 1){
-const err14 = {instancePath:instancePath+"/spec/instances",schemaPath:"#/properties/spec/properties/instances/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema75.properties.spec.properties.instances,data:data5};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-const len0 = data5.length;
-for(let i0=0; i0<len0; i0++){
-let data6 = data5[i0];
-if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
-if(data6.name === undefined){
-const err15 = {instancePath:instancePath+"/spec/instances/" + i0,schemaPath:"#/properties/spec/properties/instances/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema75.properties.spec.properties.instances.items.required,parentSchema:schema75.properties.spec.properties.instances.items,data:data6};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-for(const key3 in data6){
-const _errs17 = errors;
-if(typeof key3 === "string"){
-if(!pattern38.test(key3)){
-const err16 = {instancePath:instancePath+"/spec/instances/" + i0,schemaPath:"#/properties/spec/properties/instances/items/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema75.properties.spec.properties.instances.items.propertyNames,data:key3,propertyName:key3};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-var valid5 = _errs17 === errors;
-if(!valid5){
-const err17 = {instancePath:instancePath+"/spec/instances/" + i0,schemaPath:"#/properties/spec/properties/instances/items/propertyNames",keyword:"propertyNames",params:{propertyName: key3},message:"property name must be valid",schema:schema75.properties.spec.properties.instances.items.propertyNames,parentSchema:schema75.properties.spec.properties.instances.items,data:data6};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-if(data6.name !== undefined){
-let data7 = data6.name;
-if(typeof data7 === "string"){
-if(!pattern6.test(data7)){
-const err18 = {instancePath:instancePath+"/spec/instances/" + i0+"/name",schemaPath:"#/properties/spec/properties/instances/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",parentSchema:schema75.properties.spec.properties.instances.items.properties.name,data:data7};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-}
-else {
-const err19 = {instancePath:instancePath+"/spec/instances/" + i0+"/name",schemaPath:"#/properties/spec/properties/instances/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema75.properties.spec.properties.instances.items.properties.name.type,parentSchema:schema75.properties.spec.properties.instances.items.properties.name,data:data7};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-}
-}
-else {
-const err20 = {instancePath:instancePath+"/spec/instances/" + i0,schemaPath:"#/properties/spec/properties/instances/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.properties.spec.properties.instances.items.type,parentSchema:schema75.properties.spec.properties.instances.items,data:data6};
-if(vErrors === null){
-vErrors = [err20];
-}
-else {
-vErrors.push(err20);
-}
-errors++;
-}
-}
-}
-else {
-const err21 = {instancePath:instancePath+"/spec/instances",schemaPath:"#/properties/spec/properties/instances/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema75.properties.spec.properties.instances.type,parentSchema:schema75.properties.spec.properties.instances,data:data5};
-if(vErrors === null){
-vErrors = [err21];
-}
-else {
-vErrors.push(err21);
-}
-errors++;
-}
-}
-if(data4.matrix !== undefined){
-let data8 = data4.matrix;
-if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
-if(Object.keys(data8).length < 1){
-const err22 = {instancePath:instancePath+"/spec/matrix",schemaPath:"#/properties/spec/properties/matrix/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema75.properties.spec.properties.matrix,data:data8};
-if(vErrors === null){
-vErrors = [err22];
-}
-else {
-vErrors.push(err22);
-}
-errors++;
-}
-for(const key4 in data8){
-const _errs23 = errors;
-if(typeof key4 === "string"){
-if(!pattern38.test(key4)){
-const err23 = {instancePath:instancePath+"/spec/matrix",schemaPath:"#/properties/spec/properties/matrix/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema75.properties.spec.properties.matrix.propertyNames,data:key4,propertyName:key4};
-if(vErrors === null){
-vErrors = [err23];
-}
-else {
-vErrors.push(err23);
-}
-errors++;
-}
-}
-var valid7 = _errs23 === errors;
-if(!valid7){
-const err24 = {instancePath:instancePath+"/spec/matrix",schemaPath:"#/properties/spec/properties/matrix/propertyNames",keyword:"propertyNames",params:{propertyName: key4},message:"property name must be valid",schema:schema75.properties.spec.properties.matrix.propertyNames,parentSchema:schema75.properties.spec.properties.matrix,data:data8};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-}
-for(const key5 in data8){
-let data9 = data8[key5];
-if(Array.isArray(data9)){
-if(data9.length < 1){
-const err25 = {instancePath:instancePath+"/spec/matrix/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/matrix/additionalProperties/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema75.properties.spec.properties.matrix.additionalProperties,data:data9};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-const len1 = data9.length;
-for(let i1=0; i1<len1; i1++){
-let data10 = data9[i1];
-if(((typeof data10 !== "string") && (!((typeof data10 == "number") && (isFinite(data10))))) && (typeof data10 !== "boolean")){
-const err26 = {instancePath:instancePath+"/spec/matrix/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i1,schemaPath:"#/properties/spec/properties/matrix/additionalProperties/items/type",keyword:"type",params:{type: schema75.properties.spec.properties.matrix.additionalProperties.items.type},message:"must be string,number,boolean",schema:schema75.properties.spec.properties.matrix.additionalProperties.items.type,parentSchema:schema75.properties.spec.properties.matrix.additionalProperties.items,data:data10};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-}
-let i2 = data9.length;
-let j0;
-if(i2 > 1){
-const indices0 = {};
-for(;i2--;){
-let item0 = data9[i2];
-if(((typeof item0 !== "string") && (!((typeof item0 == "number") && (isFinite(item0))))) && (typeof item0 !== "boolean")){
-continue;
-}
-if(typeof item0 == "string"){
-item0 += "_";
-}
-if(typeof indices0[item0] == "number"){
-j0 = indices0[item0];
-const err27 = {instancePath:instancePath+"/spec/matrix/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/matrix/additionalProperties/uniqueItems",keyword:"uniqueItems",params:{i: i2, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i2+" are identical)",schema:true,parentSchema:schema75.properties.spec.properties.matrix.additionalProperties,data:data9};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-break;
-}
-indices0[item0] = i2;
-}
-}
-}
-else {
-const err28 = {instancePath:instancePath+"/spec/matrix/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/matrix/additionalProperties/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema75.properties.spec.properties.matrix.additionalProperties.type,parentSchema:schema75.properties.spec.properties.matrix.additionalProperties,data:data9};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-}
-}
-else {
-const err29 = {instancePath:instancePath+"/spec/matrix",schemaPath:"#/properties/spec/properties/matrix/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.properties.spec.properties.matrix.type,parentSchema:schema75.properties.spec.properties.matrix,data:data8};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-}
-if(data4.template !== undefined){
-let data11 = data4.template;
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-if(data11.kind === undefined){
-const err30 = {instancePath:instancePath+"/spec/template",schemaPath:"#/properties/spec/properties/template/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema75.properties.spec.properties.template.required,parentSchema:schema75.properties.spec.properties.template,data:data11};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-if(data11.spec === undefined){
-const err31 = {instancePath:instancePath+"/spec/template",schemaPath:"#/properties/spec/properties/template/required",keyword:"required",params:{missingProperty: "spec"},message:"must have required property '"+"spec"+"'",schema:schema75.properties.spec.properties.template.required,parentSchema:schema75.properties.spec.properties.template,data:data11};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-}
-for(const key6 in data11){
-if(!((((key6 === "kind") || (key6 === "metadata")) || (key6 === "spec")) || (key6 === "audience"))){
-const err32 = {instancePath:instancePath+"/spec/template",schemaPath:"#/properties/spec/properties/template/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema75.properties.spec.properties.template,data:data11};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-}
-if(data11.kind !== undefined){
-let data12 = data11.kind;
-if(typeof data12 !== "string"){
-const err33 = {instancePath:instancePath+"/spec/template/kind",schemaPath:"#/properties/spec/properties/template/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema75.properties.spec.properties.template.properties.kind.type,parentSchema:schema75.properties.spec.properties.template.properties.kind,data:data12};
-if(vErrors === null){
-vErrors = [err33];
-}
-else {
-vErrors.push(err33);
-}
-errors++;
-}
-}
-if(data11.metadata !== undefined){
-let data13 = data11.metadata;
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-for(const key7 in data13){
-if(!(key7 === "account")){
-const err34 = {instancePath:instancePath+"/spec/template/metadata",schemaPath:"#/properties/spec/properties/template/properties/metadata/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema75.properties.spec.properties.template.properties.metadata,data:data13};
-if(vErrors === null){
-vErrors = [err34];
-}
-else {
-vErrors.push(err34);
-}
-errors++;
-}
-}
-if(data13.account !== undefined){
-let data14 = data13.account;
-if(typeof data14 !== "string"){
-const err35 = {instancePath:instancePath+"/spec/template/metadata/account",schemaPath:"#/properties/spec/properties/template/properties/metadata/properties/account/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema75.properties.spec.properties.template.properties.metadata.properties.account.type,parentSchema:schema75.properties.spec.properties.template.properties.metadata.properties.account,data:data14};
-if(vErrors === null){
-vErrors = [err35];
-}
-else {
-vErrors.push(err35);
-}
-errors++;
-}
-}
-}
-else {
-const err36 = {instancePath:instancePath+"/spec/template/metadata",schemaPath:"#/properties/spec/properties/template/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.properties.spec.properties.template.properties.metadata.type,parentSchema:schema75.properties.spec.properties.template.properties.metadata,data:data13};
-if(vErrors === null){
-vErrors = [err36];
-}
-else {
-vErrors.push(err36);
-}
-errors++;
-}
-}
-if(data11.spec !== undefined){
-let data15 = data11.spec;
-if(!(data15 && typeof data15 == "object" && !Array.isArray(data15))){
-const err37 = {instancePath:instancePath+"/spec/template/spec",schemaPath:"#/properties/spec/properties/template/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.properties.spec.properties.template.properties.spec.type,parentSchema:schema75.properties.spec.properties.template.properties.spec,data:data15};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-}
-if(data11.audience !== undefined){
-let data16 = data11.audience;
-if(!(data16 && typeof data16 == "object" && !Array.isArray(data16))){
-const err38 = {instancePath:instancePath+"/spec/template/audience",schemaPath:"#/properties/spec/properties/template/properties/audience/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.properties.spec.properties.template.properties.audience.type,parentSchema:schema75.properties.spec.properties.template.properties.audience,data:data16};
-if(vErrors === null){
-vErrors = [err38];
-}
-else {
-vErrors.push(err38);
-}
-errors++;
-}
-}
-}
-else {
-const err39 = {instancePath:instancePath+"/spec/template",schemaPath:"#/properties/spec/properties/template/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.properties.spec.properties.template.type,parentSchema:schema75.properties.spec.properties.template,data:data11};
-if(vErrors === null){
-vErrors = [err39];
-}
-else {
-vErrors.push(err39);
-}
-errors++;
-}
-}
-}
-else {
-const err40 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.properties.spec.type,parentSchema:schema75.properties.spec,data:data4};
-if(vErrors === null){
-vErrors = [err40];
-}
-else {
-vErrors.push(err40);
-}
-errors++;
-}
-}
-}
-else {
-const err41 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.type,parentSchema:schema75,data};
-if(vErrors === null){
-vErrors = [err41];
-}
-else {
-vErrors.push(err41);
-}
-errors++;
-}
-validate43.errors = vErrors;
-return errors === 0;
-}
-validate43.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-exports.suppressionList = validate44;
-const schema76 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/suppression-list.schema.json","title":"SuppressionListDocument","description":"A SuppressionList: people who must never be contacted. Every audience row of the workspace whose email, email domain, phone (E.164) or LinkedIn URL (canonical form) matches an entry is left out before upload. See docs/design.md §15 and README.md \"Suppression lists\".","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"kind":{"description":"SuppressionList: this file names files of people and companies that must not be contacted.","const":"SuppressionList"},"metadata":{"description":"The list's key, shown in plans (`- 3 suppressed (do-not-contact: 3)`).","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The list's name, unique in the workspace.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)"}}},"spec":{"description":"The files holding the entries, how to read them, and an optional sync to a provider's own block list.","type":"object","additionalProperties":false,"required":["files"],"properties":{"files":{"description":"CSV (header row) or JSON Lines files, relative to this file, with any of the columns email, domain, phone, linkedin_url. Read like audience files (same delimiters, encodings, limits).","type":"array","minItems":1,"items":{"type":"string","minLength":1,"pattern":"\\.(csv|jsonl)$","patternErrorMessage":"must be a .csv or .jsonl file"}},"columns":{"description":"Which header holds each column (column ← header in the file); the file's other columns are ignored. As `audience.columns`.","type":"object","propertyNames":{"enum":["email","domain","phone","linkedin_url"]},"additionalProperties":{"type":"string","minLength":1}},"defaultCountry":{"description":"National phone numbers (without a leading +) are read as numbers of this country (ISO 3166-1 alpha-2, e.g. MX).","type":"string","pattern":"^[A-Z]{2}$","patternErrorMessage":"must be a two-letter country code in capitals (ISO 3166-1 alpha-2, e.g. MX)"},"sync":{"description":"Keep a provider's own block list equal to this list's entries. `puffle: <account>`: that Puffle account's blocked companies (by domain) are created and deleted to match the list's domains.","type":"object","additionalProperties":false,"properties":{"puffle":{"description":"Name of the Puffle account (from `accounts` in campaignctl.yaml) whose blocked companies follow this list's domains.","type":"string","minLength":1}}}}}}};
-const pattern45 = new RegExp("\\.(csv|jsonl)$", "u");
-
-function validate44(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://campaignctl.dev/schemas/v1/suppression-list.schema.json" */;
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate44.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6976,8 +6544,8 @@ errors++;
 }
 if(data.kind !== undefined){
 let data1 = data.kind;
-if("SuppressionList" !== data1){
-const err6 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/const",keyword:"const",params:{allowedValue: "SuppressionList"},message:"must be equal to constant",schema:"SuppressionList",parentSchema:schema76.properties.kind,data:data1};
+if("CampaignSet" !== data1){
+const err6 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/const",keyword:"const",params:{allowedValue: "CampaignSet"},message:"must be equal to constant",schema:"CampaignSet",parentSchema:schema76.properties.kind,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -7052,8 +6620,562 @@ errors++;
 if(data.spec !== undefined){
 let data4 = data.spec;
 if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+if(data4.template === undefined){
+const err12 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "template"},message:"must have required property '"+"template"+"'",schema:schema76.properties.spec.required,parentSchema:schema76.properties.spec,data:data4};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+for(const key2 in data4){
+if(!(((key2 === "instances") || (key2 === "matrix")) || (key2 === "template"))){
+const err13 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema76.properties.spec,data:data4};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data4.instances !== undefined){
+let data5 = data4.instances;
+if(Array.isArray(data5)){
+if(data5.length < 1){
+const err14 = {instancePath:instancePath+"/spec/instances",schemaPath:"#/properties/spec/properties/instances/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema76.properties.spec.properties.instances,data:data5};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+const len0 = data5.length;
+for(let i0=0; i0<len0; i0++){
+let data6 = data5[i0];
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.name === undefined){
+const err15 = {instancePath:instancePath+"/spec/instances/" + i0,schemaPath:"#/properties/spec/properties/instances/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema76.properties.spec.properties.instances.items.required,parentSchema:schema76.properties.spec.properties.instances.items,data:data6};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+for(const key3 in data6){
+const _errs17 = errors;
+if(typeof key3 === "string"){
+if(!pattern37.test(key3)){
+const err16 = {instancePath:instancePath+"/spec/instances/" + i0,schemaPath:"#/properties/spec/properties/instances/items/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema76.properties.spec.properties.instances.items.propertyNames,data:key3,propertyName:key3};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+var valid5 = _errs17 === errors;
+if(!valid5){
+const err17 = {instancePath:instancePath+"/spec/instances/" + i0,schemaPath:"#/properties/spec/properties/instances/items/propertyNames",keyword:"propertyNames",params:{propertyName: key3},message:"property name must be valid",schema:schema76.properties.spec.properties.instances.items.propertyNames,parentSchema:schema76.properties.spec.properties.instances.items,data:data6};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data6.name !== undefined){
+let data7 = data6.name;
+if(typeof data7 === "string"){
+if(!pattern6.test(data7)){
+const err18 = {instancePath:instancePath+"/spec/instances/" + i0+"/name",schemaPath:"#/properties/spec/properties/instances/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",parentSchema:schema76.properties.spec.properties.instances.items.properties.name,data:data7};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+else {
+const err19 = {instancePath:instancePath+"/spec/instances/" + i0+"/name",schemaPath:"#/properties/spec/properties/instances/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema76.properties.spec.properties.instances.items.properties.name.type,parentSchema:schema76.properties.spec.properties.instances.items.properties.name,data:data7};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+}
+else {
+const err20 = {instancePath:instancePath+"/spec/instances/" + i0,schemaPath:"#/properties/spec/properties/instances/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema76.properties.spec.properties.instances.items.type,parentSchema:schema76.properties.spec.properties.instances.items,data:data6};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+}
+else {
+const err21 = {instancePath:instancePath+"/spec/instances",schemaPath:"#/properties/spec/properties/instances/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema76.properties.spec.properties.instances.type,parentSchema:schema76.properties.spec.properties.instances,data:data5};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data4.matrix !== undefined){
+let data8 = data4.matrix;
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+if(Object.keys(data8).length < 1){
+const err22 = {instancePath:instancePath+"/spec/matrix",schemaPath:"#/properties/spec/properties/matrix/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema76.properties.spec.properties.matrix,data:data8};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+for(const key4 in data8){
+const _errs23 = errors;
+if(typeof key4 === "string"){
+if(!pattern37.test(key4)){
+const err23 = {instancePath:instancePath+"/spec/matrix",schemaPath:"#/properties/spec/properties/matrix/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema76.properties.spec.properties.matrix.propertyNames,data:key4,propertyName:key4};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+var valid7 = _errs23 === errors;
+if(!valid7){
+const err24 = {instancePath:instancePath+"/spec/matrix",schemaPath:"#/properties/spec/properties/matrix/propertyNames",keyword:"propertyNames",params:{propertyName: key4},message:"property name must be valid",schema:schema76.properties.spec.properties.matrix.propertyNames,parentSchema:schema76.properties.spec.properties.matrix,data:data8};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+for(const key5 in data8){
+let data9 = data8[key5];
+if(Array.isArray(data9)){
+if(data9.length < 1){
+const err25 = {instancePath:instancePath+"/spec/matrix/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/matrix/additionalProperties/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema76.properties.spec.properties.matrix.additionalProperties,data:data9};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+const len1 = data9.length;
+for(let i1=0; i1<len1; i1++){
+let data10 = data9[i1];
+if(((typeof data10 !== "string") && (!((typeof data10 == "number") && (isFinite(data10))))) && (typeof data10 !== "boolean")){
+const err26 = {instancePath:instancePath+"/spec/matrix/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i1,schemaPath:"#/properties/spec/properties/matrix/additionalProperties/items/type",keyword:"type",params:{type: schema76.properties.spec.properties.matrix.additionalProperties.items.type},message:"must be string,number,boolean",schema:schema76.properties.spec.properties.matrix.additionalProperties.items.type,parentSchema:schema76.properties.spec.properties.matrix.additionalProperties.items,data:data10};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+let i2 = data9.length;
+let j0;
+if(i2 > 1){
+const indices0 = {};
+for(;i2--;){
+let item0 = data9[i2];
+if(((typeof item0 !== "string") && (!((typeof item0 == "number") && (isFinite(item0))))) && (typeof item0 !== "boolean")){
+continue;
+}
+if(typeof item0 == "string"){
+item0 += "_";
+}
+if(typeof indices0[item0] == "number"){
+j0 = indices0[item0];
+const err27 = {instancePath:instancePath+"/spec/matrix/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/matrix/additionalProperties/uniqueItems",keyword:"uniqueItems",params:{i: i2, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i2+" are identical)",schema:true,parentSchema:schema76.properties.spec.properties.matrix.additionalProperties,data:data9};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+break;
+}
+indices0[item0] = i2;
+}
+}
+}
+else {
+const err28 = {instancePath:instancePath+"/spec/matrix/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/matrix/additionalProperties/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema76.properties.spec.properties.matrix.additionalProperties.type,parentSchema:schema76.properties.spec.properties.matrix.additionalProperties,data:data9};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+}
+else {
+const err29 = {instancePath:instancePath+"/spec/matrix",schemaPath:"#/properties/spec/properties/matrix/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema76.properties.spec.properties.matrix.type,parentSchema:schema76.properties.spec.properties.matrix,data:data8};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+if(data4.template !== undefined){
+let data11 = data4.template;
+if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
+if(data11.kind === undefined){
+const err30 = {instancePath:instancePath+"/spec/template",schemaPath:"#/properties/spec/properties/template/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema76.properties.spec.properties.template.required,parentSchema:schema76.properties.spec.properties.template,data:data11};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+if(data11.spec === undefined){
+const err31 = {instancePath:instancePath+"/spec/template",schemaPath:"#/properties/spec/properties/template/required",keyword:"required",params:{missingProperty: "spec"},message:"must have required property '"+"spec"+"'",schema:schema76.properties.spec.properties.template.required,parentSchema:schema76.properties.spec.properties.template,data:data11};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+for(const key6 in data11){
+if(!((((key6 === "kind") || (key6 === "metadata")) || (key6 === "spec")) || (key6 === "audience"))){
+const err32 = {instancePath:instancePath+"/spec/template",schemaPath:"#/properties/spec/properties/template/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema76.properties.spec.properties.template,data:data11};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+if(data11.kind !== undefined){
+let data12 = data11.kind;
+if(typeof data12 !== "string"){
+const err33 = {instancePath:instancePath+"/spec/template/kind",schemaPath:"#/properties/spec/properties/template/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema76.properties.spec.properties.template.properties.kind.type,parentSchema:schema76.properties.spec.properties.template.properties.kind,data:data12};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+if(data11.metadata !== undefined){
+let data13 = data11.metadata;
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+for(const key7 in data13){
+if(!(key7 === "account")){
+const err34 = {instancePath:instancePath+"/spec/template/metadata",schemaPath:"#/properties/spec/properties/template/properties/metadata/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema76.properties.spec.properties.template.properties.metadata,data:data13};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+if(data13.account !== undefined){
+let data14 = data13.account;
+if(typeof data14 !== "string"){
+const err35 = {instancePath:instancePath+"/spec/template/metadata/account",schemaPath:"#/properties/spec/properties/template/properties/metadata/properties/account/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema76.properties.spec.properties.template.properties.metadata.properties.account.type,parentSchema:schema76.properties.spec.properties.template.properties.metadata.properties.account,data:data14};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+}
+else {
+const err36 = {instancePath:instancePath+"/spec/template/metadata",schemaPath:"#/properties/spec/properties/template/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema76.properties.spec.properties.template.properties.metadata.type,parentSchema:schema76.properties.spec.properties.template.properties.metadata,data:data13};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+if(data11.spec !== undefined){
+let data15 = data11.spec;
+if(!(data15 && typeof data15 == "object" && !Array.isArray(data15))){
+const err37 = {instancePath:instancePath+"/spec/template/spec",schemaPath:"#/properties/spec/properties/template/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema76.properties.spec.properties.template.properties.spec.type,parentSchema:schema76.properties.spec.properties.template.properties.spec,data:data15};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+if(data11.audience !== undefined){
+let data16 = data11.audience;
+if(!(data16 && typeof data16 == "object" && !Array.isArray(data16))){
+const err38 = {instancePath:instancePath+"/spec/template/audience",schemaPath:"#/properties/spec/properties/template/properties/audience/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema76.properties.spec.properties.template.properties.audience.type,parentSchema:schema76.properties.spec.properties.template.properties.audience,data:data16};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+}
+else {
+const err39 = {instancePath:instancePath+"/spec/template",schemaPath:"#/properties/spec/properties/template/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema76.properties.spec.properties.template.type,parentSchema:schema76.properties.spec.properties.template,data:data11};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+}
+}
+else {
+const err40 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema76.properties.spec.type,parentSchema:schema76.properties.spec,data:data4};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+}
+else {
+const err41 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema76.type,parentSchema:schema76,data};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+validate43.errors = vErrors;
+return errors === 0;
+}
+validate43.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.suppressionList = validate44;
+const schema77 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/suppression-list.schema.json","title":"SuppressionListDocument","description":"A SuppressionList: people who must never be contacted. Every audience row of the workspace whose email, email domain, phone (E.164) or LinkedIn URL (canonical form) matches an entry is left out before upload. See docs/design.md §15 and README.md \"Suppression lists\".","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"kind":{"description":"SuppressionList: this file names files of people and companies that must not be contacted.","const":"SuppressionList"},"metadata":{"description":"The list's key, shown in plans (`- 3 suppressed (do-not-contact: 3)`).","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The list's name, unique in the workspace.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)"}}},"spec":{"description":"The files holding the entries, how to read them, and an optional sync to a provider's own block list.","type":"object","additionalProperties":false,"required":["files"],"properties":{"files":{"description":"CSV (header row) or JSON Lines files, relative to this file, with any of the columns email, domain, phone, linkedin_url. Read like audience files (same delimiters, encodings, limits).","type":"array","minItems":1,"items":{"type":"string","minLength":1,"pattern":"\\.(csv|jsonl)$","patternErrorMessage":"must be a .csv or .jsonl file"}},"columns":{"description":"Which header holds each column (column ← header in the file); the file's other columns are ignored. As `audience.columns`.","type":"object","propertyNames":{"enum":["email","domain","phone","linkedin_url"]},"additionalProperties":{"type":"string","minLength":1}},"defaultCountry":{"description":"National phone numbers (without a leading +) are read as numbers of this country (ISO 3166-1 alpha-2, e.g. MX).","type":"string","pattern":"^[A-Z]{2}$","patternErrorMessage":"must be a two-letter country code in capitals (ISO 3166-1 alpha-2, e.g. MX)"},"sync":{"description":"Keep a provider's own block list equal to this list's entries. `puffle: <account>`: that Puffle account's blocked companies (by domain) are created and deleted to match the list's domains.","type":"object","additionalProperties":false,"properties":{"puffle":{"description":"Name of the Puffle account (from `accounts` in campaignctl.yaml) whose blocked companies follow this list's domains.","type":"string","minLength":1}}}}}}};
+const pattern47 = new RegExp("\\.(csv|jsonl)$", "u");
+
+function validate44(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://campaignctl.dev/schemas/v1/suppression-list.schema.json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate44.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.apiVersion === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "apiVersion"},message:"must have required property '"+"apiVersion"+"'",schema:schema77.required,parentSchema:schema77,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.kind === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema77.required,parentSchema:schema77,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.metadata === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metadata"},message:"must have required property '"+"metadata"+"'",schema:schema77.required,parentSchema:schema77,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.spec === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "spec"},message:"must have required property '"+"spec"+"'",schema:schema77.required,parentSchema:schema77,data};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((((key0 === "apiVersion") || (key0 === "kind")) || (key0 === "metadata")) || (key0 === "spec"))){
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema77,data};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.apiVersion !== undefined){
+let data0 = data.apiVersion;
+if("campaignctl/v1" !== data0){
+const err5 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/const",keyword:"const",params:{allowedValue: "campaignctl/v1"},message:"must be equal to constant",schema:"campaignctl/v1",parentSchema:schema77.properties.apiVersion,data:data0};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.kind !== undefined){
+let data1 = data.kind;
+if("SuppressionList" !== data1){
+const err6 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/const",keyword:"const",params:{allowedValue: "SuppressionList"},message:"must be equal to constant",schema:"SuppressionList",parentSchema:schema77.properties.kind,data:data1};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.metadata !== undefined){
+let data2 = data.metadata;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+if(data2.name === undefined){
+const err7 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema77.properties.metadata.required,parentSchema:schema77.properties.metadata,data:data2};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+for(const key1 in data2){
+if(!(key1 === "name")){
+const err8 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema77.properties.metadata,data:data2};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data2.name !== undefined){
+let data3 = data2.name;
+if(typeof data3 === "string"){
+if(!pattern6.test(data3)){
+const err9 = {instancePath:instancePath+"/metadata/name",schemaPath:"#/properties/metadata/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",parentSchema:schema77.properties.metadata.properties.name,data:data3};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/metadata/name",schemaPath:"#/properties/metadata/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema77.properties.metadata.properties.name.type,parentSchema:schema77.properties.metadata.properties.name,data:data3};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema77.properties.metadata.type,parentSchema:schema77.properties.metadata,data:data2};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.spec !== undefined){
+let data4 = data.spec;
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
 if(data4.files === undefined){
-const err12 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "files"},message:"must have required property '"+"files"+"'",schema:schema76.properties.spec.required,parentSchema:schema76.properties.spec,data:data4};
+const err12 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "files"},message:"must have required property '"+"files"+"'",schema:schema77.properties.spec.required,parentSchema:schema77.properties.spec,data:data4};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -7064,7 +7186,7 @@ errors++;
 }
 for(const key2 in data4){
 if(!((((key2 === "files") || (key2 === "columns")) || (key2 === "defaultCountry")) || (key2 === "sync"))){
-const err13 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema76.properties.spec,data:data4};
+const err13 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema77.properties.spec,data:data4};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -7078,7 +7200,7 @@ if(data4.files !== undefined){
 let data5 = data4.files;
 if(Array.isArray(data5)){
 if(data5.length < 1){
-const err14 = {instancePath:instancePath+"/spec/files",schemaPath:"#/properties/spec/properties/files/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema76.properties.spec.properties.files,data:data5};
+const err14 = {instancePath:instancePath+"/spec/files",schemaPath:"#/properties/spec/properties/files/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema77.properties.spec.properties.files,data:data5};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -7092,7 +7214,7 @@ for(let i0=0; i0<len0; i0++){
 let data6 = data5[i0];
 if(typeof data6 === "string"){
 if(func2(data6) < 1){
-const err15 = {instancePath:instancePath+"/spec/files/" + i0,schemaPath:"#/properties/spec/properties/files/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema76.properties.spec.properties.files.items,data:data6};
+const err15 = {instancePath:instancePath+"/spec/files/" + i0,schemaPath:"#/properties/spec/properties/files/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema77.properties.spec.properties.files.items,data:data6};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -7101,8 +7223,8 @@ vErrors.push(err15);
 }
 errors++;
 }
-if(!pattern45.test(data6)){
-const err16 = {instancePath:instancePath+"/spec/files/" + i0,schemaPath:"#/properties/spec/properties/files/items/pattern",keyword:"pattern",params:{pattern: "\\.(csv|jsonl)$"},message:"must match pattern \""+"\\.(csv|jsonl)$"+"\"",schema:"\\.(csv|jsonl)$",parentSchema:schema76.properties.spec.properties.files.items,data:data6};
+if(!pattern47.test(data6)){
+const err16 = {instancePath:instancePath+"/spec/files/" + i0,schemaPath:"#/properties/spec/properties/files/items/pattern",keyword:"pattern",params:{pattern: "\\.(csv|jsonl)$"},message:"must match pattern \""+"\\.(csv|jsonl)$"+"\"",schema:"\\.(csv|jsonl)$",parentSchema:schema77.properties.spec.properties.files.items,data:data6};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -7113,7 +7235,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/spec/files/" + i0,schemaPath:"#/properties/spec/properties/files/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema76.properties.spec.properties.files.items.type,parentSchema:schema76.properties.spec.properties.files.items,data:data6};
+const err17 = {instancePath:instancePath+"/spec/files/" + i0,schemaPath:"#/properties/spec/properties/files/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema77.properties.spec.properties.files.items.type,parentSchema:schema77.properties.spec.properties.files.items,data:data6};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -7125,7 +7247,7 @@ errors++;
 }
 }
 else {
-const err18 = {instancePath:instancePath+"/spec/files",schemaPath:"#/properties/spec/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema76.properties.spec.properties.files.type,parentSchema:schema76.properties.spec.properties.files,data:data5};
+const err18 = {instancePath:instancePath+"/spec/files",schemaPath:"#/properties/spec/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema77.properties.spec.properties.files.type,parentSchema:schema77.properties.spec.properties.files,data:data5};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -7141,7 +7263,7 @@ if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
 for(const key3 in data7){
 const _errs20 = errors;
 if(!((((key3 === "email") || (key3 === "domain")) || (key3 === "phone")) || (key3 === "linkedin_url"))){
-const err19 = {instancePath:instancePath+"/spec/columns",schemaPath:"#/properties/spec/properties/columns/propertyNames/enum",keyword:"enum",params:{allowedValues: schema76.properties.spec.properties.columns.propertyNames.enum},message:"must be equal to one of the allowed values",schema:schema76.properties.spec.properties.columns.propertyNames.enum,parentSchema:schema76.properties.spec.properties.columns.propertyNames,data:key3,propertyName:key3};
+const err19 = {instancePath:instancePath+"/spec/columns",schemaPath:"#/properties/spec/properties/columns/propertyNames/enum",keyword:"enum",params:{allowedValues: schema77.properties.spec.properties.columns.propertyNames.enum},message:"must be equal to one of the allowed values",schema:schema77.properties.spec.properties.columns.propertyNames.enum,parentSchema:schema77.properties.spec.properties.columns.propertyNames,data:key3,propertyName:key3};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -7152,7 +7274,7 @@ errors++;
 }
 var valid5 = _errs20 === errors;
 if(!valid5){
-const err20 = {instancePath:instancePath+"/spec/columns",schemaPath:"#/properties/spec/properties/columns/propertyNames",keyword:"propertyNames",params:{propertyName: key3},message:"property name must be valid",schema:schema76.properties.spec.properties.columns.propertyNames,parentSchema:schema76.properties.spec.properties.columns,data:data7};
+const err20 = {instancePath:instancePath+"/spec/columns",schemaPath:"#/properties/spec/properties/columns/propertyNames",keyword:"propertyNames",params:{propertyName: key3},message:"property name must be valid",schema:schema77.properties.spec.properties.columns.propertyNames,parentSchema:schema77.properties.spec.properties.columns,data:data7};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -7166,7 +7288,7 @@ for(const key4 in data7){
 let data8 = data7[key4];
 if(typeof data8 === "string"){
 if(func2(data8) < 1){
-const err21 = {instancePath:instancePath+"/spec/columns/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/columns/additionalProperties/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema76.properties.spec.properties.columns.additionalProperties,data:data8};
+const err21 = {instancePath:instancePath+"/spec/columns/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/columns/additionalProperties/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema77.properties.spec.properties.columns.additionalProperties,data:data8};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -7177,7 +7299,7 @@ errors++;
 }
 }
 else {
-const err22 = {instancePath:instancePath+"/spec/columns/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/columns/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema76.properties.spec.properties.columns.additionalProperties.type,parentSchema:schema76.properties.spec.properties.columns.additionalProperties,data:data8};
+const err22 = {instancePath:instancePath+"/spec/columns/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/columns/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema77.properties.spec.properties.columns.additionalProperties.type,parentSchema:schema77.properties.spec.properties.columns.additionalProperties,data:data8};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -7189,7 +7311,7 @@ errors++;
 }
 }
 else {
-const err23 = {instancePath:instancePath+"/spec/columns",schemaPath:"#/properties/spec/properties/columns/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema76.properties.spec.properties.columns.type,parentSchema:schema76.properties.spec.properties.columns,data:data7};
+const err23 = {instancePath:instancePath+"/spec/columns",schemaPath:"#/properties/spec/properties/columns/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema77.properties.spec.properties.columns.type,parentSchema:schema77.properties.spec.properties.columns,data:data7};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -7203,7 +7325,7 @@ if(data4.defaultCountry !== undefined){
 let data9 = data4.defaultCountry;
 if(typeof data9 === "string"){
 if(!pattern36.test(data9)){
-const err24 = {instancePath:instancePath+"/spec/defaultCountry",schemaPath:"#/properties/spec/properties/defaultCountry/pattern",keyword:"pattern",params:{pattern: "^[A-Z]{2}$"},message:"must match pattern \""+"^[A-Z]{2}$"+"\"",schema:"^[A-Z]{2}$",parentSchema:schema76.properties.spec.properties.defaultCountry,data:data9};
+const err24 = {instancePath:instancePath+"/spec/defaultCountry",schemaPath:"#/properties/spec/properties/defaultCountry/pattern",keyword:"pattern",params:{pattern: "^[A-Z]{2}$"},message:"must match pattern \""+"^[A-Z]{2}$"+"\"",schema:"^[A-Z]{2}$",parentSchema:schema77.properties.spec.properties.defaultCountry,data:data9};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -7214,7 +7336,7 @@ errors++;
 }
 }
 else {
-const err25 = {instancePath:instancePath+"/spec/defaultCountry",schemaPath:"#/properties/spec/properties/defaultCountry/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema76.properties.spec.properties.defaultCountry.type,parentSchema:schema76.properties.spec.properties.defaultCountry,data:data9};
+const err25 = {instancePath:instancePath+"/spec/defaultCountry",schemaPath:"#/properties/spec/properties/defaultCountry/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema77.properties.spec.properties.defaultCountry.type,parentSchema:schema77.properties.spec.properties.defaultCountry,data:data9};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -7229,7 +7351,7 @@ let data10 = data4.sync;
 if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
 for(const key5 in data10){
 if(!(key5 === "puffle")){
-const err26 = {instancePath:instancePath+"/spec/sync",schemaPath:"#/properties/spec/properties/sync/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema76.properties.spec.properties.sync,data:data10};
+const err26 = {instancePath:instancePath+"/spec/sync",schemaPath:"#/properties/spec/properties/sync/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema77.properties.spec.properties.sync,data:data10};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -7243,7 +7365,7 @@ if(data10.puffle !== undefined){
 let data11 = data10.puffle;
 if(typeof data11 === "string"){
 if(func2(data11) < 1){
-const err27 = {instancePath:instancePath+"/spec/sync/puffle",schemaPath:"#/properties/spec/properties/sync/properties/puffle/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema76.properties.spec.properties.sync.properties.puffle,data:data11};
+const err27 = {instancePath:instancePath+"/spec/sync/puffle",schemaPath:"#/properties/spec/properties/sync/properties/puffle/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema77.properties.spec.properties.sync.properties.puffle,data:data11};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -7254,7 +7376,7 @@ errors++;
 }
 }
 else {
-const err28 = {instancePath:instancePath+"/spec/sync/puffle",schemaPath:"#/properties/spec/properties/sync/properties/puffle/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema76.properties.spec.properties.sync.properties.puffle.type,parentSchema:schema76.properties.spec.properties.sync.properties.puffle,data:data11};
+const err28 = {instancePath:instancePath+"/spec/sync/puffle",schemaPath:"#/properties/spec/properties/sync/properties/puffle/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema77.properties.spec.properties.sync.properties.puffle.type,parentSchema:schema77.properties.spec.properties.sync.properties.puffle,data:data11};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -7266,7 +7388,7 @@ errors++;
 }
 }
 else {
-const err29 = {instancePath:instancePath+"/spec/sync",schemaPath:"#/properties/spec/properties/sync/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema76.properties.spec.properties.sync.type,parentSchema:schema76.properties.spec.properties.sync,data:data10};
+const err29 = {instancePath:instancePath+"/spec/sync",schemaPath:"#/properties/spec/properties/sync/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema77.properties.spec.properties.sync.type,parentSchema:schema77.properties.spec.properties.sync,data:data10};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -7278,7 +7400,7 @@ errors++;
 }
 }
 else {
-const err30 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema76.properties.spec.type,parentSchema:schema76.properties.spec,data:data4};
+const err30 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema77.properties.spec.type,parentSchema:schema77.properties.spec,data:data4};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -7290,7 +7412,7 @@ errors++;
 }
 }
 else {
-const err31 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema76.type,parentSchema:schema76,data};
+const err31 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema77.type,parentSchema:schema77,data};
 if(vErrors === null){
 vErrors = [err31];
 }

@@ -18,6 +18,7 @@ export interface WorkspaceConfig {
    * Where apply records the provider id and last applied spec of each campaign. Meant to be committed.
    */
   stateFile?: string;
+  backend?: Backend;
   /**
    * Opt-in for a campaignsDir or stateFile outside the workspace (the directory of this file), e.g. a state file on a mounted volume, and for audience files anywhere in the workspace's Git repository (files shared by shards). Off by default: a path outside is an error, even when absolute. A campaignsDir that contains the workspace (`/`, `..`) is refused either way.
    */
@@ -31,6 +32,23 @@ export interface WorkspaceConfig {
    * What apply (and so merge-to-apply) does with campaigns that are in state but no longer in Git: true retires them keeping their history (Puffle: pause, Altur: archive; one already stopped is only no longer tracked), `delete` retires them by DELETE where the API can (Puffle; the plan says what is lost), false leaves them alone and the plan shows them as notes. `apply --prune` / `--no-prune` and `plan --prune` override whether they are retired.
    */
   prune?: boolean | "delete";
+}
+/**
+ * State in PostgreSQL: campaigns and pending creates in tables keyed by `key`, serial/lineage checked on every write, the apply lock a session advisory lock released by the server when the connection dies. No state file is written.
+ */
+export interface Backend {
+  /**
+   * The backend type. Only `postgres`.
+   */
+  type: "postgres";
+  /**
+   * Name of the environment variable holding the connection URL (postgres://user:password@host:5432/db). Never the URL itself.
+   */
+  urlEnv: string;
+  /**
+   * Which state in that database this workspace uses (one per workspace or shard); also names its apply lock.
+   */
+  key: string;
 }
 /**
  * A provider account and how to reach it. The API key itself never goes in a file: it is read from the environment variable named by `apiKeyEnv`.

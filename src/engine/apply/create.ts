@@ -9,7 +9,7 @@ import type { ResourceRunState } from "./run-state.js";
 
 export async function create(run: ResourceRunState, body: JsonObject): Promise<void> {
   const nameField = run.caps.nameField;
-  const key = recordPending(run, body);
+  const key = await recordPending(run, body);
   try {
     await send(run, body, key, nameField);
   } catch (err) {
@@ -80,8 +80,8 @@ export async function send(run: ResourceRunState, body: JsonObject, key: string,
   }
 }
 
-/** Record the create as pending before it is sent; returns its deterministic Idempotency-Key. */
-export function recordPending(run: ResourceRunState, body: JsonObject): string {
+/** Record the create as pending, durably, before it is sent; returns its deterministic Idempotency-Key. */
+export async function recordPending(run: ResourceRunState, body: JsonObject): Promise<string> {
   const address = run.plan.address;
   if (run.store.failure) {
     throw new Error(`not created: the state cannot be written (${run.store.failure.message}), so the new id could not be recorded`);
@@ -91,7 +91,7 @@ export function recordPending(run: ResourceRunState, body: JsonObject): string {
   const idempotencyKey = prior && prior.digest === digest ? prior.idempotencyKey : idempotencyKeyFor(run.store.lineage, address, digest, run.store.serial);
   const name = body[run.caps.nameField];
   try {
-    run.store.pending(address, {
+    await run.store.pending(address, {
       provider: run.plan.provider,
       account: run.plan.account,
       kind: run.plan.kind,

@@ -31,7 +31,8 @@ export interface StateRecorder {
   readonly lineage: string;
   /** Set while writes fail: no create may start (its id could not be recorded). */
   readonly failure: Error | undefined;
-  pending(address: Address, p: PendingCreate): void;
+  /** Resolves once the pending create is durable: only then may it be sent. */
+  pending(address: Address, p: PendingCreate): Promise<void>;
   set(address: Address, entry: StateEntry): void;
   delete(address: Address): void;
   unpend(address: Address): void;
