@@ -113,7 +113,7 @@ drift.md
 drift.err
 *.tmp
 .campaignctl-*.tmp
-# campaignctl.state.json is NOT ignored: commit it (the apply workflow does).
+# campaignctl.state.json (and campaignctl.state.d/, the parts of a large state) are NOT ignored: commit them (the apply workflow does).
 `;
 
 /** A workflow of campaignctl's own repository (`uses: ./`) as a campaigns repository runs it: the action of this version. */
