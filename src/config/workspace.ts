@@ -11,6 +11,7 @@ import { loadAudience, onePerSharedFile, type AudienceReference } from "./audien
 import { CAMPAIGN_SET_KIND, checkCampaignSet, isCampaignSet, labelFor } from "./campaign-set.js";
 import { checkCampaignText, DEFAULT_ACCOUNT } from "./campaign.js";
 import { checkReferences } from "./references.js";
+import { callingHoursDiagnostics, readGuardrails } from "./guardrails.js";
 import { explainSchemaErrors } from "./schema-errors.js";
 import { validateConfigSchema } from "./schemas.js";
 import { decodeText, makeDiagnostic, parseYamlMapping, type DocPath, type Position } from "./source.js";
@@ -44,7 +45,7 @@ export interface LoadWorkspaceResult {
   fileCount: number;
 }
 
-const CONFIG_SHAPE = "apiVersion, campaignsDir, stateFile, accounts, safety and prune";
+const CONFIG_SHAPE = "apiVersion, campaignsDir, stateFile, accounts, safety, guardrails and prune";
 
 /**
  * Loads campaignctl.yaml and every campaign file under its campaignsDir, validating everything
@@ -198,6 +199,9 @@ export async function loadWorkspace({ cwd, configPath, env, redactor }: LoadWork
 
   diagnostics.push(...nameCollisions([...byAddress.values()], rel));
   diagnostics.push(...checkReferences([...byAddress.values()], rel));
+  // 5. Guardrails that can be checked offline (docs/design.md §14): calling hours in each contact's zone.
+  const guardrails = readGuardrails(config);
+  if (!issuesUnder("guardrails")) diagnostics.push(...callingHoursDiagnostics(campaigns, guardrails));
 
   const fileCount = listing.files.length;
   if (diagnostics.some((d) => d.severity === "error")) return { diagnostics, fileCount };
@@ -208,6 +212,7 @@ export async function loadWorkspace({ cwd, configPath, env, redactor }: LoadWork
     stateFile,
     accounts: accounts.filter((a): a is AccountConfig => a !== undefined),
     safety,
+    guardrails,
     prune: config.prune === true || config.prune === "delete",
     ...(config.prune === "delete" ? { pruneDelete: true } : {}),
     campaigns,

@@ -1,3 +1,4 @@
+import type { CallingPolicy } from "./guardrails/calling-hours.js";
 import type { JsonObject } from "./json.js";
 
 /**
@@ -137,6 +138,14 @@ export interface AccountConfig {
   retryWait?: { maxSeconds?: number; totalSeconds?: number };
 }
 
+/** `guardrails:` in campaignctl.yaml (docs/design.md §14; README.md, Guardrails), defaults filled. */
+export interface GuardrailsConfig {
+  callingHours: { policy: CallingPolicy; level: "error" | "warning" };
+  senderCapacity: "off" | "warning" | "error";
+  /** Unset: no limit. */
+  maxNewContacts?: number;
+}
+
 export interface SafetyConfig {
   maxChangePercent: number;
   minManagedForThreshold: number;
@@ -153,6 +162,8 @@ export interface Workspace {
   stateFile: string;
   accounts: AccountConfig[];
   safety: SafetyConfig;
+  /** Absent in workspaces built by code that predates it: the defaults (DEFAULT_GUARDRAILS) apply. */
+  guardrails?: GuardrailsConfig;
   /** Retire orphans on apply (`prune` in campaignctl.yaml; absent = false). */
   prune?: boolean;
   /** `prune: delete`: retiring an orphan DELETEs it where the API can; otherwise history is kept (docs/design.md §16). */

@@ -5443,11 +5443,13 @@ return errors === 0;
 validate20.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 exports.config = validate42;
-const schema71 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/campaignctl.schema.json","title":"WorkspaceConfig","description":"campaignctl workspace configuration (campaignctl.yaml): where the campaign files and the state file live, and which provider accounts exist. Relative paths resolve against this file's directory.","type":"object","additionalProperties":false,"required":["apiVersion"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"campaignsDir":{"description":"Directory holding the campaign files; every *.yaml and *.yml below it is read, recursively.","type":"string","minLength":1,"default":"campaigns"},"stateFile":{"description":"Where apply records the provider id and last applied spec of each campaign. Meant to be committed.","type":"string","minLength":1,"default":"campaignctl.state.json"},"allowOutsideWorkspace":{"description":"Opt-in for a campaignsDir or stateFile outside the workspace (the directory of this file), e.g. a state file on a mounted volume. Off by default: a path outside is an error, even when absolute. A campaignsDir that contains the workspace (`/`, `..`) is refused either way.","type":"boolean","default":false},"accounts":{"description":"One entry per provider account. A campaign names its account in `metadata.account` (default \"default\").","type":"array","items":{"$ref":"#/$defs/Account","description":"A provider account."},"default":[]},"safety":{"$ref":"#/$defs/Safety","description":"Guards against mass changes: apply refuses them without --force."},"prune":{"description":"What apply (and so merge-to-apply) does with campaigns that are in state but no longer in Git: true retires them keeping their history (Puffle: pause, Altur: archive; one already stopped is only no longer tracked), `delete` retires them by DELETE where the API can (Puffle; the plan says what is lost), false leaves them alone and the plan shows them as notes. `apply --prune` / `--no-prune` and `plan --prune` override whether they are retired.","oneOf":[{"type":"boolean"},{"const":"delete"}],"default":false}},"$defs":{"Account":{"description":"A provider account and how to reach it. The API key itself never goes in a file: it is read from the environment variable named by `apiKeyEnv`.","type":"object","additionalProperties":false,"required":["provider","apiKeyEnv"],"properties":{"provider":{"description":"Which provider this account belongs to.","type":"string","enum":["extrovert","puffle","altur"]},"name":{"description":"Account name, unique per provider; campaigns refer to it in `metadata.account`.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key (for example ALTUR_API_KEY). Never the key itself.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be the name of an environment variable (letters, digits and _, not starting with a digit), not the key itself"},"baseUrl":{"description":"API base URL. Defaults to the provider's production URL; point it at `campaignctl sandbox` for tests.","type":"string","format":"uri","pattern":"^https?://[^/?#@]*(?:[/?#]|$)","patternErrorMessage":"must be an absolute http(s) URL without user:password@ (the key comes from apiKeyEnv), such as https://api.altur.io/api/v1.0"},"requestsPerSecond":{"description":"Client-side rate limit for this account, 0.1 to 1000 requests per second. Defaults to the provider's documented or assumed limit (Altur documents 12/s).","type":"number","minimum":0.1,"maximum":1000},"concurrency":{"description":"Most requests in flight at once for this account, 1 to 100. Defaults to twice requestsPerSecond × the provider's typical latency (500 ms assumed), at least 2: enough that the rate, not this, is the limit.","type":"integer","minimum":1,"maximum":100},"statusWait":{"description":"How apply waits for a status change the provider completes in the background (Puffle launch: launching → active) before any step that needs it. Defaults: the provider's (Puffle: 180 s, reads at most 30 s apart).","type":"object","additionalProperties":false,"properties":{"timeoutSeconds":{"description":"Give up after this many seconds; the campaign is reported and left as it is.","type":"number","minimum":0},"pollSeconds":{"description":"Longest pause between two status reads; the first read comes after at most 2 s.","type":"number","exclusiveMinimum":0}}},"retryWait":{"description":"How long a request may wait before it is retried (after a 429 or a transient failure). Each wait is shown on stderr. Defaults: 30 s per wait, 60 s per request.","type":"object","additionalProperties":false,"properties":{"maxSeconds":{"description":"Longest single wait: a longer Retry-After is capped to this, and the retry is sent after it.","type":"number","minimum":0,"maximum":3600},"totalSeconds":{"description":"Most time one request spends waiting on its retries, all waits together (including time held back by the account's 429 hold); then it fails.","type":"number","minimum":0,"maximum":3600}}}}},"Safety":{"description":"Thresholds that make apply refuse mass changes unless --force is given.","type":"object","additionalProperties":false,"properties":{"maxChangePercent":{"description":"Refuse to update, replace or delete more than this percentage of the managed campaigns.","type":"number","minimum":0,"maximum":100,"default":30},"minManagedForThreshold":{"description":"Apply the percentage guard only when at least this many campaigns are managed.","type":"integer","minimum":0,"default":10}}}}};
+const schema71 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/campaignctl.schema.json","title":"WorkspaceConfig","description":"campaignctl workspace configuration (campaignctl.yaml): where the campaign files and the state file live, and which provider accounts exist. Relative paths resolve against this file's directory.","type":"object","additionalProperties":false,"required":["apiVersion"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"campaignsDir":{"description":"Directory holding the campaign files; every *.yaml and *.yml below it is read, recursively.","type":"string","minLength":1,"default":"campaigns"},"stateFile":{"description":"Where apply records the provider id and last applied spec of each campaign. Meant to be committed.","type":"string","minLength":1,"default":"campaignctl.state.json"},"allowOutsideWorkspace":{"description":"Opt-in for a campaignsDir or stateFile outside the workspace (the directory of this file), e.g. a state file on a mounted volume. Off by default: a path outside is an error, even when absolute. A campaignsDir that contains the workspace (`/`, `..`) is refused either way.","type":"boolean","default":false},"accounts":{"description":"One entry per provider account. A campaign names its account in `metadata.account` (default \"default\").","type":"array","items":{"$ref":"#/$defs/Account","description":"A provider account."},"default":[]},"safety":{"$ref":"#/$defs/Safety","description":"Guards against mass changes: apply refuses them without --force."},"guardrails":{"$ref":"#/$defs/Guardrails","description":"Checks that protect the people a campaign reaches (README.md, Guardrails): calling hours in the callee's time zone, sender capacity, how many people an apply starts contacting."},"prune":{"description":"What apply (and so merge-to-apply) does with campaigns that are in state but no longer in Git: true retires them keeping their history (Puffle: pause, Altur: archive; one already stopped is only no longer tracked), `delete` retires them by DELETE where the API can (Puffle; the plan says what is lost), false leaves them alone and the plan shows them as notes. `apply --prune` / `--no-prune` and `plan --prune` override whether they are retired.","oneOf":[{"type":"boolean"},{"const":"delete"}],"default":false}},"$defs":{"Account":{"description":"A provider account and how to reach it. The API key itself never goes in a file: it is read from the environment variable named by `apiKeyEnv`.","type":"object","additionalProperties":false,"required":["provider","apiKeyEnv"],"properties":{"provider":{"description":"Which provider this account belongs to.","type":"string","enum":["extrovert","puffle","altur"]},"name":{"description":"Account name, unique per provider; campaigns refer to it in `metadata.account`.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key (for example ALTUR_API_KEY). Never the key itself.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be the name of an environment variable (letters, digits and _, not starting with a digit), not the key itself"},"baseUrl":{"description":"API base URL. Defaults to the provider's production URL; point it at `campaignctl sandbox` for tests.","type":"string","format":"uri","pattern":"^https?://[^/?#@]*(?:[/?#]|$)","patternErrorMessage":"must be an absolute http(s) URL without user:password@ (the key comes from apiKeyEnv), such as https://api.altur.io/api/v1.0"},"requestsPerSecond":{"description":"Client-side rate limit for this account, 0.1 to 1000 requests per second. Defaults to the provider's documented or assumed limit (Altur documents 12/s).","type":"number","minimum":0.1,"maximum":1000},"concurrency":{"description":"Most requests in flight at once for this account, 1 to 100. Defaults to twice requestsPerSecond × the provider's typical latency (500 ms assumed), at least 2: enough that the rate, not this, is the limit.","type":"integer","minimum":1,"maximum":100},"statusWait":{"description":"How apply waits for a status change the provider completes in the background (Puffle launch: launching → active) before any step that needs it. Defaults: the provider's (Puffle: 180 s, reads at most 30 s apart).","type":"object","additionalProperties":false,"properties":{"timeoutSeconds":{"description":"Give up after this many seconds; the campaign is reported and left as it is.","type":"number","minimum":0},"pollSeconds":{"description":"Longest pause between two status reads; the first read comes after at most 2 s.","type":"number","exclusiveMinimum":0}}},"retryWait":{"description":"How long a request may wait before it is retried (after a 429 or a transient failure). Each wait is shown on stderr. Defaults: 30 s per wait, 60 s per request.","type":"object","additionalProperties":false,"properties":{"maxSeconds":{"description":"Longest single wait: a longer Retry-After is capped to this, and the retry is sent after it.","type":"number","minimum":0,"maximum":3600},"totalSeconds":{"description":"Most time one request spends waiting on its retries, all waits together (including time held back by the account's 429 hold); then it fails.","type":"number","minimum":0,"maximum":3600}}}}},"Safety":{"description":"Thresholds that make apply refuse mass changes unless --force is given.","type":"object","additionalProperties":false,"properties":{"maxChangePercent":{"description":"Refuse to update, replace or delete more than this percentage of the managed campaigns.","type":"number","minimum":0,"maximum":100,"default":30},"minManagedForThreshold":{"description":"Apply the percentage guard only when at least this many campaigns are managed.","type":"integer","minimum":0,"default":10}}},"Guardrails":{"description":"Guardrails (README.md, Guardrails). Defaults: callingHours us-tcpa at error level, senderCapacity error, maxNewContacts unset.","type":"object","additionalProperties":false,"properties":{"callingHours":{"description":"Phone-call campaigns (Altur phone_call `scheduling` and `cycles.schedule`): every calling window, in the campaign's `timezone`, converted to each contact's local time (from the number), must stay inside the policy. Checked offline by validate.","type":"object","additionalProperties":false,"properties":{"policy":{"description":"`us-tcpa`: 08:00–21:00 at the called person's location (47 U.S.C. 227 / 47 CFR 64.1200(c)(1)), with stricter state rules shipped as data (e.g. Florida 08:00–20:00); `off`: no check; or a custom window `{ start, end }` (HH:MM, local to the callee) applied to every contact.","oneOf":[{"enum":["off","us-tcpa"]},{"type":"object","additionalProperties":false,"required":["start","end"],"properties":{"start":{"description":"Earliest local time a call may start (HH:MM).","type":"string","pattern":"^([01][0-9]|2[0-3]):[0-5][0-9]$"},"end":{"description":"Latest local time a call may still be running (HH:MM).","type":"string","pattern":"^([01][0-9]|2[0-4]):[0-5][0-9]$"}}}],"default":"us-tcpa"},"level":{"description":"Severity of a CALLING_HOURS finding: error fails validate, warning is reported only.","enum":["error","warning"],"default":"error"}}},"senderCapacity":{"description":"At plan time: per sender, the daily sends asked of it by every campaign that will be running after the apply, against the sender's own daily limit as the provider reports it. `error` makes `plan --detailed-exitcode` exit 3 and apply refuse without --force.","enum":["off","warning","error"],"default":"error"},"maxNewContacts":{"description":"Apply refuses, unless --force, when it would start or resume contacting more people than this (like safety.maxChangePercent). Unset: no limit (every plan still says how many).","type":"integer","minimum":0}}}}};
 const schema72 = {"description":"A provider account and how to reach it. The API key itself never goes in a file: it is read from the environment variable named by `apiKeyEnv`.","type":"object","additionalProperties":false,"required":["provider","apiKeyEnv"],"properties":{"provider":{"description":"Which provider this account belongs to.","type":"string","enum":["extrovert","puffle","altur"]},"name":{"description":"Account name, unique per provider; campaigns refer to it in `metadata.account`.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key (for example ALTUR_API_KEY). Never the key itself.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be the name of an environment variable (letters, digits and _, not starting with a digit), not the key itself"},"baseUrl":{"description":"API base URL. Defaults to the provider's production URL; point it at `campaignctl sandbox` for tests.","type":"string","format":"uri","pattern":"^https?://[^/?#@]*(?:[/?#]|$)","patternErrorMessage":"must be an absolute http(s) URL without user:password@ (the key comes from apiKeyEnv), such as https://api.altur.io/api/v1.0"},"requestsPerSecond":{"description":"Client-side rate limit for this account, 0.1 to 1000 requests per second. Defaults to the provider's documented or assumed limit (Altur documents 12/s).","type":"number","minimum":0.1,"maximum":1000},"concurrency":{"description":"Most requests in flight at once for this account, 1 to 100. Defaults to twice requestsPerSecond × the provider's typical latency (500 ms assumed), at least 2: enough that the rate, not this, is the limit.","type":"integer","minimum":1,"maximum":100},"statusWait":{"description":"How apply waits for a status change the provider completes in the background (Puffle launch: launching → active) before any step that needs it. Defaults: the provider's (Puffle: 180 s, reads at most 30 s apart).","type":"object","additionalProperties":false,"properties":{"timeoutSeconds":{"description":"Give up after this many seconds; the campaign is reported and left as it is.","type":"number","minimum":0},"pollSeconds":{"description":"Longest pause between two status reads; the first read comes after at most 2 s.","type":"number","exclusiveMinimum":0}}},"retryWait":{"description":"How long a request may wait before it is retried (after a 429 or a transient failure). Each wait is shown on stderr. Defaults: 30 s per wait, 60 s per request.","type":"object","additionalProperties":false,"properties":{"maxSeconds":{"description":"Longest single wait: a longer Retry-After is capped to this, and the retry is sent after it.","type":"number","minimum":0,"maximum":3600},"totalSeconds":{"description":"Most time one request spends waiting on its retries, all waits together (including time held back by the account's 429 hold); then it fails.","type":"number","minimum":0,"maximum":3600}}}}};
 const schema73 = {"description":"Thresholds that make apply refuse mass changes unless --force is given.","type":"object","additionalProperties":false,"properties":{"maxChangePercent":{"description":"Refuse to update, replace or delete more than this percentage of the managed campaigns.","type":"number","minimum":0,"maximum":100,"default":30},"minManagedForThreshold":{"description":"Apply the percentage guard only when at least this many campaigns are managed.","type":"integer","minimum":0,"default":10}}};
+const schema74 = {"description":"Guardrails (README.md, Guardrails). Defaults: callingHours us-tcpa at error level, senderCapacity error, maxNewContacts unset.","type":"object","additionalProperties":false,"properties":{"callingHours":{"description":"Phone-call campaigns (Altur phone_call `scheduling` and `cycles.schedule`): every calling window, in the campaign's `timezone`, converted to each contact's local time (from the number), must stay inside the policy. Checked offline by validate.","type":"object","additionalProperties":false,"properties":{"policy":{"description":"`us-tcpa`: 08:00–21:00 at the called person's location (47 U.S.C. 227 / 47 CFR 64.1200(c)(1)), with stricter state rules shipped as data (e.g. Florida 08:00–20:00); `off`: no check; or a custom window `{ start, end }` (HH:MM, local to the callee) applied to every contact.","oneOf":[{"enum":["off","us-tcpa"]},{"type":"object","additionalProperties":false,"required":["start","end"],"properties":{"start":{"description":"Earliest local time a call may start (HH:MM).","type":"string","pattern":"^([01][0-9]|2[0-3]):[0-5][0-9]$"},"end":{"description":"Latest local time a call may still be running (HH:MM).","type":"string","pattern":"^([01][0-9]|2[0-4]):[0-5][0-9]$"}}}],"default":"us-tcpa"},"level":{"description":"Severity of a CALLING_HOURS finding: error fails validate, warning is reported only.","enum":["error","warning"],"default":"error"}}},"senderCapacity":{"description":"At plan time: per sender, the daily sends asked of it by every campaign that will be running after the apply, against the sender's own daily limit as the provider reports it. `error` makes `plan --detailed-exitcode` exit 3 and apply refuse without --force.","enum":["off","warning","error"],"default":"error"},"maxNewContacts":{"description":"Apply refuses, unless --force, when it would start or resume contacting more people than this (like safety.maxChangePercent). Unset: no limit (every plan still says how many).","type":"integer","minimum":0}}};
 const pattern38 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
 const pattern39 = new RegExp("^https?://[^/?#@]*(?:[/?#]|$)", "u");
+const pattern41 = new RegExp("^([01][0-9]|2[0-4]):[0-5][0-9]$", "u");
 const formats0 = require("ajv-formats/dist/formats").fullFormats.uri;
 
 function validate42(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -5473,7 +5475,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(((((((key0 === "apiVersion") || (key0 === "campaignsDir")) || (key0 === "stateFile")) || (key0 === "allowOutsideWorkspace")) || (key0 === "accounts")) || (key0 === "safety")) || (key0 === "prune"))){
+if(!((((((((key0 === "apiVersion") || (key0 === "campaignsDir")) || (key0 === "stateFile")) || (key0 === "allowOutsideWorkspace")) || (key0 === "accounts")) || (key0 === "safety")) || (key0 === "guardrails")) || (key0 === "prune"))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema71,data};
 if(vErrors === null){
 vErrors = [err1];
@@ -6062,14 +6064,12 @@ vErrors.push(err48);
 errors++;
 }
 }
-if(data.prune !== undefined){
-let data21 = data.prune;
-const _errs53 = errors;
-let valid9 = false;
-let passing0 = null;
-const _errs54 = errors;
-if(typeof data21 !== "boolean"){
-const err49 = {instancePath:instancePath+"/prune",schemaPath:"#/properties/prune/oneOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema71.properties.prune.oneOf[0].type,parentSchema:schema71.properties.prune.oneOf[0],data:data21};
+if(data.guardrails !== undefined){
+let data21 = data.guardrails;
+if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
+for(const key5 in data21){
+if(!(((key5 === "callingHours") || (key5 === "senderCapacity")) || (key5 === "maxNewContacts"))){
+const err49 = {instancePath:instancePath+"/guardrails",schemaPath:"#/$defs/Guardrails/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema74,data:data21};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -6078,14 +6078,13 @@ vErrors.push(err49);
 }
 errors++;
 }
-var _valid0 = _errs54 === errors;
-if(_valid0){
-valid9 = true;
-passing0 = 0;
 }
-const _errs56 = errors;
-if("delete" !== data21){
-const err50 = {instancePath:instancePath+"/prune",schemaPath:"#/properties/prune/oneOf/1/const",keyword:"const",params:{allowedValue: "delete"},message:"must be equal to constant",schema:"delete",parentSchema:schema71.properties.prune.oneOf[1],data:data21};
+if(data21.callingHours !== undefined){
+let data22 = data21.callingHours;
+if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
+for(const key6 in data22){
+if(!((key6 === "policy") || (key6 === "level"))){
+const err50 = {instancePath:instancePath+"/guardrails/callingHours",schemaPath:"#/$defs/Guardrails/properties/callingHours/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema74.properties.callingHours,data:data22};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -6094,19 +6093,15 @@ vErrors.push(err50);
 }
 errors++;
 }
-var _valid0 = _errs56 === errors;
-if(_valid0 && valid9){
-valid9 = false;
-passing0 = [passing0, 1];
 }
-else {
-if(_valid0){
-valid9 = true;
-passing0 = 1;
-}
-}
-if(!valid9){
-const err51 = {instancePath:instancePath+"/prune",schemaPath:"#/properties/prune/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema71.properties.prune.oneOf,parentSchema:schema71.properties.prune,data:data21};
+if(data22.policy !== undefined){
+let data23 = data22.policy;
+const _errs60 = errors;
+let valid12 = false;
+let passing0 = null;
+const _errs61 = errors;
+if(!((data23 === "off") || (data23 === "us-tcpa"))){
+const err51 = {instancePath:instancePath+"/guardrails/callingHours/policy",schemaPath:"#/$defs/Guardrails/properties/callingHours/properties/policy/oneOf/0/enum",keyword:"enum",params:{allowedValues: schema74.properties.callingHours.properties.policy.oneOf[0].enum},message:"must be equal to one of the allowed values",schema:schema74.properties.callingHours.properties.policy.oneOf[0].enum,parentSchema:schema74.properties.callingHours.properties.policy.oneOf[0],data:data23};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -6115,11 +6110,272 @@ vErrors.push(err51);
 }
 errors++;
 }
+var _valid0 = _errs61 === errors;
+if(_valid0){
+valid12 = true;
+passing0 = 0;
+}
+const _errs62 = errors;
+if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
+if(data23.start === undefined){
+const err52 = {instancePath:instancePath+"/guardrails/callingHours/policy",schemaPath:"#/$defs/Guardrails/properties/callingHours/properties/policy/oneOf/1/required",keyword:"required",params:{missingProperty: "start"},message:"must have required property '"+"start"+"'",schema:schema74.properties.callingHours.properties.policy.oneOf[1].required,parentSchema:schema74.properties.callingHours.properties.policy.oneOf[1],data:data23};
+if(vErrors === null){
+vErrors = [err52];
+}
 else {
-errors = _errs53;
+vErrors.push(err52);
+}
+errors++;
+}
+if(data23.end === undefined){
+const err53 = {instancePath:instancePath+"/guardrails/callingHours/policy",schemaPath:"#/$defs/Guardrails/properties/callingHours/properties/policy/oneOf/1/required",keyword:"required",params:{missingProperty: "end"},message:"must have required property '"+"end"+"'",schema:schema74.properties.callingHours.properties.policy.oneOf[1].required,parentSchema:schema74.properties.callingHours.properties.policy.oneOf[1],data:data23};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+for(const key7 in data23){
+if(!((key7 === "start") || (key7 === "end"))){
+const err54 = {instancePath:instancePath+"/guardrails/callingHours/policy",schemaPath:"#/$defs/Guardrails/properties/callingHours/properties/policy/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema74.properties.callingHours.properties.policy.oneOf[1],data:data23};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+}
+if(data23.start !== undefined){
+let data24 = data23.start;
+if(typeof data24 === "string"){
+if(!pattern13.test(data24)){
+const err55 = {instancePath:instancePath+"/guardrails/callingHours/policy/start",schemaPath:"#/$defs/Guardrails/properties/callingHours/properties/policy/oneOf/1/properties/start/pattern",keyword:"pattern",params:{pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$"},message:"must match pattern \""+"^([01][0-9]|2[0-3]):[0-5][0-9]$"+"\"",schema:"^([01][0-9]|2[0-3]):[0-5][0-9]$",parentSchema:schema74.properties.callingHours.properties.policy.oneOf[1].properties.start,data:data24};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+}
+else {
+const err56 = {instancePath:instancePath+"/guardrails/callingHours/policy/start",schemaPath:"#/$defs/Guardrails/properties/callingHours/properties/policy/oneOf/1/properties/start/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema74.properties.callingHours.properties.policy.oneOf[1].properties.start.type,parentSchema:schema74.properties.callingHours.properties.policy.oneOf[1].properties.start,data:data24};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+}
+if(data23.end !== undefined){
+let data25 = data23.end;
+if(typeof data25 === "string"){
+if(!pattern41.test(data25)){
+const err57 = {instancePath:instancePath+"/guardrails/callingHours/policy/end",schemaPath:"#/$defs/Guardrails/properties/callingHours/properties/policy/oneOf/1/properties/end/pattern",keyword:"pattern",params:{pattern: "^([01][0-9]|2[0-4]):[0-5][0-9]$"},message:"must match pattern \""+"^([01][0-9]|2[0-4]):[0-5][0-9]$"+"\"",schema:"^([01][0-9]|2[0-4]):[0-5][0-9]$",parentSchema:schema74.properties.callingHours.properties.policy.oneOf[1].properties.end,data:data25};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+}
+else {
+const err58 = {instancePath:instancePath+"/guardrails/callingHours/policy/end",schemaPath:"#/$defs/Guardrails/properties/callingHours/properties/policy/oneOf/1/properties/end/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema74.properties.callingHours.properties.policy.oneOf[1].properties.end.type,parentSchema:schema74.properties.callingHours.properties.policy.oneOf[1].properties.end,data:data25};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+}
+else {
+const err59 = {instancePath:instancePath+"/guardrails/callingHours/policy",schemaPath:"#/$defs/Guardrails/properties/callingHours/properties/policy/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema74.properties.callingHours.properties.policy.oneOf[1].type,parentSchema:schema74.properties.callingHours.properties.policy.oneOf[1],data:data23};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+var _valid0 = _errs62 === errors;
+if(_valid0 && valid12){
+valid12 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid0){
+valid12 = true;
+passing0 = 1;
+}
+}
+if(!valid12){
+const err60 = {instancePath:instancePath+"/guardrails/callingHours/policy",schemaPath:"#/$defs/Guardrails/properties/callingHours/properties/policy/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema74.properties.callingHours.properties.policy.oneOf,parentSchema:schema74.properties.callingHours.properties.policy,data:data23};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+else {
+errors = _errs60;
 if(vErrors !== null){
-if(_errs53){
-vErrors.length = _errs53;
+if(_errs60){
+vErrors.length = _errs60;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data22.level !== undefined){
+let data26 = data22.level;
+if(!((data26 === "error") || (data26 === "warning"))){
+const err61 = {instancePath:instancePath+"/guardrails/callingHours/level",schemaPath:"#/$defs/Guardrails/properties/callingHours/properties/level/enum",keyword:"enum",params:{allowedValues: schema74.properties.callingHours.properties.level.enum},message:"must be equal to one of the allowed values",schema:schema74.properties.callingHours.properties.level.enum,parentSchema:schema74.properties.callingHours.properties.level,data:data26};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+}
+}
+else {
+const err62 = {instancePath:instancePath+"/guardrails/callingHours",schemaPath:"#/$defs/Guardrails/properties/callingHours/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema74.properties.callingHours.type,parentSchema:schema74.properties.callingHours,data:data22};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+}
+if(data21.senderCapacity !== undefined){
+let data27 = data21.senderCapacity;
+if(!(((data27 === "off") || (data27 === "warning")) || (data27 === "error"))){
+const err63 = {instancePath:instancePath+"/guardrails/senderCapacity",schemaPath:"#/$defs/Guardrails/properties/senderCapacity/enum",keyword:"enum",params:{allowedValues: schema74.properties.senderCapacity.enum},message:"must be equal to one of the allowed values",schema:schema74.properties.senderCapacity.enum,parentSchema:schema74.properties.senderCapacity,data:data27};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+}
+if(data21.maxNewContacts !== undefined){
+let data28 = data21.maxNewContacts;
+if(!(((typeof data28 == "number") && (!(data28 % 1) && !isNaN(data28))) && (isFinite(data28)))){
+const err64 = {instancePath:instancePath+"/guardrails/maxNewContacts",schemaPath:"#/$defs/Guardrails/properties/maxNewContacts/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema74.properties.maxNewContacts.type,parentSchema:schema74.properties.maxNewContacts,data:data28};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+if((typeof data28 == "number") && (isFinite(data28))){
+if(data28 < 0 || isNaN(data28)){
+const err65 = {instancePath:instancePath+"/guardrails/maxNewContacts",schemaPath:"#/$defs/Guardrails/properties/maxNewContacts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema74.properties.maxNewContacts,data:data28};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err66 = {instancePath:instancePath+"/guardrails",schemaPath:"#/$defs/Guardrails/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema74.type,parentSchema:schema74,data:data21};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+}
+if(data.prune !== undefined){
+let data29 = data.prune;
+const _errs74 = errors;
+let valid14 = false;
+let passing1 = null;
+const _errs75 = errors;
+if(typeof data29 !== "boolean"){
+const err67 = {instancePath:instancePath+"/prune",schemaPath:"#/properties/prune/oneOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema71.properties.prune.oneOf[0].type,parentSchema:schema71.properties.prune.oneOf[0],data:data29};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+var _valid1 = _errs75 === errors;
+if(_valid1){
+valid14 = true;
+passing1 = 0;
+}
+const _errs77 = errors;
+if("delete" !== data29){
+const err68 = {instancePath:instancePath+"/prune",schemaPath:"#/properties/prune/oneOf/1/const",keyword:"const",params:{allowedValue: "delete"},message:"must be equal to constant",schema:"delete",parentSchema:schema71.properties.prune.oneOf[1],data:data29};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+var _valid1 = _errs77 === errors;
+if(_valid1 && valid14){
+valid14 = false;
+passing1 = [passing1, 1];
+}
+else {
+if(_valid1){
+valid14 = true;
+passing1 = 1;
+}
+}
+if(!valid14){
+const err69 = {instancePath:instancePath+"/prune",schemaPath:"#/properties/prune/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf",schema:schema71.properties.prune.oneOf,parentSchema:schema71.properties.prune,data:data29};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+else {
+errors = _errs74;
+if(vErrors !== null){
+if(_errs74){
+vErrors.length = _errs74;
 }
 else {
 vErrors = null;
@@ -6129,12 +6385,12 @@ vErrors = null;
 }
 }
 else {
-const err52 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema71.type,parentSchema:schema71,data};
+const err70 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema71.type,parentSchema:schema71,data};
 if(vErrors === null){
-vErrors = [err52];
+vErrors = [err70];
 }
 else {
-vErrors.push(err52);
+vErrors.push(err70);
 }
 errors++;
 }
@@ -6144,7 +6400,7 @@ return errors === 0;
 validate42.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 exports.campaignSet = validate43;
-const schema74 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/campaign-set.schema.json","title":"CampaignSetDocument","description":"A CampaignSet: one file that expands, offline, into many near-identical campaigns (one per instance, or one per combination of a matrix). Each campaign's address is `<provider>/<account>/<set name>-<instance name>`. See docs/design.md §13.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"kind":{"description":"CampaignSet: this file declares many campaigns from one template.","const":"CampaignSet"},"metadata":{"description":"The set's key: each expanded campaign is named `<set name>-<instance name>`.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The set's name, the first part of every expanded campaign's metadata.name.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)"}}},"spec":{"description":"The instances (or the matrix: exactly one of the two) and the template every campaign is made from.","type":"object","additionalProperties":false,"required":["template"],"properties":{"instances":{"description":"One campaign per entry: a map of variables for `${var}` in the template. `name` is required, unique in the set, and a valid name segment.","type":"array","minItems":1,"items":{"type":"object","required":["name"],"properties":{"name":{"description":"The instance's name: the campaign is named `<set name>-<name>`. Renaming it moves the campaign (nothing is recreated).","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (starting and ending with a letter or digit)"}},"propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},"matrix":{"description":"One campaign per combination of the values; the instance name is the values joined by \"-\" (in the order the variables are written).","type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":"array","minItems":1,"uniqueItems":true,"items":{"type":["string","number","boolean"]}}},"template":{"description":"A campaign document without apiVersion and metadata.name. Strings may hold `${var}`; a value that is exactly \"${var}\" keeps the variable's type; `$${` writes a literal `${`.","type":"object","additionalProperties":false,"required":["kind","spec"],"properties":{"kind":{"description":"The kind of every expanded campaign (a campaign kind, e.g. PuffleCampaign).","type":"string"},"metadata":{"description":"The campaigns' metadata without `name` (the set names them).","type":"object","additionalProperties":false,"properties":{"account":{"description":"Name of the provider account (from `accounts` in campaignctl.yaml) that owns the campaigns.","type":"string"}}},"spec":{"description":"The campaign's spec, as in a campaign file of the template's kind.","type":"object"},"audience":{"description":"Who each campaign reaches, as in a campaign file (paths may hold `${var}`).","type":"object"}}}}}}};
+const schema75 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/campaign-set.schema.json","title":"CampaignSetDocument","description":"A CampaignSet: one file that expands, offline, into many near-identical campaigns (one per instance, or one per combination of a matrix). Each campaign's address is `<provider>/<account>/<set name>-<instance name>`. See docs/design.md §13.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"kind":{"description":"CampaignSet: this file declares many campaigns from one template.","const":"CampaignSet"},"metadata":{"description":"The set's key: each expanded campaign is named `<set name>-<instance name>`.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The set's name, the first part of every expanded campaign's metadata.name.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)"}}},"spec":{"description":"The instances (or the matrix: exactly one of the two) and the template every campaign is made from.","type":"object","additionalProperties":false,"required":["template"],"properties":{"instances":{"description":"One campaign per entry: a map of variables for `${var}` in the template. `name` is required, unique in the set, and a valid name segment.","type":"array","minItems":1,"items":{"type":"object","required":["name"],"properties":{"name":{"description":"The instance's name: the campaign is named `<set name>-<name>`. Renaming it moves the campaign (nothing is recreated).","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (starting and ending with a letter or digit)"}},"propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},"matrix":{"description":"One campaign per combination of the values; the instance name is the values joined by \"-\" (in the order the variables are written).","type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":"array","minItems":1,"uniqueItems":true,"items":{"type":["string","number","boolean"]}}},"template":{"description":"A campaign document without apiVersion and metadata.name. Strings may hold `${var}`; a value that is exactly \"${var}\" keeps the variable's type; `$${` writes a literal `${`.","type":"object","additionalProperties":false,"required":["kind","spec"],"properties":{"kind":{"description":"The kind of every expanded campaign (a campaign kind, e.g. PuffleCampaign).","type":"string"},"metadata":{"description":"The campaigns' metadata without `name` (the set names them).","type":"object","additionalProperties":false,"properties":{"account":{"description":"Name of the provider account (from `accounts` in campaignctl.yaml) that owns the campaigns.","type":"string"}}},"spec":{"description":"The campaign's spec, as in a campaign file of the template's kind.","type":"object"},"audience":{"description":"Who each campaign reaches, as in a campaign file (paths may hold `${var}`).","type":"object"}}}}}}};
 
 function validate43(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://campaignctl.dev/schemas/v1/campaign-set.schema.json" */;
@@ -6159,7 +6415,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.apiVersion === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "apiVersion"},message:"must have required property '"+"apiVersion"+"'",schema:schema74.required,parentSchema:schema74,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "apiVersion"},message:"must have required property '"+"apiVersion"+"'",schema:schema75.required,parentSchema:schema75,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -6169,7 +6425,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.kind === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema74.required,parentSchema:schema74,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema75.required,parentSchema:schema75,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -6179,7 +6435,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.metadata === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metadata"},message:"must have required property '"+"metadata"+"'",schema:schema74.required,parentSchema:schema74,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metadata"},message:"must have required property '"+"metadata"+"'",schema:schema75.required,parentSchema:schema75,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -6189,7 +6445,7 @@ vErrors.push(err2);
 errors++;
 }
 if(data.spec === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "spec"},message:"must have required property '"+"spec"+"'",schema:schema74.required,parentSchema:schema74,data};
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "spec"},message:"must have required property '"+"spec"+"'",schema:schema75.required,parentSchema:schema75,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -6200,7 +6456,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((key0 === "apiVersion") || (key0 === "kind")) || (key0 === "metadata")) || (key0 === "spec"))){
-const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema74,data};
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema75,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -6213,7 +6469,7 @@ errors++;
 if(data.apiVersion !== undefined){
 let data0 = data.apiVersion;
 if("campaignctl/v1" !== data0){
-const err5 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/const",keyword:"const",params:{allowedValue: "campaignctl/v1"},message:"must be equal to constant",schema:"campaignctl/v1",parentSchema:schema74.properties.apiVersion,data:data0};
+const err5 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/const",keyword:"const",params:{allowedValue: "campaignctl/v1"},message:"must be equal to constant",schema:"campaignctl/v1",parentSchema:schema75.properties.apiVersion,data:data0};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -6226,7 +6482,7 @@ errors++;
 if(data.kind !== undefined){
 let data1 = data.kind;
 if("CampaignSet" !== data1){
-const err6 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/const",keyword:"const",params:{allowedValue: "CampaignSet"},message:"must be equal to constant",schema:"CampaignSet",parentSchema:schema74.properties.kind,data:data1};
+const err6 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/const",keyword:"const",params:{allowedValue: "CampaignSet"},message:"must be equal to constant",schema:"CampaignSet",parentSchema:schema75.properties.kind,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -6240,7 +6496,7 @@ if(data.metadata !== undefined){
 let data2 = data.metadata;
 if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
 if(data2.name === undefined){
-const err7 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema74.properties.metadata.required,parentSchema:schema74.properties.metadata,data:data2};
+const err7 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema75.properties.metadata.required,parentSchema:schema75.properties.metadata,data:data2};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -6251,7 +6507,7 @@ errors++;
 }
 for(const key1 in data2){
 if(!(key1 === "name")){
-const err8 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema74.properties.metadata,data:data2};
+const err8 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema75.properties.metadata,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -6265,7 +6521,7 @@ if(data2.name !== undefined){
 let data3 = data2.name;
 if(typeof data3 === "string"){
 if(!pattern6.test(data3)){
-const err9 = {instancePath:instancePath+"/metadata/name",schemaPath:"#/properties/metadata/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",parentSchema:schema74.properties.metadata.properties.name,data:data3};
+const err9 = {instancePath:instancePath+"/metadata/name",schemaPath:"#/properties/metadata/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",parentSchema:schema75.properties.metadata.properties.name,data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -6276,7 +6532,7 @@ errors++;
 }
 }
 else {
-const err10 = {instancePath:instancePath+"/metadata/name",schemaPath:"#/properties/metadata/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema74.properties.metadata.properties.name.type,parentSchema:schema74.properties.metadata.properties.name,data:data3};
+const err10 = {instancePath:instancePath+"/metadata/name",schemaPath:"#/properties/metadata/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema75.properties.metadata.properties.name.type,parentSchema:schema75.properties.metadata.properties.name,data:data3};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -6288,7 +6544,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema74.properties.metadata.type,parentSchema:schema74.properties.metadata,data:data2};
+const err11 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.properties.metadata.type,parentSchema:schema75.properties.metadata,data:data2};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -6302,7 +6558,7 @@ if(data.spec !== undefined){
 let data4 = data.spec;
 if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
 if(data4.template === undefined){
-const err12 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "template"},message:"must have required property '"+"template"+"'",schema:schema74.properties.spec.required,parentSchema:schema74.properties.spec,data:data4};
+const err12 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "template"},message:"must have required property '"+"template"+"'",schema:schema75.properties.spec.required,parentSchema:schema75.properties.spec,data:data4};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -6313,7 +6569,7 @@ errors++;
 }
 for(const key2 in data4){
 if(!(((key2 === "instances") || (key2 === "matrix")) || (key2 === "template"))){
-const err13 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema74.properties.spec,data:data4};
+const err13 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema75.properties.spec,data:data4};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -6327,7 +6583,7 @@ if(data4.instances !== undefined){
 let data5 = data4.instances;
 if(Array.isArray(data5)){
 if(data5.length < 1){
-const err14 = {instancePath:instancePath+"/spec/instances",schemaPath:"#/properties/spec/properties/instances/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema74.properties.spec.properties.instances,data:data5};
+const err14 = {instancePath:instancePath+"/spec/instances",schemaPath:"#/properties/spec/properties/instances/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema75.properties.spec.properties.instances,data:data5};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -6341,7 +6597,7 @@ for(let i0=0; i0<len0; i0++){
 let data6 = data5[i0];
 if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
 if(data6.name === undefined){
-const err15 = {instancePath:instancePath+"/spec/instances/" + i0,schemaPath:"#/properties/spec/properties/instances/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema74.properties.spec.properties.instances.items.required,parentSchema:schema74.properties.spec.properties.instances.items,data:data6};
+const err15 = {instancePath:instancePath+"/spec/instances/" + i0,schemaPath:"#/properties/spec/properties/instances/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema75.properties.spec.properties.instances.items.required,parentSchema:schema75.properties.spec.properties.instances.items,data:data6};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -6354,7 +6610,7 @@ for(const key3 in data6){
 const _errs17 = errors;
 if(typeof key3 === "string"){
 if(!pattern38.test(key3)){
-const err16 = {instancePath:instancePath+"/spec/instances/" + i0,schemaPath:"#/properties/spec/properties/instances/items/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema74.properties.spec.properties.instances.items.propertyNames,data:key3,propertyName:key3};
+const err16 = {instancePath:instancePath+"/spec/instances/" + i0,schemaPath:"#/properties/spec/properties/instances/items/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema75.properties.spec.properties.instances.items.propertyNames,data:key3,propertyName:key3};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -6366,7 +6622,7 @@ errors++;
 }
 var valid5 = _errs17 === errors;
 if(!valid5){
-const err17 = {instancePath:instancePath+"/spec/instances/" + i0,schemaPath:"#/properties/spec/properties/instances/items/propertyNames",keyword:"propertyNames",params:{propertyName: key3},message:"property name must be valid",schema:schema74.properties.spec.properties.instances.items.propertyNames,parentSchema:schema74.properties.spec.properties.instances.items,data:data6};
+const err17 = {instancePath:instancePath+"/spec/instances/" + i0,schemaPath:"#/properties/spec/properties/instances/items/propertyNames",keyword:"propertyNames",params:{propertyName: key3},message:"property name must be valid",schema:schema75.properties.spec.properties.instances.items.propertyNames,parentSchema:schema75.properties.spec.properties.instances.items,data:data6};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -6380,7 +6636,7 @@ if(data6.name !== undefined){
 let data7 = data6.name;
 if(typeof data7 === "string"){
 if(!pattern6.test(data7)){
-const err18 = {instancePath:instancePath+"/spec/instances/" + i0+"/name",schemaPath:"#/properties/spec/properties/instances/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",parentSchema:schema74.properties.spec.properties.instances.items.properties.name,data:data7};
+const err18 = {instancePath:instancePath+"/spec/instances/" + i0+"/name",schemaPath:"#/properties/spec/properties/instances/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",parentSchema:schema75.properties.spec.properties.instances.items.properties.name,data:data7};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -6391,7 +6647,7 @@ errors++;
 }
 }
 else {
-const err19 = {instancePath:instancePath+"/spec/instances/" + i0+"/name",schemaPath:"#/properties/spec/properties/instances/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema74.properties.spec.properties.instances.items.properties.name.type,parentSchema:schema74.properties.spec.properties.instances.items.properties.name,data:data7};
+const err19 = {instancePath:instancePath+"/spec/instances/" + i0+"/name",schemaPath:"#/properties/spec/properties/instances/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema75.properties.spec.properties.instances.items.properties.name.type,parentSchema:schema75.properties.spec.properties.instances.items.properties.name,data:data7};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -6403,7 +6659,7 @@ errors++;
 }
 }
 else {
-const err20 = {instancePath:instancePath+"/spec/instances/" + i0,schemaPath:"#/properties/spec/properties/instances/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema74.properties.spec.properties.instances.items.type,parentSchema:schema74.properties.spec.properties.instances.items,data:data6};
+const err20 = {instancePath:instancePath+"/spec/instances/" + i0,schemaPath:"#/properties/spec/properties/instances/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.properties.spec.properties.instances.items.type,parentSchema:schema75.properties.spec.properties.instances.items,data:data6};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -6415,7 +6671,7 @@ errors++;
 }
 }
 else {
-const err21 = {instancePath:instancePath+"/spec/instances",schemaPath:"#/properties/spec/properties/instances/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema74.properties.spec.properties.instances.type,parentSchema:schema74.properties.spec.properties.instances,data:data5};
+const err21 = {instancePath:instancePath+"/spec/instances",schemaPath:"#/properties/spec/properties/instances/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema75.properties.spec.properties.instances.type,parentSchema:schema75.properties.spec.properties.instances,data:data5};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -6429,7 +6685,7 @@ if(data4.matrix !== undefined){
 let data8 = data4.matrix;
 if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
 if(Object.keys(data8).length < 1){
-const err22 = {instancePath:instancePath+"/spec/matrix",schemaPath:"#/properties/spec/properties/matrix/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema74.properties.spec.properties.matrix,data:data8};
+const err22 = {instancePath:instancePath+"/spec/matrix",schemaPath:"#/properties/spec/properties/matrix/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema75.properties.spec.properties.matrix,data:data8};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -6442,7 +6698,7 @@ for(const key4 in data8){
 const _errs23 = errors;
 if(typeof key4 === "string"){
 if(!pattern38.test(key4)){
-const err23 = {instancePath:instancePath+"/spec/matrix",schemaPath:"#/properties/spec/properties/matrix/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema74.properties.spec.properties.matrix.propertyNames,data:key4,propertyName:key4};
+const err23 = {instancePath:instancePath+"/spec/matrix",schemaPath:"#/properties/spec/properties/matrix/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema75.properties.spec.properties.matrix.propertyNames,data:key4,propertyName:key4};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -6454,7 +6710,7 @@ errors++;
 }
 var valid7 = _errs23 === errors;
 if(!valid7){
-const err24 = {instancePath:instancePath+"/spec/matrix",schemaPath:"#/properties/spec/properties/matrix/propertyNames",keyword:"propertyNames",params:{propertyName: key4},message:"property name must be valid",schema:schema74.properties.spec.properties.matrix.propertyNames,parentSchema:schema74.properties.spec.properties.matrix,data:data8};
+const err24 = {instancePath:instancePath+"/spec/matrix",schemaPath:"#/properties/spec/properties/matrix/propertyNames",keyword:"propertyNames",params:{propertyName: key4},message:"property name must be valid",schema:schema75.properties.spec.properties.matrix.propertyNames,parentSchema:schema75.properties.spec.properties.matrix,data:data8};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -6468,7 +6724,7 @@ for(const key5 in data8){
 let data9 = data8[key5];
 if(Array.isArray(data9)){
 if(data9.length < 1){
-const err25 = {instancePath:instancePath+"/spec/matrix/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/matrix/additionalProperties/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema74.properties.spec.properties.matrix.additionalProperties,data:data9};
+const err25 = {instancePath:instancePath+"/spec/matrix/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/matrix/additionalProperties/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema75.properties.spec.properties.matrix.additionalProperties,data:data9};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -6481,7 +6737,7 @@ const len1 = data9.length;
 for(let i1=0; i1<len1; i1++){
 let data10 = data9[i1];
 if(((typeof data10 !== "string") && (!((typeof data10 == "number") && (isFinite(data10))))) && (typeof data10 !== "boolean")){
-const err26 = {instancePath:instancePath+"/spec/matrix/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i1,schemaPath:"#/properties/spec/properties/matrix/additionalProperties/items/type",keyword:"type",params:{type: schema74.properties.spec.properties.matrix.additionalProperties.items.type},message:"must be string,number,boolean",schema:schema74.properties.spec.properties.matrix.additionalProperties.items.type,parentSchema:schema74.properties.spec.properties.matrix.additionalProperties.items,data:data10};
+const err26 = {instancePath:instancePath+"/spec/matrix/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i1,schemaPath:"#/properties/spec/properties/matrix/additionalProperties/items/type",keyword:"type",params:{type: schema75.properties.spec.properties.matrix.additionalProperties.items.type},message:"must be string,number,boolean",schema:schema75.properties.spec.properties.matrix.additionalProperties.items.type,parentSchema:schema75.properties.spec.properties.matrix.additionalProperties.items,data:data10};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -6505,7 +6761,7 @@ item0 += "_";
 }
 if(typeof indices0[item0] == "number"){
 j0 = indices0[item0];
-const err27 = {instancePath:instancePath+"/spec/matrix/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/matrix/additionalProperties/uniqueItems",keyword:"uniqueItems",params:{i: i2, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i2+" are identical)",schema:true,parentSchema:schema74.properties.spec.properties.matrix.additionalProperties,data:data9};
+const err27 = {instancePath:instancePath+"/spec/matrix/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/matrix/additionalProperties/uniqueItems",keyword:"uniqueItems",params:{i: i2, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i2+" are identical)",schema:true,parentSchema:schema75.properties.spec.properties.matrix.additionalProperties,data:data9};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -6520,7 +6776,7 @@ indices0[item0] = i2;
 }
 }
 else {
-const err28 = {instancePath:instancePath+"/spec/matrix/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/matrix/additionalProperties/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema74.properties.spec.properties.matrix.additionalProperties.type,parentSchema:schema74.properties.spec.properties.matrix.additionalProperties,data:data9};
+const err28 = {instancePath:instancePath+"/spec/matrix/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/matrix/additionalProperties/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema75.properties.spec.properties.matrix.additionalProperties.type,parentSchema:schema75.properties.spec.properties.matrix.additionalProperties,data:data9};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -6532,7 +6788,7 @@ errors++;
 }
 }
 else {
-const err29 = {instancePath:instancePath+"/spec/matrix",schemaPath:"#/properties/spec/properties/matrix/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema74.properties.spec.properties.matrix.type,parentSchema:schema74.properties.spec.properties.matrix,data:data8};
+const err29 = {instancePath:instancePath+"/spec/matrix",schemaPath:"#/properties/spec/properties/matrix/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.properties.spec.properties.matrix.type,parentSchema:schema75.properties.spec.properties.matrix,data:data8};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -6546,7 +6802,7 @@ if(data4.template !== undefined){
 let data11 = data4.template;
 if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
 if(data11.kind === undefined){
-const err30 = {instancePath:instancePath+"/spec/template",schemaPath:"#/properties/spec/properties/template/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema74.properties.spec.properties.template.required,parentSchema:schema74.properties.spec.properties.template,data:data11};
+const err30 = {instancePath:instancePath+"/spec/template",schemaPath:"#/properties/spec/properties/template/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema75.properties.spec.properties.template.required,parentSchema:schema75.properties.spec.properties.template,data:data11};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -6556,7 +6812,7 @@ vErrors.push(err30);
 errors++;
 }
 if(data11.spec === undefined){
-const err31 = {instancePath:instancePath+"/spec/template",schemaPath:"#/properties/spec/properties/template/required",keyword:"required",params:{missingProperty: "spec"},message:"must have required property '"+"spec"+"'",schema:schema74.properties.spec.properties.template.required,parentSchema:schema74.properties.spec.properties.template,data:data11};
+const err31 = {instancePath:instancePath+"/spec/template",schemaPath:"#/properties/spec/properties/template/required",keyword:"required",params:{missingProperty: "spec"},message:"must have required property '"+"spec"+"'",schema:schema75.properties.spec.properties.template.required,parentSchema:schema75.properties.spec.properties.template,data:data11};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -6567,7 +6823,7 @@ errors++;
 }
 for(const key6 in data11){
 if(!((((key6 === "kind") || (key6 === "metadata")) || (key6 === "spec")) || (key6 === "audience"))){
-const err32 = {instancePath:instancePath+"/spec/template",schemaPath:"#/properties/spec/properties/template/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema74.properties.spec.properties.template,data:data11};
+const err32 = {instancePath:instancePath+"/spec/template",schemaPath:"#/properties/spec/properties/template/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema75.properties.spec.properties.template,data:data11};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -6580,7 +6836,7 @@ errors++;
 if(data11.kind !== undefined){
 let data12 = data11.kind;
 if(typeof data12 !== "string"){
-const err33 = {instancePath:instancePath+"/spec/template/kind",schemaPath:"#/properties/spec/properties/template/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema74.properties.spec.properties.template.properties.kind.type,parentSchema:schema74.properties.spec.properties.template.properties.kind,data:data12};
+const err33 = {instancePath:instancePath+"/spec/template/kind",schemaPath:"#/properties/spec/properties/template/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema75.properties.spec.properties.template.properties.kind.type,parentSchema:schema75.properties.spec.properties.template.properties.kind,data:data12};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -6595,7 +6851,7 @@ let data13 = data11.metadata;
 if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
 for(const key7 in data13){
 if(!(key7 === "account")){
-const err34 = {instancePath:instancePath+"/spec/template/metadata",schemaPath:"#/properties/spec/properties/template/properties/metadata/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema74.properties.spec.properties.template.properties.metadata,data:data13};
+const err34 = {instancePath:instancePath+"/spec/template/metadata",schemaPath:"#/properties/spec/properties/template/properties/metadata/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema75.properties.spec.properties.template.properties.metadata,data:data13};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -6608,7 +6864,7 @@ errors++;
 if(data13.account !== undefined){
 let data14 = data13.account;
 if(typeof data14 !== "string"){
-const err35 = {instancePath:instancePath+"/spec/template/metadata/account",schemaPath:"#/properties/spec/properties/template/properties/metadata/properties/account/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema74.properties.spec.properties.template.properties.metadata.properties.account.type,parentSchema:schema74.properties.spec.properties.template.properties.metadata.properties.account,data:data14};
+const err35 = {instancePath:instancePath+"/spec/template/metadata/account",schemaPath:"#/properties/spec/properties/template/properties/metadata/properties/account/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema75.properties.spec.properties.template.properties.metadata.properties.account.type,parentSchema:schema75.properties.spec.properties.template.properties.metadata.properties.account,data:data14};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -6620,7 +6876,7 @@ errors++;
 }
 }
 else {
-const err36 = {instancePath:instancePath+"/spec/template/metadata",schemaPath:"#/properties/spec/properties/template/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema74.properties.spec.properties.template.properties.metadata.type,parentSchema:schema74.properties.spec.properties.template.properties.metadata,data:data13};
+const err36 = {instancePath:instancePath+"/spec/template/metadata",schemaPath:"#/properties/spec/properties/template/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.properties.spec.properties.template.properties.metadata.type,parentSchema:schema75.properties.spec.properties.template.properties.metadata,data:data13};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -6633,7 +6889,7 @@ errors++;
 if(data11.spec !== undefined){
 let data15 = data11.spec;
 if(!(data15 && typeof data15 == "object" && !Array.isArray(data15))){
-const err37 = {instancePath:instancePath+"/spec/template/spec",schemaPath:"#/properties/spec/properties/template/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema74.properties.spec.properties.template.properties.spec.type,parentSchema:schema74.properties.spec.properties.template.properties.spec,data:data15};
+const err37 = {instancePath:instancePath+"/spec/template/spec",schemaPath:"#/properties/spec/properties/template/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.properties.spec.properties.template.properties.spec.type,parentSchema:schema75.properties.spec.properties.template.properties.spec,data:data15};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -6646,7 +6902,7 @@ errors++;
 if(data11.audience !== undefined){
 let data16 = data11.audience;
 if(!(data16 && typeof data16 == "object" && !Array.isArray(data16))){
-const err38 = {instancePath:instancePath+"/spec/template/audience",schemaPath:"#/properties/spec/properties/template/properties/audience/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema74.properties.spec.properties.template.properties.audience.type,parentSchema:schema74.properties.spec.properties.template.properties.audience,data:data16};
+const err38 = {instancePath:instancePath+"/spec/template/audience",schemaPath:"#/properties/spec/properties/template/properties/audience/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.properties.spec.properties.template.properties.audience.type,parentSchema:schema75.properties.spec.properties.template.properties.audience,data:data16};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -6658,7 +6914,7 @@ errors++;
 }
 }
 else {
-const err39 = {instancePath:instancePath+"/spec/template",schemaPath:"#/properties/spec/properties/template/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema74.properties.spec.properties.template.type,parentSchema:schema74.properties.spec.properties.template,data:data11};
+const err39 = {instancePath:instancePath+"/spec/template",schemaPath:"#/properties/spec/properties/template/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.properties.spec.properties.template.type,parentSchema:schema75.properties.spec.properties.template,data:data11};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -6670,7 +6926,7 @@ errors++;
 }
 }
 else {
-const err40 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema74.properties.spec.type,parentSchema:schema74.properties.spec,data:data4};
+const err40 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.properties.spec.type,parentSchema:schema75.properties.spec,data:data4};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -6682,7 +6938,7 @@ errors++;
 }
 }
 else {
-const err41 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema74.type,parentSchema:schema74,data};
+const err41 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.type,parentSchema:schema75,data};
 if(vErrors === null){
 vErrors = [err41];
 }
