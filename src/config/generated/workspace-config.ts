@@ -102,7 +102,7 @@ export interface Safety {
   minManagedForThreshold?: number;
 }
 /**
- * Guardrails (README.md, Guardrails). Defaults: callingHours us-tcpa at error level, senderCapacity error, maxNewContacts unset.
+ * Guardrails (README.md, Guardrails). Defaults: callingHours us-tcpa at error level, senderCapacity warning, maxNewContacts unset.
  */
 export interface Guardrails {
   /**
@@ -130,7 +130,7 @@ export interface Guardrails {
     level?: "error" | "warning";
   };
   /**
-   * At plan time: per sender, the daily sends asked of it by every campaign that will be running after the apply, against the sender's own daily limit as the provider reports it. `error` makes `plan --detailed-exitcode` exit 3 and apply refuse without --force.
+   * At plan time: per sender, the daily sends asked of it by every campaign that will be running after the apply, against the sender's own daily limit as the provider reports it. `warning` (default) shows SENDER_CAPACITY in every plan and PR comment; `error` also makes `plan --detailed-exitcode` exit 3 and apply refuse without --force.
    */
   senderCapacity?: "off" | "warning" | "error";
   /**

@@ -6,6 +6,7 @@ import { capabilities } from "./capabilities.js";
 import { importRules } from "./import-rules.js";
 import { createPuffleClient } from "./client.js";
 import { validateSpec } from "./validate.js";
+import { senderCapacity } from "./sender-capacity.js";
 
 export const puffle = {
   id: "puffle",
@@ -31,6 +32,8 @@ export const puffle = {
       createClient: createPuffleClient,
       // docs/design.md §11: a sender account may be named `{ sender: "<email or display name>" }`.
       lookups: [{ path: "sender_account_ids", each: true, key: "sender" }],
+      // Guardrails (docs/design.md §14): what a running campaign asks of its senders, and their limits.
+      senderCapacity,
     },
   ],
   lookupSources: { sender: SENDER_ACCOUNTS },
