@@ -77,7 +77,7 @@ describe("calling hours in validate", () => {
     const diags = JSON.parse(r.stdout).diagnostics.filter((d: { code: string }) => d.code === "CALLING_HOURS");
     expect(diags).toHaveLength(1);
     expect(diags[0].message).toContain("1 contact in America/New_York (+1 305 (FL)) until 20:30");
-    expect(diags[0].message).toContain("Fla. Stat. § 501.059");
+    expect(diags[0].message).toContain("Fla. Stat. 501.059");
     expect(diags[0].line).toBe(12);
   });
 

@@ -11,8 +11,8 @@ import { makeDiagnostic } from "./source.js";
  * `guardrails:` defaults (README.md, Guardrails): calling hours under the US federal rule at error level
  * (a call at 22:30 someone's time cannot be taken back, and the federal window is the floor that applies
  * to every US number); sender capacity at warning level (an over-booked sender under-sends — it harms the
- * campaign, not the people — and how a campaign's limit splits over its senders is an assumption, README.md
- * §13 of the Puffle notes: an assumption should inform, not block, unless a team opts into `error`);
+ * campaign, not the people — and how a campaign's limit splits over its senders is an assumption,
+ * src/providers/puffle/README.md §13: an assumption should inform, not block, unless a team opts into `error`);
  * no people limit (any number would be arbitrary: the plan still says how many).
  */
 export const DEFAULT_GUARDRAILS: GuardrailsConfig = { callingHours: { policy: "us-tcpa", level: "error" }, senderCapacity: "warning" };

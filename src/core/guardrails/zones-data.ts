@@ -116,13 +116,13 @@ export const COUNTRY_ZONES: Readonly<Record<string, readonly string[]>> = {
  * codes above, each with its source. Texas's Sunday noon start is not modelled (its 09:00 weekday start is).
  */
 export const STATE_RULES: Readonly<Record<string, { start: string; end: string; source: string }>> = {
-  FL: { start: "08:00", end: "20:00", source: "Fla. Stat. § 501.059(8)(a) (Florida Telephone Solicitation Act, 2021)" },
-  OK: { start: "08:00", end: "20:00", source: "Okla. Stat. tit. 15, § 775C.4 (Telephone Solicitation Act of 2022)" },
-  MD: { start: "08:00", end: "20:00", source: "Md. Code, Com. Law § 14-4503 (Stop the Spam Calls Act of 2023)" },
+  FL: { start: "08:00", end: "20:00", source: "Fla. Stat. 501.059(8)(a) (Florida Telephone Solicitation Act, 2021)" },
+  OK: { start: "08:00", end: "20:00", source: "Okla. Stat. tit. 15, 775C.4 (Telephone Solicitation Act of 2022)" },
+  MD: { start: "08:00", end: "20:00", source: "Md. Code, Com. Law 14-4503 (Stop the Spam Calls Act of 2023)" },
   WA: { start: "08:00", end: "20:00", source: "RCW 80.36.390(2)" },
-  CT: { start: "09:00", end: "20:00", source: "Conn. Gen. Stat. § 42-288a (2023)" },
-  TX: { start: "09:00", end: "21:00", source: "Tex. Bus. & Com. Code § 301.051 (Sunday from 12:00 not modelled)" },
+  CT: { start: "09:00", end: "20:00", source: "Conn. Gen. Stat. 42-288a (2023)" },
+  TX: { start: "09:00", end: "21:00", source: "Tex. Bus. & Com. Code 301.051 (Sunday from 12:00 not modelled)" },
 };
 
 /** The federal window of `us-tcpa`. */
-export const US_TCPA = { start: "08:00", end: "21:00", source: "47 U.S.C. § 227; 47 CFR 64.1200(c)(1)" } as const;
+export const US_TCPA = { start: "08:00", end: "21:00", source: "47 U.S.C. 227; 47 CFR 64.1200(c)(1)" } as const;
