@@ -130,6 +130,13 @@ describe("calling hours: zones and daylight saving", () => {
     expect(checkCallingHours([window("sun", "06:00", "18:30", "America/Phoenix")], [{ where, count: 1 }], "us-tcpa", NOW)).toHaveLength(1);
   });
 
+  it("one window's breaches in one zone under one rule are one finding: contacts summed, places listed", () => {
+    const groups = ["+12025550101", "+12125550101", "+12125550102"].map((n) => ({ where: zonesOfNumber(n, undefined)!, count: 1 }));
+    const breaches = checkCallingHours([window("mon", "07:00", "20:30", "America/Mexico_City")], groups, "us-tcpa", NOW);
+    expect(breaches).toHaveLength(1);
+    expect(breaches[0]).toMatchObject({ zone: "America/New_York", contacts: 3, where: { label: "+1 202 (DC), +1 212 (NY)" } });
+  });
+
   it("a two-zone area code takes the stricter zone (+1 850: the Central part of the Florida panhandle)", () => {
     const where = zonesOfNumber("+18505550101", undefined)!;
     const [b] = checkCallingHours([window("mon", "08:30", "19:00", "America/New_York")], [{ where, count: 2 }], "us-tcpa", NOW);

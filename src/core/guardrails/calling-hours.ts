@@ -148,19 +148,31 @@ function datesOf(window: CallingWindow, now: Date, days: number): { y: number; m
   return out;
 }
 
+/** The instants a window starts and ends on each of its dates of the coming year (366 days from `now`). */
+interface Occurrence {
+  start: number;
+  end: number;
+  iso: string;
+}
+function occurrences(window: CallingWindow, now: Date): Occurrence[] {
+  return datesOf(window, now, 366).map((date) => ({
+    start: instantOf(date.y, date.mo, date.d, minutes(window.start), window.timezone),
+    end: instantOf(date.y, date.mo, date.d, minutes(window.end), window.timezone),
+    iso: date.iso,
+  }));
+}
+
 /** How a window in the campaign's zone lands in `zone`, over the coming year (366 days from `now`). */
-export function reachIn(window: CallingWindow, zone: string, now: Date): LocalReach | undefined {
+export function reachIn(window: CallingWindow, zone: string, now: Date, occ: readonly Occurrence[] = occurrences(window, now)): LocalReach | undefined {
   let reach: LocalReach | undefined;
-  for (const date of datesOf(window, now, 366)) {
-    const start = instantOf(date.y, date.mo, date.d, minutes(window.start), window.timezone);
-    const end = instantOf(date.y, date.mo, date.d, minutes(window.end), window.timezone);
+  for (const { start, end, iso } of occ) {
     const local = wall(start, zone);
     // Minutes from the local midnight of the local day the window starts on.
     const localStart = local.h * 60 + local.mi;
     const localEnd = localStart + Math.round((end - start) / 60_000);
-    if (!reach) reach = { earliest: localStart, latest: localEnd, earliestOn: date.iso, latestOn: date.iso };
-    if (localStart < reach.earliest) [reach.earliest, reach.earliestOn] = [localStart, date.iso];
-    if (localEnd > reach.latest) [reach.latest, reach.latestOn] = [localEnd, date.iso];
+    if (!reach) reach = { earliest: localStart, latest: localEnd, earliestOn: iso, latestOn: iso };
+    if (localStart < reach.earliest) [reach.earliest, reach.earliestOn] = [localStart, iso];
+    if (localEnd > reach.latest) [reach.latest, reach.latestOn] = [localEnd, iso];
   }
   return reach;
 }
@@ -180,28 +192,42 @@ export interface CallingBreach {
   reach: LocalReach;
 }
 
-/** Each window against each group of contacts: a breach per (window, group), at the zone that reaches furthest outside. */
+/**
+ * Each window against each group of contacts, at the zone that reaches furthest outside the group's rule;
+ * breaches of one window in one zone under one rule are merged (their contacts summed, their places listed).
+ */
 export function checkCallingHours(windows: readonly CallingWindow[], groups: readonly ContactGroup[], policy: CallingPolicy, now: Date): CallingBreach[] {
-  const breaches: CallingBreach[] = [];
-  const reaches = new Map<string, LocalReach | undefined>();
+  const merged = new Map<string, CallingBreach & { labels: string[] }>();
   for (const window of windows) {
     if (!isKnownZone(window.timezone)) continue;
+    const occ = occurrences(window, now);
+    const reaches = new Map<string, LocalReach | undefined>();
     for (const group of groups) {
       const rule = ruleFor(policy, group.where.region);
       if (!rule) continue;
       let worst: { zone: string; reach: LocalReach; by: number } | undefined;
       for (const zone of group.where.zones) {
-        const key = `${window.day}|${window.start}|${window.end}|${window.timezone}|${zone}`;
-        if (!reaches.has(key)) reaches.set(key, isKnownZone(zone) ? reachIn(window, zone, now) : undefined);
-        const reach = reaches.get(key);
+        if (!reaches.has(zone)) reaches.set(zone, isKnownZone(zone) ? reachIn(window, zone, now, occ) : undefined);
+        const reach = reaches.get(zone);
         if (!reach) continue;
         const by = Math.max(minutes(rule.start) - reach.earliest, reach.latest - minutes(rule.end));
         if (by > 0 && (!worst || by > worst.by)) worst = { zone, reach, by };
       }
-      if (worst) breaches.push({ window, zone: worst.zone, where: group.where, contacts: group.count, rule, reach: worst.reach });
+      if (!worst) continue;
+      const key = `${window.path.join(".")}|${worst.zone}|${rule.start}|${rule.end}|${rule.source}`;
+      const seen = merged.get(key);
+      if (seen) {
+        seen.contacts += group.count;
+        if (!seen.labels.includes(group.where.label)) seen.labels.push(group.where.label);
+      } else {
+        merged.set(key, { window, zone: worst.zone, where: group.where, contacts: group.count, rule, reach: worst.reach, labels: [group.where.label] });
+      }
     }
   }
-  return breaches;
+  return [...merged.values()].map(({ labels, ...b }) => {
+    const shown = labels.length > 3 ? `${labels.slice(0, 3).join(", ")} and ${labels.length - 3} more` : labels.join(", ");
+    return { ...b, where: { ...b.where, label: shown } };
+  });
 }
 
 /** One line for a breach: the window, how many contacts, which zone, the local times and the rule. */
