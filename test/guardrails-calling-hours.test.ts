@@ -112,7 +112,9 @@ describe("calling hours: zones and daylight saving", () => {
   it("reads the zone from the number: +1 by area code (split codes list both zones), other countries by country", () => {
     expect(zonesOfNumber("+12025550101", undefined)).toMatchObject({ zones: ["America/New_York"], region: "DC" });
     expect(zonesOfNumber("+18505550101", undefined)?.zones).toEqual(["America/New_York", "America/Chicago"]);
-    expect(zonesOfNumber("+525512345678", "MX")?.zones).toContain("America/Tijuana");
+    // Mexico City's area code pins the zone; another Mexican number is checked in every Mexican zone.
+    expect(zonesOfNumber("+525512345678", "MX")).toEqual({ zones: ["America/Mexico_City"], label: "MX +5255" });
+    expect(zonesOfNumber("+526641234567", "MX")?.zones).toContain("America/Tijuana");
     expect(zonesOfNumber("+19995550101", undefined)).toBeUndefined();
     expect(ruleFor("us-tcpa", "FL")).toMatchObject({ start: "08:00", end: "20:00" });
     expect(ruleFor("us-tcpa", "NY")).toMatchObject({ start: "08:00", end: "21:00" });

@@ -1,4 +1,4 @@
-import { COUNTRY_ZONES, NANP_AREA_CODES, REGION_ZONE, SPLIT_AREA_CODES, STATE_RULES, US_TCPA } from "./zones-data.js";
+import { COUNTRY_PREFIX_ZONES, COUNTRY_ZONES, NANP_AREA_CODES, REGION_ZONE, SPLIT_AREA_CODES, STATE_RULES, US_TCPA } from "./zones-data.js";
 
 /**
  * Calling hours in the called person's time zone (docs/design.md §14; README.md, Guardrails): pure, offline.
@@ -56,8 +56,12 @@ export function zonesOfNumber(e164: string, country: string | undefined): Number
     const zones = SPLIT_AREA_CODES[area] ?? [REGION_ZONE[region]!];
     return { zones, region, label: `+1 ${area} (${region})` };
   }
-  const zones = country === undefined ? undefined : COUNTRY_ZONES[country];
-  return zones && country ? { zones, label: country } : undefined;
+  if (country === undefined) return undefined;
+  const prefixes = COUNTRY_PREFIX_ZONES[country];
+  const prefix = Object.keys(prefixes ?? {}).find((p) => e164.startsWith(p));
+  if (prefixes && prefix) return { zones: prefixes[prefix]!, label: `${country} ${prefix}` };
+  const zones = COUNTRY_ZONES[country];
+  return zones ? { zones, label: country } : undefined;
 }
 
 /** The window a contact may be called in under `policy`, or undefined when the policy is off. */

@@ -112,6 +112,16 @@ export const COUNTRY_ZONES: Readonly<Record<string, readonly string[]>> = {
 };
 
 /**
+ * Numbers of a country with several zones whose leading digits (E.164 prefix) pin the zone:
+ * Mexico's metropolitan area codes (IFT numbering plan, Plan Técnico Fundamental de Numeración): 55/56
+ * Mexico City, 33 Guadalajara, 81 Monterrey — all on Mexico City's offset. Other numbers of the country
+ * are checked in all its zones.
+ */
+export const COUNTRY_PREFIX_ZONES: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
+  MX: { "+5255": ["America/Mexico_City"], "+5256": ["America/Mexico_City"], "+5233": ["America/Mexico_City"], "+5281": ["America/Monterrey"] },
+};
+
+/**
  * State calling-hour rules stricter than the federal 08:00–21:00 (47 CFR 64.1200(c)(1)), by the region
  * codes above, each with its source. Texas's Sunday noon start is not modelled (its 09:00 weekday start is).
  */
