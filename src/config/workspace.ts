@@ -12,6 +12,7 @@ import { CAMPAIGN_SET_KIND, checkCampaignSet, isCampaignSet, labelFor } from "./
 import { checkCampaignText, DEFAULT_ACCOUNT } from "./campaign.js";
 import { checkReferences } from "./references.js";
 import { applySuppression, checkSuppressionList, duplicateLists, isSuppressionList, SUPPRESSION_LIST_KIND, suppressionIndex, type SuppressionListDecl } from "./suppression.js";
+import { callingHoursDiagnostics, readGuardrails } from "./guardrails.js";
 import { explainSchemaErrors } from "./schema-errors.js";
 import { validateConfigSchema } from "./schemas.js";
 import { decodeText, makeDiagnostic, parseYamlMapping, type DocPath, type Position } from "./source.js";
@@ -45,7 +46,7 @@ export interface LoadWorkspaceResult {
   fileCount: number;
 }
 
-const CONFIG_SHAPE = "apiVersion, campaignsDir, stateFile, backend, accounts, safety and prune";
+const CONFIG_SHAPE = "apiVersion, campaignsDir, stateFile, backend, accounts, safety, guardrails and prune";
 
 /**
  * Loads campaignctl.yaml and every campaign file under its campaignsDir, validating everything
@@ -207,6 +208,9 @@ export async function loadWorkspace({ cwd, configPath, env, redactor }: LoadWork
 
   diagnostics.push(...nameCollisions([...byAddress.values()], rel));
   diagnostics.push(...checkReferences([...byAddress.values()], rel));
+  // 5. Guardrails that can be checked offline (docs/design.md §14): calling hours in each contact's zone.
+  const guardrails = readGuardrails(config);
+  if (!issuesUnder("guardrails")) diagnostics.push(...callingHoursDiagnostics(campaigns, guardrails));
 
   const fileCount = listing.files.length;
   if (diagnostics.some((d) => d.severity === "error")) return { diagnostics, fileCount };
@@ -218,6 +222,7 @@ export async function loadWorkspace({ cwd, configPath, env, redactor }: LoadWork
     ...(isJsonObject(config.backend) && config.backend.type === "postgres" ? { backend: { type: "postgres" as const, urlEnv: String(config.backend.urlEnv), key: String(config.backend.key) } } : {}),
     accounts: accounts.filter((a): a is AccountConfig => a !== undefined),
     safety,
+    guardrails,
     prune: config.prune === true || config.prune === "delete",
     ...(config.prune === "delete" ? { pruneDelete: true } : {}),
     campaigns,

@@ -35,6 +35,11 @@ export interface LifecycleAction {
   to?: string;
   /** Sets a boolean flag instead of moving the status (Altur archive). */
   setsFlag?: string;
+  /**
+   * Guardrails (docs/design.md §14): the action makes the object contact people — for the first time
+   * (`starts`: launch, activate) or again after a pause (`resumes`). Counted in the plan's `people`.
+   */
+  reaches?: "starts" | "resumes";
   /** Runs before field edits (stopping actions) or after them (starting actions). */
   phase: "before-edit" | "after-edit" | "last";
   /** The provider offers a read-only pre-check for this action (Puffle validate before launch). */
@@ -72,6 +77,8 @@ export interface Lifecycle {
   terminal?: Readonly<Record<string, { reason: string; unblock: string }>>;
   /** Status a newly created campaign starts in. */
   initialStatus?: string;
+  /** Live statuses in which the object contacts people (guardrails: people reached, sender capacity). */
+  running?: readonly string[];
 }
 
 export interface KindCapabilities {

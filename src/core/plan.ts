@@ -311,6 +311,62 @@ export interface Plan {
    * duplicates no address tracks) until `campaignctl state forget ADDR --untracked ID`. Omitted when none.
    */
   untracked?: { address: Address; provider: ProviderId; id: string }[];
+  /**
+   * Guardrails (docs/design.md §14), added to formatVersion 2 without a bump (optional, additive: readers
+   * that predate them ignore them). How many people the apply starts and resumes contacting.
+   */
+  people?: PeopleReached;
+  /** Guardrail findings, typed; an `error` one makes `--detailed-exitcode` 3 and is never applied without --force. */
+  guardrails?: GuardrailFinding[];
+  /** Where a provider documents prices, an estimate; otherwise why there is none (never a guess). */
+  cost?: CostEstimate;
+}
+
+/** People an apply starts or resumes contacting (docs/design.md §14). */
+export interface PeopleReached {
+  /** People contacted for the first time: a launch/activate of the whole roster, rows added to a running campaign. */
+  starts: number;
+  /** People in a roster that is resumed (its size: some of them may be finished already, so an upper bound). */
+  resumes: number;
+  /** Rows uploaded to campaigns that stay stopped after the apply (contacted once they are started). */
+  staged: number;
+  /** Per campaign with any of the above. */
+  campaigns: { address: Address; starts: number; resumes: number; staged: number }[];
+  /** Campaigns resumed or started whose roster size is not known at plan time (not counted above). */
+  unknown?: Address[];
+}
+
+/** The typed codes of guardrail findings. */
+export type GuardrailCode =
+  /** A sender is asked more sends a day than its own daily limit by the campaigns running after the apply. */
+  | "SENDER_CAPACITY"
+  /** The sender limits could not be read (the capacity check did not run for that account). */
+  | "SENDER_CAPACITY_UNREAD"
+  /** The apply starts or resumes contacting more people than guardrails.maxNewContacts. */
+  | "MAX_NEW_CONTACTS";
+
+export interface GuardrailFinding {
+  code: GuardrailCode;
+  level: "error" | "warning";
+  /** Words for people; tools read the fields below. */
+  message: string;
+  /** The campaigns it is about. */
+  addresses: Address[];
+  /** SENDER_CAPACITY: the sender, its daily limit and what each campaign asks of it. */
+  sender?: { account: string; id: string; label: string; limit: number; asked: number; by: { address: Address; perDay: number; rule: string }[] };
+  /** MAX_NEW_CONTACTS: the people counted and the limit. */
+  people?: { count: number; limit: number };
+}
+
+export interface CostEstimate {
+  /** False: no provider in the plan documents prices; `note` says so and no figure is given. */
+  documented: boolean;
+  note: string;
+}
+
+/** Whether a plan has a guardrail error (exit 3 with --detailed-exitcode; apply refuses without --force). */
+export function hasGuardrailError(plan: Pick<Plan, "guardrails">): boolean {
+  return (plan.guardrails ?? []).some((f) => f.level === "error");
 }
 
 /**

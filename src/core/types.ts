@@ -1,4 +1,5 @@
 import type { AudienceSuppression, SuppressionIndex } from "./suppression.js";
+import type { CallingPolicy } from "./guardrails/calling-hours.js";
 import type { JsonObject } from "./json.js";
 
 /**
@@ -142,6 +143,14 @@ export interface AccountConfig {
   retryWait?: { maxSeconds?: number; totalSeconds?: number };
 }
 
+/** `guardrails:` in campaignctl.yaml (docs/design.md §14; README.md, Guardrails), defaults filled. */
+export interface GuardrailsConfig {
+  callingHours: { policy: CallingPolicy; level: "error" | "warning" };
+  senderCapacity: "off" | "warning" | "error";
+  /** Unset: no limit. */
+  maxNewContacts?: number;
+}
+
 export interface SafetyConfig {
   maxChangePercent: number;
   minManagedForThreshold: number;
@@ -160,6 +169,8 @@ export interface Workspace {
   backend?: { type: "postgres"; urlEnv: string; key: string };
   accounts: AccountConfig[];
   safety: SafetyConfig;
+  /** Absent in workspaces built by code that predates it: the defaults (DEFAULT_GUARDRAILS) apply. */
+  guardrails?: GuardrailsConfig;
   /** Retire orphans on apply (`prune` in campaignctl.yaml; absent = false). */
   prune?: boolean;
   /** `prune: delete`: retiring an orphan DELETEs it where the API can; otherwise history is kept (docs/design.md §16). */

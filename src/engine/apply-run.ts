@@ -5,6 +5,7 @@ import { catalog } from "../providers/registry.js";
 import { asUserError, backendOf, type StateSession } from "../state/backend.js";
 import { applicableResources, applyExitCode, executePlan, safetyRefusal, type ApplyOptions, type ResourceOutcome, type WaitProgress } from "./apply.js";
 import { EarlyStart, type AccountRun } from "./early-start.js";
+import { guardrailRefusal } from "./guardrails.js";
 import { resolveUndeclaredPending } from "./pending.js";
 import { observedEntries } from "./observe.js";
 import { isStateWriteError } from "./apply/errors.js";
@@ -205,6 +206,7 @@ export async function runApply(workspace: Workspace, opts: ApplyRunOptions, even
         ...(opts.replace ? { replace: opts.replace } : {}),
         ...(opts.recontact ? { recontact: true } : {}),
         ...(opts.recreatePending ? { recreatePending: true } : {}),
+        guardrails: true,
         onAccountRefreshed: (key, refreshed) => earlyStart.onAccount(key, refreshed),
         session: opts.session,
       },
@@ -271,6 +273,9 @@ async function applyPlan(run: ApplyPlanRun, result: PlanRun): Promise<ResourceOu
   // cannot refuse once an account started early: EarlyStart only starts one when no completion could.
   const refusal = safetyRefusal(plan, early.started.size > 0 ? run.managed : Object.keys(store.doc.campaigns).length, workspace.safety, { prune });
   if (refusal && !opts.force) throw new ApplyRefused("safety-threshold", refusal);
+  // Guardrail errors (docs/design.md §14), from the fresh plan: never applied without --force.
+  const guard = opts.force ? undefined : guardrailRefusal(result.plan);
+  if (guard) throw new ApplyRefused(guard.code, guard.message);
   const changes = plan.campaigns.some((c) => isChange(c, prune));
   if (!opts.saved && !opts.autoApprove && changes && !((await events.confirm?.(plan)) ?? false)) return "cancelled";
   recordObserved(store, result);

@@ -1,5 +1,7 @@
 import type { Plan } from "../core/plan.js";
-import type { SafetyConfig, StateDocument, Workspace } from "../core/types.js";
+import type { GuardrailsConfig, SafetyConfig, StateDocument, Workspace } from "../core/types.js";
+import { DEFAULT_GUARDRAILS } from "../config/guardrails.js";
+import { guardrailsMayRefuse } from "./guardrails.js";
 import { applicableResources, riskyCount, safetyMayRefuse, type ResourceOutcome } from "./apply.js";
 import { buildPlan } from "./build-plan.js";
 import type { RefreshedResource } from "./refresh.js";
@@ -25,6 +27,7 @@ export class EarlyStart {
   private risky = 0;
   private state: StateDocument | undefined;
   private readonly pruneDelete: boolean;
+  private readonly guardrails: GuardrailsConfig;
 
   constructor(
     private readonly enabled: boolean,
@@ -36,6 +39,7 @@ export class EarlyStart {
     private readonly run: AccountRun,
   ) {
     this.pruneDelete = workspace.pruneDelete === true;
+    this.guardrails = workspace.guardrails ?? DEFAULT_GUARDRAILS;
     // An upper bound of the campaigns each account's refresh will plan: declared plus recorded.
     for (const d of workspace.campaigns) this.bump(accountKey(d.provider, d.account));
   }
@@ -59,6 +63,8 @@ export class EarlyStart {
     if (plan.campaigns.some((c) => c.action === "replace")) return;
     const unknown = [...this.unplanned.values()].reduce((a, b) => a + b, 0);
     if (!this.force && safetyMayRefuse(this.risky, unknown, this.managed, this.safety)) return;
+    // Guardrails that could still refuse the apply (docs/design.md §14) need the whole plan first.
+    if (!this.force && guardrailsMayRefuse(plan, refreshed, this.guardrails)) return;
     const work = applicableResources(plan);
     if (!work.some((c) => hasWork(c, this.prune))) return;
     const running = this.run({ ...plan, campaigns: work }, refreshed, new Map([[key, refreshed[0]!.session]]));

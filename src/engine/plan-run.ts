@@ -1,6 +1,8 @@
 import type { Diagnostic } from "../core/diagnostics.js";
 import { UserError } from "../core/errors.js";
-import { isChange, type Plan } from "../core/plan.js";
+import { hasGuardrailError, isChange, type Plan } from "../core/plan.js";
+import { DEFAULT_GUARDRAILS } from "../config/guardrails.js";
+import { addGuardrails } from "./guardrails.js";
 import type { StateDocument, UntrackedEntry, Workspace } from "../core/types.js";
 import type { ProviderApiError } from "../http/errors.js";
 import { catalog } from "../providers/registry.js";
@@ -41,6 +43,8 @@ export interface PlanRunOptions {
   replace?: readonly string[];
   /** `--recontact`: a new version takes every row of the files, also people the old one contacted. */
   recontact?: boolean;
+  /** Compute the plan's guardrails (people, sender capacity; docs/design.md §14): plan and apply do, drift does not. */
+  guardrails?: boolean;
   /** The state already read (apply reads it under its lock); read from the state file when absent. */
   state?: StateDocument;
   /** Each account's campaigns as soon as its own refresh is done (apply starts that account early). */
@@ -124,6 +128,7 @@ export async function runPlan(declared: Workspace, opts: PlanRunOptions, events:
     for (const u of state.untracked ?? []) events.untracked?.(u, state.campaigns[u.address]?.id);
     const plan = buildPlan(refreshed, { state, ...(workspace.pruneDelete ? { pruneDelete: true } : {}), ...(opts.replace ? { replace: opts.replace } : {}) });
     if (!opts.recontact) await planCarryOver(plan, refreshed);
+    if (opts.guardrails) await addGuardrails(plan, refreshed, workspace.guardrails ?? DEFAULT_GUARDRAILS);
     plan.prune = opts.prune ?? workspace.prune === true;
     // Which state the plan was made from: a saved plan is refused against another lineage or a newer serial.
     plan.state = { serial: state.serial ?? 0, ...(state.lineage === undefined ? {} : { lineage: state.lineage }) };
@@ -142,7 +147,8 @@ export function planExitCode(plan: Plan, detailed: boolean): number {
   if (plan.errors.length > 0) return 1;
   if (!detailed) return 0;
   const s = plan.summary;
-  if (s.blocked > 0 || s.replace > 0) return 3;
+  // A guardrail error (docs/design.md §14) is never applied without --force: like a blocked change.
+  if (s.blocked > 0 || s.replace > 0 || hasGuardrailError(plan)) return 3;
   // An orphan apply will not touch (prune off, or a provider that cannot retire it) is a note, not a change.
   return plan.campaigns.some((c) => isChange(c, plan.prune === true)) ? 2 : 0;
 }

@@ -14,7 +14,14 @@ export interface SavedPlan {
 }
 
 /** Why apply refused to start writing: each is a UserError the CLI prints as it is. */
-export type ApplyRefusalCode = "plan-other-lineage" | "plan-older-than-state" | "plan-stale" | "safety-threshold";
+export type ApplyRefusalCode =
+  | "plan-other-lineage"
+  | "plan-older-than-state"
+  | "plan-stale"
+  | "safety-threshold"
+  /** Guardrails (docs/design.md §14): more people than guardrails.maxNewContacts, or a sender booked past its daily limit. */
+  | "max-new-contacts"
+  | "sender-capacity";
 
 export class ApplyRefused extends UserError {
   override name = "ApplyRefused";

@@ -1,5 +1,6 @@
 import type { SuppressionColumn } from "../core/suppression.js";
 import type { Severity } from "../core/diagnostics.js";
+import type { CallingWindow } from "../core/guardrails/calling-hours.js";
 import type { JsonObject, JsonValue } from "../core/json.js";
 import type { KindCapabilities } from "../core/capabilities.js";
 import type { LookupField, ReferenceField } from "../core/refs.js";
@@ -86,6 +87,40 @@ export interface KindModule {
    * that kind is first checked (src/config/schemas.ts).
    */
   specSchema?: JsonObject;
+  /**
+   * Guardrails (docs/design.md §14): the windows in which the object places phone calls, each with its
+   * spec path and the zone it is read in. The calling-hours check converts them to every contact's
+   * zone. Absent, or none returned: the object places no calls (WhatsApp, LinkedIn, email).
+   */
+  callingWindows?(spec: JsonObject): CallingWindow[];
+  /**
+   * Guardrails: the daily sends the object asks of each of its senders while it runs, and how the
+   * provider reports each sender's own daily limit (GET only). Absent: the kind has no senders to book.
+   */
+  senderCapacity?: SenderCapacityRules;
+}
+
+/** How many sends a day one running object asks of one sender, and by which rule (for messages and the README). */
+export interface SenderDemand {
+  sender: string;
+  perDay: number;
+  rule: string;
+}
+
+export interface SenderLimit {
+  sender: string;
+  /** Shown in findings: display name and email. */
+  label: string;
+  perDay: number;
+}
+
+export interface SenderCapacityRules {
+  /** Demand per sender of an object with this spec (the desired spec, live values filling what it omits). */
+  demand(spec: JsonObject): SenderDemand[];
+  /** Every sender's daily limit in the account, as the provider reports it; read-only. */
+  limits(http: ProviderHttp): Promise<SenderLimit[]>;
+  /** Where `limits` reads from, for messages ("GET /api/campaigns/settings"). */
+  endpoint: string;
 }
 
 /** One candidate of a lookup: the id it resolves to and the strings (email, name) that name it. */

@@ -30,7 +30,8 @@ const CASES = [
   {
     provider: "altur" as const,
     kind: "AlturCampaign",
-    spec: alturPhone,
+    // Mexico City numbers, called in Mexico City's daytime (calling hours, README.md "Guardrails").
+    spec: { ...alturPhone, timezone: "America/Mexico_City" },
     csv: (edit: boolean) => `contact,name,context\n${Array.from({ length: ROWS }, (_, i) => `+5255${10_000_000 + i},Person ${i},${edit && edited(i) ? "owes 999" : "owes 120"}`).join("\n")}\n`,
     listPage: 100,
     /** Update requests: one `if_duplicate: update` batch per 1,000 edited rows. */

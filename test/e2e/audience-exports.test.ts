@@ -102,7 +102,9 @@ describe("audiences from real exports, applied against the sandbox", () => {
       // Excel writes CRLF and a byte-order mark; its semicolon export quotes cells holding a semicolon.
       await exportFile(ws, "clientes.csv", `\uFEFF${rows.map((r) => csvLine(r, ";")).join("\r\n")}\r\n`);
       const columns = { contact: "Teléfono", name: "Nombre", context: "Contexto" };
-      await writeCampaign(ws, "cobranza", "AlturCampaign", alturPhone, { files: ["../exports/clientes.csv"], columns, defaultCountry: "MX", invalidRows: "skip" });
+      // Mexican numbers, called from Mexico City at hours that are 08:00–21:00 in every Mexican zone (README.md, Guardrails).
+      const mexico = { ...alturPhone, timezone: "America/Mexico_City", scheduling: { mon: { startTime: "10:00", stopTime: "18:00", active: true } } };
+      await writeCampaign(ws, "cobranza", "AlturCampaign", mexico, { files: ["../exports/clientes.csv"], columns, defaultCountry: "MX", invalidRows: "skip" });
 
       const validate = await ws.run(["validate"]);
       expect(validate.code, validate.stdout + validate.stderr).toBe(0);

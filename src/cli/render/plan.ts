@@ -2,6 +2,7 @@ import { audienceSummary } from "../../core/audience.js";
 import { ACTION_GLYPH, describeStep, isChange, type BlockedStep, type ResourcePlan, type FieldChange, type Plan, type PlanStep } from "../../core/plan.js";
 import { escapeInvisible } from "../../core/text.js";
 import { kindModule } from "../../providers/registry.js";
+import { guardrailsMarkdown, guardrailsText } from "./guardrails.js";
 import { style, type Style } from "./style.js";
 import { fieldDiff, scalarText, type DiffLine } from "./value-diff.js";
 
@@ -164,6 +165,8 @@ export function renderPlanText(plan: Plan, opts: { color: boolean; showNoop?: bo
   const prune = plan.prune === true;
   const out: string[] = [];
   const shown = plan.campaigns.filter((c) => c.action !== "noop" || c.blocked.length > 0 || c.movedFrom !== undefined || opts.showNoop);
+  // Guardrails first (docs/design.md §14): findings, people reached, cost.
+  out.push(...guardrailsText(plan, s, plan.campaigns.some((c) => isChange(c, prune))));
   for (const entry of groupBySet(shown, prune)) {
     if ("members" in entry) {
       out.push(...setGroupText(entry, s, prune, opts), "");
@@ -385,6 +388,8 @@ export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): stri
   const s = plan.summary;
   const head: string[] = ["### campaignctl plan", ""];
   const changed = plan.campaigns.filter((c) => isChange(c, prune) || c.blocked.length > 0);
+  // Guardrails first (docs/design.md §14): findings, people reached, cost.
+  head.push(...guardrailsMarkdown(plan, changed.length > 0, mdEscape));
   const kept = plan.campaigns.filter((c) => c.action === "orphan" && !isChange(c, prune));
   if (changed.length === 0 && plan.errors.length === 0) {
     const inSync = plan.campaigns.length - plan.campaigns.filter((c) => c.action === "orphan").length;

@@ -5640,13 +5640,15 @@ return errors === 0;
 validate20.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 exports.config = validate42;
-const schema72 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/campaignctl.schema.json","title":"WorkspaceConfig","description":"campaignctl workspace configuration (campaignctl.yaml): where the campaign files and the state file live, and which provider accounts exist. Relative paths resolve against this file's directory.","type":"object","additionalProperties":false,"required":["apiVersion"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"campaignsDir":{"description":"Directory holding the campaign files; every *.yaml and *.yml below it is read, recursively.","type":"string","minLength":1,"default":"campaigns"},"stateFile":{"description":"Where apply records the provider id and last applied spec of each campaign. Meant to be committed.","type":"string","minLength":1,"default":"campaignctl.state.json"},"backend":{"$ref":"#/$defs/Backend","description":"Where the state lives when not in stateFile: a PostgreSQL backend for many writers (laptops and CI on one workspace). Absent: the state file."},"allowOutsideWorkspace":{"description":"Opt-in for a campaignsDir or stateFile outside the workspace (the directory of this file), e.g. a state file on a mounted volume, and for audience files anywhere in the workspace's Git repository (files shared by shards). Off by default: a path outside is an error, even when absolute. A campaignsDir that contains the workspace (`/`, `..`) is refused either way.","type":"boolean","default":false},"accounts":{"description":"One entry per provider account. A campaign names its account in `metadata.account` (default \"default\").","type":"array","items":{"$ref":"#/$defs/Account","description":"A provider account."},"default":[]},"safety":{"$ref":"#/$defs/Safety","description":"Guards against mass changes: apply refuses them without --force."},"prune":{"description":"What apply (and so merge-to-apply) does with campaigns that are in state but no longer in Git: true retires them keeping their history (Puffle: pause, Altur: archive; one already stopped is only no longer tracked), `delete` retires them by DELETE where the API can (Puffle; the plan says what is lost), false leaves them alone and the plan shows them as notes. `apply --prune` / `--no-prune` and `plan --prune` override whether they are retired.","oneOf":[{"type":"boolean"},{"const":"delete"}],"default":false}},"$defs":{"Account":{"description":"A provider account and how to reach it. The API key itself never goes in a file: it is read from the environment variable named by `apiKeyEnv`.","type":"object","additionalProperties":false,"required":["provider","apiKeyEnv"],"properties":{"provider":{"description":"Which provider this account belongs to.","type":"string","enum":["extrovert","puffle","altur"]},"name":{"description":"Account name, unique per provider; campaigns refer to it in `metadata.account`.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key (for example ALTUR_API_KEY). Never the key itself.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be the name of an environment variable (letters, digits and _, not starting with a digit), not the key itself"},"baseUrl":{"description":"API base URL. Defaults to the provider's production URL; point it at `campaignctl sandbox` for tests.","type":"string","format":"uri","pattern":"^https?://[^/?#@]*(?:[/?#]|$)","patternErrorMessage":"must be an absolute http(s) URL without user:password@ (the key comes from apiKeyEnv), such as https://api.altur.io/api/v1.0"},"requestsPerSecond":{"description":"Client-side rate limit for this account, 0.1 to 1000 requests per second. Defaults to the provider's documented or assumed limit (Altur documents 12/s).","type":"number","minimum":0.1,"maximum":1000},"concurrency":{"description":"Most requests in flight at once for this account, 1 to 100. Defaults to twice requestsPerSecond × the provider's typical latency (500 ms assumed), at least 2: enough that the rate, not this, is the limit.","type":"integer","minimum":1,"maximum":100},"statusWait":{"description":"How apply waits for a status change the provider completes in the background (Puffle launch: launching → active) before any step that needs it. Defaults: the provider's (Puffle: 180 s, reads at most 30 s apart).","type":"object","additionalProperties":false,"properties":{"timeoutSeconds":{"description":"Give up after this many seconds; the campaign is reported and left as it is.","type":"number","minimum":0},"pollSeconds":{"description":"Longest pause between two status reads; the first read comes after at most 2 s.","type":"number","exclusiveMinimum":0}}},"retryWait":{"description":"How long a request may wait before it is retried (after a 429 or a transient failure). Each wait is shown on stderr. Defaults: 30 s per wait, 60 s per request.","type":"object","additionalProperties":false,"properties":{"maxSeconds":{"description":"Longest single wait: a longer Retry-After is capped to this, and the retry is sent after it.","type":"number","minimum":0,"maximum":3600},"totalSeconds":{"description":"Most time one request spends waiting on its retries, all waits together (including time held back by the account's 429 hold); then it fails.","type":"number","minimum":0,"maximum":3600}}}}},"Safety":{"description":"Thresholds that make apply refuse mass changes unless --force is given.","type":"object","additionalProperties":false,"properties":{"maxChangePercent":{"description":"Refuse to update, replace or delete more than this percentage of the managed campaigns.","type":"number","minimum":0,"maximum":100,"default":30},"minManagedForThreshold":{"description":"Apply the percentage guard only when at least this many campaigns are managed.","type":"integer","minimum":0,"default":10}}},"Backend":{"description":"State in PostgreSQL: campaigns and pending creates in tables keyed by `key`, serial/lineage checked on every write, the apply lock a session advisory lock released by the server when the connection dies. No state file is written.","type":"object","additionalProperties":false,"required":["type","urlEnv","key"],"properties":{"type":{"description":"The backend type. Only `postgres`.","const":"postgres"},"urlEnv":{"description":"Name of the environment variable holding the connection URL (postgres://user:password@host:5432/db). Never the URL itself.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be the name of an environment variable (letters, digits and _, not starting with a digit), not the URL itself","default":"CAMPAIGNCTL_PG_URL"},"key":{"description":"Which state in that database this workspace uses (one per workspace or shard); also names its apply lock.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$","patternErrorMessage":"must be 1-128 letters, digits, '.', '_', '/' or '-', starting with a letter or digit"}}}}};
+const schema72 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/campaignctl.schema.json","title":"WorkspaceConfig","description":"campaignctl workspace configuration (campaignctl.yaml): where the campaign files and the state file live, and which provider accounts exist. Relative paths resolve against this file's directory.","type":"object","additionalProperties":false,"required":["apiVersion"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"campaignsDir":{"description":"Directory holding the campaign files; every *.yaml and *.yml below it is read, recursively.","type":"string","minLength":1,"default":"campaigns"},"stateFile":{"description":"Where apply records the provider id and last applied spec of each campaign. Meant to be committed.","type":"string","minLength":1,"default":"campaignctl.state.json"},"backend":{"$ref":"#/$defs/Backend","description":"Where the state lives when not in stateFile: a PostgreSQL backend for many writers (laptops and CI on one workspace). Absent: the state file."},"allowOutsideWorkspace":{"description":"Opt-in for a campaignsDir or stateFile outside the workspace (the directory of this file), e.g. a state file on a mounted volume, and for audience files anywhere in the workspace's Git repository (files shared by shards). Off by default: a path outside is an error, even when absolute. A campaignsDir that contains the workspace (`/`, `..`) is refused either way.","type":"boolean","default":false},"accounts":{"description":"One entry per provider account. A campaign names its account in `metadata.account` (default \"default\").","type":"array","items":{"$ref":"#/$defs/Account","description":"A provider account."},"default":[]},"safety":{"$ref":"#/$defs/Safety","description":"Guards against mass changes: apply refuses them without --force."},"guardrails":{"$ref":"#/$defs/Guardrails","description":"Checks that protect the people a campaign reaches (README.md, Guardrails): calling hours in the callee's time zone, sender capacity, how many people an apply starts contacting."},"prune":{"description":"What apply (and so merge-to-apply) does with campaigns that are in state but no longer in Git: true retires them keeping their history (Puffle: pause, Altur: archive; one already stopped is only no longer tracked), `delete` retires them by DELETE where the API can (Puffle; the plan says what is lost), false leaves them alone and the plan shows them as notes. `apply --prune` / `--no-prune` and `plan --prune` override whether they are retired.","oneOf":[{"type":"boolean"},{"const":"delete"}],"default":false}},"$defs":{"Account":{"description":"A provider account and how to reach it. The API key itself never goes in a file: it is read from the environment variable named by `apiKeyEnv`.","type":"object","additionalProperties":false,"required":["provider","apiKeyEnv"],"properties":{"provider":{"description":"Which provider this account belongs to.","type":"string","enum":["extrovert","puffle","altur"]},"name":{"description":"Account name, unique per provider; campaigns refer to it in `metadata.account`.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key (for example ALTUR_API_KEY). Never the key itself.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be the name of an environment variable (letters, digits and _, not starting with a digit), not the key itself"},"baseUrl":{"description":"API base URL. Defaults to the provider's production URL; point it at `campaignctl sandbox` for tests.","type":"string","format":"uri","pattern":"^https?://[^/?#@]*(?:[/?#]|$)","patternErrorMessage":"must be an absolute http(s) URL without user:password@ (the key comes from apiKeyEnv), such as https://api.altur.io/api/v1.0"},"requestsPerSecond":{"description":"Client-side rate limit for this account, 0.1 to 1000 requests per second. Defaults to the provider's documented or assumed limit (Altur documents 12/s).","type":"number","minimum":0.1,"maximum":1000},"concurrency":{"description":"Most requests in flight at once for this account, 1 to 100. Defaults to twice requestsPerSecond × the provider's typical latency (500 ms assumed), at least 2: enough that the rate, not this, is the limit.","type":"integer","minimum":1,"maximum":100},"statusWait":{"description":"How apply waits for a status change the provider completes in the background (Puffle launch: launching → active) before any step that needs it. Defaults: the provider's (Puffle: 180 s, reads at most 30 s apart).","type":"object","additionalProperties":false,"properties":{"timeoutSeconds":{"description":"Give up after this many seconds; the campaign is reported and left as it is.","type":"number","minimum":0},"pollSeconds":{"description":"Longest pause between two status reads; the first read comes after at most 2 s.","type":"number","exclusiveMinimum":0}}},"retryWait":{"description":"How long a request may wait before it is retried (after a 429 or a transient failure). Each wait is shown on stderr. Defaults: 30 s per wait, 60 s per request.","type":"object","additionalProperties":false,"properties":{"maxSeconds":{"description":"Longest single wait: a longer Retry-After is capped to this, and the retry is sent after it.","type":"number","minimum":0,"maximum":3600},"totalSeconds":{"description":"Most time one request spends waiting on its retries, all waits together (including time held back by the account's 429 hold); then it fails.","type":"number","minimum":0,"maximum":3600}}}}},"Safety":{"description":"Thresholds that make apply refuse mass changes unless --force is given.","type":"object","additionalProperties":false,"properties":{"maxChangePercent":{"description":"Refuse to update, replace or delete more than this percentage of the managed campaigns.","type":"number","minimum":0,"maximum":100,"default":30},"minManagedForThreshold":{"description":"Apply the percentage guard only when at least this many campaigns are managed.","type":"integer","minimum":0,"default":10}}},"Backend":{"description":"State in PostgreSQL: campaigns and pending creates in tables keyed by `key`, serial/lineage checked on every write, the apply lock a session advisory lock released by the server when the connection dies. No state file is written.","type":"object","additionalProperties":false,"required":["type","urlEnv","key"],"properties":{"type":{"description":"The backend type. Only `postgres`.","const":"postgres"},"urlEnv":{"description":"Name of the environment variable holding the connection URL (postgres://user:password@host:5432/db). Never the URL itself.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be the name of an environment variable (letters, digits and _, not starting with a digit), not the URL itself","default":"CAMPAIGNCTL_PG_URL"},"key":{"description":"Which state in that database this workspace uses (one per workspace or shard); also names its apply lock.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$","patternErrorMessage":"must be 1-128 letters, digits, '.', '_', '/' or '-', starting with a letter or digit"}}},"Guardrails":{"description":"Guardrails (README.md, Guardrails). Defaults: callingHours us-tcpa at error level, senderCapacity warning, maxNewContacts unset.","type":"object","additionalProperties":false,"properties":{"callingHours":{"description":"Phone-call campaigns (Altur phone_call `scheduling` and `cycles.schedule`): every calling window, in the campaign's `timezone`, converted to each contact's local time (from the number), must stay inside the policy. Checked offline by validate.","type":"object","additionalProperties":false,"properties":{"policy":{"description":"`us-tcpa`: 08:00–21:00 at the called person's location (47 U.S.C. 227 / 47 CFR 64.1200(c)(1)), with stricter state rules shipped as data (e.g. Florida 08:00–20:00); `off`: no check; or a custom window `{ start, end }` (HH:MM, local to the callee) applied to every contact.","oneOf":[{"enum":["off","us-tcpa"]},{"type":"object","additionalProperties":false,"required":["start","end"],"properties":{"start":{"description":"Earliest local time a call may start (HH:MM).","type":"string","pattern":"^([01][0-9]|2[0-3]):[0-5][0-9]$","patternErrorMessage":"must be a time HH:MM between 00:00 and 23:59, such as \"09:00\""},"end":{"description":"Latest local time a call may still be running (HH:MM).","type":"string","pattern":"^([01][0-9]|2[0-4]):[0-5][0-9]$","patternErrorMessage":"must be a time HH:MM between 00:00 and 24:00, such as \"20:00\""}}}],"default":"us-tcpa"},"level":{"description":"Severity of a CALLING_HOURS finding: error fails validate, warning is reported only.","enum":["error","warning"],"default":"error"}}},"senderCapacity":{"description":"At plan time: per sender, the daily sends asked of it by every campaign that will be running after the apply, against the sender's own daily limit as the provider reports it. `warning` (default) shows SENDER_CAPACITY in every plan and PR comment; `error` also makes `plan --detailed-exitcode` exit 3 and apply refuse without --force.","enum":["off","warning","error"],"default":"warning"},"maxNewContacts":{"description":"Apply refuses, unless --force, when it would start or resume contacting more people than this (like safety.maxChangePercent). Unset: no limit (every plan still says how many).","type":"integer","minimum":0}}}}};
 const schema73 = {"description":"State in PostgreSQL: campaigns and pending creates in tables keyed by `key`, serial/lineage checked on every write, the apply lock a session advisory lock released by the server when the connection dies. No state file is written.","type":"object","additionalProperties":false,"required":["type","urlEnv","key"],"properties":{"type":{"description":"The backend type. Only `postgres`.","const":"postgres"},"urlEnv":{"description":"Name of the environment variable holding the connection URL (postgres://user:password@host:5432/db). Never the URL itself.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be the name of an environment variable (letters, digits and _, not starting with a digit), not the URL itself","default":"CAMPAIGNCTL_PG_URL"},"key":{"description":"Which state in that database this workspace uses (one per workspace or shard); also names its apply lock.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$","patternErrorMessage":"must be 1-128 letters, digits, '.', '_', '/' or '-', starting with a letter or digit"}}};
 const schema74 = {"description":"A provider account and how to reach it. The API key itself never goes in a file: it is read from the environment variable named by `apiKeyEnv`.","type":"object","additionalProperties":false,"required":["provider","apiKeyEnv"],"properties":{"provider":{"description":"Which provider this account belongs to.","type":"string","enum":["extrovert","puffle","altur"]},"name":{"description":"Account name, unique per provider; campaigns refer to it in `metadata.account`.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)","default":"default"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key (for example ALTUR_API_KEY). Never the key itself.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be the name of an environment variable (letters, digits and _, not starting with a digit), not the key itself"},"baseUrl":{"description":"API base URL. Defaults to the provider's production URL; point it at `campaignctl sandbox` for tests.","type":"string","format":"uri","pattern":"^https?://[^/?#@]*(?:[/?#]|$)","patternErrorMessage":"must be an absolute http(s) URL without user:password@ (the key comes from apiKeyEnv), such as https://api.altur.io/api/v1.0"},"requestsPerSecond":{"description":"Client-side rate limit for this account, 0.1 to 1000 requests per second. Defaults to the provider's documented or assumed limit (Altur documents 12/s).","type":"number","minimum":0.1,"maximum":1000},"concurrency":{"description":"Most requests in flight at once for this account, 1 to 100. Defaults to twice requestsPerSecond × the provider's typical latency (500 ms assumed), at least 2: enough that the rate, not this, is the limit.","type":"integer","minimum":1,"maximum":100},"statusWait":{"description":"How apply waits for a status change the provider completes in the background (Puffle launch: launching → active) before any step that needs it. Defaults: the provider's (Puffle: 180 s, reads at most 30 s apart).","type":"object","additionalProperties":false,"properties":{"timeoutSeconds":{"description":"Give up after this many seconds; the campaign is reported and left as it is.","type":"number","minimum":0},"pollSeconds":{"description":"Longest pause between two status reads; the first read comes after at most 2 s.","type":"number","exclusiveMinimum":0}}},"retryWait":{"description":"How long a request may wait before it is retried (after a 429 or a transient failure). Each wait is shown on stderr. Defaults: 30 s per wait, 60 s per request.","type":"object","additionalProperties":false,"properties":{"maxSeconds":{"description":"Longest single wait: a longer Retry-After is capped to this, and the retry is sent after it.","type":"number","minimum":0,"maximum":3600},"totalSeconds":{"description":"Most time one request spends waiting on its retries, all waits together (including time held back by the account's 429 hold); then it fails.","type":"number","minimum":0,"maximum":3600}}}}};
 const schema75 = {"description":"Thresholds that make apply refuse mass changes unless --force is given.","type":"object","additionalProperties":false,"properties":{"maxChangePercent":{"description":"Refuse to update, replace or delete more than this percentage of the managed campaigns.","type":"number","minimum":0,"maximum":100,"default":30},"minManagedForThreshold":{"description":"Apply the percentage guard only when at least this many campaigns are managed.","type":"integer","minimum":0,"default":10}}};
+const schema76 = {"description":"Guardrails (README.md, Guardrails). Defaults: callingHours us-tcpa at error level, senderCapacity warning, maxNewContacts unset.","type":"object","additionalProperties":false,"properties":{"callingHours":{"description":"Phone-call campaigns (Altur phone_call `scheduling` and `cycles.schedule`): every calling window, in the campaign's `timezone`, converted to each contact's local time (from the number), must stay inside the policy. Checked offline by validate.","type":"object","additionalProperties":false,"properties":{"policy":{"description":"`us-tcpa`: 08:00–21:00 at the called person's location (47 U.S.C. 227 / 47 CFR 64.1200(c)(1)), with stricter state rules shipped as data (e.g. Florida 08:00–20:00); `off`: no check; or a custom window `{ start, end }` (HH:MM, local to the callee) applied to every contact.","oneOf":[{"enum":["off","us-tcpa"]},{"type":"object","additionalProperties":false,"required":["start","end"],"properties":{"start":{"description":"Earliest local time a call may start (HH:MM).","type":"string","pattern":"^([01][0-9]|2[0-3]):[0-5][0-9]$","patternErrorMessage":"must be a time HH:MM between 00:00 and 23:59, such as \"09:00\""},"end":{"description":"Latest local time a call may still be running (HH:MM).","type":"string","pattern":"^([01][0-9]|2[0-4]):[0-5][0-9]$","patternErrorMessage":"must be a time HH:MM between 00:00 and 24:00, such as \"20:00\""}}}],"default":"us-tcpa"},"level":{"description":"Severity of a CALLING_HOURS finding: error fails validate, warning is reported only.","enum":["error","warning"],"default":"error"}}},"senderCapacity":{"description":"At plan time: per sender, the daily sends asked of it by every campaign that will be running after the apply, against the sender's own daily limit as the provider reports it. `warning` (default) shows SENDER_CAPACITY in every plan and PR comment; `error` also makes `plan --detailed-exitcode` exit 3 and apply refuse without --force.","enum":["off","warning","error"],"default":"warning"},"maxNewContacts":{"description":"Apply refuses, unless --force, when it would start or resume contacting more people than this (like safety.maxChangePercent). Unset: no limit (every plan still says how many).","type":"integer","minimum":0}}};
 const pattern37 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
 const pattern38 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$", "u");
 const pattern41 = new RegExp("^https?://[^/?#@]*(?:[/?#]|$)", "u");
+const pattern43 = new RegExp("^([01][0-9]|2[0-4]):[0-5][0-9]$", "u");
 const formats0 = require("ajv-formats/dist/formats").fullFormats.uri;
 
 function validate42(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -5672,7 +5674,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "apiVersion") || (key0 === "campaignsDir")) || (key0 === "stateFile")) || (key0 === "backend")) || (key0 === "allowOutsideWorkspace")) || (key0 === "accounts")) || (key0 === "safety")) || (key0 === "prune"))){
+if(!(func1.call(schema72.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema72,data};
 if(vErrors === null){
 vErrors = [err1];
@@ -6381,14 +6383,12 @@ vErrors.push(err58);
 errors++;
 }
 }
-if(data.prune !== undefined){
-let data25 = data.prune;
-const _errs64 = errors;
-let valid11 = false;
-let passing0 = null;
-const _errs65 = errors;
-if(typeof data25 !== "boolean"){
-const err59 = {instancePath:instancePath+"/prune",schemaPath:"#/properties/prune/oneOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema72.properties.prune.oneOf[0].type,parentSchema:schema72.properties.prune.oneOf[0],data:data25};
+if(data.guardrails !== undefined){
+let data25 = data.guardrails;
+if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
+for(const key6 in data25){
+if(!(((key6 === "callingHours") || (key6 === "senderCapacity")) || (key6 === "maxNewContacts"))){
+const err59 = {instancePath:instancePath+"/guardrails",schemaPath:"#/$defs/Guardrails/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema76,data:data25};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -6397,14 +6397,13 @@ vErrors.push(err59);
 }
 errors++;
 }
-var _valid0 = _errs65 === errors;
-if(_valid0){
-valid11 = true;
-passing0 = 0;
 }
-const _errs67 = errors;
-if("delete" !== data25){
-const err60 = {instancePath:instancePath+"/prune",schemaPath:"#/properties/prune/oneOf/1/const",keyword:"const",params:{allowedValue: "delete"},message:"must be equal to constant",schema:"delete",parentSchema:schema72.properties.prune.oneOf[1],data:data25};
+if(data25.callingHours !== undefined){
+let data26 = data25.callingHours;
+if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
+for(const key7 in data26){
+if(!((key7 === "policy") || (key7 === "level"))){
+const err60 = {instancePath:instancePath+"/guardrails/callingHours",schemaPath:"#/$defs/Guardrails/properties/callingHours/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema76.properties.callingHours,data:data26};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -6413,19 +6412,15 @@ vErrors.push(err60);
 }
 errors++;
 }
-var _valid0 = _errs67 === errors;
-if(_valid0 && valid11){
-valid11 = false;
-passing0 = [passing0, 1];
 }
-else {
-if(_valid0){
-valid11 = true;
-passing0 = 1;
-}
-}
-if(!valid11){
-const err61 = {instancePath:instancePath+"/prune",schemaPath:"#/properties/prune/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema72.properties.prune.oneOf,parentSchema:schema72.properties.prune,data:data25};
+if(data26.policy !== undefined){
+let data27 = data26.policy;
+const _errs71 = errors;
+let valid14 = false;
+let passing0 = null;
+const _errs72 = errors;
+if(!((data27 === "off") || (data27 === "us-tcpa"))){
+const err61 = {instancePath:instancePath+"/guardrails/callingHours/policy",schemaPath:"#/$defs/Guardrails/properties/callingHours/properties/policy/oneOf/0/enum",keyword:"enum",params:{allowedValues: schema76.properties.callingHours.properties.policy.oneOf[0].enum},message:"must be equal to one of the allowed values",schema:schema76.properties.callingHours.properties.policy.oneOf[0].enum,parentSchema:schema76.properties.callingHours.properties.policy.oneOf[0],data:data27};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -6434,11 +6429,272 @@ vErrors.push(err61);
 }
 errors++;
 }
+var _valid0 = _errs72 === errors;
+if(_valid0){
+valid14 = true;
+passing0 = 0;
+}
+const _errs73 = errors;
+if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
+if(data27.start === undefined){
+const err62 = {instancePath:instancePath+"/guardrails/callingHours/policy",schemaPath:"#/$defs/Guardrails/properties/callingHours/properties/policy/oneOf/1/required",keyword:"required",params:{missingProperty: "start"},message:"must have required property '"+"start"+"'",schema:schema76.properties.callingHours.properties.policy.oneOf[1].required,parentSchema:schema76.properties.callingHours.properties.policy.oneOf[1],data:data27};
+if(vErrors === null){
+vErrors = [err62];
+}
 else {
-errors = _errs64;
+vErrors.push(err62);
+}
+errors++;
+}
+if(data27.end === undefined){
+const err63 = {instancePath:instancePath+"/guardrails/callingHours/policy",schemaPath:"#/$defs/Guardrails/properties/callingHours/properties/policy/oneOf/1/required",keyword:"required",params:{missingProperty: "end"},message:"must have required property '"+"end"+"'",schema:schema76.properties.callingHours.properties.policy.oneOf[1].required,parentSchema:schema76.properties.callingHours.properties.policy.oneOf[1],data:data27};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+for(const key8 in data27){
+if(!((key8 === "start") || (key8 === "end"))){
+const err64 = {instancePath:instancePath+"/guardrails/callingHours/policy",schemaPath:"#/$defs/Guardrails/properties/callingHours/properties/policy/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema76.properties.callingHours.properties.policy.oneOf[1],data:data27};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+}
+if(data27.start !== undefined){
+let data28 = data27.start;
+if(typeof data28 === "string"){
+if(!pattern13.test(data28)){
+const err65 = {instancePath:instancePath+"/guardrails/callingHours/policy/start",schemaPath:"#/$defs/Guardrails/properties/callingHours/properties/policy/oneOf/1/properties/start/pattern",keyword:"pattern",params:{pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$"},message:"must match pattern \""+"^([01][0-9]|2[0-3]):[0-5][0-9]$"+"\"",schema:"^([01][0-9]|2[0-3]):[0-5][0-9]$",parentSchema:schema76.properties.callingHours.properties.policy.oneOf[1].properties.start,data:data28};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+}
+else {
+const err66 = {instancePath:instancePath+"/guardrails/callingHours/policy/start",schemaPath:"#/$defs/Guardrails/properties/callingHours/properties/policy/oneOf/1/properties/start/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema76.properties.callingHours.properties.policy.oneOf[1].properties.start.type,parentSchema:schema76.properties.callingHours.properties.policy.oneOf[1].properties.start,data:data28};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+}
+if(data27.end !== undefined){
+let data29 = data27.end;
+if(typeof data29 === "string"){
+if(!pattern43.test(data29)){
+const err67 = {instancePath:instancePath+"/guardrails/callingHours/policy/end",schemaPath:"#/$defs/Guardrails/properties/callingHours/properties/policy/oneOf/1/properties/end/pattern",keyword:"pattern",params:{pattern: "^([01][0-9]|2[0-4]):[0-5][0-9]$"},message:"must match pattern \""+"^([01][0-9]|2[0-4]):[0-5][0-9]$"+"\"",schema:"^([01][0-9]|2[0-4]):[0-5][0-9]$",parentSchema:schema76.properties.callingHours.properties.policy.oneOf[1].properties.end,data:data29};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+}
+else {
+const err68 = {instancePath:instancePath+"/guardrails/callingHours/policy/end",schemaPath:"#/$defs/Guardrails/properties/callingHours/properties/policy/oneOf/1/properties/end/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema76.properties.callingHours.properties.policy.oneOf[1].properties.end.type,parentSchema:schema76.properties.callingHours.properties.policy.oneOf[1].properties.end,data:data29};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+}
+}
+else {
+const err69 = {instancePath:instancePath+"/guardrails/callingHours/policy",schemaPath:"#/$defs/Guardrails/properties/callingHours/properties/policy/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema76.properties.callingHours.properties.policy.oneOf[1].type,parentSchema:schema76.properties.callingHours.properties.policy.oneOf[1],data:data27};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+var _valid0 = _errs73 === errors;
+if(_valid0 && valid14){
+valid14 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid0){
+valid14 = true;
+passing0 = 1;
+}
+}
+if(!valid14){
+const err70 = {instancePath:instancePath+"/guardrails/callingHours/policy",schemaPath:"#/$defs/Guardrails/properties/callingHours/properties/policy/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema76.properties.callingHours.properties.policy.oneOf,parentSchema:schema76.properties.callingHours.properties.policy,data:data27};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+else {
+errors = _errs71;
 if(vErrors !== null){
-if(_errs64){
-vErrors.length = _errs64;
+if(_errs71){
+vErrors.length = _errs71;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data26.level !== undefined){
+let data30 = data26.level;
+if(!((data30 === "error") || (data30 === "warning"))){
+const err71 = {instancePath:instancePath+"/guardrails/callingHours/level",schemaPath:"#/$defs/Guardrails/properties/callingHours/properties/level/enum",keyword:"enum",params:{allowedValues: schema76.properties.callingHours.properties.level.enum},message:"must be equal to one of the allowed values",schema:schema76.properties.callingHours.properties.level.enum,parentSchema:schema76.properties.callingHours.properties.level,data:data30};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
+}
+errors++;
+}
+}
+}
+else {
+const err72 = {instancePath:instancePath+"/guardrails/callingHours",schemaPath:"#/$defs/Guardrails/properties/callingHours/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema76.properties.callingHours.type,parentSchema:schema76.properties.callingHours,data:data26};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
+}
+errors++;
+}
+}
+if(data25.senderCapacity !== undefined){
+let data31 = data25.senderCapacity;
+if(!(((data31 === "off") || (data31 === "warning")) || (data31 === "error"))){
+const err73 = {instancePath:instancePath+"/guardrails/senderCapacity",schemaPath:"#/$defs/Guardrails/properties/senderCapacity/enum",keyword:"enum",params:{allowedValues: schema76.properties.senderCapacity.enum},message:"must be equal to one of the allowed values",schema:schema76.properties.senderCapacity.enum,parentSchema:schema76.properties.senderCapacity,data:data31};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+}
+if(data25.maxNewContacts !== undefined){
+let data32 = data25.maxNewContacts;
+if(!(((typeof data32 == "number") && (!(data32 % 1) && !isNaN(data32))) && (isFinite(data32)))){
+const err74 = {instancePath:instancePath+"/guardrails/maxNewContacts",schemaPath:"#/$defs/Guardrails/properties/maxNewContacts/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema76.properties.maxNewContacts.type,parentSchema:schema76.properties.maxNewContacts,data:data32};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+if((typeof data32 == "number") && (isFinite(data32))){
+if(data32 < 0 || isNaN(data32)){
+const err75 = {instancePath:instancePath+"/guardrails/maxNewContacts",schemaPath:"#/$defs/Guardrails/properties/maxNewContacts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema76.properties.maxNewContacts,data:data32};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err76 = {instancePath:instancePath+"/guardrails",schemaPath:"#/$defs/Guardrails/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema76.type,parentSchema:schema76,data:data25};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+}
+if(data.prune !== undefined){
+let data33 = data.prune;
+const _errs87 = errors;
+let valid16 = false;
+let passing1 = null;
+const _errs88 = errors;
+if(typeof data33 !== "boolean"){
+const err77 = {instancePath:instancePath+"/prune",schemaPath:"#/properties/prune/oneOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema72.properties.prune.oneOf[0].type,parentSchema:schema72.properties.prune.oneOf[0],data:data33};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
+}
+errors++;
+}
+var _valid1 = _errs88 === errors;
+if(_valid1){
+valid16 = true;
+passing1 = 0;
+}
+const _errs90 = errors;
+if("delete" !== data33){
+const err78 = {instancePath:instancePath+"/prune",schemaPath:"#/properties/prune/oneOf/1/const",keyword:"const",params:{allowedValue: "delete"},message:"must be equal to constant",schema:"delete",parentSchema:schema72.properties.prune.oneOf[1],data:data33};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+vErrors.push(err78);
+}
+errors++;
+}
+var _valid1 = _errs90 === errors;
+if(_valid1 && valid16){
+valid16 = false;
+passing1 = [passing1, 1];
+}
+else {
+if(_valid1){
+valid16 = true;
+passing1 = 1;
+}
+}
+if(!valid16){
+const err79 = {instancePath:instancePath+"/prune",schemaPath:"#/properties/prune/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf",schema:schema72.properties.prune.oneOf,parentSchema:schema72.properties.prune,data:data33};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
+}
+errors++;
+}
+else {
+errors = _errs87;
+if(vErrors !== null){
+if(_errs87){
+vErrors.length = _errs87;
 }
 else {
 vErrors = null;
@@ -6448,12 +6704,12 @@ vErrors = null;
 }
 }
 else {
-const err62 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema72.type,parentSchema:schema72,data};
+const err80 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema72.type,parentSchema:schema72,data};
 if(vErrors === null){
-vErrors = [err62];
+vErrors = [err80];
 }
 else {
-vErrors.push(err62);
+vErrors.push(err80);
 }
 errors++;
 }
@@ -6463,567 +6719,13 @@ return errors === 0;
 validate42.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 exports.campaignSet = validate43;
-const schema76 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/campaign-set.schema.json","title":"CampaignSetDocument","description":"A CampaignSet: one file that expands, offline, into many near-identical campaigns (one per instance, or one per combination of a matrix). Each campaign's address is `<provider>/<account>/<set name>-<instance name>`. See docs/design.md §13.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"kind":{"description":"CampaignSet: this file declares many campaigns from one template.","const":"CampaignSet"},"metadata":{"description":"The set's key: each expanded campaign is named `<set name>-<instance name>`.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The set's name, the first part of every expanded campaign's metadata.name.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)"}}},"spec":{"description":"The instances (or the matrix: exactly one of the two) and the template every campaign is made from.","type":"object","additionalProperties":false,"required":["template"],"properties":{"instances":{"description":"One campaign per entry: a map of variables for `${var}` in the template. `name` is required, unique in the set, and a valid name segment.","type":"array","minItems":1,"items":{"type":"object","required":["name"],"properties":{"name":{"description":"The instance's name: the campaign is named `<set name>-<name>`. Renaming it moves the campaign (nothing is recreated).","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (starting and ending with a letter or digit)"}},"propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},"matrix":{"description":"One campaign per combination of the values; the instance name is the values joined by \"-\" (in the order the variables are written).","type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":"array","minItems":1,"uniqueItems":true,"items":{"type":["string","number","boolean"]}}},"template":{"description":"A campaign document without apiVersion and metadata.name. Strings may hold `${var}`; a value that is exactly \"${var}\" keeps the variable's type; `$${` writes a literal `${`.","type":"object","additionalProperties":false,"required":["kind","spec"],"properties":{"kind":{"description":"The kind of every expanded campaign (a campaign kind, e.g. PuffleCampaign).","type":"string"},"metadata":{"description":"The campaigns' metadata without `name` (the set names them).","type":"object","additionalProperties":false,"properties":{"account":{"description":"Name of the provider account (from `accounts` in campaignctl.yaml) that owns the campaigns.","type":"string"}}},"spec":{"description":"The campaign's spec, as in a campaign file of the template's kind.","type":"object"},"audience":{"description":"Who each campaign reaches, as in a campaign file (paths may hold `${var}`).","type":"object"}}}}}}};
+const schema77 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/campaign-set.schema.json","title":"CampaignSetDocument","description":"A CampaignSet: one file that expands, offline, into many near-identical campaigns (one per instance, or one per combination of a matrix). Each campaign's address is `<provider>/<account>/<set name>-<instance name>`. See docs/design.md §13.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"kind":{"description":"CampaignSet: this file declares many campaigns from one template.","const":"CampaignSet"},"metadata":{"description":"The set's key: each expanded campaign is named `<set name>-<instance name>`.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The set's name, the first part of every expanded campaign's metadata.name.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)"}}},"spec":{"description":"The instances (or the matrix: exactly one of the two) and the template every campaign is made from.","type":"object","additionalProperties":false,"required":["template"],"properties":{"instances":{"description":"One campaign per entry: a map of variables for `${var}` in the template. `name` is required, unique in the set, and a valid name segment.","type":"array","minItems":1,"items":{"type":"object","required":["name"],"properties":{"name":{"description":"The instance's name: the campaign is named `<set name>-<name>`. Renaming it moves the campaign (nothing is recreated).","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (starting and ending with a letter or digit)"}},"propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},"matrix":{"description":"One campaign per combination of the values; the instance name is the values joined by \"-\" (in the order the variables are written).","type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":"array","minItems":1,"uniqueItems":true,"items":{"type":["string","number","boolean"]}}},"template":{"description":"A campaign document without apiVersion and metadata.name. Strings may hold `${var}`; a value that is exactly \"${var}\" keeps the variable's type; `$${` writes a literal `${`.","type":"object","additionalProperties":false,"required":["kind","spec"],"properties":{"kind":{"description":"The kind of every expanded campaign (a campaign kind, e.g. PuffleCampaign).","type":"string"},"metadata":{"description":"The campaigns' metadata without `name` (the set names them).","type":"object","additionalProperties":false,"properties":{"account":{"description":"Name of the provider account (from `accounts` in campaignctl.yaml) that owns the campaigns.","type":"string"}}},"spec":{"description":"The campaign's spec, as in a campaign file of the template's kind.","type":"object"},"audience":{"description":"Who each campaign reaches, as in a campaign file (paths may hold `${var}`).","type":"object"}}}}}}};
 
 function validate43(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://campaignctl.dev/schemas/v1/campaign-set.schema.json" */;
 let vErrors = null;
 let errors = 0;
 const evaluated0 = validate43.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.apiVersion === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "apiVersion"},message:"must have required property '"+"apiVersion"+"'",schema:schema76.required,parentSchema:schema76,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-if(data.kind === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema76.required,parentSchema:schema76,data};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-if(data.metadata === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metadata"},message:"must have required property '"+"metadata"+"'",schema:schema76.required,parentSchema:schema76,data};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-if(data.spec === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "spec"},message:"must have required property '"+"spec"+"'",schema:schema76.required,parentSchema:schema76,data};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-for(const key0 in data){
-if(!((((key0 === "apiVersion") || (key0 === "kind")) || (key0 === "metadata")) || (key0 === "spec"))){
-const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema76,data};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-if(data.apiVersion !== undefined){
-let data0 = data.apiVersion;
-if("campaignctl/v1" !== data0){
-const err5 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/const",keyword:"const",params:{allowedValue: "campaignctl/v1"},message:"must be equal to constant",schema:"campaignctl/v1",parentSchema:schema76.properties.apiVersion,data:data0};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-if(data.kind !== undefined){
-let data1 = data.kind;
-if("CampaignSet" !== data1){
-const err6 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/const",keyword:"const",params:{allowedValue: "CampaignSet"},message:"must be equal to constant",schema:"CampaignSet",parentSchema:schema76.properties.kind,data:data1};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-if(data.metadata !== undefined){
-let data2 = data.metadata;
-if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
-if(data2.name === undefined){
-const err7 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema76.properties.metadata.required,parentSchema:schema76.properties.metadata,data:data2};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-for(const key1 in data2){
-if(!(key1 === "name")){
-const err8 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema76.properties.metadata,data:data2};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-if(data2.name !== undefined){
-let data3 = data2.name;
-if(typeof data3 === "string"){
-if(!pattern6.test(data3)){
-const err9 = {instancePath:instancePath+"/metadata/name",schemaPath:"#/properties/metadata/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",parentSchema:schema76.properties.metadata.properties.name,data:data3};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-else {
-const err10 = {instancePath:instancePath+"/metadata/name",schemaPath:"#/properties/metadata/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema76.properties.metadata.properties.name.type,parentSchema:schema76.properties.metadata.properties.name,data:data3};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-}
-else {
-const err11 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema76.properties.metadata.type,parentSchema:schema76.properties.metadata,data:data2};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-if(data.spec !== undefined){
-let data4 = data.spec;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.template === undefined){
-const err12 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "template"},message:"must have required property '"+"template"+"'",schema:schema76.properties.spec.required,parentSchema:schema76.properties.spec,data:data4};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-for(const key2 in data4){
-if(!(((key2 === "instances") || (key2 === "matrix")) || (key2 === "template"))){
-const err13 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema76.properties.spec,data:data4};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-if(data4.instances !== undefined){
-let data5 = data4.instances;
-if(Array.isArray(data5)){
-if(data5.length < 1){
-const err14 = {instancePath:instancePath+"/spec/instances",schemaPath:"#/properties/spec/properties/instances/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema76.properties.spec.properties.instances,data:data5};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-const len0 = data5.length;
-for(let i0=0; i0<len0; i0++){
-let data6 = data5[i0];
-if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
-if(data6.name === undefined){
-const err15 = {instancePath:instancePath+"/spec/instances/" + i0,schemaPath:"#/properties/spec/properties/instances/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema76.properties.spec.properties.instances.items.required,parentSchema:schema76.properties.spec.properties.instances.items,data:data6};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-for(const key3 in data6){
-const _errs17 = errors;
-if(typeof key3 === "string"){
-if(!pattern37.test(key3)){
-const err16 = {instancePath:instancePath+"/spec/instances/" + i0,schemaPath:"#/properties/spec/properties/instances/items/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema76.properties.spec.properties.instances.items.propertyNames,data:key3,propertyName:key3};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-var valid5 = _errs17 === errors;
-if(!valid5){
-const err17 = {instancePath:instancePath+"/spec/instances/" + i0,schemaPath:"#/properties/spec/properties/instances/items/propertyNames",keyword:"propertyNames",params:{propertyName: key3},message:"property name must be valid",schema:schema76.properties.spec.properties.instances.items.propertyNames,parentSchema:schema76.properties.spec.properties.instances.items,data:data6};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-if(data6.name !== undefined){
-let data7 = data6.name;
-if(typeof data7 === "string"){
-if(!pattern6.test(data7)){
-const err18 = {instancePath:instancePath+"/spec/instances/" + i0+"/name",schemaPath:"#/properties/spec/properties/instances/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",parentSchema:schema76.properties.spec.properties.instances.items.properties.name,data:data7};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-}
-else {
-const err19 = {instancePath:instancePath+"/spec/instances/" + i0+"/name",schemaPath:"#/properties/spec/properties/instances/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema76.properties.spec.properties.instances.items.properties.name.type,parentSchema:schema76.properties.spec.properties.instances.items.properties.name,data:data7};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-}
-}
-else {
-const err20 = {instancePath:instancePath+"/spec/instances/" + i0,schemaPath:"#/properties/spec/properties/instances/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema76.properties.spec.properties.instances.items.type,parentSchema:schema76.properties.spec.properties.instances.items,data:data6};
-if(vErrors === null){
-vErrors = [err20];
-}
-else {
-vErrors.push(err20);
-}
-errors++;
-}
-}
-}
-else {
-const err21 = {instancePath:instancePath+"/spec/instances",schemaPath:"#/properties/spec/properties/instances/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema76.properties.spec.properties.instances.type,parentSchema:schema76.properties.spec.properties.instances,data:data5};
-if(vErrors === null){
-vErrors = [err21];
-}
-else {
-vErrors.push(err21);
-}
-errors++;
-}
-}
-if(data4.matrix !== undefined){
-let data8 = data4.matrix;
-if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
-if(Object.keys(data8).length < 1){
-const err22 = {instancePath:instancePath+"/spec/matrix",schemaPath:"#/properties/spec/properties/matrix/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema76.properties.spec.properties.matrix,data:data8};
-if(vErrors === null){
-vErrors = [err22];
-}
-else {
-vErrors.push(err22);
-}
-errors++;
-}
-for(const key4 in data8){
-const _errs23 = errors;
-if(typeof key4 === "string"){
-if(!pattern37.test(key4)){
-const err23 = {instancePath:instancePath+"/spec/matrix",schemaPath:"#/properties/spec/properties/matrix/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema76.properties.spec.properties.matrix.propertyNames,data:key4,propertyName:key4};
-if(vErrors === null){
-vErrors = [err23];
-}
-else {
-vErrors.push(err23);
-}
-errors++;
-}
-}
-var valid7 = _errs23 === errors;
-if(!valid7){
-const err24 = {instancePath:instancePath+"/spec/matrix",schemaPath:"#/properties/spec/properties/matrix/propertyNames",keyword:"propertyNames",params:{propertyName: key4},message:"property name must be valid",schema:schema76.properties.spec.properties.matrix.propertyNames,parentSchema:schema76.properties.spec.properties.matrix,data:data8};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-}
-for(const key5 in data8){
-let data9 = data8[key5];
-if(Array.isArray(data9)){
-if(data9.length < 1){
-const err25 = {instancePath:instancePath+"/spec/matrix/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/matrix/additionalProperties/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema76.properties.spec.properties.matrix.additionalProperties,data:data9};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-const len1 = data9.length;
-for(let i1=0; i1<len1; i1++){
-let data10 = data9[i1];
-if(((typeof data10 !== "string") && (!((typeof data10 == "number") && (isFinite(data10))))) && (typeof data10 !== "boolean")){
-const err26 = {instancePath:instancePath+"/spec/matrix/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i1,schemaPath:"#/properties/spec/properties/matrix/additionalProperties/items/type",keyword:"type",params:{type: schema76.properties.spec.properties.matrix.additionalProperties.items.type},message:"must be string,number,boolean",schema:schema76.properties.spec.properties.matrix.additionalProperties.items.type,parentSchema:schema76.properties.spec.properties.matrix.additionalProperties.items,data:data10};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-}
-let i2 = data9.length;
-let j0;
-if(i2 > 1){
-const indices0 = {};
-for(;i2--;){
-let item0 = data9[i2];
-if(((typeof item0 !== "string") && (!((typeof item0 == "number") && (isFinite(item0))))) && (typeof item0 !== "boolean")){
-continue;
-}
-if(typeof item0 == "string"){
-item0 += "_";
-}
-if(typeof indices0[item0] == "number"){
-j0 = indices0[item0];
-const err27 = {instancePath:instancePath+"/spec/matrix/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/matrix/additionalProperties/uniqueItems",keyword:"uniqueItems",params:{i: i2, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i2+" are identical)",schema:true,parentSchema:schema76.properties.spec.properties.matrix.additionalProperties,data:data9};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-break;
-}
-indices0[item0] = i2;
-}
-}
-}
-else {
-const err28 = {instancePath:instancePath+"/spec/matrix/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/matrix/additionalProperties/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema76.properties.spec.properties.matrix.additionalProperties.type,parentSchema:schema76.properties.spec.properties.matrix.additionalProperties,data:data9};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-}
-}
-else {
-const err29 = {instancePath:instancePath+"/spec/matrix",schemaPath:"#/properties/spec/properties/matrix/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema76.properties.spec.properties.matrix.type,parentSchema:schema76.properties.spec.properties.matrix,data:data8};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-}
-if(data4.template !== undefined){
-let data11 = data4.template;
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-if(data11.kind === undefined){
-const err30 = {instancePath:instancePath+"/spec/template",schemaPath:"#/properties/spec/properties/template/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema76.properties.spec.properties.template.required,parentSchema:schema76.properties.spec.properties.template,data:data11};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-if(data11.spec === undefined){
-const err31 = {instancePath:instancePath+"/spec/template",schemaPath:"#/properties/spec/properties/template/required",keyword:"required",params:{missingProperty: "spec"},message:"must have required property '"+"spec"+"'",schema:schema76.properties.spec.properties.template.required,parentSchema:schema76.properties.spec.properties.template,data:data11};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-}
-for(const key6 in data11){
-if(!((((key6 === "kind") || (key6 === "metadata")) || (key6 === "spec")) || (key6 === "audience"))){
-const err32 = {instancePath:instancePath+"/spec/template",schemaPath:"#/properties/spec/properties/template/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema76.properties.spec.properties.template,data:data11};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-}
-if(data11.kind !== undefined){
-let data12 = data11.kind;
-if(typeof data12 !== "string"){
-const err33 = {instancePath:instancePath+"/spec/template/kind",schemaPath:"#/properties/spec/properties/template/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema76.properties.spec.properties.template.properties.kind.type,parentSchema:schema76.properties.spec.properties.template.properties.kind,data:data12};
-if(vErrors === null){
-vErrors = [err33];
-}
-else {
-vErrors.push(err33);
-}
-errors++;
-}
-}
-if(data11.metadata !== undefined){
-let data13 = data11.metadata;
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-for(const key7 in data13){
-if(!(key7 === "account")){
-const err34 = {instancePath:instancePath+"/spec/template/metadata",schemaPath:"#/properties/spec/properties/template/properties/metadata/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema76.properties.spec.properties.template.properties.metadata,data:data13};
-if(vErrors === null){
-vErrors = [err34];
-}
-else {
-vErrors.push(err34);
-}
-errors++;
-}
-}
-if(data13.account !== undefined){
-let data14 = data13.account;
-if(typeof data14 !== "string"){
-const err35 = {instancePath:instancePath+"/spec/template/metadata/account",schemaPath:"#/properties/spec/properties/template/properties/metadata/properties/account/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema76.properties.spec.properties.template.properties.metadata.properties.account.type,parentSchema:schema76.properties.spec.properties.template.properties.metadata.properties.account,data:data14};
-if(vErrors === null){
-vErrors = [err35];
-}
-else {
-vErrors.push(err35);
-}
-errors++;
-}
-}
-}
-else {
-const err36 = {instancePath:instancePath+"/spec/template/metadata",schemaPath:"#/properties/spec/properties/template/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema76.properties.spec.properties.template.properties.metadata.type,parentSchema:schema76.properties.spec.properties.template.properties.metadata,data:data13};
-if(vErrors === null){
-vErrors = [err36];
-}
-else {
-vErrors.push(err36);
-}
-errors++;
-}
-}
-if(data11.spec !== undefined){
-let data15 = data11.spec;
-if(!(data15 && typeof data15 == "object" && !Array.isArray(data15))){
-const err37 = {instancePath:instancePath+"/spec/template/spec",schemaPath:"#/properties/spec/properties/template/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema76.properties.spec.properties.template.properties.spec.type,parentSchema:schema76.properties.spec.properties.template.properties.spec,data:data15};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-}
-if(data11.audience !== undefined){
-let data16 = data11.audience;
-if(!(data16 && typeof data16 == "object" && !Array.isArray(data16))){
-const err38 = {instancePath:instancePath+"/spec/template/audience",schemaPath:"#/properties/spec/properties/template/properties/audience/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema76.properties.spec.properties.template.properties.audience.type,parentSchema:schema76.properties.spec.properties.template.properties.audience,data:data16};
-if(vErrors === null){
-vErrors = [err38];
-}
-else {
-vErrors.push(err38);
-}
-errors++;
-}
-}
-}
-else {
-const err39 = {instancePath:instancePath+"/spec/template",schemaPath:"#/properties/spec/properties/template/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema76.properties.spec.properties.template.type,parentSchema:schema76.properties.spec.properties.template,data:data11};
-if(vErrors === null){
-vErrors = [err39];
-}
-else {
-vErrors.push(err39);
-}
-errors++;
-}
-}
-}
-else {
-const err40 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema76.properties.spec.type,parentSchema:schema76.properties.spec,data:data4};
-if(vErrors === null){
-vErrors = [err40];
-}
-else {
-vErrors.push(err40);
-}
-errors++;
-}
-}
-}
-else {
-const err41 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema76.type,parentSchema:schema76,data};
-if(vErrors === null){
-vErrors = [err41];
-}
-else {
-vErrors.push(err41);
-}
-errors++;
-}
-validate43.errors = vErrors;
-return errors === 0;
-}
-validate43.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-exports.suppressionList = validate44;
-const schema77 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/suppression-list.schema.json","title":"SuppressionListDocument","description":"A SuppressionList: people who must never be contacted. Every audience row of the workspace whose email, email domain, phone (E.164) or LinkedIn URL (canonical form) matches an entry is left out before upload. See docs/design.md §15 and README.md \"Suppression lists\".","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"kind":{"description":"SuppressionList: this file names files of people and companies that must not be contacted.","const":"SuppressionList"},"metadata":{"description":"The list's key, shown in plans (`- 3 suppressed (do-not-contact: 3)`).","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The list's name, unique in the workspace.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)"}}},"spec":{"description":"The files holding the entries, how to read them, and an optional sync to a provider's own block list.","type":"object","additionalProperties":false,"required":["files"],"properties":{"files":{"description":"CSV (header row) or JSON Lines files, relative to this file, with any of the columns email, domain, phone, linkedin_url. Read like audience files (same delimiters, encodings, limits).","type":"array","minItems":1,"items":{"type":"string","minLength":1,"pattern":"\\.(csv|jsonl)$","patternErrorMessage":"must be a .csv or .jsonl file"}},"columns":{"description":"Which header holds each column (column ← header in the file); the file's other columns are ignored. As `audience.columns`.","type":"object","propertyNames":{"enum":["email","domain","phone","linkedin_url"]},"additionalProperties":{"type":"string","minLength":1}},"defaultCountry":{"description":"National phone numbers (without a leading +) are read as numbers of this country (ISO 3166-1 alpha-2, e.g. MX).","type":"string","pattern":"^[A-Z]{2}$","patternErrorMessage":"must be a two-letter country code in capitals (ISO 3166-1 alpha-2, e.g. MX)"},"sync":{"description":"Keep a provider's own block list equal to this list's entries. `puffle: <account>`: that Puffle account's blocked companies (by domain) are created and deleted to match the list's domains.","type":"object","additionalProperties":false,"properties":{"puffle":{"description":"Name of the Puffle account (from `accounts` in campaignctl.yaml) whose blocked companies follow this list's domains.","type":"string","minLength":1}}}}}}};
-const pattern47 = new RegExp("\\.(csv|jsonl)$", "u");
-
-function validate44(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://campaignctl.dev/schemas/v1/suppression-list.schema.json" */;
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate44.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7098,8 +6800,8 @@ errors++;
 }
 if(data.kind !== undefined){
 let data1 = data.kind;
-if("SuppressionList" !== data1){
-const err6 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/const",keyword:"const",params:{allowedValue: "SuppressionList"},message:"must be equal to constant",schema:"SuppressionList",parentSchema:schema77.properties.kind,data:data1};
+if("CampaignSet" !== data1){
+const err6 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/const",keyword:"const",params:{allowedValue: "CampaignSet"},message:"must be equal to constant",schema:"CampaignSet",parentSchema:schema77.properties.kind,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -7174,8 +6876,562 @@ errors++;
 if(data.spec !== undefined){
 let data4 = data.spec;
 if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+if(data4.template === undefined){
+const err12 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "template"},message:"must have required property '"+"template"+"'",schema:schema77.properties.spec.required,parentSchema:schema77.properties.spec,data:data4};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+for(const key2 in data4){
+if(!(((key2 === "instances") || (key2 === "matrix")) || (key2 === "template"))){
+const err13 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema77.properties.spec,data:data4};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data4.instances !== undefined){
+let data5 = data4.instances;
+if(Array.isArray(data5)){
+if(data5.length < 1){
+const err14 = {instancePath:instancePath+"/spec/instances",schemaPath:"#/properties/spec/properties/instances/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema77.properties.spec.properties.instances,data:data5};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+const len0 = data5.length;
+for(let i0=0; i0<len0; i0++){
+let data6 = data5[i0];
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.name === undefined){
+const err15 = {instancePath:instancePath+"/spec/instances/" + i0,schemaPath:"#/properties/spec/properties/instances/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema77.properties.spec.properties.instances.items.required,parentSchema:schema77.properties.spec.properties.instances.items,data:data6};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+for(const key3 in data6){
+const _errs17 = errors;
+if(typeof key3 === "string"){
+if(!pattern37.test(key3)){
+const err16 = {instancePath:instancePath+"/spec/instances/" + i0,schemaPath:"#/properties/spec/properties/instances/items/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema77.properties.spec.properties.instances.items.propertyNames,data:key3,propertyName:key3};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+var valid5 = _errs17 === errors;
+if(!valid5){
+const err17 = {instancePath:instancePath+"/spec/instances/" + i0,schemaPath:"#/properties/spec/properties/instances/items/propertyNames",keyword:"propertyNames",params:{propertyName: key3},message:"property name must be valid",schema:schema77.properties.spec.properties.instances.items.propertyNames,parentSchema:schema77.properties.spec.properties.instances.items,data:data6};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data6.name !== undefined){
+let data7 = data6.name;
+if(typeof data7 === "string"){
+if(!pattern6.test(data7)){
+const err18 = {instancePath:instancePath+"/spec/instances/" + i0+"/name",schemaPath:"#/properties/spec/properties/instances/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",parentSchema:schema77.properties.spec.properties.instances.items.properties.name,data:data7};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+else {
+const err19 = {instancePath:instancePath+"/spec/instances/" + i0+"/name",schemaPath:"#/properties/spec/properties/instances/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema77.properties.spec.properties.instances.items.properties.name.type,parentSchema:schema77.properties.spec.properties.instances.items.properties.name,data:data7};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+}
+else {
+const err20 = {instancePath:instancePath+"/spec/instances/" + i0,schemaPath:"#/properties/spec/properties/instances/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema77.properties.spec.properties.instances.items.type,parentSchema:schema77.properties.spec.properties.instances.items,data:data6};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+}
+else {
+const err21 = {instancePath:instancePath+"/spec/instances",schemaPath:"#/properties/spec/properties/instances/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema77.properties.spec.properties.instances.type,parentSchema:schema77.properties.spec.properties.instances,data:data5};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data4.matrix !== undefined){
+let data8 = data4.matrix;
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+if(Object.keys(data8).length < 1){
+const err22 = {instancePath:instancePath+"/spec/matrix",schemaPath:"#/properties/spec/properties/matrix/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema77.properties.spec.properties.matrix,data:data8};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+for(const key4 in data8){
+const _errs23 = errors;
+if(typeof key4 === "string"){
+if(!pattern37.test(key4)){
+const err23 = {instancePath:instancePath+"/spec/matrix",schemaPath:"#/properties/spec/properties/matrix/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema77.properties.spec.properties.matrix.propertyNames,data:key4,propertyName:key4};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+var valid7 = _errs23 === errors;
+if(!valid7){
+const err24 = {instancePath:instancePath+"/spec/matrix",schemaPath:"#/properties/spec/properties/matrix/propertyNames",keyword:"propertyNames",params:{propertyName: key4},message:"property name must be valid",schema:schema77.properties.spec.properties.matrix.propertyNames,parentSchema:schema77.properties.spec.properties.matrix,data:data8};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+for(const key5 in data8){
+let data9 = data8[key5];
+if(Array.isArray(data9)){
+if(data9.length < 1){
+const err25 = {instancePath:instancePath+"/spec/matrix/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/matrix/additionalProperties/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema77.properties.spec.properties.matrix.additionalProperties,data:data9};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+const len1 = data9.length;
+for(let i1=0; i1<len1; i1++){
+let data10 = data9[i1];
+if(((typeof data10 !== "string") && (!((typeof data10 == "number") && (isFinite(data10))))) && (typeof data10 !== "boolean")){
+const err26 = {instancePath:instancePath+"/spec/matrix/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i1,schemaPath:"#/properties/spec/properties/matrix/additionalProperties/items/type",keyword:"type",params:{type: schema77.properties.spec.properties.matrix.additionalProperties.items.type},message:"must be string,number,boolean",schema:schema77.properties.spec.properties.matrix.additionalProperties.items.type,parentSchema:schema77.properties.spec.properties.matrix.additionalProperties.items,data:data10};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+let i2 = data9.length;
+let j0;
+if(i2 > 1){
+const indices0 = {};
+for(;i2--;){
+let item0 = data9[i2];
+if(((typeof item0 !== "string") && (!((typeof item0 == "number") && (isFinite(item0))))) && (typeof item0 !== "boolean")){
+continue;
+}
+if(typeof item0 == "string"){
+item0 += "_";
+}
+if(typeof indices0[item0] == "number"){
+j0 = indices0[item0];
+const err27 = {instancePath:instancePath+"/spec/matrix/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/matrix/additionalProperties/uniqueItems",keyword:"uniqueItems",params:{i: i2, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i2+" are identical)",schema:true,parentSchema:schema77.properties.spec.properties.matrix.additionalProperties,data:data9};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+break;
+}
+indices0[item0] = i2;
+}
+}
+}
+else {
+const err28 = {instancePath:instancePath+"/spec/matrix/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/matrix/additionalProperties/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema77.properties.spec.properties.matrix.additionalProperties.type,parentSchema:schema77.properties.spec.properties.matrix.additionalProperties,data:data9};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+}
+else {
+const err29 = {instancePath:instancePath+"/spec/matrix",schemaPath:"#/properties/spec/properties/matrix/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema77.properties.spec.properties.matrix.type,parentSchema:schema77.properties.spec.properties.matrix,data:data8};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+if(data4.template !== undefined){
+let data11 = data4.template;
+if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
+if(data11.kind === undefined){
+const err30 = {instancePath:instancePath+"/spec/template",schemaPath:"#/properties/spec/properties/template/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema77.properties.spec.properties.template.required,parentSchema:schema77.properties.spec.properties.template,data:data11};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+if(data11.spec === undefined){
+const err31 = {instancePath:instancePath+"/spec/template",schemaPath:"#/properties/spec/properties/template/required",keyword:"required",params:{missingProperty: "spec"},message:"must have required property '"+"spec"+"'",schema:schema77.properties.spec.properties.template.required,parentSchema:schema77.properties.spec.properties.template,data:data11};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+for(const key6 in data11){
+if(!((((key6 === "kind") || (key6 === "metadata")) || (key6 === "spec")) || (key6 === "audience"))){
+const err32 = {instancePath:instancePath+"/spec/template",schemaPath:"#/properties/spec/properties/template/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema77.properties.spec.properties.template,data:data11};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+if(data11.kind !== undefined){
+let data12 = data11.kind;
+if(typeof data12 !== "string"){
+const err33 = {instancePath:instancePath+"/spec/template/kind",schemaPath:"#/properties/spec/properties/template/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema77.properties.spec.properties.template.properties.kind.type,parentSchema:schema77.properties.spec.properties.template.properties.kind,data:data12};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+if(data11.metadata !== undefined){
+let data13 = data11.metadata;
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+for(const key7 in data13){
+if(!(key7 === "account")){
+const err34 = {instancePath:instancePath+"/spec/template/metadata",schemaPath:"#/properties/spec/properties/template/properties/metadata/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema77.properties.spec.properties.template.properties.metadata,data:data13};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+if(data13.account !== undefined){
+let data14 = data13.account;
+if(typeof data14 !== "string"){
+const err35 = {instancePath:instancePath+"/spec/template/metadata/account",schemaPath:"#/properties/spec/properties/template/properties/metadata/properties/account/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema77.properties.spec.properties.template.properties.metadata.properties.account.type,parentSchema:schema77.properties.spec.properties.template.properties.metadata.properties.account,data:data14};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+}
+else {
+const err36 = {instancePath:instancePath+"/spec/template/metadata",schemaPath:"#/properties/spec/properties/template/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema77.properties.spec.properties.template.properties.metadata.type,parentSchema:schema77.properties.spec.properties.template.properties.metadata,data:data13};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+if(data11.spec !== undefined){
+let data15 = data11.spec;
+if(!(data15 && typeof data15 == "object" && !Array.isArray(data15))){
+const err37 = {instancePath:instancePath+"/spec/template/spec",schemaPath:"#/properties/spec/properties/template/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema77.properties.spec.properties.template.properties.spec.type,parentSchema:schema77.properties.spec.properties.template.properties.spec,data:data15};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+if(data11.audience !== undefined){
+let data16 = data11.audience;
+if(!(data16 && typeof data16 == "object" && !Array.isArray(data16))){
+const err38 = {instancePath:instancePath+"/spec/template/audience",schemaPath:"#/properties/spec/properties/template/properties/audience/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema77.properties.spec.properties.template.properties.audience.type,parentSchema:schema77.properties.spec.properties.template.properties.audience,data:data16};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+}
+else {
+const err39 = {instancePath:instancePath+"/spec/template",schemaPath:"#/properties/spec/properties/template/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema77.properties.spec.properties.template.type,parentSchema:schema77.properties.spec.properties.template,data:data11};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+}
+}
+else {
+const err40 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema77.properties.spec.type,parentSchema:schema77.properties.spec,data:data4};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+}
+else {
+const err41 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema77.type,parentSchema:schema77,data};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+validate43.errors = vErrors;
+return errors === 0;
+}
+validate43.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.suppressionList = validate44;
+const schema78 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://campaignctl.dev/schemas/v1/suppression-list.schema.json","title":"SuppressionListDocument","description":"A SuppressionList: people who must never be contacted. Every audience row of the workspace whose email, email domain, phone (E.164) or LinkedIn URL (canonical form) matches an entry is left out before upload. See docs/design.md §15 and README.md \"Suppression lists\".","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"Version of the campaignctl file format. Always `campaignctl/v1`.","const":"campaignctl/v1"},"kind":{"description":"SuppressionList: this file names files of people and companies that must not be contacted.","const":"SuppressionList"},"metadata":{"description":"The list's key, shown in plans (`- 3 suppressed (do-not-contact: 3)`).","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The list's name, unique in the workspace.","type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lowercase letters, digits and '-' (1-63 characters, starting and ending with a letter or digit)"}}},"spec":{"description":"The files holding the entries, how to read them, and an optional sync to a provider's own block list.","type":"object","additionalProperties":false,"required":["files"],"properties":{"files":{"description":"CSV (header row) or JSON Lines files, relative to this file, with any of the columns email, domain, phone, linkedin_url. Read like audience files (same delimiters, encodings, limits).","type":"array","minItems":1,"items":{"type":"string","minLength":1,"pattern":"\\.(csv|jsonl)$","patternErrorMessage":"must be a .csv or .jsonl file"}},"columns":{"description":"Which header holds each column (column ← header in the file); the file's other columns are ignored. As `audience.columns`.","type":"object","propertyNames":{"enum":["email","domain","phone","linkedin_url"]},"additionalProperties":{"type":"string","minLength":1}},"defaultCountry":{"description":"National phone numbers (without a leading +) are read as numbers of this country (ISO 3166-1 alpha-2, e.g. MX).","type":"string","pattern":"^[A-Z]{2}$","patternErrorMessage":"must be a two-letter country code in capitals (ISO 3166-1 alpha-2, e.g. MX)"},"sync":{"description":"Keep a provider's own block list equal to this list's entries. `puffle: <account>`: that Puffle account's blocked companies (by domain) are created and deleted to match the list's domains.","type":"object","additionalProperties":false,"properties":{"puffle":{"description":"Name of the Puffle account (from `accounts` in campaignctl.yaml) whose blocked companies follow this list's domains.","type":"string","minLength":1}}}}}}};
+const pattern49 = new RegExp("\\.(csv|jsonl)$", "u");
+
+function validate44(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://campaignctl.dev/schemas/v1/suppression-list.schema.json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate44.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.apiVersion === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "apiVersion"},message:"must have required property '"+"apiVersion"+"'",schema:schema78.required,parentSchema:schema78,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.kind === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema78.required,parentSchema:schema78,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.metadata === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metadata"},message:"must have required property '"+"metadata"+"'",schema:schema78.required,parentSchema:schema78,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.spec === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "spec"},message:"must have required property '"+"spec"+"'",schema:schema78.required,parentSchema:schema78,data};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((((key0 === "apiVersion") || (key0 === "kind")) || (key0 === "metadata")) || (key0 === "spec"))){
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema78,data};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.apiVersion !== undefined){
+let data0 = data.apiVersion;
+if("campaignctl/v1" !== data0){
+const err5 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/const",keyword:"const",params:{allowedValue: "campaignctl/v1"},message:"must be equal to constant",schema:"campaignctl/v1",parentSchema:schema78.properties.apiVersion,data:data0};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.kind !== undefined){
+let data1 = data.kind;
+if("SuppressionList" !== data1){
+const err6 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/const",keyword:"const",params:{allowedValue: "SuppressionList"},message:"must be equal to constant",schema:"SuppressionList",parentSchema:schema78.properties.kind,data:data1};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.metadata !== undefined){
+let data2 = data.metadata;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+if(data2.name === undefined){
+const err7 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema78.properties.metadata.required,parentSchema:schema78.properties.metadata,data:data2};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+for(const key1 in data2){
+if(!(key1 === "name")){
+const err8 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema78.properties.metadata,data:data2};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data2.name !== undefined){
+let data3 = data2.name;
+if(typeof data3 === "string"){
+if(!pattern6.test(data3)){
+const err9 = {instancePath:instancePath+"/metadata/name",schemaPath:"#/properties/metadata/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",parentSchema:schema78.properties.metadata.properties.name,data:data3};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/metadata/name",schemaPath:"#/properties/metadata/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema78.properties.metadata.properties.name.type,parentSchema:schema78.properties.metadata.properties.name,data:data3};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema78.properties.metadata.type,parentSchema:schema78.properties.metadata,data:data2};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.spec !== undefined){
+let data4 = data.spec;
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
 if(data4.files === undefined){
-const err12 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "files"},message:"must have required property '"+"files"+"'",schema:schema77.properties.spec.required,parentSchema:schema77.properties.spec,data:data4};
+const err12 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "files"},message:"must have required property '"+"files"+"'",schema:schema78.properties.spec.required,parentSchema:schema78.properties.spec,data:data4};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -7186,7 +7442,7 @@ errors++;
 }
 for(const key2 in data4){
 if(!((((key2 === "files") || (key2 === "columns")) || (key2 === "defaultCountry")) || (key2 === "sync"))){
-const err13 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema77.properties.spec,data:data4};
+const err13 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema78.properties.spec,data:data4};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -7200,7 +7456,7 @@ if(data4.files !== undefined){
 let data5 = data4.files;
 if(Array.isArray(data5)){
 if(data5.length < 1){
-const err14 = {instancePath:instancePath+"/spec/files",schemaPath:"#/properties/spec/properties/files/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema77.properties.spec.properties.files,data:data5};
+const err14 = {instancePath:instancePath+"/spec/files",schemaPath:"#/properties/spec/properties/files/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema78.properties.spec.properties.files,data:data5};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -7214,7 +7470,7 @@ for(let i0=0; i0<len0; i0++){
 let data6 = data5[i0];
 if(typeof data6 === "string"){
 if(func2(data6) < 1){
-const err15 = {instancePath:instancePath+"/spec/files/" + i0,schemaPath:"#/properties/spec/properties/files/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema77.properties.spec.properties.files.items,data:data6};
+const err15 = {instancePath:instancePath+"/spec/files/" + i0,schemaPath:"#/properties/spec/properties/files/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema78.properties.spec.properties.files.items,data:data6};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -7223,8 +7479,8 @@ vErrors.push(err15);
 }
 errors++;
 }
-if(!pattern47.test(data6)){
-const err16 = {instancePath:instancePath+"/spec/files/" + i0,schemaPath:"#/properties/spec/properties/files/items/pattern",keyword:"pattern",params:{pattern: "\\.(csv|jsonl)$"},message:"must match pattern \""+"\\.(csv|jsonl)$"+"\"",schema:"\\.(csv|jsonl)$",parentSchema:schema77.properties.spec.properties.files.items,data:data6};
+if(!pattern49.test(data6)){
+const err16 = {instancePath:instancePath+"/spec/files/" + i0,schemaPath:"#/properties/spec/properties/files/items/pattern",keyword:"pattern",params:{pattern: "\\.(csv|jsonl)$"},message:"must match pattern \""+"\\.(csv|jsonl)$"+"\"",schema:"\\.(csv|jsonl)$",parentSchema:schema78.properties.spec.properties.files.items,data:data6};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -7235,7 +7491,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/spec/files/" + i0,schemaPath:"#/properties/spec/properties/files/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema77.properties.spec.properties.files.items.type,parentSchema:schema77.properties.spec.properties.files.items,data:data6};
+const err17 = {instancePath:instancePath+"/spec/files/" + i0,schemaPath:"#/properties/spec/properties/files/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema78.properties.spec.properties.files.items.type,parentSchema:schema78.properties.spec.properties.files.items,data:data6};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -7247,7 +7503,7 @@ errors++;
 }
 }
 else {
-const err18 = {instancePath:instancePath+"/spec/files",schemaPath:"#/properties/spec/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema77.properties.spec.properties.files.type,parentSchema:schema77.properties.spec.properties.files,data:data5};
+const err18 = {instancePath:instancePath+"/spec/files",schemaPath:"#/properties/spec/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema78.properties.spec.properties.files.type,parentSchema:schema78.properties.spec.properties.files,data:data5};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -7263,7 +7519,7 @@ if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
 for(const key3 in data7){
 const _errs20 = errors;
 if(!((((key3 === "email") || (key3 === "domain")) || (key3 === "phone")) || (key3 === "linkedin_url"))){
-const err19 = {instancePath:instancePath+"/spec/columns",schemaPath:"#/properties/spec/properties/columns/propertyNames/enum",keyword:"enum",params:{allowedValues: schema77.properties.spec.properties.columns.propertyNames.enum},message:"must be equal to one of the allowed values",schema:schema77.properties.spec.properties.columns.propertyNames.enum,parentSchema:schema77.properties.spec.properties.columns.propertyNames,data:key3,propertyName:key3};
+const err19 = {instancePath:instancePath+"/spec/columns",schemaPath:"#/properties/spec/properties/columns/propertyNames/enum",keyword:"enum",params:{allowedValues: schema78.properties.spec.properties.columns.propertyNames.enum},message:"must be equal to one of the allowed values",schema:schema78.properties.spec.properties.columns.propertyNames.enum,parentSchema:schema78.properties.spec.properties.columns.propertyNames,data:key3,propertyName:key3};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -7274,7 +7530,7 @@ errors++;
 }
 var valid5 = _errs20 === errors;
 if(!valid5){
-const err20 = {instancePath:instancePath+"/spec/columns",schemaPath:"#/properties/spec/properties/columns/propertyNames",keyword:"propertyNames",params:{propertyName: key3},message:"property name must be valid",schema:schema77.properties.spec.properties.columns.propertyNames,parentSchema:schema77.properties.spec.properties.columns,data:data7};
+const err20 = {instancePath:instancePath+"/spec/columns",schemaPath:"#/properties/spec/properties/columns/propertyNames",keyword:"propertyNames",params:{propertyName: key3},message:"property name must be valid",schema:schema78.properties.spec.properties.columns.propertyNames,parentSchema:schema78.properties.spec.properties.columns,data:data7};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -7288,7 +7544,7 @@ for(const key4 in data7){
 let data8 = data7[key4];
 if(typeof data8 === "string"){
 if(func2(data8) < 1){
-const err21 = {instancePath:instancePath+"/spec/columns/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/columns/additionalProperties/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema77.properties.spec.properties.columns.additionalProperties,data:data8};
+const err21 = {instancePath:instancePath+"/spec/columns/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/columns/additionalProperties/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema78.properties.spec.properties.columns.additionalProperties,data:data8};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -7299,7 +7555,7 @@ errors++;
 }
 }
 else {
-const err22 = {instancePath:instancePath+"/spec/columns/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/columns/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema77.properties.spec.properties.columns.additionalProperties.type,parentSchema:schema77.properties.spec.properties.columns.additionalProperties,data:data8};
+const err22 = {instancePath:instancePath+"/spec/columns/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/columns/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema78.properties.spec.properties.columns.additionalProperties.type,parentSchema:schema78.properties.spec.properties.columns.additionalProperties,data:data8};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -7311,7 +7567,7 @@ errors++;
 }
 }
 else {
-const err23 = {instancePath:instancePath+"/spec/columns",schemaPath:"#/properties/spec/properties/columns/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema77.properties.spec.properties.columns.type,parentSchema:schema77.properties.spec.properties.columns,data:data7};
+const err23 = {instancePath:instancePath+"/spec/columns",schemaPath:"#/properties/spec/properties/columns/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema78.properties.spec.properties.columns.type,parentSchema:schema78.properties.spec.properties.columns,data:data7};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -7325,7 +7581,7 @@ if(data4.defaultCountry !== undefined){
 let data9 = data4.defaultCountry;
 if(typeof data9 === "string"){
 if(!pattern36.test(data9)){
-const err24 = {instancePath:instancePath+"/spec/defaultCountry",schemaPath:"#/properties/spec/properties/defaultCountry/pattern",keyword:"pattern",params:{pattern: "^[A-Z]{2}$"},message:"must match pattern \""+"^[A-Z]{2}$"+"\"",schema:"^[A-Z]{2}$",parentSchema:schema77.properties.spec.properties.defaultCountry,data:data9};
+const err24 = {instancePath:instancePath+"/spec/defaultCountry",schemaPath:"#/properties/spec/properties/defaultCountry/pattern",keyword:"pattern",params:{pattern: "^[A-Z]{2}$"},message:"must match pattern \""+"^[A-Z]{2}$"+"\"",schema:"^[A-Z]{2}$",parentSchema:schema78.properties.spec.properties.defaultCountry,data:data9};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -7336,7 +7592,7 @@ errors++;
 }
 }
 else {
-const err25 = {instancePath:instancePath+"/spec/defaultCountry",schemaPath:"#/properties/spec/properties/defaultCountry/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema77.properties.spec.properties.defaultCountry.type,parentSchema:schema77.properties.spec.properties.defaultCountry,data:data9};
+const err25 = {instancePath:instancePath+"/spec/defaultCountry",schemaPath:"#/properties/spec/properties/defaultCountry/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema78.properties.spec.properties.defaultCountry.type,parentSchema:schema78.properties.spec.properties.defaultCountry,data:data9};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -7351,7 +7607,7 @@ let data10 = data4.sync;
 if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
 for(const key5 in data10){
 if(!(key5 === "puffle")){
-const err26 = {instancePath:instancePath+"/spec/sync",schemaPath:"#/properties/spec/properties/sync/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema77.properties.spec.properties.sync,data:data10};
+const err26 = {instancePath:instancePath+"/spec/sync",schemaPath:"#/properties/spec/properties/sync/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema78.properties.spec.properties.sync,data:data10};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -7365,7 +7621,7 @@ if(data10.puffle !== undefined){
 let data11 = data10.puffle;
 if(typeof data11 === "string"){
 if(func2(data11) < 1){
-const err27 = {instancePath:instancePath+"/spec/sync/puffle",schemaPath:"#/properties/spec/properties/sync/properties/puffle/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema77.properties.spec.properties.sync.properties.puffle,data:data11};
+const err27 = {instancePath:instancePath+"/spec/sync/puffle",schemaPath:"#/properties/spec/properties/sync/properties/puffle/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema78.properties.spec.properties.sync.properties.puffle,data:data11};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -7376,7 +7632,7 @@ errors++;
 }
 }
 else {
-const err28 = {instancePath:instancePath+"/spec/sync/puffle",schemaPath:"#/properties/spec/properties/sync/properties/puffle/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema77.properties.spec.properties.sync.properties.puffle.type,parentSchema:schema77.properties.spec.properties.sync.properties.puffle,data:data11};
+const err28 = {instancePath:instancePath+"/spec/sync/puffle",schemaPath:"#/properties/spec/properties/sync/properties/puffle/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema78.properties.spec.properties.sync.properties.puffle.type,parentSchema:schema78.properties.spec.properties.sync.properties.puffle,data:data11};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -7388,7 +7644,7 @@ errors++;
 }
 }
 else {
-const err29 = {instancePath:instancePath+"/spec/sync",schemaPath:"#/properties/spec/properties/sync/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema77.properties.spec.properties.sync.type,parentSchema:schema77.properties.spec.properties.sync,data:data10};
+const err29 = {instancePath:instancePath+"/spec/sync",schemaPath:"#/properties/spec/properties/sync/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema78.properties.spec.properties.sync.type,parentSchema:schema78.properties.spec.properties.sync,data:data10};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -7400,7 +7656,7 @@ errors++;
 }
 }
 else {
-const err30 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema77.properties.spec.type,parentSchema:schema77.properties.spec,data:data4};
+const err30 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema78.properties.spec.type,parentSchema:schema78.properties.spec,data:data4};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -7412,7 +7668,7 @@ errors++;
 }
 }
 else {
-const err31 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema77.type,parentSchema:schema77,data};
+const err31 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema78.type,parentSchema:schema78,data};
 if(vErrors === null){
 vErrors = [err31];
 }

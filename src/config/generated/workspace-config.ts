@@ -28,6 +28,7 @@ export interface WorkspaceConfig {
    */
   accounts?: Account[];
   safety?: Safety;
+  guardrails?: Guardrails;
   /**
    * What apply (and so merge-to-apply) does with campaigns that are in state but no longer in Git: true retires them keeping their history (Puffle: pause, Altur: archive; one already stopped is only no longer tracked), `delete` retires them by DELETE where the API can (Puffle; the plan says what is lost), false leaves them alone and the plan shows them as notes. `apply --prune` / `--no-prune` and `plan --prune` override whether they are retired.
    */
@@ -117,4 +118,41 @@ export interface Safety {
    * Apply the percentage guard only when at least this many campaigns are managed.
    */
   minManagedForThreshold?: number;
+}
+/**
+ * Guardrails (README.md, Guardrails). Defaults: callingHours us-tcpa at error level, senderCapacity warning, maxNewContacts unset.
+ */
+export interface Guardrails {
+  /**
+   * Phone-call campaigns (Altur phone_call `scheduling` and `cycles.schedule`): every calling window, in the campaign's `timezone`, converted to each contact's local time (from the number), must stay inside the policy. Checked offline by validate.
+   */
+  callingHours?: {
+    /**
+     * `us-tcpa`: 08:00–21:00 at the called person's location (47 U.S.C. 227 / 47 CFR 64.1200(c)(1)), with stricter state rules shipped as data (e.g. Florida 08:00–20:00); `off`: no check; or a custom window `{ start, end }` (HH:MM, local to the callee) applied to every contact.
+     */
+    policy?:
+      | ("off" | "us-tcpa")
+      | {
+          /**
+           * Earliest local time a call may start (HH:MM).
+           */
+          start: string;
+          /**
+           * Latest local time a call may still be running (HH:MM).
+           */
+          end: string;
+        };
+    /**
+     * Severity of a CALLING_HOURS finding: error fails validate, warning is reported only.
+     */
+    level?: "error" | "warning";
+  };
+  /**
+   * At plan time: per sender, the daily sends asked of it by every campaign that will be running after the apply, against the sender's own daily limit as the provider reports it. `warning` (default) shows SENDER_CAPACITY in every plan and PR comment; `error` also makes `plan --detailed-exitcode` exit 3 and apply refuse without --force.
+   */
+  senderCapacity?: "off" | "warning" | "error";
+  /**
+   * Apply refuses, unless --force, when it would start or resume contacting more people than this (like safety.maxChangePercent). Unset: no limit (every plan still says how many).
+   */
+  maxNewContacts?: number;
 }

@@ -21,8 +21,8 @@ export const capabilities: KindCapabilities = {
     satisfies: { active: ["active", "cooldown"], inactive: ["inactive", "pending", "ready"] },
     actions: [
       { name: "pause", from: ["active", "cooldown"], to: "inactive", phase: "before-edit" },
-      { name: "activate", from: ["pending", "ready"], to: "active", phase: "after-edit" },
-      { name: "resume", from: ["inactive"], to: "active", phase: "after-edit" },
+      { name: "activate", from: ["pending", "ready"], to: "active", phase: "after-edit", reaches: "starts" },
+      { name: "resume", from: ["inactive"], to: "active", phase: "after-edit", reaches: "resumes" },
       { name: "archive", from: ["pending", "ready", "active", "inactive", "cooldown", "finished"], setsFlag: "archived", phase: "last" },
     ],
     flags: { archived: "archive" },
@@ -30,6 +30,8 @@ export const capabilities: KindCapabilities = {
       finished: { reason: "finished Altur campaigns cannot change status", unblock: "create a new campaign under another metadata.name" },
     },
     initialStatus: "pending",
+    // It calls (or messages) contacts while active, and between cycle iterations it is still running.
+    running: ["active", "cooldown"],
   },
   createFields: [
     "name", "agent_id", "integration_id", "integration_type", "description", "timezone", "retries",

@@ -5,6 +5,7 @@ import { capabilities } from "./capabilities.js";
 import { importRules } from "./import-rules.js";
 import { createAlturClient } from "./client.js";
 import { validateSpec } from "./validate.js";
+import { callingWindows } from "./calling-windows.js";
 
 export const altur = {
   id: "altur",
@@ -27,6 +28,6 @@ export const altur = {
       return codeLike ? { code: body.code ?? body.error, message: body.message } : { code: body.code, message: body.message ?? body.error };
     },
   },
-  kinds: [{ kind: "AlturCampaign", displayName: "Altur", validateSpec, audience, capabilities, importRules, createClient: createAlturClient }],
+  kinds: [{ kind: "AlturCampaign", displayName: "Altur", validateSpec, audience, capabilities, importRules, createClient: createAlturClient, callingWindows }],
   examples: ["altur/q2-reactivation.yaml"],
 } satisfies ProviderModule;

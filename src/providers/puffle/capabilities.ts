@@ -35,18 +35,21 @@ export const capabilities: KindCapabilities = {
         from: ["draft"],
         to: "active",
         phase: "after-edit",
+        reaches: "starts",
         preflight: true,
         // README.md §4.6: 200 means "launch started"; launching → active in the background,
         // typically within about 2 minutes (docs advise polling every 30 s); a failed dispatch rolls back to draft.
         settles: { through: ["launching"], rollback: ["draft"], timeoutSeconds: 180, pollSeconds: 30 },
       },
       { name: "pause", from: ["active"], to: "paused", phase: "before-edit" },
-      { name: "resume", from: ["paused"], to: "active", phase: "after-edit" },
+      { name: "resume", from: ["paused"], to: "active", phase: "after-edit", reaches: "resumes" },
     ],
     terminal: {
       completed: { reason: "completed Puffle campaigns are terminal: no action leads out of completed", unblock: "create a new campaign under another metadata.name" },
     },
     initialStatus: "draft",
+    // It sends while active; a launching campaign is already dispatching (README.md §4.6).
+    running: ["active", "launching"],
   },
   createFields: ["type", "name", "sender_account_ids", "skip_other_campaigns", "operating_hours", "daily_limit", "stop_on_reply", "open_tracking", "signature"],
   createRequired: ["type", "name", "sender_account_ids"],

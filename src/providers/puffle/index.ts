@@ -7,6 +7,7 @@ import { capabilities } from "./capabilities.js";
 import { importRules } from "./import-rules.js";
 import { createPuffleClient } from "./client.js";
 import { validateSpec } from "./validate.js";
+import { senderCapacity } from "./sender-capacity.js";
 
 export const puffle = {
   id: "puffle",
@@ -32,6 +33,8 @@ export const puffle = {
       createClient: createPuffleClient,
       // docs/design.md §11: a sender account may be named `{ sender: "<email or display name>" }`.
       lookups: [{ path: "sender_account_ids", each: true, key: "sender" }],
+      // Guardrails (docs/design.md §14): what a running campaign asks of its senders, and their limits.
+      senderCapacity,
     },
     // README.md §14; written by SuppressionList sync (docs/design.md §15).
     BLOCKED_COMPANIES_KIND,

@@ -29,6 +29,12 @@ export const PUFFLE_RESPONSES = responseSchemas({
     required: ["accounts"],
     properties: { accounts: { type: "array", items: { type: "object", required: ["id"], properties: { id: { type: "string" } } } } },
   },
+  /** GET /api/campaigns/settings → `{ accounts: [{ id, daily_limit, display_name, email_address, ... }], schedules, weekly_stats }` [D, README.md §13]. */
+  campaignSettings: {
+    type: "object",
+    required: ["accounts"],
+    properties: { accounts: { type: "array", items: { type: "object", required: ["id"], properties: { id: { type: "string" } } } } },
+  },
   /** GET /api/campaigns/{id}/validate → `{ ready, checks, errors, warnings }`. */
   validate: {
     type: "object",
