@@ -89,18 +89,23 @@ describe("minimal reads: detail GETs that cannot change the plan are skipped", (
     await clearLogs(sb);
     const noop = await ws.run(["apply", "--auto-approve"]);
     expect(noop.code, noop.stdout + noop.stderr).toBe(0);
-    expect(await puffleGets()).toEqual(["/api/campaigns", `/api/campaigns/${id}`]);
+    // The settings read is the sender-capacity guardrail's (an active email campaign: docs/design.md §14), once per plan.
+    expect(await puffleGets()).toEqual(["/api/campaigns", `/api/campaigns/${id}`, "/api/campaigns/settings"]);
     expect((await sb.requests("puffle")).filter((r) => r.method !== "GET")).toEqual([]);
     const entry = (await ws.state()).campaigns[ADDRESS] as { observed?: unknown; applied: Record<string, unknown> };
     expect(entry.observed).toEqual({ status: "active" });
     expect(entry.applied.sequence_nodes).toEqual(puffleEmail.sequence_nodes);
 
-    // From now on the list alone: plan, drift and apply.
-    for (const args of [["plan", "--detailed-exitcode"], ["drift"], ["apply", "--auto-approve"]]) {
+    // From now on no detail read: the list alone (plus the guardrail's one settings read where a plan is made).
+    for (const [args, gets] of [
+      [["plan", "--detailed-exitcode"], ["/api/campaigns", "/api/campaigns/settings"]],
+      [["drift"], ["/api/campaigns"]],
+      [["apply", "--auto-approve"], ["/api/campaigns", "/api/campaigns/settings"]],
+    ] as const) {
       await clearLogs(sb);
-      const res = await ws.run(args);
+      const res = await ws.run([...args]);
       expect(res.code, `${args.join(" ")}: ${res.stdout}${res.stderr}`).toBe(0);
-      expect(await puffleGets()).toEqual(["/api/campaigns"]);
+      expect(await puffleGets()).toEqual(gets);
     }
   });
 
@@ -129,8 +134,8 @@ describe("minimal reads: detail GETs that cannot change the plan are skipped", (
     expect(observed.sort()).toEqual([[draft, "draft"], [launched, "active"]].sort());
     await clearLogs(sb);
     expect((await ws.run(["plan", "--detailed-exitcode"])).code).toBe(0);
-    // The draft's sequence can change in the UI: read; the launched one cannot: not read.
-    expect(await puffleGets()).toEqual(["/api/campaigns", `/api/campaigns/${draft}`]);
+    // The draft's sequence can change in the UI: read; the launched one cannot: not read (settings: the guardrail's).
+    expect(await puffleGets()).toEqual(["/api/campaigns", `/api/campaigns/${draft}`, "/api/campaigns/settings"]);
 
     // state adopt: forget the launched campaign and adopt it again by id.
     const address = Object.entries((await ws.state()).campaigns).find(([, e]) => e.id === launched)![0];
@@ -140,6 +145,6 @@ describe("minimal reads: detail GETs that cannot change the plan are skipped", (
     expect(((await ws.state()).campaigns[address] as { observed?: unknown }).observed).toEqual({ status: "active" });
     await clearLogs(sb);
     expect((await ws.run(["plan", "--detailed-exitcode"])).code).toBe(0);
-    expect(await puffleGets()).toEqual(["/api/campaigns", `/api/campaigns/${draft}`]);
+    expect(await puffleGets()).toEqual(["/api/campaigns", `/api/campaigns/${draft}`, "/api/campaigns/settings"]);
   });
 });
