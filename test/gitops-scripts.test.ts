@@ -248,6 +248,34 @@ describe("drift-issue.cjs", () => {
     expect(gh.calls.slice(7)).toEqual(["create drift"]);
   });
 
+  it("shards: one issue per shard directory; one shard in sync closes its own issue only (and the root's is another)", async () => {
+    const gh = fakeGitHub();
+    const dir = tempDir();
+    for (const shard of ["clients/acme", "clients/beta"]) {
+      mkdirSync(join(dir, shard), { recursive: true });
+      writeFileSync(join(dir, shard, "drift.md"), `## Drift\n${shard} altur/default/q2 retries\n`);
+      writeFileSync(join(dir, shard, "drift.json"), report(["altur/default/q2"]));
+    }
+    writeFileSync(join(dir, "drift.md"), "## Drift\nroot\n");
+    writeFileSync(join(dir, "drift.json"), report(["altur/default/q2"]));
+    await runModule(driftIssue, { github: gh.github, dir, env: { ...base, DRIFT_EXITCODE: "2", CAMPAIGNCTL_DIR: "clients/acme" } });
+    await runModule(driftIssue, { github: gh.github, dir, env: { ...base, DRIFT_EXITCODE: "2", CAMPAIGNCTL_DIR: "clients/beta" } });
+    await runModule(driftIssue, { github: gh.github, dir, env: { ...base, DRIFT_EXITCODE: "2" } });
+    expect(gh.issues.map((i) => i.title)).toEqual([
+      "campaignctl: drift detected in clients/acme",
+      "campaignctl: drift detected in clients/beta",
+      "campaignctl: drift detected",
+    ]);
+    expect(gh.issues[0]!.body).toContain("clients/acme altur/default/q2 retries");
+    expect(gh.issues[0]!.body).not.toContain("clients/beta");
+    // The same shard again: its own issue is updated, no new one.
+    await runModule(driftIssue, { github: gh.github, dir, env: { ...base, DRIFT_EXITCODE: "2", CAMPAIGNCTL_DIR: "clients/beta" } });
+    expect(gh.calls.slice(-1)).toEqual(["update #2"]);
+    await runModule(driftIssue, { github: gh.github, dir, env: { ...base, DRIFT_EXITCODE: "0", CAMPAIGNCTL_DIR: "clients/acme" } });
+    expect(gh.issues.map((i) => i.state)).toEqual(["closed", "open", "open"]);
+    expect(gh.calls.slice(-2)).toEqual(["createComment #1", "update #1 closed/completed"]);
+  });
+
   it("reads the set from the real `campaignctl drift --out` JSON shape (whole-campaign drift and errors count)", () => {
     const set = driftIssue.driftedSet({
       campaigns: [

@@ -3,7 +3,7 @@
  * origin, a clone on a feature branch, `--changed origin/main` as a pull request's job would run it.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -298,7 +298,8 @@ describe("campaignctl init --shard", () => {
     expect(config).toContain("$schema=../../node_modules/campaignctl/schemas/campaignctl.schema.json");
     expect(config).toContain("provider: altur");
     expect(existsSync(join(work, "clients/delta/campaigns/puffle/linkedin-cto-outreach.yaml"))).toBe(true);
-    expect(existsSync(join(work, ".github"))).toBe(false);
+    // The shard workflows (one job per shard), written once for the repository: test/shard-workflows.test.ts.
+    expect(readdirSync(join(work, ".github", "workflows")).sort()).toEqual(["apply.yml", "drift.yml", "plan.yml"]);
     const valid = await runInProcess(["--chdir", "clients/delta", "validate"], { cwd: work });
     expect(valid.code, valid.stdout).toBe(0);
     const listed = await runInProcess(["shards"], { cwd: work });

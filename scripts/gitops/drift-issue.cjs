@@ -7,6 +7,8 @@
 //   drift exit 0: comment "in sync again" and close it.
 // The set is kept in the body as a hidden line. Inputs (environment): DRIFT_EXITCODE, RUN_URL; files
 // drift.md (the report) and drift.json (`campaignctl drift --out`) in CAMPAIGNCTL_DIR (default: the working directory).
+// In a repository with shards, each shard directory (CAMPAIGNCTL_DIR other than ".") has an issue of its own:
+// its marker and title name the directory, so one shard's run never updates or closes another's issue.
 "use strict";
 
 const MARKER = "<!-- campaignctl-drift -->";
@@ -33,6 +35,11 @@ function setInBody(body) {
   }
 }
 
+/** The hidden marker of this workspace's issue (one per shard directory; the root's is MARKER itself). */
+function markerFor(env) {
+  return env.CAMPAIGNCTL_DIR && env.CAMPAIGNCTL_DIR !== "." ? MARKER.replace(" -->", " " + env.CAMPAIGNCTL_DIR + " -->") : MARKER;
+}
+
 const list = (xs) => xs.map((a) => "- `" + a + "`").join("\n");
 
 module.exports = async function driftIssue({ github, context, core, env = process.env, fs = require("fs") }) {
@@ -43,7 +50,8 @@ module.exports = async function driftIssue({ github, context, core, env = proces
   const run = "([workflow run](" + RUN_URL + "))";
 
   const open = await github.paginate(github.rest.issues.listForRepo, { owner, repo, state: "open", labels: LABEL, per_page: 100 });
-  const mine = open.filter((i) => !i.pull_request && (i.body || "").includes(MARKER));
+  const marker = markerFor(env);
+  const mine = open.filter((i) => !i.pull_request && (i.body || "").split("\n").includes(marker));
   const existing = mine[0];
 
   if (DRIFT_EXITCODE === "0") {
@@ -59,7 +67,7 @@ module.exports = async function driftIssue({ github, context, core, env = proces
   const set = driftedSet(JSON.parse(fs.readFileSync(at("drift.json"), "utf8")));
   let report = fs.readFileSync(at("drift.md"), "utf8");
   const head = [
-    MARKER,
+    marker,
     SET_PREFIX + JSON.stringify(set) + " -->",
     "campaignctl found drift between Git, the recorded state and the live campaigns: " + set.length + " campaign(s).",
     "",
@@ -92,9 +100,10 @@ module.exports = async function driftIssue({ github, context, core, env = proces
     if (err.status !== 404) throw err;
     await github.rest.issues.createLabel({ owner, repo, name: LABEL, color: "d93f0b", description: "Live campaigns differ from Git (campaignctl drift)" });
   }
-  const created = await github.rest.issues.create({ owner, repo, title: "campaignctl: drift detected", body, labels: [LABEL] });
+  const created = await github.rest.issues.create({ owner, repo, title: "campaignctl: drift detected" + (marker === MARKER ? "" : " in " + env.CAMPAIGNCTL_DIR), body, labels: [LABEL] });
   core.info("Opened drift issue #" + created.data.number);
 };
 module.exports.driftedSet = driftedSet;
 module.exports.setInBody = setInBody;
 module.exports.MARKER = MARKER;
+module.exports.markerFor = markerFor;

@@ -61,7 +61,7 @@ export interface ShardListing {
   total: number;
   /** With --changed: shard directories whose campaignctl.yaml was deleted since the base (their campaigns are orphans now). */
   removed: string[];
-  /** The listed shards for a GitHub matrix (`strategy.matrix: ${{ fromJSON(...) }}`): `{ include: [{dir, name, environment}] }`. */
+  /** The listed shards for a GitHub matrix (`strategy.matrix: ${{ fromJSON(...) }}`): `{ include: [{dir, name, environment, concurrency, secretSuffix}] }`. */
   matrix: { include: MatrixEntry[] };
   /** The same entries in matrices of at most MATRIX_MAX_JOBS (drift of all shards, one job per batch entry). */
   batches: { include: MatrixEntry[] }[];
@@ -73,6 +73,10 @@ export interface MatrixEntry {
   dir: string;
   name: string;
   environment: string;
+  /** The job's concurrency group (`campaignctl-<name>`, the same as environment): one apply or drift of a shard at a time. */
+  concurrency: string;
+  /** The name, upper-cased with `_` for `-`: plan and drift read that shard's keys from repository secrets `<apiKeyEnv>_<secretSuffix>`. */
+  secretSuffix: string;
 }
 
 export interface ListShardsOptions {
@@ -177,7 +181,7 @@ export async function listShards(opts: ListShardsOptions): Promise<ShardListing>
     removed = diff.deletedConfigs.map((f) => resolve(f, "..")).filter((d) => !current.has(d) && isUnder(d, realRoot)).map((d) => relative(realRoot, d).split(sep).join("/") || ".");
   }
 
-  const include = listed.map(({ dir, name, environment }) => ({ dir, name, environment }));
+  const include = listed.map(({ dir, name, environment }) => ({ dir, name, environment, concurrency: environment, secretSuffix: name.toUpperCase().replace(/-/g, "_") }));
   const batches: { include: MatrixEntry[] }[] = [];
   for (let i = 0; i < include.length; i += MATRIX_MAX_JOBS) batches.push({ include: include.slice(i, i + MATRIX_MAX_JOBS) });
   return {

@@ -3,7 +3,7 @@ import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, posix, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ProviderId } from "../../core/types.js";
-import { placeShard } from "../../engine/shards.js";
+import { findShardDirs, placeShard } from "../../engine/shards.js";
 import { defaultApiKeyEnv, providerById, providerIds } from "../../providers/registry.js";
 import type { CommandContext, RegisterCommand } from "../context.js";
 import { CliError } from "../io.js";
@@ -16,11 +16,15 @@ import { actionRef, PACKAGE, PACKAGE_ROOT, releaseTarballUrl } from "../package-
  * campaignctl action (action.yml) pinned to this version — the very workflows campaignctl's own repository
  * runs with `uses: ./`, shipped in the package. No scripts are copied: an upgrade is a version bump.
  * Never overwrites a file unless --force, and even then only the workflows and dependabot.yml (the files
- * init owns), never the campaigns, the config or package.json.
+ * init owns), never the campaigns, the config or package.json. In a repository with shards (README "Shards:
+ * many clients") the workflows are templates/shards/ (one job per shard) and no workspace is written at the root.
  */
 
 /** From the package, with `uses: ./` pinned to this version's action. */
-const WORKFLOWS = ["plan.yml", "apply.yml", "drift.yml"].map((f) => `.github/workflows/${f}`);
+const WORKFLOW_NAMES = ["plan.yml", "apply.yml", "drift.yml"];
+const WORKFLOWS = WORKFLOW_NAMES.map((f) => `.github/workflows/${f}`);
+/** The workflows of a repository with shards (README "Shards: many clients"), shipped in the package, `uses: ./` pinned like the others. */
+const SHARD_TEMPLATES = "templates/shards/";
 const DEPENDABOT = ".github/dependabot.yml";
 /** What --force may overwrite: the plumbing init owns; everything else is the user's. */
 const OWNED = new Set([...WORKFLOWS, DEPENDABOT]);
@@ -144,19 +148,32 @@ async function exampleCampaign(file: string, target = file): Promise<string> {
   return SCHEMA_LINE.test(text) ? text.replace(SCHEMA_LINE, header) : `${header}\n${text}`;
 }
 
-/** Every file init writes: path relative to DIR → content. */
-async function filesToWrite(dir: string, providers: readonly ProviderId[]): Promise<Map<string, string>> {
+/** The shard directories below DIR (relative), when DIR is a repository with shards: shards below it and no workspace at its root. */
+async function shardsBelow(dir: string): Promise<string[]> {
+  if (!existsSync(dir) || existsSync(join(dir, "campaignctl.yaml"))) return [];
+  return (await findShardDirs(dir)).map((d) => relative(dir, d).split(/[\\/]/).join("/"));
+}
+
+/**
+ * Every file init writes: path relative to DIR → content. In a repository with shards (`shards` not empty)
+ * no workspace at the root (it would hold the shards): package.json, .gitignore, the shard workflows.
+ */
+async function filesToWrite(dir: string, providers: readonly ProviderId[], shards: readonly string[]): Promise<Map<string, string>> {
   const files = new Map<string, string>();
   files.set("package.json", packageJson(dir));
-  files.set("campaignctl.yaml", workspaceConfig(providers));
+  if (shards.length === 0) files.set("campaignctl.yaml", workspaceConfig(providers));
   files.set(".gitignore", GITIGNORE);
-  for (const p of providers) {
-    for (const example of providerById(p).examples) {
-      const file = `campaigns/${example}`;
-      files.set(file, await exampleCampaign(file));
+  if (shards.length === 0) {
+    for (const p of providers) {
+      for (const example of providerById(p).examples) {
+        const file = `campaigns/${example}`;
+        files.set(file, await exampleCampaign(file));
+      }
     }
+    for (const wf of WORKFLOWS) files.set(wf, pinAction(await readFile(new URL(wf, PACKAGE_ROOT), "utf8")));
+  } else {
+    for (const [path, text] of await shardWorkflowFiles()) files.set(path, text);
   }
-  for (const wf of WORKFLOWS) files.set(wf, pinAction(await readFile(new URL(wf, PACKAGE_ROOT), "utf8")));
   files.set(DEPENDABOT, DEPENDABOT_YML);
   return files;
 }
@@ -195,19 +212,18 @@ async function shardFiles(dir: string, environment: string, providers: readonly 
       files.set(target, await exampleCampaign(source, target));
     }
   }
-  for (const [path, text] of shardWorkflowFiles(dir)) files.set(path, text);
   return files;
 }
 
 /**
- * Hook for per-shard workflows (docs/design.md §18): the files a repository with shards needs for this shard
- * (e.g. a matrix entry or a caller of the versioned GitHub Action), relative to the repository root.
- * TODO(issue 29, GitHub Action): filled by the Action's structure; until then `init --shard` writes no
- * workflow — the shard is found by `campaignctl shards`, which the workflows run.
+ * The workflows of a repository with shards (docs/design.md §18), relative to the repository root: the same
+ * three files for every shard — each job list comes from `campaignctl shards` at run time (a matrix over the
+ * shards JSON), so adding a shard changes no workflow. From the package's templates/shards/, pinned.
  */
-function shardWorkflowFiles(dir: string): Map<string, string> {
-  void dir;
-  return new Map();
+async function shardWorkflowFiles(): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  for (const name of WORKFLOW_NAMES) files.set(`.github/workflows/${name}`, pinAction(await readFile(new URL(SHARD_TEMPLATES + name, PACKAGE_ROOT), "utf8")));
+  return files;
 }
 
 async function initShard(ctx: CommandContext, dirArg: string, providers: readonly ProviderId[]): Promise<number> {
@@ -215,6 +231,14 @@ async function initShard(ctx: CommandContext, dirArg: string, providers: readonl
   const shard = await placeShard(io.cwd, dirArg);
   const environment = `campaignctl-${shard.name}`;
   const files = await shardFiles(shard.dir, environment, providers);
+  // The shard workflows serve every shard: written when missing, left alone when present (never overwritten).
+  const workflows = await shardWorkflowFiles();
+  const keptWorkflows: string[] = [];
+  for (const [path, text] of workflows) {
+    const target = join(shard.repoRoot, path);
+    if (!existsSync(target)) files.set(path, text);
+    else if ((await readFile(target, "utf8")) !== text) keptWorkflows.push(path);
+  }
   const existing = [...files.keys()].filter((f) => existsSync(join(shard.repoRoot, f)));
   if (existing.length > 0) {
     throw new CliError(`init --shard would overwrite ${existing.length} existing file(s); nothing was written:\n${existing.map((f) => `  ${f}`).join("\n")}`);
@@ -234,7 +258,16 @@ async function initShard(ctx: CommandContext, dirArg: string, providers: readonl
         "Next steps:",
         `  npx campaignctl --chdir ${shard.dir} validate`,
         `  On GitHub: create the environment ${environment} (Settings → Environments) with this client's keys`,
-        `  as its secrets (${keys}) and its required reviewers; \`campaignctl shards\` lists the shard for the workflows.`,
+        `  as its secrets (${keys}) and its required reviewers (apply); and the read keys for plan and drift as`,
+        `  repository secrets ${providers.filter((p) => providerById(p).kinds.some((k) => k.capabilities.readable)).map((p) => `${defaultApiKeyEnv(p)}_${shard.name.toUpperCase().replace(/-/g, "_")}`).join(", ") || "(none: no provider here has a read API)"}.`,
+        "  `campaignctl shards` lists the shard for the workflows (README: Shards: many clients).",
+        ...(keptWorkflows.length > 0
+          ? [
+              "",
+              `Kept as they are: ${keptWorkflows.join(", ")} (not the shard workflows of this version). In a repository`,
+              "with shards, `campaignctl init --force` at its root replaces them with the workflows that run one job per shard.",
+            ]
+          : []),
         "",
       ].join("\n"),
     );
@@ -263,6 +296,8 @@ export const register: RegisterCommand = (program, run) => {
         "  .github/workflows/apply.yml   on merge: plan shown in the job summary, then the approved saved plan applied",
         "  .github/workflows/drift.yml   hourly drift check (one issue while drift remains)",
         "  .github/dependabot.yml        version bumps of the action",
+        "  In a repository with shards (campaignctl.yaml files below DIR, none in DIR itself): no campaignctl.yaml",
+        "  or campaigns/ at the root, and workflows that run one job per shard (README, Shards: many clients).",
         "",
         "Examples:",
         "  campaignctl init my-campaigns",
@@ -282,7 +317,8 @@ export const register: RegisterCommand = (program, run) => {
         }
         const dir = resolve(io.cwd, dirArg);
         if (existsSync(dir) && !(await isDirectory(dir))) throw new CliError(`${dirArg} exists and is not a directory`);
-        const files = await filesToWrite(dir, providers);
+        const shards = await shardsBelow(dir);
+        const files = await filesToWrite(dir, providers, shards);
         const existing = [...files.keys()].filter((f) => existsSync(join(dir, f)));
         // --force refreshes only what init owns; the user's campaigns, config and package.json are kept.
         const kept = new Set(opts.force === true ? existing.filter((f) => !OWNED.has(f)) : []);
@@ -303,7 +339,11 @@ export const register: RegisterCommand = (program, run) => {
           const overwritten = new Set(existing);
           io.stdout.write(`Wrote a campaigns repository for ${providers.join(", ")} in ${dir}:\n`);
           for (const f of files.keys()) io.stdout.write(`  ${f}${kept.has(f) ? " (kept: yours)" : overwritten.has(f) ? " (overwritten)" : ""}\n`);
-          io.stdout.write(nextSteps(dir, io.cwd, providers));
+          io.stdout.write(
+            shards.length > 0
+              ? `\nA repository with ${shards.length} shard(s) (${shards.slice(0, 5).join(", ")}${shards.length > 5 ? ", …" : ""}): no workspace at its root; the workflows run one job per shard (campaignctl's README, "Shards: many clients").\n`
+              : nextSteps(dir, io.cwd, providers),
+          );
         }
         return 0;
       }),
