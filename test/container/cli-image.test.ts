@@ -110,9 +110,11 @@ describe.skipIf(skip)("the CLI image (Dockerfile.cli) runs validate, plan and ap
     const version = await runImage(["--version"]);
     expect(version.code).toBe(0);
     expect(version.stdout.trim()).toBe((JSON.parse(readFileSync(join(import.meta.dirname, "..", "..", "package.json"), "utf8")) as { version: string }).version);
-    for (const f of ["package.json", "campaigns/puffle/linkedin-cto-outreach.yaml", ".github/workflows/apply.yml", "scripts/gitops/commit-state.sh"]) {
+    for (const f of ["package.json", "campaigns/puffle/linkedin-cto-outreach.yaml", ".github/workflows/apply.yml", ".github/dependabot.yml"]) {
       expect(existsSync(join(workspace!, f)), f).toBe(true);
     }
+    // The pipeline's scripts are the action's (uses: campaignctl/campaignctl@vX.Y.Z), no longer copied (README, the action).
+    expect(existsSync(join(workspace!, "scripts/gitops"))).toBe(false);
   }, 120_000);
 
   it("validate (no request), plan (GETs only), apply, plan again (no changes)", async () => {
