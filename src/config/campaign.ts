@@ -7,8 +7,8 @@ import type { AudienceReference } from "./audience.js";
 import { explainSchemaErrors } from "./schema-errors.js";
 import { LIMITS } from "./files.js";
 import { validateCampaignSchema } from "./schemas.js";
-import { parseYamlFast } from "./fast-yaml.js";
-import { makeDiagnostic, parseYamlMapping, type DocPath, type Position, type Target, type YamlSource } from "./source.js";
+import { FastSourceUnsure, parseYamlFast, type FastSource } from "./fast-yaml.js";
+import { makeDiagnostic, parseYamlMapping, prescan, type DocPath, type Position, type Target, type YamlSource } from "./source.js";
 
 export const DEFAULT_ACCOUNT = "default";
 
@@ -129,23 +129,32 @@ function audienceReference(raw: JsonObject, at: (path: DocPath, target?: Target)
 
 /**
  * Parses campaign YAML text (one document) and validates it: what `import` checks before writing a file.
- * A file that is valid takes the fast parse (./fast-yaml.ts); any diagnostic, or a construct the fast
- * parse does not vouch for, and the file is checked again from scratch with the positional parser, so
- * every message and position is the positional parser's.
+ * One parse per file whatever its diagnostics: the fast scan (./fast-yaml.ts) gives the value and the
+ * positions of its nodes; the positional parser runs instead only when the fast scan does not vouch
+ * for the file (a construct it declines, or a YAML warning or size limit the positional parser would
+ * report), or when a diagnostic points where the scan cannot be sure (FastSourceUnsure), so every
+ * message and position is the positional parser's.
  */
 export function checkCampaignText(text: string, file: string): CampaignCheckResult {
   const fast = parseYamlFast(text);
   if (fast) {
-    const result = checkCampaignDocument({ file, value: fast.value });
-    if (result.decl && result.diagnostics.length === 0) {
-      const decl = withLazySource(result.decl, text, file, fast.start);
-      return { decl, diagnostics: [], ...(result.audience ? { audience: locatedAudience(result.audience, decl) } : {}) };
+    let result: CampaignCheckResult | undefined;
+    try {
+      result = checkCampaignDocument({ file, value: fast.value, source: fast.source });
+    } catch (err) {
+      if (!(err instanceof FastSourceUnsure)) throw err;
     }
+    // The size limits hold for every file, clean or not (the positional parser reports them first, alone).
+    if (result && parsesWithoutDiagnostics(text, file, fast.value)) return finish(result, [], text, file);
   }
   const parsed = parseYamlMapping(text, file);
   if (parsed.value === undefined) return { diagnostics: parsed.diagnostics };
   const result = checkCampaignDocument({ file, value: parsed.value, ...(parsed.source ? { source: parsed.source } : {}) });
-  const diagnostics = [...parsed.diagnostics, ...result.diagnostics];
+  return finish(result, parsed.diagnostics, text, file);
+}
+
+function finish(result: CampaignCheckResult, parseDiagnostics: readonly Diagnostic[], text: string, file: string): CampaignCheckResult {
+  const diagnostics = [...parseDiagnostics, ...result.diagnostics];
   const found = result.decl ?? result.partial;
   if (!found) return { diagnostics };
   const decl = withLazySource(found, text, file, found.source);
@@ -153,6 +162,24 @@ export function checkCampaignText(text: string, file: string): CampaignCheckResu
   // A file holding several documents is an error even when the first one is fine.
   if (!result.decl || diagnostics.some((d) => d.severity === "error")) return { diagnostics, partial: decl, ...audience };
   return { decl, diagnostics, ...audience };
+}
+
+/**
+ * The positional parser would report nothing of its own on a file the fast scan accepted: no size
+ * limit is exceeded (the same limits, checked on the text and the value). Its other diagnostics
+ * (syntax, duplicate keys, several documents, tags, complex keys, flow indentation warnings) are
+ * constructs the fast scan already declines.
+ */
+function parsesWithoutDiagnostics(text: string, file: string, value: unknown): boolean {
+  return prescan(text, file) === undefined && withinLimits(value);
+}
+
+function withinLimits(value: unknown): boolean {
+  if (typeof value === "string") return value.length <= LIMITS.stringLength;
+  if (value === null || typeof value !== "object") return true;
+  if (Array.isArray(value)) return value.length <= LIMITS.sequenceLength && value.every(withinLimits);
+  const entries = Object.entries(value);
+  return entries.length <= LIMITS.keysPerMapping && entries.every(([k, v]) => k.length <= LIMITS.stringLength && withinLimits(v));
 }
 
 /** Audience positions through the campaign's (lazily built) source positions. */
@@ -170,11 +197,21 @@ function locatedAudience(ref: AudienceReference, decl: ResourceDecl): AudienceRe
 
 /**
  * Keep the text, not the syntax tree (about 17 KB per campaign): later positions are rare, so the
- * tree is built the first time one is asked for.
+ * positions are scanned again the first time one is asked for (the fast scan; the positional parser
+ * where the scan is not sure).
  */
 function withLazySource(decl: ResourceDecl, text: string, file: string, start: Position): ResourceDecl {
+  let fast: FastSource | undefined | null;
   let source: YamlSource | undefined;
   const locate = (path: DocPath): SourceLocation => {
+    if (fast === undefined) fast = parseYamlFast(text)?.source ?? null;
+    if (fast && !source) {
+      try {
+        return { file, ...fast.locate(path) };
+      } catch (err) {
+        if (!(err instanceof FastSourceUnsure)) throw err;
+      }
+    }
     source ??= parseYamlMapping(text, file).source;
     return { file, ...(source?.locate(path) ?? start) };
   };

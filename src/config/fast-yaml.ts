@@ -19,8 +19,6 @@ import { yamlParses } from "./yaml-lib.js";
  *   js-yaml), `+.5`, `-.5` (numbers only in yaml), `-0` (0 in js-yaml, -0 in yaml);
  * - a document start marker followed by content on its line (`--- a: 1`), a line over 1024 characters
  *   (yaml refuses longer implicit keys).
- * - a line that starts with the end of a flow collection (`]`, `}`): yaml warns that it should be more
- *   indented than its parent, js-yaml takes it silently.
  * Everything else resolves the same in both (YAML 1.2 core schema); test/validate.test.ts compares
  * the two on the examples, the fixtures and a list of tricky scalars.
  *
@@ -35,7 +33,7 @@ const require = createRequire(import.meta.url);
 
 /** Indicators at the start of a token ("\n" is put before the text so that its start counts). */
 const UNSAFE_TOKEN = /[\s[{,](?:[&*]\S|!|\?(?:\s|$)|[+-]0x|0b[01]|[+-]\.\d|-0(?![1-9xob]))/;
-const UNSAFE_LINE = /^(?:%|---[ \t]+[^\s#]|[ \t]*[\]}])/m;
+const UNSAFE_LINE = /^(?:%|---[ \t]+[^\s#])/m;
 const MAX_LINE = 1024;
 
 function unsafeText(text: string): boolean {
