@@ -38,4 +38,10 @@ describe("start-up: heavy modules load only when a command needs them", () => {
     // The probe sees CommonJS modules: js-yaml (the fast parser) is one, so the list is not empty by accident.
     expect(loaded.some((p) => /[\\/]js-yaml[\\/]/.test(p))).toBe(true);
   });
+
+  it("validate of a sound workspace parses each file once, by the fast scan: the positional parser (yaml) is not loaded", () => {
+    const loaded = loadedBy(["validate"], dir);
+    expect(loaded.filter((p) => /[\\/]node_modules[\\/]yaml[\\/]/.test(p))).toEqual([]);
+    expect(loaded.some((p) => /[\\/]js-yaml[\\/]/.test(p))).toBe(true);
+  });
 });

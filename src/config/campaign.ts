@@ -7,8 +7,9 @@ import type { AudienceReference } from "./audience.js";
 import { explainSchemaErrors } from "./schema-errors.js";
 import { LIMITS } from "./files.js";
 import { validateCampaignSchema } from "./schemas.js";
-import { FastSourceUnsure, parseYamlFast, type FastSource } from "./fast-yaml.js";
-import { makeDiagnostic, parseYamlMapping, prescan, type DocPath, type Position, type Target, type YamlSource } from "./source.js";
+import { FastSourceUnsure, parseYamlFast } from "./fast-yaml.js";
+import { parsesWithoutDiagnostics, scannedSource, type DocSource } from "./parse.js";
+import { makeDiagnostic, parseYamlMapping, type DocPath, type Position, type Target, type YamlSource } from "./source.js";
 
 export const DEFAULT_ACCOUNT = "default";
 
@@ -164,24 +165,6 @@ function finish(result: CampaignCheckResult, parseDiagnostics: readonly Diagnost
   return { decl, diagnostics, ...audience };
 }
 
-/**
- * The positional parser would report nothing of its own on a file the fast scan accepted: no size
- * limit is exceeded (the same limits, checked on the text and the value). Its other diagnostics
- * (syntax, duplicate keys, several documents, tags, complex keys, flow indentation warnings) are
- * constructs the fast scan already declines.
- */
-function parsesWithoutDiagnostics(text: string, file: string, value: unknown): boolean {
-  return prescan(text, file) === undefined && withinLimits(value);
-}
-
-function withinLimits(value: unknown): boolean {
-  if (typeof value === "string") return value.length <= LIMITS.stringLength;
-  if (value === null || typeof value !== "object") return true;
-  if (Array.isArray(value)) return value.length <= LIMITS.sequenceLength && value.every(withinLimits);
-  const entries = Object.entries(value);
-  return entries.length <= LIMITS.keysPerMapping && entries.every(([k, v]) => k.length <= LIMITS.stringLength && withinLimits(v));
-}
-
 /** Audience positions through the campaign's (lazily built) source positions. */
 function locatedAudience(ref: AudienceReference, decl: ResourceDecl): AudienceReference {
   const located = (path: DocPath): Position | undefined => {
@@ -201,18 +184,12 @@ function locatedAudience(ref: AudienceReference, decl: ResourceDecl): AudienceRe
  * where the scan is not sure).
  */
 function withLazySource(decl: ResourceDecl, text: string, file: string, start: Position): ResourceDecl {
-  let fast: FastSource | undefined | null;
-  let source: YamlSource | undefined;
+  let source: DocSource | undefined | null;
   const locate = (path: DocPath): SourceLocation => {
-    if (fast === undefined) fast = parseYamlFast(text)?.source ?? null;
-    if (fast && !source) {
-      try {
-        return { file, ...fast.locate(path) };
-      } catch (err) {
-        if (!(err instanceof FastSourceUnsure)) throw err;
-      }
+    if (source === undefined) {
+      const scan = parseYamlFast(text)?.source;
+      source = scan ? scannedSource(scan, () => parseYamlMapping(text, file).source) : (parseYamlMapping(text, file).source ?? null);
     }
-    source ??= parseYamlMapping(text, file).source;
     return { file, ...(source?.locate(path) ?? start) };
   };
   return { ...decl, source: { file, line: start.line, col: start.col }, locate };
