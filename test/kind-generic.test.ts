@@ -10,7 +10,7 @@ import { closeSessions, openSessions, sessionForKind } from "../src/engine/sessi
 import { answerSource, asObject, idString } from "../src/providers/mapping.js";
 import { puffle } from "../src/providers/puffle/index.js";
 import { catalog, kindAtAddress, registerProvider } from "../src/providers/registry.js";
-import type { KindModule, LiveResource, ProviderModule } from "../src/providers/types.js";
+import type { ClientFactory, KindModule, LiveResource, ProviderModule } from "../src/providers/types.js";
 import { StateStore } from "../src/state/journal.js";
 import { useSandbox } from "./support/sandbox.js";
 
@@ -26,7 +26,7 @@ const sb = useSandbox({ rateLimits: false });
 const primary = puffle.kinds[0] as KindModule;
 const readonlyCaps = (readable: boolean): KindCapabilities => ({ ...primary.capabilities, readable, nameField: "email_address", noun: "sender" });
 
-async function listSenders(http: Parameters<KindModule["createClient"]>[0]): Promise<LiveResource[]> {
+async function listSenders(http: Parameters<ClientFactory>[0]): Promise<LiveResource[]> {
   const req = { method: "GET", path: "/api/accounts", operation: "list senders", retry: "safe" } as const;
   const res = await http.request<{ accounts: unknown[] }>(req);
   return res.body.accounts.map((raw) => {
@@ -52,7 +52,7 @@ const probe: ProviderModule = {
       validateSpec: () => undefined,
       specSchema,
       capabilities: readonlyCaps(true),
-      createClient: (http) => ({
+      loadClient: async () => (http) => ({
         list: () => listSenders(http),
         get: async (id) => (await listSenders(http)).find((s) => s.id === id),
         create: refuse,
@@ -66,7 +66,7 @@ const probe: ProviderModule = {
       validateSpec: () => undefined,
       specSchema,
       capabilities: readonlyCaps(false),
-      createClient: () => ({ create: refuse, update: refuse }),
+      loadClient: async () => () => ({ create: refuse, update: refuse }),
     },
   ],
   examples: [],
@@ -132,7 +132,7 @@ describe("pending creates are resolved with the pending object's own kind", () =
       const workspace = workspaceAt(dir);
       await writeFile(workspace.stateFile, JSON.stringify(doc));
       const store = await StateStore.open(workspace.stateFile, catalog);
-      const sessions = openSessions(workspace, ["probe/default"], { readOnly: false, env: KEYS });
+      const sessions = await openSessions(workspace, ["probe/default"], { readOnly: false, env: KEYS });
       try {
         const notes = await resolveUndeclaredPending(workspace, store, sessions);
         expect(store.doc.campaigns["probe/default/sender/mine"]).toMatchObject({ kind: "ProbeSender", id: sender.id });
@@ -166,7 +166,7 @@ describe("state adopt reads the addressed object with its own kind's client", ()
   it("reads a sender by id through the sender kind (no campaign GET), and a kind without reads sends nothing", async () => {
     const sender = await firstSender();
     const dir = await mkdtemp(join(tmpdir(), "campaignctl-kinds-"));
-    const sessions = openSessions(workspaceAt(dir), ["probe/default"], { readOnly: true, env: KEYS });
+    const sessions = await openSessions(workspaceAt(dir), ["probe/default"], { readOnly: true, env: KEYS });
     try {
       const account = sessions.get("probe/default");
       if (!account) throw new Error("no session");

@@ -115,7 +115,7 @@ describe("adoption by name at the engine's layers (Altur simulator over HTTP)", 
       const workspace = workspaceAt(dir);
       await writeFile(workspace.stateFile, JSON.stringify(doc));
       const store = await StateStore.open(workspace.stateFile, catalog);
-      const sessions = openSessions(workspace, ["altur/default"], { readOnly: false, env: { ALTUR_KEY: sb.apiKey } });
+      const sessions = await openSessions(workspace, ["altur/default"], { readOnly: false, env: { ALTUR_KEY: sb.apiKey } });
       try {
         const notes = await resolveUndeclaredPending(workspace, store, sessions);
         expect(store.doc.campaigns["altur/default/retired"]).toBeUndefined();

@@ -14,6 +14,16 @@ const probe =
      process.on("exit", () => process.stderr.write("\\nLOADED " + JSON.stringify(Object.keys(M._cache)) + "\\n"));`,
   );
 
+// Every module (ESM included) named on stderr by a loader hook, as test/static-help.test.ts does for --help.
+const hooks = `import { writeSync } from "node:fs"; export async function load(url, context, next) { writeSync(2, "LOADED " + url + "\\n"); return next(url, context); }`;
+const esmProbe = "data:text/javascript," + encodeURIComponent(`import { register } from "node:module"; register("data:text/javascript," + encodeURIComponent(${JSON.stringify(hooks)}));`);
+
+function urlsLoadedBy(args: readonly string[], cwd: string): string[] {
+  const res = spawnSync(process.execPath, ["--import", esmProbe, bin, ...args], { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+  expect(res.status, res.stderr).toBe(0);
+  return res.stderr.split("\n").filter((l) => l.startsWith("LOADED ")).map((l) => l.slice("LOADED ".length));
+}
+
 function loadedBy(args: readonly string[], cwd: string): string[] {
   const res = spawnSync(process.execPath, ["--import", probe, bin, ...args], { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
   const line = res.stderr.split("\n").find((l) => l.startsWith("LOADED "));
@@ -37,5 +47,17 @@ describe("start-up: heavy modules load only when a command needs them", () => {
     expect(loaded.some((p) => /[\\/]ajv[\\/]dist[\\/]core\.js$/.test(p))).toBe(false);
     // The probe sees CommonJS modules: js-yaml (the fast parser) is one, so the list is not empty by accident.
     expect(loaded.some((p) => /[\\/]js-yaml[\\/]/.test(p))).toBe(true);
+  });
+
+  it("validate of a sound workspace parses each file once, by the fast scan: the positional parser (yaml) is not loaded", () => {
+    const loaded = loadedBy(["validate"], dir);
+    expect(loaded.filter((p) => /[\\/]node_modules[\\/]yaml[\\/]/.test(p))).toEqual([]);
+    expect(loaded.some((p) => /[\\/]js-yaml[\\/]/.test(p))).toBe(true);
+  });
+
+  it("validate loads no HTTP client, provider client, got, sandbox or engine code (issue 30: only what validate needs)", () => {
+    const urls = urlsLoadedBy(["validate"], dir);
+    expect(urls.some((u) => u.endsWith("/dist/providers/registry.js")), "the probe sees the provider modules").toBe(true);
+    expect(urls.filter((u) => /\/dist\/http\/client\.js$|\/dist\/providers\/[^/]+\/(client|[a-z-]+-client)\.js$|\/dist\/(engine|sandbox)\/|\/node_modules\/got\//.test(u))).toEqual([]);
   });
 });

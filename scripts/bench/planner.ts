@@ -233,7 +233,7 @@ export async function runPlannerBench(count: number, progress: (line: string) =>
     safety: { maxChangePercent: 30, minManagedForThreshold: 10 },
     campaigns: [],
   };
-  const sessions = openSessions(workspace, PROVIDERS.map((p) => `${p}/default`), { readOnly: true, env: { BENCH_KEY: "unused" } });
+  const sessions = await openSessions(workspace, PROVIDERS.map((p) => `${p}/default`), { readOnly: true, env: { BENCH_KEY: "unused" } });
   try {
     progress(`building ${count.toLocaleString("en-US")} refreshed campaigns in memory`);
     const [refreshed, build] = measure(() => Array.from({ length: count }, (_, i) => refreshedCampaign(i, sessions)));

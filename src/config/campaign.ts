@@ -7,7 +7,8 @@ import type { AudienceReference } from "./audience.js";
 import { explainSchemaErrors } from "./schema-errors.js";
 import { LIMITS } from "./files.js";
 import { validateCampaignSchema } from "./schemas.js";
-import { parseYamlFast } from "./fast-yaml.js";
+import { FastSourceUnsure, parseYamlFast } from "./fast-yaml.js";
+import { parsesWithoutDiagnostics, scannedSource, type DocSource } from "./parse.js";
 import { makeDiagnostic, parseYamlMapping, type DocPath, type Position, type Target, type YamlSource } from "./source.js";
 
 export const DEFAULT_ACCOUNT = "default";
@@ -129,23 +130,32 @@ function audienceReference(raw: JsonObject, at: (path: DocPath, target?: Target)
 
 /**
  * Parses campaign YAML text (one document) and validates it: what `import` checks before writing a file.
- * A file that is valid takes the fast parse (./fast-yaml.ts); any diagnostic, or a construct the fast
- * parse does not vouch for, and the file is checked again from scratch with the positional parser, so
- * every message and position is the positional parser's.
+ * One parse per file whatever its diagnostics: the fast scan (./fast-yaml.ts) gives the value and the
+ * positions of its nodes; the positional parser runs instead only when the fast scan does not vouch
+ * for the file (a construct it declines, or a YAML warning or size limit the positional parser would
+ * report), or when a diagnostic points where the scan cannot be sure (FastSourceUnsure), so every
+ * message and position is the positional parser's.
  */
 export function checkCampaignText(text: string, file: string): CampaignCheckResult {
   const fast = parseYamlFast(text);
   if (fast) {
-    const result = checkCampaignDocument({ file, value: fast.value });
-    if (result.decl && result.diagnostics.length === 0) {
-      const decl = withLazySource(result.decl, text, file, fast.start);
-      return { decl, diagnostics: [], ...(result.audience ? { audience: locatedAudience(result.audience, decl) } : {}) };
+    let result: CampaignCheckResult | undefined;
+    try {
+      result = checkCampaignDocument({ file, value: fast.value, source: fast.source });
+    } catch (err) {
+      if (!(err instanceof FastSourceUnsure)) throw err;
     }
+    // The size limits hold for every file, clean or not (the positional parser reports them first, alone).
+    if (result && parsesWithoutDiagnostics(text, file, fast.value)) return finish(result, [], text, file);
   }
   const parsed = parseYamlMapping(text, file);
   if (parsed.value === undefined) return { diagnostics: parsed.diagnostics };
   const result = checkCampaignDocument({ file, value: parsed.value, ...(parsed.source ? { source: parsed.source } : {}) });
-  const diagnostics = [...parsed.diagnostics, ...result.diagnostics];
+  return finish(result, parsed.diagnostics, text, file);
+}
+
+function finish(result: CampaignCheckResult, parseDiagnostics: readonly Diagnostic[], text: string, file: string): CampaignCheckResult {
+  const diagnostics = [...parseDiagnostics, ...result.diagnostics];
   const found = result.decl ?? result.partial;
   if (!found) return { diagnostics };
   const decl = withLazySource(found, text, file, found.source);
@@ -170,12 +180,16 @@ function locatedAudience(ref: AudienceReference, decl: ResourceDecl): AudienceRe
 
 /**
  * Keep the text, not the syntax tree (about 17 KB per campaign): later positions are rare, so the
- * tree is built the first time one is asked for.
+ * positions are scanned again the first time one is asked for (the fast scan; the positional parser
+ * where the scan is not sure).
  */
 function withLazySource(decl: ResourceDecl, text: string, file: string, start: Position): ResourceDecl {
-  let source: YamlSource | undefined;
+  let source: DocSource | undefined | null;
   const locate = (path: DocPath): SourceLocation => {
-    source ??= parseYamlMapping(text, file).source;
+    if (source === undefined) {
+      const scan = parseYamlFast(text)?.source;
+      source = scan ? scannedSource(scan, () => parseYamlMapping(text, file).source) : (parseYamlMapping(text, file).source ?? null);
+    }
     return { file, ...(source?.locate(path) ?? start) };
   };
   return { ...decl, source: { file, line: start.line, col: start.col }, locate };

@@ -1,5 +1,5 @@
 import type { Document, LineCounter, Node as YamlNode } from "yaml";
-import { yamlLib } from "./yaml-lib.js";
+import { yamlLib, yamlParses } from "./yaml-lib.js";
 import type { Diagnostic, Severity } from "../core/diagnostics.js";
 import { LIMITS } from "./files.js";
 
@@ -147,6 +147,7 @@ export function parseYamlMapping(text: string, file: string, expected: string = 
   const tooBig = prescan(text, file);
   if (tooBig) return { diagnostics: [tooBig] };
   const lineCounter = new (yamlLib().LineCounter)();
+  yamlParses.positional += 1;
   // Duplicate keys are found below in one linear pass (yaml's own check compares every pair of keys).
   const docs = yamlLib().parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const diagnostics: Diagnostic[] = [];
@@ -276,7 +277,7 @@ export function parseYamlMapping(text: string, file: string, expected: string = 
  * Limits checked on the raw text before the YAML parser sees it (parsing is the expensive part: a
  * megabyte of one-line keys or `[1,1,1,…]` takes seconds). Linear, a few milliseconds per megabyte.
  */
-function prescan(text: string, file: string): Diagnostic | undefined {
+export function prescan(text: string, file: string): Diagnostic | undefined {
   let lines = 1;
   let commas = 0;
   for (let i = 0; i < text.length; i++) {

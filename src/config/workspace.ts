@@ -15,6 +15,7 @@ import { applySuppression, checkSuppressionList, duplicateLists, isSuppressionLi
 import { callingHoursDiagnostics, readGuardrails } from "./guardrails.js";
 import { explainSchemaErrors } from "./schema-errors.js";
 import { validateConfigSchema } from "./schemas.js";
+import { parseMappingOnce } from "./parse.js";
 import { decodeText, makeDiagnostic, parseYamlMapping, type DocPath, type Position } from "./source.js";
 import { errorCode, fileTypeWords, isInside, readWorkspaceFile, reason, resolveInside } from "./files.js";
 
@@ -75,7 +76,8 @@ export async function loadWorkspace({ cwd, configPath, env, redactor }: LoadWork
   const decoded = decodeText(bytes.data, configFile);
   diagnostics.push(...decoded.diagnostics);
   if (decoded.text === undefined) return { diagnostics, fileCount: 0 };
-  const parsed = parseYamlMapping(decoded.text, configFile, CONFIG_SHAPE, "workspace config");
+  // Parsed once, by the fast scan when it vouches for the file (validate of a sound workspace then never loads the positional parser).
+  const parsed = parseMappingOnce(decoded.text, configFile, CONFIG_SHAPE, "workspace config");
   diagnostics.push(...parsed.diagnostics);
   if (!isJsonObject(parsed.value)) return { diagnostics, fileCount: 0 };
   const config = parsed.value;

@@ -97,7 +97,7 @@ export async function loadWorkspaceState(workspace: Pick<Workspace, "stateFile" 
 export async function runPlan(declared: Workspace, opts: PlanRunOptions, events: PlanRunEvents = {}): Promise<PlanRun> {
   const state = opts.state ?? (await loadWorkspaceState(declared, opts.session.env));
   const targets = withRenameSources(declared, state, checkTargets(declared, state, opts.targets, opts.exclude));
-  const sessions = openSessions(declared, accountsInScope(declared, state, targets), {
+  const sessions = await openSessions(declared, accountsInScope(declared, state, targets), {
     readOnly: opts.readOnly,
     ...opts.session,
     ...(events.http ? { onEvent: events.http } : {}),

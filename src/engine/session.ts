@@ -3,7 +3,7 @@ import type { AccountConfig, ObjectKind, ProviderId, Workspace } from "../core/t
 import { createHttpClient, type HttpClient, type HttpEvent } from "../http/client.js";
 import { defaultConcurrency, monotonicNow } from "../http/pacing.js";
 import { providerById } from "../providers/registry.js";
-import type { KindModule, ProviderClient, ProviderModule } from "../providers/types.js";
+import type { ClientFactory, KindModule, ProviderClient, ProviderModule } from "../providers/types.js";
 
 /** One provider account, connected: its provider module (knowledge) and HTTP client (transport). */
 export interface AccountSession {
@@ -53,7 +53,7 @@ export function accountKey(provider: ProviderId, account: string): string {
  * Open a session for each account in `keys` (provider/account). A missing API key variable is a
  * user error naming the variable — never the value.
  */
-export function openSessions(workspace: Workspace, keys: Iterable<string>, opts: SessionOptions): Map<string, AccountSession> {
+export async function openSessions(workspace: Workspace, keys: Iterable<string>, opts: SessionOptions): Promise<Map<string, AccountSession>> {
   const sessions = new Map<string, AccountSession>();
   const missingKeys: string[] = [];
   const commandBudgetMs = opts.commandBudgetMs ?? DEFAULT_COMMAND_BUDGET_MS;
@@ -98,10 +98,17 @@ export function openSessions(workspace: Workspace, keys: Iterable<string>, opts:
   if (missingKeys.length > 0) {
     throw new UserError(`API key not set: export ${missingKeys.join(", ")} (keys are read from the environment, never from files)`);
   }
+  // The kinds' clients, loaded now that a command talks to these providers (validate never does).
+  await Promise.all([...new Set([...sessions.values()].map((s) => s.provider))].flatMap((p) => p.kinds.map(loadClient)));
   return sessions;
 }
 
 const byKind = new WeakMap<AccountSession, Map<ObjectKind, KindSession>>();
+const clients = new WeakMap<KindModule, ClientFactory>();
+
+async function loadClient(kind: KindModule): Promise<void> {
+  if (!clients.has(kind)) clients.set(kind, await kind.loadClient());
+}
 const baseOf = new WeakMap<KindSession, AccountSession>();
 
 /**
@@ -118,7 +125,9 @@ export function sessionForKind(of: AccountSession, kind: ObjectKind): KindSessio
   const km = session.provider.kinds.find((k) => k.kind === kind);
   if (!km) throw new UserError(`${session.provider.displayName} has no kind ${kind} (account ${session.key})`);
   const { key, account, provider, http, concurrency, keyless } = session;
-  const derived: KindSession = { key, account, provider, http, concurrency, ...(keyless ? { keyless } : {}), kind: km, client: km.createClient(http) };
+  const factory = clients.get(km);
+  if (!factory) throw new Error(`the client of ${kind} is not loaded: sessions come from openSessions`);
+  const derived: KindSession = { key, account, provider, http, concurrency, ...(keyless ? { keyless } : {}), kind: km, client: factory(http) };
   cache.set(kind, derived);
   baseOf.set(derived, session);
   return derived;

@@ -70,7 +70,11 @@ export interface KindModule {
   displayName: string;
   validateSpec: SpecValidator;
   capabilities: KindCapabilities;
-  createClient(http: ProviderHttp): ProviderClient;
+  /**
+   * The kind's API client, from a module loaded on first use (openSessions loads it): validate and the
+   * other offline commands never load the clients nor the answer schemas they read with.
+   */
+  loadClient(): Promise<ClientFactory>;
   /** How `campaignctl import` turns a live object into a spec; absent for kinds that cannot be imported. */
   importRules?: ImportRules;
   /** The object's roster (prospects, contacts): columns, identity, limits, when it may change (docs/design.md §10). */
@@ -278,6 +282,9 @@ export interface PreflightOutcome {
  * One provider's campaign operations over a ProviderHttp. Methods a provider lacks are absent
  * (Extrovert cannot list, read, delete or change status).
  */
+/** Makes a kind's client for one account's HTTP client (what KindModule.loadClient resolves to). */
+export type ClientFactory = (http: ProviderHttp) => ProviderClient;
+
 export interface ProviderClient {
   list?(): Promise<LiveResource[]>;
   /** undefined when the provider answers 404. */

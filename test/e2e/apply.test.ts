@@ -192,7 +192,7 @@ describe("apply", () => {
     // A plan made while the campaign was still a draft, executed after it went live.
     const { workspace } = await loadWorkspace({ cwd: ws.dir });
     if (!workspace) throw new Error("workspace did not load");
-    const sessions = openSessions(workspace, ["puffle/default"], { readOnly: false, env: KEYS });
+    const sessions = await openSessions(workspace, ["puffle/default"], { readOnly: false, env: KEYS });
     const plan: Plan = {
       formatVersion: 2,
       createdAt: new Date().toISOString(),

@@ -76,7 +76,7 @@ function stored(shape: ClientShape, id: string, op: FakeCall["op"]): Stored {
   return found;
 }
 
-/** An in-memory client for one kind (KindModule.createClient ignores its ProviderHttp). */
+/** An in-memory client for one kind (the factory KindModule.loadClient gives ignores its ProviderHttp). */
 export function memoryClient(shape: ClientShape): ProviderClient {
   const mine = () => [...objects.entries()].filter(([, o]) => o.kind === shape.kind);
   const client: ProviderClient = {

@@ -69,7 +69,7 @@ export const FAKE_KINDS: readonly KindModule[] = [
     validateSpec: widgetRules,
     capabilities: widgetCapabilities,
     specSchema: schema("FakeWidget"),
-    createClient: () => memoryClient({ kind: "FakeWidget", initialStatus: "draft", mergePaths: ["settings"], actions: { publish: "live", unpublish: "draft" }, readable: true }),
+    loadClient: async () => () => memoryClient({ kind: "FakeWidget", initialStatus: "draft", mergePaths: ["settings"], actions: { publish: "live", unpublish: "draft" }, readable: true }),
   },
   {
     kind: "FakeNote",
@@ -78,6 +78,6 @@ export const FAKE_KINDS: readonly KindModule[] = [
     validateSpec: () => undefined,
     capabilities: noteCapabilities,
     specSchema: schema("FakeNote"),
-    createClient: () => memoryClient({ kind: "FakeNote", mergePaths: [], actions: {}, readable: false }),
+    loadClient: async () => () => memoryClient({ kind: "FakeNote", mergePaths: [], actions: {}, readable: false }),
   },
 ];

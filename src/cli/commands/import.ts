@@ -261,7 +261,7 @@ async function runImport(ctx: CommandContext, opts: ImportOptions): Promise<numb
   }
   const schemaFile = schemaFileFor(workspace);
 
-  const sessions = openSessions(workspace, [key], { readOnly: true, env: ctx.io.env, ...timeLimits(ctx.global), ...httpEvents(ctx) });
+  const sessions = await openSessions(workspace, [key], { readOnly: true, env: ctx.io.env, ...timeLimits(ctx.global), ...httpEvents(ctx) });
   const session = sessionForKind(sessions.get(key) as AccountSession, module.kind);
   const client = session.client;
   if (!client.list || !client.get) throw new CliError(`${module.displayName} cannot be read: nothing to import`);

@@ -174,7 +174,7 @@ async function resolvedForAdoption(ctx: CommandContext, workspace: Workspace, de
   const withSpec = { ...decl, spec };
   if (findLookups(spec, lookupsOf(decl.kind)).length === 0) return spec;
   const key = accountKey(decl.provider, decl.account);
-  const sessions = openSessions(workspace, [key], { readOnly: true, env: ctx.io.env, ...timeLimits(ctx.global), ...httpEvents(ctx) });
+  const sessions = await openSessions(workspace, [key], { readOnly: true, env: ctx.io.env, ...timeLimits(ctx.global), ...httpEvents(ctx) });
   try {
     const resolved = await withProviderErrors(() => resolveLookups({ ...workspace, campaigns: [withSpec] }, state, sessions), workspace);
     if (resolved.diagnostics.length > 0) throw new CliError(resolved.diagnostics.map((d) => d.message).join("; "));
@@ -194,7 +194,7 @@ async function adoptionOf(ctx: CommandContext, workspace: Workspace, decl: Resou
   const module = kindModuleOf(decl.kind).kind;
   if (!module.capabilities.readable) return { id, applied: await resolvedForAdoption(ctx, workspace, decl), verified: false };
   const key = accountKey(decl.provider, decl.account);
-  const sessions = openSessions(workspace, [key], { readOnly: true, env: ctx.io.env, ...timeLimits(ctx.global), ...httpEvents(ctx) });
+  const sessions = await openSessions(workspace, [key], { readOnly: true, env: ctx.io.env, ...timeLimits(ctx.global), ...httpEvents(ctx) });
   try {
     const account = sessions.get(key);
     if (!account) throw new Error(`no session for ${key}`);

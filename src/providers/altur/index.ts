@@ -3,7 +3,6 @@ import type { ProviderModule } from "../types.js";
 import { audience } from "./audience.js";
 import { capabilities } from "./capabilities.js";
 import { importRules } from "./import-rules.js";
-import { createAlturClient } from "./client.js";
 import { validateSpec } from "./validate.js";
 import { callingWindows } from "./calling-windows.js";
 
@@ -28,6 +27,6 @@ export const altur = {
       return codeLike ? { code: body.code ?? body.error, message: body.message } : { code: body.code, message: body.message ?? body.error };
     },
   },
-  kinds: [{ kind: "AlturCampaign", displayName: "Altur", validateSpec, audience, capabilities, importRules, createClient: createAlturClient, callingWindows }],
+  kinds: [{ kind: "AlturCampaign", displayName: "Altur", validateSpec, audience, capabilities, importRules, loadClient: async () => (await import("./client.js")).createAlturClient, callingWindows }],
   examples: ["altur/q2-reactivation.yaml"],
 } satisfies ProviderModule;

@@ -2,7 +2,6 @@ import { isJsonObject } from "../../core/json.js";
 import type { ProviderModule } from "../types.js";
 import { audience } from "./audience.js";
 import { capabilities } from "./capabilities.js";
-import { createExtrovertClient } from "./client.js";
 import { EXTROVERT_KINDS, TEAM_MEMBERS } from "./kinds.js";
 import { validateSpec } from "./validate.js";
 
@@ -28,7 +27,7 @@ export const extrovert = {
       validateSpec,
       audience,
       capabilities,
-      createClient: createExtrovertClient,
+      loadClient: async () => (await import("./client.js")).createExtrovertClient,
       // docs/design.md §11: ids of managed objects may be written `{ ref: name }`, the owner `{ teamMember: ... }`.
       references: [
         { path: "userStyleId", kind: "ExtrovertStyle" },

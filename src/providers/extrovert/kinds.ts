@@ -1,9 +1,7 @@
 import type { KindCapabilities } from "../../core/capabilities.js";
-import type { JsonObject } from "../../core/json.js";
 import type { LookupField } from "../../core/refs.js";
-import type { ProviderHttp } from "../../http/client.js";
 import { answerSource, asObject, idString } from "../mapping.js";
-import type { KindModule, LookupSource, ProviderClient } from "../types.js";
+import type { KindModule, LookupSource } from "../types.js";
 import { EXTROVERT_RESPONSES as R } from "./responses.js";
 
 /**
@@ -35,25 +33,6 @@ function base(fields: readonly string[], required: readonly string[], immutable:
   };
 }
 
-/** Create with POST `path`; update with PATCH `path/{id}` carrying `id` and every field but the create-only ones. */
-function client(http: ProviderHttp, path: string, what: string, createOnly: readonly string[], updatable: boolean): ProviderClient {
-  return {
-    async create(body) {
-      // No idempotency mechanism: never retried blindly (an ambiguous failure is reported with the adopt command).
-      const req = { method: "POST", path, operation: `create ${what}` } as const;
-      const res = await http.request<{ data?: unknown }>({ ...req, body, retry: "never", response: R.created });
-      return { id: idString(asObject(res.body.data).id, answerSource(http, req, res.status), what) };
-    },
-    async update(id, body) {
-      if (!updatable) throw new Error(`Extrovert documents no update of a ${what}: a change replaces it`);
-      const wire: JsonObject = { id };
-      for (const [k, v] of Object.entries(body)) if (!createOnly.includes(k)) wire[k] = v;
-      await http.request({ method: "PATCH", path: `${path}/${encodeURIComponent(id)}`, body: wire, operation: `update ${what} ${id}`, retry: "safe", response: R.updated });
-      return undefined;
-    },
-  };
-}
-
 const owner = (path: string): LookupField => ({ path, key: "teamMember" });
 const noRules = () => undefined;
 
@@ -70,7 +49,10 @@ export const EXTROVERT_KINDS: readonly KindModule[] = [
     // POST /style: name, userId, isLearningModeEnabled required; PATCH: id, name, isLearningModeEnabled,
     // instructions optional — omitted keeps the current text, "" clears it [D]. userId only on create [D, README.md §7].
     capabilities: { ...base(STYLE_FIELDS, ["name", "userId", "isLearningModeEnabled"], ["userId"], "style"), keptWhenOmitted: ["styleInstructionsForComments", "styleInstructionsForDm"] },
-    createClient: (http) => client(http, "/style", "style", ["userId"], true),
+    loadClient: async () => {
+      const { objectClient } = await import("./kinds-client.js");
+      return (http) => objectClient(http, "/style", "style", ["userId"], true);
+    },
     lookups: [owner("userId")],
   },
   {
@@ -80,7 +62,10 @@ export const EXTROVERT_KINDS: readonly KindModule[] = [
     validateSpec: noRules,
     // POST /context: all four required; PATCH: id, name and both texts, which replace the previous ones [D].
     capabilities: base(CONTEXT_FIELDS, CONTEXT_FIELDS, ["userId"], "context"),
-    createClient: (http) => client(http, "/context", "context", ["userId"], true),
+    loadClient: async () => {
+      const { objectClient } = await import("./kinds-client.js");
+      return (http) => objectClient(http, "/context", "context", ["userId"], true);
+    },
     lookups: [owner("userId")],
   },
   {
@@ -90,7 +75,10 @@ export const EXTROVERT_KINDS: readonly KindModule[] = [
     validateSpec: noRules,
     // POST /monitored-topics only: no update is documented, so every field forces a replace.
     capabilities: base(TOPIC_FIELDS, TOPIC_FIELDS, TOPIC_FIELDS, "monitored topic"),
-    createClient: (http) => client(http, "/monitored-topics", "monitored topic", TOPIC_FIELDS, false),
+    loadClient: async () => {
+      const { objectClient } = await import("./kinds-client.js");
+      return (http) => objectClient(http, "/monitored-topics", "monitored topic", TOPIC_FIELDS, false);
+    },
     lookups: [owner("ownerId")],
   },
 ];

@@ -5,7 +5,6 @@ import { BLOCKED_COMPANIES_KIND } from "./blocked-companies.js";
 import { SENDER_ACCOUNTS } from "./senders.js";
 import { capabilities } from "./capabilities.js";
 import { importRules } from "./import-rules.js";
-import { createPuffleClient } from "./client.js";
 import { validateSpec } from "./validate.js";
 import { senderCapacity } from "./sender-capacity.js";
 
@@ -30,7 +29,7 @@ export const puffle = {
       audience,
       capabilities,
       importRules,
-      createClient: createPuffleClient,
+      loadClient: async () => (await import("./client.js")).createPuffleClient,
       // docs/design.md §11: a sender account may be named `{ sender: "<email or display name>" }`.
       lookups: [{ path: "sender_account_ids", each: true, key: "sender" }],
       // Guardrails (docs/design.md §14): what a running campaign asks of its senders, and their limits.
