@@ -90,7 +90,9 @@ function runCli(dir: string, argv: readonly string[]): Promise<{ exitCode: numbe
   const timeFile = join(dir, ".time");
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn("/usr/bin/time", ["-o", timeFile, "-f", "%U %S %M", process.execPath, bin, ...argv], {
+    // BENCH_CLI_NODE_FLAGS: node flags for the CLI under test, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+    const flags = (process.env.BENCH_CLI_NODE_FLAGS ?? "").split(/\s+/).filter((f) => f !== "");
+    const child = spawn("/usr/bin/time", ["-o", timeFile, "-f", "%U %S %M", process.execPath, ...flags, bin, ...argv], {
       cwd: dir,
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? dir, ALTUR_API_KEY: API_KEY },
       stdio: ["ignore", "pipe", "pipe"],
