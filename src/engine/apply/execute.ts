@@ -26,7 +26,7 @@ export async function executePlan(plan: Plan, sessions: Map<string, AccountSessi
           ? notApplied(c, ready.waiting, ctx, (a) => outcomes.find((o) => o.address === a))
           : await applyResource(ready.plan, session && sessionForKind(session, c.kind), ctx, listLookup),
       );
-    });
+    }, opts.signal);
   // Dependency order (docs/design.md §11): an object whose steps wait for new ids runs after the objects that
   // make them, wave by wave; inside a wave, as before.
   for (const wave of applyWaves(work)) {

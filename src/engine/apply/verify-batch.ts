@@ -1,5 +1,6 @@
 import type { JsonObject } from "../../core/json.js";
 import type { LiveResource, ProviderClient } from "../../providers/types.js";
+import { Interrupted } from "./errors.js";
 
 /** A list-view lookup as fields.ts asks it: ProviderClient.lookup, through the client that asks. */
 export type ListLookup = (client: ProviderClient, id: string, hint: { status?: string; spec?: JsonObject }) => Promise<LiveResource | undefined>;
@@ -22,7 +23,7 @@ interface Parked {
  *
  * `fn` gets the lookup to use for verification. A rejection of `fn` rejects the pool (as runPool does).
  */
-export function runVerifyingPool<T>(items: readonly T[], width: number, fn: (item: T, lookup: ListLookup) => Promise<void>): Promise<void> {
+export function runVerifyingPool<T>(items: readonly T[], width: number, fn: (item: T, lookup: ListLookup) => Promise<void>, signal?: AbortSignal): Promise<void> {
   if (items.length === 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const limit = Math.max(1, Math.floor(width));
@@ -35,6 +36,14 @@ export function runVerifyingPool<T>(items: readonly T[], width: number, fn: (ite
     const flush = (): void => {
       const batch = parked;
       parked = [];
+      // Stopped by a signal: no list walk starts; the writes stay unrecorded, so the next plan shows them again.
+      if (signal?.aborted) {
+        for (const p of batch) {
+          active += 1;
+          p.reject(new Interrupted("before the list read verifying the write"));
+        }
+        return;
+      }
       // Group by client (one account may have several kinds): each client answers its own batch.
       const byClient = new Map<ProviderClient, Parked[]>();
       for (const p of batch) byClient.set(p.client, [...(byClient.get(p.client) ?? []), p]);
