@@ -60,6 +60,8 @@ export interface AccountsPhase {
 export interface AccountsBenchOptions {
   accounts: number;
   perAccount: number;
+  /** The CLI to run (default bin/campaignctl.js of the repository the bench runs from). */
+  bin?: string;
   progress: (line: string) => void;
 }
 
@@ -84,8 +86,7 @@ function ask(host: ChildProcess, msg: HostRequest): Promise<HostAnswer> {
 }
 
 /** Run the built CLI in its own process under /usr/bin/time; stdout's tail kept for the summary line. */
-function runCli(dir: string, argv: readonly string[]): Promise<{ exitCode: number; wallMs: number; cpuMs: number; peakRssMb: number; stdout: string; stderr: string }> {
-  const bin = join(process.cwd(), "bin", "campaignctl.js");
+function runCli(dir: string, argv: readonly string[], bin = join(process.cwd(), "bin", "campaignctl.js")): Promise<{ exitCode: number; wallMs: number; cpuMs: number; peakRssMb: number; stdout: string; stderr: string }> {
   if (!existsSync(bin)) throw new Error(`accounts: ${bin} not found (run the bench from the repository root)`);
   const timeFile = join(dir, ".time");
   return new Promise((resolve, reject) => {
@@ -156,7 +157,7 @@ export async function runAccountsBench(opts: AccountsBenchOptions): Promise<Acco
     const measure = async (phase: "plan" | "apply", argv: string[]): Promise<void> => {
       await ask(host, { op: "reset" });
       opts.progress(`accounts: campaignctl ${argv.join(" ")}`);
-      const r = await runCli(dir, argv);
+      const r = await runCli(dir, argv, opts.bin);
       const logs = await ask(host, { op: "logs" });
       if (logs.op !== "logs") throw new Error("accounts: no request logs");
       const accts: AccountLog[] = logs.accounts;

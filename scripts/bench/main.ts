@@ -355,10 +355,10 @@ function printScale(figures: readonly ScaleFigure[], rps: number): void {
   }
 }
 
-function printAccounts(phases: readonly AccountsPhase[]): void {
+function printAccounts(phases: readonly AccountsPhase[], label?: string): void {
   const first = phases[0];
   if (!first) return;
-  out(`\nAccounts — ${int(first.accounts)} Altur accounts, each its own sandbox (a separate process) at its documented limit; the built CLI in its own process: plan, then apply of one list-only field on every campaign\n\n`);
+  out(`\nAccounts${label ? ` (${label})` : ""} — ${int(first.accounts)} Altur accounts, each its own sandbox (a separate process) at its documented limit; the built CLI in its own process: plan, then apply of one list-only field on every campaign\n\n`);
   out(
     table(
       ["command", "exit", "requests", "per account (min, max)", "minimum per account", "list GETs", "detail GETs", "writes", "429s", "wall", "requests window", "bound", "wall/bound", "window/bound", "CLI CPU", "CLI peak RSS"],
@@ -487,7 +487,12 @@ async function run(): Promise<number> {
       rssCount,
       rssRps,
     );
-  if (runs("accounts")) printAccounts(await runAccountsBench({ accounts: accountCount, perAccount, progress }));
+  if (runs("accounts")) {
+    // BENCH_ACCOUNTS_BASE_BIN: another build's bin/campaignctl.js (e.g. main's), measured first in the same run for a before/after.
+    const base = process.env.BENCH_ACCOUNTS_BASE_BIN;
+    if (base) printAccounts(await runAccountsBench({ accounts: accountCount, perAccount, progress, bin: base }), base);
+    printAccounts(await runAccountsBench({ accounts: accountCount, perAccount, progress }), base ? "this build" : undefined);
+  }
   if (runs("reads")) printReads(await runReadsBench({ count: readsCount, progress }), readsCount);
   if (runs("scale")) printScale(await runScaleBench({ counts: scaleCounts, rps: SCALE_RPS, progress }), SCALE_RPS);
   return 0;
