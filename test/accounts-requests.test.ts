@@ -48,7 +48,7 @@ describe("many Altur accounts: requests per account at the documented minimum", 
         expect(sb.simulators.altur.forceStatus(id, status as string)).toBe(true);
         const name = `${account}-c${i}`;
         campaigns[`altur/${account}/${name}`] = { provider: "altur", account, kind: "AlturCampaign", id, appliedAt: "2026-12-01T00:00:00.000Z", applied: spec(i), observed: { status } };
-        // The edit: retries 2 → 3, a field only the list item carries (Altur README.md §3).
+        // The edit: retries 2 → 3, a field only the list item carries (src/providers/altur/README.md §3).
         await writeFile(join(dir, "campaigns", `${name}.yaml`), stringify({ apiVersion: "campaignctl/v1", kind: "AlturCampaign", metadata: { name, account }, spec: { ...spec(i), retries: 3 } }));
       }
     }

@@ -7,11 +7,11 @@
  * CLI under test runs as a user runs it — `node bin/campaignctl.js …` on the built dist/, one process,
  * no --verbose — timed by /usr/bin/time for its CPU (user + system) and peak RSS.
  *
- * The bound. Each account has its own key and so its own documented limit (12 requests/s, Altur
- * README.md §2). The least an account's work can take is its minimum requests ÷ that pace:
+ * The bound. Each account has its own key and so its own documented limit (12 requests/s,
+ * src/providers/altur/README.md §2). The least an account's work can take is its minimum requests ÷ that pace:
  *   plan:  P = ⌈M / 100⌉ list pages (one walk of GET /campaigns, pageSize 100);
  *   apply: P (the refresh) + M PATCHes + P (one list walk verifying the whole batch: `retries` is only
- *          in the list item, README.md §3) = M + 2P.
+ *          in the list item, src/providers/altur/README.md §3) = M + 2P.
  * Every account has M campaigns, so the largest account bound is (M + 2P) / 12 s for apply and P / 12 s
  * for plan. The target compares the command's whole wall time (spawn → exit) with it; the "requests
  * window" (first request arriving at any sandbox → last one) is printed beside it, as are the requests
