@@ -108,4 +108,22 @@ describe("many Altur accounts: requests per account at the documented minimum", 
     expect(r.stdout).toContain("No changes");
     expect(await counts()).toEqual(SIZES.map((n) => ({ list: pages(n), detail: 0, patch: 0, other: 0 })));
   });
+
+  it("one request in flight per account (concurrency 1): a campaign waiting for verification frees its place, still one walk per batch", async () => {
+    await writeFile(
+      join(dir, "campaignctl.yaml"),
+      stringify({ apiVersion: "campaignctl/v1", accounts: sandboxes.map((sb, a) => ({ provider: "altur", name: `acct-${a}`, apiKeyEnv: "ALTUR_API_KEY", baseUrl: sb.urls.altur, requestsPerSecond: 500, concurrency: 1 })) }),
+    );
+    for (const [a, size] of SIZES.entries()) {
+      for (let i = 0; i < size; i++) {
+        const name = `acct-${a}-c${i}`;
+        await writeFile(join(dir, "campaigns", `${name}.yaml`), stringify({ apiVersion: "campaignctl/v1", kind: "AlturCampaign", metadata: { name, account: `acct-${a}` }, spec: { ...spec(i), retries: 4 } }));
+      }
+    }
+    const r = await runInProcess(["apply", "--auto-approve", "--force"], { cwd: dir, env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`Apply finished: ${SIZES.reduce((s, n) => s + n, 0)} applied, 0 failed`);
+    expect(await counts()).toEqual(SIZES.map((n) => ({ list: 2 * pages(n), detail: 0, patch: n, other: 0 })));
+    for (const sb of sandboxes) for (const c of await sb.campaigns("altur")) expect(c.retries).toBe(4);
+  });
 });
