@@ -1,166 +1,195 @@
 /**
- * Many-accounts benchmark (issue 30): N Altur accounts × M campaigns each, every account its own
- * in-process sandbox (its own data and its own documented 12/s limit, as separate Altur workspaces
- * are), one campaignctl workspace holding them all. `plan` (the refresh), then `apply` of one
- * list-only field edited on every campaign (retries: verified from the list, never a detail GET).
- * Figures per account from its sandbox's request log and the client's verbose response lines; the
- * target compares the whole command with the largest account bound (requests ÷ limit).
+ * Many-accounts benchmark (issue 30): N Altur accounts × M campaigns each, one campaignctl workspace
+ * holding them all. `plan` (the refresh), then `apply` of one list-only field (`retries`) edited on every
+ * campaign.
+ *
+ * Fair by construction: the N sandboxes live in a process of their own (accounts-sandboxes.ts), and the
+ * CLI under test runs as a user runs it — `node bin/campaignctl.js …` on the built dist/, one process,
+ * no --verbose — timed by /usr/bin/time for its CPU (user + system) and peak RSS.
+ *
+ * The bound. Each account has its own key and so its own documented limit (12 requests/s,
+ * src/providers/altur/README.md §2). The least an account's work can take is its minimum requests ÷ that pace:
+ *   plan:  P = ⌈M / 100⌉ list pages (one walk of GET /campaigns, pageSize 100);
+ *   apply: P (the refresh) + M PATCHes + P (one list walk verifying the whole batch: `retries` is only
+ *          in the list item, src/providers/altur/README.md §3) = M + 2P.
+ * Every account has M campaigns, so the largest account bound is (M + 2P) / 12 s for apply and P / 12 s
+ * for plan. The target compares the command's whole wall time (spawn → exit) with it; the "requests
+ * window" (first request arriving at any sandbox → last one) is printed beside it, as are the requests
+ * each account received against its minimum.
  */
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { spawn, fork, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { Readable } from "node:stream";
 import { stringify } from "yaml";
-import { main } from "../../src/cli/main.js";
 import type { JsonObject } from "../../src/core/json.js";
 import type { StateEntry } from "../../src/core/types.js";
 import { providerById } from "../../src/providers/registry.js";
-import { startSandbox, type RunningSandbox } from "../../src/sandbox/server.js";
+import type { AccountLog, HostAnswer, HostRequest } from "./accounts-sandboxes.js";
 import { alturSpec } from "./fixtures.js";
-import { call, control, requestLog } from "./refresh.js";
+
+/** Altur's campaigns list page size the client asks for (pageSize=100, the documented maximum of the other listings). */
+const LIST_PAGE = 100;
 
 export interface AccountsPhase {
   phase: "plan" | "apply";
   exitCode: number;
+  /** Spawn → exit of the CLI process. */
   wallMs: number;
+  /** First request at any sandbox → last request at any sandbox. */
+  windowMs: number;
   accounts: number;
   requests: number;
-  /** Largest per-account requests ÷ limit. */
-  maxBoundMs: number;
-  /** Median and largest per-account wall / bound (first request → last response of that account). */
-  medianAccountRatio: number;
-  maxAccountRatio: number;
+  /** The documented minimum requests of one account for this command, and that ÷ the limit. */
+  minimumPerAccount: number;
+  boundMs: number;
+  /** Requests per account (fewest, most). */
+  perAccount: [number, number];
   detailGets: number;
   listGets: number;
   writes: number;
   throttled: number;
+  /** The CLI process: user + system CPU, and its peak RSS, from /usr/bin/time. */
+  cpuMs: number;
+  peakRssMb: number;
   summary: string;
 }
 
 export interface AccountsBenchOptions {
   accounts: number;
   perAccount: number;
+  /** The CLI to run (default bin/campaignctl.js of the repository the bench runs from). */
+  bin?: string;
   progress: (line: string) => void;
 }
 
 const API_KEY = "sandbox";
-const LINE = /^altur\/(\S+) ([A-Z]+) (\S+) → (\d+) \((\d+) ms\)$/;
 
 function accountName(a: number): string {
   return `acct-${String(a).padStart(2, "0")}`;
 }
 
-async function run(dir: string, argv: string[]): Promise<{ exitCode: number; events: Map<string, { from: number; to: number }>; stdout: string }> {
-  const events = new Map<string, { from: number; to: number }>();
-  let buffer = "";
-  let stdout = "";
-  const exitCode = await main(["--verbose", ...argv], {
-    cwd: dir,
-    env: { ALTUR_API_KEY: API_KEY },
-    stdout: { isTTY: false, write: (s: string) => ((stdout = (stdout + s).slice(-4000)), true) },
-    stderr: {
-      isTTY: false,
-      write: (chunk: string) => {
-        const now = performance.now();
-        buffer += chunk;
-        for (let nl = buffer.indexOf("\n"); nl >= 0; nl = buffer.indexOf("\n")) {
-          const m = LINE.exec(buffer.slice(0, nl));
-          buffer = buffer.slice(nl + 1);
-          if (!m) continue;
-          const e = events.get(m[1]!) ?? { from: now - Number(m[5]), to: now };
-          e.from = Math.min(e.from, now - Number(m[5]));
-          e.to = now;
-          events.set(m[1]!, e);
-        }
-        return true;
-      },
-    },
-    stdin: Object.assign(Readable.from([]), { isTTY: false }),
+/** One request/answer over the sandbox host's IPC channel. */
+function ask(host: ChildProcess, msg: HostRequest): Promise<HostAnswer> {
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number | null) => reject(new Error(`accounts: the sandbox host exited (${String(code)})`));
+    host.once("exit", onExit);
+    host.once("message", (answer: HostAnswer) => {
+      host.off("exit", onExit);
+      if (answer.op === "error") reject(new Error(`accounts: sandbox host: ${answer.message}`));
+      else resolve(answer);
+    });
+    host.send(msg);
   });
-  return { exitCode, events, stdout };
+}
+
+/** Run the built CLI in its own process under /usr/bin/time; stdout's tail kept for the summary line. */
+function runCli(dir: string, argv: readonly string[], bin = join(process.cwd(), "bin", "campaignctl.js")): Promise<{ exitCode: number; wallMs: number; cpuMs: number; peakRssMb: number; stdout: string; stderr: string }> {
+  if (!existsSync(bin)) throw new Error(`accounts: ${bin} not found (run the bench from the repository root)`);
+  const timeFile = join(dir, ".time");
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    // BENCH_CLI_NODE_FLAGS: node flags for the CLI under test, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+    const flags = (process.env.BENCH_CLI_NODE_FLAGS ?? "").split(/\s+/).filter((f) => f !== "");
+    const child = spawn("/usr/bin/time", ["-o", timeFile, "-f", "%U %S %M", process.execPath, ...flags, bin, ...argv], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? dir, ALTUR_API_KEY: API_KEY },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout = (stdout + d.toString()).slice(-4000)));
+    child.stderr.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const wallMs = performance.now() - started;
+      readFile(timeFile, "utf8").then((t) => {
+        const [user, sys, rssKb] = t.trim().split("\n").at(-1)!.split(" ").map(Number);
+        resolve({ exitCode: code ?? 1, wallMs, cpuMs: ((user ?? 0) + (sys ?? 0)) * 1000, peakRssMb: (rssKb ?? 0) / 1024, stdout, stderr });
+      }, reject);
+    });
+  });
 }
 
 export async function runAccountsBench(opts: AccountsBenchOptions): Promise<AccountsPhase[]> {
   const limit = providerById("altur").connection.defaultRequestsPerSecond;
-  const sandboxes: RunningSandbox[] = [];
   const dir = await mkdtemp(join(tmpdir(), "campaignctl-bench-accounts-"));
+  const host = fork(new URL("./accounts-sandboxes.js", import.meta.url), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
   try {
-    opts.progress(`accounts: ${opts.accounts} Altur accounts × ${opts.perAccount} campaigns, each its own sandbox at ${limit}/s`);
+    opts.progress(`accounts: ${opts.accounts} Altur accounts × ${opts.perAccount} campaigns, each its own sandbox at ${limit}/s (sandboxes in process ${host.pid})`);
+    const seeded = await ask(host, { op: "seed", accounts: opts.accounts, perAccount: opts.perAccount });
+    if (seeded.op !== "seeded") throw new Error("accounts: the sandbox host did not seed");
     const campaigns: Record<string, StateEntry> = {};
     const appliedAt = new Date().toISOString();
     await mkdir(join(dir, "campaigns"), { recursive: true });
-    const specs: { account: string; name: string; spec: JsonObject }[] = [];
+    const specs: { name: string; account: string; spec: JsonObject }[] = [];
     for (let a = 0; a < opts.accounts; a++) {
-      const sb = await startSandbox({ port: 0, apiKey: API_KEY, log: () => {} });
-      sandboxes.push(sb);
       const account = accountName(a);
       for (let i = 0; i < opts.perAccount; i++) {
         const spec = alturSpec(i);
-        const { status: _s, ...create } = spec;
-        const id = String((call(sb, "altur", "POST", "/campaigns", create).body as { campaign: { id: number } }).campaign.id);
-        if (!sb.simulators.altur.forceStatus(id, spec.status as string)) throw new Error(`accounts: cannot set ${id} to ${String(spec.status)}`);
         const name = `${account}-c${String(i).padStart(4, "0")}`;
-        campaigns[`altur/${account}/${name}`] = { provider: "altur", account, kind: "AlturCampaign", id, appliedAt, applied: spec, observed: { status: spec.status as string } };
+        campaigns[`altur/${account}/${name}`] = { provider: "altur", account, kind: "AlturCampaign", id: seeded.ids[a]![i]!, appliedAt, applied: spec, observed: { status: spec.status as string } };
         specs.push({ account, name, spec });
       }
     }
     await writeFile(
       join(dir, "campaignctl.yaml"),
-      stringify({ apiVersion: "campaignctl/v1", accounts: sandboxes.map((sb, a) => ({ provider: "altur", name: accountName(a), apiKeyEnv: "ALTUR_API_KEY", baseUrl: sb.urls.altur })) }),
+      stringify({ apiVersion: "campaignctl/v1", accounts: seeded.urls.map((url, a) => ({ provider: "altur", name: accountName(a), apiKeyEnv: "ALTUR_API_KEY", baseUrl: url })) }),
     );
     await writeFile(join(dir, "campaignctl.state.json"), `${JSON.stringify({ version: 1, campaigns }, null, 2)}\n`);
-    const writeFiles = async (edit: (s: JsonObject) => JsonObject) => {
-      for (let k = 0; k < specs.length; k += 200) {
-        await Promise.all(
-          specs.slice(k, k + 200).map(({ account, name, spec }) =>
-            writeFile(join(dir, "campaigns", `${name}.yaml`), stringify({ apiVersion: "campaignctl/v1", kind: "AlturCampaign", metadata: { name, account }, spec: edit(spec) })),
+    // The edited files: one list-only field changed on every campaign.
+    for (let k = 0; k < specs.length; k += 200) {
+      await Promise.all(
+        specs.slice(k, k + 200).map(({ account, name, spec }) =>
+          writeFile(
+            join(dir, "campaigns", `${name}.yaml`),
+            stringify({ apiVersion: "campaignctl/v1", kind: "AlturCampaign", metadata: { name, account }, spec: { ...spec, retries: (((spec.retries as number) ?? 0) + 1) % 6 } }),
           ),
-        );
-      }
-    };
-    await writeFiles((s) => s);
+        ),
+      );
+    }
 
+    const pages = Math.max(1, Math.ceil(opts.perAccount / LIST_PAGE));
+    const minimum = { plan: pages, apply: opts.perAccount + 2 * pages };
     const phases: AccountsPhase[] = [];
     const measure = async (phase: "plan" | "apply", argv: string[]): Promise<void> => {
-      for (const sb of sandboxes) {
-        await control(sb, "altur", "PUT", "/faults", { requestsPerSecond: null });
-        await control(sb, "altur", "DELETE", "/requests");
-      }
+      await ask(host, { op: "reset" });
       opts.progress(`accounts: campaignctl ${argv.join(" ")}`);
-      const started = performance.now();
-      const r = await run(dir, argv);
-      const wallMs = performance.now() - started;
-      let requests = 0;
-      let maxBoundMs = 0;
-      let detailGets = 0;
-      let listGets = 0;
-      let writes = 0;
-      let throttled = 0;
-      const ratios: number[] = [];
-      for (const [a, sb] of sandboxes.entries()) {
-        const log = await requestLog(sb, "altur");
-        requests += log.length;
-        const bound = (log.length / limit) * 1000;
-        maxBoundMs = Math.max(maxBoundMs, bound);
-        detailGets += log.filter((e) => e.method === "GET" && /^\/api\/v1\.0\/campaigns\/\d+$/.test(e.path)).length;
-        listGets += log.filter((e) => e.method === "GET" && /^\/api\/v1\.0\/campaigns$/.test(e.path)).length;
-        writes += log.filter((e) => e.method !== "GET").length;
-        throttled += log.filter((e) => e.status === 429).length;
-        const ev = r.events.get(accountName(a));
-        if (ev && bound > 0) ratios.push((ev.to - ev.from) / bound);
-      }
-      ratios.sort((x, y) => x - y);
-      const summary = /(Apply (?:finished|interrupted): [^\n]*|Plan: [^\n]*|No changes[^\n]*)/.exec(r.stdout)?.[0] ?? "(no summary line)";
-      phases.push({ phase, exitCode: r.exitCode, wallMs, accounts: opts.accounts, requests, maxBoundMs, medianAccountRatio: ratios[Math.floor(ratios.length / 2)] ?? 0, maxAccountRatio: ratios.at(-1) ?? 0, detailGets, listGets, writes, throttled, summary });
-      opts.progress(`  exit ${r.exitCode} in ${(wallMs / 1000).toFixed(1)} s: ${summary}`);
+      const r = await runCli(dir, argv, opts.bin);
+      const logs = await ask(host, { op: "logs" });
+      if (logs.op !== "logs") throw new Error("accounts: no request logs");
+      const accts: AccountLog[] = logs.accounts;
+      const sum = (f: (a: AccountLog) => number) => accts.reduce((s, a) => s + f(a), 0);
+      const used = accts.filter((a) => a.requests > 0);
+      const summary = /(Apply (?:finished|interrupted): [^\n]*|Plan: [^\n]*|No changes[^\n]*)/.exec(r.stdout)?.[0] ?? `(no summary line; stderr: ${r.stderr.trim().split("\n").at(-1) ?? ""})`;
+      phases.push({
+        phase,
+        exitCode: r.exitCode,
+        wallMs: r.wallMs,
+        windowMs: used.length > 0 ? Math.max(...used.map((a) => a.lastAt)) - Math.min(...used.map((a) => a.firstAt)) : 0,
+        accounts: opts.accounts,
+        requests: sum((a) => a.requests),
+        minimumPerAccount: minimum[phase],
+        boundMs: (minimum[phase] / limit) * 1000,
+        perAccount: [Math.min(...accts.map((a) => a.requests)), Math.max(...accts.map((a) => a.requests))],
+        detailGets: sum((a) => a.detailGets),
+        listGets: sum((a) => a.listGets),
+        writes: sum((a) => a.writes),
+        throttled: sum((a) => a.throttled),
+        cpuMs: r.cpuMs,
+        peakRssMb: r.peakRssMb,
+        summary,
+      });
+      opts.progress(`  exit ${r.exitCode} in ${(r.wallMs / 1000).toFixed(1)} s (CPU ${(r.cpuMs / 1000).toFixed(1)} s): ${summary}`);
     };
-    await writeFiles((s) => ({ ...s, retries: (((s.retries as number) ?? 0) + 1) % 6 }));
     await measure("plan", ["plan"]);
     await measure("apply", ["apply", "--auto-approve", "--force"]);
     return phases;
   } finally {
-    for (const sb of sandboxes) await sb.stop();
+    if (host.connected) host.send({ op: "stop" } satisfies HostRequest);
+    await new Promise((resolve) => (host.exitCode !== null ? resolve(undefined) : host.once("exit", resolve)));
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -301,6 +301,11 @@ export interface ProviderClient {
    * expected status, the spec's owner). Without id (`create` answered without one) apply uses `list`.
    */
   lookup?(id: string, hint: { status?: string; spec?: JsonObject }): Promise<LiveResource | undefined>;
+  /**
+   * `lookup` for a batch of campaigns at once (apply verifying an account's writes): the provider's client
+   * picks the walks that read the fewest list pages for all of them. Absent: apply calls `lookup` per campaign.
+   */
+  lookupMany?(items: readonly { id: string; hint: { status?: string; spec?: JsonObject } }[]): Promise<Map<string, LiveResource | undefined>>;
   /** Returns the campaign when the response carries it. */
   update(id: string, body: JsonObject): Promise<LiveResource | undefined>;
   /** Lifecycle action (launch, pause, resume, activate, archive). Returns the campaign when the response carries it. */

@@ -1,11 +1,11 @@
 import type { JsonObject } from "../../core/json.js";
 import type { ResourcePlan, Plan, PlanStep } from "../../core/plan.js";
 import { dependencyWaves, fillPlaceholders } from "../../core/refs.js";
-import { runPool } from "../../core/pool.js";
 import type { Address, StateDocument } from "../../core/types.js";
 import { accountKey, sessionForKind, type AccountSession } from "../session.js";
 import { applicableResources, applyResource, applyContext, type ApplyContext } from "./resource-run.js";
 import type { ApplyOptions, ResourceOutcome, StateRecorder } from "./outcome.js";
+import { runVerifyingPool } from "./verify-batch.js";
 
 /** Execute a plan. Independent campaigns keep going when one fails; every change is recorded as it happens. */
 export async function executePlan(plan: Plan, sessions: Map<string, AccountSession>, store: StateRecorder, opts: ApplyOptions): Promise<ResourceOutcome[]> {
@@ -15,16 +15,18 @@ export async function executePlan(plan: Plan, sessions: Map<string, AccountSessi
   // One worker pool per account, as wide as the account's own concurrency (or --parallel): accounts
   // run side by side, each at its own rate, and a slow one never holds another's campaigns back. A
   // campaign's steps stay in order inside its run (applyResource).
+  // A campaign whose write is verified in the list view parks until the account's pool has nothing else
+  // to start: then one batch lookup (one list walk) verifies them all (verify-batch.ts).
   const pool = (key: string, items: ResourcePlan[]): Promise<void> =>
-    runPool(items, opts.parallel ?? sessions.get(key)?.concurrency ?? 8, async (c) => {
+    runVerifyingPool(items, opts.parallel ?? sessions.get(key)?.concurrency ?? 8, async (c, listLookup) => {
       const session = sessions.get(key);
       const ready = withKnownIds(c, store.doc);
       outcomes.push(
         "waiting" in ready
           ? notApplied(c, ready.waiting, ctx, (a) => outcomes.find((o) => o.address === a))
-          : await applyResource(ready.plan, session && sessionForKind(session, c.kind), ctx),
+          : await applyResource(ready.plan, session && sessionForKind(session, c.kind), ctx, listLookup),
       );
-    });
+    }, opts.signal);
   // Dependency order (docs/design.md §11): an object whose steps wait for new ids runs after the objects that
   // make them, wave by wave; inside a wave, as before.
   for (const wave of applyWaves(work)) {

@@ -44,7 +44,9 @@ export async function verifyFields(run: ResourceRunState, fields: readonly strin
   // Fields only the list view carries (Altur retries, timezone, texts): look the campaign up there.
   if (checkable.some((f) => !carries(live as LiveResource, f)) && run.client.lookup && run.id !== undefined) {
     const status = live.status ?? run.plan.status;
-    const listed = await run.client.lookup(run.id, { ...(status === undefined ? {} : { status }), spec: desired });
+    const hint = { ...(status === undefined ? {} : { status }), spec: desired };
+    // In an apply's account pool the lookup joins the account's batch: one list walk verifies all its writes.
+    const listed = run.listLookup ? await run.listLookup(run.client, run.id, hint) : await run.client.lookup(run.id, hint);
     if (listed) {
       live = mergeLive(listed, live);
       run.live = live;

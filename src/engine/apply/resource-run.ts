@@ -10,6 +10,7 @@ import type { ApplyOptions, ResourceOutcome, StateRecorder } from "./outcome.js"
 import { isNewVersion, renameOld, stopOld } from "./new-version.js";
 import { prune, retireOld } from "./retire.js";
 import { ResourceRunState } from "./run-state.js";
+import type { ListLookup } from "./verify-batch.js";
 
 export async function runResource(run: ResourceRunState): Promise<ResourceOutcome> {
   const p = run.plan;
@@ -141,14 +142,16 @@ export function applicableResources(plan: Plan): ResourcePlan[] {
  * Run one campaign's steps and record the results. Safe to call from several worker pools at once
  * (per account, say): the recorder serialises writes, and every campaign touches only its own address.
  */
-export async function applyResource(c: ResourcePlan, session: KindSession | undefined, ctx: ApplyContext): Promise<ResourceOutcome> {
+export async function applyResource(c: ResourcePlan, session: KindSession | undefined, ctx: ApplyContext, listLookup?: ListLookup): Promise<ResourceOutcome> {
   let outcome: ResourceOutcome;
   if (ctx.opts.signal?.aborted && c.action !== "noop") {
     outcome = { address: c.address, status: "skipped", done: [], reason: "interrupted", message: "not started: apply was interrupted; run apply again", blocked: [], warnings: [], verified: [] };
   } else if (!session) {
     outcome = { address: c.address, status: "failed", done: [], reason: "no-session", message: `no session for ${c.provider}/${c.account}`, blocked: [], warnings: [], verified: [] };
   } else {
-    outcome = await runResource(new ResourceRunState(c, session, ctx.store, ctx.claimed, ctx.opts));
+    const run = new ResourceRunState(c, session, ctx.store, ctx.claimed, ctx.opts);
+    run.listLookup = listLookup;
+    outcome = await runResource(run);
   }
   if (outcome.id === undefined && c.id !== undefined && c.action !== "replace") outcome.id = c.id;
   ctx.opts.onOutcome?.(outcome);

@@ -6,6 +6,7 @@ import type { LiveResource } from "../../providers/types.js";
 import type { KindSession } from "../session.js";
 import { Interrupted, isStateWriteError } from "./errors.js";
 import type { ApplyOptions, ResourceOutcome, StateRecorder } from "./outcome.js";
+import type { ListLookup } from "./verify-batch.js";
 
 /** Runs one campaign's steps against its provider and records the result in state. */
 export class ResourceRunState {
@@ -15,6 +16,8 @@ export class ResourceRunState {
   live: LiveResource | undefined;
   audienceState: AudienceState | undefined;
   readonly outcome: ResourceOutcome;
+  /** Batched list-view verification of this account's pool (verify-batch.ts); absent: the client's own lookup. */
+  listLookup: ListLookup | undefined;
 
   constructor(
     readonly plan: ResourcePlan,

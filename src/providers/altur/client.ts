@@ -138,6 +138,7 @@ async function walkList(
   http: ProviderHttp,
   filters: Record<string, string>,
   stop?: (c: LiveResource) => boolean,
+  onTotal?: (total: number) => void,
 ): Promise<LiveResource[]> {
   const req = { method: "GET", path: "/campaigns", operation: "list campaigns" } as const;
   let from = answerSource(http, req);
@@ -152,7 +153,10 @@ async function walkList(
     from = answerSource(http, req, res.status);
     const body = asObject(res.body) as ListPage;
     if (!Array.isArray(body.campaigns)) throw fail(`page ${page} has no \`campaigns\` list`);
-    if (typeof body.total_count === "number") total = body.total_count;
+    if (typeof body.total_count === "number") {
+      total = body.total_count;
+      onTotal?.(total);
+    }
     let fresh = 0;
     for (const item of body.campaigns) {
       const live = fromListItem(item, from);
@@ -250,11 +254,20 @@ function sharedWalks(http: ProviderHttp): (filters: Record<string, string>, id: 
     });
 }
 
+/** The list filters a lookup tries first (README.md §3.4): the expected status and the agent, where known. */
+function firstFilters(hint: { status?: string; spec?: JsonObject }): Record<string, string> {
+  const agentId: Record<string, string> = typeof hint.spec?.agent_id === "string" ? { agentId: hint.spec.agent_id } : {};
+  return hint.status !== undefined ? { ...agentId, status: hint.status } : agentId;
+}
+
 export function createAlturClient(http: ProviderHttp): ProviderClient {
   const lookupIn = sharedWalks(http);
-  return {
+  /** The account's campaign count from the last unfiltered listing (`total_count`), for choosing a batch's walks. */
+  let accountTotal: number | undefined;
+  const noteTotal = (n: number) => (accountTotal = n);
+  const client: ProviderClient = {
     list() {
-      return walkList(http, {});
+      return walkList(http, {}, undefined, noteTotal);
     },
     async get(id) {
       const req = { method: "GET", path: `/campaigns/${encodeURIComponent(id)}`, operation: `read campaign ${id}` } as const;
@@ -288,6 +301,29 @@ export function createAlturClient(http: ProviderHttp): ProviderClient {
       }
       return listed;
     },
+    async lookupMany(items) {
+      // One unfiltered walk finds every campaign of the batch in ⌈campaigns/100⌉ pages at most; the filtered
+      // walks take one page at least per distinct filter. Take the unfiltered walk when it costs no more
+      // (the account's size is known from the refresh's listing); otherwise each lookup narrows as usual,
+      // lookups with the same filters sharing one walk.
+      const groups = new Set(items.map((i) => JSON.stringify(Object.entries(firstFilters(i.hint)).sort(([a], [b]) => a.localeCompare(b)))));
+      if (accountTotal === undefined || Math.ceil(accountTotal / 100) > groups.size) {
+        const found = await Promise.all(items.map((i) => client.lookup!(i.id, i.hint)));
+        return new Map(items.map((i, k) => [i.id, found[k]]));
+      }
+      const wanted = new Set(items.map((i) => i.id));
+      const found = new Map<string, LiveResource>();
+      await walkList(
+        http,
+        {},
+        (c) => {
+          if (wanted.has(c.id)) found.set(c.id, c);
+          return found.size === wanted.size;
+        },
+        noteTotal,
+      );
+      return new Map(items.map((i) => [i.id, found.get(i.id)]));
+    },
     async create(body, { idempotencyKey }) {
       // The Idempotency-Key makes a retried create return the original campaign: safe to retry.
       const req = { method: "POST", path: "/campaigns", operation: "create campaign" } as const;
@@ -314,6 +350,7 @@ export function createAlturClient(http: ProviderHttp): ProviderClient {
     },
     roster: alturRoster(http),
   };
+  return client;
 }
 
 /** Contacts pages: `pageSize` at most 100 in both revisions [D]. */
