@@ -10,6 +10,14 @@ if (![...process.execArgv, process.env.NODE_OPTIONS ?? ""].some((a) => a.include
   setFlagsFromString("--heap-growing-percent=25");
 }
 
+// A reader that goes away (`campaignctl plan | head`) is not an error of ours: the rest of the output has no
+// reader, so it is dropped, and the command goes on (an apply must still finish and write its state).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (err) => {
+    if (err.code !== "EPIPE" && err.code !== "ERR_STREAM_DESTROYED") throw err;
+  });
+}
+
 const argv = process.argv.slice(2);
 if (argv.length === 0 || (argv.length === 1 && (argv[0] === "--help" || argv[0] === "-h"))) {
   // The overview help from a static table (dist/cli/static-help.js, kept equal to commander's by a test):
