@@ -14,7 +14,7 @@ import { planCarryOver } from "./new-version.js";
 import { resolveLookups } from "./lookups.js";
 import { accountsInScope, refresh, type RefreshedResource } from "./refresh.js";
 import { closeSessions, openSessions, type AccountSession, type SessionOptions } from "./session.js";
-import { checkTargets, withRenameSources } from "./targets.js";
+import { checkReplace, checkTargets, withRenameSources } from "./targets.js";
 
 /**
  * The plan workflow (validate is the caller's: it holds a valid workspace): read state → select
@@ -97,6 +97,7 @@ export async function loadWorkspaceState(workspace: Pick<Workspace, "stateFile" 
 export async function runPlan(declared: Workspace, opts: PlanRunOptions, events: PlanRunEvents = {}): Promise<PlanRun> {
   const state = opts.state ?? (await loadWorkspaceState(declared, opts.session.env));
   const targets = withRenameSources(declared, state, checkTargets(declared, state, opts.targets, opts.exclude));
+  checkReplace(declared, opts.replace);
   const sessions = await openSessions(declared, accountsInScope(declared, state, targets), {
     readOnly: opts.readOnly,
     ...opts.session,

@@ -106,6 +106,20 @@ export function selectAddresses(
   return [...included].filter((a) => !excluded.has(a));
 }
 
+/** `--replace ADDRESS…`: each must be a campaign the workspace declares (exact address); errors name near matches. */
+export function checkReplace(workspace: Workspace, replace: readonly string[] | undefined): void {
+  if (replace === undefined || replace.length === 0) return;
+  const declared = workspace.campaigns.map((c) => c.address);
+  const known = new Set(declared);
+  const problems = replace
+    .filter((a) => !known.has(a))
+    .map((a) => {
+      const near = nearMatches(a, declared);
+      return `--replace ${a} is not a campaign this workspace declares${near.length > 0 ? `; did you mean ${near.join(", ")}?` : ""}`;
+    });
+  if (problems.length > 0) throw new TargetSelectionError(problems);
+}
+
 /** The concrete addresses --target/--exclude select (undefined: all); errors name near matches. */
 export function checkTargets(workspace: Workspace, state: StateDocument, targets: readonly string[] | undefined, exclude?: readonly string[]): string[] | undefined {
   const selected = selectAddresses(workspace, state, targets, exclude);

@@ -54,6 +54,11 @@ describe("new versions", () => {
     const plan = await ws.run(["plan", "--format", "json"], {});
     expect(plan.code).toBe(0);
     await clearLogs(sb);
+    // A mistyped address is an error naming the near match, before anything is read or sent.
+    const typo = await ws.run(["apply", "--auto-approve", "--replace", "puffle/default/nurtur"]);
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toContain("--replace puffle/default/nurtur is not a campaign this workspace declares; did you mean puffle/default/nurture?");
+    expect(await sb.requests("puffle")).toEqual([]);
     const replaced = await ws.run(["apply", "--auto-approve", "--replace", "puffle/default/nurture"]);
     expect(replaced.code, replaced.stdout + replaced.stderr).toBe(0);
     const sent = await writes("puffle");
