@@ -37,3 +37,35 @@ export function sortKeys(value: unknown): unknown {
   }
   return value;
 }
+
+/**
+ * Makes `target` hold the very strings of `reference` wherever the two have an equal string at the
+ * same path (in place; values are unchanged). A campaign's declared spec, its last applied body in
+ * state and its live view mostly hold the same texts, each read from its own source: shared, they are
+ * kept once (issue 30: these copies were 29 MB of 49 MB of strings at 30,000 campaigns). Own
+ * enumerable properties only; anything else is left as it is.
+ */
+export function shareStrings(target: unknown, reference: unknown, depth = 0): void {
+  if (depth > 64 || target === reference) return;
+  if (Array.isArray(target)) {
+    if (!Array.isArray(reference)) return;
+    const n = Math.min(target.length, reference.length);
+    for (let i = 0; i < n; i++) {
+      const t: unknown = target[i];
+      const r: unknown = reference[i];
+      if (typeof t === "string") {
+        if (typeof r === "string" && t === r) target[i] = r;
+      } else if (t !== null && typeof t === "object") shareStrings(t, r, depth + 1);
+    }
+    return;
+  }
+  if (!isJsonObject(target) || !isJsonObject(reference)) return;
+  for (const key of Object.keys(target)) {
+    if (!Object.prototype.hasOwnProperty.call(reference, key)) continue;
+    const t: unknown = target[key];
+    const r: unknown = reference[key];
+    if (typeof t === "string") {
+      if (typeof r === "string" && t === r) target[key] = r;
+    } else if (t !== null && typeof t === "object") shareStrings(t, r, depth + 1);
+  }
+}

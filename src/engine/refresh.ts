@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { relative } from "node:path";
-import { stableStringify, type JsonObject } from "../core/json.js";
+import { shareStrings, stableStringify, type JsonObject } from "../core/json.js";
 import type { LiveView, PreflightResult } from "../core/planner.js";
 import { lifecyclePath } from "../core/planner.js";
 import { adoptionCandidates } from "../core/lifecycle.js";
@@ -59,6 +59,16 @@ function toView(live: LiveResource, unknown: readonly string[] = []): LiveView {
     fingerprint: fingerprintOf(live),
     ...(unknown.length > 0 ? { unknown: [...unknown] } : {}),
   };
+}
+
+/**
+ * The last applied body and the live view hold the declared spec's strings where they are equal, and
+ * the live view the last applied body's elsewhere: one copy of each text per campaign (issue 30).
+ */
+function shareTexts(decl: ResourceDecl | undefined, state: StateEntry | undefined, live: { spec: JsonObject } | undefined): void {
+  if (decl && state) shareStrings(state.applied, decl.spec);
+  if (live && decl) shareStrings(live.spec, decl.spec);
+  if (live && state) shareStrings(live.spec, state.applied);
 }
 
 type RefreshItem = { address: Address; decl?: ResourceDecl; state?: StateEntry; movedFrom?: Address; pending?: PendingCreate };
@@ -127,6 +137,7 @@ async function refreshAccount(
         // The campaign as state recorded it stands in for live: its roster (Extrovert prospect lists) is
         // read through the roster client where one exists; else the audience is planned without a request.
         const live = state ? { id: state.id, spec: structuredClone(state.applied), missing: [] } : undefined;
+        shareTexts(decl, state, live);
         const audience = decl ? await refreshAudience(session, decl, live, state) : undefined;
         const extra = audience ? { audience } : {};
         if (!state || !live) return { address, ...(decl ? { decl } : {}), session, identity: "new", notes, ...extra };
@@ -229,6 +240,7 @@ async function refreshAccount(
         } else if (live) {
           fillUnknown(caps, live, undefined, state, true);
         }
+        shareTexts(decl, state, live);
         const result: RefreshedResource = { ...base, identity, ...(live ? { live: toView(live, unknown) } : {}) };
         const audience = decl ? await refreshAudience(session, decl, live, state) : undefined;
         if (audience) result.audience = audience;
