@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Diagnostic } from "../core/diagnostics.js";
-import { isJsonObject, type JsonObject } from "../core/json.js";
+import { isJsonObject, pooledString, type JsonObject } from "../core/json.js";
 import { addressOf, type ResourceDecl, type SourceLocation } from "../core/types.js";
 import { kindModule } from "../providers/registry.js";
 import type { SpecCheckContext } from "../providers/types.js";
@@ -191,10 +191,11 @@ function digestOf(text: string): string {
 
 /**
  * The parsed value with every long string copied out of the file's text: the parsers return slices of
- * it (V8 keeps the whole text alive for each slice), and a declaration outlives its text.
+ * it (V8 keeps the whole text alive for each slice), and a declaration outlives its text. Short
+ * strings are pooled (pooledString): campaigns repeat the same times, ids and statuses.
  */
 function detachStrings<T>(value: T): T {
-  if (typeof value === "string") return (value.length < SLICE_MIN ? value : flatCopy(value)) as T;
+  if (typeof value === "string") return pooledString(value, detach) as T;
   if (value === null || typeof value !== "object") return value;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) value[i] = detachStrings(value[i]);
@@ -203,9 +204,13 @@ function detachStrings<T>(value: T): T {
   const record = value as Record<string, unknown>;
   for (const key of Object.keys(record)) {
     const v = record[key];
-    if (v !== null && (typeof v === "object" || (typeof v === "string" && v.length >= SLICE_MIN))) record[key] = detachStrings(v);
+    if (v !== null && (typeof v === "object" || typeof v === "string")) record[key] = detachStrings(v);
   }
   return value;
+}
+
+function detach(s: string): string {
+  return s.length < SLICE_MIN ? s : flatCopy(s);
 }
 
 /** V8 copies substrings shorter than this; longer ones are slices of their parent. */

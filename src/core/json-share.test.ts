@@ -1,7 +1,7 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
-import { shareStrings } from "./json.js";
+import { pooledString, poolStrings, shareStrings } from "./json.js";
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
@@ -35,5 +35,23 @@ describe("shareStrings", () => {
     expect(grownShared).toBeLessThan(1_000_000);
     expect(target).toEqual(reference);
     expect(unshared).toEqual(reference);
+  });
+
+  it("pools short strings campaigns repeat: values unchanged, one copy kept (heap measured), long strings left alone", () => {
+    const doc = { a: "09:00", b: ["email", { c: "draft" }], long: "z".repeat(500), n: 3, nil: null };
+    poolStrings(doc);
+    expect(doc).toEqual({ a: "09:00", b: ["email", { c: "draft" }], long: "z".repeat(500), n: 3, nil: null });
+    expect(pooledString("q".repeat(300), (s) => `${s}!`)).toBe(`${"q".repeat(300)}!`);
+
+    const make = () => Array.from({ length: 100_000 }, (_, i) => `${i % 10}-${"x".repeat(40)}`);
+    const base = heapAfterGc();
+    const unpooled = make();
+    const grownUnpooled = heapAfterGc() - base;
+    const pooled = make();
+    poolStrings(pooled);
+    const grownPooled = heapAfterGc() - base - grownUnpooled;
+    expect(grownUnpooled).toBeGreaterThan(4_000_000);
+    expect(grownPooled).toBeLessThan(grownUnpooled / 2);
+    expect(pooled).toEqual(unpooled);
   });
 });

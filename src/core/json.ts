@@ -69,3 +69,44 @@ export function shareStrings(target: unknown, reference: unknown, depth = 0): vo
     } else if (t !== null && typeof t === "object") shareStrings(t, r, depth + 1);
   }
 }
+
+/** Strings up to this length are pooled (names, ids, times, statuses, short texts; long texts are rarely repeated). */
+const POOL_MAX_LENGTH = 128;
+/** Entries before the pool starts over: a bounded table (about 2 MB) whose recurring strings come straight back. */
+const POOL_CAP = 32_768;
+const pool = new Map<string, string>();
+
+/**
+ * One copy of a short string that campaigns repeat (`09:00`, a sender id, `email`, a shared style id…):
+ * the first copy seen since the pool last started over (`keep` makes the copy the pool holds, and what a
+ * longer string becomes). Strings are values, so which copy a caller
+ * holds is never observable; only the memory differs (issue 30: 100,000 campaigns each held their own).
+ */
+export function pooledString(s: string, keep: (s: string) => string = (x) => x): string {
+  if (s.length > POOL_MAX_LENGTH) return keep(s);
+  const found = pool.get(s);
+  if (found !== undefined) return found;
+  if (pool.size >= POOL_CAP) pool.clear();
+  const kept = keep(s);
+  pool.set(kept, kept);
+  return kept;
+}
+
+/** Every pooled-length string inside a JSON-like value replaced by its pooled copy (in place). */
+export function poolStrings(value: unknown, depth = 0): void {
+  if (value === null || typeof value !== "object" || depth > 64) return;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (typeof v === "string") value[i] = pooledString(v);
+      else poolStrings(v, depth + 1);
+    }
+    return;
+  }
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    const v = record[key];
+    if (typeof v === "string") record[key] = pooledString(v);
+    else poolStrings(v, depth + 1);
+  }
+}

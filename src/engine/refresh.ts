@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { relative } from "node:path";
-import { shareStrings, stableStringify, type JsonObject } from "../core/json.js";
+import { poolStrings, shareStrings, stableStringify, type JsonObject } from "../core/json.js";
 import type { LiveView, PreflightResult } from "../core/planner.js";
 import { lifecyclePath } from "../core/planner.js";
 import { adoptionCandidates } from "../core/lifecycle.js";
@@ -66,9 +66,15 @@ function toView(live: LiveResource, unknown: readonly string[] = []): LiveView {
  * the live view the last applied body's elsewhere: one copy of each text per campaign (issue 30).
  */
 function shareTexts(decl: ResourceDecl | undefined, state: StateEntry | undefined, live: { spec: JsonObject } | undefined): void {
-  if (decl && state) shareStrings(state.applied, decl.spec);
-  if (live && decl) shareStrings(live.spec, decl.spec);
-  if (live && state) shareStrings(live.spec, state.applied);
+  if (state) {
+    if (decl) shareStrings(state.applied, decl.spec);
+    poolStrings(state.applied);
+  }
+  if (live) {
+    if (decl) shareStrings(live.spec, decl.spec);
+    if (state) shareStrings(live.spec, state.applied);
+    poolStrings(live.spec);
+  }
 }
 
 type RefreshItem = { address: Address; decl?: ResourceDecl; state?: StateEntry; movedFrom?: Address; pending?: PendingCreate };
