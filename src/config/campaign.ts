@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Diagnostic } from "../core/diagnostics.js";
-import { isJsonObject, pooledString, type JsonObject } from "../core/json.js";
+import { compactJson, isJsonObject, pooledString, type JsonObject } from "../core/json.js";
 import { addressOf, type ResourceDecl, type SourceLocation } from "../core/types.js";
 import { kindModule } from "../providers/registry.js";
 import type { SpecCheckContext } from "../providers/types.js";
@@ -254,5 +254,5 @@ function withLazySource(decl: ResourceDecl, text: () => string | undefined, file
     }
     return { file, ...(source?.locate(path) ?? start) };
   };
-  return { ...decl, source: { file, line: start.line, col: start.col }, locate };
+  return { ...decl, spec: compactJson(decl.spec), source: { file, line: start.line, col: start.col }, locate };
 }

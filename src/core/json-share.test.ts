@@ -1,7 +1,7 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
-import { pooledString, poolStrings, shareStrings } from "./json.js";
+import { compactJson, pooledString, poolStrings, shareStrings } from "./json.js";
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
@@ -53,5 +53,21 @@ describe("shareStrings", () => {
     expect(grownUnpooled).toBeGreaterThan(4_000_000);
     expect(grownPooled).toBeLessThan(grownUnpooled / 2);
     expect(pooled).toEqual(unpooled);
+  });
+
+  it("compactJson copies a value to size: same keys in the same order (__proto__ an own key), same items, new containers", () => {
+    const value = JSON.parse('{"b":1,"a":[1,"x",{"__proto__":{"p":true},"z":null}],"2":"two","c":{"d":[]}}') as Record<string, unknown>;
+    const copy = compactJson(value);
+    expect(copy).toEqual(value);
+    expect(JSON.stringify(copy)).toBe(JSON.stringify(value));
+    const inner = (copy.a as unknown[])[2] as object;
+    expect(Object.keys(inner)).toEqual(["__proto__", "z"]);
+    expect(Object.getPrototypeOf(inner)).toBe(Object.prototype);
+
+    const pushed: unknown[] = [];
+    pushed.push("a", { b: ["c"] });
+    const tight = compactJson(pushed);
+    expect(tight).toEqual(pushed);
+    expect(tight).not.toBe(pushed);
   });
 });

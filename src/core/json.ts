@@ -110,3 +110,16 @@ export function poolStrings(value: unknown, depth = 0): void {
     else poolStrings(v, depth + 1);
   }
 }
+
+/**
+ * A copy of a JSON-like value built to size: arrays exactly as long as their items (a parser that
+ * pushes items leaves room for 17 or more), objects made whole from their entries. Same keys in the
+ * same order (`__proto__` stays an own key), same items, same strings. What a declaration keeps of
+ * its file's value (issue 30: about 150–200 bytes less per campaign).
+ */
+export function compactJson<T>(value: T, depth = 0): T {
+  if (value === null || typeof value !== "object" || depth > 64) return value;
+  if (Array.isArray(value)) return value.map((v: unknown) => compactJson(v, depth + 1)) as T;
+  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, compactJson(v, depth + 1)])) as T;
+}
