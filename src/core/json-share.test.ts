@@ -70,4 +70,21 @@ describe("shareStrings", () => {
     expect(tight).toEqual(pushed);
     expect(tight).not.toBe(pushed);
   });
+
+  it("with subtrees, shares equal objects and lists below the top (same key order only); without, never", () => {
+    const reference = { top: 1, week: { mon: { start: "09:00" } }, list: ["a", { b: 2 }], order: { x: 1, y: 2 }, other: { k: "v" } };
+    const make = () => ({ top: 1, week: { mon: { start: "09:00" } }, list: ["a", { b: 2 }], order: { y: 2, x: 1 }, other: { k: "w", same: [1] } });
+    const plain = make();
+    shareStrings(plain, reference);
+    expect(plain.week).not.toBe(reference.week);
+    const shared = make();
+    shareStrings(shared, reference, { subtrees: true });
+    expect(shared).toEqual(make());
+    expect(shared.week).toBe(reference.week);
+    expect(shared.list).toBe(reference.list);
+    expect(shared.order).not.toBe(reference.order);
+    expect(Object.keys(shared.order)).toEqual(["y", "x"]);
+    expect(shared.other).not.toBe(reference.other);
+    expect(shared).not.toBe(reference);
+  });
 });

@@ -44,8 +44,12 @@ export function sortKeys(value: unknown): unknown {
  * state and its live view mostly hold the same texts, each read from its own source: shared, they are
  * kept once (issue 30: these copies were 29 MB of 49 MB of strings at 30,000 campaigns). Own
  * enumerable properties only; anything else is left as it is.
+ *
+ * With `subtrees`, an object or array below the top that equals the reference's at the same path
+ * (sameJson: keys in the same order too) is replaced by the reference's own: the two values then share it, so this is only for
+ * values nobody changes in place afterwards (the refresh's bodies: every later change makes a copy).
  */
-export function shareStrings(target: unknown, reference: unknown, depth = 0): void {
+export function shareStrings(target: unknown, reference: unknown, opts: { subtrees?: boolean } = {}, depth = 0): void {
   if (depth > 64 || target === reference) return;
   if (Array.isArray(target)) {
     if (!Array.isArray(reference)) return;
@@ -55,7 +59,10 @@ export function shareStrings(target: unknown, reference: unknown, depth = 0): vo
       const r: unknown = reference[i];
       if (typeof t === "string") {
         if (typeof r === "string" && t === r) target[i] = r;
-      } else if (t !== null && typeof t === "object") shareStrings(t, r, depth + 1);
+      } else if (t !== null && typeof t === "object") {
+        if (opts.subtrees && r !== null && typeof r === "object" && sameJson(t, r)) target[i] = r;
+        else shareStrings(t, r, opts, depth + 1);
+      }
     }
     return;
   }
@@ -66,8 +73,21 @@ export function shareStrings(target: unknown, reference: unknown, depth = 0): vo
     const r: unknown = reference[key];
     if (typeof t === "string") {
       if (typeof r === "string" && t === r) target[key] = r;
-    } else if (t !== null && typeof t === "object") shareStrings(t, r, depth + 1);
+    } else if (t !== null && typeof t === "object") {
+      if (opts.subtrees && r !== null && typeof r === "object" && sameJson(t, r)) target[key] = r as JsonValue;
+      else shareStrings(t, r, opts, depth + 1);
+    }
   }
+}
+
+/** Equal JSON values with their object keys in the same order (what JSON.stringify would tell apart). */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((v, i) => sameJson(v, b[i]));
+  if (!isJsonObject(a) || !isJsonObject(b) || Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  return ka.length === kb.length && ka.every((k, i) => k === kb[i] && sameJson(a[k], b[k]));
 }
 
 /** Strings up to this length are pooled (names, ids, times, statuses, short texts; long texts are rarely repeated). */

@@ -63,16 +63,20 @@ function toView(live: LiveResource, unknown: readonly string[] = []): LiveView {
 
 /**
  * The last applied body and the live view hold the declared spec's strings where they are equal, and
- * the live view the last applied body's elsewhere: one copy of each text per campaign (issue 30).
+ * the live view the last applied body's elsewhere: one copy of each text per campaign (issue 30); short
+ * strings the campaigns repeat are pooled (pooledString). With `subtrees` (a live view read from the
+ * provider, after fillUnknown wrote into it: nothing changes these bodies in place afterwards, every
+ * later change is made on a copy), equal objects and lists are shared whole as well.
  */
-function shareTexts(decl: ResourceDecl | undefined, state: StateEntry | undefined, live: { spec: JsonObject } | undefined): void {
+function shareTexts(decl: ResourceDecl | undefined, state: StateEntry | undefined, live: { spec: JsonObject } | undefined, subtrees = false): void {
+  const opts = { subtrees };
   if (state) {
-    if (decl) shareStrings(state.applied, decl.spec);
+    if (decl) shareStrings(state.applied, decl.spec, opts);
     poolStrings(state.applied);
   }
   if (live) {
-    if (decl) shareStrings(live.spec, decl.spec);
-    if (state) shareStrings(live.spec, state.applied);
+    if (decl) shareStrings(live.spec, decl.spec, opts);
+    if (state) shareStrings(live.spec, state.applied, opts);
     poolStrings(live.spec);
   }
 }
@@ -246,7 +250,7 @@ async function refreshAccount(
         } else if (live) {
           fillUnknown(caps, live, undefined, state, true);
         }
-        shareTexts(decl, state, live);
+        shareTexts(decl, state, live, true);
         const result: RefreshedResource = { ...base, identity, ...(live ? { live: toView(live, unknown) } : {}) };
         const audience = decl ? await refreshAudience(session, decl, live, state) : undefined;
         if (audience) result.audience = audience;
