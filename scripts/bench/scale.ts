@@ -1,5 +1,5 @@
 /**
- * Scale benchmark (issue 30): `campaignctl plan` as a user runs it (the built CLI, a fresh process per
+ * Scale benchmark (issue 30): `campaignctl plan`, `drift` and `apply` as a user runs them (the built CLI, a fresh process per
  * run) on workspaces of 10,000 / 30,000 / 100,000 campaigns (45 % Altur, 45 % Puffle, 10 % Extrovert;
  * the refresh scenario's mix of changes, blocked edits and adoptions; every Extrovert campaign refers
  * to the same style, context and topic ids). Limits are raised on both sides (pacing is not what is
@@ -8,6 +8,8 @@
  *     arrives) → the child's exit; planning, rendering and writing the whole plan;
  *   - its growth exponent between counts: log(t₂ / t₁) / log(n₂ / n₁) (1 = linear);
  *   - peak RSS of the child (process.resourceUsage().maxRSS in an exit hook).
+ * plan (text and json) and drift run on one seeded workspace (they only read); apply (--auto-approve
+ * --force, text) on a freshly seeded one, since it changes the sandbox.
  */
 import { spawn } from "node:child_process";
 import { readFile, rm, writeFile } from "node:fs/promises";
@@ -19,6 +21,7 @@ import { prepareScenario, RESPONSE_LINE, type PreparedScenario } from "./refresh
 
 export interface ScaleFigure {
   count: number;
+  /** What was run, e.g. "plan --format text" (the growth exponent compares runs of the same one). */
   format: string;
   exitCode: number;
   responses: number;
@@ -34,6 +37,8 @@ export interface ScaleBenchOptions {
   rps: number;
   /** Output formats of `plan` measured per count (default text and json). */
   formats?: readonly string[];
+  /** Also measure `drift --format text` and `apply --auto-approve --force --format text` (default true). */
+  driftAndApply?: boolean;
   progress: (line: string) => void;
 }
 
@@ -53,10 +58,14 @@ export function growthExponent(n1: number, t1: number, n2: number, t2: number): 
 }
 
 function planChild(s: PreparedScenario, probe: string, format: string, count: number): Promise<ScaleFigure> {
+  return commandChild(s, probe, ["plan", "--verbose", "--format", format], count);
+}
+
+function commandChild(s: PreparedScenario, probe: string, args: readonly string[], count: number): Promise<ScaleFigure> {
+  const label = args.filter((a) => a !== "--verbose").join(" ");
   const rssFile = join(s.dir, ".rss.json");
   const env = { ...process.env, ...Object.fromEntries(PROVIDERS.map((p) => [`${p.toUpperCase()}_API_KEY`, "sandbox"])), CAMPAIGNCTL_BENCH_RSS_FILE: rssFile, NO_COLOR: "1" };
   const bin = join(process.cwd(), "bin", "campaignctl.js");
-  const args = ["plan", "--verbose", "--format", format];
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", pathToFileURL(probe).href, bin, ...args], { cwd: s.dir, env, stdio: ["ignore", "pipe", "pipe"] });
@@ -90,7 +99,7 @@ function planChild(s: PreparedScenario, probe: string, format: string, count: nu
         const { maxRssKb } = JSON.parse(await readFile(rssFile, "utf8")) as { maxRssKb: number };
         await rm(rssFile, { force: true });
         if (code === 1 || code === null) return reject(new Error(`campaignctl ${args.join(" ")} exited with ${code}: ${errors.join("\n")}\n${tail.slice(-600)}\nstdout: …${outTail}`));
-        resolve({ count, format, exitCode: code, responses, wallMs: ended - started, afterResponsesMs: ended - lastResponse, peakRssMb: maxRssKb / 1024 });
+        resolve({ count, format: label, exitCode: code, responses, wallMs: ended - started, afterResponsesMs: ended - lastResponse, peakRssMb: maxRssKb / 1024 });
       } catch (err) {
         reject(new Error(`campaignctl ${args.join(" ")} (exit ${code}) reported no RSS: ${(err as Error).message}; ${tail.slice(-600)}`));
       }
@@ -109,9 +118,24 @@ export async function runScaleBench(opts: ScaleBenchOptions): Promise<ScaleFigur
         opts.progress(`scale: campaignctl plan --format ${format} (${count.toLocaleString("en-US")} campaigns, fresh process)`);
         figures.push(await planChild(s, probe, format, count));
       }
+      if (opts.driftAndApply !== false) {
+        opts.progress(`scale: campaignctl drift --format text (${count.toLocaleString("en-US")} campaigns, fresh process)`);
+        figures.push(await commandChild(s, probe, ["drift", "--verbose", "--format", "text"], count));
+      }
     } finally {
       await s.sandbox.stop();
       await rm(s.dir, { recursive: true, force: true });
+    }
+    if (opts.driftAndApply === false) continue;
+    const a = await prepareScenario(mix(count), opts.rps, opts.progress);
+    try {
+      const probe = join(a.dir, ".rss-probe.mjs");
+      await writeFile(probe, PROBE);
+      opts.progress(`scale: campaignctl apply --auto-approve --force --format text (${count.toLocaleString("en-US")} campaigns, fresh scenario and process)`);
+      figures.push(await commandChild(a, probe, ["apply", "--verbose", "--auto-approve", "--force", "--format", "text"], count));
+    } finally {
+      await a.sandbox.stop();
+      await rm(a.dir, { recursive: true, force: true });
     }
   }
   return figures;

@@ -1,5 +1,7 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import type { Diagnostic } from "../core/diagnostics.js";
-import { isJsonObject, type JsonObject } from "../core/json.js";
+import { compactJson, isJsonObject, pooledString, type JsonObject } from "../core/json.js";
 import { addressOf, type ResourceDecl, type SourceLocation } from "../core/types.js";
 import { kindModule } from "../providers/registry.js";
 import type { SpecCheckContext } from "../providers/types.js";
@@ -9,7 +11,7 @@ import { LIMITS } from "./files.js";
 import { validateCampaignSchema } from "./schemas.js";
 import { FastSourceUnsure, parseYamlFast } from "./fast-yaml.js";
 import { parsesWithoutDiagnostics, scannedSource, type DocSource } from "./parse.js";
-import { makeDiagnostic, parseYamlMapping, type DocPath, type Position, type Target, type YamlSource } from "./source.js";
+import { decodeText, makeDiagnostic, parseYamlMapping, type DocPath, type Position, type Target, type YamlSource } from "./source.js";
 
 export const DEFAULT_ACCOUNT = "default";
 
@@ -136,33 +138,87 @@ function audienceReference(raw: JsonObject, at: (path: DocPath, target?: Target)
  * report), or when a diagnostic points where the scan cannot be sure (FastSourceUnsure), so every
  * message and position is the positional parser's.
  */
-export function checkCampaignText(text: string, file: string): CampaignCheckResult {
+export function checkCampaignText(text: string, file: string, opts: { reread?: boolean } = {}): CampaignCheckResult {
+  const lazy = opts.reread ? rereadSource(text, file) : () => text;
   const fast = parseYamlFast(text);
   if (fast) {
     let result: CampaignCheckResult | undefined;
     try {
-      result = checkCampaignDocument({ file, value: fast.value, source: fast.source });
+      result = checkCampaignDocument({ file, value: detachStrings(fast.value), source: fast.source });
     } catch (err) {
       if (!(err instanceof FastSourceUnsure)) throw err;
     }
     // The size limits hold for every file, clean or not (the positional parser reports them first, alone).
-    if (result && parsesWithoutDiagnostics(text, file, fast.value)) return finish(result, [], text, file);
+    if (result && parsesWithoutDiagnostics(text, file, fast.value)) return finish(result, [], lazy, file);
   }
   const parsed = parseYamlMapping(text, file);
   if (parsed.value === undefined) return { diagnostics: parsed.diagnostics };
-  const result = checkCampaignDocument({ file, value: parsed.value, ...(parsed.source ? { source: parsed.source } : {}) });
-  return finish(result, parsed.diagnostics, text, file);
+  const result = checkCampaignDocument({ file, value: detachStrings(parsed.value), ...(parsed.source ? { source: parsed.source } : {}) });
+  return finish(result, parsed.diagnostics, lazy, file);
 }
 
-function finish(result: CampaignCheckResult, parseDiagnostics: readonly Diagnostic[], text: string, file: string): CampaignCheckResult {
+function finish(result: CampaignCheckResult, parseDiagnostics: readonly Diagnostic[], lazy: () => string | undefined, file: string): CampaignCheckResult {
   const diagnostics = [...parseDiagnostics, ...result.diagnostics];
   const found = result.decl ?? result.partial;
   if (!found) return { diagnostics };
-  const decl = withLazySource(found, text, file, found.source);
+  const decl = withLazySource(found, lazy, file, found.source);
   const audience = result.audience ? { audience: locatedAudience(result.audience, decl) } : {};
   // A file holding several documents is an error even when the first one is fine.
   if (!result.decl || diagnostics.some((d) => d.severity === "error")) return { diagnostics, partial: decl, ...audience };
   return { decl, diagnostics, ...audience };
+}
+
+/**
+ * The text of `file` read again when a position is asked for, or undefined when the file no longer
+ * holds the text that was validated (positions would then be wrong: the caller falls back to the
+ * document's start). Only a digest of the text is kept.
+ */
+function rereadSource(text: string, file: string): () => string | undefined {
+  const digest = digestOf(text);
+  return () => {
+    try {
+      const now = decodeText(readFileSync(file), file).text;
+      return now !== undefined && digestOf(now) === digest ? now : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+}
+
+function digestOf(text: string): string {
+  return createHash("sha256").update(text).digest("base64");
+}
+
+/**
+ * The parsed value with every long string copied out of the file's text: the parsers return slices of
+ * it (V8 keeps the whole text alive for each slice), and a declaration outlives its text. Short
+ * strings are pooled (pooledString): campaigns repeat the same times, ids and statuses.
+ */
+function detachStrings<T>(value: T): T {
+  if (typeof value === "string") return pooledString(value, detach) as T;
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = detachStrings(value[i]);
+    return value;
+  }
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    const v = record[key];
+    if (v !== null && (typeof v === "object" || typeof v === "string")) record[key] = detachStrings(v);
+  }
+  return value;
+}
+
+function detach(s: string): string {
+  return s.length < SLICE_MIN ? s : flatCopy(s);
+}
+
+/** V8 copies substrings shorter than this; longer ones are slices of their parent. */
+const SLICE_MIN = 13;
+
+/** A copy of `s` that shares no storage with the string it was cut from (a flattened concatenation). */
+function flatCopy(s: string): string {
+  return ` ${s}`.slice(1);
 }
 
 /** Audience positions through the campaign's (lazily built) source positions. */
@@ -179,18 +235,24 @@ function locatedAudience(ref: AudienceReference, decl: ResourceDecl): AudienceRe
 }
 
 /**
- * Keep the text, not the syntax tree (about 17 KB per campaign): later positions are rare, so the
- * positions are scanned again the first time one is asked for (the fast scan; the positional parser
- * where the scan is not sure).
+ * Keep neither the syntax tree (about 17 KB per campaign) nor, for a file read from disk, the text
+ * (issue 30: at 100,000 campaigns the texts alone were 170 MB): later positions are rare, so the
+ * text is read again (digest-checked, see rereadSource) and scanned the first time one is asked for
+ * (the fast scan; the positional parser where the scan is not sure). When the text cannot be had
+ * again, positions fall back to the document's start.
  */
-function withLazySource(decl: ResourceDecl, text: string, file: string, start: Position): ResourceDecl {
+function withLazySource(decl: ResourceDecl, text: () => string | undefined, file: string, start: Position): ResourceDecl {
   let source: DocSource | undefined | null;
   const locate = (path: DocPath): SourceLocation => {
     if (source === undefined) {
-      const scan = parseYamlFast(text)?.source;
-      source = scan ? scannedSource(scan, () => parseYamlMapping(text, file).source) : (parseYamlMapping(text, file).source ?? null);
+      const now = text();
+      if (now === undefined) source = null;
+      else {
+        const scan = parseYamlFast(now)?.source;
+        source = scan ? scannedSource(scan, () => parseYamlMapping(now, file).source) : (parseYamlMapping(now, file).source ?? null);
+      }
     }
     return { file, ...(source?.locate(path) ?? start) };
   };
-  return { ...decl, source: { file, line: start.line, col: start.col }, locate };
+  return { ...decl, spec: compactJson(decl.spec), source: { file, line: start.line, col: start.col }, locate };
 }

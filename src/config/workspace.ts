@@ -317,7 +317,7 @@ export async function loadCampaignFile(
       return { diagnostics: [...parsed.diagnostics, ...checked.diagnostics], decls, ...(checked.list ? { suppression: checked.list } : {}) };
     }
   }
-  return withAudience(checkCampaignText(decoded.text, file), file, opts.rootDir);
+  return withAudience(checkCampaignText(decoded.text, file, { reread: true }), file, opts.rootDir);
 }
 
 /** A suppression list file, recognised like a set file. */

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { relative } from "node:path";
-import { stableStringify, type JsonObject } from "../core/json.js";
+import { poolStrings, shareStrings, stableStringify, type JsonObject } from "../core/json.js";
 import type { LiveView, PreflightResult } from "../core/planner.js";
 import { lifecyclePath } from "../core/planner.js";
 import { adoptionCandidates } from "../core/lifecycle.js";
@@ -59,6 +59,26 @@ function toView(live: LiveResource, unknown: readonly string[] = []): LiveView {
     fingerprint: fingerprintOf(live),
     ...(unknown.length > 0 ? { unknown: [...unknown] } : {}),
   };
+}
+
+/**
+ * The last applied body and the live view hold the declared spec's strings where they are equal, and
+ * the live view the last applied body's elsewhere: one copy of each text per campaign (issue 30); short
+ * strings the campaigns repeat are pooled (pooledString). With `subtrees` (a live view read from the
+ * provider, after fillUnknown wrote into it: nothing changes these bodies in place afterwards, every
+ * later change is made on a copy), equal objects and lists are shared whole as well.
+ */
+function shareTexts(decl: ResourceDecl | undefined, state: StateEntry | undefined, live: { spec: JsonObject } | undefined, subtrees = false): void {
+  const opts = { subtrees };
+  if (state) {
+    if (decl) shareStrings(state.applied, decl.spec, opts);
+    poolStrings(state.applied);
+  }
+  if (live) {
+    if (decl) shareStrings(live.spec, decl.spec, opts);
+    if (state) shareStrings(live.spec, state.applied, opts);
+    poolStrings(live.spec);
+  }
 }
 
 type RefreshItem = { address: Address; decl?: ResourceDecl; state?: StateEntry; movedFrom?: Address; pending?: PendingCreate };
@@ -127,6 +147,7 @@ async function refreshAccount(
         // The campaign as state recorded it stands in for live: its roster (Extrovert prospect lists) is
         // read through the roster client where one exists; else the audience is planned without a request.
         const live = state ? { id: state.id, spec: structuredClone(state.applied), missing: [] } : undefined;
+        shareTexts(decl, state, live);
         const audience = decl ? await refreshAudience(session, decl, live, state) : undefined;
         const extra = audience ? { audience } : {};
         if (!state || !live) return { address, ...(decl ? { decl } : {}), session, identity: "new", notes, ...extra };
@@ -229,6 +250,7 @@ async function refreshAccount(
         } else if (live) {
           fillUnknown(caps, live, undefined, state, true);
         }
+        shareTexts(decl, state, live, true);
         const result: RefreshedResource = { ...base, identity, ...(live ? { live: toView(live, unknown) } : {}) };
         const audience = decl ? await refreshAudience(session, decl, live, state) : undefined;
         if (audience) result.audience = audience;

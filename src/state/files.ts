@@ -47,14 +47,21 @@ export function readRegularFile(file: string): string | undefined {
   try {
     const info = fstatSync(fd);
     if (!info.isFile()) throw new StateFileError(file, `is ${fileTypeWords(info)}, not a regular file; move it away, then run again`);
-    const chunks: Buffer[] = [];
+    // One buffer of the file's size (issue 30: a list of chunks and their concatenation held the text
+    // twice over); a file that grows while it is read still reads to its end.
+    let buf = Buffer.allocUnsafe(Math.max(info.size, 64 * 1024));
+    let length = 0;
     for (;;) {
-      const buf = Buffer.alloc(64 * 1024);
-      const n = readSync(fd, buf, 0, buf.length, null);
+      if (length === buf.length) {
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, length);
+        buf = bigger;
+      }
+      const n = readSync(fd, buf, length, buf.length - length, null);
       if (n === 0) break;
-      chunks.push(buf.subarray(0, n));
+      length += n;
     }
-    return Buffer.concat(chunks).toString("utf8");
+    return buf.toString("utf8", 0, length);
   } catch (err) {
     if (err instanceof StateFileError) throw err;
     throw new StateFileError(file, `cannot read: ${(err as Error).message}`);

@@ -11,7 +11,7 @@ import type { CommandContext, RegisterCommand } from "../context.js";
 import { CliError } from "../io.js";
 import { planEvents, withProviderErrors } from "../pipeline.js";
 import { progressReporter, type Progress } from "../progress.js";
-import { renderPlanText } from "../render/plan.js";
+import { planTextChunks } from "../render/plan.js";
 import { renderApplyJson, renderApplyResult } from "../render/apply.js";
 import { loadValidWorkspace } from "../workspace.js";
 
@@ -189,7 +189,10 @@ function applyEvents(ctx: CommandContext, flags: ApplyFlags): ApplyRunEvents {
   return {
     notice: (n) => ctx.io.stderr.write(n.source === "lock" ? `${n.text}\n` : `note: ${n.text}\n`),
     plan: (plan) => {
-      if (!quiet || !flags.autoApprove) (json ? ctx.io.stderr : ctx.io.stdout).write(renderPlanText(plan, { color: json ? false : ctx.global.color }));
+      if (quiet && flags.autoApprove) return;
+      // Written piece by piece as it is rendered, never held whole (issue 30).
+      const pieces = planTextChunks(plan, { color: json ? false : ctx.global.color });
+      for (const piece of ctx.io.redactor ? ctx.io.redactor.chunks(pieces) : pieces) (json ? ctx.io.stderr : ctx.io.stdout).write(piece);
     },
     nothingToApply: () => {
       if (!quiet) ctx.io.stderr.write("Nothing to apply.\n");

@@ -3,7 +3,7 @@ import { planExitCode } from "../../engine/plan-run.js";
 import { closeSessions } from "../../engine/session.js";
 import type { RegisterCommand } from "../context.js";
 import { jsonChunks } from "../render/json-chunks.js";
-import { renderPlanMarkdown, renderPlanText } from "../render/plan.js";
+import { planTextChunks, renderPlanMarkdown } from "../render/plan.js";
 import { runPlan, writeChunks, writeChunksAtomic } from "../pipeline.js";
 
 export { planExitCode };
@@ -50,12 +50,11 @@ export const register: RegisterCommand = (program, run) => {
         }
         if (opts.format === "json") {
           if (opts.out === undefined) await writeChunks(ctx.io.stdout, planJson(), ctx.io.redactor);
+        } else if (opts.format === "markdown") {
+          ctx.io.stdout.write(renderPlanMarkdown(plan, opts.out === undefined ? {} : { planFile: opts.out }));
         } else {
-          const text =
-            opts.format === "markdown"
-              ? renderPlanMarkdown(plan, opts.out === undefined ? {} : { planFile: opts.out })
-              : renderPlanText(plan, { color: ctx.global.color, showNoop: ctx.global.verbose });
-          ctx.io.stdout.write(text);
+          // Written as it is rendered (one piece per campaign): the whole text is never held (issue 30).
+          await writeChunks(ctx.io.stdout, planTextChunks(plan, { color: ctx.global.color, showNoop: ctx.global.verbose }), ctx.io.redactor);
         }
         return planExitCode(plan, opts.detailedExitcode === true);
       }),

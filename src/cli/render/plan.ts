@@ -161,24 +161,37 @@ export function summaryLine(plan: Plan): string {
 }
 
 export function renderPlanText(plan: Plan, opts: { color: boolean; showNoop?: boolean }): string {
+  return [...planTextChunks(plan, opts)].join("");
+}
+
+/**
+ * renderPlanText's bytes in pieces (the guardrails, then one piece per campaign or set group, then the
+ * errors and the summary), so a plan of 100,000 campaigns is written as it is rendered, never held whole
+ * (issue 30). Each piece is whole lines ending in "\n", escaped like the whole text was.
+ */
+export function* planTextChunks(plan: Plan, opts: { color: boolean; showNoop?: boolean }): Generator<string> {
   const s = style(opts.color);
   const prune = plan.prune === true;
-  const out: string[] = [];
+  const piece = (lines: readonly string[]): string => escapeInvisible(`${lines.join("\n")}\n`);
   const shown = plan.campaigns.filter((c) => c.action !== "noop" || c.blocked.length > 0 || c.movedFrom !== undefined || opts.showNoop);
   // Guardrails first (docs/design.md §14): findings, people reached, cost.
-  out.push(...guardrailsText(plan, s, plan.campaigns.some((c) => isChange(c, prune))));
+  const guardrails = guardrailsText(plan, s, plan.campaigns.some((c) => isChange(c, prune)));
+  if (guardrails.length > 0) yield piece(guardrails);
   for (const entry of groupBySet(shown, prune)) {
     if ("members" in entry) {
-      out.push(...setGroupText(entry, s, prune, opts), "");
+      yield piece([...setGroupText(entry, s, prune, opts), ""]);
       continue;
     }
     const c = entry;
     const color = isChange(c, prune) ? colorFor(s, c) : s.dim;
+    const out: string[] = [];
     out.push(`  ${s.bold(`# ${campaignHeader(c)}`)} ${verb(c, prune)}`);
     out.push(`  ${color(glyphFor(c, prune))} ${c.kind} ${JSON.stringify(c.displayName)}`);
     for (const block of textBlocks(c, s, prune, opts)) out.push(...block);
     out.push("");
+    yield piece(out);
   }
+  const out: string[] = [];
   for (const e of plan.errors) out.push(`${s.red("error:")} ${e.address}: ${e.message}`);
   if (plan.errors.length > 0) out.push("");
   const changed = plan.campaigns.filter((c) => isChange(c, prune)).length;
@@ -193,7 +206,7 @@ export function renderPlanText(plan: Plan, opts: { color: boolean; showNoop?: bo
   }
   if (plan.untracked && plan.untracked.length > 0) out.push(s.yellow(untrackedLine(plan.untracked)));
   // Provider strings (names, reasons) also reach headers and notes: bidi controls escaped there too.
-  return escapeInvisible(`${out.join("\n")}\n`);
+  yield piece(out);
 }
 
 /** The lines under one campaign's header, one block per change, audience, steps, blocked step, warning and note. */
