@@ -181,6 +181,22 @@ describe("fillUnknown: one way to settle what no read returned (refresh and stat
     expect(unknownNotes("Altur", filled).map((n) => n.code)).toEqual(["unread-from-spec", "unread-unknown"]);
   });
 
+  it("which missing paths touch what the spec manages: the same answer as managedPaths gives, for every shape", () => {
+    const caps: KindCapabilities = { ...alturCaps, mergePaths: ["settings", "settings.inner", "flat"], writeOnlyFields: [], immutable: [], frozenReads: [] };
+    const specs: JsonObject[] = [
+      { name: "A", settings: { a: 1, inner: { b: 2 } }, flat: "not an object", list: [1] },
+      { name: "A", settings: { inner: {} }, flat: { x: 1 } },
+      { settings: {}, flat: {} },
+      { settings: "scalar", other: { deep: { er: 1 } } },
+    ];
+    const missing = ["name", "settings", "settings.a", "settings.inner", "settings.inner.b", "settings.inner.c", "settings.z", "flat", "flat.x", "flat.y", "list", "list.0", "other.deep", "other", "nope", "nope.deeper"];
+    for (const spec of specs) {
+      const managed = managedPaths(spec, caps.mergePaths);
+      const expected = missing.filter((m) => managed.some((p) => m === p || m.startsWith(`${p}.`) || p.startsWith(`${m}.`)));
+      expect(fillUnknown(caps, { id: "1", spec: {}, missing }, spec, undefined, false).unknown, JSON.stringify(spec)).toEqual(expected);
+    }
+  });
+
   it("final, with a state entry: what was applied is the live value (write-only at once, the rest with a note)", () => {
     const live = liveOf();
     const state = { provider: "altur", account: "default", kind: "AlturCampaign", id: "9", appliedAt: "2026-01-01T00:00:00.000Z", applied: { ...spec, message_limit: 40, retries: 3 } };

@@ -208,6 +208,7 @@ export async function runApply(workspace: Workspace, opts: ApplyRunOptions, even
         ...(opts.recreatePending ? { recreatePending: true } : {}),
         guardrails: true,
         onAccountRefreshed: (key, refreshed) => earlyStart.onAccount(key, refreshed),
+        accountPlan: (key) => earlyStart.plans.get(key),
         session: opts.session,
       },
       events,

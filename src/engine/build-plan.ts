@@ -37,6 +37,13 @@ export interface BuildPlanOptions {
   pruneDelete?: boolean;
   /** `apply --replace ADDR`: these addresses are planned as new versions. */
   replace?: readonly Address[];
+  /**
+   * An account's plan already built from these same refreshed records with the same options (apply's
+   * early start, src/engine/early-start.ts): its entries are taken as they are instead of planned twice.
+   * References and the in-use check never cross accounts, so a plan of one account's records is that
+   * account's part of the whole plan.
+   */
+  reuse?: (accountKey: string) => Plan | undefined;
 }
 
 /**
@@ -46,7 +53,9 @@ export interface BuildPlanOptions {
  * it (apply fills the real id in). Removing an object that declared objects still use is an error.
  */
 export function buildPlan(refreshed: readonly RefreshedResource[], opts: BuildPlanOptions | Date = {}): Plan {
-  const { now = new Date(), state, pruneDelete = false, replace = [] } = opts instanceof Date ? { now: opts } : opts;
+  const options = opts instanceof Date ? { now: opts } : opts;
+  if (options.reuse) return withReused(refreshed, { ...options, reuse: options.reuse });
+  const { now = new Date(), state, pruneDelete = false, replace = [] } = options;
   const today = now.toISOString().slice(0, 10);
   const campaigns: ResourcePlan[] = [];
   const errors: Plan["errors"] = [];
@@ -144,6 +153,36 @@ export function buildPlan(refreshed: readonly RefreshedResource[], opts: BuildPl
   kept.sort((a, b) => a.address.localeCompare(b.address));
   const plan: Plan = { formatVersion: PLAN_FORMAT_VERSION, createdAt: now.toISOString(), campaigns: kept, summary: summarize(kept), errors };
   RESOLVED.set(plan, resolvedSpecs);
+  return plan;
+}
+
+/**
+ * buildPlan with the accounts already planned taken as they are: the other records are planned
+ * together, and the parts joined (entries in address order; errors of the new part first).
+ */
+function withReused(refreshed: readonly RefreshedResource[], opts: BuildPlanOptions & { reuse: NonNullable<BuildPlanOptions["reuse"]> }): Plan {
+  const { reuse, ...rest } = opts;
+  const replace = new Set(rest.replace ?? []);
+  const reused = new Map<string, Plan>();
+  const fresh: RefreshedResource[] = [];
+  for (const r of refreshed) {
+    const key = r.session.key;
+    let done = reused.get(key);
+    if (done === undefined && !reused.has(key)) {
+      done = reuse(key);
+      // A plan made without this run's --replace cannot stand for it.
+      if (done && done.campaigns.some((c) => replace.has(c.address))) done = undefined;
+      reused.set(key, done as Plan);
+    }
+    if (!done) fresh.push(r);
+  }
+  const parts = [buildPlan(fresh, rest), ...[...reused.values()].filter((p): p is Plan => p !== undefined)];
+  if (parts.length === 1) return parts[0]!;
+  const campaigns = parts.flatMap((p) => p.campaigns).sort((a, b) => a.address.localeCompare(b.address));
+  const resolved = new Map<Address, JsonObject>();
+  for (const p of parts) for (const [address, spec] of RESOLVED.get(p) ?? []) resolved.set(address, spec);
+  const plan: Plan = { formatVersion: PLAN_FORMAT_VERSION, createdAt: parts[0]!.createdAt, campaigns, summary: summarize(campaigns), errors: parts.flatMap((p) => p.errors) };
+  RESOLVED.set(plan, resolved);
   return plan;
 }
 

@@ -23,6 +23,8 @@ export type AccountRun = (plan: Plan, refreshed: RefreshedResource[], sessions: 
  */
 export class EarlyStart {
   readonly started = new Map<string, Promise<ResourceOutcome[]>>();
+  /** Each account's plan as built here: the whole plan takes these entries as they are (BuildPlanOptions.reuse). */
+  readonly plans = new Map<string, Plan>();
   private readonly unplanned = new Map<string, number>();
   private risky = 0;
   private state: StateDocument | undefined;
@@ -58,6 +60,7 @@ export class EarlyStart {
     if (!this.enabled || refreshed.length === 0) return;
     // With the state: a reference to an object outside this run resolves to its recorded id (docs/design.md §11).
     const plan = buildPlan(refreshed, { ...(this.state ? { state: this.state } : {}), pruneDelete: this.pruneDelete });
+    this.plans.set(key, plan);
     this.risky += riskyCount(plan.campaigns, { prune: this.prune });
     // A new version reads the old roster (carry-over) in the full plan run: no early start for it.
     if (plan.campaigns.some((c) => c.action === "replace")) return;

@@ -1,6 +1,6 @@
 import { getPath, pathWithin, setPath, writeUnits } from "../core/diff.js";
 import type { KindCapabilities } from "../core/capabilities.js";
-import { jsonEqual, type JsonObject } from "../core/json.js";
+import { isJsonObject, jsonEqual, type JsonObject } from "../core/json.js";
 import type { PlanNote } from "../core/plan.js";
 import type { StateEntry } from "../core/types.js";
 import type { LiveResource } from "../providers/types.js";
@@ -32,8 +32,27 @@ function isImmutablePath(caps: KindCapabilities, path: string): boolean {
 
 /** The missing paths (leaf paths a read did not carry) that touch what the spec manages. */
 function lackingManaged(caps: KindCapabilities, live: LiveResource, spec: JsonObject): string[] {
-  const managed = managedPaths(spec, caps.mergePaths);
-  return live.missing.filter((m) => managed.some((path) => pathWithin(m, path) || pathWithin(path, m)));
+  return live.missing.filter((m) => touchesManaged(m, spec, caps.mergePaths));
+}
+
+/**
+ * Whether `path` lies within a path the spec manages (managedPaths), or one lies within it. Walks the
+ * path down the spec as writeUnits would instead of listing every managed path (per campaign and per
+ * missing path, that list was most of the refresh's own CPU at 12,000 campaigns: issue 30).
+ */
+function touchesManaged(path: string, spec: JsonObject, mergePaths: readonly string[]): boolean {
+  let want: JsonObject = spec;
+  let prefix = "";
+  for (const part of path.split(".")) {
+    if (!Object.hasOwn(want, part)) return false;
+    prefix = prefix === "" ? part : `${prefix}.${part}`;
+    const w = want[part];
+    // A write unit (the walk does not descend here): `path` is within it.
+    if (!(mergePaths.includes(prefix) && isJsonObject(w))) return true;
+    want = w;
+  }
+  // `path` is a merge path the walk descends into: managed when a unit lies inside it.
+  return managedPaths(spec, mergePaths).some((p) => pathWithin(p, path));
 }
 
 /**

@@ -49,6 +49,8 @@ export interface PlanRunOptions {
   state?: StateDocument;
   /** Each account's campaigns as soon as its own refresh is done (apply starts that account early). */
   onAccountRefreshed?: (key: string, refreshed: RefreshedResource[]) => void;
+  /** An account's plan already built from its refreshed campaigns (apply's early start): used as it is. */
+  accountPlan?: (key: string) => Plan | undefined;
   /** Where the API keys are read from, and the time budgets (src/engine/session.ts). */
   session: Pick<SessionOptions, "env" | "requestBudgetMs" | "commandBudgetMs">;
 }
@@ -117,17 +119,25 @@ export async function runPlan(declared: Workspace, opts: PlanRunOptions, events:
       ...(targets ? { targets } : {}),
       ...(opts.recreateMissing ? { recreateMissing: true } : {}),
       ...(opts.recreatePending ? { recreatePending: true } : {}),
-      ...(opts.onAccountRefreshed ? { onAccountDone: opts.onAccountRefreshed } : {}),
+      // The lookups' notes join each account's campaigns before anything plans them (an early start does).
+      onAccountDone: (key, done) => {
+        for (const r of done) r.notes.push(...(lookups.notes.get(r.address) ?? []));
+        opts.onAccountRefreshed?.(key, done);
+      },
       onProgress: (d, t) => events.refreshProgress?.(d, t),
     });
     // An account whose list failed is skipped whole; its failure is reported once.
     const listFailures = new Map<string, ProviderApiError>();
     for (const r of refreshed) if (r.listError && !listFailures.has(r.session.key)) listFailures.set(r.session.key, r.listError);
     for (const err of listFailures.values()) events.listFailure?.(err);
-    for (const r of refreshed) r.notes.push(...(lookups.notes.get(r.address) ?? []));
     // Objects a refused state commit left (state merge): live, tracked by no address.
     for (const u of state.untracked ?? []) events.untracked?.(u, state.campaigns[u.address]?.id);
-    const plan = buildPlan(refreshed, { state, ...(workspace.pruneDelete ? { pruneDelete: true } : {}), ...(opts.replace ? { replace: opts.replace } : {}) });
+    const plan = buildPlan(refreshed, {
+      state,
+      ...(workspace.pruneDelete ? { pruneDelete: true } : {}),
+      ...(opts.replace ? { replace: opts.replace } : {}),
+      ...(opts.accountPlan ? { reuse: opts.accountPlan } : {}),
+    });
     if (!opts.recontact) await planCarryOver(plan, refreshed);
     if (opts.guardrails) await addGuardrails(plan, refreshed, workspace.guardrails ?? DEFAULT_GUARDRAILS);
     plan.prune = opts.prune ?? workspace.prune === true;

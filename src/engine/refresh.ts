@@ -313,7 +313,9 @@ export async function refresh(
   const byAccount = new Map<string, [string, RefreshItem[]][]>();
   for (const [group, items] of groups) {
     const [key = "", kind = ""] = group.split("#");
-    byAccount.set(key, [...(byAccount.get(key) ?? []), [kind, items]]);
+    const kinds = byAccount.get(key);
+    if (kinds) kinds.push([kind, items]);
+    else byAccount.set(key, [[kind, items]]);
   }
   const results = await Promise.all(
     [...byAccount.entries()].map(async ([key, kinds]) => {

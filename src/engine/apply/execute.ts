@@ -33,7 +33,9 @@ export async function executePlan(plan: Plan, sessions: Map<string, AccountSessi
     const byAccount = new Map<string, ResourcePlan[]>();
     for (const c of wave) {
       const key = accountKey(c.provider, c.account);
-      byAccount.set(key, [...(byAccount.get(key) ?? []), c]);
+      const items = byAccount.get(key);
+      if (items) items.push(c);
+      else byAccount.set(key, [c]);
     }
     await Promise.all([...byAccount].map(([key, items]) => pool(key, items)));
   }

@@ -23,11 +23,17 @@ export class ResourceRunState {
     readonly plan: ResourcePlan,
     readonly session: KindSession,
     readonly store: StateRecorder,
-    readonly claimedIds: Set<string>,
+    /** Where the ids bound to some address come from (read only when needed: ApplyContext.claimed). */
+    private readonly ids: { readonly claimed: Set<string> },
     readonly opts: ApplyOptions,
   ) {
     this.id = plan.action === "replace" ? undefined : plan.id;
     this.outcome = { address: plan.address, status: "applied", done: [], blocked: [...plan.blocked], warnings: [...plan.warnings], verified: [] };
+  }
+
+  /** Ids bound to some address (never adopt or claim one twice). */
+  get claimedIds(): Set<string> {
+    return this.ids.claimed;
   }
 
   get caps() {

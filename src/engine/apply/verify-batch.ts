@@ -46,7 +46,11 @@ export function runVerifyingPool<T>(items: readonly T[], width: number, fn: (ite
       }
       // Group by client (one account may have several kinds): each client answers its own batch.
       const byClient = new Map<ProviderClient, Parked[]>();
-      for (const p of batch) byClient.set(p.client, [...(byClient.get(p.client) ?? []), p]);
+      for (const p of batch) {
+        const group = byClient.get(p.client);
+        if (group) group.push(p);
+        else byClient.set(p.client, [p]);
+      }
       for (const [client, group] of byClient) {
         const answer = client.lookupMany
           ? client.lookupMany(group.map((p) => ({ id: p.id, hint: p.hint })))
