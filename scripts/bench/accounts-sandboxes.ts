@@ -5,7 +5,7 @@
  * (wall, CPU) are its own, not the simulators'. Driven over the IPC channel:
  *   { op: "seed", accounts, perAccount } → { op: "seeded", urls, ids } (seeded through handle(): no HTTP)
  *   { op: "reset" }                      → { op: "reset" } (default limits, request logs cleared)
- *   { op: "logs" }                       → { op: "logs", accounts: [{ requests, listGets, detailGets, writes, throttled, firstAt, lastAt }] }
+ *   { op: "logs" }                       → { op: "logs", accounts: [{ requests, listGets, detailGets, writes, throttled, firstAt, lastAt, firstWriteAt, longestWriteGapMs }] }
  *   { op: "stop" }                       → exits once every listener is closed
  */
 import { alturSpec } from "./fixtures.js";
@@ -21,6 +21,10 @@ export interface AccountLog {
   /** Arrival of the first and last request (ms since the epoch); 0 when none arrived. */
   firstAt: number;
   lastAt: number;
+  /** Arrival of the first write (ms since the epoch); 0 when none arrived. */
+  firstWriteAt: number;
+  /** The largest gap between two writes in a row (ms): a stall of the CLI's event loop shows here. */
+  longestWriteGapMs: number;
 }
 
 export type HostRequest = { op: "seed"; accounts: number; perAccount: number } | { op: "reset" } | { op: "logs" } | { op: "stop" };
@@ -70,6 +74,8 @@ async function handle(msg: HostRequest): Promise<HostAnswer | undefined> {
         throttled: log.filter((e) => e.status === 429).length,
         firstAt: times.length > 0 ? Math.min(...times) : 0,
         lastAt: times.length > 0 ? Math.max(...times) : 0,
+        ...writeTimes(log),
+        ...(process.env.BENCH_ACCOUNTS_TIMELINE ? { timeline: log.map((e) => [Date.parse(e.at), e.method === "GET" ? "G" : "W"]) } : {}),
       });
     }
     return { op: "logs", accounts };
@@ -77,6 +83,13 @@ async function handle(msg: HostRequest): Promise<HostAnswer | undefined> {
   for (const sb of sandboxes) await sb.stop();
   process.disconnect?.();
   return undefined;
+}
+
+function writeTimes(log: readonly { method: string; at: string }[]): { firstWriteAt: number; longestWriteGapMs: number } {
+  const at = log.filter((e) => e.method !== "GET").map((e) => Date.parse(e.at));
+  let longest = 0;
+  for (let i = 1; i < at.length; i++) longest = Math.max(longest, at[i]! - at[i - 1]!);
+  return { firstWriteAt: at[0] ?? 0, longestWriteGapMs: longest };
 }
 
 process.on("message", (msg: HostRequest) => {

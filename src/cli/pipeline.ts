@@ -129,9 +129,11 @@ const CHUNK_BYTES = 1 << 16;
 
 /**
  * Write `chunks` to an output, waiting for it to drain when it is a stream that asks for it; with a
- * redactor, a secret split across two chunks is redacted too.
+ * redactor, a secret split across two chunks is redacted too. With `shareTurns`, each written piece is
+ * followed by a turn of the event loop among its timers: apply renders its plan while accounts started
+ * early are writing, and their pacing timers must not wait for the whole plan (issue 30).
  */
-export async function writeChunks(out: Output, raw: Iterable<string>, redactor?: Redactor): Promise<void> {
+export async function writeChunks(out: Output, raw: Iterable<string>, redactor?: Redactor, opts: { shareTurns?: boolean } = {}): Promise<void> {
   const chunks = redactor ? redactor.chunks(raw) : raw;
   let pending = "";
   for (const chunk of chunks) {
@@ -139,6 +141,7 @@ export async function writeChunks(out: Output, raw: Iterable<string>, redactor?:
     if (pending.length >= CHUNK_BYTES) {
       await writeDrained(out, pending);
       pending = "";
+      if (opts.shareTurns) await new Promise((turn) => setTimeout(turn, 0));
     }
   }
   if (pending !== "") await writeDrained(out, pending);

@@ -82,7 +82,7 @@ export interface ApplyRunEvents extends PlanRunEvents {
   /** The lock is held: signals may now be turned into `signal`. Returns what undoes that (called before the lock is released). */
   armed?: (state: InterruptibleState) => () => void;
   /** The fresh plan (not for a saved plan), before any question or write of the whole plan. */
-  plan?: (plan: Plan) => void;
+  plan?: (plan: Plan) => void | Promise<void>;
   /** Nothing to do, and no campaign failed to plan. */
   nothingToApply?: () => void;
   /** Asked when the plan has changes, no saved plan is applied and --auto-approve is not given: true to go on. */
@@ -261,7 +261,7 @@ async function applyPlan(run: ApplyPlanRun, result: PlanRun): Promise<ResourceOu
   for (const n of await resolveUndeclaredPending(workspace, store, sessions)) events.notice?.({ source: "pending", text: n.text });
   let plan = result.plan;
   if (opts.saved) plan = savedPlanToApply(opts.saved.plan, plan, prune);
-  else events.plan?.(plan);
+  else await events.plan?.(plan);
   // Campaigns that could not be read or planned are reported as failed; the others proceed.
   const unplanned: ResourceOutcome[] = plan.errors.map((e) => ({ address: e.address, status: "failed", done: [], reason: "not-planned", message: e.message, blocked: [], warnings: [], verified: [] }));
   const work = applicableResources(plan);

@@ -169,6 +169,8 @@ async function refreshAccount(
       return { address, ...(decl ? { decl } : {}), ...(state ? { state } : {}), session, identity: state ? "state" : "new", notes: [], error, listError: err };
     });
   }
+  // The account's campaigns are planned in a turn of their own (see nextTurn).
+  await nextTurn();
   const byId = new Map(listed.map((c) => [c.id, c]));
   const nameField = caps.nameField;
   // Live campaigns by exact name, in list order: adoption and name checks look one name up instead of
@@ -323,11 +325,26 @@ export async function refresh(
       if (!session) throw new Error(`no session for ${key}`);
       const parts = await Promise.all(kinds.map(([kind, items]) => refreshAccount(sessionForKind(session, kind), items, claimed, opts, tick, claimedBy)));
       const r = parts.flat();
-      opts.onAccountDone?.(key, r);
+      if (opts.onAccountDone) {
+        await nextTurn();
+        opts.onAccountDone(key, r);
+      }
       return r;
     }),
   );
   return results.flat().sort((a, b) => a.address.localeCompare(b.address));
+}
+
+/**
+ * Resolves in a later turn of the event loop, among its timers. Answers of many accounts arrive
+ * together and are all handled in one I/O phase; an account's own work after its list (planning it,
+ * and with apply's early start, starting its writes) runs from here instead, so the pacing timers of
+ * accounts already writing fire between one account's work and the next. Run inside the I/O phase,
+ * 60 accounts' work starved those timers for seconds: accounts already writing sent one request,
+ * then nothing until every account was planned (issue 30).
+ */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /** Whether `address` is in a --target selection (none given: everything is). */

@@ -37,7 +37,7 @@ function recorder(answer: boolean): { seen: string[]; events: ApplyRunEvents } {
   return {
     seen,
     events: {
-      plan: (p) => seen.push(`plan ${p.summary.create} create`),
+      plan: (p) => void seen.push(`plan ${p.summary.create} create`),
       confirm: async () => {
         seen.push("confirm");
         return answer;

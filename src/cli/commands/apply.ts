@@ -9,7 +9,7 @@ import { timeLimits } from "../../engine/session.js";
 import { confirmYes } from "../confirm.js";
 import type { CommandContext, RegisterCommand } from "../context.js";
 import { CliError } from "../io.js";
-import { planEvents, withProviderErrors } from "../pipeline.js";
+import { planEvents, withProviderErrors, writeChunks } from "../pipeline.js";
 import { progressReporter, type Progress } from "../progress.js";
 import { planTextChunks } from "../render/plan.js";
 import { renderApplyJson, renderApplyResult } from "../render/apply.js";
@@ -188,11 +188,12 @@ function applyEvents(ctx: CommandContext, flags: ApplyFlags): ApplyRunEvents {
   const waiting = new Set<string>();
   return {
     notice: (n) => ctx.io.stderr.write(n.source === "lock" ? `${n.text}\n` : `note: ${n.text}\n`),
-    plan: (plan) => {
+    plan: async (plan) => {
       if (quiet && flags.autoApprove) return;
-      // Written piece by piece as it is rendered, never held whole (issue 30).
+      // Written piece by piece as it is rendered, never held whole, sharing the event loop with the
+      // accounts started early (issue 30).
       const pieces = planTextChunks(plan, { color: json ? false : ctx.global.color });
-      for (const piece of ctx.io.redactor ? ctx.io.redactor.chunks(pieces) : pieces) (json ? ctx.io.stderr : ctx.io.stdout).write(piece);
+      await writeChunks(json ? ctx.io.stderr : ctx.io.stdout, pieces, ctx.io.redactor, { shareTurns: true });
     },
     nothingToApply: () => {
       if (!quiet) ctx.io.stderr.write("Nothing to apply.\n");
