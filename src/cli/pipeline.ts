@@ -3,6 +3,7 @@ import type { Workspace } from "../core/types.js";
 import { loadState, runPlan as engineRunPlan, type PlanRun, type PlanRunEvents, type PlanRunOptions } from "../engine/plan-run.js";
 import { timeLimits, type SessionOptions } from "../engine/session.js";
 import { TargetSelectionError } from "../engine/targets.js";
+import { nextTurn } from "../engine/turns.js";
 import { describeRetryWait } from "../http/client.js";
 import { isProviderApiError, type ProviderApiError } from "../http/errors.js";
 import { findProvider, providers } from "../providers/registry.js";
@@ -141,7 +142,7 @@ export async function writeChunks(out: Output, raw: Iterable<string>, redactor?:
     if (pending.length >= CHUNK_BYTES) {
       await writeDrained(out, pending);
       pending = "";
-      if (opts.shareTurns) await new Promise((turn) => setTimeout(turn, 0));
+      if (opts.shareTurns) await nextTurn();
     }
   }
   if (pending !== "") await writeDrained(out, pending);

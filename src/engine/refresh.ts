@@ -12,6 +12,7 @@ import { fillUnknown, unknownNotes } from "./fill-unknown.js";
 import type { LiveResource } from "../providers/types.js";
 import { refreshAudience, type RefreshedAudience } from "./audience.js";
 import { accountKey, sessionForKind, type AccountSession, type KindSession } from "./session.js";
+import { nextTurn } from "./turns.js";
 
 /** One address after reading the provider: what Git wants, what state remembers, what is live. */
 export interface RefreshedResource {
@@ -169,7 +170,7 @@ async function refreshAccount(
       return { address, ...(decl ? { decl } : {}), ...(state ? { state } : {}), session, identity: state ? "state" : "new", notes: [], error, listError: err };
     });
   }
-  // The account's campaigns are planned in a turn of their own (see nextTurn).
+  // The account's campaigns are settled in a turn of their own, among the pacing timers (turns.ts).
   await nextTurn();
   const byId = new Map(listed.map((c) => [c.id, c]));
   const nameField = caps.nameField;
@@ -333,18 +334,6 @@ export async function refresh(
     }),
   );
   return results.flat().sort((a, b) => a.address.localeCompare(b.address));
-}
-
-/**
- * Resolves in a later turn of the event loop, among its timers. Answers of many accounts arrive
- * together and are all handled in one I/O phase; an account's own work after its list (planning it,
- * and with apply's early start, starting its writes) runs from here instead, so the pacing timers of
- * accounts already writing fire between one account's work and the next. Run inside the I/O phase,
- * 60 accounts' work starved those timers for seconds: accounts already writing sent one request,
- * then nothing until every account was planned (issue 30).
- */
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /** Whether `address` is in a --target selection (none given: everything is). */

@@ -1,6 +1,7 @@
 import type { JsonObject } from "../../core/json.js";
 import type { LiveResource, ProviderClient } from "../../providers/types.js";
 import { Interrupted } from "./errors.js";
+import { nextTurn } from "../turns.js";
 
 /** A list-view lookup as fields.ts asks it: ProviderClient.lookup, through the client that asks. */
 export type ListLookup = (client: ProviderClient, id: string, hint: { status?: string; spec?: JsonObject }) => Promise<LiveResource | undefined>;
@@ -56,7 +57,9 @@ export function runVerifyingPool<T>(items: readonly T[], width: number, fn: (ite
           ? client.lookupMany(group.map((p) => ({ id: p.id, hint: p.hint })))
           : Promise.all(group.map((p) => client.lookup!(p.id, p.hint))).then((found) => new Map(group.map((p, k) => [p.id, found[k]])));
         answer.then(
-          (found) => {
+          // The batch's campaigns go on in a turn of their own, among the other accounts' pacing timers (turns.ts).
+          async (found) => {
+            await nextTurn();
             for (const p of group) {
               active += 1;
               p.resolve(found.get(p.id));
