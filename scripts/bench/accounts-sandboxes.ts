@@ -25,6 +25,8 @@ export interface AccountLog {
   firstWriteAt: number;
   /** The largest gap between two writes in a row (ms): a stall of the CLI's event loop shows here. */
   longestWriteGapMs: number;
+  /** With BENCH_ACCOUNTS_TIMELINE: each request's arrival (ms since the epoch) and whether it was a GET ("G") or a write ("W"). */
+  timeline?: [number, string][];
 }
 
 export type HostRequest = { op: "seed"; accounts: number; perAccount: number } | { op: "reset" } | { op: "logs" } | { op: "stop" };
@@ -75,7 +77,7 @@ async function handle(msg: HostRequest): Promise<HostAnswer | undefined> {
         firstAt: times.length > 0 ? Math.min(...times) : 0,
         lastAt: times.length > 0 ? Math.max(...times) : 0,
         ...writeTimes(log),
-        ...(process.env.BENCH_ACCOUNTS_TIMELINE ? { timeline: log.map((e) => [Date.parse(e.at), e.method === "GET" ? "G" : "W"]) } : {}),
+        ...(process.env.BENCH_ACCOUNTS_TIMELINE ? { timeline: log.map((e): [number, string] => [Date.parse(e.at), e.method === "GET" ? "G" : "W"]) } : {}),
       });
     }
     return { op: "logs", accounts };

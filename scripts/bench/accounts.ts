@@ -22,6 +22,7 @@
  */
 import { spawn, fork, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
+import { Agent, request as httpRequest } from "node:http";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -37,7 +38,7 @@ import { alturSpec } from "./fixtures.js";
 const LIST_PAGE = 100;
 
 export interface AccountsPhase {
-  phase: "plan" | "apply";
+  phase: "plan" | "apply" | "floor";
   exitCode: number;
   /** Spawn → exit of the CLI process. */
   wallMs: number;
@@ -90,6 +91,47 @@ function ask(host: ChildProcess, msg: HostRequest): Promise<HostAnswer> {
     });
     host.send(msg);
   });
+}
+
+/** GET a JSON page over a keep-alive connection. */
+function getJson(agent: Agent, url: URL, apiKey: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { agent, headers: { authorization: `api-key ${apiKey}`, accept: "application/json" } }, (res) => {
+      const parts: Buffer[] = [];
+      res.on("data", (d: Buffer) => parts.push(d));
+      res.on("end", () => {
+        try {
+          resolve(JSON.parse(Buffer.concat(parts).toString("utf8")));
+        } catch (err) {
+          reject(err);
+        }
+      });
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** One account's campaign list, page by page (pageSize 100, next_cursor), each start `intervalMs` after the last. */
+async function bareWalk(baseUrl: string, apiKey: string, intervalMs: number): Promise<void> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    let cursor: string | undefined;
+    let lastStart = Number.NEGATIVE_INFINITY;
+    for (;;) {
+      const wait = lastStart + intervalMs - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      lastStart = performance.now();
+      const url = new URL(`${baseUrl}/campaigns`);
+      url.searchParams.set("pageSize", "100");
+      if (cursor) url.searchParams.set("cursor", cursor);
+      const page = (await getJson(agent, url, apiKey)) as { pagination?: { has_next?: boolean; next_cursor?: string } };
+      if (!page.pagination?.has_next || !page.pagination.next_cursor) return;
+      cursor = page.pagination.next_cursor;
+    }
+  } finally {
+    agent.destroy();
+  }
 }
 
 /** Run the built CLI in its own process under /usr/bin/time; stdout's tail kept for the summary line. */
@@ -168,7 +210,7 @@ export async function runAccountsBench(opts: AccountsBenchOptions): Promise<Acco
       const logs = await ask(host, { op: "logs" });
       if (logs.op !== "logs") throw new Error("accounts: no request logs");
       const accts: AccountLog[] = logs.accounts;
-      if (process.env.BENCH_ACCOUNTS_TIMELINE) await writeFile(`${process.env.BENCH_ACCOUNTS_TIMELINE}.${phase}.json`, JSON.stringify(accts.map((a) => (a as unknown as { timeline: unknown }).timeline)));
+      if (process.env.BENCH_ACCOUNTS_TIMELINE) await writeFile(`${process.env.BENCH_ACCOUNTS_TIMELINE}.${phase}.json`, JSON.stringify(accts.map((a) => a.timeline)));
       const sum = (f: (a: AccountLog) => number) => accts.reduce((s, a) => s + f(a), 0);
       const used = accts.filter((a) => a.requests > 0);
       const summary = /(Apply (?:finished|interrupted): [^\n]*|Plan: [^\n]*|No changes[^\n]*)/.exec(r.stdout)?.[0] ?? `(no summary line; stderr: ${r.stderr.trim().split("\n").at(-1) ?? ""})`;
@@ -194,6 +236,38 @@ export async function runAccountsBench(opts: AccountsBenchOptions): Promise<Acco
       });
       opts.progress(`  exit ${r.exitCode} in ${(r.wallMs / 1000).toFixed(1)} s (CPU ${(r.cpuMs / 1000).toFixed(1)} s): ${summary}`);
     };
+    // The floor of this harness: the refresh's requests from a bare node:http walker (no campaignctl), paced
+    // as campaignctl paces (1/limit apart per account), every account at once. The 60 sandboxes share one
+    // process, so even this takes longer than the bound; campaignctl's plan is compared with it too.
+    {
+      await ask(host, { op: "reset" });
+      opts.progress("accounts: floor (a bare node:http walk of every account's list, paced at the limit)");
+      const started = performance.now();
+      await Promise.all(seeded.urls.map((url) => bareWalk(url, API_KEY, 1000 / limit)));
+      const logs = await ask(host, { op: "logs" });
+      if (logs.op !== "logs") throw new Error("accounts: no request logs");
+      const used = logs.accounts.filter((a) => a.requests > 0);
+      phases.push({
+        phase: "floor",
+        exitCode: 0,
+        wallMs: performance.now() - started,
+        windowMs: Math.max(...used.map((a) => a.lastAt)) - Math.min(...used.map((a) => a.firstAt)),
+        lastStartMs: 0,
+        longestWriteGapMs: 0,
+        accounts: opts.accounts,
+        requests: used.reduce((n, a) => n + a.requests, 0),
+        minimumPerAccount: pages,
+        boundMs: (pages / limit) * 1000,
+        perAccount: [Math.min(...logs.accounts.map((a) => a.requests)), Math.max(...logs.accounts.map((a) => a.requests))],
+        detailGets: 0,
+        listGets: used.reduce((n, a) => n + a.listGets, 0),
+        writes: 0,
+        throttled: used.reduce((n, a) => n + a.throttled, 0),
+        cpuMs: 0,
+        peakRssMb: 0,
+        summary: "(bare node:http walk)",
+      });
+    }
     await measure("plan", ["plan"]);
     await measure("apply", ["apply", "--auto-approve", "--force"]);
     return phases;
