@@ -131,7 +131,7 @@ const CHUNK_BYTES = 1 << 16;
 /**
  * Write `chunks` to an output, waiting for it to drain when it is a stream that asks for it; with a
  * redactor, a secret split across two chunks is redacted too. With `shareTurns`, each written piece is
- * followed by a turn of the event loop among its timers: apply renders its plan while accounts started
+ * followed by a turn of the event loop (engine/turns.ts): apply renders its plan while accounts started
  * early are writing, and their pacing timers must not wait for the whole plan (issue 30).
  */
 export async function writeChunks(out: Output, raw: Iterable<string>, redactor?: Redactor, opts: { shareTurns?: boolean } = {}): Promise<void> {
