@@ -209,6 +209,8 @@ export async function runApply(workspace: Workspace, opts: ApplyRunOptions, even
         guardrails: true,
         onAccountRefreshed: (key, refreshed) => earlyStart.onAccount(key, refreshed),
         accountPlan: (key) => earlyStart.plans.get(key),
+        // Fingerprints are for saved plans and JSON plans: apply compares them only with a saved plan.
+        ...(opts.saved ? {} : { fingerprints: false }),
         session: opts.session,
       },
       events,

@@ -51,6 +51,8 @@ export interface PlanRunOptions {
   onAccountRefreshed?: (key: string, refreshed: RefreshedResource[]) => void;
   /** An account's plan already built from its refreshed campaigns (apply's early start): used as it is. */
   accountPlan?: (key: string) => Plan | undefined;
+  /** false: the plan's entries carry no fingerprint of the live state (RefreshOptions.fingerprints). */
+  fingerprints?: boolean;
   /** Where the API keys are read from, and the time budgets (src/engine/session.ts). */
   session: Pick<SessionOptions, "env" | "requestBudgetMs" | "commandBudgetMs">;
 }
@@ -119,6 +121,7 @@ export async function runPlan(declared: Workspace, opts: PlanRunOptions, events:
       ...(targets ? { targets } : {}),
       ...(opts.recreateMissing ? { recreateMissing: true } : {}),
       ...(opts.recreatePending ? { recreatePending: true } : {}),
+      ...(opts.fingerprints === false ? { fingerprints: false } : {}),
       // The lookups' notes join each account's campaigns before anything plans them (an early start does).
       onAccountDone: (key, done) => {
         for (const r of done) r.notes.push(...(lookups.notes.get(r.address) ?? []));

@@ -45,6 +45,12 @@ export interface RefreshOptions {
   onProgress?: (done: number, total: number) => void;
   /** Called as each account's refresh finishes, with its campaigns (before the other accounts are done). */
   onAccountDone?: (key: string, refreshed: RefreshedResource[]) => void;
+  /**
+   * false: no fingerprint of what was read (LiveView.fingerprint) — for a run whose plan is neither saved
+   * nor printed as JSON nor compared with a saved plan (apply of a fresh plan): a hash of every live body
+   * was a sixth of the refresh's own CPU (issue 30). Default true.
+   */
+  fingerprints?: boolean;
 }
 
 export function fingerprintOf(live: { id: string; status?: string; spec: JsonObject }): string {
@@ -52,12 +58,12 @@ export function fingerprintOf(live: { id: string; status?: string; spec: JsonObj
 }
 
 
-function toView(live: LiveResource, unknown: readonly string[] = []): LiveView {
+function toView(live: LiveResource, unknown: readonly string[], fingerprint: boolean): LiveView {
   return {
     id: live.id,
     ...(live.status === undefined ? {} : { status: live.status }),
     spec: live.spec,
-    fingerprint: fingerprintOf(live),
+    ...(fingerprint ? { fingerprint: fingerprintOf(live) } : {}),
     ...(unknown.length > 0 ? { unknown: [...unknown] } : {}),
   };
 }
@@ -152,7 +158,7 @@ async function refreshAccount(
         const audience = decl ? await refreshAudience(session, decl, live, state) : undefined;
         const extra = audience ? { audience } : {};
         if (!state || !live) return { address, ...(decl ? { decl } : {}), session, identity: "new", notes, ...extra };
-        return { address, ...(decl ? { decl } : {}), state, ...(movedFrom ? { movedFrom } : {}), session, identity: "state", live: toView(live), notes, ...extra };
+        return { address, ...(decl ? { decl } : {}), state, ...(movedFrom ? { movedFrom } : {}), session, identity: "state", live: toView(live, [], opts.fingerprints !== false), notes, ...extra };
       }),
     );
   }
@@ -254,7 +260,7 @@ async function refreshAccount(
           fillUnknown(caps, live, undefined, state, true);
         }
         shareTexts(decl, state, live, true);
-        const result: RefreshedResource = { ...base, identity, ...(live ? { live: toView(live, unknown) } : {}) };
+        const result: RefreshedResource = { ...base, identity, ...(live ? { live: toView(live, unknown, opts.fingerprints !== false) } : {}) };
         const audience = decl ? await refreshAudience(session, decl, live, state) : undefined;
         if (audience) result.audience = audience;
         // Read-only pre-checks for actions the plan is going to need (Puffle validate before launch).
