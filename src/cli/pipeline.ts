@@ -148,7 +148,30 @@ export async function writeChunks(out: Output, raw: Iterable<string>, redactor?:
   if (pending !== "") await writeDrained(out, pending);
 }
 
+type Drainable = Output & {
+  once?: (event: "drain" | "close", fn: () => void) => unknown;
+  off?: (event: "drain" | "close", fn: () => void) => unknown;
+  destroyed?: boolean;
+};
+
+/**
+ * Write, then wait for the output to drain when it asks for that. A reader that went away
+ * (`campaignctl plan | head -1`: EPIPE) leaves a destroyed stream that never drains: the rest of the
+ * output has no reader and is dropped, and the command goes on (an apply still finishes and writes its
+ * state). Waiting for a drain that never comes ended the process with exit 13 and nothing more done.
+ */
 async function writeDrained(out: Output, text: string): Promise<void> {
-  const stream = out as Output & { once?: (event: "drain", fn: () => void) => unknown };
-  if (out.write(text) === false && typeof stream.once === "function") await new Promise<void>((done) => stream.once!("drain", done));
+  const stream = out as Drainable;
+  const gone = () => stream.destroyed === true;
+  if (gone()) return;
+  if (out.write(text) !== false || typeof stream.once !== "function" || gone()) return;
+  await new Promise<void>((done) => {
+    const finish = () => {
+      stream.off?.("drain", finish);
+      stream.off?.("close", finish);
+      done();
+    };
+    stream.once!("drain", finish);
+    stream.once!("close", finish);
+  });
 }
