@@ -247,6 +247,7 @@ export async function runAccountsBench(opts: AccountsBenchOptions): Promise<Acco
       const logs = await ask(host, { op: "logs" });
       if (logs.op !== "logs") throw new Error("accounts: no request logs");
       const used = logs.accounts.filter((a) => a.requests > 0);
+      if (process.env.BENCH_ACCOUNTS_TIMELINE) await writeFile(`${process.env.BENCH_ACCOUNTS_TIMELINE}.floor.json`, JSON.stringify(logs.accounts.map((a) => a.timeline)));
       phases.push({
         phase: "floor",
         exitCode: 0,
