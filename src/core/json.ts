@@ -148,8 +148,8 @@ export function compactJson<T>(value: T, depth = 0): T {
 
 /** Subtrees whose JSON text is at most this long are shared (a day's hours, a delay step, a list of statuses…). */
 const SHARED_MAX_TEXT = 512;
-/** Entries before the table starts over (like the string pool): at most a few MB of keys. */
-const SHARED_CAP = 16_384;
+/** Entries before the table starts over (like the string pool): at most about 2 MB of keys. */
+const SHARED_CAP = 4_096;
 const sharedTable = new Map<string, JsonValue>();
 
 /**
@@ -173,27 +173,39 @@ export function sharedSubtrees(spec: JsonObject): JsonObject {
   return out;
 }
 
-/** `value` copied to size, shared when short enough; `text` is its JSON text when it can be shared (see sharedSubtrees). */
-function sharedValue(value: JsonValue, depth: number): { value: JsonValue; text?: string } {
-  if (typeof value === "string") return { value, text: JSON.stringify(value) };
-  if (typeof value === "number") return Number.isFinite(value) && !Object.is(value, -0) ? { value, text: String(value) } : { value };
-  if (value === null || typeof value !== "object") return typeof value === "boolean" ? { value, text: String(value) } : { value };
+/** One value as sharedSubtrees keeps a subtree: the shared frozen copy when its JSON text is short, else a copy to size. */
+export function sharedJson<T extends JsonValue>(value: T): T {
+  return sharedValue(value, 1).value as T;
+}
+
+/**
+ * `value` copied to size, shared when short enough. `size` is the length of its JSON text when it can
+ * be shared (see sharedSubtrees), counted bottom-up so that only short subtrees are ever serialised:
+ * the table's key is that text, one flat string.
+ */
+function sharedValue(value: JsonValue, depth: number): { value: JsonValue; size?: number } {
+  if (typeof value === "string") return { value, size: JSON.stringify(value).length };
+  if (typeof value === "number") return Number.isFinite(value) && !Object.is(value, -0) ? { value, size: String(value).length } : { value };
+  if (value === null || typeof value !== "object") return typeof value === "boolean" || value === null ? { value, size: String(value).length } : { value };
   if (depth > 64 || (!Array.isArray(value) && Object.getPrototypeOf(value) !== Object.prototype)) return { value: compactJson(value) };
-  let text: string | undefined;
+  let size: number | undefined;
   let copy: JsonValue;
   if (Array.isArray(value)) {
     const items = value.map((v) => sharedValue(v, depth + 1));
     copy = items.map((i) => i.value);
-    if (items.every((i) => i.text !== undefined)) text = `[${items.map((i) => i.text).join(",")}]`;
+    // [a,b,c]: the brackets, the items and the commas between them.
+    if (items.every((i) => i.size !== undefined)) size = items.reduce((n, i) => n + (i.size as number) + 1, 1);
   } else {
     const entries = Object.entries(value).map(([k, v]) => [k, sharedValue(v, depth + 1)] as const);
     copy = Object.fromEntries(entries.map(([k, i]) => [k, i.value])) as JsonObject;
-    if (entries.every(([, i]) => i.text !== undefined)) text = `{${entries.map(([k, i]) => `${JSON.stringify(k)}:${i.text}`).join(",")}}`;
+    // {"k":v,…}: the braces, each key with its colon, each value, the commas.
+    if (entries.every(([, i]) => i.size !== undefined)) size = entries.reduce((n, [k, i]) => n + JSON.stringify(k).length + 1 + (i.size as number) + 1, 1);
   }
-  if (text === undefined || text.length > SHARED_MAX_TEXT) return { value: copy };
+  if (size === undefined || size > SHARED_MAX_TEXT) return { value: copy };
+  const text = JSON.stringify(copy);
   const found = sharedTable.get(text);
-  if (found !== undefined) return { value: found, text };
+  if (found !== undefined) return { value: found, size };
   if (sharedTable.size >= SHARED_CAP) sharedTable.clear();
   sharedTable.set(text, Object.freeze(copy) as JsonValue);
-  return { value: copy, text };
+  return { value: copy, size };
 }

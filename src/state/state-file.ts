@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync } from "node:fs";
 import { basename, join } from "node:path";
-import { isJsonObject, stableStringify } from "../core/json.js";
+import { isJsonObject, pooledString, sharedJson, sharedSubtrees, stableStringify } from "../core/json.js";
 import type { Address, AudienceState, KindCatalog, PendingCreate, StateDocument, StateEntry } from "../core/types.js";
 import { writeFileAtomicSync } from "./atomic-file.js";
 import { journalFileOf, PART_TEMP, readRegularFile, removeStaleTempsIn, StateFileError, writeFailureHint } from "./files.js";
@@ -54,10 +54,13 @@ export function checkEntry(file: string, address: string, raw: unknown, catalog:
   if (!isJsonObject(applied)) throw new StateFileError(file, `${where}.applied must be an object`);
   checkAddress(file, where, address, provider, account, kind);
   // Optional and advisory (it only lets the refresh skip reads): anything malformed is dropped, not refused.
-  const observed = isJsonObject(raw.observed) && typeof raw.observed.status === "string" ? { observed: { status: raw.observed.status } } : {};
+  const observed = isJsonObject(raw.observed) && typeof raw.observed.status === "string" ? { observed: sharedJson({ status: raw.observed.status }) } : {};
   const audience = raw.audience === undefined ? undefined : checkAudienceState(file, `${where}.audience`, raw.audience);
   const previousIds = Array.isArray(raw.previousIds) && raw.previousIds.every((x) => typeof x === "string") ? { previousIds: raw.previousIds as string[] } : {};
-  return { provider, account, kind: kind.kind, id, appliedAt, applied, ...observed, ...(audience ? { audience } : {}), ...previousIds };
+  // Kept small (issue 30, memory at 100,000 campaigns): the times of one apply and the observed statuses
+  // are one copy each, and the applied body's short subtrees are shared, frozen, with every other entry
+  // and declaration holding equal ones (sharedSubtrees; nothing changes an entry in place).
+  return { provider, account, kind: kind.kind, id, appliedAt: pooledString(appliedAt), applied: sharedSubtrees(applied), ...observed, ...(audience ? { audience } : {}), ...previousIds };
 }
 
 /** `audience`: digests per file and counts only (docs/design.md §10: no personal data in state). */
