@@ -168,9 +168,8 @@ const sharedTable = new Map<string, JsonValue>();
  *   when it is full it starts over, and recurring subtrees come straight back.
  */
 export function sharedSubtrees(spec: JsonObject): JsonObject {
-  const out: JsonObject = {};
-  for (const [k, v] of Object.entries(spec)) out[k] = sharedValue(v, 1).value;
-  return out;
+  // Object.fromEntries, not assignment: a `__proto__` key stays an own key, as compactJson keeps it.
+  return Object.fromEntries(Object.entries(spec).map(([k, v]) => [k, sharedValue(v, 1).value])) as JsonObject;
 }
 
 /** One value as sharedSubtrees keeps a subtree: the shared frozen copy when its JSON text is short, else a copy to size. */
