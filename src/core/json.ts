@@ -178,27 +178,36 @@ export function sharedJson<T extends JsonValue>(value: T): T {
 }
 
 /**
- * `value` copied to size, shared when short enough. `size` is the length of its JSON text when it can
- * be shared (see sharedSubtrees), counted bottom-up so that only short subtrees are ever serialised:
- * the table's key is that text, one flat string.
+ * `value` copied to size, shared when short enough. `size` is about the length of its JSON text when it
+ * can be shared (see sharedSubtrees; a string's escapes are not counted), counted bottom-up so that only
+ * short subtrees are ever serialised: the table's key is the exact JSON text, one flat string.
  */
 function sharedValue(value: JsonValue, depth: number): { value: JsonValue; size?: number } {
-  if (typeof value === "string") return { value, size: JSON.stringify(value).length };
-  if (typeof value === "number") return Number.isFinite(value) && !Object.is(value, -0) ? { value, size: String(value).length } : { value };
-  if (value === null || typeof value !== "object") return typeof value === "boolean" || value === null ? { value, size: String(value).length } : { value };
+  if (typeof value === "string") return { value, size: value.length + 2 };
+  if (typeof value === "number") return Number.isFinite(value) && !Object.is(value, -0) ? { value, size: 8 } : { value };
+  if (value === null || typeof value !== "object") return typeof value === "boolean" || value === null ? { value, size: 5 } : { value };
   if (depth > 64 || (!Array.isArray(value) && Object.getPrototypeOf(value) !== Object.prototype)) return { value: compactJson(value) };
-  let size: number | undefined;
+  let size: number | undefined = 2;
   let copy: JsonValue;
   if (Array.isArray(value)) {
-    const items = value.map((v) => sharedValue(v, depth + 1));
-    copy = items.map((i) => i.value);
-    // [a,b,c]: the brackets, the items and the commas between them.
-    if (items.every((i) => i.size !== undefined)) size = items.reduce((n, i) => n + (i.size as number) + 1, 1);
+    const items: JsonValue[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const item = sharedValue(value[i] as JsonValue, depth + 1);
+      items[i] = item.value;
+      size = size === undefined || item.size === undefined ? undefined : size + item.size + 1;
+    }
+    copy = items;
   } else {
-    const entries = Object.entries(value).map(([k, v]) => [k, sharedValue(v, depth + 1)] as const);
-    copy = Object.fromEntries(entries.map(([k, i]) => [k, i.value])) as JsonObject;
-    // {"k":v,…}: the braces, each key with its colon, each value, the commas.
-    if (entries.every(([, i]) => i.size !== undefined)) size = entries.reduce((n, [k, i]) => n + JSON.stringify(k).length + 1 + (i.size as number) + 1, 1);
+    const keys = Object.keys(value);
+    const entries: [string, JsonValue][] = new Array(keys.length);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i] as string;
+      const item = sharedValue(value[k] as JsonValue, depth + 1);
+      entries[i] = [k, item.value];
+      size = size === undefined || item.size === undefined ? undefined : size + k.length + 4 + item.size;
+    }
+    // Object.fromEntries, not assignment: a `__proto__` key stays an own key.
+    copy = Object.fromEntries(entries) as JsonObject;
   }
   if (size === undefined || size > SHARED_MAX_TEXT) return { value: copy };
   const text = JSON.stringify(copy);
