@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Diagnostic } from "../core/diagnostics.js";
-import { compactJson, isJsonObject, pooledString, type JsonObject } from "../core/json.js";
+import { isJsonObject, pooledString, sharedSubtrees, type JsonObject } from "../core/json.js";
 import { addressOf, type ResourceDecl, type SourceLocation } from "../core/types.js";
 import { kindModule } from "../providers/registry.js";
 import type { SpecCheckContext } from "../providers/types.js";
@@ -139,7 +139,7 @@ function audienceReference(raw: JsonObject, at: (path: DocPath, target?: Target)
  * message and position is the positional parser's.
  */
 export function checkCampaignText(text: string, file: string, opts: { reread?: boolean } = {}): CampaignCheckResult {
-  const lazy = opts.reread ? rereadSource(text, file) : () => text;
+  const kept: KeptText = opts.reread ? { digest: digestOf(text) } : { text };
   const fast = parseYamlFast(text);
   if (fast) {
     let result: CampaignCheckResult | undefined;
@@ -149,19 +149,19 @@ export function checkCampaignText(text: string, file: string, opts: { reread?: b
       if (!(err instanceof FastSourceUnsure)) throw err;
     }
     // The size limits hold for every file, clean or not (the positional parser reports them first, alone).
-    if (result && parsesWithoutDiagnostics(text, file, fast.value)) return finish(result, [], lazy, file);
+    if (result && parsesWithoutDiagnostics(text, file, fast.value)) return finish(result, [], kept, file);
   }
   const parsed = parseYamlMapping(text, file);
   if (parsed.value === undefined) return { diagnostics: parsed.diagnostics };
   const result = checkCampaignDocument({ file, value: detachStrings(parsed.value), ...(parsed.source ? { source: parsed.source } : {}) });
-  return finish(result, parsed.diagnostics, lazy, file);
+  return finish(result, parsed.diagnostics, kept, file);
 }
 
-function finish(result: CampaignCheckResult, parseDiagnostics: readonly Diagnostic[], lazy: () => string | undefined, file: string): CampaignCheckResult {
+function finish(result: CampaignCheckResult, parseDiagnostics: readonly Diagnostic[], kept: KeptText, file: string): CampaignCheckResult {
   const diagnostics = [...parseDiagnostics, ...result.diagnostics];
   const found = result.decl ?? result.partial;
   if (!found) return { diagnostics };
-  const decl = withLazySource(found, lazy, file, found.source);
+  const decl = withLazySource(found, kept, file);
   const audience = result.audience ? { audience: locatedAudience(result.audience, decl) } : {};
   // A file holding several documents is an error even when the first one is fine.
   if (!result.decl || diagnostics.some((d) => d.severity === "error")) return { diagnostics, partial: decl, ...audience };
@@ -169,20 +169,24 @@ function finish(result: CampaignCheckResult, parseDiagnostics: readonly Diagnost
 }
 
 /**
- * The text of `file` read again when a position is asked for, or undefined when the file no longer
- * holds the text that was validated (positions would then be wrong: the caller falls back to the
- * document's start). Only a digest of the text is kept.
+ * What a declaration keeps of its file's text for positions asked later: the text itself (a document
+ * that is not on disk, e.g. import's), or only a digest of it (a file read from disk: it is read again
+ * when a position is asked for, see textAgain).
  */
-function rereadSource(text: string, file: string): () => string | undefined {
-  const digest = digestOf(text);
-  return () => {
-    try {
-      const now = decodeText(readFileSync(file), file).text;
-      return now !== undefined && digestOf(now) === digest ? now : undefined;
-    } catch {
-      return undefined;
-    }
-  };
+type KeptText = { text: string } | { digest: string };
+
+/**
+ * The text a declaration was validated from: kept, or `file` read again; undefined when the file no
+ * longer holds that text (positions would then be wrong: the caller falls back to the document's start).
+ */
+function textAgain(kept: KeptText, file: string): string | undefined {
+  if ("text" in kept) return kept.text;
+  try {
+    const now = decodeText(readFileSync(file), file).text;
+    return now !== undefined && digestOf(now) === kept.digest ? now : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function digestOf(text: string): string {
@@ -209,17 +213,18 @@ function detachStrings<T>(value: T): T {
   return value;
 }
 
+/**
+ * A copy of `s` that shares no storage with the text it was cut from. Short strings are already copies;
+ * a longer one is a slice of its parent, and JSON.parse(JSON.stringify(s)) makes a new flat string of
+ * exactly the same characters (lone surrogates included) without the 32-byte slice header that a
+ * slice of a copy would keep (issue 30).
+ */
 function detach(s: string): string {
-  return s.length < SLICE_MIN ? s : flatCopy(s);
+  return s.length < SLICE_MIN ? s : (JSON.parse(JSON.stringify(s)) as string);
 }
 
 /** V8 copies substrings shorter than this; longer ones are slices of their parent. */
 const SLICE_MIN = 13;
-
-/** A copy of `s` that shares no storage with the string it was cut from (a flattened concatenation). */
-function flatCopy(s: string): string {
-  return ` ${s}`.slice(1);
-}
 
 /** Audience positions through the campaign's (lazily built) source positions. */
 function locatedAudience(ref: AudienceReference, decl: ResourceDecl): AudienceReference {
@@ -237,22 +242,24 @@ function locatedAudience(ref: AudienceReference, decl: ResourceDecl): AudienceRe
 /**
  * Keep neither the syntax tree (about 17 KB per campaign) nor, for a file read from disk, the text
  * (issue 30: at 100,000 campaigns the texts alone were 170 MB): later positions are rare, so the
- * text is read again (digest-checked, see rereadSource) and scanned the first time one is asked for
+ * text is read again (digest-checked, see textAgain) and scanned the first time one is asked for
  * (the fast scan; the positional parser where the scan is not sure). When the text cannot be had
- * again, positions fall back to the document's start.
+ * again, positions fall back to the document's start. One closure per declaration holds all of it.
+ * The spec is kept compact, its short subtrees shared with other declarations (sharedSubtrees).
  */
-function withLazySource(decl: ResourceDecl, text: () => string | undefined, file: string, start: Position): ResourceDecl {
+function withLazySource(decl: ResourceDecl, kept: KeptText, file: string): ResourceDecl {
+  const where: SourceLocation = { file, line: decl.source.line, col: decl.source.col };
   let source: DocSource | undefined | null;
   const locate = (path: DocPath): SourceLocation => {
     if (source === undefined) {
-      const now = text();
+      const now = textAgain(kept, file);
       if (now === undefined) source = null;
       else {
         const scan = parseYamlFast(now)?.source;
         source = scan ? scannedSource(scan, () => parseYamlMapping(now, file).source) : (parseYamlMapping(now, file).source ?? null);
       }
     }
-    return { file, ...(source?.locate(path) ?? start) };
+    return { file, ...(source?.locate(path) ?? { line: where.line, col: where.col }) };
   };
-  return { ...decl, spec: compactJson(decl.spec), source: { file, line: start.line, col: start.col }, locate };
+  return { ...decl, spec: sharedSubtrees(decl.spec), source: where, locate };
 }

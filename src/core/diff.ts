@@ -124,13 +124,17 @@ export function getPath(obj: JsonObject | undefined, path: string): JsonValue | 
   return cur;
 }
 
-/** Write a dotted path, creating (or replacing non-object) parents: setPath(o, "cycles.mode", "cooldown"). */
+/**
+ * Write a dotted path, creating (or replacing non-object) parents: setPath(o, "cycles.mode", "cooldown").
+ * A frozen parent on the way is a subtree shared with other campaigns (sharedSubtrees in core/json.ts):
+ * it is replaced by a copy of its own (same keys in the same order) before the write.
+ */
 export function setPath(obj: JsonObject, path: string, value: JsonValue): void {
   const parts = path.split(".");
   let cur = obj;
   for (const p of parts.slice(0, -1)) {
     const next = cur[p];
-    cur = isJsonObject(next) ? next : (cur[p] = {});
+    cur = isJsonObject(next) ? (Object.isFrozen(next) ? (cur[p] = { ...next }) : next) : (cur[p] = {});
   }
   cur[parts[parts.length - 1] as string] = value;
 }

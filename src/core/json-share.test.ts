@@ -1,7 +1,8 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
-import { compactJson, pooledString, poolStrings, shareStrings } from "./json.js";
+import { setPath } from "./diff.js";
+import { compactJson, pooledString, poolStrings, sharedJson, sharedSubtrees, shareStrings, type JsonObject } from "./json.js";
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
@@ -86,5 +87,50 @@ describe("shareStrings", () => {
     expect(Object.keys(shared.order)).toEqual(["y", "x"]);
     expect(shared.other).not.toBe(reference.other);
     expect(shared).not.toBe(reference);
+  });
+
+  it("sharedSubtrees: same JSON text, a new unfrozen top, equal short subtrees one frozen copy across specs (same key order only)", () => {
+    const text = '{"name":"a","week":{"mon":{"start":"09:00","on":true},"tue":{"start":"09:00","on":true}},"list":["x",1.5,null],"order":{"x":1,"y":2},"__proto__":{"p":1}}';
+    const one = sharedSubtrees(JSON.parse(text) as JsonObject);
+    const two = sharedSubtrees(JSON.parse(text.replace('"name":"a"', '"name":"b"').replace('"x":1,"y":2', '"y":2,"x":1')) as JsonObject);
+    expect(JSON.stringify(one)).toBe(text);
+    expect(Object.isFrozen(one)).toBe(false);
+    expect(Object.keys(one)).toEqual(["name", "week", "list", "order", "__proto__"]);
+    expect(Object.getPrototypeOf(one)).toBe(Object.prototype);
+    expect(two.week).toBe(one.week);
+    expect((one.week as JsonObject).tue).toBe((one.week as JsonObject).mon);
+    expect(two.list).toBe(one.list);
+    expect(Object.isFrozen(one.week) && Object.isFrozen((one.week as JsonObject).mon) && Object.isFrozen(one.list)).toBe(true);
+    expect(two.order).not.toBe(one.order);
+    expect(() => {
+      ((one.week as JsonObject).mon as JsonObject).start = "10:00";
+    }).toThrow(TypeError);
+    expect(sharedJson({ status: "active" })).toBe(sharedJson({ status: "active" }));
+  });
+
+  it("sharedSubtrees shares only what JSON keeps exactly (-0, NaN, Infinity are copied, never shared) and nothing long", () => {
+    const odd = (): JsonObject => ({ a: { n: -0 }, b: { n: Number.NaN }, c: { n: Number.POSITIVE_INFINITY }, d: { n: 0 }, long: { t: "x".repeat(600) } });
+    const one = sharedSubtrees(odd());
+    const two = sharedSubtrees(odd());
+    expect(Object.is((one.a as JsonObject).n, -0)).toBe(true);
+    expect(one.a).not.toBe(two.a);
+    expect(Number.isNaN((one.b as JsonObject).n)).toBe(true);
+    expect(one.b).not.toBe(two.b);
+    expect(one.c).not.toBe(two.c);
+    expect(one.d).toBe(two.d);
+    expect(one.long).not.toBe(two.long);
+    expect(Object.isFrozen(one.long)).toBe(false);
+  });
+
+  it("shareStrings, poolStrings and setPath leave a frozen shared subtree as it is (setPath writes into a copy of it)", () => {
+    const spec = sharedSubtrees({ week: { mon: { start: "09:00" } }, name: "n" });
+    const other = sharedSubtrees({ week: { mon: { start: "09:00" } }, name: "m" });
+    const target = { week: spec.week, name: "n" } as JsonObject;
+    expect(() => shareStrings(target, { week: { mon: { start: "09:00" } }, name: "n" })).not.toThrow();
+    expect(() => poolStrings(target)).not.toThrow();
+    setPath(target, "week.mon.start", "10:00");
+    expect(target.week).toEqual({ mon: { start: "10:00" } });
+    expect(other.week).toEqual({ mon: { start: "09:00" } });
+    expect(spec.week).toBe(other.week);
   });
 });

@@ -50,7 +50,8 @@ export function sortKeys(value: unknown): unknown {
  * values nobody changes in place afterwards (the refresh's bodies: every later change makes a copy).
  */
 export function shareStrings(target: unknown, reference: unknown, opts: { subtrees?: boolean } = {}, depth = 0): void {
-  if (depth > 64 || target === reference) return;
+  // A frozen value is one of the declarations' shared subtrees (sharedSubtrees): already kept once, and read-only.
+  if (depth > 64 || target === reference || Object.isFrozen(target)) return;
   if (Array.isArray(target)) {
     if (!Array.isArray(reference)) return;
     const n = Math.min(target.length, reference.length);
@@ -114,7 +115,8 @@ export function pooledString(s: string, keep: (s: string) => string = (x) => x):
 
 /** Every pooled-length string inside a JSON-like value replaced by its pooled copy (in place). */
 export function poolStrings(value: unknown, depth = 0): void {
-  if (value === null || typeof value !== "object" || depth > 64) return;
+  // Frozen: a shared subtree of the declarations (sharedSubtrees), whose strings were pooled when it was made.
+  if (value === null || typeof value !== "object" || depth > 64 || Object.isFrozen(value)) return;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const v: unknown = value[i];
@@ -142,4 +144,76 @@ export function compactJson<T>(value: T, depth = 0): T {
   if (Array.isArray(value)) return value.map((v: unknown) => compactJson(v, depth + 1)) as T;
   if (Object.getPrototypeOf(value) !== Object.prototype) return value;
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, compactJson(v, depth + 1)])) as T;
+}
+
+/** Subtrees whose JSON text is at most this long are shared (a day's hours, a delay step, a list of statuses…). */
+const SHARED_MAX_TEXT = 512;
+/** Entries before the table starts over (like the string pool): at most about 2 MB of keys. */
+const SHARED_CAP = 4_096;
+const sharedTable = new Map<string, JsonValue>();
+
+/**
+ * A compact copy of a declared spec (compactJson) in which every object or list below the top whose
+ * JSON text is short is one frozen copy shared by every declaration that has an equal one, with its
+ * keys in the same order (issue 30: at 100,000 campaigns the same schedule days, sequence steps and
+ * status lists were millions of small objects, about a third of a declaration's memory).
+ *
+ * - Equal means equal JSON text, built bottom-up from the children's: only for values JSON keeps
+ *   exactly (strings, booleans, null, finite numbers other than -0); a subtree holding anything else
+ *   is copied, not shared.
+ * - Shared subtrees are frozen: a declaration's spec is read, never changed in place (every change,
+ *   e.g. resolving a reference, is made on a copy). A write into one throws instead of silently
+ *   changing other campaigns; shareStrings and poolStrings leave frozen values alone.
+ * - Strings are kept as they are (the caller pools them). The table is bounded like the string pool:
+ *   when it is full it starts over, and recurring subtrees come straight back.
+ */
+export function sharedSubtrees(spec: JsonObject): JsonObject {
+  // Object.fromEntries, not assignment: a `__proto__` key stays an own key, as compactJson keeps it.
+  return Object.fromEntries(Object.entries(spec).map(([k, v]) => [k, sharedValue(v, 1).value])) as JsonObject;
+}
+
+/** One value as sharedSubtrees keeps a subtree: the shared frozen copy when its JSON text is short, else a copy to size. */
+export function sharedJson<T extends JsonValue>(value: T): T {
+  return sharedValue(value, 1).value as T;
+}
+
+/**
+ * `value` copied to size, shared when short enough. `size` is about the length of its JSON text when it
+ * can be shared (see sharedSubtrees; a string's escapes are not counted), counted bottom-up so that only
+ * short subtrees are ever serialised: the table's key is the exact JSON text, one flat string.
+ */
+function sharedValue(value: JsonValue, depth: number): { value: JsonValue; size?: number } {
+  if (typeof value === "string") return { value, size: value.length + 2 };
+  if (typeof value === "number") return Number.isFinite(value) && !Object.is(value, -0) ? { value, size: 8 } : { value };
+  if (value === null || typeof value !== "object") return typeof value === "boolean" || value === null ? { value, size: 5 } : { value };
+  if (depth > 64 || (!Array.isArray(value) && Object.getPrototypeOf(value) !== Object.prototype)) return { value: compactJson(value) };
+  let size: number | undefined = 2;
+  let copy: JsonValue;
+  if (Array.isArray(value)) {
+    const items: JsonValue[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const item = sharedValue(value[i] as JsonValue, depth + 1);
+      items[i] = item.value;
+      size = size === undefined || item.size === undefined ? undefined : size + item.size + 1;
+    }
+    copy = items;
+  } else {
+    const keys = Object.keys(value);
+    const entries: [string, JsonValue][] = new Array(keys.length);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i] as string;
+      const item = sharedValue(value[k] as JsonValue, depth + 1);
+      entries[i] = [k, item.value];
+      size = size === undefined || item.size === undefined ? undefined : size + k.length + 4 + item.size;
+    }
+    // Object.fromEntries, not assignment: a `__proto__` key stays an own key.
+    copy = Object.fromEntries(entries) as JsonObject;
+  }
+  if (size === undefined || size > SHARED_MAX_TEXT) return { value: copy };
+  const text = JSON.stringify(copy);
+  const found = sharedTable.get(text);
+  if (found !== undefined) return { value: found, size };
+  if (sharedTable.size >= SHARED_CAP) sharedTable.clear();
+  sharedTable.set(text, Object.freeze(copy) as JsonValue);
+  return { value: copy, size };
 }

@@ -372,7 +372,10 @@ function change(u: UnitDiff, cls: FieldChange["class"], reason?: string, unblock
  */
 function fullBody(caps: KindCapabilities, spec: JsonObject, live: JsonObject | undefined): JsonObject {
   const off = caps.offWhenOmitted ?? {};
-  const out: JsonObject = { ...caps.defaults };
+  // Object.assign onto a new object, not a spread: a body is kept per campaign (the plan's `desired`),
+  // and on Node 20 (V8 11) a spread copy that then gains keys gets a hidden class of its own, about
+  // 260 bytes per campaign (issue 30).
+  const out: JsonObject = Object.assign({}, caps.defaults);
   if (live) {
     for (const [k, v] of Object.entries(live)) if (caps.createRequired.includes(k) && !(k in off)) out[k] = v;
   }
@@ -621,5 +624,22 @@ export function planResource(input: PlanResourceInput): ResourcePlan {
     // A change that is only blocked sends nothing: it is not an update (its campaign counts as blocked).
     editable.length > 0 || roster ? "update" : plan.steps.length > 0 ? "transition" : "noop";
   plan.action = action;
+  return action === "noop" ? withSharedEmptyLists(plan) : plan;
+}
+
+/**
+ * One frozen empty list for every list a no-op entry leaves empty (issue 30: at 100,000 campaigns,
+ * mostly in sync, these were four or five empty lists per campaign). Nothing adds to a no-op entry
+ * after planning; a change to one would be a new list, and the frozen list makes a push fail loudly.
+ */
+const NO_ITEMS: readonly never[] = Object.freeze([]);
+
+function withSharedEmptyLists(plan: ResourcePlan): ResourcePlan {
+  const empty = NO_ITEMS as never[];
+  if (plan.changes.length === 0) plan.changes = empty;
+  if (plan.steps.length === 0) plan.steps = empty;
+  if (plan.blocked.length === 0) plan.blocked = empty;
+  if (plan.warnings.length === 0) plan.warnings = empty;
+  if (plan.notes.length === 0) plan.notes = empty;
   return plan;
 }

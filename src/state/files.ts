@@ -37,6 +37,11 @@ export class StateFileError extends Error {
  * saying what it is and what to do.
  */
 export function readRegularFile(file: string): string | undefined {
+  return readRegularFileBytes(file)?.toString("utf8");
+}
+
+/** The bytes of a state, journal or lock file (as readRegularFile reads them); undefined when it does not exist. */
+export function readRegularFileBytes(file: string): Buffer | undefined {
   let fd: number;
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -61,7 +66,7 @@ export function readRegularFile(file: string): string | undefined {
       if (n === 0) break;
       length += n;
     }
-    return buf.toString("utf8", 0, length);
+    return buf.subarray(0, length);
   } catch (err) {
     if (err instanceof StateFileError) throw err;
     throw new StateFileError(file, `cannot read: ${(err as Error).message}`);

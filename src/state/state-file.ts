@@ -1,10 +1,10 @@
 import { createHash, randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync } from "node:fs";
 import { basename, join } from "node:path";
-import { isJsonObject, stableStringify } from "../core/json.js";
+import { isJsonObject, pooledString, sharedJson, sharedSubtrees, stableStringify } from "../core/json.js";
 import type { Address, AudienceState, KindCatalog, PendingCreate, StateDocument, StateEntry } from "../core/types.js";
 import { writeFileAtomicSync } from "./atomic-file.js";
-import { journalFileOf, PART_TEMP, readRegularFile, removeStaleTempsIn, StateFileError, writeFailureHint } from "./files.js";
+import { journalFileOf, PART_TEMP, readRegularFile, readRegularFileBytes, removeStaleTempsIn, StateFileError, writeFailureHint } from "./files.js";
 
 export { StateLockedError, withStateLock } from "./lock.js";
 export { readRegularFile, removeStaleTemps, StateFileError, writeAll, writeFailureHint } from "./files.js";
@@ -54,10 +54,13 @@ export function checkEntry(file: string, address: string, raw: unknown, catalog:
   if (!isJsonObject(applied)) throw new StateFileError(file, `${where}.applied must be an object`);
   checkAddress(file, where, address, provider, account, kind);
   // Optional and advisory (it only lets the refresh skip reads): anything malformed is dropped, not refused.
-  const observed = isJsonObject(raw.observed) && typeof raw.observed.status === "string" ? { observed: { status: raw.observed.status } } : {};
+  const observed = isJsonObject(raw.observed) && typeof raw.observed.status === "string" ? { observed: sharedJson({ status: raw.observed.status }) } : {};
   const audience = raw.audience === undefined ? undefined : checkAudienceState(file, `${where}.audience`, raw.audience);
   const previousIds = Array.isArray(raw.previousIds) && raw.previousIds.every((x) => typeof x === "string") ? { previousIds: raw.previousIds as string[] } : {};
-  return { provider, account, kind: kind.kind, id, appliedAt, applied, ...observed, ...(audience ? { audience } : {}), ...previousIds };
+  // Kept small (issue 30, memory at 100,000 campaigns): the times of one apply and the observed statuses
+  // are one copy each, and the applied body's short subtrees are shared, frozen, with every other entry
+  // and declaration holding equal ones (sharedSubtrees; nothing changes an entry in place).
+  return { provider, account, kind: kind.kind, id, appliedAt: pooledString(appliedAt), applied: sharedSubtrees(applied), ...observed, ...(audience ? { audience } : {}), ...previousIds };
 }
 
 /** `audience`: digests per file and counts only (docs/design.md §10: no personal data in state). */
@@ -155,6 +158,11 @@ function readParts(file: string, parts: unknown, catalog: KindCatalog): Record<A
 /** Parse the text of a state file (no journal); a split state's parts are read beside it. Providers and kinds are checked against `catalog`. */
 export function parseState(file: string, text: string, catalog: KindCatalog): StateDocument {
   const raw = parseJson(file, text);
+  return stateFromRaw(file, raw, isJsonObject(raw) && isJsonObject(raw.campaigns) ? Object.entries(raw.campaigns) : [], catalog);
+}
+
+/** The state document of a parsed state file; `entries` are the campaigns of a one-file state (raw.campaigns), in order. */
+function stateFromRaw(file: string, raw: unknown, entries: Iterable<[string, unknown]>, catalog: KindCatalog): StateDocument {
   const split = isJsonObject(raw) && raw.version === 2 && raw.parts !== undefined;
   if (!isJsonObject(raw) || (!split && (raw.version !== 1 || !isJsonObject(raw.campaigns)))) {
     throw new StateFileError(file, `expected {"version": 1, "campaigns": {...}} or {"version": 2, "parts": [...]}`);
@@ -166,7 +174,7 @@ export function parseState(file: string, text: string, catalog: KindCatalog): St
   if (lineage !== undefined && (typeof lineage !== "string" || lineage === "")) throw new StateFileError(file, `lineage must be a non-empty string`);
   let campaigns: Record<Address, StateEntry> = {};
   if (split) campaigns = readParts(file, raw.parts, catalog);
-  else for (const [address, entry] of Object.entries(raw.campaigns as Record<string, unknown>)) campaigns[address] = checkEntry(file, address, entry, catalog);
+  else for (const [address, entry] of entries) campaigns[address] = checkEntry(file, address, entry, catalog);
   return parseRest(file, raw, { version: 1, serial: serial ?? 0, ...(lineage === undefined ? {} : { lineage }), campaigns }, catalog);
 }
 
@@ -191,8 +199,113 @@ export function parseRest(file: string, raw: Record<string, unknown>, doc: State
 
 /** Read the state file alone (no journal); a missing file is an empty state. */
 export async function readStateFile(file: string, catalog: KindCatalog): Promise<StateDocument> {
-  const text = readRegularFile(file);
-  return text === undefined ? emptyState() : parseState(file, text, catalog);
+  const bytes = readRegularFileBytes(file);
+  if (bytes === undefined) return emptyState();
+  return scannedState(file, bytes, catalog) ?? parseState(file, bytes.toString("utf8"), catalog);
+}
+
+/**
+ * A one-file state (`{"version": 1, "campaigns": {...}}`) read campaign by campaign from its bytes:
+ * each entry is decoded and parsed on its own and checked at once (issue 30: a 150 MB state file of
+ * 100,000 campaigns, whole, was its text and its parsed copy at the same time, about 350 MB at the
+ * start of every run). The bytes are scanned for the JSON structure of the top object and of
+ * `campaigns` only (strings, nesting, separators; every value is then parsed by JSON.parse).
+ *
+ * Undefined whenever this is not that form read without a problem: a split state's head, a key twice
+ * or `__proto__` (JSON.parse's rules for them are kept by reading the whole text), anything not valid
+ * JSON, any entry that fails its check. The caller then parses the whole text as before, so every
+ * result and every error is the same as that of parseState.
+ */
+function scannedState(file: string, bytes: Buffer, catalog: KindCatalog): StateDocument | undefined {
+  try {
+    const top = objectMembers(bytes, 0);
+    if (!top || skipSpace(bytes, top.end) !== bytes.length) return undefined;
+    const raw: Record<string, unknown> = {};
+    let campaignsAt: number | undefined;
+    for (const [key, start, end] of top.members) {
+      if (key === "campaigns") campaignsAt = start;
+      else raw[key] = JSON.parse(bytes.toString("utf8", start, end));
+    }
+    if (raw.version !== 1 || raw.parts !== undefined || campaignsAt === undefined) return undefined;
+    const members = objectMembers(bytes, campaignsAt);
+    if (!members) return undefined;
+    raw.campaigns = {};
+    const entries = function* (): Generator<[string, unknown]> {
+      for (const [address, start, end] of members.members) yield [address, JSON.parse(bytes.toString("utf8", start, end))];
+    };
+    return stateFromRaw(file, raw, entries(), catalog);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The bytes of JSON's structure (all ASCII: no byte of a multi-byte UTF-8 character is one of them). */
+const Byte = { Quote: 0x22, Backslash: 0x5c, Comma: 0x2c, Colon: 0x3a, OpenBrace: 0x7b, CloseBrace: 0x7d, OpenBracket: 0x5b, CloseBracket: 0x5d } as const;
+
+/** The first offset from `i` that is not JSON whitespace (space, tab, line feed, carriage return). */
+function skipSpace(b: Buffer, i: number): number {
+  while (i < b.length && (b[i] === 0x20 || b[i] === 0x09 || b[i] === 0x0a || b[i] === 0x0d)) i++;
+  return i;
+}
+
+/** The offset after the string that starts at `i` (a quote), or -1. UTF-8 continuation bytes are never quotes or backslashes. */
+function stringEnd(b: Buffer, i: number): number {
+  for (let j = i + 1; j < b.length; j++) {
+    if (b[j] === Byte.Backslash) j++;
+    else if (b[j] === Byte.Quote) return j + 1;
+  }
+  return -1;
+}
+
+/** The offset after the JSON value that starts at `i`, or -1; what is inside it is left to JSON.parse. */
+function valueEnd(b: Buffer, i: number): number {
+  if (b[i] === Byte.Quote) return stringEnd(b, i);
+  if (b[i] === Byte.OpenBrace || b[i] === Byte.OpenBracket) {
+    let depth = 0;
+    for (let j = i; j < b.length; ) {
+      const c = b[j];
+      if (c === Byte.Quote) {
+        j = stringEnd(b, j);
+        if (j < 0) return -1;
+        continue;
+      }
+      if (c === Byte.OpenBrace || c === Byte.OpenBracket) depth++;
+      else if ((c === Byte.CloseBrace || c === Byte.CloseBracket) && --depth === 0) return j + 1;
+      j++;
+    }
+    return -1;
+  }
+  let j = i;
+  while (j < b.length && skipSpace(b, j) === j && b[j] !== Byte.Comma && b[j] !== Byte.CloseBrace && b[j] !== Byte.CloseBracket) j++;
+  return j > i ? j : -1;
+}
+
+/** The members of the object at `i` (whitespace first): [key, value start, value end], and its end; undefined when it is not one (or repeats a key, or has `__proto__`). */
+function objectMembers(b: Buffer, i: number): { members: [string, number, number][]; end: number } | undefined {
+  const members: [string, number, number][] = [];
+  const seen = new Set<string>();
+  let at = skipSpace(b, i);
+  if (b[at] !== Byte.OpenBrace) return undefined;
+  at = skipSpace(b, at + 1);
+  if (b[at] === Byte.CloseBrace) return { members, end: at + 1 };
+  for (;;) {
+    if (b[at] !== Byte.Quote) return undefined;
+    const keyEnd = stringEnd(b, at);
+    if (keyEnd < 0) return undefined;
+    const key = JSON.parse(b.toString("utf8", at, keyEnd)) as string;
+    if (key === "__proto__" || seen.has(key)) return undefined;
+    seen.add(key);
+    at = skipSpace(b, keyEnd);
+    if (b[at] !== Byte.Colon) return undefined;
+    const start = skipSpace(b, at + 1);
+    const end = valueEnd(b, start);
+    if (end < 0) return undefined;
+    members.push([key, start, end]);
+    at = skipSpace(b, end);
+    if (b[at] === Byte.CloseBrace) return { members, end: at + 1 };
+    if (b[at] !== Byte.Comma) return undefined;
+    at = skipSpace(b, at + 1);
+  }
 }
 
 /** Serialise as one file with sorted keys and a trailing newline (stable diffs when committed). Empty `pending` is left out. */

@@ -1,4 +1,4 @@
-import type { JsonObject, JsonValue } from "../../core/json.js";
+import { sharedSubtrees, type JsonObject, type JsonValue } from "../../core/json.js";
 import type { ProviderHttp } from "../../http/client.js";
 import { ProviderApiError } from "../../http/errors.js";
 import { absentKeys, answerSource, asObject, idString, pickPresent, unreadableAnswer, type AnswerSource } from "../mapping.js";
@@ -65,7 +65,11 @@ function readId(c: Record<string, unknown>, from: AnswerSource): string {
   throw unreadableAnswer(from, `a campaign without an id (got ${JSON.stringify(id ?? null)})`);
 }
 
-/** Detail shape (GET /campaigns/{id}, PATCH and lifecycle responses) → spec shape. */
+/**
+ * Detail shape (GET /campaigns/{id}, PATCH and lifecycle responses) → spec shape. Here and in
+ * fromListItem the spec's short subtrees (a day's hours, the cycle settings) are shared with every
+ * other live view holding equal ones, frozen (sharedSubtrees: issue 30, memory at 100,000 campaigns).
+ */
 export function fromDetail(raw: unknown, from: AnswerSource): LiveResource {
   const c = asObject(raw);
   const { spec, missing } = readTop(c);
@@ -85,7 +89,7 @@ export function fromDetail(raw: unknown, from: AnswerSource): LiveResource {
     missing.push(...CYCLE_FIELDS.map((k) => `cycles.${k}`));
   }
   const status = typeof c.status === "string" ? { status: c.status } : {};
-  return { id: readId(c, from), ...status, spec, missing };
+  return { id: readId(c, from), ...status, spec: sharedSubtrees(spec), missing };
 }
 
 /** Flat list item (GET /campaigns) → spec shape; what the list lacks is reported in `missing`. */
@@ -106,7 +110,7 @@ export function fromListItem(raw: unknown, from: AnswerSource): LiveResource {
   spec.cycles = cycles;
   missing.push(...absentKeys(cycles, CYCLE_FIELDS, "cycles."));
   const status = typeof c.status === "string" ? { status: c.status } : {};
-  return { id: readId(c, from), ...status, spec, missing };
+  return { id: readId(c, from), ...status, spec: sharedSubtrees(spec), missing };
 }
 
 /** The new campaign's id in a create answer — undocumented (README.md §4.1): `campaign.id`, then `id`, `campaign_id`, `data.id`. */

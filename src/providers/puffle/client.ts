@@ -1,4 +1,4 @@
-import type { JsonObject, JsonValue } from "../../core/json.js";
+import { sharedSubtrees, type JsonObject, type JsonValue } from "../../core/json.js";
 import type { ProviderHttp } from "../../http/client.js";
 import { absentKeys, answerSource, asObject, idString, pickPresent, type AnswerSource } from "../mapping.js";
 import { linkedinIdentity, normaliseEmail } from "../roster-cells.js";
@@ -18,7 +18,11 @@ function node(raw: unknown): JsonObject {
   return out;
 }
 
-/** Campaign object (+ sequence nodes when the response has them) → spec shape. */
+/**
+ * Campaign object (+ sequence nodes when the response has them) → spec shape. The spec's short
+ * subtrees (sequence steps, operating hours) are shared with every other live view holding equal
+ * ones, frozen (sharedSubtrees: issue 30, memory at 100,000 campaigns).
+ */
 export function fromCampaign(raw: unknown, from: AnswerSource, nodes?: unknown): LiveResource {
   const c = asObject(raw);
   const spec = pickPresent(c, FIELDS);
@@ -38,7 +42,7 @@ export function fromCampaign(raw: unknown, from: AnswerSource, nodes?: unknown):
   // stats.total counts the prospects; a fresh campaign shows stats: null (no prospects yet) [D].
   const stats = c.stats === null ? { total: 0 } : asObject(c.stats);
   const rosterCount = typeof stats.total === "number" ? stats.total : undefined;
-  return { id: idString(c.id, from), ...(typeof c.status === "string" ? { status: c.status } : {}), spec, missing, ...(rosterCount === undefined ? {} : { rosterCount }) };
+  return { id: idString(c.id, from), ...(typeof c.status === "string" ? { status: c.status } : {}), spec: sharedSubtrees(spec), missing, ...(rosterCount === undefined ? {} : { rosterCount }) };
 }
 
 function messages(list: unknown): string[] {
