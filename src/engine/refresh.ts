@@ -176,7 +176,7 @@ async function refreshAccount(
       return { address, ...(decl ? { decl } : {}), ...(state ? { state } : {}), session, identity: state ? "state" : "new", notes: [], error, listError: err };
     });
   }
-  // The account's campaigns are settled in a turn of their own, among the pacing timers (turns.ts).
+  // The account's campaigns are settled in a turn of their own: due pacing timers and answers run first (turns.ts).
   await nextTurn();
   const byId = new Map(listed.map((c) => [c.id, c]));
   const nameField = caps.nameField;

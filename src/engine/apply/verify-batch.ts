@@ -57,7 +57,7 @@ export function runVerifyingPool<T>(items: readonly T[], width: number, fn: (ite
           ? client.lookupMany(group.map((p) => ({ id: p.id, hint: p.hint })))
           : Promise.all(group.map((p) => client.lookup!(p.id, p.hint))).then((found) => new Map(group.map((p, k) => [p.id, found[k]])));
         answer.then(
-          // The batch's campaigns go on in a turn of their own, among the other accounts' pacing timers (turns.ts).
+          // The batch's campaigns go on in a turn of their own: due pacing timers and answers run first (turns.ts).
           async (found) => {
             await nextTurn();
             for (const p of group) {
