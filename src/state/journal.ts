@@ -19,37 +19,17 @@ import { closeSync, constants, fstatSync, fsync, ftruncateSync, openSync, rmSync
 import { fileTypeWords } from "../core/file-types.js";
 import { isJsonObject } from "../core/json.js";
 import type { Address, KindCatalog, PendingCreate, StateDocument, StateEntry } from "../core/types.js";
+import { applyChange, ChangeRecorder, type StateChange } from "./changes.js";
 import { journalFileOf, readRegularFile, writeAll } from "./files.js";
 import { checkEntry, checkPending, readStateFile, StateFileError, StateWriteError, writeState, writeStateSync } from "./state-file.js";
 
-export type JournalRecord =
-  | { op: "begin"; lineage: string; base: number; pid: number; at: string }
-  | { op: "pending"; address: Address; pending: PendingCreate }
-  | { op: "set"; address: Address; entry: StateEntry }
-  | { op: "delete"; address: Address }
-  | { op: "unpend"; address: Address };
+export type JournalRecord = { op: "begin"; lineage: string; base: number; pid: number; at: string } | StateChange;
 
 export { journalFileOf };
 
 /** Apply one event to a document in memory. */
 export function applyRecord(doc: StateDocument, rec: JournalRecord): void {
-  switch (rec.op) {
-    case "begin":
-      return;
-    case "pending":
-      (doc.pending ??= {})[rec.address] = rec.pending;
-      return;
-    case "set":
-      doc.campaigns[rec.address] = rec.entry;
-      if (doc.pending) delete doc.pending[rec.address];
-      return;
-    case "delete":
-      delete doc.campaigns[rec.address];
-      return;
-    case "unpend":
-      if (doc.pending) delete doc.pending[rec.address];
-      return;
-  }
+  if (rec.op !== "begin") applyChange(doc, rec);
 }
 
 function parseRecord(file: string, line: string, catalog: KindCatalog): JournalRecord | undefined {
@@ -125,7 +105,7 @@ export async function replayJournal(stateFile: string, doc: StateDocument, catal
  * file if it can. `failure` tells the engine to stop starting creates; `unrecorded()` lists the ids
  * that are in neither file.
  */
-export class StateStore {
+export class StateStore extends ChangeRecorder {
   private fd: number | undefined;
   private backlog: JournalRecord[] = [];
   private changed = false;
@@ -138,7 +118,9 @@ export class StateStore {
   private constructor(
     readonly file: string,
     readonly doc: StateDocument,
-  ) {}
+  ) {
+    super();
+  }
 
   get journalFile(): string {
     return journalFileOf(this.file);
@@ -317,21 +299,7 @@ export class StateStore {
     if (this.writeThrough) this.flushSync();
   }
 
-  /** Record an entry (clears a pending create of the address). Kept in memory even when the append fails. */
-  set(address: Address, entry: StateEntry): void {
-    this.mutate({ op: "set", address, entry });
-  }
-
-  delete(address: Address): void {
-    this.mutate({ op: "delete", address });
-  }
-
-  unpend(address: Address): void {
-    if (!this.doc.pending?.[address]) return;
-    this.mutate({ op: "unpend", address });
-  }
-
-  private mutate(rec: JournalRecord): void {
+  protected mutate(rec: JournalRecord): void {
     applyRecord(this.doc, rec);
     if (rec.op === "set") this.sinceWrite.set(rec.address, rec.entry);
     else if (rec.op === "delete") this.sinceWrite.delete(rec.address);

@@ -26,6 +26,7 @@ import { UserError } from "../core/errors.js";
 import { isJsonObject } from "../core/json.js";
 import type { Address, KindCatalog, PendingCreate, StateDocument, StateEntry, UntrackedEntry } from "../core/types.js";
 import { StateConflictError, type StateBackend, type StateSession, type WriteOptions } from "./backend.js";
+import { applyChange, ChangeRecorder, type StateChange } from "./changes.js";
 import type { HeldLock, LockHolder, LockOptions } from "./lock.js";
 import { checkEntry, checkPending, emptyState, StateWriteError } from "./state-file.js";
 
@@ -72,11 +73,7 @@ CREATE TABLE IF NOT EXISTS campaignctl_pending (key text NOT NULL, address text 
 
 const LOCK_ID = `hashtextextended('campaignctl:' || $1, 0)`;
 
-type Rec =
-  | { op: "pending"; address: Address; pending: PendingCreate }
-  | { op: "set"; address: Address; entry: StateEntry }
-  | { op: "delete"; address: Address }
-  | { op: "unpend"; address: Address };
+type Rec = StateChange;
 
 interface Queued {
   rec: Rec;
@@ -333,7 +330,7 @@ export class PostgresBackend implements StateBackend {
 }
 
 /** One apply's state in PostgreSQL: changes applied in memory at once and written in order, grouped. */
-class PostgresSession implements StateSession {
+class PostgresSession extends ChangeRecorder implements StateSession {
   private queue: Queued[] = [];
   private draining: Promise<void> | undefined;
   private changed = false;
@@ -345,7 +342,9 @@ class PostgresSession implements StateSession {
     private readonly backend: PostgresBackend,
     readonly doc: StateDocument,
     private readonly catalog: KindCatalog,
-  ) {}
+  ) {
+    super();
+  }
 
   get serial(): number {
     return this.doc.serial ?? 0;
@@ -400,31 +399,13 @@ class PostgresSession implements StateSession {
     (this.doc.pending ??= {})[address] = p;
   }
 
-  private mutate(rec: Rec): void {
-    if (rec.op === "set") {
-      this.doc.campaigns[rec.address] = rec.entry;
-      if (this.doc.pending) delete this.doc.pending[rec.address];
-      this.inFlight.set(rec.address, rec.entry);
-    } else if (rec.op === "delete") {
-      delete this.doc.campaigns[rec.address];
-      this.inFlight.delete(rec.address);
-    } else if (rec.op === "unpend" && this.doc.pending) delete this.doc.pending[rec.address];
+  protected mutate(rec: Rec): void {
+    applyChange(this.doc, rec);
+    if (rec.op === "set") this.inFlight.set(rec.address, rec.entry);
+    else if (rec.op === "delete") this.inFlight.delete(rec.address);
     this.changed = true;
     // Failures are kept in `failure` (and the entry in inFlight); compact tries the whole state again.
     this.enqueue(rec).catch(() => undefined);
-  }
-
-  set(address: Address, entry: StateEntry): void {
-    this.mutate({ op: "set", address, entry });
-  }
-
-  delete(address: Address): void {
-    this.mutate({ op: "delete", address });
-  }
-
-  unpend(address: Address): void {
-    if (!this.doc.pending?.[address]) return;
-    this.mutate({ op: "unpend", address });
   }
 
   async compact(): Promise<void> {
