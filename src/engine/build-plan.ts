@@ -163,18 +163,17 @@ export function buildPlan(refreshed: readonly RefreshedResource[], opts: BuildPl
 function withReused(refreshed: readonly RefreshedResource[], opts: BuildPlanOptions & { reuse: NonNullable<BuildPlanOptions["reuse"]> }): Plan {
   const { reuse, ...rest } = opts;
   const replace = new Set(rest.replace ?? []);
-  const reused = new Map<string, Plan>();
+  /** Per account: its plan to take as it is, or undefined (plan its records here). */
+  const reused = new Map<string, Plan | undefined>();
   const fresh: RefreshedResource[] = [];
   for (const r of refreshed) {
     const key = r.session.key;
-    let done = reused.get(key);
-    if (done === undefined && !reused.has(key)) {
-      done = reuse(key);
+    if (!reused.has(key)) {
+      const done = reuse(key);
       // A plan made without this run's --replace cannot stand for it.
-      if (done && done.campaigns.some((c) => replace.has(c.address))) done = undefined;
-      reused.set(key, done as Plan);
+      reused.set(key, done && !done.campaigns.some((c) => replace.has(c.address)) ? done : undefined);
     }
-    if (!done) fresh.push(r);
+    if (!reused.get(key)) fresh.push(r);
   }
   const parts = [buildPlan(fresh, rest), ...[...reused.values()].filter((p): p is Plan => p !== undefined)];
   if (parts.length === 1) return parts[0]!;
