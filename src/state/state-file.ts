@@ -329,47 +329,71 @@ function bucketOf(address: string, n: number): number {
   return h % n;
 }
 
-/** The files of a state document: one (`head` alone) while small, else the head and its parts by name. */
-export function layoutState(doc: StateDocument): { head: string; parts: Map<string, string> } {
-  const lines = new Map<string, string[]>(); // "<provider>.<account>" → one line per campaign
-  const addresses = Object.keys(doc.campaigns).sort();
-  let bytes = 0;
-  const lineOf = new Map<string, string>();
-  for (const address of addresses) {
+/** The line of one campaign in a part: `"<address>":<entry>`, keys sorted. */
+function lineOf(doc: StateDocument, address: string): string {
+  return `${JSON.stringify(address)}:${stableStringify(doc.campaigns[address])}`;
+}
+
+/**
+ * The files of a state document, produced one account at a time: one file (the head alone, `single`) while
+ * the campaigns' lines come to SPLIT_BYTES or less, else each account's parts (`part`, as soon as that account
+ * is laid out) and then the head naming them (`head`). Only one account's lines are held at a time: laying
+ * out 100,000 campaigns at once held every line and every part's text together, about 180 MB at the end of
+ * an apply (issue 30).
+ */
+function layoutState(doc: StateDocument, out: { single(text: string): void; part(name: string, text: string): void; head(text: string): void }): void {
+  const byKey = new Map<string, string[]>(); // "<provider>.<account>" → its addresses, sorted
+  for (const address of Object.keys(doc.campaigns).sort()) {
     const entry = doc.campaigns[address] as StateEntry;
-    const line = `${JSON.stringify(address)}:${stableStringify(entry)}`;
-    lineOf.set(address, line);
-    bytes += line.length + 2;
     const key = `${entry.provider}.${entry.account}`;
-    let l = lines.get(key);
-    if (!l) lines.set(key, (l = []));
-    l.push(address);
+    const list = byKey.get(key);
+    if (list) list.push(address);
+    else byKey.set(key, [address]);
   }
-  if (bytes <= sizeSetting("CAMPAIGNCTL_STATE_SPLIT_BYTES", SPLIT_BYTES)) return { head: serializeState(doc), parts: new Map() };
+  const splitBytes = sizeSetting("CAMPAIGNCTL_STATE_SPLIT_BYTES", SPLIT_BYTES);
   const partBytes = sizeSetting("CAMPAIGNCTL_STATE_PART_BYTES", PART_BYTES);
-  const parts = new Map<string, string>();
-  for (const [key, list] of [...lines].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const size = list.reduce((n, a) => n + (lineOf.get(a) as string).length + 2, 0);
+  const names: string[] = [];
+  const writeParts = (key: string, addresses: readonly string[], lines: readonly string[]): void => {
+    const size = lines.reduce((n, line) => n + line.length + 2, 0);
     let n = 1;
     while (size / n > partBytes) n *= 2;
     const buckets: string[][] = Array.from({ length: n }, () => []);
-    for (const address of list) (buckets[bucketOf(address, n)] as string[]).push(lineOf.get(address) as string);
+    lines.forEach((line, k) => (buckets[bucketOf(addresses[k] as string, n)] as string[]).push(line));
     buckets.forEach((b, i) => {
       if (b.length === 0) return;
       const text = `{"version":2,"campaigns":{\n${b.join(",\n")}\n}}\n`;
       const digest = createHash("sha256").update(text).digest("hex").slice(0, 16);
-      parts.set(`${key}${n > 1 ? `.b${i}of${n}` : ""}.${digest}.json`, text);
+      const name = `${key}${n > 1 ? `.b${i}of${n}` : ""}.${digest}.json`;
+      names.push(name);
+      out.part(name, text);
     });
+  };
+  // Accounts in name order; their lines are held only until the whole is known to be small or split.
+  let bytes = 0;
+  let held: [string, string[], string[]][] | undefined = [];
+  for (const key of [...byKey.keys()].sort()) {
+    const addresses = byKey.get(key) as string[];
+    const lines = addresses.map((address) => lineOf(doc, address));
+    if (held) {
+      bytes += lines.reduce((n, line) => n + line.length + 2, 0);
+      held.push([key, addresses, lines]);
+      if (bytes <= splitBytes) continue;
+      for (const [k, a, l] of held) writeParts(k, a, l);
+      held = undefined;
+    } else {
+      writeParts(key, addresses, lines);
+    }
   }
+  if (held) return out.single(serializeState(doc));
   const { pending, untracked, campaigns: _campaigns, version: _version, ...rest } = doc;
   const head = {
     ...rest,
     version: 2,
-    parts: [...parts.keys()],
+    parts: names,
     ...(pending && Object.keys(pending).length > 0 ? { pending } : {}),
     ...(untracked && untracked.length > 0 ? { untracked } : {}),
   };
-  return { head: `${stableStringify(head, 2)}\n`, parts };
+  out.head(`${stableStringify(head, 2)}\n`);
 }
 
 /**
@@ -377,18 +401,20 @@ export function layoutState(doc: StateDocument): { head: string; parts: Map<stri
  * content), then the head atomically, then the parts no head lists any more. Synchronous (see writeStateSync).
  */
 function writeLayoutSync(file: string, doc: StateDocument): void {
-  const { head, parts } = layoutState(doc);
   const dir = partsDirOf(file);
   // Temp files a killed write left among the parts (never committed: the commit-back adds the directory).
   removeStaleTempsIn(dir, PART_TEMP);
-  if (parts.size > 0) {
-    mkdirSync(dir, { recursive: true });
-    for (const [name, text] of parts) {
+  const written = new Set<string>();
+  layoutState(doc, {
+    single: (text) => writeFileAtomicSync(file, text),
+    part: (name, text) => {
+      if (written.size === 0) mkdirSync(dir, { recursive: true });
+      written.add(name);
       const target = join(dir, name);
       if (!existsSync(target)) writeFileAtomicSync(target, text);
-    }
-  }
-  writeFileAtomicSync(file, head);
+    },
+    head: (text) => writeFileAtomicSync(file, text),
+  });
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -396,9 +422,9 @@ function writeLayoutSync(file: string, doc: StateDocument): void {
     return;
   }
   for (const name of names) {
-    if (PART_NAME.test(name) && !parts.has(name)) rmSync(join(dir, name), { force: true });
+    if (PART_NAME.test(name) && !written.has(name)) rmSync(join(dir, name), { force: true });
   }
-  if (parts.size === 0) rmdirQuiet(dir);
+  if (written.size === 0) rmdirQuiet(dir);
 }
 
 function rmdirQuiet(dir: string): void {

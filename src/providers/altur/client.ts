@@ -1,4 +1,4 @@
-import { sharedSubtrees, type JsonObject, type JsonValue } from "../../core/json.js";
+import { sharedJson, sharedSubtrees, type JsonObject, type JsonValue } from "../../core/json.js";
 import type { ProviderHttp } from "../../http/client.js";
 import { ProviderApiError } from "../../http/errors.js";
 import { absentKeys, answerSource, asObject, idString, pickPresent, unreadableAnswer, type AnswerSource } from "../mapping.js";
@@ -89,7 +89,7 @@ export function fromDetail(raw: unknown, from: AnswerSource): LiveResource {
     missing.push(...CYCLE_FIELDS.map((k) => `cycles.${k}`));
   }
   const status = typeof c.status === "string" ? { status: c.status } : {};
-  return { id: readId(c, from), ...status, spec: sharedSubtrees(spec), missing };
+  return { id: readId(c, from), ...status, spec: sharedSubtrees(spec), missing: sharedJson(missing) };
 }
 
 /** Flat list item (GET /campaigns) → spec shape; what the list lacks is reported in `missing`. */
@@ -110,7 +110,7 @@ export function fromListItem(raw: unknown, from: AnswerSource): LiveResource {
   spec.cycles = cycles;
   missing.push(...absentKeys(cycles, CYCLE_FIELDS, "cycles."));
   const status = typeof c.status === "string" ? { status: c.status } : {};
-  return { id: readId(c, from), ...status, spec: sharedSubtrees(spec), missing };
+  return { id: readId(c, from), ...status, spec: sharedSubtrees(spec), missing: sharedJson(missing) };
 }
 
 /** The new campaign's id in a create answer — undocumented (README.md §4.1): `campaign.id`, then `id`, `campaign_id`, `data.id`. */

@@ -1,4 +1,4 @@
-import { sharedSubtrees, type JsonObject, type JsonValue } from "../../core/json.js";
+import { sharedJson, sharedSubtrees, type JsonObject, type JsonValue } from "../../core/json.js";
 import type { ProviderHttp } from "../../http/client.js";
 import { absentKeys, answerSource, asObject, idString, pickPresent, type AnswerSource } from "../mapping.js";
 import { linkedinIdentity, normaliseEmail } from "../roster-cells.js";
@@ -42,7 +42,7 @@ export function fromCampaign(raw: unknown, from: AnswerSource, nodes?: unknown):
   // stats.total counts the prospects; a fresh campaign shows stats: null (no prospects yet) [D].
   const stats = c.stats === null ? { total: 0 } : asObject(c.stats);
   const rosterCount = typeof stats.total === "number" ? stats.total : undefined;
-  return { id: idString(c.id, from), ...(typeof c.status === "string" ? { status: c.status } : {}), spec: sharedSubtrees(spec), missing, ...(rosterCount === undefined ? {} : { rosterCount }) };
+  return { id: idString(c.id, from), ...(typeof c.status === "string" ? { status: c.status } : {}), spec: sharedSubtrees(spec), missing: sharedJson(missing), ...(rosterCount === undefined ? {} : { rosterCount }) };
 }
 
 function messages(list: unknown): string[] {
