@@ -1,7 +1,7 @@
 import http from "node:http";
 import https from "node:https";
 import { setTimeout as sleepMs } from "node:timers/promises";
-import type { Got, Response } from "got";
+import type { Got, OptionsInit, Response } from "got";
 import type { ProviderId } from "../core/types.js";
 import { ProviderApiError, ReadOnlyViolation } from "./errors.js";
 import type { FailureKind, HttpMethod, ProviderHttpErrorInit } from "./errors.js";
@@ -22,6 +22,7 @@ import {
 import type { BackoffOptions, ErrorBodyReader } from "./retry.js";
 import type { ResponseCheck } from "./response-schema.js";
 import { Redactor } from "../core/redact.js";
+import { JsonListSplitter } from "./json-list.js";
 import { excerpt, printable } from "../core/text.js";
 
 export interface HttpClientOptions {
@@ -99,6 +100,22 @@ export interface RequestSpec {
    * not JSON or fails the check rejects with ProviderApiError kind "answer"; never retried.
    */
   response?: ResponseCheck;
+  /**
+   * Read a 2xx answer shaped `{ …, <key>: [item, …] }` as it arrives instead of whole (an unpaginated
+   * list: issue 30). Each item is parsed, checked against `item`, redacted, and handed to `map` at once;
+   * the answer's body then holds `map`'s results under `key`. `response` checks the rest of the answer
+   * (with the list as `[]`). An item that is not JSON, fails its check or makes `map` throw fails the
+   * request as a whole answer would (kind "answer"; `map`'s own error as it is); a retried attempt maps
+   * afresh.
+   */
+  list?: ListSpec;
+}
+
+export interface ListSpec {
+  key: string;
+  item: ResponseCheck;
+  /** `status`: the answer's (2xx) status. */
+  map(item: unknown, index: number, status: number): unknown;
 }
 
 export interface HttpResponse<T = unknown> {
@@ -172,7 +189,11 @@ const MIN_ATTEMPT_MS = 250;
 const CONNECT_NEVER_REACHED = new Set(["ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL"]);
 const RESET_CODES = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED", "ERR_STREAM_PREMATURE_CLOSE"]);
 
-type Outcome = { response: Response<unknown> } | { error: unknown } | { tooLarge: { status: number; contentType: string | undefined } };
+/** What an attempt read: got's response, or the same fields from a list read as it arrived (`list`). */
+type Answer = Pick<Response<unknown>, "statusCode" | "headers" | "body" | "rawBody"> & { list?: ListRead };
+/** A streamed list's outcome: the mapped items, or the first item that was not acceptable (and why). */
+type ListRead = { items: unknown[] } | { problem: string } | { thrown: unknown };
+type Outcome = { response: Answer } | { error: unknown } | { tooLarge: { status: number; contentType: string | undefined } };
 
 /** A failed attempt, classified. */
 interface Failure {
@@ -349,9 +370,19 @@ class GotProviderHttp implements HttpClient {
         const is2xx = status >= 200 && status < 300;
         if (is2xx || spec.expectStatus?.includes(status)) {
           const body = responseBody(res.body);
-          const problem = is2xx && spec.response ? checkAnswer(spec.response, res.body) : undefined;
+          const listed = is2xx ? res.list : undefined;
+          // The envelope first: a body that is not JSON says so whatever its items were.
+          let problem = is2xx && spec.response ? checkAnswer(spec.response, res.body) : undefined;
+          if (problem === undefined && listed !== undefined) {
+            if ("thrown" in listed) throw listed.thrown;
+            if ("problem" in listed) problem = listed.problem;
+          }
           // A key echoed in an answer never enters the data (plan, state, imported files): redacted on arrival.
-          if (problem === undefined) return { status, headers: { ...res.headers }, body: this.scrub(body, res.rawBody) as T };
+          if (problem === undefined) {
+            const scrubbed = this.scrub(body, res.rawBody);
+            if (listed !== undefined && "items" in listed && spec.list && isObject(scrubbed) && Array.isArray(scrubbed[spec.list.key])) scrubbed[spec.list.key] = listed.items;
+            return { status, headers: { ...res.headers }, body: scrubbed as T };
+          }
           failure = this.answerFailure(spec, status, headerText(res.headers["content-type"]), res.rawBody, problem);
         } else {
           failure = this.classifyStatus(spec, res, ev);
@@ -462,13 +493,19 @@ class GotProviderHttp implements HttpClient {
       const started = this.now();
       let tooLarge: { status: number; contentType: string | undefined } | undefined;
       try {
-        const pending = (await this.client())(url, {
+        const options = {
           method: spec.method,
           ...(spec.retry === "never" ? { agent: this.freshAgents } : {}),
           ...(spec.body !== undefined ? { json: spec.body } : {}),
           headers: { ...spec.headers, [this.opts.auth.name.toLowerCase()]: this.opts.auth.value },
           timeout: { request: Math.max(1, Math.min(this.timeoutMs, Math.floor(left))) },
-        });
+        };
+        if (spec.list) {
+          const read = await this.readList(url, options, spec.list);
+          this.emit({ ...ev, type: "response", status: "tooLarge" in read ? read.tooLarge.status : read.response.statusCode, durationMs: this.now() - started });
+          return read;
+        }
+        const pending = (await this.client())(url, options);
         let status = 0;
         let contentType: string | undefined;
         pending.on("request", (req: http.ClientRequest) => {
@@ -506,7 +543,74 @@ class GotProviderHttp implements HttpClient {
     }
   }
 
-  private classifyStatus(spec: RequestSpec, res: Response<unknown>, ev: EventBase): Failure {
+  /**
+   * One attempt of a `list` request, read as it arrives: a 2xx body through JsonListSplitter (each item
+   * parsed, checked, redacted and mapped at once; only the envelope and the first bytes are kept), any
+   * other status whole, as `request` reads it. The size limit counts every byte.
+   */
+  private async readList(url: URL, options: OptionsInit & { isStream?: true }, list: ListSpec): Promise<{ response: Answer } | { tooLarge: { status: number; contentType: string | undefined } }> {
+    const stream = (await this.client()).stream(url, options);
+    let status = 0;
+    let headers: Answer["headers"] = {};
+    stream.once("response", (r: http.IncomingMessage) => {
+      status = r.statusCode ?? 0;
+      headers = r.headers;
+    });
+    let items: unknown[] = [];
+    let failed: ListRead | undefined;
+    let listNo = 0;
+    const splitter = new JsonListSplitter(list.key, (text, n) => {
+      if (n !== listNo) {
+        // The key again: JSON's last one wins.
+        listNo = n;
+        items = [];
+        if (failed && !("thrown" in failed)) failed = undefined;
+      }
+      if (failed) return;
+      const index = items.length;
+      let item: unknown;
+      try {
+        item = JSON.parse(text);
+      } catch {
+        failed = { problem: "the body is not JSON" };
+        return;
+      }
+      const problem = list.item.check(item, `${list.key}[${index}]`);
+      if (problem !== undefined) {
+        failed = { problem };
+        return;
+      }
+      try {
+        items.push(list.map(this.secrets.active && this.secrets.has(text) ? redact(item, this.secrets) : item, index, status));
+      } catch (err) {
+        failed = { thrown: err };
+      }
+    });
+    const whole: Buffer[] = [];
+    let head = Buffer.alloc(0);
+    let bytes = 0;
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      bytes += chunk.length;
+      if (bytes > this.maxResponseBytes) {
+        stream.destroy();
+        return { tooLarge: { status, contentType: headerText(headers["content-type"]) } };
+      }
+      if (status >= 200 && status < 300) {
+        if (head.length < 240) head = Buffer.concat([head, chunk.subarray(0, 240 - head.length)]);
+        splitter.write(chunk);
+      } else {
+        whole.push(chunk);
+      }
+    }
+    if (status < 200 || status >= 300) {
+      const rawBody = Buffer.concat(whole);
+      return { response: { statusCode: status, headers, body: rawBody.length === 0 ? "" : tolerantParseJson(rawBody.toString("utf8")), rawBody } };
+    }
+    const envelope = splitter.end();
+    return { response: { statusCode: status, headers, body: envelope === "" ? "" : tolerantParseJson(envelope), rawBody: head, list: failed ?? { items } } };
+  }
+
+  private classifyStatus(spec: RequestSpec, res: Answer, ev: EventBase): Failure {
     const status = res.statusCode;
     const body = redact(res.body, this.secrets);
     const retryAfterMs = parseRetryAfter(res.headers["retry-after"]);
@@ -656,6 +760,10 @@ function reasonOf(f: Failure): string {
 function checkAnswer(check: ResponseCheck, raw: unknown): string | undefined {
   if (raw instanceof NonJsonBody) return raw.text.trim() === "" ? "the body is empty" : "the body is not JSON";
   return check.check(raw === "" || raw === undefined ? null : raw);
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
 function headerText(v: string | string[] | undefined): string | undefined {

@@ -19,8 +19,12 @@ const require = createRequire(import.meta.url);
 export type JsonSchema = boolean | { [keyword: string]: unknown };
 
 export interface ResponseCheck {
-  /** Undefined when the body is acceptable, else plain words saying what is wrong ("campaigns is null, expected a list"). */
-  check(body: unknown): string | undefined;
+  /**
+   * Undefined when the body is acceptable, else plain words saying what is wrong ("campaigns is null,
+   * expected a list"). `at` names where the value sits in its answer (an item of a list read as it
+   * arrives: "campaigns[3]"), and the words say so ("campaigns[3].id is null, expected a string").
+   */
+  check(body: unknown, at?: string): string | undefined;
 }
 
 let ajv: Ajv2020 | undefined;
@@ -38,11 +42,11 @@ function compiler(): Ajv2020 {
 export function responseSchema(schema: JsonSchema): ResponseCheck {
   let validate: ValidateFunction | undefined;
   return {
-    check(body) {
+    check(body, at) {
       validate ??= compiler().compile(schema);
       if (validate(body)) return undefined;
       const err = validate.errors?.[0];
-      return err ? describeError(err, body) : "the answer does not have the documented shape";
+      return err ? describeError(err, body, at) : `${at ?? "the answer"} does not have the documented shape`;
     },
   };
 }
@@ -54,14 +58,14 @@ export function responseSchemas<K extends string>(schemas: Record<K, JsonSchema>
   return out;
 }
 
-/** `/campaigns/3/id` → `campaigns[3].id`; "" → "the answer". */
-function pathText(pointer: string): string {
-  if (pointer === "") return "the answer";
+/** `/campaigns/3/id` → `campaigns[3].id`; "" → "the answer" (or `at`, the value's own place, when given: `/id` at "campaigns[3]" → `campaigns[3].id`). */
+function pathText(pointer: string, at?: string): string {
+  if (pointer === "") return at ?? "the answer";
   return pointer
     .split("/")
     .slice(1)
     .map((seg) => seg.replace(/~1/g, "/").replace(/~0/g, "~"))
-    .reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : acc === "" ? seg : `${acc}.${seg}`), "");
+    .reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : acc === "" ? seg : `${acc}.${seg}`), at ?? "");
 }
 
 function valueAt(body: unknown, pointer: string): unknown {
@@ -94,12 +98,12 @@ export function describeJsonValue(v: unknown): string {
   return typeof v;
 }
 
-function describeError(err: ErrorObject, body: unknown): string {
-  const where = pathText(err.instancePath);
+function describeError(err: ErrorObject, body: unknown, at?: string): string {
+  const where = pathText(err.instancePath, at);
   switch (err.keyword) {
     case "required": {
       const missing = String((err.params as { missingProperty?: unknown }).missingProperty);
-      return err.instancePath === "" ? `no "${missing}" key` : `${where} has no "${missing}" key`;
+      return err.instancePath === "" && at === undefined ? `no "${missing}" key` : `${where} has no "${missing}" key`;
     }
     case "type": {
       const t = (err.params as { type?: unknown }).type;

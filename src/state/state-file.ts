@@ -335,11 +335,11 @@ function lineOf(doc: StateDocument, address: string): string {
 }
 
 /**
- * The files of a state document, produced one account at a time: one file (the head alone, `single`) while
- * the campaigns' lines come to SPLIT_BYTES or less, else each account's parts (`part`, as soon as that account
- * is laid out) and then the head naming them (`head`). Only one account's lines are held at a time: laying
- * out 100,000 campaigns at once held every line and every part's text together, about 180 MB at the end of
- * an apply (issue 30).
+ * The files of a state document, produced a part at a time: one file (the head alone, `single`) while the
+ * campaigns' lines come to SPLIT_BYTES or less, else every account's parts (`part`) and then the head naming
+ * them (`head`). Lines are measured in a first pass and made again per part, so only one part's lines are
+ * held at a time: laying out 100,000 campaigns at once held every line and every part's text together,
+ * about 180 MB at the end of an apply (issue 30).
  */
 function layoutState(doc: StateDocument, out: { single(text: string): void; part(name: string, text: string): void; head(text: string): void }): void {
   const byKey = new Map<string, string[]>(); // "<provider>.<account>" → its addresses, sorted
@@ -350,41 +350,32 @@ function layoutState(doc: StateDocument, out: { single(text: string): void; part
     if (list) list.push(address);
     else byKey.set(key, [address]);
   }
-  const splitBytes = sizeSetting("CAMPAIGNCTL_STATE_SPLIT_BYTES", SPLIT_BYTES);
+  const sizes = new Map<string, number>();
+  let bytes = 0;
+  for (const [key, addresses] of byKey) {
+    let size = 0;
+    for (const address of addresses) size += lineOf(doc, address).length + 2;
+    sizes.set(key, size);
+    bytes += size;
+  }
+  if (bytes <= sizeSetting("CAMPAIGNCTL_STATE_SPLIT_BYTES", SPLIT_BYTES)) return out.single(serializeState(doc));
   const partBytes = sizeSetting("CAMPAIGNCTL_STATE_PART_BYTES", PART_BYTES);
   const names: string[] = [];
-  const writeParts = (key: string, addresses: readonly string[], lines: readonly string[]): void => {
-    const size = lines.reduce((n, line) => n + line.length + 2, 0);
+  for (const key of [...byKey.keys()].sort()) {
+    const size = sizes.get(key) as number;
     let n = 1;
     while (size / n > partBytes) n *= 2;
     const buckets: string[][] = Array.from({ length: n }, () => []);
-    lines.forEach((line, k) => (buckets[bucketOf(addresses[k] as string, n)] as string[]).push(line));
+    for (const address of byKey.get(key) as string[]) (buckets[bucketOf(address, n)] as string[]).push(address);
     buckets.forEach((b, i) => {
       if (b.length === 0) return;
-      const text = `{"version":2,"campaigns":{\n${b.join(",\n")}\n}}\n`;
+      const text = `{"version":2,"campaigns":{\n${b.map((address) => lineOf(doc, address)).join(",\n")}\n}}\n`;
       const digest = createHash("sha256").update(text).digest("hex").slice(0, 16);
       const name = `${key}${n > 1 ? `.b${i}of${n}` : ""}.${digest}.json`;
       names.push(name);
       out.part(name, text);
     });
-  };
-  // Accounts in name order; their lines are held only until the whole is known to be small or split.
-  let bytes = 0;
-  let held: [string, string[], string[]][] | undefined = [];
-  for (const key of [...byKey.keys()].sort()) {
-    const addresses = byKey.get(key) as string[];
-    const lines = addresses.map((address) => lineOf(doc, address));
-    if (held) {
-      bytes += lines.reduce((n, line) => n + line.length + 2, 0);
-      held.push([key, addresses, lines]);
-      if (bytes <= splitBytes) continue;
-      for (const [k, a, l] of held) writeParts(k, a, l);
-      held = undefined;
-    } else {
-      writeParts(key, addresses, lines);
-    }
   }
-  if (held) return out.single(serializeState(doc));
   const { pending, untracked, campaigns: _campaigns, version: _version, ...rest } = doc;
   const head = {
     ...rest,

@@ -17,6 +17,8 @@ const listItem: JsonSchema = { ...campaign, required: ["id", "name"] };
 export const PUFFLE_RESPONSES = responseSchemas({
   /** GET /api/campaigns → `{ campaigns: [...] }`, all campaigns, `[]` valid. */
   listCampaigns: { type: "object", required: ["campaigns"], properties: { campaigns: { type: "array", items: listItem } } },
+  /** One item of that list, checked as it arrives (the list is read item by item: it is unpaginated). */
+  listCampaignsItem: listItem,
   /** GET /api/campaigns/{id} → `{ campaign, sequence_nodes, prospects_by_status, prospects_by_node }`. */
   getCampaign: { type: "object", required: ["campaign"], properties: { campaign, sequence_nodes: { type: ["array", "null"] } } },
   /** POST /api/campaigns → `{ campaign: { ..., sequence_nodes } }`. */
