@@ -15,7 +15,7 @@ import { runRefreshBench, type RefreshBenchResult } from "./refresh.js";
 import { runStartupBench, type StartupBenchResult } from "./startup.js";
 import { runApplyBench, type ApplyPhaseResult } from "./apply.js";
 import { runRssBench, type RssFigure } from "./rss.js";
-import { growthExponent, runScaleBench, type ScaleFigure } from "./scale.js";
+import { growthExponent, raisedConcurrency, runScaleBench, type ScaleFigure } from "./scale.js";
 import { runReadsBench, type ReadsFigure } from "./reads.js";
 import { runAccountsBench, type AccountsPhase } from "./accounts.js";
 import { int, mb, millis, secs, table } from "./table.js";
@@ -331,7 +331,8 @@ function printRss(figures: readonly RssFigure[], count: number, rps: number): vo
 }
 
 function printScale(figures: readonly ScaleFigure[], rps: number): void {
-  out(`\nScale — \`campaignctl plan\`, \`drift\`, \`apply\` (built CLI, fresh process, stdout read and dropped), limits ${rps}/s on both sides\n\n`);
+  const inFlight = raisedConcurrency() ? "the concurrency the raised limit gives (BENCH_SCALE_CONCURRENCY=raised)" : "each account's documented concurrency";
+  out(`\nScale — \`campaignctl plan\`, \`drift\`, \`apply\` (built CLI, fresh process, stdout read and dropped), limits ${rps}/s on both sides, ${inFlight}\n\n`);
   const first = new Map<string, ScaleFigure>();
   for (const f of figures) if (!first.has(f.format)) first.set(f.format, f);
   out(

@@ -71,6 +71,17 @@ function runChild(s: PreparedScenario, probe: string, args: readonly string[]): 
   });
 }
 
+/**
+ * Raised limits, but the concurrency each account has at its documented limit: requests in flight (and
+ * the answers they hold) are what memory depends on, not the pacing. A user's 100,000 campaigns are read
+ * at the documented limits, so with this many requests in flight (Altur 12, Puffle 10, ...).
+ */
+export function documentedConcurrency(): Record<SimulatedProvider, number> {
+  return Object.fromEntries(
+    PROVIDERS.map((p) => [p, defaultConcurrency(providerById(p).connection.defaultRequestsPerSecond, providerById(p).connection.typicalLatencyMs)]),
+  ) as Record<SimulatedProvider, number>;
+}
+
 export async function runRssBench(opts: RssBenchOptions): Promise<RssFigure[]> {
   const counts = mix(opts.count);
   const readOnly: string[][] = [
@@ -88,11 +99,7 @@ export async function runRssBench(opts: RssBenchOptions): Promise<RssFigure[]> {
     ["apply", "--auto-approve", "--force", "--format", "text"],
     ["apply", "--auto-approve", "--force", "--format", "json"],
   ];
-  // Raised limits, but the concurrency each account has at its documented limit: requests in flight
-  // (and the answers they hold) are what memory depends on, not the pacing.
-  const concurrency = Object.fromEntries(
-    PROVIDERS.map((p) => [p, defaultConcurrency(providerById(p).connection.defaultRequestsPerSecond, providerById(p).connection.typicalLatencyMs)]),
-  ) as Record<SimulatedProvider, number>;
+  const concurrency = documentedConcurrency();
   const wanted = (args: readonly string[]): boolean => opts.commands === undefined || opts.commands.includes(args[0]!);
   const figures: RssFigure[] = [];
   const withScenario = async (fn: (s: PreparedScenario, probe: string) => Promise<void>): Promise<void> => {

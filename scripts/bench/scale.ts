@@ -10,6 +10,9 @@
  *   - peak RSS of the child (process.resourceUsage().maxRSS in an exit hook).
  * plan (text and json) and drift run on one seeded workspace (they only read); apply (--auto-approve
  * --force, text) on a freshly seeded one, since it changes the sandbox.
+ * Each account keeps the concurrency its documented limit gives (as the rss bench: requests in flight,
+ * not pacing, are what memory depends on); BENCH_SCALE_CONCURRENCY=raised gives them what the raised
+ * limit gives instead (1,000 requests in flight per account), as this bench did before.
  */
 import { spawn } from "node:child_process";
 import { readFile, rm, writeFile } from "node:fs/promises";
@@ -18,6 +21,7 @@ import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import { SIMULATED as PROVIDERS, type SimulatedProvider } from "../../src/sandbox/types.js";
 import { prepareScenario, RESPONSE_LINE, type PreparedScenario } from "./refresh.js";
+import { documentedConcurrency } from "./rss.js";
 
 export interface ScaleFigure {
   count: number;
@@ -107,10 +111,16 @@ function commandChild(s: PreparedScenario, probe: string, args: readonly string[
   });
 }
 
+/** Whether the scale bench lets each account have as many requests in flight as its raised limit gives. */
+export function raisedConcurrency(): boolean {
+  return process.env.BENCH_SCALE_CONCURRENCY === "raised";
+}
+
 export async function runScaleBench(opts: ScaleBenchOptions): Promise<ScaleFigure[]> {
   const figures: ScaleFigure[] = [];
+  const concurrency = raisedConcurrency() ? undefined : documentedConcurrency();
   for (const count of opts.counts) {
-    const s = await prepareScenario(mix(count), opts.rps, opts.progress);
+    const s = await prepareScenario(mix(count), opts.rps, opts.progress, concurrency);
     try {
       const probe = join(s.dir, ".rss-probe.mjs");
       await writeFile(probe, PROBE);
@@ -127,7 +137,7 @@ export async function runScaleBench(opts: ScaleBenchOptions): Promise<ScaleFigur
       await rm(s.dir, { recursive: true, force: true });
     }
     if (opts.driftAndApply === false) continue;
-    const a = await prepareScenario(mix(count), opts.rps, opts.progress);
+    const a = await prepareScenario(mix(count), opts.rps, opts.progress, concurrency);
     try {
       const probe = join(a.dir, ".rss-probe.mjs");
       await writeFile(probe, PROBE);

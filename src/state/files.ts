@@ -53,8 +53,10 @@ export function readRegularFileBytes(file: string): Buffer | undefined {
     const info = fstatSync(fd);
     if (!info.isFile()) throw new StateFileError(file, `is ${fileTypeWords(info)}, not a regular file; move it away, then run again`);
     // One buffer of the file's size (issue 30: a list of chunks and their concatenation held the text
-    // twice over); a file that grows while it is read still reads to its end.
-    let buf = Buffer.allocUnsafe(Math.max(info.size, 64 * 1024));
+    // twice over); a file that grows while it is read still reads to its end. One byte more than the
+    // size: the read that finds the end needs room, else a file of exactly that size was copied into a
+    // buffer twice as big just to learn it had ended (272 MB for a 136 MB state).
+    let buf = Buffer.allocUnsafe(Math.max(info.size + 1, 64 * 1024));
     let length = 0;
     for (;;) {
       if (length === buf.length) {
