@@ -1,4 +1,4 @@
-import type { JsonObject, JsonValue } from "../../core/json.js";
+import { sharedSubtrees, type JsonObject, type JsonValue } from "../../core/json.js";
 import { statusSatisfies } from "../../core/lifecycle.js";
 import type { ResourcePlan } from "../../core/plan.js";
 import type { AudienceState, StateEntry } from "../../core/types.js";
@@ -103,7 +103,9 @@ export class ResourceRunState {
 
   /** The managed spec as it now is: what was planned, with the lifecycle fields as actually reached. */
   finalApplied(): JsonObject {
-    const applied = structuredClone(this.plan.desired ?? {});
+    // A compact copy whose short subtrees are shared frozen with equal ones (sharedSubtrees), not a deep
+    // copy per campaign: only top-level fields are set below (issue 30: memory at 100,000 campaigns).
+    const applied = sharedSubtrees(this.plan.desired ?? {});
     const statusField = this.caps.lifecycle.statusField;
     const want = statusField ? applied[statusField] : undefined;
     const status = this.live?.status ?? this.plan.status;
