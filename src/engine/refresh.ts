@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { relative } from "node:path";
 import { poolStrings, shareStrings, stableStringify, type JsonObject } from "../core/json.js";
+import { mapPool } from "../core/pool.js";
 import type { LiveView, PreflightResult } from "../core/planner.js";
 import { lifecyclePath } from "../core/planner.js";
 import { adoptionCandidates } from "../core/lifecycle.js";
@@ -13,7 +14,6 @@ import type { LiveResource } from "../providers/types.js";
 import { refreshAudience, type RefreshedAudience } from "./audience.js";
 import { accountKey, sessionForKind, type AccountSession, type KindSession } from "./session.js";
 import { nextTurn } from "./turns.js";
-import { mapPool } from "../core/pool.js";
 
 /** The fewest campaigns of one account refreshed at once (see refreshAccount). */
 const MIN_REFRESH_WIDTH = 64;

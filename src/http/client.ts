@@ -21,6 +21,7 @@ import {
 } from "./retry.js";
 import type { BackoffOptions, ErrorBodyReader } from "./retry.js";
 import type { ResponseCheck } from "./response-schema.js";
+import { isJsonObject } from "../core/json.js";
 import { Redactor } from "../core/redact.js";
 import { JsonListSplitter } from "./json-list.js";
 import { excerpt, printable } from "../core/text.js";
@@ -380,7 +381,7 @@ class GotProviderHttp implements HttpClient {
           // A key echoed in an answer never enters the data (plan, state, imported files): redacted on arrival.
           if (problem === undefined) {
             const scrubbed = this.scrub(body, res.rawBody);
-            if (listed !== undefined && "items" in listed && spec.list && isObject(scrubbed) && Array.isArray(scrubbed[spec.list.key])) scrubbed[spec.list.key] = listed.items;
+            if (listed !== undefined && "items" in listed && spec.list && isJsonObject(scrubbed) && Array.isArray(scrubbed[spec.list.key])) (scrubbed as Record<string, unknown>)[spec.list.key] = listed.items;
             return { status, headers: { ...res.headers }, body: scrubbed as T };
           }
           failure = this.answerFailure(spec, status, headerText(res.headers["content-type"]), res.rawBody, problem);
@@ -591,7 +592,8 @@ class GotProviderHttp implements HttpClient {
     let bytes = 0;
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       bytes += chunk.length;
-      if (bytes > this.maxResponseBytes) {
+      // Cut off as soon as the body passes the limit, or announces more.
+      if (bytes > this.maxResponseBytes || Number(headers["content-length"]) > this.maxResponseBytes) {
         stream.destroy();
         return { tooLarge: { status, contentType: headerText(headers["content-type"]) } };
       }
@@ -760,10 +762,6 @@ function reasonOf(f: Failure): string {
 function checkAnswer(check: ResponseCheck, raw: unknown): string | undefined {
   if (raw instanceof NonJsonBody) return raw.text.trim() === "" ? "the body is empty" : "the body is not JSON";
   return check.check(raw === "" || raw === undefined ? null : raw);
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
 function headerText(v: string | string[] | undefined): string | undefined {
