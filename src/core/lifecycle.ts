@@ -44,7 +44,8 @@ export function adoptionCandidates<T extends { id: string; spec: JsonObject }>(
   caps: Pick<KindCapabilities, "nameField" | "lifecycle">,
   desired: JsonObject,
   listed: readonly T[],
-  claimed: ReadonlySet<string>,
+  /** Ids bound to an address already (a set, or a map keyed by id). */
+  claimed: { has(id: string): boolean },
 ): T[] {
   return listed.filter((c) => !claimed.has(c.id) && adoptableByName(caps, desired, c));
 }

@@ -136,14 +136,29 @@ function detectMoves(items: readonly RefreshItem[], nameField: string, liveById:
   return items.filter((it) => !folded.has(it)).map((it) => moved.get(it) ?? it);
 }
 
+/**
+ * Recorded id → the address bound to it, for the campaigns one account (`key`) has in state: built on
+ * first use (an adoption by name, a name already taken), not for every refresh. Two tables of every id in
+ * state were held through the whole refresh (about 9 MB at 100,000 campaigns; issue 30).
+ */
+function claimsOf(state: StateDocument, key: string): () => ReadonlyMap<string, Address> {
+  let claims: Map<string, Address> | undefined;
+  return () => {
+    if (!claims) {
+      claims = new Map();
+      for (const [address, e] of Object.entries(state.campaigns)) if (accountKey(e.provider, e.account) === key) claims.set(e.id, address);
+    }
+    return claims;
+  };
+}
+
 async function refreshAccount(
   session: KindSession,
   items: RefreshItem[],
-  claimedIds: ReadonlySet<string>,
+  /** Recorded id → the address it is bound to (a live campaign bound to another address is not adopted; a taken name names it). */
+  claims: () => ReadonlyMap<string, Address>,
   opts: RefreshOptions,
   tick: () => void,
-  /** Recorded id → the address it is bound to (names a live campaign that is not this one). */
-  claimedBy: ReadonlyMap<string, Address> = new Map(),
 ): Promise<RefreshedResource[]> {
   const caps = session.kind.capabilities;
   const client = session.client;
@@ -235,7 +250,8 @@ async function refreshAccount(
           }
         } else if (decl) {
           const name = decl.spec[nameField];
-          const candidates = adoptionCandidates(caps, decl.spec, byName.get(name) ?? [], claimedIds);
+          const named = byName.get(name);
+          const candidates = named ? adoptionCandidates(caps, decl.spec, named, claims()) : [];
           if (candidates.length > 1) {
             return record(base, {
               identity,
@@ -252,7 +268,7 @@ async function refreshAccount(
             const taken = byName.get(name)?.[0];
             if (taken) {
               const at = decl.locate?.(["spec", nameField]) ?? decl.source;
-              const owner = claimedBy.get(taken.id);
+              const owner = claims().get(taken.id);
               return record(base, {
                 identity,
                 error: `${relative(process.cwd(), at.file) || at.file}:${at.line}:${at.col}: spec.${nameField} ${JSON.stringify(name)} is taken by live ${session.kind.displayName} campaign ${taken.id}${owner ? ` (${owner})` : " (not this one)"}; ${session.kind.displayName} names are unique, so the create would fail: give this campaign another name${owner ? "" : `, or bind that one with \`campaignctl state adopt ${address} --id ${taken.id}\``}`,
@@ -328,8 +344,6 @@ export async function refresh(
     if (declared.has(address) || !inScope(address)) continue;
     add(accountKey(entry.provider, entry.account), { address, state: entry });
   }
-  const claimed = new Set(Object.values(state.campaigns).map((e) => e.id));
-  const claimedBy = new Map(Object.entries(state.campaigns).map(([address, e]) => [e.id, address]));
   const total = [...groups.values()].reduce((n, g) => n + g.length, 0);
   let done = 0;
   const tick = () => opts.onProgress?.(++done, total);
@@ -346,7 +360,8 @@ export async function refresh(
     [...byAccount.entries()].map(async ([key, kinds]) => {
       const session = sessions.get(key);
       if (!session) throw new Error(`no session for ${key}`);
-      const parts = await Promise.all(kinds.map(([kind, items]) => refreshAccount(sessionForKind(session, kind), items, claimed, opts, tick, claimedBy)));
+      const claims = claimsOf(state, key);
+      const parts = await Promise.all(kinds.map(([kind, items]) => refreshAccount(sessionForKind(session, kind), items, claims, opts, tick)));
       const r = parts.flat();
       if (opts.onAccountDone) {
         await nextTurn();
