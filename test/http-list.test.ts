@@ -196,15 +196,18 @@ describe("a list read as it arrives", () => {
     expect(c.stats.requests).toBe(1);
   });
 
-  it("a key echoed in one item is redacted in that item before it is mapped", async () => {
+  it("a key echoed in one item is redacted in that item before it is mapped, and one echoed after the list in the rest of the answer", async () => {
     const url = await serve((_req, res) => {
       res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ campaigns: [{ id: "a", name: "A" }, { id: "b", name: `leak ${KEY}` }] }));
+      // Far past the answer's first bytes: the envelope is checked from its own text.
+      res.end(JSON.stringify({ campaigns: [...Array.from({ length: 50 }, (_, i) => ({ id: `c${i}`, name: `C ${i}` })), { id: "b", name: `leak ${KEY}` }], echo: `key ${KEY}` }));
     });
     const mapped: unknown[][] = [[]];
-    await client(url).request({ method: "GET", path: "/api/campaigns", operation: "list campaigns", retry: "safe", response: envelopeCheck, list: list(mapped) });
+    const res = await client(url).request<{ echo: string }>({ method: "GET", path: "/api/campaigns", operation: "list campaigns", retry: "safe", response: envelopeCheck, list: list(mapped) });
     expect(JSON.stringify(mapped)).not.toContain("LISTSECRET");
-    expect(mapped[0]).toEqual([{ id: "a", name: "A" }, { id: "b", name: expect.stringMatching(/^leak /) as unknown }]);
+    expect((mapped[0] as unknown[]).at(-1)).toEqual({ id: "b", name: expect.stringMatching(/^leak /) as unknown });
+    expect(res.body.echo).toMatch(/^key /);
+    expect(JSON.stringify(res.body)).not.toContain("LISTSECRET");
   });
 
   it("an error status is read whole and classified as any request's (500 retried, then the list)", async () => {

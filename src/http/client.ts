@@ -608,8 +608,11 @@ class GotProviderHttp implements HttpClient {
       const rawBody = Buffer.concat(whole);
       return { response: { statusCode: status, headers, body: rawBody.length === 0 ? "" : tolerantParseJson(rawBody.toString("utf8")), rawBody } };
     }
+    // The envelope is redacted here, from its own text: rawBody holds only the answer's first bytes (for messages).
     const envelope = splitter.end();
-    return { response: { statusCode: status, headers, body: envelope === "" ? "" : tolerantParseJson(envelope), rawBody: head, list: failed ?? { items } } };
+    const parsed = envelope === "" ? "" : tolerantParseJson(envelope);
+    const body = parsed instanceof NonJsonBody || !this.secrets.active || !this.secrets.has(envelope) ? parsed : redact(parsed, this.secrets);
+    return { response: { statusCode: status, headers, body, rawBody: head, list: failed ?? { items } } };
   }
 
   private classifyStatus(spec: RequestSpec, res: Answer, ev: EventBase): Failure {
