@@ -22,6 +22,7 @@ import type { PlanSummary } from "../../src/core/plan.js";
 import type { StateEntry } from "../../src/core/types.js";
 import { SIMULATED as PROVIDERS, type SimulatedProvider } from "../../src/sandbox/types.js";
 import { kindModuleOf, providerById } from "../../src/providers/registry.js";
+import { defaultConcurrency } from "../../src/http/pacing.js";
 import { startSandbox, type RunningSandbox } from "../../src/sandbox/server.js";
 import type { RequestLogEntry, SimResponse } from "../../src/sandbox/types.js";
 import { alturSpec, extrovertSpec, fileName, puffleSpec } from "./fixtures.js";
@@ -326,6 +327,25 @@ const DETAIL_PATH: Record<SimulatedProvider, RegExp> = {
 };
 
 /** A seeded sandbox and a workspace (campaign files + state) for `counts`; the caller stops and removes them. */
+/** Counts summing to `count`: 45 % Altur, 45 % Puffle, the rest Extrovert (the rss and scale benches' mix). */
+export function mix(count: number): Record<SimulatedProvider, number> {
+  const altur = Math.round(count * 0.45);
+  const puffle = Math.round(count * 0.45);
+  return { altur, puffle, extrovert: Math.max(1, count - altur - puffle) };
+}
+
+/**
+ * Raised limits, but the concurrency each account has at its documented limit (prepareScenario's
+ * `concurrency`): requests in flight (and the answers they hold) are what memory depends on, not the
+ * pacing. A user's 100,000 campaigns are read at the documented limits, so with this many requests in
+ * flight (Altur 12, Puffle 10, ...).
+ */
+export function documentedConcurrency(): Record<SimulatedProvider, number> {
+  return Object.fromEntries(
+    PROVIDERS.map((p) => [p, defaultConcurrency(providerById(p).connection.defaultRequestsPerSecond, providerById(p).connection.typicalLatencyMs)]),
+  ) as Record<SimulatedProvider, number>;
+}
+
 export interface PreparedScenario {
   sandbox: RunningSandbox;
   dir: string;

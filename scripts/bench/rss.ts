@@ -11,11 +11,8 @@ import { spawn } from "node:child_process";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { SimulatedProvider } from "../../src/sandbox/types.js";
 import { SIMULATED as PROVIDERS } from "../../src/sandbox/types.js";
-import { defaultConcurrency } from "../../src/http/pacing.js";
-import { providerById } from "../../src/providers/registry.js";
-import { prepareScenario, type PreparedScenario } from "./refresh.js";
+import { documentedConcurrency, mix, prepareScenario, type PreparedScenario } from "./refresh.js";
 
 export interface RssFigure {
   command: string;
@@ -35,13 +32,6 @@ export interface RssBenchOptions {
 const PROBE = `import { writeFileSync } from "node:fs";
 process.on("exit", () => writeFileSync(process.env.CAMPAIGNCTL_BENCH_RSS_FILE, JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS })));
 `;
-
-/** Counts summing to `count`: 45 % Altur, 45 % Puffle, the rest Extrovert. */
-function mix(count: number): Record<SimulatedProvider, number> {
-  const altur = Math.round(count * 0.45);
-  const puffle = Math.round(count * 0.45);
-  return { altur, puffle, extrovert: Math.max(1, count - altur - puffle) };
-}
 
 function runChild(s: PreparedScenario, probe: string, args: readonly string[]): Promise<RssFigure> {
   const rssFile = join(s.dir, ".rss.json");
@@ -69,17 +59,6 @@ function runChild(s: PreparedScenario, probe: string, args: readonly string[]): 
       }
     });
   });
-}
-
-/**
- * Raised limits, but the concurrency each account has at its documented limit: requests in flight (and
- * the answers they hold) are what memory depends on, not the pacing. A user's 100,000 campaigns are read
- * at the documented limits, so with this many requests in flight (Altur 12, Puffle 10, ...).
- */
-export function documentedConcurrency(): Record<SimulatedProvider, number> {
-  return Object.fromEntries(
-    PROVIDERS.map((p) => [p, defaultConcurrency(providerById(p).connection.defaultRequestsPerSecond, providerById(p).connection.typicalLatencyMs)]),
-  ) as Record<SimulatedProvider, number>;
 }
 
 export async function runRssBench(opts: RssBenchOptions): Promise<RssFigure[]> {

@@ -19,9 +19,8 @@ import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
-import { SIMULATED as PROVIDERS, type SimulatedProvider } from "../../src/sandbox/types.js";
-import { prepareScenario, RESPONSE_LINE, type PreparedScenario } from "./refresh.js";
-import { documentedConcurrency } from "./rss.js";
+import { SIMULATED as PROVIDERS } from "../../src/sandbox/types.js";
+import { documentedConcurrency, mix, prepareScenario, RESPONSE_LINE, type PreparedScenario } from "./refresh.js";
 
 export interface ScaleFigure {
   count: number;
@@ -49,12 +48,6 @@ export interface ScaleBenchOptions {
 const PROBE = `import { writeFileSync } from "node:fs";
 process.on("exit", () => writeFileSync(process.env.CAMPAIGNCTL_BENCH_RSS_FILE, JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS })));
 `;
-
-export function mix(count: number): Record<SimulatedProvider, number> {
-  const altur = Math.round(count * 0.45);
-  const puffle = Math.round(count * 0.45);
-  return { altur, puffle, extrovert: Math.max(1, count - altur - puffle) };
-}
 
 /** log(t₂ / t₁) / log(n₂ / n₁): 1 when time grows in proportion to the count. */
 export function growthExponent(n1: number, t1: number, n2: number, t2: number): number {
