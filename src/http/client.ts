@@ -380,7 +380,8 @@ class GotProviderHttp implements HttpClient {
           }
           // A key echoed in an answer never enters the data (plan, state, imported files): redacted on arrival.
           if (problem === undefined) {
-            const scrubbed = this.scrub(body, res.rawBody);
+            // A list read was redacted as it was read (readList: each item and the rest from their own text).
+            const scrubbed = listed !== undefined ? body : this.scrub(body, res.rawBody);
             if (listed !== undefined && "items" in listed && spec.list && isJsonObject(scrubbed) && Array.isArray(scrubbed[spec.list.key])) (scrubbed as Record<string, unknown>)[spec.list.key] = listed.items;
             return { status, headers: { ...res.headers }, body: scrubbed as T };
           }
