@@ -165,7 +165,9 @@ function runCli(dir: string, argv: readonly string[], bin = join(process.cwd(), 
 export async function runAccountsBench(opts: AccountsBenchOptions): Promise<AccountsPhase[]> {
   const limit = providerById("altur").connection.defaultRequestsPerSecond;
   const dir = await mkdtemp(join(tmpdir(), "campaignctl-bench-accounts-"));
-  const host = fork(new URL("./accounts-sandboxes.js", import.meta.url), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  // BENCH_HOST_NODE_FLAGS: node flags for the sandbox host, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const hostFlags = (process.env.BENCH_HOST_NODE_FLAGS ?? "").split(/\s+/).filter((f) => f !== "");
+  const host = fork(new URL("./accounts-sandboxes.js", import.meta.url), [], { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv: hostFlags });
   try {
     opts.progress(`accounts: ${opts.accounts} Altur accounts × ${opts.perAccount} campaigns, each its own sandbox at ${limit}/s (sandboxes in process ${host.pid})`);
     const seeded = await ask(host, { op: "seed", accounts: opts.accounts, perAccount: opts.perAccount });

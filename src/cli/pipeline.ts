@@ -3,7 +3,7 @@ import type { Workspace } from "../core/types.js";
 import { loadState, runPlan as engineRunPlan, type PlanRun, type PlanRunEvents, type PlanRunOptions } from "../engine/plan-run.js";
 import { timeLimits, type SessionOptions } from "../engine/session.js";
 import { TargetSelectionError } from "../engine/targets.js";
-import { nextTurn } from "../engine/turns.js";
+import { nextTurn } from "../http/turns.js";
 import { describeRetryWait } from "../http/client.js";
 import { isProviderApiError, type ProviderApiError } from "../http/errors.js";
 import { findProvider, providers } from "../providers/registry.js";
@@ -131,7 +131,7 @@ const CHUNK_BYTES = 1 << 16;
 /**
  * Write `chunks` to an output, waiting for it to drain when it is a stream that asks for it; with a
  * redactor, a secret split across two chunks is redacted too. With `shareTurns`, each written piece is
- * followed by a turn of the event loop (engine/turns.ts): apply renders its plan while accounts started
+ * followed by a turn of the event loop (http/turns.ts): apply renders its plan while accounts started
  * early are writing, and their pacing timers must not wait for the whole plan (issue 30).
  */
 export async function writeChunks(out: Output, raw: Iterable<string>, redactor?: Redactor, opts: { shareTurns?: boolean } = {}): Promise<void> {

@@ -13,7 +13,7 @@ import { fillUnknown, unknownNotes } from "./fill-unknown.js";
 import type { LiveResource } from "../providers/types.js";
 import { refreshAudience, type RefreshedAudience } from "./audience.js";
 import { accountKey, sessionForKind, type AccountSession, type KindSession } from "./session.js";
-import { nextTurn } from "./turns.js";
+import { nextTurn } from "../http/turns.js";
 
 /** The fewest campaigns of one account refreshed at once (see refreshAccount). */
 const MIN_REFRESH_WIDTH = 64;

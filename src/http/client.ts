@@ -345,6 +345,8 @@ class GotProviderHttp implements HttpClient {
     if (this.opts.readOnly && spec.method !== "GET") throw new ReadOnlyViolation(init);
 
     const url = this.urlFor(spec);
+    spec.response?.prepare();
+    spec.list?.item.prepare();
     /** When the first attempt went out: the per-request budget counts from here. */
     let firstSentAt: number | undefined;
     /** Time this request has spent waiting on retries (sleeps, and 429 holds of the account). */

@@ -11,3 +11,4 @@ export type {
 export { ProviderApiError, ProviderHttpError, ReadOnlyViolation, isProviderApiError } from "./errors.js";
 export type { FailureKind, HttpMethod } from "./errors.js";
 export { parseRetryAfter, parseErrorBody, backoffDelay } from "./retry.js";
+export { nextTurn } from "./turns.js";

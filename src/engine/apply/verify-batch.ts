@@ -1,7 +1,7 @@
 import type { JsonObject } from "../../core/json.js";
 import type { LiveResource, ProviderClient } from "../../providers/types.js";
 import { Interrupted } from "./errors.js";
-import { nextTurn } from "../turns.js";
+import { nextTurn } from "../../http/turns.js";
 
 /** A list-view lookup as fields.ts asks it: ProviderClient.lookup, through the client that asks. */
 export type ListLookup = (client: ProviderClient, id: string, hint: { status?: string; spec?: JsonObject }) => Promise<LiveResource | undefined>;
