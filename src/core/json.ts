@@ -187,6 +187,16 @@ function sharedValue(value: JsonValue, depth: number): { value: JsonValue; size?
   if (typeof value === "number") return Number.isFinite(value) && !Object.is(value, -0) ? { value, size: 8 } : { value };
   if (value === null || typeof value !== "object") return typeof value === "boolean" || value === null ? { value, size: 5 } : { value };
   if (depth > 64 || (!Array.isArray(value) && Object.getPrototypeOf(value) !== Object.prototype)) return { value: compactJson(value) };
+  // Top-down first: a subtree already in the table is found with one walk that allocates nothing and one
+  // serialisation, not copied level by level (most subtrees recur: 100 list items of an account share
+  // their week and statuses; issue 30, the refresh of 60 accounts).
+  const known = sizeOf(value, depth, SHARED_MAX_TEXT);
+  let text: string | undefined;
+  if (known !== undefined) {
+    text = JSON.stringify(value);
+    const found = sharedTable.get(text);
+    if (found !== undefined) return { value: found, size: known };
+  }
   let size: number | undefined = 2;
   let copy: JsonValue;
   if (Array.isArray(value)) {
@@ -210,10 +220,41 @@ function sharedValue(value: JsonValue, depth: number): { value: JsonValue; size?
     copy = Object.fromEntries(entries) as JsonObject;
   }
   if (size === undefined || size > SHARED_MAX_TEXT) return { value: copy };
-  const text = JSON.stringify(copy);
+  text ??= JSON.stringify(copy);
   const found = sharedTable.get(text);
   if (found !== undefined) return { value: found, size };
   if (sharedTable.size >= SHARED_CAP) sharedTable.clear();
   sharedTable.set(text, Object.freeze(copy) as JsonValue);
   return { value: copy, size };
+}
+
+/**
+ * The size sharedValue counts for `value` (the same sum, without copying), or undefined when it cannot
+ * be shared: a value JSON does not keep exactly somewhere inside, or a size past `max` (the walk stops
+ * there, so a large subtree costs about `max` to rule out).
+ */
+function sizeOf(value: unknown, depth: number, max: number): number | undefined {
+  if (typeof value === "string") return value.length + 2;
+  if (typeof value === "number") return Number.isFinite(value) && !Object.is(value, -0) ? 8 : undefined;
+  if (value === null || typeof value === "boolean") return 5;
+  if (typeof value !== "object" || depth > 64) return undefined;
+  let size = 2;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const item = sizeOf(value[i], depth + 1, max - size);
+      if (item === undefined) return undefined;
+      size += item + 1;
+      if (size > max) return undefined;
+    }
+    return size;
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype) return undefined;
+  const record = value as Record<string, unknown>;
+  for (const k of Object.keys(record)) {
+    const item = sizeOf(record[k], depth + 1, max - size);
+    if (item === undefined) return undefined;
+    size += k.length + 4 + item;
+    if (size > max) return undefined;
+  }
+  return size;
 }
