@@ -43,12 +43,13 @@ function fsyncDir(dir: string): void {
  * Synchronous: no await between the first byte and the rename, so a signal handler can make a file
  * durable before it returns and two writes of one process never interleave (the state file).
  */
-export function writeFileAtomicSync(target: string, text: string, mode = 0o644): void {
+export function writeFileAtomicSync(target: string, content: string | Iterable<string>, mode = 0o644): void {
   const tmp = tempPathFor(target);
   try {
     const fd = openSync(tmp, "wx", mode);
     try {
-      writeAll(fd, text);
+      // Pieces (a state part's chunks) are written one by one: never joined into one string and buffer.
+      for (const piece of typeof content === "string" ? [content] : content) writeAll(fd, piece);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
