@@ -399,6 +399,9 @@ function printAccounts(phases: readonly AccountsPhase[], label?: string): void {
   const floor = phases.find((p) => p.phase === "floor");
   if (floor) out(`floor = a bare node:http walk of the same lists (no campaignctl), paced the same: what this harness allows (the ${int(floor.accounts)} sandboxes share one process).\n`);
   for (const p of phases) {
+    if (p.windowsMs && p.windowsMs.length > 1) out(`${p.phase}: the median of ${p.windowsMs.length} runs (floor and plan in turn; BENCH_ACCOUNTS_PLAN_RUNS); every run's window/bound: ${p.windowsMs.map((w) => (w / p.boundMs).toFixed(3)).join(", ")}\n`);
+  }
+  for (const p of phases) {
     if (p.phase === "floor") continue;
     const ratio = p.windowMs / p.boundMs;
     out(
