@@ -194,6 +194,37 @@ describe("Altur: the client parses every documented example response", () => {
       expect(err).toMatchObject({ kind: "answer", provider: "altur", account: "default", method: "GET", path: "/campaigns", status: 200, retryable: false, ambiguous: false });
     });
 
+    it("a walk asking for its next page before reading this one asks for exactly the pages it reads: none after a failing page or a found lookup", async () => {
+      pages = {
+        "GET /campaigns?|": { status: 200, body: { total_count: 5, campaigns: [item(1), item(2)], pagination: { has_next: true, next_cursor: "b" } } },
+        "GET /campaigns?b|": { status: 200, body: { campaigns: [item(3), item(4)], pagination: { has_next: true, next_cursor: "c" } } },
+        "GET /campaigns?c|": { status: 200, body: { campaigns: [item(5)], pagination: { has_next: false } } },
+      };
+      hits.length = 0;
+      expect((await createAlturClient(alturHttp(url)).list!()).map((c) => c.id)).toEqual(["1", "2", "3", "4", "5"]);
+      expect(hits).toEqual(["GET /campaigns?|", "GET /campaigns?b|", "GET /campaigns?c|"]);
+
+      // Page "a" repeats page 1 and names a page "b" with no answer: the walk fails on "a" and never asks for "b".
+      pages = {
+        "GET /campaigns?|": { status: 200, body: { campaigns: [item(1)], pagination: { has_next: true, next_cursor: "a" } } },
+        "GET /campaigns?a|": { status: 200, body: { campaigns: [item(1)], pagination: { has_next: true, next_cursor: "b" } } },
+      };
+      hits.length = 0;
+      await expect(createAlturClient(alturHttp(url)).list!()).rejects.toThrow(/repeats campaigns already listed/);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(hits).toEqual(["GET /campaigns?|", "GET /campaigns?a|"]);
+
+      // A lookup found on page 1 asks for nothing more.
+      pages = {
+        "GET /campaigns?|": { status: 200, body: { campaigns: [item(1), item(2)], pagination: { has_next: true, next_cursor: "b" } } },
+        "GET /campaigns?b|": { status: 200, body: { campaigns: [item(3)], pagination: { has_next: false } } },
+      };
+      hits.length = 0;
+      expect((await createAlturClient(alturHttp(url)).lookup!("2", {}))?.id).toBe("2");
+      await new Promise((r) => setTimeout(r, 50));
+      expect(hits).toEqual(["GET /campaigns?|"]);
+    });
+
     it("lookups by id share list walks: one walk serves every lookup waiting for it; one asked mid-walk gets the next walk", async () => {
       pages = {
         "GET /campaigns?|": { status: 200, body: { total_count: 6, campaigns: [item(1), item(2)], pagination: { has_next: true, next_cursor: "b" } } },

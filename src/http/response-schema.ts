@@ -2,7 +2,7 @@ import { createRequire } from "node:module";
 import type { Ajv2020 } from "ajv/dist/2020.js";
 import type { ErrorObject, ValidateFunction } from "ajv";
 
-// ajv is loaded at the first answer checked, not when a provider module is imported: commands that
+// ajv is loaded at the first request that needs a check, not when a provider module is imported: commands that
 // talk to no provider (validate, --help, state) never pay for it (~45 ms of module loading).
 const require = createRequire(import.meta.url);
 

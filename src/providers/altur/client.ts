@@ -163,8 +163,20 @@ async function walkList(
       total = body.total_count;
       onTotal?.(total);
     }
+    // Everything that can fail the walk is checked from the ids and the pagination, before the next page is
+    // asked for: a walk that fails leaves no request of its own behind.
+    const fresh: unknown[] = [];
+    for (const item of body.campaigns) {
+      const id = readId(asObject(item), from);
+      if (seenIds.has(id)) continue;
+      seenIds.add(id);
+      fresh.push(item);
+    }
+    if (body.campaigns.length > 0 && fresh.length === 0) throw fail(`page ${page} repeats campaigns already listed`);
     const p = asObject(body.pagination);
     const more = moreFlag(p);
+    if (more === undefined && !(total !== undefined && seenIds.size >= total)) throw fail(`page ${page} carries no end marker (no pagination.has_next or has_more)`);
+    if (more === false && total !== undefined && seenIds.size < total) throw fail(`the listing ended after ${seenIds.size} campaigns but total_count says ${total}`);
     let next: PagePointer | undefined;
     if (more === true) {
       const pointer = nextPage(p, {}, false);
@@ -174,39 +186,21 @@ async function walkList(
       next = pointer.pointer;
     }
     if (!stop) {
-      // A whole walk: the next page is asked for before this one is read, and this page's campaigns are
-      // read a turn later, so the pacing timer of that request (and the answers of other accounts' walks)
-      // never waits behind the reading of 100 campaigns — with 60 accounts walking at once, it waited for
-      // all 60 (issue 30). A page found faulty below still fails the walk; the request already made is
-      // then left to end on its own.
-      if (next) {
-        pending = read(next);
-        pending.catch(() => {});
-      }
+      // A whole walk: the next page is asked for before this one's campaigns are read, and they are read a
+      // turn later, so the pacing timer of that request (and the answers of other accounts' walks) never
+      // waits behind the reading of 100 campaigns — with 60 accounts walking at once, it waited for all 60
+      // (issue 30).
+      if (next) pending = read(next);
       await nextTurn();
     }
-    let fresh = 0;
-    for (const item of body.campaigns) {
+    for (const item of fresh) {
       const live = fromListItem(item, from);
-      if (seenIds.has(live.id)) continue;
-      seenIds.add(live.id);
-      fresh += 1;
       if (stop?.(live)) return [live];
       if (!stop) out.push(live);
     }
-    if (body.campaigns.length > 0 && fresh === 0) throw fail(`page ${page} repeats campaigns already listed`);
-    if (more === undefined) {
-      if (total !== undefined && seenIds.size >= total) return out;
-      throw fail(`page ${page} carries no end marker (no pagination.has_next or has_more)`);
-    }
-    if (!more) {
-      if (total !== undefined && seenIds.size < total) {
-        throw fail(`the listing ended after ${seenIds.size} campaigns but total_count says ${total}`);
-      }
-      return out;
-    }
+    if (!next) return out;
     // A lookup reads on only when the campaign it looks for was not on this page.
-    if (stop) pending = read(next!);
+    if (stop) pending = read(next);
   }
 }
 
