@@ -169,68 +169,54 @@ const sharedTable = new Map<string, JsonValue>();
  */
 export function sharedSubtrees(spec: JsonObject): JsonObject {
   // Object.fromEntries, not assignment: a `__proto__` key stays an own key, as compactJson keeps it.
-  return Object.fromEntries(Object.entries(spec).map(([k, v]) => [k, sharedValue(v, 1).value])) as JsonObject;
+  return Object.fromEntries(Object.entries(spec).map(([k, v]) => [k, sharedValue(v, 1)])) as JsonObject;
 }
 
 /** One value as sharedSubtrees keeps a subtree: the shared frozen copy when its JSON text is short, else a copy to size. */
 export function sharedJson<T extends JsonValue>(value: T): T {
-  return sharedValue(value, 1).value as T;
+  return sharedValue(value, 1) as T;
 }
 
 /**
- * `value` copied to size, shared when short enough. `size` is about the length of its JSON text when it
- * can be shared (see sharedSubtrees; a string's escapes are not counted), counted bottom-up so that only
- * short subtrees are ever serialised: the table's key is the exact JSON text, one flat string.
+ * `value` copied to size, shared when short enough: sizeOf decides (about the length of its JSON text, a
+ * string's escapes not counted; see sharedSubtrees), so only short subtrees are ever serialised, and the
+ * table's key is the exact JSON text, one flat string. Looked up top-down first: a subtree already in the
+ * table is found with one walk that allocates nothing and one serialisation, not copied level by level
+ * (most subtrees recur: 100 list items of an account share their week and statuses; issue 30, the
+ * refresh of 60 accounts).
  */
-function sharedValue(value: JsonValue, depth: number): { value: JsonValue; size?: number } {
-  if (typeof value === "string") return { value, size: value.length + 2 };
-  if (typeof value === "number") return Number.isFinite(value) && !Object.is(value, -0) ? { value, size: 8 } : { value };
-  if (value === null || typeof value !== "object") return typeof value === "boolean" || value === null ? { value, size: 5 } : { value };
-  if (depth > 64 || (!Array.isArray(value) && Object.getPrototypeOf(value) !== Object.prototype)) return { value: compactJson(value) };
-  // Top-down first: a subtree already in the table is found with one walk that allocates nothing and one
-  // serialisation, not copied level by level (most subtrees recur: 100 list items of an account share
-  // their week and statuses; issue 30, the refresh of 60 accounts).
-  const known = sizeOf(value, depth, SHARED_MAX_TEXT);
-  let text: string | undefined;
-  if (known !== undefined) {
-    text = JSON.stringify(value);
+function sharedValue(value: JsonValue, depth: number): JsonValue {
+  if (value === null || typeof value !== "object") return value;
+  if (depth > 64 || (!Array.isArray(value) && Object.getPrototypeOf(value) !== Object.prototype)) return compactJson(value);
+  const text = sizeOf(value, depth, SHARED_MAX_TEXT) === undefined ? undefined : JSON.stringify(value);
+  if (text !== undefined) {
     const found = sharedTable.get(text);
-    if (found !== undefined) return { value: found, size: known };
+    if (found !== undefined) return found;
   }
-  let size: number | undefined = 2;
   let copy: JsonValue;
   if (Array.isArray(value)) {
     const items: JsonValue[] = new Array(value.length);
-    for (let i = 0; i < value.length; i++) {
-      const item = sharedValue(value[i] as JsonValue, depth + 1);
-      items[i] = item.value;
-      size = size === undefined || item.size === undefined ? undefined : size + item.size + 1;
-    }
+    for (let i = 0; i < value.length; i++) items[i] = sharedValue(value[i] as JsonValue, depth + 1);
     copy = items;
   } else {
     const keys = Object.keys(value);
     const entries: [string, JsonValue][] = new Array(keys.length);
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i] as string;
-      const item = sharedValue(value[k] as JsonValue, depth + 1);
-      entries[i] = [k, item.value];
-      size = size === undefined || item.size === undefined ? undefined : size + k.length + 4 + item.size;
+      entries[i] = [k, sharedValue(value[k] as JsonValue, depth + 1)];
     }
     // Object.fromEntries, not assignment: a `__proto__` key stays an own key.
     copy = Object.fromEntries(entries) as JsonObject;
   }
-  if (size === undefined || size > SHARED_MAX_TEXT) return { value: copy };
-  text ??= JSON.stringify(copy);
-  const found = sharedTable.get(text);
-  if (found !== undefined) return { value: found, size };
+  if (text === undefined) return copy;
   if (sharedTable.size >= SHARED_CAP) sharedTable.clear();
   sharedTable.set(text, Object.freeze(copy) as JsonValue);
-  return { value: copy, size };
+  return copy;
 }
 
 /**
- * The size sharedValue counts for `value` (the same sum, without copying), or undefined when it cannot
- * be shared: a value JSON does not keep exactly somewhere inside, or a size past `max` (the walk stops
+ * About the length of `value`'s JSON text (a string's escapes not counted), without copying, or undefined
+ * when it cannot be shared: a value JSON does not keep exactly somewhere inside, or a size past `max` (the walk stops
  * there, so a large subtree costs about `max` to rule out).
  */
 function sizeOf(value: unknown, depth: number, max: number): number | undefined {

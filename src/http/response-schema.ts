@@ -51,14 +51,15 @@ function compiler(): Ajv2020 {
 
 /** Compiles a schema lazily (when a request that needs it is made, or at the first answer it checks). */
 export function responseSchema(schema: JsonSchema): ResponseCheck {
-  let validate: ValidateFunction | undefined;
+  let compiled: ValidateFunction | undefined;
+  const validator = (): ValidateFunction => (compiled ??= compiler().compile(schema));
   return {
     schema,
     prepare() {
-      validate ??= compiler().compile(schema);
+      validator();
     },
     check(body, at) {
-      validate ??= compiler().compile(schema);
+      const validate = validator();
       if (validate(body)) return undefined;
       const err = validate.errors?.[0];
       return err ? describeError(err, body, at) : `${at ?? "the answer"} does not have the documented shape`;
