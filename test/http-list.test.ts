@@ -184,6 +184,20 @@ describe("a list read as it arrives", () => {
     expect((e2 as Error).message).toMatch(/unexpected answer \(the body is not JSON; HTTP 200/);
   });
 
+  it("without map, items are checked as they arrive and dropped: the body holds the list as [] and the rest whole", async () => {
+    const url = await serve((req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      const schedules = req.url?.includes("bad") ? [{ id: "a", name: "A" }, { id: "b" }] : Array.from({ length: 500 }, (_, i) => ({ id: `s${i}`, name: `S${i}`, hours: [9, 17] }));
+      res.end(JSON.stringify({ accounts: [{ id: "x" }], schedules, weekly_stats: [] }));
+    });
+    const spec = { method: "GET" as const, path: "/api/campaigns/settings", operation: "read sender limits", retry: "safe" as const, list: { key: "schedules", item: itemCheck } };
+    const res = await client(url).request<unknown>(spec);
+    expect(res.body).toEqual({ accounts: [{ id: "x" }], schedules: [], weekly_stats: [] });
+    const e = await client(url).request({ ...spec, path: "/bad" }).catch((x: unknown) => x);
+    expect((e as ProviderApiError).kind).toBe("answer");
+    expect((e as Error).message).toMatch(/read sender limits: unexpected answer \(schedules\[1\] has no "name" key/);
+  });
+
   it("what map throws is the request's error, as it is (not retried)", async () => {
     const url = await serve((_req, res) => {
       res.writeHead(200, { "content-type": "application/json" });

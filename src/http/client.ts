@@ -115,8 +115,12 @@ export interface RequestSpec {
 export interface ListSpec {
   key: string;
   item: ResponseCheck;
-  /** `status`: the answer's (2xx) status. */
-  map(item: unknown, index: number, status: number): unknown;
+  /**
+   * `status`: the answer's (2xx) status. Without `map` the items are checked and dropped, and the body
+   * holds the list as `[]`: a part of an answer the caller never reads is never held (Puffle's settings
+   * list every campaign's schedule beside the few sender accounts it is read for).
+   */
+  map?(item: unknown, index: number, status: number): unknown;
 }
 
 export interface HttpResponse<T = unknown> {
@@ -561,6 +565,8 @@ class GotProviderHttp implements HttpClient {
       headers = r.headers;
     });
     let items: unknown[] = [];
+    /** Items read of the current list (kept in `items` only when mapped). */
+    let count = 0;
     let failed: ListRead | undefined;
     let listNo = 0;
     const splitter = new JsonListSplitter(list.key, (text, n) => {
@@ -568,10 +574,11 @@ class GotProviderHttp implements HttpClient {
         // The key again: JSON's last one wins.
         listNo = n;
         items = [];
+        count = 0;
         if (failed && !("thrown" in failed)) failed = undefined;
       }
       if (failed) return;
-      const index = items.length;
+      const index = count++;
       let item: unknown;
       try {
         item = JSON.parse(text);
@@ -584,6 +591,7 @@ class GotProviderHttp implements HttpClient {
         failed = { problem };
         return;
       }
+      if (list.map === undefined) return;
       try {
         items.push(list.map(this.secrets.active && this.secrets.has(text) ? redact(item, this.secrets) : item, index, status));
       } catch (err) {

@@ -37,6 +37,8 @@ export const PUFFLE_RESPONSES = responseSchemas({
     required: ["accounts"],
     properties: { accounts: { type: "array", items: { type: "object", required: ["id"], properties: { id: { type: "string" } } } } },
   },
+  /** One item of that answer's `schedules` (undocumented items [D, README.md §13]: any JSON), read and dropped as it arrives. */
+  campaignSettingsSchedule: {},
   /** GET /api/campaigns/{id}/validate → `{ ready, checks, errors, warnings }`. */
   validate: {
     type: "object",

@@ -42,6 +42,10 @@ export const senderCapacity: SenderCapacityRules = {
       operation: "read sender limits",
       retry: "safe",
       response: R.campaignSettings,
+      // `schedules` may list every campaign's operating hours (README.md §13; the sandbox lists each LinkedIn
+      // campaign's: 9.7 MB at 45,000 Puffle campaigns), none of it read here: checked as it arrives and
+      // dropped, never held whole (issue 30).
+      list: { key: "schedules", item: R.campaignSettingsSchedule },
     });
     return res.body.accounts.flatMap((raw) => {
       const a = asObject(raw);
