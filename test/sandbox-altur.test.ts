@@ -333,6 +333,33 @@ describe("Altur create — POST /campaigns", () => {
 });
 
 describe("Altur detail and list", () => {
+  it("list items are reused between lists only while nothing changes: a PATCH, an action, a contact upload and a forced status show in the next list", async () => {
+    const c = await create({ retries: 1 });
+    expect((await listed(c.id)).retries).toBe(1);
+    expect((await listed(c.id)).retries).toBe(1);
+    expect((await api("PATCH", `/campaigns/${c.id}`, { body: { retries: 4, scheduling: { mon: { startTime: "08:00", stopTime: "10:00", active: true } } } })).status).toBe(200);
+    const patched = await listed(c.id);
+    expect([patched.retries, patched.scheduling.mon]).toEqual([4, { startTime: "08:00", stopTime: "10:00", active: true }]);
+    expect((await api("POST", `/campaigns/${c.id}/contacts`, { body: { contacts: [{ name: "Ann", contact: "+14155550101" }] } })).status).toBe(200);
+    expect((await listed(c.id)).status).toBe("ready");
+    expect((await api("POST", `/campaigns/${c.id}/activate`)).status).toBe(200);
+    expect((await listed(c.id)).status).toBe("active");
+    await forceStatus(c.id, "finished");
+    expect((await listed(c.id)).status).toBe("finished");
+  });
+
+  it("a list answer's text, built from each item's text, is exactly JSON.stringify of its body", () => {
+    const altur = createAlturSimulator();
+    const post = (body: Record<string, unknown>) => altur.handle({ method: "POST", path: "/campaigns", query: new URLSearchParams(), headers: {}, body });
+    expect(post({ ...PHONE, cycles: SCHEDULED_CYCLES, description: 'quote " and \\ backslash', scheduling: { tue: { startTime: "09:00", stopTime: "17:00", active: true } } })).toMatchObject({ status: 201 });
+    expect(post({ ...PHONE, name: "Second", cycles: COOLDOWN_CYCLES })).toMatchObject({ status: 201 });
+    for (const query of ["pageSize=1", "pageSize=100"]) {
+      const res = altur.handle({ method: "GET", path: "/campaigns", query: new URLSearchParams(query), headers: {} });
+      expect(res.text).toBe(JSON.stringify(res.body));
+      expect((res.body as { campaigns: unknown[] }).campaigns.length).toBe(query === "pageSize=1" ? 1 : 2);
+    }
+  });
+
   it("detail: non-integer id → 400 VALIDATION_ERROR, unknown id → 404 NOT_FOUND", async () => {
     expectError(await api("GET", "/campaigns/abc"), 400, "VALIDATION_ERROR", { field: "id" });
     expectError(await api("GET", "/campaigns/1.5"), 400, "VALIDATION_ERROR", { field: "id" });

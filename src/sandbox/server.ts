@@ -243,7 +243,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     if (res.headersSent || res.destroyed) return;
     let payload: string | undefined;
     try {
-      payload = response.body === undefined ? undefined : JSON.stringify(response.body);
+      payload = response.body === undefined ? undefined : (response.text ?? JSON.stringify(response.body));
     } catch {
       payload = JSON.stringify({ error: "the sandbox could not serialise its response" });
       response = { status: 500 };

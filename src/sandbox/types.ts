@@ -30,6 +30,11 @@ export interface SimRequest {
 export interface SimResponse {
   status: number;
   body?: unknown;
+  /**
+   * The body already serialised: exactly JSON.stringify(body), sent as it is (a list answer built from
+   * items serialised once, see the Altur simulator's list). Absent: the server serialises `body`.
+   */
+  text?: string;
   headers?: Record<string, string>;
 }
 

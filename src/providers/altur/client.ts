@@ -154,6 +154,13 @@ async function walkList(
   const read = (pointer: PagePointer) => http.request<ListPage>({ ...req, query: { ...filters, pageSize: 100, ...pointer }, retry: "safe", response: R.listCampaigns });
   let pending = read({});
   let total: number | undefined;
+  /** A whole walk's campaigns of the page before (and the answer they came in), read once the next page has come (see below). */
+  let unread: { items: unknown[]; from: AnswerSource } = { items: [], from };
+  const readUnread = async () => {
+    if (unread.items.length === 0) return;
+    await nextTurn();
+    for (const item of unread.items) out.push(fromListItem(item, unread.from));
+  };
   for (let page = 1; ; page += 1) {
     const res = await pending;
     from = answerSource(http, req, res.status);
@@ -186,21 +193,29 @@ async function walkList(
       next = pointer.pointer;
     }
     if (!stop) {
-      // A whole walk: the next page is asked for before this one's campaigns are read, and they are read a
-      // turn later, so the pacing timer of that request (and the answers of other accounts' walks) never
-      // waits behind the reading of 100 campaigns — with 60 accounts walking at once, it waited for all 60
-      // (issue 30).
-      if (next) pending = read(next);
-      await nextTurn();
+      // A whole walk: the next page is asked for before any campaign is read, and a page's campaigns are
+      // read only once the page after it has come (or the walk has ended), a turn later: with 60 accounts
+      // walking at once, every account's first answer is checked and its next page asked for before any
+      // account's 100 campaigns are read, instead of the reading of those already in filling the time the
+      // other first answers waited (issue 30). At most two pages are held unread.
+      if (next) {
+        pending = read(next);
+        // Awaited below, after the turns the reading waits for: a failure meanwhile is not an unhandled rejection.
+        pending.catch(() => {});
+      }
+      await readUnread();
+      unread = { items: fresh, from };
+      if (next) continue;
+      await readUnread();
+      return out;
     }
     for (const item of fresh) {
       const live = fromListItem(item, from);
-      if (stop?.(live)) return [live];
-      if (!stop) out.push(live);
+      if (stop(live)) return [live];
     }
     if (!next) return out;
     // A lookup reads on only when the campaign it looks for was not on this page.
-    if (stop) pending = read(next);
+    pending = read(next);
   }
 }
 

@@ -17,7 +17,7 @@ import {
   type StoredCycles,
 } from "./model.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
-import type { AlturContext } from "./state.js";
+import type { AlturContext, AlturState } from "./state.js";
 import {
   has,
   isCalendarDate,
@@ -467,7 +467,7 @@ export function cursorPage<T extends { id: number }>(
 }
 
 /** GET /campaigns [D filters, A paging]. Archived campaigns are included with archived: true [A]. */
-export function listCampaigns(ctx: AlturContext, query: URLSearchParams): Record<string, unknown> {
+export function listCampaigns(ctx: AlturContext, query: URLSearchParams): { body: Record<string, unknown>; text: string } {
   let items = [...ctx.state.campaigns.values()];
   const agentId = query.get("agentId");
   if (agentId !== null && ctx.settings.agentIdFilter === "uuid4" && !/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i.test(agentId)) {
@@ -501,7 +501,30 @@ export function listCampaigns(ctx: AlturContext, query: URLSearchParams): Record
     });
   }
   const { page, pagination } = cursorPage(items, "campaigns", query, LIST_PAGE_SIZE);
-  return { total_count: items.length, campaigns: page.map(listItemOf), pagination };
+  const listed = page.map((c) => cachedListItem(ctx.state, c));
+  const body = { total_count: items.length, campaigns: listed.map((l) => l.item), pagination };
+  // JSON.stringify(body), from the items' texts.
+  const text = `{"total_count":${items.length},"campaigns":[${listed.map((l) => l.json).join(",")}],"pagination":${JSON.stringify(pagination)}}`;
+  return { body, text };
+}
+
+/** The campaign's list item and its text, built once while nothing changes (AlturState.listItems). */
+function cachedListItem(state: AlturState, c: StoredCampaign): { item: Readonly<Record<string, unknown>>; json: string } {
+  let listed = state.listItems.get(c);
+  if (listed === undefined) {
+    const item = deepFreeze(listItemOf(c));
+    listed = { item, json: JSON.stringify(item) };
+    state.listItems.set(c, listed);
+  }
+  return listed;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object") {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 export { detailOf };

@@ -81,7 +81,7 @@ export function createAlturSimulator(options: AlturSimulatorOptions = {}): Altur
     const [, idText, third, fourth] = segments;
 
     if (idText === undefined) {
-      if (method === "GET") return { status: 200, body: listCampaigns(ctx, req.query) };
+      if (method === "GET") return { status: 200, ...listCampaigns(ctx, req.query) };
       if (method === "POST") {
         return withIdempotency(ctx, req, path, () => ({
           status: 201,
@@ -155,6 +155,8 @@ export function createAlturSimulator(options: AlturSimulatorOptions = {}): Altur
     },
 
     handle(req) {
+      // Anything but a GET may change a campaign: the list items built so far are not reused.
+      if (req.method.toUpperCase() !== "GET") ctx.state.listItems = new WeakMap();
       try {
         return route(req);
       } catch (err) {
@@ -186,6 +188,7 @@ export function createAlturSimulator(options: AlturSimulatorOptions = {}): Altur
       const campaign = ctx.state.campaigns.get(Number(campaignId));
       if (!campaign) return false;
       try {
+        ctx.state.listItems = new WeakMap();
         forceContactStatus(ctx, campaign, Number(contactId), status);
         return true;
       } catch (err) {
@@ -244,6 +247,7 @@ export function createAlturSimulator(options: AlturSimulatorOptions = {}): Altur
 
   function setStatus(campaign: StoredCampaign, status: CampaignStatus): void {
     if (campaign.status === status) return;
+    ctx.state.listItems = new WeakMap();
     campaign.status = status;
     campaign.updated_at = ctx.nowIso();
   }

@@ -19,6 +19,13 @@ export interface AlturState {
   /** Contacts per campaign id, in insertion order. */
   contacts: Map<number, StoredContact[]>;
   idempotency: Map<string, IdempotencyRecord>;
+  /**
+   * Each campaign's list item as last built (deep-frozen) and its JSON text, shared by every list answer
+   * until anything may have changed (the simulator starts a new map on every request that is not a GET
+   * and on every test hook that changes a campaign): 60 accounts listing at once otherwise rebuilt and
+   * serialised 700 day objects per page.
+   */
+  listItems: WeakMap<StoredCampaign, { item: Readonly<Record<string, unknown>>; json: string }>;
 }
 
 export function emptyState(): AlturState {
@@ -28,6 +35,7 @@ export function emptyState(): AlturState {
     campaigns: new Map(),
     contacts: new Map(),
     idempotency: new Map(),
+    listItems: new WeakMap(),
   };
 }
 
