@@ -354,7 +354,7 @@ describe("Altur detail and list", () => {
     expect(post({ ...PHONE, cycles: SCHEDULED_CYCLES, description: 'quote " and \\ backslash', scheduling: { tue: { startTime: "09:00", stopTime: "17:00", active: true } } })).toMatchObject({ status: 201 });
     expect(post({ ...PHONE, name: "Second", cycles: COOLDOWN_CYCLES })).toMatchObject({ status: 201 });
     for (const query of ["pageSize=1", "pageSize=100"]) {
-      const res = altur.handle({ method: "GET", path: "/campaigns", query: new URLSearchParams(query), headers: {} });
+      const res = altur.handle({ method: "GET", path: "/campaigns", query: new URLSearchParams(query), headers: {}, body: undefined });
       expect(res.text).toBe(JSON.stringify(res.body));
       expect((res.body as { campaigns: unknown[] }).campaigns.length).toBe(query === "pageSize=1" ? 1 : 2);
     }

@@ -144,6 +144,8 @@ async function walkList(
   filters: Record<string, string>,
   stop?: (c: LiveResource) => boolean,
   onTotal?: (total: number) => void,
+  /** With `stop`: the ids it is asked about; the other campaigns of a page are not read (mapped) at all. */
+  wants?: (id: string) => boolean,
 ): Promise<LiveResource[]> {
   const req = { method: "GET", path: "/campaigns", operation: "list campaigns" } as const;
   let from = answerSource(http, req);
@@ -173,11 +175,13 @@ async function walkList(
     // Everything that can fail the walk is checked from the ids and the pagination, before the next page is
     // asked for: a walk that fails leaves no request of its own behind.
     const fresh: unknown[] = [];
+    const freshIds: string[] = [];
     for (const item of body.campaigns) {
       const id = readId(asObject(item), from);
       if (seenIds.has(id)) continue;
       seenIds.add(id);
       fresh.push(item);
+      freshIds.push(id);
     }
     if (body.campaigns.length > 0 && fresh.length === 0) throw fail(`page ${page} repeats campaigns already listed`);
     const p = asObject(body.pagination);
@@ -209,8 +213,9 @@ async function walkList(
       await readUnread();
       return out;
     }
-    for (const item of fresh) {
-      const live = fromListItem(item, from);
+    for (let i = 0; i < fresh.length; i++) {
+      if (wants && !wants(freshIds[i] as string)) continue;
+      const live = fromListItem(fresh[i], from);
       if (stop(live)) return [live];
     }
     if (!next) return out;
@@ -259,10 +264,16 @@ function sharedWalks(http: ProviderHttp): (filters: Record<string, string>, id: 
     if (!batch) return;
     const found = new Map<string, LiveResource>();
     try {
-      await walkList(http, batch.filters, (c) => {
-        if (batch.waiting.has(c.id)) found.set(c.id, c);
-        return found.size === batch.waiting.size;
-      });
+      await walkList(
+        http,
+        batch.filters,
+        (c) => {
+          found.set(c.id, c);
+          return found.size === batch.waiting.size;
+        },
+        undefined,
+        (id) => batch.waiting.has(id),
+      );
     } catch (err) {
       for (const waiters of batch.waiting.values()) for (const w of waiters) w.reject(err);
       return;
@@ -349,10 +360,11 @@ export function createAlturClient(http: ProviderHttp): ProviderClient {
         http,
         {},
         (c) => {
-          if (wanted.has(c.id)) found.set(c.id, c);
+          found.set(c.id, c);
           return found.size === wanted.size;
         },
         noteTotal,
+        (id) => wanted.has(id),
       );
       return new Map(items.map((i) => [i.id, found.get(i.id)]));
     },
