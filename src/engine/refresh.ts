@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { relative } from "node:path";
-import { poolStrings, shareStrings, stableStringify, type JsonObject } from "../core/json.js";
+import { jsonEqual, poolStrings, shareStrings, stableStringify, type JsonObject } from "../core/json.js";
 import { mapPool } from "../core/pool.js";
 import type { LiveView, PreflightResult } from "../core/planner.js";
 import { lifecyclePath } from "../core/planner.js";
@@ -83,7 +83,13 @@ function shareTexts(decl: ResourceDecl | undefined, state: StateEntry | undefine
   const opts = { subtrees };
   if (state) {
     if (decl) shareStrings(state.applied, decl.spec, opts);
-    poolStrings(state.applied);
+    // Applied exactly as declared (the common case: every campaign unchanged since its last apply): the
+    // entry holds the declared spec itself for the rest of the run, not an equal body of its own (issue 30,
+    // memory at 100,000 campaigns). Equal as JSON values: the state file sorts keys (a declared spec keeps
+    // its file's order), and sorts them again when it is written, so its text is the same. Neither body is
+    // changed in place.
+    if (decl && subtrees && jsonEqual(state.applied, decl.spec)) state.applied = decl.spec;
+    else poolStrings(state.applied);
   }
   if (live) {
     if (decl) shareStrings(live.spec, decl.spec, opts);
