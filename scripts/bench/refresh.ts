@@ -14,7 +14,7 @@ import { closeSessions } from "../../src/engine/session.js";
 import { managedPaths } from "../../src/engine/fill-unknown.js";
 import type { KindCapabilities } from "../../src/core/capabilities.js";
 import { getPath, pathWithin } from "../../src/core/diff.js";
-import { jsonEqual, type JsonObject } from "../../src/core/json.js";
+import { jsonEqual, stableStringify, type JsonObject } from "../../src/core/json.js";
 import { fromListItem as alturFromListItem } from "../../src/providers/altur/client.js";
 import { fromCampaign as puffleFromCampaign } from "../../src/providers/puffle/client.js";
 import type { LiveResource } from "../../src/providers/types.js";
@@ -263,7 +263,9 @@ async function writeWorkspace(
     const observed = s.liveStatus === undefined ? {} : { observed: { status: s.liveStatus } };
     campaigns[`${s.provider}/${ACCOUNT}/${s.name}`] = { provider: s.provider, account: ACCOUNT, kind: KINDS[s.provider], id: s.id, appliedAt, applied, ...observed };
   }
-  await writeFile(join(dir, "campaignctl.state.json"), `${JSON.stringify({ version: 1, campaigns }, null, 2)}\n`);
+  // As campaignctl writes a state: keys sorted (a declaration keeps its file's order, so what a refresh can
+  // share between the two depends on it; issue 30).
+  await writeFile(join(dir, "campaignctl.state.json"), `${stableStringify({ version: 1, campaigns }, 2)}\n`);
   return campaigns;
 }
 
