@@ -82,14 +82,16 @@ function toView(live: LiveResource, unknown: readonly string[], fingerprint: boo
 function shareTexts(decl: ResourceDecl | undefined, state: StateEntry | undefined, live: { spec: JsonObject } | undefined, subtrees = false): void {
   const opts = { subtrees };
   if (state) {
-    if (decl) shareStrings(state.applied, decl.spec, opts);
     // Applied exactly as declared (the common case: every campaign unchanged since its last apply): the
     // entry holds the declared spec itself for the rest of the run, not an equal body of its own (issue 30,
     // memory at 100,000 campaigns). Equal as JSON values: the state file sorts keys (a declared spec keeps
     // its file's order), and sorts them again when it is written, so its text is the same. Neither body is
-    // changed in place.
+    // changed in place. Otherwise the body shares the declared spec's texts where they are equal.
     if (decl && subtrees && jsonEqual(state.applied, decl.spec)) state.applied = decl.spec;
-    else poolStrings(state.applied);
+    else {
+      if (decl) shareStrings(state.applied, decl.spec, opts);
+      poolStrings(state.applied);
+    }
   }
   if (live) {
     if (decl) shareStrings(live.spec, decl.spec, opts);
