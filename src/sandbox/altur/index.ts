@@ -67,6 +67,11 @@ export function createAlturSimulator(options: AlturSimulatorOptions = {}): Altur
     settings: { ...DEFAULT_ALTUR_SETTINGS },
   };
 
+  /** Something may have changed a campaign: the list items built so far are not reused (AlturState.listItems). */
+  function campaignsMayHaveChanged(): void {
+    ctx.state.listItems = new WeakMap();
+  }
+
   function methodNotAllowed(allow: string): SimResponse {
     return errorResponse(405, "METHOD_NOT_ALLOWED", `method not allowed here; allowed: ${allow}`, {}, { Allow: allow });
   }
@@ -155,8 +160,7 @@ export function createAlturSimulator(options: AlturSimulatorOptions = {}): Altur
     },
 
     handle(req) {
-      // Anything but a GET may change a campaign: the list items built so far are not reused.
-      if (req.method.toUpperCase() !== "GET") ctx.state.listItems = new WeakMap();
+      if (req.method.toUpperCase() !== "GET") campaignsMayHaveChanged();
       try {
         return route(req);
       } catch (err) {
@@ -188,7 +192,7 @@ export function createAlturSimulator(options: AlturSimulatorOptions = {}): Altur
       const campaign = ctx.state.campaigns.get(Number(campaignId));
       if (!campaign) return false;
       try {
-        ctx.state.listItems = new WeakMap();
+        campaignsMayHaveChanged();
         forceContactStatus(ctx, campaign, Number(contactId), status);
         return true;
       } catch (err) {
@@ -247,7 +251,7 @@ export function createAlturSimulator(options: AlturSimulatorOptions = {}): Altur
 
   function setStatus(campaign: StoredCampaign, status: CampaignStatus): void {
     if (campaign.status === status) return;
-    ctx.state.listItems = new WeakMap();
+    campaignsMayHaveChanged();
     campaign.status = status;
     campaign.updated_at = ctx.nowIso();
   }
