@@ -5,7 +5,7 @@ import { omitPaths } from "../core/diff.js";
 import type { JsonObject } from "../core/json.js";
 import type { Address, StateDocument } from "../core/types.js";
 import { addressForKind, referencesOf } from "../providers/registry.js";
-import type { RefreshedResource } from "./refresh.js";
+import { recordsByAddress, type RefreshedResource } from "./refresh.js";
 
 /** What the pure planner gets for one refreshed campaign (its spec with references already resolved). */
 export function plannerInput(r: RefreshedResource, spec: JsonObject | undefined = r.decl?.spec, pruneDelete = false, extra: Pick<PlanResourceInput, "forceReplace" | "today"> = {}): PlanResourceInput {
@@ -59,7 +59,7 @@ export function buildPlan(refreshed: readonly RefreshedResource[], opts: BuildPl
   const today = now.toISOString().slice(0, 10);
   const campaigns: ResourcePlan[] = [];
   const errors: Plan["errors"] = [];
-  const byAddress = new Map(refreshed.map((r) => [r.address, r]));
+  const byAddress = recordsByAddress(refreshed);
   const refsOf = (r: RefreshedResource) => (r.decl ? findRefs(r.decl.spec, referencesOf(r.decl.kind)) : []);
   const targetOf = (r: RefreshedResource, name: string, kind: string) => addressForKind(kind, r.decl?.account ?? "", name) ?? "";
 
@@ -112,7 +112,9 @@ export function buildPlan(refreshed: readonly RefreshedResource[], opts: BuildPl
       // metadata.ignoreChanges (Terraform's ignore_changes): once the campaign exists, those fields are not
       // managed — neither planned nor drift. A create still sends them as written.
       if (spec && r.live && r.decl?.ignoreChanges) spec = omitPaths(spec, r.decl.ignoreChanges);
-      if (spec) resolvedSpecs.set(address, spec);
+      // Only a spec the plan changed (references resolved, ignored fields left out): the declared one is
+      // the decl's own, and a map entry per campaign held 100,000 pointers twice at apply's peak (issue 30).
+      if (spec && spec !== r.decl?.spec) resolvedSpecs.set(address, spec);
       const c = planResource(plannerInput(r, spec, pruneDelete, { today, ...(replace.includes(address) ? { forceReplace: true } : {}) }));
       if (r.decl?.set) Object.assign(c, { set: r.decl.set.name, instance: r.decl.set.instance });
       if (r.blockedCreate && c.action === "create") {

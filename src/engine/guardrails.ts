@@ -3,7 +3,7 @@ import type { GuardrailFinding, PeopleReached, Plan, ResourcePlan } from "../cor
 import type { Address, GuardrailsConfig } from "../core/types.js";
 import { isProviderApiError } from "../http/errors.js";
 import type { SenderDemand, SenderLimit } from "../providers/types.js";
-import type { RefreshedResource } from "./refresh.js";
+import { recordsByAddress, type RefreshedResource } from "./refresh.js";
 
 /**
  * Plan-time guardrails (docs/design.md §14; README.md, Guardrails): how many people the apply starts and
@@ -13,7 +13,7 @@ import type { RefreshedResource } from "./refresh.js";
  * (lifecycle `running` / `reaches`, `senderCapacity`); nothing here names a provider.
  */
 export async function addGuardrails(plan: Plan, refreshed: readonly RefreshedResource[], config: GuardrailsConfig): Promise<void> {
-  const byAddress = new Map(refreshed.map((r) => [r.address, r]));
+  const byAddress = recordsByAddress(refreshed);
   const findings: GuardrailFinding[] = [];
   plan.people = peopleReached(plan.campaigns, (c) => byAddress.get(c.address)?.session.kind.capabilities.lifecycle);
   const total = plan.people.starts + plan.people.resumes;
@@ -143,7 +143,7 @@ async function senderCapacity(plan: Plan, byAddress: ReadonlyMap<Address, Refres
 export function guardrailsMayRefuse(plan: Plan, refreshed: readonly RefreshedResource[], config: GuardrailsConfig): boolean {
   if (config.maxNewContacts !== undefined) return true;
   if (config.senderCapacity !== "error") return false;
-  const byAddress = new Map(refreshed.map((r) => [r.address, r]));
+  const byAddress = recordsByAddress(refreshed);
   return plan.campaigns.some((c) => {
     const r = byAddress.get(c.address);
     const rules = r?.session.kind.senderCapacity;

@@ -1,7 +1,7 @@
 import type { Plan } from "../core/plan.js";
 import type { AudienceRow } from "../core/types.js";
 import type { RosterClient } from "../providers/types.js";
-import type { RefreshedResource } from "./refresh.js";
+import { recordsByAddress, type RefreshedResource } from "./refresh.js";
 
 /**
  * New versions (docs/design.md §16): a replace carries over only the people the old campaign has not
@@ -23,7 +23,7 @@ export function carriedOver(rows: readonly AudienceRow[], contacted: ReadonlySet
  * to the new version (the audience step's `add`) and left behind (`audience.leftBehind`), with a note.
  */
 export async function planCarryOver(plan: Plan, refreshed: readonly RefreshedResource[]): Promise<void> {
-  const byAddress = new Map(refreshed.map((r) => [r.address, r]));
+  const byAddress = recordsByAddress(refreshed);
   for (const c of plan.campaigns) {
     if (c.action !== "replace" || c.id === undefined || !c.audience || !c.steps.some((s) => s.kind === "rename-old")) continue;
     const r = byAddress.get(c.address);

@@ -2,7 +2,7 @@ import { getPath, setPath } from "../core/diff.js";
 import { sharedJson, type JsonObject } from "../core/json.js";
 import type { Plan } from "../core/plan.js";
 import type { Address, StateEntry } from "../core/types.js";
-import type { RefreshedResource } from "./refresh.js";
+import { recordsByAddress, type RefreshedResource } from "./refresh.js";
 
 /**
  * Reads stop when nothing can change (issue 30): the status a refresh saw on a campaign the plan leaves
@@ -17,7 +17,7 @@ import type { RefreshedResource } from "./refresh.js";
  * no-op says the provider has). A frozen path recorded but no longer managed keeps the entry as it is.
  */
 export function observedEntries(plan: Plan, refreshed: readonly RefreshedResource[]): { address: Address; entry: StateEntry }[] {
-  const byAddress = new Map(refreshed.map((r) => [r.address, r]));
+  const byAddress = recordsByAddress(refreshed);
   const out: { address: Address; entry: StateEntry }[] = [];
   for (const c of plan.campaigns) {
     if (c.action !== "noop" || c.blocked.length > 0) continue;

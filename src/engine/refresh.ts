@@ -381,6 +381,24 @@ export async function refresh(
   return results.flat().sort((a, b) => a.address.localeCompare(b.address));
 }
 
+/** Each list of refresh records' index by address (recordsByAddress). */
+const INDEXES = new WeakMap<readonly RefreshedResource[], { length: number; byAddress: ReadonlyMap<Address, RefreshedResource> }>();
+
+/**
+ * The records of a refresh by address, built once per list: the plan, its guardrails, the carry-over and
+ * the observed statuses each looked records up through an index of their own, four maps of every campaign
+ * made in the one synchronous stretch after the last account's refresh, where apply's memory peaks (issue
+ * 30, 100,000 campaigns). A list is not changed once the refresh returns it; one that was is indexed again.
+ */
+export function recordsByAddress(refreshed: readonly RefreshedResource[]): ReadonlyMap<Address, RefreshedResource> {
+  const known = INDEXES.get(refreshed);
+  if (known && known.length === refreshed.length) return known.byAddress;
+  const byAddress = new Map<Address, RefreshedResource>();
+  for (const r of refreshed) byAddress.set(r.address, r);
+  INDEXES.set(refreshed, { length: refreshed.length, byAddress });
+  return byAddress;
+}
+
 /** Whether `address` is in a --target selection (none given: everything is). */
 export function inTargets(targets: readonly string[] | undefined, address: string): boolean {
   return !targets || targets.length === 0 || targets.includes(address);

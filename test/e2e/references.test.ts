@@ -118,6 +118,10 @@ describe("managed styles, contexts and topics referenced by name", () => {
     const again = await ws.run(["plan", "--detailed-exitcode"]);
     expect(again.code, again.stdout + again.stderr).toBe(0);
     expect(again.stdout).toMatch(/No changes/);
+    // Drift compares the spec with its references resolved (the plan keeps only specs it changed): no drift.
+    const drift = await ws.run(["drift", "--format", "json"]);
+    expect(drift.code, drift.stdout + drift.stderr).toBe(0);
+    expect(JSON.parse(drift.stdout).campaigns.flatMap((c: { fields: unknown[] }) => c.fields)).toEqual([]);
   });
 
   it("a saved plan (plan --out, apply PLANFILE) carries the placeholders and apply fills in the new ids", async () => {

@@ -1,5 +1,5 @@
 import { bodyFromPaths, diffUnits, getPath, pathWithin } from "../../core/diff.js";
-import type { JsonValue } from "../../core/json.js";
+import { shareStrings, type JsonValue } from "../../core/json.js";
 import type { PlanStep } from "../../core/plan.js";
 import { mergeLive } from "../../providers/mapping.js";
 import type { LiveResource } from "../../providers/types.js";
@@ -46,6 +46,10 @@ export async function verifyFields(run: ResourceRunState, fields: readonly strin
     const status = live.status ?? run.plan.status;
     const hint = { ...(status === undefined ? {} : { status }), spec: desired };
     // In an apply's account pool the lookup joins the account's batch: one list walk verifies all its writes.
+    // The campaign waits there holding its write's answer, thousands of them for the account's one walk:
+    // the answer keeps the desired spec's texts and equal subtrees instead of its own copies (issue 30,
+    // apply's memory at 100,000 campaigns). Values are unchanged, and nothing changes a live view in place.
+    if (run.listLookup) shareStrings(live.spec, desired, { subtrees: true });
     const listed = run.listLookup ? await run.listLookup(run.client, run.id, hint) : await run.client.lookup(run.id, hint);
     if (listed) {
       live = mergeLive(listed, live);

@@ -129,15 +129,23 @@ export interface ApplyContext {
   opts: ApplyOptions;
 }
 
+/**
+ * The ids bound to some address, one set per state recorder: every account's run of one apply (each
+ * account started early has its own ApplyContext) adds to it and reads it. Built on first use (a create
+ * or an adoption), from the state as it is then: an apply of updates never needs it, and building it per
+ * account cost 60 × the whole state at 60 accounts, and a set of every id per account started early
+ * (issue 30).
+ */
+const CLAIMED = new WeakMap<StateRecorder, Set<string>>();
+
 export function applyContext(store: StateRecorder, opts: ApplyOptions): ApplyContext {
-  // Built on first use (a create or an adoption), from the state as it is then: an apply of updates
-  // never needs it, and building it per account cost 60 × the whole state at 60 accounts (issue 30).
-  let claimed: Set<string> | undefined;
   return {
     store,
     opts,
     get claimed() {
-      return (claimed ??= new Set(Object.values(store.doc.campaigns).map((e) => e.id)));
+      let claimed = CLAIMED.get(store);
+      if (!claimed) CLAIMED.set(store, (claimed = new Set(Object.values(store.doc.campaigns).map((e) => e.id))));
+      return claimed;
     },
   };
 }
