@@ -1,10 +1,11 @@
 import type { Plan } from "../core/plan.js";
+import type { JsonObject } from "../core/json.js";
 import type { GuardrailsConfig, SafetyConfig, StateDocument, Workspace } from "../core/types.js";
 import { DEFAULT_GUARDRAILS } from "../config/guardrails.js";
-import { guardrailsMayRefuse } from "./guardrails.js";
+import { asksSenders, guardrailsMayRefuse } from "./guardrails.js";
 import { applicableResources, riskyCount, safetyMayRefuse, type ResourceOutcome } from "./apply.js";
 import { buildPlan } from "./build-plan.js";
-import type { RefreshedResource } from "./refresh.js";
+import { recordsByAddress, type RefreshedResource } from "./refresh.js";
 import { accountKey, type AccountSession } from "./session.js";
 import { hasWork } from "./work.js";
 
@@ -73,6 +74,7 @@ export class EarlyStart {
     const running = this.run({ ...plan, campaigns: work }, refreshed, new Map([[key, refreshed[0]!.session]]));
     running.catch(() => undefined); // awaited (and its error reported) once the whole plan is known
     this.started.set(key, running);
+    dropUnreadBodies(plan, refreshed);
   }
 
   /** The outcomes of the accounts started early (none unless it allowed one). */
@@ -82,5 +84,24 @@ export class EarlyStart {
 
   settled(): Promise<unknown> {
     return Promise.allSettled(this.started.values());
+  }
+}
+
+/** The live body of a record whose account started early and that nothing reads any more. */
+const UNREAD: JsonObject = Object.freeze({}) as JsonObject;
+
+/**
+ * Once an account has started, its records are still held for the whole plan: the guardrails, the
+ * observed statuses (status, id and unknown paths only), the account's failures. Of the live bodies only
+ * sender capacity reads those of campaigns running after the apply (asksSenders); the others are dropped
+ * here instead of being held beside the other accounts' refresh and the whole plan's build, where apply's
+ * memory peaks (issue 30: 100,000 campaigns). The record gets a view of its own without the body; its plan
+ * entry was built already and holds what it needs.
+ */
+function dropUnreadBodies(plan: Plan, refreshed: readonly RefreshedResource[]): void {
+  const byAddress = recordsByAddress(refreshed);
+  for (const c of plan.campaigns) {
+    const r = byAddress.get(c.address);
+    if (r?.live && r.live.spec !== UNREAD && !asksSenders(c, r)) r.live = { ...r.live, spec: UNREAD };
   }
 }

@@ -77,6 +77,17 @@ export function peopleReached(campaigns: readonly ResourcePlan[], lifecycleOf: (
   return out;
 }
 
+/**
+ * Whether sender capacity reads this campaign (its live body, under the plan's desired spec): a kind with
+ * sender rules, an account whose key is set, and the campaign running after the apply. Nothing else of
+ * the guardrails reads a live body, so an apply started early drops the others (EarlyStart).
+ */
+export function asksSenders(c: ResourcePlan, r: RefreshedResource): boolean {
+  if (!r.session.kind.senderCapacity || r.session.keyless) return false;
+  const lifecycle = r.session.kind.capabilities.lifecycle;
+  return isRunning(statusAfter(c, lifecycle), lifecycle);
+}
+
 /** SENDER_CAPACITY per sender of each account, over every campaign running after the apply. */
 async function senderCapacity(plan: Plan, byAddress: ReadonlyMap<Address, RefreshedResource>, level: "warning" | "error"): Promise<GuardrailFinding[]> {
   // account key → sender → what each running campaign asks of it
@@ -84,9 +95,7 @@ async function senderCapacity(plan: Plan, byAddress: ReadonlyMap<Address, Refres
   for (const c of plan.campaigns) {
     const r = byAddress.get(c.address);
     const rules = r?.session.kind.senderCapacity;
-    if (!r || !rules || r.session.keyless) continue;
-    const lifecycle = r.session.kind.capabilities.lifecycle;
-    if (!isRunning(statusAfter(c, lifecycle), lifecycle)) continue;
+    if (!r || !rules || !asksSenders(c, r)) continue;
     const spec = { ...(r.live?.spec ?? {}), ...(c.desired ?? r.decl?.spec ?? {}) };
     for (const demand of rules.demand(spec)) {
       if (demand.perDay <= 0) continue;
@@ -147,9 +156,8 @@ export function guardrailsMayRefuse(plan: Plan, refreshed: readonly RefreshedRes
   return plan.campaigns.some((c) => {
     const r = byAddress.get(c.address);
     const rules = r?.session.kind.senderCapacity;
-    if (!r || !rules) return false;
-    const lifecycle = r.session.kind.capabilities.lifecycle;
-    return isRunning(statusAfter(c, lifecycle), lifecycle) && rules.demand({ ...(r.live?.spec ?? {}), ...(c.desired ?? r.decl?.spec ?? {}) }).length > 0;
+    if (!r || !rules || !asksSenders(c, r)) return false;
+    return rules.demand({ ...(r.live?.spec ?? {}), ...(c.desired ?? r.decl?.spec ?? {}) }).length > 0;
   });
 }
 

@@ -87,6 +87,38 @@ describe("sender capacity", () => {
   });
 });
 
+describe("sender capacity after an account started early", () => {
+  it("counts the live daily_limit of running campaigns whose spec leaves it out; bodies of other campaigns are not needed", async () => {
+    ws = await TestWorkspace.create(sb);
+    const { daily_limit: _unmanaged, ...noLimit } = puffleEmail;
+    const names = ["first", "second", "third"] as const;
+    for (const name of names) {
+      await campaign(ws, name, "PuffleCampaign", { ...noLimit, name: `Nurture ${name}` }, { file: `${name}.csv`, text: `email,first_name\n${name}@example.com,Ada\n` });
+    }
+    expect((await ws.run(["apply", "--auto-approve"])).code).toBe(0);
+    // A dashboard edit of a field the specs leave out: only the live body knows it.
+    const ids = (await ws.state()).campaigns;
+    for (const [name, limit] of [["first", 25], ["second", 20], ["third", 28]] as const) {
+      const res = await sb.request("puffle", "PATCH", `/api/campaigns/${ids[`puffle/default/${name}`]?.id}`, { daily_limit: limit });
+      expect(res.status).toBe(200);
+    }
+    // first and second are launched; third stays a draft (its name changes, so the account has work and
+    // starts as soon as its refresh is done: --auto-approve --force).
+    const audience = (name: string) => ({ file: `${name}.csv`, text: `email,first_name\n${name}@example.com,Ada\n` });
+    await campaign(ws, "first", "PuffleCampaign", { ...noLimit, name: "Nurture first", status: "active" }, audience("first"));
+    await campaign(ws, "second", "PuffleCampaign", { ...noLimit, name: "Nurture second", status: "active" }, audience("second"));
+    await campaign(ws, "third", "PuffleCampaign", { ...noLimit, name: "Nurture third (later)" }, audience("third"));
+    const apply = await ws.run(["apply", "--auto-approve", "--force"]);
+    expect(apply.code, apply.stdout + apply.stderr).toBe(0);
+    // The whole plan's guardrails, computed after the account started: 25 + 20 from the live bodies.
+    expect(apply.stdout).toContain(
+      "! SENDER_CAPACITY (warning) sender Sandy Sender <sandy@outbound.example.com> (puffle/default, id f0000000-0000-4000-8000-000000000002) is asked 45 sends a day " +
+        "by 2 running campaigns (puffle/default/first 25 by daily_limit, puffle/default/second 20 by daily_limit), above its daily limit of 30",
+    );
+    expect((await sb.campaigns("puffle")).map((c) => c.status).sort()).toEqual(["active", "active", "draft"]);
+  });
+});
+
 describe("people reached and guardrails.maxNewContacts", () => {
   const seven = `contact,name\n${Array.from({ length: 7 }, (_, i) => `+1202555${String(200 + i).padStart(4, "0")},Person ${i}`).join("\n")}\n`;
 
