@@ -246,6 +246,35 @@ function nextPage(p: Record<string, unknown>, current: PagePointer, indexFallbac
   return undefined;
 }
 
+/**
+ * The campaigns of `wanted` (ids) as the list shows them under `filters`: one walk that maps only those and
+ * stops once it has seen all of them (an id not listed is absent from the result).
+ */
+async function findListed(
+  http: ProviderHttp,
+  filters: Record<string, string>,
+  wanted: { has(id: string): boolean; readonly size: number },
+  onTotal?: (total: number) => void,
+): Promise<Map<string, LiveResource>> {
+  const found = new Map<string, LiveResource>();
+  await walkList(
+    http,
+    filters,
+    (c) => {
+      found.set(c.id, c);
+      return found.size === wanted.size;
+    },
+    onTotal,
+    (id) => wanted.has(id),
+  );
+  return found;
+}
+
+/** One key per set of list filters, whatever their order: lookups with equal filters share a walk. */
+function filtersKey(filters: Record<string, string>): string {
+  return JSON.stringify(Object.entries(filters).sort(([a], [b]) => a.localeCompare(b)));
+}
+
 type Waiter = { resolve: (c: LiveResource | undefined) => void; reject: (err: unknown) => void };
 
 /**
@@ -262,18 +291,9 @@ function sharedWalks(http: ProviderHttp): (filters: Record<string, string>, id: 
     const batch = queued.get(key);
     queued.delete(key); // lookups asked from now on wait for the next walk
     if (!batch) return;
-    const found = new Map<string, LiveResource>();
+    let found: Map<string, LiveResource>;
     try {
-      await walkList(
-        http,
-        batch.filters,
-        (c) => {
-          found.set(c.id, c);
-          return found.size === batch.waiting.size;
-        },
-        undefined,
-        (id) => batch.waiting.has(id),
-      );
+      found = await findListed(http, batch.filters, batch.waiting);
     } catch (err) {
       for (const waiters of batch.waiting.values()) for (const w of waiters) w.reject(err);
       return;
@@ -282,7 +302,7 @@ function sharedWalks(http: ProviderHttp): (filters: Record<string, string>, id: 
   };
   return (filters, id) =>
     new Promise((resolve, reject) => {
-      const key = JSON.stringify(Object.entries(filters).sort(([a], [b]) => a.localeCompare(b)));
+      const key = filtersKey(filters);
       let batch = queued.get(key);
       if (!batch) {
         batch = { filters, waiting: new Map() };
@@ -349,23 +369,12 @@ export function createAlturClient(http: ProviderHttp): ProviderClient {
       // walks take one page at least per distinct filter. Take the unfiltered walk when it costs no more
       // (the account's size is known from the refresh's listing); otherwise each lookup narrows as usual,
       // lookups with the same filters sharing one walk.
-      const groups = new Set(items.map((i) => JSON.stringify(Object.entries(firstFilters(i.hint)).sort(([a], [b]) => a.localeCompare(b)))));
+      const groups = new Set(items.map((i) => filtersKey(firstFilters(i.hint))));
       if (accountTotal === undefined || Math.ceil(accountTotal / 100) > groups.size) {
         const found = await Promise.all(items.map((i) => client.lookup!(i.id, i.hint)));
         return new Map(items.map((i, k) => [i.id, found[k]]));
       }
-      const wanted = new Set(items.map((i) => i.id));
-      const found = new Map<string, LiveResource>();
-      await walkList(
-        http,
-        {},
-        (c) => {
-          found.set(c.id, c);
-          return found.size === wanted.size;
-        },
-        noteTotal,
-        (id) => wanted.has(id),
-      );
+      const found = await findListed(http, {}, new Set(items.map((i) => i.id)), noteTotal);
       return new Map(items.map((i) => [i.id, found.get(i.id)]));
     },
     async create(body, { idempotencyKey }) {
